@@ -1,0 +1,14 @@
+#include "config.h"
+
+#include "layer.h"
+
+/* PLACEHOLDER: being implemented. */
+static enum eng_status conv2d_infer_stub(struct layer *l, const struct shape *in, int n_in, struct eng_err *err)
+{
+	(void)in; (void)n_in;
+	return eng_err_set(err, ENG_STATUS_EINVAL, "%s: not implemented", l->name);
+}
+static uint64_t conv2d_macs_stub(const struct layer *l) { (void)l; return 0; }
+static void conv2d_run_stub(struct layer *l, const struct layer_io *io) { (void)l; (void)io; ENG_ASSERT(0); }
+const struct layer_ops conv2d_ops = { .name = "conv", .infer = conv2d_infer_stub, .macs = conv2d_macs_stub,
+	.forward = conv2d_run_stub, .backward = conv2d_run_stub };
