@@ -1,14 +1,527 @@
+/* conv2d.c: 2-D convolution (groups, stride, zero padding, optional bias).
+ *
+ * Dense and grouped convolutions lower to im2col + sgemm.  The column
+ * matrix of one group covers a whole chunk of samples at once,
+ *
+ *   col[(c*k + kh)*k + kw][n*HW + oh*OW + ow]     (K rows, N = chunk*HW)
+ *
+ * so each GEMM is [Og x K] * [K x N] with N in the thousands even for the
+ * 2x2 and 4x4 maps at the end of VGG; one GEMM per sample would leave
+ * OpenBLAS with N = 4 there.  The GEMM result is laid out [O][n][hw] and is
+ * scattered into NCHW afterwards.  A chunk of one sample needs no scatter:
+ * the GEMM writes straight into the output (and, in backward, reads dout
+ * in place).  A 1x1 stride-1 unpadded conv with a one-sample chunk needs
+ * no im2col either: the input sample already is the column matrix.
+ *
+ * Convolutions with one input channel per group (depthwise, possibly with a
+ * channel multiplier) use direct loops instead: as a GEMM they have M = 1
+ * and spend all their time in im2col.
+ *
+ * Scratch (floats): K*N for the column matrix, reused for the column
+ * gradient in backward once dW has been accumulated, plus O*N for the GEMM
+ * output or the gathered dout.  Either is dropped when not needed.  No
+ * cache: backward rebuilds the columns from io->in.
+ */
 #include "config.h"
+
+#include <cblas.h>
+#include <stddef.h>
+#include <string.h>
 
 #include "layer.h"
 
-/* PLACEHOLDER: being implemented. */
-static enum eng_status conv2d_infer_stub(struct layer *l, const struct shape *in, int n_in, struct eng_err *err)
+/* Column-buffer budget per chunk, in floats (2 Mi floats = 8 MiB), and the
+ * spatial size from which a 1x1 stride-1 conv runs sample by sample on its
+ * input in place (the GEMM is then wide enough on its own). */
+#define CONV2D_CHUNK_FLOATS ((size_t)2 << 20)
+#define CONV2D_POINTWISE_DIRECT_HW 1024
+
+/* Everything the kernels need, derived once per call from the layer. */
+struct conv2d_geom {
+	int c, h, w;       /* input channels, height, width */
+	int o, oh, ow;     /* output channels, height, width */
+	int k, s, p;       /* kernel side, stride, padding */
+	int groups;
+	int cg, og;        /* input and output channels per group */
+	size_t hw;         /* oh * ow */
+	size_t in_hw;      /* h * w */
+	size_t kdim;       /* GEMM inner size: cg * k * k */
+	bool pointwise;    /* 1x1, stride 1, no padding */
+	bool direct;       /* cg == 1: direct loops, no GEMM */
+};
+
+static void conv2d_geom_init(struct conv2d_geom *g, const struct layer *l)
 {
-	(void)in; (void)n_in;
-	return eng_err_set(err, ENG_STATUS_EINVAL, "%s: not implemented", l->name);
+	g->c = l->in.c;
+	g->h = l->in.h;
+	g->w = l->in.w;
+	g->o = l->out.c;
+	g->oh = l->out.h;
+	g->ow = l->out.w;
+	g->k = l->conf.size;
+	g->s = l->conf.stride;
+	g->p = l->conf.pad;
+	g->groups = l->conf.groups;
+	g->cg = g->c / g->groups;
+	g->og = g->o / g->groups;
+	g->hw = (size_t)g->oh * (size_t)g->ow;
+	g->in_hw = (size_t)g->h * (size_t)g->w;
+	g->kdim = (size_t)g->cg * (size_t)g->k * (size_t)g->k;
+	g->pointwise = g->k == 1 && g->s == 1 && g->p == 0;
+	g->direct = g->cg == 1;
 }
-static uint64_t conv2d_macs_stub(const struct layer *l) { (void)l; return 0; }
-static void conv2d_run_stub(struct layer *l, const struct layer_io *io) { (void)l; (void)io; ENG_ASSERT(0); }
-const struct layer_ops conv2d_ops = { .name = "conv", .infer = conv2d_infer_stub, .macs = conv2d_macs_stub,
-	.forward = conv2d_run_stub, .backward = conv2d_run_stub };
+
+/* Samples per chunk for a call with `batch` samples. */
+static int conv2d_chunk(const struct conv2d_geom *g, int batch)
+{
+	if (g->direct || batch <= 1)
+		return 1;
+	if (g->pointwise && g->hw >= CONV2D_POINTWISE_DIRECT_HW)
+		return 1;
+	size_t per_sample = (g->kdim + (size_t)g->o) * g->hw;
+	size_t nc = CONV2D_CHUNK_FLOATS / (per_sample ? per_sample : 1);
+	if (nc < 1)
+		nc = 1;
+	if (nc > (size_t)batch)
+		nc = (size_t)batch;
+	return (int)nc;
+}
+
+/* Scratch floats for chunks of nc samples: the column matrix unless a
+ * one-sample 1x1 conv reads its input in place, and the [O x N] matrix
+ * unless a one-sample chunk works on the output directly. */
+static size_t conv2d_scratch_floats(const struct conv2d_geom *g, int nc)
+{
+	if (g->direct)
+		return 0;
+	size_t n = (size_t)nc * g->hw;
+	size_t len = 0;
+	if (!(g->pointwise && nc == 1))
+		len += g->kdim * n;
+	if (nc > 1)
+		len += (size_t)g->o * n;
+	return len;
+}
+
+static int conv2d_ceil_div(int a, int b)
+{
+	return (a + b - 1) / b;
+}
+
+/* Output columns [lo, hi) whose input column ow*s - p + kw is inside the
+ * image (0 <= iw < w). */
+static void conv2d_col_range(const struct conv2d_geom *g, int kw, int *lo, int *hi)
+{
+	int a = g->p - kw;        /* need ow*s >= a */
+	int b = g->w + g->p - kw; /* need ow*s < b */
+	int l0 = a > 0 ? conv2d_ceil_div(a, g->s) : 0;
+	int h0 = b > 0 ? conv2d_ceil_div(b, g->s) : 0;
+	if (h0 > g->ow)
+		h0 = g->ow;
+	if (l0 > h0)
+		l0 = h0;
+	*lo = l0;
+	*hi = h0;
+}
+
+/* Build the columns of channels [c0, c0 + cg) for samples in[0..nc) (in
+ * points at the first sample of the chunk) into col, K x ldc. */
+static void conv2d_im2col(const struct conv2d_geom *g, const float *in, int nc,
+			  int c0, float *col, size_t ldc)
+{
+	const size_t in_sample = (size_t)g->c * g->in_hw;
+	for (int n = 0; n < nc; n++) {
+		const float *src_n = in + (size_t)n * in_sample;
+		float *dst_n = col + (size_t)n * g->hw;
+		if (g->pointwise) {
+			for (int c = 0; c < g->cg; c++)
+				memcpy(dst_n + (size_t)c * ldc,
+				       src_n + (size_t)(c0 + c) * g->in_hw,
+				       g->hw * sizeof(float));
+			continue;
+		}
+		size_t row = 0;
+		for (int c = 0; c < g->cg; c++) {
+			const float *plane = src_n + (size_t)(c0 + c) * g->in_hw;
+			for (int kh = 0; kh < g->k; kh++) {
+				for (int kw = 0; kw < g->k; kw++, row++) {
+					float *dst = dst_n + row * ldc;
+					int lo, hi;
+					conv2d_col_range(g, kw, &lo, &hi);
+					for (int oh = 0; oh < g->oh; oh++, dst += g->ow) {
+						int ih = oh * g->s - g->p + kh;
+						if (ih < 0 || ih >= g->h) {
+							memset(dst, 0, (size_t)g->ow * sizeof(float));
+							continue;
+						}
+						ptrdiff_t base = (ptrdiff_t)ih * g->w - g->p + kw;
+						for (int ow = 0; ow < lo; ow++)
+							dst[ow] = 0.0f;
+						if (g->s == 1) {
+							if (hi > lo)
+								memcpy(dst + lo, plane + base + lo,
+								       (size_t)(hi - lo) * sizeof(float));
+						} else {
+							for (int ow = lo; ow < hi; ow++)
+								dst[ow] = plane[base + (ptrdiff_t)ow * g->s];
+						}
+						for (int ow = hi; ow < g->ow; ow++)
+							dst[ow] = 0.0f;
+					}
+				}
+			}
+		}
+	}
+}
+
+/* The adjoint of conv2d_im2col: din += the column gradient. */
+static void conv2d_col2im(const struct conv2d_geom *g, const float *col,
+			  size_t ldc, int nc, int c0, float *din)
+{
+	const size_t in_sample = (size_t)g->c * g->in_hw;
+	for (int n = 0; n < nc; n++) {
+		float *dst_n = din + (size_t)n * in_sample;
+		const float *src_n = col + (size_t)n * g->hw;
+		size_t row = 0;
+		for (int c = 0; c < g->cg; c++) {
+			float *plane = dst_n + (size_t)(c0 + c) * g->in_hw;
+			for (int kh = 0; kh < g->k; kh++) {
+				for (int kw = 0; kw < g->k; kw++, row++) {
+					const float *src = src_n + row * ldc;
+					int lo, hi;
+					conv2d_col_range(g, kw, &lo, &hi);
+					for (int oh = 0; oh < g->oh; oh++, src += g->ow) {
+						int ih = oh * g->s - g->p + kh;
+						if (ih < 0 || ih >= g->h)
+							continue;
+						float *dst = plane + (ptrdiff_t)ih * g->w;
+						ptrdiff_t off = kw - g->p;
+						if (g->s == 1) {
+							for (int ow = lo; ow < hi; ow++)
+								dst[off + ow] += src[ow];
+						} else {
+							for (int ow = lo; ow < hi; ow++)
+								dst[off + (ptrdiff_t)ow * g->s] += src[ow];
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+/* Direct forward for cg == 1 (depthwise with multiplier og). */
+static void conv2d_direct_forward(const struct conv2d_geom *g, const float *w,
+				  const float *b, const float *in, float *out,
+				  int batch)
+{
+	const size_t kk = (size_t)g->k * (size_t)g->k;
+	for (int n = 0; n < batch; n++) {
+		for (int o = 0; o < g->o; o++) {
+			const float *plane = in + ((size_t)n * g->c + (size_t)(o / g->og)) * g->in_hw;
+			float *dst = out + ((size_t)n * g->o + (size_t)o) * g->hw;
+			float bias = b ? b[o] : 0.0f;
+			for (size_t i = 0; i < g->hw; i++)
+				dst[i] = bias;
+			for (int kh = 0; kh < g->k; kh++) {
+				for (int kw = 0; kw < g->k; kw++) {
+					float wv = w[(size_t)o * kk + (size_t)kh * (size_t)g->k + (size_t)kw];
+					int lo, hi;
+					conv2d_col_range(g, kw, &lo, &hi);
+					for (int oh = 0; oh < g->oh; oh++) {
+						int ih = oh * g->s - g->p + kh;
+						if (ih < 0 || ih >= g->h)
+							continue;
+						const float *src = plane + (ptrdiff_t)ih * g->w;
+						ptrdiff_t off = kw - g->p;
+						float *drow = dst + (size_t)oh * (size_t)g->ow;
+						if (g->s == 1) {
+							for (int ow = lo; ow < hi; ow++)
+								drow[ow] += wv * src[off + ow];
+						} else {
+							for (int ow = lo; ow < hi; ow++)
+								drow[ow] += wv * src[off + (ptrdiff_t)ow * g->s];
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+/* Direct backward for cg == 1: dw (and din when not NULL). */
+static void conv2d_direct_backward(const struct conv2d_geom *g, const float *w,
+				   float *dw, const float *in, const float *dout,
+				   float *din, int batch)
+{
+	const size_t kk = (size_t)g->k * (size_t)g->k;
+	for (int n = 0; n < batch; n++) {
+		for (int o = 0; o < g->o; o++) {
+			size_t ci = (size_t)n * g->c + (size_t)(o / g->og);
+			const float *plane = in + ci * g->in_hw;
+			float *dplane = din ? din + ci * g->in_hw : NULL;
+			const float *dy = dout + ((size_t)n * g->o + (size_t)o) * g->hw;
+			for (int kh = 0; kh < g->k; kh++) {
+				for (int kw = 0; kw < g->k; kw++) {
+					size_t wi = (size_t)o * kk + (size_t)kh * (size_t)g->k + (size_t)kw;
+					float wv = w[wi];
+					float acc = 0.0f;
+					int lo, hi;
+					conv2d_col_range(g, kw, &lo, &hi);
+					for (int oh = 0; oh < g->oh; oh++) {
+						int ih = oh * g->s - g->p + kh;
+						if (ih < 0 || ih >= g->h)
+							continue;
+						ptrdiff_t off = (ptrdiff_t)ih * g->w - g->p + kw;
+						const float *dyrow = dy + (size_t)oh * (size_t)g->ow;
+						for (int ow = lo; ow < hi; ow++)
+							acc += dyrow[ow] * plane[off + (ptrdiff_t)ow * g->s];
+						if (dplane) {
+							for (int ow = lo; ow < hi; ow++)
+								dplane[off + (ptrdiff_t)ow * g->s] += wv * dyrow[ow];
+						}
+					}
+					dw[wi] += acc;
+				}
+			}
+		}
+	}
+}
+
+static enum eng_status conv2d_infer(struct layer *l, const struct shape *in,
+				    int n_in, struct eng_err *err)
+{
+	const struct layer_conf *cf = &l->conf;
+	if (n_in != 1)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: conv takes exactly one input, got %d", l->name, n_in);
+	if (in[0].c < 1 || in[0].h < 1 || in[0].w < 1)
+		return eng_err_set(err, ENG_STATUS_EINVAL, "%s: empty input %dx%dx%d",
+				   l->name, in[0].c, in[0].h, in[0].w);
+	if (cf->out < 1)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: out must be positive, got %d", l->name, cf->out);
+	if (cf->size < 1)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: size must be positive, got %d", l->name, cf->size);
+	if (cf->stride < 1)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: stride must be positive, got %d", l->name, cf->stride);
+	if (cf->pad < 0)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: pad must not be negative, got %d", l->name, cf->pad);
+	if (cf->groups < 1)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: groups must be positive, got %d", l->name, cf->groups);
+	if (cf->bias != 0 && cf->bias != 1)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: bias must be 0 or 1, got %d", l->name, cf->bias);
+	if (in[0].c % cf->groups != 0)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: %d input channels not divisible by groups %d",
+				   l->name, in[0].c, cf->groups);
+	if (cf->out % cf->groups != 0)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: %d filters not divisible by groups %d",
+				   l->name, cf->out, cf->groups);
+	/* 64-bit so that absurd pads from a cfg cannot overflow int. */
+	long long ph = (long long)in[0].h + 2LL * cf->pad;
+	long long pw = (long long)in[0].w + 2LL * cf->pad;
+	if (ph < cf->size || pw < cf->size)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: %dx%d kernel larger than padded %lldx%lld input",
+				   l->name, cf->size, cf->size, ph, pw);
+	if (ph > (1LL << 20) || pw > (1LL << 20))
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: padded input %lldx%lld too large", l->name, ph, pw);
+	l->in = in[0];
+	l->out.c = cf->out;
+	l->out.h = (int)((ph - cf->size) / cf->stride + 1);
+	l->out.w = (int)((pw - cf->size) / cf->stride + 1);
+	l->w_len = (size_t)cf->out * (size_t)(in[0].c / cf->groups) *
+		   (size_t)cf->size * (size_t)cf->size;
+	l->b_len = cf->bias ? (size_t)cf->out : 0;
+	l->state_len = 0;
+	return ENG_STATUS_OK;
+}
+
+static uint64_t conv2d_macs(const struct layer *l)
+{
+	return (uint64_t)l->out.h * (uint64_t)l->out.w * (uint64_t)l->out.c *
+	       (uint64_t)(l->in.c / l->conf.groups) *
+	       (uint64_t)l->conf.size * (uint64_t)l->conf.size;
+}
+
+static void conv2d_init(struct layer *l, struct rng *r)
+{
+	size_t fan_in = (size_t)(l->in.c / l->conf.groups) *
+			(size_t)l->conf.size * (size_t)l->conf.size;
+	layer_init_kaiming(l->w, l->w_len, fan_in, r);
+	if (l->b_len)
+		memset(l->b, 0, l->b_len * sizeof(float));
+}
+
+static size_t conv2d_scratch_len(const struct layer *l, int batch)
+{
+	struct conv2d_geom g;
+	conv2d_geom_init(&g, l);
+	return conv2d_scratch_floats(&g, conv2d_chunk(&g, batch));
+}
+
+static void conv2d_forward(struct layer *l, const struct layer_io *io)
+{
+	struct conv2d_geom g;
+	conv2d_geom_init(&g, l);
+	const float *in = io->in[0];
+	const int batch = io->batch;
+	if (g.direct) {
+		conv2d_direct_forward(&g, l->w, l->b, in, io->out, batch);
+		return;
+	}
+	const int nc = conv2d_chunk(&g, batch);
+	const size_t in_sample = (size_t)g.c * g.in_hw;
+	const size_t out_sample = (size_t)g.o * g.hw;
+	const size_t wg = (size_t)g.og * g.kdim; /* weights per group */
+	float *col = io->scratch;
+	float *omat = io->scratch + (g.pointwise && nc == 1 ? 0 : g.kdim * (size_t)nc * g.hw);
+	for (int n0 = 0; n0 < batch; n0 += nc) {
+		const int cn = batch - n0 < nc ? batch - n0 : nc;
+		const size_t ncol = (size_t)cn * g.hw;
+		const float *in_c = in + (size_t)n0 * in_sample;
+		/* One sample: the [O x HW] result is that sample's output. */
+		float *res = cn == 1 ? io->out + (size_t)n0 * out_sample : omat;
+		for (int gi = 0; gi < g.groups; gi++) {
+			const float *b_mat;
+			if (g.pointwise && cn == 1) {
+				b_mat = in_c + (size_t)gi * (size_t)g.cg * g.in_hw;
+			} else {
+				conv2d_im2col(&g, in_c, cn, gi * g.cg, col, ncol);
+				b_mat = col;
+			}
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+				    g.og, (int)ncol, (int)g.kdim, 1.0f,
+				    l->w + (size_t)gi * wg, (int)g.kdim, b_mat, (int)ncol,
+				    0.0f, res + (size_t)gi * (size_t)g.og * ncol, (int)ncol);
+		}
+		if (cn == 1) {
+			if (l->b) {
+				for (int o = 0; o < g.o; o++) {
+					float *dst = res + (size_t)o * g.hw;
+					for (size_t i = 0; i < g.hw; i++)
+						dst[i] += l->b[o];
+				}
+			}
+			continue;
+		}
+		/* Scatter [O][n][hw] into NCHW, adding the bias on the way. */
+		for (int n = 0; n < cn; n++) {
+			float *dst_n = io->out + (size_t)(n0 + n) * out_sample;
+			for (int o = 0; o < g.o; o++) {
+				const float *src = omat + (size_t)o * ncol + (size_t)n * g.hw;
+				float *dst = dst_n + (size_t)o * g.hw;
+				if (l->b) {
+					float bv = l->b[o];
+					for (size_t i = 0; i < g.hw; i++)
+						dst[i] = src[i] + bv;
+				} else {
+					memcpy(dst, src, g.hw * sizeof(float));
+				}
+			}
+		}
+	}
+}
+
+static void conv2d_backward(struct layer *l, const struct layer_io *io)
+{
+	struct conv2d_geom g;
+	conv2d_geom_init(&g, l);
+	const float *in = io->in[0];
+	const float *dout = io->dout;
+	float *din = io->din[0];
+	const int batch = io->batch;
+	const size_t out_sample = (size_t)g.o * g.hw;
+	if (l->db) {
+		for (int n = 0; n < batch; n++) {
+			for (int o = 0; o < g.o; o++) {
+				const float *dy = dout + (size_t)n * out_sample + (size_t)o * g.hw;
+				float acc = 0.0f;
+				for (size_t i = 0; i < g.hw; i++)
+					acc += dy[i];
+				l->db[o] += acc;
+			}
+		}
+	}
+	if (g.direct) {
+		conv2d_direct_backward(&g, l->w, l->dw, in, dout, din, batch);
+		return;
+	}
+	const int nc = conv2d_chunk(&g, batch);
+	const size_t in_sample = (size_t)g.c * g.in_hw;
+	const size_t wg = (size_t)g.og * g.kdim;
+	float *col = io->scratch;
+	float *dmat_buf = io->scratch + (g.pointwise && nc == 1 ? 0 : g.kdim * (size_t)nc * g.hw);
+	for (int n0 = 0; n0 < batch; n0 += nc) {
+		const int cn = batch - n0 < nc ? batch - n0 : nc;
+		const size_t ncol = (size_t)cn * g.hw;
+		const float *in_c = in + (size_t)n0 * in_sample;
+		float *din_c = din ? din + (size_t)n0 * in_sample : NULL;
+		const float *dmat;
+		if (cn == 1) {
+			dmat = dout + (size_t)n0 * out_sample;
+		} else {
+			/* Gather NCHW dout into [O][n][hw]. */
+			for (int n = 0; n < cn; n++) {
+				const float *src_n = dout + (size_t)(n0 + n) * out_sample;
+				for (int o = 0; o < g.o; o++)
+					memcpy(dmat_buf + (size_t)o * ncol + (size_t)n * g.hw,
+					       src_n + (size_t)o * g.hw, g.hw * sizeof(float));
+			}
+			dmat = dmat_buf;
+		}
+		for (int gi = 0; gi < g.groups; gi++) {
+			const float *dm = dmat + (size_t)gi * (size_t)g.og * ncol;
+			const float *wgp = l->w + (size_t)gi * wg;
+			const bool in_place = g.pointwise && cn == 1;
+			const float *b_mat;
+			if (in_place) {
+				b_mat = in_c + (size_t)gi * (size_t)g.cg * g.in_hw;
+			} else {
+				conv2d_im2col(&g, in_c, cn, gi * g.cg, col, ncol);
+				b_mat = col;
+			}
+			/* dW_g += dout_g * col^T */
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+				    g.og, (int)g.kdim, (int)ncol, 1.0f,
+				    dm, (int)ncol, b_mat, (int)ncol,
+				    1.0f, l->dw + (size_t)gi * wg, (int)g.kdim);
+			if (!din_c)
+				continue;
+			if (in_place) {
+				/* The column gradient is this sample's din. */
+				cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
+					    (int)g.kdim, (int)ncol, g.og, 1.0f,
+					    wgp, (int)g.kdim, dm, (int)ncol,
+					    1.0f, din_c + (size_t)gi * (size_t)g.cg * g.in_hw,
+					    (int)ncol);
+				continue;
+			}
+			/* dcol = W_g^T * dout_g, over the columns dW no longer needs. */
+			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
+				    (int)g.kdim, (int)ncol, g.og, 1.0f,
+				    wgp, (int)g.kdim, dm, (int)ncol,
+				    0.0f, col, (int)ncol);
+			conv2d_col2im(&g, col, ncol, cn, gi * g.cg, din_c);
+		}
+	}
+}
+
+const struct layer_ops conv2d_ops = {
+	.name = "conv",
+	.infer = conv2d_infer,
+	.macs = conv2d_macs,
+	.init = conv2d_init,
+	.scratch_len = conv2d_scratch_len,
+	.cache_len = NULL,
+	.forward = conv2d_forward,
+	.backward = conv2d_backward,
+};

@@ -1,15 +1,574 @@
+/* check_conv: the convolution layer (engine/conv2d.c).
+ *
+ * Forward and backward are compared with naive direct loops in double on
+ * many shapes (strides, paddings, kernels, groups, depthwise, 1x1, bias,
+ * batches that split into several chunks); backward is also checked with
+ * central finite differences (tests/gradcheck.h).  Shape inference, the
+ * parameter and MAC counts, initialisation and the "backward adds" contract
+ * are checked directly.
+ */
 #include "config.h"
+
 #include <check.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
-/* PLACEHOLDER */
-START_TEST(test_placeholder) { ck_assert_int_eq(1, 1); }
+#include <string.h>
+
+#include "gradcheck.h"
+#include "layer.h"
+#include "rng.h"
+
+struct conv_case {
+	int c, h, w;     /* input shape */
+	int out, k, s, p, groups, bias;
+	int batch;
+};
+
+/* Hand-picked shapes; each line says which path or edge it exercises. */
+static const struct conv_case conv_cases[] = {
+	{ 3, 8, 8, 4, 3, 1, 1, 1, 1, 1 },     /* plain 3x3, batch 1 */
+	{ 3, 9, 7, 5, 3, 2, 1, 1, 0, 2 },     /* stride 2, non-square */
+	{ 4, 7, 10, 6, 5, 1, 2, 1, 1, 3 },    /* 5x5, pad 2 */
+	{ 4, 11, 9, 8, 5, 2, 0, 1, 0, 2 },    /* 5x5 stride 2, no pad */
+	{ 6, 6, 6, 4, 1, 1, 0, 1, 1, 3 },     /* 1x1 stride 1, chunked copy */
+	{ 6, 6, 5, 4, 1, 1, 0, 2, 0, 1 },     /* 1x1 in place, groups 2 */
+	{ 8, 32, 32, 6, 1, 1, 0, 1, 1, 2 },   /* 1x1 in place, batch 2 */
+	{ 8, 9, 9, 6, 1, 2, 0, 1, 0, 4 },     /* 1x1 stride 2 projection */
+	{ 4, 8, 8, 8, 3, 1, 1, 2, 1, 2 },     /* groups 2 */
+	{ 6, 10, 7, 9, 3, 2, 2, 3, 0, 3 },    /* groups 3, stride 2, pad 2 */
+	{ 5, 8, 8, 5, 3, 1, 1, 5, 0, 2 },     /* depthwise */
+	{ 4, 9, 6, 4, 3, 2, 1, 4, 1, 3 },     /* depthwise stride 2 */
+	{ 3, 7, 7, 6, 5, 1, 2, 3, 1, 2 },     /* depthwise, multiplier 2 */
+	{ 2, 5, 5, 3, 5, 1, 0, 1, 1, 2 },     /* kernel = input */
+	{ 3, 4, 4, 2, 3, 3, 2, 1, 0, 2 },     /* stride 3: whole rows of pad */
+	{ 16, 32, 32, 16, 3, 1, 1, 1, 0, 13 },/* chunks of 12 then 1 */
+	{ 1, 5, 8, 2, 3, 1, 0, 1, 1, 5 },     /* one input channel */
+	{ 3, 6, 6, 7, 2, 2, 0, 1, 0, 2 },     /* even kernel */
+	{ 8, 4, 4, 16, 3, 1, 1, 1, 1, 64 },   /* VGG-like tail, batch 64 */
+	{ 4, 1, 1, 3, 1, 1, 0, 1, 1, 3 },     /* 1x1 spatial */
+	{ 4, 3, 3, 4, 3, 1, 1, 2, 0, 1 },     /* groups 2, batch 1 */
+	{ 3, 2, 9, 4, 3, 1, 1, 1, 1, 2 },     /* very flat input */
+	{ 4, 5, 5, 6, 3, 1, 2, 1, 1, 2 },     /* pad 2 with a 3x3 kernel */
+};
+#define N_CONV_CASES ((int)(sizeof conv_cases / sizeof conv_cases[0]))
+#define N_RANDOM_CASES 12
+
+/* A standalone conv layer with its own buffers. */
+struct conv_run {
+	struct conv_case cc;
+	struct layer l;
+	float *params, *grads, *x, *y, *dy, *dx, *scratch;
+	size_t x_len, y_len, scratch_len;
+};
+
+static float uniform_pm1(struct rng *r)
+{
+	return (float)(2.0 * rng_uniform(r) - 1.0);
+}
+
+static enum eng_status conv_layer_infer(struct layer *l, const struct conv_case *cc,
+					struct eng_err *err)
+{
+	memset(l, 0, sizeof *l);
+	l->kind = LAYER_KIND_CONV;
+	l->ops = layer_kind_ops(LAYER_KIND_CONV);
+	snprintf(l->name, sizeof l->name, "conv7");
+	l->n_in = 1;
+	l->in_idx[0] = -1;
+	layer_conf_defaults(LAYER_KIND_CONV, &l->conf);
+	l->conf.out = cc->out;
+	l->conf.size = cc->k;
+	l->conf.stride = cc->s;
+	l->conf.pad = cc->p;
+	l->conf.groups = cc->groups;
+	l->conf.bias = cc->bias;
+	struct shape in = { cc->c, cc->h, cc->w };
+	return l->ops->infer(l, &in, 1, err);
+}
+
+static void *xmalloc_floats(size_t n)
+{
+	float *p = malloc((n ? n : 1) * sizeof(float));
+	ck_assert_ptr_nonnull(p);
+	return p;
+}
+
+/* Scratch contents are undefined on entry: poison it so reads before
+ * writes show up as NaNs in the results. */
+static void conv_run_poison(struct conv_run *cr)
+{
+	for (size_t i = 0; i < cr->scratch_len; i++)
+		cr->scratch[i] = NAN;
+}
+
+static void conv_run_init(struct conv_run *cr, const struct conv_case *cc, uint64_t seed)
+{
+	memset(cr, 0, sizeof *cr);
+	cr->cc = *cc;
+	struct eng_err err;
+	enum eng_status st = conv_layer_infer(&cr->l, cc, &err);
+	ck_assert_msg(st == ENG_STATUS_OK, "infer: %s", err.msg);
+	struct layer *l = &cr->l;
+	size_t np = l->w_len + l->b_len;
+	cr->params = xmalloc_floats(np);
+	cr->grads = xmalloc_floats(np);
+	l->w = cr->params;
+	l->dw = cr->grads;
+	l->b = l->b_len ? cr->params + l->w_len : NULL;
+	l->db = l->b_len ? cr->grads + l->w_len : NULL;
+	cr->x_len = shape_size(l->in) * (size_t)cc->batch;
+	cr->y_len = shape_size(l->out) * (size_t)cc->batch;
+	cr->x = xmalloc_floats(cr->x_len);
+	cr->dx = xmalloc_floats(cr->x_len);
+	cr->y = xmalloc_floats(cr->y_len);
+	cr->dy = xmalloc_floats(cr->y_len);
+	/* Exactly what the layer asked for, so ASan catches any overrun. */
+	cr->scratch_len = l->ops->scratch_len(l, cc->batch);
+	cr->scratch = xmalloc_floats(cr->scratch_len);
+	struct rng r;
+	rng_seed(&r, seed);
+	for (size_t i = 0; i < np; i++)
+		cr->params[i] = uniform_pm1(&r);
+	for (size_t i = 0; i < cr->x_len; i++)
+		cr->x[i] = uniform_pm1(&r);
+	for (size_t i = 0; i < cr->y_len; i++)
+		cr->dy[i] = uniform_pm1(&r);
+}
+
+static void conv_run_done(struct conv_run *cr)
+{
+	free(cr->params); free(cr->grads); free(cr->x); free(cr->y);
+	free(cr->dy); free(cr->dx); free(cr->scratch);
+}
+
+static void conv_run_forward(struct conv_run *cr)
+{
+	struct layer_io io = { .batch = cr->cc.batch, .train = true };
+	io.in[0] = cr->x;
+	io.out = cr->y;
+	io.scratch = cr->scratch;
+	conv_run_poison(cr);
+	cr->l.ops->forward(&cr->l, &io);
+}
+
+static void conv_run_backward(struct conv_run *cr, bool with_din)
+{
+	struct layer_io io = { .batch = cr->cc.batch, .train = true };
+	io.in[0] = cr->x;
+	io.out = cr->y;
+	io.dout = cr->dy;
+	io.din[0] = with_din ? cr->dx : NULL;
+	io.scratch = cr->scratch;
+	conv_run_poison(cr);
+	cr->l.ops->backward(&cr->l, &io);
+}
+
+/* Naive results in double, with the sum of |terms| of every entry as the
+ * scale for its rounding error. */
+struct conv_ref {
+	double *y, *y_abs, *dx, *dx_abs, *dw, *dw_abs, *db, *db_abs;
+};
+
+static double *xcalloc_doubles(size_t n)
+{
+	double *p = calloc(n ? n : 1, sizeof(double));
+	ck_assert_ptr_nonnull(p);
+	return p;
+}
+
+/* The 7-loop direct convolution and its adjoints, written from the
+ * definition: y[n][o][i][j] = b[o] + sum_{c,u,v} x[n][g*cg + c][i*s - p + u]
+ * [j*s - p + v] * w[o][c][u][v], with g = o / og. */
+static void conv_ref_compute(const struct conv_run *cr, struct conv_ref *ref)
+{
+	const struct conv_case *cc = &cr->cc;
+	const struct layer *l = &cr->l;
+	const int oh = l->out.h, ow = l->out.w;
+	const int cg = cc->c / cc->groups, og = cc->out / cc->groups;
+	ref->y = xcalloc_doubles(cr->y_len);
+	ref->y_abs = xcalloc_doubles(cr->y_len);
+	ref->dx = xcalloc_doubles(cr->x_len);
+	ref->dx_abs = xcalloc_doubles(cr->x_len);
+	ref->dw = xcalloc_doubles(l->w_len);
+	ref->dw_abs = xcalloc_doubles(l->w_len);
+	ref->db = xcalloc_doubles((size_t)cc->out);
+	ref->db_abs = xcalloc_doubles((size_t)cc->out);
+	for (int n = 0; n < cc->batch; n++)
+	for (int o = 0; o < cc->out; o++)
+	for (int i = 0; i < oh; i++)
+	for (int j = 0; j < ow; j++) {
+		size_t yi = (((size_t)n * cc->out + o) * oh + i) * ow + j;
+		double g = cr->dy[yi];
+		double acc = l->b ? l->b[o] : 0.0;
+		double acc_abs = l->b ? fabs(l->b[o]) : 0.0;
+		if (l->b) {
+			ref->db[o] += g;
+			ref->db_abs[o] += fabs(g);
+		}
+		for (int c = 0; c < cg; c++)
+		for (int u = 0; u < cc->k; u++)
+		for (int v = 0; v < cc->k; v++) {
+			int ih = i * cc->s - cc->p + u, iw = j * cc->s - cc->p + v;
+			if (ih < 0 || ih >= cc->h || iw < 0 || iw >= cc->w)
+				continue;
+			int ci = (o / og) * cg + c;
+			size_t xi = (((size_t)n * cc->c + ci) * cc->h + ih) * cc->w + iw;
+			size_t wi = (((size_t)o * cg + c) * cc->k + u) * cc->k + v;
+			double xv = cr->x[xi], wv = l->w[wi];
+			acc += xv * wv;
+			acc_abs += fabs(xv * wv);
+			ref->dx[xi] += g * wv;
+			ref->dx_abs[xi] += fabs(g * wv);
+			ref->dw[wi] += g * xv;
+			ref->dw_abs[wi] += fabs(g * xv);
+		}
+		ref->y[yi] = acc;
+		ref->y_abs[yi] = acc_abs;
+	}
+}
+
+static void conv_ref_done(struct conv_ref *ref)
+{
+	free(ref->y); free(ref->y_abs); free(ref->dx); free(ref->dx_abs);
+	free(ref->dw); free(ref->dw_abs); free(ref->db); free(ref->db_abs);
+}
+
+/* got[i] - base must match want[i] within 1e-4 of its term scale. */
+static void conv_expect_close(const char *what, const struct conv_case *cc,
+			      const float *got, double base, const double *want,
+			      const double *scale, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		double d = fabs(((double)got[i] - base) - want[i]);
+		double tol = 1e-4 * (scale[i] + 1e-3);
+		ck_assert_msg(d <= tol,
+			      "%s[%zu]: got %.7g want %.7g (case in %dx%dx%d out %d k%d s%d p%d g%d bias %d batch %d)",
+			      what, i, (double)got[i] - base, want[i], cc->c, cc->h, cc->w,
+			      cc->out, cc->k, cc->s, cc->p, cc->groups, cc->bias, cc->batch);
+	}
+}
+
+static void fill(float *p, size_t n, float v)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = v;
+}
+
+/* Forward, backward (accumulating onto non-zero gradients) and backward
+ * without a data gradient, all against the naive loops. */
+static void conv_case_check(const struct conv_case *cc, uint64_t seed)
+{
+	struct conv_run cr;
+	conv_run_init(&cr, cc, seed);
+	struct conv_ref ref;
+	conv_ref_compute(&cr, &ref);
+	struct layer *l = &cr.l;
+
+	conv_run_forward(&cr);
+	conv_expect_close("y", cc, cr.y, 0.0, ref.y, ref.y_abs, cr.y_len);
+
+	/* Backward adds: start every gradient from a known non-zero value. */
+	fill(cr.dx, cr.x_len, 0.5f);
+	fill(l->dw, l->w_len, 0.25f);
+	if (l->db)
+		fill(l->db, l->b_len, -0.125f);
+	conv_run_backward(&cr, true);
+	conv_expect_close("dx", cc, cr.dx, 0.5, ref.dx, ref.dx_abs, cr.x_len);
+	conv_expect_close("dw", cc, l->dw, 0.25, ref.dw, ref.dw_abs, l->w_len);
+	if (l->db)
+		conv_expect_close("db", cc, l->db, -0.125, ref.db, ref.db_abs, l->b_len);
+
+	/* No data gradient (a first layer): dw and db must not change. */
+	fill(l->dw, l->w_len, 0.0f);
+	if (l->db)
+		fill(l->db, l->b_len, 0.0f);
+	conv_run_backward(&cr, false);
+	conv_expect_close("dw (din NULL)", cc, l->dw, 0.0, ref.dw, ref.dw_abs, l->w_len);
+	if (l->db)
+		conv_expect_close("db (din NULL)", cc, l->db, 0.0, ref.db, ref.db_abs, l->b_len);
+
+	conv_ref_done(&ref);
+	conv_run_done(&cr);
+}
+
+START_TEST(test_conv_fixed_shapes)
+{
+	conv_case_check(&conv_cases[_i], 1000 + (uint64_t)_i);
+}
 END_TEST
+
+/* A random valid configuration: groups 1, 2, 4 or depthwise, kernels
+ * 1/3/5, strides 1/2, pads 0..2, sides 1..12, batches 1..4. */
+static struct conv_case conv_case_random(struct rng *r)
+{
+	static const int kernels[] = { 1, 3, 5 };
+	struct conv_case cc;
+	int gsel = (int)rng_below(r, 4);
+	int cg = 1 + (int)rng_below(r, 4), og = 1 + (int)rng_below(r, 4);
+	cc.groups = gsel == 3 ? 1 + (int)rng_below(r, 6) : (gsel == 0 ? 1 : 2 * gsel);
+	if (gsel == 3)
+		cg = og = 1;
+	cc.c = cg * cc.groups;
+	cc.out = og * cc.groups;
+	cc.k = kernels[rng_below(r, 3)];
+	cc.s = 1 + (int)rng_below(r, 2);
+	cc.p = (int)rng_below(r, 3);
+	cc.h = 1 + (int)rng_below(r, 12);
+	cc.w = 1 + (int)rng_below(r, 12);
+	if (cc.h + 2 * cc.p < cc.k)
+		cc.h = cc.k;
+	if (cc.w + 2 * cc.p < cc.k)
+		cc.w = cc.k;
+	cc.bias = (int)rng_below(r, 2);
+	cc.batch = 1 + (int)rng_below(r, 4);
+	return cc;
+}
+
+START_TEST(test_conv_random_shapes)
+{
+	struct rng r;
+	rng_seed(&r, 77);
+	for (int i = 0; i < N_RANDOM_CASES; i++) {
+		struct conv_case cc = conv_case_random(&r);
+		conv_case_check(&cc, 2000 + (uint64_t)i);
+	}
+}
+END_TEST
+
+/* The output of a known tensor, computed by hand: a 1-channel 3x3 input
+ * 1..9 with an all-ones 2x2 kernel, stride 1, no pad, bias 0.5. */
+START_TEST(test_conv_hand_example)
+{
+	struct conv_case cc = { 1, 3, 3, 1, 2, 1, 0, 1, 1, 1 };
+	struct conv_run cr;
+	conv_run_init(&cr, &cc, 1);
+	for (int i = 0; i < 9; i++)
+		cr.x[i] = (float)(i + 1);
+	fill(cr.l.w, 4, 1.0f);
+	cr.l.b[0] = 0.5f;
+	conv_run_forward(&cr);
+	ck_assert_int_eq(cr.l.out.h, 2);
+	ck_assert_int_eq(cr.l.out.w, 2);
+	ck_assert_float_eq(cr.y[0], 12.5f);
+	ck_assert_float_eq(cr.y[1], 16.5f);
+	ck_assert_float_eq(cr.y[2], 24.5f);
+	ck_assert_float_eq(cr.y[3], 28.5f);
+	conv_run_done(&cr);
+}
+END_TEST
+
+struct gc_case {
+	struct conv_case cc;
+	const char *what;
+};
+
+static const struct gc_case gc_cases[] = {
+	{ { 3, 5, 6, 4, 3, 1, 1, 1, 1, 2 }, "3x3 pad 1, bias" },
+	{ { 3, 7, 6, 4, 3, 2, 1, 1, 0, 2 }, "stride 2" },
+	{ { 2, 5, 5, 3, 3, 1, 2, 1, 1, 1 }, "pad 2, batch 1" },
+	{ { 2, 6, 7, 3, 5, 2, 2, 1, 0, 2 }, "5x5 stride 2 pad 2" },
+	{ { 4, 5, 5, 6, 3, 1, 1, 2, 1, 2 }, "groups 2" },
+	{ { 4, 6, 5, 4, 3, 1, 1, 4, 1, 2 }, "depthwise" },
+	{ { 3, 7, 7, 6, 3, 2, 1, 3, 0, 2 }, "depthwise stride 2, multiplier 2" },
+	{ { 4, 4, 5, 3, 1, 1, 0, 1, 1, 3 }, "1x1 stride 1, chunked" },
+	{ { 4, 4, 5, 6, 1, 1, 0, 2, 0, 1 }, "1x1 stride 1 in place, groups 2" },
+	{ { 2, 32, 32, 2, 1, 1, 0, 1, 1, 2 }, "1x1 in place, batch 2" },
+	{ { 4, 6, 6, 3, 1, 2, 0, 1, 0, 2 }, "1x1 stride 2 projection" },
+};
+#define N_GC_CASES ((int)(sizeof gc_cases / sizeof gc_cases[0]))
+
+START_TEST(test_conv_gradcheck)
+{
+	const struct gc_case *gc = &gc_cases[_i];
+	const struct conv_case *cc = &gc->cc;
+	struct layer_conf conf;
+	layer_conf_defaults(LAYER_KIND_CONV, &conf);
+	conf.out = cc->out;
+	conf.size = cc->k;
+	conf.stride = cc->s;
+	conf.pad = cc->p;
+	conf.groups = cc->groups;
+	conf.bias = cc->bias;
+	struct shape in = { cc->c, cc->h, cc->w };
+	struct gradcheck_result res;
+	bool ok = gradcheck_layer(LAYER_KIND_CONV, &conf, &in, 1, cc->batch, true,
+				  50 + (uint64_t)_i, 1e-2, NULL, &res);
+	ck_assert_msg(ok, "%s: %s", gc->what, res.report);
+	ck_assert_msg(res.worst < 1e-2, "%s: %s", gc->what, res.report);
+	/* The weight gradient was really compared (not skipped as empty). */
+	ck_assert_msg(res.err_w > 0.0 || res.err_in[0] > 0.0, "%s: %s", gc->what, res.report);
+}
+END_TEST
+
+/* A config that must be rejected, and a fragment its message must hold. */
+struct bad_case {
+	struct conv_case cc;
+	const char *msg;
+};
+
+static const struct bad_case bad_cases[] = {
+	{ { 30, 8, 8, 8, 3, 1, 1, 4, 0, 1 }, "conv7: 30 input channels not divisible by groups 4" },
+	{ { 8, 8, 8, 6, 3, 1, 1, 4, 0, 1 }, "conv7: 6 filters not divisible by groups 4" },
+	{ { 3, 3, 3, 4, 5, 1, 0, 1, 0, 1 }, "kernel larger" },
+	{ { 3, 2, 8, 4, 5, 1, 1, 1, 0, 1 }, "kernel larger" },
+	{ { 3, 8, 8, 4, 3, 0, 1, 1, 0, 1 }, "stride" },
+	{ { 3, 8, 8, 4, 3, -1, 1, 1, 0, 1 }, "stride" },
+	{ { 3, 8, 8, 0, 3, 1, 1, 1, 0, 1 }, "out" },
+	{ { 3, 8, 8, 4, 0, 1, 1, 1, 0, 1 }, "size" },
+	{ { 3, 8, 8, 4, 3, 1, -1, 1, 0, 1 }, "pad" },
+	{ { 3, 8, 8, 4, 3, 1, 1, 0, 0, 1 }, "groups" },
+	{ { 3, 8, 8, 4, 3, 1, 1, 1, 2, 1 }, "bias" },
+};
+#define N_BAD_CASES ((int)(sizeof bad_cases / sizeof bad_cases[0]))
+
+START_TEST(test_conv_infer_rejects)
+{
+	const struct bad_case *bc = &bad_cases[_i];
+	struct layer l;
+	struct eng_err err;
+	err.msg[0] = '\0';
+	ck_assert_int_eq(conv_layer_infer(&l, &bc->cc, &err), ENG_STATUS_EINVAL);
+	ck_assert_msg(strstr(err.msg, bc->msg) != NULL, "message '%s' lacks '%s'",
+		      err.msg, bc->msg);
+	ck_assert_msg(strncmp(err.msg, "conv7:", 6) == 0, "message '%s' does not name the layer",
+		      err.msg);
+}
+END_TEST
+
+START_TEST(test_conv_infer_inputs)
+{
+	struct conv_case cc = { 3, 8, 8, 4, 3, 1, 1, 1, 0, 1 };
+	struct layer l;
+	struct eng_err err;
+	ck_assert_int_eq(conv_layer_infer(&l, &cc, &err), ENG_STATUS_OK);
+	struct shape two[2] = { { 3, 8, 8 }, { 3, 8, 8 } };
+	ck_assert_int_eq(l.ops->infer(&l, two, 2, &err), ENG_STATUS_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "conv7"));
+	struct shape empty = { 0, 8, 8 };
+	ck_assert_int_eq(l.ops->infer(&l, &empty, 1, &err), ENG_STATUS_EINVAL);
+	/* Kernel exactly the padded size is fine: a 1x1 output. */
+	struct conv_case edge = { 3, 1, 1, 4, 3, 2, 1, 1, 0, 1 };
+	ck_assert_int_eq(conv_layer_infer(&l, &edge, &err), ENG_STATUS_OK);
+	ck_assert_int_eq(l.out.h, 1);
+	ck_assert_int_eq(l.out.w, 1);
+}
+END_TEST
+
+START_TEST(test_conv_counts)
+{
+	struct layer l;
+	struct eng_err err;
+	/* ResNet-20 stem: 3x32x32 -> 16, 3x3, pad 1. */
+	struct conv_case stem = { 3, 32, 32, 16, 3, 1, 1, 1, 0, 1 };
+	ck_assert_int_eq(conv_layer_infer(&l, &stem, &err), ENG_STATUS_OK);
+	ck_assert_int_eq(l.out.c, 16);
+	ck_assert_int_eq(l.out.h, 32);
+	ck_assert_int_eq(l.out.w, 32);
+	ck_assert_uint_eq(l.w_len, 432);
+	ck_assert_uint_eq(l.b_len, 0);
+	ck_assert_uint_eq(l.state_len, 0);
+	ck_assert_uint_eq(l.ops->macs(&l), 442368);       /* 32*32*16*3*9 */
+
+	/* Grouped, strided, with bias: 32x16x16 -> 64, groups 4, stride 2. */
+	struct conv_case grp = { 32, 16, 16, 64, 3, 2, 1, 4, 1, 1 };
+	ck_assert_int_eq(conv_layer_infer(&l, &grp, &err), ENG_STATUS_OK);
+	ck_assert_int_eq(l.out.h, 8);
+	ck_assert_int_eq(l.out.w, 8);
+	ck_assert_uint_eq(l.w_len, 4608);                 /* 64*8*3*3 */
+	ck_assert_uint_eq(l.b_len, 64);
+	ck_assert_uint_eq(l.ops->macs(&l), 294912);       /* 8*8*64*8*9 */
+
+	/* Non-square, stride 2, no pad: (10 - 3)/2 + 1 = 4, (7 - 3)/2 + 1 = 3. */
+	struct conv_case ns = { 2, 10, 7, 5, 3, 2, 0, 1, 1, 1 };
+	ck_assert_int_eq(conv_layer_infer(&l, &ns, &err), ENG_STATUS_OK);
+	ck_assert_int_eq(l.out.h, 4);
+	ck_assert_int_eq(l.out.w, 3);
+	ck_assert_uint_eq(l.ops->macs(&l), 4 * 3 * 5 * 2 * 9);
+
+	/* VGG-16 conv at 4x4, 512 -> 512: 2,359,296 weights, 37.7 M MACs. */
+	struct conv_case vgg = { 512, 4, 4, 512, 3, 1, 1, 1, 0, 1 };
+	ck_assert_int_eq(conv_layer_infer(&l, &vgg, &err), ENG_STATUS_OK);
+	ck_assert_uint_eq(l.w_len, 2359296);
+	ck_assert_uint_eq(l.ops->macs(&l), 37748736);
+
+	/* Depthwise 3x3 on 32 channels at 16x16. */
+	struct conv_case dw = { 32, 16, 16, 32, 3, 1, 1, 32, 0, 1 };
+	ck_assert_int_eq(conv_layer_infer(&l, &dw, &err), ENG_STATUS_OK);
+	ck_assert_uint_eq(l.w_len, 288);
+	ck_assert_uint_eq(l.ops->macs(&l), 16 * 16 * 32 * 9);
+}
+END_TEST
+
+/* Kaiming-normal with fan-in (in/groups)*k*k and zero bias. */
+START_TEST(test_conv_init)
+{
+	struct conv_case cc = { 64, 8, 8, 128, 3, 1, 1, 2, 1, 1 };
+	struct conv_run cr;
+	conv_run_init(&cr, &cc, 3);
+	struct rng r;
+	rng_seed(&r, 9);
+	cr.l.ops->init(&cr.l, &r);
+	double sum = 0.0, sum2 = 0.0;
+	for (size_t i = 0; i < cr.l.w_len; i++) {
+		sum += cr.l.w[i];
+		sum2 += (double)cr.l.w[i] * cr.l.w[i];
+	}
+	double n = (double)cr.l.w_len;
+	double std = sqrt(sum2 / n - (sum / n) * (sum / n));
+	double want = sqrt(2.0 / (32.0 * 9.0));
+	ck_assert_msg(fabs(std / want - 1.0) < 0.03, "std %g want %g", std, want);
+	ck_assert_msg(fabs(sum / n) < 0.03 * want, "mean %g", sum / n);
+	for (size_t i = 0; i < cr.l.b_len; i++)
+		ck_assert_float_eq(cr.l.b[i], 0.0f);
+	conv_run_done(&cr);
+}
+END_TEST
+
+/* Scratch sized for a big batch also serves smaller ones, and needs grow
+ * no faster than the chunk bound. */
+START_TEST(test_conv_scratch)
+{
+	struct layer l;
+	struct eng_err err;
+	struct conv_case cc = { 64, 32, 32, 64, 3, 1, 1, 1, 0, 1 };
+	ck_assert_int_eq(conv_layer_infer(&l, &cc, &err), ENG_STATUS_OK);
+	size_t prev = 0;
+	for (int b = 1; b <= 64; b++) {
+		size_t s = l.ops->scratch_len(&l, b);
+		ck_assert_uint_ge(s, prev);
+		prev = s;
+	}
+	/* Chunked columns stay bounded (well under 64 samples' worth). */
+	ck_assert_uint_lt(prev, (size_t)64 * (576 + 64) * 1024 / 4);
+	/* A depthwise conv runs direct loops and needs none. */
+	struct conv_case dw = { 32, 16, 16, 32, 3, 1, 1, 32, 0, 1 };
+	ck_assert_int_eq(conv_layer_infer(&l, &dw, &err), ENG_STATUS_OK);
+	ck_assert_uint_eq(l.ops->scratch_len(&l, 64), 0);
+}
+END_TEST
+
 int main(void)
 {
-	Suite *s = suite_create("placeholder");
-	TCase *tc = tcase_create("placeholder");
-	tcase_add_test(tc, test_placeholder);
+	Suite *s = suite_create("conv");
+	TCase *tc = tcase_create("forward_backward");
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, test_conv_fixed_shapes, 0, N_CONV_CASES);
+	tcase_add_test(tc, test_conv_random_shapes);
+	tcase_add_test(tc, test_conv_hand_example);
 	suite_add_tcase(s, tc);
+	TCase *tg = tcase_create("gradcheck");
+	tcase_set_timeout(tg, 120);
+	tcase_add_loop_test(tg, test_conv_gradcheck, 0, N_GC_CASES);
+	suite_add_tcase(s, tg);
+	TCase *ti = tcase_create("infer");
+	tcase_add_loop_test(ti, test_conv_infer_rejects, 0, N_BAD_CASES);
+	tcase_add_test(ti, test_conv_infer_inputs);
+	tcase_add_test(ti, test_conv_counts);
+	tcase_add_test(ti, test_conv_init);
+	tcase_add_test(ti, test_conv_scratch);
+	suite_add_tcase(s, ti);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);

@@ -1,1 +1,103 @@
-exit 0
+#!/bin/sh
+# End-to-end tests of the command line: exit codes, --help, info (table and
+# JSON), overrides, and one clear error line for bad input.
+set -u
+bin="${top_builddir:-.}/reconvene"
+src="${top_srcdir:-.}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+pass=0
+
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# expect CODE CMD...: run, keep stdout/stderr in $tmp/out, $tmp/err
+expect() {
+	want=$1; shift
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	got=$?
+	if [ "$got" -eq "$want" ]; then ok; else bad "'$*' exited $got, want $want"; cat "$tmp/err"; fi
+}
+contains() { # FILE TEXT
+	if grep -qF -- "$2" "$1"; then ok; else bad "$1 lacks '$2'"; sed -n 1,20p "$1"; fi
+}
+one_line() {
+	n=$(wc -l <"$1")
+	if [ "$n" -eq 1 ]; then ok; else bad "$1 has $n lines, want 1"; cat "$1"; fi
+}
+
+expect 0 "$bin" --help
+contains "$tmp/out" "usage: reconvene"
+contains "$tmp/out" "info"
+expect 0 "$bin" --version
+contains "$tmp/out" "reconvene "
+expect 2 "$bin" frobnicate
+contains "$tmp/err" "unknown command 'frobnicate'"
+expect 2 "$bin"
+expect 0 "$bin" info --help
+contains "$tmp/out" "--input CxHxW"
+
+# The default model is resnet20, with the published totals.
+expect 0 "$bin" info
+contains "$tmp/out" "resnet20"
+contains "$tmp/out" "272,474 params"
+contains "$tmp/out" "40,813,184 MACs"
+
+expect 0 "$bin" info vgg16 --json
+python3 - "$tmp/out" <<'PY' && ok || bad "vgg16 JSON"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["model"] == "vgg16", d["model"]
+assert d["input"] == [3, 32, 32]
+assert d["params"] == 14724042, d["params"]
+assert d["macs"] == 313201664, d["macs"]
+assert sum(l["params"] for l in d["layers"]) == d["params"]
+assert sum(l["macs"] for l in d["layers"]) == d["macs"]
+need = {"name", "kind", "in", "out", "params", "macs"}
+assert all(need <= set(l) for l in d["layers"])
+assert d["layers"][-1]["out"] == [10, 1, 1]
+PY
+
+# Overrides: 4x the pixels, 4x the MACs; classes change the last layer.
+expect 0 "$bin" info resnet20 --input 3x64x64 --classes 100 --json
+python3 - "$tmp/out" <<'PY' && ok || bad "resnet20 overrides"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["input"] == [3, 64, 64]
+assert d["classes"] == 100
+assert d["params"] == 272474 + 64 * 90 + 90, d["params"]
+assert d["macs"] == 4 * (40813184 - 640) + 6400, d["macs"]
+PY
+
+# A cfg given by path.
+expect 0 "$bin" info "$src/models/lenet5.cfg"
+contains "$tmp/out" "61,706 params"
+
+# Usage errors exit 2; runtime failures exit 1 with one line naming the file.
+expect 2 "$bin" info --input 3x32
+contains "$tmp/err" "--input"
+expect 2 "$bin" info --classes zero
+expect 2 "$bin" info --bogus
+expect 2 "$bin" info resnet20 vgg16
+expect 1 "$bin" info no_such_model
+one_line "$tmp/err"
+contains "$tmp/err" "no_such_model"
+expect 1 "$bin" info "$tmp/missing.cfg"
+one_line "$tmp/err"
+contains "$tmp/err" "missing.cfg"
+printf '[net]\ninput = 3x32x32\nclasses = 10\n[conv]\nout = 8\nsize = banana\n' >"$tmp/bad.cfg"
+expect 1 "$bin" info "$tmp/bad.cfg"
+one_line "$tmp/err"
+contains "$tmp/err" "bad.cfg:6:"
+printf '[net]\ninput = 3x32x32\nclasses = 10\n[conv]\nout = 8\nsize = 3\n[add]\nfrom = data\n' >"$tmp/shape.cfg"
+expect 1 "$bin" info "$tmp/shape.cfg"
+one_line "$tmp/err"
+contains "$tmp/err" "shape.cfg"
+# Unknown keys warn but still work.
+printf '[net]\ninput = 1x8x8\nclasses = 2\n[conv]\nout = 2\nsise = 3\n[linear]\nout = classes\n' >"$tmp/warn.cfg"
+expect 0 "$bin" info "$tmp/warn.cfg"
+contains "$tmp/err" "warn.cfg:6:"
+
+echo "cli.sh: $pass passed, $fails failed"
+[ "$fails" -eq 0 ]

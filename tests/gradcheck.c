@@ -43,7 +43,7 @@ static bool harness_init(struct harness *h, enum layer_kind kind,
 	l->conf = *conf;
 	struct eng_err err;
 	if (l->ops->infer(l, in, n_in, &err) != ENG_STATUS_OK) {
-		snprintf(why, why_len, "infer: %s", err.msg);
+		snprintf(why, why_len, "infer: %.200s", err.msg);
 		return false;
 	}
 	h->batch = batch;
