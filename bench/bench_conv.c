@@ -13,11 +13,13 @@
  * shape by how many times it occurs in its network, i.e. it is the ratio of
  * whole-network conv time, sgemm over engine.
  *
- * Usage: bench_conv [batch]   (default 64)
+ * Usage: bench_conv [batch [filter]]   (default 64; filter: only the shapes
+ * whose net or layer name contains it)
  */
 #include "config.h"
 
 #include <cblas.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,13 +215,34 @@ static void bench_shape_run(const struct bench_shape *bs, int batch, struct rng 
 	free(l->w); free(l->dw); free(x); free(y); free(dy); free(dx); free(scratch);
 }
 
+/* Time one shape, print its row and add its count-weighted times to sum. */
+static void bench_shape_report(const struct bench_shape *bs, int batch,
+			       struct rng *r, struct bench_times *sum)
+{
+	struct bench_times t;
+	bench_shape_run(bs, batch, r, &t);
+	double ff = 2.0 * t.macs * 1e-9, fb = 4.0 * t.macs * 1e-9;
+	char ks[8];
+	snprintf(ks, sizeof ks, "%d/%d", bs->k, bs->s);
+	printf("%-9s %-11s %4d %4d %3d %5s | %6.3f %6.1f %6.1f %4.0f%% | %6.1f %6.1f %4.0f%%\n",
+	       bs->net, bs->what, bs->c, bs->out, bs->hw, ks, t.macs * 1e-9,
+	       ff / t.sg_f, ff / t.cv_f, 100.0 * t.sg_f / t.cv_f,
+	       fb / t.sg_b, fb / t.cv_b, 100.0 * t.sg_b / t.cv_b);
+	fflush(stdout);
+	sum->sg_f += bs->count * t.sg_f;
+	sum->cv_f += bs->count * t.cv_f;
+	sum->sg_b += bs->count * t.sg_b;
+	sum->cv_b += bs->count * t.cv_b;
+}
+
 int main(int argc, char **argv)
 {
 	int batch = 64;
+	const char *filter = argc > 2 ? argv[2] : NULL;
 	if (argc > 1) {
 		batch = atoi(argv[1]);
-		if (batch < 1) {
-			fprintf(stderr, "usage: bench_conv [batch]\n");
+		if (batch < 1 || argc > 3) {
+			fprintf(stderr, "usage: bench_conv [batch [filter]]\n");
 			return EXIT_FAILURE;
 		}
 	}
@@ -239,35 +262,27 @@ int main(int argc, char **argv)
 
 	struct rng r;
 	rng_seed(&r, 1);
-	double net_sg_f = 0, net_cv_f = 0, net_sg_b = 0, net_cv_b = 0;
-	double all_sg_f = 0, all_cv_f = 0, all_sg_b = 0, all_cv_b = 0;
+	struct bench_times net = { 0 }, all = { 0 };
 	double t_start = bench_now();
 	for (int i = 0; i < N_SHAPES; i++) {
 		const struct bench_shape *bs = &bench_shapes[i];
-		struct bench_times t;
-		bench_shape_run(bs, batch, &r, &t);
-		double ff = 2.0 * t.macs * 1e-9, fb = 4.0 * t.macs * 1e-9;
-		char ks[8];
-		snprintf(ks, sizeof ks, "%d/%d", bs->k, bs->s);
-		printf("%-9s %-11s %4d %4d %3d %5s | %6.3f %6.1f %6.1f %4.0f%% | %6.1f %6.1f %4.0f%%\n",
-		       bs->net, bs->what, bs->c, bs->out, bs->hw, ks, t.macs * 1e-9,
-		       ff / t.sg_f, ff / t.cv_f, 100.0 * t.sg_f / t.cv_f,
-		       fb / t.sg_b, fb / t.cv_b, 100.0 * t.sg_b / t.cv_b);
-		net_sg_f += bs->count * t.sg_f;
-		net_cv_f += bs->count * t.cv_f;
-		net_sg_b += bs->count * t.sg_b;
-		net_cv_b += bs->count * t.cv_b;
-		if (i + 1 == N_SHAPES || strcmp(bench_shapes[i + 1].net, bs->net) != 0) {
+		if (!filter || strstr(bs->net, filter) || strstr(bs->what, filter))
+			bench_shape_report(bs, batch, &r, &net);
+		bool last_of_net = i + 1 == N_SHAPES ||
+				   strcmp(bench_shapes[i + 1].net, bs->net) != 0;
+		if (last_of_net && net.cv_f > 0.0) {
 			printf("%-9s all convs (weighted by count): forward %.0f%%, backward %.0f%% of sgemm\n",
-			       bs->net, 100.0 * net_sg_f / net_cv_f, 100.0 * net_sg_b / net_cv_b);
-			all_sg_f += net_sg_f;
-			all_cv_f += net_cv_f;
-			all_sg_b += net_sg_b;
-			all_cv_b += net_cv_b;
-			net_sg_f = net_cv_f = net_sg_b = net_cv_b = 0;
+			       bs->net, 100.0 * net.sg_f / net.cv_f, 100.0 * net.sg_b / net.cv_b);
+			all.sg_f += net.sg_f;
+			all.cv_f += net.cv_f;
+			all.sg_b += net.sg_b;
+			all.cv_b += net.cv_b;
+			memset(&net, 0, sizeof net);
 		}
 	}
-	printf("\nsummary: forward %.0f%%, backward %.0f%% of sgemm (time-weighted over both nets; %.0f s)\n",
-	       100.0 * all_sg_f / all_cv_f, 100.0 * all_sg_b / all_cv_b, bench_now() - t_start);
+	if (all.cv_f > 0.0)
+		printf("\nsummary: forward %.0f%%, backward %.0f%% of sgemm (time-weighted over both nets; %.0f s)\n",
+		       100.0 * all.sg_f / all.cv_f, 100.0 * all.sg_b / all.cv_b,
+		       bench_now() - t_start);
 	return EXIT_SUCCESS;
 }

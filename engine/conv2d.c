@@ -13,6 +13,11 @@
  * in place).  A 1x1 stride-1 unpadded conv with a one-sample chunk needs
  * no im2col either: the input sample already is the column matrix.
  *
+ * im2col and col2im copy whole rows (memcpy) for maps at least 16 wide
+ * and use precomputed gather tables for narrower ones, where per-row
+ * overhead would dominate.  Both walk channels outermost and samples
+ * innermost so that each row of col is written front to back.
+ *
  * Convolutions with one input channel per group (depthwise, possibly with a
  * channel multiplier) use direct loops instead: as a GEMM they have M = 1
  * and spend all their time in im2col.
@@ -26,6 +31,7 @@
 
 #include <cblas.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "layer.h"
@@ -35,6 +41,10 @@
  * input in place (the GEMM is then wide enough on its own). */
 #define CONV2D_CHUNK_FLOATS ((size_t)2 << 20)
 #define CONV2D_POINTWISE_DIRECT_HW 1024
+/* Limits of the table-driven im2col for narrow maps (see conv2d_small). */
+#define CONV2D_SMALL_MAX_OW 16
+#define CONV2D_SMALL_TAB 4096
+#define CONV2D_SMALL_PLANE 1024
 
 /* Everything the kernels need, derived once per call from the layer. */
 struct conv2d_geom {
@@ -71,8 +81,9 @@ static void conv2d_geom_init(struct conv2d_geom *g, const struct layer *l)
 	g->direct = g->cg == 1;
 }
 
-/* Samples per chunk for a call with `batch` samples. */
-static int conv2d_chunk(const struct conv2d_geom *g, int batch)
+/* Most samples one chunk may hold (for scratch sizing): all of them if the
+ * column and GEMM buffers stay within the budget. */
+static int conv2d_chunk_max(const struct conv2d_geom *g, int batch)
 {
 	if (g->direct || batch <= 1)
 		return 1;
@@ -85,6 +96,18 @@ static int conv2d_chunk(const struct conv2d_geom *g, int batch)
 	if (nc > (size_t)batch)
 		nc = (size_t)batch;
 	return (int)nc;
+}
+
+/* Samples per chunk for a call: the fewest chunks that fit, evened out
+ * (64 = 32 + 32 rather than 46 + 18), never above conv2d_chunk_max, so the
+ * scratch sized for the largest batch serves every smaller one. */
+static int conv2d_chunk(const struct conv2d_geom *g, int batch)
+{
+	int nc = conv2d_chunk_max(g, batch);
+	if (batch <= nc)
+		return nc;
+	int chunks = (batch + nc - 1) / nc;
+	return (batch + chunks - 1) / chunks;
 }
 
 /* Scratch floats for chunks of nc samples: the column matrix unless a
@@ -124,30 +147,165 @@ static void conv2d_col_range(const struct conv2d_geom *g, int kw, int *lo, int *
 	*hi = h0;
 }
 
+/* dst[i] += src[i], unrolled by 8 so that GCC's -O2 vectoriser (the
+ * "very cheap" model, which will not add an epilogue) still emits SIMD adds:
+ * this is the inner loop of col2im. */
+static void conv2d_row_add(float *restrict dst, const float *restrict src, int n)
+{
+	int i = 0;
+	for (; i + 8 <= n; i += 8) {
+		dst[i] += src[i];
+		dst[i + 1] += src[i + 1];
+		dst[i + 2] += src[i + 2];
+		dst[i + 3] += src[i + 3];
+		dst[i + 4] += src[i + 4];
+		dst[i + 5] += src[i + 5];
+		dst[i + 6] += src[i + 6];
+		dst[i + 7] += src[i + 7];
+	}
+	for (; i < n; i++)
+		dst[i] += src[i];
+}
+
+/* Narrow maps (VGG's 8x8, 4x4, 2x2) make the row-by-row im2col spend its
+ * time in loop and memcpy overhead for rows of 2-8 floats.  They go through
+ * a zero-padded copy of one input plane and a table, built once per call,
+ * that maps each column entry of one (c, kh, kw) row to its place in the
+ * padded plane: one branch-free gather per entry. */
+struct conv2d_small {
+	int pw, pplane;                  /* padded width, padded plane floats */
+	int32_t tab[CONV2D_SMALL_TAB];   /* [kh][kw][oh][ow] -> padded offset */
+	float pad[CONV2D_SMALL_PLANE];   /* one padded input plane */
+};
+
+static bool conv2d_small_fits(const struct conv2d_geom *g)
+{
+	size_t kk = (size_t)g->k * (size_t)g->k;
+	size_t pplane = (size_t)(g->h + 2 * g->p) * (size_t)(g->w + 2 * g->p);
+	return g->ow < CONV2D_SMALL_MAX_OW && !g->pointwise &&
+	       kk * g->hw <= CONV2D_SMALL_TAB && kk * g->in_hw <= CONV2D_SMALL_TAB &&
+	       pplane <= CONV2D_SMALL_PLANE && g->in_hw <= CONV2D_SMALL_PLANE;
+}
+
+static void conv2d_small_init(struct conv2d_small *sm, const struct conv2d_geom *g)
+{
+	sm->pw = g->w + 2 * g->p;
+	sm->pplane = (g->h + 2 * g->p) * sm->pw;
+	memset(sm->pad, 0, (size_t)sm->pplane * sizeof(float));
+	int32_t *t = sm->tab;
+	for (int kh = 0; kh < g->k; kh++)
+		for (int kw = 0; kw < g->k; kw++)
+			for (int oh = 0; oh < g->oh; oh++)
+				for (int ow = 0; ow < g->ow; ow++)
+					*t++ = (oh * g->s + kh) * sm->pw + ow * g->s + kw;
+}
+
+/* Copy one input plane into the interior of sm->pad (the border stays 0). */
+static void conv2d_small_load(struct conv2d_small *sm, const struct conv2d_geom *g,
+			      const float *plane)
+{
+	for (int ih = 0; ih < g->h; ih++) {
+		float *dst = sm->pad + (ih + g->p) * sm->pw + g->p;
+		const float *src = plane + (size_t)ih * (size_t)g->w;
+		for (int iw = 0; iw < g->w; iw++)
+			dst[iw] = src[iw];
+	}
+}
+
+static void conv2d_im2col_small(const struct conv2d_geom *g, const float *in, int nc,
+				int c0, float *col, size_t ldc)
+{
+	struct conv2d_small sm;
+	conv2d_small_init(&sm, g);
+	const size_t in_sample = (size_t)g->c * g->in_hw;
+	const int kk = g->k * g->k, hw = (int)g->hw;
+	/* Samples innermost: the k*k rows of a channel fill sequentially. */
+	for (int c = 0; c < g->cg; c++) {
+		for (int n = 0; n < nc; n++) {
+			conv2d_small_load(&sm, g, in + (size_t)n * in_sample +
+						  (size_t)(c0 + c) * g->in_hw);
+			float *dst = col + (size_t)c * (size_t)kk * ldc + (size_t)n * g->hw;
+			for (int r = 0; r < kk; r++, dst += ldc) {
+				const int32_t *t = sm.tab + r * hw;
+				for (int i = 0; i < hw; i++)
+					dst[i] = sm.pad[t[i]];
+			}
+		}
+	}
+}
+
+/* col2im for narrow maps, as a gather: each input pixel sums its (at most
+ * k*k) column entries, listed per pixel in a table built for this ldc, so
+ * there are no read-modify-write chains and no per-row call overhead. */
+static void conv2d_col2im_small(const struct conv2d_geom *g, const float *col,
+				size_t ldc, int nc, int c0, float *din)
+{
+	int32_t off[CONV2D_SMALL_TAB];          /* column offsets, by pixel */
+	int32_t start[CONV2D_SMALL_PLANE + 1];  /* pixel i: off[start[i]..start[i+1]) */
+	ENG_ASSERT((size_t)g->k * (size_t)g->k * ldc <= INT32_MAX);
+	int m = 0;
+	for (int ih = 0; ih < g->h; ih++) {
+		for (int iw = 0; iw < g->w; iw++) {
+			start[ih * g->w + iw] = m;
+			for (int kh = 0; kh < g->k; kh++) {
+				for (int kw = 0; kw < g->k; kw++) {
+					int y = ih + g->p - kh, x = iw + g->p - kw;
+					if (y < 0 || x < 0 || y % g->s || x % g->s ||
+					    y / g->s >= g->oh || x / g->s >= g->ow)
+						continue;
+					off[m++] = (int32_t)((size_t)(kh * g->k + kw) * ldc +
+							     (size_t)(y / g->s * g->ow + x / g->s));
+				}
+			}
+		}
+	}
+	const int in_hw = (int)g->in_hw;
+	start[in_hw] = m;
+	const size_t kk = (size_t)g->k * (size_t)g->k;
+	const size_t in_sample = (size_t)g->c * g->in_hw;
+	for (int c = 0; c < g->cg; c++) {
+		for (int n = 0; n < nc; n++) {
+			const float *src = col + (size_t)c * kk * ldc + (size_t)n * g->hw;
+			float *plane = din + (size_t)n * in_sample + (size_t)(c0 + c) * g->in_hw;
+			for (int i = 0; i < in_hw; i++) {
+				float acc = 0.0f;
+				for (int j = start[i]; j < start[i + 1]; j++)
+					acc += src[off[j]];
+				plane[i] += acc;
+			}
+		}
+	}
+}
+
 /* Build the columns of channels [c0, c0 + cg) for samples in[0..nc) (in
  * points at the first sample of the chunk) into col, K x ldc. */
 static void conv2d_im2col(const struct conv2d_geom *g, const float *in, int nc,
 			  int c0, float *col, size_t ldc)
 {
+	if (conv2d_small_fits(g)) {
+		conv2d_im2col_small(g, in, nc, c0, col, ldc);
+		return;
+	}
 	const size_t in_sample = (size_t)g->c * g->in_hw;
-	for (int n = 0; n < nc; n++) {
-		const float *src_n = in + (size_t)n * in_sample;
-		float *dst_n = col + (size_t)n * g->hw;
+	/* Samples innermost, so that each row of col is written front to back
+	 * while the chunk's planes of channel c stay in cache. */
+	size_t row = 0;
+	for (int c = 0; c < g->cg; c++) {
+		const float *plane_c = in + (size_t)(c0 + c) * g->in_hw;
 		if (g->pointwise) {
-			for (int c = 0; c < g->cg; c++)
-				memcpy(dst_n + (size_t)c * ldc,
-				       src_n + (size_t)(c0 + c) * g->in_hw,
-				       g->hw * sizeof(float));
+			for (int n = 0; n < nc; n++)
+				memcpy(col + row * ldc + (size_t)n * g->hw,
+				       plane_c + (size_t)n * in_sample, g->hw * sizeof(float));
+			row++;
 			continue;
 		}
-		size_t row = 0;
-		for (int c = 0; c < g->cg; c++) {
-			const float *plane = src_n + (size_t)(c0 + c) * g->in_hw;
-			for (int kh = 0; kh < g->k; kh++) {
-				for (int kw = 0; kw < g->k; kw++, row++) {
-					float *dst = dst_n + row * ldc;
-					int lo, hi;
-					conv2d_col_range(g, kw, &lo, &hi);
+		for (int kh = 0; kh < g->k; kh++) {
+			for (int kw = 0; kw < g->k; kw++, row++) {
+				int lo, hi;
+				conv2d_col_range(g, kw, &lo, &hi);
+				float *dst = col + row * ldc;
+				for (int n = 0; n < nc; n++) {
+					const float *plane = plane_c + (size_t)n * in_sample;
 					for (int oh = 0; oh < g->oh; oh++, dst += g->ow) {
 						int ih = oh * g->s - g->p + kh;
 						if (ih < 0 || ih >= g->h) {
@@ -178,13 +336,18 @@ static void conv2d_im2col(const struct conv2d_geom *g, const float *in, int nc,
 static void conv2d_col2im(const struct conv2d_geom *g, const float *col,
 			  size_t ldc, int nc, int c0, float *din)
 {
+	if (conv2d_small_fits(g)) {
+		conv2d_col2im_small(g, col, ldc, nc, c0, din);
+		return;
+	}
 	const size_t in_sample = (size_t)g->c * g->in_hw;
-	for (int n = 0; n < nc; n++) {
-		float *dst_n = din + (size_t)n * in_sample;
-		const float *src_n = col + (size_t)n * g->hw;
-		size_t row = 0;
-		for (int c = 0; c < g->cg; c++) {
-			float *plane = dst_n + (size_t)(c0 + c) * g->in_hw;
+	const size_t kk = (size_t)g->k * (size_t)g->k;
+	/* Channel outermost, as in im2col; one din plane takes all k*k rows. */
+	for (int c = 0; c < g->cg; c++) {
+		for (int n = 0; n < nc; n++) {
+			float *plane = din + (size_t)n * in_sample + (size_t)(c0 + c) * g->in_hw;
+			const float *src_n = col + (size_t)c * kk * ldc + (size_t)n * g->hw;
+			size_t row = 0;
 			for (int kh = 0; kh < g->k; kh++) {
 				for (int kw = 0; kw < g->k; kw++, row++) {
 					const float *src = src_n + row * ldc;
@@ -197,8 +360,7 @@ static void conv2d_col2im(const struct conv2d_geom *g, const float *col,
 						float *dst = plane + (ptrdiff_t)ih * g->w;
 						ptrdiff_t off = kw - g->p;
 						if (g->s == 1) {
-							for (int ow = lo; ow < hi; ow++)
-								dst[off + ow] += src[ow];
+							conv2d_row_add(dst + off + lo, src + lo, hi - lo);
 						} else {
 							for (int ow = lo; ow < hi; ow++)
 								dst[off + (ptrdiff_t)ow * g->s] += src[ow];
@@ -365,7 +527,7 @@ static size_t conv2d_scratch_len(const struct layer *l, int batch)
 {
 	struct conv2d_geom g;
 	conv2d_geom_init(&g, l);
-	return conv2d_scratch_floats(&g, conv2d_chunk(&g, batch));
+	return conv2d_scratch_floats(&g, conv2d_chunk_max(&g, batch));
 }
 
 static void conv2d_forward(struct layer *l, const struct layer_io *io)

@@ -9,6 +9,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <locale.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -451,7 +453,7 @@ static const struct bad_case bad_cases[] = {
 	{ "[net]\nname = \"abc\" def\n", 0, 2, "after closing quote" },
 	{ "[net]\nname = ab\"c\n", 0, 2, "stray" },
 	{ "[net]\nin put = 3x8x8\n", 0, 2, "invalid key" },
-	{ "[net]\ninput = 3x8\0x8\nclasses = 4\n[relu]\n", 32, 2, "NUL byte" },
+	{ "[net]\ninput = 3x8\0x8\nclasses = 4\n[relu]\n", 40, 2, "NUL byte" },
 	{ "[net]\r\ninput = 3x8x8\r\nclasses = 4\r\n[relu\r\n", 0, 4, "unterminated section" },
 	/* truncated text */
 	{ NET3 "[relu]\n[conv]\nout = 8\n[con", 0, 7, "unterminated section" },
@@ -684,6 +686,7 @@ START_TEST(test_ini_theme_syntax)
 		"hash = #\n"
 		"tight=a=b\n"
 		"tail = x#y\n"
+		"tail2 = x# y\n"
 		"last = no newline";
 	struct ini_log log = { .text = "" };
 	struct eng_err err = { .msg = "" };
@@ -706,8 +709,9 @@ START_TEST(test_ini_theme_syntax)
 			 "11 palette.hash=<>\n"
 			 "12 palette.tight=<a=b>\n"
 			 "13 palette.tail=<x#y>\n"
-			 "14 palette.last=<no newline>\n"
-			 "14 end\n");
+			 "14 palette.tail2=<x# y>\n"
+			 "15 palette.last=<no newline>\n"
+			 "15 end\n");
 }
 END_TEST
 

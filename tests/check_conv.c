@@ -43,7 +43,7 @@ static const struct conv_case conv_cases[] = {
 	{ 3, 7, 7, 6, 5, 1, 2, 3, 1, 2 },     /* depthwise, multiplier 2 */
 	{ 2, 5, 5, 3, 5, 1, 0, 1, 1, 2 },     /* kernel = input */
 	{ 3, 4, 4, 2, 3, 3, 2, 1, 0, 2 },     /* stride 3: whole rows of pad */
-	{ 16, 32, 32, 16, 3, 1, 1, 1, 0, 13 },/* chunks of 12 then 1 */
+	{ 64, 16, 16, 2, 3, 1, 1, 1, 0, 15 },/* two chunks, 8 + 7 */
 	{ 1, 5, 8, 2, 3, 1, 0, 1, 1, 5 },     /* one input channel */
 	{ 3, 6, 6, 7, 2, 2, 0, 1, 0, 2 },     /* even kernel */
 	{ 8, 4, 4, 16, 3, 1, 1, 1, 1, 64 },   /* VGG-like tail, batch 64 */
@@ -51,6 +51,12 @@ static const struct conv_case conv_cases[] = {
 	{ 4, 3, 3, 4, 3, 1, 1, 2, 0, 1 },     /* groups 2, batch 1 */
 	{ 3, 2, 9, 4, 3, 1, 1, 1, 1, 2 },     /* very flat input */
 	{ 4, 5, 5, 6, 3, 1, 2, 1, 1, 2 },     /* pad 2 with a 3x3 kernel */
+	/* Maps at least 16 wide take the row-by-row im2col, narrower ones the
+	 * table-driven one; cover both with strides, pads and groups. */
+	{ 3, 9, 35, 4, 3, 2, 1, 1, 1, 2 },    /* wide, stride 2 */
+	{ 2, 6, 40, 3, 5, 1, 2, 1, 0, 2 },    /* wide, 5x5 pad 2 */
+	{ 4, 5, 60, 4, 3, 3, 0, 2, 1, 3 },    /* wide, stride 3, groups 2 */
+	{ 2, 30, 30, 3, 3, 2, 1, 1, 0, 2 },   /* narrow output, plane too big for the table */
 };
 #define N_CONV_CASES ((int)(sizeof conv_cases / sizeof conv_cases[0]))
 #define N_RANDOM_CASES 12
@@ -526,26 +532,62 @@ START_TEST(test_conv_init)
 }
 END_TEST
 
-/* Scratch sized for a big batch also serves smaller ones, and needs grow
- * no faster than the chunk bound. */
+/* Scratch sized for a big batch also serves smaller ones (the net sizes it
+ * once, for its largest batch), and chunking keeps it bounded. */
 START_TEST(test_conv_scratch)
 {
+	static const struct conv_case shapes[] = {
+		{ 64, 32, 32, 64, 3, 1, 1, 1, 0, 1 },
+		{ 16, 32, 32, 32, 3, 2, 1, 1, 0, 1 },
+		{ 16, 32, 32, 16, 3, 1, 1, 1, 0, 1 },
+		{ 512, 2, 2, 512, 3, 1, 1, 1, 0, 1 },
+		{ 8, 32, 32, 8, 1, 1, 0, 1, 0, 1 },
+		{ 8, 8, 8, 8, 1, 1, 0, 2, 0, 1 },
+	};
 	struct layer l;
 	struct eng_err err;
-	struct conv_case cc = { 64, 32, 32, 64, 3, 1, 1, 1, 0, 1 };
-	ck_assert_int_eq(conv_layer_infer(&l, &cc, &err), ENG_STATUS_OK);
-	size_t prev = 0;
-	for (int b = 1; b <= 64; b++) {
-		size_t s = l.ops->scratch_len(&l, b);
-		ck_assert_uint_ge(s, prev);
-		prev = s;
+	for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+		ck_assert_int_eq(conv_layer_infer(&l, &shapes[i], &err), ENG_STATUS_OK);
+		size_t prev = 0;
+		for (int b = 1; b <= 64; b++) {
+			size_t s = l.ops->scratch_len(&l, b);
+			ck_assert_msg(s >= prev, "shape %zu: scratch(%d) = %zu < %zu", i, b, s, prev);
+			prev = s;
+		}
 	}
-	/* Chunked columns stay bounded (well under 64 samples' worth). */
-	ck_assert_uint_lt(prev, (size_t)64 * (576 + 64) * 1024 / 4);
+	/* 64 samples of a 64-channel 3x3 conv at 32x32 would need 64*(576+64)*1024
+	 * floats at once; chunks keep it far below. */
+	ck_assert_int_eq(conv_layer_infer(&l, &shapes[0], &err), ENG_STATUS_OK);
+	ck_assert_uint_lt(l.ops->scratch_len(&l, 64), (size_t)64 * (576 + 64) * 1024 / 4);
 	/* A depthwise conv runs direct loops and needs none. */
 	struct conv_case dw = { 32, 16, 16, 32, 3, 1, 1, 32, 0, 1 };
 	ck_assert_int_eq(conv_layer_infer(&l, &dw, &err), ENG_STATUS_OK);
 	ck_assert_uint_eq(l.ops->scratch_len(&l, 64), 0);
+}
+END_TEST
+
+/* The net sizes scratch for its largest batch and may then run a smaller
+ * one (the last batch of an epoch): the smaller call must fit. */
+START_TEST(test_conv_smaller_batch)
+{
+	/* 14 samples per chunk at most: batch 20 runs as 10 + 10, batch 14
+	 * as one chunk of 14, more than the bigger batch ever holds. */
+	struct conv_case big = { 64, 16, 16, 1, 3, 1, 1, 1, 1, 20 };
+	struct conv_case small = big;
+	small.batch = 14;
+	struct conv_run cr;
+	conv_run_init(&cr, &small, 5);
+	size_t need = cr.l.ops->scratch_len(&cr.l, big.batch);
+	ck_assert_uint_ge(need, cr.scratch_len);
+	free(cr.scratch);
+	cr.scratch_len = need;
+	cr.scratch = xmalloc_floats(need);
+	struct conv_ref ref;
+	conv_ref_compute(&cr, &ref);
+	conv_run_forward(&cr);
+	conv_expect_close("y", &small, cr.y, 0.0, ref.y, ref.y_abs, cr.y_len);
+	conv_ref_done(&ref);
+	conv_run_done(&cr);
 }
 END_TEST
 
@@ -557,6 +599,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_conv_fixed_shapes, 0, N_CONV_CASES);
 	tcase_add_test(tc, test_conv_random_shapes);
 	tcase_add_test(tc, test_conv_hand_example);
+	tcase_add_test(tc, test_conv_smaller_batch);
 	suite_add_tcase(s, tc);
 	TCase *tg = tcase_create("gradcheck");
 	tcase_set_timeout(tg, 120);

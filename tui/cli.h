@@ -6,7 +6,11 @@
 
 #include <stdio.h>
 
+#include <stdatomic.h>
+
+#include "data.h"
 #include "net_spec.h"
+#include "train.h"
 
 enum cli_exit {
 	CLI_EXIT_OK = 0,
@@ -15,6 +19,8 @@ enum cli_exit {
 };
 
 int cmd_info(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 
 /* "reconvene: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -25,5 +31,24 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 void cli_print_warnings(const struct net_spec *spec);
 /* 1234567 -> "1,234,567" into buf. */
 const char *cli_group_digits(unsigned long long v, char *buf, size_t len);
+
+
+/* Shared by train and eval (defined in cmd_train.c). */
+/* Strict integer / finite float in [min, max]; 0 or -1. */
+int cli_parse_long(const char *text, long min, long max, long *out);
+int cli_parse_float(const char *text, double min, double max, double *out);
+/* Load the dataset from dir_opt (--data), else $RECONVENE_DATA, else the
+ * default directory.  A named directory that does not exist is an error;
+ * a directory without a dataset falls back to the synthetic set with a
+ * warning on stderr.  Returns CLI_EXIT_OK or CLI_EXIT_FAILURE (one line
+ * printed). */
+int cli_data_open(const char *dir_opt, int val_count, struct data_split *ds);
+/* Catch SIGINT into the returned flag (a second SIGINT kills); release
+ * restores the default action. */
+const atomic_int *cli_sigint_catch(void);
+void cli_sigint_release(void);
+/* A train_progress_fn drawing TRAIN_PHASE_EVAL on the struct progress in
+ * user. */
+void cli_eval_on_progress(const struct train_progress *p, void *user);
 
 #endif

@@ -13,6 +13,8 @@ struct command {
 
 static const struct command commands[] = {
 	{ "info", cmd_info, "layers, shapes, parameters and MACs of a model" },
+	{ "train", cmd_train, "train a model and report its test accuracy" },
+	{ "eval", cmd_eval, "quick-eval: a short training budget, then test accuracy" },
 };
 
 static void main_usage(FILE *out)
