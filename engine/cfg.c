@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "fileio.h"
 #include "ini.h"
 
 #define CFG_FILE_MAX ((size_t)16 << 20)
@@ -784,11 +785,6 @@ enum eng_status cfg_parse_string(const char *text, size_t len, const char *path,
 	return cfg_parse_named(text, len, path ? path : "<string>", "model", spec, err);
 }
 
-static enum eng_status cfg_errno_status(int e)
-{
-	return e == ENOENT ? ENG_STATUS_ENOENT : ENG_STATUS_EIO;
-}
-
 enum eng_status cfg_parse_file(const char *path, struct net_spec *spec,
 			       struct eng_err *err)
 {
@@ -796,7 +792,7 @@ enum eng_status cfg_parse_file(const char *path, struct net_spec *spec,
 	FILE *f = fopen(path, "rb");
 	if (!f) {
 		int e = errno;
-		return eng_err_set(err, cfg_errno_status(e), "%s: %s", path, strerror(e));
+		return eng_err_set(err, fileio_errno_status(e), "%s: %s", path, strerror(e));
 	}
 	/* Read in growing chunks rather than trusting the size from stat, so
 	 * pipes and /proc files work; stop one byte past the limit. */
@@ -971,61 +967,19 @@ char *cfg_write_string(const struct net_spec *spec)
 	return b.s;
 }
 
+static enum eng_status cfg_text_put(int fd, void *text, const char *path,
+				    struct eng_err *err)
+{
+	return fileio_write_all(fd, text, strlen(text), path, err);
+}
+
 enum eng_status cfg_write_file(const char *path, const struct net_spec *spec,
 			       struct eng_err *err)
 {
 	char *text = cfg_write_string(spec);
 	if (!text)
 		return eng_err_set(err, ENG_STATUS_ENOMEM, "%s: out of memory", path);
-	size_t n = strlen(path);
-	char *tmp = malloc(n + sizeof ".XXXXXX");
-	if (!tmp) {
-		free(text);
-		return eng_err_set(err, ENG_STATUS_ENOMEM, "%s: out of memory", path);
-	}
-	memcpy(tmp, path, n);
-	memcpy(tmp + n, ".XXXXXX", sizeof ".XXXXXX");
-	enum eng_status st = ENG_STATUS_OK;
-	/* The temporary sits next to the target so rename() cannot cross a
-	 * file system: readers see the old file or the new one, never half. */
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		int e = errno;
-		st = eng_err_set(err, cfg_errno_status(e), "%s: cannot create: %s",
-				 path, strerror(e));
-		goto out;
-	}
-	if (fchmod(fd, 0644) != 0) {
-		/* Not fatal: the file keeps mkstemp's 0600. */
-	}
-	size_t len = strlen(text), done = 0;
-	while (done < len) {
-		ssize_t w = write(fd, text + done, len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			int e = errno;
-			st = eng_err_set(err, ENG_STATUS_EIO, "%s: write: %s", path, strerror(e));
-			break;
-		}
-		done += (size_t)w;
-	}
-	if (st == ENG_STATUS_OK && fsync(fd) != 0) {
-		int e = errno;
-		st = eng_err_set(err, ENG_STATUS_EIO, "%s: fsync: %s", path, strerror(e));
-	}
-	if (close(fd) != 0 && st == ENG_STATUS_OK) {
-		int e = errno;
-		st = eng_err_set(err, ENG_STATUS_EIO, "%s: close: %s", path, strerror(e));
-	}
-	if (st == ENG_STATUS_OK && rename(tmp, path) != 0) {
-		int e = errno;
-		st = eng_err_set(err, ENG_STATUS_EIO, "%s: rename: %s", path, strerror(e));
-	}
-	if (st != ENG_STATUS_OK)
-		unlink(tmp);
-out:
-	free(tmp);
+	enum eng_status st = fileio_write_atomic(path, cfg_text_put, text, err);
 	free(text);
 	return st;
 }

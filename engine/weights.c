@@ -23,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "fileio.h"
 #include "weights.h"
 
 static const struct {
@@ -553,15 +554,6 @@ enum eng_status st_file_parse(const void *buf, size_t len, const char *path,
 	return ENG_STATUS_OK;
 }
 
-static enum eng_status st_errno_status(int e)
-{
-	if (e == ENOENT || e == ENOTDIR)
-		return ENG_STATUS_ENOENT;
-	if (e == ENOMEM)
-		return ENG_STATUS_ENOMEM;
-	return ENG_STATUS_EIO;
-}
-
 /* Read exactly n bytes; a short read means the file changed under us. */
 static enum eng_status st_fread_all(FILE *fp, void *dst, size_t n,
 				    const char *path, struct eng_err *err)
@@ -583,7 +575,7 @@ enum eng_status st_file_read(const char *path, struct st_file *f,
 	FILE *fp = fopen(path, "rb");
 	if (!fp) {
 		int e = errno;
-		return eng_err_set(err, st_errno_status(e), "%s: cannot open: %s", path,
+		return eng_err_set(err, fileio_errno_status(e), "%s: cannot open: %s", path,
 				   strerror(e));
 	}
 	enum eng_status st = ENG_STATUS_OK;
@@ -643,25 +635,6 @@ out:
 
 /* --- writing --------------------------------------------------------------- */
 
-static enum eng_status st_fd_write(int fd, const void *buf, size_t len,
-				   const char *path, struct eng_err *err)
-{
-	const char *p = buf;
-	while (len) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			int e = errno;
-			return eng_err_set(err, ENG_STATUS_EIO, "%s: write: %s", path,
-					   strerror(e));
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return ENG_STATUS_OK;
-}
-
 /* Tensor bytes in little-endian order whatever the host's. */
 static enum eng_status st_tensor_write(int fd, const struct st_tensor *t,
 				       uint64_t bytes, const char *path,
@@ -669,7 +642,7 @@ static enum eng_status st_tensor_write(int fd, const struct st_tensor *t,
 {
 	size_t es = st_dtype_size(t->dtype);
 	if (es == 1 || st_host_little_endian())
-		return st_fd_write(fd, t->data, (size_t)bytes, path, err);
+		return fileio_write_all(fd, t->data, (size_t)bytes, path, err);
 	unsigned char buf[4096];
 	const unsigned char *src = t->data;
 	size_t left = (size_t)bytes;
@@ -678,7 +651,7 @@ static enum eng_status st_tensor_write(int fd, const struct st_tensor *t,
 		for (size_t i = 0; i < n; i += es)
 			for (size_t k = 0; k < es; k++)
 				buf[i + k] = src[i + es - 1 - k];
-		enum eng_status st = st_fd_write(fd, buf, n, path, err);
+		enum eng_status st = fileio_write_all(fd, buf, n, path, err);
 		if (st != ENG_STATUS_OK)
 			return st;
 		src += n;
@@ -776,11 +749,11 @@ static enum eng_status st_file_write_fd(const struct st_file *f, int fd,
 	for (int i = 0; i < 8; i++)
 		lenb[i] = (unsigned char)((uint64_t)hlen >> (8 * i));
 	static const char spaces[8] = "        ";
-	st = st_fd_write(fd, lenb, 8, path, err);
+	st = fileio_write_all(fd, lenb, 8, path, err);
 	if (st == ENG_STATUS_OK)
-		st = st_fd_write(fd, text, tlen, path, err);
+		st = fileio_write_all(fd, text, tlen, path, err);
 	if (st == ENG_STATUS_OK)
-		st = st_fd_write(fd, spaces, hlen - tlen, path, err);
+		st = fileio_write_all(fd, spaces, hlen - tlen, path, err);
 	for (int i = 0; st == ENG_STATUS_OK && i < f->n_tensors; i++) {
 		const struct st_tensor *t = &f->tensors[order[i]];
 		st = st_tensor_write(fd, t, t->end, path, err);
@@ -792,44 +765,16 @@ out:
 	return st;
 }
 
+static enum eng_status st_file_put(int fd, void *f, const char *path,
+				   struct eng_err *err)
+{
+	return st_file_write_fd(f, fd, path, err);
+}
+
 enum eng_status st_file_write(const struct st_file *f, const char *path,
 			      struct eng_err *err)
 {
-	size_t n = strlen(path);
-	char *tmp = malloc(n + sizeof ".XXXXXX");
-	if (!tmp)
-		return eng_err_set(err, ENG_STATUS_ENOMEM, "%s: out of memory", path);
-	memcpy(tmp, path, n);
-	memcpy(tmp + n, ".XXXXXX", sizeof ".XXXXXX");
-	/* Next to the target so rename() stays on one file system: readers
-	 * see the old file or the new one, never half of it. */
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		int e = errno;
-		free(tmp);
-		return eng_err_set(err, st_errno_status(e), "%s: cannot create: %s", path,
-				   strerror(e));
-	}
-	if (fchmod(fd, 0644) != 0) {
-		/* Not fatal: the file keeps mkstemp's 0600. */
-	}
-	enum eng_status st = st_file_write_fd(f, fd, path, err);
-	if (st == ENG_STATUS_OK && fsync(fd) != 0) {
-		int e = errno;
-		st = eng_err_set(err, ENG_STATUS_EIO, "%s: fsync: %s", path, strerror(e));
-	}
-	if (close(fd) != 0 && st == ENG_STATUS_OK) {
-		int e = errno;
-		st = eng_err_set(err, ENG_STATUS_EIO, "%s: close: %s", path, strerror(e));
-	}
-	if (st == ENG_STATUS_OK && rename(tmp, path) != 0) {
-		int e = errno;
-		st = eng_err_set(err, ENG_STATUS_EIO, "%s: rename: %s", path, strerror(e));
-	}
-	if (st != ENG_STATUS_OK)
-		unlink(tmp);
-	free(tmp);
-	return st;
+	return fileio_write_atomic(path, st_file_put, (void *)f, err);
 }
 
 /* --- a net's weights ------------------------------------------------------- */

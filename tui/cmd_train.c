@@ -440,6 +440,16 @@ int cmd_train(int argc, char **argv)
 	progress_finish(&w.bar);
 	struct train_eval test;
 	bool have_test = false, aborted = st == ENG_STATUS_ABORTED;
+	if (st == ENG_STATUS_OK && ds.val.n > 0 && per_epoch > 0 &&
+	    tr.steps % per_epoch != 0) {
+		/* --steps ended inside a pass: validate the final weights too. */
+		st = train_evaluate(net, &ds, &ds.val, NULL, 0, tc.batch, NULL, NULL,
+				    tc.abort, &w.val, &err);
+		w.have_val = st == ENG_STATUS_OK;
+		if (w.have_val)
+			fprintf(stderr, "val accuracy %.2f%%, val loss %.4f\n",
+				100.0 * w.val.accuracy, (double)w.val.loss);
+	}
 	if (st == ENG_STATUS_OK && !w.eval_failed) {
 		struct progress ebar;
 		progress_init(&ebar, stderr, "test", "img/s");
@@ -487,8 +497,8 @@ int cmd_train(int argc, char **argv)
 			printf("%s on %s: test accuracy %.2f%% (%d/%d), test loss %.4f\n",
 			       net->name, ds.name, 100.0 * test.accuracy, test.correct,
 			       test.n, (double)test.loss);
-			printf("%ld steps (%d epochs) in %.1f s, %.0f img/s, last train loss %.4f%s%s\n",
-			       tr.steps, tr.epochs, secs,
+			printf("%ld steps (%.3g epochs) in %.1f s, %.0f img/s, last train loss %.4f%s%s\n",
+			       tr.steps, per_epoch ? (double)tr.steps / (double)per_epoch : 0.0, secs,
 			       secs > 0 ? (double)tr.steps * tc.batch / secs : 0.0,
 			       (double)tr.last_loss, o.save ? "; saved " : "",
 			       o.save ? o.save : "");
