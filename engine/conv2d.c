@@ -31,10 +31,18 @@
 
 #include <cblas.h>
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "layer.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#define CONV2D_OMP(directive) _Pragma(directive)
+#else
+#define CONV2D_OMP(directive)
+#endif
 
 /* Column-buffer budget per chunk, in floats (2 Mi floats = 8 MiB), and the
  * spatial size from which a 1x1 stride-1 conv runs sample by sample on its
@@ -45,6 +53,12 @@
 #define CONV2D_SMALL_MAX_OW 16
 #define CONV2D_SMALL_TAB 4096
 #define CONV2D_SMALL_PLANE 1024
+/* Floats a non-GEMM loop must touch before it is split over threads: below
+ * this (~100 us on one core) waking the team costs more than it saves. */
+#define CONV2D_PAR_MIN_FLOATS ((size_t)1 << 16)
+/* Most threads in a conv team; each beyond the first costs one copy of the
+ * weights in scratch for its dW. */
+#define CONV2D_TEAM_MAX 8
 
 /* Everything the kernels need, derived once per call from the layer. */
 struct conv2d_geom {
@@ -79,6 +93,50 @@ static void conv2d_geom_init(struct conv2d_geom *g, const struct layer *l)
 	g->kdim = (size_t)g->cg * (size_t)g->k * (size_t)g->k;
 	g->pointwise = g->k == 1 && g->s == 1 && g->p == 0;
 	g->direct = g->cg == 1;
+}
+
+/* Threads for a non-GEMM loop over `work` floats: as many as OpenBLAS runs
+ * its GEMMs on (the user's one knob for how many cores the engine may take),
+ * or one when the loop is too small to repay a parallel region. */
+static int conv2d_threads(size_t work)
+{
+#ifdef _OPENMP
+	if (work < CONV2D_PAR_MIN_FLOATS)
+		return 1;
+	int nt = omp_get_max_threads();
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+	int nb = openblas_get_num_threads();
+	if (nb < nt)
+		nt = nb;
+#endif
+	return nt > 1 ? nt : 1;
+#else
+	(void)work;
+	return 1;
+#endif
+}
+
+/* Most threads a team may ever have: the processor count (at most
+ * CONV2D_TEAM_MAX), read once per process, because scratch_len sizes the
+ * per-thread dW copies by it and a later call must not want more even if
+ * the thread counts or the affinity changed in between. */
+static int conv2d_team_cap(void)
+{
+#ifdef _OPENMP
+	static atomic_int cap;
+	int c = atomic_load(&cap);
+	if (c == 0) {
+		int want = omp_get_num_procs();
+		want = want < 1 ? 1 : want > CONV2D_TEAM_MAX ? CONV2D_TEAM_MAX : want;
+		int expected = 0;
+		if (!atomic_compare_exchange_strong(&cap, &expected, want))
+			want = expected;
+		c = want;
+	}
+	return c;
+#else
+	return 1;
+#endif
 }
 
 /* Most samples one chunk may hold (for scratch sizing): all of them if the
@@ -212,20 +270,25 @@ static void conv2d_small_load(struct conv2d_small *sm, const struct conv2d_geom 
 	}
 }
 
+/* Rows [r0, r1) of the column matrix of channels [c0, c0 + cg), samples
+ * in[0..nc), for narrow maps.  Each (channel, sample) pair loads its plane
+ * once and fills the rows of that channel inside the range. */
 static void conv2d_im2col_small(const struct conv2d_geom *g, const float *in, int nc,
-				int c0, float *col, size_t ldc)
+				int c0, float *col, size_t ldc, int r0, int r1)
 {
 	struct conv2d_small sm;
 	conv2d_small_init(&sm, g);
 	const size_t in_sample = (size_t)g->c * g->in_hw;
 	const int kk = g->k * g->k, hw = (int)g->hw;
-	/* Samples innermost: the k*k rows of a channel fill sequentially. */
-	for (int c = 0; c < g->cg; c++) {
+	/* Samples innermost: the rows of a channel fill sequentially. */
+	for (int c = r0 / kk; c * kk < r1; c++) {
+		int lo = r0 > c * kk ? r0 - c * kk : 0;
+		int hi = r1 < (c + 1) * kk ? r1 - c * kk : kk;
 		for (int n = 0; n < nc; n++) {
 			conv2d_small_load(&sm, g, in + (size_t)n * in_sample +
 						  (size_t)(c0 + c) * g->in_hw);
-			float *dst = col + (size_t)c * (size_t)kk * ldc + (size_t)n * g->hw;
-			for (int r = 0; r < kk; r++, dst += ldc) {
+			float *dst = col + (size_t)(c * kk + lo) * ldc + (size_t)n * g->hw;
+			for (int r = lo; r < hi; r++, dst += ldc) {
 				const int32_t *t = sm.tab + r * hw;
 				for (int i = 0; i < hw; i++)
 					dst[i] = sm.pad[t[i]];
@@ -277,56 +340,53 @@ static void conv2d_col2im_small(const struct conv2d_geom *g, const float *col,
 	}
 }
 
-/* Build the columns of channels [c0, c0 + cg) for samples in[0..nc) (in
- * points at the first sample of the chunk) into col, K x ldc. */
+/* Build rows [r0, r1) of the columns of channels [c0, c0 + cg) for samples
+ * in[0..nc) (in points at the first sample, col at its first column) into
+ * col, K x ldc.  Serial: threads call it on disjoint rows or samples. */
 static void conv2d_im2col(const struct conv2d_geom *g, const float *in, int nc,
-			  int c0, float *col, size_t ldc)
+			  int c0, float *col, size_t ldc, int r0, int r1)
 {
 	if (conv2d_small_fits(g)) {
-		conv2d_im2col_small(g, in, nc, c0, col, ldc);
+		conv2d_im2col_small(g, in, nc, c0, col, ldc, r0, r1);
 		return;
 	}
 	const size_t in_sample = (size_t)g->c * g->in_hw;
+	const int kk = g->k * g->k;
 	/* Samples innermost, so that each row of col is written front to back
 	 * while the chunk's planes of channel c stay in cache. */
-	size_t row = 0;
-	for (int c = 0; c < g->cg; c++) {
+	for (int row = r0; row < r1; row++) {
+		const int c = row / kk, kh = row % kk / g->k, kw = row % g->k;
 		const float *plane_c = in + (size_t)(c0 + c) * g->in_hw;
+		float *dst = col + (size_t)row * ldc;
 		if (g->pointwise) {
 			for (int n = 0; n < nc; n++)
-				memcpy(col + row * ldc + (size_t)n * g->hw,
-				       plane_c + (size_t)n * in_sample, g->hw * sizeof(float));
-			row++;
+				memcpy(dst + (size_t)n * g->hw, plane_c + (size_t)n * in_sample,
+				       g->hw * sizeof(float));
 			continue;
 		}
-		for (int kh = 0; kh < g->k; kh++) {
-			for (int kw = 0; kw < g->k; kw++, row++) {
-				int lo, hi;
-				conv2d_col_range(g, kw, &lo, &hi);
-				float *dst = col + row * ldc;
-				for (int n = 0; n < nc; n++) {
-					const float *plane = plane_c + (size_t)n * in_sample;
-					for (int oh = 0; oh < g->oh; oh++, dst += g->ow) {
-						int ih = oh * g->s - g->p + kh;
-						if (ih < 0 || ih >= g->h) {
-							memset(dst, 0, (size_t)g->ow * sizeof(float));
-							continue;
-						}
-						ptrdiff_t base = (ptrdiff_t)ih * g->w - g->p + kw;
-						for (int ow = 0; ow < lo; ow++)
-							dst[ow] = 0.0f;
-						if (g->s == 1) {
-							if (hi > lo)
-								memcpy(dst + lo, plane + base + lo,
-								       (size_t)(hi - lo) * sizeof(float));
-						} else {
-							for (int ow = lo; ow < hi; ow++)
-								dst[ow] = plane[base + (ptrdiff_t)ow * g->s];
-						}
-						for (int ow = hi; ow < g->ow; ow++)
-							dst[ow] = 0.0f;
-					}
+		int lo, hi;
+		conv2d_col_range(g, kw, &lo, &hi);
+		for (int n = 0; n < nc; n++) {
+			const float *plane = plane_c + (size_t)n * in_sample;
+			for (int oh = 0; oh < g->oh; oh++, dst += g->ow) {
+				int ih = oh * g->s - g->p + kh;
+				if (ih < 0 || ih >= g->h) {
+					memset(dst, 0, (size_t)g->ow * sizeof(float));
+					continue;
 				}
+				ptrdiff_t base = (ptrdiff_t)ih * g->w - g->p + kw;
+				for (int ow = 0; ow < lo; ow++)
+					dst[ow] = 0.0f;
+				if (g->s == 1) {
+					if (hi > lo)
+						memcpy(dst + lo, plane + base + lo,
+						       (size_t)(hi - lo) * sizeof(float));
+				} else {
+					for (int ow = lo; ow < hi; ow++)
+						dst[ow] = plane[base + (ptrdiff_t)ow * g->s];
+				}
+				for (int ow = hi; ow < g->ow; ow++)
+					dst[ow] = 0.0f;
 			}
 		}
 	}
@@ -378,6 +438,9 @@ static void conv2d_direct_forward(const struct conv2d_geom *g, const float *w,
 				  int batch)
 {
 	const size_t kk = (size_t)g->k * (size_t)g->k;
+	const int nt = conv2d_threads((size_t)batch * (size_t)g->o * g->hw * kk);
+	/* Every (sample, filter) pair writes its own output plane. */
+	CONV2D_OMP("omp parallel for collapse(2) schedule(static) num_threads(nt) if(nt > 1)")
 	for (int n = 0; n < batch; n++) {
 		for (int o = 0; o < g->o; o++) {
 			const float *plane = in + ((size_t)n * g->c + (size_t)(o / g->og)) * g->in_hw;
@@ -417,33 +480,42 @@ static void conv2d_direct_backward(const struct conv2d_geom *g, const float *w,
 				   float *din, int batch)
 {
 	const size_t kk = (size_t)g->k * (size_t)g->k;
-	for (int n = 0; n < batch; n++) {
-		for (int o = 0; o < g->o; o++) {
-			size_t ci = (size_t)n * g->c + (size_t)(o / g->og);
+	const int nt = conv2d_threads((size_t)batch * (size_t)g->o * g->hw * kk);
+	/* Split by input channel: channel c alone owns the dw rows of its og
+	 * filters and the din planes of c, and each sum still runs over
+	 * samples, then filters, in the serial order. */
+	CONV2D_OMP("omp parallel for schedule(static) num_threads(nt) if(nt > 1)")
+	for (int c = 0; c < g->c; c++) {
+		for (int n = 0; n < batch; n++) {
+			size_t ci = (size_t)n * g->c + (size_t)c;
 			const float *plane = in + ci * g->in_hw;
 			float *dplane = din ? din + ci * g->in_hw : NULL;
-			const float *dy = dout + ((size_t)n * g->o + (size_t)o) * g->hw;
-			for (int kh = 0; kh < g->k; kh++) {
-				for (int kw = 0; kw < g->k; kw++) {
-					size_t wi = (size_t)o * kk + (size_t)kh * (size_t)g->k + (size_t)kw;
-					float wv = w[wi];
-					float acc = 0.0f;
-					int lo, hi;
-					conv2d_col_range(g, kw, &lo, &hi);
-					for (int oh = 0; oh < g->oh; oh++) {
-						int ih = oh * g->s - g->p + kh;
-						if (ih < 0 || ih >= g->h)
-							continue;
-						ptrdiff_t off = (ptrdiff_t)ih * g->w - g->p + kw;
-						const float *dyrow = dy + (size_t)oh * (size_t)g->ow;
-						for (int ow = lo; ow < hi; ow++)
-							acc += dyrow[ow] * plane[off + (ptrdiff_t)ow * g->s];
-						if (dplane) {
+			for (int o = c * g->og; o < (c + 1) * g->og; o++) {
+				const float *dy = dout + ((size_t)n * g->o + (size_t)o) * g->hw;
+				for (int kh = 0; kh < g->k; kh++) {
+					for (int kw = 0; kw < g->k; kw++) {
+						size_t wi = (size_t)o * kk + (size_t)kh * (size_t)g->k +
+							    (size_t)kw;
+						float wv = w[wi];
+						float acc = 0.0f;
+						int lo, hi;
+						conv2d_col_range(g, kw, &lo, &hi);
+						for (int oh = 0; oh < g->oh; oh++) {
+							int ih = oh * g->s - g->p + kh;
+							if (ih < 0 || ih >= g->h)
+								continue;
+							ptrdiff_t off = (ptrdiff_t)ih * g->w - g->p + kw;
+							const float *dyrow = dy + (size_t)oh * (size_t)g->ow;
 							for (int ow = lo; ow < hi; ow++)
-								dplane[off + (ptrdiff_t)ow * g->s] += wv * dyrow[ow];
+								acc += dyrow[ow] * plane[off + (ptrdiff_t)ow * g->s];
+							if (dplane) {
+								for (int ow = lo; ow < hi; ow++)
+									dplane[off + (ptrdiff_t)ow * g->s] +=
+										wv * dyrow[ow];
+							}
 						}
+						dw[wi] += acc;
 					}
-					dw[wi] += acc;
 				}
 			}
 		}
@@ -527,49 +599,104 @@ static size_t conv2d_scratch_len(const struct layer *l, int batch)
 {
 	struct conv2d_geom g;
 	conv2d_geom_init(&g, l);
-	return conv2d_scratch_floats(&g, conv2d_chunk_max(&g, batch));
+	const int nc = conv2d_chunk_max(&g, batch);
+	size_t len = conv2d_scratch_floats(&g, nc);
+	/* A team (chunks of two or more) adds its threads' private dW. */
+	if (nc > 1)
+		len += (size_t)(conv2d_team_cap() - 1) * l->w_len;
+	return len;
 }
 
-static void conv2d_forward(struct layer *l, const struct layer_io *io)
+static int conv2d_thread_num(void)
 {
-	struct conv2d_geom g;
-	conv2d_geom_init(&g, l);
+#ifdef _OPENMP
+	return omp_get_thread_num();
+#else
+	return 0;
+#endif
+}
+
+static int conv2d_team_size(void)
+{
+#ifdef _OPENMP
+	return omp_get_num_threads();
+#else
+	return 1;
+#endif
+}
+
+/* While the conv's own team runs, each of its threads calls sgemm, so
+ * OpenBLAS must not fan out again: drop it to one thread and return the
+ * count to restore (cheap: OpenBLAS keeps its pool, this is a store). */
+static int conv2d_blas_serial_begin(void)
+{
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+	int nb = openblas_get_num_threads();
+	if (nb > 1)
+		openblas_set_num_threads(1);
+	return nb;
+#else
+	return 1;
+#endif
+}
+
+static void conv2d_blas_serial_end(int nb)
+{
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+	if (nb > 1)
+		openblas_set_num_threads(nb);
+#else
+	(void)nb;
+#endif
+}
+
+/* Threads for the whole-call team of a GEMM conv on chunks of nc samples
+ * (1: serial chunks, OpenBLAS threads inside each GEMM). */
+static int conv2d_team_threads(const struct conv2d_geom *g, int batch, int nc)
+{
+	if (nc < 2)
+		return 1;
+	int nt = conv2d_threads(g->kdim * (size_t)batch * g->hw);
+	int cap = conv2d_team_cap();
+	nt = nt < cap ? nt : cap;
+	return nt < nc ? nt : nc;
+}
+
+/* Forward, one thread: chunk by chunk, OpenBLAS threads inside the GEMMs. */
+static void conv2d_forward_serial(struct layer *l, const struct conv2d_geom *g,
+				  const struct layer_io *io, int nc)
+{
 	const float *in = io->in[0];
 	const int batch = io->batch;
-	if (g.direct) {
-		conv2d_direct_forward(&g, l->w, l->b, in, io->out, batch);
-		return;
-	}
-	const int nc = conv2d_chunk(&g, batch);
-	const size_t in_sample = (size_t)g.c * g.in_hw;
-	const size_t out_sample = (size_t)g.o * g.hw;
-	const size_t wg = (size_t)g.og * g.kdim; /* weights per group */
+	const size_t in_sample = (size_t)g->c * g->in_hw;
+	const size_t out_sample = (size_t)g->o * g->hw;
+	const size_t wg = (size_t)g->og * g->kdim; /* weights per group */
 	float *col = io->scratch;
-	float *omat = io->scratch + (g.pointwise && nc == 1 ? 0 : g.kdim * (size_t)nc * g.hw);
+	float *omat = io->scratch + (g->pointwise && nc == 1 ? 0 : g->kdim * (size_t)nc * g->hw);
 	for (int n0 = 0; n0 < batch; n0 += nc) {
 		const int cn = batch - n0 < nc ? batch - n0 : nc;
-		const size_t ncol = (size_t)cn * g.hw;
+		const size_t ncol = (size_t)cn * g->hw;
 		const float *in_c = in + (size_t)n0 * in_sample;
 		/* One sample: the [O x HW] result is that sample's output. */
 		float *res = cn == 1 ? io->out + (size_t)n0 * out_sample : omat;
-		for (int gi = 0; gi < g.groups; gi++) {
+		for (int gi = 0; gi < g->groups; gi++) {
 			const float *b_mat;
-			if (g.pointwise && cn == 1) {
-				b_mat = in_c + (size_t)gi * (size_t)g.cg * g.in_hw;
+			if (g->pointwise && cn == 1) {
+				b_mat = in_c + (size_t)gi * (size_t)g->cg * g->in_hw;
 			} else {
-				conv2d_im2col(&g, in_c, cn, gi * g.cg, col, ncol);
+				conv2d_im2col(g, in_c, cn, gi * g->cg, col, ncol, 0, (int)g->kdim);
 				b_mat = col;
 			}
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-				    g.og, (int)ncol, (int)g.kdim, 1.0f,
-				    l->w + (size_t)gi * wg, (int)g.kdim, b_mat, (int)ncol,
-				    0.0f, res + (size_t)gi * (size_t)g.og * ncol, (int)ncol);
+				    g->og, (int)ncol, (int)g->kdim, 1.0f,
+				    l->w + (size_t)gi * wg, (int)g->kdim, b_mat, (int)ncol,
+				    0.0f, res + (size_t)gi * (size_t)g->og * ncol, (int)ncol);
 		}
 		if (cn == 1) {
 			if (l->b) {
-				for (int o = 0; o < g.o; o++) {
-					float *dst = res + (size_t)o * g.hw;
-					for (size_t i = 0; i < g.hw; i++)
+				for (int o = 0; o < g->o; o++) {
+					float *dst = res + (size_t)o * g->hw;
+					for (size_t i = 0; i < g->hw; i++)
 						dst[i] += l->b[o];
 				}
 			}
@@ -578,53 +705,110 @@ static void conv2d_forward(struct layer *l, const struct layer_io *io)
 		/* Scatter [O][n][hw] into NCHW, adding the bias on the way. */
 		for (int n = 0; n < cn; n++) {
 			float *dst_n = io->out + (size_t)(n0 + n) * out_sample;
-			for (int o = 0; o < g.o; o++) {
-				const float *src = omat + (size_t)o * ncol + (size_t)n * g.hw;
-				float *dst = dst_n + (size_t)o * g.hw;
+			for (int o = 0; o < g->o; o++) {
+				const float *src = omat + (size_t)o * ncol + (size_t)n * g->hw;
+				float *dst = dst_n + (size_t)o * g->hw;
 				if (l->b) {
 					float bv = l->b[o];
-					for (size_t i = 0; i < g.hw; i++)
+					for (size_t i = 0; i < g->hw; i++)
 						dst[i] = src[i] + bv;
 				} else {
-					memcpy(dst, src, g.hw * sizeof(float));
+					memcpy(dst, src, g->hw * sizeof(float));
 				}
 			}
 		}
 	}
 }
 
-static void conv2d_backward(struct layer *l, const struct layer_io *io)
+/* Forward on a team of nt threads.  Thread t owns the same slots
+ * [nc*t/nt, nc*(t+1)/nt) of every chunk and runs the whole pipeline on
+ * its samples alone: im2col, a one-thread GEMM on its columns, scatter.
+ * The buffers keep the row stride of a full chunk even for a shorter last
+ * one, so the slots never move and the threads never wait for each other. */
+static void conv2d_forward_team(struct layer *l, const struct conv2d_geom *g,
+				const struct layer_io *io, int nc, int nt)
+{
+	const float *in = io->in[0];
+	const int batch = io->batch;
+	const size_t in_sample = (size_t)g->c * g->in_hw;
+	const size_t out_sample = (size_t)g->o * g->hw;
+	const size_t wg = (size_t)g->og * g->kdim;
+	const size_t ld = (size_t)nc * g->hw;
+	float *col = io->scratch;
+	float *omat = io->scratch + g->kdim * ld;
+	const int nb = conv2d_blas_serial_begin();
+	CONV2D_OMP("omp parallel num_threads(nt)")
+	{
+		const int t = conv2d_thread_num(), nth = conv2d_team_size();
+		const int s0 = nc * t / nth, s1 = nc * (t + 1) / nth;
+		for (int n0 = 0; n0 < batch; n0 += nc) {
+			const int cn = batch - n0 < nc ? batch - n0 : nc;
+			const int a = s0 < cn ? s0 : cn, b = s1 < cn ? s1 : cn;
+			if (a >= b)
+				continue;
+			const int m = (int)((size_t)(b - a) * g->hw);
+			const float *in_a = in + (size_t)(n0 + a) * in_sample;
+			float *col_a = col + (size_t)a * g->hw;
+			float *res_a = omat + (size_t)a * g->hw;
+			for (int gi = 0; gi < g->groups; gi++) {
+				conv2d_im2col(g, in_a, b - a, gi * g->cg, col_a, ld, 0, (int)g->kdim);
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+					    g->og, m, (int)g->kdim, 1.0f,
+					    l->w + (size_t)gi * wg, (int)g->kdim, col_a, (int)ld,
+					    0.0f, res_a + (size_t)gi * (size_t)g->og * ld, (int)ld);
+			}
+			for (int n = a; n < b; n++) {
+				float *dst_n = io->out + (size_t)(n0 + n) * out_sample;
+				for (int o = 0; o < g->o; o++) {
+					const float *src = omat + (size_t)o * ld + (size_t)n * g->hw;
+					float *dst = dst_n + (size_t)o * g->hw;
+					if (l->b) {
+						float bv = l->b[o];
+						for (size_t i = 0; i < g->hw; i++)
+							dst[i] = src[i] + bv;
+					} else {
+						memcpy(dst, src, g->hw * sizeof(float));
+					}
+				}
+			}
+		}
+	}
+	conv2d_blas_serial_end(nb);
+}
+
+static void conv2d_forward(struct layer *l, const struct layer_io *io)
 {
 	struct conv2d_geom g;
 	conv2d_geom_init(&g, l);
+	if (g.direct) {
+		conv2d_direct_forward(&g, l->w, l->b, io->in[0], io->out, io->batch);
+		return;
+	}
+	const int nc = conv2d_chunk(&g, io->batch);
+	const int nt = conv2d_team_threads(&g, io->batch, nc);
+	if (nt > 1)
+		conv2d_forward_team(l, &g, io, nc, nt);
+	else
+		conv2d_forward_serial(l, &g, io, nc);
+}
+
+/* Backward of the GEMM convs, one thread: chunk by chunk, OpenBLAS threads
+ * inside the GEMMs. */
+static void conv2d_backward_serial(struct layer *l, const struct conv2d_geom *g,
+				   const struct layer_io *io, int nc)
+{
 	const float *in = io->in[0];
 	const float *dout = io->dout;
 	float *din = io->din[0];
 	const int batch = io->batch;
-	const size_t out_sample = (size_t)g.o * g.hw;
-	if (l->db) {
-		for (int n = 0; n < batch; n++) {
-			for (int o = 0; o < g.o; o++) {
-				const float *dy = dout + (size_t)n * out_sample + (size_t)o * g.hw;
-				float acc = 0.0f;
-				for (size_t i = 0; i < g.hw; i++)
-					acc += dy[i];
-				l->db[o] += acc;
-			}
-		}
-	}
-	if (g.direct) {
-		conv2d_direct_backward(&g, l->w, l->dw, in, dout, din, batch);
-		return;
-	}
-	const int nc = conv2d_chunk(&g, batch);
-	const size_t in_sample = (size_t)g.c * g.in_hw;
-	const size_t wg = (size_t)g.og * g.kdim;
+	const size_t in_sample = (size_t)g->c * g->in_hw;
+	const size_t out_sample = (size_t)g->o * g->hw;
+	const size_t wg = (size_t)g->og * g->kdim;
 	float *col = io->scratch;
-	float *dmat_buf = io->scratch + (g.pointwise && nc == 1 ? 0 : g.kdim * (size_t)nc * g.hw);
+	float *dmat_buf = io->scratch + (g->pointwise && nc == 1 ? 0 : g->kdim * (size_t)nc * g->hw);
 	for (int n0 = 0; n0 < batch; n0 += nc) {
 		const int cn = batch - n0 < nc ? batch - n0 : nc;
-		const size_t ncol = (size_t)cn * g.hw;
+		const size_t ncol = (size_t)cn * g->hw;
 		const float *in_c = in + (size_t)n0 * in_sample;
 		float *din_c = din ? din + (size_t)n0 * in_sample : NULL;
 		const float *dmat;
@@ -634,47 +818,160 @@ static void conv2d_backward(struct layer *l, const struct layer_io *io)
 			/* Gather NCHW dout into [O][n][hw]. */
 			for (int n = 0; n < cn; n++) {
 				const float *src_n = dout + (size_t)(n0 + n) * out_sample;
-				for (int o = 0; o < g.o; o++)
-					memcpy(dmat_buf + (size_t)o * ncol + (size_t)n * g.hw,
-					       src_n + (size_t)o * g.hw, g.hw * sizeof(float));
+				for (int o = 0; o < g->o; o++)
+					memcpy(dmat_buf + (size_t)o * ncol + (size_t)n * g->hw,
+					       src_n + (size_t)o * g->hw, g->hw * sizeof(float));
 			}
 			dmat = dmat_buf;
 		}
-		for (int gi = 0; gi < g.groups; gi++) {
-			const float *dm = dmat + (size_t)gi * (size_t)g.og * ncol;
+		for (int gi = 0; gi < g->groups; gi++) {
+			const float *dm = dmat + (size_t)gi * (size_t)g->og * ncol;
 			const float *wgp = l->w + (size_t)gi * wg;
-			const bool in_place = g.pointwise && cn == 1;
+			const bool in_place = g->pointwise && cn == 1;
 			const float *b_mat;
 			if (in_place) {
-				b_mat = in_c + (size_t)gi * (size_t)g.cg * g.in_hw;
+				b_mat = in_c + (size_t)gi * (size_t)g->cg * g->in_hw;
 			} else {
-				conv2d_im2col(&g, in_c, cn, gi * g.cg, col, ncol);
+				conv2d_im2col(g, in_c, cn, gi * g->cg, col, ncol, 0, (int)g->kdim);
 				b_mat = col;
 			}
 			/* dW_g += dout_g * col^T */
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
-				    g.og, (int)g.kdim, (int)ncol, 1.0f,
+				    g->og, (int)g->kdim, (int)ncol, 1.0f,
 				    dm, (int)ncol, b_mat, (int)ncol,
-				    1.0f, l->dw + (size_t)gi * wg, (int)g.kdim);
+				    1.0f, l->dw + (size_t)gi * wg, (int)g->kdim);
 			if (!din_c)
 				continue;
 			if (in_place) {
 				/* The column gradient is this sample's din. */
 				cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
-					    (int)g.kdim, (int)ncol, g.og, 1.0f,
-					    wgp, (int)g.kdim, dm, (int)ncol,
-					    1.0f, din_c + (size_t)gi * (size_t)g.cg * g.in_hw,
+					    (int)g->kdim, (int)ncol, g->og, 1.0f,
+					    wgp, (int)g->kdim, dm, (int)ncol,
+					    1.0f, din_c + (size_t)gi * (size_t)g->cg * g->in_hw,
 					    (int)ncol);
 				continue;
 			}
 			/* dcol = W_g^T * dout_g, over the columns dW no longer needs. */
 			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
-				    (int)g.kdim, (int)ncol, g.og, 1.0f,
-				    wgp, (int)g.kdim, dm, (int)ncol,
+				    (int)g->kdim, (int)ncol, g->og, 1.0f,
+				    wgp, (int)g->kdim, dm, (int)ncol,
 				    0.0f, col, (int)ncol);
-			conv2d_col2im(&g, col, ncol, cn, gi * g.cg, din_c);
+			conv2d_col2im(g, col, ncol, cn, gi * g->cg, din_c);
 		}
 	}
+}
+
+/* Backward on a team of nt threads, split by sample like the forward:
+ * thread t gathers, im2cols, runs both GEMMs on and col2ims its own slots
+ * of every chunk, so no thread waits for another until the end.  Thread 0
+ * accumulates dW in place, thread t > 0 into its own zeroed copy after the
+ * chunk buffers; the copies are added in thread order at the end, so the
+ * result depends on nt but not on timing. */
+static void conv2d_backward_team(struct layer *l, const struct conv2d_geom *g,
+				 const struct layer_io *io, int nc, int nt)
+{
+	const float *in = io->in[0];
+	const float *dout = io->dout;
+	float *din = io->din[0];
+	const int batch = io->batch;
+	const size_t in_sample = (size_t)g->c * g->in_hw;
+	const size_t out_sample = (size_t)g->o * g->hw;
+	const size_t wg = (size_t)g->og * g->kdim;
+	const size_t w_len = l->w_len;
+	const size_t ld = (size_t)nc * g->hw;
+	float *col = io->scratch;
+	float *dmat = col + g->kdim * ld;
+	float *parts = dmat + (size_t)g->o * ld;  /* (nt - 1) x w_len */
+	int team = 1;
+	const int nb = conv2d_blas_serial_begin();
+	CONV2D_OMP("omp parallel num_threads(nt)")
+	{
+		const int t = conv2d_thread_num(), nth = conv2d_team_size();
+		const int s0 = nc * t / nth, s1 = nc * (t + 1) / nth;
+		float *dw = l->dw;
+		if (t == 0) {
+			team = nth;
+		} else {
+			dw = parts + (size_t)(t - 1) * w_len;
+			memset(dw, 0, w_len * sizeof(float));
+		}
+		for (int n0 = 0; n0 < batch; n0 += nc) {
+			const int cn = batch - n0 < nc ? batch - n0 : nc;
+			const int a = s0 < cn ? s0 : cn, b = s1 < cn ? s1 : cn;
+			if (a >= b)
+				continue;
+			const int m = (int)((size_t)(b - a) * g->hw);
+			const float *in_a = in + (size_t)(n0 + a) * in_sample;
+			float *din_a = din ? din + (size_t)(n0 + a) * in_sample : NULL;
+			float *col_a = col + (size_t)a * g->hw;
+			float *dm_a = dmat + (size_t)a * g->hw;
+			for (int n = a; n < b; n++)
+				for (int o = 0; o < g->o; o++)
+					memcpy(dmat + (size_t)o * ld + (size_t)n * g->hw,
+					       dout + (size_t)(n0 + n) * out_sample + (size_t)o * g->hw,
+					       g->hw * sizeof(float));
+			for (int gi = 0; gi < g->groups; gi++) {
+				const float *dm = dm_a + (size_t)gi * (size_t)g->og * ld;
+				const float *wgp = l->w + (size_t)gi * wg;
+				conv2d_im2col(g, in_a, b - a, gi * g->cg, col_a, ld, 0, (int)g->kdim);
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+					    g->og, (int)g->kdim, m, 1.0f,
+					    dm, (int)ld, col_a, (int)ld,
+					    1.0f, dw + (size_t)gi * wg, (int)g->kdim);
+				if (!din_a)
+					continue;
+				cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
+					    (int)g->kdim, m, g->og, 1.0f,
+					    wgp, (int)g->kdim, dm, (int)ld,
+					    0.0f, col_a, (int)ld);
+				conv2d_col2im(g, col_a, ld, b - a, gi * g->cg, din_a);
+			}
+		}
+	}
+	conv2d_blas_serial_end(nb);
+	if (team < 2)
+		return;
+	const int nr = conv2d_threads(w_len * (size_t)(team - 1));
+	CONV2D_OMP("omp parallel for schedule(static) num_threads(nr) if(nr > 1)")
+	for (size_t i = 0; i < w_len; i++) {
+		float acc = l->dw[i];
+		for (int t = 1; t < team; t++)
+			acc += parts[(size_t)(t - 1) * w_len + i];
+		l->dw[i] = acc;
+	}
+}
+
+static void conv2d_backward(struct layer *l, const struct layer_io *io)
+{
+	struct conv2d_geom g;
+	conv2d_geom_init(&g, l);
+	const float *dout = io->dout;
+	const int batch = io->batch;
+	const size_t out_sample = (size_t)g.o * g.hw;
+	if (l->db) {
+		/* By filter, each summing its samples in order as one thread would. */
+		const int nt = conv2d_threads(out_sample * (size_t)batch);
+		CONV2D_OMP("omp parallel for schedule(static) num_threads(nt) if(nt > 1)")
+		for (int o = 0; o < g.o; o++) {
+			for (int n = 0; n < batch; n++) {
+				const float *dy = dout + (size_t)n * out_sample + (size_t)o * g.hw;
+				float acc = 0.0f;
+				for (size_t i = 0; i < g.hw; i++)
+					acc += dy[i];
+				l->db[o] += acc;
+			}
+		}
+	}
+	if (g.direct) {
+		conv2d_direct_backward(&g, l->w, l->dw, io->in[0], dout, io->din[0], batch);
+		return;
+	}
+	const int nc = conv2d_chunk(&g, batch);
+	const int nt = conv2d_team_threads(&g, batch, nc);
+	if (nt > 1)
+		conv2d_backward_team(l, &g, io, nc, nt);
+	else
+		conv2d_backward_serial(l, &g, io, nc);
 }
 
 const struct layer_ops conv2d_ops = {

@@ -5,10 +5,13 @@
  * batches that split into several chunks); backward is also checked with
  * central finite differences (tests/gradcheck.h).  Shape inference, the
  * parameter and MAC counts, initialisation and the "backward adds" contract
- * are checked directly.
+ * are checked directly.  Shapes big enough for the multi-threaded path
+ * (conv2d.c's team: each thread takes some samples of every chunk, with its
+ * own dW copy) are run with one and with two threads.
  */
 #include "config.h"
 
+#include <cblas.h>
 #include <check.h>
 #include <math.h>
 #include <stdint.h>
@@ -19,6 +22,10 @@
 #include "gradcheck.h"
 #include "layer.h"
 #include "rng.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 struct conv_case {
 	int c, h, w;     /* input shape */
@@ -302,6 +309,40 @@ static void conv_case_check(const struct conv_case *cc, uint64_t seed)
 START_TEST(test_conv_fixed_shapes)
 {
 	conv_case_check(&conv_cases[_i], 1000 + (uint64_t)_i);
+}
+END_TEST
+
+/* At least 64 Ki column entries (K * batch * out_h * out_w), so that with two
+ * threads conv2d.c splits them over a team; odd batches give uneven slots. */
+static const struct conv_case team_cases[] = {
+	{ 16, 16, 16, 8, 3, 1, 1, 1, 1, 9 },    /* one chunk, 4 + 5 samples */
+	{ 16, 24, 24, 12, 3, 2, 1, 2, 1, 7 },   /* groups 2, stride 2 */
+	{ 24, 12, 12, 16, 3, 1, 1, 1, 0, 11 },  /* narrow map: table im2col */
+	{ 64, 16, 16, 16, 1, 1, 0, 1, 1, 5 },   /* 1x1, chunked copy */
+	{ 100, 32, 32, 4, 3, 1, 1, 1, 1, 3 },   /* chunks 2 + 1: a thread idles */
+};
+#define N_TEAM_CASES ((int)(sizeof team_cases / sizeof team_cases[0]))
+
+/* The thread count the conv may use is the smaller of OpenMP's and
+ * OpenBLAS's; set both so that the serial and the team path are each
+ * taken whatever the environment says (the team needs two processors). */
+static void conv_threads_set(int n)
+{
+#ifdef _OPENMP
+	omp_set_num_threads(n);
+#endif
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+	openblas_set_num_threads(n);
+#endif
+	(void)n;
+}
+
+START_TEST(test_conv_team_shapes)
+{
+	conv_threads_set(1);
+	conv_case_check(&team_cases[_i], 3000 + (uint64_t)_i);
+	conv_threads_set(2);
+	conv_case_check(&team_cases[_i], 3000 + (uint64_t)_i);
 }
 END_TEST
 
@@ -597,6 +638,7 @@ int main(void)
 	TCase *tc = tcase_create("forward_backward");
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_conv_fixed_shapes, 0, N_CONV_CASES);
+	tcase_add_loop_test(tc, test_conv_team_shapes, 0, N_TEAM_CASES);
 	tcase_add_test(tc, test_conv_random_shapes);
 	tcase_add_test(tc, test_conv_hand_example);
 	tcase_add_test(tc, test_conv_smaller_batch);

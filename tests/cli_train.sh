@@ -75,6 +75,7 @@ contains "$tmp/err" "RECONVENE_DATA"
 expect 1 "$bin" train lenet5 --data "$tmp/file" --steps 1
 one_line "$tmp/err"
 contains "$tmp/err" "not a directory"
+# shellcheck disable=SC2086
 expect 1 "$bin" eval nosuchmodel $tiny --steps 1
 contains "$tmp/err" "unknown model 'nosuchmodel'"
 
@@ -166,7 +167,9 @@ if [ "$rc" -eq 1 ]; then ok; else bad "SIGINT: exit $rc, want 1"; cat "$tmp/int.
 contains "$tmp/int.err" "interrupted after"
 contains "$tmp/int.err" "nothing saved"
 if [ -e "$tmp/int.safetensors" ]; then bad "SIGINT still wrote a file"; else ok; fi
-ls "$tmp" | grep -q "int.safetensors" && bad "a temporary file was left" || ok
+left=
+for f in "$tmp"/*int.safetensors*; do [ -e "$f" ] && left="$f"; done
+if [ -n "$left" ]; then bad "a temporary file was left: $left"; else ok; fi
 
 echo "cli_train.sh: $pass passed, $fails failed"
 [ "$fails" -eq 0 ]

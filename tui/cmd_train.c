@@ -184,6 +184,7 @@ struct train_watch {
 	long epochs_total;
 	long batch;
 	int eval_failed;
+	struct eng_err eval_err; /* why validation failed */
 	struct train_eval val;   /* last validation result */
 	bool have_val;
 };
@@ -202,10 +203,9 @@ static void train_on_progress(const struct train_progress *p, void *user)
 	int n = snprintf(line, sizeof line, "epoch %d: train loss %.4f, lr %.4g",
 			 p->epoch, (double)p->loss, (double)p->lr);
 	if (w->ds->val.n > 0) {
-		struct eng_err err;
 		enum eng_status st = train_evaluate(w->net, w->ds, &w->ds->val, NULL, 0,
 						    (int)w->batch, NULL, NULL, w->abort,
-						    &w->val, &err);
+						    &w->val, &w->eval_err);
 		if (st == ENG_STATUS_OK) {
 			w->have_val = true;
 			snprintf(line + n, sizeof line - (size_t)n,
@@ -468,7 +468,7 @@ int cmd_train(int argc, char **argv)
 		cli_error("%s", err.msg);
 		rc = CLI_EXIT_FAILURE;
 	} else if (w.eval_failed) {
-		cli_error("validation failed");
+		cli_error("%s", w.eval_err.msg);
 		rc = CLI_EXIT_FAILURE;
 	}
 	if (rc == CLI_EXIT_OK && o.save) {

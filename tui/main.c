@@ -15,6 +15,7 @@ static const struct command commands[] = {
 	{ "info", cmd_info, "layers, shapes, parameters and MACs of a model" },
 	{ "train", cmd_train, "train a model and report its test accuracy" },
 	{ "eval", cmd_eval, "quick-eval: a short training budget, then test accuracy" },
+	{ "groups", cmd_groups, "channel groups that structured pruning removes together" },
 };
 
 static void main_usage(FILE *out)
