@@ -22,10 +22,29 @@
  * channel multiplier) use direct loops instead: as a GEMM they have M = 1
  * and spend all their time in im2col.
  *
+ * Threads.  With more than one thread available (the smaller of OpenMP's
+ * and OpenBLAS's counts) and enough work, a GEMM conv runs on an OpenMP
+ * team with OpenBLAS set to one thread for the duration: each thread takes
+ * the same slots of every chunk and does im2col, its own one-thread GEMMs,
+ * the scatter/gather and col2im for those samples, so nothing waits at a
+ * barrier until the end of the call.  (Letting OpenBLAS thread the GEMMs and
+ * OpenMP the copies between them was slower: two thread pools spinning
+ * against each other on the same cores, and libgomp's barriers spin for
+ * milliseconds on a loaded machine.)  In backward every thread but the first
+ * accumulates dW into its own copy, added in thread order at the end, so
+ * results depend on the thread count but not on timing.  Small calls,
+ * single-sample chunks and builds without OpenMP run serially with
+ * OpenBLAS threading the GEMMs.  Depthwise loops and the bias gradient are
+ * split by channel.  Setting OpenBLAS's thread count is process-wide: two
+ * nets on two threads still compute correctly, but may briefly
+ * oversubscribe the cores.
+ *
  * Scratch (floats): K*N for the column matrix, reused for the column
  * gradient in backward once dW has been accumulated, plus O*N for the GEMM
- * output or the gathered dout.  Either is dropped when not needed.  No
- * cache: backward rebuilds the columns from io->in.
+ * output or the gathered dout.  Either is dropped when not needed.  When
+ * chunks hold two samples or more, (T - 1) copies of the weights follow for
+ * the dW of a team of up to T threads (T: processors, at most
+ * CONV2D_TEAM_MAX).  No cache: backward rebuilds the columns from io->in.
  */
 #include "config.h"
 
@@ -270,25 +289,20 @@ static void conv2d_small_load(struct conv2d_small *sm, const struct conv2d_geom 
 	}
 }
 
-/* Rows [r0, r1) of the column matrix of channels [c0, c0 + cg), samples
- * in[0..nc), for narrow maps.  Each (channel, sample) pair loads its plane
- * once and fills the rows of that channel inside the range. */
 static void conv2d_im2col_small(const struct conv2d_geom *g, const float *in, int nc,
-				int c0, float *col, size_t ldc, int r0, int r1)
+				int c0, float *col, size_t ldc)
 {
 	struct conv2d_small sm;
 	conv2d_small_init(&sm, g);
 	const size_t in_sample = (size_t)g->c * g->in_hw;
 	const int kk = g->k * g->k, hw = (int)g->hw;
-	/* Samples innermost: the rows of a channel fill sequentially. */
-	for (int c = r0 / kk; c * kk < r1; c++) {
-		int lo = r0 > c * kk ? r0 - c * kk : 0;
-		int hi = r1 < (c + 1) * kk ? r1 - c * kk : kk;
+	/* Samples innermost: the k*k rows of a channel fill sequentially. */
+	for (int c = 0; c < g->cg; c++) {
 		for (int n = 0; n < nc; n++) {
 			conv2d_small_load(&sm, g, in + (size_t)n * in_sample +
 						  (size_t)(c0 + c) * g->in_hw);
-			float *dst = col + (size_t)(c * kk + lo) * ldc + (size_t)n * g->hw;
-			for (int r = lo; r < hi; r++, dst += ldc) {
+			float *dst = col + (size_t)c * (size_t)kk * ldc + (size_t)n * g->hw;
+			for (int r = 0; r < kk; r++, dst += ldc) {
 				const int32_t *t = sm.tab + r * hw;
 				for (int i = 0; i < hw; i++)
 					dst[i] = sm.pad[t[i]];
@@ -340,21 +354,21 @@ static void conv2d_col2im_small(const struct conv2d_geom *g, const float *col,
 	}
 }
 
-/* Build rows [r0, r1) of the columns of channels [c0, c0 + cg) for samples
- * in[0..nc) (in points at the first sample, col at its first column) into
- * col, K x ldc.  Serial: threads call it on disjoint rows or samples. */
+/* Build the columns of channels [c0, c0 + cg) for samples in[0..nc) (in
+ * points at the first sample, col at its first column) into col, K x ldc.
+ * Serial: a team's threads call it on disjoint samples. */
 static void conv2d_im2col(const struct conv2d_geom *g, const float *in, int nc,
-			  int c0, float *col, size_t ldc, int r0, int r1)
+			  int c0, float *col, size_t ldc)
 {
 	if (conv2d_small_fits(g)) {
-		conv2d_im2col_small(g, in, nc, c0, col, ldc, r0, r1);
+		conv2d_im2col_small(g, in, nc, c0, col, ldc);
 		return;
 	}
 	const size_t in_sample = (size_t)g->c * g->in_hw;
 	const int kk = g->k * g->k;
 	/* Samples innermost, so that each row of col is written front to back
 	 * while the chunk's planes of channel c stay in cache. */
-	for (int row = r0; row < r1; row++) {
+	for (int row = 0; row < (int)g->kdim; row++) {
 		const int c = row / kk, kh = row % kk / g->k, kw = row % g->k;
 		const float *plane_c = in + (size_t)(c0 + c) * g->in_hw;
 		float *dst = col + (size_t)row * ldc;
@@ -439,6 +453,7 @@ static void conv2d_direct_forward(const struct conv2d_geom *g, const float *w,
 {
 	const size_t kk = (size_t)g->k * (size_t)g->k;
 	const int nt = conv2d_threads((size_t)batch * (size_t)g->o * g->hw * kk);
+	(void)nt; /* only in OpenMP clauses */
 	/* Every (sample, filter) pair writes its own output plane. */
 	CONV2D_OMP("omp parallel for collapse(2) schedule(static) num_threads(nt) if(nt > 1)")
 	for (int n = 0; n < batch; n++) {
@@ -481,6 +496,7 @@ static void conv2d_direct_backward(const struct conv2d_geom *g, const float *w,
 {
 	const size_t kk = (size_t)g->k * (size_t)g->k;
 	const int nt = conv2d_threads((size_t)batch * (size_t)g->o * g->hw * kk);
+	(void)nt; /* only in OpenMP clauses */
 	/* Split by input channel: channel c alone owns the dw rows of its og
 	 * filters and the din planes of c, and each sum still runs over
 	 * samples, then filters, in the serial order. */
@@ -684,7 +700,7 @@ static void conv2d_forward_serial(struct layer *l, const struct conv2d_geom *g,
 			if (g->pointwise && cn == 1) {
 				b_mat = in_c + (size_t)gi * (size_t)g->cg * g->in_hw;
 			} else {
-				conv2d_im2col(g, in_c, cn, gi * g->cg, col, ncol, 0, (int)g->kdim);
+				conv2d_im2col(g, in_c, cn, gi * g->cg, col, ncol);
 				b_mat = col;
 			}
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
@@ -728,6 +744,7 @@ static void conv2d_forward_serial(struct layer *l, const struct conv2d_geom *g,
 static void conv2d_forward_team(struct layer *l, const struct conv2d_geom *g,
 				const struct layer_io *io, int nc, int nt)
 {
+	(void)nt; /* only in OpenMP clauses */
 	const float *in = io->in[0];
 	const int batch = io->batch;
 	const size_t in_sample = (size_t)g->c * g->in_hw;
@@ -751,7 +768,7 @@ static void conv2d_forward_team(struct layer *l, const struct conv2d_geom *g,
 			float *col_a = col + (size_t)a * g->hw;
 			float *res_a = omat + (size_t)a * g->hw;
 			for (int gi = 0; gi < g->groups; gi++) {
-				conv2d_im2col(g, in_a, b - a, gi * g->cg, col_a, ld, 0, (int)g->kdim);
+				conv2d_im2col(g, in_a, b - a, gi * g->cg, col_a, ld);
 				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
 					    g->og, m, (int)g->kdim, 1.0f,
 					    l->w + (size_t)gi * wg, (int)g->kdim, col_a, (int)ld,
@@ -832,7 +849,7 @@ static void conv2d_backward_serial(struct layer *l, const struct conv2d_geom *g,
 			if (in_place) {
 				b_mat = in_c + (size_t)gi * (size_t)g->cg * g->in_hw;
 			} else {
-				conv2d_im2col(g, in_c, cn, gi * g->cg, col, ncol, 0, (int)g->kdim);
+				conv2d_im2col(g, in_c, cn, gi * g->cg, col, ncol);
 				b_mat = col;
 			}
 			/* dW_g += dout_g * col^T */
@@ -870,6 +887,7 @@ static void conv2d_backward_serial(struct layer *l, const struct conv2d_geom *g,
 static void conv2d_backward_team(struct layer *l, const struct conv2d_geom *g,
 				 const struct layer_io *io, int nc, int nt)
 {
+	(void)nt; /* only in OpenMP clauses */
 	const float *in = io->in[0];
 	const float *dout = io->dout;
 	float *din = io->din[0];
@@ -913,7 +931,7 @@ static void conv2d_backward_team(struct layer *l, const struct conv2d_geom *g,
 			for (int gi = 0; gi < g->groups; gi++) {
 				const float *dm = dm_a + (size_t)gi * (size_t)g->og * ld;
 				const float *wgp = l->w + (size_t)gi * wg;
-				conv2d_im2col(g, in_a, b - a, gi * g->cg, col_a, ld, 0, (int)g->kdim);
+				conv2d_im2col(g, in_a, b - a, gi * g->cg, col_a, ld);
 				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
 					    g->og, (int)g->kdim, m, 1.0f,
 					    dm, (int)ld, col_a, (int)ld,
@@ -932,6 +950,7 @@ static void conv2d_backward_team(struct layer *l, const struct conv2d_geom *g,
 	if (team < 2)
 		return;
 	const int nr = conv2d_threads(w_len * (size_t)(team - 1));
+	(void)nr; /* only in OpenMP clauses */
 	CONV2D_OMP("omp parallel for schedule(static) num_threads(nr) if(nr > 1)")
 	for (size_t i = 0; i < w_len; i++) {
 		float acc = l->dw[i];
@@ -951,6 +970,7 @@ static void conv2d_backward(struct layer *l, const struct layer_io *io)
 	if (l->db) {
 		/* By filter, each summing its samples in order as one thread would. */
 		const int nt = conv2d_threads(out_sample * (size_t)batch);
+		(void)nt; /* only in OpenMP clauses */
 		CONV2D_OMP("omp parallel for schedule(static) num_threads(nt) if(nt > 1)")
 		for (int o = 0; o < g.o; o++) {
 			for (int n = 0; n < batch; n++) {

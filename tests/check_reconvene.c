@@ -1,15 +1,1034 @@
+/* check_reconvene.c: the Reconvene algorithm, metrics and plan files.
+ *
+ * References: densities and kept counts recounted here from the masks with
+ * naive loops; keep counts from the definition (smallest k with
+ * k * weights >= kept * channels); channel choice by an independent sort of
+ * per-filter score sums; re-initialised layers compared with net_init of
+ * the pruned spec; storage and MAC counts worked out by hand for a tiny
+ * net; the saved model reloaded from disk and run.
+ */
 #include "config.h"
+
 #include <check.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
-/* PLACEHOLDER */
-START_TEST(test_placeholder) { ck_assert_int_eq(1, 1); }
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "groups.h"
+#include "metrics.h"
+#include "net.h"
+#include "plan.h"
+#include "reconvene.h"
+#include "rng.h"
+#include "score.h"
+#include "weights.h"
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static void spec_from_string(const char *text, struct net_spec *spec)
+{
+	struct eng_err err = { { 0 } };
+	enum eng_status st = cfg_parse_string(text, strlen(text), "test.cfg",
+					      spec, &err);
+	ck_assert_msg(st == ENG_STATUS_OK, "%s", err.msg);
+}
+
+static void spec_from_model(const char *name, struct net_spec *spec)
+{
+	char path[4096];
+	struct eng_err err = { { 0 } };
+	const char *top = getenv("top_srcdir");
+	if (!top || !*top)
+		top = ".";
+	int n = snprintf(path, sizeof path, "%s/models/%s.cfg", top, name);
+	ck_assert(n > 0 && (size_t)n < sizeof path);
+	enum eng_status st = cfg_parse_file(path, spec, &err);
+	ck_assert_msg(st == ENG_STATUS_OK, "%s: %s", path, err.msg);
+}
+
+static struct net *net_from_spec(const struct net_spec *spec, uint64_t seed)
+{
+	struct net *net = NULL;
+	struct eng_err err = { { 0 } };
+	enum eng_status st = net_build(spec, &net, &err);
+	ck_assert_msg(st == ENG_STATUS_OK, "%s", err.msg);
+	net_init(net, seed);
+	return net;
+}
+
+static size_t count_ones(const uint8_t *m, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += m[i] != 0;
+	return k;
+}
+
+static size_t woff(const struct net *net, const struct layer *l)
+{
+	return (size_t)(l->w - net->params);
+}
+
+/* A temporary directory, removed (one level of files) by tmpdir_done. */
+static void tmpdir_make(char *buf, size_t len)
+{
+	snprintf(buf, len, "/tmp/check_reconvene.XXXXXX");
+	ck_assert(mkdtemp(buf) != NULL);
+}
+
+static void rm_tree(const char *dir)
+{
+	char cmd[4200];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	ck_assert(f != NULL);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* conv-bn-relu x4 of growing fan-in, so magnitude scores give each layer a
+ * different density (Kaiming std ~ 1/sqrt(fan-in)). */
+static const char chain_cfg[] =
+	"[net]\nname = chain\ninput = 3x8x8\nclasses = 5\n"
+	"[conv]\nname = c1\nout = 8\nsize = 3\npad = 1\nbias = 0\n"
+	"[bn]\nname = b1\n[relu]\nname = r1\n"
+	"[conv]\nname = c2\nout = 16\nsize = 3\npad = 1\nbias = 0\n"
+	"[bn]\nname = b2\n[relu]\nname = r2\n"
+	"[conv]\nname = c3\nout = 32\nsize = 3\npad = 1\nbias = 0\n"
+	"[bn]\nname = b3\n[relu]\nname = r3\n[maxpool]\nname = p3\nsize = 2\n"
+	"[conv]\nname = c4\nout = 32\nsize = 3\npad = 1\nbias = 1\n"
+	"[bn]\nname = b4\n[relu]\nname = r4\n"
+	"[gap]\nname = gap\n[linear]\nname = fc\nout = classes\nbias = 1\n";
+
+/* A residual block: group A = {c1, c2b} joined by the add, group B = c2a. */
+static const char res_cfg[] =
+	"[net]\nname = res\ninput = 3x8x8\nclasses = 4\n"
+	"[conv]\nname = c0\nout = 8\nsize = 3\npad = 1\nbias = 0\n"
+	"[bn]\nname = b0\n[relu]\nname = r0\n"
+	"[conv]\nname = c1\nout = 8\nsize = 3\npad = 1\nbias = 0\n"
+	"[bn]\nname = b1\n[relu]\nname = r1\n"
+	"[conv]\nname = c2a\nout = 8\nsize = 3\npad = 1\nbias = 0\n"
+	"[bn]\nname = b2a\n[relu]\nname = r2a\n"
+	"[conv]\nname = c2b\nout = 8\nsize = 3\npad = 1\nbias = 0\n"
+	"[bn]\nname = b2b\n[add]\nname = add\nfrom = r1\n[relu]\nname = r2\n"
+	"[gap]\nname = gap\n[linear]\nname = fc\nout = classes\nbias = 1\n";
+
+/* ---- selection ---------------------------------------------------------- */
+
+START_TEST(test_select_tau_and_k)
+{
+	struct net_spec spec;
+	spec_from_string(chain_cfg, &spec);
+	struct net *net = net_from_spec(&spec, 1);
+	struct group_set gs;
+	struct eng_err err;
+	ck_assert_int_eq(groups_build(net, &gs, &err), ENG_STATUS_OK);
+	int c1 = net_find(net, "c1"), c2 = net_find(net, "c2");
+	int c3 = net_find(net, "c3"), c4 = net_find(net, "c4");
+	int fc = net_find(net, "fc");
+	double *d = malloc((size_t)net->n_layers * sizeof *d);
+	bool *res = malloc((size_t)net->n_layers * sizeof *res);
+	for (int i = 0; i < net->n_layers; i++)
+		d[i] = -1.0;
+	/* the first conv is the sparsest and the linear sparser still: neither
+	 * may be chosen */
+	d[c1] = 0.01;
+	d[c2] = 0.1;
+	d[c3] = 0.3;
+	d[c4] = 0.2;
+	d[fc] = 0.001;
+	ck_assert(!reconvene_layer_eligible(net, &gs, c1, false));
+	ck_assert(reconvene_layer_eligible(net, &gs, c2, false));
+	ck_assert(!reconvene_layer_eligible(net, &gs, fc, false));
+
+	struct reconvene_options o;
+	reconvene_options_init(&o);
+	ck_assert(o.tau == 0.2 && o.k == 0 && o.min_keep == 1 &&
+		  o.method == SCORE_METHOD_SYNFLOW && o.sparsity == 0.9);
+	reconvene_select(net, &gs, d, &o, res);
+	for (int i = 0; i < net->n_layers; i++)
+		ck_assert_msg(res[i] == (i == c2 || i == c4), "tau: layer %s",
+			      net->layers[i].name);
+	o.tau = 0.1999;
+	reconvene_select(net, &gs, d, &o, res);
+	for (int i = 0; i < net->n_layers; i++)
+		ck_assert(res[i] == (i == c2));
+	o.tau = 0.0;
+	reconvene_select(net, &gs, d, &o, res);
+	for (int i = 0; i < net->n_layers; i++)
+		ck_assert(!res[i]);
+
+	/* k sparsest eligible; k overrides tau */
+	o.k = 1;
+	reconvene_select(net, &gs, d, &o, res);
+	for (int i = 0; i < net->n_layers; i++)
+		ck_assert(res[i] == (i == c2));
+	o.k = 2;
+	reconvene_select(net, &gs, d, &o, res);
+	for (int i = 0; i < net->n_layers; i++)
+		ck_assert(res[i] == (i == c2 || i == c4));
+	o.k = 50;
+	reconvene_select(net, &gs, d, &o, res);
+	for (int i = 0; i < net->n_layers; i++)
+		ck_assert(res[i] == (i == c2 || i == c3 || i == c4));
+	/* ties go to the earlier layer */
+	d[c3] = d[c4] = 0.5;
+	d[c2] = 0.9;
+	o.k = 1;
+	reconvene_select(net, &gs, d, &o, res);
+	ck_assert(res[c3] && !res[c4] && !res[c2]);
+
+	free(d);
+	free(res);
+	groups_done(&gs);
+	net_free(net);
+	net_spec_done(&spec);
+}
 END_TEST
+
+/* The definition: the smallest k with k * weights >= kept * channels. */
+static int keep_ref(size_t kept, size_t weights, int c, int min_keep)
+{
+	int k = 0;
+	while ((unsigned long long)k * weights < (unsigned long long)kept * (unsigned)c)
+		k++;
+	if (k < min_keep)
+		k = min_keep;
+	return k > c ? c : k;
+}
+
+START_TEST(test_keep_count)
+{
+	ck_assert_int_eq(reconvene_keep_count(10, 100, 64, 1), 7);
+	ck_assert_int_eq(reconvene_keep_count(25, 100, 64, 1), 16); /* exact */
+	ck_assert_int_eq(reconvene_keep_count(0, 100, 64, 1), 1);
+	ck_assert_int_eq(reconvene_keep_count(0, 100, 64, 4), 4);
+	ck_assert_int_eq(reconvene_keep_count(100, 100, 64, 1), 64);
+	ck_assert_int_eq(reconvene_keep_count(1, 100, 8, 20), 8);
+	ck_assert_int_eq(reconvene_keep_count(145737, 1179648, 512, 1), 64);
+	struct rng r;
+	rng_seed(&r, 7);
+	for (int t = 0; t < 2000; t++) {
+		size_t w = 1 + rng_below(&r, 3000000);
+		size_t k = rng_below(&r, (uint32_t)w + 1);
+		int c = 1 + (int)rng_below(&r, 2048);
+		int mk = 1 + (int)rng_below(&r, 4);
+		ck_assert_int_eq(reconvene_keep_count(k, w, c, mk), keep_ref(k, w, c, mk));
+	}
+}
+END_TEST
+
+START_TEST(test_plan_auto_residual)
+{
+	struct net_spec spec;
+	spec_from_string(res_cfg, &spec);
+	struct net *net = net_from_spec(&spec, 1);
+	struct group_set gs;
+	struct eng_err err;
+	ck_assert_int_eq(groups_build(net, &gs, &err), ENG_STATUS_OK);
+	int c0 = net_find(net, "c0"), c1 = net_find(net, "c1");
+	int c2a = net_find(net, "c2a"), c2b = net_find(net, "c2b");
+	int ga = gs.layer_out[c1], gb = gs.layer_out[c2a];
+	ck_assert_int_eq(gs.layer_out[c2b], ga);
+	ck_assert(gs.groups[ga].residual && !gs.groups[gb].residual);
+
+	int nl = net->n_layers;
+	double *d = malloc((size_t)nl * sizeof *d);
+	size_t *kept = calloc((size_t)nl, sizeof *kept);
+	bool *res = malloc((size_t)nl * sizeof *res);
+	for (int i = 0; i < nl; i++) {
+		d[i] = -1.0;
+		if (score_layer_is_prunable(&net->layers[i])) {
+			kept[i] = net->layers[i].w_len;
+			d[i] = 1.0;
+		}
+	}
+	/* c1: 10 % (keep ceil(0.8) = 1), c2b: 40 % (ceil(3.2) = 4),
+	 * c2a: 30 % (ceil(2.4) = 3); c0 sparsest but first */
+	size_t w = net->layers[c1].w_len;
+	ck_assert_int_eq(w, 8 * 8 * 9);
+	kept[c0] = 0; kept[c1] = w / 10; kept[c2b] = 4 * w / 10; kept[c2a] = 3 * w / 10;
+	for (int i = 0; i < nl; i++)
+		if (d[i] >= 0)
+			d[i] = (double)kept[i] / (double)net->layers[i].w_len;
+
+	struct reconvene_options o;
+	reconvene_options_init(&o);
+	o.tau = 0.5;
+	struct prune_plan plan;
+	/* default: only the block-internal group */
+	reconvene_select(net, &gs, d, &o, res);
+	ck_assert(!res[c0] && !res[c1] && res[c2a] && !res[c2b]);
+	ck_assert_int_eq(reconvene_plan_auto(net, &gs, kept, res, &o, &plan, &err),
+			 ENG_STATUS_OK);
+	for (int g = 0; g < gs.n_groups; g++)
+		ck_assert_int_eq(plan.keep[g], g == gb ? 3 : gs.groups[g].channels);
+	plan_done(&plan);
+
+	/* residual groups included: keep = max over the producers */
+	o.include_residual = true;
+	reconvene_select(net, &gs, d, &o, res);
+	ck_assert(!res[c0] && res[c1] && res[c2a] && res[c2b]);
+	ck_assert_int_eq(reconvene_plan_auto(net, &gs, kept, res, &o, &plan, &err),
+			 ENG_STATUS_OK);
+	ck_assert_int_eq(plan.keep[ga], 4);
+	ck_assert_int_eq(plan.keep[gb], 3);
+	plan_done(&plan);
+
+	/* one producer not resilient: the whole group stays */
+	o.tau = 0.2;
+	reconvene_select(net, &gs, d, &o, res);
+	ck_assert(res[c1] && !res[c2b]);
+	ck_assert_int_eq(reconvene_plan_auto(net, &gs, kept, res, &o, &plan, &err),
+			 ENG_STATUS_OK);
+	ck_assert_int_eq(plan.keep[ga], 8);
+	plan_done(&plan);
+
+	/* the guard: min_keep 6 lifts both */
+	o.tau = 0.5;
+	o.min_keep = 6;
+	reconvene_select(net, &gs, d, &o, res);
+	ck_assert_int_eq(reconvene_plan_auto(net, &gs, kept, res, &o, &plan, &err),
+			 ENG_STATUS_OK);
+	ck_assert_int_eq(plan.keep[ga], 6);
+	ck_assert_int_eq(plan.keep[gb], 6);
+	plan_done(&plan);
+
+	/* end to end with residual groups: every member of group A shrinks */
+	o.min_keep = 1;
+	o.method = SCORE_METHOD_MAGNITUDE;
+	o.sparsity = 0.8;
+	o.tau = 1.0;
+	struct reconvene_result r;
+	ck_assert_int_eq(reconvene_run(net, &spec, NULL, &o, NULL, &r, &err),
+			 ENG_STATUS_OK);
+	int ka = r.plan.keep[ga];
+	ck_assert_int_lt(ka, 8);
+	ck_assert_int_eq(r.net->layers[c1].out.c, ka);
+	ck_assert_int_eq(r.net->layers[c2b].out.c, ka);
+	ck_assert_int_eq(r.net->layers[net_find(r.net, "fc")].in.c, ka);
+	int kmax = 0;
+	for (int i = 0; i < nl; i++)
+		if (i == c1 || i == c2b) {
+			int k = keep_ref(r.pse.kept[i], net->layers[i].w_len, 8, 1);
+			kmax = k > kmax ? k : kmax;
+		}
+	ck_assert_int_eq(ka, kmax);
+	ck_assert(!r.layer_reinit[c0]);
+	reconvene_result_done(&r);
+
+	free(d);
+	free(kept);
+	free(res);
+	groups_done(&gs);
+	net_free(net);
+	net_spec_done(&spec);
+}
+END_TEST
+
+/* ---- the whole algorithm on the chain ----------------------------------- */
+
+struct rank {
+	float v;
+	int c;
+};
+
+static int rank_cmp(const void *a, const void *b)
+{
+	const struct rank *x = a, *y = b;
+	if (x->v != y->v)
+		return x->v > y->v ? -1 : 1;
+	return x->c - y->c;
+}
+
+/* Independent channel choice: sum each filter's scores, sort, take top k,
+ * return them sorted by index in out. */
+static void top_channels(const struct net *net, const float *scores, int layer,
+			 int k, int *out)
+{
+	const struct layer *l = &net->layers[layer];
+	int c = l->out.c;
+	size_t per = l->w_len / (size_t)c;
+	struct rank *rk = malloc((size_t)c * sizeof *rk);
+	for (int j = 0; j < c; j++) {
+		double s = 0;
+		for (size_t q = 0; q < per; q++)
+			s += scores[woff(net, l) + (size_t)j * per + q];
+		rk[j] = (struct rank){ (float)s, j };
+	}
+	qsort(rk, (size_t)c, sizeof *rk, rank_cmp);
+	for (int j = 0; j < k; j++)
+		out[j] = rk[j].c;
+	free(rk);
+	for (int a = 0; a < k; a++)
+		for (int b = a + 1; b < k; b++)
+			if (out[b] < out[a]) {
+				int t = out[a];
+				out[a] = out[b];
+				out[b] = t;
+			}
+}
+
+static void check_chain_run(bool sensitive_dense)
+{
+	struct net_spec spec;
+	spec_from_string(chain_cfg, &spec);
+	struct net *net = net_from_spec(&spec, 3);
+	float *orig = malloc(net->n_params * sizeof *orig);
+	memcpy(orig, net->params, net->n_params * sizeof *orig);
+	struct eng_err err;
+	struct reconvene_options o;
+	reconvene_options_init(&o);
+	o.method = SCORE_METHOD_MAGNITUDE;
+	o.sparsity = 0.85;
+	o.seed = 3;
+	o.sensitive_dense = sensitive_dense;
+
+	/* densities first, to put tau between c2 and the sparser c3, c4 */
+	struct reconvene_pse p;
+	ck_assert_int_eq(reconvene_pse_run(net, NULL, &o, &p, &err), ENG_STATUS_OK);
+	int c1 = net_find(net, "c1"), c2 = net_find(net, "c2");
+	int c3 = net_find(net, "c3"), c4 = net_find(net, "c4");
+	int fc = net_find(net, "fc");
+	for (int i = 0; i < net->n_layers; i++) {
+		const struct layer *l = &net->layers[i];
+		if (!score_layer_is_prunable(l)) {
+			ck_assert(p.density[i] == -1.0);
+			continue;
+		}
+		size_t k = count_ones(p.mask + woff(net, l), l->w_len);
+		ck_assert_uint_eq(p.kept[i], k);
+		ck_assert(fabs(p.density[i] - (double)k / (double)l->w_len) < 1e-12);
+	}
+	ck_assert_msg(p.density[c2] > p.density[c3] && p.density[c2] > p.density[c4],
+		      "densities %g %g %g", p.density[c2], p.density[c3],
+		      p.density[c4]);
+	double hi = p.density[c3] > p.density[c4] ? p.density[c3] : p.density[c4];
+	o.tau = (hi + p.density[c2]) / 2;
+	reconvene_pse_done(&p);
+
+	struct reconvene_result r;
+	ck_assert_int_eq(reconvene_run(net, &spec, NULL, &o, NULL, &r, &err),
+			 ENG_STATUS_OK);
+	/* the source net is unchanged */
+	ck_assert(memcmp(orig, net->params, net->n_params * sizeof *orig) == 0);
+	ck_assert(!r.resilient[c1] && !r.resilient[c2] && r.resilient[c3] &&
+		  r.resilient[c4] && !r.resilient[fc]);
+	ck_assert_int_eq(r.n_changed, 2);
+	ck_assert_int_eq(r.n_rows, 5);
+
+	/* keep counts and the chosen channels */
+	const int sel[2] = { c3, c4 };
+	for (int s = 0; s < 2; s++) {
+		int i = sel[s];
+		const struct layer *l = &net->layers[i];
+		int g = r.groups.layer_out[i];
+		int k = keep_ref(r.pse.kept[i], l->w_len, l->out.c, 1);
+		ck_assert_int_lt(k, l->out.c);
+		ck_assert_int_eq(r.plan.keep[g], k);
+		ck_assert_int_eq(r.net->layers[i].out.c, k);
+		ck_assert_ptr_nonnull(r.plan.kept_idx[g]);
+		int want[64];
+		top_channels(net, r.pse.scores, i, k, want);
+		for (int j = 0; j < k; j++)
+			ck_assert_int_eq(r.plan.kept_idx[g][j], want[j]);
+	}
+	ck_assert_int_eq(r.net->layers[c2].out.c, 16);
+
+	/* rectified layers and consumers: re-initialised, dense */
+	struct net *fresh = net_from_spec(&r.spec, o.seed);
+	for (int i = 0; i < r.net->n_layers; i++) {
+		const struct layer *l = &r.net->layers[i];
+		bool want = i == c3 || i == c4 || i == fc ||
+			    i == net_find(net, "b3") || i == net_find(net, "b4");
+		ck_assert_msg(r.layer_reinit[i] == want, "reinit %s", l->name);
+		size_t n = layer_param_count(l);
+		if (!n)
+			continue;
+		size_t off = woff(r.net, l);
+		if (want) {
+			ck_assert(memcmp(l->w, fresh->layers[i].w, n * sizeof(float)) == 0);
+			if (l->w_len && score_layer_is_prunable(l))
+				ck_assert_uint_eq(count_ones(r.mask + off, l->w_len),
+						  l->w_len);
+		}
+	}
+	/* sensitive layers: the same mask bit for bit (or dense), weights
+	 * the originals with masked ones zeroed */
+	const int sens[2] = { c1, c2 };
+	for (int s = 0; s < 2; s++) {
+		const struct layer *a = &net->layers[sens[s]];
+		const struct layer *b = &r.net->layers[sens[s]];
+		ck_assert_uint_eq(a->w_len, b->w_len);
+		const uint8_t *ma = r.pse.mask + woff(net, a);
+		const uint8_t *mb = r.mask + woff(r.net, b);
+		for (size_t j = 0; j < a->w_len; j++) {
+			uint8_t want = sensitive_dense ? 1 : ma[j];
+			ck_assert_uint_eq(mb[j], want);
+			ck_assert(b->w[j] == (want ? a->w[j] : 0.0f));
+		}
+		if (!sensitive_dense)
+			ck_assert_uint_lt(count_ones(mb, b->w_len), b->w_len);
+	}
+	/* the param map says where each new weight came from */
+	for (size_t j = 0; j < r.net->n_params; j++)
+		ck_assert_uint_lt(r.param_src[j], net->n_params);
+	/* masked weights are zero everywhere */
+	for (size_t j = 0; j < r.net->n_params; j++)
+		if (!r.mask[j])
+			ck_assert(r.net->params[j] == 0.0f);
+	/* rows */
+	for (int k = 0; k < r.n_rows; k++) {
+		const struct reconvene_row *row = &r.rows[k];
+		ck_assert_int_eq(row->resilient, r.resilient[row->layer]);
+		ck_assert_int_eq(row->rectified, row->layer == c3 || row->layer == c4);
+		ck_assert_int_eq(row->channels_after,
+				 r.net->layers[row->layer].out.c);
+	}
+	ck_assert(r.seconds_total >= r.seconds_score && r.seconds_score >= 0);
+
+	net_free(fresh);
+	reconvene_result_done(&r);
+	free(orig);
+	net_free(net);
+	net_spec_done(&spec);
+}
+
+START_TEST(test_run_chain)
+{
+	check_chain_run(false);
+}
+END_TEST
+
+START_TEST(test_run_chain_dense_sensitive)
+{
+	check_chain_run(true);
+}
+END_TEST
+
+/* With random scores the channel choice differs from plan.c's L1 default,
+ * so this catches importance not reaching plan_apply. */
+START_TEST(test_run_random_channels)
+{
+	struct net_spec spec;
+	spec_from_string(chain_cfg, &spec);
+	struct net *net = net_from_spec(&spec, 2);
+	struct eng_err err;
+	struct reconvene_options o;
+	reconvene_options_init(&o);
+	o.method = SCORE_METHOD_RANDOM;
+	o.sparsity = 0.7;
+	o.tau = 1.0;
+	struct reconvene_result r;
+	ck_assert_int_eq(reconvene_run(net, &spec, NULL, &o, NULL, &r, &err),
+			 ENG_STATUS_OK);
+	int checked = 0;
+	for (int i = 0; i < net->n_layers; i++) {
+		if (!r.resilient[i])
+			continue;
+		int g = r.groups.layer_out[i];
+		int k = r.plan.keep[g];
+		ck_assert_int_eq(k, keep_ref(r.pse.kept[i], net->layers[i].w_len,
+					     net->layers[i].out.c, 1));
+		int want[64];
+		top_channels(net, r.pse.scores, i, k, want);
+		for (int j = 0; j < k; j++)
+			ck_assert_int_eq(r.plan.kept_idx[g][j], want[j]);
+		checked++;
+	}
+	ck_assert_int_eq(checked, 3); /* c2, c3, c4 */
+	reconvene_result_done(&r);
+	net_free(net);
+	net_spec_done(&spec);
+}
+END_TEST
+
+START_TEST(test_run_errors)
+{
+	struct net_spec spec;
+	spec_from_string(chain_cfg, &spec);
+	struct net *net = net_from_spec(&spec, 1);
+	struct eng_err err;
+	struct reconvene_options o;
+	struct reconvene_result r;
+	reconvene_options_init(&o);
+	o.tau = 1.5;
+	ck_assert_int_eq(reconvene_run(net, &spec, NULL, &o, NULL, &r, &err),
+			 ENG_STATUS_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "tau"));
+	reconvene_options_init(&o);
+	o.sparsity = 1.0;
+	ck_assert_int_eq(reconvene_run(net, &spec, NULL, &o, NULL, &r, &err),
+			 ENG_STATUS_EINVAL);
+	reconvene_options_init(&o);
+	o.min_keep = 0;
+	ck_assert_int_eq(reconvene_run(net, &spec, NULL, &o, NULL, &r, &err),
+			 ENG_STATUS_EINVAL);
+	/* SNIP without data */
+	reconvene_options_init(&o);
+	o.method = SCORE_METHOD_SNIP;
+	ck_assert_int_eq(reconvene_run(net, &spec, NULL, &o, NULL, &r, &err),
+			 ENG_STATUS_EINVAL);
+	/* an explicit plan that keeps too much */
+	reconvene_options_init(&o);
+	o.method = SCORE_METHOD_MAGNITUDE;
+	struct group_set gs;
+	ck_assert_int_eq(groups_build(net, &gs, &err), ENG_STATUS_OK);
+	struct prune_plan plan;
+	ck_assert_int_eq(plan_init(&plan, &gs), ENG_STATUS_OK);
+	plan_set_keep(&plan, gs.layer_out[net_find(net, "c2")], 17);
+	ck_assert_int_eq(reconvene_run(net, &spec, NULL, &o, &plan, &r, &err),
+			 ENG_STATUS_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "has only 16"));
+	/* ... and one that is fine, including the first conv (a plan may) */
+	plan_set_keep(&plan, gs.layer_out[net_find(net, "c1")], 5);
+	plan_set_keep(&plan, gs.layer_out[net_find(net, "c2")], 3);
+	ck_assert_int_eq(reconvene_run(net, &spec, NULL, &o, &plan, &r, &err),
+			 ENG_STATUS_OK);
+	ck_assert_int_eq(r.net->layers[net_find(net, "c1")].out.c, 5);
+	ck_assert_int_eq(r.net->layers[net_find(net, "c2")].out.c, 3);
+	ck_assert_int_eq(r.n_changed, 2);
+	reconvene_result_done(&r);
+	plan_done(&plan);
+	groups_done(&gs);
+	net_free(net);
+	net_spec_done(&spec);
+}
+END_TEST
+
+/* ---- metrics ------------------------------------------------------------ */
+
+static const char metrics_cfg[] =
+	"[net]\nname = m\ninput = 2x4x4\nclasses = 4\n"
+	"[conv]\nname = conv\nout = 3\nsize = 3\npad = 1\nbias = 0\n"
+	"[bn]\nname = bn\n"
+	"[flatten]\nname = flat\n"
+	"[linear]\nname = fc\nout = classes\nbias = 1\n";
+
+START_TEST(test_metrics_hand)
+{
+	struct net_spec spec;
+	spec_from_string(metrics_cfg, &spec);
+	struct net *net = net_from_spec(&spec, 1);
+	const struct layer *conv = &net->layers[0], *fc = &net->layers[3];
+	/* conv 3x2x3x3 = 54 weights, out 3x4x4; bn 3+3; fc 4x48 + 4 */
+	ck_assert_uint_eq(conv->w_len, 54);
+	ck_assert_uint_eq(fc->w_len, 192);
+	ck_assert_uint_eq(net->n_params, 54 + 6 + 196);
+
+	struct metrics m;
+	struct metrics_layer rows[4];
+	metrics_compute(net, NULL, &m, rows);
+	ck_assert_uint_eq(m.params, 256);
+	ck_assert_uint_eq(m.nonzero, 256);
+	ck_assert_uint_eq(m.dense_bytes, 1024);
+	ck_assert_uint_eq(m.storage_bytes, 1024);
+	ck_assert_uint_eq(m.macs, 3 * 16 * 18 + 192);
+	ck_assert_uint_eq(m.effective_macs, m.macs);
+	ck_assert_int_eq(m.masked_layers, 0);
+
+	uint8_t *mask = malloc(net->n_params);
+	memset(mask, 1, net->n_params);
+	/* conv keeps 5 of 54: CSR 8*5 + 4*(3+1) = 56, bitmap 4*5 + 7 = 27,
+	 * dense 216 -> bitmap; fc keeps none: CSR 0 + 4*5 = 20, bitmap
+	 * 0 + 24 = 24 -> CSR, plus 16 bytes of bias */
+	memset(mask + woff(net, conv), 0, 54);
+	memset(mask + woff(net, conv) + 10, 1, 5);
+	memset(mask + woff(net, fc), 0, 192);
+	metrics_compute(net, mask, &m, rows);
+	ck_assert_uint_eq(rows[0].nnz, 5);
+	ck_assert_uint_eq(rows[0].csr_bytes, 56);
+	ck_assert_uint_eq(rows[0].bitmap_bytes, 27);
+	ck_assert_int_eq(rows[0].format, METRICS_FORMAT_BITMAP);
+	ck_assert_uint_eq(rows[0].storage_bytes, 27);
+	ck_assert_uint_eq(rows[0].effective_macs, 5 * 16);
+	ck_assert_uint_eq(rows[3].csr_bytes, 20);
+	ck_assert_uint_eq(rows[3].bitmap_bytes, 24);
+	ck_assert_int_eq(rows[3].format, METRICS_FORMAT_CSR);
+	ck_assert_uint_eq(rows[3].storage_bytes, 20 + 16);
+	ck_assert_uint_eq(rows[3].effective_macs, 0);
+	ck_assert_uint_eq(rows[1].storage_bytes, 24); /* bn dense */
+	ck_assert_uint_eq(m.storage_bytes, 27 + 24 + 36);
+	ck_assert_uint_eq(m.nonzero, 5 + 6 + 4);
+	ck_assert_uint_eq(m.macs, 3 * 16 * 18 + 192);
+	ck_assert_uint_eq(m.effective_macs, 80);
+	ck_assert_int_eq(m.masked_layers, 2);
+	ck_assert_str_eq(metrics_format_name(rows[3].format), "csr");
+
+	/* nearly dense: CSR 8*53+16 = 440, bitmap 212+7 = 219 > 216 -> dense;
+	 * fc keeps 190: CSR 1540, bitmap 760+24 = 784 > 768 -> dense */
+	memset(mask, 1, net->n_params);
+	mask[woff(net, conv) + 7] = 0;
+	mask[woff(net, fc)] = mask[woff(net, fc) + 191] = 0;
+	metrics_compute(net, mask, &m, rows);
+	ck_assert_int_eq(rows[0].format, METRICS_FORMAT_DENSE);
+	ck_assert_uint_eq(rows[0].storage_bytes, 216);
+	ck_assert_uint_eq(rows[0].effective_macs, 53 * 16);
+	ck_assert_int_eq(rows[3].format, METRICS_FORMAT_DENSE);
+	ck_assert_uint_eq(m.storage_bytes, m.dense_bytes);
+	ck_assert_uint_eq(m.effective_macs, 53 * 16 + 190);
+	ck_assert_uint_eq(m.nonzero, 256 - 3);
+
+	/* from_nnz gives the same as compute */
+	size_t nnz[4];
+	struct metrics m2;
+	metrics_layer_nnz(net, mask, nnz);
+	metrics_from_nnz(net, nnz, &m2, NULL);
+	ck_assert(memcmp(&m, &m2, sizeof m) == 0);
+
+	free(mask);
+	net_free(net);
+	net_spec_done(&spec);
+}
+END_TEST
+
+START_TEST(test_metrics_count_vgg16)
+{
+	struct net_spec spec;
+	spec_from_model("vgg16", &spec);
+	struct net *net = NULL;
+	struct eng_err err;
+	ck_assert_int_eq(net_build(&spec, &net, &err), ENG_STATUS_OK);
+	/* published counts (paper.md) */
+	struct metrics m;
+	metrics_compute(net, NULL, &m, NULL);
+	ck_assert_uint_eq(m.params, 14724042);
+	ck_assert_uint_eq(m.macs, 313201664);
+	uint8_t *mask = malloc(net->n_params);
+	struct rng r;
+	rng_seed(&r, 11);
+	for (size_t j = 0; j < net->n_params; j++)
+		mask[j] = rng_below(&r, 10) == 0;
+	size_t *nnz = malloc((size_t)net->n_layers * sizeof *nnz);
+	metrics_layer_nnz(net, mask, nnz);
+	uint64_t eff = 0;
+	for (int i = 0; i < net->n_layers; i++) {
+		const struct layer *l = &net->layers[i];
+		if (!score_layer_is_prunable(l)) {
+			ck_assert_uint_eq(nnz[i], 0);
+			eff += l->ops->macs(l);
+			continue;
+		}
+		size_t k = count_ones(mask + woff(net, l), l->w_len);
+		ck_assert_uint_eq(nnz[i], k);
+		eff += (uint64_t)k * (l->kind == LAYER_KIND_CONV ?
+				      (uint64_t)l->out.h * l->out.w : 1u);
+	}
+	metrics_compute(net, mask, &m, NULL);
+	ck_assert_uint_eq(m.effective_macs, eff);
+	free(nnz);
+	free(mask);
+	net_free(net);
+	net_spec_done(&spec);
+}
+END_TEST
+
+/* ---- plan files --------------------------------------------------------- */
+
+START_TEST(test_plan_json_roundtrip)
+{
+	struct net_spec spec;
+	spec_from_string(chain_cfg, &spec);
+	struct net *net = net_from_spec(&spec, 1);
+	struct group_set gs;
+	struct eng_err err;
+	ck_assert_int_eq(groups_build(net, &gs, &err), ENG_STATUS_OK);
+	struct prune_plan plan, back;
+	ck_assert_int_eq(plan_init(&plan, &gs), ENG_STATUS_OK);
+	plan_set_keep(&plan, gs.layer_out[net_find(net, "c3")], 7);
+	plan_set_keep(&plan, gs.layer_out[net_find(net, "c4")], 1);
+	struct reconvene_plan_info info = { .has_method = true, .has_sparsity = true,
+					    .has_seed = true, .has_tau = true,
+					    .has_k = true,
+					    .method = SCORE_METHOD_GRASP,
+					    .sparsity = 0.9921875, .seed = 42,
+					    .tau = 0.15, .k = 3 };
+	snprintf(info.model, sizeof info.model, "%s", net->name);
+	char dir[256], path[512];
+	tmpdir_make(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/plan.json", dir);
+	ck_assert_int_eq(reconvene_plan_write(path, &gs, &plan, &info, &err),
+			 ENG_STATUS_OK);
+	struct reconvene_plan_info in;
+	ck_assert_int_eq(reconvene_plan_read(path, net, &gs, 1, &back, &in, &err),
+			 ENG_STATUS_OK);
+	for (int g = 0; g < gs.n_groups; g++)
+		ck_assert_int_eq(back.keep[g], plan.keep[g]);
+	ck_assert_uint_eq(plan_hash(&back), plan_hash(&plan));
+	ck_assert_str_eq(in.model, "chain");
+	ck_assert(in.has_method && in.method == SCORE_METHOD_GRASP);
+	ck_assert(in.has_sparsity && in.sparsity == 0.9921875);
+	ck_assert(in.has_seed && in.seed == 42);
+	ck_assert(in.has_tau && in.tau == 0.15);
+	ck_assert(in.has_k && in.k == 3);
+	plan_done(&back);
+
+	/* the file lists exactly the prunable groups */
+	FILE *f = fopen(path, "r");
+	char text[4096];
+	size_t n = fread(text, 1, sizeof text - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	ck_assert_ptr_nonnull(strstr(text, "\"c3\": 7"));
+	ck_assert_ptr_nonnull(strstr(text, "\"c1\": 8"));
+	ck_assert_ptr_null(strstr(text, "\"fc\""));
+	ck_assert_ptr_null(strstr(text, "\"data\""));
+
+	/* optional keys may be left out; missing groups keep everything */
+	write_text(path, "{\"model\": \"chain\", \"groups\": {\"c2\": 4, \"fc\": 5}}");
+	ck_assert_int_eq(reconvene_plan_read(path, net, &gs, 1, &back, &in, &err),
+			 ENG_STATUS_OK);
+	ck_assert(!in.has_method && !in.has_seed && !in.has_sparsity);
+	for (int g = 0; g < gs.n_groups; g++)
+		ck_assert_int_eq(back.keep[g], g == gs.layer_out[net_find(net, "c2")] ?
+				 4 : gs.groups[g].channels);
+	plan_done(&back);
+
+	plan_done(&plan);
+	groups_done(&gs);
+	net_free(net);
+	net_spec_done(&spec);
+	rm_tree(dir);
+}
+END_TEST
+
+static const struct bad_plan {
+	const char *text;
+	const char *msg;
+	int min_keep;
+} bad_plans[] = {
+	{ "{\"model\": \"chain\", \"groups\": {", ":1:", 1 },
+	{ "[1, 2]", "must be a JSON object, not an array", 1 },
+	{ "{\"groups\": {}}", "missing \"model\"", 1 },
+	{ "{\"model\": 3, \"groups\": {}}", "\"model\" must be a string", 1 },
+	{ "{\"model\": \"vgg16\", \"groups\": {}}", "plan is for model 'vgg16', not 'chain'", 1 },
+	{ "{\"model\": \"chain\"}", "missing \"groups\"", 1 },
+	{ "{\"model\": \"chain\", \"groups\": [1]}", "\"groups\" must be an object", 1 },
+	{ "{\"model\": \"chain\", \"groups\": {\"nope\": 1}}", "unknown group 'nope'", 1 },
+	{ "{\"model\": \"chain\", \"groups\": {\"c2\": 0}}", "group 'c2' keeps 0 channels; at least 1 must stay", 1 },
+	{ "{\"model\": \"chain\", \"groups\": {\"c2\": -3}}", "at least 1 must stay", 1 },
+	{ "{\"model\": \"chain\", \"groups\": {\"c2\": 17}}", "group 'c2' keeps 17 channels but has only 16", 1 },
+	{ "{\"model\": \"chain\", \"groups\": {\"c2\": 2.5}}", "keep must be an integer, not a real number", 1 },
+	{ "{\"model\": \"chain\", \"groups\": {\"c2\": \"4\"}}", "keep must be an integer, not a string", 1 },
+	{ "{\"model\": \"chain\", \"groups\": {\"data\": 2}}", "group 'data' cannot be pruned (network input)", 1 },
+	{ "{\"model\": \"chain\", \"groups\": {\"fc\": 2}}", "group 'fc' cannot be pruned (network output)", 1 },
+	{ "{\"model\": \"chain\", \"groups\": {\"c2\": 2}}", "at least 3 must stay (collapse guard)", 3 },
+	{ "{\"model\": \"chain\", \"method\": \"snap\", \"groups\": {}}", "\"method\" must be one of", 1 },
+	{ "{\"model\": \"chain\", \"sparsity\": 1.5, \"groups\": {}}", "\"sparsity\" must be a number in [0, 1)", 1 },
+	{ "{\"model\": \"chain\", \"seed\": -1, \"groups\": {}}", "\"seed\" must be a non-negative integer", 1 },
+	{ "{\"model\": \"chain\", \"tau\": \"x\", \"groups\": {}}", "\"tau\" must be a number", 1 },
+	{ "{\"model\": \"chain\", \"group\": {}}", "unknown key \"group\"", 1 },
+	{ "{\"model\": \"chain\", \"groups\": {\"c2\": 3, \"c2\": 4}}", "duplicate", 1 },
+};
+
+START_TEST(test_plan_json_errors)
+{
+	const struct bad_plan *b = &bad_plans[_i];
+	struct net_spec spec;
+	spec_from_string(chain_cfg, &spec);
+	struct net *net = net_from_spec(&spec, 1);
+	struct group_set gs;
+	struct eng_err err;
+	ck_assert_int_eq(groups_build(net, &gs, &err), ENG_STATUS_OK);
+	char dir[256], path[512];
+	tmpdir_make(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/bad.json", dir);
+	write_text(path, b->text);
+	struct prune_plan plan;
+	err.msg[0] = '\0';
+	ck_assert_int_eq(reconvene_plan_read(path, net, &gs, b->min_keep, &plan,
+					     NULL, &err), ENG_STATUS_EINVAL);
+	ck_assert_msg(strncmp(err.msg, path, strlen(path)) == 0 &&
+		      strstr(err.msg, b->msg) && !strchr(err.msg, '\n'),
+		      "case %d: got '%s', want '%s'", _i, err.msg, b->msg);
+	plan_done(&plan);
+	/* a missing file */
+	snprintf(path, sizeof path, "%s/none.json", dir);
+	ck_assert_int_eq(reconvene_plan_read(path, net, &gs, 1, &plan, NULL, &err),
+			 ENG_STATUS_ENOENT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "none.json"));
+	plan_done(&plan);
+	groups_done(&gs);
+	net_free(net);
+	net_spec_done(&spec);
+	rm_tree(dir);
+}
+END_TEST
+
+/* ---- saving the composite model ----------------------------------------- */
+
+START_TEST(test_save_reload)
+{
+	struct net_spec spec;
+	spec_from_string(chain_cfg, &spec);
+	struct net *net = net_from_spec(&spec, 5);
+	struct eng_err err;
+	struct reconvene_options o;
+	reconvene_options_init(&o);
+	o.method = SCORE_METHOD_MAGNITUDE;
+	o.sparsity = 0.8;
+	o.tau = 0.3;
+	o.seed = 5;
+	struct reconvene_result r;
+	ck_assert_int_eq(reconvene_run(net, &spec, NULL, &o, NULL, &r, &err),
+			 ENG_STATUS_OK);
+	ck_assert_int_gt(r.n_changed, 0);
+
+	char dir[256], out[512], path[600];
+	tmpdir_make(dir, sizeof dir);
+	/* the output directory is created, parents included */
+	snprintf(out, sizeof out, "%s/a/b/", dir);
+	ck_assert_int_eq(reconvene_save(&r, &o, net->name, out, &err), ENG_STATUS_OK);
+
+	struct net_spec spec2;
+	snprintf(path, sizeof path, "%s/a/b/model.cfg", dir);
+	ck_assert_int_eq(cfg_parse_file(path, &spec2, &err), ENG_STATUS_OK);
+	struct net *net2 = NULL;
+	ck_assert_int_eq(net_build(&spec2, &net2, &err), ENG_STATUS_OK);
+	ck_assert_uint_eq(net2->n_params, r.net->n_params);
+	uint8_t *masks = NULL;
+	struct weights_meta meta;
+	snprintf(path, sizeof path, "%s/a/b/model.safetensors", dir);
+	ck_assert_int_eq(weights_load_full(net2, path, &masks, &meta, &err),
+			 ENG_STATUS_OK);
+	ck_assert_ptr_nonnull(masks);
+	ck_assert(memcmp(masks, r.mask, net2->n_params) == 0);
+	ck_assert(memcmp(net2->params, r.net->params,
+			 net2->n_params * sizeof(float)) == 0);
+	ck_assert(memcmp(net2->state, r.net->state, net2->n_state * sizeof(float)) == 0);
+	ck_assert_str_eq(weights_meta_get(&meta, "method"), "magnitude");
+	ck_assert_str_eq(weights_meta_get(&meta, "model"), "chain");
+	ck_assert_str_eq(weights_meta_get(&meta, "sparsity"), "0.8");
+	ck_assert_str_eq(weights_meta_get(&meta, "tau"), "0.3");
+	ck_assert_str_eq(weights_meta_get(&meta, "seed"), "5");
+
+	/* same logits, eval mode */
+	struct rng rg;
+	rng_seed(&rg, 9);
+	size_t nin = 2 * shape_size(net->input);
+	float *x = malloc(nin * sizeof *x);
+	for (size_t j = 0; j < nin; j++)
+		x[j] = rng_normal(&rg);
+	ck_assert_int_eq(net_prepare(r.net, 2, &err), ENG_STATUS_OK);
+	ck_assert_int_eq(net_prepare(net2, 2, &err), ENG_STATUS_OK);
+	const float *ya = net_forward(r.net, x, 2, false);
+	float ycopy[16];
+	memcpy(ycopy, ya, 2 * (size_t)net->classes * sizeof(float));
+	const float *yb = net_forward(net2, x, 2, false);
+	for (int j = 0; j < 2 * net->classes; j++)
+		ck_assert(ycopy[j] == yb[j]);
+
+	/* the plan file reads back against the original model */
+	struct group_set gs;
+	ck_assert_int_eq(groups_build(net, &gs, &err), ENG_STATUS_OK);
+	struct prune_plan back;
+	struct reconvene_plan_info info;
+	snprintf(path, sizeof path, "%s/a/b/plan.json", dir);
+	ck_assert_int_eq(reconvene_plan_read(path, net, &gs, 1, &back, &info, &err),
+			 ENG_STATUS_OK);
+	for (int g = 0; g < gs.n_groups; g++)
+		ck_assert_int_eq(back.keep[g], r.plan.keep[g]);
+	ck_assert(info.sparsity == 0.8 && info.tau == 0.3 && info.seed == 5);
+	/* re-running from the plan gives the same model */
+	struct reconvene_result r2;
+	ck_assert_int_eq(reconvene_run(net, &spec, NULL, &o, &back, &r2, &err),
+			 ENG_STATUS_OK);
+	ck_assert_uint_eq(plan_hash(&r2.plan), plan_hash(&r.plan));
+	ck_assert(memcmp(r2.net->params, r.net->params,
+			 r.net->n_params * sizeof(float)) == 0);
+	reconvene_result_done(&r2);
+	plan_done(&back);
+	groups_done(&gs);
+
+	/* a file where the directory should be */
+	snprintf(path, sizeof path, "%s/a/b/model.cfg", dir);
+	ck_assert_int_eq(reconvene_save(&r, &o, net->name, path, &err),
+			 ENG_STATUS_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "not a directory"));
+
+	free(x);
+	free(masks);
+	net_free(net2);
+	net_spec_done(&spec2);
+	reconvene_result_done(&r);
+	net_free(net);
+	net_spec_done(&spec);
+	rm_tree(dir);
+}
+END_TEST
+
+/* ---- vgg16, SynFlow ------------------------------------------------------ */
+
+START_TEST(test_vgg16_synflow)
+{
+	struct net_spec spec;
+	spec_from_model("vgg16", &spec);
+	struct net *net = net_from_spec(&spec, 1);
+	struct eng_err err;
+	struct reconvene_options o;
+	reconvene_options_init(&o);
+	o.synflow_iterations = 2; /* the schedule's shape, not its length, is
+				   * what this test needs */
+	struct reconvene_result r;
+	ck_assert_int_eq(reconvene_run(net, &spec, NULL, &o, NULL, &r, &err),
+			 ENG_STATUS_OK);
+	struct metrics dense, pai, pruned;
+	metrics_compute(net, NULL, &dense, NULL);
+	metrics_compute(net, r.pse.mask, &pai, NULL);
+	metrics_compute(r.net, r.mask, &pruned, NULL);
+	ck_assert_int_gt(r.n_changed, 0);
+	ck_assert_uint_lt(pruned.params, dense.params);
+	ck_assert_uint_lt(pruned.macs, dense.macs);
+	ck_assert_uint_lt(pruned.storage_bytes, pai.storage_bytes);
+	ck_assert_uint_lt(pai.storage_bytes, dense.dense_bytes);
+	/* the first conv is never rectified */
+	int c11 = net_find(net, "conv1_1");
+	ck_assert(!r.resilient[c11]);
+	ck_assert_int_eq(r.net->layers[c11].out.c, 64);
+	/* unstructured density is 1 - s over all prunable weights */
+	size_t kept = 0;
+	for (int i = 0; i < net->n_layers; i++)
+		kept += r.pse.kept[i];
+	ck_assert_uint_eq(kept, (size_t)llround(0.1 * (double)score_prunable_count(net)));
+	reconvene_result_done(&r);
+	net_free(net);
+	net_spec_done(&spec);
+}
+END_TEST
+
 int main(void)
 {
-	Suite *s = suite_create("placeholder");
-	TCase *tc = tcase_create("placeholder");
-	tcase_add_test(tc, test_placeholder);
+	Suite *s = suite_create("reconvene");
+	TCase *tc = tcase_create("algorithm");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_select_tau_and_k);
+	tcase_add_test(tc, test_keep_count);
+	tcase_add_test(tc, test_plan_auto_residual);
+	tcase_add_test(tc, test_run_chain);
+	tcase_add_test(tc, test_run_chain_dense_sensitive);
+	tcase_add_test(tc, test_run_random_channels);
+	tcase_add_test(tc, test_run_errors);
+	tcase_add_test(tc, test_vgg16_synflow);
 	suite_add_tcase(s, tc);
+	TCase *tm = tcase_create("metrics");
+	tcase_add_test(tm, test_metrics_hand);
+	tcase_add_test(tm, test_metrics_count_vgg16);
+	suite_add_tcase(s, tm);
+	TCase *tp = tcase_create("files");
+	tcase_add_test(tp, test_plan_json_roundtrip);
+	tcase_add_loop_test(tp, test_plan_json_errors, 0,
+			    (int)(sizeof bad_plans / sizeof bad_plans[0]));
+	tcase_add_test(tp, test_save_reload);
+	suite_add_tcase(s, tp);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);

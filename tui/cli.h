@@ -10,6 +10,7 @@
 
 #include "data.h"
 #include "net_spec.h"
+#include "score.h"
 #include "train.h"
 
 enum cli_exit {
@@ -22,6 +23,8 @@ int cmd_info(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_groups(int argc, char **argv);
+int cmd_score(int argc, char **argv);
+int cmd_prune(int argc, char **argv);
 
 /* "reconvene: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -51,5 +54,13 @@ void cli_sigint_release(void);
 /* A train_progress_fn drawing TRAIN_PHASE_EVAL on the struct progress in
  * user. */
 void cli_eval_on_progress(const struct train_progress *p, void *user);
+
+/* Shared by score and prune (defined in cmd_score.c). */
+/* Load the dataset (cli_data_open) when method needs one (SNIP, GraSP);
+ * *have says whether ds must be freed. */
+int cli_score_data_open(const char *dir_opt, enum score_method method,
+			struct data_split *ds, bool *have);
+/* A score_progress_fn drawing on the struct progress in user. */
+void cli_score_on_progress(int done, int total, void *user);
 
 #endif

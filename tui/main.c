@@ -16,6 +16,8 @@ static const struct command commands[] = {
 	{ "train", cmd_train, "train a model and report its test accuracy" },
 	{ "eval", cmd_eval, "quick-eval: a short training budget, then test accuracy" },
 	{ "groups", cmd_groups, "channel groups that structured pruning removes together" },
+	{ "score", cmd_score, "pruning-at-initialization scores and per-layer density" },
+	{ "prune", cmd_prune, "Reconvene: structured pruning at initialization" },
 };
 
 static void main_usage(FILE *out)
