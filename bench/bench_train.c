@@ -224,17 +224,20 @@ static int bench_epoch_run(const char *script, bool torch)
 	printf("\nresnet20, one epoch of %s (%d images, batch %d, lr 0.05 cosine):\n",
 	       ds.name, ds.train.n, BENCH_BATCH);
 	fflush(stdout);
-	double t0 = bench_now();
+	double t0 = bench_now(), secs = 0;
 	int rc = 0;
-	if (train_run(net, &ds, &tc, &tr, &err) != ENG_STATUS_OK ||
-	    train_evaluate(net, &ds, &ds.test, NULL, 0, BENCH_BATCH, NULL, NULL, NULL,
-			   &ev, &err) != ENG_STATUS_OK) {
+	if (train_run(net, &ds, &tc, &tr, &err) != ENG_STATUS_OK) {
 		fprintf(stderr, "bench_train: %s\n", err.msg);
 		rc = 1;
 	}
-	double secs = bench_now() - t0;
+	secs = bench_now() - t0; /* training only, as the PyTorch figure */
+	if (rc == 0 && train_evaluate(net, &ds, &ds.test, NULL, 0, BENCH_BATCH, NULL,
+				      NULL, NULL, &ev, &err) != ENG_STATUS_OK) {
+		fprintf(stderr, "bench_train: %s\n", err.msg);
+		rc = 1;
+	}
 	if (rc == 0) {
-		printf("  %-8s %8.1f s (train + test)  test accuracy %.2f%%  loss %.4f\n",
+		printf("  %-8s %8.1f s (training)  test accuracy %.2f%%  loss %.4f\n",
 		       "ours", secs, 100.0 * ev.accuracy, (double)ev.loss);
 		fflush(stdout);
 	}
@@ -244,7 +247,7 @@ static int bench_epoch_run(const char *script, bool torch)
 		snprintf(args, sizeof args, "epoch --data '%s' --batch %d --lr 0.05",
 			 ds.source, BENCH_BATCH);
 		if (bench_torch_run(script, args, bench_on_epoch, &e) == 0 && e.ok)
-			printf("  %-8s %8.1f s (train only)    test accuracy %.2f%%  loss %.4f\n",
+			printf("  %-8s %8.1f s (training)  test accuracy %.2f%%  loss %.4f\n",
 			       "pytorch", e.seconds, 100.0 * e.accuracy, e.loss);
 		else
 			printf("  pytorch: failed\n");

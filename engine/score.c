@@ -133,6 +133,15 @@ static uint32_t score_key(float s)
 	return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
 }
 
+/* score_key for a score known to be >= 0 and not NaN (SynFlow's |w g|):
+ * the same value, without the branches. */
+static inline uint32_t score_key_pos(float s)
+{
+	uint32_t u;
+	memcpy(&u, &s, sizeof u);
+	return u | 0x80000000u;
+}
+
 enum eng_status score_mask_global(const struct net *net, const float *scores,
 				  double sparsity, uint8_t *mask,
 				  struct eng_err *err)
@@ -284,10 +293,18 @@ static size_t score_act_len(const struct net *net, int i, int batch)
 	return shape_size(net->layers[i].out) * (size_t)batch;
 }
 
+/* x *= 2^e, exactly (up to subnormal results). */
 static void score_scale(float *x, size_t n, int e)
 {
 	if (e == 0)
 		return;
+	if (e >= FLT_MIN_EXP - 1 && e <= FLT_MAX_EXP - 1) {
+		/* A power of two that is itself a normal float: one multiply. */
+		const float f = ldexpf(1.0f, e);
+		for (size_t i = 0; i < n; i++)
+			x[i] *= f;
+		return;
+	}
 	for (size_t i = 0; i < n; i++)
 		x[i] = scalbnf(x[i], e);
 }
@@ -880,7 +897,7 @@ out:
  *
  * Block floating point: every activation and every activation gradient is
  * stored as a float array times 2^e (e per tensor, kept in exp[] and dexp[]),
- * renormalised after each layer so its largest magnitude is in [1, 2).  The
+ * renormalised after each layer whose largest magnitude left [2^-32, 2^33).  The
  * layers are homogeneous in their input except for additive constants
  * (biases, BN's beta and running mean, ReLU6's clip), which are scaled by
  * 2^-e on the way in; an add aligns its two inputs to the larger exponent.
@@ -908,6 +925,10 @@ static int score_normalise(float *x, size_t n)
 	if (!(mx > 0.0f) || !isfinite(mx))
 		return 0;
 	int e = ilogbf(mx);
+	/* Renormalising is only about range: leave tensors within 2^+-32 of
+	 * 1 alone (one layer grows a value by far less than 2^90). */
+	if (e >= -32 && e <= 32)
+		return 0;
 	score_scale(x, n, -e);
 	return e;
 }
@@ -1034,42 +1055,167 @@ static void score_synflow_backward(struct net *net, struct score_synflow *sf)
 	}
 }
 
-/* One SynFlow pass on the current (|w|, masked) params: scores of the
- * prunable weights, the largest in [1, 2). */
+#define SCORE_TOP_BITS 12           /* first radix digit of the selection */
+#define SCORE_TOP_BINS (1u << SCORE_TOP_BITS)
+#define SCORE_LOW_BITS (32 - SCORE_TOP_BITS)
+
+/* One SynFlow pass on the current (|w|, masked) params: the prunable
+ * weights' scores, all scaled by one power of two, and (hist not NULL) the
+ * histogram of their keys' top SCORE_TOP_BITS bits. */
 static void score_synflow_pass(struct net *net, struct score_synflow *sf,
-			       float *scores)
+			       float *scores, uint32_t *hist)
 {
 	score_synflow_forward(net, sf);
 	score_synflow_backward(net, sf);
-	int emax = INT32_MIN;
+	int ew = INT32_MIN;
+	for (int i = 0; i < net->n_layers; i++)
+		if (score_layer_is_prunable(&net->layers[i]) && sf->dset[i] &&
+		    sf->wexp[i] > ew)
+			ew = sf->wexp[i];
+	if (hist)
+		memset(hist, 0, SCORE_TOP_BINS * sizeof *hist);
 	for (int i = 0; i < net->n_layers; i++) {
 		const struct layer *l = &net->layers[i];
 		if (!score_layer_is_prunable(l))
 			continue;
 		size_t off = score_param_offset(net, l->w);
-		float mx = 0.0f;
+		const float *p = net->params + off, *g = net->grads + off;
+		float *s = scores + off;
+		/* Raw products stay below 2^90 (normalised tensors), so the
+		 * shift to the common exponent only ever goes down. */
+		int sh = sf->dset[i] ? sf->wexp[i] - ew : -1000;
+		if (sh < -300) {
+			memset(s, 0, l->w_len * sizeof *s);
+			if (hist)
+				hist[score_key_pos(0.0f) >> SCORE_LOW_BITS] += (uint32_t)l->w_len;
+			continue;
+		}
+		if (sh >= FLT_MIN_EXP - 1) {
+			const float f = ldexpf(1.0f, sh);
+			if (hist) {
+				for (size_t j = 0; j < l->w_len; j++) {
+					s[j] = fabsf(p[j] * g[j]) * f;
+					hist[score_key_pos(s[j]) >> SCORE_LOW_BITS]++;
+				}
+			} else {
+				for (size_t j = 0; j < l->w_len; j++)
+					s[j] = fabsf(p[j] * g[j]) * f;
+			}
+		} else {
+			for (size_t j = 0; j < l->w_len; j++) {
+				s[j] = scalbnf(fabsf(p[j] * g[j]), sh);
+				if (hist)
+					hist[score_key_pos(s[j]) >> SCORE_LOW_BITS]++;
+			}
+		}
+	}
+}
+
+/* Scale all prunable scores so the largest is in [1, 2). */
+static void score_synflow_normalise(struct net *net, float *scores)
+{
+	float mx = 0.0f;
+	for (int i = 0; i < net->n_layers; i++) {
+		const struct layer *l = &net->layers[i];
+		if (!score_layer_is_prunable(l))
+			continue;
+		const float *s = scores + score_param_offset(net, l->w);
+		for (size_t j = 0; j < l->w_len; j++)
+			mx = s[j] > mx ? s[j] : mx;
+	}
+	if (!(mx > 0.0f))
+		return;
+	int e = ilogbf(mx);
+	for (int i = 0; i < net->n_layers; i++) {
+		const struct layer *l = &net->layers[i];
+		if (score_layer_is_prunable(l))
+			score_scale(scores + score_param_offset(net, l->w), l->w_len, -e);
+	}
+}
+
+struct score_cand {
+	uint32_t key;
+	uint32_t idx;   /* param index (score_synflow checks n_params fits) */
+};
+
+/* The SynFlow step's mask, applied straight to the params: keep the `keep`
+ * highest scores (ties to the lower index, exactly score_mask_global's
+ * rule), i.e. params = kept ? wabs : 0.  hist is the top-digit histogram
+ * from score_synflow_pass.  Weights in the boundary bin are collected (in
+ * index order) and resolved with two more radix digits over them alone, so
+ * the full arrays are read only once here. */
+static enum eng_status score_synflow_select(struct net *net, const float *scores,
+					    const uint32_t *hist, size_t keep,
+					    const float *wabs, struct score_cand **candp,
+					    size_t *cap, uint32_t *hist2,
+					    struct eng_err *err)
+{
+	size_t above = 0;
+	uint32_t b = SCORE_TOP_BINS - 1;
+	for (; b > 0; b--) {
+		if (above + hist[b] >= keep)
+			break;
+		above += hist[b];
+	}
+	if (keep == 0)
+		b = SCORE_TOP_BINS; /* nothing is kept, nothing is a candidate */
+	else if (hist[b] > *cap) {
+		struct score_cand *c = realloc(*candp, hist[b] * sizeof *c);
+		if (!c)
+			return eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory for SynFlow");
+		*candp = c;
+		*cap = hist[b];
+	}
+	struct score_cand *cand = *candp;
+	size_t nc = 0;
+	for (int i = 0; i < net->n_layers; i++) {
+		const struct layer *l = &net->layers[i];
+		if (!score_layer_is_prunable(l))
+			continue;
+		size_t off = score_param_offset(net, l->w);
+		const float *s = scores + off, *w = wabs + off;
+		float *p = net->params + off;
 		for (size_t j = 0; j < l->w_len; j++) {
-			float s = fabsf(net->params[off + j] * net->grads[off + j]);
-			scores[off + j] = s;
-			mx = s > mx ? s : mx;
-		}
-		if (mx > 0.0f) {
-			int e = sf->wexp[i] + ilogbf(mx);
-			emax = e > emax ? e : emax;
+			uint32_t k = score_key_pos(s[j]);
+			uint32_t t = k >> SCORE_LOW_BITS;
+			p[j] = t > b ? w[j] : 0.0f;
+			if (t == b) {
+				cand[nc].key = k;
+				cand[nc].idx = (uint32_t)(off + j);
+				nc++;
+			}
 		}
 	}
-	for (int i = 0; i < net->n_layers; i++) {
-		const struct layer *l = &net->layers[i];
-		if (!score_layer_is_prunable(l))
-			continue;
-		size_t off = score_param_offset(net, l->w);
-		int sh = emax == INT32_MIN ? 0 : sf->wexp[i] - emax;
-		/* Below 2^-300 relative to the top, a layer's flow is zero. */
-		if (sh < -300)
-			memset(scores + off, 0, l->w_len * sizeof(float));
-		else
-			score_scale(scores + off, l->w_len, sh);
+	if (nc == 0)
+		return ENG_STATUS_OK;
+	/* The rest of the key in two digits of 10 bits over the candidates. */
+	uint32_t thr = b << SCORE_LOW_BITS;
+	for (int d = 1; d >= 0; d--) {
+		int shift = 10 * d;
+		memset(hist2, 0, 1024 * sizeof *hist2);
+		uint32_t hi_mask = d == 1 ? 0xfff00000u : 0xfffffc00u;
+		for (size_t c = 0; c < nc; c++)
+			if ((cand[c].key & hi_mask) == (thr & hi_mask))
+				hist2[(cand[c].key >> shift) & 1023u]++;
+		uint32_t v = 1023;
+		for (; v > 0; v--) {
+			if (above + hist2[v] >= keep)
+				break;
+			above += hist2[v];
+		}
+		thr |= v << shift;
 	}
+	size_t ties = keep - above;
+	for (size_t c = 0; c < nc; c++) {
+		bool kept = cand[c].key > thr;
+		if (!kept && cand[c].key == thr && ties > 0) {
+			kept = true;
+			ties--;
+		}
+		if (kept)
+			net->params[cand[c].idx] = wabs[cand[c].idx];
+	}
+	return ENG_STATUS_OK;
 }
 
 static enum eng_status score_synflow(struct score_run *run, float *scores)
@@ -1099,9 +1245,17 @@ static enum eng_status score_synflow(struct score_run *run, float *scores)
 	sf.wexp = calloc(nl, sizeof *sf.wexp);
 	sf.dset = calloc(nl, sizeof *sf.dset);
 	sf.ones = malloc((nin + amax + pmax + jmax) * sizeof(float));
+	size_t n_prunable = score_prunable_count(net);
 	float *wabs = malloc(net->n_params * sizeof *wabs);
-	uint8_t *mask = malloc(net->n_params);
-	if (!sf.exp || !sf.dexp || !sf.wexp || !sf.dset || !sf.ones || !wabs || !mask) {
+	uint32_t *hist = malloc((SCORE_TOP_BINS + 1024) * sizeof *hist);
+	struct score_cand *cand = NULL;
+	size_t cand_cap = 0;
+	if (net->n_params >= UINT32_MAX) {
+		st = eng_err_set(run->err, ENG_STATUS_EINVAL,
+				 "%s: too many parameters for SynFlow", net->name);
+		goto out;
+	}
+	if (!sf.exp || !sf.dexp || !sf.wexp || !sf.dset || !sf.ones || !wabs || !hist) {
 		st = eng_err_set(run->err, ENG_STATUS_ENOMEM, "out of memory for SynFlow");
 		goto out;
 	}
@@ -1123,17 +1277,20 @@ static enum eng_status score_synflow(struct score_run *run, float *scores)
 			st = score_abort_status(run);
 			goto out;
 		}
-		score_synflow_pass(net, &sf, scores);
+		score_synflow_pass(net, &sf, scores, k < iters ? hist : NULL);
 		score_step(run);
 		if (k == iters)
 			break;
+		/* As score_mask_global(1 - density) would keep. */
 		double density = pow(1.0 - opt->sparsity, (double)k / iters);
-		st = score_mask_global(net, scores, 1.0 - density, mask, run->err);
+		size_t keep = (size_t)llround((1.0 - (1.0 - density)) * (double)n_prunable);
+		keep = keep > n_prunable ? n_prunable : keep;
+		st = score_synflow_select(net, scores, hist, keep, wabs, &cand, &cand_cap,
+					  hist + SCORE_TOP_BINS, run->err);
 		if (st != ENG_STATUS_OK)
 			goto out;
-		for (size_t j = 0; j < net->n_params; j++)
-			net->params[j] = mask[j] ? wabs[j] : 0.0f;
 	}
+	score_synflow_normalise(net, scores);
 out:
 	free(sf.exp);
 	free(sf.dexp);
@@ -1141,7 +1298,8 @@ out:
 	free(sf.dset);
 	free(sf.ones);
 	free(wabs);
-	free(mask);
+	free(hist);
+	free(cand);
 	return st;
 }
 

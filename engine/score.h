@@ -33,7 +33,7 @@
  * on error or abort); net->grads are clobbered.
  *
  * Thread rules: one call per net at a time.  opt->abort may be set from
- * another thread; it is polled between layers and SynFlow iterations.
+ * another thread; it is polled between passes and SynFlow iterations.
  *
  *   struct score_options opt;
  *   score_options_init(&opt);

@@ -664,6 +664,7 @@ int main(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("quickeval");
+	tcase_set_timeout(tc, 120); /* ~1 s each, but the machine may be busy */
 	tcase_add_checked_fixture(tc, synth_setup, synth_teardown);
 	tcase_add_test(tc, test_quickeval_deterministic);
 	tcase_add_test(tc, test_quickeval_mask);

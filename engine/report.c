@@ -1,3 +1,3 @@
 #include "config.h"
 /* PLACEHOLDER */
-typedef int placeholder_config;
+typedef int placeholder_report;

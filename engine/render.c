@@ -1,0 +1,3 @@
+#include "config.h"
+/* PLACEHOLDER */
+typedef int placeholder_render;
