@@ -144,6 +144,7 @@ enum eng_status latency_measure(struct net *net, const uint8_t *mask,
 	r.macs = net_macs(net);
 	r.params = net->n_params;
 	r.bytes = net->n_params * sizeof(float);
+	r.nonzero = r.params;
 	if (variant == LATENCY_VARIANT_MASKED) {
 		backup = malloc(net->n_params * sizeof *backup);
 		if (!backup) {
@@ -151,7 +152,7 @@ enum eng_status latency_measure(struct net *net, const uint8_t *mask,
 			goto out;
 		}
 		memcpy(backup, net->params, net->n_params * sizeof *backup);
-		r.params -= latency_apply_mask(net, mask);
+		r.nonzero = net->n_params - latency_apply_mask(net, mask);
 	} else if (variant == LATENCY_VARIANT_SPARSE) {
 		st = sparse_net_build(net, mask, opt->abort, &sn, err);
 		if (st)
@@ -162,6 +163,7 @@ enum eng_status latency_measure(struct net *net, const uint8_t *mask,
 			if (sn->layers[i].l)
 				r.params -= net->layers[i].w_len;
 		r.params += sn->nnz;
+		r.nonzero = r.params;
 		r.bytes = sn->bytes;
 	}
 

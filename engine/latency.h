@@ -108,12 +108,16 @@ struct latency_result {
 	double min_ms, max_ms, mean_ms;
 	double wall_ms;      /* the whole call: set-up, warm-up, runs */
 	/* What was run, per sample: MACs of the kernels actually executed
-	 * (SPARSE: non-zero weights only; MASKED: the dense count), weights
-	 * stored (non-zero for SPARSE and MASKED, all for the others) and bytes
-	 * of parameter storage (SPARSE: CSR values + column indices + row
-	 * pointers + dense parameters of other layers; others: 4 per param). */
+	 * (SPARSE: kept weights only; MASKED: the dense count), parameters
+	 * stored (SPARSE: kept conv/linear weights + every other parameter;
+	 * others: net->n_params), of which non-zero under the mask (MASKED and
+	 * SPARSE: n_params minus the masked conv/linear weights; others:
+	 * params) and bytes of parameter storage (SPARSE: CSR values + column
+	 * indices + row pointers + 4 per other parameter; others: 4 per
+	 * param). */
 	uint64_t macs;
 	size_t params;
+	size_t nonzero;
 	size_t bytes;
 };
 

@@ -1058,12 +1058,56 @@ static void score_synflow_backward(struct net *net, struct score_synflow *sf)
 #define SCORE_TOP_BITS 12           /* first radix digit of the selection */
 #define SCORE_TOP_BINS (1u << SCORE_TOP_BITS)
 #define SCORE_LOW_BITS (32 - SCORE_TOP_BITS)
+#define SCORE_HIST_WAYS 4           /* interleaved copies of the top histogram */
 
-/* One SynFlow pass on the current (|w|, masked) params: the prunable
- * weights' scores, all scaled by one power of two, and (hist not NULL) the
- * histogram of their keys' top SCORE_TOP_BITS bits. */
+struct score_cand {
+	uint32_t key;
+	uint32_t pos;   /* entry of the alive list */
+};
+
+/* The weights SynFlow still keeps, in param order: their indices, |w| and
+ * scores.  Every other prunable weight is 0 in net->params and so scores
+ * exactly 0, which is all the per-step passes need to know about it: they
+ * walk this list only, and the list shrinks with the density (to 10 % at
+ * s = 0.9; 39 % on average over the schedule).  A weight with w = 0 is
+ * never listed (it scores 0 whether kept or not). */
+struct score_alive {
+	uint32_t *idx;
+	float *w;
+	float *s;
+	size_t n;
+	size_t *seg;            /* per layer: its first entry; n_layers + 1 */
+	uint32_t *pruned;       /* scratch: the indices a step prunes */
+	uint32_t *hist;         /* SCORE_HIST_WAYS * SCORE_TOP_BINS + 1024 */
+	struct score_cand *cand;
+	size_t cand_cap;
+};
+
+/* Rebuild the alive list from the params: every prunable nonzero weight. */
+static void score_alive_build(const struct net *net, struct score_alive *al)
+{
+	size_t n = 0;
+	for (int i = 0; i < net->n_layers; i++) {
+		const struct layer *l = &net->layers[i];
+		al->seg[i] = n;
+		if (!score_layer_is_prunable(l))
+			continue;
+		size_t off = score_param_offset(net, l->w);
+		for (size_t j = 0; j < l->w_len; j++) {
+			al->idx[n] = (uint32_t)(off + j);
+			al->w[n] = l->w[j];
+			n += l->w[j] != 0.0f;
+		}
+	}
+	al->seg[net->n_layers] = n;
+	al->n = n;
+}
+
+/* One SynFlow pass on the current (|w|, masked) params: the scores of the
+ * listed weights into al->s, all scaled by one power of two, and (hist
+ * wanted) the histogram of their keys' top SCORE_TOP_BITS bits in al->hist. */
 static void score_synflow_pass(struct net *net, struct score_synflow *sf,
-			       float *scores, uint32_t *hist)
+			       struct score_alive *al, bool hist_wanted)
 {
 	score_synflow_forward(net, sf);
 	score_synflow_backward(net, sf);
@@ -1072,56 +1116,74 @@ static void score_synflow_pass(struct net *net, struct score_synflow *sf,
 		if (score_layer_is_prunable(&net->layers[i]) && sf->dset[i] &&
 		    sf->wexp[i] > ew)
 			ew = sf->wexp[i];
-	if (hist)
-		memset(hist, 0, SCORE_TOP_BINS * sizeof *hist);
+	uint32_t *h = al->hist;
+	if (hist_wanted)
+		memset(h, 0, SCORE_HIST_WAYS * SCORE_TOP_BINS * sizeof *h);
+	const float *g = net->grads;
 	for (int i = 0; i < net->n_layers; i++) {
-		const struct layer *l = &net->layers[i];
-		if (!score_layer_is_prunable(l))
+		if (!score_layer_is_prunable(&net->layers[i]))
 			continue;
-		size_t off = score_param_offset(net, l->w);
-		const float *p = net->params + off, *g = net->grads + off;
-		float *s = scores + off;
+		size_t a = al->seg[i], e = al->seg[i + 1];
+		const uint32_t *idx = al->idx;
+		const float *w = al->w;
+		float *s = al->s;
 		/* Raw products stay below 2^90 (normalised tensors), so the
 		 * shift to the common exponent only ever goes down. */
 		int sh = sf->dset[i] ? sf->wexp[i] - ew : -1000;
 		if (sh < -300) {
-			memset(s, 0, l->w_len * sizeof *s);
-			if (hist)
-				hist[score_key_pos(0.0f) >> SCORE_LOW_BITS] += (uint32_t)l->w_len;
-			continue;
-		}
-		if (sh >= FLT_MIN_EXP - 1) {
+			memset(s + a, 0, (e - a) * sizeof *s);
+			if (hist_wanted)
+				h[score_key_pos(0.0f) >> SCORE_LOW_BITS] += (uint32_t)(e - a);
+		} else if (sh >= FLT_MIN_EXP - 1) {
 			const float f = ldexpf(1.0f, sh);
-			if (hist) {
-				for (size_t j = 0; j < l->w_len; j++) {
-					s[j] = fabsf(p[j] * g[j]) * f;
-					hist[score_key_pos(s[j]) >> SCORE_LOW_BITS]++;
+			size_t j = a;
+			if (hist_wanted) {
+				/* Four histograms, so that runs of equal bins
+				 * do not serialise on one counter. */
+				for (; j + 4 <= e; j += 4) {
+					for (size_t u = 0; u < 4; u++)
+						s[j + u] = fabsf(w[j + u] * g[idx[j + u]]) * f;
+					for (size_t u = 0; u < 4; u++)
+						h[u * SCORE_TOP_BINS +
+						  (score_key_pos(s[j + u]) >> SCORE_LOW_BITS)]++;
+				}
+				for (; j < e; j++) {
+					s[j] = fabsf(w[j] * g[idx[j]]) * f;
+					h[score_key_pos(s[j]) >> SCORE_LOW_BITS]++;
 				}
 			} else {
-				for (size_t j = 0; j < l->w_len; j++)
-					s[j] = fabsf(p[j] * g[j]) * f;
+				for (; j < e; j++)
+					s[j] = fabsf(w[j] * g[idx[j]]) * f;
 			}
 		} else {
-			for (size_t j = 0; j < l->w_len; j++) {
-				s[j] = scalbnf(fabsf(p[j] * g[j]), sh);
-				if (hist)
-					hist[score_key_pos(s[j]) >> SCORE_LOW_BITS]++;
+			for (size_t j = a; j < e; j++) {
+				s[j] = scalbnf(fabsf(w[j] * g[idx[j]]), sh);
+				if (hist_wanted)
+					h[score_key_pos(s[j]) >> SCORE_LOW_BITS]++;
 			}
 		}
 	}
+	if (hist_wanted)
+		for (uint32_t b = 0; b < SCORE_TOP_BINS; b++)
+			for (int u = 1; u < SCORE_HIST_WAYS; u++)
+				h[b] += h[(size_t)u * SCORE_TOP_BINS + b];
 }
 
-/* Scale all prunable scores so the largest is in [1, 2). */
-static void score_synflow_normalise(struct net *net, float *scores)
+/* Write the listed scores into the full scores array (zero elsewhere) and
+ * scale them so the largest is in [1, 2). */
+static void score_synflow_finish(struct net *net, const struct score_alive *al,
+				 float *scores)
 {
-	float mx = 0.0f;
 	for (int i = 0; i < net->n_layers; i++) {
 		const struct layer *l = &net->layers[i];
-		if (!score_layer_is_prunable(l))
-			continue;
-		const float *s = scores + score_param_offset(net, l->w);
-		for (size_t j = 0; j < l->w_len; j++)
-			mx = s[j] > mx ? s[j] : mx;
+		if (score_layer_is_prunable(l))
+			memset(scores + score_param_offset(net, l->w), 0,
+			       l->w_len * sizeof *scores);
+	}
+	float mx = 0.0f;
+	for (size_t j = 0; j < al->n; j++) {
+		scores[al->idx[j]] = al->s[j];
+		mx = al->s[j] > mx ? al->s[j] : mx;
 	}
 	if (!(mx > 0.0f))
 		return;
@@ -1133,23 +1195,51 @@ static void score_synflow_normalise(struct net *net, float *scores)
 	}
 }
 
-struct score_cand {
-	uint32_t key;
-	uint32_t idx;   /* param index (score_synflow checks n_params fits) */
-};
+/* The rare step whose threshold is a score of 0: then some weights scoring
+ * 0 are kept, the lowest indices first, and those may be weights pruned
+ * earlier.  Walk every prunable weight in index order (unlisted ones score
+ * 0), set the params, and rebuild the list. */
+static void score_synflow_select_zero(struct net *net, struct score_alive *al,
+				      uint32_t thr, size_t ties, const float *wabs)
+{
+	size_t pos = 0;
+	for (int i = 0; i < net->n_layers; i++) {
+		const struct layer *l = &net->layers[i];
+		if (!score_layer_is_prunable(l))
+			continue;
+		size_t off = score_param_offset(net, l->w);
+		for (size_t j = 0; j < l->w_len; j++) {
+			float sc = 0.0f;
+			if (pos < al->n && al->idx[pos] == off + j)
+				sc = al->s[pos++];
+			uint32_t k = score_key_pos(sc);
+			bool kept = k > thr;
+			if (!kept && k == thr && ties > 0) {
+				kept = true;
+				ties--;
+			}
+			l->w[j] = kept ? wabs[off + j] : 0.0f;
+		}
+	}
+	score_alive_build(net, al);
+}
 
 /* The SynFlow step's mask, applied straight to the params: keep the `keep`
- * highest scores (ties to the lower index, exactly score_mask_global's
- * rule), i.e. params = kept ? wabs : 0.  hist is the top-digit histogram
- * from score_synflow_pass.  Weights in the boundary bin are collected (in
- * index order) and resolved with two more radix digits over them alone, so
- * the full arrays are read only once here. */
-static enum eng_status score_synflow_select(struct net *net, const float *scores,
-					    const uint32_t *hist, size_t keep,
-					    const float *wabs, struct score_cand **candp,
-					    size_t *cap, uint32_t *hist2,
-					    struct eng_err *err)
+ * highest scores among the n_prunable weights (ties to the lower index,
+ * exactly score_mask_global's rule), i.e. params = kept ? |w| : 0.  The
+ * top-digit histogram comes from score_synflow_pass over the listed
+ * weights; the unlisted ones score 0.  Listed weights in the boundary bin
+ * are collected (in index order) and resolved with two more radix digits
+ * over them alone; the pruned ones are then zeroed in the params and
+ * dropped from the list in one compaction pass. */
+static enum eng_status score_synflow_select(struct net *net, struct score_alive *al,
+					    size_t keep, size_t n_prunable,
+					    const float *wabs, struct eng_err *err)
 {
+	const uint32_t key0 = score_key_pos(0.0f);
+	const size_t zeros = n_prunable - al->n; /* unlisted: score 0 */
+	uint32_t *hist = al->hist, *hist2 = al->hist + SCORE_HIST_WAYS * SCORE_TOP_BINS;
+	hist[key0 >> SCORE_LOW_BITS] += (uint32_t)zeros;
 	size_t above = 0;
 	uint32_t b = SCORE_TOP_BINS - 1;
 	for (; b > 0; b--) {
@@ -1159,62 +1249,87 @@ static enum eng_status score_synflow_select(struct net *net, const float *scores
 	}
 	if (keep == 0)
 		b = SCORE_TOP_BINS; /* nothing is kept, nothing is a candidate */
-	else if (hist[b] > *cap) {
-		struct score_cand *c = realloc(*candp, hist[b] * sizeof *c);
+	else if (hist[b] > al->cand_cap) {
+		struct score_cand *c = realloc(al->cand, hist[b] * sizeof *c);
 		if (!c)
 			return eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory for SynFlow");
-		*candp = c;
-		*cap = hist[b];
+		al->cand = c;
+		al->cand_cap = hist[b];
 	}
-	struct score_cand *cand = *candp;
+	/* Mark the pruned with a negative score; collect the candidates. */
+	struct score_cand *cand = al->cand;
+	float *s = al->s;
 	size_t nc = 0;
-	for (int i = 0; i < net->n_layers; i++) {
-		const struct layer *l = &net->layers[i];
-		if (!score_layer_is_prunable(l))
-			continue;
-		size_t off = score_param_offset(net, l->w);
-		const float *s = scores + off, *w = wabs + off;
-		float *p = net->params + off;
-		for (size_t j = 0; j < l->w_len; j++) {
-			uint32_t k = score_key_pos(s[j]);
-			uint32_t t = k >> SCORE_LOW_BITS;
-			p[j] = t > b ? w[j] : 0.0f;
-			if (t == b) {
-				cand[nc].key = k;
-				cand[nc].idx = (uint32_t)(off + j);
-				nc++;
+	for (size_t j = 0; j < al->n; j++) {
+		uint32_t k = score_key_pos(s[j]);
+		uint32_t t = k >> SCORE_LOW_BITS;
+		if (t < b)
+			s[j] = -1.0f;
+		if (t == b) {
+			cand[nc].key = k;
+			cand[nc].pos = (uint32_t)j;
+			nc++;
+		}
+	}
+	if (keep > 0 && nc + (b == (key0 >> SCORE_LOW_BITS) ? zeros : 0) > 0) {
+		/* The rest of the key in two digits of 10 bits over the
+		 * candidates (and the unlisted zeros if they share the bin). */
+		uint32_t thr = b << SCORE_LOW_BITS;
+		for (int d = 1; d >= 0; d--) {
+			int shift = 10 * d;
+			memset(hist2, 0, 1024 * sizeof *hist2);
+			uint32_t hi_mask = d == 1 ? 0xfff00000u : 0xfffffc00u;
+			for (size_t c = 0; c < nc; c++)
+				if ((cand[c].key & hi_mask) == (thr & hi_mask))
+					hist2[(cand[c].key >> shift) & 1023u]++;
+			if ((key0 & hi_mask) == (thr & hi_mask))
+				hist2[(key0 >> shift) & 1023u] += (uint32_t)zeros;
+			uint32_t v = 1023;
+			for (; v > 0; v--) {
+				if (above + hist2[v] >= keep)
+					break;
+				above += hist2[v];
 			}
+			thr |= v << shift;
+		}
+		size_t ties = keep - above;
+		if (thr == key0) {
+			score_synflow_select_zero(net, al, thr, ties, wabs);
+			return ENG_STATUS_OK;
+		}
+		for (size_t c = 0; c < nc; c++) {
+			bool kept = cand[c].key > thr;
+			if (!kept && cand[c].key == thr && ties > 0) {
+				kept = true;
+				ties--;
+			}
+			if (!kept)
+				s[cand[c].pos] = -1.0f;
 		}
 	}
-	if (nc == 0)
-		return ENG_STATUS_OK;
-	/* The rest of the key in two digits of 10 bits over the candidates. */
-	uint32_t thr = b << SCORE_LOW_BITS;
-	for (int d = 1; d >= 0; d--) {
-		int shift = 10 * d;
-		memset(hist2, 0, 1024 * sizeof *hist2);
-		uint32_t hi_mask = d == 1 ? 0xfff00000u : 0xfffffc00u;
-		for (size_t c = 0; c < nc; c++)
-			if ((cand[c].key & hi_mask) == (thr & hi_mask))
-				hist2[(cand[c].key >> shift) & 1023u]++;
-		uint32_t v = 1023;
-		for (; v > 0; v--) {
-			if (above + hist2[v] >= keep)
-				break;
-			above += hist2[v];
+	/* Compact the list and collect the pruned ones, without branches
+	 * (which of ~a million entries goes is unpredictable), then zero the
+	 * pruned params: a few percent of the list per step. */
+	size_t n = 0, m = 0;
+	uint32_t *idx = al->idx, *pr = al->pruned;
+	float *w = al->w;
+	for (int i = 0; i < net->n_layers; i++) {
+		size_t a = al->seg[i], e = al->seg[i + 1];
+		al->seg[i] = n;
+		for (size_t j = a; j < e; j++) {
+			uint32_t ix = idx[j];
+			size_t kept = s[j] >= 0.0f;
+			idx[n] = ix;
+			w[n] = w[j];
+			pr[m] = ix;
+			n += kept;
+			m += 1 - kept;
 		}
-		thr |= v << shift;
 	}
-	size_t ties = keep - above;
-	for (size_t c = 0; c < nc; c++) {
-		bool kept = cand[c].key > thr;
-		if (!kept && cand[c].key == thr && ties > 0) {
-			kept = true;
-			ties--;
-		}
-		if (kept)
-			net->params[cand[c].idx] = wabs[cand[c].idx];
-	}
+	al->seg[net->n_layers] = n;
+	al->n = n;
+	for (size_t j = 0; j < m; j++)
+		net->params[pr[j]] = 0.0f;
 	return ENG_STATUS_OK;
 }
 
@@ -1247,15 +1362,20 @@ static enum eng_status score_synflow(struct score_run *run, float *scores)
 	sf.ones = malloc((nin + amax + pmax + jmax) * sizeof(float));
 	size_t n_prunable = score_prunable_count(net);
 	float *wabs = malloc(net->n_params * sizeof *wabs);
-	uint32_t *hist = malloc((SCORE_TOP_BINS + 1024) * sizeof *hist);
-	struct score_cand *cand = NULL;
-	size_t cand_cap = 0;
+	struct score_alive al = { 0 };
+	al.idx = malloc(n_prunable * sizeof *al.idx);
+	al.w = malloc(n_prunable * sizeof *al.w);
+	al.s = malloc(n_prunable * sizeof *al.s);
+	al.pruned = malloc(n_prunable * sizeof *al.pruned);
+	al.seg = malloc((nl + 1) * sizeof *al.seg);
+	al.hist = malloc((SCORE_HIST_WAYS * SCORE_TOP_BINS + 1024) * sizeof *al.hist);
 	if (net->n_params >= UINT32_MAX) {
 		st = eng_err_set(run->err, ENG_STATUS_EINVAL,
 				 "%s: too many parameters for SynFlow", net->name);
 		goto out;
 	}
-	if (!sf.exp || !sf.dexp || !sf.wexp || !sf.dset || !sf.ones || !wabs || !hist) {
+	if (!sf.exp || !sf.dexp || !sf.wexp || !sf.dset || !sf.ones || !wabs ||
+	    !al.idx || !al.w || !al.s || !al.pruned || !al.seg || !al.hist) {
 		st = eng_err_set(run->err, ENG_STATUS_ENOMEM, "out of memory for SynFlow");
 		goto out;
 	}
@@ -1271,13 +1391,14 @@ static enum eng_status score_synflow(struct score_run *run, float *scores)
 	for (size_t j = 0; j < net->n_state; j++)
 		net->state[j] = fabsf(net->state[j]);
 	memcpy(net->params, wabs, net->n_params * sizeof(float));
+	score_alive_build(net, &al);
 	int iters = opt->sparsity > 0.0 ? opt->synflow_iterations : 1;
 	for (int k = 1; k <= iters; k++) {
 		if (score_aborted(run)) {
 			st = score_abort_status(run);
 			goto out;
 		}
-		score_synflow_pass(net, &sf, scores, k < iters ? hist : NULL);
+		score_synflow_pass(net, &sf, &al, k < iters);
 		score_step(run);
 		if (k == iters)
 			break;
@@ -1285,12 +1406,11 @@ static enum eng_status score_synflow(struct score_run *run, float *scores)
 		double density = pow(1.0 - opt->sparsity, (double)k / iters);
 		size_t keep = (size_t)llround((1.0 - (1.0 - density)) * (double)n_prunable);
 		keep = keep > n_prunable ? n_prunable : keep;
-		st = score_synflow_select(net, scores, hist, keep, wabs, &cand, &cand_cap,
-					  hist + SCORE_TOP_BINS, run->err);
+		st = score_synflow_select(net, &al, keep, n_prunable, wabs, run->err);
 		if (st != ENG_STATUS_OK)
 			goto out;
 	}
-	score_synflow_normalise(net, scores);
+	score_synflow_finish(net, &al, scores);
 out:
 	free(sf.exp);
 	free(sf.dexp);
@@ -1298,8 +1418,13 @@ out:
 	free(sf.dset);
 	free(sf.ones);
 	free(wabs);
-	free(hist);
-	free(cand);
+	free(al.idx);
+	free(al.w);
+	free(al.s);
+	free(al.pruned);
+	free(al.seg);
+	free(al.hist);
+	free(al.cand);
 	return st;
 }
 

@@ -17,6 +17,7 @@
 
 #include "cfg.h"
 #include "latency.h"
+#include "metrics.h"
 #include "net.h"
 #include "rng.h"
 #include "score.h"
@@ -445,9 +446,18 @@ START_TEST(test_latency_fields)
 	ck_assert_uint_eq(res[LATENCY_VARIANT_MASKED].macs, net_macs(net));
 	ck_assert_uint_lt(res[LATENCY_VARIANT_SPARSE].macs, net_macs(net) / 4);
 	ck_assert_uint_eq(res[LATENCY_VARIANT_DENSE].params, net->n_params);
-	ck_assert_uint_lt(res[LATENCY_VARIANT_MASKED].params, net->n_params / 4);
-	ck_assert_uint_eq(res[LATENCY_VARIANT_MASKED].params,
+	ck_assert_uint_eq(res[LATENCY_VARIANT_MASKED].params, net->n_params);
+	ck_assert_uint_eq(res[LATENCY_VARIANT_DENSE].nonzero, net->n_params);
+	ck_assert_uint_lt(res[LATENCY_VARIANT_MASKED].nonzero, net->n_params / 4);
+	ck_assert_uint_eq(res[LATENCY_VARIANT_MASKED].nonzero,
 			  res[LATENCY_VARIANT_SPARSE].params);
+	ck_assert_uint_eq(res[LATENCY_VARIANT_SPARSE].nonzero,
+			  res[LATENCY_VARIANT_SPARSE].params);
+	/* The analytic metrics (metrics.h) agree on what was run. */
+	struct metrics mm;
+	metrics_compute(net, m, &mm, NULL);
+	ck_assert_uint_eq(res[LATENCY_VARIANT_SPARSE].macs, mm.effective_macs);
+	ck_assert_uint_eq(res[LATENCY_VARIANT_SPARSE].params, mm.nonzero);
 	ck_assert_uint_lt(res[LATENCY_VARIANT_SPARSE].bytes,
 			  res[LATENCY_VARIANT_DENSE].bytes / 3);
 

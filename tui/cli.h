@@ -25,6 +25,7 @@ int cmd_eval(int argc, char **argv);
 int cmd_groups(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_prune(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 /* "reconvene: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,3 +1,236 @@
 #include "config.h"
-/* PLACEHOLDER */
-typedef int placeholder_loop;
+
+#include "loop.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curses.h>
+
+#include "colors.h"
+#include "draw.h"
+
+volatile sig_atomic_t loop_sig_quit;
+volatile sig_atomic_t loop_sig_tstp;
+
+static void loop_on_signal(int sig)
+{
+	if (sig == SIGTSTP)
+		loop_sig_tstp = 1;
+	else if (sig == SIGCONT)
+		loop_sig_tstp = 0;
+	else
+		loop_sig_quit = 1;
+}
+
+void loop_signals_install(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = loop_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTSTP, &sa, NULL);
+}
+
+static double loop_now_us(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+static void loop_relayout(struct loop *l)
+{
+	struct layout_state st;
+	draw_layout_state(l->app, &st);
+	layout_compute(LINES, COLS, &st, &l->lo);
+	int help_rows = l->lo.overlay_body.h;
+	app_visible_set(l->app, l->lo.table_rows, help_rows);
+}
+
+static void loop_draw(struct loop *l)
+{
+	double t0 = loop_now_us();
+	const char *busy = l->export ? "exporting" : NULL;
+	struct draw_ctx c = { .app = l->app, .lo = &l->lo,
+			      .theme_name = l->theme_name,
+			      .dataset = l->dataset_name, .ascii = l->ascii,
+			      .busy = busy };
+	draw_frame(&c);
+	double t1 = loop_now_us();
+	wnoutrefresh(stdscr);
+	doupdate();
+	double t2 = loop_now_us();
+	if (l->timing) {
+		fprintf(l->timing, "frame %dx%d draw_us=%.0f update_us=%.0f\n", COLS,
+			LINES, t1 - t0, t2 - t1);
+		fflush(l->timing);
+	}
+}
+
+/* A mouse event: every click maps to what a key would do. */
+static unsigned loop_mouse(struct loop *l)
+{
+	MEVENT ev;
+	if (getmouse(&ev) != OK)
+		return 0;
+	struct app *a = l->app;
+#ifdef BUTTON5_PRESSED
+	if (ev.bstate & BUTTON5_PRESSED)
+		return app_scroll(a, 3);
+#endif
+	if (ev.bstate & BUTTON4_PRESSED)
+		return app_scroll(a, -3);
+	if (!(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON1_RELEASED)))
+		return 0;
+	if (ev.bstate & BUTTON1_RELEASED)
+		return 0; /* the press already acted */
+	if (l->lo.too_small)
+		return 0;
+	int hit = layout_hit(&l->lo, ev.y, ev.x);
+	switch (hit) {
+	case LAYOUT_PANEL_TABLE:
+		return app_row_select(a, layout_table_row_at(&l->lo, ev.y));
+	case LAYOUT_PANEL_HEAT: {
+		unsigned f = app_row_select(a, ev.y - l->lo.panel[LAYOUT_PANEL_HEAT].y);
+		a->focus = APP_FOCUS_HEAT;
+		return f | UI_REDRAW;
+	}
+	case LAYOUT_PANEL_PROJ:
+	case LAYOUT_PANEL_PROJ_HEAD:
+		a->focus = APP_FOCUS_PROJ;
+		return UI_HANDLED | UI_REDRAW;
+	case LAYOUT_PANEL_FOOTER:
+		return app_action(a, draw_footer_hit(&l->lo, l->ascii, ev.x));
+	default:
+		return 0;
+	}
+}
+
+static void loop_suspend(struct loop *l)
+{
+	def_prog_mode();
+	endwin();
+	signal(SIGTSTP, SIG_DFL);
+	raise(SIGTSTP);
+	/* ... stopped here until SIGCONT ... */
+	loop_signals_install();
+	reset_prog_mode();
+	clearok(curscr, TRUE);
+	loop_relayout(l);
+}
+
+int loop_run(struct loop *l)
+{
+	struct app *a = l->app;
+	long iter = 0;
+	bool dirty = true;
+	loop_relayout(l);
+	struct pollfd fds[2];
+	fds[0].fd = STDIN_FILENO;
+	fds[0].events = POLLIN;
+	fds[1].fd = l->w ? worker_wake_fd(l->w) : -1;
+	fds[1].events = POLLIN;
+	for (;;) {
+		if (dirty) {
+			loop_draw(l);
+			dirty = false;
+		}
+		if (l->max_iterations > 0 && iter >= l->max_iterations)
+			break;
+		iter++;
+		int timeout = l->export ? 100 : 1000;
+		int pr = poll(fds, 2, timeout);
+		if (pr < 0 && errno != EINTR)
+			break;
+		if (loop_sig_quit)
+			break;
+		if (loop_sig_tstp) {
+			loop_sig_tstp = 0;
+			loop_suspend(l);
+			dirty = true;
+		}
+		unsigned f = 0;
+		if (pr > 0 && fds[1].fd >= 0 && (fds[1].revents & POLLIN)) {
+			worker_wake_drain(l->w);
+			f |= app_snapshot_update(a);
+		}
+		int ch;
+		double key_t0 = 0, key_app = 0;
+		int last_key = 0;
+		while ((ch = getch()) != ERR) {
+			if (ch == KEY_RESIZE) {
+				f |= UI_RELAYOUT | UI_REDRAW;
+				continue;
+			}
+			if (ch == KEY_MOUSE) {
+				f |= loop_mouse(l);
+			} else {
+				double t0 = loop_now_us();
+				uint64_t seq = a->plan_seq;
+				f |= app_key(a, ch);
+				if (a->plan_seq != seq) {
+					key_t0 = t0;
+					key_app = loop_now_us() - t0;
+					last_key = ch;
+				}
+			}
+			if (f & UI_QUIT)
+				break;
+		}
+		if (f & UI_QUIT)
+			break;
+		if (f & UI_THEME) {
+			if (l->theme_next)
+				l->theme_name = l->theme_next(l->user);
+			f |= UI_REPAINT;
+		}
+		if ((f & UI_EXPORT) && !l->export) {
+			struct eng_err err = { { 0 } };
+			if (dialog_export_start(a, l->ds, a->export_dir, &l->export, &err) !=
+			    ENG_STATUS_OK)
+				app_log(a, APP_LOG_ERROR, "%s", err.msg);
+			else
+				app_log(a, APP_LOG_INFO, "exporting to %s/ ...", a->export_dir);
+			f |= UI_REDRAW;
+		} else if (f & UI_EXPORT) {
+			app_log(a, APP_LOG_WARN, "an export is already running");
+		}
+		if (l->export) {
+			char msg[ENG_ERR_MAX + 64];
+			bool ok;
+			if (dialog_export_poll(l->export, msg, sizeof msg, &ok)) {
+				dialog_export_free(l->export);
+				l->export = NULL;
+				app_log(a, ok ? APP_LOG_INFO : APP_LOG_ERROR, "%s", msg);
+				f |= UI_REDRAW;
+			}
+		}
+		if (f & UI_REPAINT)
+			clearok(curscr, TRUE);
+		if (f & (UI_RELAYOUT | UI_REPAINT))
+			loop_relayout(l);
+		if (f & (UI_REDRAW | UI_RELAYOUT | UI_REPAINT))
+			dirty = true;
+		if (dirty && key_t0 > 0) {
+			loop_draw(l);
+			dirty = false;
+			if (l->timing) {
+				fprintf(l->timing, "key %d app_us=%.0f to_frame_us=%.0f\n",
+					last_key, key_app, loop_now_us() - key_t0);
+				fflush(l->timing);
+			}
+		}
+	}
+	if (l->export) {
+		dialog_export_free(l->export); /* waits for it */
+		l->export = NULL;
+	}
+	return 0;
+}

@@ -18,6 +18,7 @@ static const struct command commands[] = {
 	{ "groups", cmd_groups, "channel groups that structured pruning removes together" },
 	{ "score", cmd_score, "pruning-at-initialization scores and per-layer density" },
 	{ "prune", cmd_prune, "Reconvene: structured pruning at initialization" },
+	{ "bench", cmd_bench, "measured batch-1 latency: dense, unstructured, structured" },
 };
 
 static void main_usage(FILE *out)
