@@ -99,5 +99,44 @@ printf '[net]\ninput = 1x8x8\nclasses = 2\n[conv]\nout = 2\nsise = 3\n[linear]\n
 expect 0 "$bin" info "$tmp/warn.cfg"
 contains "$tmp/err" "warn.cfg:6:"
 
+# groups: resnet20 has 12 prunable groups (9 block-internal + 3 stage).
+expect 0 "$bin" groups resnet20 --json
+python3 - "$tmp/out" <<'PY' && ok || bad "groups JSON"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["model"] == "resnet20"
+assert d["prunable"] == 12, d["prunable"]
+names = [g["name"] for g in d["groups"] if g["prunable"]]
+assert "layer1.0.conv1" in names and "conv1" in names, names
+PY
+expect 2 "$bin" groups --bogus
+
+# score: densities agree with the kept counts, kept total = 10 % of weights.
+expect 0 "$bin" score lenet5 --method magnitude --sparsity 0.9 --json
+python3 - "$tmp/out" <<'PY' && ok || bad "score JSON"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["method"] == "magnitude" and d["sparsity"] == 0.9
+total = sum(l["params"] for l in d["layers"])
+kept = sum(l["kept"] for l in d["layers"])
+assert kept == round(0.1 * total), (kept, total)
+for l in d["layers"]:
+    assert abs(l["density"] - l["kept"] / l["params"]) < 1e-9
+PY
+expect 2 "$bin" score lenet5 --method bogus
+contains "$tmp/err" "--method"
+expect 2 "$bin" score lenet5 --sparsity 1.5
+
+# bench: four variants with positive medians.
+expect 0 "$bin" bench lenet5 --method magnitude --runs 3 --json
+python3 - "$tmp/out" <<'PY' && ok || bad "bench JSON"
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = json.dumps(d)
+for v in ("dense", "unstructured", "structured"):
+    assert v in s, v
+PY
+expect 2 "$bin" bench lenet5 --runs 0
+
 echo "cli.sh: $pass passed, $fails failed"
 [ "$fails" -eq 0 ]

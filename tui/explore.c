@@ -1,3 +1,540 @@
 #include "config.h"
-/* PLACEHOLDER */
-typedef int placeholder_explore;
+
+/* explore.c: `reconvene [MODEL] [options]`, the explorer: options,
+ * settings, theme, dataset, model and worker set-up, the terminal's
+ * life cycle (stderr parked while curses runs, restored on every exit
+ * path), then the main loop (loop.c). */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <curses.h>
+#include <term.h>
+
+#include "app.h"
+#include "cli.h"
+#include "colors.h"
+#include "data.h"
+#include "draw.h"
+#include "glyphs.h"
+#include "loop.h"
+#include "model_path.h"
+#include "net.h"
+#include "settings.h"
+#include "theme.h"
+#include "worker.h"
+
+static const char explore_usage[] =
+	"usage: reconvene [MODEL] [--data DIR] [--method M] [--sparsity S] [--tau T]\n"
+	"                 [--seed N] [--theme NAME|FILE] [--themes-dir DIR]\n"
+	"                 [--config FILE] [--no-color] [--ascii] [--no-mouse]\n"
+	"                 [--readonly] [--no-cache] [--max-iterations N]\n"
+	"\n"
+	"The explorer: an interactive screen with per-layer PaI densities, channel\n"
+	"heatmaps, a plan editor for structured pruning and live projections of\n"
+	"parameters, MACs, latency and quick-eval accuracy (docs/explorer.md).\n"
+	"It needs a terminal; without one use the batch commands (reconvene --help).\n"
+	"\n"
+	"MODEL is a model name (lenet5 vgg11 vgg16 vgg19 resnet20 resnet32 resnet56\n"
+	"resnet18 mobilenetv2) or a .cfg path; default: the config file's model, else\n"
+	DEFAULT_MODEL ".\n"
+	"\n"
+	"  --data DIR          dataset directory (default $RECONVENE_DATA, else the\n"
+	"                      Fashion-MNIST directory; synthetic data if missing)\n"
+	"  --method M          PaI method: random magnitude snip grasp synflow\n"
+	"  --sparsity S        PaI sparsity in [0, 1) (default 0.9)\n"
+	"  --tau T             resilient threshold in [0, 1] (default 0.2)\n"
+	"  --seed N            initialisation and random-score seed (default 1)\n"
+	"  --theme NAME|FILE   colour theme (themes/*.theme; c cycles them)\n"
+	"  --themes-dir DIR    look for themes here first\n"
+	"  --config FILE       settings file (/dev/null: built-in defaults)\n"
+	"  --no-color          monochrome, no colour escape codes (also NO_COLOR)\n"
+	"  --ascii             ASCII glyphs only\n"
+	"  --no-mouse          ignore the mouse\n"
+	"  --readonly          disable saving and exporting (teaching demos)\n"
+	"  --no-cache          keep results in memory only (no ~/.cache/reconvene)\n"
+	"  --max-iterations N  leave after N main-loop iterations (smoke tests)\n"
+	"\n"
+	"Keys: F1 or ? inside the explorer.  Exit status: 0 success, 1 runtime\n"
+	"failure, 2 usage error or no terminal.\n";
+
+struct explore_opts {
+	const char *model;
+	const char *data;
+	const char *method;
+	const char *sparsity;
+	const char *tau;
+	const char *seed;
+	const char *theme;
+	const char *themes_dir;
+	const char *config;
+	const char *max_iterations;
+	bool no_color, ascii, no_mouse, readonly, no_cache;
+};
+
+/* ---- terminal life cycle ------------------------------------------------ */
+
+static volatile sig_atomic_t explore_curses_on;
+static int explore_err_fd = -1;   /* where stderr goes while curses runs */
+static int explore_err_saved = -1; /* the real stderr */
+
+/* Park stderr in a memfd (or a temp file) so that OpenBLAS or engine
+ * output never tears the screen (htop's redirectStderr). */
+static void explore_stderr_park(void)
+{
+	int fd = -1;
+#ifdef MFD_CLOEXEC
+	fd = memfd_create("reconvene-stderr", MFD_CLOEXEC);
+#endif
+	if (fd < 0) {
+		FILE *f = tmpfile();
+		if (f)
+			fd = dup(fileno(f));
+		if (f)
+			fclose(f);
+	}
+	if (fd < 0)
+		return;
+	fflush(stderr);
+	explore_err_saved = dup(STDERR_FILENO);
+	if (explore_err_saved < 0 || dup2(fd, STDERR_FILENO) < 0) {
+		close(fd);
+		return;
+	}
+	explore_err_fd = fd;
+}
+
+/* Put stderr back and replay what was written meanwhile.  Only
+ * async-signal-safe calls: also used from the crash handler. */
+static void explore_stderr_restore(void)
+{
+	if (explore_err_fd < 0)
+		return;
+	dup2(explore_err_saved, STDERR_FILENO);
+	close(explore_err_saved);
+	explore_err_saved = -1;
+	char buf[4096];
+	ssize_t n;
+	lseek(explore_err_fd, 0, SEEK_SET);
+	while ((n = read(explore_err_fd, buf, sizeof buf)) > 0)
+		if (write(STDERR_FILENO, buf, (size_t)n) < 0)
+			break;
+	close(explore_err_fd);
+	explore_err_fd = -1;
+}
+
+static void explore_terminal_restore(void)
+{
+	if (explore_curses_on) {
+		explore_curses_on = 0;
+		endwin();
+	}
+	explore_stderr_restore();
+}
+
+/* A crash must not leave the terminal in raw mode (htop's
+ * CRT_handleSIGSEGV): restore, then die of the same signal. */
+static void explore_on_crash(int sig)
+{
+	explore_terminal_restore();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void explore_crash_handlers(void)
+{
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGABRT, SIGILL };
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = explore_on_crash;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = (int)SA_RESETHAND;
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+/* ---- themes ------------------------------------------------------------- */
+
+struct explore_theme {
+	struct theme_paths paths;
+	char names[THEME_LIST_MAX * 4][THEME_NAME_MAX];
+	int n;
+	char current[SETTINGS_VALUE_MAX];
+	enum theme_tier tier;
+	struct app *app;
+	char warn[ENG_ERR_MAX];
+	int n_warn;
+};
+
+static void explore_theme_warn(void *user, const char *msg)
+{
+	struct explore_theme *t = user;
+	if (t->n_warn++ == 0)
+		snprintf(t->warn, sizeof t->warn, "%s", msg);
+}
+
+/* Load name, resolve it for the tier and hand it to curses. */
+static bool explore_theme_apply(struct explore_theme *t, const char *name,
+				char *why, size_t why_len)
+{
+	struct theme th;
+	theme_init_default(&th);
+	struct theme_load_opts o = { .paths = &t->paths, .warn = explore_theme_warn,
+				     .warn_user = t };
+	struct eng_err err = { { 0 } };
+	if (theme_load(&th, name, &o, &err) != ENG_STATUS_OK) {
+		snprintf(why, why_len, "%s", err.msg);
+		return false;
+	}
+	struct theme_resolved r;
+	theme_resolve(&th, t->tier, 16, &r);
+	colors_theme_set(&r);
+	snprintf(t->current, sizeof t->current, "%s", name);
+	return true;
+}
+
+static const char *explore_theme_next(void *user)
+{
+	struct explore_theme *t = user;
+	if (t->n <= 0)
+		return t->current;
+	int i = 0;
+	for (int k = 0; k < t->n; k++)
+		if (strcmp(t->names[k], t->current) == 0)
+			i = k + 1;
+	char why[ENG_ERR_MAX];
+	for (int tries = 0; tries < t->n; tries++, i++) {
+		const char *name = t->names[i % t->n];
+		t->n_warn = 0;
+		if (explore_theme_apply(t, name, why, sizeof why)) {
+			if (t->n_warn)
+				app_log(t->app, APP_LOG_WARN, "%s", t->warn);
+			else
+				app_log(t->app, APP_LOG_INFO, "theme %s%s", name,
+					t->tier == THEME_TIER_MONO ? " (monochrome terminal)" : "");
+			return t->current;
+		}
+		app_log(t->app, APP_LOG_WARN, "%s", why);
+	}
+	return t->current;
+}
+
+/* ---- options ------------------------------------------------------------ */
+
+static int explore_parse(int argc, char **argv, struct explore_opts *o)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} valued[] = {
+		{ "--data", offsetof(struct explore_opts, data) },
+		{ "--method", offsetof(struct explore_opts, method) },
+		{ "--sparsity", offsetof(struct explore_opts, sparsity) },
+		{ "--tau", offsetof(struct explore_opts, tau) },
+		{ "--seed", offsetof(struct explore_opts, seed) },
+		{ "--theme", offsetof(struct explore_opts, theme) },
+		{ "--themes-dir", offsetof(struct explore_opts, themes_dir) },
+		{ "--config", offsetof(struct explore_opts, config) },
+		{ "--max-iterations", offsetof(struct explore_opts, max_iterations) },
+	};
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+			fputs(explore_usage, stdout);
+			return -1;
+		}
+		if (!strcmp(arg, "--no-color") || !strcmp(arg, "--no-colour")) {
+			o->no_color = true;
+			continue;
+		}
+		if (!strcmp(arg, "--ascii")) {
+			o->ascii = true;
+			continue;
+		}
+		if (!strcmp(arg, "--no-mouse")) {
+			o->no_mouse = true;
+			continue;
+		}
+		if (!strcmp(arg, "--readonly")) {
+			o->readonly = true;
+			continue;
+		}
+		if (!strcmp(arg, "--no-cache")) {
+			o->no_cache = true;
+			continue;
+		}
+		bool found = false;
+		for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) {
+			size_t n = strlen(valued[k].name);
+			const char **dst = (const char **)((char *)o + valued[k].off);
+			if (!strcmp(arg, valued[k].name)) {
+				if (i + 1 >= argc)
+					return cli_usage_error("reconvene", "%s needs a value", arg);
+				*dst = argv[++i];
+				found = true;
+			} else if (!strncmp(arg, valued[k].name, n) && arg[n] == '=') {
+				*dst = arg + n + 1;
+				found = true;
+			}
+			if (found)
+				break;
+		}
+		if (found)
+			continue;
+		if (arg[0] == '-' && arg[1])
+			return cli_usage_error("reconvene", "unknown option '%s'", arg);
+		if (o->model)
+			return cli_usage_error("reconvene", "more than one model ('%s', '%s')",
+					       o->model, arg);
+		o->model = arg;
+	}
+	return 0;
+}
+
+/* ---- entry -------------------------------------------------------------- */
+
+int cmd_explore(int argc, char **argv)
+{
+	struct explore_opts o;
+	memset(&o, 0, sizeof o);
+	int rc = explore_parse(argc, argv, &o);
+	if (rc < 0)
+		return CLI_EXIT_OK;
+	if (rc > 0)
+		return rc;
+
+	setlocale(LC_ALL, "");
+	/* Settings: file first, then the command line on top. */
+	struct settings cfg, cfg_loaded;
+	struct settings_warnings sw = { 0 };
+	settings_defaults(&cfg);
+	char cfg_path[SETTINGS_PATH_MAX];
+	bool have_cfg_path = settings_path_resolve(o.config, cfg_path,
+						   sizeof cfg_path) == 0;
+	if (have_cfg_path)
+		settings_load(cfg_path, &cfg, &sw);
+	cfg_loaded = cfg;
+
+	struct worker_settings ws;
+	worker_settings_default(&ws);
+	ws.method = cfg.method;
+	ws.sparsity = cfg.sparsity;
+	ws.tau = cfg.tau;
+	ws.seed = cfg.seed;
+	if (o.method && !score_method_from_name(o.method, &ws.method))
+		return cli_usage_error("reconvene", "unknown method '%s' (random magnitude "
+				       "snip grasp synflow)", o.method);
+	double v;
+	if (o.sparsity) {
+		if (cli_parse_float(o.sparsity, 0.0, 0.99999999, &v) != 0)
+			return cli_usage_error("reconvene", "--sparsity: a number in [0, 1)");
+		ws.sparsity = v;
+	}
+	if (o.tau) {
+		if (cli_parse_float(o.tau, 0.0, 1.0, &v) != 0)
+			return cli_usage_error("reconvene", "--tau: a number in [0, 1]");
+		ws.tau = v;
+	}
+	long lv;
+	if (o.seed) {
+		if (cli_parse_long(o.seed, 0, 0x7fffffffffffffffL, &lv) != 0)
+			return cli_usage_error("reconvene", "--seed: a whole number >= 0");
+		ws.seed = (uint64_t)lv;
+	}
+	long max_iter = 0;
+	if (o.max_iterations &&
+	    cli_parse_long(o.max_iterations, 1, 1L << 40, &max_iter) != 0)
+		return cli_usage_error("reconvene", "--max-iterations: a whole number >= 1");
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr,
+			"reconvene: the explorer needs a terminal (stdin and stdout are not "
+			"both a tty).\n"
+			"reconvene: for scripts use the batch commands: reconvene info | score "
+			"| prune | eval | bench ... (reconvene --help)\n");
+		return CLI_EXIT_USAGE;
+	}
+
+	/* Dataset and model, before curses: failures print plainly. */
+	struct data_split ds;
+	memset(&ds, 0, sizeof ds);
+	if (cli_data_open(o.data, 0, &ds) != CLI_EXIT_OK)
+		return CLI_EXIT_FAILURE;
+	const char *model_name = o.model ? o.model : (cfg.model[0] ? cfg.model
+								   : DEFAULT_MODEL);
+	struct model_overrides ovr = { .classes = ds.train.classes };
+	struct net_spec spec;
+	struct net *net = NULL;
+	char why[ENG_ERR_MAX];
+	if (model_load(model_name, &ovr, &spec, &net, why, sizeof why) != 0) {
+		cli_error("%s", why);
+		data_free(&ds);
+		return CLI_EXIT_FAILURE;
+	}
+	net_free(net);
+
+	struct worker_config wc;
+	worker_config_default(&wc);
+	wc.disk_cache = !o.no_cache;
+	wc.auto_jobs = WORKER_JOB_BIT(WORKER_JOB_SCORES) |
+		       WORKER_JOB_BIT(WORKER_JOB_LATENCY) |
+		       WORKER_JOB_BIT(WORKER_JOB_QUICKEVAL);
+	/* For golden-screen tests: RECONVENE_TUI_JOBS=scores leaves out the
+	 * measured (timing-dependent) jobs. */
+	const char *jobs = getenv("RECONVENE_TUI_JOBS");
+	if (jobs && *jobs) {
+		wc.auto_jobs = 0;
+		for (int j = 0; j < WORKER_JOB_COUNT; j++)
+			if (strstr(jobs, worker_job_name((enum worker_job)j)))
+				wc.auto_jobs |= WORKER_JOB_BIT(j);
+	}
+	struct worker *w = NULL;
+	struct eng_err err = { { 0 } };
+	const struct worker_model *m = NULL;
+	if (worker_new(&wc, &ds, &w, &err) != ENG_STATUS_OK ||
+	    worker_set_model(w, &spec, &m, &err) != ENG_STATUS_OK) {
+		cli_error("%s", err.msg);
+		worker_free(w);
+		net_spec_done(&spec);
+		data_free(&ds);
+		return CLI_EXIT_FAILURE;
+	}
+	struct app app;
+	if (app_init(&app, w, m, &ws, &err) != ENG_STATUS_OK) {
+		cli_error("%s", err.msg);
+		worker_model_release(m);
+		worker_free(w);
+		net_spec_done(&spec);
+		data_free(&ds);
+		return CLI_EXIT_FAILURE;
+	}
+	app.readonly = o.readonly;
+	if (ds.synthetic)
+		app_log(&app, APP_LOG_WARN,
+			"dataset: SYNTHETIC (no Fashion-MNIST found; --data DIR): "
+			"accuracies say nothing about real images");
+	for (int i = 0; i < sw.n; i++)
+		app_log(&app, APP_LOG_WARN, "%s", sw.msg[i]);
+
+	/* Glyphs, theme, terminal. */
+	const char *term = getenv("TERM");
+	bool ascii = o.ascii || cfg.ascii;
+	glyphs_use_utf8(glyphs_want_utf8(nl_langinfo(CODESET), ascii, term));
+	app.ascii = !glyphs_utf8();
+
+	static struct explore_theme th;
+	memset(&th, 0, sizeof th);
+	th.app = &app;
+	theme_paths_init(&th.paths, o.themes_dir);
+	th.n = theme_list(&th.paths, th.names, (int)(sizeof th.names / sizeof th.names[0]));
+	const char *theme_name = o.theme ? o.theme
+			       : (strcmp(cfg.theme, "default") != 0 ? cfg.theme
+								    : theme_default_name(term));
+
+	loop_signals_install();
+	explore_crash_handlers();
+	atexit(explore_terminal_restore);
+	explore_stderr_park();
+	if (!initscr()) {
+		explore_stderr_restore();
+		cli_error("cannot initialise the terminal (TERM=%s)", term ? term : "");
+		app_done(&app);
+		worker_model_release(m);
+		worker_free(w);
+		net_spec_done(&spec);
+		data_free(&ds);
+		return CLI_EXIT_FAILURE;
+	}
+	explore_curses_on = 1;
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	bool mouse = !o.no_mouse && cfg.mouse;
+	if (mouse) {
+		mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED
+#ifdef BUTTON5_PRESSED
+			  | BUTTON5_PRESSED
+#endif
+			  , NULL);
+		mouseinterval(0);
+	}
+	th.tier = theme_tier_detect(getenv("NO_COLOR"), o.no_color, has_colors(),
+				    COLORS, tigetflag("RGB"));
+	colors_setup(th.tier);
+	th.tier = colors_tier();
+	if (!explore_theme_apply(&th, theme_name, why, sizeof why)) {
+		app_log(&app, APP_LOG_WARN, "%s (using the default theme)", why);
+		explore_theme_apply(&th, "default", why, sizeof why);
+	} else if (th.n_warn) {
+		app_log(&app, APP_LOG_WARN, "%s%s", th.warn,
+			th.n_warn > 1 ? " (and more)" : "");
+	}
+
+	FILE *timing = NULL;
+	const char *tpath = getenv("RECONVENE_TUI_TIMING");
+	if (tpath && *tpath)
+		timing = fopen(tpath, "a");
+
+	struct loop l;
+	memset(&l, 0, sizeof l);
+	l.app = &app;
+	l.w = w;
+	l.ds = &ds;
+	l.dataset_name = ds.synthetic ? "synthetic" : ds.name;
+	l.ascii = app.ascii;
+	l.mouse = mouse;
+	l.max_iterations = max_iter;
+	l.timing = timing;
+	l.theme_next = explore_theme_next;
+	l.user = &th;
+	l.theme_name = th.current;
+	loop_run(&l);
+
+	explore_terminal_restore();
+	if (timing)
+		fclose(timing);
+
+	/* Settings changed in the explorer are remembered; command-line
+	 * overrides are not. */
+	struct settings out = cfg_loaded;
+	if (strcmp(th.current, theme_name) != 0)
+		snprintf(out.theme, sizeof out.theme, "%s", th.current);
+	if (app.settings.method != ws.method)
+		out.method = app.settings.method;
+	if (app.settings.sparsity != ws.sparsity)
+		out.sparsity = app.settings.sparsity;
+	if (app.settings.tau != ws.tau)
+		out.tau = app.settings.tau;
+	if (app.settings.seed != ws.seed)
+		out.seed = app.settings.seed;
+	char t1[8192], t2[8192];
+	int n1 = settings_format(&cfg_loaded, t1, sizeof t1);
+	int n2 = settings_format(&out, t2, sizeof t2);
+	if (have_cfg_path && n1 >= 0 && n2 >= 0 && strcmp(t1, t2) != 0) {
+		struct eng_err serr = { { 0 } };
+		if (settings_save(cfg_path, &out, &serr) != ENG_STATUS_OK)
+			fprintf(stderr, "reconvene: warning: %s\n", serr.msg);
+	}
+	if (loop_sig_quit)
+		fprintf(stderr, "reconvene: interrupted\n");
+
+	app_done(&app);
+	worker_model_release(m);
+	worker_free(w);
+	net_spec_done(&spec);
+	data_free(&ds);
+	draw_free();
+	return CLI_EXIT_OK;
+}
