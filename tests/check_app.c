@@ -1,15 +1,674 @@
+/* check_app.c: the explorer's state (tui/app.c) without a terminal: plan
+ * edits, steps and clamping, locks, undo/redo against an independent
+ * model of the history, dialogs, plan files, settings reaching a real
+ * worker, and the automatic plan compared with reconvene.h run directly. */
 #include "config.h"
+
 #include <check.h>
+#include <curses.h> /* KEY_* constants only */
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
-/* PLACEHOLDER */
-START_TEST(test_placeholder) { ck_assert_int_eq(1, 1); }
+#include <string.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "cfg.h"
+#include "data.h"
+#include "groups.h"
+#include "net.h"
+#include "plan.h"
+#include "reconvene.h"
+#include "rng.h"
+#include "worker.h"
+
+/* ---- fixtures ----------------------------------------------------------- */
+
+struct fx {
+	struct worker *w;
+	const struct worker_model *m;
+	struct net_spec spec;
+	struct app a;
+};
+
+static void spec_load(const char *name, struct net_spec *spec)
+{
+	char path[4096];
+	struct eng_err err = { { 0 } };
+	const char *top = getenv("top_srcdir");
+	if (!top || !*top)
+		top = ".";
+	snprintf(path, sizeof path, "%s/models/%s.cfg", top, name);
+	enum eng_status st = cfg_parse_file(path, spec, &err);
+	ck_assert_msg(st == ENG_STATUS_OK, "%s: %s", path, err.msg);
+}
+
+/* A worker without auto jobs; the app talks to it only when connected. */
+static void fx_open(struct fx *f, const char *model, bool connected,
+		    const struct worker_settings *s)
+{
+	memset(f, 0, sizeof *f);
+	struct worker_config cfg;
+	worker_config_default(&cfg);
+	cfg.disk_cache = false;
+	cfg.auto_jobs = 0;
+	cfg.threads = 1;
+	cfg.settle_ms = 0;
+	struct eng_err err = { { 0 } };
+	ck_assert_msg(worker_new(&cfg, NULL, &f->w, &err) == ENG_STATUS_OK, "%s", err.msg);
+	spec_load(model, &f->spec);
+	ck_assert_msg(worker_set_model(f->w, &f->spec, &f->m, &err) == ENG_STATUS_OK,
+		      "%s", err.msg);
+	struct worker_settings ws;
+	worker_settings_default(&ws);
+	if (s)
+		ws = *s;
+	ck_assert_msg(app_init(&f->a, connected ? f->w : NULL, f->m, &ws, &err) ==
+		      ENG_STATUS_OK, "%s", err.msg);
+	app_visible_set(&f->a, 10, 10);
+}
+
+static void fx_close(struct fx *f)
+{
+	app_done(&f->a);
+	worker_model_release(f->m);
+	worker_free(f->w);
+	net_spec_done(&f->spec);
+}
+
+static int row_of(const struct app *a, const char *layer)
+{
+	for (int i = 0; i < a->n_rows; i++)
+		if (!strcmp(a->model->net->layers[a->rows[i].layer].name, layer))
+			return i;
+	ck_abort_msg("no row %s", layer);
+	return -1;
+}
+
+static void cursor_to(struct app *a, int row)
+{
+	app_action(a, UI_ACTION_HOME);
+	for (int i = 0; i < row; i++)
+		app_action(a, UI_ACTION_DOWN);
+	ck_assert_int_eq(a->cursor, row);
+}
+
+/* ---- pure arithmetic ---------------------------------------------------- */
+
+START_TEST(test_keep_step)
+{
+	/* 5 % of 64 is 3.2: one step is 4 channels (rounded up). */
+	ck_assert_int_eq(app_keep_step(64, 64, 1, -1, false), 60);
+	ck_assert_int_eq(app_keep_step(60, 64, 1, 1, false), 64);
+	/* below 20 channels a step is one channel */
+	ck_assert_int_eq(app_keep_step(16, 16, 1, -1, false), 15);
+	/* 5 % of 512 = 25.6 -> 26 */
+	ck_assert_int_eq(app_keep_step(512, 512, 1, -1, false), 486);
+	/* single channels */
+	ck_assert_int_eq(app_keep_step(10, 64, 1, -1, true), 9);
+	ck_assert_int_eq(app_keep_step(10, 64, 1, 3, true), 13);
+	/* clamping to [min_keep, channels] */
+	ck_assert_int_eq(app_keep_step(2, 64, 1, -1, false), 1);
+	ck_assert_int_eq(app_keep_step(5, 64, 3, -1, false), 3);
+	ck_assert_int_eq(app_keep_step(63, 64, 1, 1, false), 64);
+	ck_assert_int_eq(app_keep_step(64, 64, 1, 5, true), 64);
+	/* min_keep above the channel count keeps everything */
+	ck_assert_int_eq(app_keep_step(2, 2, 4, -1, false), 2);
+
+	char b[32];
+	app_format_count(999, b, sizeof b);
+	ck_assert_str_eq(b, "999");
+	app_format_count(61706, b, sizeof b);
+	ck_assert_str_eq(b, "61.7k");
+	app_format_count(14723456, b, sizeof b);
+	ck_assert_str_eq(b, "14.72M");
+	app_format_sparsity(0.9, b, sizeof b);
+	ck_assert_str_eq(b, "0.9");
+	app_format_sparsity(0.99609375, b, sizeof b);
+	ck_assert_str_eq(b, "0.99609375");
+}
 END_TEST
+
+/* ---- edits -------------------------------------------------------------- */
+
+START_TEST(test_edit_actions)
+{
+	struct fx f;
+	fx_open(&f, "resnet20", false, NULL);
+	struct app *a = &f.a;
+	const struct group_set *gs = &a->model->groups;
+
+	/* rows are the conv / linear layers */
+	ck_assert_int_eq(a->n_rows, 22);
+	ck_assert(!app_dirty(a));
+
+	int r = row_of(a, "layer3.0.conv1");
+	cursor_to(a, r);
+	int g = app_cursor_group(a);
+	ck_assert_int_eq(g, gs->layer_out[a->rows[r].layer]);
+	ck_assert_int_eq(gs->groups[g].channels, 64);
+	ck_assert_int_eq(a->plan.keep[g], 64);
+
+	unsigned fl = app_action(a, UI_ACTION_KEEP_LESS);
+	ck_assert(fl & UI_HANDLED);
+	ck_assert(fl & UI_REDRAW);
+	ck_assert_int_eq(a->plan.keep[g], 60);
+	ck_assert(app_dirty(a));
+	app_action(a, UI_ACTION_KEEP_LESS_ONE);
+	ck_assert_int_eq(a->plan.keep[g], 59);
+	app_action(a, UI_ACTION_KEEP_MORE_ONE);
+	app_action(a, UI_ACTION_KEEP_MORE_ONE);
+	ck_assert_int_eq(a->plan.keep[g], 61);
+	app_action(a, UI_ACTION_KEEP_MORE);
+	ck_assert_int_eq(a->plan.keep[g], 64);
+	ck_assert_int_eq(a->hist_n, 6);
+	/* at the top nothing changes and nothing is recorded */
+	app_action(a, UI_ACTION_KEEP_MORE);
+	ck_assert_int_eq(a->plan.keep[g], 64);
+	ck_assert_int_eq(a->hist_n, 6);
+	/* down to the collapse guard */
+	for (int i = 0; i < 100; i++)
+		app_action(a, UI_ACTION_KEEP_LESS);
+	ck_assert_int_eq(a->plan.keep[g], 1);
+	/* the same keys through app_key */
+	app_key(a, KEY_RIGHT);
+	ck_assert_int_eq(a->plan.keep[g], 5);
+	app_key(a, '>');
+	ck_assert_int_eq(a->plan.keep[g], 6);
+	app_key(a, '-');
+	ck_assert_int_eq(a->plan.keep[g], 2);
+
+	/* the classifier's group cannot be pruned: no change, a message */
+	cursor_to(a, row_of(a, "fc"));
+	int gfc = app_cursor_group(a);
+	ck_assert(!gs->groups[gfc].prunable);
+	int before = a->hist_n;
+	app_action(a, UI_ACTION_KEEP_LESS);
+	ck_assert_int_eq(a->plan.keep[gfc], gs->groups[gfc].channels);
+	ck_assert_int_eq(a->hist_n, before);
+	ck_assert(strstr(a->log, "cannot be pruned") != NULL);
+
+	/* the projection is the one of the current plan, in the same call */
+	struct worker_projection ref;
+	ck_assert(worker_model_project(a->model, &a->plan, NULL, &ref) == ENG_STATUS_OK);
+	ck_assert(a->proj_valid);
+	ck_assert_uint_eq(a->proj.plan_hash, plan_hash(&a->plan));
+	ck_assert_uint_eq(a->proj.plan.params, ref.plan.params);
+	ck_assert_uint_eq(a->proj.plan.effective_macs, ref.plan.effective_macs);
+	ck_assert_uint_lt(a->proj.plan.macs, a->proj.dense.macs);
+	fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_min_keep)
+{
+	struct worker_settings s;
+	worker_settings_default(&s);
+	s.min_keep = 3;
+	struct fx f;
+	fx_open(&f, "resnet20", false, &s);
+	struct app *a = &f.a;
+	cursor_to(a, row_of(a, "layer1.0.conv1"));
+	int g = app_cursor_group(a);
+	for (int i = 0; i < 40; i++)
+		app_action(a, UI_ACTION_KEEP_LESS_ONE);
+	ck_assert_int_eq(a->plan.keep[g], 3);
+	app_keep_set(a, g, 0);
+	ck_assert_int_eq(a->plan.keep[g], 3);
+	app_keep_set(a, g, 1000);
+	ck_assert_int_eq(a->plan.keep[g], 16);
+	fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_locks)
+{
+	struct fx f;
+	fx_open(&f, "resnet20", false, NULL);
+	struct app *a = &f.a;
+	const struct group_set *gs = &a->model->groups;
+	cursor_to(a, row_of(a, "layer2.1.conv1"));
+	int g = app_cursor_group(a);
+	app_key(a, ' ');
+	ck_assert(a->locked[g]);
+	app_action(a, UI_ACTION_KEEP_LESS);
+	app_action(a, UI_ACTION_KEEP_LESS_ONE);
+	ck_assert_int_eq(a->plan.keep[g], 32);
+	ck_assert(strstr(a->log, "locked") != NULL);
+	/* Enter on a locked group opens no dialog */
+	app_key(a, '\n');
+	ck_assert_int_eq(a->dlg.kind, APP_DIALOG_NONE);
+
+	/* a plan that halves every prunable group: locked ones stay */
+	struct prune_plan p;
+	ck_assert(plan_init(&p, gs) == ENG_STATUS_OK);
+	for (int k = 0; k < gs->n_groups; k++)
+		if (gs->groups[k].prunable)
+			plan_set_keep(&p, k, gs->groups[k].channels / 2);
+	int before = a->hist_n;
+	app_plan_adopt(a, &p, "test");
+	ck_assert_int_eq(a->hist_n, before + 1); /* one undo step */
+	for (int k = 0; k < gs->n_groups; k++) {
+		int want = !gs->groups[k].prunable ? gs->groups[k].channels
+			 : k == g ? 32 : gs->groups[k].channels / 2;
+		ck_assert_int_eq(a->plan.keep[k], want);
+	}
+	/* unlocked, edits work again */
+	app_key(a, ' ');
+	ck_assert(!a->locked[g]);
+	app_action(a, UI_ACTION_KEEP_LESS);
+	ck_assert_int_eq(a->plan.keep[g], 30);
+	/* one undo takes back the whole adopted plan (after this edit) */
+	app_action(a, UI_ACTION_UNDO);
+	app_action(a, UI_ACTION_UNDO);
+	for (int k = 0; k < gs->n_groups; k++)
+		ck_assert_int_eq(a->plan.keep[k], gs->groups[k].channels);
+	plan_done(&p);
+	fx_close(&f);
+}
+END_TEST
+
+/* Undo/redo over random sequences, against a separate model of the
+ * history: a list of keep vectors and a position. */
+START_TEST(test_undo_redo_random)
+{
+	struct fx f;
+	fx_open(&f, "vgg11", false, NULL);
+	struct app *a = &f.a;
+	const struct group_set *gs = &a->model->groups;
+	int ng = gs->n_groups;
+	enum { MAXH = 2000 };
+	int (*hist)[64] = calloc(MAXH, sizeof *hist);
+	ck_assert(hist != NULL && ng <= 64);
+	int hn = 1, pos = 0;
+	for (int k = 0; k < ng; k++)
+		hist[0][k] = gs->groups[k].channels;
+	bool locked[64] = { false };
+	struct rng r;
+	rng_seed(&r, 1234);
+	static const enum ui_action acts[] = {
+		UI_ACTION_KEEP_LESS, UI_ACTION_KEEP_MORE, UI_ACTION_KEEP_LESS_ONE,
+		UI_ACTION_KEEP_MORE_ONE, UI_ACTION_UP, UI_ACTION_DOWN, UI_ACTION_UNDO,
+		UI_ACTION_REDO, UI_ACTION_LOCK, UI_ACTION_KEEP_LESS, UI_ACTION_UNDO,
+	};
+	for (int step = 0; step < 1500; step++) {
+		enum ui_action act = acts[rng_below(&r, sizeof acts / sizeof acts[0])];
+		int g = app_cursor_group(a);
+		int cur[64];
+		memcpy(cur, hist[pos], sizeof cur);
+		switch (act) {
+		case UI_ACTION_UNDO:
+			if (pos > 0)
+				pos--;
+			break;
+		case UI_ACTION_REDO:
+			if (pos + 1 < hn)
+				pos++;
+			break;
+		case UI_ACTION_LOCK:
+			if (gs->groups[g].prunable)
+				locked[g] = !locked[g];
+			break;
+		case UI_ACTION_UP:
+		case UI_ACTION_DOWN:
+			break;
+		default: {
+			if (!gs->groups[g].prunable || locked[g])
+				break;
+			int c = gs->groups[g].channels;
+			int step5 = (int)ceil(c * 0.05 - 1e-9);
+			int d = act == UI_ACTION_KEEP_LESS ? -step5
+			      : act == UI_ACTION_KEEP_MORE ? step5
+			      : act == UI_ACTION_KEEP_LESS_ONE ? -1 : 1;
+			int k = cur[g] + d;
+			k = k < 1 ? 1 : k > c ? c : k;
+			if (k != cur[g]) {
+				cur[g] = k;
+				hn = pos + 1;
+				ck_assert(hn < MAXH);
+				memcpy(hist[hn], cur, sizeof cur);
+				pos = hn++;
+			}
+		}
+		}
+		app_action(a, act);
+		ck_assert_int_eq(a->hist_pos, pos);
+		ck_assert_int_eq(a->hist_n, hn);
+		for (int k = 0; k < ng; k++)
+			ck_assert_msg(a->plan.keep[k] == hist[pos][k],
+				      "step %d group %d: %d want %d", step, k,
+				      a->plan.keep[k], hist[pos][k]);
+		ck_assert_uint_eq(a->proj.plan_hash, plan_hash(&a->plan));
+	}
+	/* all the way back is the dense plan; all the way forward the last */
+	while (a->hist_pos > 0)
+		app_key(a, 'u');
+	for (int k = 0; k < ng; k++)
+		ck_assert_int_eq(a->plan.keep[k], gs->groups[k].channels);
+	ck_assert(!app_dirty(a));
+	while (a->hist_pos + 1 < a->hist_n)
+		app_key(a, 0x12); /* Ctrl-R */
+	for (int k = 0; k < ng; k++)
+		ck_assert_int_eq(a->plan.keep[k], hist[hn - 1][k]);
+	free(hist);
+	fx_close(&f);
+}
+END_TEST
+
+/* ---- dialogs and files -------------------------------------------------- */
+
+START_TEST(test_dialogs)
+{
+	struct fx f;
+	fx_open(&f, "resnet20", false, NULL);
+	struct app *a = &f.a;
+	cursor_to(a, row_of(a, "layer3.1.conv1"));
+	int g = app_cursor_group(a);
+
+	/* Enter: the count is pre-filled and the first digit replaces it */
+	unsigned fl = app_key(a, '\n');
+	ck_assert(fl & UI_RELAYOUT);
+	ck_assert_int_eq(a->dlg.kind, APP_DIALOG_KEEP);
+	ck_assert_str_eq(a->dlg.input, "64");
+	app_key(a, '9');
+	app_key(a, '9');
+	ck_assert_str_eq(a->dlg.input, "99");
+	app_key(a, '\r');
+	ck_assert_int_eq(a->dlg.kind, APP_DIALOG_KEEP); /* out of range: stays */
+	ck_assert(a->dlg.error[0] != '\0');
+	ck_assert_int_eq(a->plan.keep[g], 64);
+	app_key(a, KEY_BACKSPACE);
+	app_key(a, 'x'); /* not a digit: ignored */
+	ck_assert_str_eq(a->dlg.input, "9");
+	app_key(a, KEY_ENTER);
+	ck_assert_int_eq(a->dlg.kind, APP_DIALOG_NONE);
+	ck_assert_int_eq(a->plan.keep[g], 9);
+	/* Esc cancels without an edit */
+	app_key(a, '\n');
+	app_key(a, '3');
+	app_key(a, 27);
+	ck_assert_int_eq(a->dlg.kind, APP_DIALOG_NONE);
+	ck_assert_int_eq(a->plan.keep[g], 9);
+
+	/* q with unsaved edits asks; n stays, y quits */
+	fl = app_key(a, 'q');
+	ck_assert(!(fl & UI_QUIT));
+	ck_assert_int_eq(a->dlg.kind, APP_DIALOG_QUIT);
+	fl = app_key(a, 'n');
+	ck_assert(!(fl & UI_QUIT));
+	ck_assert_int_eq(a->dlg.kind, APP_DIALOG_NONE);
+	app_key(a, 'q');
+	fl = app_key(a, 'y');
+	ck_assert(fl & UI_QUIT);
+
+	/* help opens and closes; keys in it do not edit */
+	memset(&a->dlg, 0, sizeof a->dlg);
+	app_key(a, '?');
+	ck_assert(a->help);
+	app_key(a, KEY_LEFT);
+	ck_assert_int_eq(a->plan.keep[g], 9);
+	app_key(a, KEY_F(1));
+	ck_assert(!a->help);
+
+	/* view, theme and repaint are flags for the caller */
+	fl = app_key(a, 'v');
+	ck_assert(fl & UI_RELAYOUT);
+	ck_assert_int_eq(a->view, LAYOUT_VIEW_GRID);
+	ck_assert(app_key(a, 'c') & UI_THEME);
+	ck_assert(app_key(a, 0x0c) & UI_REPAINT);
+	/* read-only: save and export refused */
+	a->readonly = true;
+	app_key(a, 'w');
+	ck_assert_int_eq(a->dlg.kind, APP_DIALOG_NONE);
+	app_key(a, 'e');
+	ck_assert_int_eq(a->dlg.kind, APP_DIALOG_NONE);
+	a->readonly = false;
+	fl = app_key(a, 'e');
+	ck_assert_int_eq(a->dlg.kind, APP_DIALOG_EXPORT);
+	fl = app_key(a, '\n');
+	ck_assert(fl & UI_EXPORT);
+	ck_assert_str_eq(a->export_dir, "resnet20-pruned");
+	fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_plan_files)
+{
+	struct fx f;
+	fx_open(&f, "resnet20", false, NULL);
+	struct app *a = &f.a;
+	char dir[] = "/tmp/check_app.XXXXXX";
+	ck_assert(mkdtemp(dir) != NULL);
+	char path[128];
+	snprintf(path, sizeof path, "%s/p.json", dir);
+
+	cursor_to(a, row_of(a, "layer2.2.conv1"));
+	int g1 = app_cursor_group(a);
+	app_action(a, UI_ACTION_KEEP_LESS);
+	app_action(a, UI_ACTION_KEEP_LESS);
+	cursor_to(a, row_of(a, "layer3.2.conv1"));
+	int g2 = app_cursor_group(a);
+	app_keep_set(a, g2, 7);
+	ck_assert(app_dirty(a));
+	/* through the dialog */
+	app_key(a, 'w');
+	ck_assert_int_eq(a->dlg.kind, APP_DIALOG_SAVE);
+	while (a->dlg.input_len)
+		app_key(a, KEY_BACKSPACE);
+	for (const char *p = path; *p; p++)
+		app_key(a, *p);
+	app_key(a, '\n');
+	ck_assert_int_eq(a->dlg.kind, APP_DIALOG_NONE);
+	ck_assert(!app_dirty(a));
+	ck_assert(access(path, R_OK) == 0);
+
+	/* read back independently */
+	struct net *net;
+	struct eng_err err = { { 0 } };
+	ck_assert(net_build(&f.spec, &net, &err) == ENG_STATUS_OK);
+	struct prune_plan p = { 0 };
+	ck_assert_msg(reconvene_plan_read(path, net, &a->model->groups, 1, &p, NULL,
+					  &err) == ENG_STATUS_OK, "%s", err.msg);
+	ck_assert_int_eq(p.keep[g1], 28); /* two steps of ceil(5 % of 32) = 2 */
+	ck_assert_int_eq(p.keep[g2], 7);
+	plan_done(&p);
+	net_free(net);
+
+	/* more edits, then open: back to the file, not dirty, one undo step */
+	app_keep_set(a, g2, 3);
+	ck_assert(app_dirty(a));
+	app_plan_open(a, path);
+	ck_assert_int_eq(a->plan.keep[g2], 7);
+	ck_assert(!app_dirty(a));
+	app_action(a, UI_ACTION_UNDO);
+	ck_assert_int_eq(a->plan.keep[g2], 3);
+	/* a missing file is an error in the log, the plan stays */
+	app_plan_open(a, "/nonexistent/plan.json");
+	ck_assert_int_eq(a->log_level, APP_LOG_ERROR);
+	ck_assert_int_eq(a->plan.keep[g2], 3);
+	unlink(path);
+	rmdir(dir);
+	fx_close(&f);
+}
+END_TEST
+
+/* ---- with the worker ---------------------------------------------------- */
+
+START_TEST(test_settings_reach_worker)
+{
+	struct fx f;
+	fx_open(&f, "lenet5", true, NULL);
+	struct app *a = &f.a;
+	ck_assert(a->snap != NULL);
+	app_key(a, 't');
+	ck_assert(fabs(a->settings.tau - 0.15) < 1e-12);
+	app_key(a, 'T');
+	app_key(a, 'T');
+	ck_assert(fabs(a->settings.tau - 0.25) < 1e-12);
+	app_key(a, 'm');
+	ck_assert_int_eq(a->dlg.kind, APP_DIALOG_METHOD);
+	ck_assert_int_eq(a->dlg.choice, SCORE_METHOD_SYNFLOW);
+	app_key(a, '2');
+	app_key(a, '\n');
+	ck_assert_int_eq(a->settings.method, SCORE_METHOD_MAGNITUDE);
+	app_key(a, 's');
+	ck_assert_int_eq(a->dlg.kind, APP_DIALOG_SPARSITY);
+	ck_assert_str_eq(a->dlg.input, "0.9"); /* not on the grid: typed */
+	app_key(a, '0');
+	app_key(a, '.');
+	app_key(a, '8');
+	app_key(a, '\n');
+	ck_assert(fabs(a->settings.sparsity - 0.8) < 1e-12);
+	app_key(a, 's');
+	app_key(a, KEY_BACKSPACE);
+	app_key(a, KEY_BACKSPACE);
+	app_key(a, KEY_BACKSPACE);
+	app_key(a, KEY_DOWN); /* picker: 0.75 */
+	ck_assert_int_eq(a->dlg.choice, 1);
+	app_key(a, '\n');
+	ck_assert(fabs(a->settings.sparsity - 0.75) < 1e-12);
+	app_key(a, 'r');
+	ck_assert_uint_eq(a->settings.seed, 2);
+	/* a bad typed value keeps the dialog open */
+	app_key(a, 's');
+	app_key(a, '2');
+	app_key(a, '\n');
+	ck_assert_int_eq(a->dlg.kind, APP_DIALOG_SPARSITY);
+	app_key(a, 27);
+
+	ck_assert(worker_wait_idle(f.w, 20000));
+	app_snapshot_update(a);
+	const struct worker_settings *ws = &a->snap->settings;
+	ck_assert(fabs(ws->tau - 0.25) < 1e-12);
+	ck_assert_int_eq(ws->method, SCORE_METHOD_MAGNITUDE);
+	ck_assert(fabs(ws->sparsity - 0.75) < 1e-12);
+	ck_assert_uint_eq(ws->seed, 2);
+
+	/* a plan edit reaches the worker: its projection for our sequence
+	 * number equals the one the app computed in the same frame */
+	cursor_to(a, row_of(a, "conv2"));
+	app_action(a, UI_ACTION_KEEP_LESS);
+	ck_assert(worker_wait_idle(f.w, 20000));
+	app_snapshot_update(a);
+	ck_assert_uint_eq(a->snap->plan_seq, a->plan_seq);
+	ck_assert_int_eq(a->snap->plan.keep[app_cursor_group(a)], 15);
+	ck_assert_uint_eq(a->snap->proj.plan_hash, a->proj.plan_hash);
+	ck_assert_uint_eq(a->snap->proj.plan.params, a->proj.plan.params);
+	ck_assert_uint_eq(a->snap->proj.plan.macs, a->proj.plan.macs);
+	fx_close(&f);
+}
+END_TEST
+
+/* The automatic plan: `a` before any scores asks the worker, adopts the
+ * result as one undoable edit, leaves locked groups alone, and equals
+ * reconvene_plan_auto run here on the same net. */
+START_TEST(test_auto_plan)
+{
+	struct worker_settings s;
+	worker_settings_default(&s);
+	s.method = SCORE_METHOD_MAGNITUDE; /* data-free and quick */
+	s.sparsity = 0.95;
+	s.tau = 0.3;
+	struct fx f;
+	fx_open(&f, "resnet20", true, &s);
+	struct app *a = &f.a;
+	const struct group_set *gs = &a->model->groups;
+
+	/* the reference */
+	struct net *net;
+	struct eng_err err = { { 0 } };
+	ck_assert(net_build(&f.spec, &net, &err) == ENG_STATUS_OK);
+	net_init(net, s.seed);
+	struct reconvene_options o;
+	reconvene_options_init(&o);
+	o.method = s.method;
+	o.sparsity = s.sparsity;
+	o.seed = s.seed;
+	o.tau = s.tau;
+	struct reconvene_pse pse;
+	ck_assert_msg(reconvene_pse_run(net, NULL, &o, &pse, &err) == ENG_STATUS_OK,
+		      "%s", err.msg);
+	bool *res = calloc((size_t)net->n_layers, sizeof *res);
+	reconvene_select(net, gs, pse.density, &o, res);
+	struct prune_plan ref;
+	ck_assert(reconvene_plan_auto(net, gs, pse.kept, res, &o, &ref, &err) ==
+		  ENG_STATUS_OK);
+	int changed = 0, lock_g = -1;
+	for (int g = 0; g < gs->n_groups; g++)
+		if (ref.keep[g] != gs->groups[g].channels) {
+			changed++;
+			lock_g = g;
+		}
+	ck_assert_msg(changed >= 2, "the reference plan changes %d groups", changed);
+
+	/* lock one group that the plan would change */
+	for (int i = 0; i < a->n_rows; i++)
+		if (a->rows[i].group == lock_g) {
+			cursor_to(a, i);
+			break;
+		}
+	app_action(a, UI_ACTION_LOCK);
+	ck_assert(a->locked[lock_g]);
+
+	app_key(a, 'a');
+	ck_assert(a->auto_req != 0); /* no scores yet: asked the worker */
+	for (int t = 0; t < 200 && a->auto_req; t++) {
+		ck_assert(worker_wait_idle(f.w, 60000));
+		app_snapshot_update(a);
+	}
+	ck_assert_int_eq(a->auto_req, 0);
+	ck_assert(a->ready);
+	ck_assert_int_eq(a->hist_n, 2);
+	for (int g = 0; g < gs->n_groups; g++)
+		ck_assert_int_eq(a->plan.keep[g],
+				 g == lock_g ? gs->groups[g].channels : ref.keep[g]);
+	/* the worker's kept counts are the reference's */
+	for (int i = 0; i < net->n_layers; i++)
+		ck_assert_uint_eq(a->snap->scores.kept[i], pse.kept[i]);
+	/* one undo restores the dense plan */
+	app_key(a, 'u');
+	for (int g = 0; g < gs->n_groups; g++)
+		ck_assert_int_eq(a->plan.keep[g], gs->groups[g].channels);
+	/* with current scores, `a` adopts at once */
+	app_action(a, UI_ACTION_LOCK); /* unlock */
+	app_key(a, 'a');
+	ck_assert_int_eq(a->auto_req, 0);
+	for (int g = 0; g < gs->n_groups; g++)
+		ck_assert_int_eq(a->plan.keep[g], ref.keep[g]);
+	/* the analytic projection now uses the PaI kept counts */
+	struct worker_projection pj;
+	ck_assert(worker_model_project(a->model, &a->plan, pse.kept, &pj) ==
+		  ENG_STATUS_OK);
+	ck_assert_uint_eq(a->proj.plan.nonzero, pj.plan.nonzero);
+	ck_assert_uint_eq(a->proj.plan.effective_macs, pj.plan.effective_macs);
+	ck_assert_uint_lt(a->proj.pai.nonzero, a->proj.dense.params);
+
+	plan_done(&ref);
+	free(res);
+	reconvene_pse_done(&pse);
+	net_free(net);
+	fx_close(&f);
+}
+END_TEST
+
 int main(void)
 {
-	Suite *s = suite_create("placeholder");
-	TCase *tc = tcase_create("placeholder");
-	tcase_add_test(tc, test_placeholder);
+	Suite *s = suite_create("app");
+	TCase *tc = tcase_create("state");
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, test_keep_step);
+	tcase_add_test(tc, test_edit_actions);
+	tcase_add_test(tc, test_min_keep);
+	tcase_add_test(tc, test_locks);
+	tcase_add_test(tc, test_undo_redo_random);
+	tcase_add_test(tc, test_dialogs);
+	tcase_add_test(tc, test_plan_files);
 	suite_add_tcase(s, tc);
+	TCase *tw = tcase_create("worker");
+	tcase_set_timeout(tw, 300);
+	tcase_add_test(tw, test_settings_reach_worker);
+	tcase_add_test(tw, test_auto_plan);
+	suite_add_tcase(s, tw);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);

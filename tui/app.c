@@ -494,6 +494,8 @@ static bool app_is_backspace(int key)
 static bool app_input_key(struct app *a, int key, const char *allowed)
 {
 	struct app_dialog_state *d = &a->dlg;
+	bool fresh = d->fresh;
+	d->fresh = false;
 	if (app_is_backspace(key)) {
 		if (d->input_len > 0)
 			d->input[--d->input_len] = '\0';
@@ -508,6 +510,10 @@ static bool app_input_key(struct app *a, int key, const char *allowed)
 		return false;
 	if (allowed && !strchr(allowed, key))
 		return false;
+	if (fresh) {
+		d->input_len = 0;
+		d->input[0] = '\0';
+	}
 	if (d->input_len + 1 < (int)sizeof d->input) {
 		d->input[d->input_len++] = (char)key;
 		d->input[d->input_len] = '\0';
@@ -737,6 +743,7 @@ unsigned app_action(struct app *a, enum ui_action act)
 		char buf[32];
 		snprintf(buf, sizeof buf, "%d", a->plan.keep[g]);
 		app_dialog_open(a, APP_DIALOG_KEEP, buf);
+		a->dlg.fresh = true;
 		return redraw | UI_RELAYOUT;
 	}
 	case UI_ACTION_LOCK:
@@ -777,11 +784,20 @@ unsigned app_action(struct app *a, enum ui_action act)
 		a->dlg.choice = (int)a->settings.method;
 		return redraw | UI_RELAYOUT;
 	case UI_ACTION_SPARSITY:
-		app_dialog_open(a, APP_DIALOG_SPARSITY, NULL);
+	{
+		/* The current value: highlighted when on the grid, else typed
+		 * (and replaced by the first key). */
+		int on = -1;
 		for (int i = 0; i < WORKER_GRID_N; i++)
 			if (fabs(worker_grid_sparsity[i] - a->settings.sparsity) < 1e-12)
-				a->dlg.choice = i;
+				on = i;
+		char buf[32];
+		app_format_sparsity(a->settings.sparsity, buf, sizeof buf);
+		app_dialog_open(a, APP_DIALOG_SPARSITY, on < 0 ? buf : NULL);
+		a->dlg.choice = on < 0 ? 0 : on;
+		a->dlg.fresh = true;
 		return redraw | UI_RELAYOUT;
+	}
 	case UI_ACTION_RESEED: {
 		struct worker_settings s = a->settings;
 		s.seed++;
@@ -955,7 +971,10 @@ enum eng_status app_init(struct app *a, struct worker *w,
 		int nc = keys_text_cols(l->name);
 		if (nc > a->name_cols)
 			a->name_cols = nc;
-		int sc = keys_text_cols(r->shape);
+		/* The ASCII twin is as long or longer ("^2" for "²"). */
+		int sc = keys_text_cols(r->shape_ascii);
+		if (keys_text_cols(r->shape) > sc)
+			sc = keys_text_cols(r->shape);
 		if (sc > a->shape_cols)
 			a->shape_cols = sc;
 	}

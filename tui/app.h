@@ -104,6 +104,7 @@ struct app_dialog_state {
 	int choice;               /* pickers: highlighted item */
 	char input[APP_INPUT_MAX];/* text fields (UTF-8 bytes, ASCII typed) */
 	int input_len;
+	bool fresh;               /* pre-filled: the first typed key replaces it */
 	char error[APP_LOG_MAX];  /* last problem with the input, or "" */
 };
 

@@ -26,6 +26,8 @@ int cmd_groups(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_prune(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_heatmap(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* "reconvene: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -63,5 +65,19 @@ int cli_score_data_open(const char *dir_opt, enum score_method method,
 			struct data_split *ds, bool *have);
 /* A score_progress_fn drawing on the struct progress in user. */
 void cli_score_on_progress(int done, int total, void *user);
+
+/* Shared by heatmap, report and prune (defined in cmd_heatmap.c). */
+struct render_style;
+struct reconvene_result;
+struct reconvene_options;
+/* A theme (name or path; NULL = default) resolved into PNG colours;
+ * CLI_EXIT_FAILURE (one line printed) if it cannot be loaded. */
+int cli_render_style(const char *theme, struct render_style *out);
+/* "reconvene: warning: <w>" on stderr when w is not empty. */
+void cli_render_warning(const char *w);
+/* The channel heatmap of r (on net, the original) as a PNG at path. */
+int cli_heatmap_channels(const struct net *net, const struct reconvene_result *r,
+			 const struct reconvene_options *o,
+			 const struct render_style *style, const char *path);
 
 #endif

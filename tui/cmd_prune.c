@@ -17,6 +17,8 @@
 #include "plan.h"
 #include "progress.h"
 #include "reconvene.h"
+#include "render.h"
+#include "report.h"
 #include "score.h"
 
 static const char prune_usage[] =
@@ -60,7 +62,11 @@ static const char prune_usage[] =
 	"  --dense-sensitive sensitive layers become dense (default: they keep\n"
 	"                    their unstructured mask)\n"
 	"  --iterations N    synflow iterations (default 100)\n"
-	"  --out DIR         output directory (created if missing)\n"
+	"  --out DIR         output directory (created if missing): model.cfg,\n"
+	"                    model.safetensors, plan.json, report.json and\n"
+	"                    heatmap.png; the bundle is reloaded and checked\n"
+	"                    against the masked original (exit 1 if any logit\n"
+	"                    differs by more than 1e-4)\n"
 	"  --json            print one JSON object instead of text\n"
 	"  -h, --help        show this help\n";
 
@@ -274,6 +280,7 @@ struct prune_report {
 	const char *model;
 	const struct reconvene_result *r;
 	struct metrics dense, pai, pruned;
+	struct report_verify verify;
 	double seconds_save, seconds_total;
 };
 
@@ -321,6 +328,11 @@ static int prune_print_json(const struct prune_report *p)
 		"pruned", prune_metrics_json(&p->pruned),
 		"ratios", ratios, "seconds", secs, "groups", groups,
 		"layers", layers);
+	if (root)
+		json_object_set_new(root, "verification", json_pack(
+			"{s:f, s:f, s:f, s:b}", "max_abs_diff", p->verify.max_abs_diff,
+			"reload_max_abs_diff", p->verify.reload_max_abs_diff,
+			"tolerance", p->verify.tolerance, "pass", p->verify.pass));
 	if (!root) {
 		cli_error("prune: cannot build the JSON output");
 		return CLI_EXIT_FAILURE;
@@ -408,8 +420,58 @@ static void prune_print_text(const struct prune_report *p)
 	printf("seconds: score %.2f, plan %.3f, build %.3f, save %.2f, total %.2f\n",
 	       r->seconds_score, r->seconds_plan, r->seconds_apply, p->seconds_save,
 	       p->seconds_total);
-	printf("wrote %s/model.cfg, %s/model.safetensors, %s/plan.json\n",
-	       p->c->out, p->c->out, p->c->out);
+	printf("verification: %s, max |logit difference| %.3g (masked original vs "
+	       "reloaded bundle), tolerance %g\n", p->verify.pass ? "pass" : "FAIL",
+	       p->verify.max_abs_diff > p->verify.reload_max_abs_diff ?
+	       p->verify.max_abs_diff : p->verify.reload_max_abs_diff,
+	       p->verify.tolerance);
+	printf("wrote %s/model.cfg, %s/model.safetensors, %s/plan.json, "
+	       "%s/report.json, %s/heatmap.png\n", p->c->out, p->c->out, p->c->out,
+	       p->c->out, p->c->out);
+}
+
+/* The rest of the bundle: verify the saved files, then report.json (no
+ * latency or accuracy yet: `reconvene report DIR` adds them) and
+ * heatmap.png.  A failed verification is recorded, not an error here. */
+static int prune_bundle_finish(const struct prune_cli *c, struct prune_model *m,
+			       const struct reconvene_result *r,
+			       const struct data_split *ds, struct prune_report *p)
+{
+	struct eng_err err;
+	if (report_verify_bundle(&m->spec, r, c->out, &p->verify, &err) !=
+	    ENG_STATUS_OK) {
+		cli_error("%s", err.msg);
+		return CLI_EXIT_FAILURE;
+	}
+	struct report_input in;
+	report_input_init(&in);
+	report_info_from_options(&in.info, m->net->name, &c->o);
+	if (ds) {
+		in.info.has_dataset = true;
+		snprintf(in.info.dataset, sizeof in.info.dataset, "%s", ds->name);
+		snprintf(in.info.dataset_source, sizeof in.info.dataset_source, "%s",
+			 ds->source);
+		in.info.dataset_synthetic = ds->synthetic;
+		in.info.dataset_hash = report_dataset_hash(ds);
+	}
+	in.net = m->net;
+	in.r = r;
+	in.variant[REPORT_VARIANT_DENSE].metrics = p->dense;
+	in.variant[REPORT_VARIANT_UNSTRUCTURED].metrics = p->pai;
+	in.variant[REPORT_VARIANT_PRUNED].metrics = p->pruned;
+	in.verify = p->verify;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/report.json", c->out);
+	if (report_write(path, &in, &err) != ENG_STATUS_OK) {
+		cli_error("%s", err.msg);
+		return CLI_EXIT_FAILURE;
+	}
+	struct render_style style;
+	int rc = cli_render_style(NULL, &style);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	snprintf(path, sizeof path, "%s/heatmap.png", c->out);
+	return cli_heatmap_channels(m->net, r, &c->o, &style, path);
 }
 
 int cmd_prune(int argc, char **argv)
@@ -469,12 +531,23 @@ int cmd_prune(int argc, char **argv)
 	metrics_compute(m.net, NULL, &p.dense, NULL);
 	metrics_compute(m.net, r.pse.mask, &p.pai, NULL);
 	metrics_compute(r.net, r.mask, &p.pruned, NULL);
+	if ((rc = prune_bundle_finish(&c, &m, &r, have_ds ? &ds : NULL, &p)) !=
+	    CLI_EXIT_OK)
+		goto out;
 	p.seconds_total = prune_now() - t0;
 	if (c.json) {
 		rc = prune_print_json(&p);
 	} else {
 		prune_print_text(&p);
 		rc = CLI_EXIT_OK;
+	}
+	if (!p.verify.pass) {
+		cli_error("%s: verification FAILED: the compacted net differs from the "
+			  "masked original by %.3g (tolerance %g)", c.out,
+			  p.verify.max_abs_diff > p.verify.reload_max_abs_diff ?
+			  p.verify.max_abs_diff : p.verify.reload_max_abs_diff,
+			  p.verify.tolerance);
+		rc = CLI_EXIT_FAILURE;
 	}
 out:
 	if (st != ENG_STATUS_OK)

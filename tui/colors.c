@@ -15,18 +15,19 @@ struct colors_entry {
 	int pair; /* 0 = empty slot */
 };
 
-static enum theme_tier colors_tier_v = THEME_TIER_MONO;
+static enum theme_tier colors_tier_v = THEME_TIER_MONO; /* the terminal's */
+static enum theme_tier colors_eff = THEME_TIER_MONO;    /* with the theme's cap */
 static struct theme_resolved colors_res;
 static struct colors_entry colors_cache[COLORS_CACHE];
 static int colors_next_pair = 1;
 
 void colors_setup(enum theme_tier tier)
 {
-	colors_tier_v = tier;
+	colors_tier_v = colors_eff = tier;
 	if (tier == THEME_TIER_MONO)
 		return;
 	if (!has_colors()) {
-		colors_tier_v = THEME_TIER_MONO;
+		colors_tier_v = colors_eff = THEME_TIER_MONO;
 		return;
 	}
 	start_color();
@@ -35,12 +36,15 @@ void colors_setup(enum theme_tier tier)
 
 enum theme_tier colors_tier(void)
 {
-	return colors_tier_v;
+	return colors_eff;
 }
 
 void colors_theme_set(const struct theme_resolved *r)
 {
 	colors_res = *r;
+	/* A theme may cap the tier (mono.theme says max_tier = mono): draw
+	 * with attributes only then, as on a monochrome terminal. */
+	colors_eff = r->tier < colors_tier_v ? r->tier : colors_tier_v;
 	memset(colors_cache, 0, sizeof colors_cache);
 	colors_next_pair = 1;
 }
@@ -81,7 +85,7 @@ static int colors_value(int32_t c)
 
 static int colors_pair(int32_t fg, int32_t bg)
 {
-	if (colors_tier_v == THEME_TIER_MONO)
+	if (colors_eff == THEME_TIER_MONO)
 		return 0;
 	if (fg < 0 && bg < 0)
 		return 0;
@@ -142,7 +146,7 @@ void colors_grad(WINDOW *w, enum theme_gradient g, int i, enum theme_role base,
 		 attr_t extra)
 {
 	const struct theme_gradient_steps *gs = &colors_res.grad[g];
-	if (gs->n <= 0 || colors_tier_v == THEME_TIER_MONO) {
+	if (gs->n <= 0 || colors_eff == THEME_TIER_MONO) {
 		colors_role_attr(w, base, extra);
 		return;
 	}

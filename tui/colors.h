@@ -26,7 +26,8 @@
 
 /* After initscr: remember the tier, start colours unless mono. */
 void colors_setup(enum theme_tier tier);
-/* The tier in effect. */
+/* The tier in effect: the terminal's (after colors_setup), capped by the
+ * current theme's max_tier once one is set. */
 enum theme_tier colors_tier(void);
 /* Use this resolved theme from now on (copied; clears the pair cache). */
 void colors_theme_set(const struct theme_resolved *r);

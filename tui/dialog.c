@@ -2,6 +2,7 @@
 
 #include "dialog.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -16,6 +17,7 @@
 #include "glyphs.h"
 #include "net.h"
 #include "reconvene.h"
+#include "render.h"
 #include "score.h"
 
 #define DIALOG_COLS 64
@@ -37,7 +39,7 @@ void dialog_size(const struct app *a, int *rows, int *cols)
 	switch (a->dlg.kind) {
 	case APP_DIALOG_METHOD: *rows = 2 + 2 + SCORE_METHOD_COUNT + 3; break;
 	case APP_DIALOG_SPARSITY: *rows = 2 + 2 + WORKER_GRID_N + 4; break;
-	case APP_DIALOG_EXPORT: *rows = 2 + 9; break;
+	case APP_DIALOG_EXPORT: *rows = 2 + 10; break;
 	default: *rows = 2 + 7; break;
 	}
 }
@@ -143,8 +145,9 @@ void dialog_draw(const struct app *a, const struct layout *lo)
 		p.line++;
 		dlg_input(&p, "dir: ", a);
 		p.line++;
-		dlg_line(&p, THEME_ROLE_DIALOG, "writes model.cfg, model.safetensors (with");
-		dlg_line(&p, THEME_ROLE_DIALOG, "masks) and plan.json, as `reconvene prune`");
+		dlg_line(&p, THEME_ROLE_DIALOG, "writes model.cfg, model.safetensors (with masks)");
+		dlg_line(&p, THEME_ROLE_DIALOG, "and plan.json as `reconvene prune` does, and");
+		dlg_line(&p, THEME_ROLE_DIALOG, "heatmap.png, the channel heatmap");
 		break;
 	case APP_DIALOG_QUIT:
 		dlg_line(&p, THEME_ROLE_DIALOG, "The plan has edits that were not saved.");
@@ -175,14 +178,105 @@ struct dialog_export {
 	bool started;
 	atomic_int done;
 	bool ok;
-	char msg[ENG_ERR_MAX + 64];
+	char msg[2048];
 	struct net_spec spec;
 	char model[NET_NAME_MAX];
 	struct worker_settings settings;
 	struct prune_plan plan;
 	const struct data_split *ds;
 	char dir[APP_INPUT_MAX];
+	/* For the heatmap PNG: the snapshot the screen showed (a reference;
+	 * released here, which any thread may do) and the table's layers. */
+	const struct worker_snapshot *snap;
+	int n_rows;
+	int *row_layer;   /* owned */
+	int *row_keep;    /* owned: kept channels of the row's group */
 };
+
+static int dialog_cmp_desc(const void *x, const void *y)
+{
+	float a = *(const float *)x, b = *(const float *)y;
+	return (a < b) - (a > b);
+}
+
+/* The channel heatmap as on screen: per layer, scores on a log scale three
+ * decades below the layer's best channel; removed channels marked (the
+ * plan keeps the highest-scoring ones, ties to the lower index). */
+static enum eng_status dialog_export_png(struct dialog_export *x, const char *path,
+					 char *warn, size_t warn_len,
+					 struct eng_err *err)
+{
+	const struct worker_scores *sc = &x->snap->scores;
+	const struct net *net = x->snap->model->net;
+	struct render_heat_row *rows = calloc((size_t)x->n_rows, sizeof *rows);
+	float **vals = calloc((size_t)x->n_rows, sizeof *vals);
+	uint8_t **kept = calloc((size_t)x->n_rows, sizeof *kept);
+	enum eng_status st = ENG_STATUS_OK;
+	int n = 0;
+	if (!rows || !vals || !kept) {
+		st = eng_err_set(err, ENG_STATUS_ENOMEM, "export: out of memory");
+		goto out;
+	}
+	for (int i = 0; i < x->n_rows; i++) {
+		int L = x->row_layer[i];
+		int c = sc->chan_n[L];
+		if (c <= 0)
+			continue;
+		const float *v = sc->chan + sc->chan_off[L];
+		float *t = malloc(sizeof(float) * (size_t)c * 2);
+		uint8_t *k = malloc((size_t)c);
+		vals[n] = t;
+		kept[n] = k;
+		if (!t || !k) {
+			st = eng_err_set(err, ENG_STATUS_ENOMEM, "export: out of memory");
+			goto out;
+		}
+		float *sorted = t + c;
+		memcpy(sorted, v, sizeof(float) * (size_t)c);
+		qsort(sorted, (size_t)c, sizeof(float), dialog_cmp_desc);
+		int keep = x->row_keep[i] < c && x->row_keep[i] > 0 ? x->row_keep[i] : c;
+		float thr = sorted[keep - 1], vmax = sorted[0];
+		int gt = 0;
+		for (int j = 0; j < c && sorted[j] > thr; j++)
+			gt++;
+		int ties = keep - gt;
+		for (int j = 0; j < c; j++) {
+			k[j] = v[j] > thr || (v[j] == thr && ties-- > 0);
+			double lv = 0.0;
+			if (vmax > 0 && v[j] > 0)
+				lv = 1.0 + log10((double)v[j] / (double)vmax) / 3.0;
+			t[j] = (float)(lv < 0 ? 0 : lv);
+		}
+		rows[n].name = net->layers[L].name;
+		rows[n].channels = c;
+		rows[n].value = t;
+		rows[n].kept = k;
+		n++;
+	}
+	char sub[160];
+	snprintf(sub, sizeof sub, "%s, s = %g, seed %llu", score_method_name(sc->method),
+		 sc->sparsity, (unsigned long long)sc->seed);
+	struct render_heatmap h = {
+		.title = x->model, .subtitle = sub,
+		.legend = "channel score, log scale per layer (3 decades)",
+		.lo = 0.0, .hi = 1.0, .n_rows = n, .rows = rows,
+	};
+	struct render_style style;
+	render_style_default(&style);
+	if (n == 0)
+		st = eng_err_set(err, ENG_STATUS_EINVAL, "export: no channel scores");
+	else
+		st = render_heatmap_png(&h, &style, path, warn, warn_len, err);
+out:
+	for (int i = 0; i < x->n_rows && vals && kept; i++) {
+		free(vals[i]);
+		free(kept[i]);
+	}
+	free(vals);
+	free(kept);
+	free(rows);
+	return st;
+}
 
 static void *dialog_export_main(void *arg)
 {
@@ -212,9 +306,17 @@ static void *dialog_export_main(void *arg)
 		st = reconvene_save(&r, &o, x->model, x->dir, &err);
 	if (st == ENG_STATUS_OK) {
 		x->ok = true;
+		char png[APP_INPUT_MAX + 32], warn[RENDER_WARNING_MAX] = "";
+		snprintf(png, sizeof png, "%s/heatmap.png", x->dir);
+		struct eng_err perr = { { 0 } };
+		bool have_png = x->snap && dialog_export_png(x, png, warn, sizeof warn,
+							      &perr) == ENG_STATUS_OK;
 		snprintf(x->msg, sizeof x->msg,
-			 "exported to %s/: model.cfg, model.safetensors, plan.json "
-			 "(%d groups changed)", x->dir, r.n_changed);
+			 "exported to %s/: model.cfg, model.safetensors, plan.json%s "
+			 "(%d groups changed)%s%s", x->dir, have_png ? ", heatmap.png" : "",
+			 r.n_changed, have_png ? (warn[0] ? "; " : "")
+					       : "; no heatmap: ",
+			 have_png ? warn : (x->snap ? perr.msg : "scores not ready"));
 	} else {
 		snprintf(x->msg, sizeof x->msg, "export failed: %s", err.msg);
 	}
@@ -244,6 +346,30 @@ enum eng_status dialog_export_start(const struct app *a, const struct data_split
 	snprintf(x->dir, sizeof x->dir, "%s", dir);
 	x->settings = a->settings;
 	x->ds = ds;
+	const struct worker_snapshot *sn = a->snap;
+	if (a->w && sn && sn->model && sn->model->id == a->model->id &&
+	    sn->scores.valid && !sn->scores.stale) {
+		x->snap = worker_snapshot_get(a->w);
+		if (!x->snap->scores.valid || x->snap->model != sn->model) {
+			worker_snapshot_release(x->snap);
+			x->snap = NULL;
+		}
+	}
+	x->row_layer = malloc(sizeof(int) * (size_t)(a->n_rows > 0 ? a->n_rows : 1));
+	x->row_keep = malloc(sizeof(int) * (size_t)(a->n_rows > 0 ? a->n_rows : 1));
+	if (!x->row_layer || !x->row_keep) {
+		dialog_export_free(x);
+		return eng_err_set(err, ENG_STATUS_ENOMEM, "export: out of memory");
+	}
+	x->n_rows = a->n_rows;
+	for (int i = 0; i < a->n_rows; i++) {
+		int g = a->rows[i].group;
+		x->row_layer[i] = a->rows[i].layer;
+		x->row_keep[i] = g >= 0 && a->rows[i].prunable &&
+				 a->model->groups.groups[g].channels ==
+					 a->model->net->layers[a->rows[i].layer].out.c
+				 ? a->plan.keep[g] : 0;
+	}
 	if (pthread_create(&x->thread, NULL, dialog_export_main, x) != 0) {
 		dialog_export_free(x);
 		return eng_err_set(err, ENG_STATUS_EIO, "export: cannot start a thread");
@@ -270,5 +396,9 @@ void dialog_export_free(struct dialog_export *x)
 		pthread_join(x->thread, NULL);
 	net_spec_done(&x->spec);
 	plan_done(&x->plan);
+	if (x->snap)
+		worker_snapshot_release(x->snap);
+	free(x->row_layer);
+	free(x->row_keep);
 	free(x);
 }

@@ -90,6 +90,13 @@ static void pen_put(struct pen *p, enum theme_role role, const char *s)
 	p->x += draw_text(p->y, p->x, p->end - p->x, s);
 }
 
+/* Only when the whole text fits: optional details on narrow screens. */
+static void pen_fit(struct pen *p, enum theme_role role, const char *s)
+{
+	if (p->x + keys_text_cols(s) <= p->end)
+		pen_put(p, role, s);
+}
+
 static void pen_putf(struct pen *p, enum theme_role role, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void pen_putf(struct pen *p, enum theme_role role, const char *fmt, ...)
@@ -155,10 +162,15 @@ static void draw_heat_cell(int y, int x, int level, int steps, bool kept,
 			mvaddstr(y, x, glyph(GLYPH_MARK_PRUNED));
 			return;
 		}
+		/* Never the blank first glyph of the ramp: a kept channel must
+		 * show even at the lowest score. */
+		const struct theme_gradient_steps *g = &t->grad[THEME_GRADIENT_HEAT];
+		int len = g->nramp > 0 ? g->nramp : glyphs_ramp_len();
+		int k = len > 1 ? 1 + level * (len - 1) / (steps > 0 ? steps : 1) : 0;
+		if (k > len - 1)
+			k = len - 1;
 		colors_role(stdscr, base);
-		if (level < 1 && steps > 1)
-			level = 1;
-		mvaddstr(y, x, theme_gradient_glyph(&t->grad[THEME_GRADIENT_HEAT], level));
+		mvaddstr(y, x, g->nramp > 0 ? g->ramp[k] : glyphs_ramp(k, len));
 		return;
 	}
 	colors_grad(stdscr, THEME_GRADIENT_HEAT, level, base, kept ? A_NORMAL : A_DIM);
@@ -204,6 +216,13 @@ static void draw_header(const struct draw_ctx *c)
 		 c->theme_name ? c->theme_name : "", glyph(GLYPH_BOX_H),
 		 glyph(GLYPH_BOX_TR));
 	int rw = keys_text_cols(right);
+	if (keys_text_cols(left) + rw > r->w)
+		snprintf(left, sizeof left,
+			 "%s %s %s %s %s s=%s %s tau %.2f %s seed %llu %s %s ",
+			 glyph(GLYPH_BOX_TL), a->model->net->name, dot,
+			 score_method_name(a->settings.method), dot, sp, dot,
+			 a->settings.tau, dot, (unsigned long long)a->settings.seed,
+			 dot, c->dataset ? c->dataset : "none");
 	int lw = draw_text(r->y, r->x, r->w - rw, left);
 	draw_repeat(r->y, r->x + lw, r->w - rw - lw, glyph(GLYPH_BOX_H));
 	int x = r->x + r->w - rw;
@@ -212,7 +231,7 @@ static void draw_header(const struct draw_ctx *c)
 		colors_role(stdscr, THEME_ROLE_MODIFIED);
 		draw_text(r->y, x + 1, 1, glyph(GLYPH_MARK_MODIFIED));
 		colors_role(stdscr, THEME_ROLE_HEADER);
-		draw_text(r->y, x + 2, rw - 2, right + 3);
+		draw_text(r->y, x + 2, rw - 2, right + 2);
 	} else {
 		draw_text(r->y, x, rw, right);
 	}
@@ -279,6 +298,14 @@ static void draw_frame_lines(const struct draw_ctx *c)
 	addstr(glyph(GLYPH_BOX_BR));
 	struct keys_footer_item items[KEYS_FOOTER_MAX];
 	int n = keys_footer_layout(ft->w - 4, c->ascii, items, KEYS_FOOTER_MAX);
+	if (n > 0) {
+		int x0 = ft->x + 1;
+		int x1 = ft->x + 2 + items[n - 1].x + items[n - 1].w + 1;
+		if (x1 > ft->x + ft->w - 1)
+			x1 = ft->x + ft->w - 1;
+		colors_role(stdscr, THEME_ROLE_FKEY_LABEL);
+		draw_repeat(ft->y, x0, x1 - x0, " ");
+	}
 	for (int i = 0; i < n; i++) {
 		int x = ft->x + 2 + items[i].x;
 		bool off = c->app->readonly && keys_action_destructive(items[i].act);
@@ -466,11 +493,13 @@ static void draw_heat(const struct draw_ctx *c)
 	draw_repeat(hh->y, hh->x, hh->w, " ");
 	if (a->n_rows > 0) {
 		const struct app_row *row = &a->rows[a->cursor];
-		pen_put(&p, THEME_ROLE_COLUMN_HEADER, "channel scores ");
-		if (sc && sc->chan_n[row->layer] > 0)
-			pen_putf(&p, THEME_ROLE_LABEL, "(%s: %d ch, kept bright, pruned dim)",
+		pen_put(&p, THEME_ROLE_COLUMN_HEADER, "channel scores");
+		if (sc && sc->chan_n[row->layer] > 0) {
+			pen_putf(&p, THEME_ROLE_LABEL, " %s %s: %d", glyph(GLYPH_MIDDOT),
 				 a->model->net->layers[row->layer].name,
 				 sc->chan_n[row->layer]);
+			pen_fit(&p, THEME_ROLE_LABEL, " (kept bright, pruned dim)");
+		}
 	}
 	if (!sc) {
 		struct pen q = { r->y, r->x + 1, r->x + r->w };
@@ -505,12 +534,21 @@ static void draw_grid(const struct draw_ctx *c)
 	int cw = lo->grid_cell_w;
 	colors_role(stdscr, THEME_ROLE_COLUMN_HEADER);
 	draw_repeat(hh->y, hh->x, hh->w, " ");
+	/* s = 1 - 2^-(j+1): the full values when the widest fits, else the
+	 * kept fractions 1/2 .. 1/256, else s1 .. s8 (docs/explorer.md); one
+	 * form for every column. */
+	char w[32];
+	app_format_sparsity(worker_grid_sparsity[WORKER_GRID_N - 1], w, sizeof w);
+	int form = (int)strlen(w) <= cw - 1 ? 0 : cw - 1 >= 5 ? 1 : 2;
 	for (int j = 0; j < WORKER_GRID_N && cw > 1; j++) {
 		char t[32];
-		app_format_sparsity(worker_grid_sparsity[j], t, sizeof t);
-		/* Drop the leading 0 when the cell is narrow: ".9921875". */
-		const char *tx = (cw - 1 < (int)strlen(t) && t[0] == '0') ? t + 1 : t;
-		draw_text(hh->y, lo->grid_x + j * cw, cw - 1, tx);
+		if (form == 0)
+			app_format_sparsity(worker_grid_sparsity[j], t, sizeof t);
+		else if (form == 1)
+			snprintf(t, sizeof t, "1/%d", 2 << j);
+		else
+			snprintf(t, sizeof t, "s%d", j + 1);
+		draw_text(hh->y, lo->grid_x + j * cw, cw - 1, t);
 	}
 	if (!s || !s->grid) {
 		struct pen q = { r->y, r->x + 1, r->x + r->w };
@@ -518,9 +556,11 @@ static void draw_grid(const struct draw_ctx *c)
 		if (j && j->state == WORKER_STATE_FAILED) {
 			pen_putf(&q, THEME_ROLE_ERROR, "grid failed: %s", j->msg);
 		} else {
-			pen_put(&q, THEME_ROLE_DIM, "computing the sensitivity grid ");
+			pen_put(&q, THEME_ROLE_DIM, "sensitivity grid ");
 			if (j && j->state == WORKER_STATE_RUNNING)
 				pen_progress(&q, 10, j->done, j->total);
+			else if (j && j->state == WORKER_STATE_QUEUED)
+				pen_put(&q, THEME_ROLE_DIM, "queued");
 		}
 		return;
 	}
@@ -573,15 +613,21 @@ static void pen_count(struct pen *p, const char *label, double before,
 	pen_ratio(p, before, after);
 }
 
-static void pen_latency(struct pen *p, const char *label, const struct worker_latency *l)
+/* Median with its p10-p90 spread; narrow screens give the half-width. */
+static void pen_latency(struct pen *p, const char *label, const struct worker_latency *l,
+			bool wide)
 {
 	pen_put(p, THEME_ROLE_LABEL, label);
 	if (!l->valid) {
 		pen_put(p, THEME_ROLE_DIM, "-");
 		return;
 	}
-	pen_putf(p, l->stale ? THEME_ROLE_DIM : THEME_ROLE_VALUE, "%.2f ms", l->median_ms);
-	pen_putf(p, THEME_ROLE_DIM, " [%.2f-%.2f]", l->p10_ms, l->p90_ms);
+	pen_putf(p, l->stale ? THEME_ROLE_DIM : THEME_ROLE_VALUE, "%.2f", l->median_ms);
+	if (wide)
+		pen_putf(p, THEME_ROLE_DIM, " ms [%.2f-%.2f]", l->p10_ms, l->p90_ms);
+	else
+		pen_putf(p, THEME_ROLE_DIM, "%s%.2f", glyphs_utf8() ? "\xc2\xb1" : "+-",
+			 (l->p90_ms - l->p10_ms) / 2);
 }
 
 static void pen_eval(struct pen *p, const char *label, const struct worker_eval *e)
@@ -608,13 +654,16 @@ static void pen_job(struct pen *p, const struct worker_job_status *j)
 	}
 }
 
-static void draw_step(const struct app *a, struct pen *p)
+static void draw_step(const struct app *a, struct pen *p, bool named)
 {
 	int g = app_cursor_group(a);
 	if (g < 0)
 		return;
 	const struct group *gr = &a->model->groups.groups[g];
-	pen_putf(p, THEME_ROLE_LABEL, "one step (%s): ", gr->name);
+	if (named)
+		pen_putf(p, THEME_ROLE_LABEL, "one step of group %s: ", gr->name);
+	else
+		pen_put(p, THEME_ROLE_LABEL, "step: ");
 	if (!gr->prunable) {
 		pen_put(p, THEME_ROLE_DIM, "not prunable");
 		return;
@@ -628,10 +677,14 @@ static void draw_step(const struct app *a, struct pen *p)
 		return;
 	}
 	char b1[32], b2[32];
-	app_format_count((double)a->step_proj.plan.nonzero - (double)a->proj.plan.nonzero,
-			 b1, sizeof b1);
-	app_format_count((double)a->step_proj.plan.effective_macs -
-				 (double)a->proj.plan.effective_macs, b2, sizeof b2);
+	double dp = (double)a->step_proj.plan.nonzero - (double)a->proj.plan.nonzero;
+	double dm = (double)a->step_proj.plan.effective_macs -
+		    (double)a->proj.plan.effective_macs;
+	/* Signed: the first step of a group can ADD weights, because a
+	 * changed group becomes dense (Reconvene's RLR). */
+	b1[0] = b2[0] = '+';
+	app_format_count(dp, b1 + (dp >= 0), sizeof b1 - 1);
+	app_format_count(dm, b2 + (dm >= 0), sizeof b2 - 1);
 	pen_putf(p, THEME_ROLE_VALUE, "-%d ch", a->step_channels);
 	pen_put(p, THEME_ROLE_LABEL, "  params ");
 	pen_put(p, THEME_ROLE_VALUE, b1);
@@ -659,21 +712,23 @@ static void draw_proj(const struct draw_ctx *c)
 
 	p = (struct pen){ r->y + line++, r->x + 1, r->x + r->w - 1 };
 	pen_count(&p, "MACs   ", (double)pj->dense.macs, (double)pj->plan.effective_macs, "");
-	pen_putf(&p, THEME_ROLE_LABEL, "   %d group%s changed", pj->changed_groups,
-		 pj->changed_groups == 1 ? "" : "s");
 	if (r->h < 6) {
 		pen_put(&p, THEME_ROLE_LABEL, "   ");
-		draw_step(a, &p);
+		draw_step(a, &p, false);
+	} else {
+		pen_putf(&p, THEME_ROLE_LABEL, "   %d group%s changed", pj->changed_groups,
+			 pj->changed_groups == 1 ? "" : "s");
 	}
 
 	p = (struct pen){ r->y + line++, r->x + 1, r->x + r->w - 1 };
-	pen_put(&p, THEME_ROLE_TITLE, "latency ");
+	bool wide = r->w >= 120;
+	pen_put(&p, THEME_ROLE_TITLE, wide ? "latency " : "latency ms ");
 	if (s) {
-		pen_latency(&p, "dense ", &s->latency[WORKER_VARIANT_DENSE]);
-		pen_latency(&p, "  unstructured ", &s->latency[WORKER_VARIANT_PAI]);
-		pen_latency(&p, "  plan ", &s->latency[WORKER_VARIANT_PLAN]);
+		pen_latency(&p, "dense ", &s->latency[WORKER_VARIANT_DENSE], wide);
+		pen_latency(&p, "  unstructured ", &s->latency[WORKER_VARIANT_PAI], wide);
+		pen_latency(&p, "  plan ", &s->latency[WORKER_VARIANT_PLAN], wide);
 		if (r->w > 150)
-			pen_latency(&p, "  CSR ", &s->latency[WORKER_VARIANT_PAI_CSR]);
+			pen_latency(&p, "  CSR ", &s->latency[WORKER_VARIANT_PAI_CSR], wide);
 		pen_job(&p, &s->job[WORKER_JOB_LATENCY]);
 	}
 
@@ -690,14 +745,15 @@ static void draw_proj(const struct draw_ctx *c)
 		pen_eval(&p, "dense ", &s->eval[WORKER_VARIANT_DENSE]);
 		pen_eval(&p, "  unstructured PaI ", &s->eval[WORKER_VARIANT_PAI]);
 	}
-	char b1[32], b2[32];
+	char b1[32], b2[32], t[96];
 	app_format_count((double)pj->pai.nonzero, b1, sizeof b1);
 	app_format_count((double)pj->pai.effective_macs, b2, sizeof b2);
-	pen_putf(&p, THEME_ROLE_LABEL, "  (PaI: params %s, MACs %s)", b1, b2);
+	snprintf(t, sizeof t, "  (PaI: params %s, MACs %s)", b1, b2);
+	pen_fit(&p, THEME_ROLE_LABEL, t);
 
 	if (r->h >= 6) {
 		p = (struct pen){ r->y + line++, r->x + 1, r->x + r->w - 1 };
-		draw_step(a, &p);
+		draw_step(a, &p, true);
 	}
 }
 

@@ -6,6 +6,7 @@
  * path), then the main loop (loop.c). */
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <langinfo.h>
 #include <locale.h>
@@ -17,7 +18,6 @@
 #include <unistd.h>
 
 #include <curses.h>
-#include <term.h>
 
 #include "app.h"
 #include "cli.h"
@@ -31,6 +31,10 @@
 #include "settings.h"
 #include "theme.h"
 #include "worker.h"
+
+/* Last: term.h defines macros (lines, columns ...) that clash with
+ * ordinary identifiers in our headers. */
+#include <term.h>
 
 static const char explore_usage[] =
 	"usage: reconvene [MODEL] [--data DIR] [--method M] [--sparsity S] [--tau T]\n"
@@ -376,7 +380,7 @@ int cmd_explore(int argc, char **argv)
 	char why[ENG_ERR_MAX];
 	if (model_load(model_name, &ovr, &spec, &net, why, sizeof why) != 0) {
 		cli_error("%s", why);
-		data_free(&ds);
+		data_split_done(&ds);
 		return CLI_EXIT_FAILURE;
 	}
 	net_free(net);
@@ -404,7 +408,7 @@ int cmd_explore(int argc, char **argv)
 		cli_error("%s", err.msg);
 		worker_free(w);
 		net_spec_done(&spec);
-		data_free(&ds);
+		data_split_done(&ds);
 		return CLI_EXIT_FAILURE;
 	}
 	struct app app;
@@ -413,7 +417,7 @@ int cmd_explore(int argc, char **argv)
 		worker_model_release(m);
 		worker_free(w);
 		net_spec_done(&spec);
-		data_free(&ds);
+		data_split_done(&ds);
 		return CLI_EXIT_FAILURE;
 	}
 	app.readonly = o.readonly;
@@ -450,7 +454,7 @@ int cmd_explore(int argc, char **argv)
 		worker_model_release(m);
 		worker_free(w);
 		net_spec_done(&spec);
-		data_free(&ds);
+		data_split_done(&ds);
 		return CLI_EXIT_FAILURE;
 	}
 	explore_curses_on = 1;
@@ -470,8 +474,11 @@ int cmd_explore(int argc, char **argv)
 			  , NULL);
 		mouseinterval(0);
 	}
+	/* COLORS is only set by start_color(), which mono must not call: ask
+	 * terminfo directly. */
+	int ncolors = tigetnum("colors");
 	th.tier = theme_tier_detect(getenv("NO_COLOR"), o.no_color, has_colors(),
-				    COLORS, tigetflag("RGB"));
+				    ncolors > 0 ? ncolors : 0, tigetflag("RGB"));
 	colors_setup(th.tier);
 	th.tier = colors_tier();
 	if (!explore_theme_apply(&th, theme_name, why, sizeof why)) {
@@ -534,7 +541,7 @@ int cmd_explore(int argc, char **argv)
 	worker_model_release(m);
 	worker_free(w);
 	net_spec_done(&spec);
-	data_free(&ds);
+	data_split_done(&ds);
 	draw_free();
 	return CLI_EXIT_OK;
 }

@@ -203,7 +203,7 @@ int loop_run(struct loop *l)
 			app_log(a, APP_LOG_WARN, "an export is already running");
 		}
 		if (l->export) {
-			char msg[ENG_ERR_MAX + 64];
+			char msg[2048];
 			bool ok;
 			if (dialog_export_poll(l->export, msg, sizeof msg, &ok)) {
 				dialog_export_free(l->export);

@@ -6,7 +6,7 @@
  * (KEY_RESIZE and KEY_MOUSE arrive that way), apply the UI_* flags the app
  * returns, and draw a frame only when something changed: draw_frame, one
  * wnoutrefresh and one doupdate.  Signal handlers only set sig_atomic_t
- * flags (SIGINT and SIGTERM quit cleanly, SIGTSTP suspends); SIGWINCH is
+ * flags (SIGINT, SIGTERM and SIGHUP quit cleanly, SIGTSTP suspends); SIGWINCH is
  * left to ncurses.
  *
  * Timing log: with RECONVENE_TUI_TIMING=FILE every frame appends
@@ -54,8 +54,8 @@ struct loop {
 extern volatile sig_atomic_t loop_sig_quit;
 extern volatile sig_atomic_t loop_sig_tstp;
 
-/* SIGINT, SIGTERM, SIGTSTP, SIGCONT -> flags.  Call before initscr so
- * ncurses keeps them. */
+/* SIGINT, SIGTERM, SIGHUP (quit) and SIGTSTP (suspend) -> flags.  Call
+ * before initscr so ncurses keeps them. */
 void loop_signals_install(void);
 
 /* Run until quit; returns the exit code (0). */

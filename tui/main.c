@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "loop.h"
+#include "model_path.h"
 
 struct command {
 	const char *name;
@@ -19,16 +21,24 @@ static const struct command commands[] = {
 	{ "score", cmd_score, "pruning-at-initialization scores and per-layer density" },
 	{ "prune", cmd_prune, "Reconvene: structured pruning at initialization" },
 	{ "bench", cmd_bench, "measured batch-1 latency: dense, unstructured, structured" },
+	{ "heatmap", cmd_heatmap, "PNG pictures: channel scores, density against sparsity" },
+	{ "report", cmd_report, "report.json and a trade-off chart for a pruned bundle" },
 };
 
 static void main_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: reconvene COMMAND [ARGS...]\n"
+		"usage: reconvene [MODEL] [OPTIONS...]   the explorer (interactive)\n"
+		"       reconvene COMMAND [ARGS...]\n"
 		"       reconvene --help | --version\n"
 		"\n"
 		"Structured pruning at initialization (Reconvene) for convolutional\n"
 		"networks.\n"
+		"\n"
+		"Without a command (or with a model name, a .cfg path or an option\n"
+		"first) reconvene opens the explorer, a terminal screen with per-layer\n"
+		"densities, channel heatmaps, a plan editor and live projections; it\n"
+		"needs a terminal ('reconvene --help-explorer' lists its options).\n"
 		"\n"
 		"Commands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
@@ -41,11 +51,14 @@ static void main_usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		main_usage(stderr);
-		return CLI_EXIT_USAGE;
-	}
+	/* No command: the explorer (so does a model or an option first). */
+	if (argc < 2)
+		return cmd_explore(argc, argv);
 	const char *cmd = argv[1];
+	if (strcmp(cmd, "--help-explorer") == 0) {
+		char *args[] = { argv[0], (char *)"--help", NULL };
+		return cmd_explore(2, args);
+	}
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
 	    strcmp(cmd, "help") == 0) {
 		main_usage(stdout);
@@ -59,7 +72,18 @@ int main(int argc, char **argv)
 		if (strcmp(cmd, commands[i].name) == 0)
 			return commands[i].run(argc - 1, argv + 1);
 	}
-	fprintf(stderr, "reconvene: unknown command '%s'\n\n", cmd);
-	main_usage(stderr);
-	return CLI_EXIT_USAGE;
+	/* A model name, a .cfg path or an explorer option opens the explorer;
+	 * a word that is neither a command nor a model is a typo. */
+	size_t n = strlen(cmd);
+	if (cmd[0] != '-' && !strchr(cmd, '/') &&
+	    !(n > 4 && strcmp(cmd + n - 4, ".cfg") == 0)) {
+		char path[4096], why[1024];
+		if (model_path_resolve(cmd, path, sizeof path, why, sizeof why) != 0) {
+			fprintf(stderr, "reconvene: unknown command '%s' (and no model of "
+				"that name)\n\n", cmd);
+			main_usage(stderr);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	return cmd_explore(argc, argv);
 }
