@@ -770,7 +770,7 @@ enum eng_status render_sensitivity_png(const struct render_sensitivity *sv,
 	cv_fill(&cv, g.x0, ay, g.pw, 1, s->muted);
 	for (int k = 0; k < RENDER_SENS_COLUMNS; k++) {
 		char buf[32];
-		snprintf(buf, sizeof buf, "%.6g", render_sens_sparsity(k));
+		snprintf(buf, sizeof buf, "%.8g", render_sens_sparsity(k));
 		int x = g.x0 + k * SENS_COL_W + (SENS_COL_W - 2) / 2;
 		cv_fill(&cv, x, ay, 1, 5, s->muted);
 		cv_text(&cv, x, ay + 17, buf, TICK_SIZE, false, s->fg, ALIGN_CENTER);

@@ -347,7 +347,7 @@ static int heatmap_sparsity(struct net *net, const struct data_split *ds,
 	snprintf(title, sizeof title, "%s: layer density against sparsity (%s, seed %"
 		 PRIu64 ")", net->name, score_method_name(c->o.method), c->o.seed);
 	snprintf(sub, sizeof sub, "kept fraction of each layer's weights under the "
-		 "global %s mask; outlined: density <= tau = %g",
+		 "global %s mask; outlined: density \xe2\x89\xa4 tau = %g",
 		 score_method_name(c->o.method), c->o.tau);
 	struct render_sensitivity sv = {
 		.title = title, .subtitle = sub, .n_rows = n_rows, .names = names,

@@ -1,3 +1,259 @@
 #!/bin/sh
-# PLACEHOLDER
-exit 0
+# Golden-screen tests of the explorer in tmux (STYLE.md 19 b, issue 6):
+# start-up, ratio edits, undo/redo, the automatic plan (checked against
+# `reconvene prune --auto`), the help screen, the too-small notice, quit
+# with and without unsaved edits, and NO_COLOR / --no-color / colour tiers
+# on the escape-coded screen.
+#
+#   tests/tui/golden.sh            compare with tests/tui/golden/*.txt
+#   tests/tui/golden.sh --update   rewrite the goldens (review the diff!)
+#
+# Run from the build directory with top_srcdir/top_builddir set (make
+# check does).  RC_VERBOSE=1 prints every passed check.
+here=$(dirname "$0")
+. "${top_srcdir:-.}/tests/tui/lib.sh" 2>/dev/null || . "$here/lib.sh"
+
+update=0
+[ "${1:-}" = "--update" ] && update=1
+gold="$rc_src/tests/tui/golden"
+
+# golden NAME: the current screen must equal golden/NAME.txt.  Polls until
+# it does (the screen may still be catching up with the keys), then
+# reports the difference.  In update mode: write the settled screen.
+golden() {
+	_g="$gold/$1.txt"
+	if [ "$update" = 1 ]; then
+		mkdir -p "$gold"
+		rc_settled >"$_g"
+		echo "wrote $_g"
+		return 0
+	fi
+	if [ ! -f "$_g" ]; then
+		rc_bad "missing golden $_g (run tests/tui/golden.sh --update)"
+		return 1
+	fi
+	if rc_wait_for "$rc_timeout" '[ "$(printf "%s\n" "$rc_screen" | rc_normalise)" = "$(cat "$_g")" ]'
+	then
+		rc_ok "golden $1"
+		return 0
+	fi
+	rc_bad "screen differs from golden $1:"
+	rc_capture | rc_normalise | diff -u "$_g" - | sed -n 1,60p
+	return 1
+}
+
+# The screen without its log line (second-to-last row), normalised.
+body() { rc_settled | sed "$((rc_rows - 1))d"; }
+
+# Colour-setting SGR parameters (30-38, 40-48, 90-97, 100-107, 58) in
+# ESC[...m sequences, one sequence per line.  tmux adds 39/49 (default
+# colours) on its own: those do not count.
+colour_sgr() {
+	awk '{
+		s = $0
+		while (match(s, /\033\[[0-9;:]*m/)) {
+			seq = substr(s, RSTART + 2, RLENGTH - 3)
+			s = substr(s, RSTART + RLENGTH)
+			n = split(seq, p, /[;:]/)
+			for (i = 1; i <= n; i++) {
+				if (p[i] == "") continue
+				v = p[i] + 0
+				if ((v >= 30 && v <= 38) || (v >= 40 && v <= 48) ||
+				    (v >= 90 && v <= 97) || (v >= 100 && v <= 107) || v == 58) {
+					print seq
+					break
+				}
+			}
+		}
+	}'
+}
+
+# quit_clean: q, then the explorer must be gone with status 0.
+quit_clean() {
+	rc_keys "$@"
+	if rc_wait_gone 15; then
+		if [ "$(rc_exit_status)" = 0 ]; then rc_ok "$rc_cur quits"
+		else rc_bad "$rc_cur exited with status $(rc_exit_status)"; cat "$rc_tmp/$rc_cur.err"
+		fi
+	else
+		rc_bad "$rc_cur still running after '$*'"
+		rc_show
+		rc_stop "$rc_cur"
+	fi
+	rc_check_sanitizers "$rc_cur"
+}
+
+# ---- start-up, ratio edits, undo/redo, quit with unsaved edits -----------
+rc_start main 80 24
+if rc_wait_ready; then
+	golden startup
+	start_body=$(body)
+	rc_keys Down Left Left
+	rc_wait_text "14/16"
+	golden edits
+	edits_body=$(body)
+	# The header marks unsaved edits.
+	if printf '%s\n' "$edits_body" | sed -n 1p | grep -q ' \* '; then rc_ok "dirty mark"
+	else rc_bad "no '*' in the header after edits"; fi
+	rc_keys u u
+	rc_wait_text "undo (0 more)"
+	golden undo
+	# Undoing both edits gives back the start-up table and projection (the
+	# cursor moved, so the heatmap title and the step line differ).
+	if [ "$(body | sed -n '3,7p;18p')" = "$(printf '%s\n' "$start_body" | sed -n '3,7p;18p')" ]
+	then rc_ok "undo restores the plan"
+	else rc_bad "after u u the table/params differ from start-up"; body; fi
+	rc_keys C-r C-r
+	rc_wait_text "redo (0 more)"
+	golden redo
+	if [ "$(body)" = "$edits_body" ]; then rc_ok "redo round trip"
+	else
+		rc_bad "after u u ^R ^R the screen differs from after the edits:"
+		body | diff -u - "$(printf '%s\n' "$edits_body" >"$rc_tmp/e"; echo "$rc_tmp/e")"
+	fi
+	# q with unsaved edits asks; n keeps it running, with the same screen.
+	rc_keys q
+	rc_wait_text "edits that were not saved"
+	golden quit-ask
+	rc_keys n
+	rc_wait_for 10 '! rc_has "edits that were not saved"'
+	sleep 0.3
+	if rc_alive && [ "$(body)" = "$edits_body" ]; then rc_ok "n keeps running"
+	else rc_bad "after q n the explorer is gone or its screen changed"; rc_show; fi
+	# Esc also stays.
+	rc_keys q
+	rc_wait_text "edits that were not saved"
+	rc_keys Escape
+	rc_wait_for 10 '! rc_has "edits that were not saved"'
+	if rc_alive; then rc_ok "Esc keeps running"; else rc_bad "Esc in the quit dialog quit"; fi
+	quit_clean q y
+fi
+
+# ---- help screen (? and F1), closed by Esc -----------------------------
+rc_start help 80 24
+if rc_wait_ready; then
+	start_screen=$(rc_settled)
+	rc_keys '?'
+	rc_wait_text "previous layer"
+	golden help
+	rc_keys End
+	rc_wait_text "what density"
+	golden help-end 2>/dev/null || true
+	rc_keys Escape
+	rc_wait_ready
+	if [ "$(rc_settled)" = "$start_screen" ]; then rc_ok "Esc closes help"
+	else rc_bad "after ? Esc the screen is not the start-up one"; rc_show; fi
+	rc_keys F1
+	rc_wait_text "previous layer"
+	golden help
+	rc_keys F1
+	rc_wait_ready
+	quit_clean q
+fi
+
+# ---- the automatic plan at 120x40, against the batch command -----------
+rc_start auto 120 40 -- --theme mono --tau 0.6 lenet5
+if rc_wait_ready; then
+	golden auto-start-120x40
+	rc_keys a
+	rc_wait_text "automatic plan"
+	golden auto-120x40
+	rc_keys w
+	rc_wait_text "lenet5.plan.json"
+	rc_type "auto.json"
+	rc_keys Enter
+	rc_wait_for 15 '[ -s "$rc_tmp/run/auto.json" ]'
+	rc_wait_for 15 '! rc_has "*"' # saved: no unsaved-edits mark
+	if "$rc_bin" prune lenet5 --auto --tau 0.6 --seed 1 --data "$rc_tmp/nodata" \
+		--out "$rc_tmp/batch" >"$rc_tmp/batch.out" 2>&1; then
+		grp() { sed -n '/"groups"/,/}/p' "$1" | tr -d ' \n'; }
+		if [ -s "$rc_tmp/run/auto.json" ] &&
+		   [ "$(grp "$rc_tmp/run/auto.json")" = "$(grp "$rc_tmp/batch/plan.json")" ]
+		then rc_ok "auto plan = reconvene prune --auto"
+		else
+			rc_bad "explorer's automatic plan differs from reconvene prune --auto:"
+			cat "$rc_tmp/run/auto.json" "$rc_tmp/batch/plan.json"
+		fi
+		for k in method sparsity seed tau; do
+			a=$(grep "\"$k\"" "$rc_tmp/run/auto.json")
+			b=$(grep "\"$k\"" "$rc_tmp/batch/plan.json")
+			if [ "$a" = "$b" ]; then rc_ok "plan $k"
+			else rc_bad "plan $k: explorer '$a', batch '$b'"; fi
+		done
+	else
+		rc_bad "reconvene prune --auto failed"; cat "$rc_tmp/batch.out"
+	fi
+	# Saved: q quits at once.
+	quit_clean q
+fi
+
+# ---- too small: a resize below 80x24, and a start at 60x20 ------------
+rc_start small 80 24
+if rc_wait_ready; then
+	rc_tmux resize-window -t small -x 60 -y 20
+	rc_rows=20
+	rc_wait_text "terminal too small"
+	golden small
+	rc_keys '?'
+	rc_wait_text "previous layer"
+	golden small-help
+	rc_keys '?'
+	rc_wait_text "terminal too small"
+	rc_tmux resize-window -t small -x 80 -y 24
+	rc_rows=24
+	rc_wait_ready
+	golden startup
+	rc_tmux resize-window -t small -x 60 -y 20
+	rc_rows=20
+	rc_wait_text "terminal too small"
+	quit_clean q
+fi
+rc_start small2 60 20
+rc_rows=20
+if rc_wait_text "need 80x24, have 60x20"; then
+	golden small
+	quit_clean q
+fi
+
+# ---- colour: NO_COLOR, --no-color, the mono theme, the tiers -----------
+# colour_run NAME EXPECT [VAR=VALUE ...] -- ARGS: EXPECT is none (no
+# colour SGR at all), 256 (38;5 / 48;5 present) or 8 (only 30-37/40-47).
+colour_run() {
+	_name=$1 _want=$2
+	shift 2
+	rc_start "$_name" 80 24 "$@"
+	rc_wait_ready || return 0
+	rc_capture -e >"$rc_tmp/$_name.esc"
+	colour_sgr <"$rc_tmp/$_name.esc" >"$rc_tmp/$_name.sgr"
+	case $_want in
+	none)
+		if [ -s "$rc_tmp/$_name.sgr" ]; then
+			rc_bad "$_name: colour SGR on screen:"; sort -u "$rc_tmp/$_name.sgr" | head
+		else rc_ok "$_name: no colour"; fi ;;
+	256)
+		if grep -q '^38;5;\|;38;5;' "$rc_tmp/$_name.sgr"; then rc_ok "$_name: 256 colours"
+		else rc_bad "$_name: no 256-colour SGR"; sort -u "$rc_tmp/$_name.sgr" | head; fi ;;
+	8)
+		if [ -s "$rc_tmp/$_name.sgr" ] &&
+		   ! grep -Eq '(^|;)(38|48|9[0-7]|10[0-7])(;|$)' "$rc_tmp/$_name.sgr"
+		then rc_ok "$_name: 8 colours"
+		else rc_bad "$_name: not the 8-colour tier"; sort -u "$rc_tmp/$_name.sgr" | head; fi ;;
+	esac
+	# Attributes are still there without colour (the cursor row).
+	if [ "$_want" = none ] && ! grep -q "$(printf '\033')\[[0-9;]*[17]m" "$rc_tmp/$_name.esc"
+	then rc_bad "$_name: no bold/reverse attribute either"; fi
+	quit_clean q
+}
+colour_run nocolor-env none NO_COLOR=1 -- --theme default lenet5
+colour_run nocolor-flag none -- --no-color --theme default lenet5
+colour_run mono none
+colour_run colour256 256 -- --theme default lenet5
+# An empty NO_COLOR does not count (no-color.org).
+colour_run nocolor-empty 256 NO_COLOR= -- --theme default lenet5
+colour_run colour8 8 TERM=xterm -- --theme default lenet5
+colour_run colour8-screen 8 TERM=screen -- --theme default lenet5
+# NO_COLOR wins over a colour terminal with a theme that asks for truecolor.
+colour_run nocolor-screen none TERM=screen NO_COLOR=1 -- --theme default lenet5
+
+[ "$update" = 1 ] && echo "goldens in $gold rewritten; review with git diff"
+rc_finish
