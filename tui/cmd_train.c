@@ -140,7 +140,7 @@ static const char train_usage[] =
 	"  --wd WD           weight decay (default 5e-4)\n"
 	"  --momentum M      SGD momentum (default 0.9)\n"
 	"  --nesterov        Nesterov momentum\n"
-	"  --schedule S      step (x0.1 at 50%% and 75%% of the steps), cosine\n"
+	"  --schedule S      step (x0.1 at 50% and 75% of the steps), cosine\n"
 	"                    (default) or constant\n"
 	"  --warmup E        linear learning-rate warm-up over E epochs (default 0;\n"
 	"                    fractions allowed)\n"
