@@ -464,6 +464,10 @@ int cmd_explore(int argc, char **argv)
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
+	/* tmux and screen send Home/End as ESC[1~ / ESC[4~ whatever TERM says;
+	 * without these an xterm terminfo would read them as a lone Esc. */
+	define_key("\033[1~", KEY_HOME);
+	define_key("\033[4~", KEY_END);
 	curs_set(0);
 	bool mouse = !o.no_mouse && cfg.mouse;
 	if (mouse) {

@@ -12,6 +12,8 @@
 
 #include "colors.h"
 #include "draw.h"
+#include "keys.h"
+#include "layout.h"
 
 volatile sig_atomic_t loop_sig_quit;
 volatile sig_atomic_t loop_sig_tstp;
@@ -75,6 +77,25 @@ static void loop_draw(struct loop *l)
 }
 
 /* A mouse event: every click maps to what a key would do. */
+/* Below the minimum size the notice covers the screen: only help, quit,
+ * cancel and repaint act (and an open dialog, such as the quit question,
+ * keeps its keys), so no edit happens that nobody can see. */
+static bool loop_key_blocked(const struct app *a, int ch)
+{
+	if ((LINES >= LAYOUT_MIN_ROWS && COLS >= LAYOUT_MIN_COLS) ||
+	    a->dlg.kind != APP_DIALOG_NONE)
+		return false;
+	switch (keys_lookup(ch)) {
+	case UI_ACTION_HELP:
+	case UI_ACTION_QUIT:
+	case UI_ACTION_CANCEL:
+	case UI_ACTION_REPAINT:
+		return false;
+	default:
+		return true;
+	}
+}
+
 static unsigned loop_mouse(struct loop *l)
 {
 	MEVENT ev;
@@ -171,6 +192,8 @@ int loop_run(struct loop *l)
 			}
 			if (ch == KEY_MOUSE) {
 				f |= loop_mouse(l);
+			} else if (loop_key_blocked(a, ch)) {
+				continue;
 			} else {
 				double t0 = loop_now_us();
 				uint64_t seq = a->plan_seq;

@@ -42,10 +42,12 @@ mkdir -p "$rc_tmp/run" "$rc_tmp/nodata" "$rc_tmp/san"
 
 rc_cleanup() {
 	tmux -L "$rc_sock" -f /dev/null kill-server >/dev/null 2>&1
+	# The server leaves its socket behind.
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$rc_sock"
 	rm -rf "$rc_tmp"
 }
 trap 'rc_cleanup' EXIT
-trap 'exit 130' INT TERM HUP
+trap 'exit 130' INT TERM HUP PIPE
 
 rc_ok() { rc_passes=$((rc_passes + 1)); [ "$rc_verbose" = 1 ] && echo "ok: $*"; return 0; }
 rc_bad() { echo "FAIL: $*"; rc_fails=$((rc_fails + 1)); }
@@ -87,7 +89,22 @@ UBSAN_OPTIONS='${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}$_san' \
 	rc_rows=$_h
 }
 
-rc_keys() { rc_tmux send-keys -t "$rc_cur" "$@"; }
+# tmux sends Home and End as ESC[1~ / ESC[4~ whatever TERM the pane
+# claims; xterm's terminfo (keypad mode) says ESC O H / ESC O F, so send
+# those literally: the test's TERM is xterm-256color.
+rc_esc=$(printf '\033')
+rc_keys() {
+	for _k in "$@"; do
+		case $_k in
+		Home) rc_tmux send-keys -t "$rc_cur" -l "${rc_esc}OH" ;;
+		End) rc_tmux send-keys -t "$rc_cur" -l "${rc_esc}OF" ;;
+		# A lone ESC waits ESCDELAY (25 ms) for a sequence: keep the
+		# next key apart from it.
+		Escape) rc_tmux send-keys -t "$rc_cur" Escape; sleep 0.1 ;;
+		*) rc_tmux send-keys -t "$rc_cur" "$_k" ;;
+		esac
+	done
+}
 # Literal text (no key-name lookup).
 rc_type() { rc_tmux send-keys -t "$rc_cur" -l "$1"; }
 
