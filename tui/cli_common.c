@@ -46,3 +46,34 @@ const char *cli_group_digits(unsigned long long v, char *buf, size_t len)
 	buf[o] = '\0';
 	return buf;
 }
+
+int cli_reconvene_option(const char *cmd, const char *name, const char *arg,
+			 struct reconvene_options *o)
+{
+	long lv;
+	if (strcmp(name, "method") == 0) {
+		if (!score_method_from_name(arg, &o->method))
+			return cli_usage_error(cmd, "--method '%s' is not one of random, magnitude, snip, grasp, synflow", arg);
+	} else if (strcmp(name, "sparsity") == 0) {
+		if (cli_parse_float(arg, 0.0, 1.0, &o->sparsity) || o->sparsity >= 1.0)
+			return cli_usage_error(cmd, "--sparsity '%s' is not a number in [0, 1)", arg);
+	} else if (strcmp(name, "seed") == 0) {
+		if (cli_parse_long(arg, 0, 0x7fffffffL, &lv))
+			return cli_usage_error(cmd, "--seed '%s' is not an integer in 0..2147483647", arg);
+		o->seed = (uint64_t)lv;
+	} else if (strcmp(name, "tau") == 0) {
+		if (cli_parse_float(arg, 0.0, 1.0, &o->tau))
+			return cli_usage_error(cmd, "--tau '%s' is not a number in [0, 1]", arg);
+	} else if (strcmp(name, "k") == 0) {
+		if (cli_parse_long(arg, 1, 100000, &lv))
+			return cli_usage_error(cmd, "--k '%s' is not an integer in 1..100000", arg);
+		o->k = (int)lv;
+	} else if (strcmp(name, "iterations") == 0) {
+		if (cli_parse_long(arg, 1, 100000, &lv))
+			return cli_usage_error(cmd, "--iterations '%s' is not an integer in 1..100000", arg);
+		o->synflow_iterations = (int)lv;
+	} else {
+		ENG_ASSERT(!"not a Reconvene option");
+	}
+	return 0;
+}

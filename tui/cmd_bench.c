@@ -128,25 +128,23 @@ static int bench_parse(int argc, char **argv, struct bench_cli *c)
 			c->plan = optarg;
 			break;
 		case OPT_METHOD:
-			if (!score_method_from_name(optarg, &c->o.method))
-				return cli_usage_error("bench", "--method '%s' is not one of random, magnitude, snip, grasp, synflow", optarg);
+			if (cli_reconvene_option("bench", "method", optarg, &c->o))
+				return CLI_EXIT_USAGE;
 			c->has_method = true;
 			break;
 		case OPT_SPARSITY:
-			if (cli_parse_float(optarg, 0.0, 1.0, &c->o.sparsity) ||
-			    c->o.sparsity >= 1.0)
-				return cli_usage_error("bench", "--sparsity '%s' is not a number in [0, 1)", optarg);
+			if (cli_reconvene_option("bench", "sparsity", optarg, &c->o))
+				return CLI_EXIT_USAGE;
 			c->has_sparsity = true;
 			break;
 		case OPT_SEED:
-			if (cli_parse_long(optarg, 0, 0x7fffffffL, &lv))
-				return cli_usage_error("bench", "--seed '%s' is not an integer in 0..2147483647", optarg);
-			c->o.seed = (uint64_t)lv;
+			if (cli_reconvene_option("bench", "seed", optarg, &c->o))
+				return CLI_EXIT_USAGE;
 			c->has_seed = true;
 			break;
 		case OPT_TAU:
-			if (cli_parse_float(optarg, 0.0, 1.0, &c->o.tau))
-				return cli_usage_error("bench", "--tau '%s' is not a number in [0, 1]", optarg);
+			if (cli_reconvene_option("bench", "tau", optarg, &c->o))
+				return CLI_EXIT_USAGE;
 			c->has_tau = true;
 			break;
 		case OPT_DATA:

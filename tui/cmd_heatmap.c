@@ -229,7 +229,6 @@ static int heatmap_parse(int argc, char **argv, struct heatmap_cli *c)
 		int ch = getopt_long(argc, argv, "h", opts, NULL);
 		if (ch == -1)
 			break;
-		long lv;
 		switch (ch) {
 		case OPT_PNG:
 			c->png = optarg;
@@ -243,22 +242,20 @@ static int heatmap_parse(int argc, char **argv, struct heatmap_cli *c)
 				return cli_usage_error("heatmap", "--view '%s' is not channels or sparsity", optarg);
 			break;
 		case OPT_METHOD:
-			if (!score_method_from_name(optarg, &c->o.method))
-				return cli_usage_error("heatmap", "--method '%s' is not one of random, magnitude, snip, grasp, synflow", optarg);
+			if (cli_reconvene_option("heatmap", "method", optarg, &c->o))
+				return CLI_EXIT_USAGE;
 			break;
 		case OPT_SPARSITY:
-			if (cli_parse_float(optarg, 0.0, 1.0, &c->o.sparsity) ||
-			    c->o.sparsity >= 1.0)
-				return cli_usage_error("heatmap", "--sparsity '%s' is not a number in [0, 1)", optarg);
+			if (cli_reconvene_option("heatmap", "sparsity", optarg, &c->o))
+				return CLI_EXIT_USAGE;
 			break;
 		case OPT_SEED:
-			if (cli_parse_long(optarg, 0, 0x7fffffffL, &lv))
-				return cli_usage_error("heatmap", "--seed '%s' is not an integer in 0..2147483647", optarg);
-			c->o.seed = (uint64_t)lv;
+			if (cli_reconvene_option("heatmap", "seed", optarg, &c->o))
+				return CLI_EXIT_USAGE;
 			break;
 		case OPT_TAU:
-			if (cli_parse_float(optarg, 0.0, 1.0, &c->o.tau))
-				return cli_usage_error("heatmap", "--tau '%s' is not a number in [0, 1]", optarg);
+			if (cli_reconvene_option("heatmap", "tau", optarg, &c->o))
+				return CLI_EXIT_USAGE;
 			break;
 		case OPT_THEME:
 			c->theme = optarg;
@@ -267,9 +264,8 @@ static int heatmap_parse(int argc, char **argv, struct heatmap_cli *c)
 			c->data = optarg;
 			break;
 		case OPT_ITER:
-			if (cli_parse_long(optarg, 1, 100000, &lv))
-				return cli_usage_error("heatmap", "--iterations '%s' is not an integer in 1..100000", optarg);
-			c->o.synflow_iterations = (int)lv;
+			if (cli_reconvene_option("heatmap", "iterations", optarg, &c->o))
+				return CLI_EXIT_USAGE;
 			break;
 		case 'h':
 			fputs(heatmap_usage, stdout);

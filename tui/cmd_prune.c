@@ -127,31 +127,28 @@ static int prune_parse(int argc, char **argv, struct prune_cli *c)
 			c->plan = optarg;
 			break;
 		case OPT_METHOD:
-			if (!score_method_from_name(optarg, &c->o.method))
-				return cli_usage_error("prune", "--method '%s' is not one of random, magnitude, snip, grasp, synflow", optarg);
+			if (cli_reconvene_option("prune", "method", optarg, &c->o))
+				return CLI_EXIT_USAGE;
 			c->has_method = true;
 			break;
 		case OPT_SPARSITY:
-			if (cli_parse_float(optarg, 0.0, 1.0, &c->o.sparsity) ||
-			    c->o.sparsity >= 1.0)
-				return cli_usage_error("prune", "--sparsity '%s' is not a number in [0, 1)", optarg);
+			if (cli_reconvene_option("prune", "sparsity", optarg, &c->o))
+				return CLI_EXIT_USAGE;
 			c->has_sparsity = true;
 			break;
 		case OPT_SEED:
-			if (cli_parse_long(optarg, 0, 0x7fffffffL, &lv))
-				return cli_usage_error("prune", "--seed '%s' is not an integer in 0..2147483647", optarg);
-			c->o.seed = (uint64_t)lv;
+			if (cli_reconvene_option("prune", "seed", optarg, &c->o))
+				return CLI_EXIT_USAGE;
 			c->has_seed = true;
 			break;
 		case OPT_TAU:
-			if (cli_parse_float(optarg, 0.0, 1.0, &c->o.tau))
-				return cli_usage_error("prune", "--tau '%s' is not a number in [0, 1]", optarg);
+			if (cli_reconvene_option("prune", "tau", optarg, &c->o))
+				return CLI_EXIT_USAGE;
 			c->has_tau = true;
 			break;
 		case OPT_K:
-			if (cli_parse_long(optarg, 1, 100000, &lv))
-				return cli_usage_error("prune", "--k '%s' is not an integer in 1..100000", optarg);
-			c->o.k = (int)lv;
+			if (cli_reconvene_option("prune", "k", optarg, &c->o))
+				return CLI_EXIT_USAGE;
 			break;
 		case OPT_DATA:
 			c->data = optarg;
@@ -168,9 +165,8 @@ static int prune_parse(int argc, char **argv, struct prune_cli *c)
 			c->o.sensitive_dense = true;
 			break;
 		case OPT_ITER:
-			if (cli_parse_long(optarg, 1, 100000, &lv))
-				return cli_usage_error("prune", "--iterations '%s' is not an integer in 1..100000", optarg);
-			c->o.synflow_iterations = (int)lv;
+			if (cli_reconvene_option("prune", "iterations", optarg, &c->o))
+				return CLI_EXIT_USAGE;
 			break;
 		case OPT_OUT:
 			c->out = optarg;

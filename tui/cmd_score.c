@@ -104,31 +104,27 @@ static int score_parse(int argc, char **argv, struct score_cli *c)
 		int ch = getopt_long(argc, argv, "h", opts, NULL);
 		if (ch == -1)
 			break;
-		long lv;
 		switch (ch) {
 		case OPT_METHOD:
-			if (!score_method_from_name(optarg, &c->o.method))
-				return cli_usage_error("score", "--method '%s' is not one of random, magnitude, snip, grasp, synflow", optarg);
+			if (cli_reconvene_option("score", "method", optarg, &c->o))
+				return CLI_EXIT_USAGE;
 			break;
 		case OPT_SPARSITY:
-			if (cli_parse_float(optarg, 0.0, 1.0, &c->o.sparsity) ||
-			    c->o.sparsity >= 1.0)
-				return cli_usage_error("score", "--sparsity '%s' is not a number in [0, 1)", optarg);
+			if (cli_reconvene_option("score", "sparsity", optarg, &c->o))
+				return CLI_EXIT_USAGE;
 			break;
 		case OPT_SEED:
-			if (cli_parse_long(optarg, 0, 0x7fffffffL, &lv))
-				return cli_usage_error("score", "--seed '%s' is not an integer in 0..2147483647", optarg);
-			c->o.seed = (uint64_t)lv;
+			if (cli_reconvene_option("score", "seed", optarg, &c->o))
+				return CLI_EXIT_USAGE;
 			break;
 		case OPT_TAU:
-			if (cli_parse_float(optarg, 0.0, 1.0, &c->o.tau))
-				return cli_usage_error("score", "--tau '%s' is not a number in [0, 1]", optarg);
+			if (cli_reconvene_option("score", "tau", optarg, &c->o))
+				return CLI_EXIT_USAGE;
 			tau = true;
 			break;
 		case OPT_K:
-			if (cli_parse_long(optarg, 1, 100000, &lv))
-				return cli_usage_error("score", "--k '%s' is not an integer in 1..100000", optarg);
-			c->o.k = (int)lv;
+			if (cli_reconvene_option("score", "k", optarg, &c->o))
+				return CLI_EXIT_USAGE;
 			break;
 		case OPT_RESIDUAL:
 			c->o.include_residual = true;
@@ -140,9 +136,8 @@ static int score_parse(int argc, char **argv, struct score_cli *c)
 			c->data = optarg;
 			break;
 		case OPT_ITER:
-			if (cli_parse_long(optarg, 1, 100000, &lv))
-				return cli_usage_error("score", "--iterations '%s' is not an integer in 1..100000", optarg);
-			c->o.synflow_iterations = (int)lv;
+			if (cli_reconvene_option("score", "iterations", optarg, &c->o))
+				return CLI_EXIT_USAGE;
 			break;
 		case OPT_JSON:
 			c->json = true;
