@@ -6,6 +6,8 @@
 
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include <stdatomic.h>
 
 #include "data.h"
@@ -35,6 +37,10 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Usage error: message plus a pointer to --help; returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Print root (a reference the call takes over) on stdout with the jansson
+ * flags and a newline; CLI_EXIT_OK, or CLI_EXIT_FAILURE if it could not be
+ * written. */
+int cli_json_print(json_t *root, size_t flags);
 /* Print a spec's parse warnings on stderr, one line each. */
 void cli_print_warnings(const struct net_spec *spec);
 /* 1234567 -> "1,234,567" into buf. */

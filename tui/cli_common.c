@@ -77,3 +77,11 @@ int cli_reconvene_option(const char *cmd, const char *name, const char *arg,
 	}
 	return 0;
 }
+
+int cli_json_print(json_t *root, size_t flags)
+{
+	int rc = json_dumpf(root, stdout, flags);
+	fputc('\n', stdout);
+	json_decref(root);
+	return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+}

@@ -325,11 +325,7 @@ static int bench_print_json(const struct bench_cli *c, const char *model,
 		cli_error("bench: cannot build the JSON output");
 		return CLI_EXIT_FAILURE;
 	}
-	int rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-					  JSON_REAL_PRECISION(15));
-	fputc('\n', stdout);
-	json_decref(root);
-	return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+	return cli_json_print(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 }
 
 static void bench_print_text(const struct bench_cli *c, const char *model,

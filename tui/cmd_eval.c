@@ -181,10 +181,7 @@ static int eval_report_json(const struct net *net, const struct data_split *ds,
 		cli_error("eval: cannot build the JSON output");
 		return CLI_EXIT_FAILURE;
 	}
-	int rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	fputc('\n', stdout);
-	json_decref(root);
-	return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+	return cli_json_print(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 }
 
 int cmd_eval(int argc, char **argv)

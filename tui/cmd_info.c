@@ -87,10 +87,7 @@ static int info_print_json(const struct net *net)
 		cli_error("info: cannot build the JSON output");
 		return CLI_EXIT_FAILURE;
 	}
-	int rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	fputc('\n', stdout);
-	json_decref(root);
-	return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+	return cli_json_print(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 }
 
 int cmd_info(int argc, char **argv)

@@ -333,11 +333,7 @@ static int prune_print_json(const struct prune_report *p)
 		cli_error("prune: cannot build the JSON output");
 		return CLI_EXIT_FAILURE;
 	}
-	int rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-					  JSON_REAL_PRECISION(15));
-	fputc('\n', stdout);
-	json_decref(root);
-	return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+	return cli_json_print(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 }
 
 static const char *prune_mb(uint64_t bytes, char *buf, size_t len)

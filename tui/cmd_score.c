@@ -269,11 +269,7 @@ static int score_print_json(const struct net *net, const struct score_cli *c,
 		cli_error("score: cannot build the JSON output");
 		return CLI_EXIT_FAILURE;
 	}
-	int rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-					  JSON_REAL_PRECISION(15));
-	fputc('\n', stdout);
-	json_decref(root);
-	return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+	return cli_json_print(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 }
 
 int cmd_score(int argc, char **argv)

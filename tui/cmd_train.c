@@ -370,10 +370,7 @@ static int train_report_json(const struct train_cli *o, const struct net *net,
 			    json_real(secs > 0 ? (double)tr->steps * tc->batch / secs : 0.0));
 	json_object_set_new(root, "saved", o->save && !aborted && test ?
 			    json_string(o->save) : json_null());
-	int rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	fputc('\n', stdout);
-	json_decref(root);
-	return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+	return cli_json_print(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 }
 
 int cmd_train(int argc, char **argv)
