@@ -41,6 +41,14 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
  * flags and a newline; CLI_EXIT_OK, or CLI_EXIT_FAILURE if it could not be
  * written. */
 int cli_json_print(json_t *root, size_t flags);
+/* Arguments of the model-only commands (info, groups):
+ * [MODEL] [--input CxHxW] [--classes N] [--json] [--help].  Fills ovr, json
+ * and model (DEFAULT_MODEL when absent).  Returns CLI_EXIT_OK, -1 after
+ * printing usage for --help, or CLI_EXIT_USAGE after a usage error. */
+struct model_overrides;
+int cli_model_args_parse(const char *cmd, const char *usage, int argc,
+			 char **argv, struct model_overrides *ovr, int *json,
+			 const char **model);
 /* Print a spec's parse warnings on stderr, one line each. */
 void cli_print_warnings(const struct net_spec *spec);
 /* 1234567 -> "1,234,567" into buf. */

@@ -1,10 +1,13 @@
 #include "config.h"
 
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "model_path.h"
 
 void cli_error(const char *fmt, ...)
 {
@@ -84,4 +87,53 @@ int cli_json_print(json_t *root, size_t flags)
 	fputc('\n', stdout);
 	json_decref(root);
 	return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+}
+
+int cli_model_args_parse(const char *cmd, const char *usage, int argc,
+			 char **argv, struct model_overrides *ovr, int *json,
+			 const char **model)
+{
+	static const struct option opts[] = {
+		{ "input", required_argument, NULL, 'i' },
+		{ "classes", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	memset(ovr, 0, sizeof *ovr);
+	*json = 0;
+	optind = 1;
+	opterr = 0;
+	for (;;) {
+		int c = getopt_long(argc, argv, "h", opts, NULL);
+		if (c == -1)
+			break;
+		switch (c) {
+		case 'i':
+			if (model_shape_parse(optarg, &ovr->input) != 0)
+				return cli_usage_error(cmd, "--input '%s' is not CxHxW with positive sizes (e.g. 3x32x32)", optarg);
+			ovr->has_input = 1;
+			break;
+		case 'c': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || v <= 0 || v > 1000000)
+				return cli_usage_error(cmd, "--classes '%s' is not a positive integer", optarg);
+			ovr->classes = (int)v;
+			break;
+		}
+		case 'j':
+			*json = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return -1;
+		default:
+			return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind > 1)
+		return cli_usage_error(cmd, "expected one MODEL, got %d arguments", argc - optind);
+	*model = optind < argc ? argv[optind] : DEFAULT_MODEL;
+	return CLI_EXIT_OK;
 }

@@ -92,48 +92,12 @@ static int info_print_json(const struct net *net)
 
 int cmd_info(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "input", required_argument, NULL, 'i' },
-		{ "classes", required_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct model_overrides ovr = { 0 };
-	int json = 0;
-	optind = 1;
-	opterr = 0;
-	for (;;) {
-		int c = getopt_long(argc, argv, "h", opts, NULL);
-		if (c == -1)
-			break;
-		switch (c) {
-		case 'i':
-			if (model_shape_parse(optarg, &ovr.input) != 0)
-				return cli_usage_error("info", "--input '%s' is not CxHxW with positive sizes (e.g. 3x32x32)", optarg);
-			ovr.has_input = 1;
-			break;
-		case 'c': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || v <= 0 || v > 1000000)
-				return cli_usage_error("info", "--classes '%s' is not a positive integer", optarg);
-			ovr.classes = (int)v;
-			break;
-		}
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			fputs(info_usage, stdout);
-			return CLI_EXIT_OK;
-		default:
-			return cli_usage_error("info", "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
-	if (argc - optind > 1)
-		return cli_usage_error("info", "expected one MODEL, got %d arguments", argc - optind);
-	const char *model = optind < argc ? argv[optind] : DEFAULT_MODEL;
+	struct model_overrides ovr;
+	int json;
+	const char *model;
+	int rc = cli_model_args_parse("info", info_usage, argc, argv, &ovr, &json, &model);
+	if (rc != CLI_EXIT_OK)
+		return rc < 0 ? CLI_EXIT_OK : rc;
 
 	struct net_spec spec;
 	struct net *net;
@@ -143,7 +107,7 @@ int cmd_info(int argc, char **argv)
 		return CLI_EXIT_FAILURE;
 	}
 	cli_print_warnings(&spec);
-	int rc = CLI_EXIT_OK;
+	rc = CLI_EXIT_OK;
 	if (json)
 		rc = info_print_json(net);
 	else
