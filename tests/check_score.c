@@ -123,6 +123,62 @@ static float *scores_of(struct net *net, const struct data_split *ds,
 	return s;
 }
 
+/* The scoring batch of score_compute (per_class samples of each class of
+ * the synthetic split), in net->input layout.  *x is the caller's to free. */
+static void scoring_batch(struct net *net, const struct data_split *ds, int per_class,
+			  float **x, int32_t *labels, int *n)
+{
+	int32_t idx[1000];
+	struct eng_err err;
+	ck_assert(score_batch_select(ds, per_class, idx, n, &err) == ENG_STATUS_OK);
+	*x = malloc((size_t)*n * shape_size(net->input) * sizeof **x);
+	ck_assert_ptr_nonnull(*x);
+	data_batch_fill(ds, &ds->train, idx, *n, net->input, NULL, NULL, *x);
+	for (int i = 0; i < *n; i++)
+		labels[i] = ds->train.labels[idx[i]];
+}
+
+/* How many ReLU inputs of the train-mode forward on the scoring batch sit
+ * within REF_KINK standard deviations of a kink (score_reference.py's
+ * KINK).  The committed reference took the exporting machine's side of
+ * those; another OpenBLAS kernel rounds differently and may take the other
+ * side, and one flipped ReLU moves a few SNIP/GraSP scores by ~1e-3 of the
+ * layer maximum while the layer sums stay put. */
+#define REF_KINK 1e-4
+static int near_kink_count(struct net *net, int per_class)
+{
+	struct data_split ds;
+	data_synthetic(&ds);
+	float *x;
+	int32_t labels[1000];
+	int n, near = 0;
+	struct eng_err err;
+	scoring_batch(net, &ds, per_class, &x, labels, &n);
+	ck_assert(net_prepare(net, n, &err) == ENG_STATUS_OK);
+	net_forward(net, x, n, true);
+	for (int i = 0; i < net->n_layers; i++) {
+		const struct layer *l = &net->layers[i];
+		if (l->kind != LAYER_KIND_RELU)
+			continue;
+		size_t len = shape_size(l->in) * (size_t)n;
+		const float *in = l->in_idx[0] < 0 ? x : net_layer_output(net, l->in_idx[0]);
+		double sum = 0.0, sq = 0.0;
+		for (size_t j = 0; j < len; j++) {
+			sum += in[j];
+			sq += (double)in[j] * in[j];
+		}
+		double mean = sum / (double)len;
+		double sd = sqrt(fmax(0.0, sq / (double)len - mean * mean));
+		for (size_t j = 0; j < len; j++)
+			if (fabs(in[j]) < REF_KINK * sd ||
+			    (l->conf.clip > 0.0f && fabs(in[j] - l->conf.clip) < REF_KINK * sd))
+				near++;
+	}
+	free(x);
+	data_split_done(&ds);
+	return near;
+}
+
 /* --- comparison with the PyTorch reference ------------------------------- */
 
 #define MAX_REF_LAYERS 64
@@ -241,10 +297,13 @@ static void ref_compare(const char *net_name, struct net *net, const float *s,
 #define ITER_BAD_FRAC 0.03
 
 static void ref_check_net(const char *name, struct net *net, int per_class,
-			  int iterations, bool near_ties)
+			  int iterations, bool near_ties, bool kinks)
 {
 	struct data_split ds;
 	data_synthetic(&ds);
+	/* SNIP and GraSP differentiate through the ReLUs: where our forward has
+	 * inputs at a kink, the near-tie tolerance covers a flipped one. */
+	double grad_rel = kinks ? ITER_REL : REL, grad_bad = kinks ? ITER_BAD_FRAC : 0.0;
 	const struct {
 		const char *fixture;
 		enum score_method m;
@@ -252,8 +311,8 @@ static void ref_check_net(const char *name, struct net *net, int per_class,
 		double rel, bad_frac;
 	} runs[] = {
 		{ "magnitude", SCORE_METHOD_MAGNITUDE, 1, REL, 0.0 },
-		{ "snip", SCORE_METHOD_SNIP, 1, REL, 0.0 },
-		{ "grasp", SCORE_METHOD_GRASP, 1, REL, 0.0 },
+		{ "snip", SCORE_METHOD_SNIP, 1, grad_rel, grad_bad },
+		{ "grasp", SCORE_METHOD_GRASP, 1, grad_rel, grad_bad },
 		{ "synflow1", SCORE_METHOD_SYNFLOW, 1, REL, 0.0 },
 		{ "synflow", SCORE_METHOD_SYNFLOW, iterations,
 		  near_ties ? ITER_REL : REL, near_ties ? ITER_BAD_FRAC : 0.0 },
@@ -269,15 +328,19 @@ static void ref_check_net(const char *name, struct net *net, int per_class,
 START_TEST(test_reference_tiny)
 {
 	struct net *net = net_tiny();
-	ref_check_net("score_tiny", net, TINY_PER_CLASS, REF_ITERATIONS, false);
+	ref_check_net("score_tiny", net, TINY_PER_CLASS, REF_ITERATIONS, false, false);
 	net_free(net);
 }
 END_TEST
 
 START_TEST(test_reference_resnet20)
 {
+	/* Counted on a twin: the train-mode forward moves BN running stats. */
+	struct net *twin = net_model("resnet20");
+	bool kinks = near_kink_count(twin, R20_PER_CLASS) > 0;
+	net_free(twin);
 	struct net *net = net_model("resnet20");
-	ref_check_net("resnet20", net, R20_PER_CLASS, R20_ITERATIONS, true);
+	ref_check_net("resnet20", net, R20_PER_CLASS, R20_ITERATIONS, true, kinks);
 	net_free(net);
 }
 END_TEST
@@ -288,15 +351,11 @@ static void export_batch(struct net *net, int per_class, const char *path)
 {
 	struct data_split ds;
 	data_synthetic(&ds);
-	int32_t idx[1000], labels[1000];
+	int32_t labels[1000];
 	int n;
+	float *x;
 	struct eng_err err;
-	ck_assert(score_batch_select(&ds, per_class, idx, &n, &err) == ENG_STATUS_OK);
-	float *x = malloc((size_t)n * shape_size(net->input) * sizeof *x);
-	ck_assert_ptr_nonnull(x);
-	data_batch_fill(&ds, &ds.train, idx, n, net->input, NULL, NULL, x);
-	for (int i = 0; i < n; i++)
-		labels[i] = ds.train.labels[idx[i]];
+	scoring_batch(net, &ds, per_class, &x, labels, &n);
 	struct st_file f;
 	st_file_init(&f);
 	uint64_t xs[4] = { (uint64_t)n, (uint64_t)net->input.c, (uint64_t)net->input.h,
