@@ -282,8 +282,9 @@ static bool app_auto_current(const struct app *a)
 
 static unsigned app_auto(struct app *a)
 {
-	if (app_auto_current(a)) {
+	if (!a->auto_defer && app_auto_current(a)) {
 		a->auto_req = 0;
+		a->auto_settled++;
 		return app_plan_adopt(a, &a->snap->scores.auto_plan, "automatic plan");
 	}
 	if (!a->w) {
@@ -368,6 +369,13 @@ unsigned app_plan_save(struct app *a, const char *path)
 	info.tau = a->settings.tau;
 	info.k = a->settings.k;
 	struct eng_err err = { { 0 } };
+	if (a->no_write) {
+		a->writes_skipped++;
+		a->saved_hash = plan_hash(&a->plan);
+		a->dlg.error[0] = '\0';
+		app_log(a, APP_LOG_INFO, "plan not written to %s (replay)", path);
+		return UI_HANDLED | UI_REDRAW;
+	}
 	if (reconvene_plan_write(path, &a->model->groups, &a->plan, &info, &err) !=
 	    ENG_STATUS_OK) {
 		app_log(a, APP_LOG_ERROR, "%s", err.msg);
@@ -892,9 +900,11 @@ unsigned app_snapshot_update(struct app *a)
 		if (j->request == a->auto_req && j->state == WORKER_STATE_DONE &&
 		    app_auto_current(a)) {
 			a->auto_req = 0;
+			a->auto_settled++;
 			f |= app_plan_adopt(a, &s->scores.auto_plan, "automatic plan");
 		} else if (j->request == a->auto_req && j->state == WORKER_STATE_FAILED) {
 			a->auto_req = 0;
+			a->auto_settled++;
 			app_log(a, APP_LOG_ERROR, "automatic plan: %s", j->msg);
 		}
 	}
@@ -903,6 +913,56 @@ unsigned app_snapshot_update(struct app *a)
 		a->ready = true;
 	app_project(a);
 	return f;
+}
+
+/* ---- layout ------------------------------------------------------------- */
+
+#define APP_DIALOG_COLS 64
+
+void app_dialog_size(const struct app *a, int *rows, int *cols)
+{
+	*cols = APP_DIALOG_COLS;
+	switch (a->dlg.kind) {
+	case APP_DIALOG_METHOD: *rows = 2 + 2 + SCORE_METHOD_COUNT + 3; break;
+	case APP_DIALOG_SPARSITY: *rows = 2 + 2 + WORKER_GRID_N + 4; break;
+	case APP_DIALOG_EXPORT: *rows = 2 + 10; break;
+	default: *rows = 2 + 7; break;
+	}
+}
+
+void app_layout_state(const struct app *a, struct layout_state *st)
+{
+	memset(st, 0, sizeof *st);
+	st->view = a->view;
+	st->name_cols = a->name_cols;
+	st->shape_cols = a->shape_cols;
+	int maxc = 1;
+	for (int g = 0; g < a->model->groups.n_groups; g++)
+		if (a->model->groups.groups[g].channels > maxc)
+			maxc = a->model->groups.groups[g].channels;
+	for (int i = 0; i < a->n_rows; i++) {
+		int c = a->model->net->layers[a->rows[i].layer].out.c;
+		if (c > maxc)
+			maxc = c;
+	}
+	char t[32];
+	st->kept_cols = snprintf(t, sizeof t, "%d/%d", maxc, maxc);
+	if (a->help) {
+		st->overlay = LAYOUT_OVERLAY_HELP;
+		st->overlay_rows = a->help_total + 2;
+		st->overlay_cols = KEYS_HELP_COLS + 4;
+	} else if (a->dlg.kind != APP_DIALOG_NONE) {
+		st->overlay = LAYOUT_OVERLAY_DIALOG;
+		app_dialog_size(a, &st->overlay_rows, &st->overlay_cols);
+	}
+}
+
+void app_layout(struct app *a, int rows, int cols, struct layout *lo)
+{
+	struct layout_state st;
+	app_layout_state(a, &st);
+	layout_compute(rows, cols, &st, lo);
+	app_visible_set(a, lo->table_rows, lo->overlay_body.h);
 }
 
 /* ---- set up ------------------------------------------------------------- */

@@ -142,8 +142,14 @@ struct app {
 	struct app_dialog_state dlg;
 	char export_dir[APP_INPUT_MAX];   /* UI_EXPORT: where to write */
 	bool readonly;
+	bool no_write;                    /* saves only pretend (the replay) */
+	int writes_skipped;               /* saves no_write skipped */
 	bool ascii;                       /* shape texts in ASCII */
 	uint64_t auto_req;                /* AUTO request waiting, 0 = none */
+	unsigned long auto_settled;       /* automatic plans adopted or failed */
+	bool auto_defer;                  /* adopt only from a snapshot, even
+					   * when the scores are current (the
+					   * replay: the log says when) */
 	struct worker_projection proj;    /* analytic, of plan */
 	bool proj_valid;
 	struct worker_projection step_proj; /* plan with the cursor's group
@@ -181,6 +187,12 @@ unsigned app_scroll(struct app *a, int n);
  * cursor visible. */
 void app_visible_set(struct app *a, int rows, int help_rows);
 
+/* What the layout needs from the app (view, column widths, overlay), the
+ * overlay size the open dialog wants (border included), and the layout
+ * for a rows x cols terminal (app_visible_set applied). */
+void app_layout_state(const struct app *a, struct layout_state *st);
+void app_dialog_size(const struct app *a, int *rows, int *cols);
+void app_layout(struct app *a, int rows, int cols, struct layout *lo);
 /* Plan edits, also used by tests.  Each records one undo step when the
  * plan changed.  Return UI flags. */
 unsigned app_keep_set(struct app *a, int group, int keep);

@@ -20,8 +20,6 @@
 #include "render.h"
 #include "score.h"
 
-#define DIALOG_COLS 64
-
 static const char *const dialog_titles[APP_DIALOG_COUNT] = {
 	[APP_DIALOG_NONE] = "",
 	[APP_DIALOG_KEEP] = "keep channels",
@@ -32,17 +30,6 @@ static const char *const dialog_titles[APP_DIALOG_COUNT] = {
 	[APP_DIALOG_EXPORT] = "export",
 	[APP_DIALOG_QUIT] = "quit",
 };
-
-void dialog_size(const struct app *a, int *rows, int *cols)
-{
-	*cols = DIALOG_COLS;
-	switch (a->dlg.kind) {
-	case APP_DIALOG_METHOD: *rows = 2 + 2 + SCORE_METHOD_COUNT + 3; break;
-	case APP_DIALOG_SPARSITY: *rows = 2 + 2 + WORKER_GRID_N + 4; break;
-	case APP_DIALOG_EXPORT: *rows = 2 + 10; break;
-	default: *rows = 2 + 7; break;
-	}
-}
 
 /* Lines of the body, top to bottom. */
 struct dlg_pen {

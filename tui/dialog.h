@@ -30,8 +30,6 @@
 #include "layout.h"
 #include "status.h"
 
-/* The overlay size the open dialog wants, border included. */
-void dialog_size(const struct app *a, int *rows, int *cols);
 /* Draw the open dialog into lo->overlay. */
 void dialog_draw(const struct app *a, const struct layout *lo);
 

@@ -877,33 +877,6 @@ static void draw_too_small(const struct draw_ctx *c)
 
 /* ---- the frame ---------------------------------------------------------- */
 
-void draw_layout_state(const struct app *a, struct layout_state *st)
-{
-	memset(st, 0, sizeof *st);
-	st->view = a->view;
-	st->name_cols = a->name_cols;
-	st->shape_cols = a->shape_cols;
-	int maxc = 1;
-	for (int g = 0; g < a->model->groups.n_groups; g++)
-		if (a->model->groups.groups[g].channels > maxc)
-			maxc = a->model->groups.groups[g].channels;
-	for (int i = 0; i < a->n_rows; i++) {
-		int c = a->model->net->layers[a->rows[i].layer].out.c;
-		if (c > maxc)
-			maxc = c;
-	}
-	char t[32];
-	st->kept_cols = snprintf(t, sizeof t, "%d/%d", maxc, maxc);
-	if (a->help) {
-		st->overlay = LAYOUT_OVERLAY_HELP;
-		st->overlay_rows = a->help_total + 2;
-		st->overlay_cols = KEYS_HELP_COLS + 4;
-	} else if (a->dlg.kind != APP_DIALOG_NONE) {
-		st->overlay = LAYOUT_OVERLAY_DIALOG;
-		dialog_size(a, &st->overlay_rows, &st->overlay_cols);
-	}
-}
-
 void draw_frame(const struct draw_ctx *c)
 {
 	colors_role(stdscr, THEME_ROLE_NORMAL);

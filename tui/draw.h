@@ -36,9 +36,6 @@ struct draw_ctx {
 	const char *busy;         /* an extra status (export running), or NULL */
 };
 
-/* What the layout needs from the app (view, column widths, overlay). */
-void draw_layout_state(const struct app *a, struct layout_state *st);
-
 void draw_frame(const struct draw_ctx *c);
 
 /* The action of the footer item at screen column x (the footer row), or

@@ -25,6 +25,7 @@
 #include "data.h"
 #include "draw.h"
 #include "glyphs.h"
+#include "keylog.h"
 #include "loop.h"
 #include "model_path.h"
 #include "net.h"
@@ -40,7 +41,8 @@ static const char explore_usage[] =
 	"usage: reconvene [MODEL] [--data DIR] [--method M] [--sparsity S] [--tau T]\n"
 	"                 [--seed N] [--theme NAME|FILE] [--themes-dir DIR]\n"
 	"                 [--config FILE] [--no-color] [--ascii] [--no-mouse]\n"
-	"                 [--readonly] [--no-cache] [--max-iterations N]\n"
+	"                 [--readonly] [--no-cache] [--record FILE]\n"
+	"                 [--max-iterations N]\n"
 	"\n"
 	"The explorer: an interactive screen with per-layer PaI densities, channel\n"
 	"heatmaps, a plan editor for structured pruning and live projections of\n"
@@ -65,6 +67,8 @@ static const char explore_usage[] =
 	"  --no-mouse          ignore the mouse\n"
 	"  --readonly          disable saving and exporting (teaching demos)\n"
 	"  --no-cache          keep results in memory only (no ~/.cache/reconvene)\n"
+	"  --record FILE       log every key, resize and click to FILE, to replay\n"
+	"                      the session in batch: reconvene replay FILE\n"
 	"  --max-iterations N  leave after N main-loop iterations (smoke tests)\n"
 	"\n"
 	"Keys: F1 or ? inside the explorer.  Exit status: 0 success, 1 runtime\n"
@@ -81,6 +85,7 @@ struct explore_opts {
 	const char *themes_dir;
 	const char *config;
 	const char *max_iterations;
+	const char *record;
 	bool no_color, ascii, no_mouse, readonly, no_cache;
 };
 
@@ -248,6 +253,7 @@ static int explore_parse(int argc, char **argv, struct explore_opts *o)
 		{ "--themes-dir", offsetof(struct explore_opts, themes_dir) },
 		{ "--config", offsetof(struct explore_opts, config) },
 		{ "--max-iterations", offsetof(struct explore_opts, max_iterations) },
+		{ "--record", offsetof(struct explore_opts, record) },
 	};
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
@@ -443,6 +449,18 @@ int cmd_explore(int argc, char **argv)
 			       : (strcmp(cfg.theme, "default") != 0 ? cfg.theme
 								    : theme_default_name(term));
 
+	/* The key log, before curses: a failure prints plainly. */
+	FILE *record = NULL;
+	if (o.record && !(record = fopen(o.record, "w"))) {
+		cli_error("--record %s: %s", o.record, strerror(errno));
+		app_done(&app);
+		worker_model_release(m);
+		worker_free(w);
+		net_spec_done(&spec);
+		data_split_done(&ds);
+		return CLI_EXIT_FAILURE;
+	}
+
 	loop_signals_install();
 	explore_crash_handlers();
 	atexit(explore_terminal_restore);
@@ -450,6 +468,8 @@ int cmd_explore(int argc, char **argv)
 	if (!initscr()) {
 		explore_stderr_restore();
 		cli_error("cannot initialise the terminal (TERM=%s)", term ? term : "");
+		if (record)
+			fclose(record);
 		app_done(&app);
 		worker_model_release(m);
 		worker_free(w);
@@ -500,6 +520,22 @@ int cmd_explore(int argc, char **argv)
 
 	struct loop l;
 	memset(&l, 0, sizeof l);
+	if (record) {
+		struct keylog_header *h = &l.record_head;
+		h->has_model = h->has_settings = h->has_size = true;
+		snprintf(h->model, sizeof h->model, "%s", model_name);
+		snprintf(h->method, sizeof h->method, "%s", score_method_name(ws.method));
+		h->sparsity = ws.sparsity;
+		h->tau = ws.tau;
+		h->seed = (unsigned long long)ws.seed;
+		h->cols = COLS;
+		h->rows = LINES;
+		if (o.data && strlen(o.data) < sizeof h->data) {
+			h->has_data = true;
+			snprintf(h->data, sizeof h->data, "%s", o.data);
+		}
+		l.record = record;
+	}
 	l.app = &app;
 	l.w = w;
 	l.ds = &ds;
@@ -516,6 +552,9 @@ int cmd_explore(int argc, char **argv)
 	explore_terminal_restore();
 	if (timing)
 		fclose(timing);
+	if (record && fclose(record) != 0)
+		fprintf(stderr, "reconvene: warning: --record %s: %s\n", o.record,
+			strerror(errno));
 
 	/* Settings changed in the explorer are remembered; command-line
 	 * overrides are not. */

@@ -13,6 +13,8 @@
 #include "colors.h"
 #include "draw.h"
 #include "keys.h"
+#include "input.h"
+#include "keylog.h"
 #include "layout.h"
 
 volatile sig_atomic_t loop_sig_quit;
@@ -49,18 +51,16 @@ static double loop_now_us(void)
 
 static void loop_relayout(struct loop *l)
 {
-	struct layout_state st;
-	draw_layout_state(l->app, &st);
-	layout_compute(LINES, COLS, &st, &l->lo);
-	int help_rows = l->lo.overlay_body.h;
-	app_visible_set(l->app, l->lo.table_rows, help_rows);
+	l->in.rows = LINES;
+	l->in.cols = COLS;
+	input_relayout(&l->in);
 }
 
 static void loop_draw(struct loop *l)
 {
 	double t0 = loop_now_us();
 	const char *busy = l->export ? "exporting" : NULL;
-	struct draw_ctx c = { .app = l->app, .lo = &l->lo,
+	struct draw_ctx c = { .app = l->app, .lo = &l->in.lo,
 			      .theme_name = l->theme_name,
 			      .dataset = l->dataset_name, .ascii = l->ascii,
 			      .busy = busy };
@@ -76,62 +76,47 @@ static void loop_draw(struct loop *l)
 	}
 }
 
-/* A mouse event: every click maps to what a key would do. */
-/* Below the minimum size the notice covers the screen: only help, quit,
- * cancel and repaint act (and an open dialog, such as the quit question,
- * keeps its keys), so no edit happens that nobody can see. */
-static bool loop_key_blocked(const struct app *a, int ch)
-{
-	if ((LINES >= LAYOUT_MIN_ROWS && COLS >= LAYOUT_MIN_COLS) ||
-	    a->dlg.kind != APP_DIALOG_NONE)
-		return false;
-	switch (keys_lookup(ch)) {
-	case UI_ACTION_HELP:
-	case UI_ACTION_QUIT:
-	case UI_ACTION_CANCEL:
-	case UI_ACTION_REPAINT:
-		return false;
-	default:
-		return true;
-	}
-}
-
+/* A mouse event: every click becomes the event a key-log line would
+ * replay (a row, the wheel, a panel, a footer action). */
 static unsigned loop_mouse(struct loop *l)
 {
 	MEVENT ev;
 	if (getmouse(&ev) != OK)
 		return 0;
-	struct app *a = l->app;
+	struct keylog_event e = { KEYLOG_SCROLL, 0, 0 };
 #ifdef BUTTON5_PRESSED
 	if (ev.bstate & BUTTON5_PRESSED)
-		return app_scroll(a, 3);
+		e.a = 3;
 #endif
 	if (ev.bstate & BUTTON4_PRESSED)
-		return app_scroll(a, -3);
-	if (!(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON1_RELEASED)))
-		return 0;
-	if (ev.bstate & BUTTON1_RELEASED)
-		return 0; /* the press already acted */
-	if (l->lo.too_small)
-		return 0;
-	int hit = layout_hit(&l->lo, ev.y, ev.x);
-	switch (hit) {
+		e.a = -3;
+	if (e.a != 0)
+		return input_event(&l->in, &e);
+	if (!(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)) ||
+	    (ev.bstate & BUTTON1_RELEASED) || l->in.lo.too_small)
+		return 0; /* a release: the press already acted */
+	const struct layout *lo = &l->in.lo;
+	switch (layout_hit(lo, ev.y, ev.x)) {
 	case LAYOUT_PANEL_TABLE:
-		return app_row_select(a, layout_table_row_at(&l->lo, ev.y));
-	case LAYOUT_PANEL_HEAT: {
-		unsigned f = app_row_select(a, ev.y - l->lo.panel[LAYOUT_PANEL_HEAT].y);
-		a->focus = APP_FOCUS_HEAT;
-		return f | UI_REDRAW;
-	}
+		e = (struct keylog_event){ KEYLOG_SELECT, layout_table_row_at(lo, ev.y), 0 };
+		break;
+	case LAYOUT_PANEL_HEAT:
+		e = (struct keylog_event){ KEYLOG_HEAT, ev.y - lo->panel[LAYOUT_PANEL_HEAT].y, 0 };
+		break;
 	case LAYOUT_PANEL_PROJ:
 	case LAYOUT_PANEL_PROJ_HEAD:
-		a->focus = APP_FOCUS_PROJ;
-		return UI_HANDLED | UI_REDRAW;
+		e = (struct keylog_event){ KEYLOG_FOCUS_PROJ, 0, 0 };
+		break;
 	case LAYOUT_PANEL_FOOTER:
-		return app_action(a, draw_footer_hit(&l->lo, l->ascii, ev.x));
+		e = (struct keylog_event){ KEYLOG_ACTION,
+					   (int)draw_footer_hit(lo, l->ascii, ev.x), 0 };
+		if (e.a == UI_ACTION_NONE)
+			return 0;
+		break;
 	default:
 		return 0;
 	}
+	return input_event(&l->in, &e);
 }
 
 static void loop_suspend(struct loop *l)
@@ -152,7 +137,9 @@ int loop_run(struct loop *l)
 	struct app *a = l->app;
 	long iter = 0;
 	bool dirty = true;
-	loop_relayout(l);
+	input_init(&l->in, a, LINES, COLS, l->record);
+	if (l->record)
+		keylog_header_write(l->record, &l->record_head);
 	struct pollfd fds[2];
 	fds[0].fd = STDIN_FILENO;
 	fds[0].events = POLLIN;
@@ -180,24 +167,24 @@ int loop_run(struct loop *l)
 		unsigned f = 0;
 		if (pr > 0 && fds[1].fd >= 0 && (fds[1].revents & POLLIN)) {
 			worker_wake_drain(l->w);
-			f |= app_snapshot_update(a);
+			f |= input_snapshot(&l->in);
 		}
 		int ch;
 		double key_t0 = 0, key_app = 0;
 		int last_key = 0;
 		while ((ch = getch()) != ERR) {
 			if (ch == KEY_RESIZE) {
-				f |= UI_RELAYOUT | UI_REDRAW;
+				f |= input_event(&l->in, &(struct keylog_event){
+						KEYLOG_RESIZE, COLS, LINES });
 				continue;
 			}
 			if (ch == KEY_MOUSE) {
 				f |= loop_mouse(l);
-			} else if (loop_key_blocked(a, ch)) {
-				continue;
 			} else {
 				double t0 = loop_now_us();
 				uint64_t seq = a->plan_seq;
-				f |= app_key(a, ch);
+				f |= input_event(&l->in, &(struct keylog_event){
+						KEYLOG_KEY, ch, 0 });
 				if (a->plan_seq != seq) {
 					key_t0 = t0;
 					key_app = loop_now_us() - t0;

@@ -29,6 +29,8 @@
 #include "app.h"
 #include "data.h"
 #include "dialog.h"
+#include "input.h"
+#include "keylog.h"
 #include "layout.h"
 #include "worker.h"
 
@@ -45,8 +47,11 @@ struct loop {
 	const char *(*theme_next)(void *user);
 	void *user;
 	const char *theme_name;
+	/* --record: every input event is logged here, after this header */
+	FILE *record;
+	struct keylog_header record_head;
 	/* state */
-	struct layout lo;
+	struct input in;
 	struct dialog_export *export;
 };
 

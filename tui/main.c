@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{ "bench", cmd_bench, "measured batch-1 latency: dense, unstructured, structured" },
 	{ "heatmap", cmd_heatmap, "PNG pictures: channel scores, density against sparsity" },
 	{ "report", cmd_report, "report.json and a trade-off chart for a pruned bundle" },
+	{ "replay", cmd_replay, "replay an explorer session's key log without a terminal" },
 };
 
 static void main_usage(FILE *out)
