@@ -269,38 +269,10 @@ static void cache_mem_put(struct cache *c, const char *key, const void *data, si
 
 static bool cache_read_file(const char *path, unsigned char **buf, size_t *len)
 {
-	*buf = NULL;
-	*len = 0;
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	char *b;
+	if (fileio_read_all(path, SIZE_MAX, "a cache entry", &b, len, NULL) != ENG_STATUS_OK)
 		return false;
-	size_t cap = 0, n = 0;
-	unsigned char *b = NULL;
-	for (;;) {
-		if (n == cap) {
-			size_t nc = cap ? 2 * cap : 65536;
-			unsigned char *nb = realloc(b, nc);
-			if (!nb) {
-				free(b);
-				fclose(f);
-				return false;
-			}
-			b = nb;
-			cap = nc;
-		}
-		size_t got = fread(b + n, 1, cap - n, f);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	bool ok = !ferror(f);
-	fclose(f);
-	if (!ok) {
-		free(b);
-		return false;
-	}
-	*buf = b;
-	*len = n;
+	*buf = (unsigned char *)b;
 	return true;
 }
 

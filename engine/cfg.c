@@ -789,50 +789,10 @@ enum eng_status cfg_parse_file(const char *path, struct net_spec *spec,
 			       struct eng_err *err)
 {
 	memset(spec, 0, sizeof *spec);
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		int e = errno;
-		return eng_err_set(err, fileio_errno_status(e), "%s: %s", path, strerror(e));
-	}
-	/* Read in growing chunks rather than trusting the size from stat, so
-	 * pipes and /proc files work; stop one byte past the limit. */
-	size_t cap = 64 << 10, len = 0;
-	char *buf = malloc(cap);
-	enum eng_status st = ENG_STATUS_OK;
-	if (!buf) {
-		fclose(f);
-		return eng_err_set(err, ENG_STATUS_ENOMEM, "%s: out of memory", path);
-	}
-	for (;;) {
-		if (len == cap) {
-			if (cap > CFG_FILE_MAX) {
-				st = eng_err_set(err, ENG_STATUS_EINVAL,
-						 "%s: larger than 16 MiB", path);
-				break;
-			}
-			size_t ncap = 2 * cap > CFG_FILE_MAX + 1 ? CFG_FILE_MAX + 1 : 2 * cap;
-			char *grown = realloc(buf, ncap);
-			if (!grown) {
-				st = eng_err_set(err, ENG_STATUS_ENOMEM, "%s: out of memory", path);
-				break;
-			}
-			buf = grown;
-			cap = ncap;
-		}
-		size_t got = fread(buf + len, 1, cap - len, f);
-		len += got;
-		if (got == 0) {
-			if (ferror(f)) {
-				int e = errno;
-				st = eng_err_set(err, ENG_STATUS_EIO, "%s: %s", path,
-						 strerror(e ? e : EIO));
-			}
-			break;
-		}
-	}
-	fclose(f);
-	if (st == ENG_STATUS_OK && len > CFG_FILE_MAX)
-		st = eng_err_set(err, ENG_STATUS_EINVAL, "%s: larger than 16 MiB", path);
+	char *buf;
+	size_t len;
+	enum eng_status st = fileio_read_all(path, CFG_FILE_MAX, "a model file", &buf,
+					     &len, err);
 	if (st == ENG_STATUS_OK) {
 		char name[NET_NAME_MAX];
 		cfg_name_from_path(name, path);

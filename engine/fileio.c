@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,4 +74,72 @@ enum eng_status fileio_write_atomic(const char *path, fileio_writer write_fn,
 		unlink(tmp);
 	free(tmp);
 	return st;
+}
+
+static enum eng_status fileio_too_big(const char *path, size_t max, const char *what,
+				      struct eng_err *err)
+{
+	char size[32];
+	if (max % ((size_t)1 << 20) == 0)
+		snprintf(size, sizeof size, "%zu MiB", max >> 20);
+	else if (max % 1024 == 0)
+		snprintf(size, sizeof size, "%zu KiB", max >> 10);
+	else
+		snprintf(size, sizeof size, "%zu bytes", max);
+	return eng_err_set(err, ENG_STATUS_EINVAL, "%s: larger than %s (too big for %s)",
+			   path, size, what);
+}
+
+enum eng_status fileio_read_all(const char *path, size_t max, const char *what,
+				char **buf, size_t *len, struct eng_err *err)
+{
+	*buf = NULL;
+	*len = 0;
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		int e = errno;
+		return eng_err_set(err, fileio_errno_status(e), "%s: %s", path, strerror(e));
+	}
+	size_t cap = 0, n = 0;
+	char *b = NULL;
+	enum eng_status st = ENG_STATUS_OK;
+	for (;;) {
+		if (n == cap) {
+			/* Room for one byte past max tells a file over the limit. */
+			if (cap > max) {
+				st = fileio_too_big(path, max, what, err);
+				break;
+			}
+			size_t nc = cap ? 2 * cap : 65536;
+			if (nc > max && max < SIZE_MAX)
+				nc = max + 1;
+			char *nb = realloc(b, nc);
+			if (!nb) {
+				st = eng_err_set(err, ENG_STATUS_ENOMEM, "%s: out of memory", path);
+				break;
+			}
+			b = nb;
+			cap = nc;
+		}
+		size_t got = fread(b + n, 1, cap - n, f);
+		n += got;
+		if (got == 0) {
+			if (ferror(f)) {
+				int e = errno;
+				st = eng_err_set(err, ENG_STATUS_EIO, "%s: %s", path,
+						 strerror(e ? e : EIO));
+			}
+			break;
+		}
+	}
+	fclose(f);
+	if (st == ENG_STATUS_OK && n > max)
+		st = fileio_too_big(path, max, what, err);
+	if (st != ENG_STATUS_OK) {
+		free(b);
+		return st;
+	}
+	*buf = b;
+	*len = n;
+	return ENG_STATUS_OK;
 }

@@ -188,8 +188,8 @@ START_TEST(test_errors)
 	ck_assert(strstr(err.msg, "l.log:1: line longer than"));
 	keylog_done(&log);
 	free(big);
-	/* A missing file: EIO naming it. */
-	ck_assert(keylog_read("/nonexistent/k.log", &log, &err) == ENG_STATUS_EIO);
+	/* A missing file: ENOENT naming it. */
+	ck_assert(keylog_read("/nonexistent/k.log", &log, &err) == ENG_STATUS_ENOENT);
 	ck_assert(strstr(err.msg, "/nonexistent/k.log"));
 	keylog_done(&log);
 }

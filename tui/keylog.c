@@ -11,6 +11,8 @@
 #define NCURSES_NOMACROS 1
 #include <curses.h>
 
+#include "fileio.h"
+
 static const struct {
 	const char *name;
 	int key;
@@ -278,35 +280,12 @@ enum eng_status keylog_read(const char *path, struct keylog *log,
 			    struct eng_err *err)
 {
 	memset(log, 0, sizeof *log);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return eng_err_set(err, ENG_STATUS_EIO, "%s: %s", path, strerror(errno));
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	for (;;) {
-		if (len + 4096 > cap) {
-			size_t nc = cap ? cap * 2 : 65536;
-			char *nb = realloc(buf, nc);
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return eng_err_set(err, ENG_STATUS_ENOMEM, "%s: out of memory",
-						   path);
-			}
-			buf = nb;
-			cap = nc;
-		}
-		size_t got = fread(buf + len, 1, cap - len, f);
-		len += got;
-		if (got == 0)
-			break;
-	}
-	bool bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		free(buf);
-		return eng_err_set(err, ENG_STATUS_EIO, "%s: read error", path);
-	}
+	char *buf;
+	size_t len;
+	enum eng_status rs = fileio_read_all(path, KEYLOG_FILE_MAX, "a key log", &buf,
+					     &len, err);
+	if (rs != ENG_STATUS_OK)
+		return rs;
 	enum eng_status st = keylog_parse(buf, len, path, log, err);
 	free(buf);
 	return st;

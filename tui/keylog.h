@@ -47,6 +47,7 @@
 #define KEYLOG_VERSION 1
 #define KEYLOG_NAME_MAX 16
 #define KEYLOG_TEXT_MAX 1024 /* longest line */
+#define KEYLOG_FILE_MAX ((size_t)256 << 20) /* largest file */
 
 enum keylog_kind {
 	KEYLOG_KEY,        /* a: key code */
@@ -87,7 +88,7 @@ const char *keylog_key_name(int key, char *buf, size_t len);
 /* The code of a key name; false if it is not one. */
 bool keylog_key_parse(const char *name, int *key);
 
-/* Read a log.  EIO (cannot read), EINVAL (a bad line: err names
+/* Read a log.  ENOENT, EIO (cannot read), EINVAL (a bad line: err names
  * path:line and what is wrong), ENOMEM.  *log is initialised either way
  * (keylog_done it). */
 enum eng_status keylog_read(const char *path, struct keylog *log,

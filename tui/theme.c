@@ -1076,47 +1076,7 @@ static enum eng_status theme_on_event(void *user, const struct ini_event *ev, st
 
 static enum eng_status theme_read(const char *path, char **text, size_t *len, struct eng_err *err)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return eng_err_set(err, fileio_errno_status(errno), "%s: %s", path, strerror(errno));
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap);
-	enum eng_status st = ENG_STATUS_OK;
-	if (!buf) {
-		fclose(f);
-		return eng_err_set(err, ENG_STATUS_ENOMEM, "%s: out of memory", path);
-	}
-	for (;;) {
-		if (n == cap) {
-			if (cap >= THEME_FILE_MAX) {
-				st = eng_err_set(err, ENG_STATUS_EINVAL, "%s: larger than %u bytes, not a theme",
-						 path, THEME_FILE_MAX);
-				break;
-			}
-			char *nb = realloc(buf, cap * 2);
-			if (!nb) {
-				st = eng_err_set(err, ENG_STATUS_ENOMEM, "%s: out of memory", path);
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		size_t got = fread(buf + n, 1, cap - n, f);
-		n += got;
-		if (got == 0) {
-			if (ferror(f))
-				st = eng_err_set(err, ENG_STATUS_EIO, "%s: %s", path, strerror(errno));
-			break;
-		}
-	}
-	fclose(f);
-	if (st != ENG_STATUS_OK) {
-		free(buf);
-		return st;
-	}
-	*text = buf;
-	*len = n;
-	return ENG_STATUS_OK;
+	return fileio_read_all(path, THEME_FILE_MAX, "a theme", text, len, err);
 }
 
 static enum eng_status theme_load_rec(struct theme *th, const char *text, size_t len,
