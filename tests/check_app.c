@@ -1,7 +1,10 @@
 /* check_app.c: the explorer's state (tui/app.c) without a terminal: plan
  * edits, steps and clamping, locks, undo/redo against an independent
  * model of the history, dialogs, plan files, settings reaching a real
- * worker, and the automatic plan compared with reconvene.h run directly. */
+ * worker, the automatic plan compared with reconvene.h run directly, and
+ * the input path shared by the main loop and the replay (tui/input.c:
+ * keys blocked below the minimum size, a relayout after every key that
+ * changes the overlay, `wait` logged where an automatic plan settles). */
 #include "config.h"
 
 #include <check.h>
@@ -13,6 +16,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "input.h"
 #include "cfg.h"
 #include "data.h"
 #include "groups.h"
@@ -651,6 +655,101 @@ START_TEST(test_auto_plan)
 }
 END_TEST
 
+/* ---- the input path (tui/input.c) ----------------------------------------------------- */
+
+static unsigned key(struct input *in, int k)
+{
+	return input_event(in, &(struct keylog_event){ KEYLOG_KEY, k, 0 });
+}
+
+START_TEST(test_input_small_and_relayout)
+{
+	struct fx f;
+	fx_open(&f, "vgg16", false, NULL);
+	struct app *a = &f.a;
+	struct input in;
+	input_init(&in, a, 20, 60, NULL);
+	ck_assert(in.lo.too_small);
+	int g = app_cursor_group(a);
+	int keep = a->plan.keep[g];
+	/* Too small: edits and moves do nothing, help still opens. */
+	ck_assert_uint_eq(key(&in, KEY_LEFT), 0);
+	ck_assert_uint_eq(key(&in, KEY_DOWN), 0);
+	ck_assert_int_eq(a->plan.keep[g], keep);
+	ck_assert_int_eq(a->cursor, 0);
+	key(&in, '?');
+	ck_assert(a->help);
+	key(&in, 27);
+	ck_assert(!a->help);
+	/* Mouse selections are ignored too; the wheel is not. */
+	ck_assert_uint_eq(input_event(&in, &(struct keylog_event){ KEYLOG_SELECT, 3, 0 }), 0);
+	ck_assert_int_eq(a->cursor, 0);
+	/* Big enough: the same keys act. */
+	input_event(&in, &(struct keylog_event){ KEYLOG_RESIZE, 100, 30 });
+	ck_assert(!in.lo.too_small);
+	ck_assert_int_eq(in.cols, 100);
+	ck_assert_int_eq(in.rows, 30);
+	key(&in, KEY_LEFT);
+	ck_assert_int_lt(a->plan.keep[g], keep);
+	ck_assert_int_eq(a->visible, in.lo.table_rows);
+	/* The help opens and pages at once: its page size comes from a layout
+	 * computed right after '?', not from the last frame. */
+	key(&in, '?');
+	ck_assert(a->help);
+	ck_assert_int_gt(a->help_rows, 2);
+	ck_assert_int_eq(a->help_rows, in.lo.overlay_body.h);
+	key(&in, KEY_NPAGE);
+	ck_assert_int_eq(a->help_top, a->help_rows - 1);
+	key(&in, '?');
+	/* A footer action is the key's action. */
+	int before = a->plan.keep[g];
+	input_event(&in, &(struct keylog_event){ KEYLOG_ACTION, UI_ACTION_KEEP_MORE, 0 });
+	ck_assert_int_gt(a->plan.keep[g], before);
+	/* A page down moves by the visible rows of the current size. */
+	input_event(&in, &(struct keylog_event){ KEYLOG_RESIZE, 80, 24 });
+	int page = a->visible - 1;
+	key(&in, KEY_HOME);
+	key(&in, KEY_NPAGE);
+	ck_assert_int_eq(a->cursor, page < a->n_rows ? page : a->n_rows - 1);
+	fx_close(&f);
+}
+END_TEST
+
+/* Recording: every event in order, and `wait` right where an automatic
+ * plan settles (at once when the scores are current, later otherwise). */
+START_TEST(test_input_record)
+{
+	struct fx f;
+	struct worker_settings ws;
+	worker_settings_default(&ws);
+	ws.method = SCORE_METHOD_MAGNITUDE;
+	fx_open(&f, "lenet5", true, &ws);
+	struct app *a = &f.a;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *rec = open_memstream(&text, &len);
+	ck_assert_ptr_nonnull(rec);
+	struct input in;
+	input_init(&in, a, 24, 80, rec);
+	key(&in, KEY_DOWN);
+	key(&in, 'a'); /* no scores yet: pending */
+	ck_assert(a->auto_req != 0);
+	input_event(&in, &(struct keylog_event){ KEYLOG_SCROLL, 1, 0 });
+	for (int t = 0; t < 200 && a->auto_req; t++) {
+		ck_assert(worker_wait_idle(f.w, 60000));
+		input_snapshot(&in);
+	}
+	ck_assert_int_eq(a->auto_req, 0);
+	key(&in, 'a'); /* current now: adopted at once */
+	ck_assert_int_eq(a->auto_req, 0);
+	input_event(&in, &(struct keylog_event){ KEYLOG_RESIZE, 90, 30 });
+	fclose(rec);
+	ck_assert_str_eq(text, "key Down\nkey a\nscroll 1\nwait\nkey a\nwait\nresize 90 30\n");
+	free(text);
+	fx_close(&f);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("app");
@@ -663,11 +762,13 @@ int main(void)
 	tcase_add_test(tc, test_undo_redo_random);
 	tcase_add_test(tc, test_dialogs);
 	tcase_add_test(tc, test_plan_files);
+	tcase_add_test(tc, test_input_small_and_relayout);
 	suite_add_tcase(s, tc);
 	TCase *tw = tcase_create("worker");
 	tcase_set_timeout(tw, 300);
 	tcase_add_test(tw, test_settings_reach_worker);
 	tcase_add_test(tw, test_auto_plan);
+	tcase_add_test(tw, test_input_record);
 	suite_add_tcase(s, tw);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,31 +1,7 @@
 #!/bin/sh
 # End-to-end tests of the command line: exit codes, --help, info (table and
 # JSON), overrides, and one clear error line for bad input.
-set -u
-bin="${top_builddir:-.}/reconvene"
-src="${top_srcdir:-.}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-pass=0
-
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-# expect CODE CMD...: run, keep stdout/stderr in $tmp/out, $tmp/err
-expect() {
-	want=$1; shift
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	got=$?
-	if [ "$got" -eq "$want" ]; then ok; else bad "'$*' exited $got, want $want"; cat "$tmp/err"; fi
-}
-contains() { # FILE TEXT
-	if grep -qF -- "$2" "$1"; then ok; else bad "$1 lacks '$2'"; sed -n 1,20p "$1"; fi
-}
-one_line() {
-	n=$(wc -l <"$1")
-	if [ "$n" -eq 1 ]; then ok; else bad "$1 has $n lines, want 1"; cat "$1"; fi
-}
+. "$(dirname "$0")/cli_lib.sh"
 
 expect 0 "$bin" --help
 contains "$tmp/out" "usage: reconvene"
@@ -35,6 +11,12 @@ contains "$tmp/out" "reconvene "
 expect 2 "$bin" frobnicate
 contains "$tmp/err" "unknown command 'frobnicate'"
 expect 2 "$bin"
+# Explorer option errors name the option and point to its help.
+expect 2 "$bin" --seed=abc
+contains "$tmp/err" "reconvene: --seed: a whole number"
+contains "$tmp/err" "Try 'reconvene --help-explorer'."
+expect 0 "$bin" --help-explorer
+contains "$tmp/out" "--record FILE"
 expect 0 "$bin" info --help
 contains "$tmp/out" "--input CxHxW"
 
@@ -138,5 +120,4 @@ for v in ("dense", "unstructured", "structured"):
 PY
 expect 2 "$bin" bench lenet5 --runs 0
 
-echo "cli.sh: $pass passed, $fails failed"
-[ "$fails" -eq 0 ]
+cli_finish cli.sh

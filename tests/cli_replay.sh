@@ -5,26 +5,7 @@
 # --auto`), saves and exports in a log are not carried out, quitting ends
 # the session, keys below 80x24 do nothing, and a bad log gets one error
 # line naming file:line.
-set -u
-bin="${top_builddir:-.}/reconvene"
-bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-mkdir "$tmp/nodata"
-fails=0
-pass=0
-
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
-expect() {
-	want=$1; shift
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	got=$?
-	if [ "$got" -eq "$want" ]; then ok; else bad "'$*' exited $got, want $want"; cat "$tmp/err"; fi
-}
-contains() { # FILE TEXT
-	if grep -qF -- "$2" "$1"; then ok; else bad "$1 lacks '$2'"; sed -n 1,20p "$1"; fi
-}
+. "$(dirname "$0")/cli_lib.sh"
 # The group counts of a plan file, on one line.
 groups() { sed -n '/"groups"/,/}/p' "$1" | tr -d ' \n'; }
 # keep PLAN GROUP: the group's kept channels.
@@ -103,5 +84,4 @@ contains "$tmp/err" "1 plan saves and 1 exports"
 contains "$tmp/err" "quits at event 14; 1 later events ignored"
 [ "$(keep "$tmp/p.json" conv2)" = 15 ] && ok || bad "lenet5 conv2: not 15 (the Left after q acted?)"
 
-echo "cli_replay.sh: $pass passed, $fails failed"
-[ "$fails" -eq 0 ]
+cli_finish cli_replay.sh

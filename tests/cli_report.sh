@@ -2,38 +2,11 @@
 # End-to-end tests of heatmap, report and the verified prune bundle: exit
 # codes, one-line errors, PNG files, bundle contents, the recorded
 # verification.  Tiny budgets and the synthetic dataset keep it fast.
-set -u
-bin="${top_builddir:-.}/reconvene"
-src="${top_srcdir:-.}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-pass=0
-export RECONVENE_MODELS_DIR="${RECONVENE_MODELS_DIR:-$src/models}"
-mkdir -p "$tmp/nodata"
+. "$(dirname "$0")/cli_lib.sh"
 
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-expect() {
-	want=$1; shift
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	got=$?
-	if [ "$got" -eq "$want" ]; then ok; else bad "'$*' exited $got, want $want"; cat "$tmp/err"; fi
-}
-contains() { # FILE TEXT
-	if grep -qF -- "$2" "$1"; then ok; else bad "$1 lacks '$2'"; sed -n 1,20p "$1"; fi
-}
-lacks() { # FILE TEXT
-	if grep -qF -- "$2" "$1"; then bad "$1 has '$2'"; else ok; fi
-}
 usage_line() { # FILE: a usage error is one message line plus the --help hint
 	n=$(wc -l <"$1")
 	if [ "$n" -eq 2 ] && sed -n 2p "$1" | grep -qF -- "--help"; then ok; else bad "$1: not a usage error"; cat "$1"; fi
-}
-one_line() {
-	n=$(wc -l <"$1")
-	if [ "$n" -eq 1 ]; then ok; else bad "$1 has $n lines, want 1"; cat "$1"; fi
 }
 is_png() { # FILE: the 8-byte PNG signature
 	if [ -s "$1" ] && [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]; then
@@ -158,5 +131,4 @@ tail -n 1 "$tmp/err" >"$tmp/last"
 contains "$tmp/last" "verification FAILED"
 if grep -q '"pass": false' "$tmp/l5b/report.json"; then ok; else bad "failure not recorded"; fi
 
-echo "cli_report: $pass passed, $fails failed"
-[ "$fails" -eq 0 ]
+cli_finish cli_report

@@ -3,39 +3,14 @@
 # with the synthetic dataset (an empty --data directory): the fallback
 # warning, JSON keys and types, --save / --weights, usage errors (exit 2),
 # runtime errors as one line (exit 1), and a clean stop on SIGINT.
-set -u
-bin="${top_builddir:-.}/reconvene"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-pass=0
+. "$(dirname "$0")/cli_lib.sh"
 py=/usr/bin/python3
 [ -x "$py" ] || py=
 
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-# expect CODE CMD...: run, keep stdout/stderr in $tmp/out, $tmp/err
-expect() {
-	want=$1; shift
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	got=$?
-	if [ "$got" -eq "$want" ]; then ok; else bad "'$*' exited $got, want $want"; cat "$tmp/err"; fi
-}
-contains() { # FILE TEXT
-	if grep -qF -- "$2" "$1"; then ok; else bad "$1 lacks '$2'"; sed -n 1,20p "$1"; fi
-}
-lacks() { # FILE TEXT
-	if grep -qF -- "$2" "$1"; then bad "$1 has '$2'"; sed -n 1,20p "$1"; else ok; fi
-}
 # The error line, not counting the synthetic-fallback warnings.
 one_error() {
 	grep -v "^reconvene: warning: " "$1" >"$1.errors"
 	one_line "$1.errors"
-}
-one_line() {
-	n=$(wc -l <"$1")
-	if [ "$n" -eq 1 ]; then ok; else bad "$1 has $n lines, want 1"; cat "$1"; fi
 }
 
 empty="$tmp/empty"
@@ -171,5 +146,4 @@ left=
 for f in "$tmp"/*int.safetensors*; do [ -e "$f" ] && left="$f"; done
 if [ -n "$left" ]; then bad "a temporary file was left: $left"; else ok; fi
 
-echo "cli_train.sh: $pass passed, $fails failed"
-[ "$fails" -eq 0 ]
+cli_finish cli_train.sh

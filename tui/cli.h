@@ -35,7 +35,8 @@ int cmd_replay(int argc, char **argv);
 
 /* "reconvene: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Usage error: message plus a pointer to --help; returns CLI_EXIT_USAGE. */
+/* Usage error: message plus a pointer to --help (cmd NULL: the explorer's
+ * options); returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Print root (a reference the call takes over) on stdout with the jansson
@@ -50,6 +51,17 @@ struct model_overrides;
 int cli_model_args_parse(const char *cmd, const char *usage, int argc,
 			 char **argv, struct model_overrides *ovr, int *json,
 			 const char **model);
+/* Options with a value, as "--name V" or "--name=V", stored as a const
+ * char * at offset off of the caller's options struct. */
+struct cli_valued {
+	const char *name;
+	size_t off;
+};
+/* If argv[*i] is one of the n options, store its value in base (advancing
+ * *i past a separate value) and return 1; 0 if it is none of them;
+ * CLI_EXIT_USAGE after printing the error when the value is missing. */
+int cli_valued_take(const char *cmd, const struct cli_valued *opts, size_t n,
+		    void *base, int argc, char **argv, int *i);
 /* Print a spec's parse warnings on stderr, one line each. */
 void cli_print_warnings(const struct net_spec *spec);
 /* 1234567 -> "1,234,567" into buf. */

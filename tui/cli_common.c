@@ -23,9 +23,13 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "reconvene %s: ", cmd);
+	/* NULL: the explorer, whose options --help-explorer lists. */
+	fprintf(stderr, "reconvene%s%s: ", cmd ? " " : "", cmd ? cmd : "");
 	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\nTry 'reconvene %s --help'.\n", cmd);
+	if (cmd)
+		fprintf(stderr, "\nTry 'reconvene %s --help'.\n", cmd);
+	else
+		fprintf(stderr, "\nTry 'reconvene --help-explorer'.\n");
 	va_end(ap);
 	return CLI_EXIT_USAGE;
 }
@@ -136,4 +140,25 @@ int cli_model_args_parse(const char *cmd, const char *usage, int argc,
 		return cli_usage_error(cmd, "expected one MODEL, got %d arguments", argc - optind);
 	*model = optind < argc ? argv[optind] : DEFAULT_MODEL;
 	return CLI_EXIT_OK;
+}
+
+int cli_valued_take(const char *cmd, const struct cli_valued *opts, size_t n,
+		    void *base, int argc, char **argv, int *i)
+{
+	const char *arg = argv[*i];
+	for (size_t k = 0; k < n; k++) {
+		size_t len = strlen(opts[k].name);
+		const char **dst = (const char **)((char *)base + opts[k].off);
+		if (!strcmp(arg, opts[k].name)) {
+			if (*i + 1 >= argc)
+				return cli_usage_error(cmd, "%s needs a value", arg);
+			*dst = argv[++*i];
+			return 1;
+		}
+		if (!strncmp(arg, opts[k].name, len) && arg[len] == '=') {
+			*dst = arg + len + 1;
+			return 1;
+		}
+	}
+	return 0;
 }

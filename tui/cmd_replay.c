@@ -61,10 +61,7 @@ struct replay_opts {
 
 static int replay_parse(int argc, char **argv, struct replay_opts *o)
 {
-	static const struct {
-		const char *name;
-		size_t off;
-	} valued[] = {
+	static const struct cli_valued valued[] = {
 		{ "--out", offsetof(struct replay_opts, out) },
 		{ "--model", offsetof(struct replay_opts, model) },
 		{ "--data", offsetof(struct replay_opts, data) },
@@ -88,22 +85,12 @@ static int replay_parse(int argc, char **argv, struct replay_opts *o)
 			o->quiet = true;
 			continue;
 		}
-		bool found = false;
-		for (size_t k = 0; k < sizeof valued / sizeof valued[0] && !found; k++) {
-			size_t n = strlen(valued[k].name);
-			const char **dst = (const char **)((char *)o + valued[k].off);
-			if (!strcmp(arg, valued[k].name)) {
-				if (i + 1 >= argc)
-					return cli_usage_error("replay", "%s needs a value", arg);
-				*dst = argv[++i];
-				found = true;
-			} else if (!strncmp(arg, valued[k].name, n) && arg[n] == '=') {
-				*dst = arg + n + 1;
-				found = true;
-			}
-		}
-		if (found)
+		int took = cli_valued_take("replay", valued, sizeof valued / sizeof valued[0],
+					   o, argc, argv, &i);
+		if (took == 1)
 			continue;
+		if (took != 0)
+			return took;
 		if (arg[0] == '-' && arg[1])
 			return cli_usage_error("replay", "unknown option '%s'", arg);
 		if (o->log)

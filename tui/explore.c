@@ -240,10 +240,7 @@ static const char *explore_theme_next(void *user)
 
 static int explore_parse(int argc, char **argv, struct explore_opts *o)
 {
-	static const struct {
-		const char *name;
-		size_t off;
-	} valued[] = {
+	static const struct cli_valued valued[] = {
 		{ "--data", offsetof(struct explore_opts, data) },
 		{ "--method", offsetof(struct explore_opts, method) },
 		{ "--sparsity", offsetof(struct explore_opts, sparsity) },
@@ -281,28 +278,16 @@ static int explore_parse(int argc, char **argv, struct explore_opts *o)
 			o->no_cache = true;
 			continue;
 		}
-		bool found = false;
-		for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) {
-			size_t n = strlen(valued[k].name);
-			const char **dst = (const char **)((char *)o + valued[k].off);
-			if (!strcmp(arg, valued[k].name)) {
-				if (i + 1 >= argc)
-					return cli_usage_error("reconvene", "%s needs a value", arg);
-				*dst = argv[++i];
-				found = true;
-			} else if (!strncmp(arg, valued[k].name, n) && arg[n] == '=') {
-				*dst = arg + n + 1;
-				found = true;
-			}
-			if (found)
-				break;
-		}
-		if (found)
+		int took = cli_valued_take(NULL, valued, sizeof valued / sizeof valued[0],
+					   o, argc, argv, &i);
+		if (took == 1)
 			continue;
+		if (took != 0)
+			return took;
 		if (arg[0] == '-' && arg[1])
-			return cli_usage_error("reconvene", "unknown option '%s'", arg);
+			return cli_usage_error(NULL, "unknown option '%s'", arg);
 		if (o->model)
-			return cli_usage_error("reconvene", "more than one model ('%s', '%s')",
+			return cli_usage_error(NULL, "more than one model ('%s', '%s')",
 					       o->model, arg);
 		o->model = arg;
 	}
@@ -340,36 +325,36 @@ int cmd_explore(int argc, char **argv)
 	ws.tau = cfg.tau;
 	ws.seed = cfg.seed;
 	if (o.method && !score_method_from_name(o.method, &ws.method))
-		return cli_usage_error("reconvene", "unknown method '%s' (random magnitude "
+		return cli_usage_error(NULL, "unknown method '%s' (random magnitude "
 				       "snip grasp synflow)", o.method);
 	double v;
 	if (o.sparsity) {
 		if (cli_parse_float(o.sparsity, 0.0, 0.99999999, &v) != 0)
-			return cli_usage_error("reconvene", "--sparsity: a number in [0, 1)");
+			return cli_usage_error(NULL, "--sparsity: a number in [0, 1)");
 		ws.sparsity = v;
 	}
 	if (o.tau) {
 		if (cli_parse_float(o.tau, 0.0, 1.0, &v) != 0)
-			return cli_usage_error("reconvene", "--tau: a number in [0, 1]");
+			return cli_usage_error(NULL, "--tau: a number in [0, 1]");
 		ws.tau = v;
 	}
 	long lv;
 	if (o.seed) {
 		if (cli_parse_long(o.seed, 0, 0x7fffffffffffffffL, &lv) != 0)
-			return cli_usage_error("reconvene", "--seed: a whole number >= 0");
+			return cli_usage_error(NULL, "--seed: a whole number >= 0");
 		ws.seed = (uint64_t)lv;
 	}
 	long max_iter = 0;
 	if (o.max_iterations &&
 	    cli_parse_long(o.max_iterations, 1, 1L << 40, &max_iter) != 0)
-		return cli_usage_error("reconvene", "--max-iterations: a whole number >= 1");
+		return cli_usage_error(NULL, "--max-iterations: a whole number >= 1");
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr,
 			"reconvene: the explorer needs a terminal (stdin and stdout are not "
 			"both a tty).\n"
 			"reconvene: for scripts use the batch commands: reconvene info | score "
-			"| prune | eval | bench ... (reconvene --help)\n");
+			"| prune | eval | bench | replay ... (reconvene --help)\n");
 		return CLI_EXIT_USAGE;
 	}
 
@@ -406,26 +391,21 @@ int cmd_explore(int argc, char **argv)
 			if (strstr(jobs, worker_job_name((enum worker_job)j)))
 				wc.auto_jobs |= WORKER_JOB_BIT(j);
 	}
+	/* From here on every exit goes through `out`. */
 	struct worker *w = NULL;
 	struct eng_err err = { { 0 } };
 	const struct worker_model *m = NULL;
-	if (worker_new(&wc, &ds, &w, &err) != ENG_STATUS_OK ||
-	    worker_set_model(w, &spec, &m, &err) != ENG_STATUS_OK) {
-		cli_error("%s", err.msg);
-		worker_free(w);
-		net_spec_done(&spec);
-		data_split_done(&ds);
-		return CLI_EXIT_FAILURE;
-	}
 	struct app app;
-	if (app_init(&app, w, m, &ws, &err) != ENG_STATUS_OK) {
+	bool app_up = false;
+	FILE *record = NULL;
+	rc = CLI_EXIT_FAILURE;
+	if (worker_new(&wc, &ds, &w, &err) != ENG_STATUS_OK ||
+	    worker_set_model(w, &spec, &m, &err) != ENG_STATUS_OK ||
+	    app_init(&app, w, m, &ws, &err) != ENG_STATUS_OK) {
 		cli_error("%s", err.msg);
-		worker_model_release(m);
-		worker_free(w);
-		net_spec_done(&spec);
-		data_split_done(&ds);
-		return CLI_EXIT_FAILURE;
+		goto out;
 	}
+	app_up = true;
 	app.readonly = o.readonly;
 	if (ds.synthetic)
 		app_log(&app, APP_LOG_WARN,
@@ -450,15 +430,9 @@ int cmd_explore(int argc, char **argv)
 								    : theme_default_name(term));
 
 	/* The key log, before curses: a failure prints plainly. */
-	FILE *record = NULL;
 	if (o.record && !(record = fopen(o.record, "w"))) {
 		cli_error("--record %s: %s", o.record, strerror(errno));
-		app_done(&app);
-		worker_model_release(m);
-		worker_free(w);
-		net_spec_done(&spec);
-		data_split_done(&ds);
-		return CLI_EXIT_FAILURE;
+		goto out;
 	}
 
 	loop_signals_install();
@@ -468,14 +442,7 @@ int cmd_explore(int argc, char **argv)
 	if (!initscr()) {
 		explore_stderr_restore();
 		cli_error("cannot initialise the terminal (TERM=%s)", term ? term : "");
-		if (record)
-			fclose(record);
-		app_done(&app);
-		worker_model_release(m);
-		worker_free(w);
-		net_spec_done(&spec);
-		data_split_done(&ds);
-		return CLI_EXIT_FAILURE;
+		goto out;
 	}
 	explore_curses_on = 1;
 	cbreak();
@@ -555,6 +522,7 @@ int cmd_explore(int argc, char **argv)
 	if (record && fclose(record) != 0)
 		fprintf(stderr, "reconvene: warning: --record %s: %s\n", o.record,
 			strerror(errno));
+	record = NULL;
 
 	/* Settings changed in the explorer are remembered; command-line
 	 * overrides are not. */
@@ -579,12 +547,17 @@ int cmd_explore(int argc, char **argv)
 	}
 	if (loop_sig_quit)
 		fprintf(stderr, "reconvene: interrupted\n");
-
-	app_done(&app);
-	worker_model_release(m);
+	rc = CLI_EXIT_OK;
+out:
+	if (record)
+		fclose(record);
+	if (app_up)
+		app_done(&app);
+	if (m)
+		worker_model_release(m);
 	worker_free(w);
 	net_spec_done(&spec);
 	data_split_done(&ds);
 	draw_free();
-	return CLI_EXIT_OK;
+	return rc;
 }
