@@ -62,6 +62,13 @@ struct cli_valued {
  * CLI_EXIT_USAGE after printing the error when the value is missing. */
 int cli_valued_take(const char *cmd, const struct cli_valued *opts, size_t n,
 		    void *base, int argc, char **argv, int *i);
+/* The explorer's settings options (each NULL when absent): --method,
+ * --sparsity in [0, 1), --tau in [0, 1], --seed >= 0, applied to ws.
+ * CLI_EXIT_OK, or CLI_EXIT_USAGE after printing the error for cmd (NULL:
+ * the explorer). */
+struct worker_settings;
+int cli_settings_apply(const char *cmd, const char *method, const char *sparsity,
+		       const char *tau, const char *seed, struct worker_settings *ws);
 /* Print a spec's parse warnings on stderr, one line each. */
 void cli_print_warnings(const struct net_spec *spec);
 /* 1234567 -> "1,234,567" into buf. */

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "model_path.h"
+#include "worker.h"
 
 void cli_error(const char *fmt, ...)
 {
@@ -161,4 +162,30 @@ int cli_valued_take(const char *cmd, const struct cli_valued *opts, size_t n,
 		}
 	}
 	return 0;
+}
+
+int cli_settings_apply(const char *cmd, const char *method, const char *sparsity,
+		       const char *tau, const char *seed, struct worker_settings *ws)
+{
+	if (method && !score_method_from_name(method, &ws->method))
+		return cli_usage_error(cmd, "unknown method '%s' (random magnitude "
+				       "snip grasp synflow)", method);
+	double v;
+	if (sparsity) {
+		if (cli_parse_float(sparsity, 0.0, 0.99999999, &v) != 0)
+			return cli_usage_error(cmd, "--sparsity: a number in [0, 1)");
+		ws->sparsity = v;
+	}
+	if (tau) {
+		if (cli_parse_float(tau, 0.0, 1.0, &v) != 0)
+			return cli_usage_error(cmd, "--tau: a number in [0, 1]");
+		ws->tau = v;
+	}
+	long lv;
+	if (seed) {
+		if (cli_parse_long(seed, 0, 0x7fffffffffffffffL, &lv) != 0)
+			return cli_usage_error(cmd, "--seed: a whole number >= 0");
+		ws->seed = (uint64_t)lv;
+	}
+	return CLI_EXIT_OK;
 }

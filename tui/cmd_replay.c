@@ -123,26 +123,9 @@ static int replay_settings(const struct replay_opts *o, const struct keylog_head
 		*cols = h->cols;
 		*rows = h->rows;
 	}
-	if (o->method && !score_method_from_name(o->method, &ws->method))
-		return cli_usage_error("replay", "unknown method '%s' (random magnitude "
-				       "snip grasp synflow)", o->method);
-	double v;
-	if (o->sparsity) {
-		if (cli_parse_float(o->sparsity, 0.0, 0.99999999, &v) != 0)
-			return cli_usage_error("replay", "--sparsity: a number in [0, 1)");
-		ws->sparsity = v;
-	}
-	if (o->tau) {
-		if (cli_parse_float(o->tau, 0.0, 1.0, &v) != 0)
-			return cli_usage_error("replay", "--tau: a number in [0, 1]");
-		ws->tau = v;
-	}
-	long lv;
-	if (o->seed) {
-		if (cli_parse_long(o->seed, 0, 0x7fffffffffffffffL, &lv) != 0)
-			return cli_usage_error("replay", "--seed: a whole number >= 0");
-		ws->seed = (uint64_t)lv;
-	}
+	int rc = cli_settings_apply("replay", o->method, o->sparsity, o->tau, o->seed, ws);
+	if (rc != CLI_EXIT_OK)
+		return rc;
 	if (o->size) {
 		int c, r;
 		char tail;

@@ -324,26 +324,9 @@ int cmd_explore(int argc, char **argv)
 	ws.sparsity = cfg.sparsity;
 	ws.tau = cfg.tau;
 	ws.seed = cfg.seed;
-	if (o.method && !score_method_from_name(o.method, &ws.method))
-		return cli_usage_error(NULL, "unknown method '%s' (random magnitude "
-				       "snip grasp synflow)", o.method);
-	double v;
-	if (o.sparsity) {
-		if (cli_parse_float(o.sparsity, 0.0, 0.99999999, &v) != 0)
-			return cli_usage_error(NULL, "--sparsity: a number in [0, 1)");
-		ws.sparsity = v;
-	}
-	if (o.tau) {
-		if (cli_parse_float(o.tau, 0.0, 1.0, &v) != 0)
-			return cli_usage_error(NULL, "--tau: a number in [0, 1]");
-		ws.tau = v;
-	}
-	long lv;
-	if (o.seed) {
-		if (cli_parse_long(o.seed, 0, 0x7fffffffffffffffL, &lv) != 0)
-			return cli_usage_error(NULL, "--seed: a whole number >= 0");
-		ws.seed = (uint64_t)lv;
-	}
+	if ((rc = cli_settings_apply(NULL, o.method, o.sparsity, o.tau, o.seed, &ws)) !=
+	    CLI_EXIT_OK)
+		return rc;
 	long max_iter = 0;
 	if (o.max_iterations &&
 	    cli_parse_long(o.max_iterations, 1, 1L << 40, &max_iter) != 0)
