@@ -93,6 +93,7 @@ struct worker_job_ctl {
 	uint64_t want;       /* latest request id (mailbox) */
 	uint64_t done;       /* request id that no longer needs a run */
 	bool requeue;        /* aborted by an edit: run again for the want */
+	bool preempted;      /* an auto run aborted for a request: auto again */
 };
 
 struct worker {
@@ -123,6 +124,7 @@ struct worker {
 	struct worker_job_ctl ctl[WORKER_JOB_COUNT];
 	int running;             /* job kind running, -1 */
 	int running_variant;     /* variant running, -1 */
+	bool running_auto;       /* the running job was started by auto_jobs */
 	atomic_int abort_a[WORKER_JOB_COUNT];
 	volatile int abort_v[WORKER_JOB_COUNT];
 	bool idle;
@@ -1528,7 +1530,11 @@ static void worker_run_job(struct worker *w, int j, uint64_t req)
 	/* an edit aborted it: run again for the same request */
 	if (!(s == ENG_STATUS_ABORTED && c->requeue) && c->done < req)
 		c->done = req;
+	/* Forget what it started on, so the auto pick sees it as not done. */
+	if (s == ENG_STATUS_ABORTED && c->preempted)
+		w->state_key[j][0] = '\0';
 	c->requeue = false;
+	c->preempted = false;
 	atomic_store(&w->abort_a[j], 0);
 	w->abort_v[j] = 0;
 	pthread_mutex_unlock(&w->mu);
@@ -1593,6 +1599,7 @@ static void *worker_main(void *arg)
 			req = w->ctl[j].want;
 		}
 		w->running = j;
+		w->running_auto = is_auto;
 		w->running_variant = -1;
 		atomic_store(&w->abort_a[j], 0);
 		w->abort_v[j] = 0;
@@ -1856,6 +1863,14 @@ uint64_t worker_request(struct worker *w, enum worker_job j)
 	uint64_t id = ++w->req_next;
 	w->ctl[j].want = id;
 	worker_abort_locked(w, (int)j, true);
+	/* What the user asked for goes before a measurement the worker
+	 * started on its own (latency, quick-eval: seconds to minutes); that
+	 * one runs again afterwards, keeping the variants it finished. */
+	if (w->running >= 0 && w->running != (int)j && w->running_auto &&
+	    (w->running == WORKER_JOB_LATENCY || w->running == WORKER_JOB_QUICKEVAL)) {
+		w->ctl[w->running].preempted = true;
+		worker_abort_locked(w, w->running, false);
+	}
 	worker_touch_locked(w);
 	pthread_mutex_unlock(&w->mu);
 	return id;

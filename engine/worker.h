@@ -19,7 +19,11 @@
  * cancels every queued or running job that depends on what changed
  * (cooperative cancel: the engine calls poll abort flags between layers,
  * SynFlow iterations and batches, so a cancel lands within one of those).
- * A newer request of a job kind supersedes the queued or running one.
+ * A newer request of a job kind supersedes the queued or running one.  A
+ * request also interrupts a LATENCY or QUICKEVAL run that the worker
+ * started on its own (auto_jobs), which runs again afterwards and keeps
+ * the variants it had finished: what the user asked for never waits
+ * behind a long measurement.
  *
  * Jobs (enum worker_job; the worker runs one at a time, in this order of
  * priority when several are due):

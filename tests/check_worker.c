@@ -525,6 +525,50 @@ START_TEST(test_cancel_quickeval)
 }
 END_TEST
 
+/* An explicit request (the grid, key v) does not wait behind a long
+ * quick-eval the worker started on its own: that one is interrupted, and
+ * runs again (to completion) afterwards. */
+START_TEST(test_request_preempts_auto_quickeval)
+{
+	struct data_split ds;
+	load_synthetic(&ds);
+	struct worker_config cfg;
+	worker_config_default(&cfg);
+	cfg.disk_cache = false;
+	cfg.threads = 1;
+	cfg.settle_ms = 0;
+	cfg.auto_jobs = WORKER_JOB_BIT(WORKER_JOB_QUICKEVAL);
+	struct worker *w = NULL;
+	struct eng_err err = { { 0 } };
+	ck_assert_msg(worker_new(&cfg, &ds, &w, &err) == ENG_STATUS_OK, "%s", err.msg);
+	struct net_spec spec = { 0 };
+	struct worker_settings set;
+	settings_fast(&set);
+	set.budget.steps = 300; /* long enough to be caught running */
+	apply_settings(w, &set);
+	const struct worker_model *m = load(w, "lenet5", &spec);
+	wait_running(w, WORKER_JOB_QUICKEVAL, "training");
+	uint64_t rq = worker_request(w, WORKER_JOB_GRID);
+	ck_assert_int_eq(wait_job(w, WORKER_JOB_GRID, rq, 60000), WORKER_STATE_DONE);
+	const struct worker_snapshot *s = worker_snapshot_get(w);
+	ck_assert_msg(s->job[WORKER_JOB_QUICKEVAL].state != WORKER_STATE_DONE,
+		      "the quick-eval finished before the grid");
+	ck_assert(s->grid != NULL);
+	worker_snapshot_release(s);
+	/* The interrupted quick-eval comes back and finishes. */
+	ck_assert(worker_wait_idle(w, 300000));
+	s = worker_snapshot_get(w);
+	ck_assert_int_eq(s->job[WORKER_JOB_QUICKEVAL].state, WORKER_STATE_DONE);
+	ck_assert(s->eval[WORKER_VARIANT_DENSE].valid);
+	ck_assert_int_eq(s->eval[WORKER_VARIANT_DENSE].steps, 300);
+	worker_snapshot_release(s);
+	worker_model_release(m);
+	worker_free(w);
+	net_spec_done(&spec);
+	data_split_done(&ds);
+}
+END_TEST
+
 START_TEST(test_shutdown_while_running)
 {
 	struct data_split ds;
@@ -799,6 +843,7 @@ int main(void)
 	tcase_add_test(tc, test_quickeval_and_latency_done);
 	tcase_add_test(tc, test_cancel_latency);
 	tcase_add_test(tc, test_cancel_quickeval);
+	tcase_add_test(tc, test_request_preempts_auto_quickeval);
 	tcase_add_test(tc, test_shutdown_while_running);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("cache");
