@@ -454,13 +454,18 @@ START_TEST(test_plan_files)
 	int g2 = app_cursor_group(a);
 	app_keep_set(a, g2, 7);
 	ck_assert(app_dirty(a));
-	/* through the dialog */
+	/* through the dialog: the suggested name, edited by Backspace ... */
 	app_key(a, 'w');
 	ck_assert_int_eq(a->dlg.kind, APP_DIALOG_SAVE);
-	while (a->dlg.input_len)
-		app_key(a, KEY_BACKSPACE);
+	ck_assert_str_eq(a->dlg.input, "resnet20.plan.json");
+	app_key(a, KEY_BACKSPACE);
+	ck_assert_str_eq(a->dlg.input, "resnet20.plan.jso");
+	app_key(a, 27);
+	/* ... or replaced by the first typed character */
+	app_key(a, 'w');
 	for (const char *p = path; *p; p++)
 		app_key(a, *p);
+	ck_assert_str_eq(a->dlg.input, path);
 	app_key(a, '\n');
 	ck_assert_int_eq(a->dlg.kind, APP_DIALOG_NONE);
 	ck_assert(!app_dirty(a));

@@ -830,6 +830,8 @@ unsigned app_action(struct app *a, enum ui_action act)
 		app_dialog_open(a, act == UI_ACTION_SAVE ? APP_DIALOG_SAVE
 			       : act == UI_ACTION_OPEN ? APP_DIALOG_OPEN
 						       : APP_DIALOG_EXPORT, name);
+		/* The suggested name: typing replaces it, Backspace edits it. */
+		a->dlg.fresh = true;
 		return redraw | UI_RELAYOUT;
 	}
 	case UI_ACTION_VIEW:

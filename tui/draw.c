@@ -29,6 +29,21 @@ int draw_text(int y, int x, int maxcols, const char *s)
 			p++;
 		cols++;
 	}
+	/* Cut short: the last column says so (trailing blanks do not count). */
+	const char *rest = p;
+	while (*rest == ' ')
+		rest++;
+	if (*rest && cols == maxcols && maxcols > 1) {
+		const char *q = s;
+		for (int c = 0; c < maxcols - 1; c++) {
+			q++;
+			while ((*q & 0xc0) == 0x80)
+				q++;
+		}
+		mvaddnstr(y, x, s, (int)(q - s));
+		addstr(glyph(GLYPH_ELLIPSIS));
+		return cols;
+	}
 	if (p > s)
 		mvaddnstr(y, x, s, (int)(p - s));
 	return cols;

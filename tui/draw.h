@@ -43,7 +43,8 @@ void draw_frame(const struct draw_ctx *c);
 enum ui_action draw_footer_hit(const struct layout *lo, bool ascii, int x);
 
 /* Write at most maxcols columns of UTF-8 s at (y, x); returns the columns
- * written.  Every glyph we draw is one column wide (glyphs.h). */
+ * written.  A text cut short ends in the ellipsis glyph.  Every glyph we
+ * draw is one column wide (glyphs.h). */
 int draw_text(int y, int x, int maxcols, const char *s);
 /* Repeat glyph text s n times from (y, x). */
 void draw_repeat(int y, int x, int n, const char *s);

@@ -163,8 +163,7 @@ if rc_wait_ready; then
 	golden auto-120x40
 	rc_keys w
 	rc_wait_text "lenet5.plan.json"
-	# The file name is pre-filled: ^U clears it.
-	rc_keys C-u
+	# The file name is pre-filled: the first typed key replaces it.
 	rc_type "auto.json"
 	rc_keys Enter
 	rc_wait_for 15 '[ -s "$rc_tmp/run/auto.json" ]'
