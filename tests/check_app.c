@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "heat.h"
 #include "input.h"
 #include "cfg.h"
 #include "data.h"
@@ -755,12 +756,64 @@ START_TEST(test_input_record)
 }
 END_TEST
 
+/* ---- heatmap arithmetic (tui/heat.c) ------------------------------------ */
+
+struct ranked_ch {
+	float v;
+	int i;
+};
+
+static int ranked_ch_cmp(const void *x, const void *y)
+{
+	const struct ranked_ch *a = x, *b = y;
+	if (a->v != b->v)
+		return a->v > b->v ? -1 : 1;
+	return a->i - b->i;
+}
+
+/* heat_kept against a full sort (highest first, ties to the lower index),
+ * with many ties. */
+START_TEST(test_heat_kept)
+{
+	struct rng r;
+	rng_seed(&r, 11);
+	float v[600], scratch[600];
+	unsigned char kept[600];
+	struct ranked_ch rk[600];
+	for (int it = 0; it < 3000; it++) {
+		int n = 1 + (int)rng_below(&r, 600);
+		int levels = 1 + (int)rng_below(&r, it % 2 ? 5 : 100000);
+		for (int i = 0; i < n; i++) {
+			v[i] = (float)rng_below(&r, (uint32_t)levels) * 0.25f;
+			rk[i] = (struct ranked_ch){ v[i], i };
+		}
+		int keep = 1 + (int)rng_below(&r, (uint32_t)n);
+		float top = heat_kept(v, n, keep, scratch, kept);
+		qsort(rk, (size_t)n, sizeof *rk, ranked_ch_cmp);
+		ck_assert(top == rk[0].v);
+		unsigned char want[600] = { 0 };
+		for (int j = 0; j < keep; j++)
+			want[rk[j].i] = 1;
+		for (int i = 0; i < n; i++)
+			ck_assert_msg(kept[i] == want[i], "n %d keep %d channel %d", n, keep, i);
+	}
+	/* keep is clamped */
+	v[0] = 1.0f;
+	v[1] = 2.0f;
+	heat_kept(v, 2, 0, scratch, kept);
+	ck_assert(!kept[0] && kept[1]);
+	heat_kept(v, 2, 5, scratch, kept);
+	ck_assert(kept[0] && kept[1]);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("app");
 	TCase *tc = tcase_create("state");
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_keep_step);
+	tcase_add_test(tc, test_heat_kept);
 	tcase_add_test(tc, test_edit_actions);
 	tcase_add_test(tc, test_min_keep);
 	tcase_add_test(tc, test_locks);

@@ -7,12 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include <curses.h>
 
 #include "colors.h"
 #include "dialog.h"
 #include "glyphs.h"
+#include "heat.h"
 #include "score.h"
 
 /* ---- text primitives ---------------------------------------------------- */
@@ -167,6 +169,36 @@ static int draw_level(double d, int steps)
 
 /* One heat cell: a full block in the gradient's colour; in monochrome the
  * gradient's glyph ramp (never blank for a kept channel). */
+/* One glyph (one character, UTF-8) at (y, x) in the window's current
+ * colour and attributes, through a converted cchar_t: the heatmap draws
+ * thousands of cells a frame and waddnstr would decode each one.  Keyed by
+ * the text, not the pointer: theme ramps are replaced when themes change. */
+static void draw_glyph_at(int y, int x, const char *s)
+{
+	static struct {
+		char s[8];
+		cchar_t cc;
+	} cache[32];
+	static int n;
+	for (int i = 0; i < n; i++)
+		if (strcmp(cache[i].s, s) == 0) {
+			mvadd_wch(y, x, &cache[i].cc);
+			return;
+		}
+	size_t len = strlen(s);
+	wchar_t wc[2] = { 0, 0 };
+	mbstate_t st;
+	memset(&st, 0, sizeof st);
+	if (n == (int)(sizeof cache / sizeof cache[0]) || len == 0 ||
+	    len >= sizeof cache[0].s || mbrtowc(&wc[0], s, len, &st) != len ||
+	    setcchar(&cache[n].cc, wc, A_NORMAL, 0, NULL) != OK) {
+		mvaddstr(y, x, s);
+		return;
+	}
+	memcpy(cache[n].s, s, len + 1);
+	mvadd_wch(y, x, &cache[n++].cc);
+}
+
 static void draw_heat_cell(int y, int x, int level, int steps, bool kept,
 			   enum theme_role base)
 {
@@ -174,7 +206,7 @@ static void draw_heat_cell(int y, int x, int level, int steps, bool kept,
 	if (colors_tier() == THEME_TIER_MONO) {
 		if (!kept) {
 			colors_role(stdscr, THEME_ROLE_PRUNED);
-			mvaddstr(y, x, glyph(GLYPH_MARK_PRUNED));
+			draw_glyph_at(y, x, glyph(GLYPH_MARK_PRUNED));
 			return;
 		}
 		/* Never the blank first glyph of the ramp: a kept channel must
@@ -185,11 +217,11 @@ static void draw_heat_cell(int y, int x, int level, int steps, bool kept,
 		if (k > len - 1)
 			k = len - 1;
 		colors_role(stdscr, base);
-		mvaddstr(y, x, g->nramp > 0 ? g->ramp[k] : glyphs_ramp(k, len));
+		draw_glyph_at(y, x, g->nramp > 0 ? g->ramp[k] : glyphs_ramp(k, len));
 		return;
 	}
 	colors_grad(stdscr, THEME_GRADIENT_HEAT, level, base, kept ? A_NORMAL : A_DIM);
-	mvaddstr(y, x, glyph(kept ? GLYPH_BAR_8 : GLYPH_RAMP_1));
+	draw_glyph_at(y, x, glyph(kept ? GLYPH_BAR_8 : GLYPH_RAMP_1));
 }
 
 static float *draw_scratch;
@@ -200,12 +232,6 @@ void draw_free(void)
 	free(draw_scratch);
 	draw_scratch = NULL;
 	draw_scratch_n = 0;
-}
-
-static int draw_cmp_desc(const void *x, const void *y)
-{
-	float a = *(const float *)x, b = *(const float *)y;
-	return (a < b) - (a > b);
 }
 
 /* ---- header ------------------------------------------------------------- */
@@ -452,26 +478,14 @@ static void draw_heat_row(const struct draw_ctx *c, int y, const struct app_row 
 		draw_scratch = p;
 		draw_scratch_n = (size_t)n;
 	}
-	float *sorted = draw_scratch;
-	memcpy(sorted, v, sizeof(float) * (size_t)n);
-	qsort(sorted, (size_t)n, sizeof(float), draw_cmp_desc);
-	float vmax = sorted[0];
 	int g = row->group;
 	int keep = n;
 	if (g >= 0 && row->prunable && a->plan.keep[g] < n &&
 	    a->model->groups.groups[g].channels == n)
 		keep = a->plan.keep[g];
-	float thr = sorted[keep - 1];
-	int gt = 0;
-	for (int i = 0; i < n && sorted[i] > thr; i++)
-		gt++;
-	int ties = keep - gt;
-	/* kept[] uses the scratch's second half. */
-	float *kept = draw_scratch + draw_scratch_n;
-	for (int i = 0; i < n; i++) {
-		bool k = v[i] > thr || (v[i] == thr && ties-- > 0);
-		kept[i] = k ? 1.0f : 0.0f;
-	}
+	/* kept flags in the scratch's second half. */
+	unsigned char *kept = (unsigned char *)(draw_scratch + draw_scratch_n);
+	float vmax = heat_kept(v, n, keep, draw_scratch, kept);
 	int steps = colors_grad_steps(THEME_GRADIENT_HEAT);
 	int bins = r->w;
 	for (int b = 0; b < bins; b++) {
@@ -484,7 +498,7 @@ static void draw_heat_row(const struct draw_ctx *c, int y, const struct app_row 
 		for (int i = f; i < e; i++) {
 			if (v[i] > m)
 				m = v[i];
-			nk += kept[i] > 0.5f;
+			nk += kept[i];
 		}
 		/* Log scale, three decades below the layer's best channel:
 		 * PaI scores span orders of magnitude. */
