@@ -27,6 +27,11 @@ contains "$tmp/err" "no key log given"
 expect 2 "$bin" replay a.log --size 80by24
 expect 2 "$bin" replay a.log --bogus
 
+# The sample log (every kind of line; also the fuzz corpus) replays.
+expect 0 "$bin" replay "$src/tests/fixtures/sample.keylog" --method magnitude \
+	--data "$tmp/nodata" --no-cache
+contains "$tmp/out" "events, 1 automatic plans waited for"
+
 # Bad logs: exit 1, one line naming the file and line.
 printf 'model lenet5\nkey Upp\n' >"$tmp/bad.log"
 expect 1 "$bin" replay "$tmp/bad.log" --data "$tmp/nodata"
