@@ -49,11 +49,14 @@ static double loop_now_us(void)
 	return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
 }
 
+/* Lay out again; a size change that came without KEY_RESIZE (while
+ * suspended) goes through the input path, so --record logs it. */
 static void loop_relayout(struct loop *l)
 {
-	l->in.rows = LINES;
-	l->in.cols = COLS;
-	input_relayout(&l->in);
+	if (LINES != l->in.rows || COLS != l->in.cols)
+		input_event(&l->in, &(struct keylog_event){ KEYLOG_RESIZE, COLS, LINES });
+	else
+		input_relayout(&l->in);
 }
 
 static void loop_draw(struct loop *l)
