@@ -299,14 +299,27 @@ void keylog_done(struct keylog *log)
 
 /* ---- writing ------------------------------------------------------------ */
 
+/* The shortest text that reads back as v ("0.9", not 0.90000000000000002). */
+static const char *keylog_double(double v, char *buf, size_t len)
+{
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(buf, len, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	return buf;
+}
+
 void keylog_header_write(FILE *f, const struct keylog_header *h)
 {
+	char sb[32], tb[32];
 	fprintf(f, "# reconvene key log %d (docs/replay.md)\n", KEYLOG_VERSION);
 	if (h->has_model)
 		fprintf(f, "model %s\n", h->model);
 	if (h->has_settings)
-		fprintf(f, "settings method=%s sparsity=%.17g tau=%.17g seed=%llu\n",
-			h->method, h->sparsity, h->tau, h->seed);
+		fprintf(f, "settings method=%s sparsity=%s tau=%s seed=%llu\n", h->method,
+			keylog_double(h->sparsity, sb, sizeof sb),
+			keylog_double(h->tau, tb, sizeof tb), h->seed);
 	if (h->has_data)
 		fprintf(f, "data %s\n", h->data);
 	if (h->has_size)

@@ -219,6 +219,57 @@ if rc_wait_text "need 80x24, have 60x20"; then
 	quit_clean q
 fi
 
+# ---- mouse: a row click, the wheel, a footer click; --no-mouse --------
+# xterm's SGR mouse reports (ESC [ < button ; x ; y M/m, 1-based), as a
+# terminal sends them: tmux passes them to the pane like typed text.
+rc_mouse() { # BUTTON X Y: press (and, for button 0, release)
+	rc_type "$(printf '\033[<%d;%d;%dM' "$1" "$2" "$3")"
+	[ "$1" = 0 ] && rc_type "$(printf '\033[<0;%d;%dm' "$2" "$3")"
+	return 0
+}
+heat_title() { printf '%s\n' "$rc_screen" | sed -n 2p | grep -q "channel scores · $1"; }
+rc_start mouse 80 24 -- --theme mono --record "$rc_tmp/mouse.rec" lenet5
+if rc_wait_ready; then
+	# Screen row 5 is the third table row (fc1).
+	rc_mouse 0 5 5
+	rc_wait_for 10 'heat_title "fc1: 120"' && rc_ok "a click selects the row" ||
+		{ rc_bad "a click on fc1's row did not select it"; rc_show; }
+	# Wheel down: three rows, clamped at the last (fc).
+	rc_mouse 65 5 5
+	rc_wait_for 10 'heat_title "fc: 10"' && rc_ok "the wheel moves the cursor" ||
+		{ rc_bad "the wheel did not move to fc"; rc_show; }
+	# The footer's first item is F1 help.
+	rc_mouse 0 4 24
+	rc_wait_for 10 'printf "%s\n" "$rc_screen" | grep -q "┌─ help ─"' &&
+		rc_ok "a footer click runs its action" ||
+		{ rc_bad "a click on 'F1 help' opened no help"; rc_show; }
+	rc_keys Escape
+	quit_clean q
+	# The recording says what the clicks did.
+	if grep -q '^select 2$' "$rc_tmp/mouse.rec" && grep -q '^scroll 3$' "$rc_tmp/mouse.rec" &&
+	   grep -q '^action help$' "$rc_tmp/mouse.rec"; then rc_ok "clicks recorded as events"
+	else rc_bad "clicks not recorded:"; cat "$rc_tmp/mouse.rec"; fi
+fi
+# Whether the pane asked the terminal for mouse reports (tmux's view).
+mouse_flags() {
+	rc_tmux display -p -t "$rc_cur" '#{mouse_standard_flag}#{mouse_button_flag}#{mouse_any_flag}'
+}
+rc_start nomouse 80 24 -- --theme mono --no-mouse lenet5
+if rc_wait_ready; then
+	# A terminal sends no mouse reports unless asked: --no-mouse never asks.
+	if [ "$(mouse_flags)" = 000 ]; then rc_ok "--no-mouse: no mouse reporting asked for"
+	else rc_bad "--no-mouse: the pane asked for mouse reports ($(mouse_flags))"; fi
+	quit_clean q
+fi
+rc_start mouseflags 80 24 -- --theme mono lenet5
+if rc_wait_ready; then
+	case $(mouse_flags) in
+	*1*) rc_ok "mouse reporting on by default" ;;
+	*) rc_bad "the explorer asked for no mouse reports ($(mouse_flags))" ;;
+	esac
+	quit_clean q
+fi
+
 # ---- colour: NO_COLOR, --no-color, the mono theme, the tiers -----------
 # colour_run NAME EXPECT [VAR=VALUE ...] -- ARGS: EXPECT is none (no
 # colour SGR at all), 256 (38;5 / 48;5 present) or 8 (only 30-37/40-47).
