@@ -1169,9 +1169,11 @@ static enum eng_status worker_job_latency(struct worker *w, struct eng_err *err)
 	return ENG_STATUS_OK;
 }
 
+/* *trained: whether it trained (false: the figure was already there). */
 static enum eng_status worker_eval_one(struct worker *w, enum worker_variant v,
-				       struct eng_err *err)
+				       bool *trained, struct eng_err *err)
 {
+	*trained = false;
 	char key[WORKER_KEY_MAX];
 	worker_variant_key(w, WORKER_JOB_QUICKEVAL, v, key, sizeof key);
 	if (w->ev[v].valid && strcmp(key, w->ev_key[v]) == 0)
@@ -1247,17 +1249,43 @@ static enum eng_status worker_eval_one(struct worker *w, enum worker_variant v,
 			r.seconds, (double)r.test_n };
 	cache_put(w->cache, key, d, sizeof d);
 	quickeval_result_done(&r);
+	*trained = true;
 	return ENG_STATUS_OK;
+}
+
+/* Between two quick-eval variants (each takes seconds): give way when a
+ * command waits in the mailbox or a job before j is due, so that the next
+ * variant sees the newest plan and a fresh latency need not wait for the
+ * remaining variants.  The job runs again afterwards (as a request, or as
+ * an auto job) and skips the variants it finished. */
+static bool worker_yield_point(struct worker *w, int j)
+{
+	pthread_mutex_lock(&w->mu);
+	bool yield = w->model_dirty || w->settings_dirty || w->plan_dirty;
+	for (int k = 0; k < j && !yield; k++)
+		yield = worker_job_due_locked(w, k);
+	if (yield) {
+		w->ctl[j].requeue = true;
+		w->ctl[j].preempted = true;
+	}
+	pthread_mutex_unlock(&w->mu);
+	return yield;
 }
 
 static enum eng_status worker_job_quickeval(struct worker *w, struct eng_err *err)
 {
+	bool progressed = false; /* trained a variant in this run */
 	for (int v = 0; v < WORKER_VARIANT_COUNT; v++) {
 		if (!worker_variant_used(WORKER_JOB_QUICKEVAL, (enum worker_variant)v))
 			continue;
 		if (worker_aborted(w, WORKER_JOB_QUICKEVAL))
 			return eng_err_set(err, ENG_STATUS_ABORTED, "cancelled");
-		enum eng_status st = worker_eval_one(w, (enum worker_variant)v, err);
+		/* Only after real work, so a stream of edits cannot starve it. */
+		if (progressed && worker_yield_point(w, WORKER_JOB_QUICKEVAL))
+			return eng_err_set(err, ENG_STATUS_ABORTED, "yielded");
+		bool trained;
+		enum eng_status st = worker_eval_one(w, (enum worker_variant)v, &trained, err);
+		progressed |= trained;
 		if (st)
 			return st;
 		worker_publish(w);

@@ -23,7 +23,10 @@
  * request also interrupts a LATENCY or QUICKEVAL run that the worker
  * started on its own (auto_jobs), which runs again afterwards and keeps
  * the variants it had finished: what the user asked for never waits
- * behind a long measurement.
+ * behind a long measurement.  A quick-eval also gives way between two
+ * variants when a command waits in the mailbox or an earlier job is due,
+ * so its next variant trains on the newest plan and a fresh latency does
+ * not wait for the remaining variants.
  *
  * Jobs (enum worker_job; the worker runs one at a time, in this order of
  * priority when several are due):

@@ -569,6 +569,76 @@ START_TEST(test_request_preempts_auto_quickeval)
 }
 END_TEST
 
+/* A plan edit while an auto quick-eval trains its first variant: the
+ * quick-eval gives way at the next variant boundary, the new plan's
+ * latency comes first, then the quick-eval finishes without training the
+ * finished variant again, its plan variant on the new plan. */
+START_TEST(test_quickeval_yields_between_variants)
+{
+	struct data_split ds;
+	load_synthetic(&ds);
+	struct worker_config cfg;
+	worker_config_default(&cfg);
+	cfg.disk_cache = false;
+	cfg.threads = 1;
+	cfg.settle_ms = 0;
+	cfg.auto_jobs = WORKER_JOB_BIT(WORKER_JOB_LATENCY) | WORKER_JOB_BIT(WORKER_JOB_QUICKEVAL);
+	struct worker *w = NULL;
+	struct eng_err err = { { 0 } };
+	ck_assert_msg(worker_new(&cfg, &ds, &w, &err) == ENG_STATUS_OK, "%s", err.msg);
+	struct net_spec spec = { 0 };
+	struct worker_settings set;
+	settings_fast(&set);
+	set.budget.steps = 300;
+	apply_settings(w, &set);
+	const struct worker_model *m = load(w, "lenet5", &spec);
+	wait_running(w, WORKER_JOB_QUICKEVAL, "dense: training");
+	struct prune_plan plan;
+	ck_assert(plan_init(&plan, &m->groups) == ENG_STATUS_OK);
+	plan_set_keep(&plan, m->groups.layer_out[net_find(m->net, "conv2")], 8);
+	uint64_t seq = 0;
+	ck_assert_msg(worker_set_plan(w, &plan, &seq, &err) == ENG_STATUS_OK, "%s", err.msg);
+	/* The new plan's latency, while the quick-eval is not done. */
+	double dense_s = -1;
+	for (int i = 0; i < 6000; i++) {
+		const struct worker_snapshot *s = worker_snapshot_get(w);
+		bool lat = s->latency[WORKER_VARIANT_PLAN].valid && !s->latency[WORKER_VARIANT_PLAN].stale &&
+			   s->plan_seq >= seq;
+		bool qe = s->job[WORKER_JOB_QUICKEVAL].state == WORKER_STATE_DONE;
+		if (lat) {
+			/* Only the variant that was training has a figure. */
+			ck_assert_msg(!qe && !s->eval[WORKER_VARIANT_PAI].valid &&
+				      !s->eval[WORKER_VARIANT_PLAN].valid,
+				      "the quick-eval trained on before the new plan's latency");
+			ck_assert(s->eval[WORKER_VARIANT_DENSE].valid);
+			dense_s = s->eval[WORKER_VARIANT_DENSE].seconds;
+		}
+		worker_snapshot_release(s);
+		if (lat)
+			break;
+		usleep(5000);
+	}
+	ck_assert_msg(dense_s >= 0, "no latency for the new plan");
+	ck_assert(worker_wait_idle(w, 300000));
+	const struct worker_snapshot *s = worker_snapshot_get(w);
+	ck_assert_int_eq(s->job[WORKER_JOB_QUICKEVAL].state, WORKER_STATE_DONE);
+	for (int v = 0; v < WORKER_VARIANT_COUNT; v++) {
+		if (v == WORKER_VARIANT_PAI_CSR)
+			continue;
+		ck_assert(s->eval[v].valid && !s->eval[v].stale);
+		ck_assert_int_eq(s->eval[v].steps, 300);
+	}
+	/* The dense figure is the one trained before the yield. */
+	ck_assert(s->eval[WORKER_VARIANT_DENSE].seconds == dense_s);
+	worker_snapshot_release(s);
+	plan_done(&plan);
+	worker_model_release(m);
+	worker_free(w);
+	net_spec_done(&spec);
+	data_split_done(&ds);
+}
+END_TEST
+
 START_TEST(test_shutdown_while_running)
 {
 	struct data_split ds;
@@ -844,6 +914,7 @@ int main(void)
 	tcase_add_test(tc, test_cancel_latency);
 	tcase_add_test(tc, test_cancel_quickeval);
 	tcase_add_test(tc, test_request_preempts_auto_quickeval);
+	tcase_add_test(tc, test_quickeval_yields_between_variants);
 	tcase_add_test(tc, test_shutdown_while_running);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("cache");
