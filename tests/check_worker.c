@@ -86,6 +86,21 @@ static struct worker *worker_start(bool disk, const struct data_split *ds)
 	return w;
 }
 
+/* A worker that starts the given jobs on its own, without a settle time. */
+static struct worker *worker_start_auto(const struct data_split *ds, unsigned jobs)
+{
+	struct worker_config cfg;
+	worker_config_default(&cfg);
+	cfg.disk_cache = false;
+	cfg.threads = 1;
+	cfg.settle_ms = 0;
+	cfg.auto_jobs = jobs;
+	struct worker *w = NULL;
+	struct eng_err err = { { 0 } };
+	ck_assert_msg(worker_new(&cfg, ds, &w, &err) == ENG_STATUS_OK, "%s", err.msg);
+	return w;
+}
+
 static void settings_fast(struct worker_settings *s)
 {
 	worker_settings_default(s);
@@ -532,15 +547,7 @@ START_TEST(test_request_preempts_auto_quickeval)
 {
 	struct data_split ds;
 	load_synthetic(&ds);
-	struct worker_config cfg;
-	worker_config_default(&cfg);
-	cfg.disk_cache = false;
-	cfg.threads = 1;
-	cfg.settle_ms = 0;
-	cfg.auto_jobs = WORKER_JOB_BIT(WORKER_JOB_QUICKEVAL);
-	struct worker *w = NULL;
-	struct eng_err err = { { 0 } };
-	ck_assert_msg(worker_new(&cfg, &ds, &w, &err) == ENG_STATUS_OK, "%s", err.msg);
+	struct worker *w = worker_start_auto(&ds, WORKER_JOB_BIT(WORKER_JOB_QUICKEVAL));
 	struct net_spec spec = { 0 };
 	struct worker_settings set;
 	settings_fast(&set);
@@ -577,15 +584,9 @@ START_TEST(test_quickeval_yields_between_variants)
 {
 	struct data_split ds;
 	load_synthetic(&ds);
-	struct worker_config cfg;
-	worker_config_default(&cfg);
-	cfg.disk_cache = false;
-	cfg.threads = 1;
-	cfg.settle_ms = 0;
-	cfg.auto_jobs = WORKER_JOB_BIT(WORKER_JOB_LATENCY) | WORKER_JOB_BIT(WORKER_JOB_QUICKEVAL);
-	struct worker *w = NULL;
+	struct worker *w = worker_start_auto(&ds, WORKER_JOB_BIT(WORKER_JOB_LATENCY) |
+						  WORKER_JOB_BIT(WORKER_JOB_QUICKEVAL));
 	struct eng_err err = { { 0 } };
-	ck_assert_msg(worker_new(&cfg, &ds, &w, &err) == ENG_STATUS_OK, "%s", err.msg);
 	struct net_spec spec = { 0 };
 	struct worker_settings set;
 	settings_fast(&set);
