@@ -74,6 +74,11 @@ n_changed=$(grep -c ' / ' "$tmp/out")
 replay "model resnet20\nkey Down\nkey Space\nkey a\nwait\n" --method magnitude \
 	--sparsity 0.95 --tau 0.3
 [ "$(keep "$tmp/p.json" layer1.0.conv1)" = 16 ] && ok || bad "a locked group changed"
+# A failed plan open earlier in the log does not fail the replay.
+replay "model resnet20\nkey o\ntext nosuch.json\nkey Enter\nkey Escape\nkey a\nwait\n" \
+	--method magnitude --sparsity 0.95 --tau 0.3
+[ "$(groups "$tmp/p.json")" = "$(groups "$tmp/bundle/plan.json")" ] && ok ||
+	bad "after a failed open, the automatic plan differs"
 # Without wait the plan is not applied, with a warning.
 replay "model resnet20\nkey a\n" --method magnitude
 contains "$tmp/err" "still pending"

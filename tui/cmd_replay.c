@@ -144,9 +144,10 @@ static int replay_settings(const struct replay_opts *o, const struct keylog_head
 
 /* Block until the pending automatic plan settles (adopted or failed). */
 static int replay_wait(struct input *in, struct worker *w, const struct replay_opts *o,
-		       int line)
+		       int event)
 {
 	struct app *a = in->app;
+	uint64_t req = a->auto_req;
 	struct progress pr;
 	progress_init(&pr, stderr, "scores", "");
 	struct pollfd fd = { .fd = worker_wake_fd(w), .events = POLLIN };
@@ -165,8 +166,9 @@ static int replay_wait(struct input *in, struct worker *w, const struct replay_o
 	}
 	if (!o->quiet)
 		progress_finish(&pr);
-	if (a->log_level == APP_LOG_ERROR) {
-		cli_error("%s: event %d: %s", o->log, line, a->log);
+	const struct worker_job_status *j = &a->snap->job[WORKER_JOB_AUTO];
+	if (j->request == req && j->state == WORKER_STATE_FAILED) {
+		cli_error("%s: event %d: automatic plan: %s", o->log, event, j->msg);
 		return CLI_EXIT_FAILURE;
 	}
 	return CLI_EXIT_OK;
