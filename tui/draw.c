@@ -24,8 +24,9 @@ int draw_text(int y, int x, int maxcols, const char *s)
 	if (maxcols <= 0 || !s)
 		return 0;
 	int cols = 0;
-	const char *p = s;
+	const char *p = s, *last = s; /* last: where the final column starts */
 	while (*p && cols < maxcols) {
+		last = p;
 		p++;
 		while ((*p & 0xc0) == 0x80)
 			p++;
@@ -36,13 +37,7 @@ int draw_text(int y, int x, int maxcols, const char *s)
 	while (*rest == ' ')
 		rest++;
 	if (*rest && cols == maxcols && maxcols > 1) {
-		const char *q = s;
-		for (int c = 0; c < maxcols - 1; c++) {
-			q++;
-			while ((*q & 0xc0) == 0x80)
-				q++;
-		}
-		mvaddnstr(y, x, s, (int)(q - s));
+		mvaddnstr(y, x, s, (int)(last - s));
 		addstr(glyph(GLYPH_ELLIPSIS));
 		return cols;
 	}
@@ -167,8 +162,6 @@ static int draw_level(double d, int steps)
 	return l;
 }
 
-/* One heat cell: a full block in the gradient's colour; in monochrome the
- * gradient's glyph ramp (never blank for a kept channel). */
 /* One glyph (one character, UTF-8) at (y, x) in the window's current
  * colour and attributes, through a converted cchar_t: the heatmap draws
  * thousands of cells a frame and waddnstr would decode each one.  Keyed by
@@ -199,6 +192,8 @@ static void draw_glyph_at(int y, int x, const char *s)
 	mvadd_wch(y, x, &cache[n++].cc);
 }
 
+/* One heat cell: a full block in the gradient's colour; in monochrome the
+ * gradient's glyph ramp (never blank for a kept channel). */
 static void draw_heat_cell(int y, int x, int level, int steps, bool kept,
 			   enum theme_role base)
 {
