@@ -18,8 +18,8 @@
 #include "input.h"
 #include "keylog.h"
 #include "model_path.h"
-#include "net.h"
 #include "progress.h"
+#include "session.h"
 #include "worker.h"
 
 static const char replay_usage[] =
@@ -226,58 +226,31 @@ int cmd_replay(int argc, char **argv)
 		return rc;
 	}
 
-	struct data_split ds;
-	memset(&ds, 0, sizeof ds);
 	const char *data = o.data ? o.data : log.head.has_data ? log.head.data : NULL;
-	if (cli_data_open(data, 0, &ds) != CLI_EXIT_OK) {
-		keylog_done(&log);
-		return CLI_EXIT_FAILURE;
-	}
 	const char *model = o.model ? o.model
 			  : log.head.has_model ? log.head.model : DEFAULT_MODEL;
-	struct model_overrides ovr = { .classes = ds.train.classes };
-	struct net_spec spec;
-	struct net *net = NULL;
-	char why[ENG_ERR_MAX];
-	if (model_load(model, &ovr, &spec, &net, why, sizeof why) != 0) {
-		cli_error("%s", why);
-		data_split_done(&ds);
-		keylog_done(&log);
-		return CLI_EXIT_FAILURE;
-	}
-	net_free(net);
-
+	struct session ses;
+	struct app *app = &ses.app;
 	/* Only the scores: the measured jobs do not change the plan. */
-	struct worker_config wc;
-	worker_config_default(&wc);
-	wc.disk_cache = !o.no_cache;
-	wc.auto_jobs = WORKER_JOB_BIT(WORKER_JOB_SCORES);
-	struct worker *w = NULL;
-	const struct worker_model *m = NULL;
-	struct app app;
-	bool app_up = false;
-	rc = CLI_EXIT_FAILURE;
-	if (worker_new(&wc, &ds, &w, &err) != ENG_STATUS_OK ||
-	    worker_set_model(w, &spec, &m, &err) != ENG_STATUS_OK ||
-	    app_init(&app, w, m, &ws, &err) != ENG_STATUS_OK) {
-		cli_error("%s", err.msg);
+	rc = session_open(&ses, model, data, WORKER_JOB_BIT(WORKER_JOB_SCORES), !o.no_cache,
+			  &ws);
+	if (rc != CLI_EXIT_OK)
 		goto out;
-	}
-	app_up = true;
-	app.auto_defer = true;
-	app.no_write = true;
+	rc = CLI_EXIT_FAILURE;
+	app->auto_defer = true;
+	app->no_write = true;
 
 	struct input in;
-	input_init(&in, &app, rows, cols, NULL);
+	input_init(&in, app, rows, cols, NULL);
 	int waits = 0, exports = 0;
 	bool quit = false;
 	int i;
 	for (i = 0; i < log.n && !quit; i++) {
 		const struct keylog_event *ev = &log.ev[i];
 		if (ev->kind == KEYLOG_WAIT) {
-			if (!app.auto_req)
+			if (!app->auto_req)
 				continue;
-			if (replay_wait(&in, w, &o, i + 1) != CLI_EXIT_OK)
+			if (replay_wait(&in, ses.w, &o, i + 1) != CLI_EXIT_OK)
 				goto out;
 			waits++;
 			continue;
@@ -287,36 +260,30 @@ int cmd_replay(int argc, char **argv)
 			exports++;
 		quit = (f & UI_QUIT) != 0;
 	}
-	if (app.auto_req && !o.quiet)
+	if (app->auto_req && !o.quiet)
 		fprintf(stderr, "reconvene: warning: %s: an automatic plan was still "
 			"pending at the end (no 'wait' after the last 'a'); not applied\n",
 			o.log);
 	if (quit && i < log.n && !o.quiet)
 		fprintf(stderr, "reconvene: warning: %s: the session quits at event %d; "
 			"%d later events ignored\n", o.log, i, log.n - i);
-	if (!o.quiet && (exports || app.writes_skipped))
+	if (!o.quiet && (exports || app->writes_skipped))
 		fprintf(stderr, "reconvene: note: %d plan saves and %d exports in the log "
-			"were not carried out\n", app.writes_skipped, exports);
+			"were not carried out\n", app->writes_skipped, exports);
 	if (o.out) {
-		app.no_write = false;
-		app.log_level = APP_LOG_INFO;
-		app_plan_save(&app, o.out);
-		if (app.log_level == APP_LOG_ERROR) {
-			cli_error("%s", app.log);
+		app->no_write = false;
+		app->log_level = APP_LOG_INFO;
+		app_plan_save(app, o.out);
+		if (app->log_level == APP_LOG_ERROR) {
+			cli_error("%s", app->log);
 			goto out;
 		}
 	}
 	if (!o.quiet)
-		replay_summary(&app, log.n, waits, quit);
+		replay_summary(app, log.n, waits, quit);
 	rc = CLI_EXIT_OK;
 out:
-	if (app_up)
-		app_done(&app);
-	if (m)
-		worker_model_release(m);
-	worker_free(w);
-	net_spec_done(&spec);
-	data_split_done(&ds);
+	session_close(&ses);
 	keylog_done(&log);
 	return rc;
 }

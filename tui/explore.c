@@ -29,6 +29,7 @@
 #include "loop.h"
 #include "model_path.h"
 #include "net.h"
+#include "session.h"
 #include "settings.h"
 #include "theme.h"
 #include "worker.h"
@@ -341,71 +342,48 @@ int cmd_explore(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 
-	/* Dataset and model, before curses: failures print plainly. */
-	struct data_split ds;
-	memset(&ds, 0, sizeof ds);
-	if (cli_data_open(o.data, 0, &ds) != CLI_EXIT_OK)
-		return CLI_EXIT_FAILURE;
-	const char *model_name = o.model ? o.model : (cfg.model[0] ? cfg.model
-								   : DEFAULT_MODEL);
-	struct model_overrides ovr = { .classes = ds.train.classes };
-	struct net_spec spec;
-	struct net *net = NULL;
-	char why[ENG_ERR_MAX];
-	if (model_load(model_name, &ovr, &spec, &net, why, sizeof why) != 0) {
-		cli_error("%s", why);
-		data_split_done(&ds);
-		return CLI_EXIT_FAILURE;
-	}
-	net_free(net);
-
-	struct worker_config wc;
-	worker_config_default(&wc);
-	wc.disk_cache = !o.no_cache;
-	wc.auto_jobs = WORKER_JOB_BIT(WORKER_JOB_SCORES) |
-		       WORKER_JOB_BIT(WORKER_JOB_LATENCY) |
-		       WORKER_JOB_BIT(WORKER_JOB_QUICKEVAL);
-	/* For golden-screen tests: RECONVENE_TUI_JOBS=scores leaves out the
-	 * measured (timing-dependent) jobs. */
+	/* Which jobs the worker runs on its own.  For golden-screen tests,
+	 * RECONVENE_TUI_JOBS=scores leaves out the measured (timing-dependent)
+	 * ones. */
+	unsigned auto_jobs = WORKER_JOB_BIT(WORKER_JOB_SCORES) |
+			     WORKER_JOB_BIT(WORKER_JOB_LATENCY) |
+			     WORKER_JOB_BIT(WORKER_JOB_QUICKEVAL);
 	const char *jobs = getenv("RECONVENE_TUI_JOBS");
 	if (jobs && *jobs) {
-		wc.auto_jobs = 0;
+		auto_jobs = 0;
 		for (int j = 0; j < WORKER_JOB_COUNT; j++)
 			if (strstr(jobs, worker_job_name((enum worker_job)j)))
-				wc.auto_jobs |= WORKER_JOB_BIT(j);
+				auto_jobs |= WORKER_JOB_BIT(j);
 	}
-	/* From here on every exit goes through `out`. */
-	struct worker *w = NULL;
-	struct eng_err err = { { 0 } };
-	const struct worker_model *m = NULL;
-	struct app app;
-	bool app_up = false;
+	/* Dataset, model, worker and app, before curses: failures print
+	 * plainly.  From here on every exit goes through `out`. */
+	const char *model_name = o.model ? o.model : (cfg.model[0] ? cfg.model
+								   : DEFAULT_MODEL);
+	struct session ses;
+	struct app *app = &ses.app;
 	FILE *record = NULL;
-	rc = CLI_EXIT_FAILURE;
-	if (worker_new(&wc, &ds, &w, &err) != ENG_STATUS_OK ||
-	    worker_set_model(w, &spec, &m, &err) != ENG_STATUS_OK ||
-	    app_init(&app, w, m, &ws, &err) != ENG_STATUS_OK) {
-		cli_error("%s", err.msg);
+	char why[ENG_ERR_MAX];
+	rc = session_open(&ses, model_name, o.data, auto_jobs, !o.no_cache, &ws);
+	if (rc != CLI_EXIT_OK)
 		goto out;
-	}
-	app_up = true;
-	app.readonly = o.readonly;
-	if (ds.synthetic)
-		app_log(&app, APP_LOG_WARN,
+	rc = CLI_EXIT_FAILURE;
+	app->readonly = o.readonly;
+	if (ses.ds.synthetic)
+		app_log(app, APP_LOG_WARN,
 			"dataset: SYNTHETIC (no Fashion-MNIST found; --data DIR): "
 			"accuracies say nothing about real images");
 	for (int i = 0; i < sw.n; i++)
-		app_log(&app, APP_LOG_WARN, "%s", sw.msg[i]);
+		app_log(app, APP_LOG_WARN, "%s", sw.msg[i]);
 
 	/* Glyphs, theme, terminal. */
 	const char *term = getenv("TERM");
 	bool ascii = o.ascii || cfg.ascii;
 	glyphs_use_utf8(glyphs_want_utf8(nl_langinfo(CODESET), ascii, term));
-	app.ascii = !glyphs_utf8();
+	app->ascii = !glyphs_utf8();
 
 	static struct explore_theme th;
 	memset(&th, 0, sizeof th);
-	th.app = &app;
+	th.app = app;
 	theme_paths_init(&th.paths, o.themes_dir);
 	th.n = theme_list(&th.paths, th.names, (int)(sizeof th.names / sizeof th.names[0]));
 	const char *theme_name = o.theme ? o.theme
@@ -456,10 +434,10 @@ int cmd_explore(int argc, char **argv)
 	colors_setup(th.tier);
 	th.tier = colors_tier();
 	if (!explore_theme_apply(&th, theme_name, why, sizeof why)) {
-		app_log(&app, APP_LOG_WARN, "%s (using the default theme)", why);
+		app_log(app, APP_LOG_WARN, "%s (using the default theme)", why);
 		explore_theme_apply(&th, "default", why, sizeof why);
 	} else if (th.n_warn) {
-		app_log(&app, APP_LOG_WARN, "%s%s", th.warn,
+		app_log(app, APP_LOG_WARN, "%s%s", th.warn,
 			th.n_warn > 1 ? " (and more)" : "");
 	}
 
@@ -486,11 +464,11 @@ int cmd_explore(int argc, char **argv)
 		}
 		l.record = record;
 	}
-	l.app = &app;
-	l.w = w;
-	l.ds = &ds;
-	l.dataset_name = ds.synthetic ? "synthetic" : ds.name;
-	l.ascii = app.ascii;
+	l.app = app;
+	l.w = ses.w;
+	l.ds = &ses.ds;
+	l.dataset_name = ses.ds.synthetic ? "synthetic" : ses.ds.name;
+	l.ascii = app->ascii;
 	l.mouse = mouse;
 	l.max_iterations = max_iter;
 	l.timing = timing;
@@ -512,14 +490,14 @@ int cmd_explore(int argc, char **argv)
 	struct settings out = cfg_loaded;
 	if (strcmp(th.current, theme_name) != 0)
 		snprintf(out.theme, sizeof out.theme, "%s", th.current);
-	if (app.settings.method != ws.method)
-		out.method = app.settings.method;
-	if (app.settings.sparsity != ws.sparsity)
-		out.sparsity = app.settings.sparsity;
-	if (app.settings.tau != ws.tau)
-		out.tau = app.settings.tau;
-	if (app.settings.seed != ws.seed)
-		out.seed = app.settings.seed;
+	if (app->settings.method != ws.method)
+		out.method = app->settings.method;
+	if (app->settings.sparsity != ws.sparsity)
+		out.sparsity = app->settings.sparsity;
+	if (app->settings.tau != ws.tau)
+		out.tau = app->settings.tau;
+	if (app->settings.seed != ws.seed)
+		out.seed = app->settings.seed;
 	char t1[8192], t2[8192];
 	int n1 = settings_format(&cfg_loaded, t1, sizeof t1);
 	int n2 = settings_format(&out, t2, sizeof t2);
@@ -534,13 +512,7 @@ int cmd_explore(int argc, char **argv)
 out:
 	if (record)
 		fclose(record);
-	if (app_up)
-		app_done(&app);
-	if (m)
-		worker_model_release(m);
-	worker_free(w);
-	net_spec_done(&spec);
-	data_split_done(&ds);
+	session_close(&ses);
 	draw_free();
 	return rc;
 }
