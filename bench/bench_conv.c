@@ -26,8 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "layer.h"
-#include "rng.h"
+#include "nn/layer.h"
+#include "base/rng.h"
 
 struct bench_shape {
 	const char *net;

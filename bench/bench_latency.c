@@ -27,11 +27,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "cfg.h"
-#include "latency.h"
-#include "net.h"
-#include "reconvene.h"
-#include "sparse_conv.h"
+#include "io/cfg.h"
+#include "measure/latency.h"
+#include "nn/net.h"
+#include "prune/reconvene.h"
+#include "measure/sparse_conv.h"
 
 #define BENCH_ROUNDS_MAX 20
 

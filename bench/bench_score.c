@@ -19,10 +19,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "cfg.h"
-#include "data.h"
-#include "net.h"
-#include "score.h"
+#include "io/cfg.h"
+#include "data/data.h"
+#include "nn/net.h"
+#include "score/score.h"
 
 static double bench_now(void)
 {

@@ -28,12 +28,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cfg.h"
-#include "data.h"
-#include "loss.h"
-#include "net.h"
-#include "sgd.h"
-#include "train.h"
+#include "io/cfg.h"
+#include "data/data.h"
+#include "nn/loss.h"
+#include "nn/net.h"
+#include "nn/sgd.h"
+#include "train/train.h"
 
 #define BENCH_BATCH 64
 #define BENCH_MAX_MODELS 16

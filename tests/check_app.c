@@ -15,17 +15,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app.h"
-#include "heat.h"
-#include "input.h"
-#include "cfg.h"
-#include "data.h"
-#include "groups.h"
-#include "net.h"
-#include "plan.h"
-#include "reconvene.h"
-#include "rng.h"
-#include "worker.h"
+#include "explorer/app.h"
+#include "explorer/heat.h"
+#include "explorer/input.h"
+#include "io/cfg.h"
+#include "data/data.h"
+#include "prune/groups.h"
+#include "nn/net.h"
+#include "prune/plan.h"
+#include "prune/reconvene.h"
+#include "base/rng.h"
+#include "worker/worker.h"
 
 /* ---- fixtures ----------------------------------------------------------- */
 

@@ -17,10 +17,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cfg.h"
-#include "ini.h"
-#include "net_spec.h"
-#include "rng.h"
+#include "io/cfg.h"
+#include "io/ini.h"
+#include "nn/net_spec.h"
+#include "base/rng.h"
 
 /* Every kind and every key, with non-default values wherever the format
  * allows, named and unnamed layers, and all reference forms. */

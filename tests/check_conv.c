@@ -20,8 +20,8 @@
 #include <string.h>
 
 #include "gradcheck.h"
-#include "layer.h"
-#include "rng.h"
+#include "nn/layer.h"
+#include "base/rng.h"
 
 #ifdef _OPENMP
 #include <omp.h>

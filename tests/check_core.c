@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loss.h"
-#include "rng.h"
-#include "sgd.h"
-#include "status.h"
-#include "tensor.h"
+#include "nn/loss.h"
+#include "base/rng.h"
+#include "nn/sgd.h"
+#include "base/status.h"
+#include "base/tensor.h"
 
 START_TEST(test_status_strings)
 {

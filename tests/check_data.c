@@ -24,8 +24,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "data.h"
-#include "rng.h"
+#include "data/data.h"
+#include "base/rng.h"
 
 #define IDX_IMG 0x00000803u
 #define IDX_LAB 0x00000801u

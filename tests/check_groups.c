@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg.h"
-#include "groups.h"
-#include "net.h"
-#include "plan.h"
-#include "rng.h"
+#include "io/cfg.h"
+#include "prune/groups.h"
+#include "nn/net.h"
+#include "prune/plan.h"
+#include "base/rng.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keylog.h"
-#include "rng.h"
+#include "explorer/keylog.h"
+#include "base/rng.h"
 
 /* ---- names ------------------------------------------------------------ */
 

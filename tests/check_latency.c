@@ -15,13 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg.h"
-#include "latency.h"
-#include "metrics.h"
-#include "net.h"
-#include "rng.h"
-#include "score.h"
-#include "sparse_conv.h"
+#include "io/cfg.h"
+#include "measure/latency.h"
+#include "measure/metrics.h"
+#include "nn/net.h"
+#include "base/rng.h"
+#include "score/score.h"
+#include "measure/sparse_conv.h"
 
 /* |sparse - ref| <= REL * max(1e-3, max |ref|) per element. */
 #define REL 1e-5

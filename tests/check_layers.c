@@ -14,8 +14,8 @@
 #include <string.h>
 
 #include "gradcheck.h"
-#include "layer.h"
-#include "rng.h"
+#include "nn/layer.h"
+#include "base/rng.h"
 
 #define GRAD_TOL 1e-2
 

@@ -19,9 +19,9 @@
 #define NCURSES_NOMACROS 1
 #include <curses.h>
 
-#include "keys.h"
-#include "layout.h"
-#include "settings.h"
+#include "explorer/keys.h"
+#include "explorer/layout.h"
+#include "explorer/settings.h"
 
 /* Check's ck_assert_* record every PASSING assertion through the fork
  * pipe (a system call each), which made the every-size loops take a minute

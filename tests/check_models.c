@@ -17,11 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg.h"
-#include "layer.h"
-#include "net.h"
-#include "net_spec.h"
-#include "rng.h"
+#include "io/cfg.h"
+#include "nn/layer.h"
+#include "nn/net.h"
+#include "nn/net_spec.h"
+#include "base/rng.h"
 
 struct model_ref {
 	const char *name;

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loss.h"
-#include "net.h"
-#include "rng.h"
-#include "sgd.h"
+#include "nn/loss.h"
+#include "nn/net.h"
+#include "base/rng.h"
+#include "nn/sgd.h"
 
 /* Append a layer fed by the previous one (or in0/in1 when >= -1 given). */
 static struct layer_conf *spec_add(struct net_spec *spec, enum layer_kind kind,

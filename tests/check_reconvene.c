@@ -17,15 +17,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cfg.h"
-#include "groups.h"
-#include "metrics.h"
-#include "net.h"
-#include "plan.h"
-#include "reconvene.h"
-#include "rng.h"
-#include "score.h"
-#include "weights.h"
+#include "io/cfg.h"
+#include "prune/groups.h"
+#include "measure/metrics.h"
+#include "nn/net.h"
+#include "prune/plan.h"
+#include "prune/reconvene.h"
+#include "base/rng.h"
+#include "score/score.h"
+#include "io/weights.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 

@@ -9,13 +9,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cfg.h"
-#include "data.h"
-#include "net.h"
-#include "reconvene.h"
-#include "render.h"
-#include "report.h"
-#include "weights.h"
+#include "io/cfg.h"
+#include "data/data.h"
+#include "nn/net.h"
+#include "prune/reconvene.h"
+#include "output/render.h"
+#include "output/report.h"
+#include "io/weights.h"
 
 /* The default theme's heat gradient (themes/default.theme: cold, warn,
  * bad), written out here so the test does not trust render.c's copy. */

@@ -16,12 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg.h"
-#include "data.h"
-#include "net.h"
-#include "rng.h"
-#include "score.h"
-#include "weights.h"
+#include "io/cfg.h"
+#include "data/data.h"
+#include "nn/net.h"
+#include "base/rng.h"
+#include "score/score.h"
+#include "io/weights.h"
 
 /* Must match score_reference.py. */
 #define REF_TEMPERATURE 200.0

@@ -20,8 +20,8 @@
 #include <unistd.h>
 #include <wchar.h>
 
-#include "glyphs.h"
-#include "theme.h"
+#include "theme/glyphs.h"
+#include "theme/theme.h"
 
 #ifndef SRC_THEMES_DIR
 #error "SRC_THEMES_DIR must point at the source tree's themes/"

@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg.h"
-#include "data.h"
-#include "net.h"
-#include "quickeval.h"
-#include "train.h"
+#include "io/cfg.h"
+#include "data/data.h"
+#include "nn/net.h"
+#include "train/quickeval.h"
+#include "train/train.h"
 
 static struct net *net_from_cfg(const char *text)
 {

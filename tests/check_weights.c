@@ -20,11 +20,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cfg.h"
-#include "net.h"
-#include "net_spec.h"
-#include "rng.h"
-#include "weights.h"
+#include "io/cfg.h"
+#include "nn/net.h"
+#include "nn/net_spec.h"
+#include "base/rng.h"
+#include "io/weights.h"
 
 static char test_dir[256];
 

@@ -18,15 +18,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cache.h"
-#include "cfg.h"
-#include "data.h"
-#include "metrics.h"
-#include "plan.h"
-#include "reconvene.h"
-#include "rng.h"
-#include "score.h"
-#include "worker.h"
+#include "worker/cache.h"
+#include "io/cfg.h"
+#include "data/data.h"
+#include "measure/metrics.h"
+#include "prune/plan.h"
+#include "prune/reconvene.h"
+#include "base/rng.h"
+#include "score/score.h"
+#include "worker/worker.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 

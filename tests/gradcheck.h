@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "layer.h"
+#include "nn/layer.h"
 
 struct gradcheck_result {
 	double err_in[LAYER_MAX_INPUTS]; /* per input tensor */

@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
-#include "loop.h"
-#include "model_path.h"
+#include "cli/cli.h"
+#include "screen/loop.h"
+#include "paths/model_path.h"
 
 struct command {
 	const char *name;

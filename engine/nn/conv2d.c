@@ -1,0 +1,1006 @@
+/* conv2d.c: 2-D convolution (groups, stride, zero padding, optional bias).
+ *
+ * Dense and grouped convolutions lower to im2col + sgemm.  The column
+ * matrix of one group covers a whole chunk of samples at once,
+ *
+ *   col[(c*k + kh)*k + kw][n*HW + oh*OW + ow]     (K rows, N = chunk*HW)
+ *
+ * so each GEMM is [Og x K] * [K x N] with N in the thousands even for the
+ * 2x2 and 4x4 maps at the end of VGG; one GEMM per sample would leave
+ * OpenBLAS with N = 4 there.  The GEMM result is laid out [O][n][hw] and is
+ * scattered into NCHW afterwards.  A chunk of one sample needs no scatter:
+ * the GEMM writes straight into the output (and, in backward, reads dout
+ * in place).  A 1x1 stride-1 unpadded conv with a one-sample chunk needs
+ * no im2col either: the input sample already is the column matrix.
+ *
+ * im2col and col2im copy whole rows (memcpy) for maps at least 16 wide
+ * and use precomputed gather tables for narrower ones, where per-row
+ * overhead would dominate.  Both walk channels outermost and samples
+ * innermost so that each row of col is written front to back.
+ *
+ * Convolutions with one input channel per group (depthwise, possibly with a
+ * channel multiplier) use direct loops instead: as a GEMM they have M = 1
+ * and spend all their time in im2col.
+ *
+ * Threads.  With more than one thread available (the smaller of OpenMP's
+ * and OpenBLAS's counts) and enough work, a GEMM conv runs on an OpenMP
+ * team with OpenBLAS set to one thread for the duration: each thread takes
+ * the same slots of every chunk and does im2col, its own one-thread GEMMs,
+ * the scatter/gather and col2im for those samples, so nothing waits at a
+ * barrier until the end of the call.  (Letting OpenBLAS thread the GEMMs and
+ * OpenMP the copies between them was slower: two thread pools spinning
+ * against each other on the same cores, and libgomp's barriers spin for
+ * milliseconds on a loaded machine.)  In backward every thread but the first
+ * accumulates dW into its own copy, added in thread order at the end, so
+ * results depend on the thread count but not on timing.  Small calls,
+ * single-sample chunks and builds without OpenMP run serially with
+ * OpenBLAS threading the GEMMs.  Depthwise loops and the bias gradient are
+ * split by channel.  Setting OpenBLAS's thread count is process-wide: two
+ * nets on two threads still compute correctly, but may briefly
+ * oversubscribe the cores.
+ *
+ * Scratch (floats): K*N for the column matrix, reused for the column
+ * gradient in backward once dW has been accumulated, plus O*N for the GEMM
+ * output or the gathered dout.  Either is dropped when not needed.  When
+ * chunks hold two samples or more, (T - 1) copies of the weights follow for
+ * the dW of a team of up to T threads (T: processors, at most
+ * CONV2D_TEAM_MAX).  No cache: backward rebuilds the columns from io->in.
+ */
+#include "config.h"
+
+#include <cblas.h>
+#include <stddef.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "nn/layer.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#define CONV2D_OMP(directive) _Pragma(directive)
+#else
+#define CONV2D_OMP(directive)
+#endif
+
+/* Column-buffer budget per chunk, in floats (2 Mi floats = 8 MiB), and the
+ * spatial size from which a 1x1 stride-1 conv runs sample by sample on its
+ * input in place (the GEMM is then wide enough on its own). */
+#define CONV2D_CHUNK_FLOATS ((size_t)2 << 20)
+#define CONV2D_POINTWISE_DIRECT_HW 1024
+/* Limits of the table-driven im2col for narrow maps (see conv2d_small). */
+#define CONV2D_SMALL_MAX_OW 16
+#define CONV2D_SMALL_TAB 4096
+#define CONV2D_SMALL_PLANE 1024
+/* Floats a non-GEMM loop must touch before it is split over threads: below
+ * this (~100 us on one core) waking the team costs more than it saves. */
+#define CONV2D_PAR_MIN_FLOATS ((size_t)1 << 16)
+/* Most threads in a conv team; each beyond the first costs one copy of the
+ * weights in scratch for its dW. */
+#define CONV2D_TEAM_MAX 8
+
+/* Everything the kernels need, derived once per call from the layer. */
+struct conv2d_geom {
+	int c, h, w;       /* input channels, height, width */
+	int o, oh, ow;     /* output channels, height, width */
+	int k, s, p;       /* kernel side, stride, padding */
+	int groups;
+	int cg, og;        /* input and output channels per group */
+	size_t hw;         /* oh * ow */
+	size_t in_hw;      /* h * w */
+	size_t kdim;       /* GEMM inner size: cg * k * k */
+	bool pointwise;    /* 1x1, stride 1, no padding */
+	bool direct;       /* cg == 1: direct loops, no GEMM */
+};
+
+static void conv2d_geom_init(struct conv2d_geom *g, const struct layer *l)
+{
+	g->c = l->in.c;
+	g->h = l->in.h;
+	g->w = l->in.w;
+	g->o = l->out.c;
+	g->oh = l->out.h;
+	g->ow = l->out.w;
+	g->k = l->conf.size;
+	g->s = l->conf.stride;
+	g->p = l->conf.pad;
+	g->groups = l->conf.groups;
+	g->cg = g->c / g->groups;
+	g->og = g->o / g->groups;
+	g->hw = (size_t)g->oh * (size_t)g->ow;
+	g->in_hw = (size_t)g->h * (size_t)g->w;
+	g->kdim = (size_t)g->cg * (size_t)g->k * (size_t)g->k;
+	g->pointwise = g->k == 1 && g->s == 1 && g->p == 0;
+	g->direct = g->cg == 1;
+}
+
+/* Threads for a non-GEMM loop over `work` floats: as many as OpenBLAS runs
+ * its GEMMs on (the user's one knob for how many cores the engine may take),
+ * or one when the loop is too small to repay a parallel region. */
+static int conv2d_threads(size_t work)
+{
+#ifdef _OPENMP
+	if (work < CONV2D_PAR_MIN_FLOATS)
+		return 1;
+	int nt = omp_get_max_threads();
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+	int nb = openblas_get_num_threads();
+	if (nb < nt)
+		nt = nb;
+#endif
+	return nt > 1 ? nt : 1;
+#else
+	(void)work;
+	return 1;
+#endif
+}
+
+/* Most threads a team may ever have: the processor count (at most
+ * CONV2D_TEAM_MAX), read once per process, because scratch_len sizes the
+ * per-thread dW copies by it and a later call must not want more even if
+ * the thread counts or the affinity changed in between. */
+static int conv2d_team_cap(void)
+{
+#ifdef _OPENMP
+	static atomic_int cap;
+	int c = atomic_load(&cap);
+	if (c == 0) {
+		int want = omp_get_num_procs();
+		want = want < 1 ? 1 : want > CONV2D_TEAM_MAX ? CONV2D_TEAM_MAX : want;
+		int expected = 0;
+		if (!atomic_compare_exchange_strong(&cap, &expected, want))
+			want = expected;
+		c = want;
+	}
+	return c;
+#else
+	return 1;
+#endif
+}
+
+/* Most samples one chunk may hold (for scratch sizing): all of them if the
+ * column and GEMM buffers stay within the budget. */
+static int conv2d_chunk_max(const struct conv2d_geom *g, int batch)
+{
+	if (g->direct || batch <= 1)
+		return 1;
+	if (g->pointwise && g->hw >= CONV2D_POINTWISE_DIRECT_HW)
+		return 1;
+	size_t per_sample = (g->kdim + (size_t)g->o) * g->hw;
+	size_t nc = CONV2D_CHUNK_FLOATS / (per_sample ? per_sample : 1);
+	if (nc < 1)
+		nc = 1;
+	if (nc > (size_t)batch)
+		nc = (size_t)batch;
+	return (int)nc;
+}
+
+/* Samples per chunk for a call: the fewest chunks that fit, evened out
+ * (64 = 32 + 32 rather than 46 + 18), never above conv2d_chunk_max, so the
+ * scratch sized for the largest batch serves every smaller one. */
+static int conv2d_chunk(const struct conv2d_geom *g, int batch)
+{
+	int nc = conv2d_chunk_max(g, batch);
+	if (batch <= nc)
+		return nc;
+	int chunks = (batch + nc - 1) / nc;
+	return (batch + chunks - 1) / chunks;
+}
+
+/* Scratch floats for chunks of nc samples: the column matrix unless a
+ * one-sample 1x1 conv reads its input in place, and the [O x N] matrix
+ * unless a one-sample chunk works on the output directly. */
+static size_t conv2d_scratch_floats(const struct conv2d_geom *g, int nc)
+{
+	if (g->direct)
+		return 0;
+	size_t n = (size_t)nc * g->hw;
+	size_t len = 0;
+	if (!(g->pointwise && nc == 1))
+		len += g->kdim * n;
+	if (nc > 1)
+		len += (size_t)g->o * n;
+	return len;
+}
+
+static int conv2d_ceil_div(int a, int b)
+{
+	return (a + b - 1) / b;
+}
+
+/* Output columns [lo, hi) whose input column ow*s - p + kw is inside the
+ * image (0 <= iw < w). */
+static void conv2d_col_range(const struct conv2d_geom *g, int kw, int *lo, int *hi)
+{
+	int a = g->p - kw;        /* need ow*s >= a */
+	int b = g->w + g->p - kw; /* need ow*s < b */
+	int l0 = a > 0 ? conv2d_ceil_div(a, g->s) : 0;
+	int h0 = b > 0 ? conv2d_ceil_div(b, g->s) : 0;
+	if (h0 > g->ow)
+		h0 = g->ow;
+	if (l0 > h0)
+		l0 = h0;
+	*lo = l0;
+	*hi = h0;
+}
+
+/* dst[i] += src[i], unrolled by 8 so that GCC's -O2 vectoriser (the
+ * "very cheap" model, which will not add an epilogue) still emits SIMD adds:
+ * this is the inner loop of col2im. */
+static void conv2d_row_add(float *restrict dst, const float *restrict src, int n)
+{
+	int i = 0;
+	for (; i + 8 <= n; i += 8) {
+		dst[i] += src[i];
+		dst[i + 1] += src[i + 1];
+		dst[i + 2] += src[i + 2];
+		dst[i + 3] += src[i + 3];
+		dst[i + 4] += src[i + 4];
+		dst[i + 5] += src[i + 5];
+		dst[i + 6] += src[i + 6];
+		dst[i + 7] += src[i + 7];
+	}
+	for (; i < n; i++)
+		dst[i] += src[i];
+}
+
+/* Narrow maps (VGG's 8x8, 4x4, 2x2) make the row-by-row im2col spend its
+ * time in loop and memcpy overhead for rows of 2-8 floats.  They go through
+ * a zero-padded copy of one input plane and a table, built once per call,
+ * that maps each column entry of one (c, kh, kw) row to its place in the
+ * padded plane: one branch-free gather per entry. */
+struct conv2d_small {
+	int pw, pplane;                  /* padded width, padded plane floats */
+	int32_t tab[CONV2D_SMALL_TAB];   /* [kh][kw][oh][ow] -> padded offset */
+	float pad[CONV2D_SMALL_PLANE];   /* one padded input plane */
+};
+
+static bool conv2d_small_fits(const struct conv2d_geom *g)
+{
+	size_t kk = (size_t)g->k * (size_t)g->k;
+	size_t pplane = (size_t)(g->h + 2 * g->p) * (size_t)(g->w + 2 * g->p);
+	return g->ow < CONV2D_SMALL_MAX_OW && !g->pointwise &&
+	       kk * g->hw <= CONV2D_SMALL_TAB && kk * g->in_hw <= CONV2D_SMALL_TAB &&
+	       pplane <= CONV2D_SMALL_PLANE && g->in_hw <= CONV2D_SMALL_PLANE;
+}
+
+static void conv2d_small_init(struct conv2d_small *sm, const struct conv2d_geom *g)
+{
+	sm->pw = g->w + 2 * g->p;
+	sm->pplane = (g->h + 2 * g->p) * sm->pw;
+	memset(sm->pad, 0, (size_t)sm->pplane * sizeof(float));
+	int32_t *t = sm->tab;
+	for (int kh = 0; kh < g->k; kh++)
+		for (int kw = 0; kw < g->k; kw++)
+			for (int oh = 0; oh < g->oh; oh++)
+				for (int ow = 0; ow < g->ow; ow++)
+					*t++ = (oh * g->s + kh) * sm->pw + ow * g->s + kw;
+}
+
+/* Copy one input plane into the interior of sm->pad (the border stays 0). */
+static void conv2d_small_load(struct conv2d_small *sm, const struct conv2d_geom *g,
+			      const float *plane)
+{
+	for (int ih = 0; ih < g->h; ih++) {
+		float *dst = sm->pad + (ih + g->p) * sm->pw + g->p;
+		const float *src = plane + (size_t)ih * (size_t)g->w;
+		for (int iw = 0; iw < g->w; iw++)
+			dst[iw] = src[iw];
+	}
+}
+
+static void conv2d_im2col_small(const struct conv2d_geom *g, const float *in, int nc,
+				int c0, float *col, size_t ldc)
+{
+	struct conv2d_small sm;
+	conv2d_small_init(&sm, g);
+	const size_t in_sample = (size_t)g->c * g->in_hw;
+	const int kk = g->k * g->k, hw = (int)g->hw;
+	/* Samples innermost: the k*k rows of a channel fill sequentially. */
+	for (int c = 0; c < g->cg; c++) {
+		for (int n = 0; n < nc; n++) {
+			conv2d_small_load(&sm, g, in + (size_t)n * in_sample +
+						  (size_t)(c0 + c) * g->in_hw);
+			float *dst = col + (size_t)c * (size_t)kk * ldc + (size_t)n * g->hw;
+			for (int r = 0; r < kk; r++, dst += ldc) {
+				const int32_t *t = sm.tab + r * hw;
+				for (int i = 0; i < hw; i++)
+					dst[i] = sm.pad[t[i]];
+			}
+		}
+	}
+}
+
+/* col2im for narrow maps, as a gather: each input pixel sums its (at most
+ * k*k) column entries, listed per pixel in a table built for this ldc, so
+ * there are no read-modify-write chains and no per-row call overhead. */
+static void conv2d_col2im_small(const struct conv2d_geom *g, const float *col,
+				size_t ldc, int nc, int c0, float *din)
+{
+	int32_t off[CONV2D_SMALL_TAB];          /* column offsets, by pixel */
+	int32_t start[CONV2D_SMALL_PLANE + 1];  /* pixel i: off[start[i]..start[i+1]) */
+	ENG_ASSERT((size_t)g->k * (size_t)g->k * ldc <= INT32_MAX);
+	int m = 0;
+	for (int ih = 0; ih < g->h; ih++) {
+		for (int iw = 0; iw < g->w; iw++) {
+			start[ih * g->w + iw] = m;
+			for (int kh = 0; kh < g->k; kh++) {
+				for (int kw = 0; kw < g->k; kw++) {
+					int y = ih + g->p - kh, x = iw + g->p - kw;
+					if (y < 0 || x < 0 || y % g->s || x % g->s ||
+					    y / g->s >= g->oh || x / g->s >= g->ow)
+						continue;
+					off[m++] = (int32_t)((size_t)(kh * g->k + kw) * ldc +
+							     (size_t)(y / g->s * g->ow + x / g->s));
+				}
+			}
+		}
+	}
+	const int in_hw = (int)g->in_hw;
+	start[in_hw] = m;
+	const size_t kk = (size_t)g->k * (size_t)g->k;
+	const size_t in_sample = (size_t)g->c * g->in_hw;
+	for (int c = 0; c < g->cg; c++) {
+		for (int n = 0; n < nc; n++) {
+			const float *src = col + (size_t)c * kk * ldc + (size_t)n * g->hw;
+			float *plane = din + (size_t)n * in_sample + (size_t)(c0 + c) * g->in_hw;
+			for (int i = 0; i < in_hw; i++) {
+				float acc = 0.0f;
+				for (int j = start[i]; j < start[i + 1]; j++)
+					acc += src[off[j]];
+				plane[i] += acc;
+			}
+		}
+	}
+}
+
+/* Build the columns of channels [c0, c0 + cg) for samples in[0..nc) (in
+ * points at the first sample, col at its first column) into col, K x ldc.
+ * Serial: a team's threads call it on disjoint samples. */
+static void conv2d_im2col(const struct conv2d_geom *g, const float *in, int nc,
+			  int c0, float *col, size_t ldc)
+{
+	if (conv2d_small_fits(g)) {
+		conv2d_im2col_small(g, in, nc, c0, col, ldc);
+		return;
+	}
+	const size_t in_sample = (size_t)g->c * g->in_hw;
+	const int kk = g->k * g->k;
+	/* Samples innermost, so that each row of col is written front to back
+	 * while the chunk's planes of channel c stay in cache. */
+	for (int row = 0; row < (int)g->kdim; row++) {
+		const int c = row / kk, kh = row % kk / g->k, kw = row % g->k;
+		const float *plane_c = in + (size_t)(c0 + c) * g->in_hw;
+		float *dst = col + (size_t)row * ldc;
+		if (g->pointwise) {
+			for (int n = 0; n < nc; n++)
+				memcpy(dst + (size_t)n * g->hw, plane_c + (size_t)n * in_sample,
+				       g->hw * sizeof(float));
+			continue;
+		}
+		int lo, hi;
+		conv2d_col_range(g, kw, &lo, &hi);
+		for (int n = 0; n < nc; n++) {
+			const float *plane = plane_c + (size_t)n * in_sample;
+			for (int oh = 0; oh < g->oh; oh++, dst += g->ow) {
+				int ih = oh * g->s - g->p + kh;
+				if (ih < 0 || ih >= g->h) {
+					memset(dst, 0, (size_t)g->ow * sizeof(float));
+					continue;
+				}
+				ptrdiff_t base = (ptrdiff_t)ih * g->w - g->p + kw;
+				for (int ow = 0; ow < lo; ow++)
+					dst[ow] = 0.0f;
+				if (g->s == 1) {
+					if (hi > lo)
+						memcpy(dst + lo, plane + base + lo,
+						       (size_t)(hi - lo) * sizeof(float));
+				} else {
+					for (int ow = lo; ow < hi; ow++)
+						dst[ow] = plane[base + (ptrdiff_t)ow * g->s];
+				}
+				for (int ow = hi; ow < g->ow; ow++)
+					dst[ow] = 0.0f;
+			}
+		}
+	}
+}
+
+/* The adjoint of conv2d_im2col: din += the column gradient. */
+static void conv2d_col2im(const struct conv2d_geom *g, const float *col,
+			  size_t ldc, int nc, int c0, float *din)
+{
+	if (conv2d_small_fits(g)) {
+		conv2d_col2im_small(g, col, ldc, nc, c0, din);
+		return;
+	}
+	const size_t in_sample = (size_t)g->c * g->in_hw;
+	const size_t kk = (size_t)g->k * (size_t)g->k;
+	/* Channel outermost, as in im2col; one din plane takes all k*k rows. */
+	for (int c = 0; c < g->cg; c++) {
+		for (int n = 0; n < nc; n++) {
+			float *plane = din + (size_t)n * in_sample + (size_t)(c0 + c) * g->in_hw;
+			const float *src_n = col + (size_t)c * kk * ldc + (size_t)n * g->hw;
+			size_t row = 0;
+			for (int kh = 0; kh < g->k; kh++) {
+				for (int kw = 0; kw < g->k; kw++, row++) {
+					const float *src = src_n + row * ldc;
+					int lo, hi;
+					conv2d_col_range(g, kw, &lo, &hi);
+					for (int oh = 0; oh < g->oh; oh++, src += g->ow) {
+						int ih = oh * g->s - g->p + kh;
+						if (ih < 0 || ih >= g->h)
+							continue;
+						float *dst = plane + (ptrdiff_t)ih * g->w;
+						ptrdiff_t off = kw - g->p;
+						if (g->s == 1) {
+							conv2d_row_add(dst + off + lo, src + lo, hi - lo);
+						} else {
+							for (int ow = lo; ow < hi; ow++)
+								dst[off + (ptrdiff_t)ow * g->s] += src[ow];
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+/* Direct forward for cg == 1 (depthwise with multiplier og). */
+static void conv2d_direct_forward(const struct conv2d_geom *g, const float *w,
+				  const float *b, const float *in, float *out,
+				  int batch)
+{
+	const size_t kk = (size_t)g->k * (size_t)g->k;
+	const int nt = conv2d_threads((size_t)batch * (size_t)g->o * g->hw * kk);
+	(void)nt; /* only in OpenMP clauses */
+	/* Every (sample, filter) pair writes its own output plane. */
+	CONV2D_OMP("omp parallel for collapse(2) schedule(static) num_threads(nt) if(nt > 1)")
+	for (int n = 0; n < batch; n++) {
+		for (int o = 0; o < g->o; o++) {
+			const float *plane = in + ((size_t)n * g->c + (size_t)(o / g->og)) * g->in_hw;
+			float *dst = out + ((size_t)n * g->o + (size_t)o) * g->hw;
+			float bias = b ? b[o] : 0.0f;
+			for (size_t i = 0; i < g->hw; i++)
+				dst[i] = bias;
+			for (int kh = 0; kh < g->k; kh++) {
+				for (int kw = 0; kw < g->k; kw++) {
+					float wv = w[(size_t)o * kk + (size_t)kh * (size_t)g->k + (size_t)kw];
+					int lo, hi;
+					conv2d_col_range(g, kw, &lo, &hi);
+					for (int oh = 0; oh < g->oh; oh++) {
+						int ih = oh * g->s - g->p + kh;
+						if (ih < 0 || ih >= g->h)
+							continue;
+						const float *src = plane + (ptrdiff_t)ih * g->w;
+						ptrdiff_t off = kw - g->p;
+						float *drow = dst + (size_t)oh * (size_t)g->ow;
+						if (g->s == 1) {
+							for (int ow = lo; ow < hi; ow++)
+								drow[ow] += wv * src[off + ow];
+						} else {
+							for (int ow = lo; ow < hi; ow++)
+								drow[ow] += wv * src[off + (ptrdiff_t)ow * g->s];
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+/* Direct backward for cg == 1: dw (and din when not NULL). */
+static void conv2d_direct_backward(const struct conv2d_geom *g, const float *w,
+				   float *dw, const float *in, const float *dout,
+				   float *din, int batch)
+{
+	const size_t kk = (size_t)g->k * (size_t)g->k;
+	const int nt = conv2d_threads((size_t)batch * (size_t)g->o * g->hw * kk);
+	(void)nt; /* only in OpenMP clauses */
+	/* Split by input channel: channel c alone owns the dw rows of its og
+	 * filters and the din planes of c, and each sum still runs over
+	 * samples, then filters, in the serial order. */
+	CONV2D_OMP("omp parallel for schedule(static) num_threads(nt) if(nt > 1)")
+	for (int c = 0; c < g->c; c++) {
+		for (int n = 0; n < batch; n++) {
+			size_t ci = (size_t)n * g->c + (size_t)c;
+			const float *plane = in + ci * g->in_hw;
+			float *dplane = din ? din + ci * g->in_hw : NULL;
+			for (int o = c * g->og; o < (c + 1) * g->og; o++) {
+				const float *dy = dout + ((size_t)n * g->o + (size_t)o) * g->hw;
+				for (int kh = 0; kh < g->k; kh++) {
+					for (int kw = 0; kw < g->k; kw++) {
+						size_t wi = (size_t)o * kk + (size_t)kh * (size_t)g->k +
+							    (size_t)kw;
+						float wv = w[wi];
+						float acc = 0.0f;
+						int lo, hi;
+						conv2d_col_range(g, kw, &lo, &hi);
+						for (int oh = 0; oh < g->oh; oh++) {
+							int ih = oh * g->s - g->p + kh;
+							if (ih < 0 || ih >= g->h)
+								continue;
+							ptrdiff_t off = (ptrdiff_t)ih * g->w - g->p + kw;
+							const float *dyrow = dy + (size_t)oh * (size_t)g->ow;
+							for (int ow = lo; ow < hi; ow++)
+								acc += dyrow[ow] * plane[off + (ptrdiff_t)ow * g->s];
+							if (dplane) {
+								for (int ow = lo; ow < hi; ow++)
+									dplane[off + (ptrdiff_t)ow * g->s] +=
+										wv * dyrow[ow];
+							}
+						}
+						dw[wi] += acc;
+					}
+				}
+			}
+		}
+	}
+}
+
+static enum eng_status conv2d_infer(struct layer *l, const struct shape *in,
+				    int n_in, struct eng_err *err)
+{
+	const struct layer_conf *cf = &l->conf;
+	if (n_in != 1)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: conv takes exactly one input, got %d", l->name, n_in);
+	if (in[0].c < 1 || in[0].h < 1 || in[0].w < 1)
+		return eng_err_set(err, ENG_STATUS_EINVAL, "%s: empty input %dx%dx%d",
+				   l->name, in[0].c, in[0].h, in[0].w);
+	if (cf->out < 1)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: out must be positive, got %d", l->name, cf->out);
+	if (cf->size < 1)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: size must be positive, got %d", l->name, cf->size);
+	if (cf->stride < 1)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: stride must be positive, got %d", l->name, cf->stride);
+	if (cf->pad < 0)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: pad must not be negative, got %d", l->name, cf->pad);
+	if (cf->groups < 1)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: groups must be positive, got %d", l->name, cf->groups);
+	if (cf->bias != 0 && cf->bias != 1)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: bias must be 0 or 1, got %d", l->name, cf->bias);
+	if (in[0].c % cf->groups != 0)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: %d input channels not divisible by groups %d",
+				   l->name, in[0].c, cf->groups);
+	if (cf->out % cf->groups != 0)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: %d filters not divisible by groups %d",
+				   l->name, cf->out, cf->groups);
+	/* 64-bit so that absurd pads from a cfg cannot overflow int. */
+	long long ph = (long long)in[0].h + 2LL * cf->pad;
+	long long pw = (long long)in[0].w + 2LL * cf->pad;
+	if (ph < cf->size || pw < cf->size)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: %dx%d kernel larger than padded %lldx%lld input",
+				   l->name, cf->size, cf->size, ph, pw);
+	if (ph > (1LL << 20) || pw > (1LL << 20))
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: padded input %lldx%lld too large", l->name, ph, pw);
+	l->in = in[0];
+	l->out.c = cf->out;
+	l->out.h = (int)((ph - cf->size) / cf->stride + 1);
+	l->out.w = (int)((pw - cf->size) / cf->stride + 1);
+	l->w_len = (size_t)cf->out * (size_t)(in[0].c / cf->groups) *
+		   (size_t)cf->size * (size_t)cf->size;
+	l->b_len = cf->bias ? (size_t)cf->out : 0;
+	l->state_len = 0;
+	return ENG_STATUS_OK;
+}
+
+static uint64_t conv2d_macs(const struct layer *l)
+{
+	return (uint64_t)l->out.h * (uint64_t)l->out.w * (uint64_t)l->out.c *
+	       (uint64_t)(l->in.c / l->conf.groups) *
+	       (uint64_t)l->conf.size * (uint64_t)l->conf.size;
+}
+
+static void conv2d_init(struct layer *l, struct rng *r)
+{
+	size_t fan_in = (size_t)(l->in.c / l->conf.groups) *
+			(size_t)l->conf.size * (size_t)l->conf.size;
+	layer_init_kaiming(l->w, l->w_len, fan_in, r);
+	if (l->b_len)
+		memset(l->b, 0, l->b_len * sizeof(float));
+}
+
+static size_t conv2d_scratch_len(const struct layer *l, int batch)
+{
+	struct conv2d_geom g;
+	conv2d_geom_init(&g, l);
+	const int nc = conv2d_chunk_max(&g, batch);
+	size_t len = conv2d_scratch_floats(&g, nc);
+	/* A team (chunks of two or more) adds its threads' private dW. */
+	if (nc > 1)
+		len += (size_t)(conv2d_team_cap() - 1) * l->w_len;
+	return len;
+}
+
+static int conv2d_thread_num(void)
+{
+#ifdef _OPENMP
+	return omp_get_thread_num();
+#else
+	return 0;
+#endif
+}
+
+static int conv2d_team_size(void)
+{
+#ifdef _OPENMP
+	return omp_get_num_threads();
+#else
+	return 1;
+#endif
+}
+
+/* While the conv's own team runs, each of its threads calls sgemm, so
+ * OpenBLAS must not fan out again: drop it to one thread and return the
+ * count to restore (cheap: OpenBLAS keeps its pool, this is a store). */
+static int conv2d_blas_serial_begin(void)
+{
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+	int nb = openblas_get_num_threads();
+	if (nb > 1)
+		openblas_set_num_threads(1);
+	return nb;
+#else
+	return 1;
+#endif
+}
+
+static void conv2d_blas_serial_end(int nb)
+{
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+	if (nb > 1)
+		openblas_set_num_threads(nb);
+#else
+	(void)nb;
+#endif
+}
+
+/* Threads for the whole-call team of a GEMM conv on chunks of nc samples
+ * (1: serial chunks, OpenBLAS threads inside each GEMM). */
+static int conv2d_team_threads(const struct conv2d_geom *g, int batch, int nc)
+{
+	if (nc < 2)
+		return 1;
+	int nt = conv2d_threads(g->kdim * (size_t)batch * g->hw);
+	int cap = conv2d_team_cap();
+	nt = nt < cap ? nt : cap;
+	return nt < nc ? nt : nc;
+}
+
+/* Forward, one thread: chunk by chunk, OpenBLAS threads inside the GEMMs. */
+static void conv2d_forward_serial(struct layer *l, const struct conv2d_geom *g,
+				  const struct layer_io *io, int nc)
+{
+	const float *in = io->in[0];
+	const int batch = io->batch;
+	const size_t in_sample = (size_t)g->c * g->in_hw;
+	const size_t out_sample = (size_t)g->o * g->hw;
+	const size_t wg = (size_t)g->og * g->kdim; /* weights per group */
+	float *col = io->scratch;
+	float *omat = io->scratch + (g->pointwise && nc == 1 ? 0 : g->kdim * (size_t)nc * g->hw);
+	for (int n0 = 0; n0 < batch; n0 += nc) {
+		const int cn = batch - n0 < nc ? batch - n0 : nc;
+		const size_t ncol = (size_t)cn * g->hw;
+		const float *in_c = in + (size_t)n0 * in_sample;
+		/* One sample: the [O x HW] result is that sample's output. */
+		float *res = cn == 1 ? io->out + (size_t)n0 * out_sample : omat;
+		for (int gi = 0; gi < g->groups; gi++) {
+			const float *b_mat;
+			if (g->pointwise && cn == 1) {
+				b_mat = in_c + (size_t)gi * (size_t)g->cg * g->in_hw;
+			} else {
+				conv2d_im2col(g, in_c, cn, gi * g->cg, col, ncol);
+				b_mat = col;
+			}
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+				    g->og, (int)ncol, (int)g->kdim, 1.0f,
+				    l->w + (size_t)gi * wg, (int)g->kdim, b_mat, (int)ncol,
+				    0.0f, res + (size_t)gi * (size_t)g->og * ncol, (int)ncol);
+		}
+		if (cn == 1) {
+			if (l->b) {
+				for (int o = 0; o < g->o; o++) {
+					float *dst = res + (size_t)o * g->hw;
+					for (size_t i = 0; i < g->hw; i++)
+						dst[i] += l->b[o];
+				}
+			}
+			continue;
+		}
+		/* Scatter [O][n][hw] into NCHW, adding the bias on the way. */
+		for (int n = 0; n < cn; n++) {
+			float *dst_n = io->out + (size_t)(n0 + n) * out_sample;
+			for (int o = 0; o < g->o; o++) {
+				const float *src = omat + (size_t)o * ncol + (size_t)n * g->hw;
+				float *dst = dst_n + (size_t)o * g->hw;
+				if (l->b) {
+					float bv = l->b[o];
+					for (size_t i = 0; i < g->hw; i++)
+						dst[i] = src[i] + bv;
+				} else {
+					memcpy(dst, src, g->hw * sizeof(float));
+				}
+			}
+		}
+	}
+}
+
+/* Forward on a team of nt threads.  Thread t owns the same slots
+ * [nc*t/nt, nc*(t+1)/nt) of every chunk and runs the whole pipeline on
+ * its samples alone: im2col, a one-thread GEMM on its columns, scatter.
+ * The buffers keep the row stride of a full chunk even for a shorter last
+ * one, so the slots never move and the threads never wait for each other. */
+static void conv2d_forward_team(struct layer *l, const struct conv2d_geom *g,
+				const struct layer_io *io, int nc, int nt)
+{
+	(void)nt; /* only in OpenMP clauses */
+	const float *in = io->in[0];
+	const int batch = io->batch;
+	const size_t in_sample = (size_t)g->c * g->in_hw;
+	const size_t out_sample = (size_t)g->o * g->hw;
+	const size_t wg = (size_t)g->og * g->kdim;
+	const size_t ld = (size_t)nc * g->hw;
+	float *col = io->scratch;
+	float *omat = io->scratch + g->kdim * ld;
+	const int nb = conv2d_blas_serial_begin();
+	CONV2D_OMP("omp parallel num_threads(nt)")
+	{
+		const int t = conv2d_thread_num(), nth = conv2d_team_size();
+		const int s0 = nc * t / nth, s1 = nc * (t + 1) / nth;
+		for (int n0 = 0; n0 < batch; n0 += nc) {
+			const int cn = batch - n0 < nc ? batch - n0 : nc;
+			const int a = s0 < cn ? s0 : cn, b = s1 < cn ? s1 : cn;
+			if (a >= b)
+				continue;
+			const int m = (int)((size_t)(b - a) * g->hw);
+			const float *in_a = in + (size_t)(n0 + a) * in_sample;
+			float *col_a = col + (size_t)a * g->hw;
+			float *res_a = omat + (size_t)a * g->hw;
+			for (int gi = 0; gi < g->groups; gi++) {
+				conv2d_im2col(g, in_a, b - a, gi * g->cg, col_a, ld);
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+					    g->og, m, (int)g->kdim, 1.0f,
+					    l->w + (size_t)gi * wg, (int)g->kdim, col_a, (int)ld,
+					    0.0f, res_a + (size_t)gi * (size_t)g->og * ld, (int)ld);
+			}
+			for (int n = a; n < b; n++) {
+				float *dst_n = io->out + (size_t)(n0 + n) * out_sample;
+				for (int o = 0; o < g->o; o++) {
+					const float *src = omat + (size_t)o * ld + (size_t)n * g->hw;
+					float *dst = dst_n + (size_t)o * g->hw;
+					if (l->b) {
+						float bv = l->b[o];
+						for (size_t i = 0; i < g->hw; i++)
+							dst[i] = src[i] + bv;
+					} else {
+						memcpy(dst, src, g->hw * sizeof(float));
+					}
+				}
+			}
+		}
+	}
+	conv2d_blas_serial_end(nb);
+}
+
+static void conv2d_forward(struct layer *l, const struct layer_io *io)
+{
+	struct conv2d_geom g;
+	conv2d_geom_init(&g, l);
+	if (g.direct) {
+		conv2d_direct_forward(&g, l->w, l->b, io->in[0], io->out, io->batch);
+		return;
+	}
+	const int nc = conv2d_chunk(&g, io->batch);
+	const int nt = conv2d_team_threads(&g, io->batch, nc);
+	if (nt > 1)
+		conv2d_forward_team(l, &g, io, nc, nt);
+	else
+		conv2d_forward_serial(l, &g, io, nc);
+}
+
+/* Backward of the GEMM convs, one thread: chunk by chunk, OpenBLAS threads
+ * inside the GEMMs. */
+static void conv2d_backward_serial(struct layer *l, const struct conv2d_geom *g,
+				   const struct layer_io *io, int nc)
+{
+	const float *in = io->in[0];
+	const float *dout = io->dout;
+	float *din = io->din[0];
+	const int batch = io->batch;
+	const size_t in_sample = (size_t)g->c * g->in_hw;
+	const size_t out_sample = (size_t)g->o * g->hw;
+	const size_t wg = (size_t)g->og * g->kdim;
+	float *col = io->scratch;
+	float *dmat_buf = io->scratch + (g->pointwise && nc == 1 ? 0 : g->kdim * (size_t)nc * g->hw);
+	for (int n0 = 0; n0 < batch; n0 += nc) {
+		const int cn = batch - n0 < nc ? batch - n0 : nc;
+		const size_t ncol = (size_t)cn * g->hw;
+		const float *in_c = in + (size_t)n0 * in_sample;
+		float *din_c = din ? din + (size_t)n0 * in_sample : NULL;
+		const float *dmat;
+		if (cn == 1) {
+			dmat = dout + (size_t)n0 * out_sample;
+		} else {
+			/* Gather NCHW dout into [O][n][hw]. */
+			for (int n = 0; n < cn; n++) {
+				const float *src_n = dout + (size_t)(n0 + n) * out_sample;
+				for (int o = 0; o < g->o; o++)
+					memcpy(dmat_buf + (size_t)o * ncol + (size_t)n * g->hw,
+					       src_n + (size_t)o * g->hw, g->hw * sizeof(float));
+			}
+			dmat = dmat_buf;
+		}
+		for (int gi = 0; gi < g->groups; gi++) {
+			const float *dm = dmat + (size_t)gi * (size_t)g->og * ncol;
+			const float *wgp = l->w + (size_t)gi * wg;
+			const bool in_place = g->pointwise && cn == 1;
+			const float *b_mat;
+			if (in_place) {
+				b_mat = in_c + (size_t)gi * (size_t)g->cg * g->in_hw;
+			} else {
+				conv2d_im2col(g, in_c, cn, gi * g->cg, col, ncol);
+				b_mat = col;
+			}
+			/* dW_g += dout_g * col^T */
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+				    g->og, (int)g->kdim, (int)ncol, 1.0f,
+				    dm, (int)ncol, b_mat, (int)ncol,
+				    1.0f, l->dw + (size_t)gi * wg, (int)g->kdim);
+			if (!din_c)
+				continue;
+			if (in_place) {
+				/* The column gradient is this sample's din. */
+				cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
+					    (int)g->kdim, (int)ncol, g->og, 1.0f,
+					    wgp, (int)g->kdim, dm, (int)ncol,
+					    1.0f, din_c + (size_t)gi * (size_t)g->cg * g->in_hw,
+					    (int)ncol);
+				continue;
+			}
+			/* dcol = W_g^T * dout_g, over the columns dW no longer needs. */
+			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
+				    (int)g->kdim, (int)ncol, g->og, 1.0f,
+				    wgp, (int)g->kdim, dm, (int)ncol,
+				    0.0f, col, (int)ncol);
+			conv2d_col2im(g, col, ncol, cn, gi * g->cg, din_c);
+		}
+	}
+}
+
+/* Backward on a team of nt threads, split by sample like the forward:
+ * thread t gathers, im2cols, runs both GEMMs on and col2ims its own slots
+ * of every chunk, so no thread waits for another until the end.  Thread 0
+ * accumulates dW in place, thread t > 0 into its own zeroed copy after the
+ * chunk buffers; the copies are added in thread order at the end, so the
+ * result depends on nt but not on timing. */
+static void conv2d_backward_team(struct layer *l, const struct conv2d_geom *g,
+				 const struct layer_io *io, int nc, int nt)
+{
+	(void)nt; /* only in OpenMP clauses */
+	const float *in = io->in[0];
+	const float *dout = io->dout;
+	float *din = io->din[0];
+	const int batch = io->batch;
+	const size_t in_sample = (size_t)g->c * g->in_hw;
+	const size_t out_sample = (size_t)g->o * g->hw;
+	const size_t wg = (size_t)g->og * g->kdim;
+	const size_t w_len = l->w_len;
+	const size_t ld = (size_t)nc * g->hw;
+	float *col = io->scratch;
+	float *dmat = col + g->kdim * ld;
+	float *parts = dmat + (size_t)g->o * ld;  /* (nt - 1) x w_len */
+	int team = 1;
+	const int nb = conv2d_blas_serial_begin();
+	CONV2D_OMP("omp parallel num_threads(nt)")
+	{
+		const int t = conv2d_thread_num(), nth = conv2d_team_size();
+		const int s0 = nc * t / nth, s1 = nc * (t + 1) / nth;
+		float *dw = l->dw;
+		if (t == 0) {
+			team = nth;
+		} else {
+			dw = parts + (size_t)(t - 1) * w_len;
+			memset(dw, 0, w_len * sizeof(float));
+		}
+		for (int n0 = 0; n0 < batch; n0 += nc) {
+			const int cn = batch - n0 < nc ? batch - n0 : nc;
+			const int a = s0 < cn ? s0 : cn, b = s1 < cn ? s1 : cn;
+			if (a >= b)
+				continue;
+			const int m = (int)((size_t)(b - a) * g->hw);
+			const float *in_a = in + (size_t)(n0 + a) * in_sample;
+			float *din_a = din ? din + (size_t)(n0 + a) * in_sample : NULL;
+			float *col_a = col + (size_t)a * g->hw;
+			float *dm_a = dmat + (size_t)a * g->hw;
+			for (int n = a; n < b; n++)
+				for (int o = 0; o < g->o; o++)
+					memcpy(dmat + (size_t)o * ld + (size_t)n * g->hw,
+					       dout + (size_t)(n0 + n) * out_sample + (size_t)o * g->hw,
+					       g->hw * sizeof(float));
+			for (int gi = 0; gi < g->groups; gi++) {
+				const float *dm = dm_a + (size_t)gi * (size_t)g->og * ld;
+				const float *wgp = l->w + (size_t)gi * wg;
+				conv2d_im2col(g, in_a, b - a, gi * g->cg, col_a, ld);
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+					    g->og, (int)g->kdim, m, 1.0f,
+					    dm, (int)ld, col_a, (int)ld,
+					    1.0f, dw + (size_t)gi * wg, (int)g->kdim);
+				if (!din_a)
+					continue;
+				cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
+					    (int)g->kdim, m, g->og, 1.0f,
+					    wgp, (int)g->kdim, dm, (int)ld,
+					    0.0f, col_a, (int)ld);
+				conv2d_col2im(g, col_a, ld, b - a, gi * g->cg, din_a);
+			}
+		}
+	}
+	conv2d_blas_serial_end(nb);
+	if (team < 2)
+		return;
+	const int nr = conv2d_threads(w_len * (size_t)(team - 1));
+	(void)nr; /* only in OpenMP clauses */
+	CONV2D_OMP("omp parallel for schedule(static) num_threads(nr) if(nr > 1)")
+	for (size_t i = 0; i < w_len; i++) {
+		float acc = l->dw[i];
+		for (int t = 1; t < team; t++)
+			acc += parts[(size_t)(t - 1) * w_len + i];
+		l->dw[i] = acc;
+	}
+}
+
+static void conv2d_backward(struct layer *l, const struct layer_io *io)
+{
+	struct conv2d_geom g;
+	conv2d_geom_init(&g, l);
+	const float *dout = io->dout;
+	const int batch = io->batch;
+	const size_t out_sample = (size_t)g.o * g.hw;
+	if (l->db) {
+		/* By filter, each summing its samples in order as one thread would. */
+		const int nt = conv2d_threads(out_sample * (size_t)batch);
+		(void)nt; /* only in OpenMP clauses */
+		CONV2D_OMP("omp parallel for schedule(static) num_threads(nt) if(nt > 1)")
+		for (int o = 0; o < g.o; o++) {
+			for (int n = 0; n < batch; n++) {
+				const float *dy = dout + (size_t)n * out_sample + (size_t)o * g.hw;
+				float acc = 0.0f;
+				for (size_t i = 0; i < g.hw; i++)
+					acc += dy[i];
+				l->db[o] += acc;
+			}
+		}
+	}
+	if (g.direct) {
+		conv2d_direct_backward(&g, l->w, l->dw, io->in[0], dout, io->din[0], batch);
+		return;
+	}
+	const int nc = conv2d_chunk(&g, batch);
+	const int nt = conv2d_team_threads(&g, batch, nc);
+	if (nt > 1)
+		conv2d_backward_team(l, &g, io, nc, nt);
+	else
+		conv2d_backward_serial(l, &g, io, nc);
+}
+
+const struct layer_ops conv2d_ops = {
+	.name = "conv",
+	.infer = conv2d_infer,
+	.macs = conv2d_macs,
+	.init = conv2d_init,
+	.scratch_len = conv2d_scratch_len,
+	.cache_len = NULL,
+	.forward = conv2d_forward,
+	.backward = conv2d_backward,
+};

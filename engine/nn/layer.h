@@ -1,0 +1,154 @@
+/* layer.h: one layer of a network, and the small ops table each kind fills.
+ *
+ * Each layer kind lives in its own file (conv2d.c, batchnorm.c, act.c,
+ * pool.c, linear.c, add.c, reshape.c) and exports one `const struct
+ * layer_ops`.  A struct layer is a small common header: kind, name, the
+ * hyper-parameters read from the cfg (struct layer_conf), shapes, and views
+ * of the parameters, which live in the net's flat arrays.
+ *
+ * Owns: nothing.  w, b, dw, db, state and (during a call) the io buffers all
+ * point into storage owned by struct net (net.h).  A layer is always passed
+ * by pointer.
+ *
+ * Contracts every kind follows:
+ *  - infer(l, in, n_in, err): check l->conf and the input shapes (n_in is 1,
+ *    or 2 for add), then set l->in, l->out, l->w_len, l->b_len and
+ *    l->state_len.  Returns ENG_STATUS_EINVAL with a message naming l->name
+ *    when the shapes or settings do not fit.  Pure: touches nothing else.
+ *  - macs(l): multiply-adds for ONE sample.  Only conv and linear count;
+ *    every other kind returns 0 (the usual convention).
+ *  - init(l, r): fill w, b and state for a fresh network (Kaiming-normal
+ *    fan-in for conv and linear weights, zero biases; BN gamma 1, beta 0,
+ *    running mean 0, running var 1).  NULL when the kind has nothing.
+ *  - scratch_len(l, batch): floats of temporary workspace one forward or
+ *    backward call needs (shared by all layers, contents undefined on
+ *    entry).  NULL means 0.
+ *  - cache_len(l, batch): floats this layer keeps from forward to the
+ *    backward of the same batch (e.g. BN batch mean and inverse std).  NULL
+ *    means 0.
+ *  - forward(l, io): io->in[0..n_in-1] -> io->out (batch x l->out).  When
+ *    io->train is set, BN uses batch statistics and updates its running
+ *    statistics; otherwise it uses the running statistics.
+ *  - backward(l, io): given io->dout, ADD (+=) the gradient with respect to
+ *    each input into io->din[k] (skip a NULL din[k]) and ADD the parameter
+ *    gradients into l->dw and l->db.  Accumulating lets one activation feed
+ *    several consumers (residual adds).  io->in, io->out and io->cache hold
+ *    what the matching forward saw and wrote.
+ *
+ * Weight layouts (PyTorch's, so safetensors files interoperate):
+ *   conv   w[out][in/groups][k][k], b[out]
+ *   linear w[out][in_c*in_h*in_w],   b[out]  (input flattened NCHW per sample)
+ *   bn     w = gamma[c], b = beta[c], state = running_mean[c] then running_var[c]
+ */
+#ifndef RECONVENE_LAYER_H
+#define RECONVENE_LAYER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/rng.h"
+#include "base/status.h"
+#include "base/tensor.h"
+
+enum layer_kind {
+	LAYER_KIND_CONV,     /* [conv]: out, size, stride, pad, groups, bias */
+	LAYER_KIND_BN,       /* [bn]: eps, momentum */
+	LAYER_KIND_RELU,     /* [relu]: clip (0 = plain ReLU, 6 = ReLU6) */
+	LAYER_KIND_MAXPOOL,  /* [maxpool]: size, stride, pad */
+	LAYER_KIND_AVGPOOL,  /* [avgpool]: size, stride, pad (pads count as 0,
+			      * divisor is size*size, like PyTorch's default) */
+	LAYER_KIND_GAP,      /* [gap]: global average pool -> c x 1 x 1 */
+	LAYER_KIND_FLATTEN,  /* [flatten]: c x h x w -> (c*h*w) x 1 x 1 */
+	LAYER_KIND_LINEAR,   /* [linear]: out, bias; input flattened */
+	LAYER_KIND_ADD,      /* [add]: from; elementwise sum of two inputs */
+	LAYER_KIND_COUNT
+};
+
+/* conf.out of a linear layer that takes the net's class count. */
+#define LAYER_OUT_CLASSES (-1)
+#define LAYER_NAME_MAX 32
+#define LAYER_MAX_INPUTS 2
+
+/* Hyper-parameters as written in the cfg; each kind reads only its own. */
+struct layer_conf {
+	int out;        /* conv filters, linear outputs (or LAYER_OUT_CLASSES) */
+	int size;       /* conv / pool kernel side */
+	int stride;     /* conv stride (default 1); pool stride, 0 = size */
+	int pad;        /* conv / pool zero padding on each side */
+	int groups;     /* conv groups (default 1; = in channels: depthwise) */
+	int bias;       /* conv / linear: 1 if the layer has a bias */
+	float eps;      /* bn epsilon (default 1e-5) */
+	float momentum; /* bn running-stat momentum (default 0.1, PyTorch's) */
+	float clip;     /* relu upper clip, 0 for none */
+};
+
+struct layer {
+	enum layer_kind kind;
+	const struct layer_ops *ops;
+	char name[LAYER_NAME_MAX];  /* unique within the net */
+	int n_in;                   /* 1, or 2 for add */
+	int in_idx[LAYER_MAX_INPUTS]; /* producing layer index; -1 = net input */
+	struct layer_conf conf;
+	struct shape in;            /* shape of input 0 (set by infer) */
+	struct shape out;           /* output shape (set by infer) */
+	size_t w_len, b_len;        /* parameter counts (set by infer) */
+	size_t state_len;           /* non-trainable state, BN stats (infer) */
+	float *w, *b;               /* views into net->params (NULL if len 0) */
+	float *dw, *db;             /* views into net->grads */
+	float *state;               /* view into net->state */
+};
+
+/* Buffers for one forward or backward call, all borrowed from the net. */
+struct layer_io {
+	int batch;                          /* samples in this call */
+	bool train;                         /* forward: BN batch stats */
+	const float *in[LAYER_MAX_INPUTS];  /* batch x input shape */
+	float *out;                         /* batch x l->out */
+	const float *dout;                  /* backward: d loss / d out */
+	float *din[LAYER_MAX_INPUTS];       /* backward: += d loss / d in; may be NULL */
+	float *cache;                       /* cache_len floats, kept fwd -> bwd */
+	float *scratch;                     /* scratch_len floats, temporary */
+};
+
+struct layer_ops {
+	const char *name; /* cfg section name: "conv", "bn", ... */
+	enum eng_status (*infer)(struct layer *l, const struct shape *in,
+				 int n_in, struct eng_err *err);
+	uint64_t (*macs)(const struct layer *l);
+	void (*init)(struct layer *l, struct rng *r);
+	size_t (*scratch_len)(const struct layer *l, int batch);
+	size_t (*cache_len)(const struct layer *l, int batch);
+	void (*forward)(struct layer *l, const struct layer_io *io);
+	void (*backward)(struct layer *l, const struct layer_io *io);
+};
+
+extern const struct layer_ops conv2d_ops;
+extern const struct layer_ops batchnorm_ops;
+extern const struct layer_ops relu_ops;
+extern const struct layer_ops maxpool_ops;
+extern const struct layer_ops avgpool_ops;
+extern const struct layer_ops gap_ops;
+extern const struct layer_ops flatten_ops;
+extern const struct layer_ops linear_ops;
+extern const struct layer_ops add_ops;
+
+/* The ops of a kind; never NULL for a valid kind. */
+const struct layer_ops *layer_kind_ops(enum layer_kind kind);
+/* Kind from a cfg section name; returns false if unknown. */
+bool layer_kind_from_name(const char *name, enum layer_kind *kind);
+/* The cfg section name of a kind ("conv", ...). */
+const char *layer_kind_name(enum layer_kind kind);
+/* Defaults for a kind's conf, before the cfg's keys are applied. */
+void layer_conf_defaults(enum layer_kind kind, struct layer_conf *conf);
+
+/* w_len + b_len. */
+static inline size_t layer_param_count(const struct layer *l)
+{
+	return l->w_len + l->b_len;
+}
+
+/* Kaiming-normal (fan-in, ReLU gain): N(0, 2 / fan_in) into w[0..n). */
+void layer_init_kaiming(float *w, size_t n, size_t fan_in, struct rng *r);
+
+#endif

@@ -1,0 +1,269 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/net.h"
+
+void net_free(struct net *net)
+{
+	if (!net)
+		return;
+	free(net->layers);
+	free(net->params);
+	free(net->grads);
+	free(net->state);
+	free(net->act);
+	free(net->dact);
+	free(net->cache);
+	arena_done(&net->arena);
+	free(net);
+}
+
+struct shape net_layer_input_shape(const struct net *net, int i, int k)
+{
+	int src = net->layers[i].in_idx[k];
+	return src < 0 ? net->input : net->layers[src].out;
+}
+
+static enum eng_status net_infer_shapes(struct net *net, struct eng_err *err)
+{
+	for (int i = 0; i < net->n_layers; i++) {
+		struct layer *l = &net->layers[i];
+		struct shape in[LAYER_MAX_INPUTS];
+		for (int k = 0; k < l->n_in; k++)
+			in[k] = net_layer_input_shape(net, i, k);
+		enum eng_status st = l->ops->infer(l, in, l->n_in, err);
+		if (st != ENG_STATUS_OK)
+			return st;
+	}
+	return ENG_STATUS_OK;
+}
+
+static enum eng_status net_alloc_params(struct net *net, struct eng_err *err)
+{
+	size_t np = 0, ns = 0;
+	for (int i = 0; i < net->n_layers; i++) {
+		np += layer_param_count(&net->layers[i]);
+		ns += net->layers[i].state_len;
+	}
+	net->n_params = np;
+	net->n_state = ns;
+	net->params = calloc(np ? np : 1, sizeof(float));
+	net->grads = calloc(np ? np : 1, sizeof(float));
+	net->state = calloc(ns ? ns : 1, sizeof(float));
+	if (!net->params || !net->grads || !net->state)
+		return eng_err_set(err, ENG_STATUS_ENOMEM,
+				   "%s: cannot allocate %zu parameters", net->name, np);
+	size_t po = 0, so = 0;
+	for (int i = 0; i < net->n_layers; i++) {
+		struct layer *l = &net->layers[i];
+		l->w = l->w_len ? net->params + po : NULL;
+		l->dw = l->w_len ? net->grads + po : NULL;
+		po += l->w_len;
+		l->b = l->b_len ? net->params + po : NULL;
+		l->db = l->b_len ? net->grads + po : NULL;
+		po += l->b_len;
+		l->state = l->state_len ? net->state + so : NULL;
+		so += l->state_len;
+	}
+	return ENG_STATUS_OK;
+}
+
+enum eng_status net_build(const struct net_spec *spec, struct net **out,
+			  struct eng_err *err)
+{
+	*out = NULL;
+	if (spec->n_layers <= 0)
+		return eng_err_set(err, ENG_STATUS_EINVAL, "%s: no layers", spec->name);
+	if (spec->input.c <= 0 || spec->input.h <= 0 || spec->input.w <= 0)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: input shape %dx%dx%d is not positive",
+				   spec->name, spec->input.c, spec->input.h, spec->input.w);
+	if (spec->classes <= 0)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: classes must be positive", spec->name);
+	struct net *net = calloc(1, sizeof *net);
+	if (!net)
+		return eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory");
+	memcpy(net->name, spec->name, sizeof net->name);
+	net->input = spec->input;
+	net->classes = spec->classes;
+	net->n_layers = spec->n_layers;
+	net->layers = calloc((size_t)spec->n_layers, sizeof *net->layers);
+	if (!net->layers) {
+		net_free(net);
+		return eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory");
+	}
+	for (int i = 0; i < spec->n_layers; i++) {
+		const struct layer_spec *ls = &spec->layers[i];
+		struct layer *l = &net->layers[i];
+		l->kind = ls->kind;
+		l->ops = layer_kind_ops(ls->kind);
+		memcpy(l->name, ls->name, sizeof l->name);
+		l->n_in = ls->n_in;
+		for (int k = 0; k < LAYER_MAX_INPUTS; k++)
+			l->in_idx[k] = k < ls->n_in ? ls->in_idx[k] : -1;
+		ENG_ASSERT(l->n_in >= 1 && l->n_in <= LAYER_MAX_INPUTS);
+		for (int k = 0; k < l->n_in; k++)
+			ENG_ASSERT(l->in_idx[k] >= -1 && l->in_idx[k] < i);
+		l->conf = ls->conf;
+		if (l->conf.out == LAYER_OUT_CLASSES)
+			l->conf.out = spec->classes;
+	}
+	enum eng_status st = net_infer_shapes(net, err);
+	if (st == ENG_STATUS_OK)
+		st = net_alloc_params(net, err);
+	if (st != ENG_STATUS_OK) {
+		net_free(net);
+		return st;
+	}
+	*out = net;
+	return ENG_STATUS_OK;
+}
+
+void net_init(struct net *net, uint64_t seed)
+{
+	for (int i = 0; i < net->n_layers; i++) {
+		struct layer *l = &net->layers[i];
+		if (l->ops->init) {
+			struct rng r;
+			rng_seed(&r, rng_derive_seed(seed, l->name));
+			l->ops->init(l, &r);
+		}
+	}
+}
+
+static size_t layer_scratch(const struct layer *l, int batch)
+{
+	return l->ops->scratch_len ? l->ops->scratch_len(l, batch) : 0;
+}
+
+static size_t layer_cache(const struct layer *l, int batch)
+{
+	return l->ops->cache_len ? l->ops->cache_len(l, batch) : 0;
+}
+
+enum eng_status net_prepare(struct net *net, int max_batch, struct eng_err *err)
+{
+	if (max_batch <= 0)
+		return eng_err_set(err, ENG_STATUS_EINVAL, "batch must be positive");
+	if (net->max_batch == max_batch)
+		return ENG_STATUS_OK;
+	arena_done(&net->arena);
+	free(net->act);
+	free(net->dact);
+	free(net->cache);
+	net->act = net->dact = net->cache = NULL;
+	net->max_batch = 0;
+	size_t n = (size_t)net->n_layers;
+	size_t total = 0, scratch = 0;
+	for (int i = 0; i < net->n_layers; i++) {
+		const struct layer *l = &net->layers[i];
+		size_t a = shape_size(l->out) * (size_t)max_batch;
+		total += 2 * arena_round(a) + arena_round(layer_cache(l, max_batch));
+		size_t s = layer_scratch(l, max_batch);
+		if (s > scratch)
+			scratch = s;
+	}
+	total += arena_round(scratch);
+	net->act = calloc(n, sizeof *net->act);
+	net->dact = calloc(n, sizeof *net->dact);
+	net->cache = calloc(n, sizeof *net->cache);
+	if (!net->act || !net->dact || !net->cache ||
+	    arena_init(&net->arena, total) != ENG_STATUS_OK)
+		return eng_err_set(err, ENG_STATUS_ENOMEM,
+				   "%s: cannot allocate %zu MiB of workspace for batch %d",
+				   net->name, total * sizeof(float) >> 20, max_batch);
+	for (int i = 0; i < net->n_layers; i++) {
+		const struct layer *l = &net->layers[i];
+		size_t a = shape_size(l->out) * (size_t)max_batch;
+		size_t c = layer_cache(l, max_batch);
+		net->act[i] = arena_alloc(&net->arena, a);
+		net->dact[i] = arena_alloc(&net->arena, a);
+		net->cache[i] = c ? arena_alloc(&net->arena, c) : NULL;
+	}
+	net->scratch = arena_alloc(&net->arena, scratch);
+	ENG_ASSERT(net->scratch != NULL);
+	net->max_batch = max_batch;
+	return ENG_STATUS_OK;
+}
+
+static const float *net_source(const struct net *net, int idx, const float *input)
+{
+	return idx < 0 ? input : net->act[idx];
+}
+
+const float *net_forward(struct net *net, const float *input, int batch, bool train)
+{
+	ENG_ASSERT(batch > 0 && batch <= net->max_batch);
+	for (int i = 0; i < net->n_layers; i++) {
+		struct layer *l = &net->layers[i];
+		struct layer_io io = { .batch = batch, .train = train };
+		for (int k = 0; k < l->n_in; k++)
+			io.in[k] = net_source(net, l->in_idx[k], input);
+		io.out = net->act[i];
+		io.cache = net->cache[i];
+		io.scratch = net->scratch;
+		l->ops->forward(l, &io);
+	}
+	return net->act[net->n_layers - 1];
+}
+
+void net_backward(struct net *net, const float *input, const float *dlogits, int batch)
+{
+	ENG_ASSERT(batch > 0 && batch <= net->max_batch);
+	int last = net->n_layers - 1;
+	for (int i = 0; i < last; i++)
+		memset(net->dact[i], 0,
+		       shape_size(net->layers[i].out) * (size_t)batch * sizeof(float));
+	memcpy(net->dact[last], dlogits,
+	       shape_size(net->layers[last].out) * (size_t)batch * sizeof(float));
+	for (int i = last; i >= 0; i--) {
+		struct layer *l = &net->layers[i];
+		struct layer_io io = { .batch = batch, .train = true };
+		for (int k = 0; k < l->n_in; k++) {
+			int src = l->in_idx[k];
+			io.in[k] = net_source(net, src, input);
+			io.din[k] = src < 0 ? NULL : net->dact[src];
+		}
+		io.out = net->act[i];
+		io.dout = net->dact[i];
+		io.cache = net->cache[i];
+		io.scratch = net->scratch;
+		l->ops->backward(l, &io);
+	}
+}
+
+void net_zero_grad(struct net *net)
+{
+	memset(net->grads, 0, net->n_params * sizeof(float));
+}
+
+int net_find(const struct net *net, const char *name)
+{
+	for (int i = 0; i < net->n_layers; i++) {
+		if (strcmp(net->layers[i].name, name) == 0)
+			return i;
+	}
+	return -1;
+}
+
+const float *net_layer_output(const struct net *net, int i)
+{
+	ENG_ASSERT(i >= 0 && i < net->n_layers && net->max_batch > 0);
+	return net->act[i];
+}
+
+uint64_t net_macs(const struct net *net)
+{
+	uint64_t total = 0;
+	for (int i = 0; i < net->n_layers; i++)
+		total += net->layers[i].ops->macs(&net->layers[i]);
+	return total;
+}
+
+size_t net_param_count(const struct net *net)
+{
+	return net->n_params;
+}

@@ -1,0 +1,90 @@
+/* net.h: a runnable network: layers in topological order over flat arrays.
+ *
+ * Owns: layers, the flat parameter array (params), its gradient (grads),
+ * the non-trainable state (state: BN running statistics) and, after
+ * net_prepare, one workspace arena holding every layer's activation, its
+ * gradient, per-layer caches and the shared scratch.  net_free frees all.
+ * Layer w/b/dw/db/state pointers are views into these arrays.
+ *
+ * Parameter order in params: layer by layer in net order, each layer's
+ * weight then bias (the order safetensors files and masks use).
+ *
+ * Thread rules: a net is used by one thread at a time.  OpenBLAS may use
+ * its own threads inside a call.
+ *
+ *   struct net *net;
+ *   if (net_build(&spec, &net, &err)) ...;     // shapes checked here
+ *   net_init(net, seed);                       // Kaiming normal etc.
+ *   if (net_prepare(net, 64, &err)) ...;       // workspace for batch <= 64
+ *   const float *logits = net_forward(net, x, 64, true);
+ *   net_zero_grad(net);
+ *   net_backward(net, x, dlogits, 64);         // grads += d loss / d params
+ *   net_free(net);
+ */
+#ifndef RECONVENE_NET_H
+#define RECONVENE_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nn/layer.h"
+#include "nn/net_spec.h"
+#include "base/tensor.h"
+
+struct net {
+	char name[NET_NAME_MAX];
+	struct shape input;     /* per-sample input shape */
+	int classes;            /* class count the spec was built with */
+	int n_layers;
+	struct layer *layers;   /* owned; topological order, last = output */
+	size_t n_params;
+	float *params;          /* owned, n_params */
+	float *grads;           /* owned, n_params */
+	size_t n_state;
+	float *state;           /* owned, n_state */
+
+	/* Workspace, sized by net_prepare for batches up to max_batch. */
+	int max_batch;          /* 0 until net_prepare */
+	struct arena arena;     /* owns the block below */
+	float **act;            /* n_layers views: layer outputs */
+	float **dact;           /* n_layers views: d loss / d output */
+	float **cache;          /* n_layers views (NULL when cache_len is 0) */
+	float *scratch;         /* shared scratch, max over layers */
+};
+
+/* Build a net from a spec: resolves LAYER_OUT_CLASSES, infers and checks
+ * every shape, allocates params/grads/state (zeroed).  On error *out is
+ * NULL and err says which layer and why. */
+enum eng_status net_build(const struct net_spec *spec, struct net **out,
+			  struct eng_err *err);
+void net_free(struct net *net);
+
+/* Fresh weights: each layer's init with an RNG seeded from
+ * rng_derive_seed(seed, layer name), so a layer's initial weights depend
+ * only on the seed, its name and its shape. */
+void net_init(struct net *net, uint64_t seed);
+
+/* (Re)allocate the workspace for batches of up to max_batch samples. */
+enum eng_status net_prepare(struct net *net, int max_batch, struct eng_err *err);
+
+/* Run batch samples (batch <= max_batch) of input (batch x net->input).
+ * Returns the last layer's output (batch x classes), valid until the next
+ * forward. */
+const float *net_forward(struct net *net, const float *input, int batch, bool train);
+/* Backpropagate dlogits (batch x last layer's output) through the forward
+ * just run on the same input; adds into net->grads. */
+void net_backward(struct net *net, const float *input, const float *dlogits, int batch);
+void net_zero_grad(struct net *net);
+
+/* Index of a layer by name, or -1. */
+int net_find(const struct net *net, const char *name);
+/* Output of layer i from the last forward (batch x layers[i].out). */
+const float *net_layer_output(const struct net *net, int i);
+/* Totals per sample. */
+uint64_t net_macs(const struct net *net);
+size_t net_param_count(const struct net *net);
+/* Shape of the input of layer i's k-th input. */
+struct shape net_layer_input_shape(const struct net *net, int i, int k);
+
+#endif

@@ -1,0 +1,249 @@
+/* pool.c: max, average and global average pooling.
+ *
+ * Windows follow PyTorch (floor mode): out = (in + 2 pad - size) / stride + 1
+ * and pad <= size / 2, which guarantees every window holds at least one real
+ * cell.  Max pooling ignores padded cells (they act as -inf); average
+ * pooling counts them as zeros and always divides by size * size
+ * (count_include_pad = True, PyTorch's default).
+ *
+ * The max-pool backward recomputes each window's arg-max from the input
+ * instead of caching indices: the same scan with the same first-max-wins
+ * rule picks the same cell, and no cache is needed.
+ */
+#include "config.h"
+
+#include <stddef.h>
+
+#include "nn/layer.h"
+
+static int pool_stride(const struct layer *l)
+{
+	return l->conf.stride ? l->conf.stride : l->conf.size;
+}
+
+static enum eng_status pool_infer_input(struct layer *l, const struct shape *in,
+					int n_in, struct eng_err *err)
+{
+	if (n_in != 1)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: pooling takes exactly one input, got %d",
+				   l->name, n_in);
+	if (in[0].c <= 0 || in[0].h <= 0 || in[0].w <= 0)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: input shape %dx%dx%d is not positive",
+				   l->name, in[0].c, in[0].h, in[0].w);
+	return ENG_STATUS_OK;
+}
+
+static enum eng_status pool_window_infer(struct layer *l, const struct shape *in,
+					 int n_in, struct eng_err *err)
+{
+	enum eng_status st = pool_infer_input(l, in, n_in, err);
+	if (st != ENG_STATUS_OK)
+		return st;
+	const struct layer_conf *c = &l->conf;
+	if (c->size <= 0)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: size must be positive, got %d", l->name, c->size);
+	if (c->stride < 0)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: stride must be positive (0 = size), got %d",
+				   l->name, c->stride);
+	if (c->pad < 0 || c->pad > c->size / 2)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: pad %d must be between 0 and half the size %d",
+				   l->name, c->pad, c->size);
+	int s = pool_stride(l);
+	/* Compare before dividing: C's division truncates toward zero, so a
+	 * window slightly larger than the input would still give out = 1. */
+	long long ph = (long long)in[0].h + 2LL * c->pad;
+	long long pw = (long long)in[0].w + 2LL * c->pad;
+	if (ph < c->size || pw < c->size)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: %dx%d window (pad %d) does not fit the %dx%d input",
+				   l->name, c->size, c->size, c->pad, in[0].h, in[0].w);
+	l->in = in[0];
+	l->out.c = in[0].c;
+	l->out.h = (int)((ph - c->size) / s + 1);
+	l->out.w = (int)((pw - c->size) / s + 1);
+	l->w_len = l->b_len = l->state_len = 0;
+	return ENG_STATUS_OK;
+}
+
+static uint64_t pool_macs(const struct layer *l)
+{
+	(void)l;
+	return 0;
+}
+
+/* The real cells [*lo, *hi) that window o covers along an axis of length n. */
+static void pool_span(const struct layer *l, int o, int n, int *lo, int *hi)
+{
+	int start = o * pool_stride(l) - l->conf.pad;
+	int end = start + l->conf.size;
+	*lo = start < 0 ? 0 : start;
+	*hi = end > n ? n : end;
+}
+
+/* Offset within the plane x of the window's maximum; the first one wins on
+ * ties, and a NaN wins over numbers so that divergence shows. */
+static size_t maxpool_argmax(const struct layer *l, const float *x, int oy, int ox)
+{
+	int y0, y1, x0, x1;
+	pool_span(l, oy, l->in.h, &y0, &y1);
+	pool_span(l, ox, l->in.w, &x0, &x1);
+	size_t best = (size_t)y0 * (size_t)l->in.w + (size_t)x0;
+	for (int y = y0; y < y1; y++) {
+		for (int xx = x0; xx < x1; xx++) {
+			size_t i = (size_t)y * (size_t)l->in.w + (size_t)xx;
+			if (x[i] > x[best] || (x[i] != x[i] && x[best] == x[best]))
+				best = i;
+		}
+	}
+	return best;
+}
+
+static void maxpool_forward(struct layer *l, const struct layer_io *io)
+{
+	size_t in_plane = (size_t)l->in.h * (size_t)l->in.w;
+	size_t out_plane = (size_t)l->out.h * (size_t)l->out.w;
+	size_t planes = (size_t)io->batch * (size_t)l->in.c;
+	for (size_t p = 0; p < planes; p++) {
+		const float *x = io->in[0] + p * in_plane;
+		float *y = io->out + p * out_plane;
+		for (int oy = 0; oy < l->out.h; oy++)
+			for (int ox = 0; ox < l->out.w; ox++)
+				y[oy * l->out.w + ox] = x[maxpool_argmax(l, x, oy, ox)];
+	}
+}
+
+static void maxpool_backward(struct layer *l, const struct layer_io *io)
+{
+	if (!io->din[0])
+		return;
+	size_t in_plane = (size_t)l->in.h * (size_t)l->in.w;
+	size_t out_plane = (size_t)l->out.h * (size_t)l->out.w;
+	size_t planes = (size_t)io->batch * (size_t)l->in.c;
+	for (size_t p = 0; p < planes; p++) {
+		const float *x = io->in[0] + p * in_plane;
+		const float *dy = io->dout + p * out_plane;
+		float *dx = io->din[0] + p * in_plane;
+		for (int oy = 0; oy < l->out.h; oy++)
+			for (int ox = 0; ox < l->out.w; ox++)
+				dx[maxpool_argmax(l, x, oy, ox)] += dy[oy * l->out.w + ox];
+	}
+}
+
+static void avgpool_forward(struct layer *l, const struct layer_io *io)
+{
+	size_t in_plane = (size_t)l->in.h * (size_t)l->in.w;
+	size_t out_plane = (size_t)l->out.h * (size_t)l->out.w;
+	size_t planes = (size_t)io->batch * (size_t)l->in.c;
+	float inv = 1.0f / (float)(l->conf.size * l->conf.size);
+	for (size_t p = 0; p < planes; p++) {
+		const float *x = io->in[0] + p * in_plane;
+		float *y = io->out + p * out_plane;
+		for (int oy = 0; oy < l->out.h; oy++) {
+			int y0, y1;
+			pool_span(l, oy, l->in.h, &y0, &y1);
+			for (int ox = 0; ox < l->out.w; ox++) {
+				int x0, x1;
+				pool_span(l, ox, l->in.w, &x0, &x1);
+				float sum = 0.0f;
+				for (int yy = y0; yy < y1; yy++)
+					for (int xx = x0; xx < x1; xx++)
+						sum += x[yy * l->in.w + xx];
+				y[oy * l->out.w + ox] = sum * inv;
+			}
+		}
+	}
+}
+
+static void avgpool_backward(struct layer *l, const struct layer_io *io)
+{
+	if (!io->din[0])
+		return;
+	size_t in_plane = (size_t)l->in.h * (size_t)l->in.w;
+	size_t out_plane = (size_t)l->out.h * (size_t)l->out.w;
+	size_t planes = (size_t)io->batch * (size_t)l->in.c;
+	float inv = 1.0f / (float)(l->conf.size * l->conf.size);
+	for (size_t p = 0; p < planes; p++) {
+		const float *dy = io->dout + p * out_plane;
+		float *dx = io->din[0] + p * in_plane;
+		for (int oy = 0; oy < l->out.h; oy++) {
+			int y0, y1;
+			pool_span(l, oy, l->in.h, &y0, &y1);
+			for (int ox = 0; ox < l->out.w; ox++) {
+				int x0, x1;
+				pool_span(l, ox, l->in.w, &x0, &x1);
+				float g = dy[oy * l->out.w + ox] * inv;
+				for (int yy = y0; yy < y1; yy++)
+					for (int xx = x0; xx < x1; xx++)
+						dx[yy * l->in.w + xx] += g;
+			}
+		}
+	}
+}
+
+static enum eng_status gap_infer(struct layer *l, const struct shape *in,
+				 int n_in, struct eng_err *err)
+{
+	enum eng_status st = pool_infer_input(l, in, n_in, err);
+	if (st != ENG_STATUS_OK)
+		return st;
+	l->in = in[0];
+	l->out = (struct shape){ .c = in[0].c, .h = 1, .w = 1 };
+	l->w_len = l->b_len = l->state_len = 0;
+	return ENG_STATUS_OK;
+}
+
+static void gap_forward(struct layer *l, const struct layer_io *io)
+{
+	size_t plane = (size_t)l->in.h * (size_t)l->in.w;
+	size_t planes = (size_t)io->batch * (size_t)l->in.c;
+	for (size_t p = 0; p < planes; p++) {
+		const float *x = io->in[0] + p * plane;
+		double sum = 0.0;
+		for (size_t i = 0; i < plane; i++)
+			sum += x[i];
+		io->out[p] = (float)(sum / (double)plane);
+	}
+}
+
+static void gap_backward(struct layer *l, const struct layer_io *io)
+{
+	if (!io->din[0])
+		return;
+	size_t plane = (size_t)l->in.h * (size_t)l->in.w;
+	size_t planes = (size_t)io->batch * (size_t)l->in.c;
+	for (size_t p = 0; p < planes; p++) {
+		float g = io->dout[p] / (float)plane;
+		float *dx = io->din[0] + p * plane;
+		for (size_t i = 0; i < plane; i++)
+			dx[i] += g;
+	}
+}
+
+const struct layer_ops maxpool_ops = {
+	.name = "maxpool",
+	.infer = pool_window_infer,
+	.macs = pool_macs,
+	.forward = maxpool_forward,
+	.backward = maxpool_backward,
+};
+
+const struct layer_ops avgpool_ops = {
+	.name = "avgpool",
+	.infer = pool_window_infer,
+	.macs = pool_macs,
+	.forward = avgpool_forward,
+	.backward = avgpool_backward,
+};
+
+const struct layer_ops gap_ops = {
+	.name = "gap",
+	.infer = gap_infer,
+	.macs = pool_macs,
+	.forward = gap_forward,
+	.backward = gap_backward,
+};

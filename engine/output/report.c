@@ -1,0 +1,520 @@
+#include "config.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/cfg.h"
+#include "base/fileio.h"
+#include "prune/groups.h"
+#include "prune/plan.h"
+#include "output/report.h"
+#include "base/rng.h"
+#include "score/score.h"
+#include "io/weights.h"
+
+const char *report_variant_name(enum report_variant_kind v)
+{
+	static const char *const names[REPORT_VARIANT_COUNT] = {
+		"dense", "unstructured", "pruned",
+	};
+	return (unsigned)v < REPORT_VARIANT_COUNT ? names[v] : NULL;
+}
+
+void report_layer_score_stats(const struct net *net, const float *scores,
+			      int layer, struct report_stats *out)
+{
+	memset(out, 0, sizeof *out);
+	const struct layer *l = &net->layers[layer];
+	if (!l->w || l->w_len == 0 || !scores)
+		return;
+	const float *s = scores + (l->w - net->params);
+	double sum = 0, sq = 0, lo = s[0], hi = s[0];
+	for (size_t i = 0; i < l->w_len; i++) {
+		double v = s[i];
+		sum += v;
+		if (v < lo)
+			lo = v;
+		if (v > hi)
+			hi = v;
+	}
+	double mean = sum / (double)l->w_len;
+	for (size_t i = 0; i < l->w_len; i++)
+		sq += (s[i] - mean) * (s[i] - mean);
+	out->n = l->w_len;
+	out->min = lo;
+	out->max = hi;
+	out->mean = mean;
+	out->std = sqrt(sq / (double)l->w_len);
+}
+
+void report_input_init(struct report_input *in)
+{
+	memset(in, 0, sizeof *in);
+	struct reconvene_options o;
+	reconvene_options_init(&o);
+	report_info_from_options(&in->info, "", &o);
+}
+
+void report_info_from_options(struct report_info *info, const char *model,
+			      const struct reconvene_options *o)
+{
+	snprintf(info->model, sizeof info->model, "%s", model);
+	info->method = o->method;
+	info->sparsity = o->sparsity;
+	info->tau = o->tau;
+	info->seed = o->seed;
+	info->k = o->k;
+	info->min_keep = o->min_keep;
+	info->synflow_iterations = o->synflow_iterations;
+	info->include_residual = o->include_residual;
+	info->sensitive_dense = o->sensitive_dense;
+}
+
+void report_info_to_options(const struct report_info *info,
+			    struct reconvene_options *o)
+{
+	o->method = info->method;
+	o->sparsity = info->sparsity;
+	o->tau = info->tau;
+	o->seed = info->seed;
+	o->k = info->k;
+	o->min_keep = info->min_keep;
+	o->synflow_iterations = info->synflow_iterations;
+	o->include_residual = info->include_residual;
+	o->sensitive_dense = info->sensitive_dense;
+}
+
+#define FNV_OFFSET 0xcbf29ce484222325ULL
+#define FNV_PRIME 0x100000001b3ULL
+
+static uint64_t fnv_bytes(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= FNV_PRIME;
+	}
+	return h;
+}
+
+/* Integers are hashed as little-endian bytes so the hash does not depend
+ * on the host's byte order. */
+static uint64_t fnv_u32(uint64_t h, uint32_t v)
+{
+	unsigned char b[4] = { (unsigned char)v, (unsigned char)(v >> 8),
+			       (unsigned char)(v >> 16), (unsigned char)(v >> 24) };
+	return fnv_bytes(h, b, 4);
+}
+
+static uint64_t hash_set(uint64_t h, const struct dataset *d)
+{
+	h = fnv_u32(h, (uint32_t)d->n);
+	h = fnv_u32(h, (uint32_t)d->shape.c);
+	h = fnv_u32(h, (uint32_t)d->shape.h);
+	h = fnv_u32(h, (uint32_t)d->shape.w);
+	h = fnv_u32(h, (uint32_t)d->classes);
+	if (d->n <= 0)
+		return h;
+	for (int i = 0; i < d->n; i++)
+		h = fnv_u32(h, (uint32_t)d->labels[i]);
+	return fnv_bytes(h, d->pixels, (size_t)d->n * shape_size(d->shape));
+}
+
+uint64_t report_dataset_hash(const struct data_split *ds)
+{
+	uint64_t h = FNV_OFFSET;
+	h = hash_set(h, &ds->train);
+	h = hash_set(h, &ds->val);
+	return hash_set(h, &ds->test);
+}
+
+/* --- verification ------------------------------------------------------ */
+
+static double max_abs_diff(const float *a, const float *b, size_t n)
+{
+	double m = 0;
+	for (size_t i = 0; i < n; i++) {
+		double d = fabs((double)a[i] - (double)b[i]);
+		if (!(d <= m))  /* NaN counts as infinitely wrong */
+			m = isnan(d) ? INFINITY : d;
+	}
+	return m;
+}
+
+/* A's parameters and BN statistics from the compacted B through the param
+ * map; A's own buffers start zeroed (net_build). */
+static void scatter_back(struct net *a, const struct net *b,
+			 const size_t *param_src)
+{
+	for (size_t j = 0; j < b->n_params; j++)
+		a->params[param_src[j]] = b->params[j];
+	for (int i = 0; i < a->n_layers && i < b->n_layers; i++) {
+		struct layer *la = &a->layers[i];
+		const struct layer *lb = &b->layers[i];
+		if (la->kind != LAYER_KIND_BN || !la->state || !lb->w)
+			continue;
+		size_t ca = (size_t)la->out.c, cb = (size_t)lb->out.c;
+		for (size_t c = 0; c < ca; c++) {
+			la->state[c] = 0.0f;
+			la->state[ca + c] = 1.0f;
+		}
+		size_t jb = (size_t)(lb->w - b->params);
+		size_t ja = (size_t)(la->w - a->params);
+		for (size_t c = 0; c < cb; c++) {
+			size_t src = param_src[jb + c] - ja;
+			ENG_ASSERT(src < ca);
+			la->state[src] = lb->state[c];
+			la->state[ca + src] = lb->state[cb + c];
+		}
+	}
+}
+
+enum eng_status report_verify_bundle(const struct net_spec *orig_spec,
+				     const struct reconvene_result *r,
+				     const char *dir, struct report_verify *out,
+				     struct eng_err *err)
+{
+	memset(out, 0, sizeof *out);
+	char path[4096];
+	struct net_spec bspec = { 0 };
+	struct net *a = NULL, *b = NULL;
+	uint8_t *mask = NULL;
+	float *x = NULL, *la = NULL;
+	enum eng_status st;
+	const int batch = REPORT_VERIFY_BATCH;
+
+	snprintf(path, sizeof path, "%s/model.cfg", dir);
+	if ((st = cfg_parse_file(path, &bspec, err)) != ENG_STATUS_OK)
+		goto out;
+	if ((st = net_build(&bspec, &b, err)) != ENG_STATUS_OK)
+		goto out;
+	if (b->n_params != r->net->n_params || b->n_layers != r->net->n_layers) {
+		st = eng_err_set(err, ENG_STATUS_EINVAL,
+				 "%s: %zu parameters in %d layers, the pruned net has %zu in %d",
+				 path, b->n_params, b->n_layers, r->net->n_params,
+				 r->net->n_layers);
+		goto out;
+	}
+	snprintf(path, sizeof path, "%s/model.safetensors", dir);
+	if ((st = weights_load_full(b, path, &mask, NULL, err)) != ENG_STATUS_OK)
+		goto out;
+	if (mask)
+		for (size_t j = 0; j < b->n_params; j++)
+			if (!mask[j])
+				b->params[j] = 0.0f;
+	if ((st = net_build(orig_spec, &a, err)) != ENG_STATUS_OK)
+		goto out;
+	scatter_back(a, b, r->param_src);
+	plan_mask_channels(a, &r->groups, &r->plan, a->params);
+
+	size_t in_n = shape_size(a->input) * (size_t)batch;
+	size_t out_n = (size_t)batch * (size_t)a->classes;
+	x = malloc(in_n * sizeof *x);
+	la = malloc(out_n * sizeof *la);
+	if (!x || !la) {
+		st = eng_err_set(err, ENG_STATUS_ENOMEM, "verify: out of memory");
+		goto out;
+	}
+	struct rng rng;
+	rng_seed(&rng, REPORT_VERIFY_SEED);
+	for (size_t i = 0; i < in_n; i++)
+		x[i] = rng_normal(&rng);
+	if ((st = net_prepare(a, batch, err)) != ENG_STATUS_OK ||
+	    (st = net_prepare(b, batch, err)) != ENG_STATUS_OK)
+		goto out;
+	if (r->net->max_batch < batch &&
+	    (st = net_prepare(r->net, batch, err)) != ENG_STATUS_OK)
+		goto out;
+	memcpy(la, net_forward(a, x, batch, false), out_n * sizeof *la);
+	const float *lb = net_forward(b, x, batch, false);
+	out->max_abs_diff = max_abs_diff(la, lb, out_n);
+	const float *lr = net_forward(r->net, x, batch, false);
+	out->reload_max_abs_diff = max_abs_diff(lr, lb, out_n);
+	out->done = true;
+	out->batch = batch;
+	out->input_seed = REPORT_VERIFY_SEED;
+	out->tolerance = REPORT_VERIFY_TOLERANCE;
+	out->pass = out->max_abs_diff <= out->tolerance &&
+		    out->reload_max_abs_diff <= out->tolerance;
+out:
+	free(x);
+	free(la);
+	free(mask);
+	net_free(a);
+	net_free(b);
+	net_spec_done(&bspec);
+	return st;
+}
+
+/* --- JSON --------------------------------------------------------------- */
+
+/* json_real refuses NaN and infinities: they become null. */
+static json_t *jreal(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *jhex(uint64_t v)
+{
+	char buf[20];
+	snprintf(buf, sizeof buf, "%016" PRIx64, v);
+	return json_string(buf);
+}
+
+static json_t *variant_json(const struct report_variant *v)
+{
+	const struct metrics *m = &v->metrics;
+	json_t *o = json_object();
+	json_object_set_new(o, "params", json_integer((json_int_t)m->params));
+	json_object_set_new(o, "nonzero", json_integer((json_int_t)m->nonzero));
+	json_object_set_new(o, "dense_bytes", json_integer((json_int_t)m->dense_bytes));
+	json_object_set_new(o, "storage_bytes", json_integer((json_int_t)m->storage_bytes));
+	json_object_set_new(o, "macs", json_integer((json_int_t)m->macs));
+	json_object_set_new(o, "effective_macs", json_integer((json_int_t)m->effective_macs));
+	if (v->has_latency) {
+		const struct latency_result *l = &v->latency;
+		json_t *lat = json_object();
+		json_object_set_new(lat, "kernel", json_string(latency_variant_name(l->variant)));
+		json_object_set_new(lat, "median_ms", jreal(l->median_ms));
+		json_object_set_new(lat, "p10_ms", jreal(l->p10_ms));
+		json_object_set_new(lat, "p90_ms", jreal(l->p90_ms));
+		json_object_set_new(lat, "min_ms", jreal(l->min_ms));
+		json_object_set_new(lat, "max_ms", jreal(l->max_ms));
+		json_object_set_new(lat, "runs", json_integer(l->runs));
+		json_object_set_new(lat, "capped", json_boolean(l->capped));
+		json_object_set_new(o, "latency", lat);
+	} else {
+		json_object_set_new(o, "latency", json_null());
+	}
+	if (v->has_eval) {
+		json_t *acc = json_object();
+		json_object_set_new(acc, "value", jreal(v->accuracy));
+		json_object_set_new(acc, "ci95", json_pack("[o, o]", jreal(v->ci_lo),
+							   jreal(v->ci_hi)));
+		json_object_set_new(acc, "correct", json_integer(v->correct));
+		json_object_set_new(acc, "test_n", json_integer(v->test_n));
+		json_object_set_new(acc, "loss", jreal(v->loss));
+		json_object_set_new(acc, "steps", json_integer(v->steps));
+		json_object_set_new(acc, "seconds", jreal(v->eval_seconds));
+		json_object_set_new(o, "accuracy", acc);
+	} else {
+		json_object_set_new(o, "accuracy", json_null());
+	}
+	return o;
+}
+
+static json_t *stats_json(const struct report_stats *s)
+{
+	if (s->n == 0)
+		return json_null();
+	return json_pack("{s:o, s:o, s:o, s:o}", "min", jreal(s->min), "max",
+			 jreal(s->max), "mean", jreal(s->mean), "std", jreal(s->std));
+}
+
+json_t *report_to_json(const struct report_input *in)
+{
+	const struct report_info *inf = &in->info;
+	const struct reconvene_result *r = in->r;
+	json_t *root = json_object();
+	if (!root)
+		return NULL;
+	json_object_set_new(root, "format", json_string(REPORT_FORMAT));
+	json_object_set_new(root, "version", json_integer(REPORT_VERSION));
+	json_object_set_new(root, "program", json_pack("{s:s, s:s}", "name",
+		PACKAGE_NAME, "version", PACKAGE_VERSION));
+	json_object_set_new(root, "model", json_string(inf->model));
+
+	json_t *set = json_object();
+	const char *mname = score_method_name(inf->method);
+	json_object_set_new(set, "method", json_string(mname ? mname : "?"));
+	json_object_set_new(set, "sparsity", jreal(inf->sparsity));
+	json_object_set_new(set, "tau", jreal(inf->tau));
+	json_object_set_new(set, "k", json_integer(inf->k));
+	json_object_set_new(set, "seed", json_integer((json_int_t)inf->seed));
+	json_object_set_new(set, "min_keep", json_integer(inf->min_keep));
+	json_object_set_new(set, "synflow_iterations",
+			    json_integer(inf->synflow_iterations));
+	json_object_set_new(set, "include_residual", json_boolean(inf->include_residual));
+	json_object_set_new(set, "sensitive_dense", json_boolean(inf->sensitive_dense));
+	json_object_set_new(root, "settings", set);
+
+	if (inf->has_dataset)
+		json_object_set_new(root, "dataset", json_pack("{s:s, s:s, s:b, s:o}",
+			"name", inf->dataset, "source", inf->dataset_source,
+			"synthetic", inf->dataset_synthetic,
+			"hash", jhex(inf->dataset_hash)));
+	else
+		json_object_set_new(root, "dataset", json_null());
+	if (inf->has_eval_budget)
+		json_object_set_new(root, "quickeval", json_pack(
+			"{s:I, s:i, s:i, s:i, s:I}", "steps", (json_int_t)inf->eval_steps,
+			"batch", inf->eval_batch, "train_n", inf->eval_train_n,
+			"test_n", inf->eval_test_n, "seed", (json_int_t)inf->eval_seed));
+	else
+		json_object_set_new(root, "quickeval", json_null());
+
+	json_t *groups = json_object();
+	for (int g = 0; r && g < r->groups.n_groups; g++)
+		if (plan_group_changed(&r->groups, &r->plan, g))
+			json_object_set_new(groups, r->groups.groups[g].name,
+					    json_pack("{s:i, s:i}", "channels",
+						      r->groups.groups[g].channels,
+						      "keep", r->plan.keep[g]));
+	json_object_set_new(root, "plan", json_pack("{s:o, s:i, s:o}",
+		"hash", jhex(r ? plan_hash(&r->plan) : 0),
+		"groups_changed", r ? r->n_changed : 0, "groups", groups));
+
+	json_t *layers = json_array();
+	for (int i = 0; r && i < r->n_rows; i++) {
+		const struct reconvene_row *row = &r->rows[i];
+		struct report_stats s;
+		report_layer_score_stats(in->net, r->pse.scores, row->layer, &s);
+		json_t *o = json_object();
+		json_object_set_new(o, "name", json_string(row->name));
+		json_object_set_new(o, "kind", json_string(
+			layer_kind_name(in->net->layers[row->layer].kind)));
+		json_object_set_new(o, "weights", json_integer((json_int_t)row->weights));
+		json_object_set_new(o, "kept", json_integer((json_int_t)row->kept));
+		json_object_set_new(o, "density", jreal(row->density));
+		json_object_set_new(o, "resilient", json_boolean(row->resilient));
+		json_object_set_new(o, "rectified", json_boolean(row->rectified));
+		json_object_set_new(o, "reinit", json_boolean(row->reinit));
+		json_object_set_new(o, "channels_before", json_integer(row->channels_before));
+		json_object_set_new(o, "channels_after", json_integer(row->channels_after));
+		json_object_set_new(o, "score", stats_json(&s));
+		json_array_append_new(layers, o);
+	}
+	json_object_set_new(root, "layers", layers);
+
+	json_t *vars = json_object();
+	for (int v = 0; v < REPORT_VARIANT_COUNT; v++)
+		json_object_set_new(vars, report_variant_name((enum report_variant_kind)v),
+				    variant_json(&in->variant[v]));
+	json_object_set_new(root, "variants", vars);
+
+	const struct report_verify *vf = &in->verify;
+	if (vf->done)
+		json_object_set_new(root, "verification", json_pack(
+			"{s:i, s:I, s:o, s:o, s:o, s:b}", "batch", vf->batch,
+			"input_seed", (json_int_t)vf->input_seed,
+			"max_abs_diff", jreal(vf->max_abs_diff),
+			"reload_max_abs_diff", jreal(vf->reload_max_abs_diff),
+			"tolerance", jreal(vf->tolerance), "pass", vf->pass));
+	else
+		json_object_set_new(root, "verification", json_null());
+	return root;
+}
+
+static enum eng_status report_put(int fd, void *user, const char *path,
+				  struct eng_err *err)
+{
+	const char *text = user;
+	return fileio_write_all(fd, text, strlen(text), path, err);
+}
+
+enum eng_status report_write(const char *path, const struct report_input *in,
+			     struct eng_err *err)
+{
+	json_t *root = report_to_json(in);
+	char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+					     JSON_REAL_PRECISION(10)) : NULL;
+	json_decref(root);
+	if (!text)
+		return eng_err_set(err, ENG_STATUS_ENOMEM, "%s: out of memory", path);
+	size_t n = strlen(text);
+	char *full = realloc(text, n + 2);
+	if (!full) {
+		free(text);
+		return eng_err_set(err, ENG_STATUS_ENOMEM, "%s: out of memory", path);
+	}
+	full[n] = '\n';
+	full[n + 1] = '\0';
+	enum eng_status st = fileio_write_atomic(path, report_put, full, err);
+	free(full);
+	return st;
+}
+
+/* --- reading ------------------------------------------------------------ */
+
+static bool get_num(json_t *o, const char *key, double *v)
+{
+	json_t *x = json_object_get(o, key);
+	if (!json_is_number(x))
+		return false;
+	*v = json_number_value(x);
+	return true;
+}
+
+enum eng_status report_read(const char *path, struct report_info *info,
+			    struct report_verify *verify, struct eng_err *err)
+{
+	json_error_t je;
+	json_t *root = json_load_file(path, 0, &je);
+	if (!root) {
+		FILE *f = fopen(path, "r");
+		if (!f)
+			return eng_err_set(err, ENG_STATUS_ENOENT, "%s: cannot open", path);
+		fclose(f);
+		return eng_err_set(err, ENG_STATUS_EINVAL, "%s:%d:%d: %s", path,
+				   je.line, je.column, je.text);
+	}
+	enum eng_status st = ENG_STATUS_OK;
+	json_t *fmt = json_object_get(root, "format");
+	json_t *model = json_object_get(root, "model");
+	json_t *set = json_object_get(root, "settings");
+	double sp, tau, seed, k, mk, it;
+	json_t *method = json_object_get(set, "method");
+	if (!json_is_string(fmt) || strcmp(json_string_value(fmt), REPORT_FORMAT) != 0) {
+		st = eng_err_set(err, ENG_STATUS_EINVAL, "%s: not a reconvene report", path);
+		goto out;
+	}
+	if (!json_is_string(model) || !json_is_object(set) || !json_is_string(method) ||
+	    !get_num(set, "sparsity", &sp) || !get_num(set, "tau", &tau) ||
+	    !get_num(set, "seed", &seed) || !get_num(set, "k", &k) ||
+	    !get_num(set, "min_keep", &mk) || !get_num(set, "synflow_iterations", &it) ||
+	    !json_is_boolean(json_object_get(set, "include_residual")) ||
+	    !json_is_boolean(json_object_get(set, "sensitive_dense"))) {
+		st = eng_err_set(err, ENG_STATUS_EINVAL,
+				 "%s: \"model\" or \"settings\" missing or malformed", path);
+		goto out;
+	}
+	memset(info, 0, sizeof *info);
+	if (!score_method_from_name(json_string_value(method), &info->method)) {
+		st = eng_err_set(err, ENG_STATUS_EINVAL, "%s: unknown method '%s'", path,
+				 json_string_value(method));
+		goto out;
+	}
+	snprintf(info->model, sizeof info->model, "%s", json_string_value(model));
+	info->sparsity = sp;
+	info->tau = tau;
+	info->seed = (uint64_t)seed;
+	info->k = (int)k;
+	info->min_keep = (int)mk;
+	info->synflow_iterations = (int)it;
+	info->include_residual = json_is_true(json_object_get(set, "include_residual"));
+	info->sensitive_dense = json_is_true(json_object_get(set, "sensitive_dense"));
+	if (verify) {
+		memset(verify, 0, sizeof *verify);
+		json_t *v = json_object_get(root, "verification");
+		double b, s, d, rd, t;
+		if (json_is_object(v) && get_num(v, "batch", &b) &&
+		    get_num(v, "input_seed", &s) && get_num(v, "max_abs_diff", &d) &&
+		    get_num(v, "reload_max_abs_diff", &rd) &&
+		    get_num(v, "tolerance", &t) &&
+		    json_is_boolean(json_object_get(v, "pass"))) {
+			verify->done = true;
+			verify->batch = (int)b;
+			verify->input_seed = (uint64_t)s;
+			verify->max_abs_diff = d;
+			verify->reload_max_abs_diff = rd;
+			verify->tolerance = t;
+			verify->pass = json_is_true(json_object_get(v, "pass"));
+		}
+	}
+out:
+	json_decref(root);
+	return st;
+}

@@ -1,0 +1,231 @@
+/* reconvene.h: the Reconvene algorithm (structured pruning at
+ * initialization, ../shared/paper.md) and its plan files.
+ *
+ * Steps (docs/reconvene.md has the details and the reasons):
+ *  1. PSE, reconvene_pse_run: PaI scores (score.h) for every weight, the
+ *     global unstructured mask at sparsity s, the density of each layer.
+ *  2. Selection, reconvene_select: a conv layer is RESILIENT when it is
+ *     eligible and its density is <= tau (or, with k > 0, it is one of the
+ *     k sparsest eligible layers; ties to the earlier layer).  Eligible:
+ *     a conv (not depthwise) that PRODUCES a prunable group, is not the
+ *     first conv in net order, and whose group is not residual unless
+ *     include_residual is set.  A group is rectified when every producer
+ *     of it is resilient.
+ *  3. RLR, reconvene_plan_auto + reconvene_apply: a rectified group keeps
+ *     max(min_keep, ceil(d x channels)) channels, d the producer's density
+ *     (the largest over the producers of a residual group), never more than
+ *     it has.  Which channels: the highest per-channel scores
+ *     (score_channel_scores, summed over the group's producers), handed to
+ *     plan_apply as importance.  plan_apply runs in REINIT mode: every
+ *     producer, consumer and depthwise conv of a changed group is
+ *     re-initialised (Kaiming at the new fan-in, seeded as net_init(seed)
+ *     would) and its BNs reset.  Those layers become DENSE (mask cleared).
+ *  4. Composite: every other conv / linear layer keeps its unstructured
+ *     mask, mapped exactly through the plan's parameter map (default), or
+ *     becomes dense (sensitive_dense).  Masked weights are zeroed in the
+ *     result net's params, so a forward of result.net IS the pruned model.
+ *
+ * Plan files (JSON, reconvene_plan_write / reconvene_plan_read):
+ *   {"model": "vgg16", "method": "synflow", "sparsity": 0.9, "seed": 1,
+ *    "tau": 0.2, "k": 0, "groups": {"conv2_1": 13, "conv3_1": 26, ...}}
+ * "groups" gives kept counts by group name (reconvene groups MODEL lists
+ * them); a prunable group not listed keeps every channel.  "model" and
+ * "groups" are required; method, sparsity, seed, tau and k are optional
+ * (they record how the plan was made, and the CLI uses them as defaults).
+ *
+ * Owns: struct reconvene_pse and struct reconvene_result own every pointer
+ * in them (free with reconvene_pse_done / reconvene_result_done; a zeroed
+ * struct is safe to free).  Nothing borrows the source net after a call.
+ *
+ * Thread rules: one call per net at a time; opts->abort may be set from
+ * another thread (polled during scoring).  The engine never prints.
+ *
+ *   struct reconvene_options o;
+ *   reconvene_options_init(&o);
+ *   o.method = SCORE_METHOD_SYNFLOW; o.sparsity = 0.9;
+ *   net_init(net, o.seed);
+ *   struct reconvene_result r;
+ *   if (reconvene_run(net, &spec, NULL, &o, NULL, &r, &err)) ...;
+ *   ... r.net, r.mask, r.rows, r.plan ...
+ *   if (reconvene_save(&r, &o, "out", &err)) ...;
+ *   reconvene_result_done(&r);
+ */
+#ifndef RECONVENE_RECONVENE_H
+#define RECONVENE_RECONVENE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "data/data.h"
+#include "prune/groups.h"
+#include "nn/net.h"
+#include "nn/net_spec.h"
+#include "prune/plan.h"
+#include "score/score.h"
+#include "base/status.h"
+
+#define RECONVENE_TAU_DEFAULT 0.2
+#define RECONVENE_SPARSITY_DEFAULT 0.9
+#define RECONVENE_METHOD_DEFAULT SCORE_METHOD_SYNFLOW
+
+struct reconvene_options {
+	enum score_method method;   /* default synflow (data-free) */
+	double sparsity;            /* PaI target s in [0, 1), default 0.9 */
+	uint64_t seed;              /* random scores and RLR re-init, default 1 */
+	double tau;                 /* density threshold in [0, 1], default 0.2 */
+	int k;                      /* > 0: the k sparsest eligible layers
+				     * instead of tau; default 0 */
+	int min_keep;               /* collapse guard, default 1 */
+	bool include_residual;      /* also prune residual groups (default no) */
+	bool sensitive_dense;       /* sensitive layers dense (default: masked) */
+	int synflow_iterations;     /* default 100 */
+	int samples_per_class;      /* SNIP/GraSP batch, default 10 */
+	score_progress_fn progress; /* may be NULL */
+	void *progress_user;
+	const volatile int *abort;  /* may be NULL */
+};
+
+void reconvene_options_init(struct reconvene_options *o);
+/* EINVAL with one line when an option is out of range. */
+enum eng_status reconvene_options_check(const struct reconvene_options *o,
+					struct eng_err *err);
+
+/* Step 1 (PSE) output, for the net it was run on. */
+struct reconvene_pse {
+	size_t n_params;
+	int n_layers;
+	float *scores;      /* owned, n_params (score.h convention) */
+	uint8_t *mask;      /* owned, n_params: the unstructured PaI mask */
+	double *density;    /* owned, n_layers: kept fraction, -1 if none */
+	size_t *kept;       /* owned, n_layers: kept weights (0 if none) */
+	double seconds;     /* scoring + masking */
+};
+
+/* Score net's current weights (normally net_init(net, o->seed)), mask at
+ * o->sparsity, densities.  data is needed for SNIP and GraSP only.  The
+ * net's params are unchanged; its grads and workspace are clobbered.  On
+ * error *out is zeroed. */
+enum eng_status reconvene_pse_run(struct net *net, const struct data_split *data,
+				  const struct reconvene_options *o,
+				  struct reconvene_pse *out, struct eng_err *err);
+void reconvene_pse_done(struct reconvene_pse *p);
+
+/* Whether layer i may be selected (see step 2). */
+bool reconvene_layer_eligible(const struct net *net, const struct group_set *gs,
+			      int layer, bool include_residual);
+/* Step 2: resilient[i] for every layer (false for non-eligible ones). */
+void reconvene_select(const struct net *net, const struct group_set *gs,
+		      const double *density, const struct reconvene_options *o,
+		      bool *resilient);
+/* Kept channels for a rectified group: max(min_keep, ceil(kept * c /
+ * weights)) capped at c, computed in integers (no rounding error). */
+int reconvene_keep_count(size_t kept, size_t weights, int channels, int min_keep);
+/* Step 3: a plan (initialised here; plan_done it) with the keep counts of
+ * every rectified group, others unchanged.  kept = pse->kept. */
+enum eng_status reconvene_plan_auto(const struct net *net,
+				    const struct group_set *gs,
+				    const size_t *kept, const bool *resilient,
+				    const struct reconvene_options *o,
+				    struct prune_plan *plan, struct eng_err *err);
+
+/* Channel importance per group from weight scores: for each prunable group
+ * the sum over its producers of score_channel_scores; NULL for other
+ * groups.  *out is an n_groups array of malloc'd arrays; free with
+ * reconvene_importance_free. */
+enum eng_status reconvene_importance(const struct net *net,
+				     const struct group_set *gs,
+				     const float *scores, float ***out,
+				     struct eng_err *err);
+void reconvene_importance_free(float **imp, int n_groups);
+
+/* One row per conv or linear layer of the ORIGINAL net. */
+struct reconvene_row {
+	int layer;                 /* index in the original (and new) net */
+	char name[LAYER_NAME_MAX];
+	size_t weights;            /* prunable weights before */
+	size_t kept;               /* kept by the unstructured mask */
+	double density;            /* kept / weights */
+	bool resilient;            /* selected at tau / k (step 2) */
+	bool rectified;            /* output channels reduced (a producer of a
+				    * changed group) */
+	bool reinit;               /* re-initialised and dense (RLR) */
+	int channels_before;       /* output channels */
+	int channels_after;
+};
+
+struct reconvene_result {
+	struct reconvene_pse pse;  /* owned: on the original net */
+	struct group_set groups;   /* owned: of the original net */
+	bool *resilient;           /* owned, original n_layers */
+	struct net_spec spec;      /* owned: the pruned description */
+	struct net *net;           /* owned: pruned net, masked weights zero */
+	uint8_t *mask;             /* owned, net->n_params, 1 = kept */
+	size_t *param_src;         /* owned: new param j came from param_src[j] */
+	bool *layer_reinit;        /* owned, net->n_layers */
+	struct prune_plan plan;    /* owned: resolved (changed groups indexed) */
+	int n_changed;             /* groups that lost channels */
+	int n_rows;
+	struct reconvene_row *rows;/* owned */
+	double seconds_score;      /* PSE */
+	double seconds_plan;       /* selection + plan */
+	double seconds_apply;      /* build the pruned net */
+	double seconds_total;
+};
+
+/* The whole algorithm on net (built from spec, weights to score already in
+ * it).  plan NULL = automatic selection (steps 2-3); otherwise that plan's
+ * keep counts (explicit indices in it are honoured) replace the selection,
+ * and `resilient` in the rows still reports step 2.  On error *out is
+ * zeroed. */
+enum eng_status reconvene_run(struct net *net, const struct net_spec *spec,
+			      const struct data_split *data,
+			      const struct reconvene_options *o,
+			      const struct prune_plan *plan,
+			      struct reconvene_result *out, struct eng_err *err);
+void reconvene_result_done(struct reconvene_result *r);
+
+/* Write dir/model.cfg, dir/model.safetensors (weights + <layer>.weight_mask
+ * for masked layers; metadata model, method, sparsity, seed, tau, k, and
+ * "pruned_by" = "reconvene") and dir/plan.json.  dir and its parents are
+ * created as needed (mode 0755); an existing non-directory is an error.
+ * model = the original model's name (for the plan). */
+enum eng_status reconvene_save(const struct reconvene_result *r,
+			       const struct reconvene_options *o,
+			       const char *model, const char *dir,
+			       struct eng_err *err);
+
+/* --- plan files ------------------------------------------------------- */
+
+/* What a plan file records besides the counts. */
+struct reconvene_plan_info {
+	char model[NET_NAME_MAX];
+	bool has_method, has_sparsity, has_seed, has_tau, has_k;
+	enum score_method method;
+	double sparsity;
+	uint64_t seed;
+	double tau;
+	int k;
+};
+
+/* Write every prunable group's keep count (atomically). */
+enum eng_status reconvene_plan_write(const char *path,
+				     const struct group_set *gs,
+				     const struct prune_plan *plan,
+				     const struct reconvene_plan_info *info,
+				     struct eng_err *err);
+/* Read a plan for net (groups gs, collapse guard min_keep): *plan is
+ * plan_init'ed and filled (the caller plan_done's it, also on error).
+ * Each problem gives EINVAL and one line starting with the path: not JSON
+ * (with line and column), not an object, a missing or wrongly typed key,
+ * an unknown key, "model" not net->name, an unknown group, a keep that is
+ * not an integer, < 1 (or < min_keep), > the group's channels, or that
+ * changes a group which cannot be pruned.  Unreadable file: EIO/ENOENT.
+ * info may be NULL. */
+enum eng_status reconvene_plan_read(const char *path, const struct net *net,
+				    const struct group_set *gs, int min_keep,
+				    struct prune_plan *plan,
+				    struct reconvene_plan_info *info,
+				    struct eng_err *err);
+
+#endif

@@ -1,0 +1,191 @@
+#include "config.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "paths/model_path.h"
+#include "worker/worker.h"
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("reconvene: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	/* NULL: the explorer, whose options --help-explorer lists. */
+	fprintf(stderr, "reconvene%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+	vfprintf(stderr, fmt, ap);
+	if (cmd)
+		fprintf(stderr, "\nTry 'reconvene %s --help'.\n", cmd);
+	else
+		fprintf(stderr, "\nTry 'reconvene --help-explorer'.\n");
+	va_end(ap);
+	return CLI_EXIT_USAGE;
+}
+
+void cli_print_warnings(const struct net_spec *spec)
+{
+	for (int i = 0; i < spec->n_warnings; i++)
+		fprintf(stderr, "reconvene: warning: %s\n", spec->warnings[i]);
+}
+
+const char *cli_group_digits(unsigned long long v, char *buf, size_t len)
+{
+	char digits[32];
+	int n = snprintf(digits, sizeof digits, "%llu", v);
+	size_t o = 0;
+	for (int i = 0; i < n && o + 1 < len; i++) {
+		if (i > 0 && (n - i) % 3 == 0 && o + 2 < len)
+			buf[o++] = ',';
+		buf[o++] = digits[i];
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+int cli_reconvene_option(const char *cmd, const char *name, const char *arg,
+			 struct reconvene_options *o)
+{
+	long lv;
+	if (strcmp(name, "method") == 0) {
+		if (!score_method_from_name(arg, &o->method))
+			return cli_usage_error(cmd, "--method '%s' is not one of random, magnitude, snip, grasp, synflow", arg);
+	} else if (strcmp(name, "sparsity") == 0) {
+		if (cli_parse_float(arg, 0.0, 1.0, &o->sparsity) || o->sparsity >= 1.0)
+			return cli_usage_error(cmd, "--sparsity '%s' is not a number in [0, 1)", arg);
+	} else if (strcmp(name, "seed") == 0) {
+		if (cli_parse_long(arg, 0, 0x7fffffffL, &lv))
+			return cli_usage_error(cmd, "--seed '%s' is not an integer in 0..2147483647", arg);
+		o->seed = (uint64_t)lv;
+	} else if (strcmp(name, "tau") == 0) {
+		if (cli_parse_float(arg, 0.0, 1.0, &o->tau))
+			return cli_usage_error(cmd, "--tau '%s' is not a number in [0, 1]", arg);
+	} else if (strcmp(name, "k") == 0) {
+		if (cli_parse_long(arg, 1, 100000, &lv))
+			return cli_usage_error(cmd, "--k '%s' is not an integer in 1..100000", arg);
+		o->k = (int)lv;
+	} else if (strcmp(name, "iterations") == 0) {
+		if (cli_parse_long(arg, 1, 100000, &lv))
+			return cli_usage_error(cmd, "--iterations '%s' is not an integer in 1..100000", arg);
+		o->synflow_iterations = (int)lv;
+	} else {
+		ENG_ASSERT(!"not a Reconvene option");
+	}
+	return 0;
+}
+
+int cli_json_print(json_t *root, size_t flags)
+{
+	int rc = json_dumpf(root, stdout, flags);
+	fputc('\n', stdout);
+	json_decref(root);
+	return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+}
+
+int cli_model_args_parse(const char *cmd, const char *usage, int argc,
+			 char **argv, struct model_overrides *ovr, int *json,
+			 const char **model)
+{
+	static const struct option opts[] = {
+		{ "input", required_argument, NULL, 'i' },
+		{ "classes", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	memset(ovr, 0, sizeof *ovr);
+	*json = 0;
+	optind = 1;
+	opterr = 0;
+	for (;;) {
+		int c = getopt_long(argc, argv, "h", opts, NULL);
+		if (c == -1)
+			break;
+		switch (c) {
+		case 'i':
+			if (model_shape_parse(optarg, &ovr->input) != 0)
+				return cli_usage_error(cmd, "--input '%s' is not CxHxW with positive sizes (e.g. 3x32x32)", optarg);
+			ovr->has_input = 1;
+			break;
+		case 'c': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || v <= 0 || v > 1000000)
+				return cli_usage_error(cmd, "--classes '%s' is not a positive integer", optarg);
+			ovr->classes = (int)v;
+			break;
+		}
+		case 'j':
+			*json = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return -1;
+		default:
+			return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind > 1)
+		return cli_usage_error(cmd, "expected one MODEL, got %d arguments", argc - optind);
+	*model = optind < argc ? argv[optind] : DEFAULT_MODEL;
+	return CLI_EXIT_OK;
+}
+
+int cli_valued_take(const char *cmd, const struct cli_valued *opts, size_t n,
+		    void *base, int argc, char **argv, int *i)
+{
+	const char *arg = argv[*i];
+	for (size_t k = 0; k < n; k++) {
+		size_t len = strlen(opts[k].name);
+		const char **dst = (const char **)((char *)base + opts[k].off);
+		if (!strcmp(arg, opts[k].name)) {
+			if (*i + 1 >= argc)
+				return cli_usage_error(cmd, "%s needs a value", arg);
+			*dst = argv[++*i];
+			return 1;
+		}
+		if (!strncmp(arg, opts[k].name, len) && arg[len] == '=') {
+			*dst = arg + len + 1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int cli_settings_apply(const char *cmd, const char *method, const char *sparsity,
+		       const char *tau, const char *seed, struct worker_settings *ws)
+{
+	if (method && !score_method_from_name(method, &ws->method))
+		return cli_usage_error(cmd, "unknown method '%s' (random magnitude "
+				       "snip grasp synflow)", method);
+	double v;
+	if (sparsity) {
+		if (cli_parse_float(sparsity, 0.0, 0.99999999, &v) != 0)
+			return cli_usage_error(cmd, "--sparsity: a number in [0, 1)");
+		ws->sparsity = v;
+	}
+	if (tau) {
+		if (cli_parse_float(tau, 0.0, 1.0, &v) != 0)
+			return cli_usage_error(cmd, "--tau: a number in [0, 1]");
+		ws->tau = v;
+	}
+	long lv;
+	if (seed) {
+		if (cli_parse_long(seed, 0, 0x7fffffffffffffffL, &lv) != 0)
+			return cli_usage_error(cmd, "--seed: a whole number >= 0");
+		ws->seed = (uint64_t)lv;
+	}
+	return CLI_EXIT_OK;
+}

@@ -1,0 +1,440 @@
+/* cmd_bench.c: `reconvene bench`, the measured batch-1 latency table.
+ *
+ * Builds the same three models as `reconvene prune` (dense, unstructured
+ * PaI, Reconvene's structured net, from --auto or --plan) and times each
+ * with latency_measure: dense, unstructured on dense kernels, unstructured
+ * on the CSR kernel, structured.  Nothing is written.
+ */
+#include "config.h"
+
+#include <cblas.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "prune/groups.h"
+#include "measure/latency.h"
+#include "measure/metrics.h"
+#include "paths/model_path.h"
+#include "nn/net.h"
+#include "prune/plan.h"
+#include "cli/progress.h"
+#include "prune/reconvene.h"
+#include "score/score.h"
+
+static const char bench_usage[] =
+	"usage: reconvene bench [MODEL] [--auto [--tau T] | --plan PLAN.json]\n"
+	"                       [--method M] [--sparsity S] [--seed N] [--data DIR]\n"
+	"                       [--runs N] [--threads N] [--json]\n"
+	"\n"
+	"Measure batch-1 inference latency (eval mode, one 1xCxHxW input) of\n"
+	"four versions of a model:\n"
+	"  dense             the model as initialised\n"
+	"  unstructured      the PaI mask at sparsity S, on dense kernels (what\n"
+	"                    hardware without sparse support runs)\n"
+	"  unstructured-csr  the same mask with every conv and linear layer on\n"
+	"                    a CSR sparse kernel (the best case for unstructured)\n"
+	"  structured        Reconvene's physically smaller net (as 'reconvene\n"
+	"                    prune' builds it), on dense kernels\n"
+	"Each figure is the median of single forwards after a warm-up, with the\n"
+	"10th-90th percentile spread, and the speedup over dense; params\n"
+	"(stored / non-zero), bytes of the weights as run and MACs executed\n"
+	"(multiply-adds of one sample, 1 MAC = 2 FLOPs) are shown for each.\n"
+	"Timings depend on the machine and its load; see docs/latency.md.\n"
+	"\n"
+	"MODEL is a name from the model directory or a path to a .cfg file;\n"
+	"default " DEFAULT_MODEL ".\n"
+	"\n"
+	"  --auto            select resilient layers automatically (the default)\n"
+	"  --tau T           resilient when density <= T (default 0.2)\n"
+	"  --plan FILE       keep counts per group from a plan file; its method,\n"
+	"                    sparsity and seed are the defaults\n"
+	"  --method M        random, magnitude, snip, grasp or synflow (default\n"
+	"                    synflow)\n"
+	"  --sparsity S      unstructured sparsity in [0, 1) (default 0.9)\n"
+	"  --seed N          initial weights, random scores, re-init (default 1)\n"
+	"  --data DIR        dataset for snip and grasp (default $RECONVENE_DATA,\n"
+	"                    else " DATA_DEFAULT_DIR ")\n"
+	"  --runs N          at least N timed runs per version (default 20; runs\n"
+	"                    continue until 0.2 s of timed time, at most 10 s)\n"
+	"  --threads N       OpenBLAS threads for the dense kernels (default:\n"
+	"                    OpenBLAS's own, OPENBLAS_NUM_THREADS); the CSR\n"
+	"                    kernel is single-threaded\n"
+	"  --json            print one JSON object instead of text\n"
+	"  -h, --help        show this help\n";
+
+enum {
+	OPT_AUTO = 256, OPT_PLAN, OPT_METHOD, OPT_SPARSITY, OPT_SEED, OPT_TAU,
+	OPT_DATA, OPT_RUNS, OPT_THREADS, OPT_JSON,
+};
+
+/* Rows of the table, in print order. */
+enum bench_row {
+	BENCH_ROW_DENSE,
+	BENCH_ROW_MASKED,
+	BENCH_ROW_SPARSE,
+	BENCH_ROW_STRUCTURED,
+	BENCH_ROW_COUNT
+};
+
+static const char *const bench_row_names[BENCH_ROW_COUNT] = {
+	"dense", "unstructured", "unstructured-csr", "structured",
+};
+
+struct bench_cli {
+	const char *model, *plan, *data;
+	bool automatic, json;
+	bool has_method, has_sparsity, has_seed, has_tau;
+	int runs, threads;
+	struct reconvene_options o;
+};
+
+static int bench_parse(int argc, char **argv, struct bench_cli *c)
+{
+	static const struct option opts[] = {
+		{ "auto", no_argument, NULL, OPT_AUTO },
+		{ "plan", required_argument, NULL, OPT_PLAN },
+		{ "method", required_argument, NULL, OPT_METHOD },
+		{ "sparsity", required_argument, NULL, OPT_SPARSITY },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "tau", required_argument, NULL, OPT_TAU },
+		{ "data", required_argument, NULL, OPT_DATA },
+		{ "runs", required_argument, NULL, OPT_RUNS },
+		{ "threads", required_argument, NULL, OPT_THREADS },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	memset(c, 0, sizeof *c);
+	reconvene_options_init(&c->o);
+	c->runs = 20;
+	optind = 1;
+	opterr = 0;
+	for (;;) {
+		int ch = getopt_long(argc, argv, "h", opts, NULL);
+		if (ch == -1)
+			break;
+		long lv;
+		switch (ch) {
+		case OPT_AUTO:
+			c->automatic = true;
+			break;
+		case OPT_PLAN:
+			c->plan = optarg;
+			break;
+		case OPT_METHOD:
+			if (cli_reconvene_option("bench", "method", optarg, &c->o))
+				return CLI_EXIT_USAGE;
+			c->has_method = true;
+			break;
+		case OPT_SPARSITY:
+			if (cli_reconvene_option("bench", "sparsity", optarg, &c->o))
+				return CLI_EXIT_USAGE;
+			c->has_sparsity = true;
+			break;
+		case OPT_SEED:
+			if (cli_reconvene_option("bench", "seed", optarg, &c->o))
+				return CLI_EXIT_USAGE;
+			c->has_seed = true;
+			break;
+		case OPT_TAU:
+			if (cli_reconvene_option("bench", "tau", optarg, &c->o))
+				return CLI_EXIT_USAGE;
+			c->has_tau = true;
+			break;
+		case OPT_DATA:
+			c->data = optarg;
+			break;
+		case OPT_RUNS:
+			if (cli_parse_long(optarg, 1, 100000, &lv))
+				return cli_usage_error("bench", "--runs '%s' is not an integer in 1..100000", optarg);
+			c->runs = (int)lv;
+			break;
+		case OPT_THREADS:
+			if (cli_parse_long(optarg, 1, 1024, &lv))
+				return cli_usage_error("bench", "--threads '%s' is not an integer in 1..1024", optarg);
+			c->threads = (int)lv;
+			break;
+		case OPT_JSON:
+			c->json = true;
+			break;
+		case 'h':
+			fputs(bench_usage, stdout);
+			return -1;
+		default:
+			return cli_usage_error("bench", "unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (c->automatic && c->plan)
+		return cli_usage_error("bench", "give one of --auto and --plan FILE, not both");
+	if (c->plan && c->has_tau)
+		return cli_usage_error("bench", "--tau selects layers for --auto; with --plan the plan decides");
+	if (argc - optind > 1)
+		return cli_usage_error("bench", "expected one MODEL, got %d arguments", argc - optind);
+	c->model = optind < argc ? argv[optind] : DEFAULT_MODEL;
+	return 0;
+}
+
+struct bench_model {
+	struct net_spec spec;
+	struct net *net;
+	struct group_set gs;
+	struct prune_plan plan;
+	bool has_plan;
+};
+
+static void bench_model_done(struct bench_model *m)
+{
+	plan_done(&m->plan);
+	groups_done(&m->gs);
+	net_free(m->net);
+	net_spec_done(&m->spec);
+	memset(m, 0, sizeof *m);
+}
+
+static int bench_model_open(struct bench_cli *c, int classes, bool warn,
+			    struct bench_model *m)
+{
+	memset(m, 0, sizeof *m);
+	struct model_overrides ovr = { .classes = classes };
+	char why[1024];
+	if (model_load(c->model, &ovr, &m->spec, &m->net, why, sizeof why) != 0) {
+		cli_error("%s", why);
+		return CLI_EXIT_FAILURE;
+	}
+	if (warn)
+		cli_print_warnings(&m->spec);
+	if (!c->plan)
+		return CLI_EXIT_OK;
+	struct eng_err err;
+	if (groups_build(m->net, &m->gs, &err) != ENG_STATUS_OK) {
+		cli_error("%s", err.msg);
+		bench_model_done(m);
+		return CLI_EXIT_FAILURE;
+	}
+	struct reconvene_plan_info info;
+	m->has_plan = true;
+	if (reconvene_plan_read(c->plan, m->net, &m->gs, c->o.min_keep, &m->plan,
+				&info, &err) != ENG_STATUS_OK) {
+		cli_error("%s", err.msg);
+		bench_model_done(m);
+		return CLI_EXIT_FAILURE;
+	}
+	/* As in prune: the plan's settings are the defaults. */
+	if (!c->has_method && info.has_method)
+		c->o.method = info.method;
+	if (!c->has_sparsity && info.has_sparsity)
+		c->o.sparsity = info.sparsity;
+	if (!c->has_seed && info.has_seed)
+		c->o.seed = info.seed;
+	if (info.has_tau)
+		c->o.tau = info.tau;
+	if (info.has_k)
+		c->o.k = info.k;
+	return CLI_EXIT_OK;
+}
+
+struct bench_line {
+	struct latency_result lat;
+	size_t nonzero;
+};
+
+static void bench_on_progress(int done, int total, void *user)
+{
+	progress_update(user, done, total, done, -1.0, false);
+}
+
+static int bench_measure_all(const struct bench_cli *c, struct net *dense,
+			     const struct reconvene_result *r,
+			     struct bench_line *lines)
+{
+	struct latency_options o;
+	latency_options_init(&o);
+	o.warmup = 5;
+	o.min_runs = c->runs;
+	o.max_runs = c->runs > 2000 ? c->runs : 2000;
+	o.min_ms = 200.0;
+	o.max_ms = 10000.0;
+	struct metrics md, mu, ms;
+	metrics_compute(dense, NULL, &md, NULL);
+	metrics_compute(dense, r->pse.mask, &mu, NULL);
+	metrics_compute(r->net, r->mask, &ms, NULL);
+	/* The structured net's sensitive layers keep zeroed masked weights
+	 * (reconvene.h), which only its mask knows. */
+	const size_t nonzero[BENCH_ROW_COUNT] = { md.nonzero, mu.nonzero, mu.nonzero,
+						  ms.nonzero };
+	for (int i = 0; i < BENCH_ROW_COUNT; i++) {
+		static const enum latency_variant var[BENCH_ROW_COUNT] = {
+			LATENCY_VARIANT_DENSE, LATENCY_VARIANT_MASKED,
+			LATENCY_VARIANT_SPARSE, LATENCY_VARIANT_STRUCTURED,
+		};
+		struct net *net = i == BENCH_ROW_STRUCTURED ? r->net : dense;
+		struct progress bar;
+		progress_init(&bar, stderr, bench_row_names[i], "runs/s");
+		o.progress = bench_on_progress;
+		o.progress_user = &bar;
+		struct eng_err err;
+		enum eng_status st = latency_measure(net, r->pse.mask, var[i], &o,
+						     &lines[i].lat, &err);
+		progress_finish(&bar);
+		if (st != ENG_STATUS_OK) {
+			cli_error("%s", err.msg);
+			return CLI_EXIT_FAILURE;
+		}
+		lines[i].nonzero = nonzero[i];
+	}
+	return CLI_EXIT_OK;
+}
+
+static double bench_speedup(const struct bench_line *lines, int i)
+{
+	double t = lines[i].lat.median_ms;
+	return t > 0.0 ? lines[BENCH_ROW_DENSE].lat.median_ms / t : 0.0;
+}
+
+static int bench_print_json(const struct bench_cli *c, const char *model,
+			    const struct reconvene_result *r,
+			    const struct bench_line *lines, int threads)
+{
+	json_t *rows = json_array();
+	for (int i = 0; i < BENCH_ROW_COUNT && rows; i++) {
+		const struct latency_result *l = &lines[i].lat;
+		json_array_append_new(rows, json_pack(
+			"{s:s, s:f, s:f, s:f, s:f, s:f, s:i, s:b, s:f, s:I, s:I, s:I, s:I}",
+			"variant", bench_row_names[i], "median_ms", l->median_ms,
+			"p10_ms", l->p10_ms, "p90_ms", l->p90_ms, "mean_ms", l->mean_ms,
+			"min_ms", l->min_ms, "runs", l->runs, "capped", l->capped,
+			"speedup", bench_speedup(lines, i),
+			"params", (json_int_t)l->params,
+			"nonzero", (json_int_t)lines[i].nonzero,
+			"bytes", (json_int_t)l->bytes, "macs", (json_int_t)l->macs));
+	}
+	json_t *root = json_pack(
+		"{s:s, s:s, s:f, s:I, s:s, s:f, s:i, s:i, s:i, s:o}",
+		"model", model, "method", score_method_name(c->o.method),
+		"sparsity", c->o.sparsity, "seed", (json_int_t)c->o.seed,
+		"plan", c->plan ? c->plan : "auto", "tau", c->o.tau,
+		"groups_changed", r->n_changed, "threads", threads,
+		"batch", 1, "rows", rows);
+	if (!root) {
+		cli_error("bench: cannot build the JSON output");
+		return CLI_EXIT_FAILURE;
+	}
+	return cli_json_print(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+}
+
+static void bench_print_text(const struct bench_cli *c, const char *model,
+			     const struct reconvene_result *r,
+			     const struct bench_line *lines, int threads)
+{
+	printf("%s: %s at sparsity %g, seed %" PRIu64 "; ", model,
+	       score_method_name(c->o.method), c->o.sparsity, c->o.seed);
+	if (c->plan)
+		printf("plan %s", c->plan);
+	else
+		printf("tau %g", c->o.tau);
+	printf("; %d groups rectified\n", r->n_changed);
+	printf("batch 1, eval; OpenBLAS threads %d (dense kernels), CSR kernel 1\n\n",
+	       threads);
+	printf("%-17s %10s %19s %5s %8s %12s %12s %10s %9s\n", "", "median ms",
+	       "p10 - p90 ms", "runs", "speedup", "params", "nonzero", "bytes",
+	       "MACs");
+	for (int i = 0; i < BENCH_ROW_COUNT; i++) {
+		const struct latency_result *l = &lines[i].lat;
+		char a[32], b[32], spread[48];
+		snprintf(spread, sizeof spread, "%.3f - %.3f", l->p10_ms, l->p90_ms);
+		printf("%-17s %10.3f %19s %5d %7.2fx %12s %12s %8.2fMB %8.2fM%s\n",
+		       bench_row_names[i], l->median_ms, spread, l->runs,
+		       bench_speedup(lines, i), cli_group_digits(l->params, a, sizeof a),
+		       cli_group_digits(lines[i].nonzero, b, sizeof b),
+		       (double)l->bytes / 1e6, (double)l->macs / 1e6,
+		       l->capped ? "  (time cap)" : "");
+	}
+	printf("\nbytes: float32 weights as each version runs them (CSR: values, "
+	       "32-bit column indices, row pointers); MACs: executed per sample\n");
+}
+
+int cmd_bench(int argc, char **argv)
+{
+	struct bench_cli c;
+	int rc = bench_parse(argc, argv, &c);
+	if (rc == -1)
+		return CLI_EXIT_OK;
+	if (rc != 0)
+		return rc;
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+	if (c.threads > 0)
+		openblas_set_num_threads(c.threads);
+	int threads = openblas_get_num_threads();
+#else
+	int threads = 1;
+#endif
+
+	struct bench_model m;
+	if ((rc = bench_model_open(&c, 0, true, &m)) != CLI_EXIT_OK)
+		return rc;
+	struct data_split ds;
+	bool have_ds;
+	if ((rc = cli_score_data_open(c.data, c.o.method, &ds, &have_ds)) !=
+	    CLI_EXIT_OK) {
+		bench_model_done(&m);
+		return rc;
+	}
+	if (have_ds && ds.train.classes != m.net->classes) {
+		bench_model_done(&m);
+		if ((rc = bench_model_open(&c, ds.train.classes, false, &m)) !=
+		    CLI_EXIT_OK) {
+			data_split_done(&ds);
+			return rc;
+		}
+	}
+
+	struct eng_err err;
+	struct reconvene_result r = { 0 };
+	struct progress bar;
+	net_init(m.net, c.o.seed);
+	if (c.o.method == SCORE_METHOD_SYNFLOW) {
+		progress_init(&bar, stderr, "synflow", "it/s");
+		c.o.progress = cli_score_on_progress;
+		c.o.progress_user = &bar;
+	}
+	enum eng_status st = reconvene_run(m.net, &m.spec, have_ds ? &ds : NULL,
+					   &c.o, m.has_plan ? &m.plan : NULL, &r,
+					   &err);
+	if (c.o.progress)
+		progress_finish(&bar);
+	rc = CLI_EXIT_FAILURE;
+	if (st != ENG_STATUS_OK) {
+		cli_error("%s", err.msg);
+		goto out;
+	}
+	/* Scoring leaves the workspace sized for its batch; batch 1 is what
+	 * is timed, and a smaller workspace is what a deployment would have. */
+	if ((st = net_prepare(m.net, 1, &err)) != ENG_STATUS_OK ||
+	    (st = net_prepare(r.net, 1, &err)) != ENG_STATUS_OK) {
+		cli_error("%s", err.msg);
+		goto out;
+	}
+	struct bench_line lines[BENCH_ROW_COUNT];
+	if ((rc = bench_measure_all(&c, m.net, &r, lines)) != CLI_EXIT_OK)
+		goto out;
+	if (c.json) {
+		rc = bench_print_json(&c, m.net->name, &r, lines, threads);
+	} else {
+		bench_print_text(&c, m.net->name, &r, lines, threads);
+		rc = CLI_EXIT_OK;
+	}
+out:
+	reconvene_result_done(&r);
+	bench_model_done(&m);
+	if (have_ds)
+		data_split_done(&ds);
+	if (fflush(stdout) != 0)
+		rc = CLI_EXIT_FAILURE;
+	return rc;
+}

@@ -1,0 +1,52 @@
+#include "config.h"
+
+#include "cli/session.h"
+
+#include <string.h>
+
+#include "cli/cli.h"
+#include "paths/model_path.h"
+#include "nn/net.h"
+
+int session_open(struct session *s, const char *model, const char *data,
+		 unsigned auto_jobs, bool disk_cache, const struct worker_settings *ws)
+{
+	memset(s, 0, sizeof *s);
+	if (cli_data_open(data, 0, &s->ds) != CLI_EXIT_OK)
+		return CLI_EXIT_FAILURE;
+	struct model_overrides ovr = { .classes = s->ds.train.classes };
+	struct net *net = NULL;
+	char why[ENG_ERR_MAX];
+	if (model_load(model, &ovr, &s->spec, &net, why, sizeof why) != 0) {
+		cli_error("%s", why);
+		return CLI_EXIT_FAILURE;
+	}
+	s->have_spec = true;
+	net_free(net);
+	struct worker_config wc;
+	worker_config_default(&wc);
+	wc.disk_cache = disk_cache;
+	wc.auto_jobs = auto_jobs;
+	struct eng_err err = { { 0 } };
+	if (worker_new(&wc, &s->ds, &s->w, &err) != ENG_STATUS_OK ||
+	    worker_set_model(s->w, &s->spec, &s->m, &err) != ENG_STATUS_OK ||
+	    app_init(&s->app, s->w, s->m, ws, &err) != ENG_STATUS_OK) {
+		cli_error("%s", err.msg);
+		return CLI_EXIT_FAILURE;
+	}
+	s->have_app = true;
+	return CLI_EXIT_OK;
+}
+
+void session_close(struct session *s)
+{
+	if (s->have_app)
+		app_done(&s->app);
+	if (s->m)
+		worker_model_release(s->m);
+	worker_free(s->w);
+	if (s->have_spec)
+		net_spec_done(&s->spec);
+	data_split_done(&s->ds);
+	memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,227 @@
+/* app.h: the explorer's state, without curses.
+ *
+ * What it owns.  struct app holds everything the screen shows that is not
+ * a worker result: the current plan and the undo/redo history of every
+ * plan edit, the table cursor and scroll position, group locks, the view
+ * (channel heatmap or sensitivity grid), the focused panel, the help and
+ * dialog state, the analytic projection of the current plan, the log line
+ * and the unsaved-edits mark.  It also holds one reference to the model
+ * (worker_model_ref) and one to the latest worker snapshot; app_done
+ * releases both.  The worker itself is BORROWED (app_init's argument) and
+ * may be NULL (pure tests: settings and plan still change, no jobs run).
+ *
+ * Talking to the worker.  Every engine call goes through the worker:
+ * plan edits call worker_set_plan (asynchronous) and, in the same call,
+ * worker_model_project (pure, microseconds) so the projection in
+ * app->proj is up to date before the frame is drawn; settings changes
+ * (tau, method, sparsity, seed) call worker_set_settings; `a` asks for
+ * WORKER_JOB_AUTO and app_snapshot_update adopts snapshot->scores.auto_plan
+ * as ONE undoable edit when that job turns DONE (at once if the scores
+ * are already current).  Plan files are read and written here (small JSON,
+ * no BLAS); the export (which re-scores and builds the pruned net) is
+ * returned to the caller as UI_EXPORT, because it must not run on the UI
+ * thread.
+ *
+ * Keys.  app_key takes an ncurses key code: dialogs and the help overlay
+ * get it first, otherwise keys_lookup (keys.h, the one binding table) maps
+ * it to an action and app_action applies it.  Mouse clicks are translated
+ * by the caller to app_row_select / app_scroll / app_action, so a click
+ * does exactly what a key does.  Every function returns UI_* flags (htop):
+ * HANDLED (consumed), REDRAW (draw a new frame), RELAYOUT (recompute the
+ * layout first), QUIT, REPAINT (clear and redraw everything, Ctrl-L),
+ * THEME (load the next theme), EXPORT (run the export in app->dlg).
+ *
+ * Undo.  app->hist[0 .. hist_n) are keep-count vectors; hist[hist_pos] is
+ * the current plan.  An edit drops everything after hist_pos and appends;
+ * undo and redo move hist_pos and re-send the plan.  Edits that change
+ * nothing are not recorded.  At APP_HIST_MAX entries the oldest is dropped.
+ *
+ * Thread rules: UI thread only (the worker's rules).
+ *
+ *   struct app a;
+ *   app_init(&a, w, model, &settings, &err);
+ *   unsigned f = app_key(&a, getch());
+ *   if (worker fired) f |= app_snapshot_update(&a);
+ *   ... draw from a.snap and &a ...
+ *   app_done(&a);
+ */
+#ifndef RECONVENE_APP_H
+#define RECONVENE_APP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "explorer/keys.h"
+#include "explorer/layout.h"
+#include "prune/plan.h"
+#include "base/status.h"
+#include "worker/worker.h"
+
+/* Flags returned by every state change (htop style). */
+#define UI_HANDLED 0x01u
+#define UI_REDRAW 0x02u
+#define UI_RELAYOUT 0x04u
+#define UI_QUIT 0x08u
+#define UI_REPAINT 0x10u
+#define UI_THEME 0x20u
+#define UI_EXPORT 0x40u
+
+#define APP_HIST_MAX 4096
+#define APP_INPUT_MAX 256
+#define APP_LOG_MAX ENG_ERR_MAX
+/* One keep step: this fraction of the group's channels (at least 1). */
+#define APP_STEP_FRACTION 0.05
+#define APP_TAU_STEP 0.05
+
+enum app_focus {
+	APP_FOCUS_TABLE,
+	APP_FOCUS_HEAT,
+	APP_FOCUS_PROJ,
+	APP_FOCUS_COUNT
+};
+
+enum app_dialog {
+	APP_DIALOG_NONE,
+	APP_DIALOG_KEEP,     /* Enter: exact channel count */
+	APP_DIALOG_METHOD,   /* m: PaI method picker */
+	APP_DIALOG_SPARSITY, /* s: the 8 grid values or a typed one */
+	APP_DIALOG_SAVE,     /* w: plan file path */
+	APP_DIALOG_OPEN,     /* o: plan file path */
+	APP_DIALOG_EXPORT,   /* e: export directory */
+	APP_DIALOG_QUIT,     /* q with unsaved edits */
+	APP_DIALOG_COUNT
+};
+
+enum app_log_level {
+	APP_LOG_INFO,
+	APP_LOG_WARN,
+	APP_LOG_ERROR,
+};
+
+struct app_dialog_state {
+	enum app_dialog kind;
+	int choice;               /* pickers: highlighted item */
+	char input[APP_INPUT_MAX];/* text fields (UTF-8 bytes, ASCII typed) */
+	int input_len;
+	bool fresh;               /* pre-filled: the first typed key replaces it */
+	char error[APP_LOG_MAX];  /* last problem with the input, or "" */
+};
+
+/* One table row: a prunable (conv / linear) layer. */
+struct app_row {
+	int layer;                /* index in model->net */
+	int group;                /* group of its output channels */
+	bool prunable;            /* that group can be pruned */
+	char shape[40];           /* "3→64 3x3 32²" (UTF-8) */
+	char shape_ascii[40];     /* "3>64 3x3 32^2" */
+};
+
+struct app {
+	struct worker *w;                 /* borrowed, may be NULL */
+	const struct worker_model *model; /* reference held */
+	const struct worker_snapshot *snap; /* reference held, never NULL
+					     * once app_init succeeded */
+	struct worker_settings settings;  /* what we last sent */
+	struct prune_plan plan;           /* current plan */
+	uint64_t plan_seq;                /* worker_set_plan's sequence */
+	int **hist;                       /* keep vectors, owned */
+	int hist_n, hist_pos;
+	uint64_t saved_hash;              /* plan_hash at the last save/open */
+	int n_rows;
+	struct app_row *rows;             /* owned */
+	bool *locked;                     /* owned, per group */
+	int cursor, top;                  /* table row, first visible row */
+	int visible;                      /* table rows on screen (layout) */
+	enum layout_view view;
+	enum app_focus focus;
+	bool help;
+	int help_top;                     /* first help line shown */
+	int help_rows;                    /* help lines that fit (layout) */
+	int help_total;                   /* help lines in all */
+	struct app_dialog_state dlg;
+	char export_dir[APP_INPUT_MAX];   /* UI_EXPORT: where to write */
+	bool readonly;
+	bool no_write;                    /* saves only pretend (the replay) */
+	int writes_skipped;               /* saves no_write skipped */
+	bool ascii;                       /* shape texts in ASCII */
+	uint64_t auto_req;                /* AUTO request waiting, 0 = none */
+	unsigned long auto_settled;       /* automatic plans adopted or failed */
+	bool auto_defer;                  /* adopt only from a snapshot, even
+					   * when the scores are current (the
+					   * replay: the log says when) */
+	struct worker_projection proj;    /* analytic, of plan */
+	bool proj_valid;
+	struct worker_projection step_proj; /* plan with the cursor's group
+					     * one step smaller */
+	bool step_valid;
+	int step_channels;                /* channels that step removes, 0 */
+	char log[APP_LOG_MAX];
+	enum app_log_level log_level;
+	unsigned long warn_seen;          /* snapshot warnings shown so far */
+	bool ready;                       /* first scores snapshot arrived */
+	int name_cols, shape_cols;        /* widest texts, for the layout */
+};
+
+/* Set up for model (a reference is taken) with settings s (sent to the
+ * worker).  The plan keeps everything.  EINVAL/ENOMEM with err set. */
+enum eng_status app_init(struct app *a, struct worker *w,
+			 const struct worker_model *model,
+			 const struct worker_settings *s, struct eng_err *err);
+void app_done(struct app *a);
+
+/* A key (ncurses code) as the user typed it. */
+unsigned app_key(struct app *a, int key);
+/* An action from the binding table (also footer clicks). */
+unsigned app_action(struct app *a, enum ui_action act);
+/* Take the latest snapshot (after the wake fd fired): adopts a finished
+ * automatic plan, refreshes the projection's PaI counts, new warnings go
+ * to the log line. */
+unsigned app_snapshot_update(struct app *a);
+
+/* Mouse helpers: select visible row i (from the top); scroll by n rows
+ * (wheel), moving the cursor along. */
+unsigned app_row_select(struct app *a, int visible_row);
+unsigned app_scroll(struct app *a, int n);
+/* The layout tells how many table rows and help lines fit; keeps the
+ * cursor visible. */
+void app_visible_set(struct app *a, int rows, int help_rows);
+
+/* What the layout needs from the app (view, column widths, overlay), the
+ * overlay size the open dialog wants (border included), and the layout
+ * for a rows x cols terminal (app_visible_set applied). */
+void app_layout_state(const struct app *a, struct layout_state *st);
+void app_dialog_size(const struct app *a, int *rows, int *cols);
+void app_layout(struct app *a, int rows, int cols, struct layout *lo);
+/* Plan edits, also used by tests.  Each records one undo step when the
+ * plan changed.  Return UI flags. */
+unsigned app_keep_set(struct app *a, int group, int keep);
+/* The keep count after n 5 % steps (negative: fewer) or n single channels
+ * (one = true) from keep, clamped to [min_keep, channels]. */
+int app_keep_step(int keep, int channels, int min_keep, int n, bool one);
+/* Adopt plan p's keep counts for every unlocked group (one undo step). */
+unsigned app_plan_adopt(struct app *a, const struct prune_plan *p,
+			const char *why);
+
+/* Save / open a plan file (JSON, reconvene.h). */
+unsigned app_plan_save(struct app *a, const char *path);
+unsigned app_plan_open(struct app *a, const char *path);
+
+/* Whether there are edits since the last save or open. */
+bool app_dirty(const struct app *a);
+/* The group of the cursor's row (-1 when there are no rows). */
+int app_cursor_group(const struct app *a);
+/* Whether layer i belongs to group g (any role). */
+bool app_layer_in_group(const struct app *a, int layer, int g);
+/* Groups that can be pruned. */
+int app_prunable_groups(const struct app *a);
+/* The log line. */
+void app_log(struct app *a, enum app_log_level lv, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Texts: "0.9", "0.984375" (shortest round trip up to 8 digits). */
+void app_format_sparsity(double s, char *buf, size_t len);
+/* 14723456 -> "14.72M", 912 -> "912", with k/M/G. */
+void app_format_count(double v, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,77 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "io/cfg.h"
+#include "paths/model_path.h"
+
+static int is_path(const char *name)
+{
+	size_t n = strlen(name);
+	return strchr(name, '/') || (n > 4 && strcmp(name + n - 4, ".cfg") == 0);
+}
+
+int model_path_resolve(const char *name, char *path, size_t len,
+		       char *why, size_t why_len)
+{
+	if (is_path(name)) {
+		snprintf(path, len, "%s", name);
+		return 0;
+	}
+	const char *dirs[3] = { getenv("RECONVENE_MODELS_DIR"),
+				PKGDATADIR "/models", SRC_MODELS_DIR };
+	char tried[1024] = "";
+	for (int i = 0; i < 3; i++) {
+		if (!dirs[i] || !*dirs[i])
+			continue;
+		snprintf(path, len, "%s/%s.cfg", dirs[i], name);
+		if (access(path, R_OK) == 0)
+			return 0;
+		size_t t = strlen(tried);
+		snprintf(tried + t, sizeof tried - t, "%s%s", t ? ", " : "", dirs[i]);
+	}
+	snprintf(why, why_len, "unknown model '%s' (looked for %s.cfg in %s)",
+		 name, name, tried);
+	return -1;
+}
+
+int model_shape_parse(const char *text, struct shape *s)
+{
+	int c, h, w, used = 0;
+	if (sscanf(text, "%d x %d x %d%n", &c, &h, &w, &used) != 3 ||
+	    text[used] != '\0' || c <= 0 || h <= 0 || w <= 0 ||
+	    c > 65536 || h > 65536 || w > 65536)
+		return -1;
+	s->c = c;
+	s->h = h;
+	s->w = w;
+	return 0;
+}
+
+int model_load(const char *name, const struct model_overrides *ovr,
+	       struct net_spec *spec, struct net **net, char *why, size_t why_len)
+{
+	char path[4096];
+	struct eng_err err;
+	*net = NULL;
+	memset(spec, 0, sizeof *spec);
+	if (model_path_resolve(name, path, sizeof path, why, why_len) != 0)
+		return -1;
+	if (cfg_parse_file(path, spec, &err) != ENG_STATUS_OK) {
+		snprintf(why, why_len, "%s", err.msg);
+		return -1;
+	}
+	if (ovr && ovr->has_input)
+		spec->input = ovr->input;
+	if (ovr && ovr->classes > 0)
+		spec->classes = ovr->classes;
+	if (net_build(spec, net, &err) != ENG_STATUS_OK) {
+		snprintf(why, why_len, "%s: %s", path, err.msg);
+		net_spec_done(spec);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,41 @@
+/* model_path.h: find and load a model from what the user typed.
+ *
+ * A MODEL argument is a path when it contains '/' or ends in ".cfg";
+ * otherwise a name looked up as NAME.cfg in, in order: $RECONVENE_MODELS_DIR,
+ * the installed data directory (PKGDATADIR/models), and the source tree's
+ * models/ (so an uninstalled build works from anywhere).
+ *
+ * Owns: model_load fills caller storage; the caller frees the spec with
+ * net_spec_done and the net with net_free.
+ */
+#ifndef RECONVENE_MODEL_PATH_H
+#define RECONVENE_MODEL_PATH_H
+
+#include <stddef.h>
+
+#include "nn/net.h"
+#include "nn/net_spec.h"
+
+#define DEFAULT_MODEL "resnet20"
+
+/* Resolve name into path (size len).  Returns 0, or -1 with a message in
+ * why (size why_len) listing where it looked. */
+int model_path_resolve(const char *name, char *path, size_t len,
+		       char *why, size_t why_len);
+
+/* Overrides applied to the spec before the net is built. */
+struct model_overrides {
+	int has_input;       /* replace [net] input */
+	struct shape input;
+	int classes;         /* > 0: replace [net] classes */
+};
+
+/* Resolve, parse, apply overrides and build (parameters zeroed, not
+ * initialised).  On failure returns -1 with one line in why. */
+int model_load(const char *name, const struct model_overrides *ovr,
+	       struct net_spec *spec, struct net **net, char *why, size_t why_len);
+
+/* Parse "CxHxW" (e.g. 3x32x32) into s; returns 0 or -1. */
+int model_shape_parse(const char *text, struct shape *s);
+
+#endif

@@ -1,0 +1,927 @@
+#include "config.h"
+
+#include "screen/draw.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include <curses.h>
+
+#include "screen/colors.h"
+#include "screen/dialog.h"
+#include "theme/glyphs.h"
+#include "explorer/heat.h"
+#include "score/score.h"
+
+/* ---- text primitives ---------------------------------------------------- */
+
+int draw_text(int y, int x, int maxcols, const char *s)
+{
+	if (maxcols <= 0 || !s)
+		return 0;
+	int cols = 0;
+	const char *p = s, *last = s; /* last: where the final column starts */
+	while (*p && cols < maxcols) {
+		last = p;
+		p++;
+		while ((*p & 0xc0) == 0x80)
+			p++;
+		cols++;
+	}
+	/* Cut short: the last column says so (trailing blanks do not count). */
+	const char *rest = p;
+	while (*rest == ' ')
+		rest++;
+	if (*rest && cols == maxcols && maxcols > 1) {
+		mvaddnstr(y, x, s, (int)(last - s));
+		addstr(glyph(GLYPH_ELLIPSIS));
+		return cols;
+	}
+	if (p > s)
+		mvaddnstr(y, x, s, (int)(p - s));
+	return cols;
+}
+
+void draw_repeat(int y, int x, int n, const char *s)
+{
+	if (n <= 0)
+		return;
+	move(y, x);
+	for (int i = 0; i < n; i++)
+		addstr(s);
+}
+
+static void draw_fill(const struct layout_rect *r, enum theme_role role)
+{
+	colors_role(stdscr, role);
+	for (int y = 0; y < r->h; y++)
+		draw_repeat(r->y + y, r->x, r->w, " ");
+}
+
+void draw_box(const struct layout_rect *r, const char *title,
+	      enum theme_role border, enum theme_role fill)
+{
+	if (r->h <= 0 || r->w <= 0)
+		return;
+	draw_fill(r, fill);
+	if (r->h < 2 || r->w < 2)
+		return;
+	colors_role(stdscr, border);
+	mvaddstr(r->y, r->x, glyph(GLYPH_BOX_TL));
+	draw_repeat(r->y, r->x + 1, r->w - 2, glyph(GLYPH_BOX_H));
+	addstr(glyph(GLYPH_BOX_TR));
+	for (int y = 1; y < r->h - 1; y++) {
+		mvaddstr(r->y + y, r->x, glyph(GLYPH_BOX_V));
+		mvaddstr(r->y + y, r->x + r->w - 1, glyph(GLYPH_BOX_V));
+	}
+	mvaddstr(r->y + r->h - 1, r->x, glyph(GLYPH_BOX_BL));
+	draw_repeat(r->y + r->h - 1, r->x + 1, r->w - 2, glyph(GLYPH_BOX_H));
+	addstr(glyph(GLYPH_BOX_BR));
+	if (title && *title && r->w > 6) {
+		colors_role(stdscr, THEME_ROLE_TITLE);
+		mvaddstr(r->y, r->x + 2, " ");
+		int n = draw_text(r->y, r->x + 3, r->w - 6, title);
+		mvaddstr(r->y, r->x + 3 + n, " ");
+	}
+}
+
+/* A left-to-right writer confined to one line of a rectangle. */
+struct pen {
+	int y, x, end;
+};
+
+static void pen_put(struct pen *p, enum theme_role role, const char *s)
+{
+	if (p->x >= p->end)
+		return;
+	colors_role(stdscr, role);
+	p->x += draw_text(p->y, p->x, p->end - p->x, s);
+}
+
+/* Only when the whole text fits: optional details on narrow screens. */
+static void pen_fit(struct pen *p, enum theme_role role, const char *s)
+{
+	if (p->x + keys_text_cols(s) <= p->end)
+		pen_put(p, role, s);
+}
+
+static void pen_putf(struct pen *p, enum theme_role role, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void pen_putf(struct pen *p, enum theme_role role, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	pen_put(p, role, buf);
+}
+
+static void pen_progress(struct pen *p, int width, long done, long total)
+{
+	double f = total > 0 ? (double)done / (double)total : 0.0;
+	if (f < 0)
+		f = 0;
+	if (f > 1)
+		f = 1;
+	int k = (int)(f * width + 0.5);
+	for (int i = 0; i < width && p->x < p->end; i++)
+		pen_put(p, i < k ? THEME_ROLE_PROGRESS_DONE : THEME_ROLE_PROGRESS_TODO,
+			glyph(i < k ? GLYPH_PROGRESS_DONE : GLYPH_PROGRESS_TODO));
+	pen_putf(p, THEME_ROLE_VALUE, " %3.0f%%", f * 100.0);
+}
+
+/* ---- helpers on the data ------------------------------------------------ */
+
+static const struct worker_snapshot *draw_snap(const struct app *a)
+{
+	const struct worker_snapshot *s = a->snap;
+	if (s && s->model && s->model->id == a->model->id)
+		return s;
+	return NULL;
+}
+
+static const struct worker_scores *draw_scores(const struct app *a)
+{
+	const struct worker_snapshot *s = draw_snap(a);
+	return s && s->scores.valid ? &s->scores : NULL;
+}
+
+/* Heat level (0 .. steps-1) of density d in [0, 1]. */
+static int draw_level(double d, int steps)
+{
+	if (!(d >= 0))
+		d = 0;
+	if (d > 1)
+		d = 1;
+	int l = (int)(d * (steps - 1) + 0.5);
+	return l;
+}
+
+/* One glyph (one character, UTF-8) at (y, x) in the window's current
+ * colour and attributes, through a converted cchar_t: the heatmap draws
+ * thousands of cells a frame and waddnstr would decode each one.  Keyed by
+ * the text, not the pointer: theme ramps are replaced when themes change. */
+static void draw_glyph_at(int y, int x, const char *s)
+{
+	static struct {
+		char s[8];
+		cchar_t cc;
+	} cache[32];
+	static int n;
+	for (int i = 0; i < n; i++)
+		if (strcmp(cache[i].s, s) == 0) {
+			mvadd_wch(y, x, &cache[i].cc);
+			return;
+		}
+	size_t len = strlen(s);
+	wchar_t wc[2] = { 0, 0 };
+	mbstate_t st;
+	memset(&st, 0, sizeof st);
+	if (n == (int)(sizeof cache / sizeof cache[0]) || len == 0 ||
+	    len >= sizeof cache[0].s || mbrtowc(&wc[0], s, len, &st) != len ||
+	    setcchar(&cache[n].cc, wc, A_NORMAL, 0, NULL) != OK) {
+		mvaddstr(y, x, s);
+		return;
+	}
+	memcpy(cache[n].s, s, len + 1);
+	mvadd_wch(y, x, &cache[n++].cc);
+}
+
+/* One heat cell: a full block in the gradient's colour; in monochrome the
+ * gradient's glyph ramp (never blank for a kept channel). */
+static void draw_heat_cell(int y, int x, int level, int steps, bool kept,
+			   enum theme_role base)
+{
+	const struct theme_resolved *t = colors_theme();
+	if (colors_tier() == THEME_TIER_MONO) {
+		if (!kept) {
+			colors_role(stdscr, THEME_ROLE_PRUNED);
+			draw_glyph_at(y, x, glyph(GLYPH_MARK_PRUNED));
+			return;
+		}
+		/* Never the blank first glyph of the ramp: a kept channel must
+		 * show even at the lowest score. */
+		const struct theme_gradient_steps *g = &t->grad[THEME_GRADIENT_HEAT];
+		int len = g->nramp > 0 ? g->nramp : glyphs_ramp_len();
+		int k = len > 1 ? 1 + level * (len - 1) / (steps > 0 ? steps : 1) : 0;
+		if (k > len - 1)
+			k = len - 1;
+		colors_role(stdscr, base);
+		draw_glyph_at(y, x, g->nramp > 0 ? g->ramp[k] : glyphs_ramp(k, len));
+		return;
+	}
+	colors_grad(stdscr, THEME_GRADIENT_HEAT, level, base, kept ? A_NORMAL : A_DIM);
+	draw_glyph_at(y, x, glyph(kept ? GLYPH_BAR_8 : GLYPH_RAMP_1));
+}
+
+static float *draw_scratch;
+static size_t draw_scratch_n;
+
+void draw_free(void)
+{
+	free(draw_scratch);
+	draw_scratch = NULL;
+	draw_scratch_n = 0;
+}
+
+/* ---- header ------------------------------------------------------------- */
+
+static void draw_header(const struct draw_ctx *c)
+{
+	const struct app *a = c->app;
+	const struct layout_rect *r = &c->lo->panel[LAYOUT_PANEL_HEADER];
+	colors_role(stdscr, THEME_ROLE_HEADER);
+	draw_repeat(r->y, r->x, r->w, " ");
+	char sp[32];
+	app_format_sparsity(a->settings.sparsity, sp, sizeof sp);
+	const char *dot = glyph(GLYPH_MIDDOT);
+	char left[512];
+	snprintf(left, sizeof left,
+		 "%s%s reconvene %s %s %s %s %s s=%s %s tau %.2f %s seed %llu %s %s ",
+		 glyph(GLYPH_BOX_TL), glyph(GLYPH_BOX_H), glyph(GLYPH_BOX_H),
+		 a->model->net->name, dot, score_method_name(a->settings.method), dot,
+		 sp, dot, a->settings.tau, dot, (unsigned long long)a->settings.seed,
+		 dot, c->dataset ? c->dataset : "none");
+	char right[128];
+	snprintf(right, sizeof right, " %s[%s] %s%s", app_dirty(a) ? "* " : "",
+		 c->theme_name ? c->theme_name : "", glyph(GLYPH_BOX_H),
+		 glyph(GLYPH_BOX_TR));
+	int rw = keys_text_cols(right);
+	if (keys_text_cols(left) + rw > r->w)
+		snprintf(left, sizeof left,
+			 "%s %s %s %s %s s=%s %s tau %.2f %s seed %llu %s %s ",
+			 glyph(GLYPH_BOX_TL), a->model->net->name, dot,
+			 score_method_name(a->settings.method), dot, sp, dot,
+			 a->settings.tau, dot, (unsigned long long)a->settings.seed,
+			 dot, c->dataset ? c->dataset : "none");
+	int lw = draw_text(r->y, r->x, r->w - rw, left);
+	draw_repeat(r->y, r->x + lw, r->w - rw - lw, glyph(GLYPH_BOX_H));
+	int x = r->x + r->w - rw;
+	if (app_dirty(a)) {
+		draw_text(r->y, x, 1, " ");
+		colors_role(stdscr, THEME_ROLE_MODIFIED);
+		draw_text(r->y, x + 1, 1, glyph(GLYPH_MARK_MODIFIED));
+		colors_role(stdscr, THEME_ROLE_HEADER);
+		draw_text(r->y, x + 2, rw - 2, right + 2);
+	} else {
+		draw_text(r->y, x, rw, right);
+	}
+}
+
+/* ---- frame: borders, rule, footer --------------------------------------- */
+
+static void draw_frame_lines(const struct draw_ctx *c)
+{
+	const struct layout *lo = c->lo;
+	const struct layout_rect *bl = &lo->panel[LAYOUT_PANEL_BORDER_L];
+	const struct layout_rect *br = &lo->panel[LAYOUT_PANEL_BORDER_R];
+	const struct layout_rect *ph = &lo->panel[LAYOUT_PANEL_PROJ_HEAD];
+	const struct layout_rect *dv = &lo->panel[LAYOUT_PANEL_DIVIDER];
+	bool tfocus = c->app->focus != APP_FOCUS_PROJ;
+	for (int y = bl->y; y < bl->y + bl->h; y++) {
+		bool rule = y == ph->y;
+		colors_role(stdscr, !rule && y < ph->y && tfocus ? THEME_ROLE_BORDER_FOCUS
+			    : !rule && y > ph->y && !tfocus ? THEME_ROLE_BORDER_FOCUS
+			    : THEME_ROLE_BORDER);
+		mvaddstr(y, bl->x, glyph(rule ? GLYPH_BOX_T_RIGHT : GLYPH_BOX_V));
+		mvaddstr(y, br->x, glyph(rule ? GLYPH_BOX_T_LEFT : GLYPH_BOX_V));
+	}
+	colors_role(stdscr, c->app->focus == APP_FOCUS_HEAT ? THEME_ROLE_BORDER_FOCUS
+							     : THEME_ROLE_BORDER);
+	for (int y = dv->y; y < dv->y + dv->h; y++)
+		mvaddstr(y, dv->x, glyph(GLYPH_BOX_V));
+	/* The projection rule with its title; ┴ where the divider meets it. */
+	colors_role(stdscr, c->app->focus == APP_FOCUS_PROJ ? THEME_ROLE_BORDER_FOCUS
+							     : THEME_ROLE_BORDER);
+	draw_repeat(ph->y, ph->x, ph->w, glyph(GLYPH_BOX_H));
+	if (dv->x >= ph->x && dv->x < ph->x + ph->w)
+		mvaddstr(ph->y, dv->x, glyph(GLYPH_BOX_T_UP));
+	colors_role(stdscr, THEME_ROLE_TITLE);
+	draw_text(ph->y, ph->x + 1, ph->w - 2, " projection ");
+
+	/* Legend: the heat gradient, low to high. */
+	const struct layout_rect *lg = &lo->panel[LAYOUT_PANEL_LEGEND];
+	if (lg->w > 0) {
+		colors_role(stdscr, THEME_ROLE_BORDER);
+		draw_repeat(lg->y, lg->x, lg->w, glyph(GLYPH_BOX_H));
+		const char *lo_t = c->app->view == LAYOUT_VIEW_GRID ? " 0 " : " low ";
+		const char *hi_t = c->app->view == LAYOUT_VIEW_GRID ? " 1 " : " high ";
+		int cells = lg->w - keys_text_cols(lo_t) - keys_text_cols(hi_t) - 1;
+		if (cells >= 2) {
+			int x = lg->x;
+			colors_role(stdscr, THEME_ROLE_HEAT_LEGEND);
+			x += draw_text(lg->y, x, lg->w, lo_t);
+			int steps = colors_grad_steps(THEME_GRADIENT_HEAT);
+			for (int i = 0; i < cells; i++)
+				draw_heat_cell(lg->y, x + i,
+					       cells > 1 ? i * (steps - 1) / (cells - 1) : 0,
+					       steps, true, THEME_ROLE_NORMAL);
+			colors_role(stdscr, THEME_ROLE_HEAT_LEGEND);
+			draw_text(lg->y, x + cells, lg->w, hi_t);
+		}
+	}
+
+	/* Footer: the bottom frame line with the key bar on it. */
+	const struct layout_rect *ft = &lo->panel[LAYOUT_PANEL_FOOTER];
+	colors_role(stdscr, THEME_ROLE_BORDER);
+	mvaddstr(ft->y, ft->x, glyph(GLYPH_BOX_BL));
+	draw_repeat(ft->y, ft->x + 1, ft->w - 2, glyph(GLYPH_BOX_H));
+	addstr(glyph(GLYPH_BOX_BR));
+	struct keys_footer_item items[KEYS_FOOTER_MAX];
+	int n = keys_footer_layout(ft->w - 4, c->ascii, items, KEYS_FOOTER_MAX);
+	if (n > 0) {
+		int x0 = ft->x + 1;
+		int x1 = ft->x + 2 + items[n - 1].x + items[n - 1].w + 1;
+		if (x1 > ft->x + ft->w - 1)
+			x1 = ft->x + ft->w - 1;
+		colors_role(stdscr, THEME_ROLE_FKEY_LABEL);
+		draw_repeat(ft->y, x0, x1 - x0, " ");
+	}
+	for (int i = 0; i < n; i++) {
+		int x = ft->x + 2 + items[i].x;
+		bool off = c->app->readonly && keys_action_destructive(items[i].act);
+		colors_role(stdscr, off ? THEME_ROLE_INACTIVE : THEME_ROLE_FKEY);
+		draw_text(ft->y, x, items[i].key_w, items[i].key_label);
+		colors_role(stdscr, off ? THEME_ROLE_INACTIVE : THEME_ROLE_FKEY_LABEL);
+		draw_text(ft->y, x + items[i].key_w, 1, " ");
+		draw_text(ft->y, x + items[i].key_w + 1, items[i].w - items[i].key_w - 1,
+			  items[i].label);
+	}
+}
+
+enum ui_action draw_footer_hit(const struct layout *lo, bool ascii, int x)
+{
+	const struct layout_rect *ft = &lo->panel[LAYOUT_PANEL_FOOTER];
+	struct keys_footer_item items[KEYS_FOOTER_MAX];
+	int n = keys_footer_layout(ft->w - 4, ascii, items, KEYS_FOOTER_MAX);
+	return keys_footer_hit(items, n, x - ft->x - 2);
+}
+
+/* ---- the layer table ---------------------------------------------------- */
+
+static void draw_table_head(const struct draw_ctx *c)
+{
+	const struct layout *lo = c->lo;
+	const struct layout_rect *r = &lo->panel[LAYOUT_PANEL_TABLE_HEAD];
+	colors_role(stdscr, THEME_ROLE_COLUMN_HEADER);
+	draw_repeat(r->y, r->x, r->w, " ");
+	static const char *const titles[LAYOUT_COL_COUNT] = {
+		"layer", "shape", "kept", "density", "R", "L"
+	};
+	for (int i = 0; i < LAYOUT_COL_COUNT; i++) {
+		const struct layout_span *s = &lo->col[i];
+		int tw = keys_text_cols(titles[i]);
+		int x = s->x;
+		if (i == LAYOUT_COL_KEPT && tw < s->w)
+			x += s->w - tw;
+		draw_text(r->y, x, s->w, titles[i]);
+	}
+}
+
+static void draw_table(const struct draw_ctx *c)
+{
+	const struct app *a = c->app;
+	const struct layout *lo = c->lo;
+	const struct layout_rect *r = &lo->panel[LAYOUT_PANEL_TABLE];
+	const struct worker_scores *sc = draw_scores(a);
+	const struct group_set *gs = &a->model->groups;
+	int cg = app_cursor_group(a);
+	int steps = colors_grad_steps(THEME_GRADIENT_HEAT);
+	for (int i = 0; i < r->h; i++) {
+		int ri = a->top + i;
+		int y = r->y + i;
+		enum theme_role base = THEME_ROLE_NORMAL;
+		if (ri >= a->n_rows) {
+			colors_role(stdscr, base);
+			draw_repeat(y, r->x, r->w, " ");
+			continue;
+		}
+		const struct app_row *row = &a->rows[ri];
+		const struct layer *l = &a->model->net->layers[row->layer];
+		if (ri == a->cursor)
+			base = a->focus == APP_FOCUS_TABLE ? THEME_ROLE_SELECTED
+							   : THEME_ROLE_SELECTED_UNFOCUS;
+		else if (cg >= 0 && gs->groups[cg].prunable &&
+			 app_layer_in_group(a, row->layer, cg))
+			base = THEME_ROLE_GROUP_HIGHLIGHT;
+		colors_role(stdscr, base);
+		draw_repeat(y, r->x, r->w, " ");
+		const struct layout_span *cn = &lo->col[LAYOUT_COL_NAME];
+		draw_text(y, cn->x, cn->w, l->name);
+		const struct layout_span *cs = &lo->col[LAYOUT_COL_SHAPE];
+		draw_text(y, cs->x, cs->w, glyphs_utf8() ? row->shape : row->shape_ascii);
+
+		int g = row->group;
+		int ch = g >= 0 ? gs->groups[g].channels : l->out.c;
+		int keep = g >= 0 ? a->plan.keep[g] : ch;
+		char kt[32];
+		snprintf(kt, sizeof kt, "%d/%d", keep, ch);
+		const struct layout_span *ck = &lo->col[LAYOUT_COL_KEPT];
+		int kw = keys_text_cols(kt);
+		if (keep < ch)
+			colors_role(stdscr, base == THEME_ROLE_NORMAL ? THEME_ROLE_KEPT : base);
+		draw_text(y, ck->x + (kw < ck->w ? ck->w - kw : 0), ck->w, kt);
+
+		const struct layout_span *cd = &lo->col[LAYOUT_COL_DENSITY];
+		double d = sc ? sc->density[row->layer] : -1.0;
+		if (sc && d >= 0) {
+			int lv = draw_level(d, steps);
+			draw_heat_cell(y, cd->x, lv, steps, true, base);
+			draw_heat_cell(y, cd->x + 1, lv, steps, true, base);
+			char dt[16];
+			snprintf(dt, sizeof dt, "%.2f", d);
+			colors_role_attr(stdscr, base, sc->stale ? A_DIM : A_NORMAL);
+			draw_text(y, cd->x + 3, cd->w - 3, dt);
+		} else {
+			colors_role(stdscr, base);
+			draw_text(y, cd->x + 3, cd->w - 3, sc ? "   -" : "   ?");
+		}
+		if (sc && sc->resilient[row->layer]) {
+			colors_role(stdscr, base == THEME_ROLE_NORMAL ? THEME_ROLE_RESILIENT
+								    : base);
+			draw_text(y, lo->col[LAYOUT_COL_RESILIENT].x, 1,
+				  glyph(GLYPH_MARK_RESILIENT));
+		}
+		if (g >= 0 && a->locked[g]) {
+			colors_role(stdscr, base == THEME_ROLE_NORMAL ? THEME_ROLE_LOCKED : base);
+			draw_text(y, lo->col[LAYOUT_COL_LOCK].x, 1, glyph(GLYPH_MARK_LOCKED));
+		}
+	}
+}
+
+/* ---- channel heatmap ---------------------------------------------------- */
+
+static void draw_heat_row(const struct draw_ctx *c, int y, const struct app_row *row,
+			  const struct worker_scores *sc)
+{
+	const struct app *a = c->app;
+	const struct layout_rect *r = &c->lo->panel[LAYOUT_PANEL_HEAT];
+	int L = row->layer;
+	int n = sc->chan_n[L];
+	if (n <= 0)
+		return;
+	const float *v = sc->chan + sc->chan_off[L];
+	if ((size_t)n > draw_scratch_n) {
+		float *p = realloc(draw_scratch, sizeof(float) * (size_t)n * 2);
+		if (!p)
+			return;
+		draw_scratch = p;
+		draw_scratch_n = (size_t)n;
+	}
+	int g = row->group;
+	int keep = n;
+	if (g >= 0 && row->prunable && a->plan.keep[g] < n &&
+	    a->model->groups.groups[g].channels == n)
+		keep = a->plan.keep[g];
+	/* kept flags in the scratch's second half. */
+	unsigned char *kept = (unsigned char *)(draw_scratch + draw_scratch_n);
+	float vmax = heat_kept(v, n, keep, draw_scratch, kept);
+	int steps = colors_grad_steps(THEME_GRADIENT_HEAT);
+	int bins = r->w;
+	for (int b = 0; b < bins; b++) {
+		int f, e;
+		layout_bin_span(b, bins, n, &f, &e);
+		if (e <= f)
+			continue;
+		float m = v[f];
+		int nk = 0;
+		for (int i = f; i < e; i++) {
+			if (v[i] > m)
+				m = v[i];
+			nk += kept[i];
+		}
+		/* Log scale, three decades below the layer's best channel:
+		 * PaI scores span orders of magnitude. */
+		double lv = 0.0;
+		if (vmax > 0 && m > 0)
+			lv = 1.0 + log10((double)m / (double)vmax) / 3.0;
+		draw_heat_cell(y, r->x + b, draw_level(lv, steps), steps,
+			       2 * nk >= e - f, THEME_ROLE_NORMAL);
+	}
+}
+
+static void draw_heat(const struct draw_ctx *c)
+{
+	const struct app *a = c->app;
+	const struct layout_rect *hh = &c->lo->panel[LAYOUT_PANEL_HEAT_HEAD];
+	const struct layout_rect *r = &c->lo->panel[LAYOUT_PANEL_HEAT];
+	const struct worker_scores *sc = draw_scores(a);
+	const struct worker_snapshot *s = draw_snap(a);
+	struct pen p = { hh->y, hh->x + 1, hh->x + hh->w };
+	colors_role(stdscr, THEME_ROLE_COLUMN_HEADER);
+	draw_repeat(hh->y, hh->x, hh->w, " ");
+	if (a->n_rows > 0) {
+		const struct app_row *row = &a->rows[a->cursor];
+		pen_put(&p, THEME_ROLE_COLUMN_HEADER, "channel scores");
+		if (sc && sc->chan_n[row->layer] > 0) {
+			pen_putf(&p, THEME_ROLE_LABEL, " %s %s: %d", glyph(GLYPH_MIDDOT),
+				 a->model->net->layers[row->layer].name,
+				 sc->chan_n[row->layer]);
+			pen_fit(&p, THEME_ROLE_LABEL, " (kept bright, pruned dim)");
+		}
+	}
+	if (!sc) {
+		struct pen q = { r->y, r->x + 1, r->x + r->w };
+		const struct worker_job_status *j = s ? &s->job[WORKER_JOB_SCORES] : NULL;
+		if (j && j->state == WORKER_STATE_FAILED) {
+			pen_putf(&q, THEME_ROLE_ERROR, "scores failed: %s", j->msg);
+		} else {
+			pen_putf(&q, THEME_ROLE_DIM, "scoring (%s) ",
+				 score_method_name(a->settings.method));
+			if (j && j->state == WORKER_STATE_RUNNING)
+				pen_progress(&q, 10, j->done, j->total);
+		}
+		return;
+	}
+	for (int i = 0; i < r->h; i++) {
+		int ri = a->top + i;
+		if (ri >= a->n_rows)
+			break;
+		draw_heat_row(c, r->y + i, &a->rows[ri], sc);
+	}
+}
+
+/* ---- sensitivity grid --------------------------------------------------- */
+
+static void draw_grid(const struct draw_ctx *c)
+{
+	const struct app *a = c->app;
+	const struct layout *lo = c->lo;
+	const struct layout_rect *hh = &lo->panel[LAYOUT_PANEL_HEAT_HEAD];
+	const struct layout_rect *r = &lo->panel[LAYOUT_PANEL_HEAT];
+	const struct worker_snapshot *s = draw_snap(a);
+	int cw = lo->grid_cell_w;
+	colors_role(stdscr, THEME_ROLE_COLUMN_HEADER);
+	draw_repeat(hh->y, hh->x, hh->w, " ");
+	/* s = 1 - 2^-(j+1): the full values when the widest fits, else the
+	 * kept fractions 1/2 .. 1/256, else s1 .. s8 (docs/explorer.md); one
+	 * form for every column. */
+	char w[32];
+	app_format_sparsity(worker_grid_sparsity[WORKER_GRID_N - 1], w, sizeof w);
+	int form = (int)strlen(w) <= cw - 1 ? 0 : cw - 1 >= 5 ? 1 : 2;
+	for (int j = 0; j < WORKER_GRID_N && cw > 1; j++) {
+		char t[32];
+		if (form == 0)
+			app_format_sparsity(worker_grid_sparsity[j], t, sizeof t);
+		else if (form == 1)
+			snprintf(t, sizeof t, "1/%d", 2 << j);
+		else
+			snprintf(t, sizeof t, "s%d", j + 1);
+		draw_text(hh->y, lo->grid_x + j * cw, cw - 1, t);
+	}
+	if (!s || !s->grid) {
+		struct pen q = { r->y, r->x + 1, r->x + r->w };
+		const struct worker_job_status *j = s ? &s->job[WORKER_JOB_GRID] : NULL;
+		if (j && j->state == WORKER_STATE_FAILED) {
+			pen_putf(&q, THEME_ROLE_ERROR, "grid failed: %s", j->msg);
+		} else {
+			pen_put(&q, THEME_ROLE_DIM, "sensitivity grid ");
+			if (j && j->state == WORKER_STATE_RUNNING)
+				pen_progress(&q, 10, j->done, j->total);
+			else if (j && j->state == WORKER_STATE_QUEUED)
+				pen_put(&q, THEME_ROLE_DIM, "queued");
+		}
+		return;
+	}
+	int steps = colors_grad_steps(THEME_GRADIENT_HEAT);
+	for (int i = 0; i < r->h; i++) {
+		int ri = a->top + i;
+		if (ri >= a->n_rows)
+			break;
+		int L = a->rows[ri].layer;
+		for (int j = 0; j < WORKER_GRID_N; j++) {
+			double d = s->grid[(size_t)L * WORKER_GRID_N + (size_t)j];
+			int x = lo->grid_x + j * cw;
+			int sw = cw - 1 >= 6 ? cw - 1 - 5 : cw - 1;
+			if (d < 0)
+				continue;
+			int lv = draw_level(d, steps);
+			for (int k = 0; k < sw; k++)
+				draw_heat_cell(r->y + i, x + k, lv, steps, true,
+					       THEME_ROLE_NORMAL);
+			if (cw - 1 >= 6) {
+				char t[16];
+				snprintf(t, sizeof t, " %.2f", d);
+				colors_role_attr(stdscr, THEME_ROLE_NORMAL,
+						 s->grid_stale ? A_DIM : A_NORMAL);
+				draw_text(r->y + i, x + sw, 5, t);
+			}
+		}
+	}
+}
+
+/* ---- projection panel --------------------------------------------------- */
+
+static void pen_ratio(struct pen *p, double before, double after)
+{
+	if (after > 0)
+		pen_putf(p, after < before ? THEME_ROLE_VALUE_GOOD : THEME_ROLE_LABEL,
+			 " (%.2fx)", before / after);
+}
+
+static void pen_count(struct pen *p, const char *label, double before,
+		      double after, const char *unit)
+{
+	char b1[32], b2[32];
+	app_format_count(before, b1, sizeof b1);
+	app_format_count(after, b2, sizeof b2);
+	pen_put(p, THEME_ROLE_LABEL, label);
+	pen_putf(p, THEME_ROLE_VALUE, "%s%s", b1, unit);
+	pen_putf(p, THEME_ROLE_LABEL, " %s ", glyph(GLYPH_ARROW_RIGHT));
+	pen_putf(p, THEME_ROLE_VALUE, "%s%s", b2, unit);
+	pen_ratio(p, before, after);
+}
+
+/* Median with its p10-p90 spread; narrow screens give the half-width. */
+static void pen_latency(struct pen *p, const char *label, const struct worker_latency *l,
+			bool wide)
+{
+	pen_put(p, THEME_ROLE_LABEL, label);
+	if (!l->valid) {
+		pen_put(p, THEME_ROLE_DIM, "-");
+		return;
+	}
+	pen_putf(p, l->stale ? THEME_ROLE_DIM : THEME_ROLE_VALUE, "%.2f", l->median_ms);
+	if (wide)
+		pen_putf(p, THEME_ROLE_DIM, " ms [%.2f-%.2f]", l->p10_ms, l->p90_ms);
+	else
+		pen_putf(p, THEME_ROLE_DIM, "%s%.2f", glyphs_utf8() ? "\xc2\xb1" : "+-",
+			 (l->p90_ms - l->p10_ms) / 2);
+}
+
+static void pen_eval(struct pen *p, const char *label, const struct worker_eval *e)
+{
+	pen_put(p, THEME_ROLE_LABEL, label);
+	if (!e->valid) {
+		pen_put(p, THEME_ROLE_DIM, "-");
+		return;
+	}
+	pen_putf(p, e->stale ? THEME_ROLE_DIM : THEME_ROLE_VALUE, "%.1f%%",
+		 e->accuracy * 100.0);
+	pen_putf(p, THEME_ROLE_DIM, " [%.1f, %.1f]", e->ci_lo * 100.0, e->ci_hi * 100.0);
+}
+
+static void pen_job(struct pen *p, const struct worker_job_status *j)
+{
+	if (j->state == WORKER_STATE_RUNNING) {
+		pen_putf(p, THEME_ROLE_DIM, "  %s ", j->phase);
+		pen_progress(p, 10, j->done, j->total);
+	} else if (j->state == WORKER_STATE_QUEUED) {
+		pen_put(p, THEME_ROLE_DIM, "  queued");
+	} else if (j->state == WORKER_STATE_FAILED) {
+		pen_putf(p, THEME_ROLE_ERROR, "  failed: %s", j->msg);
+	}
+}
+
+static void draw_step(const struct app *a, struct pen *p, bool named)
+{
+	int g = app_cursor_group(a);
+	if (g < 0)
+		return;
+	const struct group *gr = &a->model->groups.groups[g];
+	if (named)
+		pen_putf(p, THEME_ROLE_LABEL, "one step of group %s: ", gr->name);
+	else
+		pen_put(p, THEME_ROLE_LABEL, "step: ");
+	if (!gr->prunable) {
+		pen_put(p, THEME_ROLE_DIM, "not prunable");
+		return;
+	}
+	if (a->locked[g]) {
+		pen_put(p, THEME_ROLE_LOCKED, "locked");
+		return;
+	}
+	if (!a->step_valid) {
+		pen_put(p, THEME_ROLE_DIM, "at the minimum");
+		return;
+	}
+	char b1[32], b2[32];
+	double dp = (double)a->step_proj.plan.nonzero - (double)a->proj.plan.nonzero;
+	double dm = (double)a->step_proj.plan.effective_macs -
+		    (double)a->proj.plan.effective_macs;
+	/* Signed: the first step of a group can ADD weights, because a
+	 * changed group becomes dense (Reconvene's RLR). */
+	b1[0] = b2[0] = '+';
+	app_format_count(dp, b1 + (dp >= 0), sizeof b1 - 1);
+	app_format_count(dm, b2 + (dm >= 0), sizeof b2 - 1);
+	pen_putf(p, THEME_ROLE_VALUE, "-%d ch", a->step_channels);
+	pen_put(p, THEME_ROLE_LABEL, "  params ");
+	pen_put(p, THEME_ROLE_VALUE, b1);
+	pen_put(p, THEME_ROLE_LABEL, "  MACs ");
+	pen_put(p, THEME_ROLE_VALUE, b2);
+}
+
+static void draw_proj(const struct draw_ctx *c)
+{
+	const struct app *a = c->app;
+	const struct layout_rect *r = &c->lo->panel[LAYOUT_PANEL_PROJ];
+	const struct worker_snapshot *s = draw_snap(a);
+	const struct worker_projection *pj = &a->proj;
+	colors_role(stdscr, THEME_ROLE_NORMAL);
+	for (int i = 0; i < r->h; i++)
+		draw_repeat(r->y + i, r->x, r->w, " ");
+	if (!a->proj_valid)
+		return;
+	int line = 0;
+	struct pen p = { r->y + line++, r->x + 1, r->x + r->w - 1 };
+	pen_count(&p, "params ", (double)pj->dense.params, (double)pj->plan.nonzero, "");
+	pen_put(&p, THEME_ROLE_LABEL, "   ");
+	pen_count(&p, "bytes ", (double)pj->dense.dense_bytes,
+		  (double)pj->plan.storage_bytes, "B");
+
+	p = (struct pen){ r->y + line++, r->x + 1, r->x + r->w - 1 };
+	pen_count(&p, "MACs   ", (double)pj->dense.macs, (double)pj->plan.effective_macs, "");
+	if (r->h < 6) {
+		pen_put(&p, THEME_ROLE_LABEL, "   ");
+		draw_step(a, &p, false);
+	} else {
+		pen_putf(&p, THEME_ROLE_LABEL, "   %d group%s changed", pj->changed_groups,
+			 pj->changed_groups == 1 ? "" : "s");
+	}
+
+	p = (struct pen){ r->y + line++, r->x + 1, r->x + r->w - 1 };
+	bool wide = r->w >= 120;
+	pen_put(&p, THEME_ROLE_TITLE, wide ? "latency " : "latency ms ");
+	if (s) {
+		pen_latency(&p, "dense ", &s->latency[WORKER_VARIANT_DENSE], wide);
+		pen_latency(&p, "  unstructured ", &s->latency[WORKER_VARIANT_PAI], wide);
+		pen_latency(&p, "  plan ", &s->latency[WORKER_VARIANT_PLAN], wide);
+		if (r->w > 150)
+			pen_latency(&p, "  CSR ", &s->latency[WORKER_VARIANT_PAI_CSR], wide);
+		pen_job(&p, &s->job[WORKER_JOB_LATENCY]);
+	}
+
+	p = (struct pen){ r->y + line++, r->x + 1, r->x + r->w - 1 };
+	pen_put(&p, THEME_ROLE_TITLE, "quick-eval ");
+	if (s) {
+		pen_eval(&p, "plan ", &s->eval[WORKER_VARIANT_PLAN]);
+		pen_job(&p, &s->job[WORKER_JOB_QUICKEVAL]);
+	}
+
+	p = (struct pen){ r->y + line++, r->x + 1, r->x + r->w - 1 };
+	pen_put(&p, THEME_ROLE_TITLE, "baselines ");
+	if (s) {
+		pen_eval(&p, "dense ", &s->eval[WORKER_VARIANT_DENSE]);
+		pen_eval(&p, "  unstructured PaI ", &s->eval[WORKER_VARIANT_PAI]);
+	}
+	char b1[32], b2[32], t[96];
+	app_format_count((double)pj->pai.nonzero, b1, sizeof b1);
+	app_format_count((double)pj->pai.effective_macs, b2, sizeof b2);
+	snprintf(t, sizeof t, "  (PaI: params %s, MACs %s)", b1, b2);
+	pen_fit(&p, THEME_ROLE_LABEL, t);
+
+	if (r->h >= 6) {
+		p = (struct pen){ r->y + line++, r->x + 1, r->x + r->w - 1 };
+		draw_step(a, &p, true);
+	}
+}
+
+/* ---- log line ----------------------------------------------------------- */
+
+static void draw_log(const struct draw_ctx *c)
+{
+	const struct app *a = c->app;
+	const struct layout_rect *r = &c->lo->panel[LAYOUT_PANEL_LOG];
+	const struct worker_snapshot *s = draw_snap(a);
+	colors_role(stdscr, THEME_ROLE_NORMAL);
+	draw_repeat(r->y, r->x, r->w, " ");
+	char status[96];
+	if (c->busy) {
+		snprintf(status, sizeof status, "%s", c->busy);
+	} else if (s && s->scores.valid && !s->scores.stale &&
+		   s->job[WORKER_JOB_SCORES].state == WORKER_STATE_DONE) {
+		snprintf(status, sizeof status, "ready");
+	} else if (s && s->job[WORKER_JOB_SCORES].state == WORKER_STATE_RUNNING &&
+		   s->job[WORKER_JOB_SCORES].total > 0) {
+		snprintf(status, sizeof status, "scoring %ld%%",
+			 s->job[WORKER_JOB_SCORES].done * 100 /
+				 s->job[WORKER_JOB_SCORES].total);
+	} else if (s && s->job[WORKER_JOB_SCORES].state == WORKER_STATE_FAILED) {
+		snprintf(status, sizeof status, "scores failed");
+	} else {
+		snprintf(status, sizeof status, "scoring");
+	}
+	int sw = keys_text_cols(status);
+	enum theme_role role = a->log_level == APP_LOG_ERROR ? THEME_ROLE_ERROR
+			     : a->log_level == APP_LOG_WARN ? THEME_ROLE_WARNING
+							    : THEME_ROLE_NORMAL;
+	colors_role(stdscr, role);
+	draw_text(r->y, r->x + 1, r->w - sw - 3, a->log);
+	colors_role(stdscr, THEME_ROLE_STATUS);
+	draw_text(r->y, r->x + r->w - sw - 1, sw, status);
+}
+
+/* ---- overlays ----------------------------------------------------------- */
+
+static void draw_help(const struct draw_ctx *c)
+{
+	const struct app *a = c->app;
+	const struct layout_rect *box = &c->lo->overlay;
+	const struct layout_rect *body = &c->lo->overlay_body;
+	draw_box(box, "help", THEME_ROLE_BORDER_FOCUS, THEME_ROLE_HELP_TEXT);
+	int total = a->help_total;
+	struct keys_help_line *lines = calloc((size_t)(total > 0 ? total : 1),
+					      sizeof *lines);
+	if (!lines)
+		return;
+	keys_help_lines(c->ascii, a->readonly, lines, total);
+	for (int i = 0; i < body->h; i++) {
+		int li = a->help_top + i;
+		if (li >= total)
+			break;
+		const struct keys_help_line *h = &lines[li];
+		int y = body->y + i;
+		switch (h->kind) {
+		case KEYS_HELP_HEADING:
+			colors_role(stdscr, THEME_ROLE_TITLE);
+			draw_text(y, body->x, body->w, h->text);
+			break;
+		case KEYS_HELP_BINDING: {
+			/* key_w columns of key names, then the description. */
+			const char *p = h->text;
+			for (int k = 0; k < h->key_w && *p; k++) {
+				p++;
+				while ((*p & 0xc0) == 0x80)
+					p++;
+			}
+			colors_role(stdscr, h->inactive ? THEME_ROLE_INACTIVE
+							: THEME_ROLE_HELP_KEY);
+			mvaddnstr(y, body->x, h->text, (int)(p - h->text));
+			colors_role(stdscr, h->inactive ? THEME_ROLE_INACTIVE
+							: THEME_ROLE_HELP_TEXT);
+			draw_text(y, body->x + h->key_w, body->w - h->key_w, p);
+			break;
+		}
+		default:
+			colors_role(stdscr, THEME_ROLE_HELP_TEXT);
+			draw_text(y, body->x, body->w, h->text);
+			break;
+		}
+	}
+	/* Where we are when the help does not fit. */
+	if (total > body->h && box->w > 20) {
+		char t[48];
+		snprintf(t, sizeof t, " %d-%d of %d %s%s ", a->help_top + 1,
+			 a->help_top + body->h < total ? a->help_top + body->h : total,
+			 total, glyph(GLYPH_ARROW_UP), glyph(GLYPH_ARROW_DOWN));
+		colors_role(stdscr, THEME_ROLE_BORDER_FOCUS);
+		int tw = keys_text_cols(t);
+		draw_text(box->y + box->h - 1, box->x + box->w - tw - 2, tw, t);
+	}
+	free(lines);
+}
+
+static void draw_too_small(const struct draw_ctx *c)
+{
+	const struct layout_rect *r = &c->lo->notice;
+	colors_role(stdscr, THEME_ROLE_NORMAL);
+	for (int y = 0; y < r->h; y++)
+		draw_repeat(r->y + y, r->x, r->w, " ");
+	char l1[96];
+	snprintf(l1, sizeof l1, "need %dx%d, have %dx%d", LAYOUT_MIN_COLS,
+		 LAYOUT_MIN_ROWS, c->lo->cols, c->lo->rows);
+	const char *lines[3] = { "terminal too small", l1, "q quits, ? help" };
+	int y0 = r->y + (r->h - 3) / 2;
+	if (y0 < r->y)
+		y0 = r->y;
+	for (int i = 0; i < 3 && y0 + i < r->y + r->h; i++) {
+		int w = keys_text_cols(lines[i]);
+		int x = r->x + (r->w - w) / 2;
+		if (x < r->x)
+			x = r->x;
+		colors_role(stdscr, i == 0 ? THEME_ROLE_NOTICE : THEME_ROLE_NORMAL);
+		draw_text(y0 + i, x, r->w, lines[i]);
+	}
+}
+
+/* ---- the frame ---------------------------------------------------------- */
+
+void draw_frame(const struct draw_ctx *c)
+{
+	colors_role(stdscr, THEME_ROLE_NORMAL);
+	erase();
+	if (c->lo->too_small) {
+		draw_too_small(c);
+	} else {
+		draw_header(c);
+		draw_frame_lines(c);
+		draw_table_head(c);
+		draw_table(c);
+		if (c->app->view == LAYOUT_VIEW_GRID)
+			draw_grid(c);
+		else
+			draw_heat(c);
+		draw_proj(c);
+		draw_log(c);
+	}
+	if (c->app->help)
+		draw_help(c);
+	else if (c->app->dlg.kind != APP_DIALOG_NONE)
+		dialog_draw(c->app, c->lo);
+	colors_role(stdscr, THEME_ROLE_NORMAL);
+}
