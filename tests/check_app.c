@@ -771,39 +771,203 @@ static int ranked_ch_cmp(const void *x, const void *y)
 	return a->i - b->i;
 }
 
-/* heat_kept against a full sort (highest first, ties to the lower index),
- * with many ties. */
-START_TEST(test_heat_kept)
+/* plan_group_kept (the one kept-channel decision the heatmap asks)
+ * against a full sort: highest first, ties to the lower index, NaN last;
+ * many ties. */
+START_TEST(test_group_kept_sort)
 {
+	struct fx f;
+	fx_open(&f, "vgg16", false, NULL);
+	const struct group_set *gs = &f.a.model->groups;
 	struct rng r;
 	rng_seed(&r, 11);
-	float v[600], scratch[600];
+	float v[600];
 	unsigned char kept[600];
 	struct ranked_ch rk[600];
+	struct prune_plan plan;
+	ck_assert(plan_init(&plan, gs) == ENG_STATUS_OK);
+	int tried = 0;
 	for (int it = 0; it < 3000; it++) {
-		int n = 1 + (int)rng_below(&r, 600);
+		int g = (int)rng_below(&r, (uint32_t)gs->n_groups);
+		int n = gs->groups[g].channels;
+		if (!gs->groups[g].prunable || n > 600)
+			continue;
 		int levels = 1 + (int)rng_below(&r, it % 2 ? 5 : 100000);
 		for (int i = 0; i < n; i++) {
 			v[i] = (float)rng_below(&r, (uint32_t)levels) * 0.25f;
-			rk[i] = (struct ranked_ch){ v[i], i };
+			if (it % 7 == 0 && rng_below(&r, 10) == 0)
+				v[i] = NAN;
+			rk[i] = (struct ranked_ch){ isnan(v[i]) ? -INFINITY : v[i], i };
 		}
 		int keep = 1 + (int)rng_below(&r, (uint32_t)n);
-		float top = heat_kept(v, n, keep, scratch, kept);
+		plan_set_keep(&plan, g, keep);
+		ck_assert(plan_group_kept(gs, &plan, g, v, kept) == ENG_STATUS_OK);
 		qsort(rk, (size_t)n, sizeof *rk, ranked_ch_cmp);
-		ck_assert(top == rk[0].v);
 		unsigned char want[600] = { 0 };
 		for (int j = 0; j < keep; j++)
 			want[rk[j].i] = 1;
-		for (int i = 0; i < n; i++)
+		int nk = 0;
+		for (int i = 0; i < n; i++) {
 			ck_assert_msg(kept[i] == want[i], "n %d keep %d channel %d", n, keep, i);
+			nk += kept[i];
+		}
+		ck_assert_int_eq(nk, keep);
+		plan_set_keep(&plan, g, n);
+		tried++;
 	}
-	/* keep is clamped */
+	ck_assert_int_gt(tried, 1000);
+	/* an unchanged group keeps everything, whatever the importance */
+	ck_assert(plan_group_kept(gs, &plan, 0, NULL, kept) == ENG_STATUS_OK);
+	for (int i = 0; i < gs->groups[0].channels; i++)
+		ck_assert(kept[i]);
+	/* a changed group without importance has no answer */
+	int g0 = -1;
+	for (int g = 0; g < gs->n_groups && g0 < 0; g++)
+		if (gs->groups[g].prunable)
+			g0 = g;
+	plan_set_keep(&plan, g0, 1);
+	ck_assert(plan_group_kept(gs, &plan, g0, NULL, kept) == ENG_STATUS_EINVAL);
 	v[0] = 1.0f;
-	v[1] = 2.0f;
-	heat_kept(v, 2, 0, scratch, kept);
-	ck_assert(!kept[0] && kept[1]);
-	heat_kept(v, 2, 5, scratch, kept);
-	ck_assert(kept[0] && kept[1]);
+	ck_assert_float_eq(heat_max(v, 1), 1.0f);
+	plan_done(&plan);
+	fx_close(&f);
+}
+END_TEST
+
+/* The heatmap's shading is the saved plan (issue 11, defect 1): with
+ * magnitude scores, seed 1, every group of several producers at half its
+ * channels, every producer row shows as kept exactly the channels whose
+ * weights reconvene_run keeps, and the plan.json and weights the export
+ * job writes for it. */
+static void heat_matches_plan(const char *model)
+{
+	struct worker_settings s;
+	worker_settings_default(&s);
+	s.method = SCORE_METHOD_MAGNITUDE;
+	s.seed = 1;
+	struct fx f;
+	fx_open(&f, model, true, &s);
+	struct app *a = &f.a;
+	const struct group_set *gs = &a->model->groups;
+	uint64_t rq = worker_request(f.w, WORKER_JOB_SCORES);
+	ck_assert(rq > 0);
+	for (int t = 0; t < 600 && !a->ready; t++) {
+		ck_assert(worker_wait_idle(f.w, 60000));
+		app_snapshot_update(a);
+	}
+	ck_assert(a->ready);
+	int multi = 0;
+	for (int g = 0; g < gs->n_groups; g++)
+		if (gs->groups[g].prunable && gs->groups[g].n_producers > 1) {
+			plan_set_keep(&a->plan, g, gs->groups[g].channels / 2);
+			multi++;
+		}
+	ck_assert_int_gt(multi, 0);
+
+	/* the reference: what `reconvene prune --plan` computes and saves */
+	struct net *net;
+	struct eng_err err = { { 0 } };
+	ck_assert(net_build(&f.spec, &net, &err) == ENG_STATUS_OK);
+	net_init(net, s.seed);
+	struct reconvene_options o;
+	reconvene_options_init(&o);
+	o.method = s.method;
+	o.seed = s.seed;
+	o.sparsity = s.sparsity;
+	struct reconvene_result r;
+	ck_assert_msg(reconvene_run(net, &f.spec, NULL, &o, &a->plan, &r, &err) ==
+		      ENG_STATUS_OK, "%s", err.msg);
+
+	unsigned char kept[2048];
+	int rows = 0, differ_by_layer = 0;
+	for (int i = 0; i < a->n_rows; i++) {
+		int L = a->rows[i].layer;
+		int g = gs->layer_out[L];
+		if (g < 0 || !gs->groups[g].prunable)
+			continue;
+		bool producer = false;
+		for (int m = 0; m < gs->groups[g].n_members; m++)
+			producer |= gs->groups[g].members[m].layer == L &&
+				    gs->groups[g].members[m].role == GROUP_ROLE_PRODUCER;
+		if (!producer)
+			continue;
+		int n = heat_row_kept(a, a->snap, i, kept);
+		ck_assert_int_eq(n, gs->groups[g].channels);
+		ck_assert(n <= 2048);
+		unsigned char want[2048];
+		memset(want, !plan_group_changed(gs, &r.plan, g), (size_t)n);
+		for (int k = 0; plan_group_changed(gs, &r.plan, g) && k < r.plan.keep[g]; k++)
+			want[r.plan.kept_idx[g][k]] = 1;
+		for (int c = 0; c < n; c++)
+			ck_assert_msg(kept[c] == want[c], "%s row %s channel %d: shaded %s",
+				      model, net->layers[L].name, c,
+				      kept[c] ? "kept" : "pruned");
+		/* what ranking the layer's own scores would have shown */
+		if (gs->groups[g].n_producers > 1) {
+			const float *v = a->snap->scores.chan + a->snap->scores.chan_off[L];
+			int keep = r.plan.keep[g], mism = 0;
+			for (int c = 0; c < n; c++) {
+				int above = 0;
+				for (int d = 0; d < n; d++)
+					above += v[d] > v[c] || (v[d] == v[c] && d < c);
+				mism += (above < keep) != (want[c] != 0);
+			}
+			differ_by_layer += mism > 0;
+		}
+		rows++;
+	}
+	ck_assert_int_gt(rows, multi);
+	/* the case the defect was about: layer-own ranking disagrees */
+	ck_assert_int_gt(differ_by_layer, 0);
+
+	/* the export job writes the same plan */
+	char dir[256];
+	snprintf(dir, sizeof dir, "check_app_export_%s_%d", model, (int)getpid());
+	app_key(a, 'e');
+	ck_assert_int_eq(a->dlg.kind, APP_DIALOG_EXPORT);
+	while (a->dlg.input_len > 0)
+		app_key(a, KEY_BACKSPACE);
+	for (const char *p = dir; *p; p++)
+		app_key(a, *p);
+	ck_assert(app_key(a, '\n') & UI_EXPORT);
+	ck_assert(a->export_req != 0);
+	for (int t = 0; t < 600 && a->export_req; t++) {
+		ck_assert(worker_wait_idle(f.w, 120000));
+		app_snapshot_update(a);
+	}
+	ck_assert_int_eq(a->export_req, 0);
+	ck_assert_msg(strstr(a->log, "exported to") != NULL, "%s", a->log);
+	ck_assert_int_eq(a->log_level, APP_LOG_INFO);
+	char path[512];
+	snprintf(path, sizeof path, "%s/plan.json", dir);
+	struct prune_plan saved;
+	ck_assert_msg(reconvene_plan_read(path, net, gs, 1, &saved, NULL, &err) ==
+		      ENG_STATUS_OK, "%s", err.msg);
+	for (int g = 0; g < gs->n_groups; g++)
+		ck_assert_int_eq(saved.keep[g], a->plan.keep[g]);
+	plan_done(&saved);
+	static const char *const files[] = { "model.cfg", "model.safetensors",
+					     "plan.json", "heatmap.png" };
+	for (int i = 0; i < 4; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+		ck_assert_msg(access(path, R_OK) == 0, "%s missing", path);
+		unlink(path);
+	}
+	rmdir(dir);
+	reconvene_result_done(&r);
+	net_free(net);
+	fx_close(&f);
+}
+
+START_TEST(test_heat_matches_plan_resnet20)
+{
+	heat_matches_plan("resnet20");
+}
+END_TEST
+
+START_TEST(test_heat_matches_plan_mobilenetv2)
+{
+	heat_matches_plan("mobilenetv2");
 }
 END_TEST
 
@@ -813,7 +977,7 @@ int main(void)
 	TCase *tc = tcase_create("state");
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_keep_step);
-	tcase_add_test(tc, test_heat_kept);
+	tcase_add_test(tc, test_group_kept_sort);
 	tcase_add_test(tc, test_edit_actions);
 	tcase_add_test(tc, test_min_keep);
 	tcase_add_test(tc, test_locks);
@@ -827,6 +991,8 @@ int main(void)
 	tcase_add_test(tw, test_settings_reach_worker);
 	tcase_add_test(tw, test_auto_plan);
 	tcase_add_test(tw, test_input_record);
+	tcase_add_test(tw, test_heat_matches_plan_resnet20);
+	tcase_add_test(tw, test_heat_matches_plan_mobilenetv2);
 	suite_add_tcase(s, tw);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

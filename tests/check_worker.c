@@ -640,6 +640,59 @@ START_TEST(test_quickeval_yields_between_variants)
 }
 END_TEST
 
+/* The explorer's export is a worker job (issue 11, defect 2): arguments
+ * checked at once, progress in the snapshot, cancellable mid-scoring with
+ * nothing written, and a worker_free in the middle returns. */
+START_TEST(test_export_job_cancel)
+{
+	struct worker *w = worker_start(false, NULL);
+	struct net_spec spec = { 0 };
+	const struct worker_model *m = load(w, "vgg16", &spec);
+	struct worker_settings set;
+	worker_settings_default(&set); /* synflow, 100 iterations: seconds */
+	apply_settings(w, &set);
+	struct prune_plan plan;
+	ck_assert(plan_init(&plan, &m->groups) == ENG_STATUS_OK);
+	struct eng_err err = { { 0 } };
+	ck_assert_uint_eq(worker_export(w, &plan, "", NULL, &err), 0);
+	ck_assert_str_eq(err.msg, "export: no directory given");
+	plan.keep[1] = 0;
+	ck_assert_uint_eq(worker_export(w, &plan, "x", NULL, &err), 0);
+	ck_assert(strstr(err.msg, "plan:") != NULL);
+	plan.keep[1] = m->groups.groups[1].channels / 2;
+	char dir[128];
+	snprintf(dir, sizeof dir, "check_worker_export_%d", (int)getpid());
+	uint64_t rq = worker_export(w, &plan, dir, NULL, &err);
+	ck_assert_msg(rq > 0, "%s", err.msg);
+	wait_running(w, WORKER_JOB_EXPORT, "export: scoring");
+	/* progress moves */
+	long done = 0;
+	for (int i = 0; i < 400 && done == 0; i++) {
+		const struct worker_snapshot *s = worker_snapshot_get(w);
+		done = s->job[WORKER_JOB_EXPORT].done;
+		ck_assert(s->busy);
+		worker_snapshot_release(s);
+		usleep(10000);
+	}
+	ck_assert_int_gt(done, 0);
+	worker_cancel(w, WORKER_JOB_EXPORT);
+	ck_assert_int_eq(wait_job(w, WORKER_JOB_EXPORT, rq, 20000), WORKER_STATE_CANCELLED);
+	char path[256];
+	snprintf(path, sizeof path, "%s/model.cfg", dir);
+	ck_assert(access(path, F_OK) != 0);
+	/* again, and free the worker in the middle: it returns */
+	rq = worker_export(w, &plan, dir, NULL, &err);
+	ck_assert(rq > 0);
+	wait_running(w, WORKER_JOB_EXPORT, "export: scoring");
+	worker_free(w);
+	ck_assert(access(path, F_OK) != 0);
+	rm_rf(dir);
+	plan_done(&plan);
+	worker_model_release(m);
+	net_spec_done(&spec);
+}
+END_TEST
+
 START_TEST(test_shutdown_while_running)
 {
 	struct data_split ds;
@@ -917,6 +970,7 @@ int main(void)
 	tcase_add_test(tc, test_request_preempts_auto_quickeval);
 	tcase_add_test(tc, test_quickeval_yields_between_variants);
 	tcase_add_test(tc, test_shutdown_while_running);
+	tcase_add_test(tc, test_export_job_cancel);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("cache");
 	tcase_set_timeout(tc, 120);

@@ -237,6 +237,48 @@ static void plan_l1_importance(const struct net *net, const struct group *gr,
 	}
 }
 
+/* kept[c] = 1 for the keep highest of rank[0..n).v, ties to the lower
+ * index, NaN last (rank is reordered).  The one ranking every kept-channel
+ * answer comes from: plan_resolve and plan_group_kept. */
+static void plan_rank_keep(struct plan_rank *rank, int n, int keep,
+			   unsigned char *kept)
+{
+	for (int c = 0; c < n; c++)
+		rank[c].idx = c;
+	qsort(rank, (size_t)n, sizeof *rank, plan_rank_cmp);
+	memset(kept, 0, (size_t)n);
+	for (int j = 0; j < keep && j < n; j++)
+		kept[rank[j].idx] = 1;
+}
+
+enum eng_status plan_group_kept(const struct group_set *gs,
+				const struct prune_plan *plan, int g,
+				const float *importance, unsigned char *kept)
+{
+	ENG_ASSERT(g >= 0 && g < gs->n_groups && plan->n_groups == gs->n_groups);
+	int n = gs->groups[g].channels;
+	if (!plan_group_changed(gs, plan, g)) {
+		memset(kept, 1, (size_t)n);
+		return ENG_STATUS_OK;
+	}
+	if (plan->kept_idx[g]) {
+		memset(kept, 0, (size_t)n);
+		for (int j = 0; j < plan->keep[g]; j++)
+			kept[plan->kept_idx[g][j]] = 1;
+		return ENG_STATUS_OK;
+	}
+	if (!importance)
+		return ENG_STATUS_EINVAL;
+	struct plan_rank *rank = malloc((size_t)n * sizeof *rank);
+	if (!rank)
+		return ENG_STATUS_ENOMEM;
+	for (int c = 0; c < n; c++)
+		rank[c].v = importance[c];
+	plan_rank_keep(rank, n, plan->keep[g], kept);
+	free(rank);
+	return ENG_STATUS_OK;
+}
+
 enum eng_status plan_resolve(const struct net *net, const struct group_set *gs,
 			     struct prune_plan *plan, int min_keep,
 			     const float *const *importance,
@@ -250,27 +292,31 @@ enum eng_status plan_resolve(const struct net *net, const struct group_set *gs,
 		const struct group *gr = &gs->groups[g];
 		if (plan->kept_idx[g] || !plan_group_changed(gs, plan, g))
 			continue;
-		struct plan_rank *rank = malloc((size_t)gr->channels * sizeof *rank);
+		int n = gr->channels;
+		struct plan_rank *rank = malloc((size_t)n * sizeof *rank);
+		unsigned char *kept = malloc((size_t)n);
 		int *idx = malloc((size_t)plan->keep[g] * sizeof *idx);
-		if (!rank || !idx) {
+		if (!rank || !kept || !idx) {
 			free(rank);
+			free(kept);
 			free(idx);
 			return eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory");
 		}
 		if (importance && importance[g]) {
-			for (int c = 0; c < gr->channels; c++)
+			for (int c = 0; c < n; c++)
 				rank[c].v = importance[g][c];
 		} else {
 			plan_l1_importance(net, gr, rank);
 		}
-		for (int c = 0; c < gr->channels; c++)
-			rank[c].idx = c;
-		qsort(rank, (size_t)gr->channels, sizeof *rank, plan_rank_cmp);
-		for (int j = 0; j < plan->keep[g]; j++)
-			idx[j] = rank[j].idx;
-		qsort(idx, (size_t)plan->keep[g], sizeof *idx, plan_int_cmp);
+		plan_rank_keep(rank, n, plan->keep[g], kept);
+		int j = 0;
+		for (int c = 0; c < n; c++)
+			if (kept[c])
+				idx[j++] = c;
+		ENG_ASSERT(j == plan->keep[g]);
 		plan->kept_idx[g] = idx;
 		free(rank);
+		free(kept);
 	}
 	return ENG_STATUS_OK;
 }

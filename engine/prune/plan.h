@@ -16,7 +16,9 @@
  * given, else the L1 norm of the producers' filters for that channel (conv
  * filter / linear row, plus bias; summed over every producer of a residual
  * group).  Ties go to the lower index; kept channels stay in original
- * order.  plan_resolve does exactly this and plan_apply calls it.
+ * order.  plan_group_kept is the one place that decides this: plan_resolve
+ * (and so plan_apply, the saved bundle) and the explorer's heatmap shading
+ * both ask it, with the same group importance.
  *
  * REINIT: the affected layers are every PRODUCER, CONSUMER and DEPTHWISE
  * member of a changed group; each is re-initialised by its kind's init with
@@ -142,6 +144,17 @@ enum eng_status plan_resolve(const struct net *net, const struct group_set *gs,
 			     struct prune_plan *plan, int min_keep,
 			     const float *const *importance,
 			     struct eng_err *err);
+
+/* Which channels of group g the plan keeps: kept[c] = 1 or 0 for each of
+ * the group's channels.  An unchanged group keeps all; explicit kept_idx
+ * are used as given; otherwise the keep[g] channels of highest importance
+ * (importance: the group's channels floats, e.g. reconvene_importance's
+ * entry for g, which the worker publishes as scores.group_importance), ties
+ * to the lower index, NaN last.  EINVAL when the answer needs importance
+ * and it is NULL; ENOMEM. */
+enum eng_status plan_group_kept(const struct group_set *gs,
+				const struct prune_plan *plan, int g,
+				const float *importance, unsigned char *kept);
 
 /* Build the pruned spec and net (see the header comment).  src_spec is the
  * spec src was built from (its classes, input and keys are kept).  On error

@@ -36,6 +36,7 @@
 #include "worker/cache.h"
 #include "measure/latency.h"
 #include "train/quickeval.h"
+#include "output/heatmap.h"
 #include "prune/reconvene.h"
 #include "worker/worker.h"
 
@@ -65,6 +66,8 @@ struct worker_snap_box {
 	int *chan_n;
 	size_t *chan_off;
 	float *chan;
+	float *imp_flat;
+	const float **imp;
 	double *grid;
 };
 
@@ -88,6 +91,20 @@ struct worker_pse {
 	double sparsity;
 	uint64_t seed;
 };
+
+/* What an export writes: taken from the mailbox when the job starts. */
+struct worker_export_args {
+	struct prune_plan plan;  /* owned */
+	char *dir;               /* owned */
+	struct render_style style;
+};
+
+static void worker_export_args_done(struct worker_export_args *x)
+{
+	plan_done(&x->plan);
+	free(x->dir);
+	memset(x, 0, sizeof *x);
+}
 
 struct worker_job_ctl {
 	uint64_t want;       /* latest request id (mailbox) */
@@ -122,6 +139,7 @@ struct worker {
 	uint64_t plan_seq_next;
 	uint64_t req_next;
 	struct worker_job_ctl ctl[WORKER_JOB_COUNT];
+	struct worker_export_args pend_export; /* the latest worker_export */
 	int running;             /* job kind running, -1 */
 	int running_variant;     /* variant running, -1 */
 	bool running_auto;       /* the running job was started by auto_jobs */
@@ -145,6 +163,7 @@ struct worker {
 	uint64_t plan_seq;
 	struct worker_projection proj;
 	struct worker_pse *pse;
+	struct worker_export_args export; /* the running export's arguments */
 	struct worker_job_status st[WORKER_JOB_COUNT];
 	char state_key[WORKER_JOB_COUNT][WORKER_KEY_MAX * 2]; /* last run's */
 	struct worker_latency lat[WORKER_VARIANT_COUNT];
@@ -191,7 +210,7 @@ static void worker_cache_warn(const char *msg, void *user)
 const char *worker_job_name(enum worker_job j)
 {
 	static const char *const names[WORKER_JOB_COUNT] = {
-		"scores", "auto", "latency", "quickeval", "grid",
+		"scores", "auto", "latency", "quickeval", "grid", "export",
 	};
 	return (int)j >= 0 && j < WORKER_JOB_COUNT ? names[j] : "?";
 }
@@ -449,6 +468,8 @@ void worker_snapshot_release(const struct worker_snapshot *s)
 	free(b->chan_n);
 	free(b->chan_off);
 	free(b->chan);
+	free(b->imp_flat);
+	free(b->imp);
 	free(b->grid);
 	free(b);
 }
@@ -560,6 +581,8 @@ static void worker_state_key(const struct worker *w, enum worker_job j,
 		return;
 	if (j == WORKER_JOB_SCORES || j == WORKER_JOB_AUTO) {
 		worker_pse_key(w, buf, n);
+	} else if (j == WORKER_JOB_EXPORT) {
+		snprintf(buf, n, "export");
 	} else if (j == WORKER_JOB_GRID) {
 		worker_grid_key(w, buf, n);
 	} else {
@@ -616,9 +639,15 @@ static struct worker_snap_box *worker_snap_build(struct worker *w)
 		b->chan_off = worker_dup(p->chan_off, nlz * sizeof *p->chan_off);
 		b->chan = worker_dup(p->chan, (p->chan_len ? p->chan_len : 1) * sizeof *p->chan);
 		b->resilient = calloc(nlz, sizeof *b->resilient);
+		b->imp_flat = worker_dup(p->imp_flat, (p->imp_len ? p->imp_len : 1) *
+						      sizeof *p->imp_flat);
+		b->imp = calloc(p->n_groups ? (size_t)p->n_groups : 1, sizeof *b->imp);
 		if (!b->density || !b->kept || !b->chan_n || !b->chan_off || !b->chan ||
-		    !b->resilient)
+		    !b->resilient || !b->imp_flat || !b->imp)
 			goto oom;
+		for (int g = 0; g < p->n_groups; g++)
+			if (p->imp[g])
+				b->imp[g] = b->imp_flat + (p->imp[g] - p->imp_flat);
 		struct reconvene_options o;
 		worker_reconvene_options(&w->set, &o);
 		reconvene_select(m->net, &m->groups, p->density, &o, b->resilient);
@@ -641,6 +670,7 @@ static struct worker_snap_box *worker_snap_build(struct worker *w)
 		sc->chan_n = b->chan_n;
 		sc->chan_off = b->chan_off;
 		sc->chan = b->chan;
+		sc->group_importance = b->imp;
 	}
 	for (int v = 0; v < WORKER_VARIANT_COUNT; v++) {
 		char key[WORKER_KEY_MAX];
@@ -1381,6 +1411,62 @@ done:
 
 /* --- the loop ----------------------------------------------------------- */
 
+/* The export: re-score a fresh net at the current settings, build the
+ * plan's Reconvene net, write the bundle and its heatmap. */
+static enum eng_status worker_job_export(struct worker *w, struct eng_err *err)
+{
+	const struct worker_model *m = w->model;
+	struct worker_export_args *x = &w->export;
+	struct worker_job_status *st = &w->st[WORKER_JOB_EXPORT];
+	if (!x->dir)
+		return eng_err_set(err, ENG_STATUS_EINVAL, "export: nothing to export");
+	enum eng_status s = plan_validate(&m->groups, &x->plan, w->set.min_keep, err);
+	if (s != ENG_STATUS_OK)
+		return s;
+	struct reconvene_options o;
+	worker_reconvene_options(&w->set, &o);
+	o.progress = worker_score_progress;
+	o.progress_user = w;
+	o.abort = &w->abort_v[w->cur_job];
+	if (score_method_needs_data(o.method) && !w->data)
+		return eng_err_set(err, ENG_STATUS_EINVAL, "%s scores need a dataset",
+				   score_method_name(o.method));
+	struct net *net = NULL;
+	struct reconvene_result r;
+	memset(&r, 0, sizeof r);
+	s = net_build(&m->spec, &net, err);
+	if (s != ENG_STATUS_OK)
+		return s;
+	net_init(net, o.seed);
+	snprintf(st->phase, sizeof st->phase, "export: scoring (%s)",
+		 score_method_name(o.method));
+	worker_publish(w);
+	s = reconvene_run(net, &m->spec, score_method_needs_data(o.method) ? w->data : NULL,
+			  &o, &x->plan, &r, err);
+	if (s == ENG_STATUS_OK && worker_aborted(w, WORKER_JOB_EXPORT))
+		s = ENG_STATUS_ABORTED;
+	if (s == ENG_STATUS_OK) {
+		snprintf(st->phase, sizeof st->phase, "export: writing");
+		worker_publish(w);
+		s = reconvene_save(&r, &o, m->net->name, x->dir, err);
+	}
+	if (s == ENG_STATUS_OK) {
+		char png[4096], warn[RENDER_WARNING_MAX] = "";
+		snprintf(png, sizeof png, "%s/heatmap.png", x->dir);
+		struct eng_err perr = { "" };
+		bool have_png = heatmap_channels_png(net, &r, &o, &x->style, png, warn,
+						     sizeof warn, &perr) == ENG_STATUS_OK;
+		snprintf(st->msg, sizeof st->msg,
+			 "exported to %s/: model.cfg, model.safetensors, plan.json%s "
+			 "(%d groups changed)%s%s", x->dir, have_png ? ", heatmap.png" : "",
+			 r.n_changed, have_png ? (warn[0] ? "; " : "") : "; no heatmap: ",
+			 have_png ? warn : perr.msg);
+	}
+	reconvene_result_done(&r);
+	net_free(net);
+	return s;
+}
+
 /* Forget everything computed for the previous model. */
 static void worker_results_reset(struct worker *w)
 {
@@ -1519,6 +1605,9 @@ static void worker_run_job(struct worker *w, int j, uint64_t req)
 		case WORKER_JOB_QUICKEVAL:
 			s = worker_job_quickeval(w, &err);
 			break;
+		case WORKER_JOB_EXPORT:
+			s = worker_job_export(w, &err);
+			break;
 		default:
 			s = worker_job_grid(w, &err);
 			break;
@@ -1626,6 +1715,11 @@ static void *worker_main(void *arg)
 		} else {
 			req = w->ctl[j].want;
 		}
+		if (j == WORKER_JOB_EXPORT) {
+			worker_export_args_done(&w->export);
+			w->export = w->pend_export;
+			memset(&w->pend_export, 0, sizeof w->pend_export);
+		}
 		w->running = j;
 		w->running_auto = is_auto;
 		w->running_variant = -1;
@@ -1650,6 +1744,18 @@ static void worker_abort_locked(struct worker *w, int j, bool requeue)
 	w->abort_v[j] = 1;
 	if (requeue)
 		w->ctl[j].requeue = true;
+}
+
+/* What the user asked for (job j) goes before a measurement the worker
+ * started on its own (latency, quick-eval: seconds to minutes); that one
+ * runs again afterwards, keeping the variants it finished. */
+static void worker_preempt_auto_locked(struct worker *w, int j)
+{
+	if (w->running >= 0 && w->running != j && w->running_auto &&
+	    (w->running == WORKER_JOB_LATENCY || w->running == WORKER_JOB_QUICKEVAL)) {
+		w->ctl[w->running].preempted = true;
+		worker_abort_locked(w, w->running, false);
+	}
 }
 
 static void worker_touch_locked(struct worker *w)
@@ -1762,6 +1868,8 @@ void worker_free(struct worker *w)
 	if (w->pend_model)
 		worker_model_release(&w->pend_model->m);
 	plan_done(&w->pend_plan);
+	worker_export_args_done(&w->pend_export);
+	worker_export_args_done(&w->export);
 	worker_results_reset(w);
 	plan_done(&w->plan);
 	worker_model_release(w->model);
@@ -1886,19 +1994,50 @@ enum eng_status worker_set_plan(struct worker *w, const struct prune_plan *plan,
 
 uint64_t worker_request(struct worker *w, enum worker_job j)
 {
-	ENG_ASSERT((int)j >= 0 && j < WORKER_JOB_COUNT);
+	ENG_ASSERT((int)j >= 0 && j < WORKER_JOB_COUNT && j != WORKER_JOB_EXPORT);
 	pthread_mutex_lock(&w->mu);
 	uint64_t id = ++w->req_next;
 	w->ctl[j].want = id;
 	worker_abort_locked(w, (int)j, true);
-	/* What the user asked for goes before a measurement the worker
-	 * started on its own (latency, quick-eval: seconds to minutes); that
-	 * one runs again afterwards, keeping the variants it finished. */
-	if (w->running >= 0 && w->running != (int)j && w->running_auto &&
-	    (w->running == WORKER_JOB_LATENCY || w->running == WORKER_JOB_QUICKEVAL)) {
-		w->ctl[w->running].preempted = true;
-		worker_abort_locked(w, w->running, false);
+	worker_preempt_auto_locked(w, (int)j);
+	worker_touch_locked(w);
+	pthread_mutex_unlock(&w->mu);
+	return id;
+}
+
+uint64_t worker_export(struct worker *w, const struct prune_plan *plan,
+		       const char *dir, const struct render_style *style,
+		       struct eng_err *err)
+{
+	if (!w->ui_model) {
+		eng_err_set(err, ENG_STATUS_EINVAL, "export: no model loaded");
+		return 0;
 	}
+	if (!dir || !dir[0]) {
+		eng_err_set(err, ENG_STATUS_EINVAL, "export: no directory given");
+		return 0;
+	}
+	if (plan_validate(&w->ui_model->groups, plan, w->ui_settings.min_keep, err) !=
+	    ENG_STATUS_OK)
+		return 0;
+	struct worker_export_args x = { 0 };
+	x.dir = strdup(dir);
+	if (style)
+		x.style = *style;
+	else
+		render_style_default(&x.style);
+	if (!x.dir || plan_copy(&x.plan, plan) != ENG_STATUS_OK) {
+		worker_export_args_done(&x);
+		eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory");
+		return 0;
+	}
+	pthread_mutex_lock(&w->mu);
+	worker_export_args_done(&w->pend_export);
+	w->pend_export = x;
+	uint64_t id = ++w->req_next;
+	w->ctl[WORKER_JOB_EXPORT].want = id;
+	worker_abort_locked(w, WORKER_JOB_EXPORT, false);
+	worker_preempt_auto_locked(w, WORKER_JOB_EXPORT);
 	worker_touch_locked(w);
 	pthread_mutex_unlock(&w->mu);
 	return id;

@@ -52,6 +52,15 @@
  *   GRID       the sensitivity chart: density of every layer at each of the
  *              WORKER_GRID_N sparsities worker_grid_sparsity[] (SynFlow is
  *              rescored per sparsity, since its schedule depends on it).
+ *   EXPORT     (worker_export only, never an auto job) the pruned bundle of
+ *              the plan given to worker_export, at the current settings:
+ *              exactly what `reconvene prune --plan P --out DIR` writes with
+ *              reconvene_save (DIR/model.cfg, DIR/model.safetensors with
+ *              masks, DIR/plan.json) plus DIR/heatmap.png
+ *              (heatmap_channels_png).  It re-scores a freshly initialised
+ *              net, so it is cancellable (worker_cancel, a model change,
+ *              worker_free) like every other job, with progress in its
+ *              status; on DONE, job[EXPORT].msg holds the one-line result.
  * Variants that only depend on part of the key are cached separately: a
  * plan edit re-measures only the PLAN variant; DENSE comes from the cache.
  * Needs a dataset: SNIP / GraSP scoring and QUICKEVAL (FAILED with a
@@ -152,6 +161,7 @@
 #include "measure/metrics.h"
 #include "nn/net.h"
 #include "nn/net_spec.h"
+#include "output/render.h"
 #include "prune/plan.h"
 #include "score/score.h"
 #include "base/status.h"
@@ -164,6 +174,7 @@ enum worker_job {
 	WORKER_JOB_LATENCY,
 	WORKER_JOB_QUICKEVAL,
 	WORKER_JOB_GRID,
+	WORKER_JOB_EXPORT,
 	WORKER_JOB_COUNT
 };
 #define WORKER_JOB_BIT(j) (1u << (j))
@@ -278,7 +289,8 @@ struct worker_job_status {
 	char phase[WORKER_PHASE_MAX]; /* "scoring", "latency: plan", ... */
 	long done, total;           /* progress within the phase's job */
 	double seconds;             /* wall time of the last finished run */
-	char msg[ENG_ERR_MAX];      /* FAILED: one line */
+	char msg[ENG_ERR_MAX];      /* FAILED: one line; EXPORT DONE: what
+				     * was written */
 };
 
 struct worker_latency {
@@ -315,6 +327,13 @@ struct worker_scores {
 				     * floats (0 = none) from chan + chan_off[i] */
 	const size_t *chan_off;
 	const float *chan;          /* score_channel_scores, per layer */
+	const float *const *group_importance; /* model->groups.n_groups entries:
+				     * NULL (group cannot be pruned) or its
+				     * channels floats, the sum of its
+				     * producers' channel scores
+				     * (reconvene_importance): what every plan
+				     * of these scores keeps channels by; ask
+				     * plan_group_kept with it */
 	struct prune_plan auto_plan;/* Reconvene's automatic plan (n_groups 0
 				     * when not valid) */
 };
@@ -377,8 +396,18 @@ enum eng_status worker_set_plan(struct worker *w, const struct prune_plan *plan,
 				uint64_t *seq, struct eng_err *err);
 
 /* Ask for a job on the current state; returns its request id (> 0), which
- * job[j].request echoes.  Supersedes a queued or running job j. */
+ * job[j].request echoes.  Supersedes a queued or running job j.  Not for
+ * EXPORT, which needs its arguments (worker_export). */
 uint64_t worker_request(struct worker *w, enum worker_job j);
+/* Ask for an export (the EXPORT job) of plan (copied; validated against
+ * the current model with the settings' min_keep) into the directory dir
+ * (copied; created if missing), its heatmap.png drawn with style (copied;
+ * NULL: render_style_default).  Returns the request id that job[EXPORT]
+ * echoes, or 0 with err set (EINVAL: no model, an invalid plan, an empty
+ * dir).  A newer export supersedes a queued or running one. */
+uint64_t worker_export(struct worker *w, const struct prune_plan *plan,
+		       const char *dir, const struct render_style *style,
+		       struct eng_err *err);
 /* Cancel a queued or running job j (its state becomes CANCELLED). */
 void worker_cancel(struct worker *w, enum worker_job j);
 
@@ -409,7 +438,7 @@ enum eng_status worker_model_project(const struct worker_model *m,
 				     const size_t *kept,
 				     struct worker_projection *out);
 
-/* "scores", "auto", "latency", "quickeval", "grid". */
+/* "scores", "auto", "latency", "quickeval", "grid", "export". */
 const char *worker_job_name(enum worker_job j);
 /* "dense", "pai", "pai-csr", "plan". */
 const char *worker_variant_name(enum worker_variant v);

@@ -356,6 +356,56 @@ static unsigned app_sparsity_set(struct app *a, double v)
 
 /* ---- plan files --------------------------------------------------------- */
 
+/* ---- export ------------------------------------------------------------ */
+
+/* The worker's EXPORT job for the current plan into a->export_dir. */
+static void app_export_start(struct app *a)
+{
+	if (a->no_write) {
+		app_log(a, APP_LOG_INFO, "export to %s/ not carried out (replay)",
+			a->export_dir);
+		return;
+	}
+	if (a->export_req) {
+		app_log(a, APP_LOG_WARN, "an export is already running");
+		return;
+	}
+	if (!a->w) {
+		app_log(a, APP_LOG_ERROR, "export: no engine");
+		return;
+	}
+	struct eng_err err = { "" };
+	a->export_req = worker_export(a->w, &a->plan, a->export_dir, a->export_style,
+				      &err);
+	if (!a->export_req)
+		app_log(a, APP_LOG_ERROR, "%s", err.msg);
+	else
+		app_log(a, APP_LOG_INFO, "exporting to %s/ ...", a->export_dir);
+}
+
+/* The export's end, from a snapshot: its result in the log line. */
+static unsigned app_export_update(struct app *a, const struct worker_snapshot *s)
+{
+	const struct worker_job_status *j = &s->job[WORKER_JOB_EXPORT];
+	if (!a->export_req || j->request != a->export_req)
+		return 0;
+	switch (j->state) {
+	case WORKER_STATE_DONE:
+		app_log(a, APP_LOG_INFO, "%s", j->msg);
+		break;
+	case WORKER_STATE_FAILED:
+		app_log(a, APP_LOG_ERROR, "export failed: %s", j->msg);
+		break;
+	case WORKER_STATE_CANCELLED:
+		app_log(a, APP_LOG_WARN, "export to %s/ cancelled", a->export_dir);
+		break;
+	default:
+		return 0;
+	}
+	a->export_req = 0;
+	return UI_REDRAW;
+}
+
 unsigned app_plan_save(struct app *a, const char *path)
 {
 	struct reconvene_plan_info info;
@@ -600,6 +650,7 @@ static unsigned app_dialog_submit(struct app *a)
 		}
 		snprintf(a->export_dir, sizeof a->export_dir, "%s", d->input);
 		app_dialog_close(a);
+		app_export_start(a);
 		return UI_HANDLED | UI_REDRAW | UI_RELAYOUT | UI_EXPORT;
 	default:
 		app_dialog_close(a);
@@ -910,6 +961,7 @@ unsigned app_snapshot_update(struct app *a)
 			app_log(a, APP_LOG_ERROR, "automatic plan: %s", j->msg);
 		}
 	}
+	f |= app_export_update(a, s);
 	if (!a->ready && s->model && s->model->id == a->model->id &&
 	    s->scores.valid && !s->scores.stale)
 		a->ready = true;

@@ -18,9 +18,9 @@
  * WORKER_JOB_AUTO and app_snapshot_update adopts snapshot->scores.auto_plan
  * as ONE undoable edit when that job turns DONE (at once if the scores
  * are already current).  Plan files are read and written here (small JSON,
- * no BLAS); the export (which re-scores and builds the pruned net) is
- * returned to the caller as UI_EXPORT, because it must not run on the UI
- * thread.
+ * no BLAS); the export (which re-scores and builds the pruned net) is the
+ * worker's EXPORT job (worker_export): cancellable, with its progress in
+ * the snapshot, and app_snapshot_update logs its result.
  *
  * Keys.  app_key takes an ncurses key code: dialogs and the help overlay
  * get it first, otherwise keys_lookup (keys.h, the one binding table) maps
@@ -29,7 +29,8 @@
  * does exactly what a key does.  Every function returns UI_* flags (htop):
  * HANDLED (consumed), REDRAW (draw a new frame), RELAYOUT (recompute the
  * layout first), QUIT, REPAINT (clear and redraw everything, Ctrl-L),
- * THEME (load the next theme), EXPORT (run the export in app->dlg).
+ * THEME (load the next theme), EXPORT (an export was asked for: started
+ * on the worker, or only counted when no_write).
  *
  * Undo.  app->hist[0 .. hist_n) are keep-count vectors; hist[hist_pos] is
  * the current plan.  An edit drops everything after hist_pos and appends;
@@ -140,10 +141,15 @@ struct app {
 	int help_rows;                    /* help lines that fit (layout) */
 	int help_total;                   /* help lines in all */
 	struct app_dialog_state dlg;
-	char export_dir[APP_INPUT_MAX];   /* UI_EXPORT: where to write */
+	char export_dir[APP_INPUT_MAX];   /* the last export's directory */
+	uint64_t export_req;              /* EXPORT request running, 0 = none */
+	const struct render_style *export_style; /* borrowed: the export's
+					   * heatmap colours (NULL: the
+					   * renderer's default) */
 	bool readonly;
 	bool no_write;                    /* saves only pretend (the replay) */
-	int writes_skipped;               /* saves no_write skipped */
+	int writes_skipped;               /* saves no_write skipped (exports
+					   * are counted by UI_EXPORT) */
 	bool ascii;                       /* shape texts in ASCII */
 	uint64_t auto_req;                /* AUTO request waiting, 0 = none */
 	unsigned long auto_settled;       /* automatic plans adopted or failed */

@@ -2,60 +2,41 @@
 
 #include "explorer/heat.h"
 
-/* The k-th largest (0-based) of a[0..n), reordering a (quickselect with a
- * median-of-three pivot). */
-static float heat_select(float *a, int n, int k)
-{
-	int lo = 0, hi = n - 1;
-	while (lo < hi) {
-		int mid = lo + (hi - lo) / 2;
-		float x = a[lo], y = a[mid], z = a[hi];
-		float p = (x > y) == (y > z) ? y : (y > x) == (x > z) ? x : z;
-		int i = lo, j = hi;
-		while (i <= j) {
-			while (a[i] > p)
-				i++;
-			while (a[j] < p)
-				j--;
-			if (i <= j) {
-				float t = a[i];
-				a[i] = a[j];
-				a[j] = t;
-				i++;
-				j--;
-			}
-		}
-		if (k <= j)
-			hi = j;
-		else if (k >= i)
-			lo = i;
-		else
-			return a[k];
-	}
-	return a[k];
-}
+#include <string.h>
 
-float heat_kept(const float *v, int n, int keep, float *scratch,
-		unsigned char *kept)
+#include "prune/plan.h"
+
+float heat_max(const float *v, int n)
 {
 	if (n <= 0)
 		return 0.0f;
-	if (keep < 1)
-		keep = 1;
-	if (keep > n)
-		keep = n;
 	float top = v[0];
-	for (int i = 0; i < n; i++) {
-		scratch[i] = v[i];
+	for (int i = 1; i < n; i++)
 		if (v[i] > top)
 			top = v[i];
-	}
-	float thr = heat_select(scratch, n, keep - 1);
-	int above = 0;
-	for (int i = 0; i < n; i++)
-		above += v[i] > thr;
-	int ties = keep - above;
-	for (int i = 0; i < n; i++)
-		kept[i] = v[i] > thr || (v[i] == thr && ties-- > 0);
 	return top;
+}
+
+int heat_row_kept(const struct app *a, const struct worker_snapshot *s, int row,
+		  unsigned char *kept)
+{
+	if (row < 0 || row >= a->n_rows || !s || !s->scores.valid || !s->model ||
+	    s->model->id != a->model->id)
+		return -1;
+	const struct app_row *r = &a->rows[row];
+	const struct worker_scores *sc = &s->scores;
+	int n = sc->chan_n[r->layer];
+	if (n <= 0)
+		return -1;
+	int g = r->group;
+	const struct group_set *gs = &a->model->groups;
+	if (g < 0 || !r->prunable || gs->groups[g].channels != n ||
+	    a->plan.n_groups != gs->n_groups) {
+		memset(kept, 1, (size_t)n);
+		return n;
+	}
+	const float *imp = sc->group_importance ? sc->group_importance[g] : NULL;
+	if (plan_group_kept(gs, &a->plan, g, imp, kept) != ENG_STATUS_OK)
+		return -1;
+	return n;
 }

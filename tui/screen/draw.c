@@ -13,81 +13,10 @@
 
 #include "screen/colors.h"
 #include "screen/dialog.h"
+#include "screen/paint.h"
 #include "theme/glyphs.h"
 #include "explorer/heat.h"
 #include "score/score.h"
-
-/* ---- text primitives ---------------------------------------------------- */
-
-int draw_text(int y, int x, int maxcols, const char *s)
-{
-	if (maxcols <= 0 || !s)
-		return 0;
-	int cols = 0;
-	const char *p = s, *last = s; /* last: where the final column starts */
-	while (*p && cols < maxcols) {
-		last = p;
-		p++;
-		while ((*p & 0xc0) == 0x80)
-			p++;
-		cols++;
-	}
-	/* Cut short: the last column says so (trailing blanks do not count). */
-	const char *rest = p;
-	while (*rest == ' ')
-		rest++;
-	if (*rest && cols == maxcols && maxcols > 1) {
-		mvaddnstr(y, x, s, (int)(last - s));
-		addstr(glyph(GLYPH_ELLIPSIS));
-		return cols;
-	}
-	if (p > s)
-		mvaddnstr(y, x, s, (int)(p - s));
-	return cols;
-}
-
-void draw_repeat(int y, int x, int n, const char *s)
-{
-	if (n <= 0)
-		return;
-	move(y, x);
-	for (int i = 0; i < n; i++)
-		addstr(s);
-}
-
-static void draw_fill(const struct layout_rect *r, enum theme_role role)
-{
-	colors_role(stdscr, role);
-	for (int y = 0; y < r->h; y++)
-		draw_repeat(r->y + y, r->x, r->w, " ");
-}
-
-void draw_box(const struct layout_rect *r, const char *title,
-	      enum theme_role border, enum theme_role fill)
-{
-	if (r->h <= 0 || r->w <= 0)
-		return;
-	draw_fill(r, fill);
-	if (r->h < 2 || r->w < 2)
-		return;
-	colors_role(stdscr, border);
-	mvaddstr(r->y, r->x, glyph(GLYPH_BOX_TL));
-	draw_repeat(r->y, r->x + 1, r->w - 2, glyph(GLYPH_BOX_H));
-	addstr(glyph(GLYPH_BOX_TR));
-	for (int y = 1; y < r->h - 1; y++) {
-		mvaddstr(r->y + y, r->x, glyph(GLYPH_BOX_V));
-		mvaddstr(r->y + y, r->x + r->w - 1, glyph(GLYPH_BOX_V));
-	}
-	mvaddstr(r->y + r->h - 1, r->x, glyph(GLYPH_BOX_BL));
-	draw_repeat(r->y + r->h - 1, r->x + 1, r->w - 2, glyph(GLYPH_BOX_H));
-	addstr(glyph(GLYPH_BOX_BR));
-	if (title && *title && r->w > 6) {
-		colors_role(stdscr, THEME_ROLE_TITLE);
-		mvaddstr(r->y, r->x + 2, " ");
-		int n = draw_text(r->y, r->x + 3, r->w - 6, title);
-		mvaddstr(r->y, r->x + 3 + n, " ");
-	}
-}
 
 /* A left-to-right writer confined to one line of a rectangle. */
 struct pen {
@@ -99,7 +28,7 @@ static void pen_put(struct pen *p, enum theme_role role, const char *s)
 	if (p->x >= p->end)
 		return;
 	colors_role(stdscr, role);
-	p->x += draw_text(p->y, p->x, p->end - p->x, s);
+	p->x += paint_text(p->y, p->x, p->end - p->x, s);
 }
 
 /* Only when the whole text fits: optional details on narrow screens. */
@@ -219,7 +148,7 @@ static void draw_heat_cell(int y, int x, int level, int steps, bool kept,
 	draw_glyph_at(y, x, glyph(kept ? GLYPH_BAR_8 : GLYPH_RAMP_1));
 }
 
-static float *draw_scratch;
+static unsigned char *draw_scratch;
 static size_t draw_scratch_n;
 
 void draw_free(void)
@@ -236,7 +165,7 @@ static void draw_header(const struct draw_ctx *c)
 	const struct app *a = c->app;
 	const struct layout_rect *r = &c->lo->panel[LAYOUT_PANEL_HEADER];
 	colors_role(stdscr, THEME_ROLE_HEADER);
-	draw_repeat(r->y, r->x, r->w, " ");
+	paint_repeat(r->y, r->x, r->w, " ");
 	char sp[32];
 	app_format_sparsity(a->settings.sparsity, sp, sizeof sp);
 	const char *dot = glyph(GLYPH_MIDDOT);
@@ -259,17 +188,17 @@ static void draw_header(const struct draw_ctx *c)
 			 score_method_name(a->settings.method), dot, sp, dot,
 			 a->settings.tau, dot, (unsigned long long)a->settings.seed,
 			 dot, c->dataset ? c->dataset : "none");
-	int lw = draw_text(r->y, r->x, r->w - rw, left);
-	draw_repeat(r->y, r->x + lw, r->w - rw - lw, glyph(GLYPH_BOX_H));
+	int lw = paint_text(r->y, r->x, r->w - rw, left);
+	paint_repeat(r->y, r->x + lw, r->w - rw - lw, glyph(GLYPH_BOX_H));
 	int x = r->x + r->w - rw;
 	if (app_dirty(a)) {
-		draw_text(r->y, x, 1, " ");
+		paint_text(r->y, x, 1, " ");
 		colors_role(stdscr, THEME_ROLE_MODIFIED);
-		draw_text(r->y, x + 1, 1, glyph(GLYPH_MARK_MODIFIED));
+		paint_text(r->y, x + 1, 1, glyph(GLYPH_MARK_MODIFIED));
 		colors_role(stdscr, THEME_ROLE_HEADER);
-		draw_text(r->y, x + 2, rw - 2, right + 2);
+		paint_text(r->y, x + 2, rw - 2, right + 2);
 	} else {
-		draw_text(r->y, x, rw, right);
+		paint_text(r->y, x, rw, right);
 	}
 }
 
@@ -298,31 +227,31 @@ static void draw_frame_lines(const struct draw_ctx *c)
 	/* The projection rule with its title; ┴ where the divider meets it. */
 	colors_role(stdscr, c->app->focus == APP_FOCUS_PROJ ? THEME_ROLE_BORDER_FOCUS
 							     : THEME_ROLE_BORDER);
-	draw_repeat(ph->y, ph->x, ph->w, glyph(GLYPH_BOX_H));
+	paint_repeat(ph->y, ph->x, ph->w, glyph(GLYPH_BOX_H));
 	if (dv->x >= ph->x && dv->x < ph->x + ph->w)
 		mvaddstr(ph->y, dv->x, glyph(GLYPH_BOX_T_UP));
 	colors_role(stdscr, THEME_ROLE_TITLE);
-	draw_text(ph->y, ph->x + 1, ph->w - 2, " projection ");
+	paint_text(ph->y, ph->x + 1, ph->w - 2, " projection ");
 
 	/* Legend: the heat gradient, low to high. */
 	const struct layout_rect *lg = &lo->panel[LAYOUT_PANEL_LEGEND];
 	if (lg->w > 0) {
 		colors_role(stdscr, THEME_ROLE_BORDER);
-		draw_repeat(lg->y, lg->x, lg->w, glyph(GLYPH_BOX_H));
+		paint_repeat(lg->y, lg->x, lg->w, glyph(GLYPH_BOX_H));
 		const char *lo_t = c->app->view == LAYOUT_VIEW_GRID ? " 0 " : " low ";
 		const char *hi_t = c->app->view == LAYOUT_VIEW_GRID ? " 1 " : " high ";
 		int cells = lg->w - keys_text_cols(lo_t) - keys_text_cols(hi_t) - 1;
 		if (cells >= 2) {
 			int x = lg->x;
 			colors_role(stdscr, THEME_ROLE_HEAT_LEGEND);
-			x += draw_text(lg->y, x, lg->w, lo_t);
+			x += paint_text(lg->y, x, lg->w, lo_t);
 			int steps = colors_grad_steps(THEME_GRADIENT_HEAT);
 			for (int i = 0; i < cells; i++)
 				draw_heat_cell(lg->y, x + i,
 					       cells > 1 ? i * (steps - 1) / (cells - 1) : 0,
 					       steps, true, THEME_ROLE_NORMAL);
 			colors_role(stdscr, THEME_ROLE_HEAT_LEGEND);
-			draw_text(lg->y, x + cells, lg->w, hi_t);
+			paint_text(lg->y, x + cells, lg->w, hi_t);
 		}
 	}
 
@@ -330,7 +259,7 @@ static void draw_frame_lines(const struct draw_ctx *c)
 	const struct layout_rect *ft = &lo->panel[LAYOUT_PANEL_FOOTER];
 	colors_role(stdscr, THEME_ROLE_BORDER);
 	mvaddstr(ft->y, ft->x, glyph(GLYPH_BOX_BL));
-	draw_repeat(ft->y, ft->x + 1, ft->w - 2, glyph(GLYPH_BOX_H));
+	paint_repeat(ft->y, ft->x + 1, ft->w - 2, glyph(GLYPH_BOX_H));
 	addstr(glyph(GLYPH_BOX_BR));
 	struct keys_footer_item items[KEYS_FOOTER_MAX];
 	int n = keys_footer_layout(ft->w - 4, c->ascii, items, KEYS_FOOTER_MAX);
@@ -340,16 +269,16 @@ static void draw_frame_lines(const struct draw_ctx *c)
 		if (x1 > ft->x + ft->w - 1)
 			x1 = ft->x + ft->w - 1;
 		colors_role(stdscr, THEME_ROLE_FKEY_LABEL);
-		draw_repeat(ft->y, x0, x1 - x0, " ");
+		paint_repeat(ft->y, x0, x1 - x0, " ");
 	}
 	for (int i = 0; i < n; i++) {
 		int x = ft->x + 2 + items[i].x;
 		bool off = c->app->readonly && keys_action_destructive(items[i].act);
 		colors_role(stdscr, off ? THEME_ROLE_INACTIVE : THEME_ROLE_FKEY);
-		draw_text(ft->y, x, items[i].key_w, items[i].key_label);
+		paint_text(ft->y, x, items[i].key_w, items[i].key_label);
 		colors_role(stdscr, off ? THEME_ROLE_INACTIVE : THEME_ROLE_FKEY_LABEL);
-		draw_text(ft->y, x + items[i].key_w, 1, " ");
-		draw_text(ft->y, x + items[i].key_w + 1, items[i].w - items[i].key_w - 1,
+		paint_text(ft->y, x + items[i].key_w, 1, " ");
+		paint_text(ft->y, x + items[i].key_w + 1, items[i].w - items[i].key_w - 1,
 			  items[i].label);
 	}
 }
@@ -369,7 +298,7 @@ static void draw_table_head(const struct draw_ctx *c)
 	const struct layout *lo = c->lo;
 	const struct layout_rect *r = &lo->panel[LAYOUT_PANEL_TABLE_HEAD];
 	colors_role(stdscr, THEME_ROLE_COLUMN_HEADER);
-	draw_repeat(r->y, r->x, r->w, " ");
+	paint_repeat(r->y, r->x, r->w, " ");
 	static const char *const titles[LAYOUT_COL_COUNT] = {
 		"layer", "shape", "kept", "density", "R", "L"
 	};
@@ -379,7 +308,7 @@ static void draw_table_head(const struct draw_ctx *c)
 		int x = s->x;
 		if (i == LAYOUT_COL_KEPT && tw < s->w)
 			x += s->w - tw;
-		draw_text(r->y, x, s->w, titles[i]);
+		paint_text(r->y, x, s->w, titles[i]);
 	}
 }
 
@@ -398,7 +327,7 @@ static void draw_table(const struct draw_ctx *c)
 		enum theme_role base = THEME_ROLE_NORMAL;
 		if (ri >= a->n_rows) {
 			colors_role(stdscr, base);
-			draw_repeat(y, r->x, r->w, " ");
+			paint_repeat(y, r->x, r->w, " ");
 			continue;
 		}
 		const struct app_row *row = &a->rows[ri];
@@ -410,11 +339,11 @@ static void draw_table(const struct draw_ctx *c)
 			 app_layer_in_group(a, row->layer, cg))
 			base = THEME_ROLE_GROUP_HIGHLIGHT;
 		colors_role(stdscr, base);
-		draw_repeat(y, r->x, r->w, " ");
+		paint_repeat(y, r->x, r->w, " ");
 		const struct layout_span *cn = &lo->col[LAYOUT_COL_NAME];
-		draw_text(y, cn->x, cn->w, l->name);
+		paint_text(y, cn->x, cn->w, l->name);
 		const struct layout_span *cs = &lo->col[LAYOUT_COL_SHAPE];
-		draw_text(y, cs->x, cs->w, glyphs_utf8() ? row->shape : row->shape_ascii);
+		paint_text(y, cs->x, cs->w, glyphs_utf8() ? row->shape : row->shape_ascii);
 
 		int g = row->group;
 		int ch = g >= 0 ? gs->groups[g].channels : l->out.c;
@@ -425,7 +354,7 @@ static void draw_table(const struct draw_ctx *c)
 		int kw = keys_text_cols(kt);
 		if (keep < ch)
 			colors_role(stdscr, base == THEME_ROLE_NORMAL ? THEME_ROLE_KEPT : base);
-		draw_text(y, ck->x + (kw < ck->w ? ck->w - kw : 0), ck->w, kt);
+		paint_text(y, ck->x + (kw < ck->w ? ck->w - kw : 0), ck->w, kt);
 
 		const struct layout_span *cd = &lo->col[LAYOUT_COL_DENSITY];
 		double d = sc ? sc->density[row->layer] : -1.0;
@@ -436,51 +365,49 @@ static void draw_table(const struct draw_ctx *c)
 			char dt[16];
 			snprintf(dt, sizeof dt, "%.2f", d);
 			colors_role_attr(stdscr, base, sc->stale ? A_DIM : A_NORMAL);
-			draw_text(y, cd->x + 3, cd->w - 3, dt);
+			paint_text(y, cd->x + 3, cd->w - 3, dt);
 		} else {
 			colors_role(stdscr, base);
-			draw_text(y, cd->x + 3, cd->w - 3, sc ? "   -" : "   ?");
+			paint_text(y, cd->x + 3, cd->w - 3, sc ? "   -" : "   ?");
 		}
 		if (sc && sc->resilient[row->layer]) {
 			colors_role(stdscr, base == THEME_ROLE_NORMAL ? THEME_ROLE_RESILIENT
 								    : base);
-			draw_text(y, lo->col[LAYOUT_COL_RESILIENT].x, 1,
+			paint_text(y, lo->col[LAYOUT_COL_RESILIENT].x, 1,
 				  glyph(GLYPH_MARK_RESILIENT));
 		}
 		if (g >= 0 && a->locked[g]) {
 			colors_role(stdscr, base == THEME_ROLE_NORMAL ? THEME_ROLE_LOCKED : base);
-			draw_text(y, lo->col[LAYOUT_COL_LOCK].x, 1, glyph(GLYPH_MARK_LOCKED));
+			paint_text(y, lo->col[LAYOUT_COL_LOCK].x, 1, glyph(GLYPH_MARK_LOCKED));
 		}
 	}
 }
 
 /* ---- channel heatmap ---------------------------------------------------- */
 
-static void draw_heat_row(const struct draw_ctx *c, int y, const struct app_row *row,
+static void draw_heat_row(const struct draw_ctx *c, int y, int ri,
 			  const struct worker_scores *sc)
 {
 	const struct app *a = c->app;
 	const struct layout_rect *r = &c->lo->panel[LAYOUT_PANEL_HEAT];
-	int L = row->layer;
+	int L = a->rows[ri].layer;
 	int n = sc->chan_n[L];
 	if (n <= 0)
 		return;
 	const float *v = sc->chan + sc->chan_off[L];
 	if ((size_t)n > draw_scratch_n) {
-		float *p = realloc(draw_scratch, sizeof(float) * (size_t)n * 2);
+		unsigned char *p = realloc(draw_scratch, (size_t)n);
 		if (!p)
 			return;
 		draw_scratch = p;
 		draw_scratch_n = (size_t)n;
 	}
-	int g = row->group;
-	int keep = n;
-	if (g >= 0 && row->prunable && a->plan.keep[g] < n &&
-	    a->model->groups.groups[g].channels == n)
-		keep = a->plan.keep[g];
-	/* kept flags in the scratch's second half. */
-	unsigned char *kept = (unsigned char *)(draw_scratch + draw_scratch_n);
-	float vmax = heat_kept(v, n, keep, draw_scratch, kept);
+	/* Kept or pruned: the plan's answer (plan_group_kept), never a ranking
+	 * of this layer's own scores. */
+	unsigned char *kept = draw_scratch;
+	if (heat_row_kept(a, draw_snap(a), ri, kept) != n)
+		memset(kept, 1, (size_t)n);
+	float vmax = heat_max(v, n);
 	int steps = colors_grad_steps(THEME_GRADIENT_HEAT);
 	int bins = r->w;
 	for (int b = 0; b < bins; b++) {
@@ -514,7 +441,7 @@ static void draw_heat(const struct draw_ctx *c)
 	const struct worker_snapshot *s = draw_snap(a);
 	struct pen p = { hh->y, hh->x + 1, hh->x + hh->w };
 	colors_role(stdscr, THEME_ROLE_COLUMN_HEADER);
-	draw_repeat(hh->y, hh->x, hh->w, " ");
+	paint_repeat(hh->y, hh->x, hh->w, " ");
 	if (a->n_rows > 0) {
 		const struct app_row *row = &a->rows[a->cursor];
 		pen_put(&p, THEME_ROLE_COLUMN_HEADER, "channel scores");
@@ -542,7 +469,7 @@ static void draw_heat(const struct draw_ctx *c)
 		int ri = a->top + i;
 		if (ri >= a->n_rows)
 			break;
-		draw_heat_row(c, r->y + i, &a->rows[ri], sc);
+		draw_heat_row(c, r->y + i, ri, sc);
 	}
 }
 
@@ -557,7 +484,7 @@ static void draw_grid(const struct draw_ctx *c)
 	const struct worker_snapshot *s = draw_snap(a);
 	int cw = lo->grid_cell_w;
 	colors_role(stdscr, THEME_ROLE_COLUMN_HEADER);
-	draw_repeat(hh->y, hh->x, hh->w, " ");
+	paint_repeat(hh->y, hh->x, hh->w, " ");
 	/* s = 1 - 2^-(j+1): the full values when the widest fits, else the
 	 * kept fractions 1/2 .. 1/256, else s1 .. s8 (docs/explorer.md); one
 	 * form for every column. */
@@ -572,7 +499,7 @@ static void draw_grid(const struct draw_ctx *c)
 			snprintf(t, sizeof t, "1/%d", 2 << j);
 		else
 			snprintf(t, sizeof t, "s%d", j + 1);
-		draw_text(hh->y, lo->grid_x + j * cw, cw - 1, t);
+		paint_text(hh->y, lo->grid_x + j * cw, cw - 1, t);
 	}
 	if (!s || !s->grid) {
 		struct pen q = { r->y, r->x + 1, r->x + r->w };
@@ -609,7 +536,7 @@ static void draw_grid(const struct draw_ctx *c)
 				snprintf(t, sizeof t, " %.2f", d);
 				colors_role_attr(stdscr, THEME_ROLE_NORMAL,
 						 s->grid_stale ? A_DIM : A_NORMAL);
-				draw_text(r->y + i, x + sw, 5, t);
+				paint_text(r->y + i, x + sw, 5, t);
 			}
 		}
 	}
@@ -724,7 +651,7 @@ static void draw_proj(const struct draw_ctx *c)
 	const struct worker_projection *pj = &a->proj;
 	colors_role(stdscr, THEME_ROLE_NORMAL);
 	for (int i = 0; i < r->h; i++)
-		draw_repeat(r->y + i, r->x, r->w, " ");
+		paint_repeat(r->y + i, r->x, r->w, " ");
 	if (!a->proj_valid)
 		return;
 	int line = 0;
@@ -789,10 +716,15 @@ static void draw_log(const struct draw_ctx *c)
 	const struct layout_rect *r = &c->lo->panel[LAYOUT_PANEL_LOG];
 	const struct worker_snapshot *s = draw_snap(a);
 	colors_role(stdscr, THEME_ROLE_NORMAL);
-	draw_repeat(r->y, r->x, r->w, " ");
+	paint_repeat(r->y, r->x, r->w, " ");
 	char status[96];
-	if (c->busy) {
-		snprintf(status, sizeof status, "%s", c->busy);
+	const struct worker_job_status *xj = s ? &s->job[WORKER_JOB_EXPORT] : NULL;
+	if (a->export_req && xj && xj->request == a->export_req &&
+	    xj->state == WORKER_STATE_RUNNING && xj->total > 0) {
+		snprintf(status, sizeof status, "exporting %ld%%",
+			 xj->done * 100 / xj->total);
+	} else if (a->export_req) {
+		snprintf(status, sizeof status, "exporting");
 	} else if (s && s->scores.valid && !s->scores.stale &&
 		   s->job[WORKER_JOB_SCORES].state == WORKER_STATE_DONE) {
 		snprintf(status, sizeof status, "ready");
@@ -811,9 +743,9 @@ static void draw_log(const struct draw_ctx *c)
 			     : a->log_level == APP_LOG_WARN ? THEME_ROLE_WARNING
 							    : THEME_ROLE_NORMAL;
 	colors_role(stdscr, role);
-	draw_text(r->y, r->x + 1, r->w - sw - 3, a->log);
+	paint_text(r->y, r->x + 1, r->w - sw - 3, a->log);
 	colors_role(stdscr, THEME_ROLE_STATUS);
-	draw_text(r->y, r->x + r->w - sw - 1, sw, status);
+	paint_text(r->y, r->x + r->w - sw - 1, sw, status);
 }
 
 /* ---- overlays ----------------------------------------------------------- */
@@ -823,7 +755,7 @@ static void draw_help(const struct draw_ctx *c)
 	const struct app *a = c->app;
 	const struct layout_rect *box = &c->lo->overlay;
 	const struct layout_rect *body = &c->lo->overlay_body;
-	draw_box(box, "help", THEME_ROLE_BORDER_FOCUS, THEME_ROLE_HELP_TEXT);
+	paint_box(box, "help", THEME_ROLE_BORDER_FOCUS, THEME_ROLE_HELP_TEXT);
 	int total = a->help_total;
 	struct keys_help_line *lines = calloc((size_t)(total > 0 ? total : 1),
 					      sizeof *lines);
@@ -839,7 +771,7 @@ static void draw_help(const struct draw_ctx *c)
 		switch (h->kind) {
 		case KEYS_HELP_HEADING:
 			colors_role(stdscr, THEME_ROLE_TITLE);
-			draw_text(y, body->x, body->w, h->text);
+			paint_text(y, body->x, body->w, h->text);
 			break;
 		case KEYS_HELP_BINDING: {
 			/* key_w columns of key names, then the description. */
@@ -854,12 +786,12 @@ static void draw_help(const struct draw_ctx *c)
 			mvaddnstr(y, body->x, h->text, (int)(p - h->text));
 			colors_role(stdscr, h->inactive ? THEME_ROLE_INACTIVE
 							: THEME_ROLE_HELP_TEXT);
-			draw_text(y, body->x + h->key_w, body->w - h->key_w, p);
+			paint_text(y, body->x + h->key_w, body->w - h->key_w, p);
 			break;
 		}
 		default:
 			colors_role(stdscr, THEME_ROLE_HELP_TEXT);
-			draw_text(y, body->x, body->w, h->text);
+			paint_text(y, body->x, body->w, h->text);
 			break;
 		}
 	}
@@ -871,7 +803,7 @@ static void draw_help(const struct draw_ctx *c)
 			 total, glyph(GLYPH_ARROW_UP), glyph(GLYPH_ARROW_DOWN));
 		colors_role(stdscr, THEME_ROLE_BORDER_FOCUS);
 		int tw = keys_text_cols(t);
-		draw_text(box->y + box->h - 1, box->x + box->w - tw - 2, tw, t);
+		paint_text(box->y + box->h - 1, box->x + box->w - tw - 2, tw, t);
 	}
 	free(lines);
 }
@@ -881,7 +813,7 @@ static void draw_too_small(const struct draw_ctx *c)
 	const struct layout_rect *r = &c->lo->notice;
 	colors_role(stdscr, THEME_ROLE_NORMAL);
 	for (int y = 0; y < r->h; y++)
-		draw_repeat(r->y + y, r->x, r->w, " ");
+		paint_repeat(r->y + y, r->x, r->w, " ");
 	char l1[96];
 	snprintf(l1, sizeof l1, "need %dx%d, have %dx%d", LAYOUT_MIN_COLS,
 		 LAYOUT_MIN_ROWS, c->lo->cols, c->lo->rows);
@@ -895,7 +827,7 @@ static void draw_too_small(const struct draw_ctx *c)
 		if (x < r->x)
 			x = r->x;
 		colors_role(stdscr, i == 0 ? THEME_ROLE_NOTICE : THEME_ROLE_NORMAL);
-		draw_text(y0 + i, x, r->w, lines[i]);
+		paint_text(y0 + i, x, r->w, lines[i]);
 	}
 }
 

@@ -33,7 +33,6 @@ struct draw_ctx {
 	const char *theme_name;   /* shown in the header */
 	const char *dataset;      /* "fashion-mnist", "synthetic", "none" */
 	bool ascii;               /* ASCII key names (glyphs follow glyphs.h) */
-	const char *busy;         /* an extra status (export running), or NULL */
 };
 
 void draw_frame(const struct draw_ctx *c);
@@ -41,17 +40,6 @@ void draw_frame(const struct draw_ctx *c);
 /* The action of the footer item at screen column x (the footer row), or
  * UI_ACTION_NONE: the same layout the footer was drawn with. */
 enum ui_action draw_footer_hit(const struct layout *lo, bool ascii, int x);
-
-/* Write at most maxcols columns of UTF-8 s at (y, x); returns the columns
- * written.  A text cut short ends in the ellipsis glyph.  Every glyph we
- * draw is one column wide (glyphs.h). */
-int draw_text(int y, int x, int maxcols, const char *s);
-/* Repeat glyph text s n times from (y, x). */
-void draw_repeat(int y, int x, int n, const char *s);
-/* A box outline around r with a title, in role border; the inside is
- * cleared to role fill. */
-void draw_box(const struct layout_rect *r, const char *title,
-	      enum theme_role border, enum theme_role fill);
 
 void draw_free(void);
 

@@ -29,6 +29,7 @@
 #include "screen/loop.h"
 #include "paths/model_path.h"
 #include "nn/net.h"
+#include "output/render.h"
 #include "cli/session.h"
 #include "explorer/settings.h"
 #include "theme/theme.h"
@@ -464,9 +465,12 @@ int cmd_explore(int argc, char **argv)
 		}
 		l.record = record;
 	}
+	/* The export's heatmap.png in the colours `reconvene prune` uses. */
+	struct render_style export_style;
+	if (cli_render_style(NULL, &export_style) == CLI_EXIT_OK)
+		app->export_style = &export_style;
 	l.app = app;
 	l.w = ses.w;
-	l.ds = &ses.ds;
 	l.dataset_name = ses.ds.synthetic ? "synthetic" : ses.ds.name;
 	l.ascii = app->ascii;
 	l.mouse = mouse;

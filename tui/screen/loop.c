@@ -62,11 +62,9 @@ static void loop_relayout(struct loop *l)
 static void loop_draw(struct loop *l)
 {
 	double t0 = loop_now_us();
-	const char *busy = l->export ? "exporting" : NULL;
 	struct draw_ctx c = { .app = l->app, .lo = &l->in.lo,
 			      .theme_name = l->theme_name,
-			      .dataset = l->dataset_name, .ascii = l->ascii,
-			      .busy = busy };
+			      .dataset = l->dataset_name, .ascii = l->ascii };
 	draw_frame(&c);
 	double t1 = loop_now_us();
 	wnoutrefresh(stdscr);
@@ -156,8 +154,7 @@ int loop_run(struct loop *l)
 		if (l->max_iterations > 0 && iter >= l->max_iterations)
 			break;
 		iter++;
-		int timeout = l->export ? 100 : 1000;
-		int pr = poll(fds, 2, timeout);
+		int pr = poll(fds, 2, 1000);
 		if (pr < 0 && errno != EINTR)
 			break;
 		if (loop_sig_quit)
@@ -204,27 +201,6 @@ int loop_run(struct loop *l)
 				l->theme_name = l->theme_next(l->user);
 			f |= UI_REPAINT;
 		}
-		if ((f & UI_EXPORT) && !l->export) {
-			struct eng_err err = { { 0 } };
-			if (dialog_export_start(a, l->ds, a->export_dir, &l->export, &err) !=
-			    ENG_STATUS_OK)
-				app_log(a, APP_LOG_ERROR, "%s", err.msg);
-			else
-				app_log(a, APP_LOG_INFO, "exporting to %s/ ...", a->export_dir);
-			f |= UI_REDRAW;
-		} else if (f & UI_EXPORT) {
-			app_log(a, APP_LOG_WARN, "an export is already running");
-		}
-		if (l->export) {
-			char msg[2048];
-			bool ok;
-			if (dialog_export_poll(l->export, msg, sizeof msg, &ok)) {
-				dialog_export_free(l->export);
-				l->export = NULL;
-				app_log(a, ok ? APP_LOG_INFO : APP_LOG_ERROR, "%s", msg);
-				f |= UI_REDRAW;
-			}
-		}
 		if (f & UI_REPAINT)
 			clearok(curscr, TRUE);
 		if (f & (UI_RELAYOUT | UI_REPAINT))
@@ -240,10 +216,6 @@ int loop_run(struct loop *l)
 				fflush(l->timing);
 			}
 		}
-	}
-	if (l->export) {
-		dialog_export_free(l->export); /* waits for it */
-		l->export = NULL;
 	}
 	return 0;
 }

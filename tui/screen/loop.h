@@ -27,8 +27,6 @@
 #include <stdio.h>
 
 #include "explorer/app.h"
-#include "data/data.h"
-#include "screen/dialog.h"
 #include "explorer/input.h"
 #include "explorer/keylog.h"
 #include "explorer/layout.h"
@@ -37,7 +35,6 @@
 struct loop {
 	struct app *app;
 	struct worker *w;               /* borrowed */
-	const struct data_split *ds;    /* borrowed, may be NULL (export) */
 	const char *dataset_name;       /* header */
 	bool ascii;                     /* ASCII key names */
 	bool mouse;
@@ -52,7 +49,6 @@ struct loop {
 	struct keylog_header record_head;
 	/* state */
 	struct input in;
-	struct dialog_export *export;
 };
 
 /* Flags set by the signal handlers. */
