@@ -11,6 +11,7 @@
 #include "base/rng.h"
 #include "nn/sgd.h"
 #include "base/status.h"
+#include "base/arena.h"
 #include "base/tensor.h"
 
 START_TEST(test_status_strings)

@@ -1,26 +1,20 @@
-/* tensor.h: shapes, NCHW float tensors and the workspace arena.
+/* tensor.h: shapes and NCHW float tensor views (the workspace they live
+ * in is base/arena.h).
  *
  * Layout: activations are float32 NCHW, batch outermost, contiguous:
  * element (n, c, h, w) of a batch with per-sample shape s lives at
  * ((n * s.c + c) * s.h + h) * s.w + w.
  *
- * Owns: struct arena owns one aligned block (freed by arena_done); the
- * pointers arena_alloc hands out are views into it, valid until
- * arena_reset below them or arena_done.  struct tensor never owns its data.
+ * Owns: nothing; struct tensor never owns its data.
+ * Thread rules: plain values.
  *
- * Thread rules: none shared; one arena per net, used by one thread at a time.
- *
- *   struct arena a;
- *   arena_init(&a, 1 << 20);            // capacity in floats
- *   float *x = arena_alloc(&a, 4096);   // 64-byte aligned, NULL when full
- *   arena_done(&a);
+ *   struct shape s = { 16, 32, 32 };
+ *   size_t n = shape_size(s);           // 16 * 32 * 32
  */
 #ifndef RECONVENE_TENSOR_H
 #define RECONVENE_TENSOR_H
 
 #include <stddef.h>
-
-#include "base/status.h"
 
 struct shape {
 	int c, h, w; /* channels, height, width of one sample */
@@ -42,21 +36,5 @@ struct tensor {
 	float *data;       /* borrowed; n*c*h*w floats */
 	const char *name;  /* borrowed; e.g. the producing layer's name */
 };
-
-struct arena {
-	float *base;  /* owned, 64-byte aligned */
-	size_t cap;   /* capacity in floats */
-	size_t used;  /* floats handed out (each allocation rounded up to 16) */
-};
-
-/* Allocate an arena of cap floats; ENG_STATUS_ENOMEM on failure. */
-enum eng_status arena_init(struct arena *a, size_t cap);
-void arena_done(struct arena *a);
-/* n floats, 64-byte aligned, uninitialised; NULL if the arena is full. */
-float *arena_alloc(struct arena *a, size_t n);
-/* Floats an allocation of n really takes (for sizing an arena up front). */
-size_t arena_round(size_t n);
-/* Release everything allocated after the point where used was mark. */
-void arena_reset(struct arena *a, size_t mark);
 
 #endif

@@ -30,6 +30,7 @@
 
 #include "nn/layer.h"
 #include "nn/net_spec.h"
+#include "base/arena.h"
 #include "base/tensor.h"
 
 struct net {

@@ -2,7 +2,7 @@
 
 #include <stdlib.h>
 
-#include "base/tensor.h"
+#include "base/arena.h"
 
 #define ARENA_ALIGN_FLOATS 16 /* 64 bytes */
 
