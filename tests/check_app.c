@@ -23,6 +23,7 @@
 #include "prune/groups.h"
 #include "nn/net.h"
 #include "prune/plan.h"
+#include "prune/plan_file.h"
 #include "prune/reconvene.h"
 #include "base/rng.h"
 #include "worker/worker.h"
@@ -477,7 +478,7 @@ START_TEST(test_plan_files)
 	struct eng_err err = { { 0 } };
 	ck_assert(net_build(&f.spec, &net, &err) == ENG_STATUS_OK);
 	struct prune_plan p = { 0 };
-	ck_assert_msg(reconvene_plan_read(path, net, &a->model->groups, 1, &p, NULL,
+	ck_assert_msg(plan_file_read(path, net, &a->model->groups, 1, &p, NULL,
 					  &err) == ENG_STATUS_OK, "%s", err.msg);
 	ck_assert_int_eq(p.keep[g1], 28); /* two steps of ceil(5 % of 32) = 2 */
 	ck_assert_int_eq(p.keep[g2], 7);
@@ -941,7 +942,7 @@ static void heat_matches_plan(const char *model)
 	char path[512];
 	snprintf(path, sizeof path, "%s/plan.json", dir);
 	struct prune_plan saved;
-	ck_assert_msg(reconvene_plan_read(path, net, gs, 1, &saved, NULL, &err) ==
+	ck_assert_msg(plan_file_read(path, net, gs, 1, &saved, NULL, &err) ==
 		      ENG_STATUS_OK, "%s", err.msg);
 	for (int g = 0; g < gs->n_groups; g++)
 		ck_assert_int_eq(saved.keep[g], a->plan.keep[g]);

@@ -22,6 +22,8 @@
 #include "measure/metrics.h"
 #include "nn/net.h"
 #include "prune/plan.h"
+#include "prune/plan_file.h"
+#include "output/bundle.h"
 #include "prune/reconvene.h"
 #include "base/rng.h"
 #include "score/score.h"
@@ -746,7 +748,7 @@ START_TEST(test_plan_json_roundtrip)
 	ck_assert_int_eq(plan_init(&plan, &gs), ENG_STATUS_OK);
 	plan_set_keep(&plan, gs.layer_out[net_find(net, "c3")], 7);
 	plan_set_keep(&plan, gs.layer_out[net_find(net, "c4")], 1);
-	struct reconvene_plan_info info = { .has_method = true, .has_sparsity = true,
+	struct plan_file_info info = { .has_method = true, .has_sparsity = true,
 					    .has_seed = true, .has_tau = true,
 					    .has_k = true,
 					    .method = SCORE_METHOD_GRASP,
@@ -756,10 +758,10 @@ START_TEST(test_plan_json_roundtrip)
 	char dir[256], path[512];
 	tmpdir_make(dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/plan.json", dir);
-	ck_assert_int_eq(reconvene_plan_write(path, &gs, &plan, &info, &err),
+	ck_assert_int_eq(plan_file_write(path, &gs, &plan, &info, &err),
 			 ENG_STATUS_OK);
-	struct reconvene_plan_info in;
-	ck_assert_int_eq(reconvene_plan_read(path, net, &gs, 1, &back, &in, &err),
+	struct plan_file_info in;
+	ck_assert_int_eq(plan_file_read(path, net, &gs, 1, &back, &in, &err),
 			 ENG_STATUS_OK);
 	for (int g = 0; g < gs.n_groups; g++)
 		ck_assert_int_eq(back.keep[g], plan.keep[g]);
@@ -785,7 +787,7 @@ START_TEST(test_plan_json_roundtrip)
 
 	/* optional keys may be left out; missing groups keep everything */
 	write_text(path, "{\"model\": \"chain\", \"groups\": {\"c2\": 4, \"fc\": 5}}");
-	ck_assert_int_eq(reconvene_plan_read(path, net, &gs, 1, &back, &in, &err),
+	ck_assert_int_eq(plan_file_read(path, net, &gs, 1, &back, &in, &err),
 			 ENG_STATUS_OK);
 	ck_assert(!in.has_method && !in.has_seed && !in.has_sparsity);
 	for (int g = 0; g < gs.n_groups; g++)
@@ -845,7 +847,7 @@ START_TEST(test_plan_json_errors)
 	write_text(path, b->text);
 	struct prune_plan plan;
 	err.msg[0] = '\0';
-	ck_assert_int_eq(reconvene_plan_read(path, net, &gs, b->min_keep, &plan,
+	ck_assert_int_eq(plan_file_read(path, net, &gs, b->min_keep, &plan,
 					     NULL, &err), ENG_STATUS_EINVAL);
 	ck_assert_msg(strncmp(err.msg, path, strlen(path)) == 0 &&
 		      strstr(err.msg, b->msg) && !strchr(err.msg, '\n'),
@@ -853,7 +855,7 @@ START_TEST(test_plan_json_errors)
 	plan_done(&plan);
 	/* a missing file */
 	snprintf(path, sizeof path, "%s/none.json", dir);
-	ck_assert_int_eq(reconvene_plan_read(path, net, &gs, 1, &plan, NULL, &err),
+	ck_assert_int_eq(plan_file_read(path, net, &gs, 1, &plan, NULL, &err),
 			 ENG_STATUS_ENOENT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "none.json"));
 	plan_done(&plan);
@@ -887,7 +889,7 @@ START_TEST(test_save_reload)
 	tmpdir_make(dir, sizeof dir);
 	/* the output directory is created, parents included */
 	snprintf(out, sizeof out, "%s/a/b/", dir);
-	ck_assert_int_eq(reconvene_save(&r, &o, net->name, out, &err), ENG_STATUS_OK);
+	ck_assert_int_eq(bundle_save(&r, &o, net->name, out, &err), ENG_STATUS_OK);
 
 	struct net_spec spec2;
 	snprintf(path, sizeof path, "%s/a/b/model.cfg", dir);
@@ -931,9 +933,9 @@ START_TEST(test_save_reload)
 	struct group_set gs;
 	ck_assert_int_eq(groups_build(net, &gs, &err), ENG_STATUS_OK);
 	struct prune_plan back;
-	struct reconvene_plan_info info;
+	struct plan_file_info info;
 	snprintf(path, sizeof path, "%s/a/b/plan.json", dir);
-	ck_assert_int_eq(reconvene_plan_read(path, net, &gs, 1, &back, &info, &err),
+	ck_assert_int_eq(plan_file_read(path, net, &gs, 1, &back, &info, &err),
 			 ENG_STATUS_OK);
 	for (int g = 0; g < gs.n_groups; g++)
 		ck_assert_int_eq(back.keep[g], r.plan.keep[g]);
@@ -951,7 +953,7 @@ START_TEST(test_save_reload)
 
 	/* a file where the directory should be */
 	snprintf(path, sizeof path, "%s/a/b/model.cfg", dir);
-	ck_assert_int_eq(reconvene_save(&r, &o, net->name, path, &err),
+	ck_assert_int_eq(bundle_save(&r, &o, net->name, path, &err),
 			 ENG_STATUS_EINVAL);
 	ck_assert_ptr_nonnull(strstr(err.msg, "not a directory"));
 

@@ -12,6 +12,7 @@
 #include "io/cfg.h"
 #include "data/data.h"
 #include "nn/net.h"
+#include "output/bundle.h"
 #include "prune/reconvene.h"
 #include "output/render.h"
 #include "output/report.h"
@@ -472,7 +473,7 @@ static void bundle_make(struct bundle *b, const char *model, int k, const char *
 		      ENG_STATUS_OK, "%s", err.msg);
 	ck_assert_int_gt(b->r.n_changed, 0);
 	tmp_path(b->dir, sizeof b->dir, sub);
-	ck_assert_msg(reconvene_save(&b->r, &b->o, b->net->name, b->dir, &err) ==
+	ck_assert_msg(bundle_save(&b->r, &b->o, b->net->name, b->dir, &err) ==
 		      ENG_STATUS_OK, "%s", err.msg);
 }
 
@@ -513,35 +514,35 @@ START_TEST(test_bundle_reproduces_logits)
 		ck_assert_float_eq(got[i], ref[i]);
 
 	/* the verification agrees, and can fail */
-	struct report_verify v;
-	ck_assert_msg(report_verify_bundle(&b.spec, &b.r, b.dir, &v, &err) ==
+	struct bundle_check v;
+	ck_assert_msg(bundle_verify(&b.spec, &b.r, b.dir, &v, &err) ==
 		      ENG_STATUS_OK, "%s", err.msg);
 	ck_assert(v.done && v.pass);
-	ck_assert(v.max_abs_diff <= REPORT_VERIFY_TOLERANCE);
+	ck_assert(v.max_abs_diff <= BUNDLE_VERIFY_TOLERANCE);
 	ck_assert(v.reload_max_abs_diff == 0.0);
 	/* a wrong parameter map: the masked original no longer matches */
 	size_t j0 = (size_t)(b.r.net->layers[0].w - b.r.net->params);
 	size_t save = b.r.param_src[j0];
 	b.r.param_src[j0] = b.r.param_src[j0 + 1];
 	b.r.param_src[j0 + 1] = save;
-	ck_assert_int_eq(report_verify_bundle(&b.spec, &b.r, b.dir, &v, &err),
+	ck_assert_int_eq(bundle_verify(&b.spec, &b.r, b.dir, &v, &err),
 			 ENG_STATUS_OK);
 	b.r.param_src[j0 + 1] = b.r.param_src[j0];
 	b.r.param_src[j0] = save;
 	ck_assert(!v.pass);
-	ck_assert(v.max_abs_diff > REPORT_VERIFY_TOLERANCE);
+	ck_assert(v.max_abs_diff > BUNDLE_VERIFY_TOLERANCE);
 	/* a changed weight file: the reload no longer reproduces the net */
 	for (size_t j = 0; j < n2->n_params; j++)
 		n2->params[j] *= 1.5f;
 	ck_assert_int_eq(weights_save_masked(n2, path, NULL, b.r.mask, &err),
 			 ENG_STATUS_OK);
-	ck_assert_int_eq(report_verify_bundle(&b.spec, &b.r, b.dir, &v, &err),
+	ck_assert_int_eq(bundle_verify(&b.spec, &b.r, b.dir, &v, &err),
 			 ENG_STATUS_OK);
 	ck_assert(!v.pass);
-	ck_assert(v.reload_max_abs_diff > REPORT_VERIFY_TOLERANCE);
+	ck_assert(v.reload_max_abs_diff > BUNDLE_VERIFY_TOLERANCE);
 	/* a missing file is an error with the path */
 	ck_assert_int_eq(unlink(path), 0);
-	ck_assert_int_ne(report_verify_bundle(&b.spec, &b.r, b.dir, &v, &err),
+	ck_assert_int_ne(bundle_verify(&b.spec, &b.r, b.dir, &v, &err),
 			 ENG_STATUS_OK);
 	ck_assert_ptr_nonnull(strstr(err.msg, "model.safetensors"));
 	free(x);
@@ -566,7 +567,7 @@ START_TEST(test_report_schema)
 	metrics_compute(b.net, b.r.pse.mask, &in.variant[REPORT_VARIANT_UNSTRUCTURED].metrics, NULL);
 	metrics_compute(b.r.net, b.r.mask, &in.variant[REPORT_VARIANT_PRUNED].metrics, NULL);
 	struct eng_err err;
-	ck_assert_int_eq(report_verify_bundle(&b.spec, &b.r, b.dir, &in.verify, &err),
+	ck_assert_int_eq(bundle_verify(&b.spec, &b.r, b.dir, &in.verify, &err),
 			 ENG_STATUS_OK);
 	/* one variant with everything measured */
 	struct report_variant *pv = &in.variant[REPORT_VARIANT_PRUNED];
@@ -632,7 +633,7 @@ START_TEST(test_report_schema)
 
 	/* the settings read back */
 	struct report_info back;
-	struct report_verify vb;
+	struct bundle_check vb;
 	ck_assert_msg(report_read(path, &back, &vb, &err) == ENG_STATUS_OK, "%s", err.msg);
 	ck_assert_str_eq(back.model, "lenet5");
 	ck_assert_int_eq(back.k, 2);

@@ -6,14 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/cfg.h"
 #include "base/fileio.h"
-#include "prune/groups.h"
-#include "prune/plan.h"
 #include "output/report.h"
-#include "base/rng.h"
-#include "score/score.h"
-#include "io/weights.h"
 
 const char *report_variant_name(enum report_variant_kind v)
 {
@@ -129,124 +123,6 @@ uint64_t report_dataset_hash(const struct data_split *ds)
 	h = hash_set(h, &ds->train);
 	h = hash_set(h, &ds->val);
 	return hash_set(h, &ds->test);
-}
-
-/* --- verification ------------------------------------------------------ */
-
-static double max_abs_diff(const float *a, const float *b, size_t n)
-{
-	double m = 0;
-	for (size_t i = 0; i < n; i++) {
-		double d = fabs((double)a[i] - (double)b[i]);
-		if (!(d <= m))  /* NaN counts as infinitely wrong */
-			m = isnan(d) ? INFINITY : d;
-	}
-	return m;
-}
-
-/* A's parameters and BN statistics from the compacted B through the param
- * map; A's own buffers start zeroed (net_build). */
-static void scatter_back(struct net *a, const struct net *b,
-			 const size_t *param_src)
-{
-	for (size_t j = 0; j < b->n_params; j++)
-		a->params[param_src[j]] = b->params[j];
-	for (int i = 0; i < a->n_layers && i < b->n_layers; i++) {
-		struct layer *la = &a->layers[i];
-		const struct layer *lb = &b->layers[i];
-		if (la->kind != LAYER_KIND_BN || !la->state || !lb->w)
-			continue;
-		size_t ca = (size_t)la->out.c, cb = (size_t)lb->out.c;
-		for (size_t c = 0; c < ca; c++) {
-			la->state[c] = 0.0f;
-			la->state[ca + c] = 1.0f;
-		}
-		size_t jb = (size_t)(lb->w - b->params);
-		size_t ja = (size_t)(la->w - a->params);
-		for (size_t c = 0; c < cb; c++) {
-			size_t src = param_src[jb + c] - ja;
-			ENG_ASSERT(src < ca);
-			la->state[src] = lb->state[c];
-			la->state[ca + src] = lb->state[cb + c];
-		}
-	}
-}
-
-enum eng_status report_verify_bundle(const struct net_spec *orig_spec,
-				     const struct reconvene_result *r,
-				     const char *dir, struct report_verify *out,
-				     struct eng_err *err)
-{
-	memset(out, 0, sizeof *out);
-	char path[4096];
-	struct net_spec bspec = { 0 };
-	struct net *a = NULL, *b = NULL;
-	uint8_t *mask = NULL;
-	float *x = NULL, *la = NULL;
-	enum eng_status st;
-	const int batch = REPORT_VERIFY_BATCH;
-
-	snprintf(path, sizeof path, "%s/model.cfg", dir);
-	if ((st = cfg_parse_file(path, &bspec, err)) != ENG_STATUS_OK)
-		goto out;
-	if ((st = net_build(&bspec, &b, err)) != ENG_STATUS_OK)
-		goto out;
-	if (b->n_params != r->net->n_params || b->n_layers != r->net->n_layers) {
-		st = eng_err_set(err, ENG_STATUS_EINVAL,
-				 "%s: %zu parameters in %d layers, the pruned net has %zu in %d",
-				 path, b->n_params, b->n_layers, r->net->n_params,
-				 r->net->n_layers);
-		goto out;
-	}
-	snprintf(path, sizeof path, "%s/model.safetensors", dir);
-	if ((st = weights_load_full(b, path, &mask, NULL, err)) != ENG_STATUS_OK)
-		goto out;
-	if (mask)
-		for (size_t j = 0; j < b->n_params; j++)
-			if (!mask[j])
-				b->params[j] = 0.0f;
-	if ((st = net_build(orig_spec, &a, err)) != ENG_STATUS_OK)
-		goto out;
-	scatter_back(a, b, r->param_src);
-	plan_mask_channels(a, &r->groups, &r->plan, a->params);
-
-	size_t in_n = shape_size(a->input) * (size_t)batch;
-	size_t out_n = (size_t)batch * (size_t)a->classes;
-	x = malloc(in_n * sizeof *x);
-	la = malloc(out_n * sizeof *la);
-	if (!x || !la) {
-		st = eng_err_set(err, ENG_STATUS_ENOMEM, "verify: out of memory");
-		goto out;
-	}
-	struct rng rng;
-	rng_seed(&rng, REPORT_VERIFY_SEED);
-	for (size_t i = 0; i < in_n; i++)
-		x[i] = rng_normal(&rng);
-	if ((st = net_prepare(a, batch, err)) != ENG_STATUS_OK ||
-	    (st = net_prepare(b, batch, err)) != ENG_STATUS_OK)
-		goto out;
-	if (r->net->max_batch < batch &&
-	    (st = net_prepare(r->net, batch, err)) != ENG_STATUS_OK)
-		goto out;
-	memcpy(la, net_forward(a, x, batch, false), out_n * sizeof *la);
-	const float *lb = net_forward(b, x, batch, false);
-	out->max_abs_diff = max_abs_diff(la, lb, out_n);
-	const float *lr = net_forward(r->net, x, batch, false);
-	out->reload_max_abs_diff = max_abs_diff(lr, lb, out_n);
-	out->done = true;
-	out->batch = batch;
-	out->input_seed = REPORT_VERIFY_SEED;
-	out->tolerance = REPORT_VERIFY_TOLERANCE;
-	out->pass = out->max_abs_diff <= out->tolerance &&
-		    out->reload_max_abs_diff <= out->tolerance;
-out:
-	free(x);
-	free(la);
-	free(mask);
-	net_free(a);
-	net_free(b);
-	net_spec_done(&bspec);
-	return st;
 }
 
 /* --- JSON --------------------------------------------------------------- */
@@ -395,7 +271,7 @@ json_t *report_to_json(const struct report_input *in)
 				    variant_json(&in->variant[v]));
 	json_object_set_new(root, "variants", vars);
 
-	const struct report_verify *vf = &in->verify;
+	const struct bundle_check *vf = &in->verify;
 	if (vf->done)
 		json_object_set_new(root, "verification", json_pack(
 			"{s:i, s:I, s:o, s:o, s:o, s:b}", "batch", vf->batch,
@@ -449,7 +325,7 @@ static bool get_num(json_t *o, const char *key, double *v)
 }
 
 enum eng_status report_read(const char *path, struct report_info *info,
-			    struct report_verify *verify, struct eng_err *err)
+			    struct bundle_check *verify, struct eng_err *err)
 {
 	json_error_t je;
 	json_t *root = json_load_file(path, 0, &je);

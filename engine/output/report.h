@@ -11,15 +11,8 @@
  * quick-eval accuracy (quickeval.h, with its 95 % interval); finally the
  * verification below.  Numbers not measured are JSON null.
  *
- * Verification (report_verify_bundle): reload DIR/model.cfg and
- * DIR/model.safetensors (masks applied) -- the compacted net -- and build
- * the "masked original": the ORIGINAL architecture whose parameters and
- * BN statistics are the reloaded ones scattered back through the plan's
- * parameter map (everything a removed channel owned is zero, plan.h's
- * plan_mask_channels), so it computes what the compacted net should.  One
- * seeded batch goes through both in eval mode; the largest absolute logit
- * difference must be <= REPORT_VERIFY_TOLERANCE.  The in-memory pruned net
- * is run too (reload_max_abs_diff: the files reproduce it).
+ * The verification itself is output/bundle.h (bundle_verify); the report
+ * records its result.
  *
  * Owns: report_to_json returns a new reference (json_decref it).  Every
  * other output is caller storage.  The engine never prints.
@@ -28,7 +21,7 @@
  *   struct report_input in;
  *   report_input_init(&in);
  *   ... fill in.info, in.net, in.r, in.variant[] ...
- *   if (report_verify_bundle(&spec, &r, "out", &in.verify, &err)) ...;
+ *   if (bundle_verify(&spec, &r, "out", &in.verify, &err)) ...;
  *   if (report_write("out/report.json", &in, &err)) ...;
  */
 #ifndef RECONVENE_REPORT_H
@@ -44,14 +37,12 @@
 #include "measure/metrics.h"
 #include "nn/net.h"
 #include "nn/net_spec.h"
+#include "output/bundle.h"
 #include "prune/reconvene.h"
 #include "base/status.h"
 
 #define REPORT_FORMAT "reconvene-report"
 #define REPORT_VERSION 1
-#define REPORT_VERIFY_TOLERANCE 1e-4
-#define REPORT_VERIFY_BATCH 8
-#define REPORT_VERIFY_SEED 1234
 
 enum report_variant_kind {
 	REPORT_VARIANT_DENSE,
@@ -83,16 +74,6 @@ struct report_variant {
 	long steps;
 };
 
-struct report_verify {
-	bool done;                  /* false: "verification": null */
-	int batch;
-	uint64_t input_seed;
-	double max_abs_diff;        /* masked original vs reloaded compacted */
-	double reload_max_abs_diff; /* in-memory pruned net vs reloaded */
-	double tolerance;
-	bool pass;                  /* both diffs <= tolerance */
-};
-
 struct report_info {
 	char model[NET_NAME_MAX];
 	enum score_method method;
@@ -116,7 +97,7 @@ struct report_input {
 	const struct net *net;               /* the original, dense net */
 	const struct reconvene_result *r;    /* rows, PSE scores, plan */
 	struct report_variant variant[REPORT_VARIANT_COUNT];
-	struct report_verify verify;
+	struct bundle_check verify;         /* bundle_verify's result */
 };
 
 /* Zero everything, settings from reconvene_options_init. */
@@ -132,16 +113,6 @@ void report_info_to_options(const struct report_info *info,
  * same files give the same hash, any changed byte another. */
 uint64_t report_dataset_hash(const struct data_split *ds);
 
-/* See the top of this file.  orig_spec: the spec the ORIGINAL net was
- * built from; r: the result that was saved to dir.  EINVAL when the bundle
- * does not match r (parameter count); read errors of the files as
- * cfg.h / weights.h give them.  A failed check is not an error: *out says
- * pass = false. */
-enum eng_status report_verify_bundle(const struct net_spec *orig_spec,
-				     const struct reconvene_result *r,
-				     const char *dir, struct report_verify *out,
-				     struct eng_err *err);
-
 /* The report as JSON; NULL only when out of memory. */
 json_t *report_to_json(const struct report_input *in);
 /* report_to_json written atomically to path (2-space indent). */
@@ -152,6 +123,6 @@ enum eng_status report_write(const char *path, const struct report_input *in,
  * (the fields report_to_json writes under "model", "settings" and
  * "verification"); EINVAL with "path: problem" for a malformed file. */
 enum eng_status report_read(const char *path, struct report_info *info,
-			    struct report_verify *verify, struct eng_err *err);
+			    struct bundle_check *verify, struct eng_err *err);
 
 #endif

@@ -25,7 +25,7 @@
  *     becomes dense (sensitive_dense).  Masked weights are zeroed in the
  *     result net's params, so a forward of result.net IS the pruned model.
  *
- * Plan files (JSON, reconvene_plan_write / reconvene_plan_read):
+ * Plan files (JSON, plan_file_write / plan_file_read):
  *   {"model": "vgg16", "method": "synflow", "sparsity": 0.9, "seed": 1,
  *    "tau": 0.2, "k": 0, "groups": {"conv2_1": 13, "conv3_1": 26, ...}}
  * "groups" gives kept counts by group name (reconvene groups MODEL lists
@@ -47,7 +47,7 @@
  *   struct reconvene_result r;
  *   if (reconvene_run(net, &spec, NULL, &o, NULL, &r, &err)) ...;
  *   ... r.net, r.mask, r.rows, r.plan ...
- *   if (reconvene_save(&r, &o, "out", &err)) ...;
+ *   if (bundle_save(&r, &o, "out", &err)) ...;
  *   reconvene_result_done(&r);
  */
 #ifndef RECONVENE_RECONVENE_H
@@ -184,48 +184,5 @@ enum eng_status reconvene_run(struct net *net, const struct net_spec *spec,
 			      const struct prune_plan *plan,
 			      struct reconvene_result *out, struct eng_err *err);
 void reconvene_result_done(struct reconvene_result *r);
-
-/* Write dir/model.cfg, dir/model.safetensors (weights + <layer>.weight_mask
- * for masked layers; metadata model, method, sparsity, seed, tau, k, and
- * "pruned_by" = "reconvene") and dir/plan.json.  dir and its parents are
- * created as needed (mode 0755); an existing non-directory is an error.
- * model = the original model's name (for the plan). */
-enum eng_status reconvene_save(const struct reconvene_result *r,
-			       const struct reconvene_options *o,
-			       const char *model, const char *dir,
-			       struct eng_err *err);
-
-/* --- plan files ------------------------------------------------------- */
-
-/* What a plan file records besides the counts. */
-struct reconvene_plan_info {
-	char model[NET_NAME_MAX];
-	bool has_method, has_sparsity, has_seed, has_tau, has_k;
-	enum score_method method;
-	double sparsity;
-	uint64_t seed;
-	double tau;
-	int k;
-};
-
-/* Write every prunable group's keep count (atomically). */
-enum eng_status reconvene_plan_write(const char *path,
-				     const struct group_set *gs,
-				     const struct prune_plan *plan,
-				     const struct reconvene_plan_info *info,
-				     struct eng_err *err);
-/* Read a plan for net (groups gs, collapse guard min_keep): *plan is
- * plan_init'ed and filled (the caller plan_done's it, also on error).
- * Each problem gives EINVAL and one line starting with the path: not JSON
- * (with line and column), not an object, a missing or wrongly typed key,
- * an unknown key, "model" not net->name, an unknown group, a keep that is
- * not an integer, < 1 (or < min_keep), > the group's channels, or that
- * changes a group which cannot be pruned.  Unreadable file: EIO/ENOENT.
- * info may be NULL. */
-enum eng_status reconvene_plan_read(const char *path, const struct net *net,
-				    const struct group_set *gs, int min_keep,
-				    struct prune_plan *plan,
-				    struct reconvene_plan_info *info,
-				    struct eng_err *err);
 
 #endif

@@ -37,6 +37,7 @@
 #include "measure/latency.h"
 #include "train/quickeval.h"
 #include "output/heatmap.h"
+#include "output/bundle.h"
 #include "prune/reconvene.h"
 #include "worker/worker.h"
 
@@ -1448,7 +1449,7 @@ static enum eng_status worker_job_export(struct worker *w, struct eng_err *err)
 	if (s == ENG_STATUS_OK) {
 		snprintf(st->phase, sizeof st->phase, "export: writing");
 		worker_publish(w);
-		s = reconvene_save(&r, &o, m->net->name, x->dir, err);
+		s = bundle_save(&r, &o, m->net->name, x->dir, err);
 	}
 	if (s == ENG_STATUS_OK) {
 		char png[4096], warn[RENDER_WARNING_MAX] = "";

@@ -55,7 +55,7 @@
  *   EXPORT     (worker_export only, never an auto job) the pruned bundle of
  *              the plan given to worker_export, at the current settings:
  *              exactly what `reconvene prune --plan P --out DIR` writes with
- *              reconvene_save (DIR/model.cfg, DIR/model.safetensors with
+ *              bundle_save (DIR/model.cfg, DIR/model.safetensors with
  *              masks, DIR/plan.json) plus DIR/heatmap.png
  *              (heatmap_channels_png).  It re-scores a freshly initialised
  *              net, so it is cancellable (worker_cancel, a model change,

@@ -24,6 +24,7 @@
 #include "nn/net.h"
 #include "prune/plan.h"
 #include "cli/progress.h"
+#include "prune/plan_file.h"
 #include "prune/reconvene.h"
 #include "score/score.h"
 
@@ -217,9 +218,9 @@ static int bench_model_open(struct bench_cli *c, int classes, bool warn,
 		bench_model_done(m);
 		return CLI_EXIT_FAILURE;
 	}
-	struct reconvene_plan_info info;
+	struct plan_file_info info;
 	m->has_plan = true;
-	if (reconvene_plan_read(c->plan, m->net, &m->gs, c->o.min_keep, &m->plan,
+	if (plan_file_read(c->plan, m->net, &m->gs, c->o.min_keep, &m->plan,
 				&info, &err) != ENG_STATUS_OK) {
 		cli_error("%s", err.msg);
 		bench_model_done(m);

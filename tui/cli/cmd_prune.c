@@ -16,6 +16,8 @@
 #include "nn/net.h"
 #include "prune/plan.h"
 #include "cli/progress.h"
+#include "prune/plan_file.h"
+#include "output/bundle.h"
 #include "prune/reconvene.h"
 #include "output/render.h"
 #include "output/report.h"
@@ -233,9 +235,9 @@ static int prune_model_open(struct prune_cli *c, int classes, bool warn,
 	}
 	if (!c->plan)
 		return CLI_EXIT_OK;
-	struct reconvene_plan_info info;
+	struct plan_file_info info;
 	m->has_plan = true;
-	if (reconvene_plan_read(c->plan, m->net, &m->gs, c->o.min_keep, &m->plan,
+	if (plan_file_read(c->plan, m->net, &m->gs, c->o.min_keep, &m->plan,
 				&info, &err) != ENG_STATUS_OK) {
 		cli_error("%s", err.msg);
 		prune_model_done(m);
@@ -276,7 +278,7 @@ struct prune_report {
 	const char *model;
 	const struct reconvene_result *r;
 	struct metrics dense, pai, pruned;
-	struct report_verify verify;
+	struct bundle_check verify;
 	double seconds_save, seconds_total;
 };
 
@@ -430,7 +432,7 @@ static int prune_bundle_finish(const struct prune_cli *c, struct prune_model *m,
 			       const struct data_split *ds, struct prune_report *p)
 {
 	struct eng_err err;
-	if (report_verify_bundle(&m->spec, r, c->out, &p->verify, &err) !=
+	if (bundle_verify(&m->spec, r, c->out, &p->verify, &err) !=
 	    ENG_STATUS_OK) {
 		cli_error("%s", err.msg);
 		return CLI_EXIT_FAILURE;
@@ -515,7 +517,7 @@ int cmd_prune(int argc, char **argv)
 	if (st != ENG_STATUS_OK)
 		goto out;
 	double ts = prune_now();
-	if ((st = reconvene_save(&r, &c.o, m.net->name, c.out, &err)) !=
+	if ((st = bundle_save(&r, &c.o, m.net->name, c.out, &err)) !=
 	    ENG_STATUS_OK)
 		goto out;
 	struct prune_report p = { .c = &c, .model = m.net->name, .r = &r };

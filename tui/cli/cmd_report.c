@@ -19,6 +19,8 @@
 #include "prune/plan.h"
 #include "cli/progress.h"
 #include "train/quickeval.h"
+#include "prune/plan_file.h"
+#include "output/bundle.h"
 #include "prune/reconvene.h"
 #include "output/render.h"
 #include "output/report.h"
@@ -316,7 +318,7 @@ static void report_print_text(const struct report_input *in, const char *dir,
 		       (double)rv->metrics.storage_bytes / 1e6,
 		       (double)rv->metrics.macs / 1e6, lat, acc);
 	}
-	const struct report_verify *vf = &in->verify;
+	const struct bundle_check *vf = &in->verify;
 	printf("\nverification: %s (max |logit difference| %.3g masked original vs "
 	       "bundle, %.3g in-memory vs reloaded; tolerance %g)\n",
 	       vf->pass ? "pass" : "FAIL", vf->max_abs_diff, vf->reload_max_abs_diff,
@@ -411,7 +413,7 @@ int cmd_report(int argc, char **argv)
 		goto fail;
 	snprintf(path, sizeof path, "%s/plan.json", c.dir);
 	x.have_plan = true;
-	if (reconvene_plan_read(path, x.net, &x.gs, o.min_keep, &x.plan, NULL, &err) !=
+	if (plan_file_read(path, x.net, &x.gs, o.min_keep, &x.plan, NULL, &err) !=
 	    ENG_STATUS_OK)
 		goto fail;
 
@@ -435,7 +437,7 @@ int cmd_report(int argc, char **argv)
 	snprintf(path, sizeof path, "%s/model.safetensors", c.dir);
 	if (weights_load_full(x.bnet, path, &x.bmask, NULL, &err) != ENG_STATUS_OK)
 		goto fail;
-	if (report_verify_bundle(&x.spec, &x.r, c.dir, &in.verify, &err) !=
+	if (bundle_verify(&x.spec, &x.r, c.dir, &in.verify, &err) !=
 	    ENG_STATUS_OK)
 		goto fail;
 

@@ -13,6 +13,7 @@
  * libtui stays free of curses calls. */
 #include <curses.h>
 
+#include "prune/plan_file.h"
 #include "prune/reconvene.h"
 #include "score/score.h"
 
@@ -408,7 +409,7 @@ static unsigned app_export_update(struct app *a, const struct worker_snapshot *s
 
 unsigned app_plan_save(struct app *a, const char *path)
 {
-	struct reconvene_plan_info info;
+	struct plan_file_info info;
 	memset(&info, 0, sizeof info);
 	snprintf(info.model, sizeof info.model, "%s", a->model->net->name);
 	info.has_method = info.has_sparsity = info.has_seed = info.has_tau =
@@ -426,7 +427,7 @@ unsigned app_plan_save(struct app *a, const char *path)
 		app_log(a, APP_LOG_INFO, "plan not written to %s (replay)", path);
 		return UI_HANDLED | UI_REDRAW;
 	}
-	if (reconvene_plan_write(path, &a->model->groups, &a->plan, &info, &err) !=
+	if (plan_file_write(path, &a->model->groups, &a->plan, &info, &err) !=
 	    ENG_STATUS_OK) {
 		app_log(a, APP_LOG_ERROR, "%s", err.msg);
 		snprintf(a->dlg.error, sizeof a->dlg.error, "%s", err.msg);
@@ -442,7 +443,7 @@ unsigned app_plan_open(struct app *a, const char *path)
 {
 	struct prune_plan p = { 0 };
 	struct eng_err err = { { 0 } };
-	enum eng_status st = reconvene_plan_read(path, a->model->net,
+	enum eng_status st = plan_file_read(path, a->model->net,
 						 &a->model->groups, app_min_keep(a),
 						 &p, NULL, &err);
 	if (st != ENG_STATUS_OK) {
