@@ -33,20 +33,6 @@ const char *data_default_dir(void)
 	return env && *env ? env : DATA_DEFAULT_DIR;
 }
 
-bool data_path_join(char *buf, size_t size, const char *dir, const char *name)
-{
-	size_t len = strlen(dir);
-	const char *sep = len && dir[len - 1] == '/' ? "" : "/";
-	int k = snprintf(buf, size, "%s%s%s", dir, sep, name);
-	return k >= 0 && (size_t)k < size;
-}
-
-bool data_path_exists(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0;
-}
-
 static enum eng_status data_dir_check(const char *dir, struct eng_err *err)
 {
 	struct stat st;
