@@ -24,6 +24,10 @@
 #include "nn/net.h"
 #include "prune/plan.h"
 #include "cli/progress.h"
+#include "cli/numbers.h"
+#include "cli/dataset_open.h"
+#include "cli/engine_progress.h"
+#include "cli/warnings.h"
 #include "prune/reconvene.h"
 #include "score/score.h"
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/dataset_open.h"
 #include "paths/model_path.h"
 #include "nn/net.h"
 

@@ -20,6 +20,7 @@
 #include <curses.h>
 
 #include "explorer/app.h"
+#include "cli/numbers.h"
 #include "cli/cli.h"
 #include "screen/colors.h"
 #include "data/data.h"
