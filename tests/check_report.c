@@ -92,6 +92,18 @@ static void style_default_theme(struct render_style *s)
 	s->heat.rgb[2] = HEAT_HI;
 }
 
+/* A sink keeping a render call's last warning in buf, cleared first
+ * ("" afterwards: no warning). */
+static const struct eng_warn *last_warning(char *buf, size_t len)
+{
+	static struct eng_warn_last last;
+	static struct eng_warn sink;
+	buf[0] = '\0';
+	last = (struct eng_warn_last){ buf, len };
+	sink = (struct eng_warn){ eng_warn_last_keep, &last };
+	return &sink;
+}
+
 /* Count pixels different from bg in a rectangle. */
 static int image_ink(const struct image *im, int x0, int y0, int x1, int y1,
 		     uint32_t bg)
@@ -152,8 +164,8 @@ START_TEST(test_heatmap_png)
 	tmp_path(path, sizeof path, "heat.png");
 	struct eng_err err;
 	unsetenv("RECONVENE_FONT");
-	ck_assert_msg(render_heatmap_png(&h, &s, path, warn, sizeof warn, &err) ==
-		      ENG_STATUS_OK, "%s", err.msg);
+	ck_assert_msg(render_heatmap_write(&h, &s, path, last_warning(warn, sizeof warn),
+					   &err) == ENG_STATUS_OK, "%s", err.msg);
 	ck_assert_msg(warn[0] == '\0', "unexpected warning: %s", warn);
 	struct image im;
 	image_read(path, &im);
@@ -224,7 +236,7 @@ START_TEST(test_missing_font)
 				  .acc_lo = NAN, .acc_hi = NAN };
 	struct render_tradeoff t = { .title = "t", .n = 1, .points = &p };
 	tmp_path(path, sizeof path, "nofont2.png");
-	st = render_tradeoff_png(&t, &s, path, warn, sizeof warn, &err);
+	st = render_tradeoff_write(&t, &s, path, last_warning(warn, sizeof warn), &err);
 	unsetenv("RECONVENE_FONT");
 	ck_assert_msg(st == ENG_STATUS_OK, "%s", err.msg);
 	ck_assert(warn[0] != '\0');
@@ -252,8 +264,8 @@ START_TEST(test_sensitivity_png)
 	char path[512], warn[RENDER_WARNING_MAX];
 	tmp_path(path, sizeof path, "sens.png");
 	struct eng_err err;
-	ck_assert_msg(render_sensitivity_png(&sv, &s, path, warn, sizeof warn, &err) ==
-		      ENG_STATUS_OK, "%s", err.msg);
+	ck_assert_msg(render_sensitivity_write(&sv, &s, path, last_warning(warn, sizeof warn),
+					       &err) == ENG_STATUS_OK, "%s", err.msg);
 	struct image im;
 	image_read(path, &im);
 	int w, hh, x, y;
@@ -285,8 +297,8 @@ START_TEST(test_tradeoff_png)
 	char path[512], warn[RENDER_WARNING_MAX];
 	tmp_path(path, sizeof path, "trade.png");
 	struct eng_err err;
-	ck_assert_msg(render_tradeoff_png(&t, &s, path, warn, sizeof warn, &err) ==
-		      ENG_STATUS_OK, "%s", err.msg);
+	ck_assert_msg(render_tradeoff_write(&t, &s, path, last_warning(warn, sizeof warn),
+					    &err) == ENG_STATUS_OK, "%s", err.msg);
 	struct image im;
 	image_read(path, &im);
 	int w, hh;
@@ -305,13 +317,14 @@ START_TEST(test_tradeoff_png)
 	/* bad input is refused with a message, nothing written */
 	t.n = 0;
 	tmp_path(path, sizeof path, "none.png");
-	ck_assert_int_eq(render_tradeoff_png(&t, &s, path, warn, sizeof warn, &err),
-			 ENG_STATUS_EINVAL);
+	ck_assert_int_eq(render_tradeoff_write(&t, &s, path, last_warning(warn, sizeof warn),
+					       &err), ENG_STATUS_EINVAL);
 	ck_assert_int_ne(access(path, F_OK), 0);
 	/* an unwritable path is EIO/ENOENT, not a crash */
 	t.n = 4;
-	ck_assert_int_ne(render_tradeoff_png(&t, &s, "/nonexistent/dir/x.png", warn,
-					     sizeof warn, &err), ENG_STATUS_OK);
+	ck_assert_int_ne(render_tradeoff_write(&t, &s, "/nonexistent/dir/x.png",
+					       last_warning(warn, sizeof warn), &err),
+			 ENG_STATUS_OK);
 }
 END_TEST
 

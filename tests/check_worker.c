@@ -680,7 +680,7 @@ struct warn_log {
 	char last[ENG_ERR_MAX];
 };
 
-static void warn_cb(const char *msg, void *user)
+static void warn_cb(void *user, const char *msg)
 {
 	struct warn_log *l = user;
 	l->n++;
@@ -709,9 +709,10 @@ START_TEST(test_cache_basic)
 {
 	tmp_cache_home();
 	struct warn_log log = { 0 };
+	struct eng_warn warn = { warn_cb, &log };
 	struct cache *c = NULL;
 	struct eng_err err = { { 0 } };
-	ck_assert(cache_new(NULL, true, warn_cb, &log, 0, &c, &err) == ENG_STATUS_OK);
+	ck_assert(cache_new(NULL, true, &warn, 0, &c, &err) == ENG_STATUS_OK);
 	char want[512];
 	snprintf(want, sizeof want, "%s/reconvene", tmp_root);
 	ck_assert_str_eq(cache_dir(c), want);
@@ -787,7 +788,7 @@ START_TEST(test_cache_basic)
 	cache_free(c);
 
 	/* disabled disk cache: nothing written */
-	ck_assert(cache_new(NULL, false, warn_cb, &log, 0, &c, &err) == ENG_STATUS_OK);
+	ck_assert(cache_new(NULL, false, &warn, 0, &c, &err) == ENG_STATUS_OK);
 	ck_assert(cache_dir(c) == NULL);
 	cache_put(c, "k3", v, sizeof v);
 	cache_forget_memory(c);

@@ -113,14 +113,12 @@ struct canvas {
 	FT_Library lib;
 	FT_Face face[2];        /* regular, bold */
 	bool text;              /* a font is loaded */
-	char *warning;
-	size_t warning_len;
+	const struct eng_warn *warn; /* the caller's; may be NULL */
 };
 
 static void cv_warn(struct canvas *c, const char *msg)
 {
-	if (c->warning && c->warning_len)
-		snprintf(c->warning, c->warning_len, "%s", msg);
+	eng_warn_line(c->warn, msg);
 }
 
 static bool cv_face_open(struct canvas *c, const char *path, int which)
@@ -178,14 +176,11 @@ static void cv_fonts_open(struct canvas *c, const struct render_style *s)
 }
 
 static enum eng_status cv_open(struct canvas *c, int w, int h,
-			       const struct render_style *s, char *warning,
-			       size_t warning_len, struct eng_err *err)
+			       const struct render_style *s,
+			       const struct eng_warn *warn, struct eng_err *err)
 {
 	memset(c, 0, sizeof *c);
-	c->warning = warning;
-	c->warning_len = warning_len;
-	if (warning && warning_len)
-		warning[0] = '\0';
+	c->warn = warn;
 	if (w < 1 || h < 1 || w > 16384 || h > 16384)
 		return eng_err_set(err, ENG_STATUS_EINVAL,
 				   "render: image size %dx%d out of range", w, h);
@@ -583,10 +578,9 @@ static void legend_caption(struct canvas *c, const struct render_style *s,
 	cv_text(c, x, y, t, LABEL_SIZE, false, s->fg, ALIGN_LEFT);
 }
 
-enum eng_status render_heatmap_png(const struct render_heatmap *h,
-				   const struct render_style *s, const char *path,
-				   char *warning, size_t warning_len,
-				   struct eng_err *err)
+enum eng_status render_heatmap_write(const struct render_heatmap *h,
+				     const struct render_style *s, const char *path,
+				     const struct eng_warn *warn, struct eng_err *err)
 {
 	if (h->n_rows < 1 || !(h->hi > h->lo))
 		return eng_err_set(err, ENG_STATUS_EINVAL,
@@ -598,7 +592,7 @@ enum eng_status render_heatmap_png(const struct render_heatmap *h,
 	struct heat_geom g;
 	heat_geom(h, &g);
 	struct canvas cv;
-	enum eng_status st = cv_open(&cv, g.w, g.h, s, warning, warning_len, err);
+	enum eng_status st = cv_open(&cv, g.w, g.h, s, warn, err);
 	if (st != ENG_STATUS_OK)
 		return st;
 	cv_header(&cv, s, h->title, h->subtitle);
@@ -681,6 +675,18 @@ enum eng_status render_heatmap_png(const struct render_heatmap *h,
 	return st;
 }
 
+enum eng_status render_heatmap_png(const struct render_heatmap *h,
+				   const struct render_style *s, const char *path,
+				   char *warning, size_t warning_len,
+				   struct eng_err *err)
+{
+	if (warning && warning_len)
+		warning[0] = '\0';
+	struct eng_warn_last last = { warning, warning_len };
+	struct eng_warn sink = { eng_warn_last_keep, &last };
+	return render_heatmap_write(h, s, path, &sink, err);
+}
+
 /* --- sensitivity: layers x sparsity ------------------------------------ */
 
 #define SENS_COL_W 84
@@ -722,10 +728,10 @@ void render_sensitivity_cell(const struct render_sensitivity *sv, int row, int c
 	*y = g.y0 + row * SENS_ROW_PITCH + SENS_CELL_H / 2;
 }
 
-enum eng_status render_sensitivity_png(const struct render_sensitivity *sv,
-				       const struct render_style *s,
-				       const char *path, char *warning,
-				       size_t warning_len, struct eng_err *err)
+enum eng_status render_sensitivity_write(const struct render_sensitivity *sv,
+					 const struct render_style *s,
+					 const char *path, const struct eng_warn *warn,
+					 struct eng_err *err)
 {
 	if (sv->n_rows < 1 || !sv->density || !sv->names)
 		return eng_err_set(err, ENG_STATUS_EINVAL,
@@ -733,7 +739,7 @@ enum eng_status render_sensitivity_png(const struct render_sensitivity *sv,
 	struct sens_geom g;
 	sens_geom(sv, &g);
 	struct canvas cv;
-	enum eng_status st = cv_open(&cv, g.w, g.h, s, warning, warning_len, err);
+	enum eng_status st = cv_open(&cv, g.w, g.h, s, warn, err);
 	if (st != ENG_STATUS_OK)
 		return st;
 	cv_header(&cv, s, sv->title, sv->subtitle);
@@ -934,10 +940,9 @@ static void tr_panel(struct canvas *c, const struct render_style *s,
 	}
 }
 
-enum eng_status render_tradeoff_png(const struct render_tradeoff *t,
-				    const struct render_style *s, const char *path,
-				    char *warning, size_t warning_len,
-				    struct eng_err *err)
+enum eng_status render_tradeoff_write(const struct render_tradeoff *t,
+				      const struct render_style *s, const char *path,
+				      const struct eng_warn *warn, struct eng_err *err)
 {
 	if (t->n < 1 || !t->points)
 		return eng_err_set(err, ENG_STATUS_EINVAL,
@@ -945,7 +950,7 @@ enum eng_status render_tradeoff_png(const struct render_tradeoff *t,
 	int w, h;
 	render_tradeoff_size(t, &w, &h);
 	struct canvas cv;
-	enum eng_status st = cv_open(&cv, w, h, s, warning, warning_len, err);
+	enum eng_status st = cv_open(&cv, w, h, s, warn, err);
 	if (st != ENG_STATUS_OK)
 		return st;
 	cv_header(&cv, s, t->title, t->subtitle);

@@ -31,9 +31,8 @@
  *
  *   struct render_style st;
  *   render_style_default(&st);
- *   char warn[256];
- *   if (render_heatmap_png(&h, &st, "heat.png", warn, sizeof warn, &err)) ...;
- *   if (warn[0]) fprintf(stderr, "reconvene: %s\n", warn);
+ *   struct eng_warn warn = { print_warning, NULL };
+ *   if (render_heatmap_write(&h, &st, "heat.png", &warn, &err)) ...;
  */
 #ifndef RECONVENE_RENDER_H
 #define RECONVENE_RENDER_H
@@ -43,9 +42,10 @@
 #include <stdint.h>
 
 #include "base/status.h"
+#include "base/warn.h"
 
 #define RENDER_GRADIENT_MAX 64
-#define RENDER_WARNING_MAX 256
+#define RENDER_WARNING_MAX 256   /* render_heatmap_png's buffer */
 
 /* The sparsities of the sensitivity chart: s = 1 - 2^-k, k = 1..8, i.e.
  * 0.5, 0.75, ..., 0.99609375. */
@@ -94,6 +94,13 @@ struct render_heatmap {
 	const struct render_heat_row *rows;
 };
 
+/* Write the heatmap to path; warn (NULL: dropped) gets the warnings. */
+enum eng_status render_heatmap_write(const struct render_heatmap *h,
+				     const struct render_style *s, const char *path,
+				     const struct eng_warn *warn, struct eng_err *err);
+/* The same with the last warning in a buffer ("" if none): kept for the
+ * explorer's export (tui/screen/dialog.c) until it moves to
+ * render_heatmap_write; new code takes the struct eng_warn form. */
 enum eng_status render_heatmap_png(const struct render_heatmap *h,
 				   const struct render_style *s, const char *path,
 				   char *warning, size_t warning_len,
@@ -116,10 +123,10 @@ struct render_sensitivity {
 				 * < 0: none */
 };
 
-enum eng_status render_sensitivity_png(const struct render_sensitivity *sv,
-				       const struct render_style *s,
-				       const char *path, char *warning,
-				       size_t warning_len, struct eng_err *err);
+enum eng_status render_sensitivity_write(const struct render_sensitivity *sv,
+					 const struct render_style *s,
+					 const char *path, const struct eng_warn *warn,
+					 struct eng_err *err);
 void render_sensitivity_size(const struct render_sensitivity *sv, int *w, int *hgt);
 void render_sensitivity_cell(const struct render_sensitivity *sv, int row, int col,
 			     int *x, int *y);
@@ -143,10 +150,9 @@ struct render_tradeoff {
 	const struct render_point *points;
 };
 
-enum eng_status render_tradeoff_png(const struct render_tradeoff *t,
-				    const struct render_style *s, const char *path,
-				    char *warning, size_t warning_len,
-				    struct eng_err *err);
+enum eng_status render_tradeoff_write(const struct render_tradeoff *t,
+				      const struct render_style *s, const char *path,
+				      const struct eng_warn *warn, struct eng_err *err);
 void render_tradeoff_size(const struct render_tradeoff *t, int *w, int *hgt);
 
 #endif

@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,8 +35,7 @@ struct cache {
 	char *dir;               /* NULL: memory only */
 	bool dir_ready;          /* mkdir done (or found) */
 	bool dir_failed;         /* warned once; stop trying to write */
-	cache_warn_fn warn;
-	void *user;
+	struct eng_warn warn;    /* copied from cache_new */
 	size_t mem_cap, mem_used;
 	struct cache_entry *head, *tail;
 	struct cache_stats stats;
@@ -95,21 +93,6 @@ uint64_t cache_spec_hash(const struct net_spec *spec)
 	return h;
 }
 
-static void cache_warnf(struct cache *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void cache_warnf(struct cache *c, const char *fmt, ...)
-{
-	if (!c->warn)
-		return;
-	char buf[ENG_ERR_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	c->warn(buf, c->user);
-}
-
 enum eng_status cache_default_dir(char *buf, size_t n, struct eng_err *err)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME");
@@ -129,16 +112,15 @@ enum eng_status cache_default_dir(char *buf, size_t n, struct eng_err *err)
 	return ENG_STATUS_OK;
 }
 
-enum eng_status cache_new(const char *dir, bool disk, cache_warn_fn warn,
-			  void *user, size_t mem_cap, struct cache **out,
-			  struct eng_err *err)
+enum eng_status cache_new(const char *dir, bool disk, const struct eng_warn *warn,
+			  size_t mem_cap, struct cache **out, struct eng_err *err)
 {
 	*out = NULL;
 	struct cache *c = calloc(1, sizeof *c);
 	if (!c)
 		return eng_err_set(err, ENG_STATUS_ENOMEM, "cache: out of memory");
-	c->warn = warn;
-	c->user = user;
+	if (warn)
+		c->warn = *warn;
 	c->mem_cap = mem_cap ? mem_cap : CACHE_MEM_CAP_DEFAULT;
 	if (disk) {
 		char buf[1024];
@@ -152,7 +134,7 @@ enum eng_status cache_new(const char *dir, bool disk, cache_warn_fn warn,
 				return eng_err_set(err, ENG_STATUS_ENOMEM, "cache: out of memory");
 			}
 		} else {
-			cache_warnf(c, "%s; results are not saved on disk", e2.msg);
+			eng_warn_emit(&c->warn, "%s; results are not saved on disk", e2.msg);
 		}
 	}
 	*out = c;
@@ -346,7 +328,7 @@ bool cache_get(struct cache *c, const char *key, void **data, size_t *len)
 	char whybuf[96];
 	const char *why = cache_parse(buf, n, key, &pl, &plen, whybuf, sizeof whybuf);
 	if (why) {
-		cache_warnf(c, "cache: %s: %s; ignored", path, why);
+		eng_warn_emit(&c->warn, "cache: %s: %s; ignored", path, why);
 		free(buf);
 		c->stats.rejected++;
 		c->stats.misses++;
@@ -413,7 +395,7 @@ static bool cache_mkdirs(struct cache *c)
 		char save = p[i];
 		p[i] = '\0';
 		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-			cache_warnf(c, "cache: cannot create %s: %s; results are not saved on disk",
+			eng_warn_emit(&c->warn, "cache: cannot create %s: %s; results are not saved on disk",
 				    p, strerror(errno));
 			free(p);
 			c->dir_failed = true;
@@ -424,7 +406,7 @@ static bool cache_mkdirs(struct cache *c)
 	free(p);
 	struct stat sb;
 	if (stat(c->dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-		cache_warnf(c, "cache: %s is not a directory; results are not saved on disk",
+		eng_warn_emit(&c->warn, "cache: %s is not a directory; results are not saved on disk",
 			    c->dir);
 		c->dir_failed = true;
 		return false;
@@ -446,6 +428,6 @@ void cache_put(struct cache *c, const char *key, const void *data, size_t len)
 	struct eng_err err;
 	if (fileio_write_atomic(path, cache_write_image, &im, &err) != ENG_STATUS_OK) {
 		c->stats.write_errors++;
-		cache_warnf(c, "cache: %s", err.msg);
+		eng_warn_emit(&c->warn, "cache: %s", err.msg);
 	}
 }

@@ -104,7 +104,9 @@
  *
  * Warnings.  The engine never prints: cache problems (a corrupt or foreign
  * entry, an unwritable cache directory) and job failures are reported as
- * lines in the snapshot (warnings[], warn_total), newest last.
+ * lines in the snapshot (warnings[], warn_total), newest last.  That ring
+ * is the worker's struct eng_warn sink (base/warn.h): the cache reports
+ * into it like every other engine warning source.
  *
  * Thread rules.  Every worker_* function except the pure ones
  * (worker_model_project, worker_settings_default, worker_job_name,

@@ -202,7 +202,7 @@ static int heatmap_sparsity(struct net *net, const struct data_split *ds,
 		}
 	}
 	progress_finish(&bar);
-	char title[160], sub[256], warn[RENDER_WARNING_MAX];
+	char title[160], sub[256];
 	snprintf(title, sizeof title, "%s: layer density against sparsity (%s, seed %"
 		 PRIu64 ")", net->name, score_method_name(c->o.method), c->o.seed);
 	snprintf(sub, sizeof sub, "kept fraction of each layer's weights under the "
@@ -212,12 +212,11 @@ static int heatmap_sparsity(struct net *net, const struct data_split *ds,
 		.title = title, .subtitle = sub, .n_rows = n_rows, .names = names,
 		.density = grid, .tau = c->o.tau,
 	};
-	if (render_sensitivity_png(&sv, style, c->png, warn, sizeof warn, &err) !=
+	if (render_sensitivity_write(&sv, style, c->png, &cli_warn, &err) !=
 	    ENG_STATUS_OK) {
 		cli_error("%s", err.msg);
 		goto out;
 	}
-	cli_render_warning(warn);
 	rc = CLI_EXIT_OK;
 out:
 	free(scores);

@@ -354,7 +354,7 @@ static int report_chart(const struct report_input *in, const struct report_cli *
 			.acc_hi = rv->has_eval ? rv->ci_hi : NAN,
 		};
 	}
-	char title[160], sub[256], warn[RENDER_WARNING_MAX];
+	char title[160], sub[256];
 	snprintf(title, sizeof title, "%s: accuracy against cost (%s, s = %g)",
 		 in->info.model, score_method_name(in->info.method), in->info.sparsity);
 	snprintf(sub, sizeof sub, "quick-eval: %ld steps of %ld on %s, 95%% interval; "
@@ -363,12 +363,10 @@ static int report_chart(const struct report_input *in, const struct report_cli *
 	struct render_tradeoff t = { .title = title, .subtitle = sub,
 				     .n = REPORT_VARIANT_COUNT, .points = pts };
 	struct eng_err err;
-	if (render_tradeoff_png(&t, &style, png, warn, sizeof warn, &err) !=
-	    ENG_STATUS_OK) {
+	if (render_tradeoff_write(&t, &style, png, &cli_warn, &err) != ENG_STATUS_OK) {
 		cli_error("%s", err.msg);
 		return CLI_EXIT_FAILURE;
 	}
-	cli_render_warning(warn);
 	return CLI_EXIT_OK;
 }
 

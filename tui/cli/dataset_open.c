@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/dataset_open.h"
+#include "cli/warnings.h"
 
 int cli_data_open(const char *dir_opt, int val_count, struct data_split *ds)
 {
@@ -28,11 +29,10 @@ int cli_data_open(const char *dir_opt, int val_count, struct data_split *ds)
 	struct eng_err err;
 	enum eng_status st = data_load(&opt, ds, &err);
 	if (st == ENG_STATUS_ENOENT) {
-		fprintf(stderr,
-			"reconvene: warning: %s\n"
-			"reconvene: warning: using the SYNTHETIC dataset instead; accuracies "
-			"say nothing about real images (install dataset-fashion-mnist or "
-			"pass --data DIR)\n", err.msg);
+		eng_warn_line(&cli_warn, err.msg);
+		eng_warn_line(&cli_warn, "using the SYNTHETIC dataset instead; accuracies "
+			      "say nothing about real images (install dataset-fashion-mnist "
+			      "or pass --data DIR)");
 		opt.format = DATA_FORMAT_SYNTHETIC;
 		opt.synthetic_seed = 1;
 		st = data_load(&opt, ds, &err);

@@ -54,7 +54,7 @@ int cli_heatmap_channels(const struct net *net, const struct reconvene_result *r
 		rows[i].value = vals[i];
 		rows[i].kept = kept[i];
 	}
-	char title[160], sub[256], warn[RENDER_WARNING_MAX];
+	char title[160], sub[256];
 	snprintf(title, sizeof title, "%s: channel scores (%s, seed %" PRIu64 ")",
 		 net->name, score_method_name(o->method), o->seed);
 	if (o->k > 0)
@@ -72,12 +72,10 @@ int cli_heatmap_channels(const struct net *net, const struct reconvene_result *r
 		.lo = lo, .hi = 1.0, .n_rows = n, .rows = rows,
 	};
 	struct eng_err err;
-	if (render_heatmap_png(&h, style, path, warn, sizeof warn, &err) !=
-	    ENG_STATUS_OK) {
+	if (render_heatmap_write(&h, style, path, &cli_warn, &err) != ENG_STATUS_OK) {
 		cli_error("%s", err.msg);
 		goto out;
 	}
-	cli_render_warning(warn);
 	rc = CLI_EXIT_OK;
 out:
 	for (int i = 0; i < n && vals && kept; i++) {

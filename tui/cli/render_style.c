@@ -25,7 +25,7 @@ int cli_render_style(const char *theme, struct render_style *out)
 	theme_paths_init(&paths, NULL);
 	struct theme th;
 	theme_init_default(&th);
-	struct theme_load_opts lo = { .paths = &paths, .warn = NULL };
+	struct theme_load_opts lo = { .paths = &paths, .warn = { NULL, NULL } };
 	struct eng_err err;
 	if (theme && theme_load(&th, theme, &lo, &err) != ENG_STATUS_OK) {
 		cli_error("%s", err.msg);

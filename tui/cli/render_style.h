@@ -8,7 +8,7 @@
  *   struct render_style style;
  *   if (cli_render_style(opt_theme, &style) != CLI_EXIT_OK)
  *           return CLI_EXIT_FAILURE;
- *   render_heatmap_png(&h, &style, path, ...);
+ *   render_heatmap_write(&h, &style, path, &cli_warn, &err);
  */
 #ifndef RECONVENE_RENDER_STYLE_H
 #define RECONVENE_RENDER_STYLE_H

@@ -5,14 +5,15 @@
 
 #include "cli/warnings.h"
 
-void cli_print_warnings(const struct net_spec *spec)
+void cli_warn_print(void *user, const char *line)
 {
-	for (int i = 0; i < spec->n_warnings; i++)
-		fprintf(stderr, "reconvene: warning: %s\n", spec->warnings[i]);
+	(void)user;
+	fprintf(stderr, "reconvene: warning: %s\n", line);
 }
 
-void cli_render_warning(const char *warning)
+const struct eng_warn cli_warn = { cli_warn_print, NULL };
+
+void cli_print_warnings(const struct net_spec *spec)
 {
-	if (warning && warning[0])
-		fprintf(stderr, "reconvene: warning: %s\n", warning);
+	net_spec_warnings_send(spec, &cli_warn);
 }

@@ -198,8 +198,8 @@ static bool explore_theme_apply(struct explore_theme *t, const char *name,
 {
 	struct theme th;
 	theme_init_default(&th);
-	struct theme_load_opts o = { .paths = &t->paths, .warn = explore_theme_warn,
-				     .warn_user = t };
+	struct theme_load_opts o = { .paths = &t->paths,
+				     .warn = { explore_theme_warn, t } };
 	struct eng_err err = { { 0 } };
 	if (theme_load(&th, name, &o, &err) != ENG_STATUS_OK) {
 		snprintf(why, why_len, "%s", err.msg);

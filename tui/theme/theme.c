@@ -662,7 +662,7 @@ static void theme_warn(const struct theme_parse *p, int line, const char *fmt, .
 
 static void theme_warn(const struct theme_parse *p, int line, const char *fmt, ...)
 {
-	if (!p->opts || !p->opts->warn)
+	if (!p->opts || !p->opts->warn.fn)
 		return;
 	char msg[ENG_ERR_MAX], out[ENG_ERR_MAX + THEME_PATH_MAX + 16];
 	va_list ap;
@@ -670,7 +670,7 @@ static void theme_warn(const struct theme_parse *p, int line, const char *fmt, .
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	snprintf(out, sizeof out, "%s:%d: %s", p->path, line, msg);
-	p->opts->warn(p->opts->warn_user, out);
+	eng_warn_line(&p->opts->warn, out);
 }
 
 static const struct theme_palette_entry *theme_palette_find(const struct theme *th,

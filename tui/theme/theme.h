@@ -19,8 +19,9 @@
  *
  * Owns: struct theme and struct theme_resolved are plain values in caller
  * storage with no pointers inside; copy them freely, nothing to free.
- * theme_load* allocate only temporaries.  Warnings go to a callback, one
- * line each ("themes/x.theme:12: unknown role 'selcted'"), and the role or
+ * theme_load* allocate only temporaries.  Warnings go to the engine's
+ * warning callback (struct eng_warn, base/warn.h), one line each
+ * ("themes/x.theme:12: unknown role 'selcted'"), and the role or
  * gradient concerned keeps its previous value.  Only an unreadable file or
  * a newer format version fails a load, and then the theme passed in is
  * left unchanged (the previous theme stays on screen).
@@ -35,7 +36,7 @@
  *   theme_paths_init(&paths, opt_themes_dir);
  *   struct theme th;
  *   theme_init_default(&th);
- *   struct theme_load_opts o = { .paths = &paths, .warn = log_warn, .warn_user = app };
+ *   struct theme_load_opts o = { .paths = &paths, .warn = { log_warn, app } };
  *   if (theme_load(&th, "nord", &o, &err) != ENG_STATUS_OK) log_error(err.msg);
  *   enum theme_tier tier = theme_tier_detect(getenv("NO_COLOR"), opt_no_color,
  *                                            has_colors(), COLORS, tigetflag("RGB"));
@@ -51,6 +52,7 @@
 #include <stdint.h>
 
 #include "base/status.h"
+#include "base/warn.h"
 
 /* The newest theme format this code reads; files with a newer major
  * version are refused as a whole. */
@@ -182,13 +184,9 @@ struct theme_paths {
 	const char *src_themes;      /* SRC_THEMES_DIR (the source tree) */
 };
 
-/* One warning line, without newline; valid only during the call. */
-typedef void (*theme_warn_fn)(void *user, const char *msg);
-
 struct theme_load_opts {
 	const struct theme_paths *paths; /* for inherit; NULL = theme_paths_init(NULL) */
-	theme_warn_fn warn;              /* NULL = drop warnings */
-	void *warn_user;
+	struct eng_warn warn;            /* one line each (warn.h); fn NULL = drop */
 };
 
 /* --- roles, gradients, tiers by name --- */
