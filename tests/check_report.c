@@ -17,6 +17,10 @@
 #include "output/report.h"
 #include "io/weights.h"
 
+#ifndef FONT_DIRS
+#error "FONT_DIRS (Makefile.am) must name the directories holding DejaVuSans.ttf"
+#endif
+
 /* The default theme's heat gradient (themes/default.theme: cold, warn,
  * bad), written out here so the test does not trust render.c's copy. */
 #define HEAT_LO 0x22406bu
@@ -83,9 +87,12 @@ static uint32_t lerp_rgb(uint32_t a, uint32_t b, double t)
 	return out;
 }
 
+/* The default style as the front end sets it up: its font directories
+ * (the engine has none of its own). */
 static void style_default_theme(struct render_style *s)
 {
 	render_style_default(s);
+	s->font_dirs = FONT_DIRS;
 	s->heat.n = 3;
 	s->heat.rgb[0] = HEAT_LO;
 	s->heat.rgb[1] = HEAT_MID;
@@ -163,7 +170,6 @@ START_TEST(test_heatmap_png)
 	char path[512], warn[RENDER_WARNING_MAX];
 	tmp_path(path, sizeof path, "heat.png");
 	struct eng_err err;
-	unsetenv("RECONVENE_FONT");
 	ck_assert_msg(render_heatmap_write(&h, &s, path, last_warning(warn, sizeof warn),
 					   &err) == ENG_STATUS_OK, "%s", err.msg);
 	ck_assert_msg(warn[0] == '\0', "unexpected warning: %s", warn);
@@ -210,9 +216,8 @@ START_TEST(test_missing_font)
 	char path[512], warn[RENDER_WARNING_MAX];
 	tmp_path(path, sizeof path, "nofont.png");
 	struct eng_err err;
-	setenv("RECONVENE_FONT", "/nonexistent/font.ttf", 1);
+	s.font = "/nonexistent/font.ttf";
 	enum eng_status st = render_heatmap_png(&h, &s, path, warn, sizeof warn, &err);
-	unsetenv("RECONVENE_FONT");
 	ck_assert_msg(st == ENG_STATUS_OK, "%s", err.msg);
 	ck_assert_msg(strstr(warn, "no text") != NULL, "warning: '%s'", warn);
 	ck_assert_ptr_nonnull(strstr(warn, "/nonexistent/font.ttf"));
@@ -230,14 +235,13 @@ START_TEST(test_missing_font)
 	free(im.px);
 
 	/* the other charts behave the same */
-	setenv("RECONVENE_FONT", "", 1);
+	s.font = "";
 	struct render_point p = { .label = "x", .latency_ms = 1, .latency_lo = NAN,
 				  .latency_hi = NAN, .params = 10, .accuracy = 0.5,
 				  .acc_lo = NAN, .acc_hi = NAN };
 	struct render_tradeoff t = { .title = "t", .n = 1, .points = &p };
 	tmp_path(path, sizeof path, "nofont2.png");
 	st = render_tradeoff_write(&t, &s, path, last_warning(warn, sizeof warn), &err);
-	unsetenv("RECONVENE_FONT");
 	ck_assert_msg(st == ENG_STATUS_OK, "%s", err.msg);
 	ck_assert(warn[0] != '\0');
 	image_read(path, &im);

@@ -4,8 +4,10 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "screen/loop.h"
+#include "output/render.h"
+#include "paths/font_path.h"
 #include "paths/model_path.h"
+#include "screen/loop.h"
 
 struct command {
 	const char *name;
@@ -52,6 +54,12 @@ static void main_usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	/* The PNG font: the engine reads no environment, so the front end
+	 * says once where the font is, before any thread renders. */
+	struct font_path fp;
+	font_path_get(&fp);
+	render_style_defaults_set(fp.font, fp.dirs);
+
 	/* No command: the explorer (so does a model or an option first). */
 	if (argc < 2)
 		return cmd_explore(argc, argv);

@@ -27,12 +27,6 @@
 #define DATA_AUG_PAD 4
 #define DATA_LUT_SIZE (255 * DATA_MAX_CHANNELS + 1)
 
-const char *data_default_dir(void)
-{
-	const char *env = getenv("RECONVENE_DATA");
-	return env && *env ? env : DATA_DEFAULT_DIR;
-}
-
 static enum eng_status data_dir_check(const char *dir, struct eng_err *err)
 {
 	struct stat st;
@@ -134,7 +128,7 @@ enum eng_status data_load(const struct data_options *opt, struct data_split *out
 	if (opt->format == DATA_FORMAT_SYNTHETIC) {
 		st = data_synth_load(opt, out, err);
 	} else {
-		const char *dir = opt->dir && *opt->dir ? opt->dir : data_default_dir();
+		const char *dir = opt->dir && *opt->dir ? opt->dir : DATA_DEFAULT_DIR;
 		st = data_dir_check(dir, err);
 		if (st)
 			return st;

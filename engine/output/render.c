@@ -15,10 +15,6 @@
 #include "base/fileio.h"
 #include "output/render.h"
 
-#ifndef FONT_DIRS
-#define FONT_DIRS "/usr/share/fonts/truetype/dejavu"
-#endif
-
 #define RENDER_FONT_REGULAR "DejaVuSans.ttf"
 #define RENDER_FONT_BOLD "DejaVuSans-Bold.ttf"
 
@@ -34,6 +30,16 @@
  * Sans averages ~0.55 em over names like "layer1.0.conv1"; a little more
  * keeps estimated columns from clipping real text. */
 #define EST_ADVANCE 0.64
+
+/* What render_style_default puts in font and font_dirs: set once by the
+ * front end at start-up (render_style_defaults_set), read afterwards. */
+static const char *render_default_font, *render_default_font_dirs;
+
+void render_style_defaults_set(const char *font, const char *font_dirs)
+{
+	render_default_font = font;
+	render_default_font_dirs = font_dirs;
+}
 
 void render_style_default(struct render_style *s)
 {
@@ -53,7 +59,8 @@ void render_style_default(struct render_style *s)
 	s->heat.rgb[0] = 0x22406b;
 	s->heat.rgb[1] = 0xd9a441;
 	s->heat.rgb[2] = 0xe05a5e;
-	s->font = NULL;
+	s->font = render_default_font;
+	s->font_dirs = render_default_font_dirs;
 }
 
 static unsigned rgb_r(uint32_t c) { return (c >> 16) & 0xff; }
@@ -136,8 +143,7 @@ static void cv_fonts_open(struct canvas *c, const struct render_style *s)
 		cv_warn(c, "FreeType failed to start: the picture has no text");
 		return;
 	}
-	const char *env = getenv("RECONVENE_FONT");
-	const char *only = env ? env : s->font;
+	const char *only = s->font;
 	if (only) {
 		if (cv_face_open(c, only, 0)) {
 			c->text = true;
@@ -150,7 +156,7 @@ static void cv_fonts_open(struct canvas *c, const struct render_style *s)
 		}
 		return;
 	}
-	const char *dirs = FONT_DIRS;
+	const char *dirs = s->font_dirs ? s->font_dirs : "";
 	while (*dirs) {
 		const char *end = strchr(dirs, ':');
 		size_t n = end ? (size_t)(end - dirs) : strlen(dirs);
@@ -171,8 +177,11 @@ static void cv_fonts_open(struct canvas *c, const struct render_style *s)
 			break;
 		dirs = end + 1;
 	}
-	cv_warn(c, "no " RENDER_FONT_REGULAR " found in " FONT_DIRS " (set "
-		"RECONVENE_FONT to a .ttf file): the picture has no text");
+	char msg[RENDER_WARNING_MAX];
+	snprintf(msg, sizeof msg, "no " RENDER_FONT_REGULAR " found in %.150s (set "
+		 "RECONVENE_FONT to a .ttf file): the picture has no text",
+		 s->font_dirs && *s->font_dirs ? s->font_dirs : "no font directory");
+	cv_warn(c, msg);
 }
 
 static enum eng_status cv_open(struct canvas *c, int w, int h,

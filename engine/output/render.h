@@ -3,13 +3,17 @@
  *
  * Pixels are drawn into an RGB canvas here and encoded with libpng; text
  * is rasterised with FreeType from a TrueType font (DejaVu Sans).  The
- * font is $RECONVENE_FONT when that variable is set (and then ONLY that
- * file: tests point it at nothing to check the fallback), else
- * style->font, else DejaVuSans.ttf in the first directory of FONT_DIRS
- * (a compile-time, colon-separated list) that has it; the bold face is
- * DejaVuSans-Bold.ttf beside it, or the regular one.  Without a usable
- * font the picture is still written, without any text, and `warning`
- * says so: the engine never prints, the caller shows the warning.
+ * font is style->font when that is set (and then ONLY that file: tests
+ * point it at nothing to check the fallback), else DejaVuSans.ttf in the
+ * first directory of style->font_dirs (colon-separated) that has it; the
+ * bold face is DejaVuSans-Bold.ttf beside it, or the regular one.  The
+ * engine reads no environment and has no font directory of its own: the
+ * front end resolves both ($RECONVENE_FONT, its FONT_DIRS) and registers
+ * them once with render_style_defaults_set, so render_style_default
+ * fills them in.  Without a usable font the picture is still written,
+ * without any text, and a warning line says so through the caller's
+ * struct eng_warn (base/warn.h): the engine never prints, the caller
+ * shows the warning.
  *
  * Layout does not depend on the font (widths of text are estimated from
  * character counts), so an image has the same size and its cells the same
@@ -27,7 +31,8 @@
  * inconsistent input, ENOMEM, EIO (with the path) for the file.
  *
  * Owns: nothing after return; inputs are borrowed for the call.  Thread
- * rules: reentrant (each call has its own FreeType library instance).
+ * rules: reentrant (each call has its own FreeType library instance);
+ * render_style_defaults_set only at start-up, before any thread renders.
  *
  *   struct render_style st;
  *   render_style_default(&st);
@@ -64,11 +69,19 @@ struct render_style {
 	uint32_t panel;     /* plot area background */
 	uint32_t series[6]; /* point colours of the trade-off chart */
 	struct render_gradient heat;
-	const char *font;   /* NULL: see the top of this file */
+	const char *font;   /* a .ttf file, the only one tried; NULL: search
+			     * font_dirs (see the top of this file) */
+	const char *font_dirs; /* colon-separated directories holding
+				* DejaVuSans.ttf; NULL: none */
 };
 
-/* The default theme's colours on a dark page. */
+/* The default theme's colours on a dark page, with the font and font
+ * directories last given to render_style_defaults_set (NULL before). */
 void render_style_default(struct render_style *s);
+/* Register what render_style_default puts in font and font_dirs (the
+ * strings are borrowed: they must outlive every render).  Called once by
+ * the front end at start-up, before any thread renders. */
+void render_style_defaults_set(const char *font, const char *font_dirs);
 
 /* Colour for t (clamped to [0, 1]; NaN = 0), see the top of this file. */
 uint32_t render_gradient_at(const struct render_gradient *g, double t);

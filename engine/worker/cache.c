@@ -93,25 +93,6 @@ uint64_t cache_spec_hash(const struct net_spec *spec)
 	return h;
 }
 
-enum eng_status cache_default_dir(char *buf, size_t n, struct eng_err *err)
-{
-	const char *xdg = getenv("XDG_CACHE_HOME");
-	int len;
-	/* The XDG spec says a relative value is invalid and must be ignored. */
-	if (xdg && xdg[0] == '/') {
-		len = snprintf(buf, n, "%s/reconvene", xdg);
-	} else {
-		const char *home = getenv("HOME");
-		if (!home || !home[0])
-			return eng_err_set(err, ENG_STATUS_EINVAL,
-					   "cache: neither XDG_CACHE_HOME nor HOME is set");
-		len = snprintf(buf, n, "%s/.cache/reconvene", home);
-	}
-	if (len < 0 || (size_t)len >= n)
-		return eng_err_set(err, ENG_STATUS_EINVAL, "cache: directory name too long");
-	return ENG_STATUS_OK;
-}
-
 enum eng_status cache_new(const char *dir, bool disk, const struct eng_warn *warn,
 			  size_t mem_cap, struct cache **out, struct eng_err *err)
 {
@@ -122,20 +103,15 @@ enum eng_status cache_new(const char *dir, bool disk, const struct eng_warn *war
 	if (warn)
 		c->warn = *warn;
 	c->mem_cap = mem_cap ? mem_cap : CACHE_MEM_CAP_DEFAULT;
-	if (disk) {
-		char buf[1024];
-		struct eng_err e2;
-		if (!dir && cache_default_dir(buf, sizeof buf, &e2) == ENG_STATUS_OK)
-			dir = buf;
-		if (dir) {
-			c->dir = strdup(dir);
-			if (!c->dir) {
-				free(c);
-				return eng_err_set(err, ENG_STATUS_ENOMEM, "cache: out of memory");
-			}
-		} else {
-			eng_warn_emit(&c->warn, "%s; results are not saved on disk", e2.msg);
+	if (disk && dir) {
+		c->dir = strdup(dir);
+		if (!c->dir) {
+			free(c);
+			return eng_err_set(err, ENG_STATUS_ENOMEM, "cache: out of memory");
 		}
+	} else if (disk) {
+		eng_warn_emit(&c->warn, "cache: no cache directory given; results are "
+			      "not saved on disk");
 	}
 	*out = c;
 	return ENG_STATUS_OK;

@@ -3,19 +3,18 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "cli/dataset_open.h"
 #include "cli/warnings.h"
+#include "paths/data_dir.h"
 
 int cli_data_open(const char *dir_opt, int val_count, struct data_split *ds)
 {
-	const char *env = getenv("RECONVENE_DATA");
-	const char *dir = dir_opt ? dir_opt : data_default_dir();
-	const char *from = dir_opt ? "--data" : (env && *env ? "RECONVENE_DATA" : NULL);
+	const char *dir = dir_opt ? dir_opt : data_dir_default();
+	const char *from = dir_opt ? "--data" : (data_dir_env() ? "RECONVENE_DATA" : NULL);
 	struct stat sb;
 	/* A directory the user named must exist; only a missing default may
 	 * fall back quietly to the synthetic set (still with a warning). */
