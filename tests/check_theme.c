@@ -143,7 +143,7 @@ START_TEST(test_shipped_themes_clean)
 		char path[1024];
 		snprintf(path, sizeof path, "%s/%s", SRC_THEMES_DIR, e->d_name);
 		struct warns w = { 0 };
-		struct theme_paths p = { .src_themes = SRC_THEMES_DIR };
+		struct theme_paths p = { .exe_themes = SRC_THEMES_DIR };
 		struct theme_load_opts o = { .paths = &p, .warn = { warns_collect, &w } };
 		struct theme th;
 		struct eng_err err = { "" };
@@ -753,8 +753,8 @@ START_TEST(test_find_and_list)
 	write_file(tmpdir, ".hidden.theme", "\n");
 	char out[2048], want[2048];
 	struct eng_err err;
-	struct theme_paths p = { .themes_dir = tmpdir, .src_themes = SRC_THEMES_DIR };
-	/* --themes-dir comes before the source tree. */
+	struct theme_paths p = { .themes_dir = tmpdir, .exe_themes = SRC_THEMES_DIR };
+	/* --themes-dir comes before the program's own themes/. */
 	ck_assert_int_eq(theme_find("nord", &p, out, sizeof out, &err), ENG_STATUS_OK);
 	snprintf(want, sizeof want, "%s/nord.theme", tmpdir);
 	ck_assert_str_eq(out, want);

@@ -178,10 +178,12 @@ struct theme_resolved {
 /* Where themes are searched, in this order (NULL entries are skipped). */
 struct theme_paths {
 	const char *themes_dir;      /* --themes-dir */
+	const char *env_themes;      /* $RECONVENE_THEMES_DIR */
 	const char *xdg_config_home; /* $XDG_CONFIG_HOME: <it>/reconvene/themes */
 	const char *home;            /* $HOME: ~/.config/reconvene/themes if no XDG */
 	const char *pkgdata_themes;  /* PKGDATADIR "/themes" (installed) */
-	const char *src_themes;      /* SRC_THEMES_DIR (the source tree) */
+	const char *exe_themes;      /* themes/ next to the running program (an
+				      * uninstalled build; paths/exe_dir.h) */
 };
 
 struct theme_load_opts {
@@ -233,9 +235,10 @@ bool theme_attrs_parse(const char *text, unsigned *out);
 void theme_init_default(struct theme *th);   /* the compiled-in "default" */
 void theme_init_mono(struct theme *th);      /* the compiled-in "mono" */
 
-/* Fill paths from the environment ($XDG_CONFIG_HOME, $HOME) and the
- * compiled-in directories; themes_dir is --themes-dir or NULL.  The
- * strings point into the environment and static storage. */
+/* Fill paths from the environment ($RECONVENE_THEMES_DIR, $XDG_CONFIG_HOME,
+ * $HOME), the installed PKGDATADIR and the program's own directory;
+ * themes_dir is --themes-dir or NULL.  The strings point into the
+ * environment and static storage. */
 void theme_paths_init(struct theme_paths *p, const char *themes_dir);
 
 /* Find a theme: a name_or_path containing '/' is a file; otherwise
