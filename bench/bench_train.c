@@ -200,7 +200,11 @@ static void bench_epoch_progress(const struct train_progress *p, void *user)
 static int bench_epoch_run(const char *script, bool torch)
 {
 	struct data_split ds;
-	struct data_options o = { .dir = data_default_dir(), .format = DATA_FORMAT_IDX };
+	/* The engine reads no environment: $RECONVENE_DATA is ours to pass
+	 * (NULL: DATA_DEFAULT_DIR). */
+	const char *dir = getenv("RECONVENE_DATA");
+	struct data_options o = { .dir = dir && *dir ? dir : NULL,
+				  .format = DATA_FORMAT_IDX };
 	struct eng_err err;
 	if (data_load(&o, &ds, &err) != ENG_STATUS_OK) {
 		fprintf(stderr, "bench_train: epoch skipped: %s\n", err.msg);

@@ -18,6 +18,10 @@
 #include "output/report.h"
 #include "io/weights.h"
 
+#ifndef FONT_DIRS
+#error "FONT_DIRS (Makefile.am) must name the directories holding DejaVuSans.ttf"
+#endif
+
 /* The default theme's heat gradient (themes/default.theme: cold, warn,
  * bad), written out here so the test does not trust render.c's copy. */
 #define HEAT_LO 0x22406bu
@@ -84,13 +88,28 @@ static uint32_t lerp_rgb(uint32_t a, uint32_t b, double t)
 	return out;
 }
 
+/* The default style as the front end sets it up: its font directories
+ * (the engine has none of its own). */
 static void style_default_theme(struct render_style *s)
 {
 	render_style_default(s);
+	s->font_dirs = FONT_DIRS;
 	s->heat.n = 3;
 	s->heat.rgb[0] = HEAT_LO;
 	s->heat.rgb[1] = HEAT_MID;
 	s->heat.rgb[2] = HEAT_HI;
+}
+
+/* A sink keeping a render call's last warning in buf, cleared first
+ * ("" afterwards: no warning). */
+static const struct eng_warn *last_warning(char *buf, size_t len)
+{
+	static struct eng_warn_last last;
+	static struct eng_warn sink;
+	buf[0] = '\0';
+	last = (struct eng_warn_last){ buf, len };
+	sink = (struct eng_warn){ eng_warn_last_keep, &last };
+	return &sink;
 }
 
 /* Count pixels different from bg in a rectangle. */
@@ -152,9 +171,8 @@ START_TEST(test_heatmap_png)
 	char path[512], warn[RENDER_WARNING_MAX];
 	tmp_path(path, sizeof path, "heat.png");
 	struct eng_err err;
-	unsetenv("RECONVENE_FONT");
-	ck_assert_msg(render_heatmap_png(&h, &s, path, warn, sizeof warn, &err) ==
-		      ENG_STATUS_OK, "%s", err.msg);
+	ck_assert_msg(render_heatmap_write(&h, &s, path, last_warning(warn, sizeof warn),
+					   &err) == ENG_STATUS_OK, "%s", err.msg);
 	ck_assert_msg(warn[0] == '\0', "unexpected warning: %s", warn);
 	struct image im;
 	image_read(path, &im);
@@ -199,9 +217,8 @@ START_TEST(test_missing_font)
 	char path[512], warn[RENDER_WARNING_MAX];
 	tmp_path(path, sizeof path, "nofont.png");
 	struct eng_err err;
-	setenv("RECONVENE_FONT", "/nonexistent/font.ttf", 1);
+	s.font = "/nonexistent/font.ttf";
 	enum eng_status st = render_heatmap_png(&h, &s, path, warn, sizeof warn, &err);
-	unsetenv("RECONVENE_FONT");
 	ck_assert_msg(st == ENG_STATUS_OK, "%s", err.msg);
 	ck_assert_msg(strstr(warn, "no text") != NULL, "warning: '%s'", warn);
 	ck_assert_ptr_nonnull(strstr(warn, "/nonexistent/font.ttf"));
@@ -219,14 +236,13 @@ START_TEST(test_missing_font)
 	free(im.px);
 
 	/* the other charts behave the same */
-	setenv("RECONVENE_FONT", "", 1);
+	s.font = "";
 	struct render_point p = { .label = "x", .latency_ms = 1, .latency_lo = NAN,
 				  .latency_hi = NAN, .params = 10, .accuracy = 0.5,
 				  .acc_lo = NAN, .acc_hi = NAN };
 	struct render_tradeoff t = { .title = "t", .n = 1, .points = &p };
 	tmp_path(path, sizeof path, "nofont2.png");
-	st = render_tradeoff_png(&t, &s, path, warn, sizeof warn, &err);
-	unsetenv("RECONVENE_FONT");
+	st = render_tradeoff_write(&t, &s, path, last_warning(warn, sizeof warn), &err);
 	ck_assert_msg(st == ENG_STATUS_OK, "%s", err.msg);
 	ck_assert(warn[0] != '\0');
 	image_read(path, &im);
@@ -253,8 +269,8 @@ START_TEST(test_sensitivity_png)
 	char path[512], warn[RENDER_WARNING_MAX];
 	tmp_path(path, sizeof path, "sens.png");
 	struct eng_err err;
-	ck_assert_msg(render_sensitivity_png(&sv, &s, path, warn, sizeof warn, &err) ==
-		      ENG_STATUS_OK, "%s", err.msg);
+	ck_assert_msg(render_sensitivity_write(&sv, &s, path, last_warning(warn, sizeof warn),
+					       &err) == ENG_STATUS_OK, "%s", err.msg);
 	struct image im;
 	image_read(path, &im);
 	int w, hh, x, y;
@@ -286,8 +302,8 @@ START_TEST(test_tradeoff_png)
 	char path[512], warn[RENDER_WARNING_MAX];
 	tmp_path(path, sizeof path, "trade.png");
 	struct eng_err err;
-	ck_assert_msg(render_tradeoff_png(&t, &s, path, warn, sizeof warn, &err) ==
-		      ENG_STATUS_OK, "%s", err.msg);
+	ck_assert_msg(render_tradeoff_write(&t, &s, path, last_warning(warn, sizeof warn),
+					    &err) == ENG_STATUS_OK, "%s", err.msg);
 	struct image im;
 	image_read(path, &im);
 	int w, hh;
@@ -306,13 +322,14 @@ START_TEST(test_tradeoff_png)
 	/* bad input is refused with a message, nothing written */
 	t.n = 0;
 	tmp_path(path, sizeof path, "none.png");
-	ck_assert_int_eq(render_tradeoff_png(&t, &s, path, warn, sizeof warn, &err),
-			 ENG_STATUS_EINVAL);
+	ck_assert_int_eq(render_tradeoff_write(&t, &s, path, last_warning(warn, sizeof warn),
+					       &err), ENG_STATUS_EINVAL);
 	ck_assert_int_ne(access(path, F_OK), 0);
 	/* an unwritable path is EIO/ENOENT, not a crash */
 	t.n = 4;
-	ck_assert_int_ne(render_tradeoff_png(&t, &s, "/nonexistent/dir/x.png", warn,
-					     sizeof warn, &err), ENG_STATUS_OK);
+	ck_assert_int_ne(render_tradeoff_write(&t, &s, "/nonexistent/dir/x.png",
+					       last_warning(warn, sizeof warn), &err),
+			 ENG_STATUS_OK);
 }
 END_TEST
 

@@ -55,7 +55,7 @@ static enum eng_status load_str(struct theme *th, const char *text, const char *
 				const char *dir, struct warns *w, struct eng_err *err)
 {
 	struct theme_paths p = paths_none(dir);
-	struct theme_load_opts o = { .paths = &p, .warn = warns_collect, .warn_user = w };
+	struct theme_load_opts o = { .paths = &p, .warn = { warns_collect, w } };
 	return theme_load_text(th, text, strlen(text), path, &o, err);
 }
 
@@ -143,8 +143,8 @@ START_TEST(test_shipped_themes_clean)
 		char path[1024];
 		snprintf(path, sizeof path, "%s/%s", SRC_THEMES_DIR, e->d_name);
 		struct warns w = { 0 };
-		struct theme_paths p = { .src_themes = SRC_THEMES_DIR };
-		struct theme_load_opts o = { .paths = &p, .warn = warns_collect, .warn_user = &w };
+		struct theme_paths p = { .exe_themes = SRC_THEMES_DIR };
+		struct theme_load_opts o = { .paths = &p, .warn = { warns_collect, &w } };
 		struct theme th;
 		struct eng_err err = { "" };
 		ck_assert_msg(theme_load_file(&th, path, &o, &err) == ENG_STATUS_OK, "%s", err.msg);
@@ -169,7 +169,7 @@ START_TEST(test_default_file_is_builtin)
 	struct theme built, file;
 	theme_init_default(&built);
 	struct warns w = { 0 };
-	struct theme_load_opts o = { .warn = warns_collect, .warn_user = &w };
+	struct theme_load_opts o = { .warn = { warns_collect, &w } };
 	struct eng_err err;
 	ck_assert_int_eq(theme_load_file(&file, SRC_THEMES_DIR "/default.theme", &o, &err),
 			 ENG_STATUS_OK);
@@ -552,7 +552,7 @@ START_TEST(test_inherit_chain)
 	struct warns w = { 0 };
 	struct eng_err err;
 	struct theme_paths p = paths_none(NULL);
-	struct theme_load_opts o = { .paths = &p, .warn = warns_collect, .warn_user = &w };
+	struct theme_load_opts o = { .paths = &p, .warn = { warns_collect, &w } };
 	char path[1024];
 	snprintf(path, sizeof path, "%s/child.theme", tmpdir);
 	ck_assert_int_eq(theme_load_file(&th, path, &o, &err), ENG_STATUS_OK);
@@ -753,8 +753,8 @@ START_TEST(test_find_and_list)
 	write_file(tmpdir, ".hidden.theme", "\n");
 	char out[2048], want[2048];
 	struct eng_err err;
-	struct theme_paths p = { .themes_dir = tmpdir, .src_themes = SRC_THEMES_DIR };
-	/* --themes-dir comes before the source tree. */
+	struct theme_paths p = { .themes_dir = tmpdir, .exe_themes = SRC_THEMES_DIR };
+	/* --themes-dir comes before the program's own themes/. */
 	ck_assert_int_eq(theme_find("nord", &p, out, sizeof out, &err), ENG_STATUS_OK);
 	snprintf(want, sizeof want, "%s/nord.theme", tmpdir);
 	ck_assert_str_eq(out, want);
@@ -882,7 +882,7 @@ START_TEST(test_parser_mutations)
 		struct theme th;
 		theme_init_default(&th);
 		struct warns w = { 0 };
-		struct theme_load_opts o = { .paths = &none, .warn = warns_collect, .warn_user = &w };
+		struct theme_load_opts o = { .paths = &none, .warn = { warns_collect, &w } };
 		struct eng_err err;
 		enum eng_status st = theme_load_text(&th, buf, len, "fuzz.theme", &o, &err);
 		ck_assert(st == ENG_STATUS_OK || st == ENG_STATUS_EINVAL);

@@ -44,13 +44,15 @@ static void spec_from_model(const char *name, struct net_spec *spec)
 }
 
 static char tmp_root[256];
+static char tmp_cache[300];  /* tmp_root/reconvene: the disk caches' directory */
 
-/* A fresh private cache directory (XDG_CACHE_HOME) per test. */
+/* A fresh private cache directory per test, as the front end would pick
+ * it for XDG_CACHE_HOME=tmp_root (the engine reads no environment). */
 static void tmp_cache_home(void)
 {
 	snprintf(tmp_root, sizeof tmp_root, "/tmp/check_worker.XXXXXX");
 	ck_assert(mkdtemp(tmp_root) != NULL);
-	setenv("XDG_CACHE_HOME", tmp_root, 1);
+	snprintf(tmp_cache, sizeof tmp_cache, "%s/reconvene", tmp_root);
 }
 
 static void rm_rf(const char *dir)
@@ -79,6 +81,7 @@ static struct worker *worker_start(bool disk, const struct data_split *ds)
 	struct worker_config cfg;
 	worker_config_default(&cfg);
 	cfg.disk_cache = disk;
+	cfg.cache_dir = disk ? tmp_cache : NULL;
 	cfg.threads = 1;
 	struct worker *w = NULL;
 	struct eng_err err = { { 0 } };
@@ -733,7 +736,7 @@ struct warn_log {
 	char last[ENG_ERR_MAX];
 };
 
-static void warn_cb(const char *msg, void *user)
+static void warn_cb(void *user, const char *msg)
 {
 	struct warn_log *l = user;
 	l->n++;
@@ -762,9 +765,10 @@ START_TEST(test_cache_basic)
 {
 	tmp_cache_home();
 	struct warn_log log = { 0 };
+	struct eng_warn warn = { warn_cb, &log };
 	struct cache *c = NULL;
 	struct eng_err err = { { 0 } };
-	ck_assert(cache_new(NULL, true, warn_cb, &log, 0, &c, &err) == ENG_STATUS_OK);
+	ck_assert(cache_new(tmp_cache, true, &warn, 0, &c, &err) == ENG_STATUS_OK);
 	char want[512];
 	snprintf(want, sizeof want, "%s/reconvene", tmp_root);
 	ck_assert_str_eq(cache_dir(c), want);
@@ -840,7 +844,7 @@ START_TEST(test_cache_basic)
 	cache_free(c);
 
 	/* disabled disk cache: nothing written */
-	ck_assert(cache_new(NULL, false, warn_cb, &log, 0, &c, &err) == ENG_STATUS_OK);
+	ck_assert(cache_new(NULL, false, &warn, 0, &c, &err) == ENG_STATUS_OK);
 	ck_assert(cache_dir(c) == NULL);
 	cache_put(c, "k3", v, sizeof v);
 	cache_forget_memory(c);

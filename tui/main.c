@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "screen/loop.h"
 #include "paths/model_path.h"
+#include "screen/loop.h"
 
 struct command {
 	const char *name;

@@ -27,26 +27,6 @@
 #define DATA_AUG_PAD 4
 #define DATA_LUT_SIZE (255 * DATA_MAX_CHANNELS + 1)
 
-const char *data_default_dir(void)
-{
-	const char *env = getenv("RECONVENE_DATA");
-	return env && *env ? env : DATA_DEFAULT_DIR;
-}
-
-bool data_path_join(char *buf, size_t size, const char *dir, const char *name)
-{
-	size_t len = strlen(dir);
-	const char *sep = len && dir[len - 1] == '/' ? "" : "/";
-	int k = snprintf(buf, size, "%s%s%s", dir, sep, name);
-	return k >= 0 && (size_t)k < size;
-}
-
-bool data_path_exists(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0;
-}
-
 static enum eng_status data_dir_check(const char *dir, struct eng_err *err)
 {
 	struct stat st;
@@ -148,7 +128,7 @@ enum eng_status data_load(const struct data_options *opt, struct data_split *out
 	if (opt->format == DATA_FORMAT_SYNTHETIC) {
 		st = data_synth_load(opt, out, err);
 	} else {
-		const char *dir = opt->dir && *opt->dir ? opt->dir : data_default_dir();
+		const char *dir = opt->dir && *opt->dir ? opt->dir : DATA_DEFAULT_DIR;
 		st = data_dir_check(dir, err);
 		if (st)
 			return st;

@@ -10,8 +10,9 @@
  *   - a seeded synthetic dataset a small net can learn (for tests, and as
  *     the fallback when no dataset is installed; data_split.synthetic says
  *     so, so the UI can tell the user).
- * The default directory is DATA_DEFAULT_DIR; callers pass --data DIR or
- * $RECONVENE_DATA instead (data_default_dir()).
+ * The default directory is DATA_DEFAULT_DIR; callers pass the directory
+ * the user chose instead (the front end's --data DIR or $RECONVENE_DATA,
+ * tui/paths/data_dir.h: the engine reads no environment).
  *
  * Adaptation (data_batch_fill): each sample is placed centred in the
  * target H x W (zero padding, e.g. 28x28 -> 32x32 puts the image at row 2,
@@ -30,7 +31,7 @@
  * may fill batches from the same dataset concurrently.
  *
  *   struct data_split ds;
- *   struct data_options opt = { .dir = data_default_dir(), .val_count = 0 };
+ *   struct data_options opt = { .dir = dir, .val_count = 0 };
  *   if (data_load(&opt, &ds, &err)) ...;
  *   if (data_adapt_check(&ds.train, net->input, &err)) ...;
  *   data_batch_fill(&ds, &ds.train, idx, 64, net->input, &aug, &rng, x);
@@ -77,7 +78,8 @@ struct data_split {
 };
 
 struct data_options {
-	const char *dir;          /* directory with the files; NULL = default */
+	const char *dir;          /* directory with the files; NULL or "" =
+				     DATA_DEFAULT_DIR */
 	enum data_format format;
 	int val_count;            /* last val_count training samples -> val */
 	uint64_t synthetic_seed;  /* for DATA_FORMAT_SYNTHETIC */
@@ -89,9 +91,6 @@ struct data_augment {
 	bool crop;                /* random crop, 4-pixel zero padding */
 	bool flip;                /* random horizontal flip */
 };
-
-/* $RECONVENE_DATA if set and non-empty, else DATA_DEFAULT_DIR. */
-const char *data_default_dir(void);
 
 /* Load a split.  Errors name the file and the problem ("train-labels-
  * idx1-ubyte.gz: 59999 labels for 60000 images").  ENG_STATUS_ENOENT when

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "data/data_internal.h"
+#include "data/data_path.h"
 
 #define CIFAR_PIXELS 3072
 #define CIFAR_RECORD (1 + CIFAR_PIXELS)

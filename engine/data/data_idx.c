@@ -19,6 +19,7 @@
 #include <zlib.h>
 
 #include "data/data_internal.h"
+#include "data/data_path.h"
 
 #define IDX_MAGIC_IMAGES 0x00000803u
 #define IDX_MAGIC_LABELS 0x00000801u

@@ -1,5 +1,8 @@
-/* data_internal.h: what the dataset loaders (data_idx.c, data_cifar.c,
- * data_synth.c) share with data.c.  Not part of the engine's API.
+/* data_internal.h: the dataset loaders (data_idx.c, data_cifar.c,
+ * data_synth.c) as data.c's dispatcher calls them, and the size limits they
+ * all apply.  Not part of the engine's API.  The path helpers the file
+ * loaders share are in data_path.h, so that no loader calls back into the
+ * dispatcher.
  *
  * Each loader fills out->train and out->test (pixels, labels, shape,
  * classes) and out->name; on error it may leave partial allocations in out,
@@ -23,13 +26,6 @@
 #define DATA_DIM_MAX 4096                        /* rows, cols */
 #define DATA_BYTES_MAX ((uint64_t)1 << 32)       /* pixel bytes per split */
 #define DATA_SYNTH_MAX 1000000                   /* synthetic samples */
-#define DATA_PATH_MAX 4096
-
-/* dir + "/" + name into buf; false (and buf unusable) if it does not fit. */
-bool data_path_join(char *buf, size_t size, const char *dir, const char *name);
-
-/* 1 if path names an existing file system object, 0 if it does not exist. */
-bool data_path_exists(const char *path);
 
 /* Whether dir holds the files of a format (the training images / first
  * batch), used by DATA_FORMAT_AUTO. */

@@ -256,6 +256,8 @@ enum cfg_where { CFG_WHERE_NONE, CFG_WHERE_NET, CFG_WHERE_LAYER };
 struct cfg_parser {
 	const char *path;
 	struct net_spec *spec;
+	struct eng_warn warn;             /* net_spec_warn_sink(spec) */
+	int n_warned;                     /* lines sent to warn */
 	enum cfg_where where;
 	bool have_net;
 	int net_line;
@@ -293,15 +295,17 @@ static enum eng_status cfg_oom(struct cfg_parser *p, struct eng_err *err)
 static enum eng_status cfg_warn(struct cfg_parser *p, struct eng_err *err,
 				int line, const char *key, const char *section)
 {
-	struct net_spec *spec = p->spec;
-	enum eng_status st = ENG_STATUS_OK;
-	if (spec->n_warnings < CFG_WARNINGS_MAX)
-		st = net_spec_warn(spec, "%s:%d: unknown key '%.64s' in [%s]",
-				   p->path, line, key, section);
-	else if (spec->n_warnings == CFG_WARNINGS_MAX)
-		st = net_spec_warn(spec, "%s:%d: more unknown keys; further warnings suppressed",
-				   p->path, line);
-	return st == ENG_STATUS_OK ? st : cfg_oom(p, err);
+	if (p->n_warned < CFG_WARNINGS_MAX)
+		eng_warn_emit(&p->warn, "%s:%d: unknown key '%.64s' in [%s]",
+			      p->path, line, key, section);
+	else if (p->n_warned == CFG_WARNINGS_MAX)
+		eng_warn_emit(&p->warn, "%s:%d: more unknown keys; further warnings suppressed",
+			      p->path, line);
+	else
+		return ENG_STATUS_OK;
+	p->n_warned++;
+	/* The spec's sink drops a line it has no memory for. */
+	return p->spec->n_warnings == p->n_warned ? ENG_STATUS_OK : cfg_oom(p, err);
 }
 
 /* ---- values ----------------------------------------------------------- */
@@ -766,7 +770,8 @@ static enum eng_status cfg_parse_named(const char *text, size_t len, const char 
 	memset(spec, 0, sizeof *spec);
 	if (len > CFG_FILE_MAX)
 		return eng_err_set(err, ENG_STATUS_EINVAL, "%s: larger than 16 MiB", path);
-	struct cfg_parser p = { .path = path, .spec = spec };
+	struct cfg_parser p = { .path = path, .spec = spec,
+				.warn = net_spec_warn_sink(spec) };
 	snprintf(spec->name, sizeof spec->name, "%s", default_name);
 	struct cfg_locale loc;
 	cfg_locale_enter(&loc);

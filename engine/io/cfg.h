@@ -26,7 +26,9 @@
  *
  * Every malformed input gives ENG_STATUS_EINVAL and one line
  * "path:line: message" in err; unknown keys and sections-level oddities that
- * do not prevent building are collected as warnings in spec->warnings.
+ * do not prevent building are warnings (one line each, "path:line: unknown
+ * key 'x' in [conv]"), sent to the spec's own sink (net_spec_warn_sink) and
+ * so kept in spec->warnings; show them with net_spec_warnings_send.
  *
  * Owns: a successful parse fills *spec, which the caller frees with
  * net_spec_done.  On failure *spec is left empty (nothing to free).

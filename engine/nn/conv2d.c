@@ -55,6 +55,7 @@
 #include <string.h>
 
 #include "nn/layer.h"
+#include "nn/layer_init.h"
 
 #ifdef _OPENMP
 #include <omp.h>

@@ -1,6 +1,5 @@
 #include "config.h"
 
-#include <math.h>
 #include <string.h>
 
 #include "nn/layer.h"
@@ -61,11 +60,4 @@ void layer_conf_defaults(enum layer_kind kind, struct layer_conf *conf)
 	default:
 		break;
 	}
-}
-
-void layer_init_kaiming(float *w, size_t n, size_t fan_in, struct rng *r)
-{
-	float std = (float)sqrt(2.0 / (double)(fan_in ? fan_in : 1));
-	for (size_t i = 0; i < n; i++)
-		w[i] = std * rng_normal(r);
 }

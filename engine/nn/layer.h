@@ -18,8 +18,9 @@
  *  - macs(l): multiply-adds for ONE sample.  Only conv and linear count;
  *    every other kind returns 0 (the usual convention).
  *  - init(l, r): fill w, b and state for a fresh network (Kaiming-normal
- *    fan-in for conv and linear weights, zero biases; BN gamma 1, beta 0,
- *    running mean 0, running var 1).  NULL when the kind has nothing.
+ *    fan-in for conv and linear weights, layer_init.h; zero biases; BN
+ *    gamma 1, beta 0, running mean 0, running var 1).  NULL when the kind
+ *    has nothing.
  *  - scratch_len(l, batch): floats of temporary workspace one forward or
  *    backward call needs (shared by all layers, contents undefined on
  *    entry).  NULL means 0.
@@ -147,8 +148,5 @@ static inline size_t layer_param_count(const struct layer *l)
 {
 	return l->w_len + l->b_len;
 }
-
-/* Kaiming-normal (fan-in, ReLU gain): N(0, 2 / fan_in) into w[0..n). */
-void layer_init_kaiming(float *w, size_t n, size_t fan_in, struct rng *r);
 
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "nn/layer.h"
+#include "nn/layer_init.h"
 
 static enum eng_status linear_infer(struct layer *l, const struct shape *in,
 				    int n_in, struct eng_err *err)

@@ -1,11 +1,26 @@
 #include "config.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nn/net_spec.h"
+
+/* Append a copy of line; ENOMEM leaves the spec as it was. */
+static enum eng_status net_spec_warning_add(struct net_spec *spec, const char *line)
+{
+	char *copy = strdup(line);
+	if (!copy)
+		return ENG_STATUS_ENOMEM;
+	char **grown = realloc(spec->warnings,
+		(size_t)(spec->n_warnings + 1) * sizeof *grown);
+	if (!grown) {
+		free(copy);
+		return ENG_STATUS_ENOMEM;
+	}
+	spec->warnings = grown;
+	spec->warnings[spec->n_warnings++] = copy;
+	return ENG_STATUS_OK;
+}
 
 void net_spec_done(struct net_spec *spec)
 {
@@ -27,7 +42,7 @@ enum eng_status net_spec_copy(struct net_spec *dst, const struct net_spec *src)
 			goto fail;
 	}
 	for (int i = 0; i < src->n_warnings; i++) {
-		if (net_spec_warn(dst, "%s", src->warnings[i]) != ENG_STATUS_OK)
+		if (net_spec_warning_add(dst, src->warnings[i]) != ENG_STATUS_OK)
 			goto fail;
 	}
 	return ENG_STATUS_OK;
@@ -47,23 +62,20 @@ enum eng_status net_spec_append(struct net_spec *spec, const struct layer_spec *
 	return ENG_STATUS_OK;
 }
 
-enum eng_status net_spec_warn(struct net_spec *spec, const char *fmt, ...)
+void net_spec_warn_keep(void *spec, const char *line)
 {
-	char buf[ENG_ERR_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	char **grown = realloc(spec->warnings,
-		(size_t)(spec->n_warnings + 1) * sizeof *grown);
-	if (!grown)
-		return ENG_STATUS_ENOMEM;
-	spec->warnings = grown;
-	spec->warnings[spec->n_warnings] = strdup(buf);
-	if (!spec->warnings[spec->n_warnings])
-		return ENG_STATUS_ENOMEM;
-	spec->n_warnings++;
-	return ENG_STATUS_OK;
+	(void)net_spec_warning_add(spec, line);
+}
+
+struct eng_warn net_spec_warn_sink(struct net_spec *spec)
+{
+	return (struct eng_warn){ .fn = net_spec_warn_keep, .user = spec };
+}
+
+void net_spec_warnings_send(const struct net_spec *spec, const struct eng_warn *to)
+{
+	for (int i = 0; i < spec->n_warnings; i++)
+		eng_warn_line(to, spec->warnings[i]);
 }
 
 int net_spec_find(const struct net_spec *spec, const char *name)

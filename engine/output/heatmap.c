@@ -16,8 +16,8 @@ enum eng_status heatmap_channels_png(const struct net *net,
 				     const struct reconvene_result *r,
 				     const struct reconvene_options *o,
 				     const struct render_style *style,
-				     const char *path, char *warning,
-				     size_t warning_len, struct eng_err *err)
+				     const char *path, const struct eng_warn *warn,
+				     struct eng_err *err)
 {
 	int n = r->n_rows;
 	size_t nz = (size_t)(n > 0 ? n : 1);
@@ -73,7 +73,7 @@ enum eng_status heatmap_channels_png(const struct net *net,
 		.legend = "channel score (sum over the filter, / largest in the layer)",
 		.lo = lo, .hi = 1.0, .n_rows = n, .rows = rows,
 	};
-	st = render_heatmap_png(&h, style, path, warning, warning_len, err);
+	st = render_heatmap_write(&h, style, path, warn, err);
 out:
 	for (int i = 0; i < n && vals && kept; i++) {
 		free(vals[i]);

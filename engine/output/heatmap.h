@@ -12,9 +12,8 @@
  * Owns: nothing past the call (temporary rows are freed).
  * Thread rules: plain function; the caller's thread.
  *
- *   char warn[RENDER_WARNING_MAX];
- *   if (heatmap_channels_png(net, &r, &o, &style, "out/heatmap.png", warn,
- *                            sizeof warn, &err)) ...;
+ *   if (heatmap_channels_png(net, &r, &o, &style, "out/heatmap.png", &warn,
+ *                            &err)) ...;
  */
 #ifndef RECONVENE_HEATMAP_H
 #define RECONVENE_HEATMAP_H
@@ -22,18 +21,19 @@
 #include <stddef.h>
 
 #include "base/status.h"
+#include "base/warn.h"
 #include "nn/net.h"
 #include "output/render.h"
 #include "prune/reconvene.h"
 
 /* net: the original net r was computed on; o: the options of the run (for
- * the title and subtitle).  warning gets a non-fatal note (no font) or "".
- * EIO (cannot write), ENOMEM. */
+ * the title and subtitle).  warn (NULL: dropped) gets non-fatal notes (no
+ * font).  EIO (cannot write), ENOMEM. */
 enum eng_status heatmap_channels_png(const struct net *net,
 				     const struct reconvene_result *r,
 				     const struct reconvene_options *o,
 				     const struct render_style *style,
-				     const char *path, char *warning,
-				     size_t warning_len, struct eng_err *err);
+				     const char *path, const struct eng_warn *warn,
+				     struct eng_err *err);
 
 #endif

@@ -15,10 +15,6 @@
 #include "base/fileio.h"
 #include "output/render.h"
 
-#ifndef FONT_DIRS
-#define FONT_DIRS "/usr/share/fonts/truetype/dejavu"
-#endif
-
 #define RENDER_FONT_REGULAR "DejaVuSans.ttf"
 #define RENDER_FONT_BOLD "DejaVuSans-Bold.ttf"
 
@@ -53,7 +49,6 @@ void render_style_default(struct render_style *s)
 	s->heat.rgb[0] = 0x22406b;
 	s->heat.rgb[1] = 0xd9a441;
 	s->heat.rgb[2] = 0xe05a5e;
-	s->font = NULL;
 }
 
 static unsigned rgb_r(uint32_t c) { return (c >> 16) & 0xff; }
@@ -113,14 +108,12 @@ struct canvas {
 	FT_Library lib;
 	FT_Face face[2];        /* regular, bold */
 	bool text;              /* a font is loaded */
-	char *warning;
-	size_t warning_len;
+	const struct eng_warn *warn; /* the caller's; may be NULL */
 };
 
 static void cv_warn(struct canvas *c, const char *msg)
 {
-	if (c->warning && c->warning_len)
-		snprintf(c->warning, c->warning_len, "%s", msg);
+	eng_warn_line(c->warn, msg);
 }
 
 static bool cv_face_open(struct canvas *c, const char *path, int which)
@@ -138,8 +131,7 @@ static void cv_fonts_open(struct canvas *c, const struct render_style *s)
 		cv_warn(c, "FreeType failed to start: the picture has no text");
 		return;
 	}
-	const char *env = getenv("RECONVENE_FONT");
-	const char *only = env ? env : s->font;
+	const char *only = s->font;
 	if (only) {
 		if (cv_face_open(c, only, 0)) {
 			c->text = true;
@@ -152,7 +144,7 @@ static void cv_fonts_open(struct canvas *c, const struct render_style *s)
 		}
 		return;
 	}
-	const char *dirs = FONT_DIRS;
+	const char *dirs = s->font_dirs ? s->font_dirs : "";
 	while (*dirs) {
 		const char *end = strchr(dirs, ':');
 		size_t n = end ? (size_t)(end - dirs) : strlen(dirs);
@@ -173,19 +165,19 @@ static void cv_fonts_open(struct canvas *c, const struct render_style *s)
 			break;
 		dirs = end + 1;
 	}
-	cv_warn(c, "no " RENDER_FONT_REGULAR " found in " FONT_DIRS " (set "
-		"RECONVENE_FONT to a .ttf file): the picture has no text");
+	char msg[RENDER_WARNING_MAX];
+	snprintf(msg, sizeof msg, "no " RENDER_FONT_REGULAR " found in %.150s (set "
+		 "RECONVENE_FONT to a .ttf file): the picture has no text",
+		 s->font_dirs && *s->font_dirs ? s->font_dirs : "no font directory");
+	cv_warn(c, msg);
 }
 
 static enum eng_status cv_open(struct canvas *c, int w, int h,
-			       const struct render_style *s, char *warning,
-			       size_t warning_len, struct eng_err *err)
+			       const struct render_style *s,
+			       const struct eng_warn *warn, struct eng_err *err)
 {
 	memset(c, 0, sizeof *c);
-	c->warning = warning;
-	c->warning_len = warning_len;
-	if (warning && warning_len)
-		warning[0] = '\0';
+	c->warn = warn;
 	if (w < 1 || h < 1 || w > 16384 || h > 16384)
 		return eng_err_set(err, ENG_STATUS_EINVAL,
 				   "render: image size %dx%d out of range", w, h);
@@ -583,10 +575,9 @@ static void legend_caption(struct canvas *c, const struct render_style *s,
 	cv_text(c, x, y, t, LABEL_SIZE, false, s->fg, ALIGN_LEFT);
 }
 
-enum eng_status render_heatmap_png(const struct render_heatmap *h,
-				   const struct render_style *s, const char *path,
-				   char *warning, size_t warning_len,
-				   struct eng_err *err)
+enum eng_status render_heatmap_write(const struct render_heatmap *h,
+				     const struct render_style *s, const char *path,
+				     const struct eng_warn *warn, struct eng_err *err)
 {
 	if (h->n_rows < 1 || !(h->hi > h->lo))
 		return eng_err_set(err, ENG_STATUS_EINVAL,
@@ -598,7 +589,7 @@ enum eng_status render_heatmap_png(const struct render_heatmap *h,
 	struct heat_geom g;
 	heat_geom(h, &g);
 	struct canvas cv;
-	enum eng_status st = cv_open(&cv, g.w, g.h, s, warning, warning_len, err);
+	enum eng_status st = cv_open(&cv, g.w, g.h, s, warn, err);
 	if (st != ENG_STATUS_OK)
 		return st;
 	cv_header(&cv, s, h->title, h->subtitle);
@@ -681,6 +672,18 @@ enum eng_status render_heatmap_png(const struct render_heatmap *h,
 	return st;
 }
 
+enum eng_status render_heatmap_png(const struct render_heatmap *h,
+				   const struct render_style *s, const char *path,
+				   char *warning, size_t warning_len,
+				   struct eng_err *err)
+{
+	if (warning && warning_len)
+		warning[0] = '\0';
+	struct eng_warn_last last = { warning, warning_len };
+	struct eng_warn sink = { eng_warn_last_keep, &last };
+	return render_heatmap_write(h, s, path, &sink, err);
+}
+
 /* --- sensitivity: layers x sparsity ------------------------------------ */
 
 #define SENS_COL_W 84
@@ -722,10 +725,10 @@ void render_sensitivity_cell(const struct render_sensitivity *sv, int row, int c
 	*y = g.y0 + row * SENS_ROW_PITCH + SENS_CELL_H / 2;
 }
 
-enum eng_status render_sensitivity_png(const struct render_sensitivity *sv,
-				       const struct render_style *s,
-				       const char *path, char *warning,
-				       size_t warning_len, struct eng_err *err)
+enum eng_status render_sensitivity_write(const struct render_sensitivity *sv,
+					 const struct render_style *s,
+					 const char *path, const struct eng_warn *warn,
+					 struct eng_err *err)
 {
 	if (sv->n_rows < 1 || !sv->density || !sv->names)
 		return eng_err_set(err, ENG_STATUS_EINVAL,
@@ -733,7 +736,7 @@ enum eng_status render_sensitivity_png(const struct render_sensitivity *sv,
 	struct sens_geom g;
 	sens_geom(sv, &g);
 	struct canvas cv;
-	enum eng_status st = cv_open(&cv, g.w, g.h, s, warning, warning_len, err);
+	enum eng_status st = cv_open(&cv, g.w, g.h, s, warn, err);
 	if (st != ENG_STATUS_OK)
 		return st;
 	cv_header(&cv, s, sv->title, sv->subtitle);
@@ -934,10 +937,9 @@ static void tr_panel(struct canvas *c, const struct render_style *s,
 	}
 }
 
-enum eng_status render_tradeoff_png(const struct render_tradeoff *t,
-				    const struct render_style *s, const char *path,
-				    char *warning, size_t warning_len,
-				    struct eng_err *err)
+enum eng_status render_tradeoff_write(const struct render_tradeoff *t,
+				      const struct render_style *s, const char *path,
+				      const struct eng_warn *warn, struct eng_err *err)
 {
 	if (t->n < 1 || !t->points)
 		return eng_err_set(err, ENG_STATUS_EINVAL,
@@ -945,7 +947,7 @@ enum eng_status render_tradeoff_png(const struct render_tradeoff *t,
 	int w, h;
 	render_tradeoff_size(t, &w, &h);
 	struct canvas cv;
-	enum eng_status st = cv_open(&cv, w, h, s, warning, warning_len, err);
+	enum eng_status st = cv_open(&cv, w, h, s, warn, err);
 	if (st != ENG_STATUS_OK)
 		return st;
 	cv_header(&cv, s, t->title, t->subtitle);

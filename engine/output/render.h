@@ -3,13 +3,16 @@
  *
  * Pixels are drawn into an RGB canvas here and encoded with libpng; text
  * is rasterised with FreeType from a TrueType font (DejaVu Sans).  The
- * font is $RECONVENE_FONT when that variable is set (and then ONLY that
- * file: tests point it at nothing to check the fallback), else
- * style->font, else DejaVuSans.ttf in the first directory of FONT_DIRS
- * (a compile-time, colon-separated list) that has it; the bold face is
- * DejaVuSans-Bold.ttf beside it, or the regular one.  Without a usable
- * font the picture is still written, without any text, and `warning`
- * says so: the engine never prints, the caller shows the warning.
+ * font is style->font when that is set (and then ONLY that file: tests
+ * point it at nothing to check the fallback), else DejaVuSans.ttf in the
+ * first directory of style->font_dirs (colon-separated) that has it; the
+ * bold face is DejaVuSans-Bold.ttf beside it, or the regular one.  The
+ * engine reads no environment and has no font directory of its own: the
+ * front end resolves both ($RECONVENE_FONT, its FONT_DIRS) and puts them
+ * in the style it passes (tui/cli/render_style.c).  Without a usable font the picture is still written,
+ * without any text, and a warning line says so through the caller's
+ * struct eng_warn (base/warn.h): the engine never prints, the caller
+ * shows the warning.
  *
  * Layout does not depend on the font (widths of text are estimated from
  * character counts), so an image has the same size and its cells the same
@@ -31,9 +34,8 @@
  *
  *   struct render_style st;
  *   render_style_default(&st);
- *   char warn[256];
- *   if (render_heatmap_png(&h, &st, "heat.png", warn, sizeof warn, &err)) ...;
- *   if (warn[0]) fprintf(stderr, "reconvene: %s\n", warn);
+ *   struct eng_warn warn = { print_warning, NULL };
+ *   if (render_heatmap_write(&h, &st, "heat.png", &warn, &err)) ...;
  */
 #ifndef RECONVENE_RENDER_H
 #define RECONVENE_RENDER_H
@@ -43,9 +45,10 @@
 #include <stdint.h>
 
 #include "base/status.h"
+#include "base/warn.h"
 
 #define RENDER_GRADIENT_MAX 64
-#define RENDER_WARNING_MAX 256
+#define RENDER_WARNING_MAX 256   /* render_heatmap_png's buffer */
 
 /* The sparsities of the sensitivity chart: s = 1 - 2^-k, k = 1..8, i.e.
  * 0.5, 0.75, ..., 0.99609375. */
@@ -64,10 +67,14 @@ struct render_style {
 	uint32_t panel;     /* plot area background */
 	uint32_t series[6]; /* point colours of the trade-off chart */
 	struct render_gradient heat;
-	const char *font;   /* NULL: see the top of this file */
+	const char *font;   /* a .ttf file, the only one tried; NULL: search
+			     * font_dirs (see the top of this file) */
+	const char *font_dirs; /* colon-separated directories holding
+				* DejaVuSans.ttf; NULL: none */
 };
 
-/* The default theme's colours on a dark page. */
+/* The default theme's colours on a dark page; no font (font and
+ * font_dirs NULL: the caller sets them). */
 void render_style_default(struct render_style *s);
 
 /* Colour for t (clamped to [0, 1]; NaN = 0), see the top of this file. */
@@ -94,6 +101,12 @@ struct render_heatmap {
 	const struct render_heat_row *rows;
 };
 
+/* Write the heatmap to path; warn (NULL: dropped) gets the warnings. */
+enum eng_status render_heatmap_write(const struct render_heatmap *h,
+				     const struct render_style *s, const char *path,
+				     const struct eng_warn *warn, struct eng_err *err);
+/* The same with the last warning in a buffer ("" if none): a convenience
+ * over render_heatmap_write with an eng_warn_last sink. */
 enum eng_status render_heatmap_png(const struct render_heatmap *h,
 				   const struct render_style *s, const char *path,
 				   char *warning, size_t warning_len,
@@ -116,10 +129,10 @@ struct render_sensitivity {
 				 * < 0: none */
 };
 
-enum eng_status render_sensitivity_png(const struct render_sensitivity *sv,
-				       const struct render_style *s,
-				       const char *path, char *warning,
-				       size_t warning_len, struct eng_err *err);
+enum eng_status render_sensitivity_write(const struct render_sensitivity *sv,
+					 const struct render_style *s,
+					 const char *path, const struct eng_warn *warn,
+					 struct eng_err *err);
 void render_sensitivity_size(const struct render_sensitivity *sv, int *w, int *hgt);
 void render_sensitivity_cell(const struct render_sensitivity *sv, int row, int col,
 			     int *x, int *y);
@@ -143,10 +156,9 @@ struct render_tradeoff {
 	const struct render_point *points;
 };
 
-enum eng_status render_tradeoff_png(const struct render_tradeoff *t,
-				    const struct render_style *s, const char *path,
-				    char *warning, size_t warning_len,
-				    struct eng_err *err);
+enum eng_status render_tradeoff_write(const struct render_tradeoff *t,
+				      const struct render_style *s, const char *path,
+				      const struct eng_warn *warn, struct eng_err *err);
 void render_tradeoff_size(const struct render_tradeoff *t, int *w, int *hgt);
 
 #endif

@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,8 +35,7 @@ struct cache {
 	char *dir;               /* NULL: memory only */
 	bool dir_ready;          /* mkdir done (or found) */
 	bool dir_failed;         /* warned once; stop trying to write */
-	cache_warn_fn warn;
-	void *user;
+	struct eng_warn warn;    /* copied from cache_new */
 	size_t mem_cap, mem_used;
 	struct cache_entry *head, *tail;
 	struct cache_stats stats;
@@ -95,65 +93,25 @@ uint64_t cache_spec_hash(const struct net_spec *spec)
 	return h;
 }
 
-static void cache_warnf(struct cache *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void cache_warnf(struct cache *c, const char *fmt, ...)
-{
-	if (!c->warn)
-		return;
-	char buf[ENG_ERR_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	c->warn(buf, c->user);
-}
-
-enum eng_status cache_default_dir(char *buf, size_t n, struct eng_err *err)
-{
-	const char *xdg = getenv("XDG_CACHE_HOME");
-	int len;
-	/* The XDG spec says a relative value is invalid and must be ignored. */
-	if (xdg && xdg[0] == '/') {
-		len = snprintf(buf, n, "%s/reconvene", xdg);
-	} else {
-		const char *home = getenv("HOME");
-		if (!home || !home[0])
-			return eng_err_set(err, ENG_STATUS_EINVAL,
-					   "cache: neither XDG_CACHE_HOME nor HOME is set");
-		len = snprintf(buf, n, "%s/.cache/reconvene", home);
-	}
-	if (len < 0 || (size_t)len >= n)
-		return eng_err_set(err, ENG_STATUS_EINVAL, "cache: directory name too long");
-	return ENG_STATUS_OK;
-}
-
-enum eng_status cache_new(const char *dir, bool disk, cache_warn_fn warn,
-			  void *user, size_t mem_cap, struct cache **out,
-			  struct eng_err *err)
+enum eng_status cache_new(const char *dir, bool disk, const struct eng_warn *warn,
+			  size_t mem_cap, struct cache **out, struct eng_err *err)
 {
 	*out = NULL;
 	struct cache *c = calloc(1, sizeof *c);
 	if (!c)
 		return eng_err_set(err, ENG_STATUS_ENOMEM, "cache: out of memory");
-	c->warn = warn;
-	c->user = user;
+	if (warn)
+		c->warn = *warn;
 	c->mem_cap = mem_cap ? mem_cap : CACHE_MEM_CAP_DEFAULT;
-	if (disk) {
-		char buf[1024];
-		struct eng_err e2;
-		if (!dir && cache_default_dir(buf, sizeof buf, &e2) == ENG_STATUS_OK)
-			dir = buf;
-		if (dir) {
-			c->dir = strdup(dir);
-			if (!c->dir) {
-				free(c);
-				return eng_err_set(err, ENG_STATUS_ENOMEM, "cache: out of memory");
-			}
-		} else {
-			cache_warnf(c, "%s; results are not saved on disk", e2.msg);
+	if (disk && dir) {
+		c->dir = strdup(dir);
+		if (!c->dir) {
+			free(c);
+			return eng_err_set(err, ENG_STATUS_ENOMEM, "cache: out of memory");
 		}
+	} else if (disk) {
+		eng_warn_emit(&c->warn, "cache: no cache directory given; results are "
+			      "not saved on disk");
 	}
 	*out = c;
 	return ENG_STATUS_OK;
@@ -346,7 +304,7 @@ bool cache_get(struct cache *c, const char *key, void **data, size_t *len)
 	char whybuf[96];
 	const char *why = cache_parse(buf, n, key, &pl, &plen, whybuf, sizeof whybuf);
 	if (why) {
-		cache_warnf(c, "cache: %s: %s; ignored", path, why);
+		eng_warn_emit(&c->warn, "cache: %s: %s; ignored", path, why);
 		free(buf);
 		c->stats.rejected++;
 		c->stats.misses++;
@@ -413,7 +371,7 @@ static bool cache_mkdirs(struct cache *c)
 		char save = p[i];
 		p[i] = '\0';
 		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-			cache_warnf(c, "cache: cannot create %s: %s; results are not saved on disk",
+			eng_warn_emit(&c->warn, "cache: cannot create %s: %s; results are not saved on disk",
 				    p, strerror(errno));
 			free(p);
 			c->dir_failed = true;
@@ -424,7 +382,7 @@ static bool cache_mkdirs(struct cache *c)
 	free(p);
 	struct stat sb;
 	if (stat(c->dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-		cache_warnf(c, "cache: %s is not a directory; results are not saved on disk",
+		eng_warn_emit(&c->warn, "cache: %s is not a directory; results are not saved on disk",
 			    c->dir);
 		c->dir_failed = true;
 		return false;
@@ -446,6 +404,6 @@ void cache_put(struct cache *c, const char *key, const void *data, size_t len)
 	struct eng_err err;
 	if (fileio_write_atomic(path, cache_write_image, &im, &err) != ENG_STATUS_OK) {
 		c->stats.write_errors++;
-		cache_warnf(c, "cache: %s", err.msg);
+		eng_warn_emit(&c->warn, "cache: %s", err.msg);
 	}
 }

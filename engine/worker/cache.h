@@ -9,8 +9,9 @@
  * collision or a file from another key is a miss, never a wrong hit.
  *
  * Disk: one file per key, DIR/<16 hex digits of FNV-1a(key)>.rcc, where DIR
- * is the directory given to cache_new, else $XDG_CACHE_HOME/reconvene, else
- * $HOME/.cache/reconvene (created, mode 0755, on first write).  Written
+ * is the directory given to cache_new (created, mode 0755, on first write;
+ * the front end picks it: $XDG_CACHE_HOME/reconvene or
+ * ~/.cache/reconvene, tui/paths/cache_dir.h).  Written
  * atomically (fileio_write_atomic).  Layout, native byte order:
  *   8 bytes   magic "RCVCACHE"
  *   u32       format version (CACHE_FORMAT_VERSION)
@@ -20,7 +21,8 @@
  *   K bytes   key, P bytes payload
  * Anything else (wrong magic, other version, truncated, trailing bytes,
  * other key, bad checksum) is ignored with one warning through the
- * callback ("cache: PATH: wrong format version 7; ignored") and counts as
+ * struct eng_warn given to cache_new (warn.h; "cache: PATH: wrong format
+ * version 7; ignored") and counts as
  * a miss; the next put for that key replaces the file.  Disk errors on
  * write are warnings too: the cache is an optimisation, never an error.
  *
@@ -31,7 +33,8 @@
  * The warning callback runs on that thread.
  *
  *   struct cache *c;
- *   cache_new(NULL, true, warn, user, 64 << 20, &c, &err);
+ *   struct eng_warn warn = { on_warning, user };
+ *   cache_new("/home/me/.cache/reconvene", true, &warn, 64 << 20, &c, &err);
  *   void *p; size_t n;
  *   if (!cache_get(c, key, &p, &n)) { ...compute...; cache_put(c, key, buf, len); }
  *   else { ...use p...; free(p); }
@@ -46,30 +49,26 @@
 
 #include "nn/net_spec.h"
 #include "base/status.h"
+#include "base/warn.h"
 
 #define CACHE_FORMAT_VERSION 1u
 #define CACHE_MAGIC "RCVCACHE"
 
 struct cache;
 
-typedef void (*cache_warn_fn)(const char *msg, void *user);
-
 struct cache_stats {
 	unsigned long mem_hits, disk_hits, misses, rejected, puts, write_errors;
 };
 
-/* dir NULL = the default directory (see above); disk false = memory only
- * (dir is then ignored).  mem_cap: bytes of payload kept in memory (0 =
- * 64 MiB).  warn may be NULL.  ENOMEM only; no file is touched here. */
-enum eng_status cache_new(const char *dir, bool disk, cache_warn_fn warn,
-			  void *user, size_t mem_cap, struct cache **out,
-			  struct eng_err *err);
+/* dir: the disk cache's directory (copied); disk false = memory only (dir
+ * is then ignored); disk with a NULL dir is memory only too, with a
+ * warning.  mem_cap: bytes of payload kept in memory (0 = 64 MiB).  warn
+ * (copied; NULL drops warnings) receives the cache's warnings.  ENOMEM
+ * only; no file is touched here. */
+enum eng_status cache_new(const char *dir, bool disk, const struct eng_warn *warn,
+			  size_t mem_cap, struct cache **out, struct eng_err *err);
 void cache_free(struct cache *c);
 
-/* The default directory into buf: $XDG_CACHE_HOME/reconvene or
- * $HOME/.cache/reconvene.  EINVAL when neither variable is set or buf is
- * too small. */
-enum eng_status cache_default_dir(char *buf, size_t n, struct eng_err *err);
 /* The directory in use, NULL when the disk cache is off. */
 const char *cache_dir(const struct cache *c);
 /* Path of key's file into buf (false if the disk cache is off or buf is

@@ -190,22 +190,27 @@ static double worker_ms_since(const struct timespec *t)
 	       (double)(now.tv_nsec - t->tv_nsec) / 1e6;
 }
 
+/* The ring of warning lines the snapshots carry, as an eng_warn sink:
+ * each line overwrites the oldest of the last WORKER_WARN_KEEP.  The
+ * worker's own warnings and its cache's arrive here (worker thread). */
+static void worker_warn_keep(void *user, const char *line)
+{
+	struct worker *w = user;
+	snprintf(w->warnings[w->warn_total % WORKER_WARN_KEEP], ENG_ERR_MAX,
+		 "%s", line);
+	w->warn_total++;
+}
+
 static void worker_warn(struct worker *w, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 static void worker_warn(struct worker *w, const char *fmt, ...)
 {
-	char *slot = w->warnings[w->warn_total % WORKER_WARN_KEEP];
+	struct eng_warn sink = { worker_warn_keep, w };
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(slot, ENG_ERR_MAX, fmt, ap);
+	eng_warn_vemit(&sink, fmt, ap);
 	va_end(ap);
-	w->warn_total++;
-}
-
-static void worker_cache_warn(const char *msg, void *user)
-{
-	worker_warn(user, "%s", msg);
 }
 
 const char *worker_job_name(enum worker_job j)
@@ -1452,11 +1457,13 @@ static enum eng_status worker_job_export(struct worker *w, struct eng_err *err)
 		s = bundle_save(&r, &o, m->net->name, x->dir, err);
 	}
 	if (s == ENG_STATUS_OK) {
-		char png[4096], warn[RENDER_WARNING_MAX] = "";
+		char png[4096], warn[ENG_WARN_MAX] = "";
 		snprintf(png, sizeof png, "%s/heatmap.png", x->dir);
+		struct eng_warn_last last = { warn, sizeof warn };
+		struct eng_warn sink = { eng_warn_last_keep, &last };
 		struct eng_err perr = { "" };
-		bool have_png = heatmap_channels_png(net, &r, &o, &x->style, png, warn,
-						     sizeof warn, &perr) == ENG_STATUS_OK;
+		bool have_png = heatmap_channels_png(net, &r, &o, &x->style, png, &sink,
+						     &perr) == ENG_STATUS_OK;
 		snprintf(st->msg, sizeof st->msg,
 			 "exported to %s/: model.cfg, model.safetensors, plan.json%s "
 			 "(%d groups changed)%s%s", x->dir, have_png ? ", heatmap.png" : "",
@@ -1806,7 +1813,8 @@ enum eng_status worker_new(const struct worker_config *cfg,
 		}
 		w->cfg.cache_dir = w->cache_dir;
 	}
-	st = cache_new(w->cache_dir, cfg->disk_cache, worker_cache_warn, w, 0,
+	struct eng_warn ring = { worker_warn_keep, w };
+	st = cache_new(w->cache_dir, cfg->disk_cache, &ring, 0,
 		       &w->cache, err);
 	if (st) {
 		free(w->cache_dir);

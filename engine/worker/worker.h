@@ -113,7 +113,9 @@
  *
  * Warnings.  The engine never prints: cache problems (a corrupt or foreign
  * entry, an unwritable cache directory) and job failures are reported as
- * lines in the snapshot (warnings[], warn_total), newest last.
+ * lines in the snapshot (warnings[], warn_total), newest last.  That ring
+ * is the worker's struct eng_warn sink (base/warn.h): the cache reports
+ * into it like every other engine warning source.
  *
  * Thread rules.  Every worker_* function except the pure ones
  * (worker_model_project, worker_settings_default, worker_job_name,
@@ -208,8 +210,10 @@ extern const double worker_grid_sparsity[WORKER_GRID_N];
 struct worker_config {
 	int threads;          /* OpenBLAS + OpenMP threads of the worker
 			       * (0 = online CPUs) */
-	const char *cache_dir;/* NULL: $XDG_CACHE_HOME/reconvene, else
-			       * ~/.cache/reconvene (copied) */
+	const char *cache_dir;/* the disk cache's directory (copied; the front
+			       * end resolves it, tui/paths/cache_dir.h);
+			       * NULL: memory only, with a warning when
+			       * disk_cache is set */
 	bool disk_cache;      /* false: memory cache only (tests, --no-cache) */
 	unsigned auto_jobs;   /* WORKER_JOB_BIT set: re-run that job after
 			       * every change it depends on */
@@ -218,7 +222,7 @@ struct worker_config {
 			       * every key); default 150 */
 };
 
-/* threads 0, default cache dir, disk cache on, no auto jobs, settle 150. */
+/* threads 0, no cache dir, disk cache on, no auto jobs, settle 150. */
 void worker_config_default(struct worker_config *cfg);
 
 /* Quick-eval budget (quickeval.h options; seed and mask come from the

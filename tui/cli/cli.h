@@ -1,20 +1,19 @@
 /* cli.h: the batch subcommands behind `reconvene <command>` and the
- * helpers they share.  Each command gets argv with argv[0] = its own name
- * and returns the process exit code: 0 ok, 1 runtime failure, 2 usage. */
+ * helpers for errors, usage and option values they share (cli_common.c).
+ * Each command gets argv with argv[0] = its own name and returns the
+ * process exit code: 0 ok, 1 runtime failure, 2 usage.  Other shared
+ * helpers have a file and header of their own, named for what they do:
+ * numbers.h, sigint.h, dataset_open.h, engine_progress.h, render_style.h,
+ * heatmap_channels.h, warnings.h, progress.h, session.h.
+ *
+ * Owns: nothing; every helper prints what goes wrong itself.  Thread
+ * rules: the main thread. */
 #ifndef RECONVENE_CLI_H
 #define RECONVENE_CLI_H
 
-#include <stdio.h>
+#include <stddef.h>
 
 #include <jansson.h>
-
-#include <stdatomic.h>
-
-#include "data/data.h"
-#include "nn/net_spec.h"
-#include "prune/reconvene.h"
-#include "score/score.h"
-#include "train/train.h"
 
 enum cli_exit {
 	CLI_EXIT_OK = 0,
@@ -69,56 +68,14 @@ int cli_valued_take(const char *cmd, const struct cli_valued *opts, size_t n,
 struct worker_settings;
 int cli_settings_apply(const char *cmd, const char *method, const char *sparsity,
 		       const char *tau, const char *seed, struct worker_settings *ws);
-/* Print a spec's parse warnings on stderr, one line each. */
-void cli_print_warnings(const struct net_spec *spec);
 /* 1234567 -> "1,234,567" into buf. */
 const char *cli_group_digits(unsigned long long v, char *buf, size_t len);
-
-
-/* Shared by train and eval (defined in cmd_train.c). */
-/* Strict integer / finite float in [min, max]; 0 or -1. */
-int cli_parse_long(const char *text, long min, long max, long *out);
+struct reconvene_options;
 /* The Reconvene settings that score, prune, bench and heatmap share:
  * --method, --sparsity, --seed, --tau, --k and --iterations (by long option
  * name).  Applies arg to o and returns 0; on a bad value prints the usage
  * error for cmd and returns CLI_EXIT_USAGE. */
 int cli_reconvene_option(const char *cmd, const char *name, const char *arg,
 			 struct reconvene_options *o);
-int cli_parse_float(const char *text, double min, double max, double *out);
-/* Load the dataset from dir_opt (--data), else $RECONVENE_DATA, else the
- * default directory.  A named directory that does not exist is an error;
- * a directory without a dataset falls back to the synthetic set with a
- * warning on stderr.  Returns CLI_EXIT_OK or CLI_EXIT_FAILURE (one line
- * printed). */
-int cli_data_open(const char *dir_opt, int val_count, struct data_split *ds);
-/* Catch SIGINT into the returned flag (a second SIGINT kills); release
- * restores the default action. */
-const atomic_int *cli_sigint_catch(void);
-void cli_sigint_release(void);
-/* A train_progress_fn drawing TRAIN_PHASE_EVAL on the struct progress in
- * user. */
-void cli_eval_on_progress(const struct train_progress *p, void *user);
-
-/* Shared by score and prune (defined in cmd_score.c). */
-/* Load the dataset (cli_data_open) when method needs one (SNIP, GraSP);
- * *have says whether ds must be freed. */
-int cli_score_data_open(const char *dir_opt, enum score_method method,
-			struct data_split *ds, bool *have);
-/* A score_progress_fn drawing on the struct progress in user. */
-void cli_score_on_progress(int done, int total, void *user);
-
-/* Shared by heatmap, report and prune (defined in cmd_heatmap.c). */
-struct render_style;
-struct reconvene_result;
-struct reconvene_options;
-/* A theme (name or path; NULL = default) resolved into PNG colours;
- * CLI_EXIT_FAILURE (one line printed) if it cannot be loaded. */
-int cli_render_style(const char *theme, struct render_style *out);
-/* "reconvene: warning: <w>" on stderr when w is not empty. */
-void cli_render_warning(const char *w);
-/* The channel heatmap of r (on net, the original) as a PNG at path. */
-int cli_heatmap_channels(const struct net *net, const struct reconvene_result *r,
-			 const struct reconvene_options *o,
-			 const struct render_style *style, const char *path);
 
 #endif

@@ -7,7 +7,10 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/numbers.h"
 #include "paths/model_path.h"
+#include "prune/reconvene.h"
+#include "score/score.h"
 #include "worker/worker.h"
 
 void cli_error(const char *fmt, ...)
@@ -33,12 +36,6 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 		fprintf(stderr, "\nTry 'reconvene --help-explorer'.\n");
 	va_end(ap);
 	return CLI_EXIT_USAGE;
-}
-
-void cli_print_warnings(const struct net_spec *spec)
-{
-	for (int i = 0; i < spec->n_warnings; i++)
-		fprintf(stderr, "reconvene: warning: %s\n", spec->warnings[i]);
 }
 
 const char *cli_group_digits(unsigned long long v, char *buf, size_t len)

@@ -25,6 +25,10 @@
 #include "prune/plan.h"
 #include "cli/progress.h"
 #include "prune/plan_file.h"
+#include "cli/numbers.h"
+#include "cli/dataset_open.h"
+#include "cli/engine_progress.h"
+#include "cli/warnings.h"
 #include "prune/reconvene.h"
 #include "score/score.h"
 

@@ -11,6 +11,10 @@
 #include "paths/model_path.h"
 #include "nn/net.h"
 #include "cli/progress.h"
+#include "cli/numbers.h"
+#include "cli/sigint.h"
+#include "cli/dataset_open.h"
+#include "cli/warnings.h"
 #include "train/quickeval.h"
 #include "io/weights.h"
 

@@ -13,11 +13,15 @@
 #include "nn/net.h"
 #include "prune/plan.h"
 #include "cli/progress.h"
+#include "cli/dataset_open.h"
+#include "cli/engine_progress.h"
+#include "cli/render_style.h"
+#include "cli/heatmap_channels.h"
+#include "cli/warnings.h"
 #include "prune/reconvene.h"
 #include "output/heatmap.h"
 #include "output/render.h"
 #include "score/score.h"
-#include "theme/theme.h"
 
 static const char heatmap_usage[] =
 	"usage: reconvene heatmap [MODEL] --png OUT.png [--view channels|sparsity]\n"
@@ -63,86 +67,6 @@ struct heatmap_cli {
 	bool sparsity_view;
 	struct reconvene_options o;
 };
-
-/* --- shared with report and prune (declared in cli.h) ------------------ */
-
-static uint32_t heatmap_rgb(int32_t c, uint32_t fallback)
-{
-	if (c >= 0 && (c & THEME_COLOR_RGB_FLAG))
-		return (uint32_t)c & 0xffffff;
-	if (c >= 0 && c <= 255)
-		return theme_index_rgb(c);
-	return fallback;
-}
-
-int cli_render_style(const char *theme, struct render_style *out)
-{
-	render_style_default(out);
-	struct theme_paths paths;
-	theme_paths_init(&paths, NULL);
-	struct theme th;
-	theme_init_default(&th);
-	struct theme_load_opts lo = { .paths = &paths, .warn = NULL };
-	struct eng_err err;
-	if (theme && theme_load(&th, theme, &lo, &err) != ENG_STATUS_OK) {
-		cli_error("%s", err.msg);
-		return CLI_EXIT_FAILURE;
-	}
-	struct theme_resolved r;
-	theme_resolve(&th, THEME_TIER_TRUECOLOR, 16, &r);
-	if (r.light) {
-		out->bg = 0xffffff;
-		out->fg = 0x1b1f27;
-		out->panel = 0xf1f3f6;
-		out->muted = 0x6b7280;
-	}
-	out->bg = heatmap_rgb(r.role[THEME_ROLE_NORMAL].bg, out->bg);
-	out->fg = heatmap_rgb(r.role[THEME_ROLE_NORMAL].fg, out->fg);
-	out->muted = heatmap_rgb(r.role[THEME_ROLE_DIM].fg, out->muted);
-	out->accent = heatmap_rgb(r.role[THEME_ROLE_TITLE].fg, out->accent);
-	out->series[0] = out->muted;
-	out->series[1] = heatmap_rgb(r.role[THEME_ROLE_VALUE_WARN].fg, out->series[1]);
-	out->series[2] = heatmap_rgb(r.role[THEME_ROLE_VALUE_GOOD].fg, out->series[2]);
-	out->series[3] = out->accent;
-	out->series[4] = heatmap_rgb(r.role[THEME_ROLE_RESILIENT].fg, out->series[4]);
-	out->series[5] = heatmap_rgb(r.role[THEME_ROLE_VALUE_BAD].fg, out->series[5]);
-	const struct theme_gradient_steps *g = &r.grad[THEME_GRADIENT_HEAT];
-	bool ok = g->n >= 2;
-	for (int i = 0; ok && i < g->n; i++)
-		ok = g->color[i] >= 0;
-	if (ok) {
-		out->heat.n = g->n;
-		for (int i = 0; i < g->n; i++)
-			out->heat.rgb[i] = heatmap_rgb(g->color[i], 0);
-	} else if (r.tier == THEME_TIER_MONO) {
-		/* A monochrome theme: a grey ramp, dark to light. */
-		out->heat.n = 2;
-		out->heat.rgb[0] = r.light ? 0xe8e8e8 : 0x202020;
-		out->heat.rgb[1] = r.light ? 0x202020 : 0xf0f0f0;
-	}
-	return CLI_EXIT_OK;
-}
-
-void cli_render_warning(const char *warning)
-{
-	if (warning && warning[0])
-		fprintf(stderr, "reconvene: warning: %s\n", warning);
-}
-
-int cli_heatmap_channels(const struct net *net, const struct reconvene_result *r,
-			 const struct reconvene_options *o,
-			 const struct render_style *style, const char *path)
-{
-	char warn[RENDER_WARNING_MAX];
-	struct eng_err err;
-	if (heatmap_channels_png(net, r, o, style, path, warn, sizeof warn, &err) !=
-	    ENG_STATUS_OK) {
-		cli_error("%s", err.msg);
-		return CLI_EXIT_FAILURE;
-	}
-	cli_render_warning(warn);
-	return CLI_EXIT_OK;
-}
 
 /* --- the command ----------------------------------------------------------- */
 
@@ -279,7 +203,7 @@ static int heatmap_sparsity(struct net *net, const struct data_split *ds,
 		}
 	}
 	progress_finish(&bar);
-	char title[160], sub[256], warn[RENDER_WARNING_MAX];
+	char title[160], sub[256];
 	snprintf(title, sizeof title, "%s: layer density against sparsity (%s, seed %"
 		 PRIu64 ")", net->name, score_method_name(c->o.method), c->o.seed);
 	snprintf(sub, sizeof sub, "kept fraction of each layer's weights under the "
@@ -289,12 +213,11 @@ static int heatmap_sparsity(struct net *net, const struct data_split *ds,
 		.title = title, .subtitle = sub, .n_rows = n_rows, .names = names,
 		.density = grid, .tau = c->o.tau,
 	};
-	if (render_sensitivity_png(&sv, style, c->png, warn, sizeof warn, &err) !=
+	if (render_sensitivity_write(&sv, style, c->png, &cli_warn, &err) !=
 	    ENG_STATUS_OK) {
 		cli_error("%s", err.msg);
 		goto out;
 	}
-	cli_render_warning(warn);
 	rc = CLI_EXIT_OK;
 out:
 	free(scores);

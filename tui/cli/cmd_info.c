@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/warnings.h"
 #include "paths/model_path.h"
 #include "nn/net.h"
 

@@ -18,6 +18,12 @@
 #include "nn/net.h"
 #include "prune/plan.h"
 #include "cli/progress.h"
+#include "cli/numbers.h"
+#include "cli/sigint.h"
+#include "cli/dataset_open.h"
+#include "cli/engine_progress.h"
+#include "cli/render_style.h"
+#include "cli/warnings.h"
 #include "train/quickeval.h"
 #include "prune/plan_file.h"
 #include "output/bundle.h"
@@ -350,7 +356,7 @@ static int report_chart(const struct report_input *in, const struct report_cli *
 			.acc_hi = rv->has_eval ? rv->ci_hi : NAN,
 		};
 	}
-	char title[160], sub[256], warn[RENDER_WARNING_MAX];
+	char title[160], sub[256];
 	snprintf(title, sizeof title, "%s: accuracy against cost (%s, s = %g)",
 		 in->info.model, score_method_name(in->info.method), in->info.sparsity);
 	snprintf(sub, sizeof sub, "quick-eval: %ld steps of %ld on %s, 95%% interval; "
@@ -359,12 +365,10 @@ static int report_chart(const struct report_input *in, const struct report_cli *
 	struct render_tradeoff t = { .title = title, .subtitle = sub,
 				     .n = REPORT_VARIANT_COUNT, .points = pts };
 	struct eng_err err;
-	if (render_tradeoff_png(&t, &style, png, warn, sizeof warn, &err) !=
-	    ENG_STATUS_OK) {
+	if (render_tradeoff_write(&t, &style, png, &cli_warn, &err) != ENG_STATUS_OK) {
 		cli_error("%s", err.msg);
 		return CLI_EXIT_FAILURE;
 	}
-	cli_render_warning(warn);
 	return CLI_EXIT_OK;
 }
 

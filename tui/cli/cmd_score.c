@@ -13,6 +13,9 @@
 #include "paths/model_path.h"
 #include "nn/net.h"
 #include "cli/progress.h"
+#include "cli/dataset_open.h"
+#include "cli/engine_progress.h"
+#include "cli/warnings.h"
 #include "prune/reconvene.h"
 #include "score/score.h"
 #include "io/weights.h"
@@ -60,23 +63,6 @@ struct score_cli {
 	struct reconvene_options o;
 	bool json;
 };
-
-void cli_score_on_progress(int done, int total, void *user)
-{
-	progress_update(user, done, total, (double)done, -1.0, false);
-}
-
-int cli_score_data_open(const char *dir_opt, enum score_method method,
-			struct data_split *ds, bool *have)
-{
-	*have = false;
-	memset(ds, 0, sizeof *ds);
-	if (!score_method_needs_data(method))
-		return CLI_EXIT_OK;
-	int rc = cli_data_open(dir_opt, 0, ds);
-	*have = rc == CLI_EXIT_OK;
-	return rc;
-}
 
 static int score_parse(int argc, char **argv, struct score_cli *c)
 {

@@ -1,15 +1,11 @@
 #include "config.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <math.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "cli/cli.h"
@@ -17,99 +13,13 @@
 #include "paths/model_path.h"
 #include "nn/net.h"
 #include "cli/progress.h"
+#include "cli/numbers.h"
+#include "cli/sigint.h"
+#include "cli/dataset_open.h"
+#include "cli/engine_progress.h"
+#include "cli/warnings.h"
 #include "train/train.h"
 #include "io/weights.h"
-
-/* --- helpers shared with cmd_eval.c (declared in cli.h) ------------------ */
-
-static atomic_int cli_interrupted;
-
-static void cli_on_sigint(int sig)
-{
-	(void)sig;
-	atomic_store(&cli_interrupted, 1);
-	/* A second Ctrl-C kills at once, for a user who cannot wait. */
-	signal(SIGINT, SIG_DFL);
-}
-
-const atomic_int *cli_sigint_catch(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = cli_on_sigint;
-	sigemptyset(&sa.sa_mask);
-	atomic_store(&cli_interrupted, 0);
-	sigaction(SIGINT, &sa, NULL);
-	return &cli_interrupted;
-}
-
-void cli_sigint_release(void)
-{
-	signal(SIGINT, SIG_DFL);
-}
-
-int cli_parse_long(const char *text, long min, long max, long *out)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(text, &end, 10);
-	if (*text == '\0' || *end != '\0' || errno || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-int cli_parse_float(const char *text, double min, double max, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(text, &end);
-	if (*text == '\0' || *end != '\0' || errno || !isfinite(v) || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-int cli_data_open(const char *dir_opt, int val_count, struct data_split *ds)
-{
-	const char *env = getenv("RECONVENE_DATA");
-	const char *dir = dir_opt ? dir_opt : data_default_dir();
-	const char *from = dir_opt ? "--data" : (env && *env ? "RECONVENE_DATA" : NULL);
-	struct stat sb;
-	/* A directory the user named must exist; only a missing default may
-	 * fall back quietly to the synthetic set (still with a warning). */
-	if (from && (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
-		cli_error("%s %s: %s", from, dir,
-			  stat(dir, &sb) != 0 ? strerror(errno) : "not a directory");
-		return CLI_EXIT_FAILURE;
-	}
-	struct data_options opt = { .dir = dir, .format = DATA_FORMAT_AUTO,
-				    .val_count = val_count };
-	struct eng_err err;
-	enum eng_status st = data_load(&opt, ds, &err);
-	if (st == ENG_STATUS_ENOENT) {
-		fprintf(stderr,
-			"reconvene: warning: %s\n"
-			"reconvene: warning: using the SYNTHETIC dataset instead; accuracies "
-			"say nothing about real images (install dataset-fashion-mnist or "
-			"pass --data DIR)\n", err.msg);
-		opt.format = DATA_FORMAT_SYNTHETIC;
-		opt.synthetic_seed = 1;
-		st = data_load(&opt, ds, &err);
-	}
-	if (st != ENG_STATUS_OK) {
-		cli_error("%s", err.msg);
-		return CLI_EXIT_FAILURE;
-	}
-	return CLI_EXIT_OK;
-}
-
-void cli_eval_on_progress(const struct train_progress *p, void *user)
-{
-	if (p->phase == TRAIN_PHASE_EVAL)
-		progress_update(user, p->done, p->total, (double)p->done, p->loss,
-				false);
-}
 
 /* --- reconvene train ----------------------------------------------------- */
 

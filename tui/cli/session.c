@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/dataset_open.h"
+#include "paths/cache_dir.h"
 #include "paths/model_path.h"
 #include "nn/net.h"
 
@@ -27,6 +29,20 @@ int session_open(struct session *s, const char *model, const char *data,
 	worker_config_default(&wc);
 	wc.disk_cache = disk_cache;
 	wc.auto_jobs = auto_jobs;
+	/* The cache directory; without one the cache stays in memory and the
+	 * log line says why. */
+	char cache_dir[1024];
+	struct eng_err cache_err = { { 0 } };
+	bool cache_lost = false;
+	if (disk_cache) {
+		if (cache_dir_resolve(cache_dir, sizeof cache_dir, &cache_err) ==
+		    ENG_STATUS_OK) {
+			wc.cache_dir = cache_dir;
+		} else {
+			wc.disk_cache = false;
+			cache_lost = true;
+		}
+	}
 	struct eng_err err = { { 0 } };
 	if (worker_new(&wc, &s->ds, &s->w, &err) != ENG_STATUS_OK ||
 	    worker_set_model(s->w, &s->spec, &s->m, &err) != ENG_STATUS_OK ||
@@ -35,6 +51,9 @@ int session_open(struct session *s, const char *model, const char *data,
 		return CLI_EXIT_FAILURE;
 	}
 	s->have_app = true;
+	if (cache_lost)
+		app_log(&s->app, APP_LOG_WARN, "%s; results are not saved on disk",
+			cache_err.msg);
 	return CLI_EXIT_OK;
 }
 

@@ -35,8 +35,9 @@ struct session {
 /* Load the dataset (cli_data_open: data, else $RECONVENE_DATA, else the
  * default, synthetic with a warning when none is there) and the model
  * (model_load, its classes from the dataset), start a worker that runs
- * auto_jobs on its own (WORKER_JOB_BIT set), and set up the app with
- * settings ws.  CLI_EXIT_OK, or CLI_EXIT_FAILURE after printing one line;
+ * auto_jobs on its own (WORKER_JOB_BIT set), with its disk cache in
+ * cache_dir_resolve's directory when disk_cache is set, and set up the
+ * app with settings ws.  CLI_EXIT_OK, or CLI_EXIT_FAILURE after printing one line;
  * session_close it either way. */
 int session_open(struct session *s, const char *model, const char *data,
 		 unsigned auto_jobs, bool disk_cache, const struct worker_settings *ws);

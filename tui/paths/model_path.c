@@ -1,11 +1,13 @@
 #include "config.h"
 
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "io/cfg.h"
+#include "paths/exe_dir.h"
 #include "paths/model_path.h"
 
 static int is_path(const char *name)
@@ -22,7 +24,7 @@ int model_path_resolve(const char *name, char *path, size_t len,
 		return 0;
 	}
 	const char *dirs[3] = { getenv("RECONVENE_MODELS_DIR"),
-				PKGDATADIR "/models", SRC_MODELS_DIR };
+				PKGDATADIR "/models", exe_dir_models() };
 	char tried[1024] = "";
 	for (int i = 0; i < 3; i++) {
 		if (!dirs[i] || !*dirs[i])

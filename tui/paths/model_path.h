@@ -2,8 +2,9 @@
  *
  * A MODEL argument is a path when it contains '/' or ends in ".cfg";
  * otherwise a name looked up as NAME.cfg in, in order: $RECONVENE_MODELS_DIR,
- * the installed data directory (PKGDATADIR/models), and the source tree's
- * models/ (so an uninstalled build works from anywhere).
+ * the installed data directory (PKGDATADIR/models), and models/ next to
+ * the running program (exe_dir.h: so ./reconvene in a built checkout works
+ * from any directory; no path of the source tree is compiled in).
  *
  * Owns: model_load fills caller storage; the caller frees the spec with
  * net_spec_done and the net with net_free.

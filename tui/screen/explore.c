@@ -20,6 +20,7 @@
 #include <curses.h>
 
 #include "explorer/app.h"
+#include "cli/numbers.h"
 #include "cli/cli.h"
 #include "screen/colors.h"
 #include "data/data.h"
@@ -30,6 +31,7 @@
 #include "paths/model_path.h"
 #include "nn/net.h"
 #include "output/render.h"
+#include "cli/render_style.h"
 #include "cli/session.h"
 #include "explorer/settings.h"
 #include "theme/theme.h"
@@ -198,8 +200,8 @@ static bool explore_theme_apply(struct explore_theme *t, const char *name,
 {
 	struct theme th;
 	theme_init_default(&th);
-	struct theme_load_opts o = { .paths = &t->paths, .warn = explore_theme_warn,
-				     .warn_user = t };
+	struct theme_load_opts o = { .paths = &t->paths,
+				     .warn = { explore_theme_warn, t } };
 	struct eng_err err = { { 0 } };
 	if (theme_load(&th, name, &o, &err) != ENG_STATUS_OK) {
 		snprintf(why, why_len, "%s", err.msg);

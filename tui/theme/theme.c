@@ -14,6 +14,7 @@
 #include "base/fileio.h"
 #include "theme/glyphs.h"
 #include "io/ini.h"
+#include "paths/exe_dir.h"
 #include "theme/theme.h"
 
 #ifndef PKGDATADIR
@@ -495,10 +496,10 @@ void theme_paths_init(struct theme_paths *p, const char *themes_dir)
 	p->xdg_config_home = x && x[0] == '/' ? x : NULL;
 	const char *h = getenv("HOME");
 	p->home = h && *h ? h : NULL;
+	const char *e = getenv("RECONVENE_THEMES_DIR");
+	p->env_themes = e && *e ? e : NULL;
 	p->pkgdata_themes = PKGDATADIR "/themes";
-#ifdef SRC_THEMES_DIR
-	p->src_themes = SRC_THEMES_DIR;
-#endif
+	p->exe_themes = exe_dir_themes();
 }
 
 /* The i-th search directory into buf; false when i is past the end, "" for
@@ -512,18 +513,22 @@ static bool theme_dir_get(const struct theme_paths *p, int i, char *buf, size_t 
 			snprintf(buf, sz, "%s", p->themes_dir);
 		return true;
 	case 1:
+		if (p->env_themes)
+			snprintf(buf, sz, "%s", p->env_themes);
+		return true;
+	case 2:
 		if (p->xdg_config_home)
 			snprintf(buf, sz, "%s/reconvene/themes", p->xdg_config_home);
 		else if (p->home)
 			snprintf(buf, sz, "%s/.config/reconvene/themes", p->home);
 		return true;
-	case 2:
+	case 3:
 		if (p->pkgdata_themes)
 			snprintf(buf, sz, "%s", p->pkgdata_themes);
 		return true;
-	case 3:
-		if (p->src_themes)
-			snprintf(buf, sz, "%s", p->src_themes);
+	case 4:
+		if (p->exe_themes)
+			snprintf(buf, sz, "%s", p->exe_themes);
 		return true;
 	default:
 		return false;
@@ -582,8 +587,9 @@ enum eng_status theme_find(const char *name, const struct theme_paths *paths,
 		}
 	}
 	return eng_err_set(err, ENG_STATUS_ENOENT,
-			   "theme '%s' not found (searched --themes-dir, the user's "
-			   "config directory and the installed themes)", name);
+			   "theme '%s' not found (searched --themes-dir, "
+			   "$RECONVENE_THEMES_DIR, the user's config directory, the "
+			   "installed themes and themes/ next to the program)", name);
 }
 
 static int theme_name_cmp(const void *a, const void *b)
@@ -662,7 +668,7 @@ static void theme_warn(const struct theme_parse *p, int line, const char *fmt, .
 
 static void theme_warn(const struct theme_parse *p, int line, const char *fmt, ...)
 {
-	if (!p->opts || !p->opts->warn)
+	if (!p->opts || !p->opts->warn.fn)
 		return;
 	char msg[ENG_ERR_MAX], out[ENG_ERR_MAX + THEME_PATH_MAX + 16];
 	va_list ap;
@@ -670,7 +676,7 @@ static void theme_warn(const struct theme_parse *p, int line, const char *fmt, .
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	snprintf(out, sizeof out, "%s:%d: %s", p->path, line, msg);
-	p->opts->warn(p->opts->warn_user, out);
+	eng_warn_line(&p->opts->warn, out);
 }
 
 static const struct theme_palette_entry *theme_palette_find(const struct theme *th,

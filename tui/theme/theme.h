@@ -19,8 +19,9 @@
  *
  * Owns: struct theme and struct theme_resolved are plain values in caller
  * storage with no pointers inside; copy them freely, nothing to free.
- * theme_load* allocate only temporaries.  Warnings go to a callback, one
- * line each ("themes/x.theme:12: unknown role 'selcted'"), and the role or
+ * theme_load* allocate only temporaries.  Warnings go to the engine's
+ * warning callback (struct eng_warn, base/warn.h), one line each
+ * ("themes/x.theme:12: unknown role 'selcted'"), and the role or
  * gradient concerned keeps its previous value.  Only an unreadable file or
  * a newer format version fails a load, and then the theme passed in is
  * left unchanged (the previous theme stays on screen).
@@ -35,7 +36,7 @@
  *   theme_paths_init(&paths, opt_themes_dir);
  *   struct theme th;
  *   theme_init_default(&th);
- *   struct theme_load_opts o = { .paths = &paths, .warn = log_warn, .warn_user = app };
+ *   struct theme_load_opts o = { .paths = &paths, .warn = { log_warn, app } };
  *   if (theme_load(&th, "nord", &o, &err) != ENG_STATUS_OK) log_error(err.msg);
  *   enum theme_tier tier = theme_tier_detect(getenv("NO_COLOR"), opt_no_color,
  *                                            has_colors(), COLORS, tigetflag("RGB"));
@@ -51,6 +52,7 @@
 #include <stdint.h>
 
 #include "base/status.h"
+#include "base/warn.h"
 
 /* The newest theme format this code reads; files with a newer major
  * version are refused as a whole. */
@@ -176,19 +178,17 @@ struct theme_resolved {
 /* Where themes are searched, in this order (NULL entries are skipped). */
 struct theme_paths {
 	const char *themes_dir;      /* --themes-dir */
+	const char *env_themes;      /* $RECONVENE_THEMES_DIR */
 	const char *xdg_config_home; /* $XDG_CONFIG_HOME: <it>/reconvene/themes */
 	const char *home;            /* $HOME: ~/.config/reconvene/themes if no XDG */
 	const char *pkgdata_themes;  /* PKGDATADIR "/themes" (installed) */
-	const char *src_themes;      /* SRC_THEMES_DIR (the source tree) */
+	const char *exe_themes;      /* themes/ next to the running program (an
+				      * uninstalled build; paths/exe_dir.h) */
 };
-
-/* One warning line, without newline; valid only during the call. */
-typedef void (*theme_warn_fn)(void *user, const char *msg);
 
 struct theme_load_opts {
 	const struct theme_paths *paths; /* for inherit; NULL = theme_paths_init(NULL) */
-	theme_warn_fn warn;              /* NULL = drop warnings */
-	void *warn_user;
+	struct eng_warn warn;            /* one line each (warn.h); fn NULL = drop */
 };
 
 /* --- roles, gradients, tiers by name --- */
@@ -235,9 +235,10 @@ bool theme_attrs_parse(const char *text, unsigned *out);
 void theme_init_default(struct theme *th);   /* the compiled-in "default" */
 void theme_init_mono(struct theme *th);      /* the compiled-in "mono" */
 
-/* Fill paths from the environment ($XDG_CONFIG_HOME, $HOME) and the
- * compiled-in directories; themes_dir is --themes-dir or NULL.  The
- * strings point into the environment and static storage. */
+/* Fill paths from the environment ($RECONVENE_THEMES_DIR, $XDG_CONFIG_HOME,
+ * $HOME), the installed PKGDATADIR and the program's own directory;
+ * themes_dir is --themes-dir or NULL.  The strings point into the
+ * environment and static storage. */
 void theme_paths_init(struct theme_paths *p, const char *themes_dir);
 
 /* Find a theme: a name_or_path containing '/' is a file; otherwise
