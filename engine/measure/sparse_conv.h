@@ -28,7 +28,8 @@
  *     `column` of the column matrix.  Pays the full dense im2col.
  *   Linear: CSR x vector.
  * On x86-64 with GCC the kernels are compiled for AVX-512, AVX2+FMA and the
- * baseline, picked at load time (target_clones).
+ * baseline, picked at load time (target_clones; baseline only in a
+ * ThreadSanitizer build).
  * Sums run in a different order from the dense GEMM, so results agree to
  * rounding, not bit for bit.
  *
