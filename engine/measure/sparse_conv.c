@@ -419,7 +419,7 @@ void sparse_net_free(struct sparse_net *sn)
 
 enum eng_status sparse_net_build_kernel(struct net *net, const uint8_t *mask,
 					enum sparse_kernel kernel,
-					const volatile int *abort,
+					const struct cancel *abort,
 					struct sparse_net **out,
 					struct eng_err *err)
 {
@@ -438,7 +438,7 @@ enum eng_status sparse_net_build_kernel(struct net *net, const uint8_t *mask,
 	}
 	size_t dense_params = net->n_params;
 	for (int i = 0; i < net->n_layers; i++) {
-		if (abort && *abort) {
+		if (cancel_requested(abort)) {
 			sparse_net_free(sn);
 			return eng_err_set(err, ENG_STATUS_ABORTED, "aborted");
 		}
@@ -477,7 +477,7 @@ enum eng_status sparse_net_build_kernel(struct net *net, const uint8_t *mask,
 }
 
 enum eng_status sparse_net_build(struct net *net, const uint8_t *mask,
-				 const volatile int *abort,
+				 const struct cancel *abort,
 				 struct sparse_net **out, struct eng_err *err)
 {
 	return sparse_net_build_kernel(net, mask, SPARSE_KERNEL_DIRECT, abort, out, err);

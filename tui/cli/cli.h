@@ -8,8 +8,7 @@
 
 #include <jansson.h>
 
-#include <stdatomic.h>
-
+#include "base/cancel.h"
 #include "data/data.h"
 #include "nn/net_spec.h"
 #include "prune/reconvene.h"
@@ -91,9 +90,10 @@ int cli_parse_float(const char *text, double min, double max, double *out);
  * warning on stderr.  Returns CLI_EXIT_OK or CLI_EXIT_FAILURE (one line
  * printed). */
 int cli_data_open(const char *dir_opt, int val_count, struct data_split *ds);
-/* Catch SIGINT into the returned flag (a second SIGINT kills); release
+/* Catch SIGINT into the returned flag, cleared on each call (pass it as
+ * the abort flag of an engine call; a second SIGINT kills); release
  * restores the default action. */
-const atomic_int *cli_sigint_catch(void);
+const struct cancel *cli_sigint_catch(void);
 void cli_sigint_release(void);
 /* A train_progress_fn drawing TRAIN_PHASE_EVAL on the struct progress in
  * user. */

@@ -5,13 +5,13 @@
 #include <jansson.h>
 #include <math.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
+#include "base/cancel.h"
 #include "cli/cli.h"
 #include "data/data.h"
 #include "paths/model_path.h"
@@ -22,23 +22,25 @@
 
 /* --- helpers shared with cmd_eval.c (declared in cli.h) ------------------ */
 
-static atomic_int cli_interrupted;
+/* Static storage: starts cleared; the handler only stores to its
+ * lock-free atomic_int (cancel.h). */
+static struct cancel cli_interrupted;
 
 static void cli_on_sigint(int sig)
 {
 	(void)sig;
-	atomic_store(&cli_interrupted, 1);
+	cancel_request(&cli_interrupted);
 	/* A second Ctrl-C kills at once, for a user who cannot wait. */
 	signal(SIGINT, SIG_DFL);
 }
 
-const atomic_int *cli_sigint_catch(void)
+const struct cancel *cli_sigint_catch(void)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = cli_on_sigint;
 	sigemptyset(&sa.sa_mask);
-	atomic_store(&cli_interrupted, 0);
+	cancel_clear(&cli_interrupted);
 	sigaction(SIGINT, &sa, NULL);
 	return &cli_interrupted;
 }
@@ -180,7 +182,7 @@ struct train_watch {
 	struct progress bar;
 	struct net *net;
 	const struct data_split *ds;
-	const atomic_int *abort;
+	const struct cancel *abort;
 	long epochs_total;
 	long batch;
 	int eval_failed;
