@@ -1,12 +1,14 @@
-/* check_core: status, rng, tensor arena, loss and SGD. */
+/* check_core: status, cancel, rng, tensor arena, loss and SGD. */
 #include "config.h"
 
 #include <check.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/cancel.h"
 #include "nn/loss.h"
 #include "base/rng.h"
 #include "nn/sgd.h"
@@ -34,6 +36,36 @@ END_TEST
 
 /* Reference outputs from an independent Python implementation of
  * splitmix64 seeding + xoshiro256** (see rng.h for the algorithm). */
+static void *cancel_from_thread(void *arg)
+{
+	cancel_request(arg);
+	return NULL;
+}
+
+/* NULL is never requested; request and clear from this thread; a request
+ * from another thread is seen by a poll without a lock. */
+START_TEST(test_cancel)
+{
+	ck_assert(!cancel_requested(NULL));
+	static struct cancel zeroed; /* static storage: starts cleared */
+	ck_assert(!cancel_requested(&zeroed));
+	struct cancel c;
+	cancel_init(&c);
+	ck_assert(!cancel_requested(&c));
+	cancel_request(&c);
+	ck_assert(cancel_requested(&c));
+	cancel_request(&c);
+	ck_assert(cancel_requested(&c));
+	cancel_clear(&c);
+	ck_assert(!cancel_requested(&c));
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, cancel_from_thread, &c), 0);
+	while (!cancel_requested(&c))
+		;
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+}
+END_TEST
+
 START_TEST(test_rng_reference_values)
 {
 	struct rng r;
@@ -181,6 +213,9 @@ static Suite *core_suite(void)
 	Suite *s = suite_create("core");
 	TCase *tc = tcase_create("status");
 	tcase_add_test(tc, test_status_strings);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("cancel");
+	tcase_add_test(tc, test_cancel);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("rng");
 	tcase_add_test(tc, test_rng_reference_values);

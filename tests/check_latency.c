@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/cancel.h"
 #include "io/cfg.h"
 #include "measure/latency.h"
 #include "measure/metrics.h"
@@ -372,7 +373,9 @@ END_TEST
 START_TEST(test_runner_abort)
 {
 	struct net *net = net_model("lenet5");
-	volatile int stop = 1;
+	struct cancel stop;
+	cancel_init(&stop);
+	cancel_request(&stop);
 	struct sparse_net *sn = (struct sparse_net *)&stop;
 	struct eng_err err;
 	ck_assert_int_eq(sparse_net_build(net, NULL, &stop, &sn, &err), ENG_STATUS_ABORTED);
@@ -400,7 +403,7 @@ static void check_result_sane(const struct latency_result *r, int min_runs)
 struct progress_log {
 	int calls, last_done, bad;
 	int abort_after;
-	volatile int *flag;
+	struct cancel *flag;
 };
 
 static void progress_cb(int done, int total, void *user)
@@ -411,7 +414,7 @@ static void progress_cb(int done, int total, void *user)
 		p->bad++;
 	p->last_done = done;
 	if (p->flag && p->calls == p->abort_after)
-		*p->flag = 1;
+		cancel_request(p->flag);
 }
 
 START_TEST(test_latency_fields)
@@ -495,13 +498,14 @@ START_TEST(test_latency_abort_and_errors)
 	o.max_runs = 1000;
 	o.min_ms = 1e6;
 	o.max_ms = 1e6;
-	volatile int flag = 0;
+	struct cancel flag;
+	cancel_init(&flag);
 	o.abort = &flag;
 	struct latency_result r;
 	struct eng_err err;
 	for (int v = 0; v < LATENCY_VARIANT_COUNT; v++) {
 		/* Set after the 3rd timed run: no 4th run may complete. */
-		flag = 0;
+		cancel_clear(&flag);
 		struct progress_log log = { .abort_after = 3, .flag = &flag };
 		o.progress = progress_cb;
 		o.progress_user = &log;

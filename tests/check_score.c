@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/cancel.h"
 #include "io/cfg.h"
 #include "data/data.h"
 #include "nn/net.h"
@@ -719,7 +720,7 @@ START_TEST(test_errors)
 END_TEST
 
 struct abort_ctx {
-	volatile int flag;
+	struct cancel flag;
 	int calls, stop_at;
 };
 
@@ -729,7 +730,7 @@ static void abort_progress(int done, int total, void *user)
 	ck_assert_int_le(done, total);
 	a->calls++;
 	if (a->calls == a->stop_at)
-		a->flag = 1;
+		cancel_request(&a->flag);
 }
 
 START_TEST(test_abort)
@@ -744,7 +745,8 @@ START_TEST(test_abort)
 	float *s = malloc(net->n_params * sizeof *s);
 	static const enum score_method ms[] = { SCORE_METHOD_SYNFLOW, SCORE_METHOD_GRASP };
 	for (size_t k = 0; k < 2; k++) {
-		struct abort_ctx a = { .flag = 0, .calls = 0, .stop_at = 1 };
+		struct abort_ctx a = { .calls = 0, .stop_at = 1 };
+		cancel_init(&a.flag);
 		struct score_options o;
 		score_options_init(&o);
 		o.method = ms[k];
@@ -759,7 +761,9 @@ START_TEST(test_abort)
 		ck_assert(memcmp(s0, net->state, net->n_state * sizeof *s0) == 0);
 	}
 	/* Set before the call. */
-	volatile int flag = 1;
+	struct cancel flag;
+	cancel_init(&flag);
+	cancel_request(&flag);
 	struct score_options o;
 	score_options_init(&o);
 	o.method = SCORE_METHOD_MAGNITUDE;

@@ -5,11 +5,11 @@
 
 #include <check.h>
 #include <math.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/cancel.h"
 #include "io/cfg.h"
 #include "data/data.h"
 #include "nn/net.h"
@@ -527,7 +527,7 @@ START_TEST(test_quickeval_mask)
 END_TEST
 
 struct abort_watch {
-	atomic_int flag;
+	struct cancel flag;
 	long after, seen, evals;
 };
 
@@ -537,7 +537,7 @@ static void abort_on_progress(const struct train_progress *p, void *user)
 	if (p->phase == TRAIN_PHASE_EVAL)
 		w->evals++;
 	if (p->phase == TRAIN_PHASE_TRAIN && ++w->seen == w->after)
-		atomic_store(&w->flag, 1);
+		cancel_request(&w->flag);
 }
 
 START_TEST(test_quickeval_abort)
@@ -547,7 +547,7 @@ START_TEST(test_quickeval_abort)
 	float *before = malloc(net->n_params * sizeof *before);
 	memcpy(before, net->params, net->n_params * sizeof *before);
 	struct abort_watch w = { .after = 3 };
-	atomic_init(&w.flag, 0);
+	cancel_init(&w.flag);
 	struct quickeval_options o;
 	struct quickeval_result res;
 	struct eng_err err;

@@ -4,7 +4,8 @@
  * net that plan_apply / reconvene_run really build; scores, densities and
  * the sensitivity grid with direct score.h calls; cached results with the
  * freshly computed ones.  Cancellation and shutdown are checked for leaks
- * by running under ASan (LeakSanitizer) in CI.
+ * by running under ASan (LeakSanitizer) in CI, and for data races under
+ * ThreadSanitizer (the UI thread cancels while the job polls its flag).
  */
 #include "config.h"
 
@@ -132,12 +133,28 @@ static void apply_settings(struct worker *w, const struct worker_settings *s)
 	ck_assert_msg(worker_set_settings(w, s, &err) == ENG_STATUS_OK, "%s", err.msg);
 }
 
+/* Check's CK_TIMEOUT_MULTIPLIER (an integer, default 1) scales the waits
+ * below as it scales each test's time limit: a sanitizer build is many
+ * times slower (.ci/run sets it for the ThreadSanitizer run). */
+static int time_scale(void)
+{
+	const char *s = getenv("CK_TIMEOUT_MULTIPLIER");
+	int m = s ? atoi(s) : 1;
+	return m > 1 && m <= 100 ? m : 1;
+}
+
+static bool wait_idle(struct worker *w, int timeout_ms)
+{
+	return worker_wait_idle(w, timeout_ms * time_scale());
+}
+
 /* Wait until job j is in one of the final states for request req. */
 static enum worker_job_state wait_job(struct worker *w, enum worker_job j,
 				      uint64_t req, int timeout_ms)
 {
 	struct timespec t0, t;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	timeout_ms *= time_scale();
 	for (;;) {
 		const struct worker_snapshot *s = worker_snapshot_get(w);
 		enum worker_job_state st = s->job[j].state;
@@ -159,7 +176,7 @@ static enum worker_job_state wait_job(struct worker *w, enum worker_job j,
 /* Wait until job j runs and has made progress in a phase containing sub. */
 static void wait_running(struct worker *w, enum worker_job j, const char *sub)
 {
-	for (int i = 0; i < 2000; i++) {
+	for (int i = 0; i < 2000 * time_scale(); i++) {
 		const struct worker_snapshot *s = worker_snapshot_get(w);
 		bool ok = s->job[j].state == WORKER_STATE_RUNNING &&
 			  strstr(s->job[j].phase, sub) != NULL;
@@ -289,7 +306,7 @@ START_TEST(test_thousand_edits)
 		ck_assert(seq > prev);
 		prev = seq;
 	}
-	ck_assert(worker_wait_idle(w, 20000));
+	ck_assert(wait_idle(w, 20000));
 	const struct worker_snapshot *s = worker_snapshot_get(w);
 	ck_assert(s->model == m);
 	ck_assert(s->plan_seq == seq);
@@ -327,7 +344,7 @@ END_TEST
 START_TEST(test_wake_fd)
 {
 	struct worker *w = worker_start(false, NULL);
-	ck_assert(worker_wait_idle(w, 5000));
+	ck_assert(wait_idle(w, 5000));
 	worker_wake_drain(w);
 	struct pollfd pfd = { .fd = worker_wake_fd(w), .events = POLLIN };
 	ck_assert_int_eq(poll(&pfd, 1, 0), 0); /* nothing published since */
@@ -339,7 +356,7 @@ START_TEST(test_wake_fd)
 	ck_assert_int_eq(poll(&pfd, 1, 5000), 1);
 	ck_assert(pfd.revents & POLLIN);
 	worker_wake_drain(w);
-	ck_assert(worker_wait_idle(w, 5000));
+	ck_assert(wait_idle(w, 5000));
 	const struct worker_snapshot *s1 = worker_snapshot_get(w);
 	ck_assert(s1->generation > gen0);
 	ck_assert(s1->model == m);
@@ -417,7 +434,7 @@ START_TEST(test_scores_and_grid)
 	worker_snapshot_release(s);
 	set.seed = 4;
 	apply_settings(w, &set);
-	ck_assert(worker_wait_idle(w, 5000));
+	ck_assert(wait_idle(w, 5000));
 	s = worker_snapshot_get(w);
 	ck_assert(s->scores.valid && s->scores.stale);
 	ck_assert(s->grid_stale);
@@ -499,7 +516,7 @@ START_TEST(test_cancel_latency)
 	wait_running(w, WORKER_JOB_LATENCY, "latency dense");
 	worker_cancel(w, WORKER_JOB_LATENCY);
 	ck_assert_int_eq(wait_job(w, WORKER_JOB_LATENCY, rq, 20000), WORKER_STATE_CANCELLED);
-	ck_assert(worker_wait_idle(w, 20000));
+	ck_assert(wait_idle(w, 20000));
 	const struct worker_snapshot *s = worker_snapshot_get(w);
 	ck_assert(!s->latency[WORKER_VARIANT_PLAN].valid);
 	ck_assert(!s->busy);
@@ -566,7 +583,7 @@ START_TEST(test_request_preempts_auto_quickeval)
 	ck_assert(s->grid != NULL);
 	worker_snapshot_release(s);
 	/* The interrupted quick-eval comes back and finishes. */
-	ck_assert(worker_wait_idle(w, 300000));
+	ck_assert(wait_idle(w, 300000));
 	s = worker_snapshot_get(w);
 	ck_assert_int_eq(s->job[WORKER_JOB_QUICKEVAL].state, WORKER_STATE_DONE);
 	ck_assert(s->eval[WORKER_VARIANT_DENSE].valid);
@@ -604,7 +621,7 @@ START_TEST(test_quickeval_yields_between_variants)
 	ck_assert_msg(worker_set_plan(w, &plan, &seq, &err) == ENG_STATUS_OK, "%s", err.msg);
 	/* The new plan's latency, while the quick-eval is not done. */
 	double dense_s = -1;
-	for (int i = 0; i < 6000; i++) {
+	for (int i = 0; i < 6000 * time_scale(); i++) {
 		const struct worker_snapshot *s = worker_snapshot_get(w);
 		bool lat = s->latency[WORKER_VARIANT_PLAN].valid && !s->latency[WORKER_VARIANT_PLAN].stale &&
 			   s->plan_seq >= seq;
@@ -623,7 +640,7 @@ START_TEST(test_quickeval_yields_between_variants)
 		usleep(5000);
 	}
 	ck_assert_msg(dense_s >= 0, "no latency for the new plan");
-	ck_assert(worker_wait_idle(w, 300000));
+	ck_assert(wait_idle(w, 300000));
 	const struct worker_snapshot *s = worker_snapshot_get(w);
 	ck_assert_int_eq(s->job[WORKER_JOB_QUICKEVAL].state, WORKER_STATE_DONE);
 	for (int v = 0; v < WORKER_VARIANT_COUNT; v++) {

@@ -170,7 +170,7 @@ enum eng_status latency_measure(struct net *net, const uint8_t *mask,
 	int runs = 0;
 	double timed = 0.0;
 	for (int i = 0; ; i++) {
-		if (opt->abort && *opt->abort) {
+		if (cancel_requested(opt->abort)) {
 			st = eng_err_set(err, ENG_STATUS_ABORTED, "latency: aborted");
 			goto out;
 		}

@@ -27,9 +27,9 @@
  * min_runs).  The figure reported is the median; p10 and p90 give the
  * spread (nearest-rank on the sorted samples).
  *
- * Abort: opt->abort (may be NULL) is read before every run, warm-up
- * included, and between the layers of the SPARSE runner's set-up; when it
- * is non-zero the call returns ENG_STATUS_ABORTED promptly (within one
+ * Abort: opt->abort (base/cancel.h; may be NULL) is read before every run,
+ * warm-up included, and between the layers of the SPARSE runner's set-up;
+ * once it is requested (from any thread) the call returns ENG_STATUS_ABORTED promptly (within one
  * forward) with *result zeroed and nothing leaked.  Progress: opt->progress
  * (may be NULL) is called from the calling thread after each timed run with
  * (runs done, the run count the call currently expects); total is an
@@ -60,7 +60,7 @@
  *
  *   struct latency_options o;
  *   latency_options_init(&o);
- *   o.abort = &job->cancel;
+ *   o.abort = &job->cancel;                 // a struct cancel
  *   struct latency_result r;
  *   if (latency_measure(net, mask, LATENCY_VARIANT_SPARSE, &o, &r, &err)) ...;
  *   printf("%.3f ms [%.3f, %.3f] over %d runs\n", r.median_ms, r.p10_ms,
@@ -74,6 +74,7 @@
 #include <stdint.h>
 
 #include "nn/net.h"
+#include "base/cancel.h"
 #include "base/status.h"
 
 enum latency_variant {
@@ -96,7 +97,7 @@ struct latency_options {
 	uint64_t input_seed; /* the fixed input's RNG seed (default 1) */
 	latency_progress_fn progress; /* may be NULL */
 	void *progress_user;
-	const volatile int *abort;    /* may be NULL; non-zero = stop */
+	const struct cancel *abort;   /* may be NULL; requested = stop */
 };
 
 struct latency_result {

@@ -15,9 +15,11 @@
 
 #include "measure/sparse_conv.h"
 
-/* Run-time dispatch of the hot kernels to the best x86-64 level. */
+/* Run-time dispatch of the hot kernels to the best x86-64 level.  Not in
+ * a ThreadSanitizer build: gcc instruments the ifunc resolver, which the
+ * dynamic loader runs before the TSan runtime is up (a crash at load). */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-	defined(__linux__) && __GNUC__ >= 11
+	defined(__linux__) && __GNUC__ >= 11 && !defined(__SANITIZE_THREAD__)
 #define SPARSE_CLONES \
 	__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
@@ -417,7 +419,7 @@ void sparse_net_free(struct sparse_net *sn)
 
 enum eng_status sparse_net_build_kernel(struct net *net, const uint8_t *mask,
 					enum sparse_kernel kernel,
-					const volatile int *abort,
+					const struct cancel *abort,
 					struct sparse_net **out,
 					struct eng_err *err)
 {
@@ -436,7 +438,7 @@ enum eng_status sparse_net_build_kernel(struct net *net, const uint8_t *mask,
 	}
 	size_t dense_params = net->n_params;
 	for (int i = 0; i < net->n_layers; i++) {
-		if (abort && *abort) {
+		if (cancel_requested(abort)) {
 			sparse_net_free(sn);
 			return eng_err_set(err, ENG_STATUS_ABORTED, "aborted");
 		}
@@ -475,7 +477,7 @@ enum eng_status sparse_net_build_kernel(struct net *net, const uint8_t *mask,
 }
 
 enum eng_status sparse_net_build(struct net *net, const uint8_t *mask,
-				 const volatile int *abort,
+				 const struct cancel *abort,
 				 struct sparse_net **out, struct eng_err *err)
 {
 	return sparse_net_build_kernel(net, mask, SPARSE_KERNEL_DIRECT, abort, out, err);

@@ -28,7 +28,8 @@
  *     `column` of the column matrix.  Pays the full dense im2col.
  *   Linear: CSR x vector.
  * On x86-64 with GCC the kernels are compiled for AVX-512, AVX2+FMA and the
- * baseline, picked at load time (target_clones).
+ * baseline, picked at load time (target_clones; baseline only in a
+ * ThreadSanitizer build).
  * Sums run in a different order from the dense GEMM, so results agree to
  * rounding, not bit for bit.
  *
@@ -41,7 +42,8 @@
  *
  * Thread rules: a sparse_net is used by one thread at a time, and runs on
  * its net's workspace (net->act, net->scratch), so the net must not run
- * elsewhere concurrently.  Single-threaded; no BLAS.
+ * elsewhere concurrently.  Single-threaded; no BLAS.  The abort flag of
+ * sparse_net_build (base/cancel.h) may be requested from any thread.
  *
  *   struct sparse_net *sn;
  *   if (sparse_net_build(net, mask, NULL, &sn, &err)) ...;
@@ -57,6 +59,7 @@
 
 #include "nn/layer.h"
 #include "nn/net.h"
+#include "base/cancel.h"
 #include "base/status.h"
 
 enum sparse_kernel {
@@ -122,15 +125,16 @@ struct sparse_net {
 /* Every conv and linear layer with weights goes sparse under mask
  * (n_params bytes, 1 = keep; NULL = keep the non-zero weights); the other
  * layers run their own forward in eval mode.  Prepares the net's
- * workspace for batch 1 if it has none.  abort (may be NULL) is polled
- * between layers -> ENG_STATUS_ABORTED.  On error *out is NULL. */
+ * workspace for batch 1 if it has none.  abort (base/cancel.h; may be
+ * NULL, requested from any thread) is polled between layers ->
+ * ENG_STATUS_ABORTED.  On error *out is NULL. */
 enum eng_status sparse_net_build(struct net *net, const uint8_t *mask,
-				 const volatile int *abort,
+				 const struct cancel *abort,
 				 struct sparse_net **out, struct eng_err *err);
 /* As sparse_net_build with an explicit kernel for conv layers. */
 enum eng_status sparse_net_build_kernel(struct net *net, const uint8_t *mask,
 					enum sparse_kernel kernel,
-					const volatile int *abort,
+					const struct cancel *abort,
 					struct sparse_net **out,
 					struct eng_err *err);
 void sparse_net_free(struct sparse_net *sn);

@@ -37,8 +37,8 @@
  * in them (free with reconvene_pse_done / reconvene_result_done; a zeroed
  * struct is safe to free).  Nothing borrows the source net after a call.
  *
- * Thread rules: one call per net at a time; opts->abort may be set from
- * another thread (polled during scoring).  The engine never prints.
+ * Thread rules: one call per net at a time; opts->abort (base/cancel.h)
+ * may be requested from another thread (polled during scoring).  The engine never prints.
  *
  *   struct reconvene_options o;
  *   reconvene_options_init(&o);
@@ -63,6 +63,7 @@
 #include "nn/net_spec.h"
 #include "prune/plan.h"
 #include "score/score.h"
+#include "base/cancel.h"
 #include "base/status.h"
 
 #define RECONVENE_TAU_DEFAULT 0.2
@@ -83,7 +84,7 @@ struct reconvene_options {
 	int samples_per_class;      /* SNIP/GraSP batch, default 10 */
 	score_progress_fn progress; /* may be NULL */
 	void *progress_user;
-	const volatile int *abort;  /* may be NULL */
+	const struct cancel *abort; /* may be NULL; passed to score.h */
 };
 
 void reconvene_options_init(struct reconvene_options *o);

@@ -268,7 +268,7 @@ struct score_run {
 
 static bool score_aborted(const struct score_run *run)
 {
-	return run->opt->abort && *run->opt->abort;
+	return cancel_requested(run->opt->abort);
 }
 
 static void score_step(struct score_run *run)

@@ -32,8 +32,9 @@
  * The net's params and BN running statistics are unchanged on return (also
  * on error or abort); net->grads are clobbered.
  *
- * Thread rules: one call per net at a time.  opt->abort may be set from
- * another thread; it is polled between passes and SynFlow iterations.
+ * Thread rules: one call per net at a time.  opt->abort (base/cancel.h)
+ * may be requested from another thread; it is polled between passes and
+ * SynFlow iterations.
  *
  *   struct score_options opt;
  *   score_options_init(&opt);
@@ -54,6 +55,7 @@
 
 #include "data/data.h"
 #include "nn/net.h"
+#include "base/cancel.h"
 #include "base/status.h"
 
 enum score_method {
@@ -78,7 +80,7 @@ struct score_options {
 	double sparsity;            /* SynFlow's schedule target, in [0, 1) */
 	score_progress_fn progress; /* may be NULL */
 	void *progress_user;
-	const volatile int *abort;  /* may be NULL; non-zero = stop, return
+	const struct cancel *abort; /* may be NULL; requested = stop, return
 				     * ENG_STATUS_ABORTED */
 };
 

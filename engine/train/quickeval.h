@@ -21,9 +21,9 @@
  * training and restored afterwards (only its workspace may grow), so the
  * caller can quick-eval a net and keep working with it.
  *
- * Thread rules: as train.h (one net per thread; abort may be set from
- * another thread or a signal handler; progress runs on the calling thread,
- * phases TRAIN_PHASE_TRAIN then TRAIN_PHASE_EVAL).
+ * Thread rules: as train.h (one net per thread; abort, a struct cancel,
+ * may be requested from another thread or a signal handler; progress runs
+ * on the calling thread, phases TRAIN_PHASE_TRAIN then TRAIN_PHASE_EVAL).
  *
  *   struct quickeval_options o;
  *   quickeval_options_default(&o);
@@ -36,12 +36,12 @@
 #ifndef RECONVENE_QUICKEVAL_H
 #define RECONVENE_QUICKEVAL_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "data/data.h"
 #include "nn/net.h"
+#include "base/cancel.h"
 #include "base/status.h"
 #include "train/train.h"
 
@@ -69,7 +69,8 @@ struct quickeval_options {
 	int curve_every;         /* one curve point per this many steps */
 	train_progress_fn progress;
 	void *user;
-	const atomic_int *abort; /* nonzero: stop between batches */
+	const struct cancel *abort; /* NULL, or requested: stop between
+				     * batches */
 };
 
 struct quickeval_result {

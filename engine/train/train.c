@@ -82,11 +82,6 @@ static int train_out_classes(const struct net *net)
 	return (int)shape_size(net->layers[net->n_layers - 1].out);
 }
 
-static bool train_aborted(const atomic_int *abort_flag)
-{
-	return abort_flag && atomic_load(abort_flag) != 0;
-}
-
 static enum eng_status train_check_set(const struct net *net,
 				       const struct dataset *set,
 				       struct eng_err *err)
@@ -213,7 +208,7 @@ enum eng_status train_run(struct net *net, const struct data_split *ds,
 		double pass_sum = 0.0;
 		long k;
 		for (k = 0; k < per_epoch && step < total; k++) {
-			if (train_aborted(cfg->abort)) {
+			if (cancel_requested(cfg->abort)) {
 				st = eng_err_set(err, ENG_STATUS_ABORTED,
 						 "training stopped after %ld of %ld steps",
 						 step, total);
@@ -284,7 +279,7 @@ enum eng_status train_run(struct net *net, const struct data_split *ds,
 enum eng_status train_evaluate(struct net *net, const struct data_split *ds,
 			       const struct dataset *set, const int32_t *idx,
 			       int n, int batch, train_progress_fn progress,
-			       void *user, const atomic_int *abort_flag,
+			       void *user, const struct cancel *abort_flag,
 			       struct train_eval *out, struct eng_err *err)
 {
 	memset(out, 0, sizeof *out);
@@ -324,7 +319,7 @@ enum eng_status train_evaluate(struct net *net, const struct data_split *ds,
 	double loss_sum = 0.0;
 	int correct = 0, done = 0;
 	while (done < n) {
-		if (train_aborted(abort_flag)) {
+		if (cancel_requested(abort_flag)) {
 			st = eng_err_set(err, ENG_STATUS_ABORTED,
 					 "evaluation stopped after %d of %d samples", done, n);
 			break;

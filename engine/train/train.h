@@ -26,10 +26,10 @@
  * params, grads, state and workspace they change; the workspace is grown
  * with net_prepare when the batch needs it) and the dataset (read only).
  * Never prints; progress goes through a callback, cancellation through an
- * abort flag checked between batches (ENG_STATUS_ABORTED).
+ * abort flag (base/cancel.h) checked between batches (ENG_STATUS_ABORTED).
  *
- * Thread rules: one net per thread.  The abort flag may be set from another
- * thread or a signal handler (a lock-free atomic_int).
+ * Thread rules: one net per thread.  The abort flag may be requested from
+ * another thread or a signal handler (cancel.h).
  *
  *   struct train_config tc;
  *   train_config_default(&tc);
@@ -43,12 +43,12 @@
 #ifndef RECONVENE_TRAIN_H
 #define RECONVENE_TRAIN_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "data/data.h"
 #include "nn/net.h"
+#include "base/cancel.h"
 #include "base/rng.h"
 #include "base/status.h"
 
@@ -108,7 +108,8 @@ struct train_config {
 	int curve_every;         /* >= 1 */
 	train_progress_fn progress;
 	void *user;
-	const atomic_int *abort; /* NULL, or nonzero = stop between batches */
+	const struct cancel *abort; /* NULL, or requested = stop between
+				     * batches */
 };
 
 struct train_result {
@@ -154,7 +155,7 @@ enum eng_status train_run(struct net *net, const struct data_split *ds,
 enum eng_status train_evaluate(struct net *net, const struct data_split *ds,
 			       const struct dataset *set, const int32_t *idx,
 			       int n, int batch, train_progress_fn progress,
-			       void *user, const atomic_int *abort,
+			       void *user, const struct cancel *abort,
 			       struct train_eval *out, struct eng_err *err);
 
 #endif

@@ -33,6 +33,7 @@
 #include <cblas.h>
 #endif
 
+#include "base/cancel.h"
 #include "worker/cache.h"
 #include "measure/latency.h"
 #include "train/quickeval.h"
@@ -144,8 +145,8 @@ struct worker {
 	int running;             /* job kind running, -1 */
 	int running_variant;     /* variant running, -1 */
 	bool running_auto;       /* the running job was started by auto_jobs */
-	atomic_int abort_a[WORKER_JOB_COUNT];
-	volatile int abort_v[WORKER_JOB_COUNT];
+	struct cancel abort[WORKER_JOB_COUNT]; /* requested under mu; polled
+						* by the job without it */
 	bool idle;
 	struct timespec last_cmd;
 	struct worker_snap_box *latest;
@@ -824,7 +825,7 @@ static void worker_train_progress(const struct train_progress *p, void *user)
 
 static bool worker_aborted(const struct worker *w, int j)
 {
-	return atomic_load(&w->abort_a[j]) != 0;
+	return cancel_requested(&w->abort[j]);
 }
 
 static void worker_set_running_variant(struct worker *w, int v)
@@ -1008,7 +1009,7 @@ static enum eng_status worker_pse_compute(struct worker *w, struct worker_pse **
 	worker_reconvene_options(&w->set, &o);
 	o.progress = worker_score_progress;
 	o.progress_user = w;
-	o.abort = &w->abort_v[w->cur_job];
+	o.abort = &w->abort[w->cur_job];
 	struct reconvene_pse r;
 	st = reconvene_pse_run(w->net, w->data, &o, &r, err);
 	if (st != ENG_STATUS_OK)
@@ -1163,7 +1164,7 @@ static enum eng_status worker_latency_one(struct worker *w, enum worker_variant 
 	o.max_ms = WORKER_LAT_MAX_MS;
 	o.progress = worker_latency_progress;
 	o.progress_user = w;
-	o.abort = &w->abort_v[WORKER_JOB_LATENCY];
+	o.abort = &w->abort[WORKER_JOB_LATENCY];
 	struct latency_result r;
 	if (v == WORKER_VARIANT_PLAN) {
 		struct plan_result pr;
@@ -1256,7 +1257,7 @@ static enum eng_status worker_eval_one(struct worker *w, enum worker_variant v,
 	o.curve_every = (int)(o.steps > 0 ? o.steps : 1);
 	o.progress = worker_train_progress;
 	o.user = w;
-	o.abort = &w->abort_a[WORKER_JOB_QUICKEVAL];
+	o.abort = &w->abort[WORKER_JOB_QUICKEVAL];
 	struct quickeval_result r;
 	memset(&r, 0, sizeof r);
 	if (v == WORKER_VARIANT_PLAN) {
@@ -1389,7 +1390,7 @@ static enum eng_status worker_job_grid(struct worker *w, struct eng_err *err)
 			so.samples_per_class = w->set.samples_per_class;
 			so.synflow_iterations = w->set.synflow_iterations;
 			so.sparsity = worker_grid_sparsity[c];
-			so.abort = &w->abort_v[WORKER_JOB_GRID];
+			so.abort = &w->abort[WORKER_JOB_GRID];
 			st = score_compute(w->net, w->data, &so, scores, err);
 			if (st)
 				goto done;
@@ -1433,7 +1434,7 @@ static enum eng_status worker_job_export(struct worker *w, struct eng_err *err)
 	worker_reconvene_options(&w->set, &o);
 	o.progress = worker_score_progress;
 	o.progress_user = w;
-	o.abort = &w->abort_v[w->cur_job];
+	o.abort = &w->abort[w->cur_job];
 	if (score_method_needs_data(o.method) && !w->data)
 		return eng_err_set(err, ENG_STATUS_EINVAL, "%s scores need a dataset",
 				   score_method_name(o.method));
@@ -1660,8 +1661,7 @@ static void worker_run_job(struct worker *w, int j, uint64_t req)
 		w->state_key[j][0] = '\0';
 	c->requeue = false;
 	c->preempted = false;
-	atomic_store(&w->abort_a[j], 0);
-	w->abort_v[j] = 0;
+	cancel_clear(&w->abort[j]);
 	pthread_mutex_unlock(&w->mu);
 	worker_publish(w);
 }
@@ -1731,8 +1731,7 @@ static void *worker_main(void *arg)
 		w->running = j;
 		w->running_auto = is_auto;
 		w->running_variant = -1;
-		atomic_store(&w->abort_a[j], 0);
-		w->abort_v[j] = 0;
+		cancel_clear(&w->abort[j]);
 		w->ctl[j].requeue = false;
 		pthread_mutex_unlock(&w->mu);
 		worker_run_job(w, j, req);
@@ -1748,8 +1747,7 @@ static void worker_abort_locked(struct worker *w, int j, bool requeue)
 {
 	if (w->running != j)
 		return;
-	atomic_store(&w->abort_a[j], 1);
-	w->abort_v[j] = 1;
+	cancel_request(&w->abort[j]);
 	if (requeue)
 		w->ctl[j].requeue = true;
 }
@@ -1802,7 +1800,7 @@ enum eng_status worker_new(const struct worker_config *cfg,
 	w->pend_settings = w->set;
 	w->ui_settings = w->set;
 	for (int j = 0; j < WORKER_JOB_COUNT; j++)
-		atomic_init(&w->abort_a[j], 0);
+		cancel_init(&w->abort[j]);
 	clock_gettime(CLOCK_MONOTONIC, &w->last_cmd);
 	enum eng_status st;
 	if (cfg->cache_dir) {
@@ -1866,10 +1864,8 @@ void worker_free(struct worker *w)
 		return;
 	pthread_mutex_lock(&w->mu);
 	w->quit = true;
-	for (int j = 0; j < WORKER_JOB_COUNT; j++) {
-		atomic_store(&w->abort_a[j], 1);
-		w->abort_v[j] = 1;
-	}
+	for (int j = 0; j < WORKER_JOB_COUNT; j++)
+		cancel_request(&w->abort[j]);
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 	if (w->started)

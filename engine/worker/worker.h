@@ -17,8 +17,9 @@
  * its argument and returns at once; the mailbox keeps only the LATEST value
  * of each kind (1000 plan edits in a row cost one projection), and a change
  * cancels every queued or running job that depends on what changed
- * (cooperative cancel: the engine calls poll abort flags between layers,
- * SynFlow iterations and batches, so a cancel lands within one of those).
+ * (cooperative cancel: the engine calls poll their abort flag between
+ * layers, SynFlow iterations and batches, so a cancel lands within one of
+ * those; see "Abort flags" below).
  * A newer request of a job kind supersedes the queued or running one.  A
  * request also interrupts a LATENCY or QUICKEVAL run that the worker
  * started on its own (auto_jobs), which runs again afterwards and keeps
@@ -97,11 +98,15 @@
  * perfectly smooth while training runs, set threads = cores - 1.  Latency
  * figures are measured at this thread count (it is part of their cache key).
  *
- * Abort flags.  score.h, latency.h and sparse_conv.h take a `const
- * volatile int *` abort flag, train.h / quickeval.h an atomic_int; the
- * worker keeps one of each per job kind and sets both (under its mutex) to
- * cancel.  (The volatile one is a benign race that ThreadSanitizer would
- * report; it is the engine's documented interface.)
+ * Abort flags.  Every engine call a job makes (score.h, reconvene.h,
+ * latency.h, sparse_conv.h, train.h, quickeval.h) takes the engine's one
+ * cancellation type, a `const struct cancel *` (base/cancel.h, an
+ * atomic_int).  The worker keeps one struct cancel per job kind: the UI
+ * thread requests it under the worker's mutex to cancel, the worker thread
+ * clears it (also under the mutex) before the job starts and after it ends,
+ * and the running job polls it without the lock.  No plain or volatile
+ * flag is shared between the threads, so ThreadSanitizer has nothing to
+ * report here.
  *
  * Caching: the SCORES entry (kept counts, channel scores, group importance
  * and the mask as a bitmap) and every latency, quick-eval and grid figure

@@ -2,12 +2,12 @@
 
 #include <getopt.h>
 #include <jansson.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "base/cancel.h"
 #include "cli/cli.h"
 #include "data/data.h"
 #include "paths/model_path.h"
@@ -90,7 +90,7 @@ struct train_watch {
 	struct progress bar;
 	struct net *net;
 	const struct data_split *ds;
-	const atomic_int *abort;
+	const struct cancel *abort;
 	long epochs_total;
 	long batch;
 	int eval_failed;

@@ -2,28 +2,29 @@
 #include "config.h"
 
 #include <signal.h>
-#include <stdatomic.h>
 #include <string.h>
 
 #include "cli/sigint.h"
 
-static atomic_int cli_interrupted;
+/* Static storage: starts cleared; the handler only stores to its
+ * lock-free atomic_int (cancel.h). */
+static struct cancel cli_interrupted;
 
 static void cli_on_sigint(int sig)
 {
 	(void)sig;
-	atomic_store(&cli_interrupted, 1);
+	cancel_request(&cli_interrupted);
 	/* A second Ctrl-C kills at once, for a user who cannot wait. */
 	signal(SIGINT, SIG_DFL);
 }
 
-const atomic_int *cli_sigint_catch(void)
+const struct cancel *cli_sigint_catch(void)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = cli_on_sigint;
 	sigemptyset(&sa.sa_mask);
-	atomic_store(&cli_interrupted, 0);
+	cancel_clear(&cli_interrupted);
 	sigaction(SIGINT, &sa, NULL);
 	return &cli_interrupted;
 }

@@ -5,18 +5,18 @@
  * Owns: one process-wide flag and the SIGINT disposition.  Thread rules:
  * call both functions from the main thread; the flag may be read from any.
  *
- *   const atomic_int *stop = cli_sigint_catch();
+ *   const struct cancel *stop = cli_sigint_catch();
  *   ... train_run(..., stop, ...) ...
  *   cli_sigint_release();
  */
 #ifndef RECONVENE_SIGINT_H
 #define RECONVENE_SIGINT_H
 
-#include <stdatomic.h>
+#include "base/cancel.h"
 
 /* Catch SIGINT into the returned flag (cleared here; a second SIGINT
  * kills). */
-const atomic_int *cli_sigint_catch(void);
+const struct cancel *cli_sigint_catch(void);
 /* Restore the default action. */
 void cli_sigint_release(void);
 
