@@ -739,6 +739,13 @@ START_TEST(test_cache_basic)
 	/* corrupt it in several ways: each is a miss with one warning */
 	char path[1200];
 	ck_assert(cache_entry_path(c, "k1", path, sizeof path));
+	/* pinned: the file name is FNV-1a 64 of the key, and the spec hash
+	 * in every key; entries of earlier versions must still be found */
+	ck_assert_msg(strstr(path, "/08be0f07b56224c1.rcc") != NULL, "%s", path);
+	struct net_spec spec;
+	spec_from_model("lenet5", &spec);
+	ck_assert_uint_eq(cache_spec_hash(&spec), 0x0f353078aa2482eaULL);
+	net_spec_done(&spec);
 	unsigned char good[256];
 	size_t len = file_get(path, good, sizeof good);
 	ck_assert_uint_eq(len, 32 + 2 + sizeof v);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hash.h"
 #include "prune/plan.h"
 
 void plan_done(struct prune_plan *plan)
@@ -172,25 +173,16 @@ enum eng_status plan_validate(const struct group_set *gs,
 	return ENG_STATUS_OK;
 }
 
-static uint64_t plan_hash_u32(uint64_t h, uint32_t v)
-{
-	for (int k = 0; k < 4; k++) {
-		h ^= (v >> (8 * k)) & 0xffu;
-		h *= UINT64_C(0x100000001b3);
-	}
-	return h;
-}
-
 uint64_t plan_hash(const struct prune_plan *plan)
 {
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
-	h = plan_hash_u32(h, (uint32_t)plan->n_groups);
+	uint64_t h = hash_fnv1a_init();
+	h = hash_fnv1a_u32(h, (uint32_t)plan->n_groups);
 	for (int g = 0; g < plan->n_groups; g++) {
-		h = plan_hash_u32(h, (uint32_t)plan->keep[g]);
+		h = hash_fnv1a_u32(h, (uint32_t)plan->keep[g]);
 		const int *idx = plan->kept_idx[g];
-		h = plan_hash_u32(h, idx ? 1u : 0u);
+		h = hash_fnv1a_u32(h, idx ? 1u : 0u);
 		for (int j = 0; idx && j < plan->keep[g]; j++)
-			h = plan_hash_u32(h, (uint32_t)idx[j]);
+			h = hash_fnv1a_u32(h, (uint32_t)idx[j]);
 	}
 	return h;
 }

@@ -33,6 +33,7 @@
 #include <cblas.h>
 #endif
 
+#include "base/hash.h"
 #include "worker/cache.h"
 #include "measure/latency.h"
 #include "train/quickeval.h"
@@ -485,8 +486,8 @@ static void worker_data_id(const struct worker *w, char *buf, size_t n)
 		snprintf(buf, n, "none");
 	else
 		snprintf(buf, n, "%.40s:%016" PRIx64 ":%d:%d", w->data->name,
-			 cache_fnv(CACHE_FNV_INIT, w->data->source,
-				   strnlen(w->data->source, sizeof w->data->source)),
+			 hash_fnv1a_bytes(hash_fnv1a_init(), w->data->source,
+					  strnlen(w->data->source, sizeof w->data->source)),
 			 w->data->train.n, w->data->test.n);
 }
 
