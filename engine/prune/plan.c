@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "base/hash.h"
+#include "base/topk.h"
 #include "prune/plan.h"
 
 void plan_done(struct prune_plan *plan)
@@ -189,29 +190,12 @@ uint64_t plan_hash(const struct prune_plan *plan)
 
 /* ---- channel selection -------------------------------------------------- */
 
-struct plan_rank {
-	double v;
-	int idx;
-};
-
-/* Higher importance first, NaN last, ties to the lower index. */
-static int plan_rank_cmp(const void *a, const void *b)
-{
-	const struct plan_rank *x = a, *y = b;
-	bool xn = isnan(x->v), yn = isnan(y->v);
-	if (xn != yn)
-		return xn ? 1 : -1;
-	if (!xn && x->v != y->v)
-		return x->v > y->v ? -1 : 1;
-	return (x->idx > y->idx) - (x->idx < y->idx);
-}
-
 /* L1 norm per channel over every producer's filter row and bias. */
 static void plan_l1_importance(const struct net *net, const struct group *gr,
-			       struct plan_rank *rank)
+			       double *rank)
 {
 	for (int c = 0; c < gr->channels; c++)
-		rank[c].v = 0.0;
+		rank[c] = 0.0;
 	for (int m = 0; m < gr->n_members; m++) {
 		if (gr->members[m].role != GROUP_ROLE_PRODUCER)
 			continue;
@@ -224,7 +208,7 @@ static void plan_l1_importance(const struct net *net, const struct group *gr,
 				s += fabs((double)l->w[(size_t)c * row + t]);
 			if (l->b)
 				s += fabs((double)l->b[c]);
-			rank[c].v += s;
+			rank[c] += s;
 		}
 	}
 }
@@ -242,27 +226,30 @@ enum eng_status plan_resolve(const struct net *net, const struct group_set *gs,
 		const struct group *gr = &gs->groups[g];
 		if (plan->kept_idx[g] || !plan_group_changed(gs, plan, g))
 			continue;
-		struct plan_rank *rank = malloc((size_t)gr->channels * sizeof *rank);
+		double *rank = malloc((size_t)gr->channels * sizeof *rank);
+		unsigned char *kept = malloc((size_t)gr->channels);
 		int *idx = malloc((size_t)plan->keep[g] * sizeof *idx);
-		if (!rank || !idx) {
+		if (!rank || !kept || !idx) {
 			free(rank);
+			free(kept);
 			free(idx);
 			return eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory");
 		}
 		if (importance && importance[g]) {
 			for (int c = 0; c < gr->channels; c++)
-				rank[c].v = importance[g][c];
+				rank[c] = importance[g][c];
 		} else {
 			plan_l1_importance(net, gr, rank);
 		}
+		topk_mark_f64(rank, (size_t)gr->channels, (size_t)plan->keep[g], kept);
+		int j = 0;
 		for (int c = 0; c < gr->channels; c++)
-			rank[c].idx = c;
-		qsort(rank, (size_t)gr->channels, sizeof *rank, plan_rank_cmp);
-		for (int j = 0; j < plan->keep[g]; j++)
-			idx[j] = rank[j].idx;
-		qsort(idx, (size_t)plan->keep[g], sizeof *idx, plan_int_cmp);
+			if (kept[c])
+				idx[j++] = c;
+		ENG_ASSERT(j == plan->keep[g]);
 		plan->kept_idx[g] = idx;
 		free(rank);
+		free(kept);
 	}
 	return ENG_STATUS_OK;
 }

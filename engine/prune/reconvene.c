@@ -21,6 +21,7 @@
 
 #include "io/cfg.h"
 #include "base/fileio.h"
+#include "base/topk.h"
 #include "measure/metrics.h"
 #include "prune/reconvene.h"
 #include "io/weights.h"
@@ -160,19 +161,6 @@ bool reconvene_layer_eligible(const struct net *net, const struct group_set *gs,
 	return include_residual || !gs->groups[g].residual;
 }
 
-struct reconvene_rank {
-	double density;
-	int layer;
-};
-
-static int reconvene_rank_cmp(const void *a, const void *b)
-{
-	const struct reconvene_rank *x = a, *y = b;
-	if (x->density != y->density)
-		return x->density < y->density ? -1 : 1;
-	return (x->layer > y->layer) - (x->layer < y->layer);
-}
-
 void reconvene_select(const struct net *net, const struct group_set *gs,
 		      const double *density, const struct reconvene_options *o,
 		      bool *resilient)
@@ -193,20 +181,28 @@ void reconvene_select(const struct net *net, const struct group_set *gs,
 	}
 	if (n == 0)
 		return;
-	/* k sparsest: a small sort over the eligible layers; the ranking
-	 * array is tiny (<= layers), so a failed malloc just selects none. */
-	struct reconvene_rank *rk = malloc((size_t)n * sizeof *rk);
-	if (!rk)
-		return;
-	int m = 0;
-	for (int i = 0; i < net->n_layers; i++)
-		if (density[i] >= 0.0 &&
-		    reconvene_layer_eligible(net, gs, i, o->include_residual))
-			rk[m++] = (struct reconvene_rank){ density[i], i };
-	qsort(rk, (size_t)m, sizeof *rk, reconvene_rank_cmp);
-	for (int j = 0; j < m && j < o->k; j++)
-		resilient[rk[j].layer] = true;
-	free(rk);
+	/* k sparsest = the k largest negated densities over the eligible
+	 * layers (ties to the earlier layer); the arrays are tiny (<= layers),
+	 * so a failed malloc just selects none. */
+	double *neg = malloc((size_t)n * sizeof *neg);
+	int *layer = malloc((size_t)n * sizeof *layer);
+	unsigned char *kept = malloc((size_t)n);
+	if (neg && layer && kept) {
+		int m = 0;
+		for (int i = 0; i < net->n_layers; i++) {
+			if (density[i] >= 0.0 &&
+			    reconvene_layer_eligible(net, gs, i, o->include_residual)) {
+				neg[m] = -density[i];
+				layer[m++] = i;
+			}
+		}
+		topk_mark_f64(neg, (size_t)m, (size_t)o->k, kept);
+		for (int j = 0; j < m; j++)
+			resilient[layer[j]] = kept[j];
+	}
+	free(neg);
+	free(layer);
+	free(kept);
 }
 
 int reconvene_keep_count(size_t kept, size_t weights, int channels, int min_keep)
