@@ -322,7 +322,7 @@ void reconvene_result_done(struct reconvene_result *r)
 /* Rectified layers and their consumers were re-initialised at a new
  * fan-in: their PaI mask belongs to weights that no longer exist, so they
  * train dense (RLR).  Sensitive layers keep the mask unless asked not to. */
-static void reconvene_compose_mask(struct reconvene_result *r, bool all_dense)
+static void reconvene_compose_mask(struct plan_result *r, bool all_dense)
 {
 	struct net *net = r->net;
 	for (int i = 0; i < net->n_layers; i++) {
@@ -334,6 +334,26 @@ static void reconvene_compose_mask(struct reconvene_result *r, bool all_dense)
 	for (size_t j = 0; j < net->n_params; j++)
 		if (!r->mask[j])
 			net->params[j] = 0.0f;
+}
+
+enum eng_status reconvene_apply(const struct net *net, const struct net_spec *spec,
+				const struct group_set *gs, const struct prune_plan *plan,
+				const struct reconvene_options *o,
+				const float *const *importance, const uint8_t *mask,
+				struct plan_result *out, struct eng_err *err)
+{
+	ENG_ASSERT(mask != NULL);
+	struct plan_apply_options ao = {
+		.mode = PLAN_MODE_REINIT,
+		.seed = o->seed,
+		.min_keep = o->min_keep,
+		.importance = importance,
+		.mask = mask,
+	};
+	enum eng_status st = plan_apply(net, spec, gs, plan, &ao, out, err);
+	if (st == ENG_STATUS_OK)
+		reconvene_compose_mask(out, o->sensitive_dense);
+	return st;
 }
 
 static enum eng_status reconvene_rows_fill(const struct net *src,
@@ -415,15 +435,9 @@ enum eng_status reconvene_run(struct net *net, const struct net_spec *spec,
 		goto fail;
 	}
 	double t2 = reconvene_now();
-	struct plan_apply_options ao = {
-		.mode = PLAN_MODE_REINIT,
-		.seed = o->seed,
-		.min_keep = o->min_keep,
-		.importance = (const float *const *)imp,
-		.mask = r.pse.mask,
-	};
 	struct plan_result pr;
-	st = plan_apply(net, spec, &r.groups, &chosen, &ao, &pr, err);
+	st = reconvene_apply(net, spec, &r.groups, &chosen, o,
+			     (const float *const *)imp, r.pse.mask, &pr, err);
 	plan_done(&chosen);
 	reconvene_importance_free(imp, r.groups.n_groups);
 	imp = NULL;
@@ -437,7 +451,6 @@ enum eng_status reconvene_run(struct net *net, const struct net_spec *spec,
 	r.layer_reinit = pr.layer_reinit;
 	r.plan = pr.plan;
 	r.n_changed = pr.n_changed;
-	reconvene_compose_mask(&r, o->sensitive_dense);
 	if (reconvene_rows_fill(net, &r) != ENG_STATUS_OK) {
 		st = eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory");
 		goto fail;

@@ -1052,28 +1052,10 @@ static enum eng_status worker_plan_net(struct worker *w, struct plan_result *r,
 				       struct eng_err *err)
 {
 	const struct worker_model *m = w->model;
-	struct plan_apply_options o = {
-		.mode = PLAN_MODE_REINIT,
-		.seed = w->set.seed,
-		.min_keep = w->set.min_keep,
-		.importance = (const float *const *)w->pse->imp,
-		.mask = w->pse->mask,
-	};
-	enum eng_status st = plan_apply(w->net, &m->spec, &m->groups, &w->plan, &o, r, err);
-	if (st != ENG_STATUS_OK)
-		return st;
-	/* as reconvene_run composes it: re-initialised layers dense, masked
-	 * weights zero */
-	struct net *net = r->net;
-	for (int i = 0; i < net->n_layers; i++) {
-		const struct layer *l = &net->layers[i];
-		if (l->w_len && r->layer_reinit[i])
-			memset(r->mask + (l->w - net->params), 1, l->w_len);
-	}
-	for (size_t j = 0; j < net->n_params; j++)
-		if (!r->mask[j])
-			net->params[j] = 0.0f;
-	return ENG_STATUS_OK;
+	struct reconvene_options o;
+	worker_reconvene_options(&w->set, &o);
+	return reconvene_apply(w->net, &m->spec, &m->groups, &w->plan, &o,
+			       (const float *const *)w->pse->imp, w->pse->mask, r, err);
 }
 
 /* --- jobs --------------------------------------------------------------- */
