@@ -429,6 +429,55 @@ START_TEST(test_scores_and_grid)
 }
 END_TEST
 
+/* The explorer's chart (the GRID job) and `reconvene heatmap --view
+ * sparsity` (reconvene options -> score_sensitivity_grid on a fresh net)
+ * give the same numbers, for SynFlow with a schedule and single-shot. */
+START_TEST(test_grid_matches_cli)
+{
+	struct worker *w = worker_start(false, NULL);
+	struct net_spec spec = { 0 };
+	const struct worker_model *m = load(w, "lenet5", &spec);
+	struct net *net = NULL;
+	struct eng_err err = { { 0 } };
+	ck_assert(net_build(&spec, &net, &err) == ENG_STATUS_OK);
+	size_t cells = (size_t)net->n_layers * WORKER_GRID_N;
+	double *cli = malloc(cells * sizeof *cli);
+	static const int iterations[] = { 3, 1 };
+	for (int r = 0; r < 2; r++) {
+		struct worker_settings set;
+		settings_fast(&set);
+		set.method = SCORE_METHOD_SYNFLOW;
+		set.synflow_iterations = iterations[r];
+		set.seed = 7;
+		apply_settings(w, &set);
+		uint64_t rq = worker_request(w, WORKER_JOB_GRID);
+		ck_assert_int_eq(wait_job(w, WORKER_JOB_GRID, rq, 60000), WORKER_STATE_DONE);
+		/* as cmd_heatmap: options from the command line, a fresh net */
+		struct reconvene_options o;
+		reconvene_options_init(&o);
+		o.method = SCORE_METHOD_SYNFLOW;
+		o.synflow_iterations = iterations[r];
+		o.seed = 7;
+		net_init(net, o.seed);
+		struct score_options so;
+		reconvene_score_options(&o, &so);
+		ck_assert(score_sensitivity_grid(net, NULL, &so, NULL, NULL, cli, &err) ==
+			  ENG_STATUS_OK);
+		const struct worker_snapshot *s = worker_snapshot_get(w);
+		ck_assert(s->grid_valid && !s->grid_stale);
+		for (size_t i = 0; i < cells; i++)
+			ck_assert_msg(s->grid[i] == cli[i], "iterations %d cell %zu: %g vs %g",
+				      iterations[r], i, s->grid[i], cli[i]);
+		worker_snapshot_release(s);
+	}
+	free(cli);
+	net_free(net);
+	worker_model_release(m);
+	worker_free(w);
+	net_spec_done(&spec);
+}
+END_TEST
+
 static void load_synthetic(struct data_split *ds)
 {
 	struct data_options opt = { .format = DATA_FORMAT_SYNTHETIC,
@@ -918,6 +967,7 @@ int main(void)
 	tc = tcase_create("jobs");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_scores_and_grid);
+	tcase_add_test(tc, test_grid_matches_cli);
 	tcase_add_test(tc, test_quickeval_and_latency_done);
 	tcase_add_test(tc, test_cancel_latency);
 	tcase_add_test(tc, test_cancel_quickeval);

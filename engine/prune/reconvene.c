@@ -46,6 +46,20 @@ void reconvene_options_init(struct reconvene_options *o)
 	o->samples_per_class = 10;
 }
 
+void reconvene_score_options(const struct reconvene_options *o,
+			     struct score_options *so)
+{
+	score_options_init(so);
+	so->method = o->method;
+	so->seed = o->seed;
+	so->samples_per_class = o->samples_per_class;
+	so->synflow_iterations = o->synflow_iterations;
+	so->sparsity = o->sparsity;
+	so->progress = o->progress;
+	so->progress_user = o->progress_user;
+	so->abort = o->abort;
+}
+
 enum eng_status reconvene_options_check(const struct reconvene_options *o,
 					struct eng_err *err)
 {
@@ -110,15 +124,7 @@ enum eng_status reconvene_pse_run(struct net *net, const struct data_split *data
 				   net->n_params);
 	}
 	struct score_options so;
-	score_options_init(&so);
-	so.method = o->method;
-	so.seed = o->seed;
-	so.samples_per_class = o->samples_per_class;
-	so.synflow_iterations = o->synflow_iterations;
-	so.sparsity = o->sparsity;
-	so.progress = o->progress;
-	so.progress_user = o->progress_user;
-	so.abort = o->abort;
+	reconvene_score_options(o, &so);
 	st = score_compute(net, data, &so, p.scores, err);
 	if (st == ENG_STATUS_OK)
 		st = score_mask_global(net, p.scores, o->sparsity, p.mask, err);

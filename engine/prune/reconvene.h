@@ -87,6 +87,10 @@ struct reconvene_options {
 };
 
 void reconvene_options_init(struct reconvene_options *o);
+/* The scoring part of o (method, seed, samples, iterations, sparsity,
+ * progress, abort) as score_compute's options. */
+void reconvene_score_options(const struct reconvene_options *o,
+			     struct score_options *so);
 /* EINVAL with one line when an option is out of range. */
 enum eng_status reconvene_options_check(const struct reconvene_options *o,
 					struct eng_err *err);

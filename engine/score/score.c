@@ -1403,6 +1403,11 @@ static enum eng_status score_options_check(const struct score_options *opt,
 	return ENG_STATUS_OK;
 }
 
+bool score_uses_sparsity(const struct score_options *opt)
+{
+	return opt->method == SCORE_METHOD_SYNFLOW && opt->synflow_iterations > 1;
+}
+
 enum eng_status score_compute(struct net *net, const struct data_split *data,
 			      const struct score_options *opt, float *scores,
 			      struct eng_err *err)

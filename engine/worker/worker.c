@@ -45,9 +45,7 @@
 #define WORKER_LAT_MIN_MS 40.0
 #define WORKER_LAT_MAX_MS 250.0
 
-const double worker_grid_sparsity[WORKER_GRID_N] = {
-	0.5, 0.75, 0.875, 0.9375, 0.96875, 0.984375, 0.9921875, 0.99609375,
-};
+const double *const worker_grid_sparsity = score_sens_sparsity;
 
 /* --- refcounted immutable objects ------------------------------------ */
 
@@ -787,6 +785,11 @@ static void worker_train_progress(const struct train_progress *p, void *user)
 	worker_progress(w, buf, p->done, p->total);
 }
 
+static void worker_grid_progress(int done, int total, void *user)
+{
+	worker_progress(user, "sensitivity grid", done, total);
+}
+
 static bool worker_aborted(const struct worker *w, int j)
 {
 	return atomic_load(&w->abort_a[j]) != 0;
@@ -1310,56 +1313,25 @@ static enum eng_status worker_job_grid(struct worker *w, struct eng_err *err)
 	enum eng_status st = worker_net_ready(w, err);
 	if (st)
 		return st;
-	size_t np = w->net->n_params ? w->net->n_params : 1;
-	float *scores = malloc(np * sizeof *scores);
-	uint8_t *mask = malloc(np);
 	double *grid = malloc(cells * sizeof *grid);
-	double *d = malloc((nl ? nl : 1) * sizeof *d);
-	if (!scores || !mask || !grid || !d) {
-		st = eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory");
-		goto done;
-	}
-	/* SynFlow's iterative schedule aims at the target sparsity, so each
-	 * column needs its own scores; the other methods score once. */
-	bool per_col = w->set.method == SCORE_METHOD_SYNFLOW && w->set.synflow_iterations > 1;
-	for (int c = 0; c < WORKER_GRID_N; c++) {
-		worker_progress(w, "sensitivity grid", c, WORKER_GRID_N);
-		if (worker_aborted(w, WORKER_JOB_GRID)) {
-			st = eng_err_set(err, ENG_STATUS_ABORTED, "cancelled");
-			goto done;
-		}
-		if (c == 0 || per_col) {
-			struct score_options so;
-			score_options_init(&so);
-			so.method = w->set.method;
-			so.seed = w->set.seed;
-			so.samples_per_class = w->set.samples_per_class;
-			so.synflow_iterations = w->set.synflow_iterations;
-			so.sparsity = worker_grid_sparsity[c];
-			so.abort = &w->abort_v[WORKER_JOB_GRID];
-			st = score_compute(w->net, w->data, &so, scores, err);
-			if (st)
-				goto done;
-		}
-		st = score_mask_global(w->net, scores, worker_grid_sparsity[c], mask, err);
-		if (st)
-			goto done;
-		score_layer_density(w->net, mask, d);
-		for (size_t i = 0; i < nl; i++)
-			grid[i * WORKER_GRID_N + (size_t)c] = d[i];
+	if (!grid)
+		return eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory");
+	struct reconvene_options o;
+	worker_reconvene_options(&w->set, &o);
+	o.abort = &w->abort_v[WORKER_JOB_GRID];
+	struct score_options so;
+	reconvene_score_options(&o, &so);
+	st = score_sensitivity_grid(w->net, w->data, &so, worker_grid_progress, w, grid, err);
+	if (st) {
+		free(grid);
+		return st;
 	}
 	cache_put(w->cache, key, grid, cells * sizeof *grid);
 	free(w->grid);
 	w->grid = grid;
-	grid = NULL;
 	w->grid_cached = false;
 	snprintf(w->grid_key, sizeof w->grid_key, "%s", key);
-done:
-	free(scores);
-	free(mask);
-	free(grid);
-	free(d);
-	return st;
+	return ENG_STATUS_OK;
 }
 
 /* --- the loop ----------------------------------------------------------- */

@@ -50,8 +50,9 @@
  *              DENSE, PAI (PaI mask) and PLAN (the Reconvene net of the
  *              plan); PAI_CSR is not used (same net as PAI).
  *   GRID       the sensitivity chart: density of every layer at each of the
- *              WORKER_GRID_N sparsities worker_grid_sparsity[] (SynFlow is
- *              rescored per sparsity, since its schedule depends on it).
+ *              WORKER_GRID_N sparsities worker_grid_sparsity[]
+ *              (score_sensitivity_grid, as `reconvene heatmap --view
+ *              sparsity` draws it).
  * Variants that only depend on part of the key are cached separately: a
  * plan edit re-measures only the PLAN variant; DENSE comes from the cache.
  * Needs a dataset: SNIP / GraSP scoring and QUICKEVAL (FAILED with a
@@ -154,6 +155,7 @@
 #include "nn/net_spec.h"
 #include "prune/plan.h"
 #include "score/score.h"
+#include "score/sensitivity.h"
 #include "base/status.h"
 
 struct worker;
@@ -187,9 +189,10 @@ enum worker_variant {
 	WORKER_VARIANT_COUNT
 };
 
-/* The sensitivity chart's sparsities: 1 - 2^-j, j = 1 .. 8. */
-#define WORKER_GRID_N 8
-extern const double worker_grid_sparsity[WORKER_GRID_N];
+/* The sensitivity chart's sparsities: score/sensitivity.h's ladder,
+ * 1 - 2^-j, j = 1 .. 8. */
+#define WORKER_GRID_N SCORE_SENS_N
+extern const double *const worker_grid_sparsity;
 
 #define WORKER_PHASE_MAX 48
 #define WORKER_WARN_KEEP 8

@@ -16,6 +16,7 @@
 #include "prune/reconvene.h"
 #include "output/render.h"
 #include "score/score.h"
+#include "score/sensitivity.h"
 #include "theme/theme.h"
 
 static const char heatmap_usage[] =
@@ -282,9 +283,8 @@ static int heatmap_parse(int argc, char **argv, struct heatmap_cli *c)
 	return 0;
 }
 
-/* The sparsity view: densities at every column's s.  SynFlow's scores
- * depend on its target (the iteration schedule), so it is re-run per
- * column; the other methods score once. */
+/* The sparsity view: densities at every column's s, as the explorer's
+ * chart (score_sensitivity_grid), one row per prunable layer. */
 static int heatmap_sparsity(struct net *net, const struct data_split *ds,
 			    const struct heatmap_cli *c,
 			    const struct render_style *style)
@@ -293,52 +293,35 @@ static int heatmap_sparsity(struct net *net, const struct data_split *ds,
 	int n_rows = 0;
 	for (int i = 0; i < net->n_layers; i++)
 		n_rows += score_layer_is_prunable(&net->layers[i]);
-	float *scores = malloc(net->n_params * sizeof *scores);
-	uint8_t *mask = malloc(net->n_params);
-	double *dens = malloc((size_t)net->n_layers * sizeof *dens);
+	double *dens = malloc((size_t)net->n_layers * SCORE_SENS_N * sizeof *dens);
 	double *grid = malloc((size_t)n_rows * RENDER_SENS_COLUMNS * sizeof *grid);
 	const char **names = malloc((size_t)(n_rows > 0 ? n_rows : 1) * sizeof *names);
 	struct eng_err err;
-	if (!scores || !mask || !dens || !grid || !names) {
+	if (!dens || !grid || !names) {
 		cli_error("heatmap: out of memory");
 		goto out;
 	}
 	struct score_options so;
-	score_options_init(&so);
-	so.method = c->o.method;
-	so.seed = c->o.seed;
-	so.synflow_iterations = c->o.synflow_iterations;
-	so.samples_per_class = c->o.samples_per_class;
+	reconvene_score_options(&c->o, &so);
 	struct progress bar;
 	progress_init(&bar, stderr, score_method_name(c->o.method), "it/s");
-	bool per_column = c->o.method == SCORE_METHOD_SYNFLOW;
-	for (int k = 0; k < RENDER_SENS_COLUMNS; k++) {
-		double s = render_sens_sparsity(k);
-		if (k == 0 || per_column) {
-			so.sparsity = s;
-			if (score_compute(net, ds, &so, scores, &err) != ENG_STATUS_OK) {
-				progress_finish(&bar);
-				cli_error("%s", err.msg);
-				goto out;
-			}
-		}
-		progress_update(&bar, k + 1, RENDER_SENS_COLUMNS, k + 1, -1.0, false);
-		if (score_mask_global(net, scores, s, mask, &err) != ENG_STATUS_OK) {
-			progress_finish(&bar);
-			cli_error("%s", err.msg);
-			goto out;
-		}
-		score_layer_density(net, mask, dens);
-		int row = 0;
-		for (int i = 0; i < net->n_layers; i++) {
-			if (!score_layer_is_prunable(&net->layers[i]))
-				continue;
-			names[row] = net->layers[i].name;
-			grid[(size_t)row * RENDER_SENS_COLUMNS + (size_t)k] = dens[i];
-			row++;
-		}
-	}
+	enum eng_status st = score_sensitivity_grid(net, ds, &so, cli_score_on_progress,
+						    &bar, dens, &err);
 	progress_finish(&bar);
+	if (st != ENG_STATUS_OK) {
+		cli_error("%s", err.msg);
+		goto out;
+	}
+	int row = 0;
+	for (int i = 0; i < net->n_layers; i++) {
+		if (!score_layer_is_prunable(&net->layers[i]))
+			continue;
+		names[row] = net->layers[i].name;
+		for (int k = 0; k < RENDER_SENS_COLUMNS; k++)
+			grid[(size_t)row * RENDER_SENS_COLUMNS + (size_t)k] =
+				dens[(size_t)i * SCORE_SENS_N + (size_t)k];
+		row++;
+	}
 	char title[160], sub[256], warn[RENDER_WARNING_MAX];
 	snprintf(title, sizeof title, "%s: layer density against sparsity (%s, seed %"
 		 PRIu64 ")", net->name, score_method_name(c->o.method), c->o.seed);
@@ -357,8 +340,6 @@ static int heatmap_sparsity(struct net *net, const struct data_split *ds,
 	cli_render_warning(warn);
 	rc = CLI_EXIT_OK;
 out:
-	free(scores);
-	free(mask);
 	free(dens);
 	free(grid);
 	free(names);
