@@ -241,6 +241,48 @@ START_TEST(test_projection_matches_reconvene)
 }
 END_TEST
 
+/* Settings <-> Reconvene options: every shared field both ways; the
+ * defaults agree; the rest of the settings is left alone. */
+START_TEST(test_settings_mapping)
+{
+	struct worker_settings s, back;
+	worker_settings_default(&s);
+	struct reconvene_options o, def;
+	reconvene_options_init(&def);
+	worker_settings_to_reconvene(&s, &o);
+	ck_assert(o.method == def.method && o.sparsity == def.sparsity &&
+		  o.seed == def.seed && o.tau == def.tau && o.k == def.k &&
+		  o.min_keep == def.min_keep &&
+		  o.synflow_iterations == def.synflow_iterations &&
+		  o.samples_per_class == def.samples_per_class);
+	s.method = SCORE_METHOD_GRASP;
+	s.sparsity = 0.75;
+	s.seed = 5000000000ULL;
+	s.tau = 0.3;
+	s.k = 4;
+	s.min_keep = 2;
+	s.synflow_iterations = 7;
+	s.samples_per_class = 3;
+	worker_settings_to_reconvene(&s, &o);
+	ck_assert(o.method == SCORE_METHOD_GRASP && o.sparsity == 0.75 &&
+		  o.seed == 5000000000ULL && o.tau == 0.3 && o.k == 4 &&
+		  o.min_keep == 2 && o.synflow_iterations == 7 &&
+		  o.samples_per_class == 3);
+	ck_assert(!o.progress && !o.abort && !o.sensitive_dense && !o.include_residual);
+	worker_settings_default(&back);
+	back.budget.steps = 99;
+	back.latency_runs = 42;
+	worker_settings_from_reconvene(&o, &back);
+	ck_assert_int_eq(back.budget.steps, 99);
+	ck_assert_int_eq(back.latency_runs, 42);
+	ck_assert(back.method == s.method && back.sparsity == s.sparsity &&
+		  back.seed == s.seed && back.tau == s.tau && back.k == s.k &&
+		  back.min_keep == s.min_keep &&
+		  back.synflow_iterations == s.synflow_iterations &&
+		  back.samples_per_class == s.samples_per_class);
+}
+END_TEST
+
 START_TEST(test_projection_rejects_bad_plan)
 {
 	struct worker *w = worker_start(false, NULL);
@@ -960,6 +1002,7 @@ int main(void)
 	TCase *tc = tcase_create("projection");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_projection_matches_reconvene);
+	tcase_add_test(tc, test_settings_mapping);
 	tcase_add_test(tc, test_projection_rejects_bad_plan);
 	tcase_add_test(tc, test_thousand_edits);
 	tcase_add_test(tc, test_wake_fd);

@@ -217,14 +217,7 @@ void worker_settings_default(struct worker_settings *s)
 	struct quickeval_options q;
 	quickeval_options_default(&q);
 	memset(s, 0, sizeof *s);
-	s->method = o.method;
-	s->sparsity = o.sparsity;
-	s->seed = o.seed;
-	s->tau = o.tau;
-	s->k = o.k;
-	s->min_keep = o.min_keep;
-	s->synflow_iterations = o.synflow_iterations;
-	s->samples_per_class = o.samples_per_class;
+	worker_settings_from_reconvene(&o, s);
 	s->budget.steps = q.steps;
 	s->budget.batch = q.batch;
 	s->budget.train_n = q.train_n;
@@ -233,8 +226,8 @@ void worker_settings_default(struct worker_settings *s)
 	s->latency_runs = 10;
 }
 
-static void worker_reconvene_options(const struct worker_settings *s,
-				     struct reconvene_options *o)
+void worker_settings_to_reconvene(const struct worker_settings *s,
+				  struct reconvene_options *o)
 {
 	reconvene_options_init(o);
 	o->method = s->method;
@@ -247,11 +240,24 @@ static void worker_reconvene_options(const struct worker_settings *s,
 	o->samples_per_class = s->samples_per_class;
 }
 
+void worker_settings_from_reconvene(const struct reconvene_options *o,
+				    struct worker_settings *s)
+{
+	s->method = o->method;
+	s->sparsity = o->sparsity;
+	s->seed = o->seed;
+	s->tau = o->tau;
+	s->k = o->k;
+	s->min_keep = o->min_keep;
+	s->synflow_iterations = o->synflow_iterations;
+	s->samples_per_class = o->samples_per_class;
+}
+
 static enum eng_status worker_settings_check(const struct worker_settings *s,
 					     struct eng_err *err)
 {
 	struct reconvene_options o;
-	worker_reconvene_options(s, &o);
+	worker_settings_to_reconvene(s, &o);
 	enum eng_status st = reconvene_options_check(&o, err);
 	if (st != ENG_STATUS_OK)
 		return st;
@@ -619,7 +625,7 @@ static struct worker_snap_box *worker_snap_build(struct worker *w)
 		    !b->resilient)
 			goto oom;
 		struct reconvene_options o;
-		worker_reconvene_options(&w->set, &o);
+		worker_settings_to_reconvene(&w->set, &o);
 		reconvene_select(m->net, &m->groups, p->density, &o, b->resilient);
 		struct eng_err err;
 		if (reconvene_plan_auto(m->net, &m->groups, p->kept, b->resilient, &o,
@@ -973,7 +979,7 @@ static enum eng_status worker_pse_compute(struct worker *w, struct worker_pse **
 	if (st != ENG_STATUS_OK)
 		return st;
 	struct reconvene_options o;
-	worker_reconvene_options(&w->set, &o);
+	worker_settings_to_reconvene(&w->set, &o);
 	o.progress = worker_score_progress;
 	o.progress_user = w;
 	o.abort = &w->abort_v[w->cur_job];
@@ -1056,7 +1062,7 @@ static enum eng_status worker_plan_net(struct worker *w, struct plan_result *r,
 {
 	const struct worker_model *m = w->model;
 	struct reconvene_options o;
-	worker_reconvene_options(&w->set, &o);
+	worker_settings_to_reconvene(&w->set, &o);
 	return reconvene_apply(w->net, &m->spec, &m->groups, &w->plan, &o,
 			       (const float *const *)w->pse->imp, w->pse->mask, r, err);
 }
@@ -1317,7 +1323,7 @@ static enum eng_status worker_job_grid(struct worker *w, struct eng_err *err)
 	if (!grid)
 		return eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory");
 	struct reconvene_options o;
-	worker_reconvene_options(&w->set, &o);
+	worker_settings_to_reconvene(&w->set, &o);
 	o.abort = &w->abort_v[WORKER_JOB_GRID];
 	struct score_options so;
 	reconvene_score_options(&o, &so);

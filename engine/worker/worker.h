@@ -154,6 +154,7 @@
 #include "nn/net.h"
 #include "nn/net_spec.h"
 #include "prune/plan.h"
+#include "prune/reconvene.h"
 #include "score/score.h"
 #include "score/sensitivity.h"
 #include "base/status.h"
@@ -241,6 +242,15 @@ struct worker_settings {
 
 /* Reconvene's defaults (reconvene.h) and the quick-eval defaults. */
 void worker_settings_default(struct worker_settings *s);
+/* The one mapping between the settings and Reconvene's options, both
+ * ways: method, sparsity, seed, tau, k, min_keep, synflow_iterations and
+ * samples_per_class.  to: o is reconvene_options_init'ed first (no
+ * progress, no abort, masked sensitive layers, no residual groups).
+ * from: the other fields of s (budget, latency runs) are left alone. */
+void worker_settings_to_reconvene(const struct worker_settings *s,
+				  struct reconvene_options *o);
+void worker_settings_from_reconvene(const struct reconvene_options *o,
+				    struct worker_settings *s);
 
 /* One loaded model, shared read-only by the UI and the worker. */
 struct worker_model {

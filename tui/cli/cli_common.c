@@ -59,26 +59,29 @@ int cli_reconvene_option(const char *cmd, const char *name, const char *arg,
 			 struct reconvene_options *o)
 {
 	long lv;
+	double v;
 	if (strcmp(name, "method") == 0) {
 		if (!score_method_from_name(arg, &o->method))
-			return cli_usage_error(cmd, "--method '%s' is not one of random, magnitude, snip, grasp, synflow", arg);
+			return cli_usage_error(cmd, "--method: one of random, magnitude, snip, grasp, synflow, not '%s'", arg);
 	} else if (strcmp(name, "sparsity") == 0) {
-		if (cli_parse_float(arg, 0.0, 1.0, &o->sparsity) || o->sparsity >= 1.0)
-			return cli_usage_error(cmd, "--sparsity '%s' is not a number in [0, 1)", arg);
+		if (cli_parse_float(arg, 0.0, 1.0, &v) || v >= 1.0)
+			return cli_usage_error(cmd, "--sparsity: a number in [0, 1), not '%s'", arg);
+		o->sparsity = v;
 	} else if (strcmp(name, "seed") == 0) {
-		if (cli_parse_long(arg, 0, 0x7fffffffL, &lv))
-			return cli_usage_error(cmd, "--seed '%s' is not an integer in 0..2147483647", arg);
+		if (cli_parse_long(arg, 0, 0x7fffffffffffffffL, &lv))
+			return cli_usage_error(cmd, "--seed: a whole number >= 0, not '%s'", arg);
 		o->seed = (uint64_t)lv;
 	} else if (strcmp(name, "tau") == 0) {
-		if (cli_parse_float(arg, 0.0, 1.0, &o->tau))
-			return cli_usage_error(cmd, "--tau '%s' is not a number in [0, 1]", arg);
+		if (cli_parse_float(arg, 0.0, 1.0, &v))
+			return cli_usage_error(cmd, "--tau: a number in [0, 1], not '%s'", arg);
+		o->tau = v;
 	} else if (strcmp(name, "k") == 0) {
 		if (cli_parse_long(arg, 1, 100000, &lv))
-			return cli_usage_error(cmd, "--k '%s' is not an integer in 1..100000", arg);
+			return cli_usage_error(cmd, "--k: a whole number in 1..100000, not '%s'", arg);
 		o->k = (int)lv;
 	} else if (strcmp(name, "iterations") == 0) {
 		if (cli_parse_long(arg, 1, 100000, &lv))
-			return cli_usage_error(cmd, "--iterations '%s' is not an integer in 1..100000", arg);
+			return cli_usage_error(cmd, "--iterations: a whole number in 1..100000, not '%s'", arg);
 		o->synflow_iterations = (int)lv;
 	} else {
 		ENG_ASSERT(!"not a Reconvene option");
@@ -167,25 +170,15 @@ int cli_valued_take(const char *cmd, const struct cli_valued *opts, size_t n,
 int cli_settings_apply(const char *cmd, const char *method, const char *sparsity,
 		       const char *tau, const char *seed, struct worker_settings *ws)
 {
-	if (method && !score_method_from_name(method, &ws->method))
-		return cli_usage_error(cmd, "unknown method '%s' (random magnitude "
-				       "snip grasp synflow)", method);
-	double v;
-	if (sparsity) {
-		if (cli_parse_float(sparsity, 0.0, 0.99999999, &v) != 0)
-			return cli_usage_error(cmd, "--sparsity: a number in [0, 1)");
-		ws->sparsity = v;
-	}
-	if (tau) {
-		if (cli_parse_float(tau, 0.0, 1.0, &v) != 0)
-			return cli_usage_error(cmd, "--tau: a number in [0, 1]");
-		ws->tau = v;
-	}
-	long lv;
-	if (seed) {
-		if (cli_parse_long(seed, 0, 0x7fffffffffffffffL, &lv) != 0)
-			return cli_usage_error(cmd, "--seed: a whole number >= 0");
-		ws->seed = (uint64_t)lv;
-	}
+	struct reconvene_options o;
+	worker_settings_to_reconvene(ws, &o);
+	const struct { const char *name, *arg; } given[] = {
+		{ "method", method }, { "sparsity", sparsity }, { "tau", tau },
+		{ "seed", seed },
+	};
+	for (size_t i = 0; i < sizeof given / sizeof given[0]; i++)
+		if (given[i].arg && cli_reconvene_option(cmd, given[i].name, given[i].arg, &o))
+			return CLI_EXIT_USAGE;
+	worker_settings_from_reconvene(&o, ws);
 	return CLI_EXIT_OK;
 }
