@@ -78,12 +78,6 @@ const char *cli_group_digits(unsigned long long v, char *buf, size_t len);
 /* Shared by train and eval (defined in cmd_train.c). */
 /* Strict integer / finite float in [min, max]; 0 or -1. */
 int cli_parse_long(const char *text, long min, long max, long *out);
-/* The Reconvene settings that score, prune, bench and heatmap share:
- * --method, --sparsity, --seed, --tau, --k and --iterations (by long option
- * name).  Applies arg to o and returns 0; on a bad value prints the usage
- * error for cmd and returns CLI_EXIT_USAGE. */
-int cli_reconvene_option(const char *cmd, const char *name, const char *arg,
-			 struct reconvene_options *o);
 int cli_parse_float(const char *text, double min, double max, double *out);
 /* Load the dataset from dir_opt (--data), else $RECONVENE_DATA, else the
  * default directory.  A named directory that does not exist is an error;

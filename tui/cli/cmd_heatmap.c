@@ -13,6 +13,7 @@
 #include "nn/net.h"
 #include "prune/plan.h"
 #include "cli/progress.h"
+#include "cli/reconvene_opts.h"
 #include "prune/reconvene.h"
 #include "output/render.h"
 #include "score/score.h"
@@ -54,8 +55,7 @@ static const char heatmap_usage[] =
 	"without a font the picture is written without text, with a warning.\n";
 
 enum {
-	OPT_PNG = 256, OPT_VIEW, OPT_METHOD, OPT_SPARSITY, OPT_SEED, OPT_TAU,
-	OPT_THEME, OPT_DATA, OPT_ITER,
+	OPT_PNG = 256, OPT_VIEW, OPT_THEME,
 };
 
 struct heatmap_cli {
@@ -207,79 +207,52 @@ out:
 
 /* --- the command ----------------------------------------------------------- */
 
+static int heatmap_own_option(int code, const char *arg, void *user)
+{
+	struct heatmap_cli *c = user;
+	switch (code) {
+	case OPT_PNG:
+		c->png = arg;
+		break;
+	case OPT_VIEW:
+		if (strcmp(arg, "channels") == 0)
+			c->sparsity_view = false;
+		else if (strcmp(arg, "sparsity") == 0)
+			c->sparsity_view = true;
+		else
+			return cli_usage_error("heatmap", "--view '%s' is not channels or sparsity", arg);
+		break;
+	case OPT_THEME:
+		c->theme = arg;
+		break;
+	}
+	return 0;
+}
+
 static int heatmap_parse(int argc, char **argv, struct heatmap_cli *c)
 {
-	static const struct option opts[] = {
+	static const struct option own[] = {
 		{ "png", required_argument, NULL, OPT_PNG },
 		{ "view", required_argument, NULL, OPT_VIEW },
-		{ "method", required_argument, NULL, OPT_METHOD },
-		{ "sparsity", required_argument, NULL, OPT_SPARSITY },
-		{ "seed", required_argument, NULL, OPT_SEED },
-		{ "tau", required_argument, NULL, OPT_TAU },
 		{ "theme", required_argument, NULL, OPT_THEME },
-		{ "data", required_argument, NULL, OPT_DATA },
-		{ "iterations", required_argument, NULL, OPT_ITER },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(c, 0, sizeof *c);
-	reconvene_options_init(&c->o);
-	optind = 1;
-	opterr = 0;
-	for (;;) {
-		int ch = getopt_long(argc, argv, "h", opts, NULL);
-		if (ch == -1)
-			break;
-		switch (ch) {
-		case OPT_PNG:
-			c->png = optarg;
-			break;
-		case OPT_VIEW:
-			if (strcmp(optarg, "channels") == 0)
-				c->sparsity_view = false;
-			else if (strcmp(optarg, "sparsity") == 0)
-				c->sparsity_view = true;
-			else
-				return cli_usage_error("heatmap", "--view '%s' is not channels or sparsity", optarg);
-			break;
-		case OPT_METHOD:
-			if (cli_reconvene_option("heatmap", "method", optarg, &c->o))
-				return CLI_EXIT_USAGE;
-			break;
-		case OPT_SPARSITY:
-			if (cli_reconvene_option("heatmap", "sparsity", optarg, &c->o))
-				return CLI_EXIT_USAGE;
-			break;
-		case OPT_SEED:
-			if (cli_reconvene_option("heatmap", "seed", optarg, &c->o))
-				return CLI_EXIT_USAGE;
-			break;
-		case OPT_TAU:
-			if (cli_reconvene_option("heatmap", "tau", optarg, &c->o))
-				return CLI_EXIT_USAGE;
-			break;
-		case OPT_THEME:
-			c->theme = optarg;
-			break;
-		case OPT_DATA:
-			c->data = optarg;
-			break;
-		case OPT_ITER:
-			if (cli_reconvene_option("heatmap", "iterations", optarg, &c->o))
-				return CLI_EXIT_USAGE;
-			break;
-		case 'h':
-			fputs(heatmap_usage, stdout);
-			return -1;
-		default:
-			return cli_usage_error("heatmap", "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
+	struct cli_ropts r;
+	int rc = cli_ropts_parse("heatmap", heatmap_usage, argc, argv,
+				 CLI_ROPT_BIT(CLI_ROPT_METHOD) | CLI_ROPT_BIT(CLI_ROPT_SPARSITY) |
+				 CLI_ROPT_BIT(CLI_ROPT_SEED) | CLI_ROPT_BIT(CLI_ROPT_TAU) |
+				 CLI_ROPT_BIT(CLI_ROPT_ITERATIONS) | CLI_ROPT_BIT(CLI_ROPT_DATA),
+				 own, heatmap_own_option, c, &r);
+	if (rc)
+		return rc;
 	if (!c->png)
 		return cli_usage_error("heatmap", "--png FILE is required");
-	if (argc - optind > 1)
-		return cli_usage_error("heatmap", "expected one MODEL, got %d arguments", argc - optind);
-	c->model = optind < argc ? argv[optind] : DEFAULT_MODEL;
+	if ((rc = cli_ropts_check_model("heatmap", &r)))
+		return rc;
+	c->o = r.o;
+	c->data = r.data;
+	c->model = r.model;
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 #include "nn/net.h"
 #include "prune/plan.h"
 #include "cli/progress.h"
+#include "cli/reconvene_opts.h"
 #include "prune/reconvene.h"
 #include "output/render.h"
 #include "output/report.h"
@@ -71,15 +72,13 @@ static const char prune_usage[] =
 	"  -h, --help        show this help\n";
 
 enum {
-	OPT_AUTO = 256, OPT_PLAN, OPT_METHOD, OPT_SPARSITY, OPT_SEED, OPT_TAU,
-	OPT_K, OPT_DATA, OPT_MIN, OPT_RESIDUAL, OPT_DENSE, OPT_ITER, OPT_OUT,
-	OPT_JSON,
+	OPT_OUT = 256, OPT_JSON,
 };
 
 struct prune_cli {
 	const char *model, *plan, *data, *out;
 	bool automatic, json;
-	bool has_method, has_sparsity, has_seed, has_tau;
+	unsigned given;             /* cli_ropts.given */
 	struct reconvene_options o;
 };
 
@@ -90,108 +89,57 @@ static double prune_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+static int prune_own_option(int code, const char *arg, void *user)
+{
+	struct prune_cli *c = user;
+	switch (code) {
+	case OPT_OUT:
+		c->out = arg;
+		break;
+	case OPT_JSON:
+		c->json = true;
+		break;
+	}
+	return 0;
+}
+
 static int prune_parse(int argc, char **argv, struct prune_cli *c)
 {
-	static const struct option opts[] = {
-		{ "auto", no_argument, NULL, OPT_AUTO },
-		{ "plan", required_argument, NULL, OPT_PLAN },
-		{ "method", required_argument, NULL, OPT_METHOD },
-		{ "sparsity", required_argument, NULL, OPT_SPARSITY },
-		{ "seed", required_argument, NULL, OPT_SEED },
-		{ "tau", required_argument, NULL, OPT_TAU },
-		{ "k", required_argument, NULL, OPT_K },
-		{ "data", required_argument, NULL, OPT_DATA },
-		{ "min-channels", required_argument, NULL, OPT_MIN },
-		{ "residual", no_argument, NULL, OPT_RESIDUAL },
-		{ "dense-sensitive", no_argument, NULL, OPT_DENSE },
-		{ "iterations", required_argument, NULL, OPT_ITER },
+	static const struct option own[] = {
 		{ "out", required_argument, NULL, OPT_OUT },
 		{ "json", no_argument, NULL, OPT_JSON },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(c, 0, sizeof *c);
-	reconvene_options_init(&c->o);
-	optind = 1;
-	opterr = 0;
-	for (;;) {
-		int ch = getopt_long(argc, argv, "h", opts, NULL);
-		if (ch == -1)
-			break;
-		long lv;
-		switch (ch) {
-		case OPT_AUTO:
-			c->automatic = true;
-			break;
-		case OPT_PLAN:
-			c->plan = optarg;
-			break;
-		case OPT_METHOD:
-			if (cli_reconvene_option("prune", "method", optarg, &c->o))
-				return CLI_EXIT_USAGE;
-			c->has_method = true;
-			break;
-		case OPT_SPARSITY:
-			if (cli_reconvene_option("prune", "sparsity", optarg, &c->o))
-				return CLI_EXIT_USAGE;
-			c->has_sparsity = true;
-			break;
-		case OPT_SEED:
-			if (cli_reconvene_option("prune", "seed", optarg, &c->o))
-				return CLI_EXIT_USAGE;
-			c->has_seed = true;
-			break;
-		case OPT_TAU:
-			if (cli_reconvene_option("prune", "tau", optarg, &c->o))
-				return CLI_EXIT_USAGE;
-			c->has_tau = true;
-			break;
-		case OPT_K:
-			if (cli_reconvene_option("prune", "k", optarg, &c->o))
-				return CLI_EXIT_USAGE;
-			break;
-		case OPT_DATA:
-			c->data = optarg;
-			break;
-		case OPT_MIN:
-			if (cli_parse_long(optarg, 1, 1000000, &lv))
-				return cli_usage_error("prune", "--min-channels '%s' is not a positive integer", optarg);
-			c->o.min_keep = (int)lv;
-			break;
-		case OPT_RESIDUAL:
-			c->o.include_residual = true;
-			break;
-		case OPT_DENSE:
-			c->o.sensitive_dense = true;
-			break;
-		case OPT_ITER:
-			if (cli_reconvene_option("prune", "iterations", optarg, &c->o))
-				return CLI_EXIT_USAGE;
-			break;
-		case OPT_OUT:
-			c->out = optarg;
-			break;
-		case OPT_JSON:
-			c->json = true;
-			break;
-		case 'h':
-			fputs(prune_usage, stdout);
-			return -1;
-		default:
-			return cli_usage_error("prune", "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
+	struct cli_ropts r;
+	int rc = cli_ropts_parse("prune", prune_usage, argc, argv,
+				 CLI_ROPT_BIT(CLI_ROPT_METHOD) | CLI_ROPT_BIT(CLI_ROPT_SPARSITY) |
+				 CLI_ROPT_BIT(CLI_ROPT_SEED) | CLI_ROPT_BIT(CLI_ROPT_TAU) |
+				 CLI_ROPT_BIT(CLI_ROPT_K) | CLI_ROPT_BIT(CLI_ROPT_MIN_CHANNELS) |
+				 CLI_ROPT_BIT(CLI_ROPT_RESIDUAL) |
+				 CLI_ROPT_BIT(CLI_ROPT_DENSE_SENSITIVE) |
+				 CLI_ROPT_BIT(CLI_ROPT_ITERATIONS) | CLI_ROPT_BIT(CLI_ROPT_DATA) |
+				 CLI_ROPT_BIT(CLI_ROPT_AUTO) | CLI_ROPT_BIT(CLI_ROPT_PLAN),
+				 own, prune_own_option, c, &r);
+	if (rc)
+		return rc;
+	c->automatic = r.automatic;
+	c->plan = r.plan;
+	bool tau = r.given & CLI_ROPT_BIT(CLI_ROPT_TAU);
 	if (c->automatic == (c->plan != NULL))
 		return cli_usage_error("prune", "give exactly one of --auto and --plan FILE");
-	if (c->plan && (c->has_tau || c->o.k > 0))
+	if (c->plan && (tau || r.o.k > 0))
 		return cli_usage_error("prune", "--tau and --k select layers for --auto; with --plan the plan decides");
-	if (c->has_tau && c->o.k > 0)
-		return cli_usage_error("prune", "--tau and --k both select layers; give one");
+	if ((rc = cli_ropts_check_select("prune", &r)))
+		return rc;
 	if (!c->out)
 		return cli_usage_error("prune", "--out DIR is required");
-	if (argc - optind > 1)
-		return cli_usage_error("prune", "expected one MODEL, got %d arguments", argc - optind);
-	c->model = optind < argc ? argv[optind] : DEFAULT_MODEL;
+	if ((rc = cli_ropts_check_model("prune", &r)))
+		return rc;
+	c->o = r.o;
+	c->given = r.given;
+	c->data = r.data;
+	c->model = r.model;
 	return 0;
 }
 
@@ -243,11 +191,11 @@ static int prune_model_open(struct prune_cli *c, int classes, bool warn,
 	}
 	/* The plan records how it was made: its settings are the defaults,
 	 * the command line wins. */
-	if (!c->has_method && info.has_method)
+	if (!(c->given & CLI_ROPT_BIT(CLI_ROPT_METHOD)) && info.has_method)
 		c->o.method = info.method;
-	if (!c->has_sparsity && info.has_sparsity)
+	if (!(c->given & CLI_ROPT_BIT(CLI_ROPT_SPARSITY)) && info.has_sparsity)
 		c->o.sparsity = info.sparsity;
-	if (!c->has_seed && info.has_seed)
+	if (!(c->given & CLI_ROPT_BIT(CLI_ROPT_SEED)) && info.has_seed)
 		c->o.seed = info.seed;
 	if (info.has_tau)
 		c->o.tau = info.tau;
