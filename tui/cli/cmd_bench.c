@@ -23,6 +23,7 @@
 #include "paths/model_path.h"
 #include "nn/net.h"
 #include "prune/plan.h"
+#include "cli/plan_model.h"
 #include "cli/progress.h"
 #include "cli/reconvene_opts.h"
 #include "prune/reconvene.h"
@@ -148,65 +149,6 @@ static int bench_parse(int argc, char **argv, struct bench_cli *c)
 	c->data = r.data;
 	c->model = r.model;
 	return 0;
-}
-
-struct bench_model {
-	struct net_spec spec;
-	struct net *net;
-	struct group_set gs;
-	struct prune_plan plan;
-	bool has_plan;
-};
-
-static void bench_model_done(struct bench_model *m)
-{
-	plan_done(&m->plan);
-	groups_done(&m->gs);
-	net_free(m->net);
-	net_spec_done(&m->spec);
-	memset(m, 0, sizeof *m);
-}
-
-static int bench_model_open(struct bench_cli *c, int classes, bool warn,
-			    struct bench_model *m)
-{
-	memset(m, 0, sizeof *m);
-	struct model_overrides ovr = { .classes = classes };
-	char why[1024];
-	if (model_load(c->model, &ovr, &m->spec, &m->net, why, sizeof why) != 0) {
-		cli_error("%s", why);
-		return CLI_EXIT_FAILURE;
-	}
-	if (warn)
-		cli_print_warnings(&m->spec);
-	if (!c->plan)
-		return CLI_EXIT_OK;
-	struct eng_err err;
-	if (groups_build(m->net, &m->gs, &err) != ENG_STATUS_OK) {
-		cli_error("%s", err.msg);
-		bench_model_done(m);
-		return CLI_EXIT_FAILURE;
-	}
-	struct reconvene_plan_info info;
-	m->has_plan = true;
-	if (reconvene_plan_read(c->plan, m->net, &m->gs, c->o.min_keep, &m->plan,
-				&info, &err) != ENG_STATUS_OK) {
-		cli_error("%s", err.msg);
-		bench_model_done(m);
-		return CLI_EXIT_FAILURE;
-	}
-	/* As in prune: the plan's settings are the defaults. */
-	if (!(c->given & CLI_ROPT_BIT(CLI_ROPT_METHOD)) && info.has_method)
-		c->o.method = info.method;
-	if (!(c->given & CLI_ROPT_BIT(CLI_ROPT_SPARSITY)) && info.has_sparsity)
-		c->o.sparsity = info.sparsity;
-	if (!(c->given & CLI_ROPT_BIT(CLI_ROPT_SEED)) && info.has_seed)
-		c->o.seed = info.seed;
-	if (info.has_tau)
-		c->o.tau = info.tau;
-	if (info.has_k)
-		c->o.k = info.k;
-	return CLI_EXIT_OK;
 }
 
 struct bench_line {
@@ -345,39 +287,14 @@ int cmd_bench(int argc, char **argv)
 	int threads = 1;
 #endif
 
-	struct bench_model m;
-	if ((rc = bench_model_open(&c, 0, true, &m)) != CLI_EXIT_OK)
+	struct cli_plan_model m;
+	if ((rc = cli_plan_model_open(c.model, c.plan, c.data, c.given, &c.o, &m)) !=
+	    CLI_EXIT_OK)
 		return rc;
-	struct data_split ds;
-	bool have_ds;
-	if ((rc = cli_score_data_open(c.data, c.o.method, &ds, &have_ds)) !=
-	    CLI_EXIT_OK) {
-		bench_model_done(&m);
-		return rc;
-	}
-	if (have_ds && ds.train.classes != m.net->classes) {
-		bench_model_done(&m);
-		if ((rc = bench_model_open(&c, ds.train.classes, false, &m)) !=
-		    CLI_EXIT_OK) {
-			data_split_done(&ds);
-			return rc;
-		}
-	}
 
 	struct eng_err err;
 	struct reconvene_result r = { 0 };
-	struct progress bar;
-	net_init(m.net, c.o.seed);
-	if (c.o.method == SCORE_METHOD_SYNFLOW) {
-		progress_init(&bar, stderr, "synflow", "it/s");
-		c.o.progress = cli_score_on_progress;
-		c.o.progress_user = &bar;
-	}
-	enum eng_status st = reconvene_run(m.net, &m.spec, have_ds ? &ds : NULL,
-					   &c.o, m.has_plan ? &m.plan : NULL, &r,
-					   &err);
-	if (c.o.progress)
-		progress_finish(&bar);
+	enum eng_status st = cli_plan_model_run(&m, &c.o, &r, &err);
 	rc = CLI_EXIT_FAILURE;
 	if (st != ENG_STATUS_OK) {
 		cli_error("%s", err.msg);
@@ -401,9 +318,7 @@ int cmd_bench(int argc, char **argv)
 	}
 out:
 	reconvene_result_done(&r);
-	bench_model_done(&m);
-	if (have_ds)
-		data_split_done(&ds);
+	cli_plan_model_done(&m);
 	if (fflush(stdout) != 0)
 		rc = CLI_EXIT_FAILURE;
 	return rc;

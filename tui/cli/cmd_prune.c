@@ -15,7 +15,7 @@
 #include "paths/model_path.h"
 #include "nn/net.h"
 #include "prune/plan.h"
-#include "cli/progress.h"
+#include "cli/plan_model.h"
 #include "cli/reconvene_opts.h"
 #include "prune/reconvene.h"
 #include "output/render.h"
@@ -141,67 +141,6 @@ static int prune_parse(int argc, char **argv, struct prune_cli *c)
 	c->data = r.data;
 	c->model = r.model;
 	return 0;
-}
-
-/* Loaded model, its groups and (with --plan) the plan read against them. */
-struct prune_model {
-	struct net_spec spec;
-	struct net *net;
-	struct group_set gs;
-	struct prune_plan plan;
-	bool has_plan;
-};
-
-static void prune_model_done(struct prune_model *m)
-{
-	plan_done(&m->plan);
-	groups_done(&m->gs);
-	net_free(m->net);
-	net_spec_done(&m->spec);
-	memset(m, 0, sizeof *m);
-}
-
-static int prune_model_open(struct prune_cli *c, int classes, bool warn,
-			    struct prune_model *m)
-{
-	memset(m, 0, sizeof *m);
-	struct model_overrides ovr = { .classes = classes };
-	char why[1024];
-	if (model_load(c->model, &ovr, &m->spec, &m->net, why, sizeof why) != 0) {
-		cli_error("%s", why);
-		return CLI_EXIT_FAILURE;
-	}
-	if (warn)
-		cli_print_warnings(&m->spec);
-	struct eng_err err;
-	if (groups_build(m->net, &m->gs, &err) != ENG_STATUS_OK) {
-		cli_error("%s", err.msg);
-		prune_model_done(m);
-		return CLI_EXIT_FAILURE;
-	}
-	if (!c->plan)
-		return CLI_EXIT_OK;
-	struct reconvene_plan_info info;
-	m->has_plan = true;
-	if (reconvene_plan_read(c->plan, m->net, &m->gs, c->o.min_keep, &m->plan,
-				&info, &err) != ENG_STATUS_OK) {
-		cli_error("%s", err.msg);
-		prune_model_done(m);
-		return CLI_EXIT_FAILURE;
-	}
-	/* The plan records how it was made: its settings are the defaults,
-	 * the command line wins. */
-	if (!(c->given & CLI_ROPT_BIT(CLI_ROPT_METHOD)) && info.has_method)
-		c->o.method = info.method;
-	if (!(c->given & CLI_ROPT_BIT(CLI_ROPT_SPARSITY)) && info.has_sparsity)
-		c->o.sparsity = info.sparsity;
-	if (!(c->given & CLI_ROPT_BIT(CLI_ROPT_SEED)) && info.has_seed)
-		c->o.seed = info.seed;
-	if (info.has_tau)
-		c->o.tau = info.tau;
-	if (info.has_k)
-		c->o.k = info.k;
-	return CLI_EXIT_OK;
 }
 
 static json_t *prune_metrics_json(const struct metrics *m)
@@ -373,7 +312,7 @@ static void prune_print_text(const struct prune_report *p)
 /* The rest of the bundle: verify the saved files, then report.json (no
  * latency or accuracy yet: `reconvene report DIR` adds them) and
  * heatmap.png.  A failed verification is recorded, not an error here. */
-static int prune_bundle_finish(const struct prune_cli *c, struct prune_model *m,
+static int prune_bundle_finish(const struct prune_cli *c, struct cli_plan_model *m,
 			       const struct reconvene_result *r,
 			       const struct data_split *ds, struct prune_report *p)
 {
@@ -424,41 +363,14 @@ int cmd_prune(int argc, char **argv)
 	if (rc != 0)
 		return rc;
 
-	/* The plan (if any) may choose the method, and only the method says
-	 * whether a dataset is needed, so the model comes first. */
-	struct prune_model m;
-	if ((rc = prune_model_open(&c, 0, true, &m)) != CLI_EXIT_OK)
+	struct cli_plan_model m;
+	if ((rc = cli_plan_model_open(c.model, c.plan, c.data, c.given, &c.o, &m)) !=
+	    CLI_EXIT_OK)
 		return rc;
-	struct data_split ds;
-	bool have_ds;
-	if ((rc = cli_score_data_open(c.data, c.o.method, &ds, &have_ds)) !=
-	    CLI_EXIT_OK) {
-		prune_model_done(&m);
-		return rc;
-	}
-	if (have_ds && ds.train.classes != m.net->classes) {
-		prune_model_done(&m);
-		if ((rc = prune_model_open(&c, ds.train.classes, false, &m)) !=
-		    CLI_EXIT_OK) {
-			data_split_done(&ds);
-			return rc;
-		}
-	}
 
 	struct eng_err err;
 	struct reconvene_result r = { 0 };
-	struct progress bar;
-	net_init(m.net, c.o.seed);
-	if (c.o.method == SCORE_METHOD_SYNFLOW) {
-		progress_init(&bar, stderr, "synflow", "it/s");
-		c.o.progress = cli_score_on_progress;
-		c.o.progress_user = &bar;
-	}
-	enum eng_status st = reconvene_run(m.net, &m.spec, have_ds ? &ds : NULL,
-					   &c.o, m.has_plan ? &m.plan : NULL, &r,
-					   &err);
-	if (c.o.progress)
-		progress_finish(&bar);
+	enum eng_status st = cli_plan_model_run(&m, &c.o, &r, &err);
 	rc = CLI_EXIT_FAILURE;
 	if (st != ENG_STATUS_OK)
 		goto out;
@@ -471,7 +383,7 @@ int cmd_prune(int argc, char **argv)
 	metrics_compute(m.net, NULL, &p.dense, NULL);
 	metrics_compute(m.net, r.pse.mask, &p.pai, NULL);
 	metrics_compute(r.net, r.mask, &p.pruned, NULL);
-	if ((rc = prune_bundle_finish(&c, &m, &r, have_ds ? &ds : NULL, &p)) !=
+	if ((rc = prune_bundle_finish(&c, &m, &r, m.have_ds ? &m.ds : NULL, &p)) !=
 	    CLI_EXIT_OK)
 		goto out;
 	p.seconds_total = prune_now() - t0;
@@ -493,9 +405,7 @@ out:
 	if (st != ENG_STATUS_OK)
 		cli_error("%s", err.msg);
 	reconvene_result_done(&r);
-	prune_model_done(&m);
-	if (have_ds)
-		data_split_done(&ds);
+	cli_plan_model_done(&m);
 	if (fflush(stdout) != 0)
 		rc = CLI_EXIT_FAILURE;
 	return rc;
