@@ -996,6 +996,39 @@ START_TEST(test_worker_cache)
 }
 END_TEST
 
+/* The sensitivity grid through the disk cache: a second worker life reads
+ * back the same figures, without a warning. */
+START_TEST(test_grid_cache)
+{
+	tmp_cache_home();
+	struct net_spec spec = { 0 };
+	struct worker_settings set;
+	settings_fast(&set);
+	double first[64 * WORKER_GRID_N];
+	for (int life = 0; life < 2; life++) {
+		struct worker *w = worker_start(true, NULL);
+		const struct worker_model *m = load(w, "lenet5", &spec);
+		apply_settings(w, &set);
+		uint64_t rq = worker_request(w, WORKER_JOB_GRID);
+		ck_assert_int_eq(wait_job(w, WORKER_JOB_GRID, rq, 30000), WORKER_STATE_DONE);
+		const struct worker_snapshot *s = worker_snapshot_get(w);
+		size_t cells = (size_t)m->net->n_layers * WORKER_GRID_N;
+		ck_assert(cells <= sizeof first / sizeof first[0]);
+		ck_assert(s->grid_valid && !s->grid_stale);
+		if (life == 0)
+			memcpy(first, s->grid, cells * sizeof *first);
+		else
+			ck_assert(memcmp(first, s->grid, cells * sizeof *first) == 0);
+		ck_assert_int_eq(s->warn_total, 0);
+		worker_snapshot_release(s);
+		worker_model_release(m);
+		worker_free(w);
+		net_spec_done(&spec);
+	}
+	rm_rf(tmp_root);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("worker");
@@ -1022,6 +1055,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_cache_basic);
 	tcase_add_test(tc, test_worker_cache);
+	tcase_add_test(tc, test_grid_cache);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1055,6 +1055,64 @@ static enum eng_status worker_pse_ensure(struct worker *w, struct eng_err *err)
 	return ENG_STATUS_OK;
 }
 
+/* --- cached figures ---------------------------------------------------- */
+
+/* Latency, quick-eval and grid results are cached as arrays of doubles in
+ * native byte order; the key says which:
+ *   latency     median, p10, p90, runs                       (4)
+ *   quick-eval  accuracy, ci_lo, ci_hi, loss, steps, seconds,
+ *               test_n                                       (7)
+ *   grid        n_layers x WORKER_GRID_N densities, -1 = none */
+#define WORKER_LAT_FIGURES 4
+#define WORKER_EVAL_FIGURES 7
+
+/* Hit: exactly n doubles that valid accepts, in out.  Another length or a
+ * rejected value is a miss with one warning ("cache: <what> entry is
+ * malformed; <then>"). */
+static bool worker_figures_get(struct worker *w, const char *key, double *out,
+			       size_t n, bool (*valid)(const double *d, size_t n),
+			       const char *what, const char *then)
+{
+	void *buf;
+	size_t len;
+	if (!cache_get(w->cache, key, &buf, &len))
+		return false;
+	bool ok = len == n * sizeof *out;
+	if (ok)
+		memcpy(out, buf, len);
+	free(buf);
+	if (ok && valid(out, n))
+		return true;
+	worker_warn(w, "cache: %s entry is malformed; %s", what, then);
+	return false;
+}
+
+static void worker_figures_put(struct worker *w, const char *key, const double *d,
+			       size_t n)
+{
+	cache_put(w->cache, key, d, n * sizeof *d);
+}
+
+static bool worker_latency_valid(const double *d, size_t n)
+{
+	(void)n;
+	return d[0] >= 0 && d[1] <= d[0] && d[0] <= d[2] && d[3] >= 1;
+}
+
+static bool worker_eval_valid(const double *d, size_t n)
+{
+	(void)n;
+	return d[0] >= 0 && d[0] <= 1 && d[1] <= d[0] && d[0] <= d[2];
+}
+
+static bool worker_grid_valid(const double *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!(d[i] == -1.0 || (d[i] >= 0.0 && d[i] <= 1.0)))
+			return false;
+	return true;
+}
+
 /* --- the plan's Reconvene net ------------------------------------------ */
 
 static enum eng_status worker_plan_net(struct worker *w, struct plan_result *r,
@@ -1081,22 +1139,14 @@ static enum eng_status worker_latency_one(struct worker *w, enum worker_variant 
 	worker_variant_key(w, WORKER_JOB_LATENCY, v, key, sizeof key);
 	if (w->lat[v].valid && strcmp(key, w->lat_key[v]) == 0)
 		return ENG_STATUS_OK;
-	void *buf;
-	size_t len;
-	if (cache_get(w->cache, key, &buf, &len)) {
-		double d[4];
-		bool ok = len == sizeof d;
-		if (ok)
-			memcpy(d, buf, sizeof d);
-		free(buf);
-		if (ok && d[0] >= 0 && d[1] <= d[0] && d[0] <= d[2] && d[3] >= 1) {
-			w->lat[v] = (struct worker_latency){ .valid = true, .cached = true,
-				.median_ms = d[0], .p10_ms = d[1], .p90_ms = d[2],
-				.runs = (int)d[3] };
-			snprintf(w->lat_key[v], WORKER_KEY_MAX, "%s", key);
-			return ENG_STATUS_OK;
-		}
-		worker_warn(w, "cache: latency entry is malformed; measuring again");
+	double d[WORKER_LAT_FIGURES];
+	if (worker_figures_get(w, key, d, WORKER_LAT_FIGURES, worker_latency_valid,
+			       "latency", "measuring again")) {
+		w->lat[v] = (struct worker_latency){ .valid = true, .cached = true,
+			.median_ms = d[0], .p10_ms = d[1], .p90_ms = d[2],
+			.runs = (int)d[3] };
+		snprintf(w->lat_key[v], WORKER_KEY_MAX, "%s", key);
+		return ENG_STATUS_OK;
 	}
 	enum eng_status st = ENG_STATUS_OK;
 	if (v != WORKER_VARIANT_DENSE)
@@ -1143,8 +1193,8 @@ static enum eng_status worker_latency_one(struct worker *w, enum worker_variant 
 	w->lat[v] = (struct worker_latency){ .valid = true, .median_ms = r.median_ms,
 		.p10_ms = r.p10_ms, .p90_ms = r.p90_ms, .runs = r.runs };
 	snprintf(w->lat_key[v], WORKER_KEY_MAX, "%s", key);
-	double d[4] = { r.median_ms, r.p10_ms, r.p90_ms, r.runs };
-	cache_put(w->cache, key, d, sizeof d);
+	double fig[WORKER_LAT_FIGURES] = { r.median_ms, r.p10_ms, r.p90_ms, r.runs };
+	worker_figures_put(w, key, fig, WORKER_LAT_FIGURES);
 	return ENG_STATUS_OK;
 }
 
@@ -1170,23 +1220,15 @@ static enum eng_status worker_eval_one(struct worker *w, enum worker_variant v,
 	worker_variant_key(w, WORKER_JOB_QUICKEVAL, v, key, sizeof key);
 	if (w->ev[v].valid && strcmp(key, w->ev_key[v]) == 0)
 		return ENG_STATUS_OK;
-	void *buf;
-	size_t len;
-	if (cache_get(w->cache, key, &buf, &len)) {
-		double d[7];
-		bool ok = len == sizeof d;
-		if (ok)
-			memcpy(d, buf, sizeof d);
-		free(buf);
-		if (ok && d[0] >= 0 && d[0] <= 1 && d[1] <= d[0] && d[0] <= d[2]) {
-			w->ev[v] = (struct worker_eval){ .valid = true, .cached = true,
-				.accuracy = (float)d[0], .ci_lo = (float)d[1],
-				.ci_hi = (float)d[2], .loss = (float)d[3],
-				.steps = (long)d[4], .seconds = d[5] };
-			snprintf(w->ev_key[v], WORKER_KEY_MAX, "%s", key);
-			return ENG_STATUS_OK;
-		}
-		worker_warn(w, "cache: quick-eval entry is malformed; evaluating again");
+	double d[WORKER_EVAL_FIGURES];
+	if (worker_figures_get(w, key, d, WORKER_EVAL_FIGURES, worker_eval_valid,
+			       "quick-eval", "evaluating again")) {
+		w->ev[v] = (struct worker_eval){ .valid = true, .cached = true,
+			.accuracy = (float)d[0], .ci_lo = (float)d[1],
+			.ci_hi = (float)d[2], .loss = (float)d[3],
+			.steps = (long)d[4], .seconds = d[5] };
+		snprintf(w->ev_key[v], WORKER_KEY_MAX, "%s", key);
+		return ENG_STATUS_OK;
 	}
 	if (!w->data)
 		return eng_err_set(err, ENG_STATUS_EINVAL, "quick-eval needs a dataset");
@@ -1237,9 +1279,9 @@ static enum eng_status worker_eval_one(struct worker *w, enum worker_variant v,
 		.ci_lo = r.ci_lo, .ci_hi = r.ci_hi, .loss = r.loss, .steps = r.steps,
 		.seconds = r.seconds };
 	snprintf(w->ev_key[v], WORKER_KEY_MAX, "%s", key);
-	double d[7] = { r.accuracy, r.ci_lo, r.ci_hi, r.loss, (double)r.steps,
-			r.seconds, (double)r.test_n };
-	cache_put(w->cache, key, d, sizeof d);
+	double fig[WORKER_EVAL_FIGURES] = { r.accuracy, r.ci_lo, r.ci_hi, r.loss,
+					     (double)r.steps, r.seconds, (double)r.test_n };
+	worker_figures_put(w, key, fig, WORKER_EVAL_FIGURES);
 	quickeval_result_done(&r);
 	*trained = true;
 	return ENG_STATUS_OK;
@@ -1294,34 +1336,27 @@ static enum eng_status worker_job_grid(struct worker *w, struct eng_err *err)
 	const struct worker_model *m = w->model;
 	size_t nl = (size_t)m->net->n_layers;
 	size_t cells = (nl ? nl : 1) * WORKER_GRID_N;
-	void *buf;
-	size_t len;
-	if (cache_get(w->cache, key, &buf, &len)) {
-		bool ok = len == cells * sizeof(double);
-		for (size_t i = 0; ok && i < cells; i++) {
-			double d;
-			memcpy(&d, (char *)buf + i * sizeof d, sizeof d);
-			ok = d == -1.0 || (d >= 0.0 && d <= 1.0);
-		}
-		if (ok) {
-			free(w->grid);
-			w->grid = buf;
-			w->grid_cached = true;
-			snprintf(w->grid_key, sizeof w->grid_key, "%s", key);
-			return ENG_STATUS_OK;
-		}
-		free(buf);
-		worker_warn(w, "cache: sensitivity grid entry is malformed; recomputing");
-	}
-	if (score_method_needs_data(w->set.method) && !w->data)
-		return eng_err_set(err, ENG_STATUS_EINVAL, "%s scores need a dataset",
-				   score_method_name(w->set.method));
-	enum eng_status st = worker_net_ready(w, err);
-	if (st)
-		return st;
 	double *grid = malloc(cells * sizeof *grid);
 	if (!grid)
 		return eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory");
+	if (worker_figures_get(w, key, grid, cells, worker_grid_valid,
+			       "sensitivity grid", "recomputing")) {
+		free(w->grid);
+		w->grid = grid;
+		w->grid_cached = true;
+		snprintf(w->grid_key, sizeof w->grid_key, "%s", key);
+		return ENG_STATUS_OK;
+	}
+	enum eng_status st = ENG_STATUS_OK;
+	if (score_method_needs_data(w->set.method) && !w->data)
+		st = eng_err_set(err, ENG_STATUS_EINVAL, "%s scores need a dataset",
+				 score_method_name(w->set.method));
+	if (!st)
+		st = worker_net_ready(w, err);
+	if (st) {
+		free(grid);
+		return st;
+	}
 	struct reconvene_options o;
 	worker_settings_to_reconvene(&w->set, &o);
 	o.abort = &w->abort_v[WORKER_JOB_GRID];
@@ -1332,7 +1367,7 @@ static enum eng_status worker_job_grid(struct worker *w, struct eng_err *err)
 		free(grid);
 		return st;
 	}
-	cache_put(w->cache, key, grid, cells * sizeof *grid);
+	worker_figures_put(w, key, grid, cells);
 	free(w->grid);
 	w->grid = grid;
 	w->grid_cached = false;
