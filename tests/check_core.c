@@ -1,4 +1,4 @@
-/* check_core: status, cancel, rng, tensor arena, loss and SGD. */
+/* check_core: status, cancel, hash, rng, tensor arena, loss and SGD. */
 #include "config.h"
 
 #include <check.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/cancel.h"
+#include "base/hash.h"
 #include "nn/loss.h"
 #include "base/rng.h"
 #include "nn/sgd.h"
@@ -31,6 +32,26 @@ START_TEST(test_status_strings)
 	big[sizeof big - 1] = '\0';
 	eng_err_set(&err, ENG_STATUS_EINVAL, "%s", big);
 	ck_assert_uint_eq(strlen(err.msg), ENG_ERR_MAX - 1);
+}
+END_TEST
+
+/* FNV-1a 64 reference vectors (Fowler, Noll, Vo), and the same bytes
+ * through every entry point. */
+START_TEST(test_hash_fnv1a)
+{
+	ck_assert_uint_eq(hash_fnv1a_init(), 0xcbf29ce484222325ULL);
+	ck_assert_uint_eq(hash_fnv1a_str(hash_fnv1a_init(), ""), 0xcbf29ce484222325ULL);
+	ck_assert_uint_eq(hash_fnv1a_str(hash_fnv1a_init(), "a"), 0xaf63dc4c8601ec8cULL);
+	ck_assert_uint_eq(hash_fnv1a_str(hash_fnv1a_init(), "foobar"), 0x85944171f73967e8ULL);
+	ck_assert_uint_eq(hash_fnv1a_bytes(hash_fnv1a_init(), "foobar", 6),
+			  0x85944171f73967e8ULL);
+	/* continuing a hash = hashing the concatenation */
+	ck_assert_uint_eq(hash_fnv1a_str(hash_fnv1a_str(hash_fnv1a_init(), "foo"), "bar"),
+			  0x85944171f73967e8ULL);
+	/* u32: little-endian bytes on every host */
+	const unsigned char le[4] = { 0x78, 0x56, 0x34, 0x12 };
+	ck_assert_uint_eq(hash_fnv1a_u32(hash_fnv1a_init(), 0x12345678u),
+			  hash_fnv1a_bytes(hash_fnv1a_init(), le, 4));
 }
 END_TEST
 
@@ -97,6 +118,9 @@ START_TEST(test_rng_same_seed_same_stream)
 	ck_assert_uint_ne(rng_derive_seed(1, "conv1"), rng_derive_seed(1, "conv2"));
 	ck_assert_uint_ne(rng_derive_seed(1, "conv1"), rng_derive_seed(2, "conv1"));
 	ck_assert_uint_eq(rng_derive_seed(3, "fc"), rng_derive_seed(3, "fc"));
+	/* Pinned: every layer's initial weights depend on these. */
+	ck_assert_uint_eq(rng_derive_seed(1, "conv1"), 0xf4d0076290f38503ULL);
+	ck_assert_uint_eq(rng_derive_seed(12345, "layer1.0.conv2"), 0xdb21361b7e2a7651ULL);
 }
 END_TEST
 
@@ -216,6 +240,8 @@ static Suite *core_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("cancel");
 	tcase_add_test(tc, test_cancel);
+	tc = tcase_create("hash");
+	tcase_add_test(tc, test_hash_fnv1a);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("rng");
 	tcase_add_test(tc, test_rng_reference_values);

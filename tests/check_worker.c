@@ -261,6 +261,48 @@ START_TEST(test_projection_matches_reconvene)
 }
 END_TEST
 
+/* Settings <-> Reconvene options: every shared field both ways; the
+ * defaults agree; the rest of the settings is left alone. */
+START_TEST(test_settings_mapping)
+{
+	struct worker_settings s, back;
+	worker_settings_default(&s);
+	struct reconvene_options o, def;
+	reconvene_options_init(&def);
+	worker_settings_to_reconvene(&s, &o);
+	ck_assert(o.method == def.method && o.sparsity == def.sparsity &&
+		  o.seed == def.seed && o.tau == def.tau && o.k == def.k &&
+		  o.min_keep == def.min_keep &&
+		  o.synflow_iterations == def.synflow_iterations &&
+		  o.samples_per_class == def.samples_per_class);
+	s.method = SCORE_METHOD_GRASP;
+	s.sparsity = 0.75;
+	s.seed = 5000000000ULL;
+	s.tau = 0.3;
+	s.k = 4;
+	s.min_keep = 2;
+	s.synflow_iterations = 7;
+	s.samples_per_class = 3;
+	worker_settings_to_reconvene(&s, &o);
+	ck_assert(o.method == SCORE_METHOD_GRASP && o.sparsity == 0.75 &&
+		  o.seed == 5000000000ULL && o.tau == 0.3 && o.k == 4 &&
+		  o.min_keep == 2 && o.synflow_iterations == 7 &&
+		  o.samples_per_class == 3);
+	ck_assert(!o.progress && !o.abort && !o.sensitive_dense && !o.include_residual);
+	worker_settings_default(&back);
+	back.budget.steps = 99;
+	back.latency_runs = 42;
+	worker_settings_from_reconvene(&o, &back);
+	ck_assert_int_eq(back.budget.steps, 99);
+	ck_assert_int_eq(back.latency_runs, 42);
+	ck_assert(back.method == s.method && back.sparsity == s.sparsity &&
+		  back.seed == s.seed && back.tau == s.tau && back.k == s.k &&
+		  back.min_keep == s.min_keep &&
+		  back.synflow_iterations == s.synflow_iterations &&
+		  back.samples_per_class == s.samples_per_class);
+}
+END_TEST
+
 START_TEST(test_projection_rejects_bad_plan)
 {
 	struct worker *w = worker_start(false, NULL);
@@ -442,6 +484,55 @@ START_TEST(test_scores_and_grid)
 	free(sc);
 	free(mask);
 	free(d);
+	net_free(net);
+	worker_model_release(m);
+	worker_free(w);
+	net_spec_done(&spec);
+}
+END_TEST
+
+/* The explorer's chart (the GRID job) and `reconvene heatmap --view
+ * sparsity` (reconvene options -> score_sensitivity_grid on a fresh net)
+ * give the same numbers, for SynFlow with a schedule and single-shot. */
+START_TEST(test_grid_matches_cli)
+{
+	struct worker *w = worker_start(false, NULL);
+	struct net_spec spec = { 0 };
+	const struct worker_model *m = load(w, "lenet5", &spec);
+	struct net *net = NULL;
+	struct eng_err err = { { 0 } };
+	ck_assert(net_build(&spec, &net, &err) == ENG_STATUS_OK);
+	size_t cells = (size_t)net->n_layers * WORKER_GRID_N;
+	double *cli = malloc(cells * sizeof *cli);
+	static const int iterations[] = { 3, 1 };
+	for (int r = 0; r < 2; r++) {
+		struct worker_settings set;
+		settings_fast(&set);
+		set.method = SCORE_METHOD_SYNFLOW;
+		set.synflow_iterations = iterations[r];
+		set.seed = 7;
+		apply_settings(w, &set);
+		uint64_t rq = worker_request(w, WORKER_JOB_GRID);
+		ck_assert_int_eq(wait_job(w, WORKER_JOB_GRID, rq, 60000), WORKER_STATE_DONE);
+		/* as cmd_heatmap: options from the command line, a fresh net */
+		struct reconvene_options o;
+		reconvene_options_init(&o);
+		o.method = SCORE_METHOD_SYNFLOW;
+		o.synflow_iterations = iterations[r];
+		o.seed = 7;
+		net_init(net, o.seed);
+		struct score_options so;
+		reconvene_score_options(&o, &so);
+		ck_assert(score_sensitivity_grid(net, NULL, &so, NULL, NULL, cli, &err) ==
+			  ENG_STATUS_OK);
+		const struct worker_snapshot *s = worker_snapshot_get(w);
+		ck_assert(s->grid_valid && !s->grid_stale);
+		for (size_t i = 0; i < cells; i++)
+			ck_assert_msg(s->grid[i] == cli[i], "iterations %d cell %zu: %g vs %g",
+				      iterations[r], i, s->grid[i], cli[i]);
+		worker_snapshot_release(s);
+	}
+	free(cli);
 	net_free(net);
 	worker_model_release(m);
 	worker_free(w);
@@ -813,6 +904,13 @@ START_TEST(test_cache_basic)
 	/* corrupt it in several ways: each is a miss with one warning */
 	char path[1200];
 	ck_assert(cache_entry_path(c, "k1", path, sizeof path));
+	/* pinned: the file name is FNV-1a 64 of the key, and the spec hash
+	 * in every key; entries of earlier versions must still be found */
+	ck_assert_msg(strstr(path, "/08be0f07b56224c1.rcc") != NULL, "%s", path);
+	struct net_spec spec;
+	spec_from_model("lenet5", &spec);
+	ck_assert_uint_eq(cache_spec_hash(&spec), 0x0f353078aa2482eaULL);
+	net_spec_done(&spec);
 	unsigned char good[256];
 	size_t len = file_get(path, good, sizeof good);
 	ck_assert_uint_eq(len, 32 + 2 + sizeof v);
@@ -972,12 +1070,46 @@ START_TEST(test_worker_cache)
 }
 END_TEST
 
+/* The sensitivity grid through the disk cache: a second worker life reads
+ * back the same figures, without a warning. */
+START_TEST(test_grid_cache)
+{
+	tmp_cache_home();
+	struct net_spec spec = { 0 };
+	struct worker_settings set;
+	settings_fast(&set);
+	double first[64 * WORKER_GRID_N];
+	for (int life = 0; life < 2; life++) {
+		struct worker *w = worker_start(true, NULL);
+		const struct worker_model *m = load(w, "lenet5", &spec);
+		apply_settings(w, &set);
+		uint64_t rq = worker_request(w, WORKER_JOB_GRID);
+		ck_assert_int_eq(wait_job(w, WORKER_JOB_GRID, rq, 30000), WORKER_STATE_DONE);
+		const struct worker_snapshot *s = worker_snapshot_get(w);
+		size_t cells = (size_t)m->net->n_layers * WORKER_GRID_N;
+		ck_assert(cells <= sizeof first / sizeof first[0]);
+		ck_assert(s->grid_valid && !s->grid_stale);
+		if (life == 0)
+			memcpy(first, s->grid, cells * sizeof *first);
+		else
+			ck_assert(memcmp(first, s->grid, cells * sizeof *first) == 0);
+		ck_assert_int_eq(s->warn_total, 0);
+		worker_snapshot_release(s);
+		worker_model_release(m);
+		worker_free(w);
+		net_spec_done(&spec);
+	}
+	rm_rf(tmp_root);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("worker");
 	TCase *tc = tcase_create("projection");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_projection_matches_reconvene);
+	tcase_add_test(tc, test_settings_mapping);
 	tcase_add_test(tc, test_projection_rejects_bad_plan);
 	tcase_add_test(tc, test_thousand_edits);
 	tcase_add_test(tc, test_wake_fd);
@@ -985,6 +1117,7 @@ int main(void)
 	tc = tcase_create("jobs");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_scores_and_grid);
+	tcase_add_test(tc, test_grid_matches_cli);
 	tcase_add_test(tc, test_quickeval_and_latency_done);
 	tcase_add_test(tc, test_cancel_latency);
 	tcase_add_test(tc, test_cancel_quickeval);
@@ -997,6 +1130,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_cache_basic);
 	tcase_add_test(tc, test_worker_cache);
+	tcase_add_test(tc, test_grid_cache);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -108,6 +108,11 @@ PY
 expect 2 "$bin" score lenet5 --method bogus
 contains "$tmp/err" "--method"
 expect 2 "$bin" score lenet5 --sparsity 1.5
+# The Reconvene options parse alike in every command and the explorer.
+expect 2 "$bin" score lenet5 --seed abc
+contains "$tmp/err" "reconvene score: --seed: a whole number"
+expect 2 "$bin" prune lenet5 --auto --out "$tmp/p" --k 2 --tau 0.3
+contains "$tmp/err" "--tau and --k both select layers"
 
 # bench: four variants with positive medians.
 expect 0 "$bin" bench lenet5 --method magnitude --runs 3 --json

@@ -2,6 +2,7 @@
 
 #include <math.h>
 
+#include "base/hash.h"
 #include "base/rng.h"
 
 static uint64_t splitmix64(uint64_t *x)
@@ -77,11 +78,7 @@ float rng_normal(struct rng *r)
 
 uint64_t rng_derive_seed(uint64_t seed, const char *name)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-		h ^= *p;
-		h *= 0x100000001b3ULL;
-	}
+	uint64_t h = hash_fnv1a_str(hash_fnv1a_init(), name);
 	uint64_t x = seed;
 	return splitmix64(&x) ^ h;
 }

@@ -29,6 +29,7 @@
 
 #include "io/cfg.h"
 #include "base/fileio.h"
+#include "base/hash.h"
 #include "io/ini.h"
 
 #define CFG_FILE_MAX ((size_t)16 << 20)
@@ -193,10 +194,7 @@ struct cfg_names {
 
 static size_t cfg_names_hash(const char *s)
 {
-	uint64_t h = 1469598103934665603ULL;  /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return (size_t)h;
+	return (size_t)hash_fnv1a_str(hash_fnv1a_init(), s);
 }
 
 static int cfg_names_find(const struct cfg_names *t,

@@ -88,7 +88,7 @@ uint32_t render_gradient_at(const struct render_gradient *g, double t)
 
 double render_sens_sparsity(int k)
 {
-	return 1.0 - ldexp(1.0, -(k + 1));
+	return score_sens_sparsity[k];
 }
 
 double render_density_t(double density)

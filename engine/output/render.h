@@ -46,13 +46,14 @@
 
 #include "base/status.h"
 #include "base/warn.h"
+#include "score/sensitivity.h"
 
 #define RENDER_GRADIENT_MAX 64
 #define RENDER_WARNING_MAX 256   /* render_heatmap_png's buffer */
 
-/* The sparsities of the sensitivity chart: s = 1 - 2^-k, k = 1..8, i.e.
- * 0.5, 0.75, ..., 0.99609375. */
-#define RENDER_SENS_COLUMNS 8
+/* The sparsities of the sensitivity chart: score/sensitivity.h's ladder,
+ * s = 1 - 2^-k, k = 1..8, i.e. 0.5, 0.75, ..., 0.99609375. */
+#define RENDER_SENS_COLUMNS SCORE_SENS_N
 
 struct render_gradient {
 	int n;                               /* 1..RENDER_GRADIENT_MAX */
@@ -80,7 +81,8 @@ void render_style_default(struct render_style *s);
 /* Colour for t (clamped to [0, 1]; NaN = 0), see the top of this file. */
 uint32_t render_gradient_at(const struct render_gradient *g, double t);
 
-/* The sparsity of sensitivity column k (0-based): 1 - 2^-(k + 1). */
+/* The sparsity of sensitivity column k (0-based): score_sens_sparsity[k],
+ * 1 - 2^-(k + 1). */
 double render_sens_sparsity(int k);
 
 /* --- channel heatmap: layers x output channels ------------------------ */

@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include "base/fileio.h"
+#include "base/hash.h"
+#include "prune/groups.h"
+#include "prune/plan.h"
 #include "output/report.h"
 
 const char *report_variant_name(enum report_variant_kind v)
@@ -81,48 +84,28 @@ void report_info_to_options(const struct report_info *info,
 	o->sensitive_dense = info->sensitive_dense;
 }
 
-#define FNV_OFFSET 0xcbf29ce484222325ULL
-#define FNV_PRIME 0x100000001b3ULL
-
-static uint64_t fnv_bytes(uint64_t h, const void *p, size_t n)
+/* Integers as little-endian bytes (hash_fnv1a_u32), so the hash does not
+ * depend on the host's byte order. */
+static uint64_t report_hash_set(uint64_t h, const struct dataset *d)
 {
-	const unsigned char *b = p;
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= FNV_PRIME;
-	}
-	return h;
-}
-
-/* Integers are hashed as little-endian bytes so the hash does not depend
- * on the host's byte order. */
-static uint64_t fnv_u32(uint64_t h, uint32_t v)
-{
-	unsigned char b[4] = { (unsigned char)v, (unsigned char)(v >> 8),
-			       (unsigned char)(v >> 16), (unsigned char)(v >> 24) };
-	return fnv_bytes(h, b, 4);
-}
-
-static uint64_t hash_set(uint64_t h, const struct dataset *d)
-{
-	h = fnv_u32(h, (uint32_t)d->n);
-	h = fnv_u32(h, (uint32_t)d->shape.c);
-	h = fnv_u32(h, (uint32_t)d->shape.h);
-	h = fnv_u32(h, (uint32_t)d->shape.w);
-	h = fnv_u32(h, (uint32_t)d->classes);
+	h = hash_fnv1a_u32(h, (uint32_t)d->n);
+	h = hash_fnv1a_u32(h, (uint32_t)d->shape.c);
+	h = hash_fnv1a_u32(h, (uint32_t)d->shape.h);
+	h = hash_fnv1a_u32(h, (uint32_t)d->shape.w);
+	h = hash_fnv1a_u32(h, (uint32_t)d->classes);
 	if (d->n <= 0)
 		return h;
 	for (int i = 0; i < d->n; i++)
-		h = fnv_u32(h, (uint32_t)d->labels[i]);
-	return fnv_bytes(h, d->pixels, (size_t)d->n * shape_size(d->shape));
+		h = hash_fnv1a_u32(h, (uint32_t)d->labels[i]);
+	return hash_fnv1a_bytes(h, d->pixels, (size_t)d->n * shape_size(d->shape));
 }
 
 uint64_t report_dataset_hash(const struct data_split *ds)
 {
-	uint64_t h = FNV_OFFSET;
-	h = hash_set(h, &ds->train);
-	h = hash_set(h, &ds->val);
-	return hash_set(h, &ds->test);
+	uint64_t h = hash_fnv1a_init();
+	h = report_hash_set(h, &ds->train);
+	h = report_hash_set(h, &ds->val);
+	return report_hash_set(h, &ds->test);
 }
 
 /* --- JSON --------------------------------------------------------------- */

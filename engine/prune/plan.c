@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hash.h"
+#include "base/topk.h"
 #include "prune/plan.h"
 
 void plan_done(struct prune_plan *plan)
@@ -172,54 +174,28 @@ enum eng_status plan_validate(const struct group_set *gs,
 	return ENG_STATUS_OK;
 }
 
-static uint64_t plan_hash_u32(uint64_t h, uint32_t v)
-{
-	for (int k = 0; k < 4; k++) {
-		h ^= (v >> (8 * k)) & 0xffu;
-		h *= UINT64_C(0x100000001b3);
-	}
-	return h;
-}
-
 uint64_t plan_hash(const struct prune_plan *plan)
 {
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
-	h = plan_hash_u32(h, (uint32_t)plan->n_groups);
+	uint64_t h = hash_fnv1a_init();
+	h = hash_fnv1a_u32(h, (uint32_t)plan->n_groups);
 	for (int g = 0; g < plan->n_groups; g++) {
-		h = plan_hash_u32(h, (uint32_t)plan->keep[g]);
+		h = hash_fnv1a_u32(h, (uint32_t)plan->keep[g]);
 		const int *idx = plan->kept_idx[g];
-		h = plan_hash_u32(h, idx ? 1u : 0u);
+		h = hash_fnv1a_u32(h, idx ? 1u : 0u);
 		for (int j = 0; idx && j < plan->keep[g]; j++)
-			h = plan_hash_u32(h, (uint32_t)idx[j]);
+			h = hash_fnv1a_u32(h, (uint32_t)idx[j]);
 	}
 	return h;
 }
 
 /* ---- channel selection -------------------------------------------------- */
 
-struct plan_rank {
-	double v;
-	int idx;
-};
-
-/* Higher importance first, NaN last, ties to the lower index. */
-static int plan_rank_cmp(const void *a, const void *b)
-{
-	const struct plan_rank *x = a, *y = b;
-	bool xn = isnan(x->v), yn = isnan(y->v);
-	if (xn != yn)
-		return xn ? 1 : -1;
-	if (!xn && x->v != y->v)
-		return x->v > y->v ? -1 : 1;
-	return (x->idx > y->idx) - (x->idx < y->idx);
-}
-
 /* L1 norm per channel over every producer's filter row and bias. */
 static void plan_l1_importance(const struct net *net, const struct group *gr,
-			       struct plan_rank *rank)
+			       double *imp)
 {
 	for (int c = 0; c < gr->channels; c++)
-		rank[c].v = 0.0;
+		imp[c] = 0.0;
 	for (int m = 0; m < gr->n_members; m++) {
 		if (gr->members[m].role != GROUP_ROLE_PRODUCER)
 			continue;
@@ -232,23 +208,30 @@ static void plan_l1_importance(const struct net *net, const struct group *gr,
 				s += fabs((double)l->w[(size_t)c * row + t]);
 			if (l->b)
 				s += fabs((double)l->b[c]);
-			rank[c].v += s;
+			imp[c] += s;
 		}
 	}
 }
 
-/* kept[c] = 1 for the keep highest of rank[0..n).v, ties to the lower
- * index, NaN last (rank is reordered).  The one ranking every kept-channel
- * answer comes from: plan_resolve and plan_group_kept. */
-static void plan_rank_keep(struct plan_rank *rank, int n, int keep,
-			   unsigned char *kept)
+/* The answer for a group whose plan has no explicit indices: kept[c] = 1
+ * or 0 from explicit indices or "unchanged", else -1 (rank by importance).
+ * The one place that says which groups need a ranking at all. */
+static int plan_group_kept_fixed(const struct group_set *gs,
+				 const struct prune_plan *plan, int g,
+				 unsigned char *kept)
 {
-	for (int c = 0; c < n; c++)
-		rank[c].idx = c;
-	qsort(rank, (size_t)n, sizeof *rank, plan_rank_cmp);
-	memset(kept, 0, (size_t)n);
-	for (int j = 0; j < keep && j < n; j++)
-		kept[rank[j].idx] = 1;
+	int n = gs->groups[g].channels;
+	if (!plan_group_changed(gs, plan, g)) {
+		memset(kept, 1, (size_t)n);
+		return 0;
+	}
+	if (plan->kept_idx[g]) {
+		memset(kept, 0, (size_t)n);
+		for (int j = 0; j < plan->keep[g]; j++)
+			kept[plan->kept_idx[g][j]] = 1;
+		return 0;
+	}
+	return -1;
 }
 
 enum eng_status plan_group_kept(const struct group_set *gs,
@@ -256,26 +239,14 @@ enum eng_status plan_group_kept(const struct group_set *gs,
 				const float *importance, unsigned char *kept)
 {
 	ENG_ASSERT(g >= 0 && g < gs->n_groups && plan->n_groups == gs->n_groups);
-	int n = gs->groups[g].channels;
-	if (!plan_group_changed(gs, plan, g)) {
-		memset(kept, 1, (size_t)n);
+	if (plan_group_kept_fixed(gs, plan, g, kept) == 0)
 		return ENG_STATUS_OK;
-	}
-	if (plan->kept_idx[g]) {
-		memset(kept, 0, (size_t)n);
-		for (int j = 0; j < plan->keep[g]; j++)
-			kept[plan->kept_idx[g][j]] = 1;
-		return ENG_STATUS_OK;
-	}
 	if (!importance)
 		return ENG_STATUS_EINVAL;
-	struct plan_rank *rank = malloc((size_t)n * sizeof *rank);
-	if (!rank)
-		return ENG_STATUS_ENOMEM;
-	for (int c = 0; c < n; c++)
-		rank[c].v = importance[c];
-	plan_rank_keep(rank, n, plan->keep[g], kept);
-	free(rank);
+	/* the rule of base/topk.h: the keep highest, NaN lowest, ties to the
+	 * lower index */
+	topk_mark_f32(importance, (size_t)gs->groups[g].channels,
+		      (size_t)plan->keep[g], kept);
 	return ENG_STATUS_OK;
 }
 
@@ -293,30 +264,33 @@ enum eng_status plan_resolve(const struct net *net, const struct group_set *gs,
 		if (plan->kept_idx[g] || !plan_group_changed(gs, plan, g))
 			continue;
 		int n = gr->channels;
-		struct plan_rank *rank = malloc((size_t)n * sizeof *rank);
 		unsigned char *kept = malloc((size_t)n);
 		int *idx = malloc((size_t)plan->keep[g] * sizeof *idx);
-		if (!rank || !kept || !idx) {
-			free(rank);
+		double *l1 = NULL;
+		if (kept && idx && !(importance && importance[g])) {
+			l1 = malloc((size_t)n * sizeof *l1);
+			if (l1) {
+				/* no importance given: the producers' L1 norms */
+				plan_l1_importance(net, gr, l1);
+				topk_mark_f64(l1, (size_t)n, (size_t)plan->keep[g], kept);
+			}
+		}
+		if (!kept || !idx || (!l1 && !(importance && importance[g]))) {
 			free(kept);
 			free(idx);
+			free(l1);
 			return eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory");
 		}
-		if (importance && importance[g]) {
-			for (int c = 0; c < n; c++)
-				rank[c].v = importance[g][c];
-		} else {
-			plan_l1_importance(net, gr, rank);
-		}
-		plan_rank_keep(rank, n, plan->keep[g], kept);
+		if (!l1)
+			plan_group_kept(gs, plan, g, importance[g], kept);
 		int j = 0;
 		for (int c = 0; c < n; c++)
 			if (kept[c])
 				idx[j++] = c;
 		ENG_ASSERT(j == plan->keep[g]);
 		plan->kept_idx[g] = idx;
-		free(rank);
 		free(kept);
+		free(l1);
 	}
 	return ENG_STATUS_OK;
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/topk.h"
 #include "measure/metrics.h"
 #include "prune/reconvene.h"
 
@@ -36,6 +37,20 @@ void reconvene_options_init(struct reconvene_options *o)
 	o->min_keep = PLAN_MIN_KEEP_DEFAULT;
 	o->synflow_iterations = 100;
 	o->samples_per_class = 10;
+}
+
+void reconvene_score_options(const struct reconvene_options *o,
+			     struct score_options *so)
+{
+	score_options_init(so);
+	so->method = o->method;
+	so->seed = o->seed;
+	so->samples_per_class = o->samples_per_class;
+	so->synflow_iterations = o->synflow_iterations;
+	so->sparsity = o->sparsity;
+	so->progress = o->progress;
+	so->progress_user = o->progress_user;
+	so->abort = o->abort;
 }
 
 enum eng_status reconvene_options_check(const struct reconvene_options *o,
@@ -102,15 +117,7 @@ enum eng_status reconvene_pse_run(struct net *net, const struct data_split *data
 				   net->n_params);
 	}
 	struct score_options so;
-	score_options_init(&so);
-	so.method = o->method;
-	so.seed = o->seed;
-	so.samples_per_class = o->samples_per_class;
-	so.synflow_iterations = o->synflow_iterations;
-	so.sparsity = o->sparsity;
-	so.progress = o->progress;
-	so.progress_user = o->progress_user;
-	so.abort = o->abort;
+	reconvene_score_options(o, &so);
 	st = score_compute(net, data, &so, p.scores, err);
 	if (st == ENG_STATUS_OK)
 		st = score_mask_global(net, p.scores, o->sparsity, p.mask, err);
@@ -153,19 +160,6 @@ bool reconvene_layer_eligible(const struct net *net, const struct group_set *gs,
 	return include_residual || !gs->groups[g].residual;
 }
 
-struct reconvene_rank {
-	double density;
-	int layer;
-};
-
-static int reconvene_rank_cmp(const void *a, const void *b)
-{
-	const struct reconvene_rank *x = a, *y = b;
-	if (x->density != y->density)
-		return x->density < y->density ? -1 : 1;
-	return (x->layer > y->layer) - (x->layer < y->layer);
-}
-
 void reconvene_select(const struct net *net, const struct group_set *gs,
 		      const double *density, const struct reconvene_options *o,
 		      bool *resilient)
@@ -186,20 +180,28 @@ void reconvene_select(const struct net *net, const struct group_set *gs,
 	}
 	if (n == 0)
 		return;
-	/* k sparsest: a small sort over the eligible layers; the ranking
-	 * array is tiny (<= layers), so a failed malloc just selects none. */
-	struct reconvene_rank *rk = malloc((size_t)n * sizeof *rk);
-	if (!rk)
-		return;
-	int m = 0;
-	for (int i = 0; i < net->n_layers; i++)
-		if (density[i] >= 0.0 &&
-		    reconvene_layer_eligible(net, gs, i, o->include_residual))
-			rk[m++] = (struct reconvene_rank){ density[i], i };
-	qsort(rk, (size_t)m, sizeof *rk, reconvene_rank_cmp);
-	for (int j = 0; j < m && j < o->k; j++)
-		resilient[rk[j].layer] = true;
-	free(rk);
+	/* k sparsest = the k largest negated densities over the eligible
+	 * layers (ties to the earlier layer); the arrays are tiny (<= layers),
+	 * so a failed malloc just selects none. */
+	double *neg = malloc((size_t)n * sizeof *neg);
+	int *layer = malloc((size_t)n * sizeof *layer);
+	unsigned char *kept = malloc((size_t)n);
+	if (neg && layer && kept) {
+		int m = 0;
+		for (int i = 0; i < net->n_layers; i++) {
+			if (density[i] >= 0.0 &&
+			    reconvene_layer_eligible(net, gs, i, o->include_residual)) {
+				neg[m] = -density[i];
+				layer[m++] = i;
+			}
+		}
+		topk_mark_f64(neg, (size_t)m, (size_t)o->k, kept);
+		for (int j = 0; j < m; j++)
+			resilient[layer[j]] = kept[j];
+	}
+	free(neg);
+	free(layer);
+	free(kept);
 }
 
 int reconvene_keep_count(size_t kept, size_t weights, int channels, int min_keep)
@@ -319,7 +321,7 @@ void reconvene_result_done(struct reconvene_result *r)
 /* Rectified layers and their consumers were re-initialised at a new
  * fan-in: their PaI mask belongs to weights that no longer exist, so they
  * train dense (RLR).  Sensitive layers keep the mask unless asked not to. */
-static void reconvene_compose_mask(struct reconvene_result *r, bool all_dense)
+static void reconvene_compose_mask(struct plan_result *r, bool all_dense)
 {
 	struct net *net = r->net;
 	for (int i = 0; i < net->n_layers; i++) {
@@ -331,6 +333,26 @@ static void reconvene_compose_mask(struct reconvene_result *r, bool all_dense)
 	for (size_t j = 0; j < net->n_params; j++)
 		if (!r->mask[j])
 			net->params[j] = 0.0f;
+}
+
+enum eng_status reconvene_apply(const struct net *net, const struct net_spec *spec,
+				const struct group_set *gs, const struct prune_plan *plan,
+				const struct reconvene_options *o,
+				const float *const *importance, const uint8_t *mask,
+				struct plan_result *out, struct eng_err *err)
+{
+	ENG_ASSERT(mask != NULL);
+	struct plan_apply_options ao = {
+		.mode = PLAN_MODE_REINIT,
+		.seed = o->seed,
+		.min_keep = o->min_keep,
+		.importance = importance,
+		.mask = mask,
+	};
+	enum eng_status st = plan_apply(net, spec, gs, plan, &ao, out, err);
+	if (st == ENG_STATUS_OK)
+		reconvene_compose_mask(out, o->sensitive_dense);
+	return st;
 }
 
 static enum eng_status reconvene_rows_fill(const struct net *src,
@@ -412,15 +434,9 @@ enum eng_status reconvene_run(struct net *net, const struct net_spec *spec,
 		goto fail;
 	}
 	double t2 = reconvene_now();
-	struct plan_apply_options ao = {
-		.mode = PLAN_MODE_REINIT,
-		.seed = o->seed,
-		.min_keep = o->min_keep,
-		.importance = (const float *const *)imp,
-		.mask = r.pse.mask,
-	};
 	struct plan_result pr;
-	st = plan_apply(net, spec, &r.groups, &chosen, &ao, &pr, err);
+	st = reconvene_apply(net, spec, &r.groups, &chosen, o,
+			     (const float *const *)imp, r.pse.mask, &pr, err);
 	plan_done(&chosen);
 	reconvene_importance_free(imp, r.groups.n_groups);
 	imp = NULL;
@@ -434,7 +450,6 @@ enum eng_status reconvene_run(struct net *net, const struct net_spec *spec,
 	r.layer_reinit = pr.layer_reinit;
 	r.plan = pr.plan;
 	r.n_changed = pr.n_changed;
-	reconvene_compose_mask(&r, o->sensitive_dense);
 	if (reconvene_rows_fill(net, &r) != ENG_STATUS_OK) {
 		st = eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory");
 		goto fail;

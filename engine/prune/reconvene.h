@@ -88,6 +88,10 @@ struct reconvene_options {
 };
 
 void reconvene_options_init(struct reconvene_options *o);
+/* The scoring part of o (method, seed, samples, iterations, sparsity,
+ * progress, abort) as score_compute's options. */
+void reconvene_score_options(const struct reconvene_options *o,
+			     struct score_options *so);
 /* EINVAL with one line when an option is out of range. */
 enum eng_status reconvene_options_check(const struct reconvene_options *o,
 					struct eng_err *err);
@@ -139,6 +143,19 @@ enum eng_status reconvene_importance(const struct net *net,
 				     const float *scores, float ***out,
 				     struct eng_err *err);
 void reconvene_importance_free(float **imp, int n_groups);
+
+/* Steps 3 and 4 for a chosen plan: plan_apply in REINIT mode (o->seed,
+ * o->min_keep; importance as reconvene_importance gives it, NULL = L1
+ * norms; mask = the PaI mask of net, n_params bytes), then the composite:
+ * every layer plan_apply re-initialised becomes dense (every conv and
+ * linear when o->sensitive_dense), the rest keep their mapped mask, and
+ * masked weights are zero in out->net's params, so a forward of out->net
+ * IS the pruned model.  *out as plan_apply (plan_result_done it). */
+enum eng_status reconvene_apply(const struct net *net, const struct net_spec *spec,
+				const struct group_set *gs, const struct prune_plan *plan,
+				const struct reconvene_options *o,
+				const float *const *importance, const uint8_t *mask,
+				struct plan_result *out, struct eng_err *err);
 
 /* One row per conv or linear layer of the ORIGINAL net. */
 struct reconvene_row {

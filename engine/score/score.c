@@ -18,6 +18,7 @@
 
 #include "nn/loss.h"
 #include "base/rng.h"
+#include "base/topk.h"
 #include "score/score.h"
 
 static const char *const score_names[SCORE_METHOD_COUNT] = {
@@ -123,23 +124,21 @@ enum eng_status score_batch_select(const struct data_split *ds, int per_class,
 
 /* --- the global mask ---------------------------------------------------- */
 
-/* An unsigned key that orders like the float (NaN lowest). */
-static uint32_t score_key(float s)
-{
-	if (s != s)
-		return 0;
-	uint32_t u;
-	memcpy(&u, &s, sizeof u);
-	return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
-}
-
-/* score_key for a score known to be >= 0 and not NaN (SynFlow's |w g|):
- * the same value, without the branches. */
+/* SynFlow's selection key: topk.h's key for a score known to be >= 0 and
+ * not NaN (|w g|), i.e. the float's bits with the sign bit set, without
+ * the branches. */
 static inline uint32_t score_key_pos(float s)
 {
 	uint32_t u;
 	memcpy(&u, &s, sizeof u);
 	return u | 0x80000000u;
+}
+
+/* How many of n weights a mask at this sparsity keeps. */
+static size_t score_kept_count(size_t n, double sparsity)
+{
+	size_t keep = (size_t)llround((1.0 - sparsity) * (double)n);
+	return keep > n ? n : keep;
 }
 
 enum eng_status score_mask_global(const struct net *net, const float *scores,
@@ -149,71 +148,23 @@ enum eng_status score_mask_global(const struct net *net, const float *scores,
 	if (!(sparsity >= 0.0 && sparsity <= 1.0))
 		return eng_err_set(err, ENG_STATUS_EINVAL,
 				   "sparsity must be in [0, 1], got %g", sparsity);
-	size_t n = score_prunable_count(net);
-	size_t keep = (size_t)llround((1.0 - sparsity) * (double)n);
-	if (keep > n)
-		keep = n;
-	memset(mask, 1, net->n_params);
-	if (keep == n)
-		return ENG_STATUS_OK;
-	uint32_t *hist = calloc(65536, sizeof *hist);
-	if (!hist)
+	size_t keep = score_kept_count(score_prunable_count(net), sparsity);
+	struct topk_span *spans = malloc((net->n_layers ? (size_t)net->n_layers : 1) *
+					 sizeof *spans);
+	if (!spans)
 		return eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory");
-	/* Radix selection of the keep-th largest key: the high 16 bits first,
-	 * then the low 16 bits within the bin that holds it. */
-	uint32_t thr = 0;
-	size_t above = 0; /* keys strictly greater than thr */
-	if (keep > 0) {
-		for (int pass = 0; pass < 2; pass++) {
-			if (pass == 1)
-				memset(hist, 0, 65536 * sizeof *hist);
-			for (int i = 0; i < net->n_layers; i++) {
-				const struct layer *l = &net->layers[i];
-				if (!score_layer_is_prunable(l))
-					continue;
-				const float *s = scores + score_param_offset(net, l->w);
-				for (size_t j = 0; j < l->w_len; j++) {
-					uint32_t k = score_key(s[j]);
-					if (pass == 0)
-						hist[k >> 16]++;
-					else if ((k >> 16) == (thr >> 16))
-						hist[k & 0xffffu]++;
-				}
-			}
-			size_t cum = above;
-			int b = 65535;
-			for (; b > 0; b--) {
-				if (cum + hist[b] >= keep)
-					break;
-				cum += hist[b];
-			}
-			above = cum;
-			thr = pass == 0 ? (uint32_t)b << 16 : (thr & 0xffff0000u) | (uint32_t)b;
-		}
-	}
-	free(hist);
-	/* Everything above thr is kept; of the keys equal to thr the first
-	 * (lowest index) keep - above ones are. */
-	size_t ties = keep - above;
+	memset(mask, 1, net->n_params);
+	size_t n_spans = 0;
 	for (int i = 0; i < net->n_layers; i++) {
 		const struct layer *l = &net->layers[i];
 		if (!score_layer_is_prunable(l))
 			continue;
 		size_t off = score_param_offset(net, l->w);
-		const float *s = scores + off;
-		uint8_t *m = mask + off;
-		for (size_t j = 0; j < l->w_len; j++) {
-			uint32_t k = keep ? score_key(s[j]) : 0;
-			bool kept = false;
-			if (keep && k > thr) {
-				kept = true;
-			} else if (keep && k == thr && ties > 0) {
-				kept = true;
-				ties--;
-			}
-			m[j] = kept;
-		}
+		spans[n_spans++] = (struct topk_span){ .f32 = scores + off,
+						       .n = l->w_len, .kept = mask + off };
 	}
+	topk_mark_spans(spans, n_spans, keep);
+	free(spans);
 	return ENG_STATUS_OK;
 }
 
@@ -1404,8 +1355,7 @@ static enum eng_status score_synflow(struct score_run *run, float *scores)
 			break;
 		/* As score_mask_global(1 - density) would keep. */
 		double density = pow(1.0 - opt->sparsity, (double)k / iters);
-		size_t keep = (size_t)llround((1.0 - (1.0 - density)) * (double)n_prunable);
-		keep = keep > n_prunable ? n_prunable : keep;
+		size_t keep = score_kept_count(n_prunable, 1.0 - density);
 		st = score_synflow_select(net, &al, keep, n_prunable, wabs, run->err);
 		if (st != ENG_STATUS_OK)
 			goto out;
@@ -1451,6 +1401,11 @@ static enum eng_status score_options_check(const struct score_options *opt,
 					   "sparsity must be in [0, 1), got %g", opt->sparsity);
 	}
 	return ENG_STATUS_OK;
+}
+
+bool score_uses_sparsity(const struct score_options *opt)
+{
+	return opt->method == SCORE_METHOD_SYNFLOW && opt->synflow_iterations > 1;
 }
 
 enum eng_status score_compute(struct net *net, const struct data_split *data,

@@ -120,6 +120,10 @@ enum eng_status score_batch_select(const struct data_split *ds, int per_class,
 enum eng_status score_compute(struct net *net, const struct data_split *data,
 			      const struct score_options *opt, float *scores,
 			      struct eng_err *err);
+/* Whether score_compute's scores depend on opt->sparsity: only SynFlow's
+ * with more than one iteration (its schedule aims at the target); the
+ * other methods and single-shot SynFlow score alike at every sparsity. */
+bool score_uses_sparsity(const struct score_options *opt);
 
 /* Global unstructured mask: keep the K = round((1 - sparsity) * N) prunable
  * weights with the highest scores, N = score_prunable_count(net); ties are

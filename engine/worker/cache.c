@@ -17,6 +17,7 @@
 
 #include "worker/cache.h"
 #include "base/fileio.h"
+#include "base/hash.h"
 
 #define CACHE_MEM_CAP_DEFAULT ((size_t)64 << 20)
 #define CACHE_HEADER_LEN 32u
@@ -41,19 +42,11 @@ struct cache {
 	struct cache_stats stats;
 };
 
-uint64_t cache_fnv(uint64_t h, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
+/* Spec fields are hashed as their bytes in memory (native byte order),
+ * like the rest of a cache file. */
 static uint64_t cache_fnv_u64(uint64_t h, uint64_t v)
 {
-	return cache_fnv(h, &v, sizeof v);
+	return hash_fnv1a_bytes(h, &v, sizeof v);
 }
 
 static uint64_t cache_fnv_f64(uint64_t h, double v)
@@ -65,8 +58,8 @@ static uint64_t cache_fnv_f64(uint64_t h, double v)
 
 uint64_t cache_spec_hash(const struct net_spec *spec)
 {
-	uint64_t h = CACHE_FNV_INIT;
-	h = cache_fnv(h, spec->name, strnlen(spec->name, sizeof spec->name));
+	uint64_t h = hash_fnv1a_init();
+	h = hash_fnv1a_bytes(h, spec->name, strnlen(spec->name, sizeof spec->name));
 	h = cache_fnv_u64(h, (uint64_t)spec->input.c);
 	h = cache_fnv_u64(h, (uint64_t)spec->input.h);
 	h = cache_fnv_u64(h, (uint64_t)spec->input.w);
@@ -76,7 +69,7 @@ uint64_t cache_spec_hash(const struct net_spec *spec)
 		const struct layer_spec *l = &spec->layers[i];
 		const struct layer_conf *c = &l->conf;
 		h = cache_fnv_u64(h, (uint64_t)l->kind);
-		h = cache_fnv(h, l->name, strnlen(l->name, sizeof l->name));
+		h = hash_fnv1a_bytes(h, l->name, strnlen(l->name, sizeof l->name));
 		h = cache_fnv_u64(h, (uint64_t)l->n_in);
 		for (int k = 0; k < l->n_in && k < LAYER_MAX_INPUTS; k++)
 			h = cache_fnv_u64(h, (uint64_t)(int64_t)l->in_idx[k]);
@@ -182,7 +175,7 @@ bool cache_entry_path(const struct cache *c, const char *key, char *buf, size_t 
 {
 	if (!c->dir)
 		return false;
-	uint64_t h = cache_fnv(CACHE_FNV_INIT, key, strlen(key));
+	uint64_t h = hash_fnv1a_str(hash_fnv1a_init(), key);
 	int len = snprintf(buf, n, "%s/%016llx.rcc", c->dir, (unsigned long long)h);
 	return len > 0 && (size_t)len < n;
 }
@@ -263,8 +256,8 @@ static const char *cache_parse(const unsigned char *buf, size_t n, const char *k
 	if ((uint64_t)n > want)
 		return "trailing bytes";
 	const unsigned char *k = buf + CACHE_HEADER_LEN;
-	uint64_t h = cache_fnv(CACHE_FNV_INIT, k, klen);
-	h = cache_fnv(h, k + klen, (size_t)len);
+	uint64_t h = hash_fnv1a_bytes(hash_fnv1a_init(), k, klen);
+	h = hash_fnv1a_bytes(h, k + klen, (size_t)len);
 	if (h != sum)
 		return "checksum mismatch";
 	if (klen != strlen(key) || memcmp(k, key, klen) != 0)
@@ -338,8 +331,8 @@ static enum eng_status cache_write_image(int fd, void *user, const char *path,
 	unsigned char hdr[CACHE_HEADER_LEN];
 	uint32_t ver = CACHE_FORMAT_VERSION, klen = (uint32_t)strlen(im->key);
 	uint64_t len = im->len;
-	uint64_t sum = cache_fnv(cache_fnv(CACHE_FNV_INIT, im->key, klen),
-				 im->data, im->len);
+	uint64_t sum = hash_fnv1a_bytes(hash_fnv1a_bytes(hash_fnv1a_init(), im->key, klen),
+					im->data, im->len);
 	memcpy(hdr, CACHE_MAGIC, 8);
 	memcpy(hdr + 8, &ver, 4);
 	memcpy(hdr + 12, &klen, 4);

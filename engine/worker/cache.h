@@ -8,11 +8,11 @@
  * text is stored inside each entry and compared on read, so a hash
  * collision or a file from another key is a miss, never a wrong hit.
  *
- * Disk: one file per key, DIR/<16 hex digits of FNV-1a(key)>.rcc, where DIR
- * is the directory given to cache_new (created, mode 0755, on first write;
- * the front end picks it: $XDG_CACHE_HOME/reconvene or
- * ~/.cache/reconvene, tui/paths/cache_dir.h).  Written
- * atomically (fileio_write_atomic).  Layout, native byte order:
+ * Disk: one file per key, DIR/<16 hex digits of FNV-1a(key)>.rcc (FNV-1a
+ * 64 as base/hash.h computes it), where DIR is the directory given to
+ * cache_new (created, mode 0755, on first write; the front end picks it:
+ * $XDG_CACHE_HOME/reconvene or ~/.cache/reconvene, tui/paths/cache_dir.h).
+ * Written atomically (fileio_write_atomic).  Layout, native byte order:
  *   8 bytes   magic "RCVCACHE"
  *   u32       format version (CACHE_FORMAT_VERSION)
  *   u32       key length K
@@ -84,9 +84,6 @@ void cache_put(struct cache *c, const char *key, const void *data, size_t len);
 void cache_forget_memory(struct cache *c);
 void cache_stats_get(const struct cache *c, struct cache_stats *out);
 
-/* FNV-1a 64: continue hash h over len bytes (start with CACHE_FNV_INIT). */
-#define CACHE_FNV_INIT 0xcbf29ce484222325ull
-uint64_t cache_fnv(uint64_t h, const void *data, size_t len);
 /* Hash of everything in a spec that shapes a net and its init: name,
  * input, classes, and per layer kind, name, inputs and every conf field
  * (not cfg line numbers nor warnings). */

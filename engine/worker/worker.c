@@ -34,6 +34,7 @@
 #endif
 
 #include "base/cancel.h"
+#include "base/hash.h"
 #include "worker/cache.h"
 #include "measure/latency.h"
 #include "train/quickeval.h"
@@ -47,9 +48,7 @@
 #define WORKER_LAT_MIN_MS 40.0
 #define WORKER_LAT_MAX_MS 250.0
 
-const double worker_grid_sparsity[WORKER_GRID_N] = {
-	0.5, 0.75, 0.875, 0.9375, 0.96875, 0.984375, 0.9921875, 0.99609375,
-};
+const double *const worker_grid_sparsity = score_sens_sparsity;
 
 /* --- refcounted immutable objects ------------------------------------ */
 
@@ -244,14 +243,7 @@ void worker_settings_default(struct worker_settings *s)
 	struct quickeval_options q;
 	quickeval_options_default(&q);
 	memset(s, 0, sizeof *s);
-	s->method = o.method;
-	s->sparsity = o.sparsity;
-	s->seed = o.seed;
-	s->tau = o.tau;
-	s->k = o.k;
-	s->min_keep = o.min_keep;
-	s->synflow_iterations = o.synflow_iterations;
-	s->samples_per_class = o.samples_per_class;
+	worker_settings_from_reconvene(&o, s);
 	s->budget.steps = q.steps;
 	s->budget.batch = q.batch;
 	s->budget.train_n = q.train_n;
@@ -260,8 +252,8 @@ void worker_settings_default(struct worker_settings *s)
 	s->latency_runs = 10;
 }
 
-static void worker_reconvene_options(const struct worker_settings *s,
-				     struct reconvene_options *o)
+void worker_settings_to_reconvene(const struct worker_settings *s,
+				  struct reconvene_options *o)
 {
 	reconvene_options_init(o);
 	o->method = s->method;
@@ -274,11 +266,24 @@ static void worker_reconvene_options(const struct worker_settings *s,
 	o->samples_per_class = s->samples_per_class;
 }
 
+void worker_settings_from_reconvene(const struct reconvene_options *o,
+				    struct worker_settings *s)
+{
+	s->method = o->method;
+	s->sparsity = o->sparsity;
+	s->seed = o->seed;
+	s->tau = o->tau;
+	s->k = o->k;
+	s->min_keep = o->min_keep;
+	s->synflow_iterations = o->synflow_iterations;
+	s->samples_per_class = o->samples_per_class;
+}
+
 static enum eng_status worker_settings_check(const struct worker_settings *s,
 					     struct eng_err *err)
 {
 	struct reconvene_options o;
-	worker_reconvene_options(s, &o);
+	worker_settings_to_reconvene(s, &o);
 	enum eng_status st = reconvene_options_check(&o, err);
 	if (st != ENG_STATUS_OK)
 		return st;
@@ -513,8 +518,8 @@ static void worker_data_id(const struct worker *w, char *buf, size_t n)
 		snprintf(buf, n, "none");
 	else
 		snprintf(buf, n, "%.40s:%016" PRIx64 ":%d:%d", w->data->name,
-			 cache_fnv(CACHE_FNV_INIT, w->data->source,
-				   strnlen(w->data->source, sizeof w->data->source)),
+			 hash_fnv1a_bytes(hash_fnv1a_init(), w->data->source,
+					  strnlen(w->data->source, sizeof w->data->source)),
 			 w->data->train.n, w->data->test.n);
 }
 
@@ -656,7 +661,7 @@ static struct worker_snap_box *worker_snap_build(struct worker *w)
 			if (p->imp[g])
 				b->imp[g] = b->imp_flat + (p->imp[g] - p->imp_flat);
 		struct reconvene_options o;
-		worker_reconvene_options(&w->set, &o);
+		worker_settings_to_reconvene(&w->set, &o);
 		reconvene_select(m->net, &m->groups, p->density, &o, b->resilient);
 		struct eng_err err;
 		if (reconvene_plan_auto(m->net, &m->groups, p->kept, b->resilient, &o,
@@ -821,6 +826,11 @@ static void worker_train_progress(const struct train_progress *p, void *user)
 	else
 		snprintf(buf, sizeof buf, "%s", ph);
 	worker_progress(w, buf, p->done, p->total);
+}
+
+static void worker_grid_progress(int done, int total, void *user)
+{
+	worker_progress(user, "sensitivity grid", done, total);
 }
 
 static bool worker_aborted(const struct worker *w, int j)
@@ -1006,7 +1016,7 @@ static enum eng_status worker_pse_compute(struct worker *w, struct worker_pse **
 	if (st != ENG_STATUS_OK)
 		return st;
 	struct reconvene_options o;
-	worker_reconvene_options(&w->set, &o);
+	worker_settings_to_reconvene(&w->set, &o);
 	o.progress = worker_score_progress;
 	o.progress_user = w;
 	o.abort = &w->abort[w->cur_job];
@@ -1082,34 +1092,74 @@ static enum eng_status worker_pse_ensure(struct worker *w, struct eng_err *err)
 	return ENG_STATUS_OK;
 }
 
+/* --- cached figures ---------------------------------------------------- */
+
+/* Latency, quick-eval and grid results are cached as arrays of doubles in
+ * native byte order; the key says which:
+ *   latency     median, p10, p90, runs                       (4)
+ *   quick-eval  accuracy, ci_lo, ci_hi, loss, steps, seconds,
+ *               test_n                                       (7)
+ *   grid        n_layers x WORKER_GRID_N densities, -1 = none */
+#define WORKER_LAT_FIGURES 4
+#define WORKER_EVAL_FIGURES 7
+
+/* Hit: exactly n doubles that valid accepts, in out.  Another length or a
+ * rejected value is a miss with one warning ("cache: <what> entry is
+ * malformed; <then>"). */
+static bool worker_figures_get(struct worker *w, const char *key, double *out,
+			       size_t n, bool (*valid)(const double *d, size_t n),
+			       const char *what, const char *then)
+{
+	void *buf;
+	size_t len;
+	if (!cache_get(w->cache, key, &buf, &len))
+		return false;
+	bool ok = len == n * sizeof *out;
+	if (ok)
+		memcpy(out, buf, len);
+	free(buf);
+	if (ok && valid(out, n))
+		return true;
+	worker_warn(w, "cache: %s entry is malformed; %s", what, then);
+	return false;
+}
+
+static void worker_figures_put(struct worker *w, const char *key, const double *d,
+			       size_t n)
+{
+	cache_put(w->cache, key, d, n * sizeof *d);
+}
+
+static bool worker_latency_valid(const double *d, size_t n)
+{
+	(void)n;
+	return d[0] >= 0 && d[1] <= d[0] && d[0] <= d[2] && d[3] >= 1;
+}
+
+static bool worker_eval_valid(const double *d, size_t n)
+{
+	(void)n;
+	return d[0] >= 0 && d[0] <= 1 && d[1] <= d[0] && d[0] <= d[2];
+}
+
+static bool worker_grid_valid(const double *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!(d[i] == -1.0 || (d[i] >= 0.0 && d[i] <= 1.0)))
+			return false;
+	return true;
+}
+
 /* --- the plan's Reconvene net ------------------------------------------ */
 
 static enum eng_status worker_plan_net(struct worker *w, struct plan_result *r,
 				       struct eng_err *err)
 {
 	const struct worker_model *m = w->model;
-	struct plan_apply_options o = {
-		.mode = PLAN_MODE_REINIT,
-		.seed = w->set.seed,
-		.min_keep = w->set.min_keep,
-		.importance = (const float *const *)w->pse->imp,
-		.mask = w->pse->mask,
-	};
-	enum eng_status st = plan_apply(w->net, &m->spec, &m->groups, &w->plan, &o, r, err);
-	if (st != ENG_STATUS_OK)
-		return st;
-	/* as reconvene_run composes it: re-initialised layers dense, masked
-	 * weights zero */
-	struct net *net = r->net;
-	for (int i = 0; i < net->n_layers; i++) {
-		const struct layer *l = &net->layers[i];
-		if (l->w_len && r->layer_reinit[i])
-			memset(r->mask + (l->w - net->params), 1, l->w_len);
-	}
-	for (size_t j = 0; j < net->n_params; j++)
-		if (!r->mask[j])
-			net->params[j] = 0.0f;
-	return ENG_STATUS_OK;
+	struct reconvene_options o;
+	worker_settings_to_reconvene(&w->set, &o);
+	return reconvene_apply(w->net, &m->spec, &m->groups, &w->plan, &o,
+			       (const float *const *)w->pse->imp, w->pse->mask, r, err);
 }
 
 /* --- jobs --------------------------------------------------------------- */
@@ -1126,22 +1176,14 @@ static enum eng_status worker_latency_one(struct worker *w, enum worker_variant 
 	worker_variant_key(w, WORKER_JOB_LATENCY, v, key, sizeof key);
 	if (w->lat[v].valid && strcmp(key, w->lat_key[v]) == 0)
 		return ENG_STATUS_OK;
-	void *buf;
-	size_t len;
-	if (cache_get(w->cache, key, &buf, &len)) {
-		double d[4];
-		bool ok = len == sizeof d;
-		if (ok)
-			memcpy(d, buf, sizeof d);
-		free(buf);
-		if (ok && d[0] >= 0 && d[1] <= d[0] && d[0] <= d[2] && d[3] >= 1) {
-			w->lat[v] = (struct worker_latency){ .valid = true, .cached = true,
-				.median_ms = d[0], .p10_ms = d[1], .p90_ms = d[2],
-				.runs = (int)d[3] };
-			snprintf(w->lat_key[v], WORKER_KEY_MAX, "%s", key);
-			return ENG_STATUS_OK;
-		}
-		worker_warn(w, "cache: latency entry is malformed; measuring again");
+	double d[WORKER_LAT_FIGURES];
+	if (worker_figures_get(w, key, d, WORKER_LAT_FIGURES, worker_latency_valid,
+			       "latency", "measuring again")) {
+		w->lat[v] = (struct worker_latency){ .valid = true, .cached = true,
+			.median_ms = d[0], .p10_ms = d[1], .p90_ms = d[2],
+			.runs = (int)d[3] };
+		snprintf(w->lat_key[v], WORKER_KEY_MAX, "%s", key);
+		return ENG_STATUS_OK;
 	}
 	enum eng_status st = ENG_STATUS_OK;
 	if (v != WORKER_VARIANT_DENSE)
@@ -1188,8 +1230,8 @@ static enum eng_status worker_latency_one(struct worker *w, enum worker_variant 
 	w->lat[v] = (struct worker_latency){ .valid = true, .median_ms = r.median_ms,
 		.p10_ms = r.p10_ms, .p90_ms = r.p90_ms, .runs = r.runs };
 	snprintf(w->lat_key[v], WORKER_KEY_MAX, "%s", key);
-	double d[4] = { r.median_ms, r.p10_ms, r.p90_ms, r.runs };
-	cache_put(w->cache, key, d, sizeof d);
+	double fig[WORKER_LAT_FIGURES] = { r.median_ms, r.p10_ms, r.p90_ms, r.runs };
+	worker_figures_put(w, key, fig, WORKER_LAT_FIGURES);
 	return ENG_STATUS_OK;
 }
 
@@ -1215,23 +1257,15 @@ static enum eng_status worker_eval_one(struct worker *w, enum worker_variant v,
 	worker_variant_key(w, WORKER_JOB_QUICKEVAL, v, key, sizeof key);
 	if (w->ev[v].valid && strcmp(key, w->ev_key[v]) == 0)
 		return ENG_STATUS_OK;
-	void *buf;
-	size_t len;
-	if (cache_get(w->cache, key, &buf, &len)) {
-		double d[7];
-		bool ok = len == sizeof d;
-		if (ok)
-			memcpy(d, buf, sizeof d);
-		free(buf);
-		if (ok && d[0] >= 0 && d[0] <= 1 && d[1] <= d[0] && d[0] <= d[2]) {
-			w->ev[v] = (struct worker_eval){ .valid = true, .cached = true,
-				.accuracy = (float)d[0], .ci_lo = (float)d[1],
-				.ci_hi = (float)d[2], .loss = (float)d[3],
-				.steps = (long)d[4], .seconds = d[5] };
-			snprintf(w->ev_key[v], WORKER_KEY_MAX, "%s", key);
-			return ENG_STATUS_OK;
-		}
-		worker_warn(w, "cache: quick-eval entry is malformed; evaluating again");
+	double d[WORKER_EVAL_FIGURES];
+	if (worker_figures_get(w, key, d, WORKER_EVAL_FIGURES, worker_eval_valid,
+			       "quick-eval", "evaluating again")) {
+		w->ev[v] = (struct worker_eval){ .valid = true, .cached = true,
+			.accuracy = (float)d[0], .ci_lo = (float)d[1],
+			.ci_hi = (float)d[2], .loss = (float)d[3],
+			.steps = (long)d[4], .seconds = d[5] };
+		snprintf(w->ev_key[v], WORKER_KEY_MAX, "%s", key);
+		return ENG_STATUS_OK;
 	}
 	if (!w->data)
 		return eng_err_set(err, ENG_STATUS_EINVAL, "quick-eval needs a dataset");
@@ -1282,9 +1316,9 @@ static enum eng_status worker_eval_one(struct worker *w, enum worker_variant v,
 		.ci_lo = r.ci_lo, .ci_hi = r.ci_hi, .loss = r.loss, .steps = r.steps,
 		.seconds = r.seconds };
 	snprintf(w->ev_key[v], WORKER_KEY_MAX, "%s", key);
-	double d[7] = { r.accuracy, r.ci_lo, r.ci_hi, r.loss, (double)r.steps,
-			r.seconds, (double)r.test_n };
-	cache_put(w->cache, key, d, sizeof d);
+	double fig[WORKER_EVAL_FIGURES] = { r.accuracy, r.ci_lo, r.ci_hi, r.loss,
+					     (double)r.steps, r.seconds, (double)r.test_n };
+	worker_figures_put(w, key, fig, WORKER_EVAL_FIGURES);
 	quickeval_result_done(&r);
 	*trained = true;
 	return ENG_STATUS_OK;
@@ -1339,81 +1373,43 @@ static enum eng_status worker_job_grid(struct worker *w, struct eng_err *err)
 	const struct worker_model *m = w->model;
 	size_t nl = (size_t)m->net->n_layers;
 	size_t cells = (nl ? nl : 1) * WORKER_GRID_N;
-	void *buf;
-	size_t len;
-	if (cache_get(w->cache, key, &buf, &len)) {
-		bool ok = len == cells * sizeof(double);
-		for (size_t i = 0; ok && i < cells; i++) {
-			double d;
-			memcpy(&d, (char *)buf + i * sizeof d, sizeof d);
-			ok = d == -1.0 || (d >= 0.0 && d <= 1.0);
-		}
-		if (ok) {
-			free(w->grid);
-			w->grid = buf;
-			w->grid_cached = true;
-			snprintf(w->grid_key, sizeof w->grid_key, "%s", key);
-			return ENG_STATUS_OK;
-		}
-		free(buf);
-		worker_warn(w, "cache: sensitivity grid entry is malformed; recomputing");
-	}
-	if (score_method_needs_data(w->set.method) && !w->data)
-		return eng_err_set(err, ENG_STATUS_EINVAL, "%s scores need a dataset",
-				   score_method_name(w->set.method));
-	enum eng_status st = worker_net_ready(w, err);
-	if (st)
-		return st;
-	size_t np = w->net->n_params ? w->net->n_params : 1;
-	float *scores = malloc(np * sizeof *scores);
-	uint8_t *mask = malloc(np);
 	double *grid = malloc(cells * sizeof *grid);
-	double *d = malloc((nl ? nl : 1) * sizeof *d);
-	if (!scores || !mask || !grid || !d) {
-		st = eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory");
-		goto done;
+	if (!grid)
+		return eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory");
+	if (worker_figures_get(w, key, grid, cells, worker_grid_valid,
+			       "sensitivity grid", "recomputing")) {
+		free(w->grid);
+		w->grid = grid;
+		w->grid_cached = true;
+		snprintf(w->grid_key, sizeof w->grid_key, "%s", key);
+		return ENG_STATUS_OK;
 	}
-	/* SynFlow's iterative schedule aims at the target sparsity, so each
-	 * column needs its own scores; the other methods score once. */
-	bool per_col = w->set.method == SCORE_METHOD_SYNFLOW && w->set.synflow_iterations > 1;
-	for (int c = 0; c < WORKER_GRID_N; c++) {
-		worker_progress(w, "sensitivity grid", c, WORKER_GRID_N);
-		if (worker_aborted(w, WORKER_JOB_GRID)) {
-			st = eng_err_set(err, ENG_STATUS_ABORTED, "cancelled");
-			goto done;
-		}
-		if (c == 0 || per_col) {
-			struct score_options so;
-			score_options_init(&so);
-			so.method = w->set.method;
-			so.seed = w->set.seed;
-			so.samples_per_class = w->set.samples_per_class;
-			so.synflow_iterations = w->set.synflow_iterations;
-			so.sparsity = worker_grid_sparsity[c];
-			so.abort = &w->abort[WORKER_JOB_GRID];
-			st = score_compute(w->net, w->data, &so, scores, err);
-			if (st)
-				goto done;
-		}
-		st = score_mask_global(w->net, scores, worker_grid_sparsity[c], mask, err);
-		if (st)
-			goto done;
-		score_layer_density(w->net, mask, d);
-		for (size_t i = 0; i < nl; i++)
-			grid[i * WORKER_GRID_N + (size_t)c] = d[i];
+	enum eng_status st = ENG_STATUS_OK;
+	if (score_method_needs_data(w->set.method) && !w->data)
+		st = eng_err_set(err, ENG_STATUS_EINVAL, "%s scores need a dataset",
+				 score_method_name(w->set.method));
+	if (!st)
+		st = worker_net_ready(w, err);
+	if (st) {
+		free(grid);
+		return st;
 	}
-	cache_put(w->cache, key, grid, cells * sizeof *grid);
+	struct reconvene_options o;
+	worker_settings_to_reconvene(&w->set, &o);
+	o.abort = &w->abort[WORKER_JOB_GRID];
+	struct score_options so;
+	reconvene_score_options(&o, &so);
+	st = score_sensitivity_grid(w->net, w->data, &so, worker_grid_progress, w, grid, err);
+	if (st) {
+		free(grid);
+		return st;
+	}
+	worker_figures_put(w, key, grid, cells);
 	free(w->grid);
 	w->grid = grid;
-	grid = NULL;
 	w->grid_cached = false;
 	snprintf(w->grid_key, sizeof w->grid_key, "%s", key);
-done:
-	free(scores);
-	free(mask);
-	free(grid);
-	free(d);
-	return st;
+	return ENG_STATUS_OK;
 }
 
 /* --- the loop ----------------------------------------------------------- */
@@ -1431,7 +1427,7 @@ static enum eng_status worker_job_export(struct worker *w, struct eng_err *err)
 	if (s != ENG_STATUS_OK)
 		return s;
 	struct reconvene_options o;
-	worker_reconvene_options(&w->set, &o);
+	worker_settings_to_reconvene(&w->set, &o);
 	o.progress = worker_score_progress;
 	o.progress_user = w;
 	o.abort = &w->abort[w->cur_job];

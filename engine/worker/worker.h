@@ -51,8 +51,9 @@
  *              DENSE, PAI (PaI mask) and PLAN (the Reconvene net of the
  *              plan); PAI_CSR is not used (same net as PAI).
  *   GRID       the sensitivity chart: density of every layer at each of the
- *              WORKER_GRID_N sparsities worker_grid_sparsity[] (SynFlow is
- *              rescored per sparsity, since its schedule depends on it).
+ *              WORKER_GRID_N sparsities worker_grid_sparsity[]
+ *              (score_sensitivity_grid, as `reconvene heatmap --view
+ *              sparsity` draws it).
  *   EXPORT     (worker_export only, never an auto job) the pruned bundle of
  *              the plan given to worker_export, at the current settings:
  *              exactly what `reconvene prune --plan P --out DIR` writes with
@@ -170,7 +171,9 @@
 #include "nn/net_spec.h"
 #include "output/render.h"
 #include "prune/plan.h"
+#include "prune/reconvene.h"
 #include "score/score.h"
+#include "score/sensitivity.h"
 #include "base/status.h"
 
 struct worker;
@@ -205,9 +208,10 @@ enum worker_variant {
 	WORKER_VARIANT_COUNT
 };
 
-/* The sensitivity chart's sparsities: 1 - 2^-j, j = 1 .. 8. */
-#define WORKER_GRID_N 8
-extern const double worker_grid_sparsity[WORKER_GRID_N];
+/* The sensitivity chart's sparsities: score/sensitivity.h's ladder,
+ * 1 - 2^-j, j = 1 .. 8. */
+#define WORKER_GRID_N SCORE_SENS_N
+extern const double *const worker_grid_sparsity;
 
 #define WORKER_PHASE_MAX 48
 #define WORKER_WARN_KEEP 8
@@ -258,6 +262,15 @@ struct worker_settings {
 
 /* Reconvene's defaults (reconvene.h) and the quick-eval defaults. */
 void worker_settings_default(struct worker_settings *s);
+/* The one mapping between the settings and Reconvene's options, both
+ * ways: method, sparsity, seed, tau, k, min_keep, synflow_iterations and
+ * samples_per_class.  to: o is reconvene_options_init'ed first (no
+ * progress, no abort, masked sensitive layers, no residual groups).
+ * from: the other fields of s (budget, latency runs) are left alone. */
+void worker_settings_to_reconvene(const struct worker_settings *s,
+				  struct reconvene_options *o);
+void worker_settings_from_reconvene(const struct reconvene_options *o,
+				    struct worker_settings *s);
 
 /* One loaded model, shared read-only by the UI and the worker. */
 struct worker_model {

@@ -61,21 +61,7 @@ struct cli_valued {
  * CLI_EXIT_USAGE after printing the error when the value is missing. */
 int cli_valued_take(const char *cmd, const struct cli_valued *opts, size_t n,
 		    void *base, int argc, char **argv, int *i);
-/* The explorer's settings options (each NULL when absent): --method,
- * --sparsity in [0, 1), --tau in [0, 1], --seed >= 0, applied to ws.
- * CLI_EXIT_OK, or CLI_EXIT_USAGE after printing the error for cmd (NULL:
- * the explorer). */
-struct worker_settings;
-int cli_settings_apply(const char *cmd, const char *method, const char *sparsity,
-		       const char *tau, const char *seed, struct worker_settings *ws);
 /* 1234567 -> "1,234,567" into buf. */
 const char *cli_group_digits(unsigned long long v, char *buf, size_t len);
-struct reconvene_options;
-/* The Reconvene settings that score, prune, bench and heatmap share:
- * --method, --sparsity, --seed, --tau, --k and --iterations (by long option
- * name).  Applies arg to o and returns 0; on a bad value prints the usage
- * error for cmd and returns CLI_EXIT_USAGE. */
-int cli_reconvene_option(const char *cmd, const char *name, const char *arg,
-			 struct reconvene_options *o);
 
 #endif

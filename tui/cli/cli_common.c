@@ -1,17 +1,12 @@
 #include "config.h"
 
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/numbers.h"
+#include "cli/reconvene_opts.h"
 #include "paths/model_path.h"
-#include "prune/reconvene.h"
-#include "score/score.h"
-#include "worker/worker.h"
 
 void cli_error(const char *fmt, ...)
 {
@@ -50,37 +45,6 @@ const char *cli_group_digits(unsigned long long v, char *buf, size_t len)
 	}
 	buf[o] = '\0';
 	return buf;
-}
-
-int cli_reconvene_option(const char *cmd, const char *name, const char *arg,
-			 struct reconvene_options *o)
-{
-	long lv;
-	if (strcmp(name, "method") == 0) {
-		if (!score_method_from_name(arg, &o->method))
-			return cli_usage_error(cmd, "--method '%s' is not one of random, magnitude, snip, grasp, synflow", arg);
-	} else if (strcmp(name, "sparsity") == 0) {
-		if (cli_parse_float(arg, 0.0, 1.0, &o->sparsity) || o->sparsity >= 1.0)
-			return cli_usage_error(cmd, "--sparsity '%s' is not a number in [0, 1)", arg);
-	} else if (strcmp(name, "seed") == 0) {
-		if (cli_parse_long(arg, 0, 0x7fffffffL, &lv))
-			return cli_usage_error(cmd, "--seed '%s' is not an integer in 0..2147483647", arg);
-		o->seed = (uint64_t)lv;
-	} else if (strcmp(name, "tau") == 0) {
-		if (cli_parse_float(arg, 0.0, 1.0, &o->tau))
-			return cli_usage_error(cmd, "--tau '%s' is not a number in [0, 1]", arg);
-	} else if (strcmp(name, "k") == 0) {
-		if (cli_parse_long(arg, 1, 100000, &lv))
-			return cli_usage_error(cmd, "--k '%s' is not an integer in 1..100000", arg);
-		o->k = (int)lv;
-	} else if (strcmp(name, "iterations") == 0) {
-		if (cli_parse_long(arg, 1, 100000, &lv))
-			return cli_usage_error(cmd, "--iterations '%s' is not an integer in 1..100000", arg);
-		o->synflow_iterations = (int)lv;
-	} else {
-		ENG_ASSERT(!"not a Reconvene option");
-	}
-	return 0;
 }
 
 int cli_json_print(json_t *root, size_t flags)
@@ -159,30 +123,4 @@ int cli_valued_take(const char *cmd, const struct cli_valued *opts, size_t n,
 		}
 	}
 	return 0;
-}
-
-int cli_settings_apply(const char *cmd, const char *method, const char *sparsity,
-		       const char *tau, const char *seed, struct worker_settings *ws)
-{
-	if (method && !score_method_from_name(method, &ws->method))
-		return cli_usage_error(cmd, "unknown method '%s' (random magnitude "
-				       "snip grasp synflow)", method);
-	double v;
-	if (sparsity) {
-		if (cli_parse_float(sparsity, 0.0, 0.99999999, &v) != 0)
-			return cli_usage_error(cmd, "--sparsity: a number in [0, 1)");
-		ws->sparsity = v;
-	}
-	if (tau) {
-		if (cli_parse_float(tau, 0.0, 1.0, &v) != 0)
-			return cli_usage_error(cmd, "--tau: a number in [0, 1]");
-		ws->tau = v;
-	}
-	long lv;
-	if (seed) {
-		if (cli_parse_long(seed, 0, 0x7fffffffffffffffL, &lv) != 0)
-			return cli_usage_error(cmd, "--seed: a whole number >= 0");
-		ws->seed = (uint64_t)lv;
-	}
-	return CLI_EXIT_OK;
 }

@@ -23,12 +23,14 @@
 #include "paths/model_path.h"
 #include "nn/net.h"
 #include "prune/plan.h"
+#include "cli/plan_model.h"
 #include "cli/progress.h"
 #include "prune/plan_file.h"
 #include "cli/numbers.h"
 #include "cli/dataset_open.h"
 #include "cli/engine_progress.h"
 #include "cli/warnings.h"
+#include "cli/reconvene_opts.h"
 #include "prune/reconvene.h"
 #include "score/score.h"
 
@@ -74,8 +76,7 @@ static const char bench_usage[] =
 	"  -h, --help        show this help\n";
 
 enum {
-	OPT_AUTO = 256, OPT_PLAN, OPT_METHOD, OPT_SPARSITY, OPT_SEED, OPT_TAU,
-	OPT_DATA, OPT_RUNS, OPT_THREADS, OPT_JSON,
+	OPT_RUNS = 256, OPT_THREADS, OPT_JSON,
 };
 
 /* Rows of the table, in print order. */
@@ -94,154 +95,65 @@ static const char *const bench_row_names[BENCH_ROW_COUNT] = {
 struct bench_cli {
 	const char *model, *plan, *data;
 	bool automatic, json;
-	bool has_method, has_sparsity, has_seed, has_tau;
+	unsigned given;             /* cli_ropts.given */
 	int runs, threads;
 	struct reconvene_options o;
 };
 
-static int bench_parse(int argc, char **argv, struct bench_cli *c)
+static int bench_own_option(int code, const char *arg, void *user)
 {
-	static const struct option opts[] = {
-		{ "auto", no_argument, NULL, OPT_AUTO },
-		{ "plan", required_argument, NULL, OPT_PLAN },
-		{ "method", required_argument, NULL, OPT_METHOD },
-		{ "sparsity", required_argument, NULL, OPT_SPARSITY },
-		{ "seed", required_argument, NULL, OPT_SEED },
-		{ "tau", required_argument, NULL, OPT_TAU },
-		{ "data", required_argument, NULL, OPT_DATA },
-		{ "runs", required_argument, NULL, OPT_RUNS },
-		{ "threads", required_argument, NULL, OPT_THREADS },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	memset(c, 0, sizeof *c);
-	reconvene_options_init(&c->o);
-	c->runs = 20;
-	optind = 1;
-	opterr = 0;
-	for (;;) {
-		int ch = getopt_long(argc, argv, "h", opts, NULL);
-		if (ch == -1)
-			break;
-		long lv;
-		switch (ch) {
-		case OPT_AUTO:
-			c->automatic = true;
-			break;
-		case OPT_PLAN:
-			c->plan = optarg;
-			break;
-		case OPT_METHOD:
-			if (cli_reconvene_option("bench", "method", optarg, &c->o))
-				return CLI_EXIT_USAGE;
-			c->has_method = true;
-			break;
-		case OPT_SPARSITY:
-			if (cli_reconvene_option("bench", "sparsity", optarg, &c->o))
-				return CLI_EXIT_USAGE;
-			c->has_sparsity = true;
-			break;
-		case OPT_SEED:
-			if (cli_reconvene_option("bench", "seed", optarg, &c->o))
-				return CLI_EXIT_USAGE;
-			c->has_seed = true;
-			break;
-		case OPT_TAU:
-			if (cli_reconvene_option("bench", "tau", optarg, &c->o))
-				return CLI_EXIT_USAGE;
-			c->has_tau = true;
-			break;
-		case OPT_DATA:
-			c->data = optarg;
-			break;
-		case OPT_RUNS:
-			if (cli_parse_long(optarg, 1, 100000, &lv))
-				return cli_usage_error("bench", "--runs '%s' is not an integer in 1..100000", optarg);
-			c->runs = (int)lv;
-			break;
-		case OPT_THREADS:
-			if (cli_parse_long(optarg, 1, 1024, &lv))
-				return cli_usage_error("bench", "--threads '%s' is not an integer in 1..1024", optarg);
-			c->threads = (int)lv;
-			break;
-		case OPT_JSON:
-			c->json = true;
-			break;
-		case 'h':
-			fputs(bench_usage, stdout);
-			return -1;
-		default:
-			return cli_usage_error("bench", "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
+	struct bench_cli *c = user;
+	long lv;
+	switch (code) {
+	case OPT_RUNS:
+		if (cli_parse_long(arg, 1, 100000, &lv))
+			return cli_usage_error("bench", "--runs '%s' is not an integer in 1..100000", arg);
+		c->runs = (int)lv;
+		break;
+	case OPT_THREADS:
+		if (cli_parse_long(arg, 1, 1024, &lv))
+			return cli_usage_error("bench", "--threads '%s' is not an integer in 1..1024", arg);
+		c->threads = (int)lv;
+		break;
+	case OPT_JSON:
+		c->json = true;
+		break;
 	}
-	if (c->automatic && c->plan)
-		return cli_usage_error("bench", "give one of --auto and --plan FILE, not both");
-	if (c->plan && c->has_tau)
-		return cli_usage_error("bench", "--tau selects layers for --auto; with --plan the plan decides");
-	if (argc - optind > 1)
-		return cli_usage_error("bench", "expected one MODEL, got %d arguments", argc - optind);
-	c->model = optind < argc ? argv[optind] : DEFAULT_MODEL;
 	return 0;
 }
 
-struct bench_model {
-	struct net_spec spec;
-	struct net *net;
-	struct group_set gs;
-	struct prune_plan plan;
-	bool has_plan;
-};
-
-static void bench_model_done(struct bench_model *m)
+static int bench_parse(int argc, char **argv, struct bench_cli *c)
 {
-	plan_done(&m->plan);
-	groups_done(&m->gs);
-	net_free(m->net);
-	net_spec_done(&m->spec);
-	memset(m, 0, sizeof *m);
-}
-
-static int bench_model_open(struct bench_cli *c, int classes, bool warn,
-			    struct bench_model *m)
-{
-	memset(m, 0, sizeof *m);
-	struct model_overrides ovr = { .classes = classes };
-	char why[1024];
-	if (model_load(c->model, &ovr, &m->spec, &m->net, why, sizeof why) != 0) {
-		cli_error("%s", why);
-		return CLI_EXIT_FAILURE;
-	}
-	if (warn)
-		cli_print_warnings(&m->spec);
-	if (!c->plan)
-		return CLI_EXIT_OK;
-	struct eng_err err;
-	if (groups_build(m->net, &m->gs, &err) != ENG_STATUS_OK) {
-		cli_error("%s", err.msg);
-		bench_model_done(m);
-		return CLI_EXIT_FAILURE;
-	}
-	struct plan_file_info info;
-	m->has_plan = true;
-	if (plan_file_read(c->plan, m->net, &m->gs, c->o.min_keep, &m->plan,
-				&info, &err) != ENG_STATUS_OK) {
-		cli_error("%s", err.msg);
-		bench_model_done(m);
-		return CLI_EXIT_FAILURE;
-	}
-	/* As in prune: the plan's settings are the defaults. */
-	if (!c->has_method && info.has_method)
-		c->o.method = info.method;
-	if (!c->has_sparsity && info.has_sparsity)
-		c->o.sparsity = info.sparsity;
-	if (!c->has_seed && info.has_seed)
-		c->o.seed = info.seed;
-	if (info.has_tau)
-		c->o.tau = info.tau;
-	if (info.has_k)
-		c->o.k = info.k;
-	return CLI_EXIT_OK;
+	static const struct option own[] = {
+		{ "runs", required_argument, NULL, OPT_RUNS },
+		{ "threads", required_argument, NULL, OPT_THREADS },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ NULL, 0, NULL, 0 },
+	};
+	memset(c, 0, sizeof *c);
+	c->runs = 20;
+	struct cli_ropts r;
+	int rc = cli_ropts_parse("bench", bench_usage, argc, argv,
+				 CLI_ROPT_BIT(CLI_ROPT_METHOD) | CLI_ROPT_BIT(CLI_ROPT_SPARSITY) |
+				 CLI_ROPT_BIT(CLI_ROPT_SEED) | CLI_ROPT_BIT(CLI_ROPT_TAU) |
+				 CLI_ROPT_BIT(CLI_ROPT_DATA) | CLI_ROPT_BIT(CLI_ROPT_AUTO) |
+				 CLI_ROPT_BIT(CLI_ROPT_PLAN),
+				 own, bench_own_option, c, &r);
+	if (rc)
+		return rc;
+	c->automatic = r.automatic;
+	c->plan = r.plan;
+	if (c->automatic && c->plan)
+		return cli_usage_error("bench", "give one of --auto and --plan FILE, not both");
+	if (c->plan && (r.given & CLI_ROPT_BIT(CLI_ROPT_TAU)))
+		return cli_usage_error("bench", "--tau selects layers for --auto; with --plan the plan decides");
+	if ((rc = cli_ropts_check_model("bench", &r)))
+		return rc;
+	c->o = r.o;
+	c->given = r.given;
+	c->data = r.data;
+	c->model = r.model;
+	return 0;
 }
 
 struct bench_line {
@@ -380,39 +292,14 @@ int cmd_bench(int argc, char **argv)
 	int threads = 1;
 #endif
 
-	struct bench_model m;
-	if ((rc = bench_model_open(&c, 0, true, &m)) != CLI_EXIT_OK)
+	struct cli_plan_model m;
+	if ((rc = cli_plan_model_open(c.model, c.plan, c.data, c.given, &c.o, &m)) !=
+	    CLI_EXIT_OK)
 		return rc;
-	struct data_split ds;
-	bool have_ds;
-	if ((rc = cli_score_data_open(c.data, c.o.method, &ds, &have_ds)) !=
-	    CLI_EXIT_OK) {
-		bench_model_done(&m);
-		return rc;
-	}
-	if (have_ds && ds.train.classes != m.net->classes) {
-		bench_model_done(&m);
-		if ((rc = bench_model_open(&c, ds.train.classes, false, &m)) !=
-		    CLI_EXIT_OK) {
-			data_split_done(&ds);
-			return rc;
-		}
-	}
 
 	struct eng_err err;
 	struct reconvene_result r = { 0 };
-	struct progress bar;
-	net_init(m.net, c.o.seed);
-	if (c.o.method == SCORE_METHOD_SYNFLOW) {
-		progress_init(&bar, stderr, "synflow", "it/s");
-		c.o.progress = cli_score_on_progress;
-		c.o.progress_user = &bar;
-	}
-	enum eng_status st = reconvene_run(m.net, &m.spec, have_ds ? &ds : NULL,
-					   &c.o, m.has_plan ? &m.plan : NULL, &r,
-					   &err);
-	if (c.o.progress)
-		progress_finish(&bar);
+	enum eng_status st = cli_plan_model_run(&m, &c.o, &r, &err);
 	rc = CLI_EXIT_FAILURE;
 	if (st != ENG_STATUS_OK) {
 		cli_error("%s", err.msg);
@@ -436,9 +323,7 @@ int cmd_bench(int argc, char **argv)
 	}
 out:
 	reconvene_result_done(&r);
-	bench_model_done(&m);
-	if (have_ds)
-		data_split_done(&ds);
+	cli_plan_model_done(&m);
 	if (fflush(stdout) != 0)
 		rc = CLI_EXIT_FAILURE;
 	return rc;

@@ -18,10 +18,12 @@
 #include "cli/render_style.h"
 #include "cli/heatmap_channels.h"
 #include "cli/warnings.h"
+#include "cli/reconvene_opts.h"
 #include "prune/reconvene.h"
 #include "output/heatmap.h"
 #include "output/render.h"
 #include "score/score.h"
+#include "score/sensitivity.h"
 
 static const char heatmap_usage[] =
 	"usage: reconvene heatmap [MODEL] --png OUT.png [--view channels|sparsity]\n"
@@ -58,8 +60,7 @@ static const char heatmap_usage[] =
 	"without a font the picture is written without text, with a warning.\n";
 
 enum {
-	OPT_PNG = 256, OPT_VIEW, OPT_METHOD, OPT_SPARSITY, OPT_SEED, OPT_TAU,
-	OPT_THEME, OPT_DATA, OPT_ITER,
+	OPT_PNG = 256, OPT_VIEW, OPT_THEME,
 };
 
 struct heatmap_cli {
@@ -70,85 +71,57 @@ struct heatmap_cli {
 
 /* --- the command ----------------------------------------------------------- */
 
-static int heatmap_parse(int argc, char **argv, struct heatmap_cli *c)
+static int heatmap_own_option(int code, const char *arg, void *user)
 {
-	static const struct option opts[] = {
-		{ "png", required_argument, NULL, OPT_PNG },
-		{ "view", required_argument, NULL, OPT_VIEW },
-		{ "method", required_argument, NULL, OPT_METHOD },
-		{ "sparsity", required_argument, NULL, OPT_SPARSITY },
-		{ "seed", required_argument, NULL, OPT_SEED },
-		{ "tau", required_argument, NULL, OPT_TAU },
-		{ "theme", required_argument, NULL, OPT_THEME },
-		{ "data", required_argument, NULL, OPT_DATA },
-		{ "iterations", required_argument, NULL, OPT_ITER },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	memset(c, 0, sizeof *c);
-	reconvene_options_init(&c->o);
-	optind = 1;
-	opterr = 0;
-	for (;;) {
-		int ch = getopt_long(argc, argv, "h", opts, NULL);
-		if (ch == -1)
-			break;
-		switch (ch) {
-		case OPT_PNG:
-			c->png = optarg;
-			break;
-		case OPT_VIEW:
-			if (strcmp(optarg, "channels") == 0)
-				c->sparsity_view = false;
-			else if (strcmp(optarg, "sparsity") == 0)
-				c->sparsity_view = true;
-			else
-				return cli_usage_error("heatmap", "--view '%s' is not channels or sparsity", optarg);
-			break;
-		case OPT_METHOD:
-			if (cli_reconvene_option("heatmap", "method", optarg, &c->o))
-				return CLI_EXIT_USAGE;
-			break;
-		case OPT_SPARSITY:
-			if (cli_reconvene_option("heatmap", "sparsity", optarg, &c->o))
-				return CLI_EXIT_USAGE;
-			break;
-		case OPT_SEED:
-			if (cli_reconvene_option("heatmap", "seed", optarg, &c->o))
-				return CLI_EXIT_USAGE;
-			break;
-		case OPT_TAU:
-			if (cli_reconvene_option("heatmap", "tau", optarg, &c->o))
-				return CLI_EXIT_USAGE;
-			break;
-		case OPT_THEME:
-			c->theme = optarg;
-			break;
-		case OPT_DATA:
-			c->data = optarg;
-			break;
-		case OPT_ITER:
-			if (cli_reconvene_option("heatmap", "iterations", optarg, &c->o))
-				return CLI_EXIT_USAGE;
-			break;
-		case 'h':
-			fputs(heatmap_usage, stdout);
-			return -1;
-		default:
-			return cli_usage_error("heatmap", "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
+	struct heatmap_cli *c = user;
+	switch (code) {
+	case OPT_PNG:
+		c->png = arg;
+		break;
+	case OPT_VIEW:
+		if (strcmp(arg, "channels") == 0)
+			c->sparsity_view = false;
+		else if (strcmp(arg, "sparsity") == 0)
+			c->sparsity_view = true;
+		else
+			return cli_usage_error("heatmap", "--view '%s' is not channels or sparsity", arg);
+		break;
+	case OPT_THEME:
+		c->theme = arg;
+		break;
 	}
-	if (!c->png)
-		return cli_usage_error("heatmap", "--png FILE is required");
-	if (argc - optind > 1)
-		return cli_usage_error("heatmap", "expected one MODEL, got %d arguments", argc - optind);
-	c->model = optind < argc ? argv[optind] : DEFAULT_MODEL;
 	return 0;
 }
 
-/* The sparsity view: densities at every column's s.  SynFlow's scores
- * depend on its target (the iteration schedule), so it is re-run per
- * column; the other methods score once. */
+static int heatmap_parse(int argc, char **argv, struct heatmap_cli *c)
+{
+	static const struct option own[] = {
+		{ "png", required_argument, NULL, OPT_PNG },
+		{ "view", required_argument, NULL, OPT_VIEW },
+		{ "theme", required_argument, NULL, OPT_THEME },
+		{ NULL, 0, NULL, 0 },
+	};
+	memset(c, 0, sizeof *c);
+	struct cli_ropts r;
+	int rc = cli_ropts_parse("heatmap", heatmap_usage, argc, argv,
+				 CLI_ROPT_BIT(CLI_ROPT_METHOD) | CLI_ROPT_BIT(CLI_ROPT_SPARSITY) |
+				 CLI_ROPT_BIT(CLI_ROPT_SEED) | CLI_ROPT_BIT(CLI_ROPT_TAU) |
+				 CLI_ROPT_BIT(CLI_ROPT_ITERATIONS) | CLI_ROPT_BIT(CLI_ROPT_DATA),
+				 own, heatmap_own_option, c, &r);
+	if (rc)
+		return rc;
+	if (!c->png)
+		return cli_usage_error("heatmap", "--png FILE is required");
+	if ((rc = cli_ropts_check_model("heatmap", &r)))
+		return rc;
+	c->o = r.o;
+	c->data = r.data;
+	c->model = r.model;
+	return 0;
+}
+
+/* The sparsity view: densities at every column's s, as the explorer's
+ * chart (score_sensitivity_grid), one row per prunable layer. */
 static int heatmap_sparsity(struct net *net, const struct data_split *ds,
 			    const struct heatmap_cli *c,
 			    const struct render_style *style)
@@ -157,52 +130,35 @@ static int heatmap_sparsity(struct net *net, const struct data_split *ds,
 	int n_rows = 0;
 	for (int i = 0; i < net->n_layers; i++)
 		n_rows += score_layer_is_prunable(&net->layers[i]);
-	float *scores = malloc(net->n_params * sizeof *scores);
-	uint8_t *mask = malloc(net->n_params);
-	double *dens = malloc((size_t)net->n_layers * sizeof *dens);
+	double *dens = malloc((size_t)net->n_layers * SCORE_SENS_N * sizeof *dens);
 	double *grid = malloc((size_t)n_rows * RENDER_SENS_COLUMNS * sizeof *grid);
 	const char **names = malloc((size_t)(n_rows > 0 ? n_rows : 1) * sizeof *names);
 	struct eng_err err;
-	if (!scores || !mask || !dens || !grid || !names) {
+	if (!dens || !grid || !names) {
 		cli_error("heatmap: out of memory");
 		goto out;
 	}
 	struct score_options so;
-	score_options_init(&so);
-	so.method = c->o.method;
-	so.seed = c->o.seed;
-	so.synflow_iterations = c->o.synflow_iterations;
-	so.samples_per_class = c->o.samples_per_class;
+	reconvene_score_options(&c->o, &so);
 	struct progress bar;
 	progress_init(&bar, stderr, score_method_name(c->o.method), "it/s");
-	bool per_column = c->o.method == SCORE_METHOD_SYNFLOW;
-	for (int k = 0; k < RENDER_SENS_COLUMNS; k++) {
-		double s = render_sens_sparsity(k);
-		if (k == 0 || per_column) {
-			so.sparsity = s;
-			if (score_compute(net, ds, &so, scores, &err) != ENG_STATUS_OK) {
-				progress_finish(&bar);
-				cli_error("%s", err.msg);
-				goto out;
-			}
-		}
-		progress_update(&bar, k + 1, RENDER_SENS_COLUMNS, k + 1, -1.0, false);
-		if (score_mask_global(net, scores, s, mask, &err) != ENG_STATUS_OK) {
-			progress_finish(&bar);
-			cli_error("%s", err.msg);
-			goto out;
-		}
-		score_layer_density(net, mask, dens);
-		int row = 0;
-		for (int i = 0; i < net->n_layers; i++) {
-			if (!score_layer_is_prunable(&net->layers[i]))
-				continue;
-			names[row] = net->layers[i].name;
-			grid[(size_t)row * RENDER_SENS_COLUMNS + (size_t)k] = dens[i];
-			row++;
-		}
-	}
+	enum eng_status st = score_sensitivity_grid(net, ds, &so, cli_score_on_progress,
+						    &bar, dens, &err);
 	progress_finish(&bar);
+	if (st != ENG_STATUS_OK) {
+		cli_error("%s", err.msg);
+		goto out;
+	}
+	int row = 0;
+	for (int i = 0; i < net->n_layers; i++) {
+		if (!score_layer_is_prunable(&net->layers[i]))
+			continue;
+		names[row] = net->layers[i].name;
+		for (int k = 0; k < RENDER_SENS_COLUMNS; k++)
+			grid[(size_t)row * RENDER_SENS_COLUMNS + (size_t)k] =
+				dens[(size_t)i * SCORE_SENS_N + (size_t)k];
+		row++;
+	}
 	char title[160], sub[256];
 	snprintf(title, sizeof title, "%s: layer density against sparsity (%s, seed %"
 		 PRIu64 ")", net->name, score_method_name(c->o.method), c->o.seed);
@@ -220,8 +176,6 @@ static int heatmap_sparsity(struct net *net, const struct data_split *ds,
 	}
 	rc = CLI_EXIT_OK;
 out:
-	free(scores);
-	free(mask);
 	free(dens);
 	free(grid);
 	free(names);

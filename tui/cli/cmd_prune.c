@@ -24,6 +24,8 @@
 #include "cli/render_style.h"
 #include "cli/heatmap_channels.h"
 #include "cli/warnings.h"
+#include "cli/plan_model.h"
+#include "cli/reconvene_opts.h"
 #include "prune/reconvene.h"
 #include "output/render.h"
 #include "output/report.h"
@@ -79,15 +81,13 @@ static const char prune_usage[] =
 	"  -h, --help        show this help\n";
 
 enum {
-	OPT_AUTO = 256, OPT_PLAN, OPT_METHOD, OPT_SPARSITY, OPT_SEED, OPT_TAU,
-	OPT_K, OPT_DATA, OPT_MIN, OPT_RESIDUAL, OPT_DENSE, OPT_ITER, OPT_OUT,
-	OPT_JSON,
+	OPT_OUT = 256, OPT_JSON,
 };
 
 struct prune_cli {
 	const char *model, *plan, *data, *out;
 	bool automatic, json;
-	bool has_method, has_sparsity, has_seed, has_tau;
+	unsigned given;             /* cli_ropts.given */
 	struct reconvene_options o;
 };
 
@@ -98,170 +98,58 @@ static double prune_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static int prune_parse(int argc, char **argv, struct prune_cli *c)
+static int prune_own_option(int code, const char *arg, void *user)
 {
-	static const struct option opts[] = {
-		{ "auto", no_argument, NULL, OPT_AUTO },
-		{ "plan", required_argument, NULL, OPT_PLAN },
-		{ "method", required_argument, NULL, OPT_METHOD },
-		{ "sparsity", required_argument, NULL, OPT_SPARSITY },
-		{ "seed", required_argument, NULL, OPT_SEED },
-		{ "tau", required_argument, NULL, OPT_TAU },
-		{ "k", required_argument, NULL, OPT_K },
-		{ "data", required_argument, NULL, OPT_DATA },
-		{ "min-channels", required_argument, NULL, OPT_MIN },
-		{ "residual", no_argument, NULL, OPT_RESIDUAL },
-		{ "dense-sensitive", no_argument, NULL, OPT_DENSE },
-		{ "iterations", required_argument, NULL, OPT_ITER },
-		{ "out", required_argument, NULL, OPT_OUT },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	memset(c, 0, sizeof *c);
-	reconvene_options_init(&c->o);
-	optind = 1;
-	opterr = 0;
-	for (;;) {
-		int ch = getopt_long(argc, argv, "h", opts, NULL);
-		if (ch == -1)
-			break;
-		long lv;
-		switch (ch) {
-		case OPT_AUTO:
-			c->automatic = true;
-			break;
-		case OPT_PLAN:
-			c->plan = optarg;
-			break;
-		case OPT_METHOD:
-			if (cli_reconvene_option("prune", "method", optarg, &c->o))
-				return CLI_EXIT_USAGE;
-			c->has_method = true;
-			break;
-		case OPT_SPARSITY:
-			if (cli_reconvene_option("prune", "sparsity", optarg, &c->o))
-				return CLI_EXIT_USAGE;
-			c->has_sparsity = true;
-			break;
-		case OPT_SEED:
-			if (cli_reconvene_option("prune", "seed", optarg, &c->o))
-				return CLI_EXIT_USAGE;
-			c->has_seed = true;
-			break;
-		case OPT_TAU:
-			if (cli_reconvene_option("prune", "tau", optarg, &c->o))
-				return CLI_EXIT_USAGE;
-			c->has_tau = true;
-			break;
-		case OPT_K:
-			if (cli_reconvene_option("prune", "k", optarg, &c->o))
-				return CLI_EXIT_USAGE;
-			break;
-		case OPT_DATA:
-			c->data = optarg;
-			break;
-		case OPT_MIN:
-			if (cli_parse_long(optarg, 1, 1000000, &lv))
-				return cli_usage_error("prune", "--min-channels '%s' is not a positive integer", optarg);
-			c->o.min_keep = (int)lv;
-			break;
-		case OPT_RESIDUAL:
-			c->o.include_residual = true;
-			break;
-		case OPT_DENSE:
-			c->o.sensitive_dense = true;
-			break;
-		case OPT_ITER:
-			if (cli_reconvene_option("prune", "iterations", optarg, &c->o))
-				return CLI_EXIT_USAGE;
-			break;
-		case OPT_OUT:
-			c->out = optarg;
-			break;
-		case OPT_JSON:
-			c->json = true;
-			break;
-		case 'h':
-			fputs(prune_usage, stdout);
-			return -1;
-		default:
-			return cli_usage_error("prune", "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
+	struct prune_cli *c = user;
+	switch (code) {
+	case OPT_OUT:
+		c->out = arg;
+		break;
+	case OPT_JSON:
+		c->json = true;
+		break;
 	}
-	if (c->automatic == (c->plan != NULL))
-		return cli_usage_error("prune", "give exactly one of --auto and --plan FILE");
-	if (c->plan && (c->has_tau || c->o.k > 0))
-		return cli_usage_error("prune", "--tau and --k select layers for --auto; with --plan the plan decides");
-	if (c->has_tau && c->o.k > 0)
-		return cli_usage_error("prune", "--tau and --k both select layers; give one");
-	if (!c->out)
-		return cli_usage_error("prune", "--out DIR is required");
-	if (argc - optind > 1)
-		return cli_usage_error("prune", "expected one MODEL, got %d arguments", argc - optind);
-	c->model = optind < argc ? argv[optind] : DEFAULT_MODEL;
 	return 0;
 }
 
-/* Loaded model, its groups and (with --plan) the plan read against them. */
-struct prune_model {
-	struct net_spec spec;
-	struct net *net;
-	struct group_set gs;
-	struct prune_plan plan;
-	bool has_plan;
-};
-
-static void prune_model_done(struct prune_model *m)
+static int prune_parse(int argc, char **argv, struct prune_cli *c)
 {
-	plan_done(&m->plan);
-	groups_done(&m->gs);
-	net_free(m->net);
-	net_spec_done(&m->spec);
-	memset(m, 0, sizeof *m);
-}
-
-static int prune_model_open(struct prune_cli *c, int classes, bool warn,
-			    struct prune_model *m)
-{
-	memset(m, 0, sizeof *m);
-	struct model_overrides ovr = { .classes = classes };
-	char why[1024];
-	if (model_load(c->model, &ovr, &m->spec, &m->net, why, sizeof why) != 0) {
-		cli_error("%s", why);
-		return CLI_EXIT_FAILURE;
-	}
-	if (warn)
-		cli_print_warnings(&m->spec);
-	struct eng_err err;
-	if (groups_build(m->net, &m->gs, &err) != ENG_STATUS_OK) {
-		cli_error("%s", err.msg);
-		prune_model_done(m);
-		return CLI_EXIT_FAILURE;
-	}
-	if (!c->plan)
-		return CLI_EXIT_OK;
-	struct plan_file_info info;
-	m->has_plan = true;
-	if (plan_file_read(c->plan, m->net, &m->gs, c->o.min_keep, &m->plan,
-				&info, &err) != ENG_STATUS_OK) {
-		cli_error("%s", err.msg);
-		prune_model_done(m);
-		return CLI_EXIT_FAILURE;
-	}
-	/* The plan records how it was made: its settings are the defaults,
-	 * the command line wins. */
-	if (!c->has_method && info.has_method)
-		c->o.method = info.method;
-	if (!c->has_sparsity && info.has_sparsity)
-		c->o.sparsity = info.sparsity;
-	if (!c->has_seed && info.has_seed)
-		c->o.seed = info.seed;
-	if (info.has_tau)
-		c->o.tau = info.tau;
-	if (info.has_k)
-		c->o.k = info.k;
-	return CLI_EXIT_OK;
+	static const struct option own[] = {
+		{ "out", required_argument, NULL, OPT_OUT },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ NULL, 0, NULL, 0 },
+	};
+	memset(c, 0, sizeof *c);
+	struct cli_ropts r;
+	int rc = cli_ropts_parse("prune", prune_usage, argc, argv,
+				 CLI_ROPT_BIT(CLI_ROPT_METHOD) | CLI_ROPT_BIT(CLI_ROPT_SPARSITY) |
+				 CLI_ROPT_BIT(CLI_ROPT_SEED) | CLI_ROPT_BIT(CLI_ROPT_TAU) |
+				 CLI_ROPT_BIT(CLI_ROPT_K) | CLI_ROPT_BIT(CLI_ROPT_MIN_CHANNELS) |
+				 CLI_ROPT_BIT(CLI_ROPT_RESIDUAL) |
+				 CLI_ROPT_BIT(CLI_ROPT_DENSE_SENSITIVE) |
+				 CLI_ROPT_BIT(CLI_ROPT_ITERATIONS) | CLI_ROPT_BIT(CLI_ROPT_DATA) |
+				 CLI_ROPT_BIT(CLI_ROPT_AUTO) | CLI_ROPT_BIT(CLI_ROPT_PLAN),
+				 own, prune_own_option, c, &r);
+	if (rc)
+		return rc;
+	c->automatic = r.automatic;
+	c->plan = r.plan;
+	bool tau = r.given & CLI_ROPT_BIT(CLI_ROPT_TAU);
+	if (c->automatic == (c->plan != NULL))
+		return cli_usage_error("prune", "give exactly one of --auto and --plan FILE");
+	if (c->plan && (tau || r.o.k > 0))
+		return cli_usage_error("prune", "--tau and --k select layers for --auto; with --plan the plan decides");
+	if ((rc = cli_ropts_check_select("prune", &r)))
+		return rc;
+	if (!c->out)
+		return cli_usage_error("prune", "--out DIR is required");
+	if ((rc = cli_ropts_check_model("prune", &r)))
+		return rc;
+	c->o = r.o;
+	c->given = r.given;
+	c->data = r.data;
+	c->model = r.model;
+	return 0;
 }
 
 static json_t *prune_metrics_json(const struct metrics *m)
@@ -433,7 +321,7 @@ static void prune_print_text(const struct prune_report *p)
 /* The rest of the bundle: verify the saved files, then report.json (no
  * latency or accuracy yet: `reconvene report DIR` adds them) and
  * heatmap.png.  A failed verification is recorded, not an error here. */
-static int prune_bundle_finish(const struct prune_cli *c, struct prune_model *m,
+static int prune_bundle_finish(const struct prune_cli *c, struct cli_plan_model *m,
 			       const struct reconvene_result *r,
 			       const struct data_split *ds, struct prune_report *p)
 {
@@ -484,41 +372,14 @@ int cmd_prune(int argc, char **argv)
 	if (rc != 0)
 		return rc;
 
-	/* The plan (if any) may choose the method, and only the method says
-	 * whether a dataset is needed, so the model comes first. */
-	struct prune_model m;
-	if ((rc = prune_model_open(&c, 0, true, &m)) != CLI_EXIT_OK)
+	struct cli_plan_model m;
+	if ((rc = cli_plan_model_open(c.model, c.plan, c.data, c.given, &c.o, &m)) !=
+	    CLI_EXIT_OK)
 		return rc;
-	struct data_split ds;
-	bool have_ds;
-	if ((rc = cli_score_data_open(c.data, c.o.method, &ds, &have_ds)) !=
-	    CLI_EXIT_OK) {
-		prune_model_done(&m);
-		return rc;
-	}
-	if (have_ds && ds.train.classes != m.net->classes) {
-		prune_model_done(&m);
-		if ((rc = prune_model_open(&c, ds.train.classes, false, &m)) !=
-		    CLI_EXIT_OK) {
-			data_split_done(&ds);
-			return rc;
-		}
-	}
 
 	struct eng_err err;
 	struct reconvene_result r = { 0 };
-	struct progress bar;
-	net_init(m.net, c.o.seed);
-	if (c.o.method == SCORE_METHOD_SYNFLOW) {
-		progress_init(&bar, stderr, "synflow", "it/s");
-		c.o.progress = cli_score_on_progress;
-		c.o.progress_user = &bar;
-	}
-	enum eng_status st = reconvene_run(m.net, &m.spec, have_ds ? &ds : NULL,
-					   &c.o, m.has_plan ? &m.plan : NULL, &r,
-					   &err);
-	if (c.o.progress)
-		progress_finish(&bar);
+	enum eng_status st = cli_plan_model_run(&m, &c.o, &r, &err);
 	rc = CLI_EXIT_FAILURE;
 	if (st != ENG_STATUS_OK)
 		goto out;
@@ -531,7 +392,7 @@ int cmd_prune(int argc, char **argv)
 	metrics_compute(m.net, NULL, &p.dense, NULL);
 	metrics_compute(m.net, r.pse.mask, &p.pai, NULL);
 	metrics_compute(r.net, r.mask, &p.pruned, NULL);
-	if ((rc = prune_bundle_finish(&c, &m, &r, have_ds ? &ds : NULL, &p)) !=
+	if ((rc = prune_bundle_finish(&c, &m, &r, m.have_ds ? &m.ds : NULL, &p)) !=
 	    CLI_EXIT_OK)
 		goto out;
 	p.seconds_total = prune_now() - t0;
@@ -553,9 +414,7 @@ out:
 	if (st != ENG_STATUS_OK)
 		cli_error("%s", err.msg);
 	reconvene_result_done(&r);
-	prune_model_done(&m);
-	if (have_ds)
-		data_split_done(&ds);
+	cli_plan_model_done(&m);
 	if (fflush(stdout) != 0)
 		rc = CLI_EXIT_FAILURE;
 	return rc;

@@ -15,6 +15,7 @@
 
 #include "explorer/app.h"
 #include "cli/cli.h"
+#include "cli/reconvene_opts.h"
 #include "explorer/input.h"
 #include "explorer/keylog.h"
 #include "paths/model_path.h"

@@ -16,6 +16,7 @@
 #include "cli/dataset_open.h"
 #include "cli/engine_progress.h"
 #include "cli/warnings.h"
+#include "cli/reconvene_opts.h"
 #include "prune/reconvene.h"
 #include "score/score.h"
 #include "io/weights.h"
@@ -54,8 +55,7 @@ static const char score_usage[] =
 	"  -h, --help      show this help\n";
 
 enum {
-	OPT_METHOD = 256, OPT_SPARSITY, OPT_SEED, OPT_TAU, OPT_K, OPT_RESIDUAL,
-	OPT_WEIGHTS, OPT_DATA, OPT_ITER, OPT_JSON, OPT_SAVE,
+	OPT_WEIGHTS = 256, OPT_JSON, OPT_SAVE,
 };
 
 struct score_cli {
@@ -64,85 +64,47 @@ struct score_cli {
 	bool json;
 };
 
+static int score_own_option(int code, const char *arg, void *user)
+{
+	struct score_cli *c = user;
+	switch (code) {
+	case OPT_WEIGHTS:
+		c->weights = arg;
+		break;
+	case OPT_JSON:
+		c->json = true;
+		break;
+	case OPT_SAVE:
+		c->save = arg;
+		break;
+	}
+	return 0;
+}
+
 static int score_parse(int argc, char **argv, struct score_cli *c)
 {
-	static const struct option opts[] = {
-		{ "method", required_argument, NULL, OPT_METHOD },
-		{ "sparsity", required_argument, NULL, OPT_SPARSITY },
-		{ "seed", required_argument, NULL, OPT_SEED },
-		{ "tau", required_argument, NULL, OPT_TAU },
-		{ "k", required_argument, NULL, OPT_K },
-		{ "residual", no_argument, NULL, OPT_RESIDUAL },
+	static const struct option own[] = {
 		{ "weights", required_argument, NULL, OPT_WEIGHTS },
-		{ "data", required_argument, NULL, OPT_DATA },
-		{ "iterations", required_argument, NULL, OPT_ITER },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "save-scores", required_argument, NULL, OPT_SAVE },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(c, 0, sizeof *c);
-	reconvene_options_init(&c->o);
-	bool tau = false;
-	optind = 1;
-	opterr = 0;
-	for (;;) {
-		int ch = getopt_long(argc, argv, "h", opts, NULL);
-		if (ch == -1)
-			break;
-		switch (ch) {
-		case OPT_METHOD:
-			if (cli_reconvene_option("score", "method", optarg, &c->o))
-				return CLI_EXIT_USAGE;
-			break;
-		case OPT_SPARSITY:
-			if (cli_reconvene_option("score", "sparsity", optarg, &c->o))
-				return CLI_EXIT_USAGE;
-			break;
-		case OPT_SEED:
-			if (cli_reconvene_option("score", "seed", optarg, &c->o))
-				return CLI_EXIT_USAGE;
-			break;
-		case OPT_TAU:
-			if (cli_reconvene_option("score", "tau", optarg, &c->o))
-				return CLI_EXIT_USAGE;
-			tau = true;
-			break;
-		case OPT_K:
-			if (cli_reconvene_option("score", "k", optarg, &c->o))
-				return CLI_EXIT_USAGE;
-			break;
-		case OPT_RESIDUAL:
-			c->o.include_residual = true;
-			break;
-		case OPT_WEIGHTS:
-			c->weights = optarg;
-			break;
-		case OPT_DATA:
-			c->data = optarg;
-			break;
-		case OPT_ITER:
-			if (cli_reconvene_option("score", "iterations", optarg, &c->o))
-				return CLI_EXIT_USAGE;
-			break;
-		case OPT_JSON:
-			c->json = true;
-			break;
-		case OPT_SAVE:
-			c->save = optarg;
-			break;
-		case 'h':
-			fputs(score_usage, stdout);
-			return -1;
-		default:
-			return cli_usage_error("score", "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
-	if (tau && c->o.k > 0)
-		return cli_usage_error("score", "--tau and --k both select layers; give one");
-	if (argc - optind > 1)
-		return cli_usage_error("score", "expected one MODEL, got %d arguments", argc - optind);
-	c->model = optind < argc ? argv[optind] : DEFAULT_MODEL;
+	struct cli_ropts r;
+	int rc = cli_ropts_parse("score", score_usage, argc, argv,
+				 CLI_ROPT_BIT(CLI_ROPT_METHOD) | CLI_ROPT_BIT(CLI_ROPT_SPARSITY) |
+				 CLI_ROPT_BIT(CLI_ROPT_SEED) | CLI_ROPT_BIT(CLI_ROPT_TAU) |
+				 CLI_ROPT_BIT(CLI_ROPT_K) | CLI_ROPT_BIT(CLI_ROPT_RESIDUAL) |
+				 CLI_ROPT_BIT(CLI_ROPT_ITERATIONS) | CLI_ROPT_BIT(CLI_ROPT_DATA),
+				 own, score_own_option, c, &r);
+	if (rc)
+		return rc;
+	if ((rc = cli_ropts_check_select("score", &r)) ||
+	    (rc = cli_ropts_check_model("score", &r)))
+		return rc;
+	c->o = r.o;
+	c->data = r.data;
+	c->model = r.model;
 	return 0;
 }
 

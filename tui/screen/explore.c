@@ -22,6 +22,7 @@
 #include "explorer/app.h"
 #include "cli/numbers.h"
 #include "cli/cli.h"
+#include "cli/reconvene_opts.h"
 #include "screen/colors.h"
 #include "data/data.h"
 #include "screen/draw.h"
