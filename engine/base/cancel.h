@@ -34,7 +34,7 @@
 #include <stdbool.h>
 
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2,
-	       "struct cancel is set from signal handlers: needs a lock-free atomic_int");
+	"cancel_request runs in signal handlers: needs a lock-free atomic_int");
 
 struct cancel {
 	atomic_int requested; /* non-zero: stop at the next poll */

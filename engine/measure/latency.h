@@ -29,8 +29,9 @@
  *
  * Abort: opt->abort (base/cancel.h; may be NULL) is read before every run,
  * warm-up included, and between the layers of the SPARSE runner's set-up;
- * once it is requested (from any thread) the call returns ENG_STATUS_ABORTED promptly (within one
- * forward) with *result zeroed and nothing leaked.  Progress: opt->progress
+ * once it is requested (from any thread) the call returns
+ * ENG_STATUS_ABORTED promptly (within one forward) with *result zeroed and
+ * nothing leaked.  Progress: opt->progress
  * (may be NULL) is called from the calling thread after each timed run with
  * (runs done, the run count the call currently expects); total is an
  * estimate that may grow or shrink, done <= total.

@@ -38,7 +38,8 @@
  * struct is safe to free).  Nothing borrows the source net after a call.
  *
  * Thread rules: one call per net at a time; opts->abort (base/cancel.h)
- * may be requested from another thread (polled during scoring).  The engine never prints.
+ * may be requested from another thread (polled during scoring).  The
+ * engine never prints.
  *
  *   struct reconvene_options o;
  *   reconvene_options_init(&o);
