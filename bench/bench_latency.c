@@ -31,7 +31,7 @@
 #include "measure/latency.h"
 #include "nn/net.h"
 #include "prune/reconvene.h"
-#include "measure/sparse_conv.h"
+#include "measure/sparse.h"
 
 #define BENCH_ROUNDS_MAX 20
 

@@ -22,7 +22,7 @@
 #include "nn/net.h"
 #include "base/rng.h"
 #include "score/score.h"
-#include "measure/sparse_conv.h"
+#include "measure/sparse.h"
 
 /* |sparse - ref| <= REL * max(1e-3, max |ref|) per element. */
 #define REL 1e-5

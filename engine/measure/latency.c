@@ -12,7 +12,7 @@
 
 #include "measure/latency.h"
 #include "base/rng.h"
-#include "measure/sparse_conv.h"
+#include "measure/sparse.h"
 
 void latency_options_init(struct latency_options *opt)
 {

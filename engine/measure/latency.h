@@ -11,7 +11,7 @@
  *                               anyway).  Needs mask.
  *   LATENCY_VARIANT_SPARSE      the unstructured net with every conv and
  *                               linear layer on the CSR kernel of
- *                               sparse_conv.h (the best case for
+ *                               sparse.h (the best case for
  *                               unstructured pruning).  Needs mask.
  *   LATENCY_VARIANT_STRUCTURED  a compacted net (plan_result.net of
  *                               plan.h), dense kernels.  Runs exactly like

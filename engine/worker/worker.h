@@ -100,7 +100,7 @@
  * figures are measured at this thread count (it is part of their cache key).
  *
  * Abort flags.  Every engine call a job makes (score.h, reconvene.h,
- * latency.h, sparse_conv.h, train.h, quickeval.h) takes the engine's one
+ * latency.h, sparse.h, train.h, quickeval.h) takes the engine's one
  * cancellation type, a `const struct cancel *` (base/cancel.h, an
  * atomic_int).  The worker keeps one struct cancel per job kind: the UI
  * thread requests it under the worker's mutex to cancel, the worker thread

@@ -1,4 +1,4 @@
-/* sparse_conv.c: CSR weights, sparse conv/linear kernels, batch-1 runner.
+/* sparse.c: CSR weights, sparse conv/linear kernels, batch-1 runner.
  *
  * All loops are written with GCC/Clang vector extensions because -O2's
  * cost model leaves loops of unknown length scalar.  The direct kernel
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "measure/sparse_conv.h"
+#include "measure/sparse.h"
 
 /* Run-time dispatch of the hot kernels to the best x86-64 level.  Not in
  * a ThreadSanitizer build: gcc instruments the ifunc resolver, which the
@@ -278,10 +278,10 @@ SPARSE_TILE_KERNEL(sparse_tile4, 4)
 SPARSE_TILE_KERNEL(sparse_tile8, 8)
 SPARSE_TILE_KERNEL(sparse_tile16, 16)
 #else
-#error "sparse_conv.c needs GCC or Clang vector extensions"
+#error "sparse.c needs GCC or Clang vector extensions"
 #endif
 
-/* The phase planes (see sparse_conv.h): input pixel (c, y, x) lands in
+/* The phase planes (see sparse.h): input pixel (c, y, x) lands in
  * plane ((y + pad) % s, (x + pad) % s) of channel c at
  * ((y + pad) / s, (x + pad) / s), if that plane is kept (phase < np per
  * axis); everything else is zero. */

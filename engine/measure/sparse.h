@@ -1,4 +1,4 @@
-/* sparse_conv.h: CSR weights and sparse inference kernels for unstructured
+/* sparse.h: CSR weights and sparse inference kernels for unstructured
  * masks, and a whole-net batch-1 runner built on them.
  *
  * This is the best case for unstructured pruning: only kept weights are
@@ -50,8 +50,8 @@
  *   const float *logits = sparse_net_forward(sn, x);   // batch 1, eval
  *   sparse_net_free(sn);
  */
-#ifndef RECONVENE_SPARSE_CONV_H
-#define RECONVENE_SPARSE_CONV_H
+#ifndef RECONVENE_SPARSE_H
+#define RECONVENE_SPARSE_H
 
 #include <stdbool.h>
 #include <stddef.h>
