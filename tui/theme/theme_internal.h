@@ -12,16 +12,6 @@
 
 #ifndef PKGDATADIR
 #define PKGDATADIR "/usr/local/share/reconvene"
-/* A named colour ("red", "bright_blue", "default") as its index, or -1;
- * a number 0..255; one attribute word into *bits (theme_color.c). */
-int theme_named_parse(const char *w);
-bool theme_number_parse(const char *w, int *out);
-bool theme_attr_word(const char *w, unsigned *bits);
-
-/* A regular file we may read; s ends with suffix (theme_paths.c). */
-bool theme_file_readable(const char *path);
-bool theme_ends_with(const char *s, const char *suffix);
-
 #endif
 
 /* A theme file larger than this is certainly not a theme. */
