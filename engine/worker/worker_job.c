@@ -1,0 +1,70 @@
+/* worker_job.c: what the jobs share: the working net they score, measure
+ * and train (built from the model's spec on first use, initialised with
+ * the settings' seed), the cached figures (latency, quick-eval and grid
+ * results as arrays of doubles) and the score progress hook.  Worker
+ * thread only.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/net.h"
+#include "worker/cache.h"
+#include "worker/worker.h"
+#include "worker/worker_internal.h"
+
+enum eng_status worker_net_ready(struct worker *w, struct eng_err *err)
+{
+	if (!w->net) {
+		enum eng_status st = net_build(&w->model->spec, &w->net, err);
+		if (st != ENG_STATUS_OK)
+			return st;
+		w->net_ready = false;
+	}
+	if (!w->net_ready || w->net_seed != w->set.seed) {
+		net_init(w->net, w->set.seed);
+		w->net_ready = true;
+		w->net_seed = w->set.seed;
+	}
+	return ENG_STATUS_OK;
+}
+
+/* Latency, quick-eval and grid results are cached as arrays of doubles in
+ * native byte order; the key says which:
+ *   latency     median, p10, p90, runs                       (4)
+ *   quick-eval  accuracy, ci_lo, ci_hi, loss, steps, seconds,
+ *               test_n                                       (7)
+ *   grid        n_layers x WORKER_GRID_N densities, -1 = none */
+
+/* Hit: exactly n doubles that valid accepts, in out.  Another length or a
+ * rejected value is a miss with one warning ("cache: <what> entry is
+ * malformed; <then>"). */
+bool worker_figures_get(struct worker *w, const char *key, double *out,
+			size_t n, bool (*valid)(const double *d, size_t n),
+			const char *what, const char *then)
+{
+	void *buf;
+	size_t len;
+	if (!cache_get(w->cache, key, &buf, &len))
+		return false;
+	bool ok = len == n * sizeof *out;
+	if (ok)
+		memcpy(out, buf, len);
+	free(buf);
+	if (ok && valid(out, n))
+		return true;
+	worker_warn(w, "cache: %s entry is malformed; %s", what, then);
+	return false;
+}
+
+void worker_figures_put(struct worker *w, const char *key, const double *d,
+			size_t n)
+{
+	cache_put(w->cache, key, d, n * sizeof *d);
+}
+
+void worker_score_progress(int done, int total, void *user)
+{
+	worker_progress(user, NULL, done, total);
+}

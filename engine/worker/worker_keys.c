@@ -1,0 +1,138 @@
+/* worker_keys.c: the names of jobs and variants, and the keys: everything
+ * a result depends on, as text ("pse v1 m=[...] method=synflow ...").  The
+ * cache stores results under these keys; a snapshot marks a result stale
+ * when its key differs from the one the current state gives; an auto job
+ * runs again when its state key changed (see worker_internal.h).  The
+ * cache names and checks its entries by this text, so any change to it
+ * orphans every cached entry of that kind.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/hash.h"
+#include "prune/plan.h"
+#include "score/score.h"
+#include "worker/worker.h"
+#include "worker/worker_internal.h"
+
+const char *worker_job_name(enum worker_job j)
+{
+	static const char *const names[WORKER_JOB_COUNT] = {
+		"scores", "auto", "latency", "quickeval", "grid", "export",
+	};
+	return (int)j >= 0 && j < WORKER_JOB_COUNT ? names[j] : "?";
+}
+
+const char *worker_variant_name(enum worker_variant v)
+{
+	static const char *const names[WORKER_VARIANT_COUNT] = {
+		"dense", "pai", "pai-csr", "plan",
+	};
+	return (int)v >= 0 && v < WORKER_VARIANT_COUNT ? names[v] : "?";
+}
+
+/* Keys: everything a result depends on, as text.  The model key covers the
+ * architecture; the dataset matters for SNIP / GraSP scores and for every
+ * quick-eval. */
+static void worker_data_id(const struct worker *w, char *buf, size_t n)
+{
+	if (!w->data)
+		snprintf(buf, n, "none");
+	else
+		snprintf(buf, n, "%.40s:%016" PRIx64 ":%d:%d", w->data->name,
+			 hash_fnv1a_bytes(hash_fnv1a_init(), w->data->source,
+					  strnlen(w->data->source, sizeof w->data->source)),
+			 w->data->train.n, w->data->test.n);
+}
+
+void worker_pse_key(const struct worker *w, char *buf, size_t n)
+{
+	const struct worker_settings *s = &w->set;
+	char data[96];
+	if (score_method_needs_data(s->method))
+		worker_data_id(w, data, sizeof data);
+	else
+		snprintf(data, sizeof data, "-");
+	snprintf(buf, n, "pse v1 m=[%s] method=%s sparsity=%.17g seed=%" PRIu64
+		 " it=%d spc=%d data=%s", w->model->key,
+		 score_method_name(s->method), s->sparsity, s->seed,
+		 s->method == SCORE_METHOD_SYNFLOW ? s->synflow_iterations : 0,
+		 score_method_needs_data(s->method) ? s->samples_per_class : 0, data);
+}
+
+void worker_grid_key(const struct worker *w, char *buf, size_t n)
+{
+	const struct worker_settings *s = &w->set;
+	char data[96];
+	if (score_method_needs_data(s->method))
+		worker_data_id(w, data, sizeof data);
+	else
+		snprintf(data, sizeof data, "-");
+	snprintf(buf, n, "grid v1 m=[%s] method=%s seed=%" PRIu64 " it=%d spc=%d data=%s",
+		 w->model->key, score_method_name(s->method), s->seed,
+		 s->method == SCORE_METHOD_SYNFLOW ? s->synflow_iterations : 0,
+		 score_method_needs_data(s->method) ? s->samples_per_class : 0, data);
+}
+
+void worker_variant_key(const struct worker *w, enum worker_job j,
+			enum worker_variant v, char *buf, size_t n)
+{
+	const struct worker_settings *s = &w->set;
+	char pse[512], tail[256];
+	if (v == WORKER_VARIANT_DENSE)
+		snprintf(pse, sizeof pse, "m=[%s] seed=%" PRIu64, w->model->key, s->seed);
+	else
+		worker_pse_key(w, pse, sizeof pse);
+	char plan[64] = "";
+	if (v == WORKER_VARIANT_PLAN)
+		snprintf(plan, sizeof plan, " plan=%016" PRIx64 " mk=%d",
+			 plan_hash(&w->plan), s->min_keep);
+	if (j == WORKER_JOB_LATENCY) {
+		snprintf(tail, sizeof tail, "threads=%d runs=%d", w->threads,
+			 s->latency_runs);
+	} else {
+		char data[96];
+		worker_data_id(w, data, sizeof data);
+		snprintf(tail, sizeof tail, "steps=%ld batch=%d train=%d test=%d lr=%.9g data=%s",
+			 s->budget.steps, s->budget.batch, s->budget.train_n,
+			 s->budget.test_n, (double)s->budget.lr, data);
+	}
+	snprintf(buf, n, "%s v1 %s [%s]%s %s", j == WORKER_JOB_LATENCY ? "lat" : "qe",
+		 worker_variant_name(v), pse, plan, tail);
+}
+
+bool worker_variant_used(enum worker_job j, enum worker_variant v)
+{
+	return j == WORKER_JOB_LATENCY || v != WORKER_VARIANT_PAI_CSR;
+}
+
+/* The key a job's next run would have: auto jobs run when it changed. */
+void worker_state_key(const struct worker *w, enum worker_job j,
+		      char *buf, size_t n)
+{
+	buf[0] = '\0';
+	if (!w->model)
+		return;
+	if (j == WORKER_JOB_SCORES || j == WORKER_JOB_AUTO) {
+		worker_pse_key(w, buf, n);
+	} else if (j == WORKER_JOB_EXPORT) {
+		snprintf(buf, n, "export");
+	} else if (j == WORKER_JOB_GRID) {
+		worker_grid_key(w, buf, n);
+	} else {
+		size_t used = 0;
+		for (int v = 0; v < WORKER_VARIANT_COUNT; v++) {
+			if (!worker_variant_used(j, (enum worker_variant)v))
+				continue;
+			char k[WORKER_KEY_MAX];
+			worker_variant_key(w, j, (enum worker_variant)v, k, sizeof k);
+			int len = snprintf(buf + used, n - used, "%s|", k);
+			if (len < 0 || (size_t)len >= n - used)
+				break;
+			used += (size_t)len;
+		}
+	}
+}

@@ -1,0 +1,193 @@
+/* worker_model.c: the immutable model the UI and the worker share, and its
+ * analytic projection (see worker.h).
+ *
+ * A model is built once per worker_set_model, on the caller's thread, and
+ * never written afterwards; its refcount is the only thing that changes,
+ * atomically, so any thread may take or drop a reference.
+ * worker_model_project is a pure function of a model, a plan and kept
+ * counts: no lock, no BLAS, one small allocation.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "measure/metrics.h"
+#include "nn/net.h"
+#include "prune/groups.h"
+#include "prune/plan.h"
+#include "score/score.h"
+#include "worker/cache.h"
+#include "worker/worker.h"
+#include "worker/worker_internal.h"
+
+struct worker_model_box {
+	struct worker_model m; /* first: the public pointer is the box */
+	atomic_int refs;
+};
+
+const struct worker_model *worker_model_ref(const struct worker_model *m)
+{
+	struct worker_model_box *b = (struct worker_model_box *)m;
+	atomic_fetch_add(&b->refs, 1);
+	return m;
+}
+
+void worker_model_release(const struct worker_model *m)
+{
+	if (!m)
+		return;
+	struct worker_model_box *b = (struct worker_model_box *)m;
+	if (atomic_fetch_sub(&b->refs, 1) != 1)
+		return;
+	groups_done(&b->m.groups);
+	free(b->m.net->layers);
+	free(b->m.net);
+	net_spec_done(&b->m.spec);
+	free(b);
+}
+
+static _Atomic uint64_t worker_model_ids;
+
+/* Build the shape-only model: a real net_build, then keep only the layer
+ * table (params are calloc'd and never touched, so this is cheap even for
+ * vgg19, and the copy frees them straight away). */
+enum eng_status worker_model_new(const struct net_spec *spec,
+				 const struct worker_model **out,
+				 struct eng_err *err)
+{
+	*out = NULL;
+	struct worker_model_box *b = calloc(1, sizeof *b);
+	if (!b)
+		return eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory");
+	atomic_init(&b->refs, 1);
+	struct worker_model *m = &b->m;
+	struct net *full = NULL;
+	enum eng_status st = net_spec_copy(&m->spec, spec);
+	if (st != ENG_STATUS_OK) {
+		free(b);
+		return eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory");
+	}
+	st = net_build(spec, &full, err);
+	if (st != ENG_STATUS_OK)
+		goto fail;
+	m->net = calloc(1, sizeof *m->net);
+	struct layer *layers = calloc((size_t)full->n_layers ? (size_t)full->n_layers : 1,
+				      sizeof *layers);
+	if (!m->net || !layers) {
+		free(layers);
+		st = eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory");
+		goto fail;
+	}
+	memcpy(m->net->name, full->name, sizeof m->net->name);
+	m->net->input = full->input;
+	m->net->classes = full->classes;
+	m->net->n_layers = full->n_layers;
+	m->net->n_params = full->n_params;
+	m->net->n_state = full->n_state;
+	memcpy(layers, full->layers, (size_t)full->n_layers * sizeof *layers);
+	for (int i = 0; i < full->n_layers; i++) {
+		layers[i].w = layers[i].b = layers[i].dw = layers[i].db = NULL;
+		layers[i].state = NULL;
+	}
+	m->net->layers = layers;
+	m->prunable = score_prunable_count(full);
+	net_free(full);
+	full = NULL;
+	st = groups_build(m->net, &m->groups, err);
+	if (st != ENG_STATUS_OK)
+		goto fail;
+	metrics_from_nnz(m->net, NULL, &m->dense, NULL);
+	m->id = atomic_fetch_add(&worker_model_ids, 1) + 1;
+	snprintf(m->key, sizeof m->key, "%s %dx%dx%d c%d %016" PRIx64,
+		 spec->name, spec->input.c, spec->input.h, spec->input.w,
+		 spec->classes, cache_spec_hash(spec));
+	*out = m;
+	return ENG_STATUS_OK;
+fail:
+	net_free(full);
+	if (m->net) {
+		free(m->net->layers);
+		free(m->net);
+	}
+	groups_done(&m->groups);
+	net_spec_done(&m->spec);
+	free(b);
+	return st;
+}
+
+/* --- the analytic projection ------------------------------------------- */
+
+enum eng_status worker_model_project(const struct worker_model *m,
+				     const struct prune_plan *plan,
+				     const size_t *kept,
+				     struct worker_projection *out)
+{
+	memset(out, 0, sizeof *out);
+	const struct group_set *gs = &m->groups;
+	const struct net *net = m->net;
+	if (!plan || plan->n_groups != gs->n_groups)
+		return ENG_STATUS_EINVAL;
+	for (int g = 0; g < gs->n_groups; g++)
+		if (plan->keep[g] < 1 || plan->keep[g] > gs->groups[g].channels)
+			return ENG_STATUS_EINVAL;
+	int nl = net->n_layers;
+	size_t nlz = nl ? (size_t)nl : 1;
+	struct layer *tmp = malloc(nlz * sizeof *tmp);
+	size_t *nnz = malloc(nlz * sizeof *nnz);
+	if (!tmp || !nnz) {
+		free(tmp);
+		free(nnz);
+		return ENG_STATUS_ENOMEM;
+	}
+	int changed = 0;
+	for (int g = 0; g < gs->n_groups; g++)
+		changed += plan_group_changed(gs, plan, g);
+	enum eng_status st = ENG_STATUS_OK;
+	for (int i = 0; i < nl && st == ENG_STATUS_OK; i++) {
+		struct layer *l = &tmp[i];
+		*l = net->layers[i];
+		bool reinit = false;
+		if (l->kind == LAYER_KIND_CONV || l->kind == LAYER_KIND_LINEAR) {
+			int go = gs->layer_out[i], gi = gs->layer_in[i];
+			bool out_changed = go >= 0 && plan_group_changed(gs, plan, go);
+			bool in_changed = gi >= 0 && plan_group_changed(gs, plan, gi);
+			bool depthwise = l->kind == LAYER_KIND_CONV && l->conf.groups > 1 &&
+					 l->conf.groups == l->in.c && l->out.c == l->in.c;
+			if (out_changed) {
+				l->conf.out = plan->keep[go];
+				if (depthwise)
+					l->conf.groups = plan->keep[go];
+			}
+			reinit = out_changed || in_changed;
+		}
+		struct shape in[LAYER_MAX_INPUTS];
+		for (int k = 0; k < l->n_in; k++)
+			in[k] = l->in_idx[k] < 0 ? net->input : tmp[l->in_idx[k]].out;
+		st = l->ops->infer(l, in, l->n_in, NULL);
+		bool weights = (l->kind == LAYER_KIND_CONV || l->kind == LAYER_KIND_LINEAR) &&
+			       l->w_len > 0;
+		nnz[i] = !weights ? 0 : (reinit || !kept) ? l->w_len : kept[i];
+	}
+	if (st == ENG_STATUS_OK) {
+		struct net shadow = *net;
+		shadow.layers = tmp;
+		out->dense = m->dense;
+		if (kept)
+			metrics_from_nnz(net, kept, &out->pai, NULL);
+		else
+			out->pai = m->dense;
+		metrics_from_nnz(&shadow, nnz, &out->plan, NULL);
+		out->changed_groups = changed;
+		out->plan_hash = plan_hash(plan);
+	} else {
+		memset(out, 0, sizeof *out);
+		st = ENG_STATUS_EINVAL;
+	}
+	free(tmp);
+	free(nnz);
+	return st;
+}
