@@ -240,6 +240,7 @@ static Suite *core_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("cancel");
 	tcase_add_test(tc, test_cancel);
+	suite_add_tcase(s, tc);
 	tc = tcase_create("hash");
 	tcase_add_test(tc, test_hash_fnv1a);
 	suite_add_tcase(s, tc);
