@@ -12,7 +12,7 @@
  *     i.e. the k largest negated densities);
  *   - the channels the explorer's heatmap shows as kept (plan_group_kept,
  *     the same answer as plan_resolve).
- * SynFlow's per-iteration selection (score.c score_synflow_select) applies
+ * SynFlow's per-iteration selection (score/synflow.c score_synflow_select) applies
  * the same rule inside its fused pass over the surviving weights.
  *
  * Algorithm: radix selection on an order-preserving integer key (32 bits

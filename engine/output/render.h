@@ -1,18 +1,19 @@
 /* render.h: PNG pictures for slides and reviews: the channel heatmap, the
  * layers x sparsity sensitivity chart and the accuracy trade-off chart.
  *
- * Pixels are drawn into an RGB canvas here and encoded with libpng; text
- * is rasterised with FreeType from a TrueType font (DejaVu Sans).  The
- * font is style->font when that is set (and then ONLY that file: tests
- * point it at nothing to check the fallback), else DejaVuSans.ttf in the
- * first directory of style->font_dirs (colon-separated) that has it; the
- * bold face is DejaVuSans-Bold.ttf beside it, or the regular one.  The
- * engine reads no environment and has no font directory of its own: the
- * front end resolves both ($RECONVENE_FONT, its FONT_DIRS) and puts them
- * in the style it passes (tui/cli/render_style.c).  Without a usable font the picture is still written,
- * without any text, and a warning line says so through the caller's
- * struct eng_warn (base/warn.h): the engine never prints, the caller
- * shows the warning.
+ * Pixels are drawn into an RGB canvas (output/canvas.h) and encoded with
+ * libpng; text is rasterised with FreeType from a TrueType font (DejaVu
+ * Sans).  The font is style->font when that is set (and then ONLY that
+ * file: tests point it at nothing to check the fallback), else
+ * DejaVuSans.ttf in the first directory of style->font_dirs
+ * (colon-separated) that has it; the bold face is DejaVuSans-Bold.ttf
+ * beside it, or the regular one.  The engine reads no environment and has
+ * no font directory of its own: the front end resolves both
+ * ($RECONVENE_FONT, its FONT_DIRS) and puts them in the style it passes
+ * (tui/cli/render_style.c).  Without a usable font the picture is still
+ * written, without any text, and a warning line says so through the
+ * caller's struct eng_warn (base/warn.h): the engine never prints, the
+ * caller shows the warning.
  *
  * Layout does not depend on the font (widths of text are estimated from
  * character counts), so an image has the same size and its cells the same

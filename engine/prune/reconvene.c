@@ -2,7 +2,7 @@
  * reconvene.h and docs/reconvene.md).  Saving a result is
  * output/bundle.c; plan files are prune/plan_file.c.
  *
- * The heavy lifting is elsewhere: score.c scores and masks, groups.c finds
+ * The heavy lifting is elsewhere: score/ scores and masks, groups.c finds
  * the channel groups, plan.c builds the smaller net.  This file decides
  * which groups shrink and by how much, and assembles the composite model
  * (rectified layers dense, the rest keeping their PaI mask).

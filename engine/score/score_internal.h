@@ -1,0 +1,124 @@
+/* score_internal.h: what the files of score_compute share, private to
+ * engine/score (score.c, mask.c, batch.c, grasp.c, synflow.c); nothing
+ * outside the folder includes it.  The public interface is score/score.h.
+ *
+ * The files call downwards only, so no two objects call each other:
+ *   score.c    options, method names, the dispatcher score_compute, and the
+ *              small methods (random, magnitude, SNIP)
+ *   grasp.c    GraSP (exact Hessian-gradient product)
+ *   synflow.c  SynFlow (block floating point passes, fused selection)
+ *   batch.c    SNIP's and GraSP's scoring batch and its loss gradient
+ *   mask.c     which weights are prunable, the global mask, densities,
+ *              kept counts, channel scores
+ * The run helpers below are static inline so that every file can use them
+ * without calling back into score.c.
+ *
+ * Owns: nothing.  struct score_run and struct score_batch live on the
+ * dispatcher's (or a method's) stack; score_batch_make's buffers are freed
+ * by score_batch_done.  Thread rules: those of score.h (one call per net).
+ */
+#ifndef RECONVENE_SCORE_INTERNAL_H
+#define RECONVENE_SCORE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "score/score.h"
+
+/* One score_compute call: the net, its options and where progress goes. */
+struct score_run {
+	struct net *net;
+	const struct score_options *opt;
+	const char *method;         /* score_method_name(opt->method), for
+				     * messages */
+	struct eng_err *err;
+	int done, total;            /* progress */
+};
+
+/* The index of a parameter pointer into net->params. */
+static inline size_t score_param_offset(const struct net *net, const float *p)
+{
+	return (size_t)(p - net->params);
+}
+
+static inline bool score_aborted(const struct score_run *run)
+{
+	return cancel_requested(run->opt->abort);
+}
+
+/* One unit of work done: report progress. */
+static inline void score_step(struct score_run *run)
+{
+	run->done++;
+	if (run->opt->progress)
+		run->opt->progress(run->done, run->total, run->opt->progress_user);
+}
+
+static inline enum eng_status score_abort_status(const struct score_run *run)
+{
+	return eng_err_set(run->err, ENG_STATUS_ABORTED, "scoring aborted");
+}
+
+/* Layer input src: the net's input (src < 0) or layer src's output. */
+static inline const float *score_src(const struct net *net, int src,
+				     const float *input)
+{
+	return src < 0 ? input : net->act[src];
+}
+
+/* Floats in layer i's output for batch samples. */
+static inline size_t score_act_len(const struct net *net, int i, int batch)
+{
+	return shape_size(net->layers[i].out) * (size_t)batch;
+}
+
+/* Make sure the workspace holds batch samples (never shrinks it). */
+static inline enum eng_status score_prepare(struct net *net, int batch,
+					    struct eng_err *err)
+{
+	if (net->max_batch >= batch)
+		return ENG_STATUS_OK;
+	return net_prepare(net, batch, err);
+}
+
+/* --- mask.c ---------------------------------------------------------------- */
+
+/* How many of n weights a mask at this sparsity keeps (score_mask_global's
+ * K, and each SynFlow step's). */
+size_t score_mask_kept_count(size_t n, double sparsity);
+
+/* --- batch.c --------------------------------------------------------------- */
+
+/* SNIP's and GraSP's scoring batch (score_batch_select's samples). */
+struct score_batch {
+	int n;
+	float *x;          /* n x net->input */
+	int32_t *labels;   /* n */
+};
+
+/* Check the dataset against the net, select and fill the batch and make
+ * the workspace hold it.  b is empty on error; else free it with
+ * score_batch_done. */
+enum eng_status score_batch_make(struct score_run *run,
+				 const struct data_split *ds,
+				 struct score_batch *b);
+void score_batch_done(struct score_batch *b);
+
+/* Train-mode forward and backward of the mean cross-entropy of logits / T:
+ * leaves net->act, net->cache, net->dact (d loss / d output of every layer)
+ * and net->grads filled.  dz (2 x batch x classes floats) receives d loss /
+ * d logits, then scratch. */
+void score_batch_grad(struct net *net, const struct score_batch *b, double temp,
+		      float *dz);
+
+/* --- the methods that need more than a loop ------------------------------- */
+
+/* GraSP's scores w * (H g) (grasp.c); run->total = 3 passes. */
+enum eng_status score_grasp(struct score_run *run, const struct data_split *ds,
+			    float *scores);
+/* SynFlow's scores (synflow.c); one step per iteration.  Changes net->params
+ * and net->state: the caller restores them. */
+enum eng_status score_synflow(struct score_run *run, float *scores);
+
+#endif
