@@ -71,20 +71,6 @@ static enum eng_status bundle_path_join(char *buf, size_t len, const char *dir,
 	return ENG_STATUS_OK;
 }
 
-static void bundle_plan_info(const struct reconvene_options *o,
-				const char *model, struct plan_file_info *info)
-{
-	memset(info, 0, sizeof *info);
-	snprintf(info->model, sizeof info->model, "%s", model);
-	info->has_method = info->has_sparsity = info->has_seed = true;
-	info->has_tau = info->has_k = true;
-	info->method = o->method;
-	info->sparsity = o->sparsity;
-	info->seed = o->seed;
-	info->tau = o->tau;
-	info->k = o->k;
-}
-
 enum eng_status bundle_save(const struct reconvene_result *r,
 			       const struct reconvene_options *o,
 			       const char *model, const char *dir,
@@ -120,7 +106,7 @@ enum eng_status bundle_save(const struct reconvene_result *r,
 		return st;
 
 	struct plan_file_info info;
-	bundle_plan_info(o, model, &info);
+	plan_file_info_from_options(o, model, &info);
 	if ((st = bundle_path_join(path, sizeof path, dir, "plan.json", err)) ||
 	    (st = plan_file_write(path, &r->groups, &r->plan, &info, err)))
 		return st;

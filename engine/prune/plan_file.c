@@ -285,3 +285,17 @@ enum eng_status plan_file_read(const char *path, const struct net *net,
 	json_decref(root);
 	return st;
 }
+
+void plan_file_info_from_options(const struct reconvene_options *o,
+				 const char *model, struct plan_file_info *info)
+{
+	memset(info, 0, sizeof *info);
+	snprintf(info->model, sizeof info->model, "%s", model);
+	info->has_method = info->has_sparsity = info->has_seed = true;
+	info->has_tau = info->has_k = true;
+	info->method = o->method;
+	info->sparsity = o->sparsity;
+	info->seed = o->seed;
+	info->tau = o->tau;
+	info->k = o->k;
+}

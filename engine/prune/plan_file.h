@@ -22,6 +22,7 @@
 #include "nn/net.h"
 #include "prune/groups.h"
 #include "prune/plan.h"
+#include "prune/reconvene.h"
 #include "score/score.h"
 
 /* What a plan file records besides the counts. */
@@ -54,5 +55,10 @@ enum eng_status plan_file_read(const char *path, const struct net *net,
 				    struct prune_plan *plan,
 				    struct plan_file_info *info,
 				    struct eng_err *err);
+
+/* What a plan made with options o records (every field present): the one
+ * mapping bundles and the explorer's save use. */
+void plan_file_info_from_options(const struct reconvene_options *o,
+				 const char *model, struct plan_file_info *info);
 
 #endif

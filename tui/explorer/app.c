@@ -355,9 +355,7 @@ static unsigned app_sparsity_set(struct app *a, double v)
 	return app_settings_send(a, &s, msg);
 }
 
-/* ---- plan files --------------------------------------------------------- */
-
-/* ---- export ------------------------------------------------------------ */
+/* ---- export ------------------------------------------------------------- */
 
 /* The worker's EXPORT job for the current plan into a->export_dir. */
 static void app_export_start(struct app *a)
@@ -407,18 +405,14 @@ static unsigned app_export_update(struct app *a, const struct worker_snapshot *s
 	return UI_REDRAW;
 }
 
+/* ---- plan files --------------------------------------------------------- */
+
 unsigned app_plan_save(struct app *a, const char *path)
 {
+	struct reconvene_options o;
+	worker_settings_to_reconvene(&a->settings, &o);
 	struct plan_file_info info;
-	memset(&info, 0, sizeof info);
-	snprintf(info.model, sizeof info.model, "%s", a->model->net->name);
-	info.has_method = info.has_sparsity = info.has_seed = info.has_tau =
-		info.has_k = true;
-	info.method = a->settings.method;
-	info.sparsity = a->settings.sparsity;
-	info.seed = a->settings.seed;
-	info.tau = a->settings.tau;
-	info.k = a->settings.k;
+	plan_file_info_from_options(&o, a->model->net->name, &info);
 	struct eng_err err = { { 0 } };
 	if (a->no_write) {
 		a->writes_skipped++;
