@@ -28,6 +28,7 @@
 
 #include "nn/layer.h"
 #include "base/rng.h"
+#include "host/blas_kernel.h"
 
 struct bench_shape {
 	const char *net;
@@ -237,6 +238,11 @@ static void bench_shape_report(const struct bench_shape *bs, int batch,
 
 int main(int argc, char **argv)
 {
+	struct blas_kernel kernel;
+	blas_kernel_select_from_env(&kernel);
+	char kernel_line[320];
+	blas_kernel_describe(&kernel, kernel_line, sizeof kernel_line);
+	printf("blas: %s\n", kernel_line);
 	int batch = 64;
 	const char *filter = argc > 2 ? argv[2] : NULL;
 	if (argc > 1) {

@@ -23,6 +23,7 @@
 #include "data/data.h"
 #include "nn/net.h"
 #include "score/score.h"
+#include "host/blas_kernel.h"
 
 static double bench_now(void)
 {
@@ -71,6 +72,11 @@ static void bench_torch(const char *models_dir, int reps)
 
 int main(int argc, char **argv)
 {
+	struct blas_kernel kernel;
+	blas_kernel_select_from_env(&kernel);
+	char kernel_line[320];
+	blas_kernel_describe(&kernel, kernel_line, sizeof kernel_line);
+	printf("blas: %s\n", kernel_line);
 	int reps = argc > 1 ? atoi(argv[1]) : 3;
 	if (reps < 1 || reps > 50)
 		reps = 3;

@@ -34,6 +34,7 @@
 #include "nn/net.h"
 #include "nn/sgd.h"
 #include "train/train.h"
+#include "host/blas_kernel.h"
 
 #define BENCH_BATCH 64
 #define BENCH_MAX_MODELS 16
@@ -263,6 +264,11 @@ static int bench_epoch_run(const char *script, bool torch)
 
 int main(int argc, char **argv)
 {
+	struct blas_kernel kernel;
+	blas_kernel_select_from_env(&kernel);
+	char kernel_line[320];
+	blas_kernel_describe(&kernel, kernel_line, sizeof kernel_line);
+	printf("blas: %s\n", kernel_line);
 	bool epoch = getenv("BENCH_EPOCH") && strcmp(getenv("BENCH_EPOCH"), "1") == 0;
 	bool use_torch = true;
 	double seconds = 3.0;

@@ -3,7 +3,7 @@
 #
 # 1. A folder includes only folders listed before it (or itself):
 #      engine: base nn io data train score measure prune output worker
-#      tui:    paths theme explorer cli screen   (tui/main.c may include any)
+#      tui:    host paths theme explorer cli screen   (tui/main.c may include any)
 #    tui may include every engine folder; the engine never includes tui.
 #    Every project include names its folder ("nn/net.h", never "net.h").
 # 2. Only tui/screen draws with curses.  tui/explorer may include
@@ -19,7 +19,7 @@ import os, re, subprocess, sys
 src, build = sys.argv[1], sys.argv[2]
 ORDER = {
     'engine': 'base nn io data train score measure prune output worker'.split(),
-    'tui': 'paths theme explorer cli screen'.split(),
+    'tui': 'host paths theme explorer cli screen'.split(),
 }
 passed = failed = 0
 def check(ok, what):

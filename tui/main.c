@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "host/blas_kernel.h"
 #include "paths/model_path.h"
 #include "screen/loop.h"
 
@@ -52,6 +53,10 @@ static void main_usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	/* First, before any BLAS call or thread: the best kernels this CPU
+	 * runs (OpenBLAS 0.3.21 takes SSE3 ones on CPUs newer than it). */
+	struct blas_kernel kernel;
+	blas_kernel_select_from_env(&kernel);
 	/* No command: the explorer (so does a model or an option first). */
 	if (argc < 2)
 		return cmd_explore(argc, argv);
@@ -66,7 +71,9 @@ int main(int argc, char **argv)
 		return CLI_EXIT_OK;
 	}
 	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
-		printf("reconvene %s\n", PACKAGE_VERSION);
+		char line[320];
+		blas_kernel_describe(&kernel, line, sizeof line);
+		printf("reconvene %s\nblas: %s\n", PACKAGE_VERSION, line);
 		return CLI_EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {

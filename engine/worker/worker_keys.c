@@ -15,6 +15,7 @@
 #include "base/hash.h"
 #include "prune/plan.h"
 #include "score/score.h"
+#include "base/blas_info.h"
 #include "worker/worker.h"
 #include "worker/worker_internal.h"
 
@@ -91,8 +92,9 @@ void worker_variant_key(const struct worker *w, enum worker_job j,
 		snprintf(plan, sizeof plan, " plan=%016" PRIx64 " mk=%d",
 			 plan_hash(&w->plan), s->min_keep);
 	if (j == WORKER_JOB_LATENCY) {
-		snprintf(tail, sizeof tail, "threads=%d runs=%d", w->threads,
-			 s->latency_runs);
+		/* The kernels change every time (SSE3 against AVX-512: 2-5x). */
+		snprintf(tail, sizeof tail, "threads=%d runs=%d blas=%s", w->threads,
+			 s->latency_runs, blas_core_name());
 	} else {
 		char data[96];
 		worker_data_id(w, data, sizeof data);

@@ -33,6 +33,8 @@
 #include "cli/reconvene_opts.h"
 #include "prune/reconvene.h"
 #include "score/score.h"
+#include "base/blas_info.h"
+#include "host/blas_kernel.h"
 
 static const char bench_usage[] =
 	"usage: reconvene bench [MODEL] [--auto [--tau T] | --plan PLAN.json]\n"
@@ -238,6 +240,12 @@ static int bench_print_json(const struct bench_cli *c, const char *model,
 		"plan", c->plan ? c->plan : "auto", "tau", c->o.tau,
 		"groups_changed", r->n_changed, "threads", threads,
 		"batch", 1, "rows", rows);
+	const struct blas_kernel *k = blas_kernel_selected();
+	if (root)
+		json_object_set_new(root, "blas", json_pack("{s:s, s:s, s:s, s:s}",
+			"library", blas_library(), "kernels", blas_core_name(),
+			"chosen_by", k ? blas_kernel_how_name(k->how) : "library",
+			"best_for_cpu", k ? k->best : ""));
 	if (!root) {
 		cli_error("bench: cannot build the JSON output");
 		return CLI_EXIT_FAILURE;
@@ -256,8 +264,10 @@ static void bench_print_text(const struct bench_cli *c, const char *model,
 	else
 		printf("tau %g", c->o.tau);
 	printf("; %d groups rectified\n", r->n_changed);
-	printf("batch 1, eval; OpenBLAS threads %d (dense kernels), CSR kernel 1\n\n",
-	       threads);
+	char kernel[320];
+	blas_kernel_describe(blas_kernel_selected(), kernel, sizeof kernel);
+	printf("batch 1, eval; OpenBLAS threads %d (dense kernels), CSR kernel 1\n"
+	       "blas: %s\n\n", threads, kernel);
 	printf("%-17s %10s %19s %5s %8s %12s %12s %10s %9s\n", "", "median ms",
 	       "p10 - p90 ms", "runs", "speedup", "params", "nonzero", "bytes",
 	       "MACs");
