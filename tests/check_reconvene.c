@@ -784,6 +784,20 @@ START_TEST(test_plan_json_roundtrip)
 	ck_assert_ptr_nonnull(strstr(text, "\"c1\": 8"));
 	ck_assert_ptr_null(strstr(text, "\"fc\""));
 	ck_assert_ptr_null(strstr(text, "\"data\""));
+	ck_assert_ptr_null(strstr(text, "\"kept\""));	/* counts only */
+
+	/* Explicit channels are written and read back as they were. */
+	int c3 = gs.layer_out[net_find(net, "c3")];
+	int idx[3] = { 0, 5, 11 };
+	ck_assert_int_eq(plan_set_indices(&plan, c3, idx, 3, &err), ENG_STATUS_OK);
+	ck_assert_int_eq(plan_file_write(path, &gs, &plan, &info, &err), ENG_STATUS_OK);
+	ck_assert_int_eq(plan_file_read(path, net, &gs, 1, &back, &in, &err),
+			 ENG_STATUS_OK);
+	ck_assert_int_eq(back.keep[c3], 3);
+	ck_assert_ptr_nonnull(back.kept_idx[c3]);
+	for (int j = 0; j < 3; j++)
+		ck_assert_int_eq(back.kept_idx[c3][j], idx[j]);
+	plan_done(&back);
 
 	/* optional keys may be left out; missing groups keep everything */
 	write_text(path, "{\"model\": \"chain\", \"groups\": {\"c2\": 4, \"fc\": 5}}");
@@ -830,6 +844,11 @@ static const struct bad_plan {
 	{ "{\"model\": \"chain\", \"tau\": \"x\", \"groups\": {}}", "\"tau\" must be a number", 1 },
 	{ "{\"model\": \"chain\", \"group\": {}}", "unknown key \"group\"", 1 },
 	{ "{\"model\": \"chain\", \"groups\": {\"c2\": 3, \"c2\": 4}}", "duplicate", 1 },
+	{ "{\"model\": \"chain\", \"groups\": {\"c2\": 3}, \"kept\": [1]}", "\"kept\" must be an object", 1 },
+	{ "{\"model\": \"chain\", \"groups\": {\"c2\": 3}, \"kept\": {\"c2\": [1, 2]}}", "must list the 3 channels", 1 },
+	{ "{\"model\": \"chain\", \"groups\": {\"c2\": 2}, \"kept\": {\"c2\": [2, 1]}}", "entry 1 must be a channel index in [0, 16), increasing", 1 },
+	{ "{\"model\": \"chain\", \"groups\": {\"c2\": 2}, \"kept\": {\"c2\": [1, 16]}}", "entry 1 must be a channel index", 1 },
+	{ "{\"model\": \"chain\", \"groups\": {\"c2\": 2}, \"kept\": {\"nope\": [1, 2]}}", "kept: unknown group 'nope'", 1 },
 };
 
 START_TEST(test_plan_json_errors)

@@ -7,7 +7,7 @@
 # line naming file:line.
 . "$(dirname "$0")/cli_lib.sh"
 # The group counts of a plan file, on one line.
-groups() { sed -n '/"groups"/,/}/p' "$1" | tr -d ' \n'; }
+groups() { sed -n '/"groups"/,/}/p' "$1" | tr -d ' \n,'; }
 # keep PLAN GROUP: the group's kept channels.
 keep() { sed -n "s/^ *\"$2\": \([0-9]*\),*\$/\1/p" "$1"; }
 # replay LOGTEXT [ARGS]: write the log, replay it into $tmp/p.json.

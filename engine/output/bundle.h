@@ -1,6 +1,6 @@
 /* bundle.h: a pruned bundle: the directory `reconvene prune --out DIR`
  * and the explorer's export write (model.cfg, model.safetensors with
- * masks, plan.json; prune adds report.json and heatmap.png).
+ * masks, model.onnx, plan.json; prune adds report.json and heatmap.png).
  *
  * Saving (bundle_save): the pruned spec, the pruned net's weights with
  * <layer>.weight_mask for masked layers, and the plan with its settings.
@@ -12,7 +12,9 @@
  * parameter map (everything a removed channel owned is zero, plan.h's
  * plan_mask_channels), so it computes what the compacted net should.  One
  * seeded batch goes through both in eval mode; the largest absolute logit
- * difference must be <= BUNDLE_VERIFY_TOLERANCE.  The in-memory pruned net
+ * difference must be <= BUNDLE_VERIFY_TOLERANCE x max(1, the largest
+ * |logit| of the masked original) (relative: float32 rounding grows with
+ * the logits, which reach hundreds in an untrained MobileNetV2).  The in-memory pruned net
  * is run too (reload_max_abs_diff: the files reproduce it).
  *
  * Owns: nothing past a call; results are caller storage.  The engine never
@@ -43,13 +45,15 @@ struct bundle_check {
 	uint64_t input_seed;
 	double max_abs_diff;        /* masked original vs reloaded compacted */
 	double reload_max_abs_diff; /* in-memory pruned net vs reloaded */
-	double tolerance;
+	double tolerance;           /* absolute: 1e-4 x max(1, max |logit|) */
 	bool pass;                  /* both diffs <= tolerance */
 };
 
 /* Write dir/model.cfg, dir/model.safetensors (weights + <layer>.weight_mask
  * for masked layers; metadata model, method, sparsity, seed, tau, k, and
- * "pruned_by" = "reconvene") and dir/plan.json.  dir and its parents are
+ * "pruned_by" = "reconvene"), dir/model.onnx (io/onnx_export.h: the
+ * pruned shapes, masked weights as zeros, the same metadata and
+ * plan_hash) and dir/plan.json.  dir and its parents are
  * created as needed (mode 0755); an existing non-directory is an error.
  * model = the original model's name (for the plan). */
 enum eng_status bundle_save(const struct reconvene_result *r,

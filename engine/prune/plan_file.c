@@ -59,6 +59,22 @@ enum eng_status plan_file_write(const char *path,
 				bad |= json_object_set_new(groups, gs->groups[g].name,
 							   json_integer(plan->keep[g]));
 		bad |= json_object_set(root, "groups", groups);
+		/* Which channels each reduced group keeps (original indices),
+		 * so the same structure can be applied outside reconvene. */
+		json_t *kept = json_object();
+		bad |= !kept;
+		for (int g = 0; g < gs->n_groups && !bad; g++) {
+			if (!gs->groups[g].prunable || !plan->kept_idx[g] ||
+			    !plan_group_changed(gs, plan, g))
+				continue;
+			json_t *a = json_array();
+			for (int j = 0; a && j < plan->keep[g]; j++)
+				bad |= json_array_append_new(a, json_integer(plan->kept_idx[g][j]));
+			bad |= !a || json_object_set_new(kept, gs->groups[g].name, a);
+		}
+		if (kept && json_object_size(kept) > 0)
+			bad |= json_object_set(root, "kept", kept);
+		json_decref(kept);
 	}
 	struct plan_file_text t = { NULL };
 	if (!bad)
@@ -169,10 +185,10 @@ static enum eng_status plan_file_info_read(const char *path, json_t *root,
 					path);
 			info->k = (int)json_integer_value(v);
 			info->has_k = true;
-		} else if (strcmp(key, "groups") != 0) {
+		} else if (strcmp(key, "groups") != 0 && strcmp(key, "kept") != 0) {
 			return eng_err_set(err, ENG_STATUS_EINVAL,
 				"%s: unknown key \"%s\" (expected model, method, "
-				"sparsity, seed, tau, k, groups)", path, key);
+				"sparsity, seed, tau, k, groups, kept)", path, key);
 		}
 	}
 	if (!json_object_get(root, "model"))
@@ -239,6 +255,56 @@ static enum eng_status plan_file_groups_read(const char *path,
 	return ENG_STATUS_OK;
 }
 
+/* "kept": { group: [original channel indices] }: each list must name
+ * exactly the count "groups" gives, strictly increasing, in range; the
+ * plan then keeps those channels rather than choosing by importance. */
+static enum eng_status plan_file_kept_read(const char *path, json_t *kept,
+					   const struct group_set *gs,
+					   struct prune_plan *plan,
+					   struct eng_err *err)
+{
+	if (!kept)
+		return ENG_STATUS_OK;
+	if (!json_is_object(kept))
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: \"kept\" must be an object, not %s", path,
+				   plan_file_json_type(kept));
+	const char *name;
+	json_t *v;
+	json_object_foreach(kept, name, v) {
+		int g = groups_find(gs, name);
+		if (g < 0)
+			return eng_err_set(err, ENG_STATUS_EINVAL,
+				"%s: kept: unknown group '%s'", path, name);
+		int channels = gs->groups[g].channels;
+		if (!json_is_array(v) || (int)json_array_size(v) != plan->keep[g])
+			return eng_err_set(err, ENG_STATUS_EINVAL,
+				"%s: kept: group '%s' must list the %d channels \"groups\" "
+				"keeps (delete its \"kept\" entry after changing the count)",
+				path, name, plan->keep[g]);
+		int *idx = malloc((size_t)plan->keep[g] * sizeof *idx);
+		if (!idx)
+			return eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory");
+		size_t j;
+		json_t *e;
+		json_array_foreach(v, j, e) {
+			json_int_t c = json_is_integer(e) ? json_integer_value(e) : -1;
+			if (c < 0 || c >= channels || (j > 0 && c <= idx[j - 1])) {
+				free(idx);
+				return eng_err_set(err, ENG_STATUS_EINVAL,
+					"%s: kept: group '%s': entry %zu must be a channel "
+					"index in [0, %d), increasing", path, name, j, channels);
+			}
+			idx[j] = (int)c;
+		}
+		enum eng_status st = plan_set_indices(plan, g, idx, plan->keep[g], err);
+		free(idx);
+		if (st != ENG_STATUS_OK)
+			return st;
+	}
+	return ENG_STATUS_OK;
+}
+
 enum eng_status plan_file_read(const char *path, const struct net *net,
 				    const struct group_set *gs, int min_keep,
 				    struct prune_plan *plan,
@@ -281,6 +347,9 @@ enum eng_status plan_file_read(const char *path, const struct net *net,
 			st = plan_file_groups_read(path,
 				json_object_get(root, "groups"), gs, min_keep, plan,
 				err);
+		if (st == ENG_STATUS_OK)
+			st = plan_file_kept_read(path, json_object_get(root, "kept"),
+						 gs, plan, err);
 	}
 	json_decref(root);
 	return st;

@@ -2,8 +2,13 @@
  * explorer's w / o, `reconvene prune --plan`, bundles).
  *
  * Format (docs/pruning.md): {"model": NAME, "method": ..., "sparsity": ...,
- * "seed": ..., "tau": ..., "k": ..., "groups": {GROUP: KEEP, ...}} with
- * every prunable group's keep count.
+ * "seed": ..., "tau": ..., "k": ..., "groups": {GROUP: KEEP, ...},
+ * "kept": {GROUP: [CHANNEL, ...], ...}} with every prunable group's keep
+ * count and, for each reduced group whose channels the plan has resolved
+ * (bundles: plan_resolve ran), the original indices of the channels it
+ * keeps, increasing.  Reading, a "kept" list must have exactly the count
+ * of "groups" and then fixes the channels (plan_set_indices); without it
+ * the channels are chosen by importance (plan_group_kept).
  *
  * Owns: nothing past a call; plan_file_read fills a caller's plan (the
  * caller plan_done's it).  Thread rules: plain functions.

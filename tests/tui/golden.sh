@@ -170,7 +170,7 @@ if rc_wait_ready; then
 	rc_wait_for 15 '! rc_has "* [mono]"' # saved: no unsaved-edits mark
 	if "$rc_bin" prune lenet5 --auto --tau 0.6 --seed 1 --data "$rc_tmp/nodata" \
 		--out "$rc_tmp/batch" >"$rc_tmp/batch.out" 2>&1; then
-		grp() { sed -n '/"groups"/,/}/p' "$1" | tr -d ' \n'; }
+		grp() { sed -n '/"groups"/,/}/p' "$1" | tr -d ' \n,'; }
 		if [ -s "$rc_tmp/run/auto.json" ] &&
 		   [ "$(grp "$rc_tmp/run/auto.json")" = "$(grp "$rc_tmp/batch/plan.json")" ]
 		then rc_ok "auto plan = reconvene prune --auto"

@@ -229,7 +229,7 @@ if [ -s "$p1" ]; then
 	# seed as defaults) and writes the same keep counts.
 	if "$rc_bin" prune lenet5 --plan "$p1" --data "$rc_tmp/nodata" \
 		--out "$rc_tmp/batch" >"$rc_tmp/batch.out" 2>&1; then
-		grp() { sed -n '/"groups"/,/}/p' "$1" | tr -d ' \n'; }
+		grp() { sed -n '/"groups"/,/}/p' "$1" | tr -d ' \n,'; }
 		if [ "$(grp "$p1")" = "$(grp "$rc_tmp/batch/plan.json")" ]; then
 			rc_ok "reconvene prune --plan keeps the same counts"
 		else

@@ -313,9 +313,9 @@ static void prune_print_text(const struct prune_report *p)
 	       p->verify.max_abs_diff > p->verify.reload_max_abs_diff ?
 	       p->verify.max_abs_diff : p->verify.reload_max_abs_diff,
 	       p->verify.tolerance);
-	printf("wrote %s/model.cfg, %s/model.safetensors, %s/plan.json, "
+	printf("wrote %s/model.cfg, %s/model.safetensors, %s/model.onnx, %s/plan.json, "
 	       "%s/report.json, %s/heatmap.png\n", p->c->out, p->c->out, p->c->out,
-	       p->c->out, p->c->out);
+	       p->c->out, p->c->out, p->c->out);
 }
 
 /* The rest of the bundle: verify the saved files, then report.json (no

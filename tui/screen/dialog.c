@@ -126,9 +126,9 @@ void dialog_draw(const struct app *a, const struct layout *lo)
 		p.line++;
 		dlg_input(&p, "dir: ", a);
 		p.line++;
-		dlg_line(&p, THEME_ROLE_DIALOG, "writes model.cfg, model.safetensors (with masks)");
-		dlg_line(&p, THEME_ROLE_DIALOG, "and plan.json as `reconvene prune` does, and");
-		dlg_line(&p, THEME_ROLE_DIALOG, "heatmap.png, the channel heatmap");
+		dlg_line(&p, THEME_ROLE_DIALOG, "writes model.cfg, model.safetensors (with masks),");
+		dlg_line(&p, THEME_ROLE_DIALOG, "model.onnx and plan.json as `reconvene prune` does,");
+		dlg_line(&p, THEME_ROLE_DIALOG, "and heatmap.png, the channel heatmap");
 		break;
 	case APP_DIALOG_QUIT:
 		dlg_line(&p, THEME_ROLE_DIALOG, "The plan has edits that were not saved.");
