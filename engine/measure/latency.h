@@ -1,7 +1,10 @@
 /* latency.h: measured batch-1 inference latency of a net, four variants.
  *
  * One function, latency_measure, times net forwards at batch 1 in EVAL
- * mode (BN running statistics) on a fixed pseudo-random input:
+ * mode (BN running statistics) on a fixed pseudo-random input.  The dense
+ * kernels run the fused copy of the net (nn/net_fuse.h: BN folded into
+ * its conv, ReLU/ReLU6 applied in the conv's or add's output pass), as
+ * deployment runtimes run a model:
  *
  *   LATENCY_VARIANT_DENSE       the net as it is, dense kernels
  *   LATENCY_VARIANT_MASKED      the unstructured PaI net on dense kernels:
@@ -46,10 +49,9 @@
  *
  * Side effects on the net: it is used (one thread at a time, as net.h
  * says); its workspace is (re)prepared with net_prepare(net, 1) if
- * net->max_batch < 1, otherwise kept; outputs of earlier forwards are
- * overwritten.  For MASKED the masked weights are zeroed for the duration
- * and the original params are restored before return, also on error and
- * abort.  params and BN statistics are otherwise unchanged.
+ * net->max_batch < 1, otherwise kept.  The timed forwards run on a fused
+ * copy (for MASKED with the masked weights zero in the copy); params and
+ * BN statistics of the net are never changed.
  *
  * Threads: batch-1 forwards are small GEMMs (M = out channels, N = H*W of
  * one sample); conv2d.c runs a single-sample chunk serially with OpenBLAS

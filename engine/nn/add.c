@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <stddef.h>
 
 #include "nn/layer.h"
@@ -38,12 +39,23 @@ static void add_forward(struct layer *l, const struct layer_io *io)
 {
 	size_t n = shape_size(l->out) * (size_t)io->batch;
 	const float *a = io->in[0], *b = io->in[1];
-	for (size_t i = 0; i < n; i++)
-		io->out[i] = a[i] + b[i];
+	if (!l->conf.post_relu) {
+		for (size_t i = 0; i < n; i++)
+			io->out[i] = a[i] + b[i];
+		return;
+	}
+	/* A fused eval net's add + ReLU (layer.h post_relu): one pass. */
+	const float hi = l->conf.post_clip > 0.0f ? l->conf.post_clip : INFINITY;
+	for (size_t i = 0; i < n; i++) {
+		float v = a[i] + b[i];
+		v = v > 0.0f ? v : 0.0f;
+		io->out[i] = v < hi ? v : hi;
+	}
 }
 
 static void add_backward(struct layer *l, const struct layer_io *io)
 {
+	ENG_ASSERT(!l->conf.post_relu);	/* fused eval nets never train */
 	size_t n = shape_size(l->out) * (size_t)io->batch;
 	for (int k = 0; k < 2; k++) {
 		float *dx = io->din[k];

@@ -49,6 +49,7 @@
 #include "config.h"
 
 #include <cblas.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -447,10 +448,28 @@ static void conv2d_col2im(const struct conv2d_geom *g, const float *col,
 	}
 }
 
+/* The output epilogue: dst = src + bias, then the fused activation of a
+ * fused eval net (layer.h post_relu), in one pass.  dst may be src. */
+static void conv2d_epilogue(float *dst, const float *src, size_t n, float bias,
+			    const struct layer_conf *cf)
+{
+	if (!cf->post_relu) {
+		for (size_t i = 0; i < n; i++)
+			dst[i] = src[i] + bias;
+		return;
+	}
+	const float hi = cf->post_clip > 0.0f ? cf->post_clip : INFINITY;
+	for (size_t i = 0; i < n; i++) {
+		float v = src[i] + bias;
+		v = v > 0.0f ? v : 0.0f;
+		dst[i] = v < hi ? v : hi;
+	}
+}
+
 /* Direct forward for cg == 1 (depthwise with multiplier og). */
 static void conv2d_direct_forward(const struct conv2d_geom *g, const float *w,
 				  const float *b, const float *in, float *out,
-				  int batch)
+				  int batch, const struct layer_conf *cf)
 {
 	const size_t kk = (size_t)g->k * (size_t)g->k;
 	const int nt = conv2d_threads((size_t)batch * (size_t)g->o * g->hw * kk);
@@ -486,6 +505,8 @@ static void conv2d_direct_forward(const struct conv2d_geom *g, const float *w,
 					}
 				}
 			}
+			if (cf->post_relu)
+				conv2d_epilogue(dst, dst, g->hw, 0.0f, cf);
 		}
 	}
 }
@@ -710,11 +731,10 @@ static void conv2d_forward_serial(struct layer *l, const struct conv2d_geom *g,
 				    0.0f, res + (size_t)gi * (size_t)g->og * ncol, (int)ncol);
 		}
 		if (cn == 1) {
-			if (l->b) {
+			if (l->b || l->conf.post_relu) {
 				for (int o = 0; o < g->o; o++) {
 					float *dst = res + (size_t)o * g->hw;
-					for (size_t i = 0; i < g->hw; i++)
-						dst[i] += l->b[o];
+					conv2d_epilogue(dst, dst, g->hw, l->b ? l->b[o] : 0.0f, &l->conf);
 				}
 			}
 			continue;
@@ -725,13 +745,10 @@ static void conv2d_forward_serial(struct layer *l, const struct conv2d_geom *g,
 			for (int o = 0; o < g->o; o++) {
 				const float *src = omat + (size_t)o * ncol + (size_t)n * g->hw;
 				float *dst = dst_n + (size_t)o * g->hw;
-				if (l->b) {
-					float bv = l->b[o];
-					for (size_t i = 0; i < g->hw; i++)
-						dst[i] = src[i] + bv;
-				} else {
+				if (l->b || l->conf.post_relu)
+					conv2d_epilogue(dst, src, g->hw, l->b ? l->b[o] : 0.0f, &l->conf);
+				else
 					memcpy(dst, src, g->hw * sizeof(float));
-				}
 			}
 		}
 	}
@@ -780,13 +797,10 @@ static void conv2d_forward_team(struct layer *l, const struct conv2d_geom *g,
 				for (int o = 0; o < g->o; o++) {
 					const float *src = omat + (size_t)o * ld + (size_t)n * g->hw;
 					float *dst = dst_n + (size_t)o * g->hw;
-					if (l->b) {
-						float bv = l->b[o];
-						for (size_t i = 0; i < g->hw; i++)
-							dst[i] = src[i] + bv;
-					} else {
+					if (l->b || l->conf.post_relu)
+						conv2d_epilogue(dst, src, g->hw, l->b ? l->b[o] : 0.0f, &l->conf);
+					else
 						memcpy(dst, src, g->hw * sizeof(float));
-					}
 				}
 			}
 		}
@@ -799,7 +813,7 @@ static void conv2d_forward(struct layer *l, const struct layer_io *io)
 	struct conv2d_geom g;
 	conv2d_geom_init(&g, l);
 	if (g.direct) {
-		conv2d_direct_forward(&g, l->w, l->b, io->in[0], io->out, io->batch);
+		conv2d_direct_forward(&g, l->w, l->b, io->in[0], io->out, io->batch, &l->conf);
 		return;
 	}
 	const int nc = conv2d_chunk(&g, io->batch);
@@ -963,6 +977,7 @@ static void conv2d_backward_team(struct layer *l, const struct conv2d_geom *g,
 
 static void conv2d_backward(struct layer *l, const struct layer_io *io)
 {
+	ENG_ASSERT(!l->conf.post_relu);	/* fused eval nets never train */
 	struct conv2d_geom g;
 	conv2d_geom_init(&g, l);
 	const float *dout = io->dout;

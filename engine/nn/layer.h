@@ -82,6 +82,13 @@ struct layer_conf {
 	float eps;      /* bn epsilon (default 1e-5) */
 	float momentum; /* bn running-stat momentum (default 0.1, PyTorch's) */
 	float clip;     /* relu upper clip, 0 for none */
+	/* Inference only: set by nn/net_fuse.c on conv and add layers of a
+	 * fused eval net, never read from or written to cfg files, never
+	 * trained (backward asserts they are off).  The layer applies a ReLU
+	 * (clipped at post_clip when > 0: ReLU6) to its output in the same
+	 * pass that adds the bias. */
+	bool post_relu;
+	float post_clip;
 };
 
 struct layer {
