@@ -13,7 +13,6 @@
 
 #include <check.h>
 #include <errno.h>
-#include <ftw.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -26,6 +25,7 @@
 
 #include "data/data.h"
 #include "base/rng.h"
+#include "scratch.h"
 
 #define IDX_IMG 0x00000803u
 #define IDX_LAB 0x00000801u
@@ -196,16 +196,6 @@ static void write_cifar_set(const char *dir)
 		first += cifar_counts[i];
 	}
 	write_cifar_file(dir, "test_batch.bin", 1000, cifar_counts[5], -1, 0);
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
 }
 
 static bool split_empty(const struct data_split *ds)
@@ -1120,17 +1110,12 @@ static Suite *data_suite(void)
 
 int main(void)
 {
-	const char *tmp = getenv("TMPDIR");
-	snprintf(tmp_root, sizeof tmp_root, "%s/check_data.XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(tmp_root)) {
-		perror("check_data: mkdtemp");
+	if (scratch_dir_make("check_data", tmp_root, sizeof tmp_root))
 		return EXIT_FAILURE;
-	}
 	SRunner *sr = srunner_create(data_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	nftw(tmp_root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	scratch_dir_remove(tmp_root);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
