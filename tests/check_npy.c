@@ -325,7 +325,7 @@ static const struct bad_case bad_cases[] = {
 	{ "count overflow", 1, F4("(4611686018427387904, 4, 2)"), 4, NULL, 0, "more elements than 2^64" },
 	{ "bytes overflow", 1, F4("(4294967296, 2147483648)"), 4, NULL, 0, "more bytes than 2^64" },
 	{ "over max bytes", 1, F4("(1048576, 1048576)"), 4, NULL, 0, "over the " },
-	{ "truncated data", 1, F4("(2, 3)"), 20, NULL, 0, "truncated: the header announces 2x3 float32 (24 bytes), the file holds 20" },
+	{ "truncated data", 1, F4("(2, 3)"), 20, NULL, 0, "truncated: the header announces (2, 3) float32 (24 bytes), the file holds 20" },
 	{ "trailing bytes", 1, F4("(2, 3)"), 28, NULL, 0, "4 bytes after the data" },
 	{ "float64", 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (1,)}", 8, NULL, 0, "float64: save x.astype(np.float32)" },
 	{ "native order", 1, "{'descr': '=f4', 'fortran_order': False, 'shape': (1,)}", 4, NULL, 0, "dtype '=f4'" },

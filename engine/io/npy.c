@@ -37,6 +37,22 @@ static const struct {
 	[NPY_DTYPE_I64] = { "int64", "<i8", 'i', 8 },
 };
 
+const char *npy_shape_text(int rank, const size_t *dims, char *buf, size_t len)
+{
+	ENG_ASSERT(rank >= 0 && rank <= NPY_RANK_MAX && len > 0);
+	size_t used = 0;
+	buf[0] = '\0';
+	for (int i = -1; i <= rank && used < len; i++) {
+		int n = i < 0 ? snprintf(buf, len, "(") :
+			i == rank ? snprintf(buf + used, len - used, rank == 1 ? ",)" : ")") :
+			snprintf(buf + used, len - used, i ? ", %zu" : "%zu", dims[i]);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	return buf;
+}
+
 const char *npy_dtype_name(enum npy_dtype t)
 {
 	ENG_ASSERT(t >= 0 && t < NPY_DTYPE_COUNT);
@@ -391,22 +407,6 @@ static enum eng_status npy_header_read(FILE *fp, const char *name,
 	return st;
 }
 
-static const char *npy_shape_text(const struct npy_header *h, char *buf,
-				  size_t len)
-{
-	size_t used = 0;
-	buf[0] = '\0';
-	for (int i = 0; i < h->rank && used < len; i++) {
-		int n = snprintf(buf + used, len - used, i ? "x%zu" : "%zu", h->dims[i]);
-		if (n < 0)
-			break;
-		used += (size_t)n;
-	}
-	if (h->rank == 0)
-		snprintf(buf, len, "scalar");
-	return buf;
-}
-
 /* The data section, exactly h->bytes: truncation and trailing bytes are
  * errors.  size_left: bytes after the header in a regular file, or -1 for
  * a stream of unknown length. */
@@ -415,8 +415,8 @@ static enum eng_status npy_data_read(FILE *fp, const char *name,
 				     uint64_t max_bytes, void **out,
 				     struct eng_err *err)
 {
-	char shape[NPY_RANK_MAX * 21 + 8];
-	npy_shape_text(h, shape, sizeof shape);
+	char shape[NPY_SHAPE_TEXT_MAX];
+	npy_shape_text(h->rank, h->dims, shape, sizeof shape);
 	const char *tn = npy_types[h->dtype].name;
 	*out = NULL;
 	if (h->bytes > max_bytes)

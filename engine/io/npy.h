@@ -66,6 +66,11 @@ struct npy_array {
 				    * C order; NULL when count is 0 */
 };
 
+/* A shape as Python writes it, "(2, 3, 32, 32)", "(5,)", "()", into buf
+ * (NPY_SHAPE_TEXT_MAX is always enough); returns buf. */
+#define NPY_SHAPE_TEXT_MAX (NPY_RANK_MAX * 22 + 4)
+const char *npy_shape_text(int rank, const size_t *dims, char *buf, size_t len);
+
 /* The NumPy name of a dtype ("float32", "uint8", "int32", "int64") and
  * its element size in bytes. */
 const char *npy_dtype_name(enum npy_dtype t);
