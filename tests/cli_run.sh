@@ -5,11 +5,7 @@
 # independent PyTorch forward: tests/run_torch.sh.)
 # Skips (77) without Debian's /usr/bin/python3 and numpy.
 . "$(dirname "$0")/cli_lib.sh"
-py=/usr/bin/python3
-if [ ! -x "$py" ] || ! "$py" -c 'import numpy' 2>/dev/null; then
-	echo "SKIP: $py with numpy is not installed"
-	exit 77
-fi
+need_python numpy
 "$py" - "$tmp" <<'PY' || bad "fixtures"
 import sys, numpy as np
 d = sys.argv[1]

@@ -12,12 +12,8 @@
 #     the check rejects (so the comparison can fail).
 # Skips (77) without Debian's /usr/bin/python3 with numpy and torch.
 . "$(dirname "$0")/cli_lib.sh"
-py=/usr/bin/python3
+need_python numpy torch
 ref="$src/tests/fixtures/run_reference.py"
-if [ ! -x "$py" ] || ! "$py" -c 'import numpy, torch' 2>/dev/null; then
-	echo "SKIP: $py with numpy and torch (python3-torch) is not installed"
-	exit 77
-fi
 
 # compare NAME CFG WEIGHTS [MODEL]: run MODEL (default CFG) and check.
 compare() {
