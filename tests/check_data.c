@@ -13,7 +13,6 @@
 
 #include <check.h>
 #include <errno.h>
-#include <ftw.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -25,7 +24,9 @@
 #include <zlib.h>
 
 #include "data/data.h"
+#include "io/npy.h"
 #include "base/rng.h"
+#include "scratch.h"
 
 #define IDX_IMG 0x00000803u
 #define IDX_LAB 0x00000801u
@@ -198,20 +199,11 @@ static void write_cifar_set(const char *dir)
 	write_cifar_file(dir, "test_batch.bin", 1000, cifar_counts[5], -1, 0);
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
 static bool split_empty(const struct data_split *ds)
 {
 	return !ds->train.pixels && !ds->train.labels && !ds->val.pixels &&
-	       !ds->val.labels && !ds->test.pixels && !ds->test.labels;
+	       !ds->val.labels && !ds->test.pixels && !ds->test.labels &&
+	       !ds->train.values && !ds->val.values && !ds->test.values;
 }
 
 static enum eng_status load_dir(const char *dir, enum data_format f, int val,
@@ -1082,6 +1074,322 @@ START_TEST(test_fashion_mnist)
 }
 END_TEST
 
+/* ---- .npy datasets ---------------------------------------------------------- */
+
+/* An .npy file in dir: rank 1 to 4 (later dims 0 = absent). */
+static void npy_put(const char *dir, const char *name, enum npy_dtype t,
+		    const void *data, size_t d0, size_t d1, size_t d2, size_t d3)
+{
+	char path[1024];
+	size_t dims[4] = { d0, d1, d2, d3 };
+	int rank = d3 ? 4 : d2 ? 3 : d1 ? 2 : 1;
+	struct eng_err err;
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	ck_assert_msg(npy_write(path, t, rank, dims, data, &err) == ENG_STATUS_OK,
+		      "%s", err.msg);
+}
+
+#define NPY_TR 12
+#define NPY_TE 5
+#define NPY_H 6
+#define NPY_W 7
+
+/* Sample i, channel c, pixel (y, x) of the .npy pattern. */
+static uint8_t npy_pix(int i, int c, int y, int x)
+{
+	return pix_value(PAT_MAIN, i, c, y, x);
+}
+
+/* Images of n samples of c channels, NCHW (or NHWC), as bytes or floats
+ * (the float value is the byte value: the two load paths must agree). */
+static void *npy_images(int first, int n, int c, bool nhwc, bool f32)
+{
+	size_t count = (size_t)n * c * NPY_H * NPY_W;
+	uint8_t *b = malloc(count);
+	float *f = malloc(count * sizeof *f);
+	ck_assert(b && f);
+	size_t k = 0;
+	for (int i = 0; i < n; i++)
+		for (int a = 0; a < (nhwc ? NPY_H : c); a++)
+			for (int y = 0; y < (nhwc ? NPY_W : NPY_H); y++)
+				for (int x = 0; x < (nhwc ? c : NPY_W); x++, k++) {
+					uint8_t v = nhwc ? npy_pix(first + i, x, a, y) :
+							   npy_pix(first + i, a, y, x);
+					b[k] = v;
+					f[k] = v;
+				}
+	if (f32) {
+		free(b);
+		return f;
+	}
+	free(f);
+	return b;
+}
+
+/* A whole .npy dataset with c channels; labels int64 label_value(i). */
+static char *npy_set_write(const char *stem, int c, bool nhwc, bool f32,
+			   enum npy_dtype lt)
+{
+	char *dir = new_dir(stem);
+	enum npy_dtype it = f32 ? NPY_DTYPE_F32 : NPY_DTYPE_U8;
+	for (int s = 0; s < 2; s++) {
+		int n = s ? NPY_TE : NPY_TR, first = s ? 1000 : 0;
+		void *im = npy_images(first, n, c, nhwc, f32);
+		if (c == 1 && nhwc) /* stands for rank 3 (N, H, W) */
+			npy_put(dir, s ? "test_images.npy" : "train_images.npy", it, im,
+				(size_t)n, NPY_H, NPY_W, 0);
+		else if (nhwc)
+			npy_put(dir, s ? "test_images.npy" : "train_images.npy", it, im,
+				(size_t)n, NPY_H, NPY_W, (size_t)c);
+		else
+			npy_put(dir, s ? "test_images.npy" : "train_images.npy", it, im,
+				(size_t)n, (size_t)c, NPY_H, NPY_W);
+		free(im);
+		int64_t l64[NPY_TR];
+		int32_t l32[NPY_TR];
+		uint8_t l8[NPY_TR];
+		for (int i = 0; i < n; i++) {
+			l64[i] = label_value(first + i) % 6;
+			l32[i] = (int32_t)l64[i];
+			l8[i] = (uint8_t)l64[i];
+		}
+		const void *lab = lt == NPY_DTYPE_I64 ? (const void *)l64 :
+				  lt == NPY_DTYPE_I32 ? (const void *)l32 : (const void *)l8;
+		npy_put(dir, s ? "test_labels.npy" : "train_labels.npy", lt, lab,
+			(size_t)n, 0, 0, 0);
+	}
+	return dir;
+}
+
+/* Loads of every layout and dtype hold the pattern, CHW per sample. */
+START_TEST(test_npy_load)
+{
+	static const struct { int c; bool nhwc, f32; enum npy_dtype lt; } v[] = {
+		{ 3, false, false, NPY_DTYPE_I64 }, { 3, true, false, NPY_DTYPE_I32 },
+		{ 1, true, true, NPY_DTYPE_U8 }, { 2, false, true, NPY_DTYPE_I64 },
+		{ 1, false, false, NPY_DTYPE_I64 }, { 3, true, true, NPY_DTYPE_I64 },
+	};
+	char *dir = npy_set_write("mine", v[_i].c, v[_i].nhwc, v[_i].f32, v[_i].lt);
+	struct data_split ds;
+	struct eng_err err;
+	ck_assert_msg(load_dir(dir, DATA_FORMAT_AUTO, 0, &ds, &err) == ENG_STATUS_OK,
+		      "%s", err.msg);
+	ck_assert_msg(strncmp(ds.name, "mine.", 5) == 0, "name %s", ds.name);
+	ck_assert_str_eq(ds.source, dir);
+	for (int s = 0; s < 2; s++) {
+		const struct dataset *d = s ? &ds.test : &ds.train;
+		int first = s ? 1000 : 0;
+		ck_assert_int_eq(d->n, s ? NPY_TE : NPY_TR);
+		ck_assert(shape_equal(d->shape, (struct shape){ v[_i].c, NPY_H, NPY_W }));
+		ck_assert_int_eq(d->classes, 6);
+		ck_assert(v[_i].f32 ? d->values && !d->pixels : d->pixels && !d->values);
+		int bad = 0;
+		for (int i = 0; i < d->n; i++) {
+			bad += d->labels[i] != label_value(first + i) % 6;
+			for (int c = 0; c < v[_i].c; c++)
+				for (int y = 0; y < NPY_H; y++)
+					for (int x = 0; x < NPY_W; x++) {
+						size_t k = (((size_t)i * v[_i].c + c) * NPY_H + y) *
+							   NPY_W + x;
+						double got = d->values ? d->values[k] : d->pixels[k];
+						bad += got != npy_pix(first + i, c, y, x);
+					}
+		}
+		ck_assert_int_eq(bad, 0);
+	}
+	data_split_done(&ds);
+}
+END_TEST
+
+/* Float samples: statistics in their own units, the validation slice,
+ * and batches equal to the same images as bytes (whose fill the tests
+ * above hold to a per-pixel reference), for every adaptation and
+ * augmentation. */
+START_TEST(test_npy_float_matches_bytes)
+{
+	for (int c = 1; c <= 3; c += 2) {
+		char *db = npy_set_write("bytes", c, false, false, NPY_DTYPE_I64);
+		char *df = npy_set_write("floats", c, false, true, NPY_DTYPE_I64);
+		struct data_split b, f;
+		struct eng_err err;
+		ck_assert_int_eq(load_dir(db, DATA_FORMAT_NPY, 3, &b, &err), ENG_STATUS_OK);
+		ck_assert_int_eq(load_dir(df, DATA_FORMAT_NPY, 3, &f, &err), ENG_STATUS_OK);
+		ck_assert_int_eq(f.val.n, 3);
+		ck_assert_ptr_nonnull(f.val.values);
+		ck_assert_int_eq(f.train.n, NPY_TR - 3);
+		for (int k = 0; k < c; k++) {
+			double mean, std;
+			naive_stats(&b.train, k, &mean, &std);
+			ck_assert_double_eq_tol(f.mean[k], 255.0 * mean, 1e-3);
+			ck_assert_double_eq_tol(f.std[k], 255.0 * std, 1e-3);
+		}
+		struct shape targets[] = { { 3, 8, 9 }, { 1, 4, 5 }, { c, NPY_H, NPY_W } };
+		int32_t idx[NPY_TR];
+		for (int i = 0; i < NPY_TR; i++)
+			idx[i] = (i * 5) % (NPY_TR - 3);
+		for (int t = 0; t < 3; t++) {
+			for (int a = 0; a < 4; a++) {
+				struct data_augment aug = { a & 1, (a >> 1) & 1 };
+				struct rng r1, r2;
+				rng_seed(&r1, 42);
+				rng_seed(&r2, 42);
+				size_t sz = shape_size(targets[t]) * 6;
+				float *ob = malloc(sz * sizeof *ob), *of = malloc(sz * sizeof *of);
+				data_batch_fill(&b, &b.train, idx, 6, targets[t], &aug, &r1, ob);
+				data_batch_fill(&f, &f.train, idx, 6, targets[t], &aug, &r2, of);
+				double worst = 0;
+				for (size_t k = 0; k < sz; k++)
+					worst = fmax(worst, fabs((double)ob[k] - of[k]));
+				ck_assert_msg(worst < 1e-4, "c %d target %d aug %d: %g", c, t, a,
+					      worst);
+				free(ob);
+				free(of);
+			}
+		}
+		/* The validation split fills like the training one. */
+		float vb[3 * 3 * NPY_H * NPY_W], vf[3 * 3 * NPY_H * NPY_W];
+		int32_t vi[3] = { 0, 1, 2 };
+		struct shape tv = { c, NPY_H, NPY_W };
+		data_batch_fill(&b, &b.val, vi, 3, tv, NULL, NULL, vb);
+		data_batch_fill(&f, &f.val, vi, 3, tv, NULL, NULL, vf);
+		for (size_t k = 0; k < 3 * shape_size(tv); k++)
+			ck_assert_float_eq_tol(vb[k], vf[k], 1e-4);
+		/* The dataset's bytes: the floats' for a float set. */
+		size_t len;
+		ck_assert_ptr_eq(data_set_bytes(&f.test, &len), f.test.values);
+		ck_assert_uint_eq(len, (size_t)NPY_TE * c * NPY_H * NPY_W * sizeof(float));
+		ck_assert_ptr_eq(data_set_bytes(&b.test, &len), b.test.pixels);
+		ck_assert_uint_eq(len, (size_t)NPY_TE * c * NPY_H * NPY_W);
+		data_split_done(&b);
+		data_split_done(&f);
+	}
+}
+END_TEST
+
+/* Channel counts the models cannot take are refused before training. */
+START_TEST(test_npy_adapt)
+{
+	char *dir = npy_set_write("two", 2, false, false, NPY_DTYPE_I64);
+	struct data_split ds;
+	struct eng_err err;
+	ck_assert_int_eq(load_dir(dir, DATA_FORMAT_AUTO, 0, &ds, &err), ENG_STATUS_OK);
+	ck_assert_int_eq(data_adapt_check(&ds.train, (struct shape){ 3, 32, 32 }, &err),
+			 ENG_STATUS_EINVAL);
+	assert_msg_has(&err, "cannot adapt 2-channel images to a 3-channel model input");
+	ck_assert_int_eq(data_adapt_check(&ds.train, (struct shape){ 1, 32, 32 }, &err),
+			 ENG_STATUS_OK);
+	data_split_done(&ds);
+}
+END_TEST
+
+/* What each bad case changes in a good uint8 NCHW set. */
+enum npy_bad {
+	NB_COUNT, NB_LABEL_RANK, NB_IMAGE_RANK, NB_NEGATIVE, NB_TOO_LARGE,
+	NB_TEST_RANGE, NB_FLOAT_LABELS, NB_INT_IMAGES, NB_FOUR_CHANNELS,
+	NB_NAN, NB_TEST_SHAPE, NB_MIXED, NB_NO_TEST_LABELS, NB_EMPTY,
+	NB_NOT_NPY, NB_COUNT_N
+};
+
+static const struct {
+	const char *file;      /* named in the message */
+	enum eng_status st;
+	const char *want;
+} npy_bad_cases[NB_COUNT_N] = {
+	[NB_COUNT] = { "train_labels.npy", ENG_STATUS_EINVAL, "11 labels for 12 images" },
+	[NB_LABEL_RANK] = { "train_labels.npy", ENG_STATUS_EINVAL, "labels of shape (12, 1): want one label per image" },
+	[NB_IMAGE_RANK] = { "train_images.npy", ENG_STATUS_EINVAL, "images of shape (12, 42): want rank 4" },
+	[NB_NEGATIVE] = { "train_labels.npy", ENG_STATUS_EINVAL, "label -1 of sample 4 is out of range (0 to 65535)" },
+	[NB_TOO_LARGE] = { "train_labels.npy", ENG_STATUS_EINVAL, "label 70000 of sample 4 is out of range" },
+	[NB_TEST_RANGE] = { "test_labels.npy", ENG_STATUS_EINVAL, "label 9 of sample 2 is out of range (the training labels have 6 classes, 0 to 5)" },
+	[NB_FLOAT_LABELS] = { "train_labels.npy", ENG_STATUS_EINVAL, "labels must be integers (int64, int32 or uint8), not float32" },
+	[NB_INT_IMAGES] = { "train_images.npy", ENG_STATUS_EINVAL, "images must be uint8 or float32, not int32" },
+	[NB_FOUR_CHANNELS] = { "train_images.npy", ENG_STATUS_EINVAL, "neither axis 1 (NCHW) nor axis 3 (NHWC) is a channel count of 1 to 3" },
+	[NB_NAN] = { "train_images.npy", ENG_STATUS_EINVAL, "value nan at element 5 (images must be finite)" },
+	[NB_TEST_SHAPE] = { "test_images.npy", ENG_STATUS_EINVAL, "1x6x7 images, but the training images are 3x6x7" },
+	[NB_MIXED] = { "test_images.npy", ENG_STATUS_EINVAL, "float32 images, but the training images are uint8" },
+	[NB_NO_TEST_LABELS] = { "test_labels.npy", ENG_STATUS_EINVAL, "cannot open: No such file or directory (the dataset is incomplete)" },
+	[NB_EMPTY] = { "train_images.npy", ENG_STATUS_EINVAL, "no images (shape (0, 3, 6, 7))" },
+	[NB_NOT_NPY] = { "train_labels.npy", ENG_STATUS_EINVAL, "not a .npy file" },
+};
+
+START_TEST(test_npy_corrupt)
+{
+	char *dir = npy_set_write("bad", 3, false, false, NPY_DTYPE_I64);
+	int64_t lab[NPY_TR];
+	for (int i = 0; i < NPY_TR; i++)
+		lab[i] = label_value(i) % 6;
+	float fl[NPY_TR] = { 0 };
+	size_t count = (size_t)NPY_TR * 4 * NPY_H * NPY_W;
+	uint8_t *b = calloc(count, 1);
+	float *f = calloc(count, sizeof *f);
+	int32_t *n32 = calloc(count, sizeof *n32);
+	char path[1024];
+	switch ((enum npy_bad)_i) {
+	case NB_COUNT:
+		npy_put(dir, "train_labels.npy", NPY_DTYPE_I64, lab, NPY_TR - 1, 0, 0, 0);
+		break;
+	case NB_LABEL_RANK:
+		npy_put(dir, "train_labels.npy", NPY_DTYPE_I64, lab, NPY_TR, 1, 0, 0);
+		break;
+	case NB_IMAGE_RANK:
+		npy_put(dir, "train_images.npy", NPY_DTYPE_U8, b, NPY_TR, NPY_H * NPY_W, 0, 0);
+		break;
+	case NB_NEGATIVE:
+	case NB_TOO_LARGE:
+		lab[4] = _i == NB_NEGATIVE ? -1 : 70000;
+		npy_put(dir, "train_labels.npy", NPY_DTYPE_I64, lab, NPY_TR, 0, 0, 0);
+		break;
+	case NB_TEST_RANGE:
+		lab[2] = 9;
+		npy_put(dir, "test_labels.npy", NPY_DTYPE_I64, lab, NPY_TE, 0, 0, 0);
+		break;
+	case NB_FLOAT_LABELS:
+		npy_put(dir, "train_labels.npy", NPY_DTYPE_F32, fl, NPY_TR, 0, 0, 0);
+		break;
+	case NB_INT_IMAGES:
+		npy_put(dir, "train_images.npy", NPY_DTYPE_I32, n32, NPY_TR, 3, NPY_H, NPY_W);
+		break;
+	case NB_FOUR_CHANNELS:
+		npy_put(dir, "train_images.npy", NPY_DTYPE_U8, b, NPY_TR, 4, NPY_H, NPY_W);
+		break;
+	case NB_NAN:
+		f[5] = NAN;
+		npy_put(dir, "train_images.npy", NPY_DTYPE_F32, f, NPY_TR, 3, NPY_H, NPY_W);
+		break;
+	case NB_TEST_SHAPE:
+		npy_put(dir, "test_images.npy", NPY_DTYPE_U8, b, NPY_TE, 1, NPY_H, NPY_W);
+		break;
+	case NB_MIXED:
+		npy_put(dir, "test_images.npy", NPY_DTYPE_F32, f, NPY_TE, 3, NPY_H, NPY_W);
+		break;
+	case NB_NO_TEST_LABELS:
+		snprintf(path, sizeof path, "%s/test_labels.npy", dir);
+		ck_assert_int_eq(unlink(path), 0);
+		break;
+	case NB_EMPTY:
+		npy_put(dir, "train_images.npy", NPY_DTYPE_U8, b, 0, 3, NPY_H, NPY_W);
+		break;
+	case NB_NOT_NPY:
+		write_bytes(dir, "train_labels.npy", (const uint8_t *)"0 1 2\n", 6, false);
+		break;
+	case NB_COUNT_N:
+		break;
+	}
+	free(b);
+	free(f);
+	free(n32);
+	struct data_split ds;
+	struct eng_err err;
+	ck_assert_int_eq(load_dir(dir, DATA_FORMAT_AUTO, 0, &ds, &err), npy_bad_cases[_i].st);
+	snprintf(path, sizeof path, "%s/%s: ", dir, npy_bad_cases[_i].file);
+	ck_assert_msg(strncmp(err.msg, path, strlen(path)) == 0, "'%s' does not start "
+		      "with '%s'", err.msg, path);
+	ck_assert_msg(!strchr(err.msg, '\n'), "%s", err.msg);
+	assert_msg_has(&err, npy_bad_cases[_i].want);
+	ck_assert(split_empty(&ds));
+}
+END_TEST
+
 static Suite *data_suite(void)
 {
 	Suite *s = suite_create("data");
@@ -1106,6 +1414,13 @@ static Suite *data_suite(void)
 	tcase_add_test(tc, test_fill_rgb);
 	suite_add_tcase(s, tc);
 
+	tc = tcase_create("npy");
+	tcase_add_loop_test(tc, test_npy_load, 0, 6);
+	tcase_add_test(tc, test_npy_float_matches_bytes);
+	tcase_add_test(tc, test_npy_adapt);
+	tcase_add_loop_test(tc, test_npy_corrupt, 0, NB_COUNT_N);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("synthetic");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_synthetic);
@@ -1120,17 +1435,12 @@ static Suite *data_suite(void)
 
 int main(void)
 {
-	const char *tmp = getenv("TMPDIR");
-	snprintf(tmp_root, sizeof tmp_root, "%s/check_data.XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(tmp_root)) {
-		perror("check_data: mkdtemp");
+	if (scratch_dir_make("check_data", tmp_root, sizeof tmp_root))
 		return EXIT_FAILURE;
-	}
 	SRunner *sr = srunner_create(data_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	nftw(tmp_root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	scratch_dir_remove(tmp_root);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

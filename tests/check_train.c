@@ -192,7 +192,8 @@ static void hm_split(struct data_split *ds)
 	memset(ds, 0, sizeof *ds);
 	memcpy(hm_store, hm_pixels, sizeof hm_store);
 	memcpy(hm_store_labels, hm_labels, sizeof hm_store_labels);
-	struct dataset d = { HM_N, { 1, 2, 2 }, HM_CLASSES, hm_store, hm_store_labels };
+	struct dataset d = { HM_N, { 1, 2, 2 }, HM_CLASSES, hm_store, hm_store_labels,
+			     NULL };
 	ds->train = d;
 	ds->test = d;
 	/* mean 0, std 1: a pixel becomes v / 255, i.e. exactly 0 or 1. */

@@ -25,6 +25,7 @@
 #include "nn/net_spec.h"
 #include "base/rng.h"
 #include "io/weights.h"
+#include "scratch.h"
 
 static char test_dir[256];
 
@@ -1267,32 +1268,10 @@ END_TEST
 
 /* --- harness ----------------------------------------------------------------- */
 
-static void test_dir_remove(void)
-{
-	DIR *d = opendir(test_dir);
-	if (!d)
-		return;
-	struct dirent *e;
-	char p[600];
-	while ((e = readdir(d))) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof p, "%s/%s", test_dir, e->d_name);
-		unlink(p);
-	}
-	closedir(d);
-	rmdir(test_dir);
-}
-
 int main(void)
 {
-	const char *tmp = getenv("TMPDIR");
-	snprintf(test_dir, sizeof test_dir, "%s/check_weights.XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(test_dir)) {
-		perror("mkdtemp");
+	if (scratch_dir_make("check_weights", test_dir, sizeof test_dir))
 		return EXIT_FAILURE;
-	}
 	Suite *s = suite_create("weights");
 	TCase *tc = tcase_create("round_trip");
 	tcase_add_test(tc, test_round_trip_small);
@@ -1318,6 +1297,6 @@ int main(void)
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	test_dir_remove();
+	scratch_dir_remove(test_dir);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

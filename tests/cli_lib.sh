@@ -38,3 +38,12 @@ cli_finish() { # NAME
 	echo "$1: $pass passed, $fails failed"
 	[ "$fails" -eq 0 ]
 }
+# need_python MODULE...: Debian's /usr/bin/python3 (not a pyenv one) with
+# these modules as $py, else skip the test (exit 77).
+need_python() {
+	py=/usr/bin/python3
+	if [ ! -x "$py" ] || ! "$py" -c "import $(echo "$@" | tr ' ' ',')" 2>/dev/null; then
+		echo "SKIP: $py with $* is not installed"
+		exit 77
+	fi
+}

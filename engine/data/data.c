@@ -10,7 +10,9 @@
  * Normalisation goes through a per-channel lookup table indexed by the raw
  * byte (or by the sum of the bytes when averaging channels), so the inner
  * loop is one load per pixel and black padding is simply table[0]: the same
- * as torchvision's Pad (fill 0) followed by Normalize.
+ * as torchvision's Pad (fill 0) followed by Normalize.  Float samples
+ * (float32 .npy images) take the same geometry with one multiply-add per
+ * value instead of the table; their padding is a raw 0, normalised.
  */
 #include "config.h"
 
@@ -59,22 +61,29 @@ static enum eng_status data_val_split(struct data_split *ds, int count,
 				   "a validation slice of %d samples leaves no "
 				   "training data (%s has %d training samples)",
 				   count, ds->name, tr->n);
-	size_t sz = shape_size(tr->shape);
+	size_t sz = shape_size(tr->shape) * (tr->values ? sizeof(float) : 1);
 	size_t first = (size_t)(tr->n - count);
-	va->pixels = malloc((size_t)count * sz);
+	unsigned char *store = tr->values ? (unsigned char *)tr->values : tr->pixels;
+	unsigned char *vstore = malloc((size_t)count * sz);
 	va->labels = malloc((size_t)count * sizeof *va->labels);
-	if (!va->pixels || !va->labels)
+	if (tr->values)
+		va->values = (float *)vstore;
+	else
+		va->pixels = vstore;
+	if (!vstore || !va->labels)
 		return eng_err_set(err, ENG_STATUS_ENOMEM,
 				   "out of memory for a validation slice of %d "
 				   "samples", count);
-	memcpy(va->pixels, tr->pixels + first * sz, (size_t)count * sz);
+	memcpy(vstore, store + first * sz, (size_t)count * sz);
 	memcpy(va->labels, tr->labels + first,
 	       (size_t)count * sizeof *va->labels);
 	va->n = count;
 	tr->n = (int)first;
 	/* Give the tail back; keeping the larger block would be harmless. */
-	uint8_t *p = realloc(tr->pixels, first * sz);
-	if (p)
+	unsigned char *p = realloc(store, first * sz);
+	if (p && tr->values)
+		tr->values = (float *)p;
+	else if (p)
 		tr->pixels = p;
 	int32_t *l = realloc(tr->labels, first * sizeof *l);
 	if (l)
@@ -84,13 +93,41 @@ static enum eng_status data_val_split(struct data_split *ds, int count,
 
 /* Mean and population std per stored channel, in [0, 1] units, through a
  * byte histogram: exact sums, and one increment per pixel. */
+/* The same for float samples, in their own units: two passes in double
+ * (the mean, then the squared deviations), exact enough for any size. */
+static void data_stats_values(struct data_split *ds)
+{
+	const struct dataset *tr = &ds->train;
+	size_t plane = (size_t)tr->shape.h * (size_t)tr->shape.w;
+	size_t sz = shape_size(tr->shape);
+	for (int c = 0; c < tr->shape.c; c++) {
+		double count = (double)tr->n * (double)plane, sum = 0, var = 0;
+		for (int i = 0; i < tr->n; i++) {
+			const float *p = tr->values + (size_t)i * sz + c * plane;
+			for (size_t k = 0; k < plane; k++)
+				sum += p[k];
+		}
+		double mean = count > 0 ? sum / count : 0;
+		for (int i = 0; i < tr->n; i++) {
+			const float *p = tr->values + (size_t)i * sz + c * plane;
+			for (size_t k = 0; k < plane; k++)
+				var += (p[k] - mean) * (p[k] - mean);
+		}
+		double std = count > 0 ? sqrt(var / count) : 0;
+		ds->mean[c] = (float)mean;
+		ds->std[c] = std < 1e-6 ? 1.0f : (float)std;
+	}
+}
+
 static void data_stats_compute(struct data_split *ds)
 {
 	const struct dataset *tr = &ds->train;
 	size_t plane = (size_t)tr->shape.h * (size_t)tr->shape.w;
 	size_t sz = shape_size(tr->shape);
 	ENG_ASSERT(tr->shape.c >= 1 && tr->shape.c <= DATA_MAX_CHANNELS);
-	for (int c = 0; c < tr->shape.c; c++) {
+	if (tr->values)
+		data_stats_values(ds);
+	for (int c = 0; c < tr->shape.c && !tr->values; c++) {
 		uint64_t hist[256] = { 0 };
 		for (int i = 0; i < tr->n; i++) {
 			const uint8_t *p = tr->pixels + (size_t)i * sz + c * plane;
@@ -138,16 +175,21 @@ enum eng_status data_load(const struct data_options *opt, struct data_split *out
 				f = DATA_FORMAT_IDX;
 			else if (data_cifar_found(dir))
 				f = DATA_FORMAT_CIFAR10;
+			else if (data_npy_found(dir))
+				f = DATA_FORMAT_NPY;
 			else
 				return eng_err_set(err, ENG_STATUS_ENOENT,
 						   "%s: no dataset found (looked for "
-						   "train-images-idx3-ubyte[.gz] and "
-						   "data_batch_1.bin)", dir);
+						   "train-images-idx3-ubyte[.gz], "
+						   "data_batch_1.bin and "
+						   "train_images.npy)", dir);
 		}
 		if (f == DATA_FORMAT_IDX)
 			st = data_idx_load(dir, out, err);
 		else if (f == DATA_FORMAT_CIFAR10)
 			st = data_cifar_load(dir, out, err);
+		else if (f == DATA_FORMAT_NPY)
+			st = data_npy_load(dir, out, err);
 		else
 			st = eng_err_set(err, ENG_STATUS_EINVAL,
 					 "unknown dataset format %d", (int)f);
@@ -165,8 +207,10 @@ enum eng_status data_load(const struct data_options *opt, struct data_split *out
 static void data_set_done(struct dataset *ds)
 {
 	free(ds->pixels);
+	free(ds->values);
 	free(ds->labels);
 	ds->pixels = NULL;
+	ds->values = NULL;
 	ds->labels = NULL;
 	ds->n = 0;
 }
@@ -178,6 +222,13 @@ void data_split_done(struct data_split *ds)
 	data_set_done(&ds->train);
 	data_set_done(&ds->val);
 	data_set_done(&ds->test);
+}
+
+const void *data_set_bytes(const struct dataset *ds, size_t *len)
+{
+	size_t n = ds->n > 0 ? (size_t)ds->n * shape_size(ds->shape) : 0;
+	*len = ds->values ? n * sizeof *ds->values : n;
+	return ds->values ? (const void *)ds->values : (const void *)ds->pixels;
 }
 
 enum eng_status data_adapt_check(const struct dataset *ds, struct shape target,
@@ -226,6 +277,26 @@ static void data_row_fill(float *row, int tw, const uint8_t *const *srows,
 		row[x] = pad;
 }
 
+/* The same for float samples: value * scale + off, the sum of the rows
+ * when averaging (scale then includes 1 / nsrc). */
+static void data_row_fill_f32(float *row, int tw, const float *const *srows,
+			      int nsrc, int x0, int x1, int base, int step,
+			      float scale, float off)
+{
+	int x = 0;
+	for (; x < x0; x++)
+		row[x] = off;
+	for (; x < x1; x++) {
+		int sx = base + step * x;
+		float sum = 0;
+		for (int c = 0; c < nsrc; c++)
+			sum += srows[c][sx];
+		row[x] = sum * scale + off;
+	}
+	for (; x < tw; x++)
+		row[x] = off;
+}
+
 /* Offset of a stored extent s centred in a target extent t (a centre crop
  * when negative); odd remainders put the extra pixel after, as
  * torchvision's CenterCrop does for padding. */
@@ -249,6 +320,10 @@ void data_batch_fill(const struct data_split *split, const struct dataset *ds,
 	 * compute every channel; 1 -> N computes one and copies it; N -> 1
 	 * averages through a table indexed by the byte sum. */
 	float tab[DATA_MAX_CHANNELS][DATA_LUT_SIZE];
+	/* Float samples: value * fscale + foff; pad is a normalised 0. */
+	float fscale[DATA_MAX_CHANNELS], foff[DATA_MAX_CHANNELS];
+	float pad[DATA_MAX_CHANNELS];
+	const bool fv = ds->values != NULL;
 	int computed, nsrc;
 	if (s.c == t.c || s.c == 1) {
 		computed = s.c == t.c ? t.c : 1;
@@ -256,7 +331,9 @@ void data_batch_fill(const struct data_split *split, const struct dataset *ds,
 		for (int c = 0; c < computed; c++) {
 			double scale = 1.0 / (255.0 * split->std[c]);
 			double off = -(double)split->mean[c] / split->std[c];
-			for (int v = 0; v < 256; v++)
+			fscale[c] = (float)(1.0 / split->std[c]);
+			foff[c] = (float)off;
+			for (int v = 0; v < 256 && !fv; v++)
 				tab[c][v] = (float)(v * scale + off);
 		}
 	} else {
@@ -273,16 +350,21 @@ void data_batch_fill(const struct data_split *split, const struct dataset *ds,
 		std /= s.c;
 		computed = 1;
 		nsrc = s.c;
-		for (int v = 0; v <= 255 * s.c; v++)
+		fscale[0] = (float)(1.0 / (s.c * std));
+		foff[0] = (float)(-mean / std);
+		for (int v = 0; v <= 255 * s.c && !fv; v++)
 			tab[0][v] = (float)(((double)v / (255.0 * s.c) - mean) / std);
 	}
+	for (int c = 0; c < computed; c++)
+		pad[c] = fv ? foff[c] : tab[c][0];
 
 	size_t ssz = shape_size(s), tsz = shape_size(t);
 	size_t splane = (size_t)s.h * s.w, tplane = (size_t)t.h * t.w;
 	int oy = data_centre(t.h, s.h), ox = data_centre(t.w, s.w);
 	for (int i = 0; i < n; i++) {
 		ENG_ASSERT(idx[i] >= 0 && idx[i] < ds->n);
-		const uint8_t *src = ds->pixels + (size_t)idx[i] * ssz;
+		const uint8_t *src = fv ? NULL : ds->pixels + (size_t)idx[i] * ssz;
+		const float *fsrc = fv ? ds->values + (size_t)idx[i] * ssz : NULL;
 		float *dst = out + (size_t)i * tsz;
 		int cy = 0, cx = 0;
 		bool fl = false;
@@ -315,15 +397,23 @@ void data_batch_fill(const struct data_split *split, const struct dataset *ds,
 				int sy = y + cy - oy;
 				if (sy < 0 || sy >= s.h) {
 					for (int x = 0; x < t.w; x++)
-						row[x] = tab[c][0];
+						row[x] = pad[c];
 					continue;
 				}
 				const uint8_t *srows[DATA_MAX_CHANNELS];
-				for (int k = 0; k < nsrc; k++)
-					srows[k] = src + (size_t)(nsrc > 1 ? k : c) *
-						splane + (size_t)sy * s.w;
-				data_row_fill(row, t.w, srows, nsrc, x0, x1, base,
-					      step, tab[c]);
+				const float *frows[DATA_MAX_CHANNELS];
+				for (int k = 0; k < nsrc; k++) {
+					size_t at = (size_t)(nsrc > 1 ? k : c) * splane +
+						    (size_t)sy * s.w;
+					srows[k] = fv ? NULL : src + at;
+					frows[k] = fv ? fsrc + at : NULL;
+				}
+				if (fv)
+					data_row_fill_f32(row, t.w, frows, nsrc, x0, x1,
+							  base, step, fscale[c], foff[c]);
+				else
+					data_row_fill(row, t.w, srows, nsrc, x0, x1,
+						      base, step, tab[c]);
 			}
 		}
 		for (int c = computed; c < t.c; c++)

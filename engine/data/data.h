@@ -7,6 +7,10 @@
  *     t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz];
  *   - CIFAR-10 binary batches: data_batch_1.bin .. data_batch_5.bin and
  *     test_batch.bin (each record: 1 label byte + 3072 pixel bytes, CHW);
+ *   - NumPy arrays (bring your own data): train_images.npy,
+ *     train_labels.npy, test_images.npy, test_labels.npy; images uint8 or
+ *     float32, (N, C, H, W), (N, H, W, C) or (N, H, W), C = 1..3; labels
+ *     int64, int32 or uint8, (N,), 0 .. classes-1 (data_npy.c);
  *   - a seeded synthetic dataset a small net can learn (for tests, and as
  *     the fallback when no dataset is installed; data_split.synthetic says
  *     so, so the UI can tell the user).
@@ -19,7 +23,8 @@
  * column 2; cropped centrally if larger), grayscale is replicated to 3
  * channels (or 3 channels averaged to 1), then normalised per channel with
  * the TRAINING split's mean and std (computed at load, in the dataset's own
- * channels, after the validation slice is removed).  Padding is raw black
+ * channels, after the validation slice is removed; float32 images in
+ * their own units, bytes in [0, 1] units).  Padding is raw black
  * (byte 0) normalised like any pixel, i.e. -mean/std, as torchvision's Pad
  * followed by Normalize gives.  Optional augmentation: random crop with
  * 4-pixel zero padding (a shift of -4..4 in each direction, black fill)
@@ -51,9 +56,11 @@
 #define DATA_MAX_CHANNELS 3
 
 enum data_format {
-	DATA_FORMAT_AUTO,      /* IDX if the IDX files exist, else CIFAR-10 */
+	DATA_FORMAT_AUTO,      /* IDX if the IDX files exist, else CIFAR-10,
+				  else .npy files */
 	DATA_FORMAT_IDX,
 	DATA_FORMAT_CIFAR10,
+	DATA_FORMAT_NPY,
 	DATA_FORMAT_SYNTHETIC,
 };
 
@@ -61,18 +68,23 @@ struct dataset {
 	int n;                    /* samples */
 	struct shape shape;       /* stored per-sample shape, e.g. 1x28x28 */
 	int classes;              /* labels are in [0, classes) */
-	uint8_t *pixels;          /* owned; n x shape bytes, CHW per sample */
+	uint8_t *pixels;          /* owned; n x shape bytes, CHW per sample;
+				     NULL when values holds the samples */
 	int32_t *labels;          /* owned; n labels */
+	float *values;            /* owned; n x shape floats, CHW per sample,
+				     for float32 .npy images; else NULL */
 };
 
 struct data_split {
 	struct dataset train;     /* training samples (minus the validation slice) */
 	struct dataset val;       /* held out of train; n = 0 if none asked */
 	struct dataset test;      /* the test files */
-	float mean[DATA_MAX_CHANNELS]; /* per stored channel, of train, in [0,1] units;
+	float mean[DATA_MAX_CHANNELS]; /* per stored channel, of train, in [0,1] units
+	                                  (float samples: their own units);
 	                                  unused channels repeat channel 0 */
 	float std[DATA_MAX_CHANNELS];  /* population std; 1 for a constant channel */
-	char name[64];            /* "fashion-mnist", "cifar10", "synthetic" */
+	char name[64];            /* "fashion-mnist", "cifar10", "synthetic", or
+				     a .npy directory's own name */
 	char source[512];         /* directory (or "synthetic, seed N") */
 	bool synthetic;           /* true when this is the synthetic set */
 };
@@ -100,6 +112,10 @@ struct data_augment {
 enum eng_status data_load(const struct data_options *opt, struct data_split *out,
 			  struct eng_err *err);
 void data_split_done(struct data_split *ds);
+
+/* The stored samples as bytes (pixels, or the floats' bytes) and their
+ * count in *len: what identifies a split's contents (the dataset hash). */
+const void *data_set_bytes(const struct dataset *ds, size_t *len);
 
 /* ENG_STATUS_OK if data_batch_fill can adapt ds's samples to target (equal
  * channel counts, 1 -> N replication or N -> 1 averaging; any positive

@@ -322,14 +322,11 @@ bool data_idx_found(const char *dir)
 /* IDX files do not say what they hold; the directory name usually does. */
 static void idx_name(const char *dir, char *name, size_t size)
 {
-	size_t end = strlen(dir);
-	while (end > 1 && dir[end - 1] == '/')
-		end--;
-	size_t start = end;
-	while (start > 0 && dir[start - 1] != '/')
-		start--;
+	size_t start, len;
+	data_path_base(dir, &start, &len);
 	char base[256];
-	size_t len = end - start < sizeof base - 1 ? end - start : sizeof base - 1;
+	if (len > sizeof base - 1)
+		len = sizeof base - 1;
 	for (size_t i = 0; i < len; i++)
 		base[i] = (char)tolower((unsigned char)dir[start + i]);
 	base[len] = '\0';

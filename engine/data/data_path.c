@@ -20,3 +20,15 @@ bool data_path_exists(const char *path)
 	struct stat st;
 	return stat(path, &st) == 0;
 }
+
+void data_path_base(const char *dir, size_t *start, size_t *len)
+{
+	size_t end = strlen(dir);
+	while (end > 0 && dir[end - 1] == '/')
+		end--;
+	size_t b = end;
+	while (b > 0 && dir[b - 1] != '/')
+		b--;
+	*start = b;
+	*len = end - b;
+}

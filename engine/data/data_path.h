@@ -23,4 +23,8 @@ bool data_path_join(char *buf, size_t size, const char *dir, const char *name);
  * exist (or cannot be reached). */
 bool data_path_exists(const char *path);
 
+/* The last component of dir, trailing '/'s ignored ("a/b/" -> "b"): its
+ * offset in *start and length in *len (0 for "" or "/"). */
+void data_path_base(const char *dir, size_t *start, size_t *len);
+
 #endif

@@ -405,3 +405,17 @@ enum eng_status weights_load(struct net *net, const char *path, struct eng_err *
 {
 	return weights_load_full(net, path, NULL, NULL, err);
 }
+
+enum eng_status weights_load_masked(struct net *net, const char *path,
+				    struct weights_meta *meta, struct eng_err *err)
+{
+	uint8_t *masks = NULL;
+	enum eng_status st = weights_load_full(net, path, &masks, meta, err);
+	if (st != ENG_STATUS_OK || !masks)
+		return st;
+	for (size_t j = 0; j < net->n_params; j++)
+		if (!masks[j])
+			net->params[j] = 0.0f;
+	free(masks);
+	return ENG_STATUS_OK;
+}

@@ -75,4 +75,10 @@ enum eng_status weights_load_full(struct net *net, const char *path,
 				  uint8_t **masks, struct weights_meta *meta,
 				  struct eng_err *err);
 
+/* weights_load_full, then the file's masks applied: every weight a mask
+ * removes is zero, so the net computes what the pruned file does (a
+ * forward pass of a bundle, its verification).  meta may be NULL. */
+enum eng_status weights_load_masked(struct net *net, const char *path,
+				    struct weights_meta *meta, struct eng_err *err);
+
 #endif

@@ -82,7 +82,7 @@ enum eng_status bundle_save(const struct reconvene_result *r,
 	if (st != ENG_STATUS_OK)
 		return st;
 
-	if ((st = bundle_path_join(path, sizeof path, dir, "model.cfg", err)) ||
+	if ((st = bundle_path_join(path, sizeof path, dir, BUNDLE_CFG_FILE, err)) ||
 	    (st = cfg_write_file(path, &r->spec, err)))
 		return st;
 
@@ -102,7 +102,7 @@ enum eng_status bundle_save(const struct reconvene_result *r,
 	snprintf(v, sizeof v, "%d", o->min_keep);
 	weights_meta_set(&meta, "min_keep", v);
 	weights_meta_set(&meta, "sensitive", o->sensitive_dense ? "dense" : "masked");
-	if ((st = bundle_path_join(path, sizeof path, dir, "model.safetensors", err)) ||
+	if ((st = bundle_path_join(path, sizeof path, dir, BUNDLE_WEIGHTS_FILE, err)) ||
 	    (st = weights_save_masked(r->net, path, &meta, r->mask, err)))
 		return st;
 
@@ -124,7 +124,7 @@ enum eng_status bundle_save(const struct reconvene_result *r,
 
 	struct plan_file_info info;
 	plan_file_info_from_options(o, model, &info);
-	if ((st = bundle_path_join(path, sizeof path, dir, "plan.json", err)) ||
+	if ((st = bundle_path_join(path, sizeof path, dir, BUNDLE_PLAN_FILE, err)) ||
 	    (st = plan_file_write(path, &r->groups, &r->plan, &info, err)))
 		return st;
 	return ENG_STATUS_OK;
@@ -180,12 +180,11 @@ enum eng_status bundle_verify(const struct net_spec *orig_spec,
 	char path[4096];
 	struct net_spec bspec = { 0 };
 	struct net *a = NULL, *b = NULL;
-	uint8_t *mask = NULL;
 	float *x = NULL, *la = NULL;
 	enum eng_status st;
 	const int batch = BUNDLE_VERIFY_BATCH;
 
-	snprintf(path, sizeof path, "%s/model.cfg", dir);
+	snprintf(path, sizeof path, "%s/" BUNDLE_CFG_FILE, dir);
 	if ((st = cfg_parse_file(path, &bspec, err)) != ENG_STATUS_OK)
 		goto out;
 	if ((st = net_build(&bspec, &b, err)) != ENG_STATUS_OK)
@@ -197,13 +196,9 @@ enum eng_status bundle_verify(const struct net_spec *orig_spec,
 				 r->net->n_layers);
 		goto out;
 	}
-	snprintf(path, sizeof path, "%s/model.safetensors", dir);
-	if ((st = weights_load_full(b, path, &mask, NULL, err)) != ENG_STATUS_OK)
+	snprintf(path, sizeof path, "%s/" BUNDLE_WEIGHTS_FILE, dir);
+	if ((st = weights_load_masked(b, path, NULL, err)) != ENG_STATUS_OK)
 		goto out;
-	if (mask)
-		for (size_t j = 0; j < b->n_params; j++)
-			if (!mask[j])
-				b->params[j] = 0.0f;
 	if ((st = net_build(orig_spec, &a, err)) != ENG_STATUS_OK)
 		goto out;
 	bundle_scatter_back(a, b, r->param_src);
@@ -247,7 +242,6 @@ enum eng_status bundle_verify(const struct net_spec *orig_spec,
 out:
 	free(x);
 	free(la);
-	free(mask);
 	net_free(a);
 	net_free(b);
 	net_spec_done(&bspec);

@@ -35,6 +35,11 @@
 #include "nn/net_spec.h"
 #include "prune/reconvene.h"
 
+/* The files of a bundle directory. */
+#define BUNDLE_CFG_FILE "model.cfg"
+#define BUNDLE_WEIGHTS_FILE "model.safetensors"
+#define BUNDLE_PLAN_FILE "plan.json"
+
 #define BUNDLE_VERIFY_TOLERANCE 1e-4
 #define BUNDLE_VERIFY_BATCH 8
 #define BUNDLE_VERIFY_SEED 1234

@@ -97,7 +97,9 @@ static uint64_t report_hash_set(uint64_t h, const struct dataset *d)
 		return h;
 	for (int i = 0; i < d->n; i++)
 		h = hash_fnv1a_u32(h, (uint32_t)d->labels[i]);
-	return hash_fnv1a_bytes(h, d->pixels, (size_t)d->n * shape_size(d->shape));
+	size_t len;
+	const void *bytes = data_set_bytes(d, &len);
+	return hash_fnv1a_bytes(h, bytes, len);
 }
 
 uint64_t report_dataset_hash(const struct data_split *ds)

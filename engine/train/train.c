@@ -92,7 +92,8 @@ static enum eng_status train_check_set(const struct net *net,
 		return eng_err_set(err, ENG_STATUS_EINVAL,
 				   "%s: the dataset has %d classes but the net outputs %d",
 				   net->name, set->classes, classes);
-	return ENG_STATUS_OK;
+	/* A .npy dataset can have 2 channels, which no model input takes. */
+	return data_adapt_check(set, net->input, err);
 }
 
 static enum eng_status train_prepare(struct net *net, int batch,

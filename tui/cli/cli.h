@@ -31,6 +31,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_heatmap(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 /* "reconvene: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -61,6 +62,10 @@ struct cli_valued {
  * CLI_EXIT_USAGE after printing the error when the value is missing. */
 int cli_valued_take(const char *cmd, const struct cli_valued *opts, size_t n,
 		    void *base, int argc, char **argv, int *i);
+/* The --seed of the commands that initialise a net (train, eval, run): an
+ * integer in 0..2147483647 into *seed; 0, or CLI_EXIT_USAGE after printing
+ * the usage error. */
+int cli_seed_take(const char *cmd, const char *text, unsigned long long *seed);
 /* 1234567 -> "1,234,567" into buf. */
 const char *cli_group_digits(unsigned long long v, char *buf, size_t len);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/numbers.h"
 #include "cli/reconvene_opts.h"
 #include "paths/model_path.h"
 
@@ -31,6 +32,16 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 		fprintf(stderr, "\nTry 'reconvene --help-explorer'.\n");
 	va_end(ap);
 	return CLI_EXIT_USAGE;
+}
+
+int cli_seed_take(const char *cmd, const char *text, unsigned long long *seed)
+{
+	long v;
+	if (cli_parse_long(text, 0, 0x7fffffffL, &v))
+		return cli_usage_error(cmd, "--seed '%s' is not an integer in 0..2147483647",
+				       text);
+	*seed = (unsigned long long)v;
+	return 0;
 }
 
 const char *cli_group_digits(unsigned long long v, char *buf, size_t len)

@@ -96,7 +96,6 @@ static int eval_parse(int argc, char **argv, struct eval_cli *o)
 		int c = getopt_long(argc, argv, "h", opts, NULL);
 		if (c == -1)
 			break;
-		long lv;
 		switch (c) {
 		case OPT_DATA:
 			o->data = optarg;
@@ -125,9 +124,8 @@ static int eval_parse(int argc, char **argv, struct eval_cli *o)
 				return cli_usage_error("eval", "--test '%s' is not a positive integer", optarg);
 			break;
 		case OPT_SEED:
-			if (cli_parse_long(optarg, 0, 0x7fffffffL, &lv))
-				return cli_usage_error("eval", "--seed '%s' is not an integer in 0..2147483647", optarg);
-			o->seed = (unsigned long long)lv;
+			if (cli_seed_take("eval", optarg, &o->seed))
+				return CLI_EXIT_USAGE;
 			break;
 		case OPT_JSON:
 			o->json = true;

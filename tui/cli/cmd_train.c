@@ -159,7 +159,6 @@ static int train_parse(int argc, char **argv, struct train_cli *o)
 		int c = getopt_long(argc, argv, "h", opts, NULL);
 		if (c == -1)
 			break;
-		long lv;
 		switch (c) {
 		case OPT_DATA:
 			o->data = optarg;
@@ -206,9 +205,8 @@ static int train_parse(int argc, char **argv, struct train_cli *o)
 				return cli_usage_error("train", "--warmup '%s' is not a number of epochs >= 0", optarg);
 			break;
 		case OPT_SEED:
-			if (cli_parse_long(optarg, 0, 0x7fffffffL, &lv))
-				return cli_usage_error("train", "--seed '%s' is not an integer in 0..2147483647", optarg);
-			o->seed = (unsigned long long)lv;
+			if (cli_seed_take("train", optarg, &o->seed))
+				return CLI_EXIT_USAGE;
 			break;
 		case OPT_VAL:
 			if (cli_parse_long(optarg, 0, 10000000L, &o->val))

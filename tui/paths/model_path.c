@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "io/cfg.h"
+#include "output/bundle.h"
 #include "paths/exe_dir.h"
 #include "paths/model_path.h"
 
@@ -16,9 +18,34 @@ static int is_path(const char *name)
 	return strchr(name, '/') || (n > 4 && strcmp(name + n - 4, ".cfg") == 0);
 }
 
+/* name + "/" + file (no second '/'); 0, or -1 when it does not fit. */
+static int bundle_file(const char *name, const char *file, char *path, size_t len)
+{
+	size_t n = strlen(name);
+	int k = snprintf(path, len, "%s%s%s", name,
+			 n && name[n - 1] == '/' ? "" : "/", file);
+	return k >= 0 && (size_t)k < len ? 0 : -1;
+}
+
+static int is_dir(const char *name)
+{
+	struct stat sb;
+	return stat(name, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
 int model_path_resolve(const char *name, char *path, size_t len,
 		       char *why, size_t why_len)
 {
+	if (is_dir(name)) {
+		if (bundle_file(name, BUNDLE_CFG_FILE, path, len) != 0 ||
+		    access(path, R_OK) != 0) {
+			snprintf(why, why_len, "%s: a directory without a readable "
+				 BUNDLE_CFG_FILE " (a MODEL is a name, a .cfg file or a "
+				 "bundle written by 'reconvene prune --out DIR')", name);
+			return -1;
+		}
+		return 0;
+	}
 	if (is_path(name)) {
 		snprintf(path, len, "%s", name);
 		return 0;
@@ -38,6 +65,12 @@ int model_path_resolve(const char *name, char *path, size_t len,
 	snprintf(why, why_len, "unknown model '%s' (looked for %s.cfg in %s)",
 		 name, name, tried);
 	return -1;
+}
+
+int model_bundle_weights(const char *name, char *path, size_t len)
+{
+	return is_dir(name) && bundle_file(name, BUNDLE_WEIGHTS_FILE, path, len) == 0 &&
+	       access(path, F_OK) == 0;
 }
 
 int model_shape_parse(const char *text, struct shape *s)

@@ -4,7 +4,10 @@
  * otherwise a name looked up as NAME.cfg in, in order: $RECONVENE_MODELS_DIR,
  * the installed data directory (PKGDATADIR/models), and models/ next to
  * the running program (exe_dir.h: so ./reconvene in a built checkout works
- * from any directory; no path of the source tree is compiled in).
+ * from any directory; no path of the source tree is compiled in).  An
+ * existing directory is a pruned bundle (`reconvene prune --out DIR`,
+ * output/bundle.h): it stands for DIR/model.cfg, and its weights are
+ * DIR/model.safetensors (model_bundle_weights).
  *
  * Owns: model_load fills caller storage; the caller frees the spec with
  * net_spec_done and the net with net_free.
@@ -23,6 +26,10 @@
  * why (size why_len) listing where it looked. */
 int model_path_resolve(const char *name, char *path, size_t len,
 		       char *why, size_t why_len);
+
+/* 1 when name is a bundle directory holding BUNDLE_WEIGHTS_FILE (its path
+ * into path, size len), else 0. */
+int model_bundle_weights(const char *name, char *path, size_t len);
 
 /* Overrides applied to the spec before the net is built. */
 struct model_overrides {
