@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{ "bench", cmd_bench, "measured batch-1 latency: dense, unstructured, structured" },
 	{ "heatmap", cmd_heatmap, "PNG pictures: channel scores, density against sparsity" },
 	{ "run", cmd_run, "one forward pass on a .npy array: the logits, as .npy" },
+	{ "export", cmd_export, "an ONNX file of a model or pruned bundle" },
 	{ "report", cmd_report, "report.json and a trade-off chart for a pruned bundle" },
 	{ "replay", cmd_replay, "replay an explorer session's key log without a terminal" },
 };

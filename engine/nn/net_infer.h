@@ -2,11 +2,12 @@
  * passes (BN uses its running statistics) over chunks of at most `chunk`
  * samples, copied into the caller's array.  In eval mode every sample's
  * logits depend only on that sample, so the chunk size changes memory,
- * never the result.  This is what `reconvene run` computes.
+ * never the result.  The passes run on the fused copy of the net
+ * (net_fuse.h: BN folded, ReLUs fused), as a deployment runtime runs it.
+ * This is what `reconvene run` computes.
  *
- * Owns: nothing; x and out are the caller's.  The net's workspace grows
- * (net_prepare) when it was prepared for fewer than min(n, chunk)
- * samples.  Thread rules: one net per call (net.h).
+ * Owns: nothing; x and out are the caller's; the fused copy lives for the
+ * call.  The net itself is only read.  Thread rules: one net per call (net.h).
  *
  *   float *logits = malloc((size_t)n * net->classes * sizeof *logits);
  *   if (net_infer(net, x, n, 64, logits, &err)) ...;

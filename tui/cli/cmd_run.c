@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/model_weights.h"
 #include "cli/numbers.h"
 #include "cli/warnings.h"
 #include "io/npy.h"
@@ -113,29 +114,6 @@ static int run_parse(int argc, char **argv, struct run_cli *o)
 	return 0;
 }
 
-/* The net's weights, the first that applies (see the usage); *from says
- * which, for the summary. */
-static int run_weights(struct net *net, const struct run_cli *o, char *from,
-		       size_t from_len)
-{
-	char bundle[4096];
-	const char *file = o->weights;
-	if (!file && model_bundle_weights(o->model, bundle, sizeof bundle))
-		file = bundle;
-	if (!file) {
-		net_init(net, o->seed);
-		snprintf(from, from_len, "seed %llu initialisation", o->seed);
-		return CLI_EXIT_OK;
-	}
-	struct eng_err err;
-	if (weights_load_masked(net, file, NULL, &err) != ENG_STATUS_OK) {
-		cli_error("%s", err.msg);
-		return CLI_EXIT_FAILURE;
-	}
-	snprintf(from, from_len, "%s", file);
-	return CLI_EXIT_OK;
-}
-
 /* X.npy must be float32 (N, C, H, W) with the net's C x H x W. */
 static int run_input_check(const struct npy_array *x, const struct net *net,
 			   const char *path)
@@ -193,7 +171,7 @@ int cmd_run(int argc, char **argv)
 	struct npy_array x = { 0 };
 	float *logits = NULL;
 	struct eng_err err;
-	rc = run_weights(net, &o, from, sizeof from);
+	rc = cli_model_weights(net, o.model, o.weights, o.seed, NULL, from, sizeof from);
 	if (rc == CLI_EXIT_OK && npy_read(o.input, NPY_READ_MAX, &x, &err) != ENG_STATUS_OK) {
 		cli_error("%s", err.msg);
 		rc = CLI_EXIT_FAILURE;
