@@ -25,6 +25,7 @@ static const struct command commands[] = {
 	{ "heatmap", cmd_heatmap, "PNG pictures: channel scores, density against sparsity" },
 	{ "report", cmd_report, "report.json and a trade-off chart for a pruned bundle" },
 	{ "replay", cmd_replay, "replay an explorer session's key log without a terminal" },
+	{ "sweep", cmd_sweep, "train a grid of variants (GNU parallel, Slurm) and merge" },
 };
 
 static void main_usage(FILE *out)
