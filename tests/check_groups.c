@@ -16,7 +16,10 @@
 #include "io/cfg.h"
 #include "prune/groups.h"
 #include "nn/net.h"
+#include "measure/metrics.h"
 #include "prune/plan.h"
+#include "prune/plan_project.h"
+#include "prune/plan_uniform.h"
 #include "base/rng.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -989,6 +992,150 @@ START_TEST(test_hash)
 }
 END_TEST
 
+/* ---- the uniform structured baseline (prune/plan_uniform) --------------- */
+
+/* Params of the plan keeping round(f c) of every selected group. */
+static size_t uniform_params_at(const struct net *net, const struct group_set *gs,
+				double f, bool residual, int min_keep)
+{
+	struct prune_plan p;
+	ck_assert_int_eq(plan_init(&p, gs), ENG_STATUS_OK);
+	for (int g = 0; g < gs->n_groups; g++) {
+		const struct group *gr = &gs->groups[g];
+		if (gr->prunable && (residual || !gr->residual))
+			plan_set_keep(&p, g, plan_uniform_keep(f, gr->channels, min_keep));
+	}
+	struct metrics m;
+	ck_assert_int_eq(plan_project(net, gs, &p, NULL, &m), ENG_STATUS_OK);
+	plan_done(&p);
+	return m.params;
+}
+
+static size_t absdiff(size_t a, size_t b)
+{
+	return a > b ? a - b : b - a;
+}
+
+/* Every selected group keeps round(f c) for the one reported f, the others
+ * keep everything, the projection is the reported count, and no fraction
+ * on a fine grid comes nearer the target. */
+static void uniform_check(const struct net *net, const struct group_set *gs,
+			  size_t target, bool residual, int min_keep)
+{
+	struct prune_plan plan;
+	struct plan_uniform_info info;
+	struct eng_err err = { { 0 } };
+	ck_assert_msg(plan_uniform(net, gs, target, residual, min_keep, &plan, &info,
+				   &err) == ENG_STATUS_OK, "%s", err.msg);
+	ck_assert(info.target == target);
+	for (int g = 0; g < gs->n_groups; g++) {
+		const struct group *gr = &gs->groups[g];
+		bool sel = gr->prunable && (residual || !gr->residual);
+		int want = sel ? plan_uniform_keep(info.fraction, gr->channels, min_keep)
+			       : gr->channels;
+		ck_assert_msg(plan.keep[g] == want, "group %s keeps %d, want %d (f %g)",
+			      gr->name, plan.keep[g], want, info.fraction);
+		if (sel)
+			ck_assert(plan.keep[g] >= min_keep);
+	}
+	struct metrics m;
+	ck_assert_int_eq(plan_project(net, gs, &plan, NULL, &m), ENG_STATUS_OK);
+	ck_assert_uint_eq(m.params, info.params);
+	size_t best = absdiff(info.params, target);
+	for (int i = 0; i <= 2000; i++) {
+		size_t p = uniform_params_at(net, gs, i / 2000.0, residual, min_keep);
+		ck_assert_msg(absdiff(p, target) >= best,
+			      "f=%g gives %zu params, nearer %zu than the chosen %zu",
+			      i / 2000.0, p, target, info.params);
+	}
+	plan_done(&plan);
+}
+
+START_TEST(test_uniform_resnet20)
+{
+	struct net_spec spec;
+	spec_from_model("resnet20", &spec);
+	struct net *net = net_from_spec(&spec);
+	struct group_set gs;
+	groups_of(net, &gs);
+	static const size_t targets[] = { 0, 30000, 120000, 200000, 260000, 10000000 };
+	for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
+		uniform_check(net, &gs, targets[i], false, 1);
+		uniform_check(net, &gs, targets[i], true, 1);
+	}
+	uniform_check(net, &gs, 50000, false, 4);
+
+	/* The projection is what plan_apply builds. */
+	struct prune_plan plan;
+	struct plan_uniform_info info;
+	struct eng_err err = { { 0 } };
+	ck_assert_int_eq(plan_uniform(net, &gs, 150000, false, 1, &plan, &info, &err),
+			 ENG_STATUS_OK);
+	ck_assert(info.params < 272474 && info.kept_fraction < 1.0);
+	ck_assert(info.groups == 9);   /* the block-internal groups */
+	struct plan_apply_options o = { .mode = PLAN_MODE_REINIT, .seed = 1 };
+	struct plan_result r;
+	ck_assert_msg(plan_apply(net, &spec, &gs, &plan, &o, &r, &err) == ENG_STATUS_OK,
+		      "%s", err.msg);
+	ck_assert_uint_eq(r.net->n_params, info.params);
+	plan_result_done(&r);
+	plan_done(&plan);
+
+	/* The extremes: everything at the guard, or nothing removed. */
+	ck_assert_int_eq(plan_uniform(net, &gs, 0, false, 2, &plan, &info, &err),
+			 ENG_STATUS_OK);
+	for (int g = 0; g < gs.n_groups; g++)
+		if (gs.groups[g].prunable && !gs.groups[g].residual)
+			ck_assert_int_eq(plan.keep[g], 2);
+	plan_done(&plan);
+	ck_assert_int_eq(plan_uniform(net, &gs, 272474, false, 1, &plan, &info, &err),
+			 ENG_STATUS_OK);
+	for (int g = 0; g < gs.n_groups; g++)
+		ck_assert(!plan_group_changed(&gs, &plan, g));
+	ck_assert_uint_eq(info.params, 272474);
+	plan_done(&plan);
+	groups_done(&gs);
+	net_free(net);
+	net_spec_done(&spec);
+}
+END_TEST
+
+START_TEST(test_uniform_vgg16)
+{
+	struct net_spec spec;
+	spec_from_model("vgg16", &spec);
+	struct net *net = net_from_spec(&spec);
+	struct group_set gs;
+	groups_of(net, &gs);
+	uniform_check(net, &gs, 1937607, false, 1);
+	uniform_check(net, &gs, 14724042 / 16, false, 1);
+	groups_done(&gs);
+	net_free(net);
+	net_spec_done(&spec);
+}
+END_TEST
+
+START_TEST(test_uniform_none)
+{
+	/* A net whose only group is its output: nothing to prune. */
+	struct net_spec spec;
+	spec_from_string("[net]\ninput = 1x4x4\nclasses = 3\n[flatten]\n[linear]\nout = 3\n",
+			 &spec);
+	struct net *net = net_from_spec(&spec);
+	struct group_set gs;
+	groups_of(net, &gs);
+	struct prune_plan plan;
+	struct plan_uniform_info info;
+	struct eng_err err = { { 0 } };
+	ck_assert_int_eq(plan_uniform(net, &gs, 10, false, 1, &plan, &info, &err),
+			 ENG_STATUS_EINVAL);
+	ck_assert(strstr(err.msg, "no channel group") != NULL);
+	groups_done(&gs);
+	net_free(net);
+	net_spec_done(&spec);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("groups");
@@ -1010,6 +1157,9 @@ int main(void)
 	tcase_add_test(tp, test_counts_vgg16);
 	tcase_add_test(tp, test_validate);
 	tcase_add_test(tp, test_hash);
+	tcase_add_test(tp, test_uniform_resnet20);
+	tcase_add_test(tp, test_uniform_vgg16);
+	tcase_add_test(tp, test_uniform_none);
 	suite_add_tcase(s, tp);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

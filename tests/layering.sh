@@ -2,7 +2,7 @@
 # layering.sh: the source tree's stage rule (docs/ARCHITECTURE.md).
 #
 # 1. A folder includes only folders listed before it (or itself):
-#      engine: base nn io data train score measure prune output worker
+#      engine: base nn io data train score measure prune output worker sweep
 #      tui:    host paths theme explorer cli screen   (tui/main.c may include any)
 #    tui may include every engine folder; the engine never includes tui.
 #    Every project include names its folder ("nn/net.h", never "net.h").
@@ -18,7 +18,7 @@ exec python3 - "$top_srcdir" "$top_builddir" <<'PY'
 import os, re, subprocess, sys
 src, build = sys.argv[1], sys.argv[2]
 ORDER = {
-    'engine': 'base nn io data train score measure prune output worker'.split(),
+    'engine': 'base nn io data train score measure prune output worker sweep'.split(),
     'tui': 'host paths theme explorer cli screen'.split(),
 }
 passed = failed = 0

@@ -27,6 +27,7 @@ static const struct command commands[] = {
 	{ "export", cmd_export, "an ONNX file of a model or pruned bundle" },
 	{ "report", cmd_report, "report.json and a trade-off chart for a pruned bundle" },
 	{ "replay", cmd_replay, "replay an explorer session's key log without a terminal" },
+	{ "sweep", cmd_sweep, "train a grid of variants (GNU parallel, Slurm) and merge" },
 };
 
 static void main_usage(FILE *out)

@@ -38,6 +38,10 @@ enum eng_status fileio_write_all(int fd, const void *buf, size_t len,
  * on failure. */
 enum eng_status fileio_read_all(const char *path, size_t max, const char *what,
 				char **buf, size_t *len, struct eng_err *err);
+/* mkdir -p: create each missing component of dir (mode 0755).  EINVAL
+ * for an empty name or when dir exists and is not a directory; else the
+ * errno's status, "PATH: cannot create directory: <strerror>". */
+enum eng_status fileio_mkdirs(const char *dir, struct eng_err *err);
 /* ENOENT/ENOTDIR -> ENG_STATUS_ENOENT, ENOMEM -> ENOMEM, else EIO. */
 enum eng_status fileio_errno_status(int e);
 

@@ -193,6 +193,25 @@ void canvas_disc(struct canvas *c, double cx, double cy, double r, uint32_t col)
 		}
 }
 
+void canvas_line(struct canvas *c, double x0, double y0, double x1, double y1,
+		 double width, uint32_t col)
+{
+	double r = width / 2, dx = x1 - x0, dy = y1 - y0;
+	double len2 = dx * dx + dy * dy;
+	int xa = (int)floor(fmin(x0, x1) - r - 1), xb = (int)ceil(fmax(x0, x1) + r + 1);
+	int ya = (int)floor(fmin(y0, y1) - r - 1), yb = (int)ceil(fmax(y0, y1) + r + 1);
+	for (int y = ya; y <= yb; y++)
+		for (int x = xa; x <= xb; x++) {
+			double px = x + 0.5, py = y + 0.5;
+			double t = len2 > 0 ? ((px - x0) * dx + (py - y0) * dy) / len2 : 0;
+			t = t < 0 ? 0 : t > 1 ? 1 : t;
+			double d = hypot(px - (x0 + t * dx), py - (y0 + t * dy));
+			double a = r + 0.5 - d;
+			if (a > 0)
+				canvas_blend(c, x, y, col, a >= 1 ? 255 : (unsigned)(a * 255));
+		}
+}
+
 /* --- text ----------------------------------------------------------------- */
 
 /* One UTF-8 code point (invalid bytes come back as '?'). */

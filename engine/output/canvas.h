@@ -1,5 +1,5 @@
 /* canvas.h: an RGB raster for the PNG charts (output/render.h): filled
- * rectangles, outlines and anti-aliased discs, UTF-8 text rasterised with
+ * rectangles, outlines, anti-aliased discs and lines, UTF-8 text rasterised with
  * FreeType (DejaVu Sans), 0xRRGGBB colour helpers, and the PNG encoding
  * (libpng, written atomically through base/fileio.h).
  *
@@ -72,6 +72,11 @@ void canvas_rect(struct canvas *c, int x, int y, int w, int h, int t,
 /* An anti-aliased disc of radius r centred at (cx, cy). */
 void canvas_disc(struct canvas *c, double cx, double cy, double r,
 		 uint32_t col);
+
+/* An anti-aliased segment from (x0, y0) to (x1, y1), width pixels wide,
+ * with round ends. */
+void canvas_line(struct canvas *c, double x0, double y0, double x1, double y1,
+		 double width, uint32_t col);
 
 /* Estimated width of t at pixel size `size`, from its character count
  * (no font needed; a little wider than DejaVu Sans usually is). */

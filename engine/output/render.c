@@ -470,7 +470,54 @@ enum eng_status render_sensitivity_write(const struct render_sensitivity *sv,
 
 static int tr_legend_rows(const struct render_tradeoff *t)
 {
-	return (t->n + 3) / 4;
+	return ((t->n_series > 0 ? t->n_series : t->n) + 3) / 4;
+}
+
+static uint32_t tr_colour(const struct render_style *s, const struct render_tradeoff *t,
+			  int i)
+{
+	int k = t->n_series > 0 ? t->points[i].series : i;
+	return s->series[(k < 0 ? 0 : k) % 6];
+}
+
+static double tr_x(const struct render_point *p, int which)
+{
+	return which == 0 ? p->latency_ms : p->params;
+}
+
+/* Join each series' points in x order. */
+static void tr_lines(struct canvas *c, const struct render_style *s,
+		     const struct render_tradeoff *t, int which, int px, int py,
+		     double xhi, double ylo, double yhi)
+{
+	for (int k = 0; k < t->n_series; k++) {
+		double last_x = -INFINITY, lx = 0, ly = 0;
+		bool have = false;
+		for (;;) {
+			/* the next point of series k to the right of last_x */
+			int best = -1;
+			for (int i = 0; i < t->n; i++) {
+				const struct render_point *p = &t->points[i];
+				double x = tr_x(p, which);
+				if (p->series != k || !isfinite(x) || !isfinite(p->accuracy) ||
+				    !(x > last_x))
+					continue;
+				if (best < 0 || x < tr_x(&t->points[best], which))
+					best = i;
+			}
+			if (best < 0)
+				break;
+			const struct render_point *p = &t->points[best];
+			last_x = tr_x(p, which);
+			double fx = px + last_x / xhi * TR_PLOT_W;
+			double fy = py + TR_PLOT_H - (100 * p->accuracy - ylo) / (yhi - ylo) * TR_PLOT_H;
+			if (have)
+				canvas_line(c, lx, ly, fx, fy, 2.0, s->series[k % 6]);
+			lx = fx;
+			ly = fy;
+			have = true;
+		}
+	}
 }
 
 void render_tradeoff_size(const struct render_tradeoff *t, int *w, int *hgt)
@@ -528,7 +575,8 @@ static void tr_panel(struct canvas *c, const struct render_style *s,
 		canvas_text(c, px - 6, y + 4, buf, TICK_SIZE, false, s->fg,
 			CANVAS_ALIGN_RIGHT);
 	}
-	canvas_text_at(c, px - 44, py + TR_PLOT_H / 2, "quick-eval accuracy (%)",
+	canvas_text_at(c, px - 44, py + TR_PLOT_H / 2,
+		t->y_label ? t->y_label : "quick-eval accuracy (%)",
 		LABEL_SIZE, true, s->fg, CANVAS_ALIGN_CENTER, true);
 	canvas_fill(c, px, py + TR_PLOT_H, TR_PLOT_W, 1, s->muted);
 	canvas_fill(c, px, py, 1, TR_PLOT_H, s->muted);
@@ -554,12 +602,13 @@ static void tr_panel(struct canvas *c, const struct render_style *s,
 		canvas_text(c, x, py + TR_PLOT_H + 18, buf, TICK_SIZE, false, s->fg,
 			CANVAS_ALIGN_CENTER);
 	}
+	tr_lines(c, s, t, which, px, py, xhi, ya.lo, ya.hi);
 	for (int i = 0; i < t->n; i++) {
 		const struct render_point *p = &t->points[i];
 		double xv = which == 0 ? p->latency_ms : p->params;
 		if (!isfinite(xv) || !isfinite(p->accuracy))
 			continue;
-		uint32_t col = s->series[i % 6];
+		uint32_t col = tr_colour(s, t, i);
 		double fx = px + xv / xhi * TR_PLOT_W;
 		double fy = py + TR_PLOT_H - (100 * p->accuracy - ya.lo) / (ya.hi - ya.lo) * TR_PLOT_H;
 		if (isfinite(p->acc_lo) && isfinite(p->acc_hi)) {
@@ -581,7 +630,8 @@ static void tr_panel(struct canvas *c, const struct render_style *s,
 		if (p->label) {
 			bool left = fx > px + TR_PLOT_W * 0.7;
 			canvas_text(c, (int)fx + (left ? -9 : 9), (int)fy - 7, p->label,
-				LABEL_SIZE, false, col, left ? CANVAS_ALIGN_RIGHT : CANVAS_ALIGN_LEFT);
+				t->n_series > 0 ? TICK_SIZE : LABEL_SIZE, false, col,
+				left ? CANVAS_ALIGN_RIGHT : CANVAS_ALIGN_LEFT);
 		}
 	}
 }
@@ -628,7 +678,15 @@ enum eng_status render_tradeoff_write(const struct render_tradeoff *t,
 	tr_panel(&cv, s, t, 0, px0, py, ya);
 	tr_panel(&cv, s, t, 1, px0 + TR_PLOT_W + TR_GAP + TR_LEFT, py, ya);
 	int ly = py + TR_PLOT_H + TR_BOTTOM + 12;
-	for (int i = 0; i < t->n; i++) {
+	for (int k = 0; k < t->n_series; k++) {
+		int x = px0 + (k % 4) * 240;
+		int y = ly + (k / 4) * TR_LEGEND_ROW;
+		canvas_line(&cv, x, y + 6, x + 14, y + 6, 2.0, s->series[k % 6]);
+		canvas_disc(&cv, x + 7, y + 6, 4, s->series[k % 6]);
+		canvas_text(&cv, x + 22, y + 10, t->series_names[k], LABEL_SIZE, false,
+			s->fg, CANVAS_ALIGN_LEFT);
+	}
+	for (int i = 0; i < t->n && t->n_series == 0; i++) {
 		int x = px0 + (i % 4) * 240;
 		int y = ly + (i / 4) * TR_LEGEND_ROW;
 		canvas_disc(&cv, x + 6, y + 6, 5, s->series[i % 6]);

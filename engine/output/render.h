@@ -150,13 +150,21 @@ struct render_point {
 	double params;          /* parameter count (non-zero for masked nets) */
 	double accuracy;        /* in [0, 1]; NaN: not evaluated (skipped) */
 	double acc_lo, acc_hi;  /* interval; NaN: none */
+	int series;             /* with n_series > 0: which line it is on */
 };
 
+/* Without series (n_series 0) every point has its own colour and legend
+ * entry.  With series, points take their series' colour, the points of a
+ * series are joined by a line in x order in each panel, the legend lists
+ * the series, and point labels are drawn small beside the points. */
 struct render_tradeoff {
 	const char *title;
 	const char *subtitle;   /* may be NULL */
 	int n;
 	const struct render_point *points;
+	int n_series;                     /* 0: no series */
+	const char *const *series_names;  /* n_series names for the legend */
+	const char *y_label;    /* NULL: "quick-eval accuracy (%)" */
 };
 
 enum eng_status render_tradeoff_write(const struct render_tradeoff *t,

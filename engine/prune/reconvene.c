@@ -17,6 +17,7 @@
 
 #include "base/topk.h"
 #include "measure/metrics.h"
+#include "base/numparse.h"
 #include "prune/reconvene.h"
 
 static double reconvene_now(void)
@@ -79,6 +80,54 @@ enum eng_status reconvene_options_check(const struct reconvene_options *o,
 		return eng_err_set(err, ENG_STATUS_EINVAL,
 				   "samples per class %d is below 1",
 				   o->samples_per_class);
+	return ENG_STATUS_OK;
+}
+
+enum eng_status reconvene_option_set(struct reconvene_options *o, const char *name,
+				     const char *value, struct eng_err *err)
+{
+	long lv;
+	double v;
+	bool b;
+	if (strcmp(name, "method") == 0) {
+		if (!score_method_from_name(value, &o->method))
+			return eng_err_set(err, ENG_STATUS_EINVAL, "method: one of random, magnitude, snip, grasp, synflow, not '%s'", value);
+	} else if (strcmp(name, "sparsity") == 0) {
+		if (numparse_double(value, 0.0, 1.0, &v) || v >= 1.0)
+			return eng_err_set(err, ENG_STATUS_EINVAL, "sparsity: a number in [0, 1), not '%s'", value);
+		o->sparsity = v;
+	} else if (strcmp(name, "seed") == 0) {
+		if (numparse_long(value, 0, 0x7fffffffffffffffL, &lv))
+			return eng_err_set(err, ENG_STATUS_EINVAL, "seed: a whole number >= 0, not '%s'", value);
+		o->seed = (uint64_t)lv;
+	} else if (strcmp(name, "tau") == 0) {
+		if (numparse_double(value, 0.0, 1.0, &v))
+			return eng_err_set(err, ENG_STATUS_EINVAL, "tau: a number in [0, 1], not '%s'", value);
+		o->tau = v;
+	} else if (strcmp(name, "k") == 0) {
+		if (numparse_long(value, 1, 100000, &lv))
+			return eng_err_set(err, ENG_STATUS_EINVAL, "k: a whole number in 1..100000, not '%s'", value);
+		o->k = (int)lv;
+	} else if (strcmp(name, "iterations") == 0) {
+		if (numparse_long(value, 1, 100000, &lv))
+			return eng_err_set(err, ENG_STATUS_EINVAL, "iterations: a whole number in 1..100000, not '%s'", value);
+		o->synflow_iterations = (int)lv;
+	} else if (strcmp(name, "min-channels") == 0) {
+		if (numparse_long(value, 1, 1000000, &lv))
+			return eng_err_set(err, ENG_STATUS_EINVAL, "min-channels: a whole number in 1..1000000, not '%s'", value);
+		o->min_keep = (int)lv;
+	} else if (strcmp(name, "residual") == 0 || strcmp(name, "dense-sensitive") == 0) {
+		if (numparse_bool(value, &b))
+			return eng_err_set(err, ENG_STATUS_EINVAL, "%s: yes or no, not '%s'", name, value);
+		if (name[0] == 'r')
+			o->include_residual = b;
+		else
+			o->sensitive_dense = b;
+	} else {
+		return eng_err_set(err, ENG_STATUS_EINVAL, "unknown Reconvene option '%s' (expected "
+				   "method, sparsity, seed, tau, k, iterations, min-channels, "
+				   "residual, dense-sensitive)", name);
+	}
 	return ENG_STATUS_OK;
 }
 

@@ -93,6 +93,14 @@ void reconvene_options_init(struct reconvene_options *o);
  * progress, abort) as score_compute's options. */
 void reconvene_score_options(const struct reconvene_options *o,
 			     struct score_options *so);
+/* Set one option from text, by its command-line name without the dashes:
+ * method, sparsity, seed, tau, k, iterations, min-channels (values as the
+ * CLI takes them) and residual, dense-sensitive (yes/no, numparse_bool).
+ * The one parser behind the command line's option group and sweep grids.
+ * EINVAL with one line, e.g. "seed: a whole number >= 0, not 'x'" or
+ * "unknown Reconvene option 'x' (expected ...)"; o is unchanged then. */
+enum eng_status reconvene_option_set(struct reconvene_options *o, const char *name,
+				     const char *value, struct eng_err *err);
 /* EINVAL with one line when an option is out of range. */
 enum eng_status reconvene_options_check(const struct reconvene_options *o,
 					struct eng_err *err);

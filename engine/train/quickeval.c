@@ -137,6 +137,7 @@ enum eng_status quickeval_run(struct net *net, const struct data_split *ds,
 	struct train_result tr;
 	enum eng_status st = train_run(net, ds, &tc, &tr, err);
 	res->steps = tr.steps;
+	res->train_seconds = quickeval_now() - t0;
 	if (st == ENG_STATUS_OK) {
 		struct train_eval ev;
 		/* The training batch: the workspace is already that size, and

@@ -83,6 +83,7 @@ struct quickeval_result {
 	long curve_len;
 	int curve_every;
 	double seconds;          /* wall time of the whole call */
+	double train_seconds;    /* of which training (init and steps) */
 };
 
 /* Defaults: QUICKEVAL_DEFAULT_*, lr 0.05, momentum 0.9, wd 5e-4, cosine,

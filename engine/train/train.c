@@ -9,6 +9,27 @@
 #include "nn/net_fuse.h"
 #include "train/train.h"
 
+static const char *const train_schedule_names[] = {
+	[TRAIN_SCHEDULE_CONSTANT] = "constant",
+	[TRAIN_SCHEDULE_STEP] = "step",
+	[TRAIN_SCHEDULE_COSINE] = "cosine",
+};
+
+const char *train_schedule_name(enum train_schedule s)
+{
+	return (unsigned)s <= TRAIN_SCHEDULE_COSINE ? train_schedule_names[s] : NULL;
+}
+
+bool train_schedule_from_name(const char *name, enum train_schedule *s)
+{
+	for (int i = 0; i <= TRAIN_SCHEDULE_COSINE; i++)
+		if (strcmp(name, train_schedule_names[i]) == 0) {
+			*s = (enum train_schedule)i;
+			return true;
+		}
+	return false;
+}
+
 void train_config_default(struct train_config *c)
 {
 	memset(c, 0, sizeof *c);

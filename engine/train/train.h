@@ -133,6 +133,11 @@ void train_config_default(struct train_config *c);
 /* Crop + flip for CIFAR-10 (ds->name "cifar10"), none otherwise. */
 struct data_augment train_augment_default(const struct data_split *ds);
 
+/* "constant", "step", "cosine"; NULL out of range. */
+const char *train_schedule_name(enum train_schedule s);
+/* The schedule with that name: true, or false for an unknown name. */
+bool train_schedule_from_name(const char *name, enum train_schedule *s);
+
 /* Learning rate of step (0-based) under s. */
 float train_lr_at(const struct train_lr *s, long step);
 /* Optimiser steps one pass over n samples takes at this batch. */

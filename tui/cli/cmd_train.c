@@ -191,13 +191,7 @@ static int train_parse(int argc, char **argv, struct train_cli *o)
 			o->nesterov = true;
 			break;
 		case OPT_SCHEDULE:
-			if (strcmp(optarg, "step") == 0)
-				o->schedule = TRAIN_SCHEDULE_STEP;
-			else if (strcmp(optarg, "cosine") == 0)
-				o->schedule = TRAIN_SCHEDULE_COSINE;
-			else if (strcmp(optarg, "constant") == 0)
-				o->schedule = TRAIN_SCHEDULE_CONSTANT;
-			else
+			if (!train_schedule_from_name(optarg, &o->schedule))
 				return cli_usage_error("train", "--schedule '%s' is not step, cosine or constant", optarg);
 			break;
 		case OPT_WARMUP:
@@ -235,12 +229,6 @@ static int train_parse(int argc, char **argv, struct train_cli *o)
 		return cli_usage_error("train", "expected one MODEL, got %d arguments", argc - optind);
 	o->model = optind < argc ? argv[optind] : DEFAULT_MODEL;
 	return 0;
-}
-
-static const char *train_schedule_name(enum train_schedule s)
-{
-	return s == TRAIN_SCHEDULE_STEP ? "step" :
-	       s == TRAIN_SCHEDULE_COSINE ? "cosine" : "constant";
 }
 
 static double train_clock(void)

@@ -1,30 +1,16 @@
-/* numbers.c: strict number parsing for option values. */
+/* numbers.c: strict number parsing for option values (base/numparse.c
+ * decides; the command line and the engine's file readers agree). */
 #include "config.h"
 
-#include <errno.h>
-#include <math.h>
-#include <stdlib.h>
-
+#include "base/numparse.h"
 #include "cli/numbers.h"
 
 int cli_parse_long(const char *text, long min, long max, long *out)
 {
-	char *end;
-	errno = 0;
-	long v = strtol(text, &end, 10);
-	if (*text == '\0' || *end != '\0' || errno || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
+	return numparse_long(text, min, max, out);
 }
 
 int cli_parse_float(const char *text, double min, double max, double *out)
 {
-	char *end;
-	errno = 0;
-	double v = strtod(text, &end);
-	if (*text == '\0' || *end != '\0' || errno || !isfinite(v) || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
+	return numparse_double(text, min, max, out);
 }

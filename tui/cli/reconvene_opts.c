@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/numbers.h"
 #include "cli/reconvene_opts.h"
 #include "worker/worker.h"
 #include "paths/model_path.h"
@@ -30,38 +29,12 @@ static const struct option cli_ropt_table[CLI_ROPT_COUNT] = {
 int cli_reconvene_option(const char *cmd, const char *name, const char *arg,
 			 struct reconvene_options *o)
 {
-	long lv;
-	double v;
-	if (strcmp(name, "method") == 0) {
-		if (!score_method_from_name(arg, &o->method))
-			return cli_usage_error(cmd, "--method: one of random, magnitude, snip, grasp, synflow, not '%s'", arg);
-	} else if (strcmp(name, "sparsity") == 0) {
-		if (cli_parse_float(arg, 0.0, 1.0, &v) || v >= 1.0)
-			return cli_usage_error(cmd, "--sparsity: a number in [0, 1), not '%s'", arg);
-		o->sparsity = v;
-	} else if (strcmp(name, "seed") == 0) {
-		if (cli_parse_long(arg, 0, 0x7fffffffffffffffL, &lv))
-			return cli_usage_error(cmd, "--seed: a whole number >= 0, not '%s'", arg);
-		o->seed = (uint64_t)lv;
-	} else if (strcmp(name, "tau") == 0) {
-		if (cli_parse_float(arg, 0.0, 1.0, &v))
-			return cli_usage_error(cmd, "--tau: a number in [0, 1], not '%s'", arg);
-		o->tau = v;
-	} else if (strcmp(name, "k") == 0) {
-		if (cli_parse_long(arg, 1, 100000, &lv))
-			return cli_usage_error(cmd, "--k: a whole number in 1..100000, not '%s'", arg);
-		o->k = (int)lv;
-	} else if (strcmp(name, "iterations") == 0) {
-		if (cli_parse_long(arg, 1, 100000, &lv))
-			return cli_usage_error(cmd, "--iterations: a whole number in 1..100000, not '%s'", arg);
-		o->synflow_iterations = (int)lv;
-	} else if (strcmp(name, "min-channels") == 0) {
-		if (cli_parse_long(arg, 1, 1000000, &lv))
-			return cli_usage_error(cmd, "--min-channels: a whole number in 1..1000000, not '%s'", arg);
-		o->min_keep = (int)lv;
-	} else {
-		ENG_ASSERT(!"not a Reconvene option with a value");
-	}
+	struct eng_err err;
+	/* The engine parses (reconvene_option_set, shared with sweep grids);
+	 * only flags take no value, and they never come here. */
+	ENG_ASSERT(strcmp(name, "residual") != 0 && strcmp(name, "dense-sensitive") != 0);
+	if (reconvene_option_set(o, name, arg, &err) != ENG_STATUS_OK)
+		return cli_usage_error(cmd, "--%s", err.msg);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 
 static pthread_once_t exe_dir_once = PTHREAD_ONCE_INIT;
 static char exe_dir_buf[EXE_DIR_MAX];
+static char exe_dir_program_buf[EXE_DIR_MAX];
 static char exe_dir_models_buf[EXE_DIR_MAX + 8];
 static char exe_dir_themes_buf[EXE_DIR_MAX + 8];
 static int exe_dir_ok;
@@ -23,6 +24,7 @@ static void exe_dir_read(void)
 	if (n <= 0 || (size_t)n >= sizeof exe_dir_buf - 1)
 		return;
 	exe_dir_buf[n] = '\0';
+	memcpy(exe_dir_program_buf, exe_dir_buf, (size_t)n + 1);
 	char *slash = strrchr(exe_dir_buf, '/');
 	if (!slash)
 		return;
@@ -52,4 +54,9 @@ const char *exe_dir_models(void)
 const char *exe_dir_themes(void)
 {
 	return exe_dir_get() ? exe_dir_themes_buf : NULL;
+}
+
+const char *exe_dir_program(void)
+{
+	return exe_dir_get() ? exe_dir_program_buf : NULL;
 }

@@ -16,6 +16,9 @@
 /* The directory of /proc/self/exe (symbolic links resolved), or NULL when
  * it cannot be read. */
 const char *exe_dir_get(void);
+/* The program itself, /proc/self/exe resolved (for command lines that
+ * run it again: sweep jobs), or NULL. */
+const char *exe_dir_program(void);
 /* exe_dir_get() + "/models", or NULL. */
 const char *exe_dir_models(void);
 /* exe_dir_get() + "/themes", or NULL. */
