@@ -167,11 +167,11 @@ START_TEST(test_edit_actions)
 	ck_assert_int_eq(a->plan.keep[g], 61);
 	app_action(a, UI_ACTION_KEEP_MORE);
 	ck_assert_int_eq(a->plan.keep[g], 64);
-	ck_assert_int_eq(a->hist_n, 6);
+	ck_assert_int_eq(a->hist.n, 6);
 	/* at the top nothing changes and nothing is recorded */
 	app_action(a, UI_ACTION_KEEP_MORE);
 	ck_assert_int_eq(a->plan.keep[g], 64);
-	ck_assert_int_eq(a->hist_n, 6);
+	ck_assert_int_eq(a->hist.n, 6);
 	/* down to the collapse guard */
 	for (int i = 0; i < 100; i++)
 		app_action(a, UI_ACTION_KEEP_LESS);
@@ -188,10 +188,10 @@ START_TEST(test_edit_actions)
 	cursor_to(a, row_of(a, "fc"));
 	int gfc = app_cursor_group(a);
 	ck_assert(!gs->groups[gfc].prunable);
-	int before = a->hist_n;
+	int before = a->hist.n;
 	app_action(a, UI_ACTION_KEEP_LESS);
 	ck_assert_int_eq(a->plan.keep[gfc], gs->groups[gfc].channels);
-	ck_assert_int_eq(a->hist_n, before);
+	ck_assert_int_eq(a->hist.n, before);
 	ck_assert(strstr(a->log, "cannot be pruned") != NULL);
 
 	/* the projection is the one of the current plan, in the same call */
@@ -251,9 +251,9 @@ START_TEST(test_locks)
 	for (int k = 0; k < gs->n_groups; k++)
 		if (gs->groups[k].prunable)
 			plan_set_keep(&p, k, gs->groups[k].channels / 2);
-	int before = a->hist_n;
+	int before = a->hist.n;
 	app_plan_adopt(a, &p, "test");
-	ck_assert_int_eq(a->hist_n, before + 1); /* one undo step */
+	ck_assert_int_eq(a->hist.n, before + 1); /* one undo step */
 	for (int k = 0; k < gs->n_groups; k++) {
 		int want = !gs->groups[k].prunable ? gs->groups[k].channels
 			 : k == g ? 32 : gs->groups[k].channels / 2;
@@ -338,8 +338,8 @@ START_TEST(test_undo_redo_random)
 		}
 		}
 		app_action(a, act);
-		ck_assert_int_eq(a->hist_pos, pos);
-		ck_assert_int_eq(a->hist_n, hn);
+		ck_assert_int_eq(a->hist.pos, pos);
+		ck_assert_int_eq(a->hist.n, hn);
 		for (int k = 0; k < ng; k++)
 			ck_assert_msg(a->plan.keep[k] == hist[pos][k],
 				      "step %d group %d: %d want %d", step, k,
@@ -347,12 +347,12 @@ START_TEST(test_undo_redo_random)
 		ck_assert_uint_eq(a->proj.plan_hash, plan_hash(&a->plan));
 	}
 	/* all the way back is the dense plan; all the way forward the last */
-	while (a->hist_pos > 0)
+	while (a->hist.pos > 0)
 		app_key(a, 'u');
 	for (int k = 0; k < ng; k++)
 		ck_assert_int_eq(a->plan.keep[k], gs->groups[k].channels);
 	ck_assert(!app_dirty(a));
-	while (a->hist_pos + 1 < a->hist_n)
+	while (a->hist.pos + 1 < a->hist.n)
 		app_key(a, 0x12); /* Ctrl-R */
 	for (int k = 0; k < ng; k++)
 		ck_assert_int_eq(a->plan.keep[k], hist[hn - 1][k]);
@@ -629,7 +629,7 @@ START_TEST(test_auto_plan)
 	}
 	ck_assert_int_eq(a->auto_req, 0);
 	ck_assert(a->ready);
-	ck_assert_int_eq(a->hist_n, 2);
+	ck_assert_int_eq(a->hist.n, 2);
 	for (int g = 0; g < gs->n_groups; g++)
 		ck_assert_int_eq(a->plan.keep[g],
 				 g == lock_g ? gs->groups[g].channels : ref.keep[g]);

@@ -6,7 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/dataset_open.h"
-#include "paths/cache_dir.h"
+#include "paths/xdg_dir.h"
 #include "paths/model_path.h"
 #include "nn/net.h"
 
