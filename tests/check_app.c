@@ -947,7 +947,7 @@ static void heat_matches_plan(const char *model)
 	for (int g = 0; g < gs->n_groups; g++)
 		ck_assert_int_eq(saved.keep[g], a->plan.keep[g]);
 	plan_done(&saved);
-	static const char *const files[] = { "model.cfg", "model.safetensors",
+	static const char *const files[] = { "model.cfg", "model.safetensors", "model.onnx",
 					     "plan.json", "heatmap.png" };
 	for (int i = 0; i < 4; i++) {
 		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
