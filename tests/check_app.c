@@ -949,7 +949,7 @@ static void heat_matches_plan(const char *model)
 	plan_done(&saved);
 	static const char *const files[] = { "model.cfg", "model.safetensors", "model.onnx",
 					     "plan.json", "heatmap.png" };
-	for (int i = 0; i < 4; i++) {
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
 		ck_assert_msg(access(path, R_OK) == 0, "%s missing", path);
 		unlink(path);
