@@ -108,7 +108,7 @@ rc_keys() {
 	done
 }
 # Literal text (no key-name lookup).
-rc_type() { rc_tmux send-keys -t "$rc_cur" -l "$1"; }
+rc_type() { rc_tmux send-keys -t "$rc_cur" -l -- "$1"; }
 
 rc_alive() { rc_tmux has-session -t "=$rc_cur" 2>/dev/null; }
 
