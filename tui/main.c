@@ -48,8 +48,12 @@ static void main_usage(FILE *out)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out,
 		"\n"
-		"'reconvene COMMAND --help' describes a command's options.\n"
-		"Exit status: 0 success, 1 runtime failure, 2 usage error.\n");
+		"'reconvene COMMAND --help' describes a command's options.  Every\n"
+		"command also takes --max-memory SIZE (8G, 512M, 50%%; default %d%% of\n"
+		"this machine's memory): a model or batch that would need more working\n"
+		"memory is refused with one line naming the figure.\n"
+		"Exit status: 0 success, 1 runtime failure, 2 usage error.\n",
+		HOST_MEMORY_DEFAULT_PERCENT);
 }
 
 /* --max-memory SIZE (or =SIZE), anywhere on the command line and for

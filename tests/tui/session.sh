@@ -81,6 +81,16 @@ hang_up() {
 
 session_file() { ls "$state"/lenet5-*.session 2>/dev/null | head -n 1; }
 
+# ---- 0. options ----------------------------------------------------------------
+for args in "--restore --no-restore" "--restore --record $rc_tmp/x.rec"; do
+	# shellcheck disable=SC2086
+	"$rc_bin" lenet5 $args >"$rc_tmp/opt.out" 2>&1
+	if [ $? -eq 2 ] && grep -q -- "--restore" "$rc_tmp/opt.out"; then rc_ok "$args: usage error"
+	else rc_bad "$args: not a usage error:"; cat "$rc_tmp/opt.out"; fi
+done
+"$rc_bin" --help-explorer | grep -q -- "--no-restore" && rc_ok "--help-explorer lists --no-restore" ||
+	rc_bad "--help-explorer lacks --no-restore"
+
 # ---- 1. hang-up -------------------------------------------------------------
 rc_start hup 80 24
 rc_wait_ready || rc_finish
