@@ -151,6 +151,7 @@ static void session_text_add(struct session_text *t, int n)
 	}
 	memcpy(t->buf + t->len, t->line, (size_t)n);
 	t->len += (size_t)n;
+	t->buf[t->len] = '\0';
 }
 
 enum eng_status session_state_format(const struct session_state *st, char **text,

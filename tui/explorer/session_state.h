@@ -109,8 +109,8 @@ int session_state_lock_line(char *buf, size_t len, int group, bool locked);
 int session_state_view_line(char *buf, size_t len, const struct session_view *v);
 int session_state_saved_line(char *buf, size_t len, uint64_t hash);
 
-/* The whole state as text (header and every record), malloc'd for the
- * caller to free.  ENOMEM. */
+/* The whole state as text (header and every record), NUL-terminated
+ * (len does not count it), malloc'd for the caller to free.  ENOMEM. */
 enum eng_status session_state_format(const struct session_state *st,
 				     char **text, size_t *len);
 
