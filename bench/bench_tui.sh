@@ -67,6 +67,7 @@ run() { # NAME MODEL METHOD JOBS
 	echo "  curses update $(stats "$t" update_us 'frame 200x60')"
 	echo "  key -> frame  $(stats "$t" to_frame_us '^key')"
 	echo "  key: app      $(stats "$t" app_us '^key')"
+	echo "  key: session  $(stats "$t" session_us '^key')"
 }
 
 echo "bench_tui: $(nproc) cores, $(tmux -V), TERM=xterm-256color"

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app_fixture.h"
 #include "explorer/app.h"
 #include "explorer/heat.h"
 #include "explorer/input.h"
@@ -29,58 +30,6 @@
 #include "worker/worker.h"
 
 /* ---- fixtures ----------------------------------------------------------- */
-
-struct fx {
-	struct worker *w;
-	const struct worker_model *m;
-	struct net_spec spec;
-	struct app a;
-};
-
-static void spec_load(const char *name, struct net_spec *spec)
-{
-	char path[4096];
-	struct eng_err err = { { 0 } };
-	const char *top = getenv("top_srcdir");
-	if (!top || !*top)
-		top = ".";
-	snprintf(path, sizeof path, "%s/models/%s.cfg", top, name);
-	enum eng_status st = cfg_parse_file(path, spec, &err);
-	ck_assert_msg(st == ENG_STATUS_OK, "%s: %s", path, err.msg);
-}
-
-/* A worker without auto jobs; the app talks to it only when connected. */
-static void fx_open(struct fx *f, const char *model, bool connected,
-		    const struct worker_settings *s)
-{
-	memset(f, 0, sizeof *f);
-	struct worker_config cfg;
-	worker_config_default(&cfg);
-	cfg.disk_cache = false;
-	cfg.auto_jobs = 0;
-	cfg.threads = 1;
-	cfg.settle_ms = 0;
-	struct eng_err err = { { 0 } };
-	ck_assert_msg(worker_new(&cfg, NULL, &f->w, &err) == ENG_STATUS_OK, "%s", err.msg);
-	spec_load(model, &f->spec);
-	ck_assert_msg(worker_set_model(f->w, &f->spec, &f->m, &err) == ENG_STATUS_OK,
-		      "%s", err.msg);
-	struct worker_settings ws;
-	worker_settings_default(&ws);
-	if (s)
-		ws = *s;
-	ck_assert_msg(app_init(&f->a, connected ? f->w : NULL, f->m, &ws, &err) ==
-		      ENG_STATUS_OK, "%s", err.msg);
-	app_visible_set(&f->a, 10, 10);
-}
-
-static void fx_close(struct fx *f)
-{
-	app_done(&f->a);
-	worker_model_release(f->m);
-	worker_free(f->w);
-	net_spec_done(&f->spec);
-}
 
 static int row_of(const struct app *a, const char *layer)
 {
@@ -167,11 +116,11 @@ START_TEST(test_edit_actions)
 	ck_assert_int_eq(a->plan.keep[g], 61);
 	app_action(a, UI_ACTION_KEEP_MORE);
 	ck_assert_int_eq(a->plan.keep[g], 64);
-	ck_assert_int_eq(a->hist_n, 6);
+	ck_assert_int_eq(a->hist.n, 6);
 	/* at the top nothing changes and nothing is recorded */
 	app_action(a, UI_ACTION_KEEP_MORE);
 	ck_assert_int_eq(a->plan.keep[g], 64);
-	ck_assert_int_eq(a->hist_n, 6);
+	ck_assert_int_eq(a->hist.n, 6);
 	/* down to the collapse guard */
 	for (int i = 0; i < 100; i++)
 		app_action(a, UI_ACTION_KEEP_LESS);
@@ -188,10 +137,10 @@ START_TEST(test_edit_actions)
 	cursor_to(a, row_of(a, "fc"));
 	int gfc = app_cursor_group(a);
 	ck_assert(!gs->groups[gfc].prunable);
-	int before = a->hist_n;
+	int before = a->hist.n;
 	app_action(a, UI_ACTION_KEEP_LESS);
 	ck_assert_int_eq(a->plan.keep[gfc], gs->groups[gfc].channels);
-	ck_assert_int_eq(a->hist_n, before);
+	ck_assert_int_eq(a->hist.n, before);
 	ck_assert(strstr(a->log, "cannot be pruned") != NULL);
 
 	/* the projection is the one of the current plan, in the same call */
@@ -251,9 +200,9 @@ START_TEST(test_locks)
 	for (int k = 0; k < gs->n_groups; k++)
 		if (gs->groups[k].prunable)
 			plan_set_keep(&p, k, gs->groups[k].channels / 2);
-	int before = a->hist_n;
+	int before = a->hist.n;
 	app_plan_adopt(a, &p, "test");
-	ck_assert_int_eq(a->hist_n, before + 1); /* one undo step */
+	ck_assert_int_eq(a->hist.n, before + 1); /* one undo step */
 	for (int k = 0; k < gs->n_groups; k++) {
 		int want = !gs->groups[k].prunable ? gs->groups[k].channels
 			 : k == g ? 32 : gs->groups[k].channels / 2;
@@ -338,8 +287,8 @@ START_TEST(test_undo_redo_random)
 		}
 		}
 		app_action(a, act);
-		ck_assert_int_eq(a->hist_pos, pos);
-		ck_assert_int_eq(a->hist_n, hn);
+		ck_assert_int_eq(a->hist.pos, pos);
+		ck_assert_int_eq(a->hist.n, hn);
 		for (int k = 0; k < ng; k++)
 			ck_assert_msg(a->plan.keep[k] == hist[pos][k],
 				      "step %d group %d: %d want %d", step, k,
@@ -347,12 +296,12 @@ START_TEST(test_undo_redo_random)
 		ck_assert_uint_eq(a->proj.plan_hash, plan_hash(&a->plan));
 	}
 	/* all the way back is the dense plan; all the way forward the last */
-	while (a->hist_pos > 0)
+	while (a->hist.pos > 0)
 		app_key(a, 'u');
 	for (int k = 0; k < ng; k++)
 		ck_assert_int_eq(a->plan.keep[k], gs->groups[k].channels);
 	ck_assert(!app_dirty(a));
-	while (a->hist_pos + 1 < a->hist_n)
+	while (a->hist.pos + 1 < a->hist.n)
 		app_key(a, 0x12); /* Ctrl-R */
 	for (int k = 0; k < ng; k++)
 		ck_assert_int_eq(a->plan.keep[k], hist[hn - 1][k]);
@@ -629,7 +578,7 @@ START_TEST(test_auto_plan)
 	}
 	ck_assert_int_eq(a->auto_req, 0);
 	ck_assert(a->ready);
-	ck_assert_int_eq(a->hist_n, 2);
+	ck_assert_int_eq(a->hist.n, 2);
 	for (int g = 0; g < gs->n_groups; g++)
 		ck_assert_int_eq(a->plan.keep[g],
 				 g == lock_g ? gs->groups[g].channels : ref.keep[g]);
@@ -947,9 +896,9 @@ static void heat_matches_plan(const char *model)
 	for (int g = 0; g < gs->n_groups; g++)
 		ck_assert_int_eq(saved.keep[g], a->plan.keep[g]);
 	plan_done(&saved);
-	static const char *const files[] = { "model.cfg", "model.safetensors",
+	static const char *const files[] = { "model.cfg", "model.safetensors", "model.onnx",
 					     "plan.json", "heatmap.png" };
-	for (int i = 0; i < 4; i++) {
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
 		ck_assert_msg(access(path, R_OK) == 0, "%s missing", path);
 		unlink(path);

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -278,6 +279,36 @@ START_TEST(test_init_and_batches)
 }
 END_TEST
 
+/* net_memory_estimate: the workspace it counts is exactly what
+ * net_prepare allocates, plus parameters, gradients, state and one input
+ * batch; a batch whose figure overflows says so instead of wrapping. */
+START_TEST(test_memory_estimate)
+{
+	struct net_spec spec;
+	struct net *a;
+	tiny_spec(&spec, (struct shape){ 2, 8, 8 }, 3);
+	ck_assert_int_eq(net_build(&spec, &a, NULL), ENG_STATUS_OK);
+	for (int batch = 1; batch <= 64; batch *= 4) {
+		size_t est;
+		ck_assert_int_eq(net_memory_estimate(a, batch, &est), ENG_STATUS_OK);
+		ck_assert_int_eq(net_prepare(a, batch, NULL), ENG_STATUS_OK);
+		size_t want = (a->arena.cap + 2 * a->n_params + a->n_state +
+			       (size_t)batch * 128) * sizeof(float);
+		ck_assert_uint_eq(est, want);
+	}
+	size_t est;
+	ck_assert_int_eq(net_memory_estimate(a, 0, &est), ENG_STATUS_EINVAL);
+	/* 2^31-1 samples of an 8x8 input at 8 channels: past what a size_t
+	 * holds on 32 bits, huge on 64; never smaller than batch 1's. */
+	size_t one;
+	net_memory_estimate(a, 1, &one);
+	enum eng_status st = net_memory_estimate(a, 2147483647, &est);
+	ck_assert(st == ENG_STATUS_EINVAL ? est == SIZE_MAX : est > one);
+	net_free(a);
+	net_spec_done(&spec);
+}
+END_TEST
+
 static Suite *net_suite(void)
 {
 	Suite *s = suite_create("net");
@@ -285,6 +316,7 @@ static Suite *net_suite(void)
 	tcase_add_test(tc, test_build_shapes_and_counts);
 	tcase_add_test(tc, test_build_rejects_bad_specs);
 	tcase_add_test(tc, test_init_and_batches);
+	tcase_add_test(tc, test_memory_estimate);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("train");
 	tcase_set_timeout(tc, 300);

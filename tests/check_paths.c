@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "data/data.h"
-#include "paths/cache_dir.h"
+#include "paths/xdg_dir.h"
 #include "paths/data_dir.h"
 #include "paths/exe_dir.h"
 #include "paths/font_path.h"
@@ -84,6 +84,24 @@ START_TEST(test_cache_dir)
 }
 END_TEST
 
+START_TEST(test_state_dir)
+{
+	char buf[512];
+	struct eng_err err;
+	setenv("XDG_STATE_HOME", "/xdg/state", 1);
+	setenv("HOME", "/home/someone", 1);
+	ck_assert_int_eq(state_dir_resolve(buf, sizeof buf, &err), ENG_STATUS_OK);
+	ck_assert_str_eq(buf, "/xdg/state/reconvene");
+	setenv("XDG_STATE_HOME", "relative", 1);
+	ck_assert_int_eq(state_dir_resolve(buf, sizeof buf, &err), ENG_STATUS_OK);
+	ck_assert_str_eq(buf, "/home/someone/.local/state/reconvene");
+	unsetenv("XDG_STATE_HOME");
+	unsetenv("HOME");
+	ck_assert_int_eq(state_dir_resolve(buf, sizeof buf, &err), ENG_STATUS_EINVAL);
+	ck_assert_str_eq(err.msg, "session: neither XDG_STATE_HOME nor HOME is set");
+}
+END_TEST
+
 START_TEST(test_exe_dir)
 {
 	char self[PATH_MAX];
@@ -148,6 +166,7 @@ static Suite *paths_suite(void)
 	tcase_add_test(tc, test_data_dir);
 	tcase_add_test(tc, test_font_path);
 	tcase_add_test(tc, test_cache_dir);
+	tcase_add_test(tc, test_state_dir);
 	tcase_add_test(tc, test_exe_dir);
 	tcase_add_test(tc, test_model_search);
 	tcase_add_test(tc, test_theme_search);

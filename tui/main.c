@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "host/blas_kernel.h"
+#include "host/memory.h"
 #include "paths/model_path.h"
 #include "screen/loop.h"
 
@@ -50,8 +51,42 @@ static void main_usage(FILE *out)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out,
 		"\n"
-		"'reconvene COMMAND --help' describes a command's options.\n"
-		"Exit status: 0 success, 1 runtime failure, 2 usage error.\n");
+		"'reconvene COMMAND --help' describes a command's options.  Every\n"
+		"command also takes --max-memory SIZE (8G, 512M, 50%%; default %d%% of\n"
+		"this machine's memory): a model or batch that would need more working\n"
+		"memory is refused with one line naming the figure.\n"
+		"Exit status: 0 success, 1 runtime failure, 2 usage error.\n",
+		HOST_MEMORY_DEFAULT_PERCENT);
+}
+
+/* --max-memory SIZE (or =SIZE), anywhere on the command line and for
+ * every command: the memory budget (host/memory.h), taken off argv. */
+static int main_max_memory(int *argc, char **argv)
+{
+	for (int i = 1; i < *argc; i++) {
+		const char *v = NULL;
+		int take = 0;
+		if (strcmp(argv[i], "--max-memory") == 0) {
+			if (i + 1 >= *argc)
+				return cli_usage_error(NULL, "--max-memory needs a size (e.g. 8G)");
+			v = argv[i + 1];
+			take = 2;
+		} else if (strncmp(argv[i], "--max-memory=", 13) == 0) {
+			v = argv[i] + 13;
+			take = 1;
+		} else {
+			continue;
+		}
+		size_t b;
+		if (host_memory_parse(v, host_memory_total(), &b) != 0)
+			return cli_usage_error(NULL, "--max-memory '%s' is not a size "
+					       "(8G, 512M, 50%%)", v);
+		host_memory_budget_set(b);
+		memmove(argv + i, argv + i + take, sizeof *argv * (size_t)(*argc - i - take + 1));
+		*argc -= take;
+		i--;
+	}
+	return CLI_EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -60,6 +95,9 @@ int main(int argc, char **argv)
 	 * runs (OpenBLAS 0.3.21 takes SSE3 ones on CPUs newer than it). */
 	struct blas_kernel kernel;
 	blas_kernel_select_from_env(&kernel);
+	int rc = main_max_memory(&argc, argv);
+	if (rc != CLI_EXIT_OK)
+		return rc;
 	/* No command: the explorer (so does a model or an option first). */
 	if (argc < 2)
 		return cmd_explore(argc, argv);

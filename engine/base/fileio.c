@@ -38,6 +38,42 @@ enum eng_status fileio_write_all(int fd, const void *buf, size_t len,
 	return ENG_STATUS_OK;
 }
 
+enum eng_status fileio_mkdirs(const char *dir, unsigned mode, struct eng_err *err)
+{
+	size_t n = strlen(dir);
+	if (n == 0)
+		return eng_err_set(err, ENG_STATUS_EINVAL, "directory name is empty");
+	char *p = malloc(n + 1);
+	if (!p)
+		return eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory");
+	memcpy(p, dir, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (p[i] != '/' && p[i] != '\0')
+			continue;
+		char save = p[i];
+		p[i] = '\0';
+		if (mkdir(p, (mode_t)mode) != 0 && errno != EEXIST) {
+			int e = errno;
+			enum eng_status st = eng_err_set(err, fileio_errno_status(e),
+				"%s: cannot create directory: %s", p, strerror(e));
+			free(p);
+			return st;
+		}
+		p[i] = save;
+	}
+	free(p);
+	struct stat sb;
+	if (stat(dir, &sb) != 0) {
+		int e = errno;
+		return eng_err_set(err, fileio_errno_status(e), "%s: %s", dir,
+				   strerror(e));
+	}
+	if (!S_ISDIR(sb.st_mode))
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: exists and is not a directory", dir);
+	return ENG_STATUS_OK;
+}
+
 enum eng_status fileio_write_atomic(const char *path, fileio_writer write_fn,
 				    void *user, struct eng_err *err)
 {
@@ -144,38 +180,21 @@ enum eng_status fileio_read_all(const char *path, size_t max, const char *what,
 	return ENG_STATUS_OK;
 }
 
-enum eng_status fileio_mkdirs(const char *dir, struct eng_err *err)
+struct fileio_text {
+	const void *buf;
+	size_t len;
+};
+
+static enum eng_status fileio_text_put(int fd, void *user, const char *path,
+				       struct eng_err *err)
 {
-	size_t n = strlen(dir);
-	if (n == 0)
-		return eng_err_set(err, ENG_STATUS_EINVAL, "empty directory name");
-	char *p = malloc(n + 1);
-	if (!p)
-		return eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory");
-	memcpy(p, dir, n + 1);
-	for (size_t i = 1; i <= n; i++) {
-		if (p[i] != '/' && p[i] != '\0')
-			continue;
-		char save = p[i];
-		p[i] = '\0';
-		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-			int e = errno;
-			enum eng_status st = eng_err_set(err, fileio_errno_status(e),
-				"%s: cannot create directory: %s", p, strerror(e));
-			free(p);
-			return st;
-		}
-		p[i] = save;
-	}
-	free(p);
-	struct stat sb;
-	if (stat(dir, &sb) != 0) {
-		int e = errno;
-		return eng_err_set(err, fileio_errno_status(e), "%s: %s", dir,
-				   strerror(e));
-	}
-	if (!S_ISDIR(sb.st_mode))
-		return eng_err_set(err, ENG_STATUS_EINVAL,
-				   "%s: exists and is not a directory", dir);
-	return ENG_STATUS_OK;
+	const struct fileio_text *t = user;
+	return fileio_write_all(fd, t->buf, t->len, path, err);
+}
+
+enum eng_status fileio_write_atomic_buf(const char *path, const void *buf, size_t len,
+					struct eng_err *err)
+{
+	struct fileio_text t = { buf, len };
+	return fileio_write_atomic(path, fileio_text_put, &t, err);
 }

@@ -27,6 +27,9 @@ typedef enum eng_status (*fileio_writer)(int fd, void *user, const char *path,
  * has mode 0644. */
 enum eng_status fileio_write_atomic(const char *path, fileio_writer write,
 				    void *user, struct eng_err *err);
+/* fileio_write_atomic of len bytes from buf. */
+enum eng_status fileio_write_atomic_buf(const char *path, const void *buf, size_t len,
+					struct eng_err *err);
 /* write(2) all of buf, retrying on EINTR; "path: write: <strerror>". */
 enum eng_status fileio_write_all(int fd, const void *buf, size_t len,
 				 const char *path, struct eng_err *err);
@@ -38,10 +41,10 @@ enum eng_status fileio_write_all(int fd, const void *buf, size_t len,
  * on failure. */
 enum eng_status fileio_read_all(const char *path, size_t max, const char *what,
 				char **buf, size_t *len, struct eng_err *err);
-/* mkdir -p: create each missing component of dir (mode 0755).  EINVAL
- * for an empty name or when dir exists and is not a directory; else the
- * errno's status, "PATH: cannot create directory: <strerror>". */
-enum eng_status fileio_mkdirs(const char *dir, struct eng_err *err);
+/* mkdir -p: create each missing component of dir with mode (bundles
+ * 0755, private state 0700).  "<component>: cannot create directory:
+ * <strerror>"; EINVAL "dir: exists and is not a directory". */
+enum eng_status fileio_mkdirs(const char *dir, unsigned mode, struct eng_err *err);
 /* ENOENT/ENOTDIR -> ENG_STATUS_ENOENT, ENOMEM -> ENOMEM, else EIO. */
 enum eng_status fileio_errno_status(int e);
 

@@ -144,6 +144,50 @@ static size_t layer_cache(const struct layer *l, int batch)
 	return l->ops->cache_len ? l->ops->cache_len(l, batch) : 0;
 }
 
+/* The floats of net_prepare's workspace for max_batch (activations, their
+ * gradients, layer caches, the shared scratch); SIZE_MAX when the count
+ * does not fit a size_t.  The one computation behind net_prepare and
+ * net_memory_estimate. */
+static size_t net_workspace_floats(const struct net *net, int max_batch)
+{
+	size_t total = 0, scratch = 0;
+	for (int i = 0; i < net->n_layers; i++) {
+		const struct layer *l = &net->layers[i];
+		size_t a, two;
+		if (__builtin_mul_overflow(shape_size(l->out), (size_t)max_batch, &a) ||
+		    __builtin_mul_overflow(arena_round(a), (size_t)2, &two) ||
+		    __builtin_add_overflow(total, two, &total) ||
+		    __builtin_add_overflow(total, arena_round(layer_cache(l, max_batch)),
+					   &total))
+			return SIZE_MAX;
+		size_t sc = layer_scratch(l, max_batch);
+		if (sc > scratch)
+			scratch = sc;
+	}
+	if (__builtin_add_overflow(total, arena_round(scratch), &total))
+		return SIZE_MAX;
+	return total;
+}
+
+enum eng_status net_memory_estimate(const struct net *net, int max_batch, size_t *bytes)
+{
+	*bytes = SIZE_MAX;
+	if (max_batch <= 0)
+		return ENG_STATUS_EINVAL;
+	size_t ws = net_workspace_floats(net, max_batch);
+	size_t in, f = 0;
+	if (ws == SIZE_MAX ||
+	    __builtin_mul_overflow(shape_size(net->input), (size_t)max_batch, &in) ||
+	    __builtin_add_overflow(ws, in, &f) ||
+	    __builtin_add_overflow(f, net->n_state, &f) ||
+	    __builtin_add_overflow(f, 2 * net->n_params, &f) ||
+	    __builtin_mul_overflow(f, sizeof(float), bytes)) {
+		*bytes = SIZE_MAX;
+		return ENG_STATUS_EINVAL;
+	}
+	return ENG_STATUS_OK;
+}
+
 enum eng_status net_prepare(struct net *net, int max_batch, struct eng_err *err)
 {
 	if (max_batch <= 0)
@@ -157,16 +201,16 @@ enum eng_status net_prepare(struct net *net, int max_batch, struct eng_err *err)
 	net->act = net->dact = net->cache = NULL;
 	net->max_batch = 0;
 	size_t n = (size_t)net->n_layers;
-	size_t total = 0, scratch = 0;
+	size_t total = net_workspace_floats(net, max_batch), scratch = 0;
+	if (total == SIZE_MAX || total > SIZE_MAX / sizeof(float))
+		return eng_err_set(err, ENG_STATUS_ENOMEM,
+				   "%s: the workspace for batch %d is larger than memory "
+				   "can address", net->name, max_batch);
 	for (int i = 0; i < net->n_layers; i++) {
-		const struct layer *l = &net->layers[i];
-		size_t a = shape_size(l->out) * (size_t)max_batch;
-		total += 2 * arena_round(a) + arena_round(layer_cache(l, max_batch));
-		size_t s = layer_scratch(l, max_batch);
-		if (s > scratch)
-			scratch = s;
+		size_t sc = layer_scratch(&net->layers[i], max_batch);
+		if (sc > scratch)
+			scratch = sc;
 	}
-	total += arena_round(scratch);
 	net->act = calloc(n, sizeof *net->act);
 	net->dact = calloc(n, sizeof *net->dact);
 	net->cache = calloc(n, sizeof *net->cache);

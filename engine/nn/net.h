@@ -69,6 +69,14 @@ void net_init(struct net *net, uint64_t seed);
 /* (Re)allocate the workspace for batches of up to max_batch samples. */
 enum eng_status net_prepare(struct net *net, int max_batch, struct eng_err *err);
 
+/* The memory the net needs to run batches of max_batch: its parameters
+ * and gradients, its state, the workspace net_prepare(max_batch) takes
+ * (the same computation) and one input batch, in bytes.  Nothing is
+ * allocated: callers ask before net_prepare (and before net_init touches
+ * the parameters) and refuse a net that would not fit.  EINVAL with
+ * *bytes = SIZE_MAX when the figure does not fit a size_t. */
+enum eng_status net_memory_estimate(const struct net *net, int max_batch, size_t *bytes);
+
 /* Run batch samples (batch <= max_batch) of input (batch x net->input).
  * Returns the last layer's output (batch x classes), valid until the next
  * forward. */

@@ -24,7 +24,6 @@
 
 /* --- saving --------------------------------------------------------------- */
 
-
 static enum eng_status bundle_path_join(char *buf, size_t len, const char *dir,
 				      const char *file, struct eng_err *err)
 {
@@ -42,7 +41,7 @@ enum eng_status bundle_save(const struct reconvene_result *r,
 			       struct eng_err *err)
 {
 	char path[4096];
-	enum eng_status st = fileio_mkdirs(dir, err);
+	enum eng_status st = fileio_mkdirs(dir, 0755, err);
 	if (st != ENG_STATUS_OK)
 		return st;
 

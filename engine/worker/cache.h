@@ -11,7 +11,7 @@
  * Disk: one file per key, DIR/<16 hex digits of FNV-1a(key)>.rcc (FNV-1a
  * 64 as base/hash.h computes it), where DIR is the directory given to
  * cache_new (created, mode 0755, on first write; the front end picks it:
- * $XDG_CACHE_HOME/reconvene or ~/.cache/reconvene, tui/paths/cache_dir.h).
+ * $XDG_CACHE_HOME/reconvene or ~/.cache/reconvene, tui/paths/xdg_dir.h).
  * Written atomically (fileio_write_atomic).  Layout, native byte order:
  *   8 bytes   magic "RCVCACHE"
  *   u32       format version (CACHE_FORMAT_VERSION)

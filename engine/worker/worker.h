@@ -220,7 +220,7 @@ struct worker_config {
 	int threads;          /* OpenBLAS + OpenMP threads of the worker
 			       * (0 = online CPUs) */
 	const char *cache_dir;/* the disk cache's directory (copied; the front
-			       * end resolves it, tui/paths/cache_dir.h);
+			       * end resolves it, tui/paths/xdg_dir.h);
 			       * NULL: memory only, with a warning when
 			       * disk_cache is set */
 	bool disk_cache;      /* false: memory cache only (tests, --no-cache) */

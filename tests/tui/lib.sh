@@ -5,7 +5,9 @@
 # screen instead of sleeping blindly.
 #
 # Determinism: --config /dev/null --no-cache --seed 1, the data directory
-# is an empty temporary one (so the synthetic set, seed 1, is used), and
+# is an empty temporary one (so the synthetic set, seed 1, is used), saved
+# sessions go to a temporary XDG_STATE_HOME ($rc_tmp/state, so no run
+# offers to restore another's session; a test may pass its own), and
 # RECONVENE_TUI_JOBS=scores keeps the timing-dependent latency and
 # quick-eval jobs off the screen unless a test asks for them.  What is
 # left on screen is analytic, hence the same on every run.
@@ -38,7 +40,7 @@ export RECONVENE_MODELS_DIR
 
 rc_tmp=$(mktemp -d "${TMPDIR:-/tmp}/rctui.XXXXXX")
 rc_sock="rctest$$"
-mkdir -p "$rc_tmp/run" "$rc_tmp/nodata" "$rc_tmp/san"
+mkdir -p "$rc_tmp/run" "$rc_tmp/nodata" "$rc_tmp/san" "$rc_tmp/state"
 
 rc_cleanup() {
 	tmux -L "$rc_sock" -f /dev/null kill-server >/dev/null 2>&1
@@ -65,7 +67,7 @@ rc_timeout=${RC_TIMEOUT:-60}
 rc_start() {
 	_n=$1 _w=$2 _h=$3
 	shift 3
-	_env="LC_ALL=C.UTF-8 TERM=xterm-256color RECONVENE_TUI_JOBS=scores"
+	_env="LC_ALL=C.UTF-8 TERM=xterm-256color RECONVENE_TUI_JOBS=scores XDG_STATE_HOME=$rc_tmp/state"
 	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
 		_env="$_env $1"
 		shift
@@ -106,7 +108,7 @@ rc_keys() {
 	done
 }
 # Literal text (no key-name lookup).
-rc_type() { rc_tmux send-keys -t "$rc_cur" -l "$1"; }
+rc_type() { rc_tmux send-keys -t "$rc_cur" -l -- "$1"; }
 
 rc_alive() { rc_tmux has-session -t "=$rc_cur" 2>/dev/null; }
 

@@ -20,11 +20,19 @@
 #
 #   RC_SOAK_SEED (default 3: its edits leave two of lenet5's four groups
 #   pruned, so the comparison has something to compare), RC_SOAK_KEYS
-#   (default 2000), RC_KEEP_KEYS=DIR keeps the two key logs.
+#   (default 2000), RC_SOAK_MODEL (default lenet5), RC_SOAK_JOBS (the
+#   worker's automatic jobs, default scores; soak_busy.sh runs resnet20
+#   with scores,latency,quickeval: the worker busy measuring while the
+#   keys arrive), RC_SOAK_SKIP (characters never sent, e.g. v: on
+#   resnet20 the sensitivity grid, eight SynFlow runs, would hold every
+#   automatic plan behind it), RC_KEEP_KEYS=DIR keeps the two key logs.
 . "$(dirname "$0")/lib.sh"
 
 seed=${RC_SOAK_SEED:-3}
 nkeys=${RC_SOAK_KEYS:-2000}
+model=${RC_SOAK_MODEL:-lenet5}
+jobs=${RC_SOAK_JOBS:-scores}
+skip=${RC_SOAK_SKIP:-}
 
 # ---- the key sequence ------------------------------------------------------
 # A key log (docs/replay.md): "key NAME" (tmux key names), "text TEXT",
@@ -32,11 +40,11 @@ nkeys=${RC_SOAK_KEYS:-2000}
 # help overlay is open (odd number of ?/F1 since the last Esc) so that the
 # tmux run can synchronise with it.
 {
-	echo "model lenet5"
+	echo "model $model"
 	echo "settings method=synflow sparsity=0.9 tau=0.2 seed=1"
 	echo "size 80 24"
 } >"$rc_tmp/keys"
-awk -v seed="$seed" -v n="$nkeys" '
+awk -v seed="$seed" -v n="$nkeys" -v skip="$skip" '
 function pick(s,   m) { m = split(s, arr, " "); return arr[1 + int(rand() * m)] }
 function ch(s) { return substr(s, 1 + int(rand() * length(s)), 1) }
 BEGIN {
@@ -50,6 +58,11 @@ BEGIN {
 	# no a (the automatic plan): they get their own tokens; no ? (help,
 	# tracked); nothing tmux or the shell would eat.
 	printable = "bcdfghijklnprtuvxyzABCDEFGHIJKLMNOPRSTUVWXYZ0123456789-+=<>,./!@#%^&*()_[]{}:|~"
+	for (i = 1; i <= length(skip); i++) {
+		c = substr(skip, i, 1)
+		gsub(c == "." ? "[.]" : c, "", bound)
+		gsub(c == "." ? "[.]" : c, "", printable)
+	}
 	sizes = "80x24 100x30 60x20 79x24 80x23 120x40 200x60 40x10"
 	help = 0; small = 0; sent = 0; since = 0
 	while (sent < n) {
@@ -141,7 +154,8 @@ auto_done() {
 # $rc_tmp/keys; leaves the saved plan in $rc_tmp/run/SESSION.json and the
 # explorer's key log in $rc_tmp/SESSION.rec.
 replay() {
-	rc_start "$1" 80 24 -- --theme mono --record "$rc_tmp/$1.rec" lenet5
+	rc_start "$1" 80 24 "RECONVENE_TUI_JOBS=$jobs" -- --theme mono \
+		--record "$rc_tmp/$1.rec" "$model"
 	rc_wait_ready || return 1
 	_autos=0 _resizes=0 _line=0
 	while read -r _t _a _b; do
@@ -176,7 +190,7 @@ replay() {
 	sync_keys || return 1
 	rc_keys C-l
 	rc_wait_ready || return 1
-	rc_wait_for 10 'printf "%s\n" "$rc_screen" | sed -n 1p | grep -q "lenet5 ·"' ||
+	rc_wait_for 10 'printf "%s\n" "$rc_screen" | sed -n 1p | grep -q "$model ·"' ||
 		{ rc_bad "$1: no header after ^L"; rc_show; return 1; }
 	rc_ok "$1 alive after $nkeys keys ($_autos automatic plans, $_resizes resizes)"
 	printf '%s\n' "$rc_screen" | sed -n 1p >"$rc_tmp/$1.head"
@@ -213,8 +227,13 @@ batch_replay() { # NAME LOG
 	fi
 }
 if [ -s "$p1" ]; then
-	# Something to compare: at least one group pruned (with seed 3, two).
-	n_pruned=$(sed -n '/"groups"/,/}/p' "$p1" | grep -cvE '"(conv1": 6|conv2": 16|fc1": 120|fc2": 84)|groups|}')
+	# Something to compare: at least one group pruned (lenet5 with seed
+	# 3: two), against the dense plan (a replay of no keys).
+	echo "model $model" >"$rc_tmp/none.log"
+	"$rc_bin" replay "$rc_tmp/none.log" --data "$rc_tmp/nodata" --no-cache \
+		--out "$rc_tmp/dense.json" >/dev/null 2>&1
+	glines() { sed -n '/"groups"/,/}/p' "$1" | grep '": '; }
+	n_pruned=$(glines "$p1" | grep -cvxF -f "$(glines "$rc_tmp/dense.json" >"$rc_tmp/dense.lines"; echo "$rc_tmp/dense.lines")")
 	[ "$n_pruned" -ge 1 ] && rc_ok "the plan prunes $n_pruned groups" ||
 		rc_bad "the soak's plan prunes nothing: pick another RC_SOAK_SEED"
 	t2=$(rc_now)
@@ -227,7 +246,7 @@ if [ -s "$p1" ]; then
 		rc_bad "the recording has $n_keys keys, fewer than the $nkeys sent"
 	# The batch command takes the plan (with its method, sparsity and
 	# seed as defaults) and writes the same keep counts.
-	if "$rc_bin" prune lenet5 --plan "$p1" --data "$rc_tmp/nodata" \
+	if "$rc_bin" prune "$model" --plan "$p1" --data "$rc_tmp/nodata" \
 		--out "$rc_tmp/batch" >"$rc_tmp/batch.out" 2>&1; then
 		grp() { sed -n '/"groups"/,/}/p' "$1" | tr -d ' \n,'; }
 		if [ "$(grp "$p1")" = "$(grp "$rc_tmp/batch/plan.json")" ]; then

@@ -408,7 +408,9 @@ int cmd_report(int argc, char **argv)
 		in.info.dataset_synthetic = x.ds.synthetic;
 		in.info.dataset_hash = report_dataset_hash(&x.ds);
 	}
-	struct model_overrides ovr = { .classes = x.have_ds ? x.ds.train.classes : 0 };
+	struct model_overrides ovr = {
+		.classes = x.have_ds ? x.ds.train.classes : 0,
+		.batch = c.eval ? (int)c.batch : 1 };
 	if (model_load(in.info.model, &ovr, &x.spec, &x.net, why, sizeof why) != 0) {
 		cli_error("%s", why);
 		goto out;

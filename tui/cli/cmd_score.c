@@ -234,7 +234,9 @@ int cmd_score(int argc, char **argv)
 	if ((rc = cli_score_data_open(c.data, c.o.method, &ds, &have_ds)) !=
 	    CLI_EXIT_OK)
 		return rc;
-	struct model_overrides ovr = { .classes = have_ds ? ds.train.classes : 0 };
+	struct model_overrides ovr = {
+		.classes = have_ds ? ds.train.classes : 0,
+		.batch = have_ds ? c.o.samples_per_class * ds.train.classes : 1 };
 	struct net_spec spec;
 	struct net *net = NULL;
 	char why[1024];

@@ -281,7 +281,7 @@ int cmd_train(int argc, char **argv)
 	struct data_split ds;
 	if ((rc = cli_data_open(o.data, (int)o.val, &ds)) != CLI_EXIT_OK)
 		return rc;
-	struct model_overrides ovr = { .classes = ds.train.classes };
+	struct model_overrides ovr = { .classes = ds.train.classes, .batch = (int)o.batch };
 	struct net_spec spec;
 	struct net *net;
 	char why[1024];

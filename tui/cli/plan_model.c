@@ -29,7 +29,9 @@ static int cli_plan_model_load(const char *model, const char *plan, int classes,
 			       bool warn, unsigned given, struct reconvene_options *o,
 			       struct cli_plan_model *m)
 {
-	struct model_overrides ovr = { .classes = classes };
+	struct model_overrides ovr = {
+		.classes = classes,
+		.batch = classes > 0 ? o->samples_per_class * classes : 1 };
 	char why[1024];
 	if (model_load(model, &ovr, &m->spec, &m->net, why, sizeof why) != 0) {
 		cli_error("%s", why);

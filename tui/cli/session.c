@@ -6,9 +6,10 @@
 
 #include "cli/cli.h"
 #include "cli/dataset_open.h"
-#include "paths/cache_dir.h"
+#include "paths/xdg_dir.h"
 #include "paths/model_path.h"
 #include "nn/net.h"
+#include "train/quickeval.h"
 
 int session_open(struct session *s, const char *model, const char *data,
 		 unsigned auto_jobs, bool disk_cache, const struct worker_settings *ws)
@@ -16,7 +17,12 @@ int session_open(struct session *s, const char *model, const char *data,
 	memset(s, 0, sizeof *s);
 	if (cli_data_open(data, 0, &s->ds) != CLI_EXIT_OK)
 		return CLI_EXIT_FAILURE;
-	struct model_overrides ovr = { .classes = s->ds.train.classes };
+	/* The worker's largest batch: quick-eval's, or SNIP's and GraSP's
+	 * scoring batch. */
+	int batch = ws->samples_per_class * s->ds.train.classes;
+	struct model_overrides ovr = { .classes = s->ds.train.classes,
+				       .batch = batch > QUICKEVAL_DEFAULT_BATCH
+						? batch : QUICKEVAL_DEFAULT_BATCH };
 	struct net *net = NULL;
 	char why[ENG_ERR_MAX];
 	if (model_load(model, &ovr, &s->spec, &net, why, sizeof why) != 0) {

@@ -82,7 +82,7 @@ int cli_sweep_dirs(const struct cli_sweep *s)
 		char dir[SWEEP_PATH_MAX + 16];
 		snprintf(dir, sizeof dir, "%s%s", s->grid->out, sub[k]);
 		struct eng_err err;
-		if (fileio_mkdirs(dir, &err) != ENG_STATUS_OK) {
+		if (fileio_mkdirs(dir, 0755, &err) != ENG_STATUS_OK) {
 			cli_error("%s", err.msg);
 			return CLI_EXIT_FAILURE;
 		}

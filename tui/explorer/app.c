@@ -158,30 +158,15 @@ static void app_plan_send(struct app *a)
 
 static bool app_hist_push(struct app *a)
 {
-	int ng = a->plan.n_groups;
-	int *v = malloc(sizeof(int) * (size_t)(ng > 0 ? ng : 1));
-	if (!v)
-		return false;
-	memcpy(v, a->plan.keep, sizeof(int) * (size_t)ng);
-	for (int i = a->hist_pos + 1; i < a->hist_n; i++)
-		free(a->hist[i]);
-	a->hist_n = a->hist_n > 0 ? a->hist_pos + 1 : 0;
-	if (a->hist_n == APP_HIST_MAX) {
-		free(a->hist[0]);
-		memmove(a->hist, a->hist + 1, sizeof(int *) * (size_t)(APP_HIST_MAX - 1));
-		a->hist_n--;
-	}
-	a->hist[a->hist_n++] = v;
-	a->hist_pos = a->hist_n - 1;
-	return true;
+	return history_push(&a->hist, a->plan.keep);
 }
 
 static void app_hist_load(struct app *a, int pos)
 {
-	a->hist_pos = pos;
+	a->hist.pos = pos;
 	for (int g = 0; g < a->plan.n_groups; g++)
-		if (a->plan.keep[g] != a->hist[pos][g] || a->plan.kept_idx[g])
-			plan_set_keep(&a->plan, g, a->hist[pos][g]);
+		if (a->plan.keep[g] != a->hist.v[pos][g] || a->plan.kept_idx[g])
+			plan_set_keep(&a->plan, g, a->hist.v[pos][g]);
 	app_plan_send(a);
 }
 
@@ -263,7 +248,7 @@ unsigned app_plan_adopt(struct app *a, const struct prune_plan *p, const char *w
 	}
 	if (!app_hist_push(a)) {
 		app_log(a, APP_LOG_ERROR, "out of memory");
-		app_hist_load(a, a->hist_pos);
+		app_hist_load(a, a->hist.pos);
 		return UI_HANDLED | UI_REDRAW;
 	}
 	app_plan_send(a);
@@ -459,7 +444,7 @@ unsigned app_plan_open(struct app *a, const char *path)
 	if (any && app_hist_push(a))
 		app_plan_send(a);
 	else if (any)
-		app_hist_load(a, a->hist_pos);
+		app_hist_load(a, a->hist.pos);
 	a->saved_hash = plan_hash(&a->plan);
 	app_log(a, APP_LOG_INFO, "plan opened from %s%s", path,
 		any ? "" : " (same as the current plan)");
@@ -653,6 +638,103 @@ static unsigned app_dialog_submit(struct app *a)
 	}
 }
 
+/* ---- saved sessions ----------------------------------------------------- */
+
+void app_session_view(const struct app *a, struct session_view *v)
+{
+	v->cursor = a->cursor;
+	v->top = a->top;
+	v->view = a->view;
+	v->focus = (enum session_focus)a->focus;
+}
+
+enum eng_status app_session_capture(const struct app *a, struct session_state *st)
+{
+	if (session_state_init(st, a->plan.n_groups) != ENG_STATUS_OK)
+		return ENG_STATUS_ENOMEM;
+	history_done(&st->hist);
+	if (history_copy(&st->hist, &a->hist) != ENG_STATUS_OK) {
+		session_state_done(st);
+		return ENG_STATUS_ENOMEM;
+	}
+	memcpy(st->locked, a->locked, sizeof *st->locked * (size_t)a->plan.n_groups);
+	st->has_settings = true;
+	st->settings = a->settings;
+	app_session_view(a, &st->view);
+	st->saved_hash = a->saved_hash;
+	return ENG_STATUS_OK;
+}
+
+unsigned app_session_restore(struct app *a, struct session_state *st)
+{
+	if (st->n_groups != a->plan.n_groups || st->hist.n < 1) {
+		app_log(a, APP_LOG_ERROR, "session: does not fit the model");
+		return UI_HANDLED | UI_REDRAW;
+	}
+	struct history old = a->hist;
+	a->hist = st->hist;
+	st->hist = old;
+	a->restores++;
+	memcpy(a->locked, st->locked, sizeof *a->locked * (size_t)a->plan.n_groups);
+	app_hist_load(a, a->hist.pos);
+	a->saved_hash = st->saved_hash;
+	if (st->has_settings) {
+		struct worker_settings s = a->settings;
+		s.method = st->settings.method;
+		s.sparsity = st->settings.sparsity;
+		s.tau = st->settings.tau;
+		s.seed = st->settings.seed;
+		if (!app_settings_same(&s, &a->settings))
+			app_settings_send(a, &s, "settings restored");
+	}
+	a->view = st->view.view;
+	if (a->view == LAYOUT_VIEW_GRID && a->w)
+		worker_request(a->w, WORKER_JOB_GRID);
+	a->focus = (enum app_focus)(st->view.focus % APP_FOCUS_COUNT);
+	a->top = st->view.top < a->n_rows ? st->view.top : 0;
+	app_cursor_to(a, st->view.cursor);
+	int locks = 0;
+	for (int g = 0; g < a->plan.n_groups; g++)
+		locks += a->locked[g];
+	app_log(a, APP_LOG_INFO, "session restored: %d edit%s (at %d), %d locked group%s%s",
+		a->hist.n - 1, a->hist.n == 2 ? "" : "s", a->hist.pos, locks,
+		locks == 1 ? "" : "s", app_dirty(a) ? ", plan not saved" : "");
+	return UI_HANDLED | UI_REDRAW | UI_RELAYOUT;
+}
+
+void app_session_offer(struct app *a, struct session_state *st, const char *when)
+{
+	if (a->restore) {
+		session_state_done(a->restore);
+		free(a->restore);
+	}
+	a->restore = st;
+	snprintf(a->restore_when, sizeof a->restore_when, "%s", when);
+	app_dialog_open(a, APP_DIALOG_RESTORE, NULL);
+}
+
+/* The RESTORE dialog's answer: y restores, n / Esc / F10 start afresh. */
+static unsigned app_restore_key(struct app *a, int key)
+{
+	const unsigned close = UI_HANDLED | UI_REDRAW | UI_RELAYOUT;
+	bool yes = key == 'y' || key == 'Y';
+	if (!yes && key != 'n' && key != 'N' && key != KEY_ESCAPE && key != KEY_F(10))
+		return UI_HANDLED;
+	struct session_state *st = a->restore;
+	a->restore = NULL;
+	app_dialog_close(a);
+	unsigned f = close;
+	if (yes && st)
+		f |= app_session_restore(a, st);
+	else
+		app_log(a, APP_LOG_INFO, "session from %s dropped", a->restore_when);
+	if (st) {
+		session_state_done(st);
+		free(st);
+	}
+	return f;
+}
+
 static int app_dialog_items(enum app_dialog kind)
 {
 	if (kind == APP_DIALOG_METHOD)
@@ -666,6 +748,8 @@ static unsigned app_dialog_key(struct app *a, int key)
 {
 	struct app_dialog_state *d = &a->dlg;
 	const unsigned close = UI_HANDLED | UI_REDRAW | UI_RELAYOUT;
+	if (d->kind == APP_DIALOG_RESTORE)
+		return app_restore_key(a, key);
 	if (key == KEY_ESCAPE || key == KEY_F(10)) {
 		app_dialog_close(a);
 		app_log(a, APP_LOG_INFO, "cancelled");
@@ -816,20 +900,20 @@ unsigned app_action(struct app *a, enum ui_action act)
 	case UI_ACTION_AUTO:
 		return app_auto(a);
 	case UI_ACTION_UNDO:
-		if (a->hist_pos <= 0) {
+		if (a->hist.pos <= 0) {
 			app_log(a, APP_LOG_INFO, "nothing to undo");
 			return redraw;
 		}
-		app_hist_load(a, a->hist_pos - 1);
-		app_log(a, APP_LOG_INFO, "undo (%d more)", a->hist_pos);
+		app_hist_load(a, a->hist.pos - 1);
+		app_log(a, APP_LOG_INFO, "undo (%d more)", a->hist.pos);
 		return redraw;
 	case UI_ACTION_REDO:
-		if (a->hist_pos + 1 >= a->hist_n) {
+		if (a->hist.pos + 1 >= a->hist.n) {
 			app_log(a, APP_LOG_INFO, "nothing to redo");
 			return redraw;
 		}
-		app_hist_load(a, a->hist_pos + 1);
-		app_log(a, APP_LOG_INFO, "redo (%d more)", a->hist_n - 1 - a->hist_pos);
+		app_hist_load(a, a->hist.pos + 1);
+		app_log(a, APP_LOG_INFO, "redo (%d more)", a->hist.n - 1 - a->hist.pos);
 		return redraw;
 	case UI_ACTION_TAU_DOWN: return app_tau_step(a, -1);
 	case UI_ACTION_TAU_UP: return app_tau_step(a, 1);
@@ -1058,12 +1142,16 @@ enum eng_status app_init(struct app *a, struct worker *w,
 		eng_err_set(err, st, "out of memory");
 		goto fail;
 	}
-	a->hist = calloc(APP_HIST_MAX, sizeof *a->hist);
+	if (history_init(&a->hist, gs->n_groups) != ENG_STATUS_OK) {
+		st = ENG_STATUS_ENOMEM;
+		eng_err_set(err, st, "out of memory");
+		goto fail;
+	}
 	a->rows = calloc((size_t)(net->n_layers > 0 ? net->n_layers : 1),
 			 sizeof *a->rows);
 	a->locked = calloc((size_t)(gs->n_groups > 0 ? gs->n_groups : 1),
 			   sizeof *a->locked);
-	if (!a->hist || !a->rows || !a->locked || !app_hist_push(a)) {
+	if (!a->rows || !a->locked || !app_hist_push(a)) {
 		st = ENG_STATUS_ENOMEM;
 		eng_err_set(err, st, "out of memory");
 		goto fail;
@@ -1112,10 +1200,10 @@ int app_prunable_groups(const struct app *a)
 
 void app_done(struct app *a)
 {
-	if (a->hist) {
-		for (int i = 0; i < a->hist_n; i++)
-			free(a->hist[i]);
-		free(a->hist);
+	history_done(&a->hist);
+	if (a->restore) {
+		session_state_done(a->restore);
+		free(a->restore);
 	}
 	free(a->rows);
 	free(a->locked);

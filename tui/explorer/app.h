@@ -32,10 +32,10 @@
  * THEME (load the next theme), EXPORT (an export was asked for: started
  * on the worker, or only counted when no_write).
  *
- * Undo.  app->hist[0 .. hist_n) are keep-count vectors; hist[hist_pos] is
- * the current plan.  An edit drops everything after hist_pos and appends;
- * undo and redo move hist_pos and re-send the plan.  Edits that change
- * nothing are not recorded.  At APP_HIST_MAX entries the oldest is dropped.
+ * Undo.  app->hist (history.h) holds keep-count vectors; hist.v[hist.pos]
+ * is the current plan.  An edit is history_push (the redo branch is
+ * dropped; at HISTORY_MAX entries the oldest); undo and redo move hist.pos
+ * and re-send the plan.  Edits that change nothing are not recorded.
  *
  * Thread rules: UI thread only (the worker's rules).
  *
@@ -53,8 +53,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "explorer/history.h"
 #include "explorer/keys.h"
 #include "explorer/layout.h"
+#include "explorer/session_state.h"
 #include "prune/plan.h"
 #include "base/status.h"
 #include "worker/worker.h"
@@ -68,7 +70,6 @@
 #define UI_THEME 0x20u
 #define UI_EXPORT 0x40u
 
-#define APP_HIST_MAX 4096
 #define APP_INPUT_MAX 256
 #define APP_LOG_MAX ENG_ERR_MAX
 /* One keep step: this fraction of the group's channels (at least 1). */
@@ -91,6 +92,7 @@ enum app_dialog {
 	APP_DIALOG_OPEN,     /* o: plan file path */
 	APP_DIALOG_EXPORT,   /* e: export directory */
 	APP_DIALOG_QUIT,     /* q with unsaved edits */
+	APP_DIALOG_RESTORE,  /* start: restore the saved session? */
 	APP_DIALOG_COUNT
 };
 
@@ -126,8 +128,7 @@ struct app {
 	struct worker_settings settings;  /* what we last sent */
 	struct prune_plan plan;           /* current plan */
 	uint64_t plan_seq;                /* worker_set_plan's sequence */
-	int **hist;                       /* keep vectors, owned */
-	int hist_n, hist_pos;
+	struct history hist;              /* undo and redo, owned */
 	uint64_t saved_hash;              /* plan_hash at the last save/open */
 	int n_rows;
 	struct app_row *rows;             /* owned */
@@ -167,6 +168,11 @@ struct app {
 	unsigned long warn_seen;          /* snapshot warnings shown so far */
 	bool ready;                       /* first scores snapshot arrived */
 	int name_cols, shape_cols;        /* widest texts, for the layout */
+	struct session_state *restore;    /* owned: the saved session the
+					   * RESTORE dialog offers, or NULL */
+	char restore_when[32];            /* its time, for the dialog */
+	unsigned long restores;           /* sessions restored: the session
+					   * file rewrites itself after one */
 };
 
 /* Set up for model (a reference is taken) with settings s (sent to the
@@ -212,6 +218,18 @@ unsigned app_plan_adopt(struct app *a, const struct prune_plan *p,
 /* Save / open a plan file (JSON, reconvene.h). */
 unsigned app_plan_save(struct app *a, const char *path);
 unsigned app_plan_open(struct app *a, const char *path);
+
+/* Saved sessions (session_state.h).  Capture: the state as a session
+ * (st initialised here; session_state_done it; model, net and shape are
+ * the caller's to fill).  Restore: adopt st's history (moved out of st),
+ * locks, settings, cursor, view and saved mark; the plan becomes the
+ * history's current entry.  Offer: open the RESTORE dialog for st (owned
+ * by the app from here; y restores it, n or Esc drops it); when says
+ * when the session was saved. */
+enum eng_status app_session_capture(const struct app *a, struct session_state *st);
+void app_session_view(const struct app *a, struct session_view *v);
+unsigned app_session_restore(struct app *a, struct session_state *st);
+void app_session_offer(struct app *a, struct session_state *st, const char *when);
 
 /* Whether there are edits since the last save or open. */
 bool app_dirty(const struct app *a);

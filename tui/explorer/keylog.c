@@ -46,8 +46,7 @@ const char *keylog_key_name(int key, char *buf, size_t len)
 	return buf;
 }
 
-/* A whole number in [lo, hi]. */
-static bool keylog_int(const char *s, long lo, long hi, long *out)
+bool keylog_int(const char *s, long lo, long hi, long *out)
 {
 	char *end;
 	errno = 0;
@@ -103,8 +102,7 @@ static enum eng_status keylog_push(struct keylog *log, enum keylog_kind kind,
 	return ENG_STATUS_OK;
 }
 
-/* "method=synflow sparsity=0.9 tau=0.2 seed=1" (any order, all four). */
-static const char *keylog_settings_parse(char *rest, struct keylog_header *h)
+const char *keylog_settings_parse(char *rest, struct keylog_header *h)
 {
 	bool m = false, s = false, t = false, sd = false;
 	char *save = NULL;
@@ -310,16 +308,24 @@ static const char *keylog_double(double v, char *buf, size_t len)
 	return buf;
 }
 
-void keylog_header_write(FILE *f, const struct keylog_header *h)
+int keylog_settings_format(const struct keylog_header *h, char *buf, size_t len)
 {
 	char sb[32], tb[32];
+	return snprintf(buf, len, "method=%s sparsity=%s tau=%s seed=%llu", h->method,
+			keylog_double(h->sparsity, sb, sizeof sb),
+			keylog_double(h->tau, tb, sizeof tb), h->seed);
+}
+
+void keylog_header_write(FILE *f, const struct keylog_header *h)
+{
 	fprintf(f, "# reconvene key log %d (docs/replay.md)\n", KEYLOG_VERSION);
 	if (h->has_model)
 		fprintf(f, "model %s\n", h->model);
-	if (h->has_settings)
-		fprintf(f, "settings method=%s sparsity=%s tau=%s seed=%llu\n", h->method,
-			keylog_double(h->sparsity, sb, sizeof sb),
-			keylog_double(h->tau, tb, sizeof tb), h->seed);
+	if (h->has_settings) {
+		char sl[256];
+		keylog_settings_format(h, sl, sizeof sl);
+		fprintf(f, "settings %s\n", sl);
+	}
 	if (h->has_data)
 		fprintf(f, "data %s\n", h->data);
 	if (h->has_size)

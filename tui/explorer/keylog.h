@@ -98,6 +98,18 @@ enum eng_status keylog_parse(const char *text, size_t len, const char *name,
 			     struct keylog *log, struct eng_err *err);
 void keylog_done(struct keylog *log);
 
+/* A whole number in [lo, hi] that is all of s (the key log's and the
+ * saved session's numbers). */
+bool keylog_int(const char *s, long lo, long hi, long *out);
+
+/* The settings line's words, "method=synflow sparsity=0.9 tau=0.2
+ * seed=1" (any order, all four; numbers written to round-trip exactly),
+ * shared with the saved session (session_state.h).  Parse: rest is
+ * tokenised in place; NULL, or what is wrong; sets h's method, sparsity,
+ * tau, seed and has_settings.  Format: like snprintf. */
+const char *keylog_settings_parse(char *rest, struct keylog_header *h);
+int keylog_settings_format(const struct keylog_header *h, char *buf, size_t len);
+
 /* Write the header (only the fields with has_* set) and one event. */
 void keylog_header_write(FILE *f, const struct keylog_header *h);
 void keylog_event_write(FILE *f, const struct keylog_event *ev);

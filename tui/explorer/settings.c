@@ -416,18 +416,6 @@ int settings_format(const struct settings *c, char *buf, size_t size)
 			(unsigned long long)c->seed);
 }
 
-struct text_buf {
-	const char *text;
-	size_t len;
-};
-
-static enum eng_status write_text(int fd, void *user, const char *path,
-				  struct eng_err *err)
-{
-	const struct text_buf *t = user;
-	return fileio_write_all(fd, t->text, t->len, path, err);
-}
-
 /* mkdir -p of path's parent directory. */
 static enum eng_status make_parents(const char *path, struct eng_err *err)
 {
@@ -465,7 +453,6 @@ enum eng_status settings_save(const char *path, const struct settings *c,
 			    struct eng_err *err)
 {
 	struct stat sb;
-	struct text_buf t;
 	char *text;
 	int need;
 	enum eng_status st;
@@ -486,11 +473,8 @@ enum eng_status settings_save(const char *path, const struct settings *c,
 		return eng_err_set(err, ENG_STATUS_ENOMEM, "%s: out of memory", path);
 	settings_format(c, text, (size_t)need + 1);
 	st = make_parents(path, err);
-	if (st == ENG_STATUS_OK) {
-		t.text = text;
-		t.len = (size_t)need;
-		st = fileio_write_atomic(path, write_text, &t, err);
-	}
+	if (st == ENG_STATUS_OK)
+		st = fileio_write_atomic_buf(path, text, (size_t)need, err);
 	free(text);
 	return st;
 }

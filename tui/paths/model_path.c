@@ -1,6 +1,6 @@
 #include "config.h"
 
-
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +11,7 @@
 #include "output/bundle.h"
 #include "paths/exe_dir.h"
 #include "paths/model_path.h"
+#include "host/memory.h"
 
 static int is_path(const char *name)
 {
@@ -86,6 +87,28 @@ int model_shape_parse(const char *text, struct shape *s)
 	return 0;
 }
 
+/* The memory budget: the net's estimate at batch against
+ * host_memory_budget. */
+static int model_memory_check(const struct net *net, int batch, char *why,
+			      size_t why_len)
+{
+	size_t budget = host_memory_budget(), need;
+	net_memory_estimate(net, batch, &need);
+	if (budget == 0 || need <= budget)
+		return 0;
+	char n[32], b[32], src[160];
+	if (need == SIZE_MAX)
+		snprintf(n, sizeof n, "more than can be addressed");
+	else
+		host_memory_format(need, n, sizeof n);
+	host_memory_format(budget, b, sizeof b);
+	host_memory_budget_source(src, sizeof src);
+	snprintf(why, why_len, "%s (input %dx%dx%d) needs about %s of memory for a "
+		 "batch of %d (weights, gradients, activations); the limit is %s (%s)",
+		 net->name, net->input.c, net->input.h, net->input.w, n, batch, b, src);
+	return -1;
+}
+
 int model_load(const char *name, const struct model_overrides *ovr,
 	       struct net_spec *spec, struct net **net, char *why, size_t why_len)
 {
@@ -105,6 +128,13 @@ int model_load(const char *name, const struct model_overrides *ovr,
 		spec->classes = ovr->classes;
 	if (net_build(spec, net, &err) != ENG_STATUS_OK) {
 		snprintf(why, why_len, "%s: %s", path, err.msg);
+		net_spec_done(spec);
+		return -1;
+	}
+	if (ovr && ovr->batch > 0 &&
+	    model_memory_check(*net, ovr->batch, why, why_len) != 0) {
+		net_free(*net);
+		*net = NULL;
 		net_spec_done(spec);
 		return -1;
 	}

@@ -36,10 +36,15 @@ struct model_overrides {
 	int has_input;       /* replace [net] input */
 	struct shape input;
 	int classes;         /* > 0: replace [net] classes */
+	int batch;           /* the largest batch the caller will run; 0: it
+			      * runs nothing (info, groups), no check */
 };
 
 /* Resolve, parse, apply overrides and build (parameters zeroed, not
- * initialised).  On failure returns -1 with one line in why. */
+ * initialised), then, for a caller that will run the net (ovr->batch > 0), hold it to
+ * the memory budget (host_memory_budget): one that needs more for a batch
+ * of ovr->batch (net_memory_estimate) is refused before its workspace
+ * exists or its weights are touched.  On failure returns -1 with one line in why. */
 int model_load(const char *name, const struct model_overrides *ovr,
 	       struct net_spec *spec, struct net **net, char *why, size_t why_len);
 

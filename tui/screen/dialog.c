@@ -23,6 +23,7 @@ static const char *const dialog_titles[APP_DIALOG_COUNT] = {
 	[APP_DIALOG_OPEN] = "open plan",
 	[APP_DIALOG_EXPORT] = "export",
 	[APP_DIALOG_QUIT] = "quit",
+	[APP_DIALOG_RESTORE] = "saved session",
 };
 
 /* Lines of the body, top to bottom. */
@@ -138,6 +139,23 @@ void dialog_draw(const struct app *a, const struct layout *lo)
 		dlg_line(&p, THEME_ROLE_DIALOG, "w  save the plan first");
 		hint = NULL;
 		break;
+	case APP_DIALOG_RESTORE: {
+		const struct session_state *st = a->restore;
+		int locks = 0;
+		for (int g = 0; st && g < st->n_groups; g++)
+			locks += st->locked[g];
+		dlg_line(&p, THEME_ROLE_DIALOG, "restore the session from %s? y/n",
+			 a->restore_when);
+		p.line++;
+		if (st)
+			dlg_line(&p, THEME_ROLE_DIALOG, "%d edit%s (undo at %d), %d locked group%s",
+				 st->hist.n - 1, st->hist.n == 2 ? "" : "s", st->hist.pos,
+				 locks, locks == 1 ? "" : "s");
+		dlg_line(&p, THEME_ROLE_DIALOG, "y  restore plan, undo history, settings, view");
+		dlg_line(&p, THEME_ROLE_DIALOG, "n  start afresh (also Esc)");
+		hint = NULL;
+		break;
+	}
 	default:
 		break;
 	}

@@ -34,6 +34,8 @@
 #include "output/render.h"
 #include "cli/render_style.h"
 #include "cli/session.h"
+#include "explorer/session_file.h"
+#include "paths/xdg_dir.h"
 #include "explorer/settings.h"
 #include "theme/theme.h"
 #include "worker/worker.h"
@@ -47,7 +49,7 @@ static const char explore_usage[] =
 	"                 [--seed N] [--theme NAME|FILE] [--themes-dir DIR]\n"
 	"                 [--config FILE] [--no-color] [--ascii] [--no-mouse]\n"
 	"                 [--readonly] [--no-cache] [--record FILE]\n"
-	"                 [--max-iterations N]\n"
+	"                 [--restore | --no-restore] [--max-iterations N]\n"
 	"\n"
 	"The explorer: an interactive screen with per-layer PaI densities, channel\n"
 	"heatmaps, a plan editor for structured pruning and live projections of\n"
@@ -74,6 +76,12 @@ static const char explore_usage[] =
 	"  --no-cache          keep results in memory only (no ~/.cache/reconvene)\n"
 	"  --record FILE       log every key, resize and click to FILE, to replay\n"
 	"                      the session in batch: reconvene replay FILE\n"
+	"  --restore           restore the model's saved session without asking\n"
+	"  --no-restore        start afresh without asking (the saved session is\n"
+	"                      dropped at the first event); the default asks\n"
+	"                      \"restore the session from <time>? y/n\" when the\n"
+	"                      model has one ($XDG_STATE_HOME/reconvene, saved\n"
+	"                      after every edit and on SIGHUP/SIGTERM)\n"
 	"  --max-iterations N  leave after N main-loop iterations (smoke tests)\n"
 	"\n"
 	"Keys: F1 or ? inside the explorer.  Exit status: 0 success, 1 runtime\n"
@@ -92,6 +100,7 @@ struct explore_opts {
 	const char *max_iterations;
 	const char *record;
 	bool no_color, ascii, no_mouse, readonly, no_cache;
+	int restore;   /* 1 --restore, -1 --no-restore, 0 ask */
 };
 
 /* ---- terminal life cycle ------------------------------------------------ */
@@ -283,6 +292,14 @@ static int explore_parse(int argc, char **argv, struct explore_opts *o)
 			o->no_cache = true;
 			continue;
 		}
+		if (!strcmp(arg, "--restore") || !strcmp(arg, "--no-restore")) {
+			int r = arg[2] == 'r' ? 1 : -1;
+			if (o->restore && o->restore != r)
+				return cli_usage_error(NULL, "--restore and --no-restore "
+						       "contradict each other");
+			o->restore = r;
+			continue;
+		}
 		int took = cli_valued_take(NULL, valued, sizeof valued / sizeof valued[0],
 					   o, argc, argv, &i);
 		if (took == 1)
@@ -299,6 +316,39 @@ static int explore_parse(int argc, char **argv, struct explore_opts *o)
 	return 0;
 }
 
+/* ---- saved sessions ----------------------------------------------------- */
+
+/* The model's saved session: set up, and what to do with one found on
+ * disk (restore > 0: restore it; < 0: start afresh; 0: ask).  Problems go
+ * to the log line; NULL when sessions cannot be saved at all. */
+static struct session_file *explore_session_open(struct session_file *sf,
+						 const char *model, struct app *a,
+						 int restore)
+{
+	char dir[1024];
+	struct eng_err err = { { 0 } };
+	if (state_dir_resolve(dir, sizeof dir, &err) != ENG_STATUS_OK ||
+	    session_file_init(sf, dir, model, a, &err) != ENG_STATUS_OK) {
+		app_log(a, APP_LOG_WARN, "%s; the session is not saved", err.msg);
+		return NULL;
+	}
+	if (restore < 0)
+		return sf;
+	struct session_state *st = NULL;
+	char when[32];
+	enum eng_status rc = session_file_load(sf, a, &st, when, sizeof when, &err);
+	if (rc == ENG_STATUS_OK && restore > 0) {
+		app_session_restore(a, st);
+		session_state_done(st);
+		free(st);
+	} else if (rc == ENG_STATUS_OK) {
+		app_session_offer(a, st, when);
+	} else if (rc != ENG_STATUS_ENOENT) {
+		app_log(a, APP_LOG_WARN, "session ignored: %s", err.msg);
+	}
+	return sf;
+}
+
 /* ---- entry -------------------------------------------------------------- */
 
 int cmd_explore(int argc, char **argv)
@@ -310,6 +360,10 @@ int cmd_explore(int argc, char **argv)
 		return CLI_EXIT_OK;
 	if (rc > 0)
 		return rc;
+	/* A recording must replay from its header alone. */
+	if (o.record && o.restore > 0)
+		return cli_usage_error(NULL, "--restore and --record: a recording starts "
+				       "from a fresh explorer (docs/replay.md)");
 
 	setlocale(LC_ALL, "");
 	/* Settings: file first, then the command line on top. */
@@ -365,6 +419,9 @@ int cmd_explore(int argc, char **argv)
 								   : DEFAULT_MODEL);
 	struct session ses;
 	struct app *app = &ses.app;
+	struct session_file sfile_store;
+	memset(&sfile_store, 0, sizeof sfile_store);
+	sfile_store.fd = sfile_store.lock_fd = -1;
 	FILE *record = NULL;
 	char why[ENG_ERR_MAX];
 	rc = session_open(&ses, model_name, o.data, auto_jobs, !o.no_cache, &ws);
@@ -378,6 +435,8 @@ int cmd_explore(int argc, char **argv)
 			"accuracies say nothing about real images");
 	for (int i = 0; i < sw.n; i++)
 		app_log(app, APP_LOG_WARN, "%s", sw.msg[i]);
+	struct session_file *sfile = explore_session_open(&sfile_store, model_name, app,
+							  o.record ? -1 : o.restore);
 
 	/* Glyphs, theme, terminal. */
 	const char *term = getenv("TERM");
@@ -482,8 +541,19 @@ int cmd_explore(int argc, char **argv)
 	l.theme_next = explore_theme_next;
 	l.user = &th;
 	l.theme_name = th.current;
+	l.session = sfile;
 	loop_run(&l);
 
+	/* Before the terminal: after a hang-up it is gone, and the session
+	 * is what the user will want back. */
+	if (sfile) {
+		struct eng_err serr = { { 0 } };
+		if (l.end == LOOP_END_QUIT)
+			session_file_discard(sfile);
+		else if (session_file_save(sfile, app, &serr) != ENG_STATUS_OK)
+			fprintf(stderr, "reconvene: warning: %s; the session is not saved\n",
+				serr.msg);
+	}
 	explore_terminal_restore();
 	if (timing)
 		fclose(timing);
@@ -513,12 +583,17 @@ int cmd_explore(int argc, char **argv)
 		if (settings_save(cfg_path, &out, &serr) != ENG_STATUS_OK)
 			fprintf(stderr, "reconvene: warning: %s\n", serr.msg);
 	}
-	if (loop_sig_quit)
-		fprintf(stderr, "reconvene: interrupted\n");
+	if (l.end == LOOP_END_HANGUP)
+		fprintf(stderr, "reconvene: the terminal hung up%s\n",
+			sfile ? "; the session is saved" : "");
+	else if (loop_sig_quit)
+		fprintf(stderr, "reconvene: interrupted%s\n",
+			sfile ? "; the session is saved" : "");
 	rc = CLI_EXIT_OK;
 out:
 	if (record)
 		fclose(record);
+	session_file_done(&sfile_store);
 	session_close(&ses);
 	draw_free();
 	return rc;

@@ -120,6 +120,17 @@ static unsigned loop_mouse(struct loop *l)
 	return input_event(&l->in, &e);
 }
 
+/* After every event: the saved session records what changed (a write
+ * failure is told once in the log line). */
+static void loop_session_sync(struct loop *l)
+{
+	if (!l->session)
+		return;
+	struct eng_err err = { { 0 } };
+	if (session_file_sync(l->session, l->app, &err) != ENG_STATUS_OK)
+		app_log(l->app, APP_LOG_WARN, "%s; the session is not saved", err.msg);
+}
+
 static void loop_suspend(struct loop *l)
 {
 	def_prog_mode();
@@ -151,14 +162,21 @@ int loop_run(struct loop *l)
 			loop_draw(l);
 			dirty = false;
 		}
-		if (l->max_iterations > 0 && iter >= l->max_iterations)
+		if (l->max_iterations > 0 && iter >= l->max_iterations) {
+			l->end = LOOP_END_ITERATIONS;
 			break;
+		}
 		iter++;
 		int pr = poll(fds, 2, 1000);
-		if (pr < 0 && errno != EINTR)
+		if (loop_sig_quit) {
+			l->end = LOOP_END_SIGNAL;
 			break;
-		if (loop_sig_quit)
+		}
+		if ((pr < 0 && errno != EINTR) ||
+		    (pr > 0 && (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)))) {
+			l->end = LOOP_END_HANGUP;
 			break;
+		}
 		if (loop_sig_tstp) {
 			loop_sig_tstp = 0;
 			loop_suspend(l);
@@ -168,9 +186,10 @@ int loop_run(struct loop *l)
 		if (pr > 0 && fds[1].fd >= 0 && (fds[1].revents & POLLIN)) {
 			worker_wake_drain(l->w);
 			f |= input_snapshot(&l->in);
+			loop_session_sync(l);
 		}
 		int ch;
-		double key_t0 = 0, key_app = 0;
+		double key_t0 = 0, key_app = 0, key_session = 0;
 		int last_key = 0;
 		while ((ch = getch()) != ERR) {
 			if (ch == KEY_RESIZE) {
@@ -180,22 +199,28 @@ int loop_run(struct loop *l)
 			}
 			if (ch == KEY_MOUSE) {
 				f |= loop_mouse(l);
+				loop_session_sync(l);
 			} else {
 				double t0 = loop_now_us();
 				uint64_t seq = a->plan_seq;
 				f |= input_event(&l->in, &(struct keylog_event){
 						KEYLOG_KEY, ch, 0 });
+				double t1 = loop_now_us();
+				loop_session_sync(l);
 				if (a->plan_seq != seq) {
 					key_t0 = t0;
-					key_app = loop_now_us() - t0;
+					key_app = t1 - t0;
+					key_session = loop_now_us() - t1;
 					last_key = ch;
 				}
 			}
 			if (f & UI_QUIT)
 				break;
 		}
-		if (f & UI_QUIT)
+		if (f & UI_QUIT) {
+			l->end = LOOP_END_QUIT;
 			break;
+		}
 		if (f & UI_THEME) {
 			if (l->theme_next)
 				l->theme_name = l->theme_next(l->user);
@@ -211,8 +236,9 @@ int loop_run(struct loop *l)
 			loop_draw(l);
 			dirty = false;
 			if (l->timing) {
-				fprintf(l->timing, "key %d app_us=%.0f to_frame_us=%.0f\n",
-					last_key, key_app, loop_now_us() - key_t0);
+				fprintf(l->timing, "key %d app_us=%.0f session_us=%.1f "
+					"to_frame_us=%.0f\n", last_key, key_app, key_session,
+					loop_now_us() - key_t0);
 				fflush(l->timing);
 			}
 		}

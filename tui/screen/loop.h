@@ -7,14 +7,16 @@
  * returns, and draw a frame only when something changed: draw_frame, one
  * wnoutrefresh and one doupdate.  Signal handlers only set sig_atomic_t
  * flags (SIGINT, SIGTERM and SIGHUP quit cleanly, SIGTSTP suspends); SIGWINCH is
- * left to ncurses.
+ * left to ncurses.  A terminal that hangs up without a SIGHUP (poll says
+ * POLLHUP on stdin) ends the loop too, rather than spinning on it.
  *
  * Timing log: with RECONVENE_TUI_TIMING=FILE every frame appends
  *   frame COLSxROWS draw_us=N update_us=N
  * and every key that changed the plan appends
- *   key KEY app_us=N to_frame_us=N
- * (key read -> app state and analytic projection updated -> frame on the
- * terminal), for the benchmark in docs/explorer.md.
+ *   key KEY app_us=N session_us=N to_frame_us=N
+ * (key read -> app state and analytic projection updated -> the saved
+ * session told (session_file_sync) -> frame on the terminal), for the
+ * benchmark in docs/explorer.md.
  *
  * Owns: nothing; struct loop is caller storage wired up by explore.c.
  * Thread rules: the UI thread only.
@@ -30,7 +32,16 @@
 #include "explorer/input.h"
 #include "explorer/keylog.h"
 #include "explorer/layout.h"
+#include "explorer/session_file.h"
 #include "worker/worker.h"
+
+/* Why loop_run returned. */
+enum loop_end {
+	LOOP_END_QUIT,       /* the user quit (q, F10) */
+	LOOP_END_SIGNAL,     /* SIGINT, SIGTERM or SIGHUP */
+	LOOP_END_HANGUP,     /* the terminal went away (stdin hung up) */
+	LOOP_END_ITERATIONS, /* --max-iterations */
+};
 
 struct loop {
 	struct app *app;
@@ -47,8 +58,12 @@ struct loop {
 	/* --record: every input event is logged here, after this header */
 	FILE *record;
 	struct keylog_header record_head;
+	/* the saved session, told after every event (session_file_sync), or
+	 * NULL */
+	struct session_file *session;
 	/* state */
 	struct input in;
+	enum loop_end end;
 };
 
 /* Flags set by the signal handlers. */
