@@ -37,6 +37,9 @@ def put(target, data, name=None):
         data = data.encode('utf-8', 'surrogateescape')
     d = os.path.join(OUT, target)
     os.makedirs(d, exist_ok=True)
+    for old in os.listdir(d):  # kept already (a crash-* file, say)
+        if read(os.path.join(d, old)) == data:
+            return
     name = name or 'seed-' + hashlib.sha1(data).hexdigest()[:12]
     with open(os.path.join(d, name), 'wb') as f:
         f.write(data)
