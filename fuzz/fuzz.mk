@@ -14,7 +14,8 @@
 #
 # Each target runs on fuzz/corpus/NAME (build tree, grows) with the
 # committed seeds tests/fuzz/corpus/NAME as a second, read-only corpus.
-# FUZZ_FLAGS_NAME adds libFuzzer options for one target.
+# FUZZ_FLAGS_NAME adds libFuzzer options for one target, FUZZ_SEEDS_NAME
+# more read-only seed directories (e.g. a reader's unit-test fixtures).
 
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_OBJ = fuzz/obj
@@ -58,7 +59,7 @@ define FUZZ_RUN_ONE
 	@echo "fuzz: $(1) for $(FUZZ_SECONDS) s"
 	@./fuzz/fuzz_$(1) $(FUZZ_RUN_FLAGS) $(FUZZ_FLAGS_$(1)) \
 		-max_total_time=$(FUZZ_SECONDS) -artifact_prefix=fuzz/crash-$(1)- \
-		fuzz/corpus/$(1) $(top_srcdir)/tests/fuzz/corpus/$(1) \
+		fuzz/corpus/$(1) $(top_srcdir)/tests/fuzz/corpus/$(1) $(FUZZ_SEEDS_$(1)) \
 		> fuzz/$(1).log 2>&1 || { tail -n 60 fuzz/$(1).log; \
 		echo "fuzz: $(1) FAILED (fuzz/$(1).log, fuzz/crash-$(1)-*)"; exit 1; }
 	@grep -E '^stat::number_of_executed_units|^Done ' fuzz/$(1).log | tr '\n' ' '; echo
