@@ -669,6 +669,55 @@ START_TEST(test_report_schema)
 }
 END_TEST
 
+/* fuzz_report's first finding: report_read converted JSON numbers to
+ * int and uint64_t with a C cast, undefined for "k": 1e30 or "seed": -1
+ * (UBSan), and rounding seeds above 2^53.  Integer fields must now be
+ * JSON integers in range, and every uint64_t seed, which report_write
+ * stores as a json_int_t, reads back exactly. */
+START_TEST(test_report_read_integers)
+{
+	static const char head[] = "{\"format\": \"reconvene-report\", \"model\": \"m\", "
+		"\"settings\": {\"method\": \"snip\", \"sparsity\": 0.5, \"tau\": 1, ";
+	static const char tail[] = "\"min_keep\": 1, \"synflow_iterations\": 2, "
+		"\"include_residual\": false, \"sensitive_dense\": true}}";
+	static const char *const bad[] = {
+		"\"k\": 1e30, \"seed\": 1, ",
+		"\"k\": 2.5, \"seed\": 1, ",
+		"\"k\": 4294967296, \"seed\": 1, ",
+		"\"k\": 1, \"seed\": 1.5, ",
+		"\"k\": 1, \"seed\": 1e300, ",
+	};
+	char path[512];
+	struct report_info info;
+	struct bundle_check vb;
+	struct eng_err err;
+	tmp_path(path, sizeof path, "ints.json");
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		FILE *f = fopen(path, "w");
+		ck_assert_ptr_nonnull(f);
+		fprintf(f, "%s%s%s", head, bad[i], tail);
+		fclose(f);
+		ck_assert_msg(report_read(path, &info, &vb, &err) == ENG_STATUS_EINVAL,
+			      "accepted %s", bad[i]);
+		ck_assert_ptr_nonnull(strstr(err.msg, "malformed"));
+	}
+	/* seeds at both ends of uint64_t survive report_write + report_read */
+	static const uint64_t seeds[] = { 0, (uint64_t)1 << 53 | 1, UINT64_MAX };
+	for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
+		struct report_input in;
+		report_input_init(&in);
+		snprintf(in.info.model, sizeof in.info.model, "m");
+		in.info.seed = seeds[i];
+		in.verify = (struct bundle_check){ .done = true, .batch = 4,
+						   .input_seed = seeds[i], .pass = true };
+		ck_assert_msg(report_write(path, &in, &err) == ENG_STATUS_OK, "%s", err.msg);
+		ck_assert_msg(report_read(path, &info, &vb, &err) == ENG_STATUS_OK, "%s", err.msg);
+		ck_assert(info.seed == seeds[i] && vb.done && vb.input_seed == seeds[i]);
+		ck_assert_int_eq(vb.batch, 4);
+	}
+}
+END_TEST
+
 START_TEST(test_dataset_hash)
 {
 	struct data_options o = { .dir = NULL, .format = DATA_FORMAT_SYNTHETIC,
@@ -709,6 +758,7 @@ int main(void)
 	tcase_add_test(tr, test_bundle_reproduces_logits);
 	tcase_add_test(tr, test_report_schema);
 	tcase_add_test(tr, test_dataset_hash);
+	tcase_add_test(tr, test_report_read_integers);
 	suite_add_tcase(s, tr);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

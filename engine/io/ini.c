@@ -22,7 +22,7 @@ struct ini_state {
 	char msg[160];
 };
 
-static bool ini_char_blank(char c)
+bool ini_char_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }

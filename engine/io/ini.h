@@ -32,6 +32,7 @@
 #ifndef RECONVENE_INI_H
 #define RECONVENE_INI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "base/status.h"
@@ -67,5 +68,9 @@ typedef enum eng_status (*ini_event_fn)(void *user, const struct ini_event *ev,
  * Returns ENG_STATUS_OK after INI_EVENT_END was delivered and accepted. */
 enum eng_status ini_parse(const char *text, size_t len, const char *path,
 			  ini_event_fn fn, void *user, struct eng_err *err);
+
+/* The blanks ini_parse trims around keys and unquoted values (space, tab,
+ * CR, VT, FF): a writer must quote a value that starts or ends with one. */
+bool ini_char_blank(char c);
 
 #endif

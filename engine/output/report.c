@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -309,6 +310,30 @@ static bool get_num(json_t *o, const char *key, double *v)
 	return true;
 }
 
+/* An int field: a JSON integer in int's range (a double would lose
+ * nothing here, but converting one out of range is undefined). */
+static bool get_int(json_t *o, const char *key, int *v)
+{
+	json_t *x = json_object_get(o, key);
+	if (!json_is_integer(x) || json_integer_value(x) < INT_MIN ||
+	    json_integer_value(x) > INT_MAX)
+		return false;
+	*v = (int)json_integer_value(x);
+	return true;
+}
+
+/* A seed: report_to_json writes a uint64 as json_int_t, so a seed above
+ * INT64_MAX arrives negative; converting back restores it exactly (and
+ * a double would round seeds above 2^53). */
+static bool get_u64(json_t *o, const char *key, uint64_t *v)
+{
+	json_t *x = json_object_get(o, key);
+	if (!json_is_integer(x))
+		return false;
+	*v = (uint64_t)json_integer_value(x);
+	return true;
+}
+
 enum eng_status report_read(const char *path, struct report_info *info,
 			    struct bundle_check *verify, struct eng_err *err)
 {
@@ -326,7 +351,9 @@ enum eng_status report_read(const char *path, struct report_info *info,
 	json_t *fmt = json_object_get(root, "format");
 	json_t *model = json_object_get(root, "model");
 	json_t *set = json_object_get(root, "settings");
-	double sp, tau, seed, k, mk, it;
+	double sp, tau;
+	uint64_t seed;
+	int k, mk, it;
 	json_t *method = json_object_get(set, "method");
 	if (!json_is_string(fmt) || strcmp(json_string_value(fmt), REPORT_FORMAT) != 0) {
 		st = eng_err_set(err, ENG_STATUS_EINVAL, "%s: not a reconvene report", path);
@@ -334,8 +361,8 @@ enum eng_status report_read(const char *path, struct report_info *info,
 	}
 	if (!json_is_string(model) || !json_is_object(set) || !json_is_string(method) ||
 	    !get_num(set, "sparsity", &sp) || !get_num(set, "tau", &tau) ||
-	    !get_num(set, "seed", &seed) || !get_num(set, "k", &k) ||
-	    !get_num(set, "min_keep", &mk) || !get_num(set, "synflow_iterations", &it) ||
+	    !get_u64(set, "seed", &seed) || !get_int(set, "k", &k) ||
+	    !get_int(set, "min_keep", &mk) || !get_int(set, "synflow_iterations", &it) ||
 	    !json_is_boolean(json_object_get(set, "include_residual")) ||
 	    !json_is_boolean(json_object_get(set, "sensitive_dense"))) {
 		st = eng_err_set(err, ENG_STATUS_EINVAL,
@@ -351,24 +378,26 @@ enum eng_status report_read(const char *path, struct report_info *info,
 	snprintf(info->model, sizeof info->model, "%s", json_string_value(model));
 	info->sparsity = sp;
 	info->tau = tau;
-	info->seed = (uint64_t)seed;
-	info->k = (int)k;
-	info->min_keep = (int)mk;
-	info->synflow_iterations = (int)it;
+	info->seed = seed;
+	info->k = k;
+	info->min_keep = mk;
+	info->synflow_iterations = it;
 	info->include_residual = json_is_true(json_object_get(set, "include_residual"));
 	info->sensitive_dense = json_is_true(json_object_get(set, "sensitive_dense"));
 	if (verify) {
 		memset(verify, 0, sizeof *verify);
 		json_t *v = json_object_get(root, "verification");
-		double b, s, d, rd, t;
-		if (json_is_object(v) && get_num(v, "batch", &b) &&
-		    get_num(v, "input_seed", &s) && get_num(v, "max_abs_diff", &d) &&
+		double d, rd, t;
+		int b;
+		uint64_t s;
+		if (json_is_object(v) && get_int(v, "batch", &b) &&
+		    get_u64(v, "input_seed", &s) && get_num(v, "max_abs_diff", &d) &&
 		    get_num(v, "reload_max_abs_diff", &rd) &&
 		    get_num(v, "tolerance", &t) &&
 		    json_is_boolean(json_object_get(v, "pass"))) {
 			verify->done = true;
-			verify->batch = (int)b;
-			verify->input_seed = (uint64_t)s;
+			verify->batch = b;
+			verify->input_seed = s;
 			verify->max_abs_diff = d;
 			verify->reload_max_abs_diff = rd;
 			verify->tolerance = t;

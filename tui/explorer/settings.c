@@ -375,12 +375,13 @@ static void format_double(double d, char *buf, size_t size)
 }
 
 /* A value as the tokenizer will read it back: plain when it is, quoted
- * when it has blanks at an end or a '#'; -1 when it cannot be written. */
+ * when it has blanks at an end (the tokenizer's blanks: a vertical tab
+ * too) or a '#'; -1 when it cannot be written. */
 static int format_text(const char *v, char *buf, size_t size)
 {
 	size_t n = strlen(v);
-	bool quote = n == 0 || v[0] == ' ' || v[0] == '\t' || v[n - 1] == ' ' ||
-		     v[n - 1] == '\t' || strchr(v, '#') || v[0] == '"';
+	bool quote = n == 0 || ini_char_blank(v[0]) || ini_char_blank(v[n - 1]) ||
+		     strchr(v, '#') || v[0] == '"';
 
 	if (strpbrk(v, "\n\r") || (quote && strchr(v, '"')))
 		return -1;
