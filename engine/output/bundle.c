@@ -23,43 +23,6 @@
 
 /* --- saving --------------------------------------------------------------- */
 
-/* mkdir -p: create each missing component of dir. */
-static enum eng_status bundle_mkdirs(const char *dir, struct eng_err *err)
-{
-	size_t n = strlen(dir);
-	if (n == 0)
-		return eng_err_set(err, ENG_STATUS_EINVAL, "output directory is empty");
-	char *p = malloc(n + 1);
-	if (!p)
-		return eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory");
-	memcpy(p, dir, n + 1);
-	for (size_t i = 1; i <= n; i++) {
-		if (p[i] != '/' && p[i] != '\0')
-			continue;
-		char save = p[i];
-		p[i] = '\0';
-		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-			int e = errno;
-			enum eng_status st = eng_err_set(err, fileio_errno_status(e),
-				"%s: cannot create directory: %s", p, strerror(e));
-			free(p);
-			return st;
-		}
-		p[i] = save;
-	}
-	free(p);
-	struct stat sb;
-	if (stat(dir, &sb) != 0) {
-		int e = errno;
-		return eng_err_set(err, fileio_errno_status(e), "%s: %s", dir,
-				   strerror(e));
-	}
-	if (!S_ISDIR(sb.st_mode))
-		return eng_err_set(err, ENG_STATUS_EINVAL,
-				   "%s: exists and is not a directory", dir);
-	return ENG_STATUS_OK;
-}
-
 static enum eng_status bundle_path_join(char *buf, size_t len, const char *dir,
 				      const char *file, struct eng_err *err)
 {
@@ -77,7 +40,7 @@ enum eng_status bundle_save(const struct reconvene_result *r,
 			       struct eng_err *err)
 {
 	char path[4096];
-	enum eng_status st = bundle_mkdirs(dir, err);
+	enum eng_status st = fileio_mkdirs(dir, err);
 	if (st != ENG_STATUS_OK)
 		return st;
 

@@ -209,7 +209,14 @@ int cmd_heatmap(int argc, char **argv)
 		return CLI_EXIT_FAILURE;
 	}
 	cli_print_warnings(&spec);
-	net_init(net, c.o.seed);
+	if (model_init(c.model, net, c.o.seed, why, sizeof why) != 0) {
+		cli_error("%s", why);
+		net_free(net);
+		net_spec_done(&spec);
+		if (have_ds)
+			data_split_done(&ds);
+		return CLI_EXIT_FAILURE;
+	}
 	if (c.sparsity_view) {
 		rc = heatmap_sparsity(net, have_ds ? &ds : NULL, &c, &style);
 	} else {

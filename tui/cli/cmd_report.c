@@ -426,7 +426,11 @@ int cmd_report(int argc, char **argv)
 	progress_init(&bar, stderr, score_method_name(o.method), "it/s");
 	o.progress = cli_score_on_progress;
 	o.progress_user = &bar;
-	net_init(x.net, o.seed);
+	if (model_init(in.info.model, x.net, o.seed, why, sizeof why) != 0) {
+		progress_finish(&bar);
+		cli_error("%s", why);
+		goto out;
+	}
 	enum eng_status st = reconvene_run(x.net, &x.spec, x.have_ds ? &x.ds : NULL,
 					   &o, &x.plan, &x.r, &err);
 	progress_finish(&bar);

@@ -253,7 +253,10 @@ int cmd_score(int argc, char **argv)
 	struct progress bar;
 	enum eng_status st = ENG_STATUS_OK;
 	rc = CLI_EXIT_FAILURE;
-	net_init(net, c.o.seed);
+	if (model_init(c.model, net, c.o.seed, why, sizeof why) != 0) {
+		st = eng_err_set(&err, ENG_STATUS_EINVAL, "%s", why);
+		goto out;
+	}
 	if (c.weights && (st = weights_load(net, c.weights, &err)) != ENG_STATUS_OK)
 		goto out;
 	if (c.o.method == SCORE_METHOD_SYNFLOW) {

@@ -305,7 +305,13 @@ int cmd_train(int argc, char **argv)
 		return CLI_EXIT_FAILURE;
 	}
 	cli_print_warnings(&spec);
-	net_init(net, o.seed);
+	if (model_init(o.model, net, o.seed, why, sizeof why) != 0) {
+		cli_error("%s", why);
+		net_free(net);
+		net_spec_done(&spec);
+		data_split_done(&ds);
+		return CLI_EXIT_FAILURE;
+	}
 
 	struct train_config tc;
 	train_config_default(&tc);

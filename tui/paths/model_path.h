@@ -1,10 +1,17 @@
 /* model_path.h: find and load a model from what the user typed.
  *
- * A MODEL argument is a path when it contains '/' or ends in ".cfg";
+ * A MODEL argument is a path when it contains '/' or ends in ".cfg" or
+ * ".onnx" (an ONNX file is imported: io/onnx_import.h);
  * otherwise a name looked up as NAME.cfg in, in order: $RECONVENE_MODELS_DIR,
  * the installed data directory (PKGDATADIR/models), and models/ next to
  * the running program (exe_dir.h: so ./reconvene in a built checkout works
  * from any directory; no path of the source tree is compiled in).
+ *
+ * A model's initial weights come from model_init: net_init(seed) for a
+ * cfg, the file's own values for an ONNX model (every layer whose shape
+ * the overrides left alone; the others, e.g. a classifier resized to the
+ * dataset's classes, keep net_init's).  This is the one place commands
+ * get initial weights from.
  *
  * Owns: model_load fills caller storage; the caller frees the spec with
  * net_spec_done and the net with net_free.
@@ -13,6 +20,7 @@
 #define RECONVENE_MODEL_PATH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "nn/net.h"
 #include "nn/net_spec.h"
@@ -35,6 +43,13 @@ struct model_overrides {
  * initialised).  On failure returns -1 with one line in why. */
 int model_load(const char *name, const struct model_overrides *ovr,
 	       struct net_spec *spec, struct net **net, char *why, size_t why_len);
+
+/* The initial weights of model `name` (as given to model_load) into net,
+ * which model_load built from it: net_init(net, seed), then, for an ONNX
+ * model, the imported values of every layer of the same name and sizes.
+ * Returns 0, or -1 with one line in why (net then holds net_init's). */
+int model_init(const char *name, struct net *net, uint64_t seed,
+	       char *why, size_t why_len);
 
 /* Parse "CxHxW" (e.g. 3x32x32) into s; returns 0 or -1. */
 int model_shape_parse(const char *text, struct shape *s);
