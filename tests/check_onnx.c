@@ -405,10 +405,10 @@ static const char *top_srcdir(void)
 	return top && *top ? top : ".";
 }
 
-static void fixture_check(const char *name)
+/* dir: model.onnx, test_data_set_0/ and expected.txt from make_fixtures.py. */
+static void fixture_check_dir(const char *dir, const char *name)
 {
-	char dir[1024], path[1100];
-	snprintf(dir, sizeof dir, "%s/tests/onnx/fixtures/%s", top_srcdir(), name);
+	char path[1100];
 	snprintf(path, sizeof path, "%s/expected.txt", dir);
 	FILE *f = fopen(path, "r");
 	ck_assert_msg(f != NULL, "%s", path);
@@ -421,10 +421,39 @@ static void fixture_check(const char *name)
 	int rc = case_run(dir, false, &rel, &err, &net);
 	ck_assert_msg(rc >= 0, "%s", err.msg);
 	ck_assert_msg(rc == 1, "%s: logits differ from PyTorch's by %.3g relative", name, rel);
+	fprintf(stderr, "check_onnx: %s: %zu params, %llu MACs, logits within %.2g "
+		"of PyTorch's (relative to the largest)\n", name, net_param_count(net),
+		(unsigned long long)net_macs(net), rel);
 	ck_assert_uint_eq(net_param_count(net), params);
 	ck_assert_uint_eq(net_macs(net), macs);
 	net_free(net);
 }
+
+static void fixture_check(const char *name)
+{
+	char dir[1024];
+	snprintf(dir, sizeof dir, "%s/tests/onnx/fixtures/%s", top_srcdir(), name);
+	fixture_check_dir(dir, name);
+}
+
+/* make check-onnx: the torchvision exports of tests/onnx/check_torchvision.sh,
+ * given as ONNX_FIXTURE_DIRS (blank-separated directories). */
+START_TEST(test_fixture_dirs)
+{
+	const char *dirs = getenv("ONNX_FIXTURE_DIRS");
+	if (!dirs || !*dirs)
+		return;
+	char *copy = strdup(dirs), *save = NULL;
+	ck_assert(copy != NULL);
+	int n = 0;
+	for (char *d = strtok_r(copy, " ", &save); d; d = strtok_r(NULL, " ", &save), n++) {
+		fprintf(stderr, "check_onnx: %s\n", d);
+		fixture_check_dir(d, d);
+	}
+	free(copy);
+	ck_assert_int_gt(n, 0);
+}
+END_TEST
 
 START_TEST(test_fixture_resnet20)
 {
@@ -484,6 +513,7 @@ static Suite *onnx_suite(void)
 	tcase_add_test(tc, test_fixture_resnet20);
 	tcase_add_test(tc, test_fixture_mobilenet_v2);
 	tcase_add_test(tc, test_fixture_names_match_cfg);
+	tcase_add_test(tc, test_fixture_dirs);
 	suite_add_tcase(s, tc);
 	return s;
 }
