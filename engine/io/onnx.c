@@ -592,6 +592,14 @@ static bool onnx_value_info_parse(struct onnx_model *m, const uint8_t *data,
 static enum eng_status onnx_fail(struct eng_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+void onnx_text_clean(char *s)
+{
+	for (; *s; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+	}
+}
+
 static enum eng_status onnx_fail(struct eng_err *err, const char *fmt, ...)
 {
 	char msg[ENG_ERR_MAX];
@@ -599,6 +607,7 @@ static enum eng_status onnx_fail(struct eng_err *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	onnx_text_clean(msg);
 	return eng_err_set(err, ENG_STATUS_EINVAL, "%s", msg);
 }
 

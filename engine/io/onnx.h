@@ -122,6 +122,10 @@ struct onnx_model {
 	struct onnx_pool *pool;     /* owned */
 };
 
+/* Names come from the file: before one goes into a message, its control
+ * characters (a newline would break the one-line rule) become '?'. */
+void onnx_text_clean(char *s);
+
 /* Decode a ModelProto of len bytes.  On error *m is empty (nothing to
  * free) and err holds one line (without a file name: the caller adds it). */
 enum eng_status onnx_model_parse(const uint8_t *data, size_t len,

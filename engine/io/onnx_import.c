@@ -108,14 +108,20 @@ static enum eng_status imp_fail(struct imp *im, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if (im->cur < 0)
-		return eng_err_set(im->err, ENG_STATUS_EINVAL, "%s: %s", im->path, msg);
-	const struct onnx_node *nd = &im->m.graph.node[im->cur];
-	if (nd->name[0])
-		return eng_err_set(im->err, ENG_STATUS_EINVAL, "%s: node '%.200s' (%.40s): %s",
-				   im->path, nd->name, nd->op_type, msg);
-	return eng_err_set(im->err, ENG_STATUS_EINVAL, "%s: node #%d (%.40s): %s",
-			   im->path, im->cur, nd->op_type, msg);
+	char where[320] = "";
+	if (im->cur >= 0) {
+		const struct onnx_node *nd = &im->m.graph.node[im->cur];
+		if (nd->name[0])
+			snprintf(where, sizeof where, "node '%.200s' (%.40s): ", nd->name,
+				 nd->op_type);
+		else
+			snprintf(where, sizeof where, "node #%d (%.40s): ", im->cur, nd->op_type);
+	}
+	eng_err_set(im->err, ENG_STATUS_EINVAL, "%s: %s%s", im->path, where, msg);
+	/* The path is the caller's; the rest came from the file. */
+	if (im->err && strlen(im->path) < strlen(im->err->msg))
+		onnx_text_clean(im->err->msg + strlen(im->path));
+	return ENG_STATUS_EINVAL;
 }
 
 static enum eng_status imp_oom(struct imp *im)
@@ -443,7 +449,7 @@ static enum eng_status imp_layer(struct imp *im, enum layer_kind kind,
 		return imp_fail(im, "%s", e.msg);
 	if (net_spec_append(im->spec, &ls) != ENG_STATUS_OK)
 		return imp_oom(im);
-	/* The name map was sized for IMP_LAYERS_MAX names. */
+	/* The name map was sized for one layer per node at most. */
 	im->lmap.slot[imp_map_probe(im, &im->lmap, imp_layer_name, ls.name)] = idx;
 	im->src[idx] = src ? *src : (struct imp_src){ .w_scale = 1, .b_scale = 1 };
 	im->lshape[idx] = l.out;
@@ -1120,7 +1126,9 @@ static enum eng_status imp_values(struct imp *im)
 	im->in_off = malloc(((size_t)g->n_node + 1) * sizeof *im->in_off);
 	im->out_off = malloc(((size_t)g->n_node + 1) * sizeof *im->out_off);
 	if (!im->v || !im->in_val || !im->out_val || !im->in_off || !im->out_off ||
-	    !imp_map_init(&im->vmap, n) || !imp_map_init(&im->lmap, IMP_LAYERS_MAX))
+	    !imp_map_init(&im->vmap, n) ||
+	    !imp_map_init(&im->lmap, g->n_node < IMP_LAYERS_MAX ? (size_t)g->n_node
+							       : IMP_LAYERS_MAX))
 		return imp_oom(im);
 	for (int i = 0; i < g->n_init; i++) {
 		int k = imp_val_add(im, g->init[i].name, IMP_CONST, -1);

@@ -210,6 +210,11 @@ def cases():
     nodes = base_nodes()
     nodes[2] = node("Softmax", ["n"], ["r"], "/act/Softmax")
     bad["unknown_op"] = (model(graph(nodes, inits(), [X], [Y])), "(Softmax): unsupported op")
+    # A name from the file never breaks the one-line message (found by
+    # fuzz_onnx).
+    nodes = base_nodes()
+    nodes[2] = node("Softmax", ["n"], ["r"], "/act\n/Softmax")
+    bad["newline_in_name"] = (model(graph(nodes, inits(), [X], [Y])), "node '/act?/Softmax'")
     ts = inits(skip=("w",)) + [tensor("w", [4, 3, 3, 3], extra=f_int(14, 1))]
     bad["external_data"] = (model(graph(base_nodes(), ts, [X], [Y])), "external data")
     ts = inits(skip=("w",)) + [f_int(1, 1 << 40) + f_int(1, 3) + f_int(1, 3) + f_int(1, 3) +
