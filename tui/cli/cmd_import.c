@@ -25,7 +25,7 @@ static const char import_usage[] =
 	"The model must be a single-input CNN classifier (N x C x H x W in,\n"
 	"logits out) built from Conv, BatchNormalization, Relu, Clip (ReLU6),\n"
 	"MaxPool, AveragePool, GlobalAveragePool, Flatten (or a Reshape to\n"
-	"[N, -1]), Gemm or MatMul, Add, Identity and Dropout, opset 6 to 21, with\n"
+	"[N, -1]), Gemm or MatMul, Add, Identity and Dropout, opset 1 to 21, with\n"
 	"its weights inside the file.  From PyTorch, in eval mode:\n"
 	"  torch.onnx.export(model, x, \"m.onnx\",\n"
 	"                    training=torch.onnx.TrainingMode.PRESERVE)\n"
