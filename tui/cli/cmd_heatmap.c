@@ -209,7 +209,7 @@ int cmd_heatmap(int argc, char **argv)
 		return CLI_EXIT_FAILURE;
 	}
 	cli_print_warnings(&spec);
-	if (model_init(c.model, net, c.o.seed, why, sizeof why) != 0) {
+	if (model_init(c.model, net, c.o.seed, why, sizeof why) < 0) {
 		cli_error("%s", why);
 		net_free(net);
 		net_spec_done(&spec);

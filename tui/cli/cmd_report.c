@@ -426,7 +426,7 @@ int cmd_report(int argc, char **argv)
 	progress_init(&bar, stderr, score_method_name(o.method), "it/s");
 	o.progress = cli_score_on_progress;
 	o.progress_user = &bar;
-	if (model_init(in.info.model, x.net, o.seed, why, sizeof why) != 0) {
+	if (model_init(in.info.model, x.net, o.seed, why, sizeof why) < 0) {
 		progress_finish(&bar);
 		cli_error("%s", why);
 		goto out;

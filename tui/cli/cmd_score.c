@@ -253,7 +253,7 @@ int cmd_score(int argc, char **argv)
 	struct progress bar;
 	enum eng_status st = ENG_STATUS_OK;
 	rc = CLI_EXIT_FAILURE;
-	if (model_init(c.model, net, c.o.seed, why, sizeof why) != 0) {
+	if (model_init(c.model, net, c.o.seed, why, sizeof why) < 0) {
 		st = eng_err_set(&err, ENG_STATUS_EINVAL, "%s", why);
 		goto out;
 	}

@@ -305,7 +305,7 @@ int cmd_train(int argc, char **argv)
 		return CLI_EXIT_FAILURE;
 	}
 	cli_print_warnings(&spec);
-	if (model_init(o.model, net, o.seed, why, sizeof why) != 0) {
+	if (model_init(o.model, net, o.seed, why, sizeof why) < 0) {
 		cli_error("%s", why);
 		net_free(net);
 		net_spec_done(&spec);

@@ -94,7 +94,7 @@ enum eng_status cli_plan_model_run(struct cli_plan_model *m,
 	struct reconvene_options ro = *o;
 	struct progress bar;
 	char why[ENG_ERR_MAX];
-	if (model_init(m->model, m->net, ro.seed, why, sizeof why) != 0)
+	if (model_init(m->model, m->net, ro.seed, why, sizeof why) < 0)
 		return eng_err_set(err, ENG_STATUS_EINVAL, "%s", why);
 	if (ro.method == SCORE_METHOD_SYNFLOW) {
 		progress_init(&bar, stderr, "synflow", "it/s");

@@ -114,6 +114,13 @@ static void model_copy_layers(struct net *dst, const struct net *src)
 	}
 }
 
+bool model_has_weights(const char *name)
+{
+	char path[4096], why[8];
+	return model_path_resolve(name, path, sizeof path, why, sizeof why) == 0 &&
+	       onnx_import_is_onnx(path);
+}
+
 int model_init(const char *name, struct net *net, uint64_t seed,
 	       char *why, size_t why_len)
 {
@@ -133,5 +140,5 @@ int model_init(const char *name, struct net *net, uint64_t seed,
 	model_copy_layers(net, imported);
 	net_free(imported);
 	net_spec_done(&spec);
-	return 0;
+	return 1;
 }

@@ -19,6 +19,7 @@
 #ifndef RECONVENE_MODEL_PATH_H
 #define RECONVENE_MODEL_PATH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,9 +48,14 @@ int model_load(const char *name, const struct model_overrides *ovr,
 /* The initial weights of model `name` (as given to model_load) into net,
  * which model_load built from it: net_init(net, seed), then, for an ONNX
  * model, the imported values of every layer of the same name and sizes.
- * Returns 0, or -1 with one line in why (net then holds net_init's). */
+ * Returns 1 when the weights came from the file, 0 for net_init alone, or
+ * -1 with one line in why (net then holds net_init's). */
 int model_init(const char *name, struct net *net, uint64_t seed,
 	       char *why, size_t why_len);
+
+/* Whether model `name` comes with weights of its own (an ONNX file), so
+ * that model_init gives more than net_init. */
+bool model_has_weights(const char *name);
 
 /* Parse "CxHxW" (e.g. 3x32x32) into s; returns 0 or -1. */
 int model_shape_parse(const char *text, struct shape *s);
