@@ -31,9 +31,9 @@ static const char eval_usage[] =
 	"interval.  This is the figure the explorer shows for a plan; it ranks\n"
 	"models and plans, it is not their fully trained accuracy.\n"
 	"\n"
-	"MODEL is a name from the model directory or a path to a .cfg file;\n"
-	"default " DEFAULT_MODEL ".  Training starts from fresh weights (seeded)\n"
-	"unless --weights gives a safetensors file.\n"
+	"MODEL is a name from the model directory, a path to a .cfg file or an\n"
+	"ONNX file; default " DEFAULT_MODEL ".  Training starts from fresh weights\n"
+	"(seeded), an ONNX file's own, or those --weights gives (safetensors).\n"
 	"\n"
 	"  --data DIR      dataset directory (default $RECONVENE_DATA, else\n"
 	"                  " DATA_DEFAULT_DIR "); without a dataset\n"
@@ -220,6 +220,17 @@ int cmd_eval(int argc, char **argv)
 	qo.test_n = (int)o.test_n;
 	qo.lr = (float)o.lr;
 	qo.seed = o.seed;
+	if (!o.weights && model_has_weights(o.model)) {
+		/* An ONNX model starts from its own weights. */
+		if (model_init(o.model, net, o.seed, why, sizeof why) < 0) {
+			cli_error("%s", why);
+			net_free(net);
+			net_spec_done(&spec);
+			data_split_done(&ds);
+			return CLI_EXIT_FAILURE;
+		}
+		qo.init = false;
+	}
 	if (o.weights) {
 		if (weights_load_full(net, o.weights, &masks, NULL, &err) !=
 		    ENG_STATUS_OK) {
