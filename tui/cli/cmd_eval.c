@@ -204,7 +204,9 @@ int cmd_eval(int argc, char **argv)
 	struct net_spec spec;
 	struct net *net;
 	char why[1024];
-	if (model_load(o.model, &ovr, &spec, &net, why, sizeof why) != 0) {
+	/* The initial weights (net_init(seed), or an ONNX file's own) are
+	 * what quick-eval trains, unless --weights replaces them. */
+	if (model_open(o.model, &ovr, o.seed, &spec, &net, why, sizeof why) != 0) {
 		cli_error("%s", why);
 		data_split_done(&ds);
 		return CLI_EXIT_FAILURE;
@@ -220,17 +222,7 @@ int cmd_eval(int argc, char **argv)
 	qo.test_n = (int)o.test_n;
 	qo.lr = (float)o.lr;
 	qo.seed = o.seed;
-	if (!o.weights && model_has_weights(o.model)) {
-		/* An ONNX model starts from its own weights. */
-		if (model_init(o.model, net, o.seed, why, sizeof why) < 0) {
-			cli_error("%s", why);
-			net_free(net);
-			net_spec_done(&spec);
-			data_split_done(&ds);
-			return CLI_EXIT_FAILURE;
-		}
-		qo.init = false;
-	}
+	qo.init = false;
 	if (o.weights) {
 		if (weights_load_full(net, o.weights, &masks, NULL, &err) !=
 		    ENG_STATUS_OK) {

@@ -202,21 +202,13 @@ int cmd_heatmap(int argc, char **argv)
 	struct net_spec spec;
 	struct net *net;
 	char why[1024];
-	if (model_load(c.model, &ovr, &spec, &net, why, sizeof why) != 0) {
+	if (model_open(c.model, &ovr, c.o.seed, &spec, &net, why, sizeof why) != 0) {
 		cli_error("%s", why);
 		if (have_ds)
 			data_split_done(&ds);
 		return CLI_EXIT_FAILURE;
 	}
 	cli_print_warnings(&spec);
-	if (model_init(c.model, net, c.o.seed, why, sizeof why) < 0) {
-		cli_error("%s", why);
-		net_free(net);
-		net_spec_done(&spec);
-		if (have_ds)
-			data_split_done(&ds);
-		return CLI_EXIT_FAILURE;
-	}
 	if (c.sparsity_view) {
 		rc = heatmap_sparsity(net, have_ds ? &ds : NULL, &c, &style);
 	} else {

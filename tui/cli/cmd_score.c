@@ -238,7 +238,7 @@ int cmd_score(int argc, char **argv)
 	struct net_spec spec;
 	struct net *net = NULL;
 	char why[1024];
-	if (model_load(c.model, &ovr, &spec, &net, why, sizeof why) != 0) {
+	if (model_open(c.model, &ovr, c.o.seed, &spec, &net, why, sizeof why) != 0) {
 		cli_error("%s", why);
 		if (have_ds)
 			data_split_done(&ds);
@@ -253,10 +253,6 @@ int cmd_score(int argc, char **argv)
 	struct progress bar;
 	enum eng_status st = ENG_STATUS_OK;
 	rc = CLI_EXIT_FAILURE;
-	if (model_init(c.model, net, c.o.seed, why, sizeof why) < 0) {
-		st = eng_err_set(&err, ENG_STATUS_EINVAL, "%s", why);
-		goto out;
-	}
 	if (c.weights && (st = weights_load(net, c.weights, &err)) != ENG_STATUS_OK)
 		goto out;
 	if (c.o.method == SCORE_METHOD_SYNFLOW) {

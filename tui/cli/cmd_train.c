@@ -299,19 +299,12 @@ int cmd_train(int argc, char **argv)
 	struct net_spec spec;
 	struct net *net;
 	char why[1024];
-	if (model_load(o.model, &ovr, &spec, &net, why, sizeof why) != 0) {
+	if (model_open(o.model, &ovr, o.seed, &spec, &net, why, sizeof why) != 0) {
 		cli_error("%s", why);
 		data_split_done(&ds);
 		return CLI_EXIT_FAILURE;
 	}
 	cli_print_warnings(&spec);
-	if (model_init(o.model, net, o.seed, why, sizeof why) < 0) {
-		cli_error("%s", why);
-		net_free(net);
-		net_spec_done(&spec);
-		data_split_done(&ds);
-		return CLI_EXIT_FAILURE;
-	}
 
 	struct train_config tc;
 	train_config_default(&tc);

@@ -114,6 +114,20 @@ static void model_copy_layers(struct net *dst, const struct net *src)
 	}
 }
 
+int model_open(const char *name, const struct model_overrides *ovr, uint64_t seed,
+	       struct net_spec *spec, struct net **net, char *why, size_t why_len)
+{
+	if (model_load(name, ovr, spec, net, why, why_len) != 0)
+		return -1;
+	if (model_init(name, *net, seed, why, why_len) < 0) {
+		net_free(*net);
+		*net = NULL;
+		net_spec_done(spec);
+		return -1;
+	}
+	return 0;
+}
+
 bool model_has_weights(const char *name)
 {
 	char path[4096], why[8];

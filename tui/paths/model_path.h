@@ -53,6 +53,11 @@ int model_load(const char *name, const struct model_overrides *ovr,
 int model_init(const char *name, struct net *net, uint64_t seed,
 	       char *why, size_t why_len);
 
+/* model_load, then model_init(seed): a model at its initial weights.
+ * Returns 0, or -1 with one line in why (nothing to free). */
+int model_open(const char *name, const struct model_overrides *ovr, uint64_t seed,
+	       struct net_spec *spec, struct net **net, char *why, size_t why_len);
+
 /* Whether model `name` comes with weights of its own (an ONNX file), so
  * that model_init gives more than net_init. */
 bool model_has_weights(const char *name);
