@@ -1,4 +1,6 @@
 /* onnx_import.h: an ONNX CNN classifier as an ordinary net_spec + weights.
+ * (onnx_import.c drives it; io/onnx_ops.c has one handler per op, over the
+ * import state of io/onnx_state.h.)
  *
  * The graph (io/onnx.h) is mapped node by node onto the engine's layer
  * kinds, in topological order: Conv -> conv (groups, stride, symmetric
