@@ -19,6 +19,7 @@ trap 'rm -rf "$out"' EXIT
 fails=0
 pass=0
 "$py" "$top_srcdir/tests/onnx/make_fixtures.py" "$out" resnet18 mobilenet_v2_224 vgg11_bn \
+	resnet18_folded \
 	2>&1 | grep -v -i warn || { echo "FAIL: export"; exit 1; }
 # The published torchvision counts (conv + linear MACs).
 for want in "resnet18 11689512 1814073344" "mobilenet_v2_224 3504872 300774272" \
@@ -31,10 +32,21 @@ for want in "resnet18 11689512 1814073344" "mobilenet_v2_224 3504872 300774272" 
 		fails=$((fails + 1))
 	fi
 done
-if ONNX_FIXTURE_DIRS="$out/resnet18 $out/mobilenet_v2_224 $out/vgg11_bn" \
+if ONNX_FIXTURE_DIRS="$out/resnet18 $out/mobilenet_v2_224 $out/vgg11_bn $out/resnet18_folded" \
 	CK_DEFAULT_TIMEOUT=1200 "$top_builddir/tests/check_onnx"; then
 	pass=$((pass + 1))
 else
+	fails=$((fails + 1))
+fi
+# An eval-mode export (BN folded into the convolutions) imports with one
+# warning that names TrainingMode.PRESERVE.
+if "$top_builddir/reconvene" import "$out/resnet18_folded/model.onnx" --out "$out/folded" \
+	2>"$out/folded.err" >/dev/null && [ "$(wc -l <"$out/folded.err")" -eq 1 ] &&
+	grep -q "warning: .*TrainingMode.PRESERVE" "$out/folded.err"; then
+	pass=$((pass + 1))
+else
+	echo "FAIL: resnet18_folded: want one warning about TrainingMode.PRESERVE"
+	cat "$out/folded.err"
 	fails=$((fails + 1))
 fi
 for m in resnet18 mobilenet_v2_224 vgg11_bn; do

@@ -177,6 +177,11 @@ def cases():
     ts = inits(skip=("fw",)) + [tensor("w2", [4, 4, 3, 3]), tensor("b2", [4]),
                                  tensor("mw", [4, 5])]
     good["opset6"] = (model(graph(nodes, ts, [X], [Y]), 6), "293 params")
+    # ReLU6 as Clip with its limits in initializers (opset 13).
+    nodes = base_nodes()
+    nodes[2] = node("Clip", ["n", "lo", "hi"], ["r"], "/act/Clip")
+    ts = inits() + [tensor("lo", [], [0.0]), tensor("hi", [], [6.0])]
+    good["clip_initializers"] = (model(graph(nodes, ts, [X], [Y])), "145 params")
     # BN folded into the convolution: a warning, and it still imports.
     nodes = [conv(), node("Relu", ["c"], ["r"], "/relu/Relu")] + head()
     good["folded"] = (model(graph(nodes, inits(skip=("g", "be", "m", "v")), [X], [Y])),

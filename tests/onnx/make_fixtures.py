@@ -19,8 +19,14 @@ batch so that the logits are not ~0):
                 3x64x64
   resnet18, mobilenet_v2_224, vgg11_bn
                 torchvision at 3x224x224, 1000 classes (make check-onnx)
+  resnet18_folded
+                resnet18 exported in eval mode (TrainingMode.EVAL), which
+                folds every BatchNormalization into its convolution: the
+                counts are then those of the folded graph (each conv gains
+                a bias, the BN layers go)
 
-Exported with training=TrainingMode.PRESERVE, so BatchNormalization stays.
+Exported with training=TrainingMode.PRESERVE, so BatchNormalization stays,
+unless the name ends in _folded.
 """
 import os
 import sys
@@ -121,7 +127,7 @@ def build(name):
         return torchvision.models.mobilenet_v2(width_mult=0.25, num_classes=10), (3, 64, 64)
     if name == "mobilenet_v2_224":
         return torchvision.models.mobilenet_v2(), (3, 224, 224)
-    if name == "resnet18":
+    if name in ("resnet18", "resnet18_folded"):
         return torchvision.models.resnet18(), (3, 224, 224)
     if name == "vgg11_bn":
         return torchvision.models.vgg11_bn(), (3, 224, 224)
@@ -135,13 +141,21 @@ def export(name, outdir):
     model.eval()
     calibrate(model, shape, gen)
     params, macs = count(model, shape)
+    folded = name.endswith("_folded")
+    if folded:
+        # BN's gamma and beta go; every conv gets a bias.
+        params -= sum(p.numel() for m in model.modules()
+                      if isinstance(m, nn.BatchNorm2d) for p in m.parameters())
+        params += sum(m.out_channels for m in model.modules()
+                      if isinstance(m, nn.Conv2d) and m.bias is None)
     d = os.path.join(outdir, name)
     os.makedirs(os.path.join(d, "test_data_set_0"), exist_ok=True)
     x = torch.randn(2, *shape, generator=gen)
     with torch.no_grad():
         y = model(x)
     torch.onnx.export(model, x[:1], os.path.join(d, "model.onnx"),
-                      training=torch.onnx.TrainingMode.PRESERVE,
+                      training=(torch.onnx.TrainingMode.EVAL if folded
+                                else torch.onnx.TrainingMode.PRESERVE),
                       input_names=["input"], output_names=["logits"],
                       dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}},
                       opset_version=13)
