@@ -10,8 +10,9 @@
  *    magnitude; the others must be refused with one line naming the node.
  *    Skipped when the package is absent (CI installs it).
  *  - tests/onnx/fixtures (tests/onnx/make_fixtures.py, PyTorch): the shipped
- *    CIFAR ResNet-20 and a width-0.25 MobileNetV2 at 64x64, their params and
- *    MACs counted in PyTorch and their logits for a fixed batch of two.
+ *    CIFAR ResNet-20, a width-0.25 MobileNetV2 at 64x64 and a small net of
+ *    grouped convolutions, their params and MACs counted in PyTorch and
+ *    their logits for a fixed batch of two.
  *  - hand-encoded protobuf bytes for the wire reader.
  */
 #include "config.h"
@@ -467,6 +468,12 @@ START_TEST(test_fixture_mobilenet_v2)
 }
 END_TEST
 
+START_TEST(test_fixture_grouped)
+{
+	fixture_check("grouped");
+}
+END_TEST
+
 /* The imported resnet20 has the shipped cfg's layers, names and sizes. */
 START_TEST(test_fixture_names_match_cfg)
 {
@@ -512,6 +519,7 @@ static Suite *onnx_suite(void)
 	tcase_add_test(tc, test_node_refused);
 	tcase_add_test(tc, test_fixture_resnet20);
 	tcase_add_test(tc, test_fixture_mobilenet_v2);
+	tcase_add_test(tc, test_fixture_grouped);
 	tcase_add_test(tc, test_fixture_names_match_cfg);
 	tcase_add_test(tc, test_fixture_dirs);
 	suite_add_tcase(s, tc);

@@ -552,6 +552,33 @@ static enum eng_status ops_transpose(struct onnx_state *im)
 	return ENG_STATUS_OK;
 }
 
+/* Pad that pads nothing: torch 1.13 writes one before every AvgPool2d
+ * (F.avg_pool2d included), with all-zero pads. */
+static enum eng_status ops_pad(struct onnx_state *im)
+{
+	struct onnx_value *x;
+	int64_t pads[ONNX_INTS_MAX];
+	int n = 0, rank;
+	size_t sn;
+	ONNX_TRY(onnx_state_want_act(im, 0, &x));
+	if (onnx_state_in(im, 1)) {
+		ONNX_TRY(onnx_state_want_ints(im, 1, pads, &n, &rank));
+	} else {
+		const struct onnx_attr *a = onnx_node_attr(&im->m.graph.node[im->cur], "pads");
+		const char *why;
+		if (a && !onnx_attr_ints(a, pads, ONNX_INTS_MAX, &sn, &why))
+			return onnx_state_fail(im, "attribute pads: %s", why);
+		n = a ? (int)sn : 0;
+	}
+	for (int i = 0; i < n; i++) {
+		if (pads[i])
+			return onnx_state_fail(im, "only a Pad of zero width is supported "
+					       "(put the padding in the Conv or pool)");
+	}
+	onnx_state_alias(im, 0, x);
+	return ENG_STATUS_OK;
+}
+
 static enum eng_status ops_identity(struct onnx_state *im)
 {
 	struct onnx_value *x = onnx_state_in(im, 0);
@@ -606,6 +633,7 @@ static const struct {
 	{ "Dropout", ops_dropout },
 	{ "Constant", ops_constant },
 	{ "Transpose", ops_transpose },
+	{ "Pad", ops_pad },
 };
 
 enum eng_status onnx_ops_node(struct onnx_state *im)

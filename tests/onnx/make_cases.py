@@ -261,6 +261,11 @@ def cases():
                                      [a_ints("kernel_shape", [2, 2]), a_ints("strides", [2, 2])]),
                                 node("Add", ["r", "q"], ["r2"], "/add/Add")] + head("r2")
     bad["add_broadcast"] = (model(graph(nodes, inits(), [X], [Y])), "broadcasting is not supported")
+    nodes = [node("Constant", [], ["pp"], "/pad/Constant",
+                  [a_tensor("value", tensor("", [8], [0, 0, 1, 1, 0, 0, 1, 1], INT64))]),
+             node("Pad", ["x", "pp"], ["xp"], "/pad/Pad")] + base_nodes()
+    nodes[2] = conv(ins=("xp", "w", "b"))
+    bad["pad_nonzero"] = (model(graph(nodes, inits(), [X], [Y])), "only a Pad of zero width")
     nodes = base_nodes()
     nodes[1] = node("BatchNormalization", ["c", "g", "be", "m", "v"], ["n"], "/bn1/BN",
                     [a_int("training_mode", 1)])

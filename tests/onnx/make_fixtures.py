@@ -17,6 +17,9 @@ batch so that the logits are not ~0):
                 module names, 3x32x32
   mobilenet_v2  torchvision mobilenet_v2(width_mult=0.25), 10 classes,
                 3x64x64
+  grouped       a small net of grouped convolutions (groups 4 and 2, one
+                with a bias), ReLU6 and average pooling, 3x16x16: the grouped
+                case the ONNX node tests only have with 3x2 kernels
   resnet18, mobilenet_v2_224, vgg11_bn
                 torchvision at 3x224x224, 1000 classes (make check-onnx)
   resnet18_folded
@@ -85,6 +88,26 @@ class ResNet20(nn.Module):
         return self.fc(torch.flatten(self.gap(x), 1))
 
 
+class Grouped(nn.Module):
+    def __init__(self, classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.relu1 = nn.ReLU6()
+        self.conv2 = nn.Conv2d(8, 16, 3, 2, 1, groups=4, bias=False)
+        self.bn2 = nn.BatchNorm2d(16)
+        self.relu2 = nn.ReLU()
+        self.pool = nn.AvgPool2d(2)
+        self.conv3 = nn.Conv2d(16, 16, 3, 1, 1, groups=2, bias=True)
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(16, classes)
+
+    def forward(self, x):
+        x = self.relu1(self.bn1(self.conv1(x)))
+        x = self.pool(self.relu2(self.bn2(self.conv2(x))))
+        return self.fc(torch.flatten(self.gap(self.conv3(x)), 1))
+
+
 def count(model, shape):
     """Parameters, and conv + linear multiply-adds for one sample."""
     macs = [0]
@@ -123,6 +146,8 @@ def calibrate(model, shape, gen):
 def build(name):
     if name == "resnet20":
         return ResNet20(), (3, 32, 32)
+    if name == "grouped":
+        return Grouped(), (3, 16, 16)
     if name == "mobilenet_v2":
         return torchvision.models.mobilenet_v2(width_mult=0.25, num_classes=10), (3, 64, 64)
     if name == "mobilenet_v2_224":
@@ -173,7 +198,7 @@ def export(name, outdir):
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "fixtures")
-    names = sys.argv[2:] or ["resnet20", "mobilenet_v2"]
+    names = sys.argv[2:] or ["resnet20", "mobilenet_v2", "grouped"]
     for n in names:
         export(n, outdir)
 
