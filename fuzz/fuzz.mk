@@ -31,6 +31,10 @@ FUZZ_RUN_FLAGS = -timeout=20 -rss_limit_mb=2048 -print_final_stats=1
 FUZZ_FLAGS_cifar = -max_len=32768
 # The .npy reader's unit-test fixtures (NumPy-written) seed it too.
 FUZZ_SEEDS_npy = $(top_srcdir)/tests/fixtures/npy
+# ONNX: the hand-made cases (tests/onnx/make_cases.py) are the committed
+# seeds; the PyTorch fixtures seed it too, cut at 64 KiB.
+FUZZ_FLAGS_onnx = -max_len=65536
+FUZZ_SEEDS_onnx = $(top_srcdir)/tests/onnx/fixtures
 
 .PHONY: build run
 # Keep the objects make sees as intermediate (the targets' own).

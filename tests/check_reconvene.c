@@ -849,6 +849,9 @@ static const struct bad_plan {
 	{ "{\"model\": \"chain\", \"groups\": {\"c2\": 2}, \"kept\": {\"c2\": [2, 1]}}", "entry 1 must be a channel index in [0, 16), increasing", 1 },
 	{ "{\"model\": \"chain\", \"groups\": {\"c2\": 2}, \"kept\": {\"c2\": [1, 16]}}", "entry 1 must be a channel index", 1 },
 	{ "{\"model\": \"chain\", \"groups\": {\"c2\": 2}, \"kept\": {\"nope\": [1, 2]}}", "kept: unknown group 'nope'", 1 },
+	/* A name with a newline (found by fuzz_plan) still gives one line. */
+	{ "{\"model\": \"chain\", \"groups\": {\"o\\ne\": 1}}", "unknown group 'o?e'", 1 },
+	{ "{\"model\": \"chain\", \"groups\": {\"c2\": 2}, \"kept\": {\"o\\ne\": [1, 2]}}", "kept: unknown group 'o?e'", 1 },
 };
 
 START_TEST(test_plan_json_errors)

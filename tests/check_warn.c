@@ -201,7 +201,8 @@ START_TEST(test_worker_ring)
 	uint64_t rq = worker_request(wk, WORKER_JOB_SCORES);
 	char want[700];
 	snprintf(want, sizeof want,
-		 "cache: %s is not a directory; results are not saved on disk", file);
+		 "cache: %s: exists and is not a directory; results are not saved on disk",
+		 file);
 	bool seen = false;
 	struct timespec t0, t;
 	clock_gettime(CLOCK_MONOTONIC, &t0);

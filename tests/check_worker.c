@@ -21,6 +21,7 @@
 
 #include "worker/cache.h"
 #include "io/cfg.h"
+#include "nn/net.h"
 #include "data/data.h"
 #include "measure/metrics.h"
 #include "prune/plan.h"
@@ -258,6 +259,67 @@ START_TEST(test_projection_matches_reconvene)
 		worker_free(w);
 		net_spec_done(&spec);
 	}
+}
+END_TEST
+
+/* A model with weights of its own (an imported ONNX file): the jobs start
+ * from them, not from net_init(seed), and they are part of the cache key.
+ * conv1's weights scaled by 100 are the largest of the net, so magnitude
+ * scoring at 80 % sparsity keeps all of them, which a seeded init does
+ * not. */
+START_TEST(test_model_weights)
+{
+	struct worker *w = worker_start(false, NULL);
+	struct net_spec spec = { 0 };
+	spec_from_model("resnet20", &spec);
+	struct net *net = NULL;
+	struct eng_err err = { { 0 } };
+	ck_assert(net_build(&spec, &net, &err) == ENG_STATUS_OK);
+	net_init(net, 999);
+	struct layer *c1 = &net->layers[net_find(net, "conv1")];
+	for (size_t i = 0; i < c1->w_len; i++)
+		c1->w[i] *= 100.0f;
+	for (size_t i = 0; i < net->n_state; i++)
+		net->state[i] = (float)(i % 7);
+	const struct worker_model *plain = NULL, *own = NULL;
+	ck_assert(worker_set_model(w, &spec, &plain, &err) == ENG_STATUS_OK);
+	ck_assert(plain->init_params == NULL);
+	ck_assert_msg(worker_set_model_weights(w, &spec, net, &own, &err) == ENG_STATUS_OK,
+		      "%s", err.msg);
+	ck_assert(own->init_params != NULL);
+	ck_assert_str_ne(own->key, plain->key);
+	ck_assert(strstr(own->key, plain->key) == own->key);
+	struct net *copy = NULL;
+	ck_assert(net_build(&spec, &copy, &err) == ENG_STATUS_OK);
+	worker_model_init_net(own, copy, 1);
+	ck_assert(memcmp(copy->params, net->params, net->n_params * sizeof(float)) == 0);
+	ck_assert(memcmp(copy->state, net->state, net->n_state * sizeof(float)) == 0);
+	struct worker_settings s;
+	settings_fast(&s);
+	apply_settings(w, &s);
+	uint64_t rq = worker_request(w, WORKER_JOB_SCORES);
+	ck_assert_int_eq(wait_job(w, WORKER_JOB_SCORES, rq, 60000), WORKER_STATE_DONE);
+	const struct worker_snapshot *snap = worker_snapshot_get(w);
+	ck_assert(snap->model == own && snap->scores.valid);
+	int i1 = net_find(net, "conv1");
+	ck_assert_uint_eq(snap->scores.kept[i1], c1->w_len);
+	worker_snapshot_release(snap);
+	/* The same spec without the weights keeps only part of conv1. */
+	const struct worker_model *again = NULL;
+	ck_assert(worker_set_model(w, &spec, &again, &err) == ENG_STATUS_OK);
+	rq = worker_request(w, WORKER_JOB_SCORES);
+	ck_assert_int_eq(wait_job(w, WORKER_JOB_SCORES, rq, 60000), WORKER_STATE_DONE);
+	snap = worker_snapshot_get(w);
+	ck_assert(snap->model == again && snap->scores.valid);
+	ck_assert_uint_lt(snap->scores.kept[i1], c1->w_len);
+	worker_snapshot_release(snap);
+	net_free(copy);
+	net_free(net);
+	worker_model_release(plain);
+	worker_model_release(own);
+	worker_model_release(again);
+	worker_free(w);
+	net_spec_done(&spec);
 }
 END_TEST
 
@@ -1112,6 +1174,7 @@ int main(void)
 	TCase *tc = tcase_create("projection");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_projection_matches_reconvene);
+	tcase_add_test(tc, test_model_weights);
 	tcase_add_test(tc, test_settings_mapping);
 	tcase_add_test(tc, test_projection_rejects_bad_plan);
 	tcase_add_test(tc, test_thousand_edits);

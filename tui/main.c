@@ -29,6 +29,7 @@ static const struct command commands[] = {
 	{ "report", cmd_report, "report.json and a trade-off chart for a pruned bundle" },
 	{ "replay", cmd_replay, "replay an explorer session's key log without a terminal" },
 	{ "sweep", cmd_sweep, "train a grid of variants (GNU parallel, Slurm) and merge" },
+	{ "import", cmd_import, "an ONNX model as model.cfg + model.safetensors" },
 };
 
 static void main_usage(FILE *out)
@@ -41,10 +42,11 @@ static void main_usage(FILE *out)
 		"Structured pruning at initialization (Reconvene) for convolutional\n"
 		"networks.\n"
 		"\n"
-		"Without a command (or with a model name, a .cfg path or an option\n"
-		"first) reconvene opens the explorer, a terminal screen with per-layer\n"
-		"densities, channel heatmaps, a plan editor and live projections; it\n"
-		"needs a terminal ('reconvene --help-explorer' lists its options).\n"
+		"Without a command (or with a model name, a .cfg or .onnx path or an\n"
+		"option first) reconvene opens the explorer, a terminal screen with\n"
+		"per-layer densities, channel heatmaps, a plan editor and live\n"
+		"projections; it needs a terminal ('reconvene --help-explorer' lists\n"
+		"its options).\n"
 		"\n"
 		"Commands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
@@ -125,7 +127,8 @@ int main(int argc, char **argv)
 	 * a word that is neither a command nor a model is a typo. */
 	size_t n = strlen(cmd);
 	if (cmd[0] != '-' && !strchr(cmd, '/') &&
-	    !(n > 4 && strcmp(cmd + n - 4, ".cfg") == 0)) {
+	    !(n > 4 && strcmp(cmd + n - 4, ".cfg") == 0) &&
+	    !(n > 5 && strcmp(cmd + n - 5, ".onnx") == 0)) {
 		char path[4096], why[1024];
 		if (model_path_resolve(cmd, path, sizeof path, why, sizeof why) != 0) {
 			fprintf(stderr, "reconvene: unknown command '%s' (and no model of "

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -197,4 +199,56 @@ enum eng_status fileio_write_atomic_buf(const char *path, const void *buf, size_
 {
 	struct fileio_text t = { buf, len };
 	return fileio_write_atomic(path, fileio_text_put, &t, err);
+}
+
+enum eng_status fileio_map(const char *path, size_t max, const char *what,
+			   struct fileio_map *m, struct eng_err *err)
+{
+	memset(m, 0, sizeof *m);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		return eng_err_set(err, fileio_errno_status(e), "%s: %s", path, strerror(e));
+	}
+	struct stat sb;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		if ((uint64_t)sb.st_size > (uint64_t)max) {
+			close(fd);
+			return fileio_too_big(path, max, what, err);
+		}
+		if (sb.st_size == 0) {
+			close(fd);
+			return ENG_STATUS_OK;
+		}
+		void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		close(fd);
+		if (p == MAP_FAILED) {
+			int e = errno;
+			return eng_err_set(err, fileio_errno_status(e), "%s: mmap: %s",
+					   path, strerror(e));
+		}
+		m->data = p;
+		m->len = (size_t)sb.st_size;
+		m->mapped = 1;
+		return ENG_STATUS_OK;
+	}
+	close(fd);
+	/* Not a regular file (a pipe, /dev/stdin): read it whole. */
+	char *buf;
+	size_t len;
+	enum eng_status st = fileio_read_all(path, max, what, &buf, &len, err);
+	if (st != ENG_STATUS_OK)
+		return st;
+	m->data = (const unsigned char *)buf;
+	m->len = len;
+	return ENG_STATUS_OK;
+}
+
+void fileio_unmap(struct fileio_map *m)
+{
+	if (m->mapped)
+		munmap((void *)m->data, m->len);
+	else
+		free((void *)m->data);
+	memset(m, 0, sizeof *m);
 }

@@ -41,6 +41,20 @@ enum eng_status fileio_write_all(int fd, const void *buf, size_t len,
  * on failure. */
 enum eng_status fileio_read_all(const char *path, size_t max, const char *what,
 				char **buf, size_t *len, struct eng_err *err);
+/* A whole file mapped read-only (or, when it cannot be mapped, e.g. a
+ * pipe, read into memory): large model files are parsed in place, so
+ * their bytes are never copied.  Fill with fileio_map, release with
+ * fileio_unmap (which zeroes it). */
+struct fileio_map {
+	const unsigned char *data;  /* len bytes; NULL when len is 0 */
+	size_t len;
+	int mapped;                 /* 1: munmap, 0: free */
+};
+/* Map path (at most max bytes, else EINVAL like fileio_read_all; errors
+ * as fileio_read_all's).  On failure *m is zeroed. */
+enum eng_status fileio_map(const char *path, size_t max, const char *what,
+			   struct fileio_map *m, struct eng_err *err);
+void fileio_unmap(struct fileio_map *m);
 /* mkdir -p: create each missing component of dir with mode (bundles
  * 0755, private state 0700).  "<component>: cannot create directory:
  * <strerror>"; EINVAL "dir: exists and is not a directory". */

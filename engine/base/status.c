@@ -27,6 +27,12 @@ enum eng_status eng_err_set(struct eng_err *err, enum eng_status st,
 		va_start(ap, fmt);
 		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
 		va_end(ap);
+		/* An error is one line, whatever a file put into the names it
+		 * quotes (a group called "a\nb" in a plan file): control
+		 * characters print as '?'. */
+		for (char *c = err->msg; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '?';
 	}
 	return st;
 }

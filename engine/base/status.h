@@ -35,7 +35,9 @@ struct eng_err {
 const char *eng_status_str(enum eng_status st);
 
 /* Fill err (if not NULL) with a printf-style message and return st, so that
- * callers can write `return eng_err_set(err, ENG_STATUS_EINVAL, "...")`. */
+ * callers can write `return eng_err_set(err, ENG_STATUS_EINVAL, "...")`.
+ * Control characters in the result (a newline inside a name quoted from a
+ * file) become '?': a message is always one line. */
 enum eng_status eng_err_set(struct eng_err *err, enum eng_status st,
 			    const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -157,14 +157,14 @@ static bool cfg_net_name_valid(const char *s)
 	return true;
 }
 
-/* "models/resnet20.cfg" -> "resnet20"; unusable bytes become '_'. */
-static void cfg_name_from_path(char *dst, const char *path)
+void cfg_net_name_from_path(char dst[NET_NAME_MAX], const char *path,
+			    const char *ext)
 {
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
-	size_t n = strlen(base);
-	if (n > 4 && strcmp(base + n - 4, ".cfg") == 0)
-		n -= 4;
+	size_t n = strlen(base), e = strlen(ext);
+	if (n > e && strcmp(base + n - e, ext) == 0)
+		n -= e;
 	if (n >= NET_NAME_MAX) {
 		n = NET_NAME_MAX - 1;
 		/* Do not leave half a UTF-8 sequence at the end. */
@@ -798,7 +798,7 @@ enum eng_status cfg_parse_file(const char *path, struct net_spec *spec,
 					     &len, err);
 	if (st == ENG_STATUS_OK) {
 		char name[NET_NAME_MAX];
-		cfg_name_from_path(name, path);
+		cfg_net_name_from_path(name, path, ".cfg");
 		st = cfg_parse_named(buf, len, path, name, spec, err);
 	}
 	free(buf);

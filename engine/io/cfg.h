@@ -53,6 +53,11 @@ enum eng_status cfg_parse_string(const char *text, size_t len, const char *path,
 /* Read and parse a file (at most 16 MiB). */
 enum eng_status cfg_parse_file(const char *path, struct net_spec *spec,
 			       struct eng_err *err);
+/* The net name a file stands for: "models/resnet20.cfg" with ext ".cfg"
+ * -> "resnet20"; bytes a net name cannot hold become '_', "model" when
+ * nothing is left. */
+void cfg_net_name_from_path(char dst[NET_NAME_MAX], const char *path,
+			    const char *ext);
 /* Serialise; NULL only when out of memory. */
 char *cfg_write_string(const struct net_spec *spec);
 /* Write atomically (temp file in the same directory, then rename). */

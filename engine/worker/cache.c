@@ -346,37 +346,17 @@ static enum eng_status cache_write_image(int fd, void *user, const char *path,
 	return st;
 }
 
-/* mkdir -p for the cache directory (parents 0755). */
+/* mkdir -p for the cache directory (parents 0755); a failure is one
+ * warning, then the cache stays in memory. */
 static bool cache_mkdirs(struct cache *c)
 {
 	if (c->dir_ready)
 		return true;
 	if (c->dir_failed)
 		return false;
-	size_t n = strlen(c->dir);
-	char *p = malloc(n + 1);
-	if (!p)
-		return false;
-	memcpy(p, c->dir, n + 1);
-	for (size_t i = 1; i <= n; i++) {
-		if (p[i] != '/' && p[i] != '\0')
-			continue;
-		char save = p[i];
-		p[i] = '\0';
-		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-			eng_warn_emit(&c->warn, "cache: cannot create %s: %s; results are not saved on disk",
-				    p, strerror(errno));
-			free(p);
-			c->dir_failed = true;
-			return false;
-		}
-		p[i] = save;
-	}
-	free(p);
-	struct stat sb;
-	if (stat(c->dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-		eng_warn_emit(&c->warn, "cache: %s is not a directory; results are not saved on disk",
-			    c->dir);
+	struct eng_err err;
+	if (fileio_mkdirs(c->dir, 0755, &err) != ENG_STATUS_OK) {
+		eng_warn_emit(&c->warn, "cache: %s; results are not saved on disk", err.msg);
 		c->dir_failed = true;
 		return false;
 	}

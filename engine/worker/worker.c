@@ -447,10 +447,19 @@ enum eng_status worker_set_model(struct worker *w, const struct net_spec *spec,
 				 const struct worker_model **out,
 				 struct eng_err *err)
 {
+	return worker_set_model_weights(w, spec, NULL, out, err);
+}
+
+enum eng_status worker_set_model_weights(struct worker *w,
+					 const struct net_spec *spec,
+					 const struct net *init,
+					 const struct worker_model **out,
+					 struct eng_err *err)
+{
 	if (out)
 		*out = NULL;
 	const struct worker_model *m;
-	enum eng_status st = worker_model_new(spec, &m, err);
+	enum eng_status st = worker_model_new(spec, init, &m, err);
 	if (st)
 		return st;
 	pthread_mutex_lock(&w->mu);

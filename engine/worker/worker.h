@@ -276,7 +276,7 @@ void worker_settings_from_reconvene(const struct reconvene_options *o,
 struct worker_model {
 	uint64_t id;                /* unique per worker_set_model call */
 	char key[160];              /* cache identity: name, input, classes,
-				     * spec hash */
+				     * spec hash (and weights hash, below) */
 	struct net_spec spec;       /* owned copy */
 	struct net *net;            /* owned SHAPE-ONLY net: layers, names,
 				     * shapes, w_len/b_len are set; params,
@@ -289,6 +289,11 @@ struct worker_model {
 	struct group_set groups;    /* owned: of net */
 	struct metrics dense;       /* analytic, no pruning */
 	size_t prunable;            /* score_prunable_count */
+	const float *init_params;   /* owned: the initial weights the model
+				     * came with (an imported ONNX file's),
+				     * net->n_params of them, or NULL: every
+				     * job starts from net_init(seed) */
+	const float *init_state;    /* owned: their BN statistics, n_state */
 };
 
 /* Analytic numbers for one plan (worker_model_project). */
@@ -402,6 +407,20 @@ void worker_free(struct worker *w);
 enum eng_status worker_set_model(struct worker *w, const struct net_spec *spec,
 				 const struct worker_model **out,
 				 struct eng_err *err);
+/* The same for a model that comes with its own initial weights: init, a
+ * net built from spec, whose params and state are copied (NULL: as
+ * worker_set_model).  Jobs then start from these instead of
+ * net_init(seed) (the seed still draws what Reconvene re-initialises),
+ * and the weights' hash is part of the model's cache key. */
+enum eng_status worker_set_model_weights(struct worker *w,
+					 const struct net_spec *spec,
+					 const struct net *init,
+					 const struct worker_model **out,
+					 struct eng_err *err);
+/* A net built from m->spec at the model's initial weights: net_init(net,
+ * seed), then the model's own weights when it has them. */
+void worker_model_init_net(const struct worker_model *m, struct net *net,
+			   uint64_t seed);
 
 /* New settings (copied).  Cancels and marks stale what depends on the
  * changed fields.  EINVAL (nothing changed) for out-of-range values. */

@@ -202,8 +202,10 @@ unsigned worker_settings_deps(const struct worker_settings *a,
  * model's box and refcount stay private to worker_model.c. */
 
 /* A new model with one reference for the caller (*out), or EINVAL when
- * the spec does not build, ENOMEM. */
+ * the spec does not build (or init was not built from it), ENOMEM.  init:
+ * initial weights to copy, or NULL. */
 enum eng_status worker_model_new(const struct net_spec *spec,
+				 const struct net *init,
 				 const struct worker_model **out,
 				 struct eng_err *err);
 

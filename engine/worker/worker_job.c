@@ -23,7 +23,7 @@ enum eng_status worker_net_ready(struct worker *w, struct eng_err *err)
 		w->net_ready = false;
 	}
 	if (!w->net_ready || w->net_seed != w->set.seed) {
-		net_init(w->net, w->set.seed);
+		worker_model_init_net(w->model, w->net, w->set.seed);
 		w->net_ready = true;
 		w->net_seed = w->set.seed;
 	}

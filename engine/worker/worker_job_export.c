@@ -54,7 +54,7 @@ enum eng_status worker_job_export(struct worker *w, struct eng_err *err)
 	s = net_build(&m->spec, &net, err);
 	if (s != ENG_STATUS_OK)
 		return s;
-	net_init(net, o.seed);
+	worker_model_init_net(m, net, o.seed);
 	snprintf(st->phase, sizeof st->phase, "export: scoring (%s)",
 		 score_method_name(o.method));
 	worker_publish(w);

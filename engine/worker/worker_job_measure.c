@@ -214,7 +214,9 @@ static enum eng_status worker_eval_one(struct worker *w, enum worker_variant v,
 		st = quickeval_run(pr.net, w->data, &o, &r, err);
 		plan_result_done(&pr);
 	} else {
-		o.init = true;
+		/* w->net holds the model's initial weights (worker_net_ready);
+		 * only a model without its own needs quickeval's net_init. */
+		o.init = !w->model->init_params;
 		o.mask = v == WORKER_VARIANT_DENSE ? NULL : w->pse->mask;
 		st = quickeval_run(w->net, w->data, &o, &r, err);
 	}

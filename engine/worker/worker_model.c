@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hash.h"
 #include "measure/metrics.h"
 #include "nn/net.h"
 #include "prune/groups.h"
@@ -45,6 +46,8 @@ void worker_model_release(const struct worker_model *m)
 	if (atomic_fetch_sub(&b->refs, 1) != 1)
 		return;
 	groups_done(&b->m.groups);
+	free((void *)b->m.init_params);
+	free((void *)b->m.init_state);
 	free(b->m.net->layers);
 	free(b->m.net);
 	net_spec_done(&b->m.spec);
@@ -56,7 +59,43 @@ static _Atomic uint64_t worker_model_ids;
 /* Build the shape-only model: a real net_build, then keep only the layer
  * table (params are calloc'd and never touched, so this is cheap even for
  * vgg19, and the copy frees them straight away). */
+/* Copy init's weights into m (init built from m's spec). */
+static enum eng_status worker_model_weights(struct worker_model *m,
+					    const struct net *init,
+					    struct eng_err *err)
+{
+	if (init->n_params != m->net->n_params || init->n_state != m->net->n_state ||
+	    init->n_layers != m->net->n_layers)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "%s: the initial weights are not of this model",
+				   m->spec.name);
+	size_t np = init->n_params * sizeof(float), ns = init->n_state * sizeof(float);
+	float *p = malloc(np ? np : 1), *s = malloc(ns ? ns : 1);
+	if (!p || !s) {
+		free(p);
+		free(s);
+		return eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory");
+	}
+	memcpy(p, init->params, np);
+	memcpy(s, init->state, ns);
+	m->init_params = p;
+	m->init_state = s;
+	return ENG_STATUS_OK;
+}
+
+void worker_model_init_net(const struct worker_model *m, struct net *net,
+			   uint64_t seed)
+{
+	net_init(net, seed);
+	if (!m->init_params)
+		return;
+	ENG_ASSERT(net->n_params == m->net->n_params && net->n_state == m->net->n_state);
+	memcpy(net->params, m->init_params, net->n_params * sizeof(float));
+	memcpy(net->state, m->init_state, net->n_state * sizeof(float));
+}
+
 enum eng_status worker_model_new(const struct net_spec *spec,
+				 const struct net *init,
 				 const struct worker_model **out,
 				 struct eng_err *err)
 {
@@ -102,14 +141,25 @@ enum eng_status worker_model_new(const struct net_spec *spec,
 	if (st != ENG_STATUS_OK)
 		goto fail;
 	metrics_from_nnz(m->net, NULL, &m->dense, NULL);
+	if (init && (st = worker_model_weights(m, init, err)) != ENG_STATUS_OK)
+		goto fail;
 	m->id = atomic_fetch_add(&worker_model_ids, 1) + 1;
-	snprintf(m->key, sizeof m->key, "%s %dx%dx%d c%d %016" PRIx64,
-		 spec->name, spec->input.c, spec->input.h, spec->input.w,
-		 spec->classes, cache_spec_hash(spec));
+	int n = snprintf(m->key, sizeof m->key, "%s %dx%dx%d c%d %016" PRIx64,
+			 spec->name, spec->input.c, spec->input.h, spec->input.w,
+			 spec->classes, cache_spec_hash(spec));
+	if (m->init_params && n > 0 && (size_t)n < sizeof m->key) {
+		/* Results computed from other weights are other results. */
+		uint64_t h = hash_fnv1a_bytes(hash_fnv1a_init(), m->init_params,
+					      m->net->n_params * sizeof(float));
+		h = hash_fnv1a_bytes(h, m->init_state, m->net->n_state * sizeof(float));
+		snprintf(m->key + n, sizeof m->key - (size_t)n, " w%016" PRIx64, h);
+	}
 	*out = m;
 	return ENG_STATUS_OK;
 fail:
 	net_free(full);
+	free((void *)m->init_params);
+	free((void *)m->init_state);
 	if (m->net) {
 		free(m->net->layers);
 		free(m->net);

@@ -31,9 +31,9 @@ static const char eval_usage[] =
 	"interval.  This is the figure the explorer shows for a plan; it ranks\n"
 	"models and plans, it is not their fully trained accuracy.\n"
 	"\n"
-	"MODEL is a name from the model directory or a path to a .cfg file;\n"
-	"default " DEFAULT_MODEL ".  Training starts from fresh weights (seeded)\n"
-	"unless --weights gives a safetensors file.\n"
+	"MODEL is a name from the model directory, a path to a .cfg file or an\n"
+	"ONNX file; default " DEFAULT_MODEL ".  Training starts from fresh weights\n"
+	"(seeded), an ONNX file's own, or those --weights gives (safetensors).\n"
 	"\n"
 	"  --data DIR      dataset directory (default $RECONVENE_DATA, else\n"
 	"                  " DATA_DEFAULT_DIR "); without a dataset\n"
@@ -202,7 +202,9 @@ int cmd_eval(int argc, char **argv)
 	struct net_spec spec;
 	struct net *net;
 	char why[1024];
-	if (model_load(o.model, &ovr, &spec, &net, why, sizeof why) != 0) {
+	/* The initial weights (net_init(seed), or an ONNX file's own) are
+	 * what quick-eval trains, unless --weights replaces them. */
+	if (model_open(o.model, &ovr, o.seed, &spec, &net, why, sizeof why) != 0) {
 		cli_error("%s", why);
 		data_split_done(&ds);
 		return CLI_EXIT_FAILURE;
@@ -218,6 +220,7 @@ int cmd_eval(int argc, char **argv)
 	qo.test_n = (int)o.test_n;
 	qo.lr = (float)o.lr;
 	qo.seed = o.seed;
+	qo.init = false;
 	if (o.weights) {
 		if (weights_load_full(net, o.weights, &masks, NULL, &err) !=
 		    ENG_STATUS_OK) {

@@ -41,8 +41,8 @@ static const char heatmap_usage[] =
 	"                      the global mask; cells with density <= tau are\n"
 	"                      outlined (the layers Reconvene would rectify)\n"
 	"\n"
-	"MODEL is a name from the model directory or a path to a .cfg file;\n"
-	"default " DEFAULT_MODEL ".\n"
+	"MODEL is a name from the model directory, a path to a .cfg file or an\n"
+	"ONNX file (FILE.onnx, from its weights); default " DEFAULT_MODEL ".\n"
 	"\n"
 	"  --png FILE      the picture to write (required)\n"
 	"  --view V        channels or sparsity (default channels)\n"
@@ -204,14 +204,13 @@ int cmd_heatmap(int argc, char **argv)
 	struct net_spec spec;
 	struct net *net;
 	char why[1024];
-	if (model_load(c.model, &ovr, &spec, &net, why, sizeof why) != 0) {
+	if (model_open(c.model, &ovr, c.o.seed, &spec, &net, why, sizeof why) != 0) {
 		cli_error("%s", why);
 		if (have_ds)
 			data_split_done(&ds);
 		return CLI_EXIT_FAILURE;
 	}
 	cli_print_warnings(&spec);
-	net_init(net, c.o.seed);
 	if (c.sparsity_view) {
 		rc = heatmap_sparsity(net, have_ds ? &ds : NULL, &c, &style);
 	} else {

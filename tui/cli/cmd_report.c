@@ -428,7 +428,11 @@ int cmd_report(int argc, char **argv)
 	progress_init(&bar, stderr, score_method_name(o.method), "it/s");
 	o.progress = cli_score_on_progress;
 	o.progress_user = &bar;
-	net_init(x.net, o.seed);
+	if (model_init(in.info.model, x.net, o.seed, why, sizeof why) < 0) {
+		progress_finish(&bar);
+		cli_error("%s", why);
+		goto out;
+	}
 	enum eng_status st = reconvene_run(x.net, &x.spec, x.have_ds ? &x.ds : NULL,
 					   &o, &x.plan, &x.r, &err);
 	progress_finish(&bar);
@@ -470,11 +474,12 @@ int cmd_report(int argc, char **argv)
 		in.info.eval_train_n = (int)(c.train_n < x.ds.train.n ? c.train_n : x.ds.train.n);
 		in.info.eval_test_n = (int)(c.test_n < x.ds.test.n ? c.test_n : x.ds.test.n);
 		in.info.eval_seed = o.seed;
-		/* Dense and unstructured start from net_init(seed), the weights
+		/* Dense and unstructured start from x.net as model_init left
+		 * it (reconvene_run scores it and restores it), the weights
 		 * that were scored; the pruned net from the bundle's weights. */
-		if (report_quickeval(x.net, &x.ds, &c, "dense", o.seed, true, NULL,
+		if (report_quickeval(x.net, &x.ds, &c, "dense", o.seed, false, NULL,
 				     &in.variant[REPORT_VARIANT_DENSE]) != CLI_EXIT_OK ||
-		    report_quickeval(x.net, &x.ds, &c, "unstructured", o.seed, true,
+		    report_quickeval(x.net, &x.ds, &c, "unstructured", o.seed, false,
 				     x.r.pse.mask,
 				     &in.variant[REPORT_VARIANT_UNSTRUCTURED]) != CLI_EXIT_OK ||
 		    report_quickeval(x.bnet, &x.ds, &c, "pruned", o.seed, false,

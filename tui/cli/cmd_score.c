@@ -34,8 +34,8 @@ static const char score_usage[] =
 	"residual group) are marked resilient.\n"
 	"\n"
 	"MODEL is a name from the model directory (lenet5 vgg11 vgg16 vgg19\n"
-	"resnet20 resnet32 resnet56 resnet18 mobilenetv2) or a path to a .cfg\n"
-	"file; default " DEFAULT_MODEL ".\n"
+	"resnet20 resnet32 resnet56 resnet18 mobilenetv2), a path to a .cfg file\n"
+	"or an ONNX file (FILE.onnx, docs/onnx.md); default " DEFAULT_MODEL ".\n"
 	"\n"
 	"  --method M      random, magnitude, snip, grasp or synflow (default\n"
 	"                  synflow: data-free, so no dataset is needed)\n"
@@ -240,7 +240,7 @@ int cmd_score(int argc, char **argv)
 	struct net_spec spec;
 	struct net *net = NULL;
 	char why[1024];
-	if (model_load(c.model, &ovr, &spec, &net, why, sizeof why) != 0) {
+	if (model_open(c.model, &ovr, c.o.seed, &spec, &net, why, sizeof why) != 0) {
 		cli_error("%s", why);
 		if (have_ds)
 			data_split_done(&ds);
@@ -255,7 +255,6 @@ int cmd_score(int argc, char **argv)
 	struct progress bar;
 	enum eng_status st = ENG_STATUS_OK;
 	rc = CLI_EXIT_FAILURE;
-	net_init(net, c.o.seed);
 	if (c.weights && (st = weights_load(net, c.weights, &err)) != ENG_STATUS_OK)
 		goto out;
 	if (c.o.method == SCORE_METHOD_SYNFLOW) {

@@ -34,8 +34,8 @@ static const char train_usage[] =
 	"softmax cross-entropy, then report the test accuracy and loss.\n"
 	"\n"
 	"MODEL is a name from the model directory (lenet5 vgg11 vgg16 vgg19\n"
-	"resnet20 resnet32 resnet56 resnet18 mobilenetv2) or a path to a .cfg\n"
-	"file; default " DEFAULT_MODEL ".  Images are adapted to the model's input\n"
+	"resnet20 resnet32 resnet56 resnet18 mobilenetv2), a path to a .cfg file\n"
+	"or an ONNX file (from its weights); default " DEFAULT_MODEL ".  Images are adapted to the model's input\n"
 	"(28x28 padded to 32x32, grayscale copied to 3 channels) and its class\n"
 	"count is set to the dataset's.\n"
 	"\n"
@@ -285,13 +285,12 @@ int cmd_train(int argc, char **argv)
 	struct net_spec spec;
 	struct net *net;
 	char why[1024];
-	if (model_load(o.model, &ovr, &spec, &net, why, sizeof why) != 0) {
+	if (model_open(o.model, &ovr, o.seed, &spec, &net, why, sizeof why) != 0) {
 		cli_error("%s", why);
 		data_split_done(&ds);
 		return CLI_EXIT_FAILURE;
 	}
 	cli_print_warnings(&spec);
-	net_init(net, o.seed);
 
 	struct train_config tc;
 	train_config_default(&tc);

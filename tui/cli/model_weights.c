@@ -19,8 +19,17 @@ int cli_model_weights(struct net *net, const char *model, const char *weights,
 	if (!file && model_bundle_weights(model, bundle, sizeof bundle))
 		file = bundle;
 	if (!file) {
-		net_init(net, seed);
-		snprintf(from, from_len, "seed %llu initialisation", seed);
+		/* The model's initial weights: an ONNX file's own, else seeded. */
+		char why[1024];
+		int got = model_init(model, net, seed, why, sizeof why);
+		if (got < 0) {
+			cli_error("%s", why);
+			return CLI_EXIT_FAILURE;
+		}
+		if (got == 1)
+			snprintf(from, from_len, "%s", model);
+		else
+			snprintf(from, from_len, "seed %llu initialisation", seed);
 		return CLI_EXIT_OK;
 	}
 	struct eng_err err;

@@ -1,7 +1,8 @@
 /* model_weights.h: which weights a command that runs a model uses, the
  * first that applies: --weights FILE; a bundle's own DIR/model.safetensors
- * (paths/model_path.h model_bundle_weights); else the model's seeded
- * initialisation.  Weight masks in a file are applied (pruned weights are
+ * (paths/model_path.h model_bundle_weights); else the model's initial
+ * weights (model_init: an ONNX file's own, else the seeded
+ * initialisation).  Weight masks in a file are applied (pruned weights are
  * zero).  `run` and `export` ask it.
  *
  * Owns: nothing; meta and from are caller storage.

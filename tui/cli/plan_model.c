@@ -37,6 +37,7 @@ static int cli_plan_model_load(const char *model, const char *plan, int classes,
 		cli_error("%s", why);
 		return CLI_EXIT_FAILURE;
 	}
+	m->model = model;
 	if (warn)
 		cli_print_warnings(&m->spec);
 	struct eng_err err;
@@ -94,7 +95,9 @@ enum eng_status cli_plan_model_run(struct cli_plan_model *m,
 {
 	struct reconvene_options ro = *o;
 	struct progress bar;
-	net_init(m->net, ro.seed);
+	char why[ENG_ERR_MAX];
+	if (model_init(m->model, m->net, ro.seed, why, sizeof why) < 0)
+		return eng_err_set(err, ENG_STATUS_EINVAL, "%s", why);
 	if (ro.method == SCORE_METHOD_SYNFLOW) {
 		progress_init(&bar, stderr, "synflow", "it/s");
 		ro.progress = cli_score_on_progress;

@@ -37,6 +37,7 @@ struct cli_plan_model {
 	bool has_plan;          /* a plan file was given */
 	struct data_split ds;   /* owned when have_ds */
 	bool have_ds;           /* the method needs data and it was loaded */
+	const char *model;      /* borrowed: the name it was opened with */
 };
 
 /* model: a name or a .cfg path; plan: a plan file or NULL; data: --data
@@ -48,7 +49,7 @@ int cli_plan_model_open(const char *model, const char *plan, const char *data,
 			struct cli_plan_model *m);
 void cli_plan_model_done(struct cli_plan_model *m);
 
-/* net_init(m->net, o->seed), then reconvene_run on it (the plan, if any,
+/* model_init(m->model, m->net, o->seed), then reconvene_run on it (the plan, if any,
  * else the automatic selection) with a SynFlow progress bar on stderr. */
 enum eng_status cli_plan_model_run(struct cli_plan_model *m,
 				   const struct reconvene_options *o,

@@ -30,7 +30,15 @@ int session_open(struct session *s, const char *model, const char *data,
 		return CLI_EXIT_FAILURE;
 	}
 	s->have_spec = true;
-	net_free(net);
+	/* A model with weights of its own (an ONNX file) hands them to the
+	 * worker; the seed only matters for models without. */
+	int own = model_has_weights(model) ?
+		  model_init(model, net, ws ? ws->seed : 0, why, sizeof why) : 0;
+	if (own < 0) {
+		net_free(net);
+		cli_error("%s", why);
+		return CLI_EXIT_FAILURE;
+	}
 	struct worker_config wc;
 	worker_config_default(&wc);
 	wc.disk_cache = disk_cache;
@@ -50,9 +58,13 @@ int session_open(struct session *s, const char *model, const char *data,
 		}
 	}
 	struct eng_err err = { { 0 } };
-	if (worker_new(&wc, &s->ds, &s->w, &err) != ENG_STATUS_OK ||
-	    worker_set_model(s->w, &s->spec, &s->m, &err) != ENG_STATUS_OK ||
-	    app_init(&s->app, s->w, s->m, ws, &err) != ENG_STATUS_OK) {
+	enum eng_status st = worker_new(&wc, &s->ds, &s->w, &err);
+	if (st == ENG_STATUS_OK)
+		st = worker_set_model_weights(s->w, &s->spec, own ? net : NULL, &s->m, &err);
+	net_free(net);
+	if (st == ENG_STATUS_OK)
+		st = app_init(&s->app, s->w, s->m, ws, &err);
+	if (st != ENG_STATUS_OK) {
 		cli_error("%s", err.msg);
 		return CLI_EXIT_FAILURE;
 	}

@@ -221,7 +221,7 @@ static const char *keylog_line(char *line, struct keylog *log, bool *oom)
 		st = keylog_push(log, KEYLOG_WAIT, 0, 0);
 	} else if (strcmp(line, "model") == 0) {
 		if (!*rest || strlen(rest) >= sizeof h->model)
-			return "model: a name or a .cfg path";
+			return "model: a name, a .cfg or a .onnx path";
 		snprintf(h->model, sizeof h->model, "%s", rest);
 		h->has_model = true;
 	} else if (strcmp(line, "data") == 0) {

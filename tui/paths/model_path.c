@@ -9,6 +9,8 @@
 
 #include "io/cfg.h"
 #include "output/bundle.h"
+#include "io/onnx_import.h"
+#include "base/warn.h"
 #include "paths/exe_dir.h"
 #include "paths/model_path.h"
 #include "host/memory.h"
@@ -16,7 +18,8 @@
 static int is_path(const char *name)
 {
 	size_t n = strlen(name);
-	return strchr(name, '/') || (n > 4 && strcmp(name + n - 4, ".cfg") == 0);
+	return strchr(name, '/') || (n > 4 && strcmp(name + n - 4, ".cfg") == 0) ||
+	       onnx_import_is_onnx(name);
 }
 
 /* name + "/" + file (no second '/'); 0, or -1 when it does not fit. */
@@ -118,7 +121,17 @@ int model_load(const char *name, const struct model_overrides *ovr,
 	memset(spec, 0, sizeof *spec);
 	if (model_path_resolve(name, path, sizeof path, why, why_len) != 0)
 		return -1;
-	if (cfg_parse_file(path, spec, &err) != ENG_STATUS_OK) {
+	if (onnx_import_is_onnx(path)) {
+		/* The structure only; model_init brings the weights. */
+		struct net *imported;
+		struct eng_warn w = net_spec_warn_sink(spec);
+		struct onnx_import_opts o = { .warn = &w };
+		if (onnx_import_file(path, &o, spec, &imported, &err) != ENG_STATUS_OK) {
+			snprintf(why, why_len, "%s", err.msg);
+			return -1;
+		}
+		net_free(imported);
+	} else if (cfg_parse_file(path, spec, &err) != ENG_STATUS_OK) {
 		snprintf(why, why_len, "%s", err.msg);
 		return -1;
 	}
@@ -139,4 +152,70 @@ int model_load(const char *name, const struct model_overrides *ovr,
 		return -1;
 	}
 	return 0;
+}
+
+/* Copy every layer of src into the layer of dst with its name, kind and
+ * sizes. */
+static void model_copy_layers(struct net *dst, const struct net *src)
+{
+	for (int i = 0; i < dst->n_layers; i++) {
+		struct layer *d = &dst->layers[i];
+		int j = net_find(src, d->name);
+		if (j < 0)
+			continue;
+		const struct layer *s = &src->layers[j];
+		if (s->kind != d->kind || s->w_len != d->w_len || s->b_len != d->b_len ||
+		    s->state_len != d->state_len ||
+		    (s->kind == LAYER_KIND_CONV && s->in.c != d->in.c))
+			continue;
+		if (d->w_len)
+			memcpy(d->w, s->w, d->w_len * sizeof *d->w);
+		if (d->b_len)
+			memcpy(d->b, s->b, d->b_len * sizeof *d->b);
+		if (d->state_len)
+			memcpy(d->state, s->state, d->state_len * sizeof *d->state);
+	}
+}
+
+int model_open(const char *name, const struct model_overrides *ovr, uint64_t seed,
+	       struct net_spec *spec, struct net **net, char *why, size_t why_len)
+{
+	if (model_load(name, ovr, spec, net, why, why_len) != 0)
+		return -1;
+	if (model_init(name, *net, seed, why, why_len) < 0) {
+		net_free(*net);
+		*net = NULL;
+		net_spec_done(spec);
+		return -1;
+	}
+	return 0;
+}
+
+bool model_has_weights(const char *name)
+{
+	char path[4096], why[8];
+	return model_path_resolve(name, path, sizeof path, why, sizeof why) == 0 &&
+	       onnx_import_is_onnx(path);
+}
+
+int model_init(const char *name, struct net *net, uint64_t seed,
+	       char *why, size_t why_len)
+{
+	net_init(net, seed);
+	char path[4096];
+	if (model_path_resolve(name, path, sizeof path, why, why_len) != 0)
+		return -1;
+	if (!onnx_import_is_onnx(path))
+		return 0;
+	struct net_spec spec;
+	struct net *imported;
+	struct eng_err err;
+	if (onnx_import_file(path, NULL, &spec, &imported, &err) != ENG_STATUS_OK) {
+		snprintf(why, why_len, "%s", err.msg);
+		return -1;
+	}
+	model_copy_layers(net, imported);
+	net_free(imported);
+	net_spec_done(&spec);
+	return 1;
 }

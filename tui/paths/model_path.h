@@ -1,6 +1,7 @@
 /* model_path.h: find and load a model from what the user typed.
  *
- * A MODEL argument is a path when it contains '/' or ends in ".cfg";
+ * A MODEL argument is a path when it contains '/' or ends in ".cfg" or
+ * ".onnx" (an ONNX file is imported: io/onnx_import.h);
  * otherwise a name looked up as NAME.cfg in, in order: $RECONVENE_MODELS_DIR,
  * the installed data directory (PKGDATADIR/models), and models/ next to
  * the running program (exe_dir.h: so ./reconvene in a built checkout works
@@ -9,13 +10,21 @@
  * output/bundle.h): it stands for DIR/model.cfg, and its weights are
  * DIR/model.safetensors (model_bundle_weights).
  *
+ * A model's initial weights come from model_init: net_init(seed) for a
+ * cfg, the file's own values for an ONNX model (every layer whose shape
+ * the overrides left alone; the others, e.g. a classifier resized to the
+ * dataset's classes, keep net_init's).  This is the one place commands
+ * get initial weights from.
+ *
  * Owns: model_load fills caller storage; the caller frees the spec with
  * net_spec_done and the net with net_free.
  */
 #ifndef RECONVENE_MODEL_PATH_H
 #define RECONVENE_MODEL_PATH_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "nn/net.h"
 #include "nn/net_spec.h"
@@ -47,6 +56,23 @@ struct model_overrides {
  * exists or its weights are touched.  On failure returns -1 with one line in why. */
 int model_load(const char *name, const struct model_overrides *ovr,
 	       struct net_spec *spec, struct net **net, char *why, size_t why_len);
+
+/* The initial weights of model `name` (as given to model_load) into net,
+ * which model_load built from it: net_init(net, seed), then, for an ONNX
+ * model, the imported values of every layer of the same name and sizes.
+ * Returns 1 when the weights came from the file, 0 for net_init alone, or
+ * -1 with one line in why (net then holds net_init's). */
+int model_init(const char *name, struct net *net, uint64_t seed,
+	       char *why, size_t why_len);
+
+/* model_load, then model_init(seed): a model at its initial weights.
+ * Returns 0, or -1 with one line in why (nothing to free). */
+int model_open(const char *name, const struct model_overrides *ovr, uint64_t seed,
+	       struct net_spec *spec, struct net **net, char *why, size_t why_len);
+
+/* Whether model `name` comes with weights of its own (an ONNX file), so
+ * that model_init gives more than net_init. */
+bool model_has_weights(const char *name);
 
 /* Parse "CxHxW" (e.g. 3x32x32) into s; returns 0 or -1. */
 int model_shape_parse(const char *text, struct shape *s);
