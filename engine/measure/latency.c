@@ -121,8 +121,6 @@ enum eng_status latency_measure(struct net *net, const uint8_t *mask,
 		return eng_err_set(err, ENG_STATUS_EINVAL,
 				   "latency: the %s variant needs a mask",
 				   latency_variant_name(variant));
-	if (net->max_batch < 1 && (st = net_prepare(net, 1, err)))
-		return st;
 
 	size_t in_len = shape_size(net->input);
 	float *input = malloc(in_len * sizeof *input);

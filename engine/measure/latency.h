@@ -48,10 +48,11 @@
  * timing samples) are allocated and freed inside the call.
  *
  * Side effects on the net: it is used (one thread at a time, as net.h
- * says); its workspace is (re)prepared with net_prepare(net, 1) if
- * net->max_batch < 1, otherwise kept.  The timed forwards run on a fused
- * copy (for MASKED with the masked weights zero in the copy); params and
- * BN statistics of the net are never changed.
+ * says): the SPARSE runner uses its workspace (sparse_net_build
+ * prepares it for batch 1 if net->max_batch < 1); the other variants
+ * time a fused copy with a workspace of its own (for MASKED with the
+ * masked weights zero in the copy).  Params and BN statistics of the net
+ * are never changed.
  *
  * Threads: batch-1 forwards are small GEMMs (M = out channels, N = H*W of
  * one sample); conv2d.c runs a single-sample chunk serially with OpenBLAS
