@@ -177,7 +177,7 @@ static void bench_shape_run(const struct bench_shape *bs, int batch, struct rng 
 	l->conf.out = bs->out;
 	l->conf.size = bs->k;
 	l->conf.stride = bs->s;
-	l->conf.pad = bs->p;
+	l->conf.pad = layer_pad_all(bs->p);
 	struct shape in = { bs->c, bs->hw, bs->hw };
 	struct eng_err err;
 	if (l->ops->infer(l, &in, 1, &err) != ENG_STATUS_OK) {

@@ -38,7 +38,7 @@ static int fuzz_spec_equal(const struct net_spec *a, const struct net_spec *b)
 				return 0;
 		}
 		if (p->out != q->out || p->size != q->size || p->stride != q->stride ||
-		    p->pad != q->pad || p->groups != q->groups || p->bias != q->bias ||
+		    !layer_pad_equal(p->pad, q->pad) || p->groups != q->groups || p->bias != q->bias ||
 		    !fuzz_float_same(p->eps, q->eps) ||
 		    !fuzz_float_same(p->momentum, q->momentum) ||
 		    !fuzz_float_same(p->clip, q->clip))

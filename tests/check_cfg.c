@@ -106,7 +106,7 @@ static void spec_assert_equal(const struct net_spec *a, const struct net_spec *b
 		ck_assert_int_eq(x->conf.out, y->conf.out);
 		ck_assert_int_eq(x->conf.size, y->conf.size);
 		ck_assert_int_eq(x->conf.stride, y->conf.stride);
-		ck_assert_int_eq(x->conf.pad, y->conf.pad);
+		ck_assert(layer_pad_equal(x->conf.pad, y->conf.pad));
 		ck_assert_int_eq(x->conf.groups, y->conf.groups);
 		ck_assert_int_eq(x->conf.bias, y->conf.bias);
 		ck_assert(memcmp(&x->conf.eps, &y->conf.eps, sizeof(float)) == 0);
@@ -176,7 +176,7 @@ START_TEST(test_full_parse)
 	}
 	const struct layer_conf *c = &s.layers[0].conf;
 	ck_assert_int_eq(s.layers[0].kind, LAYER_KIND_CONV);
-	ck_assert(c->out == 8 && c->size == 3 && c->stride == 2 && c->pad == 1 &&
+	ck_assert(c->out == 8 && c->size == 3 && c->stride == 2 && layer_pad_equal(c->pad, layer_pad_all(1)) &&
 		  c->groups == 1 && c->bias == 1);
 	c = &s.layers[1].conf;
 	ck_assert_int_eq(s.layers[1].kind, LAYER_KIND_BN);
@@ -184,7 +184,7 @@ START_TEST(test_full_parse)
 	ck_assert_int_eq(s.layers[2].kind, LAYER_KIND_RELU);
 	ck_assert(s.layers[2].conf.clip == 6.0f);
 	c = &s.layers[3].conf;
-	ck_assert(c->out == 8 && c->size == 5 && c->stride == 1 && c->pad == 2 &&
+	ck_assert(c->out == 8 && c->size == 5 && c->stride == 1 && layer_pad_equal(c->pad, layer_pad_all(2)) &&
 		  c->groups == 8 && c->bias == 0);
 	ck_assert_int_eq(s.layers[4].kind, LAYER_KIND_ADD);
 	ck_assert_int_eq(s.layers[4].n_in, 2);
@@ -192,10 +192,10 @@ START_TEST(test_full_parse)
 	ck_assert_int_eq(s.layers[5].in_idx[1], 1);   /* from = stem_bn */
 	c = &s.layers[6].conf;
 	ck_assert_int_eq(s.layers[6].kind, LAYER_KIND_MAXPOOL);
-	ck_assert(c->size == 3 && c->stride == 2 && c->pad == 1);
+	ck_assert(c->size == 3 && c->stride == 2 && layer_pad_equal(c->pad, layer_pad_all(1)));
 	c = &s.layers[7].conf;
 	ck_assert_int_eq(s.layers[7].kind, LAYER_KIND_AVGPOOL);
-	ck_assert(c->size == 2 && c->stride == 0 && c->pad == 0);
+	ck_assert(c->size == 2 && c->stride == 0 && layer_pad_equal(c->pad, layer_pad_all(0)));
 	ck_assert_int_eq(s.layers[8].conf.out, 4);
 	ck_assert_int_eq(s.layers[9].kind, LAYER_KIND_GAP);
 	ck_assert_int_eq(s.layers[10].kind, LAYER_KIND_FLATTEN);
@@ -286,13 +286,13 @@ START_TEST(test_defaults)
 		ck_assert_int_eq(s.layers[i].in_idx[0], i - 1);
 	}
 	const struct layer_conf *c = &s.layers[0].conf;
-	ck_assert(c->size == 1 && c->stride == 1 && c->pad == 0 && c->groups == 1 &&
+	ck_assert(c->size == 1 && c->stride == 1 && layer_pad_equal(c->pad, layer_pad_all(0)) && c->groups == 1 &&
 		  c->bias == 0);
 	ck_assert(s.layers[1].conf.eps == 1e-5f && s.layers[1].conf.momentum == 0.1f);
 	ck_assert(s.layers[2].conf.clip == 0.0f);
 	for (int i = 3; i <= 4; i++) {
 		c = &s.layers[i].conf;
-		ck_assert(c->size == 2 && c->stride == 0 && c->pad == 0);
+		ck_assert(c->size == 2 && c->stride == 0 && layer_pad_equal(c->pad, layer_pad_all(0)));
 	}
 	ck_assert_int_eq(s.layers[5].in_idx[1], 0);
 	ck_assert_int_eq(s.layers[6].conf.bias, 1);

@@ -27,11 +27,22 @@
 #include <omp.h>
 #endif
 
+/* The case tables leave the trailing asymmetric-pad fields out (zero:
+ * symmetric p) on purpose. */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
 struct conv_case {
 	int c, h, w;     /* input shape */
 	int out, k, s, p, groups, bias;
 	int batch;
+	bool asym;             /* pads below instead of p on every side */
+	struct layer_pad pads; /* top, left, bottom, right */
 };
+
+static struct layer_pad conv_case_pad(const struct conv_case *cc)
+{
+	return cc->asym ? cc->pads : layer_pad_all(cc->p);
+}
 
 /* Hand-picked shapes; each line says which path or edge it exercises. */
 static const struct conv_case conv_cases[] = {
@@ -64,6 +75,16 @@ static const struct conv_case conv_cases[] = {
 	{ 2, 6, 40, 3, 5, 1, 2, 1, 0, 2 },    /* wide, 5x5 pad 2 */
 	{ 4, 5, 60, 4, 3, 3, 0, 2, 1, 3 },    /* wide, stride 3, groups 2 */
 	{ 2, 30, 30, 3, 3, 2, 1, 1, 0, 2 },   /* narrow output, plane too big for the table */
+	/* Asymmetric pads (ONNX's SAME_UPPER / SAME_LOWER, PyTorch's
+	 * padding=(1, 0)) on both im2col paths, depthwise and 1x1. */
+	{ 3, 8, 8, 4, 3, 2, 0, 1, 1, 2, true, { 0, 0, 1, 1 } },    /* SAME_UPPER stride 2, table */
+	{ 3, 9, 35, 4, 3, 2, 0, 1, 1, 2, true, { 0, 0, 1, 1 } },   /* SAME_UPPER stride 2, rows */
+	{ 3, 7, 20, 5, 3, 1, 0, 1, 0, 2, true, { 1, 0, 1, 0 } },   /* pad rows only */
+	{ 4, 9, 6, 4, 3, 2, 0, 4, 1, 3, true, { 1, 1, 0, 0 } },    /* depthwise SAME_LOWER */
+	{ 6, 10, 7, 9, 3, 2, 0, 3, 0, 3, true, { 0, 2, 1, 0 } },   /* groups 3, every side different */
+	{ 2, 30, 30, 3, 3, 2, 0, 1, 0, 2, true, { 1, 0, 0, 1 } },  /* narrow output, big plane */
+	{ 4, 6, 6, 3, 1, 1, 0, 1, 1, 2, true, { 0, 0, 1, 2 } },    /* 1x1 with pads: not pointwise */
+	{ 3, 5, 5, 2, 4, 2, 0, 1, 1, 2, true, { 1, 1, 2, 2 } },    /* even kernel, SAME_UPPER */
 };
 #define N_CONV_CASES ((int)(sizeof conv_cases / sizeof conv_cases[0]))
 #define N_RANDOM_CASES 12
@@ -94,7 +115,7 @@ static enum eng_status conv_layer_infer(struct layer *l, const struct conv_case 
 	l->conf.out = cc->out;
 	l->conf.size = cc->k;
 	l->conf.stride = cc->s;
-	l->conf.pad = cc->p;
+	l->conf.pad = conv_case_pad(cc);
 	l->conf.groups = cc->groups;
 	l->conf.bias = cc->bias;
 	struct shape in = { cc->c, cc->h, cc->w };
@@ -192,14 +213,16 @@ static double *xcalloc_doubles(size_t n)
 }
 
 /* The 7-loop direct convolution and its adjoints, written from the
- * definition: y[n][o][i][j] = b[o] + sum_{c,u,v} x[n][g*cg + c][i*s - p + u]
- * [j*s - p + v] * w[o][c][u][v], with g = o / og. */
+ * definition: y[n][o][i][j] = b[o] + sum_{c,u,v} x[n][g*cg + c][i*s - pt + u]
+ * [j*s - pl + v] * w[o][c][u][v], with g = o / og (pt, pl: top and left
+ * pads; the bottom and right ones only set the output size). */
 static void conv_ref_compute(const struct conv_run *cr, struct conv_ref *ref)
 {
 	const struct conv_case *cc = &cr->cc;
 	const struct layer *l = &cr->l;
 	const int oh = l->out.h, ow = l->out.w;
 	const int cg = cc->c / cc->groups, og = cc->out / cc->groups;
+	const struct layer_pad pad = conv_case_pad(cc);
 	ref->y = xcalloc_doubles(cr->y_len);
 	ref->y_abs = xcalloc_doubles(cr->y_len);
 	ref->dx = xcalloc_doubles(cr->x_len);
@@ -223,7 +246,7 @@ static void conv_ref_compute(const struct conv_run *cr, struct conv_ref *ref)
 		for (int c = 0; c < cg; c++)
 		for (int u = 0; u < cc->k; u++)
 		for (int v = 0; v < cc->k; v++) {
-			int ih = i * cc->s - cc->p + u, iw = j * cc->s - cc->p + v;
+			int ih = i * cc->s - pad.top + u, iw = j * cc->s - pad.left + v;
 			if (ih < 0 || ih >= cc->h || iw < 0 || iw >= cc->w)
 				continue;
 			int ci = (o / og) * cg + c;
@@ -257,9 +280,11 @@ static void conv_expect_close(const char *what, const struct conv_case *cc,
 		double d = fabs(((double)got[i] - base) - want[i]);
 		double tol = 1e-4 * (scale[i] + 1e-3);
 		ck_assert_msg(d <= tol,
-			      "%s[%zu]: got %.7g want %.7g (case in %dx%dx%d out %d k%d s%d p%d g%d bias %d batch %d)",
+			      "%s[%zu]: got %.7g want %.7g (case in %dx%dx%d out %d k%d s%d pads %d %d %d %d g%d bias %d batch %d)",
 			      what, i, (double)got[i] - base, want[i], cc->c, cc->h, cc->w,
-			      cc->out, cc->k, cc->s, cc->p, cc->groups, cc->bias, cc->batch);
+			      cc->out, cc->k, cc->s, conv_case_pad(cc).top, conv_case_pad(cc).left,
+			      conv_case_pad(cc).bottom, conv_case_pad(cc).right, cc->groups,
+			      cc->bias, cc->batch);
 	}
 }
 
@@ -423,6 +448,8 @@ static const struct gc_case gc_cases[] = {
 	{ { 4, 4, 5, 6, 1, 1, 0, 2, 0, 1 }, "1x1 stride 1 in place, groups 2" },
 	{ { 2, 32, 32, 2, 1, 1, 0, 1, 1, 2 }, "1x1 in place, batch 2" },
 	{ { 4, 6, 6, 3, 1, 2, 0, 1, 0, 2 }, "1x1 stride 2 projection" },
+	{ { 3, 6, 7, 4, 3, 2, 0, 1, 1, 2, true, { 0, 0, 1, 1 } }, "SAME_UPPER stride 2" },
+	{ { 4, 6, 5, 4, 3, 1, 0, 4, 1, 2, true, { 1, 0, 2, 1 } }, "depthwise, every side different" },
 };
 #define N_GC_CASES ((int)(sizeof gc_cases / sizeof gc_cases[0]))
 
@@ -435,7 +462,7 @@ START_TEST(test_conv_gradcheck)
 	conf.out = cc->out;
 	conf.size = cc->k;
 	conf.stride = cc->s;
-	conf.pad = cc->p;
+	conf.pad = conv_case_pad(cc);
 	conf.groups = cc->groups;
 	conf.bias = cc->bias;
 	struct shape in = { cc->c, cc->h, cc->w };
@@ -465,6 +492,8 @@ static const struct bad_case bad_cases[] = {
 	{ { 3, 8, 8, 0, 3, 1, 1, 1, 0, 1 }, "out" },
 	{ { 3, 8, 8, 4, 0, 1, 1, 1, 0, 1 }, "size" },
 	{ { 3, 8, 8, 4, 3, 1, -1, 1, 0, 1 }, "pad" },
+	{ { 3, 8, 8, 4, 3, 1, 0, 1, 0, 1, true, { 1, 1, 1, -1 } }, "pad must not be negative, got 1 1 1 -1" },
+	{ { 3, 2, 2, 4, 5, 1, 0, 1, 0, 1, true, { 2, 2, 0, 0 } }, "kernel larger" },
 	{ { 3, 8, 8, 4, 3, 1, 1, 0, 0, 1 }, "groups" },
 	{ { 3, 8, 8, 4, 3, 1, 1, 1, 2, 1 }, "bias" },
 };

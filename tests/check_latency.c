@@ -134,7 +134,8 @@ static void naive_forward(const struct layer *l, const uint8_t *wm,
 		}
 		return;
 	}
-	int k = l->conf.size, st = l->conf.stride, p = l->conf.pad, g = l->conf.groups;
+	int k = l->conf.size, st = l->conf.stride, g = l->conf.groups;
+	int pt = l->conf.pad.top, pl = l->conf.pad.left;
 	int cg = l->in.c / g, og = l->out.c / g;
 	for (int o = 0; o < l->out.c; o++)
 		for (int oy = 0; oy < l->out.h; oy++)
@@ -143,7 +144,7 @@ static void naive_forward(const struct layer *l, const uint8_t *wm,
 				for (int c = 0; c < cg; c++)
 					for (int kh = 0; kh < k; kh++)
 						for (int kw = 0; kw < k; kw++) {
-							int y = oy * st + kh - p, x = ox * st + kw - p;
+							int y = oy * st + kh - pt, x = ox * st + kw - pl;
 							if (y < 0 || y >= l->in.h || x < 0 || x >= l->in.w)
 								continue;
 							size_t wi = (((size_t)o * cg + c) * k + kh) * k + kw;
@@ -158,22 +159,28 @@ static void naive_forward(const struct layer *l, const uint8_t *wm,
 }
 
 struct conv_case {
-	int c, h, w, out, k, stride, pad, groups, bias;
+	int c, h, w, out, k, stride;
+	const char *pad; /* as the cfg writes it: N or top left bottom right */
+	int groups, bias;
 };
 
 static const struct conv_case conv_cases[] = {
-	{ 8, 9, 9, 16, 3, 1, 1, 1, 1 },   /* plain 3x3 */
-	{ 8, 10, 10, 12, 3, 2, 1, 1, 0 }, /* stride 2 */
-	{ 8, 9, 9, 8, 3, 1, 1, 8, 0 },    /* depthwise */
-	{ 8, 9, 9, 16, 3, 2, 1, 8, 1 },   /* depthwise x2, stride 2 */
-	{ 6, 8, 8, 9, 5, 1, 2, 3, 1 },    /* grouped 5x5 */
-	{ 8, 7, 7, 10, 1, 1, 0, 1, 1 },   /* pointwise: no padding copy */
-	{ 4, 11, 11, 6, 3, 1, 0, 1, 0 },  /* unpadded 3x3: wide rows */
-	{ 4, 12, 12, 6, 3, 3, 2, 2, 1 },  /* stride 3, pad 2, groups 2 */
-	{ 3, 1, 1, 5, 1, 1, 0, 1, 1 },    /* 1x1 map */
-	{ 6, 9, 9, 8, 1, 2, 0, 1, 1 },    /* 1x1 stride-2 shortcut: 1 phase */
-	{ 4, 10, 10, 6, 2, 3, 1, 2, 0 },  /* k 2 < stride 3: 2x2 phases */
-	{ 16, 2, 2, 24, 3, 1, 1, 1, 0 },  /* 2x2 map: 4-wide tiles */
+	{ 8, 9, 9, 16, 3, 1, "1", 1, 1 },   /* plain 3x3 */
+	{ 8, 10, 10, 12, 3, 2, "1", 1, 0 }, /* stride 2 */
+	{ 8, 9, 9, 8, 3, 1, "1", 8, 0 },    /* depthwise */
+	{ 8, 9, 9, 16, 3, 2, "1", 8, 1 },   /* depthwise x2, stride 2 */
+	{ 6, 8, 8, 9, 5, 1, "2", 3, 1 },    /* grouped 5x5 */
+	{ 8, 7, 7, 10, 1, 1, "0", 1, 1 },   /* pointwise: no padding copy */
+	{ 4, 11, 11, 6, 3, 1, "0", 1, 0 },  /* unpadded 3x3: wide rows */
+	{ 4, 12, 12, 6, 3, 3, "2", 2, 1 },  /* stride 3, pad 2, groups 2 */
+	{ 3, 1, 1, 5, 1, 1, "0", 1, 1 },    /* 1x1 map */
+	{ 6, 9, 9, 8, 1, 2, "0", 1, 1 },    /* 1x1 stride-2 shortcut: 1 phase */
+	{ 4, 10, 10, 6, 2, 3, "1", 2, 0 },  /* k 2 < stride 3: 2x2 phases */
+	{ 16, 2, 2, 24, 3, 1, "1", 1, 0 },  /* 2x2 map: 4-wide tiles */
+	/* Asymmetric pads (ONNX SAME_UPPER / SAME_LOWER and the like). */
+	{ 8, 9, 9, 16, 3, 2, "0 0 1 1", 1, 1 },   /* SAME_UPPER stride 2 */
+	{ 8, 10, 9, 8, 3, 2, "1 1 0 0", 8, 0 },   /* depthwise SAME_LOWER */
+	{ 4, 9, 11, 6, 3, 1, "1 0 1 2", 2, 1 },   /* every side its own */
 };
 
 static const double sparsities[] = { 0.0, 0.5, 0.9, 0.995, 1.0 };
@@ -269,7 +276,7 @@ START_TEST(test_csr_conv_matches_dense)
 	char text[512];
 	snprintf(text, sizeof text,
 		 "[net]\nname = one\ninput = %dx%dx%d\nclasses = 2\n"
-		 "[conv]\nname = c\nout = %d\nsize = %d\nstride = %d\npad = %d\n"
+		 "[conv]\nname = c\nout = %d\nsize = %d\nstride = %d\npad = %s\n"
 		 "groups = %d\nbias = %d\n",
 		 cc->c, cc->h, cc->w, cc->out, cc->k, cc->stride, cc->pad, cc->groups,
 		 cc->bias);

@@ -370,7 +370,7 @@ START_TEST(test_maxpool_grad)
 	struct layer_conf c = conf_of(LAYER_KIND_MAXPOOL);
 	c.size = pc->size;
 	c.stride = pc->stride;
-	c.pad = pc->pad;
+	c.pad = layer_pad_all(pc->pad);
 	float *x = distinct_inputs(shape_size(pc->in) * (size_t)pc->batch, 21 + (uint64_t)_i);
 	const float *const v[1] = { x };
 	expect_grad(LAYER_KIND_MAXPOOL, &c, &pc->in, 1, pc->batch, false, 1e-3, v);
@@ -384,7 +384,7 @@ START_TEST(test_avgpool_grad)
 	struct layer_conf c = conf_of(LAYER_KIND_AVGPOOL);
 	c.size = pc->size;
 	c.stride = pc->stride;
-	c.pad = pc->pad;
+	c.pad = layer_pad_all(pc->pad);
 	expect_grad(LAYER_KIND_AVGPOOL, &c, &pc->in, 1, pc->batch, false, 1e-2, NULL);
 }
 END_TEST
@@ -404,7 +404,7 @@ static void pool_run(enum layer_kind kind, int size, int stride, int pad,
 	struct layer_conf c = conf_of(kind);
 	c.size = size;
 	c.stride = stride;
-	c.pad = pad;
+	c.pad = layer_pad_all(pad);
 	struct shape s = { 1, 4, 4 };
 	struct tl t;
 	struct eng_err err;
@@ -502,7 +502,7 @@ START_TEST(test_pool_shapes)
 		struct layer_conf c = conf_of(LAYER_KIND_AVGPOOL);
 		c.size = cases[i].size;
 		c.stride = cases[i].stride;
-		c.pad = cases[i].pad;
+		c.pad = layer_pad_all(cases[i].pad);
 		struct tl t;
 		struct eng_err err;
 		ck_assert_int_eq(tl_init(&t, LAYER_KIND_AVGPOOL, &c, &cases[i].in, 1, 1, &err),
@@ -765,16 +765,16 @@ START_TEST(test_infer_rejects)
 	expect_reject(LAYER_KIND_MAXPOOL, &c, sq, 1, NULL);
 	c = conf_of(LAYER_KIND_AVGPOOL);
 	c.size = 3;
-	c.pad = 2;                       /* more than half the window */
+	c.pad = layer_pad_all(2);                       /* more than half the window */
 	expect_reject(LAYER_KIND_AVGPOOL, &c, sq, 1, NULL);
-	c.pad = 0;
+	c.pad = layer_pad_all(0);
 	c.size = 0;
 	expect_reject(LAYER_KIND_AVGPOOL, &c, sq, 1, NULL);
 	c.size = 2;
 	c.stride = -1;
 	expect_reject(LAYER_KIND_AVGPOOL, &c, sq, 1, NULL);
 	c.stride = 0;
-	c.pad = -1;
+	c.pad = layer_pad_all(-1);
 	expect_reject(LAYER_KIND_AVGPOOL, &c, sq, 1, NULL);
 	c = conf_of(LAYER_KIND_MAXPOOL);
 	expect_reject(LAYER_KIND_MAXPOOL, &c, sq, 2, NULL);

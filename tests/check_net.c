@@ -41,12 +41,12 @@ static void tiny_spec(struct net_spec *spec, struct shape input, int classes)
 	spec->input = input;
 	spec->classes = classes;
 	struct layer_conf *c = spec_add(spec, LAYER_KIND_CONV, "conv1", -1, PREV);
-	c->out = 4; c->size = 3; c->pad = 1;
+	c->out = 4; c->size = 3; c->pad = layer_pad_all(1);
 	spec_add(spec, LAYER_KIND_BN, "bn1", PREV, PREV);
 	spec_add(spec, LAYER_KIND_RELU, "relu1", PREV, PREV);
 	spec_add(spec, LAYER_KIND_MAXPOOL, "pool1", PREV, PREV);     /* 3 */
 	c = spec_add(spec, LAYER_KIND_CONV, "conv2", PREV, PREV);
-	c->out = 6; c->size = 3; c->pad = 1;
+	c->out = 6; c->size = 3; c->pad = layer_pad_all(1);
 	spec_add(spec, LAYER_KIND_BN, "bn2", PREV, PREV);            /* 5 */
 	c = spec_add(spec, LAYER_KIND_CONV, "proj", 3, PREV);
 	c->out = 6;

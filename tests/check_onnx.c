@@ -282,6 +282,7 @@ static const char *const node_pass[] = {
 	"node/test_conv_with_strides_padding",
 	"node/test_conv_with_strides_no_padding",
 	"node/test_conv_with_autopad_same",
+	"node/test_conv_with_strides_and_asymmetric_padding",
 	"node/test_batchnorm_epsilon",
 	"node/test_batchnorm_example",
 	"node/test_maxpool_2d_default",
@@ -289,6 +290,8 @@ static const char *const node_pass[] = {
 	"node/test_maxpool_2d_precomputed_strides",
 	"node/test_maxpool_2d_strides",
 	"node/test_maxpool_2d_precomputed_same_upper",
+	"node/test_maxpool_2d_same_upper",
+	"node/test_maxpool_2d_same_lower",
 	"node/test_averagepool_2d_default",
 	"node/test_averagepool_2d_strides",
 	"node/test_averagepool_2d_precomputed_strides",
@@ -328,18 +331,18 @@ static const char *const node_pass[] = {
 /* Tests of supported op types with settings the engine does not have: a
  * clear refusal naming the node and what is missing. */
 static const struct { const char *dir, *says; } node_refused[] = {
-	{ "node/test_conv_with_strides_and_asymmetric_padding", "asymmetric pads" },
 	{ "node/test_maxpool_2d_ceil", "ceil_mode" },
 	{ "node/test_maxpool_2d_dilations", "dilation" },
 	{ "node/test_averagepool_2d_pads", "count_include_pad" },
+	{ "node/test_averagepool_2d_same_upper", "count_include_pad" },
 	{ "node/test_maxpool_1d_default", "only 2-D convolutions and pools" },
 	{ "node/test_maxpool_3d_default", "N x C x H x W" },
 	{ "node/test_gemm_transposeA", "transA" },
 	{ "node/test_gemm_default_matrix_bias", "per-sample bias" },
 	{ "node/test_flatten_axis2", "Flatten(axis = 1)" },
 	{ "node/test_add", "only the sum of two activations" },
-	{ "node/test_maxpool_2d_pads", "pad 2 must be between 0 and half the size 3" },
-	{ "node/test_averagepool_2d_pads_count_include_pad", "pad 2 must be between" },
+	{ "node/test_maxpool_2d_pads", "pad 2 2 2 2: each side must be between 0 and half the size 3" },
+	{ "node/test_averagepool_2d_pads_count_include_pad", "each side must be between" },
 	{ "node/test_clip_example", "only Clip(0, max)" },
 	{ "node/test_clip_default_inbounds", "min -inf: only Clip(0, max)" },
 	{ "pytorch-operator/test_operator_clip", "min -0.5: only Clip(0, max)" },
@@ -474,6 +477,12 @@ START_TEST(test_fixture_grouped)
 }
 END_TEST
 
+START_TEST(test_fixture_padded)
+{
+	fixture_check("padded");
+}
+END_TEST
+
 /* The imported resnet20 has the shipped cfg's layers, names and sizes. */
 START_TEST(test_fixture_names_match_cfg)
 {
@@ -520,6 +529,7 @@ static Suite *onnx_suite(void)
 	tcase_add_test(tc, test_fixture_resnet20);
 	tcase_add_test(tc, test_fixture_mobilenet_v2);
 	tcase_add_test(tc, test_fixture_grouped);
+	tcase_add_test(tc, test_fixture_padded);
 	tcase_add_test(tc, test_fixture_names_match_cfg);
 	tcase_add_test(tc, test_fixture_dirs);
 	suite_add_tcase(s, tc);

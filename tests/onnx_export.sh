@@ -106,4 +106,29 @@ sys.exit(0 if pp < pd and abs((sd / sp) / (pd / pp) - 1) < 0.1 else 1)' \
 		bad "$name: the comparison cannot tell the dense model from the bundle"
 	else ok; fi
 done
+# Pads that differ between the start and the end of an axis (SAME_UPPER, a
+# Pad node folded into the Conv): ONNX Runtime runs the very file we
+# import, and our export of it.
+python3 "$src/tests/onnx/make_cases.py" "$tmp/cases" || bad "make_cases.py failed"
+"$py" -c 'import sys, numpy as np
+np.save(sys.argv[1], np.random.default_rng(3).standard_normal((2, 3, 8, 8)).astype(np.float32))' \
+	"$tmp/x8.npy" && ok || bad "cases: input"
+for c in good_asymmetric_pads good_pad_node; do
+	f="$tmp/cases/$c.onnx"
+	expect 0 "$bin" run "$f" --input "$tmp/x8.npy" --output "$tmp/ours.npy"
+	expect 0 node "$ort" "$f" "$tmp/x8.npy" "$tmp/ort.npy"
+	compare "$tmp/ours.npy" "$tmp/ort.npy" "$c imported" && ok ||
+		bad "$c: reconvene run differs from ONNX Runtime on the same file"
+	expect 0 "$bin" export "$f" --onnx "$tmp/$c.out.onnx"
+	check "$tmp/$c.out.onnx" && ok || bad "$c: the export fails the checker"
+	expect 0 node "$ort" "$tmp/$c.out.onnx" "$tmp/x8.npy" "$tmp/ort2.npy"
+	compare "$tmp/ours.npy" "$tmp/ort2.npy" "$c exported" && ok ||
+		bad "$c: the export of the imported model differs"
+done
+"$py" -c 'import sys, onnx
+pads = [list(a.ints) for n in onnx.load(sys.argv[1]).graph.node if n.op_type == "Conv"
+        for a in n.attribute if a.name == "pads"]
+sys.exit(0 if pads == [[1, 0, 1, 3]] else 1)' "$tmp/good_pad_node.out.onnx" &&
+	ok || bad "pad_node: the exported Conv does not carry the Pad's zeros"
+
 cli_finish onnx_export

@@ -389,6 +389,49 @@ static enum eng_status cfg_bool_key(struct cfg_parser *p, struct eng_err *err,
 	return ENG_STATUS_OK;
 }
 
+/* "N" (every side) or four integers "top left bottom right", ONNX's order
+ * of its pads attribute, separated by blanks and/or commas. */
+static enum eng_status cfg_pad_key(struct cfg_parser *p, struct eng_err *err,
+				   const struct ini_event *ev, struct layer_pad *dst)
+{
+	long v[4];
+	int n = 0;
+	const char *s = ev->value;
+	for (;;) {
+		while (*s == ' ' || *s == '\t' || *s == ',')
+			s++;
+		if (!*s)
+			break;
+		if (n == 4)
+			return cfg_fail(p, err, ev->line,
+					"pad = '%.40s': want N or four integers (top left bottom right)",
+					ev->value);
+		char tok[24];
+		size_t len = strcspn(s, " \t,");
+		if (len >= sizeof tok)
+			return cfg_fail(p, err, ev->line, "out of range: pad = '%.40s' (want integers 0..%d)",
+					ev->value, CFG_KERNEL_MAX);
+		memcpy(tok, s, len);
+		tok[len] = '\0';
+		s += strcspn(s, " \t,");
+		const char *why;
+		if (!cfg_int_parse(tok, 0, CFG_KERNEL_MAX, &v[n], &why))
+			return cfg_fail(p, err, ev->line, "%s: pad = '%.40s' (want integers 0..%d)",
+					why, ev->value, CFG_KERNEL_MAX);
+		n++;
+	}
+	if (n == 1) {
+		*dst = layer_pad_all((int)v[0]);
+		return ENG_STATUS_OK;
+	}
+	if (n != 4)
+		return cfg_fail(p, err, ev->line,
+				"pad = '%.40s': want N or four integers (top left bottom right)",
+				ev->value);
+	*dst = (struct layer_pad){ (int)v[0], (int)v[1], (int)v[2], (int)v[3] };
+	return ENG_STATUS_OK;
+}
+
 /* "3x32x32" (blanks around the x allowed). */
 static enum eng_status cfg_shape_key(struct cfg_parser *p, struct eng_err *err,
 				     const struct ini_event *ev, struct shape *dst)
@@ -650,7 +693,7 @@ static enum eng_status cfg_layer_key(struct cfg_parser *p, struct eng_err *err,
 	case CFG_KEY_STRIDE:
 		return cfg_int_key(p, err, ev, pool ? 0 : 1, CFG_KERNEL_MAX, &c->stride);
 	case CFG_KEY_PAD:
-		return cfg_int_key(p, err, ev, 0, CFG_KERNEL_MAX, &c->pad);
+		return cfg_pad_key(p, err, ev, &c->pad);
 	case CFG_KEY_GROUPS:
 		return cfg_int_key(p, err, ev, 1, CFG_GROUPS_MAX, &c->groups);
 	case CFG_KEY_BIAS:
@@ -886,7 +929,13 @@ static void cfg_layer_write(struct cfg_buf *b, const struct net_spec *spec, int 
 			break;
 		case CFG_KEY_SIZE: cfg_buf_printf(b, "%s = %d\n", key, c->size); break;
 		case CFG_KEY_STRIDE: cfg_buf_printf(b, "%s = %d\n", key, c->stride); break;
-		case CFG_KEY_PAD: cfg_buf_printf(b, "%s = %d\n", key, c->pad); break;
+		case CFG_KEY_PAD:
+			if (layer_pad_uniform(c->pad))
+				cfg_buf_printf(b, "%s = %d\n", key, c->pad.top);
+			else
+				cfg_buf_printf(b, "%s = %d %d %d %d\n", key, c->pad.top,
+					       c->pad.left, c->pad.bottom, c->pad.right);
+			break;
 		case CFG_KEY_GROUPS: cfg_buf_printf(b, "%s = %d\n", key, c->groups); break;
 		case CFG_KEY_BIAS: cfg_buf_printf(b, "%s = %d\n", key, c->bias); break;
 		case CFG_KEY_EPS: cfg_buf_float(b, key, c->eps); break;

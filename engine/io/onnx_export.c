@@ -228,7 +228,8 @@ static enum eng_status export_conv(struct exporter *x, int i, struct eng_err *er
 	struct pb_buf node;
 	node_begin(&node, "Conv", l->name, in, b ? 3 : 2, x->out_name[i]);
 	int64_t ks[2] = { k, k }, st[2] = { l->conf.stride, l->conf.stride };
-	int64_t pads[4] = { l->conf.pad, l->conf.pad, l->conf.pad, l->conf.pad };
+	int64_t pads[4] = { l->conf.pad.top, l->conf.pad.left, l->conf.pad.bottom,
+			    l->conf.pad.right };
 	int64_t dil[2] = { 1, 1 };
 	attr_ints(&node, "kernel_shape", ks, 2);
 	attr_ints(&node, "strides", st, 2);
@@ -292,7 +293,8 @@ static void export_pool(struct exporter *x, int i)
 	node_begin(&node, max ? "MaxPool" : "AveragePool", l->name, in, 1, x->out_name[i]);
 	int s = l->conf.stride > 0 ? l->conf.stride : l->conf.size;
 	int64_t ks[2] = { l->conf.size, l->conf.size }, st[2] = { s, s };
-	int64_t pads[4] = { l->conf.pad, l->conf.pad, l->conf.pad, l->conf.pad };
+	int64_t pads[4] = { l->conf.pad.top, l->conf.pad.left, l->conf.pad.bottom,
+			    l->conf.pad.right };
 	attr_ints(&node, "kernel_shape", ks, 2);
 	attr_ints(&node, "strides", st, 2);
 	attr_ints(&node, "pads", pads, 4);

@@ -232,6 +232,9 @@ static enum eng_status import_output(struct onnx_state *im)
 	if (k < 0 || im->v[k].kind != ONNX_VALUE_ACT || im->v[k].layer < 0)
 		return onnx_state_fail(im, "the graph output '%.100s' is not computed by any layer",
 				g->output[0].name);
+	if (onnx_value_padded(&im->v[k]))
+		return onnx_state_fail(im, "the graph output '%.100s' comes from a Pad, which is "
+				"only supported right before a Conv", g->output[0].name);
 	int last = im->spec->n_layers - 1;
 	if (im->v[k].layer != last)
 		return onnx_state_fail(im, "the graph output '%.100s' is not the last layer's "

@@ -17,7 +17,7 @@ static enum eng_status ops_conv(struct onnx_state *im)
 {
 	struct onnx_value *x;
 	const struct onnx_tensor *w, *b;
-	ONNX_TRY(onnx_state_want_act(im, 0, &x));
+	ONNX_TRY(onnx_state_want_act_padded(im, 0, &x));
 	ONNX_TRY(onnx_state_want_rank4(im, x));
 	ONNX_TRY(onnx_state_want_const(im, 1, false, &w));
 	ONNX_TRY(onnx_state_want_const(im, 2, true, &b));
@@ -52,8 +52,24 @@ static enum eng_status ops_conv(struct onnx_state *im)
 	if (b && onnx_state_numel(b) != (uint64_t)o)
 		return onnx_state_fail(im, "bias has %llu values, want %lld",
 				(unsigned long long)onnx_state_numel(b), (long long)o);
-	int stride, pad;
-	ONNX_TRY(onnx_state_window(im, x, k, &stride, &pad));
+	/* A Pad node before this Conv: its zeros are part of the window's
+	 * input (auto_pad SAME sizes from the padded shape), then both pads
+	 * add up. */
+	struct onnx_value padded = *x;
+	padded.s.h += x->pad.top + x->pad.bottom;
+	padded.s.w += x->pad.left + x->pad.right;
+	int stride;
+	struct layer_pad pad;
+	ONNX_TRY(onnx_state_window(im, &padded, k, &stride, &pad));
+	pad.top += x->pad.top;
+	pad.left += x->pad.left;
+	pad.bottom += x->pad.bottom;
+	pad.right += x->pad.right;
+	if (pad.top > ONNX_KERNEL_MAX || pad.left > ONNX_KERNEL_MAX ||
+	    pad.bottom > ONNX_KERNEL_MAX || pad.right > ONNX_KERNEL_MAX)
+		return onnx_state_fail(im, "pad %d %d %d %d (with the Pad before it) is out of "
+				"range (0..%d)", pad.top, pad.left, pad.bottom, pad.right,
+				ONNX_KERNEL_MAX);
 	struct layer_conf c;
 	layer_conf_defaults(LAYER_KIND_CONV, &c);
 	c.out = (int)o;
@@ -155,23 +171,25 @@ static enum eng_status ops_pool(struct onnx_state *im, bool max)
 	if (ks[0] < 1 || ks[0] > ONNX_KERNEL_MAX)
 		return onnx_state_fail(im, "kernel %lld is out of range (1..%d)",
 				(long long)ks[0], ONNX_KERNEL_MAX);
-	int stride, pad;
+	int stride;
+	struct layer_pad pad;
 	ONNX_TRY(onnx_state_window(im, x, ks[0], &stride, &pad));
+	bool padded = pad.top || pad.left || pad.bottom || pad.right;
 	ONNX_TRY(onnx_state_attr_int(im, "ceil_mode", 0, &ceil_mode));
 	ONNX_TRY(onnx_state_attr_int(im, "storage_order", 0, &order));
 	ONNX_TRY(onnx_state_attr_int(im, "count_include_pad", 0, &incl));
 	if (order)
 		return onnx_state_fail(im, "storage_order = 1 is not supported");
 	/* Ceil mode gives the floor mode's size when the windows fit exactly. */
-	if (ceil_mode && (((int64_t)x->s.h + 2 * pad - ks[0]) % stride ||
-			  ((int64_t)x->s.w + 2 * pad - ks[0]) % stride))
+	if (ceil_mode && (((int64_t)x->s.h + pad.top + pad.bottom - ks[0]) % stride ||
+			  ((int64_t)x->s.w + pad.left + pad.right - ks[0]) % stride))
 		return onnx_state_fail(im, "ceil_mode = 1 adds a partial window here; only "
 				"floor mode is supported");
-	if (!max && pad && !incl)
+	if (!max && padded && !incl)
 		return onnx_state_fail(im, "count_include_pad = 0 with pads is not supported "
 				"(the engine divides by the whole window)");
 	ONNX_TRY(onnx_state_unused_from(im, 1));
-	if (!max && ks[0] == 1 && stride == 1 && pad == 0) {
+	if (!max && ks[0] == 1 && stride == 1 && !padded) {
 		onnx_state_alias(im, 0, x); /* a 1x1 average is the identity */
 		return ENG_STATUS_OK;
 	}
@@ -476,6 +494,9 @@ static enum eng_status ops_add(struct onnx_state *im)
 	struct onnx_value *a = onnx_state_in(im, 0), *b = onnx_state_in(im, 1);
 	if (!a || !b)
 		return onnx_state_fail(im, "want two inputs");
+	if (onnx_value_padded(a) || onnx_value_padded(b))
+		return onnx_state_fail(im, "an input comes from a Pad, which is only supported "
+				"right before a Conv");
 	if (a->kind == ONNX_VALUE_ACT && b->kind == ONNX_VALUE_ACT) {
 		if (a->rank != b->rank || a->s.c != b->s.c || a->s.h != b->s.h ||
 		    a->s.w != b->s.w)
@@ -552,30 +573,71 @@ static enum eng_status ops_transpose(struct onnx_state *im)
 	return ENG_STATUS_OK;
 }
 
-/* Pad that pads nothing: torch 1.13 writes one before every AvgPool2d
- * (F.avg_pool2d included), with all-zero pads. */
+/* Pad: torch 1.13 writes one with all-zero pads before every AvgPool2d
+ * (F.avg_pool2d included), which goes; nn.ZeroPad2d / F.pad and
+ * TensorFlow converters write zero padding of H and W before a Conv, which
+ * the Conv takes into its own pads (onnx_state_want_act_padded).  Anything
+ * else (other modes, a non-zero value, padding N or C, cropping) is
+ * refused. */
 static enum eng_status ops_pad(struct onnx_state *im)
 {
 	struct onnx_value *x;
 	int64_t pads[ONNX_INTS_MAX];
 	int n = 0, rank;
 	size_t sn;
-	ONNX_TRY(onnx_state_want_act(im, 0, &x));
+	ONNX_TRY(onnx_state_want_act_padded(im, 0, &x));
+	const struct onnx_node *nd = &im->m.graph.node[im->cur];
+	float value = 0.0f;
 	if (onnx_state_in(im, 1)) {
 		ONNX_TRY(onnx_state_want_ints(im, 1, pads, &n, &rank));
+		if (nd->n_in > 2 && onnx_state_in(im, 2))
+			ONNX_TRY(onnx_state_want_scalar(im, 2, &value));
+		if (nd->n_in > 3 && onnx_state_in(im, 3))
+			return onnx_state_fail(im, "the axes input is not supported");
 	} else {
-		const struct onnx_attr *a = onnx_node_attr(&im->m.graph.node[im->cur], "pads");
+		const struct onnx_attr *a = onnx_node_attr(nd, "pads");
 		const char *why;
 		if (a && !onnx_attr_ints(a, pads, ONNX_INTS_MAX, &sn, &why))
 			return onnx_state_fail(im, "attribute pads: %s", why);
 		n = a ? (int)sn : 0;
+		const struct onnx_attr *v = onnx_node_attr(nd, "value");
+		if (v && v->type == ONNX_ATTR_FLOAT)
+			value = v->f;
 	}
-	for (int i = 0; i < n; i++) {
-		if (pads[i])
-			return onnx_state_fail(im, "only a Pad of zero width is supported "
-					       "(put the padding in the Conv or pool)");
+	bool any = false;
+	for (int i = 0; i < n; i++)
+		any = any || pads[i];
+	if (!any) {
+		onnx_state_alias(im, 0, x);
+		return ENG_STATUS_OK;
+	}
+	const char *mode = onnx_state_attr_str(im, "mode");
+	if (mode[0] && strcmp(mode, "constant") != 0)
+		return onnx_state_fail(im, "mode '%.20s' is not supported (only constant zero "
+				"padding)", mode);
+	if (value != 0.0f)
+		return onnx_state_fail(im, "padding with %g is not supported (only zeros)",
+				(double)value);
+	if (x->rank != 4 || n != 8)
+		return onnx_state_fail(im, "%d pads for a %d-D input: only the H and W sides of "
+				"an N x C x H x W activation can be padded", n, x->rank);
+	if (pads[0] || pads[1] || pads[4] || pads[5])
+		return onnx_state_fail(im, "padding the batch or channel axis is not supported");
+	/* [N, C, H, W begins, N, C, H, W ends] -> top, left, bottom, right. */
+	int64_t side[4] = { pads[2], pads[3], pads[6], pads[7] };
+	int64_t have[4] = { x->pad.top, x->pad.left, x->pad.bottom, x->pad.right };
+	for (int i = 0; i < 4; i++) {
+		if (side[i] < 0)
+			return onnx_state_fail(im, "negative pads (cropping) are not supported");
+		if (side[i] + have[i] > ONNX_KERNEL_MAX)
+			return onnx_state_fail(im, "pad %lld is out of range (0..%d)",
+					(long long)(side[i] + have[i]), ONNX_KERNEL_MAX);
 	}
 	onnx_state_alias(im, 0, x);
+	struct onnx_value *o = onnx_state_out(im, 0);
+	if (o)
+		o->pad = (struct layer_pad){ (int)(side[0] + have[0]), (int)(side[1] + have[1]),
+					     (int)(side[2] + have[2]), (int)(side[3] + have[3]) };
 	return ENG_STATUS_OK;
 }
 

@@ -134,7 +134,13 @@ static const char *onnx_value_kind_word(enum onnx_value_kind k)
 	return "not computed by this importer";
 }
 
-enum eng_status onnx_state_want_act(struct onnx_state *im, int k, struct onnx_value **out)
+bool onnx_value_padded(const struct onnx_value *x)
+{
+	return x->pad.top || x->pad.left || x->pad.bottom || x->pad.right;
+}
+
+enum eng_status onnx_state_want_act_padded(struct onnx_state *im, int k,
+					   struct onnx_value **out)
 {
 	struct onnx_value *x = onnx_state_in(im, k);
 	if (!x)
@@ -143,6 +149,15 @@ enum eng_status onnx_state_want_act(struct onnx_state *im, int k, struct onnx_va
 		return onnx_state_fail(im, "input %d '%.100s' is %s, want an activation",
 				k, x->name, onnx_value_kind_word(x->kind));
 	*out = x;
+	return ENG_STATUS_OK;
+}
+
+enum eng_status onnx_state_want_act(struct onnx_state *im, int k, struct onnx_value **out)
+{
+	ONNX_TRY(onnx_state_want_act_padded(im, k, out));
+	if (onnx_value_padded(*out))
+		return onnx_state_fail(im, "input %d '%.100s' comes from a Pad, which is only "
+				"supported right before a Conv", k, (*out)->name);
 	return ENG_STATUS_OK;
 }
 
@@ -379,9 +394,9 @@ enum eng_status onnx_state_layer(struct onnx_state *im, enum layer_kind kind,
 }
 
 /* strides, pads (with auto_pad) and dilations of a 2-D window of side k
- * over the activation x: one stride and one symmetric pad. */
+ * over the activation x: one stride and the pad of each side. */
 enum eng_status onnx_state_window(struct onnx_state *im, const struct onnx_value *x, int64_t k,
-				  int *stride, int *pad)
+				  int *stride, struct layer_pad *pad)
 {
 	int64_t v[4];
 	size_t n;
@@ -420,16 +435,13 @@ enum eng_status onnx_state_window(struct onnx_state *im, const struct onnx_value
 	} else if (strcmp(ap, "VALID") != 0) {
 		return onnx_state_fail(im, "auto_pad '%.20s' is not supported", ap);
 	}
-	if (p[0] != p[1] || p[0] != p[2] || p[0] != p[3])
-		return onnx_state_fail(im, "asymmetric pads [%lld,%lld,%lld,%lld] are not supported "
-				"(only the same pad on every side)",
-				(long long)p[0], (long long)p[1], (long long)p[2],
-				(long long)p[3]);
-	if (p[0] < 0 || p[0] > ONNX_KERNEL_MAX)
-		return onnx_state_fail(im, "pad %lld is out of range (0..%d)", (long long)p[0],
-				ONNX_KERNEL_MAX);
+	for (int i = 0; i < 4; i++) {
+		if (p[i] < 0 || p[i] > ONNX_KERNEL_MAX)
+			return onnx_state_fail(im, "pad %lld is out of range (0..%d)",
+					(long long)p[i], ONNX_KERNEL_MAX);
+	}
 	*stride = (int)s[0];
-	*pad = (int)p[0];
+	*pad = (struct layer_pad){ (int)p[0], (int)p[1], (int)p[2], (int)p[3] };
 	return ENG_STATUS_OK;
 }
 

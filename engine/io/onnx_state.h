@@ -56,6 +56,9 @@ struct onnx_value {
 	int layer;                    /* ACT: spec layer, -1 = the net input */
 	int rank;                     /* ACT: 1..4: N, then C, H, W */
 	struct shape s;               /* ACT: per sample (missing dims 1) */
+	struct layer_pad pad;         /* ACT: zero padding of a Pad node that the
+				       * consuming Conv takes into its own pads
+				       * (s is the unpadded shape) */
 	const struct onnx_tensor *t;  /* CONST */
 	bool tr;                      /* CONST: a 2-D t, read transposed */
 	float f;                      /* SCALAR */
@@ -134,7 +137,15 @@ struct onnx_value *onnx_state_in(struct onnx_state *im, int k);
 struct onnx_value *onnx_state_out(struct onnx_state *im, int k);
 
 /* Input k as an activation, or EINVAL naming what it is. */
+/* Input k, an activation with no pending Pad (only a Conv takes one:
+ * onnx_state_want_act_padded). */
 enum eng_status onnx_state_want_act(struct onnx_state *im, int k, struct onnx_value **out);
+/* Input k, an activation whose pending zero padding (x->pad) the caller
+ * adds to its own. */
+enum eng_status onnx_state_want_act_padded(struct onnx_state *im, int k,
+					   struct onnx_value **out);
+/* True when x carries a pending Pad. */
+bool onnx_value_padded(const struct onnx_value *x);
 
 /* A float constant tensor (required, or optional when opt).  tr NULL: the
  * tensor must be used as stored; else *tr says it is read transposed. */
@@ -184,9 +195,10 @@ enum eng_status onnx_state_layer(struct onnx_state *im, enum layer_kind kind,
 				 const char *suffix);
 
 /* strides, pads (with auto_pad) and dilations of a 2-D window of side k
- * over the activation x: one stride and one symmetric pad. */
+ * over the activation x: one stride and the pad of each side ([top, left,
+ * bottom, right], each 0..ONNX_KERNEL_MAX; symmetric or not). */
 enum eng_status onnx_state_window(struct onnx_state *im, const struct onnx_value *x, int64_t k,
-				  int *stride, int *pad);
+				  int *stride, struct layer_pad *pad);
 
 /* EINVAL unless x is N x C x H x W (only 2-D convolutions and pools). */
 enum eng_status onnx_state_want_rank4(struct onnx_state *im, const struct onnx_value *x);

@@ -164,8 +164,9 @@ enum eng_status sparse_layer_prepare(const struct layer *l, const uint8_t *wmask
 	out->kernel = kernel;
 	if (l->kind != LAYER_KIND_CONV || kernel != SPARSE_KERNEL_DIRECT)
 		return ENG_STATUS_OK;
-	int k = l->conf.size, p = l->conf.pad, sd = l->conf.stride;
-	int hp = l->in.h + 2 * p, wp = l->in.w + 2 * p;
+	int k = l->conf.size, sd = l->conf.stride;
+	const struct layer_pad p = l->conf.pad;
+	int hp = l->in.h + p.top + p.bottom, wp = l->in.w + p.left + p.right;
 	out->hq = (hp + sd - 1) / sd;
 	out->wq = (wp + sd - 1) / sd;
 	/* Taps reach phases 0 .. min(k, s) - 1 per axis (a 1x1 stride-2
@@ -282,22 +283,23 @@ SPARSE_TILE_KERNEL(sparse_tile16, 16)
 #endif
 
 /* The phase planes (see sparse.h): input pixel (c, y, x) lands in
- * plane ((y + pad) % s, (x + pad) % s) of channel c at
- * ((y + pad) / s, (x + pad) / s), if that plane is kept (phase < np per
- * axis); everything else is zero. */
+ * plane ((y + pt) % s, (x + pl) % s) of channel c at
+ * ((y + pt) / s, (x + pl) / s), if that plane is kept (phase < np per
+ * axis); everything else is zero (pt, pl: the top and left pads). */
 static void sparse_phase_fill(const struct sparse_layer *sl, const float *in,
 			      float *planes)
 {
 	const struct layer *l = sl->l;
-	int c = l->in.c, h = l->in.h, w = l->in.w, pad = l->conf.pad;
+	int c = l->in.c, h = l->in.h, w = l->in.w;
+	int pt = l->conf.pad.top, pl = l->conf.pad.left;
 	int s = l->conf.stride, hq = sl->hq, wq = sl->wq, np = sl->np;
 	memset(planes, 0, (sl->in_len + (size_t)sl->tile) * sizeof(float));
 	for (int ch = 0; ch < c; ch++)
 		for (int y = 0; y < h; y++) {
 			const float *src = in + ((size_t)ch * h + y) * w;
-			int py = (y + pad) % s, yq = (y + pad) / s;
+			int py = (y + pt) % s, yq = (y + pt) / s;
 			if (s == 1) {
-				memcpy(planes + ((size_t)ch * hq + yq) * wq + pad, src,
+				memcpy(planes + ((size_t)ch * hq + yq) * wq + pl, src,
 				       (size_t)w * sizeof(float));
 				continue;
 			}
@@ -306,10 +308,10 @@ static void sparse_phase_fill(const struct sparse_layer *sl, const float *in,
 			for (int px = 0; px < np; px++) {
 				float *dst = planes +
 					     (((size_t)(py * np + px) * c + ch) * hq + yq) * wq;
-				/* First x with (x + pad) % s == px. */
-				int x = ((px - pad) % s + s) % s;
+				/* First x with (x + pl) % s == px. */
+				int x = ((px - pl) % s + s) % s;
 				for (; x < w; x += s)
-					dst[(x + pad) / s] = src[x];
+					dst[(x + pl) / s] = src[x];
 			}
 		}
 }
@@ -349,13 +351,14 @@ static void sparse_conv_direct(const struct sparse_layer *sl, const float *in,
 static void sparse_im2col(const struct layer *l, const float *in, float *col)
 {
 	int c = l->in.c, h = l->in.h, w = l->in.w, k = l->conf.size;
-	int s = l->conf.stride, pad = l->conf.pad, oh = l->out.h, ow = l->out.w;
+	int s = l->conf.stride, oh = l->out.h, ow = l->out.w;
+	int pt = l->conf.pad.top, pl = l->conf.pad.left;
 	for (int ch = 0; ch < c; ch++)
 		for (int kh = 0; kh < k; kh++)
 			for (int kw = 0; kw < k; kw++) {
 				float *dst = col + (((size_t)ch * k + kh) * k + kw) * oh * ow;
 				for (int oy = 0; oy < oh; oy++) {
-					int y = oy * s + kh - pad;
+					int y = oy * s + kh - pt;
 					float *d = dst + (size_t)oy * ow;
 					if (y < 0 || y >= h) {
 						memset(d, 0, (size_t)ow * sizeof(float));
@@ -363,7 +366,7 @@ static void sparse_im2col(const struct layer *l, const float *in, float *col)
 					}
 					const float *src = in + ((size_t)ch * h + y) * w;
 					for (int ox = 0; ox < ow; ox++) {
-						int x = ox * s + kw - pad;
+						int x = ox * s + kw - pl;
 						d[ox] = x >= 0 && x < w ? src[x] : 0.0f;
 					}
 				}

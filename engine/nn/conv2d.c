@@ -85,7 +85,9 @@
 struct conv2d_geom {
 	int c, h, w;       /* input channels, height, width */
 	int o, oh, ow;     /* output channels, height, width */
-	int k, s, p;       /* kernel side, stride, padding */
+	int k, s;          /* kernel side, stride */
+	int pt, pl;        /* padding at the top and the left (where windows start) */
+	int pb, pr;        /* padding at the bottom and the right */
 	int groups;
 	int cg, og;        /* input and output channels per group */
 	size_t hw;         /* oh * ow */
@@ -105,14 +107,18 @@ static void conv2d_geom_init(struct conv2d_geom *g, const struct layer *l)
 	g->ow = l->out.w;
 	g->k = l->conf.size;
 	g->s = l->conf.stride;
-	g->p = l->conf.pad;
+	g->pt = l->conf.pad.top;
+	g->pl = l->conf.pad.left;
+	g->pb = l->conf.pad.bottom;
+	g->pr = l->conf.pad.right;
 	g->groups = l->conf.groups;
 	g->cg = g->c / g->groups;
 	g->og = g->o / g->groups;
 	g->hw = (size_t)g->oh * (size_t)g->ow;
 	g->in_hw = (size_t)g->h * (size_t)g->w;
 	g->kdim = (size_t)g->cg * (size_t)g->k * (size_t)g->k;
-	g->pointwise = g->k == 1 && g->s == 1 && g->p == 0;
+	g->pointwise = g->k == 1 && g->s == 1 && g->pt == 0 && g->pl == 0 &&
+		       g->pb == 0 && g->pr == 0;
 	g->direct = g->cg == 1;
 }
 
@@ -210,12 +216,12 @@ static int conv2d_ceil_div(int a, int b)
 	return (a + b - 1) / b;
 }
 
-/* Output columns [lo, hi) whose input column ow*s - p + kw is inside the
+/* Output columns [lo, hi) whose input column ow*s - pl + kw is inside the
  * image (0 <= iw < w). */
 static void conv2d_col_range(const struct conv2d_geom *g, int kw, int *lo, int *hi)
 {
-	int a = g->p - kw;        /* need ow*s >= a */
-	int b = g->w + g->p - kw; /* need ow*s < b */
+	int a = g->pl - kw;        /* need ow*s >= a */
+	int b = g->w + g->pl - kw; /* need ow*s < b */
 	int l0 = a > 0 ? conv2d_ceil_div(a, g->s) : 0;
 	int h0 = b > 0 ? conv2d_ceil_div(b, g->s) : 0;
 	if (h0 > g->ow)
@@ -260,7 +266,7 @@ struct conv2d_small {
 static bool conv2d_small_fits(const struct conv2d_geom *g)
 {
 	size_t kk = (size_t)g->k * (size_t)g->k;
-	size_t pplane = (size_t)(g->h + 2 * g->p) * (size_t)(g->w + 2 * g->p);
+	size_t pplane = (size_t)(g->h + g->pt + g->pb) * (size_t)(g->w + g->pl + g->pr);
 	return g->ow < CONV2D_SMALL_MAX_OW && !g->pointwise &&
 	       kk * g->hw <= CONV2D_SMALL_TAB && kk * g->in_hw <= CONV2D_SMALL_TAB &&
 	       pplane <= CONV2D_SMALL_PLANE && g->in_hw <= CONV2D_SMALL_PLANE;
@@ -268,8 +274,8 @@ static bool conv2d_small_fits(const struct conv2d_geom *g)
 
 static void conv2d_small_init(struct conv2d_small *sm, const struct conv2d_geom *g)
 {
-	sm->pw = g->w + 2 * g->p;
-	sm->pplane = (g->h + 2 * g->p) * sm->pw;
+	sm->pw = g->w + g->pl + g->pr;
+	sm->pplane = (g->h + g->pt + g->pb) * sm->pw;
 	memset(sm->pad, 0, (size_t)sm->pplane * sizeof(float));
 	int32_t *t = sm->tab;
 	for (int kh = 0; kh < g->k; kh++)
@@ -284,7 +290,7 @@ static void conv2d_small_load(struct conv2d_small *sm, const struct conv2d_geom 
 			      const float *plane)
 {
 	for (int ih = 0; ih < g->h; ih++) {
-		float *dst = sm->pad + (ih + g->p) * sm->pw + g->p;
+		float *dst = sm->pad + (ih + g->pt) * sm->pw + g->pl;
 		const float *src = plane + (size_t)ih * (size_t)g->w;
 		for (int iw = 0; iw < g->w; iw++)
 			dst[iw] = src[iw];
@@ -328,7 +334,7 @@ static void conv2d_col2im_small(const struct conv2d_geom *g, const float *col,
 			start[ih * g->w + iw] = m;
 			for (int kh = 0; kh < g->k; kh++) {
 				for (int kw = 0; kw < g->k; kw++) {
-					int y = ih + g->p - kh, x = iw + g->p - kw;
+					int y = ih + g->pt - kh, x = iw + g->pl - kw;
 					if (y < 0 || x < 0 || y % g->s || x % g->s ||
 					    y / g->s >= g->oh || x / g->s >= g->ow)
 						continue;
@@ -385,12 +391,12 @@ static void conv2d_im2col(const struct conv2d_geom *g, const float *in, int nc,
 		for (int n = 0; n < nc; n++) {
 			const float *plane = plane_c + (size_t)n * in_sample;
 			for (int oh = 0; oh < g->oh; oh++, dst += g->ow) {
-				int ih = oh * g->s - g->p + kh;
+				int ih = oh * g->s - g->pt + kh;
 				if (ih < 0 || ih >= g->h) {
 					memset(dst, 0, (size_t)g->ow * sizeof(float));
 					continue;
 				}
-				ptrdiff_t base = (ptrdiff_t)ih * g->w - g->p + kw;
+				ptrdiff_t base = (ptrdiff_t)ih * g->w - g->pl + kw;
 				for (int ow = 0; ow < lo; ow++)
 					dst[ow] = 0.0f;
 				if (g->s == 1) {
@@ -430,11 +436,11 @@ static void conv2d_col2im(const struct conv2d_geom *g, const float *col,
 					int lo, hi;
 					conv2d_col_range(g, kw, &lo, &hi);
 					for (int oh = 0; oh < g->oh; oh++, src += g->ow) {
-						int ih = oh * g->s - g->p + kh;
+						int ih = oh * g->s - g->pt + kh;
 						if (ih < 0 || ih >= g->h)
 							continue;
 						float *dst = plane + (ptrdiff_t)ih * g->w;
-						ptrdiff_t off = kw - g->p;
+						ptrdiff_t off = kw - g->pl;
 						if (g->s == 1) {
 							conv2d_row_add(dst + off + lo, src + lo, hi - lo);
 						} else {
@@ -489,11 +495,11 @@ static void conv2d_direct_forward(const struct conv2d_geom *g, const float *w,
 					int lo, hi;
 					conv2d_col_range(g, kw, &lo, &hi);
 					for (int oh = 0; oh < g->oh; oh++) {
-						int ih = oh * g->s - g->p + kh;
+						int ih = oh * g->s - g->pt + kh;
 						if (ih < 0 || ih >= g->h)
 							continue;
 						const float *src = plane + (ptrdiff_t)ih * g->w;
-						ptrdiff_t off = kw - g->p;
+						ptrdiff_t off = kw - g->pl;
 						float *drow = dst + (size_t)oh * (size_t)g->ow;
 						if (g->s == 1) {
 							for (int ow = lo; ow < hi; ow++)
@@ -539,10 +545,10 @@ static void conv2d_direct_backward(const struct conv2d_geom *g, const float *w,
 						int lo, hi;
 						conv2d_col_range(g, kw, &lo, &hi);
 						for (int oh = 0; oh < g->oh; oh++) {
-							int ih = oh * g->s - g->p + kh;
+							int ih = oh * g->s - g->pt + kh;
 							if (ih < 0 || ih >= g->h)
 								continue;
-							ptrdiff_t off = (ptrdiff_t)ih * g->w - g->p + kw;
+							ptrdiff_t off = (ptrdiff_t)ih * g->w - g->pl + kw;
 							const float *dyrow = dy + (size_t)oh * (size_t)g->ow;
 							for (int ow = lo; ow < hi; ow++)
 								acc += dyrow[ow] * plane[off + (ptrdiff_t)ow * g->s];
@@ -579,9 +585,10 @@ static enum eng_status conv2d_infer(struct layer *l, const struct shape *in,
 	if (cf->stride < 1)
 		return eng_err_set(err, ENG_STATUS_EINVAL,
 				   "%s: stride must be positive, got %d", l->name, cf->stride);
-	if (cf->pad < 0)
+	if (cf->pad.top < 0 || cf->pad.left < 0 || cf->pad.bottom < 0 || cf->pad.right < 0)
 		return eng_err_set(err, ENG_STATUS_EINVAL,
-				   "%s: pad must not be negative, got %d", l->name, cf->pad);
+				   "%s: pad must not be negative, got %d %d %d %d", l->name,
+				   cf->pad.top, cf->pad.left, cf->pad.bottom, cf->pad.right);
 	if (cf->groups < 1)
 		return eng_err_set(err, ENG_STATUS_EINVAL,
 				   "%s: groups must be positive, got %d", l->name, cf->groups);
@@ -597,8 +604,8 @@ static enum eng_status conv2d_infer(struct layer *l, const struct shape *in,
 				   "%s: %d filters not divisible by groups %d",
 				   l->name, cf->out, cf->groups);
 	/* 64-bit so that absurd pads from a cfg cannot overflow int. */
-	long long ph = (long long)in[0].h + 2LL * cf->pad;
-	long long pw = (long long)in[0].w + 2LL * cf->pad;
+	long long ph = (long long)in[0].h + cf->pad.top + cf->pad.bottom;
+	long long pw = (long long)in[0].w + cf->pad.left + cf->pad.right;
 	if (ph < cf->size || pw < cf->size)
 		return eng_err_set(err, ENG_STATUS_EINVAL,
 				   "%s: %dx%d kernel larger than padded %lldx%lld input",

@@ -71,12 +71,21 @@ enum layer_kind {
 #define LAYER_NAME_MAX 32
 #define LAYER_MAX_INPUTS 2
 
+/* Zero padding per side, in ONNX's order of its pads attribute
+ * [top, left, bottom, right].  The cfg writes `pad = N` when every side is
+ * N, else the four numbers.  Conv takes any non-negative sides (ONNX's
+ * asymmetric pads: SAME_UPPER at stride 2, PyTorch's padding=(1, 0)); the
+ * pools take at most half their window on each side. */
+struct layer_pad {
+	int top, left, bottom, right;
+};
+
 /* Hyper-parameters as written in the cfg; each kind reads only its own. */
 struct layer_conf {
 	int out;        /* conv filters, linear outputs (or LAYER_OUT_CLASSES) */
 	int size;       /* conv / pool kernel side */
 	int stride;     /* conv stride (default 1); pool stride, 0 = size */
-	int pad;        /* conv / pool zero padding on each side */
+	struct layer_pad pad; /* conv / pool zero padding (layer_pad_all(p)) */
 	int groups;     /* conv groups (default 1; = in channels: depthwise) */
 	int bias;       /* conv / linear: 1 if the layer has a bias */
 	float eps;      /* bn epsilon (default 1e-5) */
@@ -148,6 +157,24 @@ bool layer_kind_from_name(const char *name, enum layer_kind *kind);
 /* The cfg section name of a kind ("conv", ...). */
 const char *layer_kind_name(enum layer_kind kind);
 /* Defaults for a kind's conf, before the cfg's keys are applied. */
+/* The same pad p on every side. */
+static inline struct layer_pad layer_pad_all(int p)
+{
+	return (struct layer_pad){ p, p, p, p };
+}
+
+/* True when every side has the same pad. */
+static inline bool layer_pad_uniform(struct layer_pad p)
+{
+	return p.top == p.left && p.top == p.bottom && p.top == p.right;
+}
+
+static inline bool layer_pad_equal(struct layer_pad a, struct layer_pad b)
+{
+	return a.top == b.top && a.left == b.left && a.bottom == b.bottom &&
+	       a.right == b.right;
+}
+
 void layer_conf_defaults(enum layer_kind kind, struct layer_conf *conf);
 
 /* w_len + b_len. */

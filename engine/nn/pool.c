@@ -1,8 +1,8 @@
 /* pool.c: max, average and global average pooling.
  *
- * Windows follow PyTorch (floor mode): out = (in + 2 pad - size) / stride + 1
- * and pad <= size / 2, which guarantees every window holds at least one real
- * cell.  Max pooling ignores padded cells (they act as -inf); average
+ * Windows follow PyTorch (floor mode): out = (in + pad_before + pad_after -
+ * size) / stride + 1 per axis, and each side's pad <= size / 2, which
+ * guarantees every window holds at least one real cell.  Max pooling ignores padded cells (they act as -inf); average
  * pooling counts them as zeros and always divides by size * size
  * (count_include_pad = True, PyTorch's default).
  *
@@ -49,19 +49,22 @@ static enum eng_status pool_window_infer(struct layer *l, const struct shape *in
 		return eng_err_set(err, ENG_STATUS_EINVAL,
 				   "%s: stride must be positive (0 = size), got %d",
 				   l->name, c->stride);
-	if (c->pad < 0 || c->pad > c->size / 2)
+	const struct layer_pad *pd = &c->pad;
+	int half = c->size / 2;
+	if (pd->top < 0 || pd->top > half || pd->left < 0 || pd->left > half ||
+	    pd->bottom < 0 || pd->bottom > half || pd->right < 0 || pd->right > half)
 		return eng_err_set(err, ENG_STATUS_EINVAL,
-				   "%s: pad %d must be between 0 and half the size %d",
-				   l->name, c->pad, c->size);
+				   "%s: pad %d %d %d %d: each side must be between 0 and half the size %d",
+				   l->name, pd->top, pd->left, pd->bottom, pd->right, c->size);
 	int s = pool_stride(l);
 	/* Compare before dividing: C's division truncates toward zero, so a
 	 * window slightly larger than the input would still give out = 1. */
-	long long ph = (long long)in[0].h + 2LL * c->pad;
-	long long pw = (long long)in[0].w + 2LL * c->pad;
+	long long ph = (long long)in[0].h + pd->top + pd->bottom;
+	long long pw = (long long)in[0].w + pd->left + pd->right;
 	if (ph < c->size || pw < c->size)
 		return eng_err_set(err, ENG_STATUS_EINVAL,
-				   "%s: %dx%d window (pad %d) does not fit the %dx%d input",
-				   l->name, c->size, c->size, c->pad, in[0].h, in[0].w);
+				   "%s: %dx%d window (padded to %lldx%lld) does not fit the %dx%d input",
+				   l->name, c->size, c->size, ph, pw, in[0].h, in[0].w);
 	l->in = in[0];
 	l->out.c = in[0].c;
 	l->out.h = (int)((ph - c->size) / s + 1);
@@ -76,10 +79,11 @@ static uint64_t pool_macs(const struct layer *l)
 	return 0;
 }
 
-/* The real cells [*lo, *hi) that window o covers along an axis of length n. */
-static void pool_span(const struct layer *l, int o, int n, int *lo, int *hi)
+/* The real cells [*lo, *hi) that window o covers along an axis of length n
+ * padded by `before` at its start. */
+static void pool_span(const struct layer *l, int o, int n, int before, int *lo, int *hi)
 {
-	int start = o * pool_stride(l) - l->conf.pad;
+	int start = o * pool_stride(l) - before;
 	int end = start + l->conf.size;
 	*lo = start < 0 ? 0 : start;
 	*hi = end > n ? n : end;
@@ -90,8 +94,8 @@ static void pool_span(const struct layer *l, int o, int n, int *lo, int *hi)
 static size_t maxpool_argmax(const struct layer *l, const float *x, int oy, int ox)
 {
 	int y0, y1, x0, x1;
-	pool_span(l, oy, l->in.h, &y0, &y1);
-	pool_span(l, ox, l->in.w, &x0, &x1);
+	pool_span(l, oy, l->in.h, l->conf.pad.top, &y0, &y1);
+	pool_span(l, ox, l->in.w, l->conf.pad.left, &x0, &x1);
 	size_t best = (size_t)y0 * (size_t)l->in.w + (size_t)x0;
 	for (int y = y0; y < y1; y++) {
 		for (int xx = x0; xx < x1; xx++) {
@@ -145,10 +149,10 @@ static void avgpool_forward(struct layer *l, const struct layer_io *io)
 		float *y = io->out + p * out_plane;
 		for (int oy = 0; oy < l->out.h; oy++) {
 			int y0, y1;
-			pool_span(l, oy, l->in.h, &y0, &y1);
+			pool_span(l, oy, l->in.h, l->conf.pad.top, &y0, &y1);
 			for (int ox = 0; ox < l->out.w; ox++) {
 				int x0, x1;
-				pool_span(l, ox, l->in.w, &x0, &x1);
+				pool_span(l, ox, l->in.w, l->conf.pad.left, &x0, &x1);
 				float sum = 0.0f;
 				for (int yy = y0; yy < y1; yy++)
 					for (int xx = x0; xx < x1; xx++)
@@ -172,10 +176,10 @@ static void avgpool_backward(struct layer *l, const struct layer_io *io)
 		float *dx = io->din[0] + p * in_plane;
 		for (int oy = 0; oy < l->out.h; oy++) {
 			int y0, y1;
-			pool_span(l, oy, l->in.h, &y0, &y1);
+			pool_span(l, oy, l->in.h, l->conf.pad.top, &y0, &y1);
 			for (int ox = 0; ox < l->out.w; ox++) {
 				int x0, x1;
-				pool_span(l, ox, l->in.w, &x0, &x1);
+				pool_span(l, ox, l->in.w, l->conf.pad.left, &x0, &x1);
 				float g = dy[oy * l->out.w + ox] * inv;
 				for (int yy = y0; yy < y1; yy++)
 					for (int xx = x0; xx < x1; xx++)

@@ -211,11 +211,11 @@ static void score_maxpool_tangent(const struct layer *l, const float *x,
 		const float *xp = x + p * in_plane, *tp = tx + p * in_plane;
 		float *yp = ty + p * out_plane;
 		for (int oy = 0; oy < l->out.h; oy++) {
-			int y0 = oy * s - l->conf.pad, y1 = y0 + l->conf.size;
+			int y0 = oy * s - l->conf.pad.top, y1 = y0 + l->conf.size;
 			y0 = y0 < 0 ? 0 : y0;
 			y1 = y1 > l->in.h ? l->in.h : y1;
 			for (int ox = 0; ox < l->out.w; ox++) {
-				int x0 = ox * s - l->conf.pad, x1 = x0 + l->conf.size;
+				int x0 = ox * s - l->conf.pad.left, x1 = x0 + l->conf.size;
 				x0 = x0 < 0 ? 0 : x0;
 				x1 = x1 > l->in.w ? l->in.w : x1;
 				size_t best = (size_t)y0 * (size_t)l->in.w + (size_t)x0;

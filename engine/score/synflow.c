@@ -5,9 +5,16 @@
  * stored as a float array times 2^e (e per tensor, kept in exp[] and dexp[]),
  * renormalised after each layer whose largest magnitude left [2^-32, 2^33).  The
  * layers are homogeneous in their input except for additive constants
- * (biases, BN's beta and running mean, ReLU6's clip), which are scaled by
- * 2^-e on the way in; an add aligns its two inputs to the larger exponent.
- * A weight's gradient then carries the exponent dexp[out] + exp[in].
+ * (biases, BN's beta and running mean), which are scaled by 2^-e on the way
+ * in; an add aligns its two inputs to the larger exponent.  A weight's
+ * gradient then carries the exponent dexp[out] + exp[in].
+ *
+ * ReLU6 scores as a plain ReLU.  SynFlow scores the linearised network
+ * (|params|, all-ones input: every ReLU passes everything), and with the
+ * clip kept every unit of |W| 1 past the first few layers sits above 6,
+ * where the clip's gradient is 0: the scores of every layer before the
+ * last clip would be 0 and a global mask would remove those layers
+ * entirely (torchvision's mobilenet_v2 lost every conv at s = 0.9).
  *
  * The DAG runner (net_forward/net_backward) keeps no exponents, so this
  * file walks net->layers itself and calls the layer ops on private copies
@@ -119,7 +126,8 @@ static void score_synflow_forward(struct net *net, struct score_synflow *sf)
 			break;
 		}
 		case LAYER_KIND_RELU:
-			c.conf.clip = scalbnf(l->conf.clip, -eo);
+			/* Linearised: ReLU6 scores as ReLU (file comment). */
+			c.conf.clip = 0.0f;
 			break;
 		case LAYER_KIND_ADD: {
 			eo = e[0] > e[1] ? e[0] : e[1];
@@ -201,7 +209,7 @@ static void score_synflow_backward(struct net *net, struct score_synflow *sf)
 			c.db = c.b_len ? sf->junk : NULL;
 		}
 		if (l->kind == LAYER_KIND_RELU)
-			c.conf.clip = scalbnf(l->conf.clip, -ein);
+			c.conf.clip = 0.0f;
 		l->ops->backward(&c, &io);
 	}
 }

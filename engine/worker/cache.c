@@ -76,7 +76,14 @@ uint64_t cache_spec_hash(const struct net_spec *spec)
 		h = cache_fnv_u64(h, (uint64_t)(int64_t)c->out);
 		h = cache_fnv_u64(h, (uint64_t)c->size);
 		h = cache_fnv_u64(h, (uint64_t)c->stride);
-		h = cache_fnv_u64(h, (uint64_t)c->pad);
+		/* One number for the usual symmetric pad, so that keys written
+		 * before pads had four sides still match. */
+		h = cache_fnv_u64(h, (uint64_t)c->pad.top);
+		if (!layer_pad_uniform(c->pad)) {
+			h = cache_fnv_u64(h, (uint64_t)c->pad.left);
+			h = cache_fnv_u64(h, (uint64_t)c->pad.bottom);
+			h = cache_fnv_u64(h, (uint64_t)c->pad.right);
+		}
 		h = cache_fnv_u64(h, (uint64_t)c->groups);
 		h = cache_fnv_u64(h, (uint64_t)c->bias);
 		h = cache_fnv_f64(h, c->eps);

@@ -5,6 +5,8 @@
 # imported by check_onnx (params and MACs equal PyTorch's exactly, logits
 # within 1e-4 of the largest), and by `reconvene import`, timed with its
 # peak memory.  The counts must also be the published torchvision ones.
+# Then each is pruned (--auto, SynFlow, s = 0.9), and its export checked by
+# python3-onnx and against ONNX Runtime (below).
 # Exit 77 (skip) without /usr/bin/python3 and torch.
 set -u
 top_srcdir=${top_srcdir:-.}
@@ -62,6 +64,76 @@ for m in resnet18 mobilenet_v2_224 vgg11_bn; do
 		echo "FAIL: import $m"
 		fails=$((fails + 1))
 	fi
+done
+# Round trip: prune each with --auto (SynFlow, s = 0.9), export (prune
+# writes model.onnx into the bundle); the file passes python3-onnx's full
+# checker, ONNX Runtime's logits on it equal `reconvene run` on the bundle
+# within 1e-4 of the largest, and it is smaller than the original by the
+# parameter ratio of the projection (report.json's dense / pruned params;
+# the ONNX file stores the pruned model's shapes densely, masked zeros
+# included).  ONNX Runtime comes from `make ort`; without it that one
+# comparison is skipped with a message.
+NODE_PATH=$(cd "$top_builddir" && pwd)/ort/node_modules
+export NODE_PATH
+have_ort=0
+if command -v node >/dev/null 2>&1 && [ -d "$NODE_PATH/onnxruntime-node" ]; then
+	have_ort=1
+else
+	echo "check-onnx: onnxruntime-node not in $NODE_PATH ('make ort'): ONNX Runtime comparisons skipped"
+fi
+"$py" -c 'import sys, numpy as np
+np.save(sys.argv[1], np.random.default_rng(11).standard_normal((2, 3, 224, 224)).astype(np.float32))' \
+	"$out/x224.npy"
+for m in resnet18 mobilenet_v2_224 vgg11_bn; do
+	b="$out/$m/pruned"
+	if ! /usr/bin/time -f "%e %M" -o "$out/time" "$top_builddir/reconvene" prune \
+		"$out/$m/model.onnx" --auto --method synflow --sparsity 0.9 --out "$b" \
+		>"$out/prune.log" 2>&1; then
+		echo "FAIL: prune $m"; tail -5 "$out/prune.log"; fails=$((fails + 1)); continue
+	fi
+	set -- $(cat "$out/time")
+	echo "check-onnx: prune $m --auto (synflow, s=0.9): $1 s, peak RSS $2 KiB"
+	grep -E "^(dense|reconvene) " "$out/prune.log" | sed "s/^/check-onnx:   $m: /"
+	if ! "$top_builddir/reconvene" run "$b" --input "$out/x224.npy" --output "$out/ours.npy" \
+		>/dev/null 2>"$out/run.err"; then
+		echo "FAIL: run $m bundle: $(cat "$out/run.err")"; fails=$((fails + 1)); continue
+	fi
+	if "$py" - "$out/$m/model.onnx" "$b/model.onnx" "$b/report.json" "$out/ours.npy" "$m" <<'PY'
+import sys, os, json, numpy as np, onnx
+orig, exp, rep, ours, name = sys.argv[1:]
+onnx.checker.check_model(onnx.load(exp), full_check=True)
+v = json.load(open(rep))["variants"]
+pr = v["dense"]["params"] / v["pruned"]["params"]
+fr = os.path.getsize(orig) / os.path.getsize(exp)
+y = np.load(ours)
+print("check-onnx:   %s: exported %d bytes (original %d): %.2fx smaller, projection params %.2fx; "
+      "logits max |y| %.3g, all finite %s" % (name, os.path.getsize(exp), os.path.getsize(orig),
+      fr, pr, np.abs(y).max(), bool(np.isfinite(y).all())))
+# Not the collapse SynFlow's ReLU6 saturation once caused (every conv
+# removed, logits 0): the pruned net still computes something.
+ok = abs(fr / pr - 1) < 0.1 and np.isfinite(y).all() and np.abs(y).max() > 1e-3
+sys.exit(0 if ok else 1)
+PY
+	then pass=$((pass + 1)); else
+		echo "FAIL: $m: export checker, size ratio or logits"; fails=$((fails + 1)); fi
+	if [ "$have_ort" -eq 1 ]; then
+		for t in 1 2; do
+			if node "$top_srcdir/tests/onnx/ort_run.js" "$b/model.onnx" "$out/x224.npy" \
+				"$out/ort.npy" --threads $t >/dev/null 2>"$out/ort.err" &&
+				"$py" -c 'import sys, numpy as np
+a, b = np.load(sys.argv[1]), np.load(sys.argv[2])
+rel = float(np.abs(a.astype(np.float64) - b).max() / max(np.abs(a).max(), 1e-30))
+print("check-onnx:   %s: ONNX Runtime (%s threads) vs reconvene run: max relative difference %.3g"
+      % (sys.argv[3], sys.argv[4], rel))
+sys.exit(0 if a.shape == b.shape and rel <= 1e-4 else 1)' "$out/ours.npy" "$out/ort.npy" "$m" "$t"; then
+				pass=$((pass + 1))
+			else
+				echo "FAIL: $m: ONNX Runtime ($t threads) differs from reconvene run"
+				cat "$out/ort.err"; fails=$((fails + 1))
+			fi
+		done
+	fi
+	rm -rf "$b"
 done
 echo "check-onnx: $pass passed, $fails failed"
 [ "$fails" -eq 0 ]

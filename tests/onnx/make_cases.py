@@ -77,6 +77,10 @@ def a_ints(name, vs):
     return f_bytes(1, name) + f_int(20, 7) + b"".join(f_int(8, v) for v in vs)
 
 
+def a_bytes_attr(name, v):
+    return f_bytes(1, name) + f_int(20, 3) + f_bytes(4, v)
+
+
 def a_float(name, v):
     return f_bytes(1, name) + f_int(20, 1) + f_f32(2, v)
 
@@ -154,6 +158,9 @@ def base(opset=13):
 def cases():
     good, bad = {}, {}
     good["base"] = (base(), "145 params")
+    nodes = base_nodes()
+    nodes[0] = conv(pads=(0, 0, 2, 2))  # SAME_UPPER-like: all the padding after
+    good["asymmetric_pads"] = (model(graph(nodes, inits(), [X], [Y])), "145 params")
     # Opset 6: Clip(0, 6) by attributes, BN with is_test, Dropout, shared
     # initializers through Identity, a Shape/Gather/Unsqueeze/Concat/Reshape
     # flatten, MatMul + Add instead of Gemm.
@@ -245,8 +252,11 @@ def cases():
     bad["not_classifier"] = (model(graph(nodes, inits(), [X], [value_info("y", ["N", 4, 8, 8])])),
                              "not a linear layer")
     nodes = base_nodes()
-    nodes[0] = conv(pads=(1, 1, 0, 0))
-    bad["asymmetric_pads"] = (model(graph(nodes, inits(), [X], [Y])), "asymmetric pads")
+    nodes[0] = conv(pads=(1, 1, 100, 1))
+    bad["pad_out_of_range"] = (model(graph(nodes, inits(), [X], [Y])), "pad 100 is out of range")
+    nodes = base_nodes()
+    nodes[0] = conv(pads=(1, 1, -1, 1))
+    bad["negative_pad"] = (model(graph(nodes, inits(), [X], [Y])), "pad -1 is out of range")
     nodes = base_nodes()
     nodes[2] = node("Relu", ["n"], ["c"], "/relu/Relu")
     bad["duplicate_output"] = (model(graph(nodes, inits(), [X], [Y])), "already defined")
@@ -262,10 +272,31 @@ def cases():
                                 node("Add", ["r", "q"], ["r2"], "/add/Add")] + head("r2")
     bad["add_broadcast"] = (model(graph(nodes, inits(), [X], [Y])), "broadcasting is not supported")
     nodes = [node("Constant", [], ["pp"], "/pad/Constant",
-                  [a_tensor("value", tensor("", [8], [0, 0, 1, 1, 0, 0, 1, 1], INT64))]),
+                  [a_tensor("value", tensor("", [8], [0, 1, 0, 0, 0, 0, 0, 0], INT64))]),
              node("Pad", ["x", "pp"], ["xp"], "/pad/Pad")] + base_nodes()
     nodes[2] = conv(ins=("xp", "w", "b"))
-    bad["pad_nonzero"] = (model(graph(nodes, inits(), [X], [Y])), "only a Pad of zero width")
+    bad["pad_channels"] = (model(graph(nodes, inits(), [X], [Y])), "padding the batch or channel axis")
+
+    def pad_nodes(pads, mode=None, conv_pads=(0, 0, 1, 1)):
+        attrs = [a_bytes_attr("mode", mode)] if mode else []
+        nodes = [node("Constant", [], ["pp"], "/pad/Constant",
+                      [a_tensor("value", tensor("", [8], list(pads), INT64))]),
+                 node("Pad", ["x", "pp"], ["xp"], "/pad/Pad", attrs)] + base_nodes()
+        nodes[2] = conv(ins=("xp", "w", "b"), pads=conv_pads)
+        return nodes
+    # nn.ZeroPad2d / TensorFlow SAME: the Pad's zeros go into the Conv's pads.
+    good["pad_node"] = (model(graph(pad_nodes([0, 0, 1, 0, 0, 0, 0, 2]), inits(), [X], [Y])),
+                        "145 params")
+    bad["pad_reflect"] = (model(graph(pad_nodes([0, 0, 1, 1, 0, 0, 1, 1], "reflect"),
+                                      inits(), [X], [Y])), "mode 'reflect' is not supported")
+    bad["pad_crop"] = (model(graph(pad_nodes([0, 0, -1, 0, 0, 0, 0, 0]), inits(), [X], [Y])),
+                       "negative pads")
+    nodes = pad_nodes([0, 0, 1, 1, 0, 0, 1, 1])
+    nodes[1] = node("Pad", ["r", "pp"], ["rp"], "/pad/Pad")
+    nodes[-3] = node("GlobalAveragePool", ["rp"], ["p"], "/gap/GlobalAveragePool")
+    nodes[2] = conv()
+    bad["pad_before_pool"] = (model(graph(nodes, inits(), [X], [Y])),
+                              "only supported right before a Conv")
     nodes = base_nodes()
     nodes[1] = node("BatchNormalization", ["c", "g", "be", "m", "v"], ["n"], "/bn1/BN",
                     [a_int("training_mode", 1)])

@@ -20,6 +20,9 @@ batch so that the logits are not ~0):
   grouped       a small net of grouped convolutions (groups 4 and 2, one
                 with a bias), ReLU6 and average pooling, 3x16x16: the grouped
                 case the ONNX node tests only have with 3x2 kernels
+  padded        pads that differ between H and W: Conv2d (plain, grouped,
+                depthwise) and MaxPool2d with padding=(1, 0) or (0, 1),
+                3x21x19
   resnet18, mobilenet_v2_224, vgg11_bn
                 torchvision at 3x224x224, 1000 classes (make check-onnx)
   resnet18_folded
@@ -108,6 +111,32 @@ class Grouped(nn.Module):
         return self.fc(torch.flatten(self.gap(self.conv3(x)), 1))
 
 
+class Padded(nn.Module):
+    """Pads that differ between H and W, as PyTorch users write them:
+    padding=(1, 0) and (0, 1) on plain, grouped and depthwise convs and on a
+    max pool (ONNX pads [1, 0, 1, 0]).  Pads that differ between the start
+    and the end of an axis (SAME_UPPER) cannot come out of torch 1.13's
+    exporter without a shape-arithmetic chain; the ONNX node tests and
+    tests/onnx_export.sh (against ONNX Runtime) cover those."""
+
+    def __init__(self, classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, 2, padding=(1, 0), bias=False)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.conv2 = nn.Conv2d(8, 16, 3, 2, padding=(0, 1), groups=2, bias=False)
+        self.bn2 = nn.BatchNorm2d(16)
+        self.conv3 = nn.Conv2d(16, 16, 3, 1, padding=(1, 0), groups=16, bias=True)
+        self.pool = nn.MaxPool2d(3, 1, padding=(1, 0))
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(16, classes)
+
+    def forward(self, x):
+        x = torch.relu(self.bn1(self.conv1(x)))
+        x = torch.relu(self.bn2(self.conv2(x)))
+        x = self.pool(torch.relu(self.conv3(x)))
+        return self.fc(torch.flatten(self.gap(x), 1))
+
+
 def count(model, shape):
     """Parameters, and conv + linear multiply-adds for one sample."""
     macs = [0]
@@ -148,6 +177,8 @@ def build(name):
         return ResNet20(), (3, 32, 32)
     if name == "grouped":
         return Grouped(), (3, 16, 16)
+    if name == "padded":
+        return Padded(), (3, 21, 19)
     if name == "mobilenet_v2":
         return torchvision.models.mobilenet_v2(width_mult=0.25, num_classes=10), (3, 64, 64)
     if name == "mobilenet_v2_224":
@@ -198,7 +229,7 @@ def export(name, outdir):
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "fixtures")
-    names = sys.argv[2:] or ["resnet20", "mobilenet_v2", "grouped"]
+    names = sys.argv[2:] or ["resnet20", "mobilenet_v2", "grouped", "padded"]
     for n in names:
         export(n, outdir)
 
