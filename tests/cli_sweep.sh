@@ -156,5 +156,38 @@ if cmp -s "$tmp/out" "$tmp/stable1.json"; then ok; else
 	diff "$tmp/stable1.json" "$tmp/out" | head -20
 fi
 
+# --- compare: the same grid under a shorter budget -------------------------
+# Identical runs rank identically (rho = tau = 1); a shorter budget gives
+# other accuracies, paired by id, coefficients in [-1, 1].
+expect 0 "$bin" sweep compare "$tmp/tiny.grid" "$tmp/again.grid"
+contains "$tmp/out" "8 jobs in both (0 only in tiny, 0 only in tiny)"
+contains "$tmp/out" "per job:  Spearman rho 1.000, Kendall tau-b 1.000 (8 pairs)"
+contains "$tmp/out" "per row:  Spearman rho 1.000, Kendall tau-b 1.000 (4 rows, seed means)"
+contains "$tmp/out" "| lenet5-synflow-0.9-uniform | 2 |"
+tiny_grid "$tmp/short.grid" short
+sed -i 's/^steps = 40$/steps = 8/; s/^name = tiny$/name = short/' "$tmp/short.grid"
+expect 0 "$bin" sweep run "$tmp/short.grid" -j 2
+expect 0 "$bin" sweep compare "$tmp/short.grid" "$tmp/tiny.grid" --json
+python3 -c 'import sys, json
+d = json.load(open(sys.argv[1]))
+assert d["schema"] == "reconvene-sweep-compare/1" and d["first"] == "short", d
+assert d["pairs"] == 8 and d["per_row"]["rows"] == 4, d
+for k in ("spearman", "kendall"):
+    v = d["per_job"][k]
+    assert v is None or -1 <= v <= 1, (k, v)
+firsts = {j["id"]: j["first"] for j in d["jobs"]}
+seconds = {j["id"]: j["second"] for j in d["jobs"]}
+assert firsts != seconds, "the shorter budget gave the same accuracies"
+' "$tmp/out" && ok || bad "sweep compare --json"
+rm -f "$tmp/short/results/lenet5-dense-s1.json"
+expect 0 "$bin" sweep compare "$tmp/short.grid" "$tmp/tiny.grid"
+contains "$tmp/out" "7 jobs in both (0 only in short, 1 only in tiny)"
+expect 2 "$bin" sweep compare "$tmp/tiny.grid"
+contains "$tmp/err" "expected GRID_A GRID_B, got 1 argument"
+printf '[sweep]\nname = other\nmodels = lenet5\nvariants = dense\nseeds = 9\n[train]\nsteps = 1\n' \
+	>"$tmp/other.grid"
+expect 1 "$bin" sweep compare "$tmp/other.grid" "$tmp/tiny.grid"
+contains "$tmp/err" "no finished job in common"
+
 echo "cli_sweep: $(($(date +%s) - t0)) s"
 cli_finish cli_sweep

@@ -30,6 +30,7 @@
 #include "io/cfg.h"
 #include "base/fileio.h"
 #include "base/hash.h"
+#include "base/textbuf.h"
 #include "io/ini.h"
 
 #define CFG_FILE_MAX ((size_t)16 << 20)
@@ -850,46 +851,7 @@ enum eng_status cfg_parse_file(const char *path, struct net_spec *spec,
 
 /* ---- writer --------------------------------------------------------------- */
 
-struct cfg_buf {
-	char *s;
-	size_t len, cap;
-	bool oom;
-};
-
-static void cfg_buf_printf(struct cfg_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void cfg_buf_printf(struct cfg_buf *b, const char *fmt, ...)
-{
-	if (b->oom)
-		return;
-	for (;;) {
-		va_list ap;
-		va_start(ap, fmt);
-		int n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = true;
-			return;
-		}
-		if ((size_t)n < b->cap - b->len) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t cap = 2 * b->cap + (size_t)n + 1;
-		char *grown = realloc(b->s, cap);
-		if (!grown) {
-			b->oom = true;
-			return;
-		}
-		b->s = grown;
-		b->cap = cap;
-	}
-}
-
-/* The shortest "%.Ng" that reads back as the same float (at most 9
- * digits, which always do): "1e-05" rather than "9.99999975e-06". */
-static void cfg_buf_float(struct cfg_buf *b, const char *key, float v)
+static void cfg_buf_float(struct textbuf *b, const char *key, float v)
 {
 	char tmp[64];
 	for (int prec = 1; prec <= 9; prec++) {
@@ -897,7 +859,7 @@ static void cfg_buf_float(struct cfg_buf *b, const char *key, float v)
 		if (strtof(tmp, NULL) == v)
 			break;
 	}
-	cfg_buf_printf(b, "%s = %s\n", key, tmp);
+	textbuf_printf(b, "%s = %s\n", key, tmp);
 }
 
 static const char *cfg_ref_name(const struct net_spec *spec, int idx)
@@ -905,16 +867,16 @@ static const char *cfg_ref_name(const struct net_spec *spec, int idx)
 	return idx < 0 ? "data" : spec->layers[idx].name;
 }
 
-static void cfg_layer_write(struct cfg_buf *b, const struct net_spec *spec, int i)
+static void cfg_layer_write(struct textbuf *b, const struct net_spec *spec, int i)
 {
 	const struct layer_spec *ls = &spec->layers[i];
 	const struct layer_conf *c = &ls->conf;
 	ENG_ASSERT(ls->n_in >= 1 && ls->n_in <= LAYER_MAX_INPUTS);
 	for (int k = 0; k < ls->n_in; k++)
 		ENG_ASSERT(ls->in_idx[k] >= -1 && ls->in_idx[k] < i);
-	cfg_buf_printf(b, "\n[%s]\nname = %s\n", layer_kind_name(ls->kind), ls->name);
+	textbuf_printf(b, "\n[%s]\nname = %s\n", layer_kind_name(ls->kind), ls->name);
 	if (ls->in_idx[0] != i - 1)
-		cfg_buf_printf(b, "input = %s\n", cfg_ref_name(spec, ls->in_idx[0]));
+		textbuf_printf(b, "input = %s\n", cfg_ref_name(spec, ls->in_idx[0]));
 	unsigned keys = cfg_kind_keys(ls->kind);
 	for (int k = 0; k < CFG_KEY_COUNT; k++) {
 		if (!(keys & CFG_BIT(k)))
@@ -923,27 +885,27 @@ static void cfg_layer_write(struct cfg_buf *b, const struct net_spec *spec, int 
 		switch (k) {
 		case CFG_KEY_OUT:
 			if (c->out == LAYER_OUT_CLASSES)
-				cfg_buf_printf(b, "out = classes\n");
+				textbuf_printf(b, "out = classes\n");
 			else
-				cfg_buf_printf(b, "out = %d\n", c->out);
+				textbuf_printf(b, "out = %d\n", c->out);
 			break;
-		case CFG_KEY_SIZE: cfg_buf_printf(b, "%s = %d\n", key, c->size); break;
-		case CFG_KEY_STRIDE: cfg_buf_printf(b, "%s = %d\n", key, c->stride); break;
+		case CFG_KEY_SIZE: textbuf_printf(b, "%s = %d\n", key, c->size); break;
+		case CFG_KEY_STRIDE: textbuf_printf(b, "%s = %d\n", key, c->stride); break;
 		case CFG_KEY_PAD:
 			if (layer_pad_uniform(c->pad))
-				cfg_buf_printf(b, "%s = %d\n", key, c->pad.top);
+				textbuf_printf(b, "%s = %d\n", key, c->pad.top);
 			else
-				cfg_buf_printf(b, "%s = %d %d %d %d\n", key, c->pad.top,
+				textbuf_printf(b, "%s = %d %d %d %d\n", key, c->pad.top,
 					       c->pad.left, c->pad.bottom, c->pad.right);
 			break;
-		case CFG_KEY_GROUPS: cfg_buf_printf(b, "%s = %d\n", key, c->groups); break;
-		case CFG_KEY_BIAS: cfg_buf_printf(b, "%s = %d\n", key, c->bias); break;
+		case CFG_KEY_GROUPS: textbuf_printf(b, "%s = %d\n", key, c->groups); break;
+		case CFG_KEY_BIAS: textbuf_printf(b, "%s = %d\n", key, c->bias); break;
 		case CFG_KEY_EPS: cfg_buf_float(b, key, c->eps); break;
 		case CFG_KEY_MOMENTUM: cfg_buf_float(b, key, c->momentum); break;
 		case CFG_KEY_CLIP: cfg_buf_float(b, key, c->clip); break;
 		case CFG_KEY_FROM:
 			ENG_ASSERT(ls->n_in == 2);
-			cfg_buf_printf(b, "from = %s\n", cfg_ref_name(spec, ls->in_idx[1]));
+			textbuf_printf(b, "from = %s\n", cfg_ref_name(spec, ls->in_idx[1]));
 			break;
 		default:
 			break; /* name and input: written above */
@@ -953,30 +915,25 @@ static void cfg_layer_write(struct cfg_buf *b, const struct net_spec *spec, int 
 
 char *cfg_write_string(const struct net_spec *spec)
 {
-	struct cfg_buf b = { .cap = 4096 };
-	b.s = malloc(b.cap);
-	if (!b.s)
+	struct textbuf b;
+	textbuf_init(&b);
+	if (b.oom)
 		return NULL;
-	b.s[0] = '\0';
 	struct cfg_locale loc;
 	cfg_locale_enter(&loc);
-	cfg_buf_printf(&b, "[net]\n");
+	textbuf_printf(&b, "[net]\n");
 	if (spec->name[0]) {
 		bool plain = true;
 		for (const char *s = spec->name; *s; s++)
 			plain = plain && cfg_char_name(*s);
-		cfg_buf_printf(&b, plain ? "name = %s\n" : "name = \"%s\"\n", spec->name);
+		textbuf_printf(&b, plain ? "name = %s\n" : "name = \"%s\"\n", spec->name);
 	}
-	cfg_buf_printf(&b, "input = %dx%dx%d\nclasses = %d\n",
+	textbuf_printf(&b, "input = %dx%dx%d\nclasses = %d\n",
 		       spec->input.c, spec->input.h, spec->input.w, spec->classes);
 	for (int i = 0; i < spec->n_layers; i++)
 		cfg_layer_write(&b, spec, i);
 	cfg_locale_leave(&loc);
-	if (b.oom) {
-		free(b.s);
-		return NULL;
-	}
-	return b.s;
+	return textbuf_take(&b);
 }
 
 static enum eng_status cfg_text_put(int fd, void *text, const char *path,

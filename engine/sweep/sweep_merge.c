@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sweep/sweep_merge.h"
+#include "base/textbuf.h"
 
 /* Mean, sample standard deviation, min, max of n values. */
 struct sweep_stat {
@@ -210,42 +211,6 @@ json_t *sweep_merge_json(const struct sweep_merge_input *in, bool timing)
 
 /* --- markdown ------------------------------------------------------------- */
 
-struct sweep_text {
-	char *buf;
-	size_t len, cap;
-	bool oom;
-};
-
-static void sweep_put(struct sweep_text *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void sweep_put(struct sweep_text *t, const char *fmt, ...)
-{
-	if (t->oom)
-		return;
-	for (;;) {
-		va_list ap;
-		va_start(ap, fmt);
-		int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			t->oom = true;
-			return;
-		}
-		if ((size_t)n < t->cap - t->len) {
-			t->len += (size_t)n;
-			return;
-		}
-		size_t cap = (t->cap + (size_t)n) * 2;
-		char *b = realloc(t->buf, cap);
-		if (!b) {
-			t->oom = true;
-			return;
-		}
-		t->buf = b;
-		t->cap = cap;
-	}
-}
-
 /* "1,234,567" (rounded). */
 static const char *sweep_digits(double v, char *buf, size_t len)
 {
@@ -282,25 +247,25 @@ static const char *sweep_pm(struct sweep_stat s, double scale, int decimals,
 char *sweep_merge_markdown(const struct sweep_merge_input *in)
 {
 	struct sweep_row *rows = malloc((size_t)(in->n_jobs ? in->n_jobs : 1) * sizeof *rows);
-	struct sweep_text t = { .buf = malloc(4096), .cap = 4096 };
-	if (!rows || !t.buf) {
+	struct textbuf t;
+	textbuf_init(&t);
+	if (!rows || t.oom) {
 		free(rows);
-		free(t.buf);
+		textbuf_free(&t);
 		return NULL;
 	}
-	t.buf[0] = '\0';
 	int nr = sweep_rows(in, rows), done = 0;
 	for (int j = 0; j < in->n_jobs; j++)
 		done += in->have[j];
-	sweep_put(&t, "# Sweep %s\n\n%d of %d jobs done. Accuracy: mean ± sample standard "
+	textbuf_printf(&t, "# Sweep %s\n\n%d of %d jobs done. Accuracy: mean ± sample standard "
 		  "deviation over seeds (%%), with the mean of the per-seed 95 %% Wilson "
 		  "intervals. Sizes and MACs: means over seeds. Latency: batch 1, dense "
 		  "kernels, median per job, mean ± sd over seeds (ms).\n\n",
 		  in->grid->name, done, in->n_jobs);
-	sweep_put(&t, "| model | method | sparsity | variant | seeds | accuracy %% | 95 %% CI | "
+	textbuf_printf(&t, "| model | method | sparsity | variant | seeds | accuracy %% | 95 %% CI | "
 		  "params | non-zero | storage bytes | MACs | latency ms | generate s | "
 		  "train s |\n");
-	sweep_put(&t, "| --- | --- | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | "
+	textbuf_printf(&t, "| --- | --- | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | "
 		  "---: | ---: | ---: | ---: |\n");
 	for (int r = 0; r < nr; r++) {
 		const struct sweep_row *row = &rows[r];
@@ -321,7 +286,7 @@ char *sweep_merge_markdown(const struct sweep_merge_input *in)
 			snprintf(sp, sizeof sp, "%g", sparsity);
 		else
 			snprintf(sp, sizeof sp, "-");
-		sweep_put(&t, "| %s | %s | %s | %s | %d/%d | %s | %s | %s | %s | %s | %s | %s "
+		textbuf_printf(&t, "| %s | %s | %s | %s | %d/%d | %s | %s | %s | %s | %s | %s | %s "
 			  "| %s | %s |\n", model, method ? method : "-", sp, v->name, row->n,
 			  in->grid->n_seeds,
 			  sweep_pm(sweep_row_stat(in, row, sweep_get_accuracy), 100, 2, a, sizeof a),
@@ -338,11 +303,7 @@ char *sweep_merge_markdown(const struct sweep_merge_input *in)
 				   sizeof h));
 	}
 	free(rows);
-	if (t.oom) {
-		free(t.buf);
-		return NULL;
-	}
-	return t.buf;
+	return textbuf_take(&t);
 }
 
 /* --- charts ---------------------------------------------------------------- */

@@ -1,5 +1,5 @@
 /* cmd_sweep.c: `reconvene sweep`: the subcommand table, and the subcommands
- * that need no scheduler: jobs, status, job (one job) and merge.  `run`
+ * that need no scheduler: jobs, status, job (one job), merge and compare.  `run`
  * (GNU parallel) and `slurm` (an sbatch array script) have files of their
  * own. */
 #include "config.h"
@@ -27,9 +27,10 @@
 #include "cli/warnings.h"
 #include "paths/model_path.h"
 #include "sweep/sweep_job.h"
+#include "sweep/sweep_compare.h"
 #include "sweep/sweep_merge.h"
 
-enum { OPT_MISSING = 256, OPT_IDS, OPT_STABLE };
+enum { OPT_MISSING = 256, OPT_IDS, OPT_STABLE, OPT_JSON };
 
 /* --- jobs, status ----------------------------------------------------------- */
 
@@ -210,7 +211,7 @@ static void sweep_result_host(struct sweep_result *r)
 static int sweep_job(int argc, char **argv)
 {
 	char *args[2];
-	int rc = cli_sweep_parse_args("job", argc, argv, NULL, NULL, NULL, 2, args);
+	int rc = cli_sweep_parse_args("job", argc, argv, NULL, NULL, NULL, 2, "GRID JOB_ID", args);
 	if (rc)
 		return rc == -1 ? CLI_EXIT_OK : rc;
 	struct cli_sweep s;
@@ -346,6 +347,71 @@ static int sweep_merge(int argc, char **argv)
 	return rc;
 }
 
+/* --- compare ---------------------------------------------------------------- */
+
+static int sweep_compare_opt(int code, const char *arg, void *user)
+{
+	(void)code;
+	(void)arg;
+	*(bool *)user = true;
+	return 0;
+}
+
+static int sweep_compare(int argc, char **argv)
+{
+	static const struct option own[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool json = false;
+	char *args[2];
+	int rc = cli_sweep_parse_args("compare", argc, argv, own, sweep_compare_opt, &json, 2,
+				      "GRID_A GRID_B", args);
+	if (rc)
+		return rc == -1 ? CLI_EXIT_OK : rc;
+	struct cli_sweep sa, sb;
+	if ((rc = cli_sweep_open("sweep compare", args[0], &sa)))
+		return rc;
+	if ((rc = cli_sweep_open("sweep compare", args[1], &sb))) {
+		cli_sweep_close(&sa);
+		return rc;
+	}
+	struct sweep_merge_input ia = { .grid = sa.grid, .jobs = sa.jobs, .n_jobs = sa.n,
+					.results = sa.results, .have = sa.done };
+	struct sweep_merge_input ib = { .grid = sb.grid, .jobs = sb.jobs, .n_jobs = sb.n,
+					.results = sb.results, .have = sb.done };
+	struct sweep_compare c;
+	struct eng_err err;
+	if (sweep_compare_build(&ia, &ib, &c, &err) != ENG_STATUS_OK) {
+		cli_error("%s", err.msg);
+		rc = CLI_EXIT_FAILURE;
+	} else if (json) {
+		json_t *root = sweep_compare_json(&c, sa.grid->name, sb.grid->name);
+		rc = root ? cli_json_print(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+					   JSON_REAL_PRECISION(17)) : CLI_EXIT_FAILURE;
+	} else {
+		char *text = sweep_compare_text(&c, sa.grid->name, sb.grid->name);
+		if (!text) {
+			cli_error("sweep compare: out of memory");
+			rc = CLI_EXIT_FAILURE;
+		} else {
+			fputs(text, stdout);
+			free(text);
+			if (fflush(stdout) != 0)
+				rc = CLI_EXIT_FAILURE;
+		}
+	}
+	if (rc == CLI_EXIT_OK && c.n_pairs == 0) {
+		cli_error("sweep compare: %s and %s have no finished job in common",
+			  sa.grid->name, sb.grid->name);
+		rc = CLI_EXIT_FAILURE;
+	}
+	sweep_compare_done(&c);
+	cli_sweep_close(&sa);
+	cli_sweep_close(&sb);
+	return rc;
+}
+
 /* --- dispatch --------------------------------------------------------------- */
 
 int cmd_sweep(int argc, char **argv)
@@ -355,7 +421,8 @@ int cmd_sweep(int argc, char **argv)
 		int (*run)(int argc, char **argv);
 	} subs[] = {
 		{ "jobs", sweep_jobs }, { "status", sweep_status }, { "run", cli_sweep_run },
-		{ "slurm", cli_sweep_slurm }, { "merge", sweep_merge }, { "job", sweep_job },
+		{ "slurm", cli_sweep_slurm }, { "merge", sweep_merge },
+		{ "compare", sweep_compare }, { "job", sweep_job },
 	};
 	if (argc < 2) {
 		fputs(cli_sweep_usage, stderr);
@@ -369,5 +436,5 @@ int cmd_sweep(int argc, char **argv)
 		if (strcmp(argv[1], subs[i].name) == 0)
 			return subs[i].run(argc - 1, argv + 1);
 	return cli_usage_error("sweep", "unknown subcommand '%s' (jobs, status, run, slurm, "
-			       "merge, job)", argv[1]);
+			       "merge, compare, job)", argv[1]);
 }

@@ -140,6 +140,7 @@ const char cli_sweep_usage[] =
 	"       reconvene sweep slurm GRID [--script FILE] [--partition P]\n"
 	"                             [--time T] [--mem M] [--max-running N]\n"
 	"       reconvene sweep merge GRID [--stable]\n"
+	"       reconvene sweep compare GRID_A GRID_B [--json]\n"
 	"       reconvene sweep job GRID JOB_ID\n"
 	"\n"
 	"Train a grid of models, PaI methods, sparsities, seeds and variants\n"
@@ -164,6 +165,10 @@ const char cli_sweep_usage[] =
 	"           sd over seeds) and OUT/chart-MODEL-METHOD.png; --stable prints\n"
 	"           the merged JSON without timing fields on stdout instead (two\n"
 	"           runs of one grid compare equal in this form)\n"
+	"  compare  how well GRID_A's accuracies rank GRID_B's (the same variants\n"
+	"           under two budgets, e.g. quick-eval against full training):\n"
+	"           Spearman's rho and Kendall's tau-b over the jobs both have,\n"
+	"           and over their seed means; a table of the rows\n"
 	"  job      run one job (what the other subcommands schedule)\n"
 	"\n"
 	"'reconvene sweep SUBCOMMAND --help' shows this text.  Exit status: 0\n"
@@ -175,7 +180,7 @@ const char cli_sweep_usage[] =
  * returns 0, -1 after --help, or CLI_EXIT_USAGE. */
 int cli_sweep_parse_args(const char *sub, int argc, char **argv, const struct option *own,
 		      int (*on_opt)(int code, const char *arg, void *user), void *user,
-		      int want_args, char **args)
+		      int want_args, const char *want_what, char **args)
 {
 	struct option table[16];
 	size_t n = 0;
@@ -207,8 +212,7 @@ int cli_sweep_parse_args(const char *sub, int argc, char **argv, const struct op
 	}
 	if (argc - optind != want_args)
 		return cli_usage_error("sweep", "%s: expected %s, got %d argument%s", sub,
-				       want_args == 1 ? "GRID" : "GRID JOB_ID",
-				       argc - optind, argc - optind == 1 ? "" : "s");
+				       want_what, argc - optind, argc - optind == 1 ? "" : "s");
 	for (int i = 0; i < want_args; i++)
 		args[i] = argv[optind + i];
 	return 0;
@@ -218,5 +222,5 @@ int cli_sweep_parse(const char *sub, int argc, char **argv, const struct option 
 		    int (*on_opt)(int code, const char *arg, void *user), void *user,
 		    char **grid)
 {
-	return cli_sweep_parse_args(sub, argc, argv, own, on_opt, user, 1, grid);
+	return cli_sweep_parse_args(sub, argc, argv, own, on_opt, user, 1, "GRID", grid);
 }

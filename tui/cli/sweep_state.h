@@ -62,12 +62,12 @@ void cli_sweep_command(const struct cli_sweep *s, int i, char *buf, size_t len);
  * subcommand's), or an exit code after printing the error. */
 struct option;
 extern const char cli_sweep_usage[];
-/* The same with want_args positional arguments (GRID JOB_ID for `job`)
- * into args. */
+/* The same with want_args positional arguments (GRID JOB_ID for `job`,
+ * described as want_what in the usage error) into args. */
 int cli_sweep_parse_args(const char *sub, int argc, char **argv,
 			 const struct option *own,
 			 int (*on_opt)(int code, const char *arg, void *user), void *user,
-			 int want_args, char **args);
+			 int want_args, const char *want_what, char **args);
 int cli_sweep_parse(const char *sub, int argc, char **argv, const struct option *own,
 		    int (*on_opt)(int code, const char *arg, void *user), void *user,
 		    char **grid);
