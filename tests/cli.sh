@@ -121,6 +121,33 @@ assert kept == round(0.1 * total), (kept, total)
 for l in d["layers"]:
     assert abs(l["density"] - l["kept"] / l["params"]) < 1e-9
 PY
+# score --compare: five methods' densities per layer, each equal to the
+# single-method run, and ten pairwise agreements in [-1, 1].
+mkdir -p "$tmp/nodata"
+expect 0 "$bin" score lenet5 --compare --iterations 5 --data "$tmp/nodata" --json
+cp "$tmp/out" "$tmp/compare.json"
+expect 0 "$bin" score lenet5 --method grasp --iterations 5 --data "$tmp/nodata" --json
+python3 - "$tmp/compare.json" "$tmp/out" <<'PY' && ok || bad "score --compare JSON"
+import json, sys
+d = json.load(open(sys.argv[1]))
+one = json.load(open(sys.argv[2]))
+names = ["random", "magnitude", "snip", "grasp", "synflow"]
+assert [m["name"] for m in d["methods"]] == names, d["methods"]
+assert len(d["agreement"]) == 10, d["agreement"]
+for k, v in d["agreement"].items():
+    assert v["mean_kendall_tau"] is None or -1 <= v["mean_kendall_tau"] <= 1, (k, v)
+for l, g in zip(d["layers"], one["layers"]):
+    assert l["name"] == g["name"] and set(l["density"]) == set(names), l
+    assert l["density"]["grasp"] == g["density"], (l, g)
+    assert len(l["kendall_tau"]) == 10
+PY
+expect 0 "$bin" score lenet5 --compare --iterations 5 --data "$tmp/nodata"
+contains "$tmp/out" "channel order agreement"
+contains "$tmp/out" "      random  magnitude       snip      grasp    synflow"
+expect 2 "$bin" score lenet5 --compare --method snip
+contains "$tmp/err" "--compare scores with every method; leave out --method"
+expect 2 "$bin" score lenet5 --compare --save-scores "$tmp/s.safetensors"
+contains "$tmp/err" "does not go with --compare"
 expect 2 "$bin" score lenet5 --method bogus
 contains "$tmp/err" "--method"
 expect 2 "$bin" score lenet5 --sparsity 1.5

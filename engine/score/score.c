@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,14 +60,21 @@ bool score_method_needs_data(enum score_method m)
 
 /* --- the simple methods -------------------------------------------------- */
 
+/* Uniform scores from a stream of their own per layer.  Not the stream
+ * net_init draws the layer's weights from (rng_derive_seed(seed, name)):
+ * scores made of the very uniforms behind the Box-Muller weights ranked
+ * channels like magnitude does (Kendall tau 0.49 on resnet20, `score
+ * --compare`), so "random" pruning was not random. */
 static void score_random(struct net *net, uint64_t seed, float *scores)
 {
 	for (int i = 0; i < net->n_layers; i++) {
 		const struct layer *l = &net->layers[i];
 		if (!score_layer_is_prunable(l))
 			continue;
+		char name[LAYER_NAME_MAX + 16];
+		snprintf(name, sizeof name, "%s/random-score", l->name);
 		struct rng r;
-		rng_seed(&r, rng_derive_seed(seed, l->name));
+		rng_seed(&r, rng_derive_seed(seed, name));
 		float *s = scores + score_param_offset(net, l->w);
 		for (size_t j = 0; j < l->w_len; j++)
 			s[j] = (float)rng_uniform(&r);

@@ -2,6 +2,7 @@
 
 #include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "cli/engine_progress.h"
 #include "cli/warnings.h"
 #include "cli/reconvene_opts.h"
+#include "prune/criteria_compare.h"
 #include "prune/reconvene.h"
 #include "score/score.h"
 #include "io/weights.h"
@@ -26,6 +28,7 @@ static const char score_usage[] =
 	"                       [--tau T | --k K] [--weights FILE] [--data DIR]\n"
 	"                       [--iterations N] [--residual] [--json]\n"
 	"                       [--save-scores FILE.safetensors]\n"
+	"       reconvene score [MODEL] --compare [options] [--json]\n"
 	"\n"
 	"Score every conv and linear weight of a freshly initialised model with a\n"
 	"pruning-at-initialization method, keep the top (1 - S) fraction over the\n"
@@ -52,16 +55,23 @@ static const char score_usage[] =
 	"  --json          print one JSON object instead of a table\n"
 	"  --save-scores FILE  write <layer>.weight_score (F32) and\n"
 	"                  <layer>.weight_mask (U8) tensors to a safetensors file\n"
+	"  --compare       every method side by side (random, magnitude, snip,\n"
+	"                  grasp, synflow) on the same weights: each layer's density\n"
+	"                  under each (* = resilient), and how alike each pair of\n"
+	"                  methods orders the layer's channels (Kendall tau-b of\n"
+	"                  the channel scores: 1 the same order, 0 unrelated, -1\n"
+	"                  reversed), per layer with --json, mean over layers in\n"
+	"                  the table; needs the dataset (snip, grasp)\n"
 	"  -h, --help      show this help\n";
 
 enum {
-	OPT_WEIGHTS = 256, OPT_JSON, OPT_SAVE,
+	OPT_WEIGHTS = 256, OPT_JSON, OPT_SAVE, OPT_COMPARE,
 };
 
 struct score_cli {
 	const char *model, *weights, *data, *save;
 	struct reconvene_options o;
-	bool json;
+	bool json, compare;
 };
 
 static int score_own_option(int code, const char *arg, void *user)
@@ -77,6 +87,9 @@ static int score_own_option(int code, const char *arg, void *user)
 	case OPT_SAVE:
 		c->save = arg;
 		break;
+	case OPT_COMPARE:
+		c->compare = true;
+		break;
 	}
 	return 0;
 }
@@ -87,6 +100,7 @@ static int score_parse(int argc, char **argv, struct score_cli *c)
 		{ "weights", required_argument, NULL, OPT_WEIGHTS },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "save-scores", required_argument, NULL, OPT_SAVE },
+		{ "compare", no_argument, NULL, OPT_COMPARE },
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(c, 0, sizeof *c);
@@ -102,6 +116,12 @@ static int score_parse(int argc, char **argv, struct score_cli *c)
 	if ((rc = cli_ropts_check_select("score", &r)) ||
 	    (rc = cli_ropts_check_model("score", &r)))
 		return rc;
+	if (c->compare && (r.given & CLI_ROPT_BIT(CLI_ROPT_METHOD)))
+		return cli_usage_error("score", "--compare scores with every method; leave out "
+				       "--method");
+	if (c->compare && c->save)
+		return cli_usage_error("score", "--save-scores writes one method's scores; it "
+				       "does not go with --compare");
 	c->o = r.o;
 	c->data = r.data;
 	c->model = r.model;
@@ -220,6 +240,151 @@ static int score_print_json(const struct net *net, const struct score_cli *c,
 	return cli_json_print(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 }
 
+/* --- --compare ------------------------------------------------------------ */
+
+static void score_compare_table(const struct net *net, const struct score_cli *c,
+				const struct criteria_compare *cc)
+{
+	char a[32];
+	double total = 0.0;
+	for (int m = 0; m < CRITERIA_METHODS; m++)
+		total += cc->seconds[m];
+	printf("%s: the PaI criteria side by side, sparsity %g, seed %" PRIu64 ", %.2f s\n",
+	       net->name, c->o.sparsity, c->o.seed, total);
+	printf("density: kept fraction of each layer's weights under each method's global "
+	       "mask; * = resilient\n(");
+	if (c->o.k > 0)
+		printf("the %d sparsest eligible conv layers", c->o.k);
+	else
+		printf("eligible conv layers with density <= %g", c->o.tau);
+	printf(", not the first conv%s)\n\n",
+	       c->o.include_residual ? "" : ", not in a residual group");
+	printf("%4s  %-24s %12s", "#", "layer", "weights");
+	for (int m = 0; m < CRITERIA_METHODS; m++)
+		printf(" %10s", score_method_name((enum score_method)m));
+	printf("\n");
+	for (int i = 0; i < net->n_layers; i++) {
+		const struct layer *l = &net->layers[i];
+		if (!score_layer_is_prunable(l))
+			continue;
+		printf("%4d  %-24s %12s", i, l->name, cli_group_digits(l->w_len, a, sizeof a));
+		for (int m = 0; m < CRITERIA_METHODS; m++) {
+			size_t k = (size_t)m * (size_t)cc->n_layers + (size_t)i;
+			printf(" %9.4f%c", cc->density[k], cc->resilient[k] ? '*' : ' ');
+		}
+		printf("\n");
+	}
+	printf("\nchannel order agreement: Kendall tau-b of each layer's channel scores, mean "
+	       "over layers\n(1 = the same order, 0 = unrelated, -1 = reversed)\n\n%-10s",
+	       "");
+	for (int m = 0; m < CRITERIA_METHODS; m++)
+		printf(" %10s", score_method_name((enum score_method)m));
+	printf("\n");
+	for (int x = 0; x < CRITERIA_METHODS; x++) {
+		printf("%-10s", score_method_name((enum score_method)x));
+		for (int y = 0; y < CRITERIA_METHODS; y++) {
+			if (x == y) {
+				printf(" %10s", "1");
+				continue;
+			}
+			int p = x < y ? criteria_pair_index((enum score_method)x, (enum score_method)y)
+				      : criteria_pair_index((enum score_method)y, (enum score_method)x);
+			if (isfinite(cc->tau_mean[p]))
+				printf(" %10.3f", cc->tau_mean[p]);
+			else
+				printf(" %10s", "-");
+		}
+		printf("\n");
+	}
+	printf("\nseconds:");
+	for (int m = 0; m < CRITERIA_METHODS; m++)
+		printf(" %s %.2f", score_method_name((enum score_method)m), cc->seconds[m]);
+	printf("\n");
+}
+
+static json_t *score_compare_real(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+static int score_compare_json(const struct net *net, const struct score_cli *c,
+			      const struct criteria_compare *cc)
+{
+	json_t *methods = json_array(), *layers = json_array(), *agree = json_object();
+	for (int m = 0; m < CRITERIA_METHODS; m++)
+		json_array_append_new(methods, json_pack("{s:s, s:f}", "name",
+			score_method_name((enum score_method)m), "seconds", cc->seconds[m]));
+	for (int i = 0; i < net->n_layers; i++) {
+		const struct layer *l = &net->layers[i];
+		if (!score_layer_is_prunable(l))
+			continue;
+		json_t *dens = json_object(), *res = json_object(), *tau = json_object();
+		for (int m = 0; m < CRITERIA_METHODS; m++) {
+			size_t k = (size_t)m * (size_t)cc->n_layers + (size_t)i;
+			const char *name = score_method_name((enum score_method)m);
+			json_object_set_new(dens, name, json_real(cc->density[k]));
+			json_object_set_new(res, name, json_boolean(cc->resilient[k]));
+		}
+		for (int p = 0; p < CRITERIA_PAIRS; p++) {
+			enum score_method a, b;
+			criteria_pair_methods(p, &a, &b);
+			char key[64];
+			snprintf(key, sizeof key, "%s-%s", score_method_name(a), score_method_name(b));
+			json_object_set_new(tau, key, score_compare_real(
+				cc->tau[(size_t)p * (size_t)cc->n_layers + (size_t)i]));
+		}
+		json_array_append_new(layers, json_pack("{s:s, s:I, s:i, s:o, s:o, s:o}",
+			"name", l->name, "params", (json_int_t)l->w_len, "channels", l->out.c,
+			"density", dens, "resilient", res, "kendall_tau", tau));
+	}
+	for (int p = 0; p < CRITERIA_PAIRS; p++) {
+		enum score_method a, b;
+		criteria_pair_methods(p, &a, &b);
+		char key[64];
+		snprintf(key, sizeof key, "%s-%s", score_method_name(a), score_method_name(b));
+		json_object_set_new(agree, key, json_pack("{s:o, s:i}", "mean_kendall_tau",
+			score_compare_real(cc->tau_mean[p]), "layers", cc->tau_layers[p]));
+	}
+	json_t *root = json_pack("{s:s, s:f, s:I, s:f, s:i, s:o, s:o, s:o}",
+		"model", net->name, "sparsity", c->o.sparsity, "seed", (json_int_t)c->o.seed,
+		"tau", c->o.tau, "k", c->o.k, "methods", methods, "layers", layers,
+		"agreement", agree);
+	if (!root) {
+		cli_error("score: cannot build the JSON output");
+		return CLI_EXIT_FAILURE;
+	}
+	return cli_json_print(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+}
+
+static int score_compare_run(struct net *net, const struct score_cli *c,
+			     const struct data_split *ds)
+{
+	struct eng_err err;
+	struct group_set gs = { 0 };
+	struct criteria_compare cc = { 0 };
+	struct reconvene_options o = c->o;
+	struct progress bar;
+	progress_init(&bar, stderr, "scoring", "steps/s");
+	o.progress = cli_score_on_progress;
+	o.progress_user = &bar;
+	enum eng_status st = groups_build(net, &gs, &err);
+	if (st == ENG_STATUS_OK)
+		st = criteria_compare_run(net, ds, &gs, &o, &cc, &err);
+	progress_finish(&bar);
+	int rc = CLI_EXIT_FAILURE;
+	if (st != ENG_STATUS_OK) {
+		cli_error("%s", err.msg);
+	} else if (c->json) {
+		rc = score_compare_json(net, c, &cc);
+	} else {
+		score_compare_table(net, c, &cc);
+		rc = CLI_EXIT_OK;
+	}
+	criteria_compare_done(&cc);
+	groups_done(&gs);
+	return rc;
+}
+
 int cmd_score(int argc, char **argv)
 {
 	struct score_cli c;
@@ -231,8 +396,8 @@ int cmd_score(int argc, char **argv)
 
 	struct data_split ds;
 	bool have_ds;
-	if ((rc = cli_score_data_open(c.data, c.o.method, &ds, &have_ds)) !=
-	    CLI_EXIT_OK)
+	if ((rc = cli_score_data_open(c.data, c.compare ? SCORE_METHOD_SNIP : c.o.method, &ds,
+				      &have_ds)) != CLI_EXIT_OK)
 		return rc;
 	struct model_overrides ovr = {
 		.classes = have_ds ? ds.train.classes : 0,
@@ -257,6 +422,10 @@ int cmd_score(int argc, char **argv)
 	rc = CLI_EXIT_FAILURE;
 	if (c.weights && (st = weights_load(net, c.weights, &err)) != ENG_STATUS_OK)
 		goto out;
+	if (c.compare) {
+		rc = score_compare_run(net, &c, have_ds ? &ds : NULL);
+		goto out_quiet;
+	}
 	if (c.o.method == SCORE_METHOD_SYNFLOW) {
 		progress_init(&bar, stderr, "synflow", "it/s");
 		c.o.progress = cli_score_on_progress;
