@@ -305,6 +305,33 @@ START_TEST(test_plan_auto_residual)
 	ck_assert_int_eq(plan.keep[gb], 6);
 	plan_done(&plan);
 
+	/* --align: 4 -> 4 and 3 -> 4 with align 4; align 3: 4 -> 6, 3 -> 3;
+	 * never more than the group has (align 16 on 8 channels keeps all) */
+	o.min_keep = 1;
+	o.align = 4;
+	ck_assert_int_eq(reconvene_plan_auto(net, &gs, kept, res, &o, &plan, &err),
+			 ENG_STATUS_OK);
+	ck_assert_int_eq(plan.keep[ga], 4);
+	ck_assert_int_eq(plan.keep[gb], 4);
+	plan_done(&plan);
+	o.align = 3;
+	ck_assert_int_eq(reconvene_plan_auto(net, &gs, kept, res, &o, &plan, &err),
+			 ENG_STATUS_OK);
+	ck_assert_int_eq(plan.keep[ga], 6);
+	ck_assert_int_eq(plan.keep[gb], 3);
+	plan_done(&plan);
+	o.align = 16;
+	ck_assert_int_eq(reconvene_plan_auto(net, &gs, kept, res, &o, &plan, &err),
+			 ENG_STATUS_OK);
+	ck_assert_int_eq(plan.keep[ga], gs.groups[ga].channels);
+	plan_done(&plan);
+	o.align = 0;
+	ck_assert_int_eq(reconvene_align_keep(5, 64, 8), 8);
+	ck_assert_int_eq(reconvene_align_keep(8, 64, 8), 8);
+	ck_assert_int_eq(reconvene_align_keep(61, 64, 8), 64);
+	ck_assert_int_eq(reconvene_align_keep(5, 64, 0), 5);
+	ck_assert_int_eq(reconvene_align_keep(5, 64, 1), 5);
+
 	/* end to end with residual groups: every member of group A shrinks */
 	o.min_keep = 1;
 	o.method = SCORE_METHOD_MAGNITUDE;

@@ -157,6 +157,49 @@ contains "$tmp/err" "reconvene score: --seed: a whole number"
 expect 2 "$bin" prune lenet5 --auto --out "$tmp/p" --k 2 --tau 0.3
 contains "$tmp/err" "--tau and --k both select layers"
 
+# bench --widths: the staircase of lenet5's conv2 group (16 channels: every
+# width; conv2 makes the channels, fc1 reads 25 features per channel).
+expect 0 "$bin" bench lenet5 --widths conv2 --threads 1 --json
+python3 - "$tmp/out" <<'PY' && ok || bad "bench --widths JSON"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["model"] == "lenet5" and d["threads"] == 1, d
+g, = d["groups"]
+assert g["group"] == "conv2" and g["channels"] == 16 and g["layers"] == ["conv2", "fc1"], g
+ws = [p["width"] for p in g["points"]]
+assert ws == list(range(1, 17)), ws
+macs = [p["macs"] for p in g["points"]]
+assert all(b - a == macs[1] - macs[0] for a, b in zip(macs, macs[1:])), macs
+for p in g["points"]:
+    assert p["ms"] > 0 and p["free_width"] >= p["width"], p
+    assert p["slow"] == (p["free_width"] > p["width"]), p
+PY
+expect 0 "$bin" bench lenet5 --widths all --threads 1
+contains "$tmp/out" "lenet5: group conv1, 6 channels (conv1, conv2)"
+contains "$tmp/out" "lenet5: group fc2, 84 channels (fc2, fc)"
+expect 2 "$bin" bench lenet5 --widths conv9
+contains "$tmp/err" "no group 'conv9' in lenet5 (prunable groups: conv1, conv2, fc1, fc2, or all)"
+expect 2 "$bin" bench lenet5 --widths data
+contains "$tmp/err" "cannot prune group 'data'"
+expect 2 "$bin" bench lenet5 --widths conv1 --auto
+contains "$tmp/err" "--widths measures the dense model's layers"
+
+# prune --auto --align N: every rectified group keeps a multiple of N.
+expect 0 "$bin" prune resnet20 --auto --align 8 --iterations 10 --out "$tmp/al8"
+python3 - "$tmp/al8/plan.json" "$tmp/al8/report.json" <<'PY' && ok || bad "prune --align"
+import json, sys
+plan = json.load(open(sys.argv[1]))
+full = {"conv1": 16, "layer1.0.conv1": 16, "layer1.1.conv1": 16, "layer1.2.conv1": 16}
+changed = [k for k, v in plan["groups"].items() if k in plan.get("kept", {})]
+assert changed, plan["groups"]
+assert all(plan["groups"][k] % 8 == 0 for k in changed), plan["groups"]
+assert json.load(open(sys.argv[2]))["settings"]["align"] == 8
+PY
+expect 2 "$bin" prune resnet20 --plan "$tmp/al8/plan.json" --align 8 --out "$tmp/x"
+contains "$tmp/err" "--align rounds the automatic plan"
+expect 2 "$bin" prune resnet20 --auto --align 0 --out "$tmp/x"
+contains "$tmp/err" "align: a whole number in 1..4096 (1: off), not '0'"
+
 # bench: four variants with positive medians.
 expect 0 "$bin" bench lenet5 --method magnitude --runs 3 --json
 python3 - "$tmp/out" <<'PY' && ok || bad "bench JSON"

@@ -66,6 +66,7 @@ void report_info_from_options(struct report_info *info, const char *model,
 	info->seed = o->seed;
 	info->k = o->k;
 	info->min_keep = o->min_keep;
+	info->align = o->align;
 	info->synflow_iterations = o->synflow_iterations;
 	info->include_residual = o->include_residual;
 	info->sensitive_dense = o->sensitive_dense;
@@ -80,6 +81,7 @@ void report_info_to_options(const struct report_info *info,
 	o->seed = info->seed;
 	o->k = info->k;
 	o->min_keep = info->min_keep;
+	o->align = info->align;
 	o->synflow_iterations = info->synflow_iterations;
 	o->include_residual = info->include_residual;
 	o->sensitive_dense = info->sensitive_dense;
@@ -197,6 +199,8 @@ json_t *report_to_json(const struct report_input *in)
 	json_object_set_new(set, "k", json_integer(inf->k));
 	json_object_set_new(set, "seed", json_integer((json_int_t)inf->seed));
 	json_object_set_new(set, "min_keep", json_integer(inf->min_keep));
+	if (inf->align > 1)
+		json_object_set_new(set, "align", json_integer(inf->align));
 	json_object_set_new(set, "synflow_iterations",
 			    json_integer(inf->synflow_iterations));
 	json_object_set_new(set, "include_residual", json_boolean(inf->include_residual));
@@ -381,6 +385,16 @@ enum eng_status report_read(const char *path, struct report_info *info,
 	info->seed = seed;
 	info->k = k;
 	info->min_keep = mk;
+	/* Optional: files from before --align have none (no alignment). */
+	int al = 0;
+	if (json_object_get(set, "align") && (!get_int(set, "align", &al) || al < 0 ||
+					      al > RECONVENE_ALIGN_MAX)) {
+		st = eng_err_set(err, ENG_STATUS_EINVAL,
+				 "%s: settings.align is not a whole number in 0..%d", path,
+				 RECONVENE_ALIGN_MAX);
+		goto out;
+	}
+	info->align = al > 1 ? al : 0;
 	info->synflow_iterations = it;
 	info->include_residual = json_is_true(json_object_get(set, "include_residual"));
 	info->sensitive_dense = json_is_true(json_object_get(set, "sensitive_dense"));

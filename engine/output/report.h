@@ -80,6 +80,7 @@ struct report_info {
 	double sparsity, tau;
 	uint64_t seed;
 	int k, min_keep, synflow_iterations;
+	int align;                  /* > 1: --align; 0 off (absent in the file) */
 	bool include_residual, sensitive_dense;
 	bool has_dataset;
 	char dataset[64];

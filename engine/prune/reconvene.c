@@ -72,6 +72,10 @@ enum eng_status reconvene_options_check(const struct reconvene_options *o,
 		return eng_err_set(err, ENG_STATUS_EINVAL,
 				   "minimum channels per group %d is below 1",
 				   o->min_keep);
+	if (o->align < 0 || o->align > RECONVENE_ALIGN_MAX)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "channel alignment %d is not in 0..%d", o->align,
+				   RECONVENE_ALIGN_MAX);
 	if (o->synflow_iterations < 1)
 		return eng_err_set(err, ENG_STATUS_EINVAL,
 				   "synflow iterations %d is below 1",
@@ -116,6 +120,10 @@ enum eng_status reconvene_option_set(struct reconvene_options *o, const char *na
 		if (numparse_long(value, 1, 1000000, &lv))
 			return eng_err_set(err, ENG_STATUS_EINVAL, "min-channels: a whole number in 1..1000000, not '%s'", value);
 		o->min_keep = (int)lv;
+	} else if (strcmp(name, "align") == 0) {
+		if (numparse_long(value, 1, RECONVENE_ALIGN_MAX, &lv))
+			return eng_err_set(err, ENG_STATUS_EINVAL, "align: a whole number in 1..%d (1: off), not '%s'", RECONVENE_ALIGN_MAX, value);
+		o->align = lv > 1 ? (int)lv : 0;
 	} else if (strcmp(name, "residual") == 0 || strcmp(name, "dense-sensitive") == 0) {
 		if (numparse_bool(value, &b))
 			return eng_err_set(err, ENG_STATUS_EINVAL, "%s: yes or no, not '%s'", name, value);
@@ -126,7 +134,7 @@ enum eng_status reconvene_option_set(struct reconvene_options *o, const char *na
 	} else {
 		return eng_err_set(err, ENG_STATUS_EINVAL, "unknown Reconvene option '%s' (expected "
 				   "method, sparsity, seed, tau, k, iterations, min-channels, "
-				   "residual, dense-sensitive)", name);
+				   "align, residual, dense-sensitive)", name);
 	}
 	return ENG_STATUS_OK;
 }
@@ -268,6 +276,13 @@ int reconvene_keep_count(size_t kept, size_t weights, int channels, int min_keep
 	return (int)keep;
 }
 
+int reconvene_align_keep(int keep, int channels, int align)
+{
+	if (align > 1 && keep % align)
+		keep += align - keep % align;
+	return keep > channels ? channels : keep;
+}
+
 enum eng_status reconvene_plan_auto(const struct net *net,
 				    const struct group_set *gs,
 				    const size_t *kept, const bool *resilient,
@@ -297,7 +312,7 @@ enum eng_status reconvene_plan_auto(const struct net *net,
 				keep = k;
 		}
 		if (all)
-			plan_set_keep(plan, g, keep);
+			plan_set_keep(plan, g, reconvene_align_keep(keep, gr->channels, o->align));
 	}
 	return ENG_STATUS_OK;
 }

@@ -13,8 +13,10 @@
  *     of it is resilient.
  *  3. RLR, reconvene_plan_auto + reconvene_apply: a rectified group keeps
  *     max(min_keep, ceil(d x channels)) channels, d the producer's density
- *     (the largest over the producers of a residual group), never more than
- *     it has.  Which channels: the highest per-channel scores
+ *     (the largest over the producers of a residual group), rounded up to a
+ *     multiple of `align` when it is above 1 (kernels run whole SIMD
+ *     widths: bench --widths shows that a multiple of 4 is as fast as the
+ *     counts just below it), never more than it has.  Which channels: the highest per-channel scores
  *     (score_channel_scores, summed over the group's producers), handed to
  *     plan_apply as importance.  plan_apply runs in REINIT mode: every
  *     producer, consumer and depthwise conv of a changed group is
@@ -68,6 +70,7 @@
 #include "base/status.h"
 
 #define RECONVENE_TAU_DEFAULT 0.2
+#define RECONVENE_ALIGN_MAX 4096
 #define RECONVENE_SPARSITY_DEFAULT 0.9
 #define RECONVENE_METHOD_DEFAULT SCORE_METHOD_SYNFLOW
 
@@ -79,6 +82,9 @@ struct reconvene_options {
 	int k;                      /* > 0: the k sparsest eligible layers
 				     * instead of tau; default 0 */
 	int min_keep;               /* collapse guard, default 1 */
+	int align;                  /* > 1: rectified groups keep a multiple of
+				     * align channels (rounded up); default 0
+				     * (off) */
 	bool include_residual;      /* also prune residual groups (default no) */
 	bool sensitive_dense;       /* sensitive layers dense (default: masked) */
 	int synflow_iterations;     /* default 100 */
@@ -94,8 +100,9 @@ void reconvene_options_init(struct reconvene_options *o);
 void reconvene_score_options(const struct reconvene_options *o,
 			     struct score_options *so);
 /* Set one option from text, by its command-line name without the dashes:
- * method, sparsity, seed, tau, k, iterations, min-channels (values as the
- * CLI takes them) and residual, dense-sensitive (yes/no, numparse_bool).
+ * method, sparsity, seed, tau, k, iterations, min-channels, align (values
+ * as the CLI takes them) and residual, dense-sensitive (yes/no,
+ * numparse_bool).
  * The one parser behind the command line's option group and sweep grids.
  * EINVAL with one line, e.g. "seed: a whole number >= 0, not 'x'" or
  * "unknown Reconvene option 'x' (expected ...)"; o is unchanged then. */
@@ -132,6 +139,9 @@ bool reconvene_layer_eligible(const struct net *net, const struct group_set *gs,
 void reconvene_select(const struct net *net, const struct group_set *gs,
 		      const double *density, const struct reconvene_options *o,
 		      bool *resilient);
+/* keep rounded up to a multiple of align (align <= 1: keep), at most
+ * channels. */
+int reconvene_align_keep(int keep, int channels, int align);
 /* Kept channels for a rectified group: max(min_keep, ceil(kept * c /
  * weights)) capped at c, computed in integers (no rounding error). */
 int reconvene_keep_count(size_t kept, size_t weights, int channels, int min_keep);

@@ -658,6 +658,10 @@ void sweep_job_describe(const struct sweep_grid *g, const struct sweep_job *job,
 			  score_method_name(job->method), job->sparsity, o->tau, o->k,
 			  o->min_keep, o->include_residual, o->sensitive_dense,
 			  o->synflow_iterations, o->samples_per_class);
+	/* Only when set, so that grids written before align keep their
+	 * config hashes (and their finished results). */
+	if (v->kind != SWEEP_KIND_DENSE && o->align > 1)
+		SWEEP_PUT(" align=%d", o->align);
 	if (v->kind == SWEEP_KIND_UNIFORM)
 		SWEEP_PUT(" match=%s", v->match == SWEEP_MATCH_PARAMS ? "params" : "nonzero");
 	SWEEP_PUT(" steps=%ld epochs=%d batch=%d lr=%.17g momentum=%.17g wd=%.17g "

@@ -37,6 +37,7 @@ void worker_settings_to_reconvene(const struct worker_settings *s,
 	o->tau = s->tau;
 	o->k = s->k;
 	o->min_keep = s->min_keep;
+	o->align = s->align;
 	o->synflow_iterations = s->synflow_iterations;
 	o->samples_per_class = s->samples_per_class;
 }
@@ -50,6 +51,7 @@ void worker_settings_from_reconvene(const struct reconvene_options *o,
 	s->tau = o->tau;
 	s->k = o->k;
 	s->min_keep = o->min_keep;
+	s->align = o->align;
 	s->synflow_iterations = o->synflow_iterations;
 	s->samples_per_class = o->samples_per_class;
 }
@@ -95,5 +97,10 @@ unsigned worker_settings_deps(const struct worker_settings *a,
 		d |= WORKER_JOB_BIT(WORKER_JOB_LATENCY);
 	if (a->min_keep != b->min_keep)
 		d |= WORKER_JOB_BIT(WORKER_JOB_QUICKEVAL);
+	/* The automatic plan's counts change; the snapshot re-derives it and
+	 * the plan's figures follow. */
+	if (a->align != b->align)
+		d |= WORKER_JOB_BIT(WORKER_JOB_AUTO) | WORKER_JOB_BIT(WORKER_JOB_LATENCY) |
+		     WORKER_JOB_BIT(WORKER_JOB_QUICKEVAL);
 	return d;
 }

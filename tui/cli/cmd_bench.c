@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/bench_widths.h"
 #include "cli/cli.h"
 #include "prune/groups.h"
 #include "measure/latency.h"
@@ -37,9 +38,10 @@
 #include "host/blas_kernel.h"
 
 static const char bench_usage[] =
-	"usage: reconvene bench [MODEL] [--auto [--tau T] | --plan PLAN.json]\n"
+	"usage: reconvene bench [MODEL] [--auto [--tau T] [--align N] | --plan PLAN.json]\n"
 	"                       [--method M] [--sparsity S] [--seed N] [--data DIR]\n"
 	"                       [--runs N] [--threads N] [--json]\n"
+	"       reconvene bench [MODEL] --widths GROUP|all [--threads N] [--json]\n"
 	"\n"
 	"Measure batch-1 inference latency (eval mode, one 1xCxHxW input) of\n"
 	"four versions of a model:\n"
@@ -61,6 +63,8 @@ static const char bench_usage[] =
 	"\n"
 	"  --auto            select resilient layers automatically (the default)\n"
 	"  --tau T           resilient when density <= T (default 0.2)\n"
+	"  --align N         rectified groups keep a multiple of N channels\n"
+	"                    (default 1: off)\n"
 	"  --plan FILE       keep counts per group from a plan file; its method,\n"
 	"                    sparsity and seed are the defaults\n"
 	"  --method M        random, magnitude, snip, grasp or synflow (default\n"
@@ -74,11 +78,18 @@ static const char bench_usage[] =
 	"  --threads N       OpenBLAS threads for the dense kernels (default:\n"
 	"                    OpenBLAS's own, OPENBLAS_NUM_THREADS); the CSR\n"
 	"                    kernel is single-threaded\n"
+	"  --widths GROUP    instead, the width-latency staircase of a channel\n"
+	"                    group (a name from 'reconvene groups', or all):\n"
+	"                    the batch-1 latency of the group's conv and linear\n"
+	"                    layers at each kept-channel count (every width up\n"
+	"                    to 64 channels; above, 1-8, multiples of 4 and the\n"
+	"                    full width); widths no faster than a wider one\n"
+	"                    are marked slow (docs/latency.md)\n"
 	"  --json            print one JSON object instead of text\n"
 	"  -h, --help        show this help\n";
 
 enum {
-	OPT_RUNS = 256, OPT_THREADS, OPT_JSON,
+	OPT_RUNS = 256, OPT_THREADS, OPT_JSON, OPT_WIDTHS,
 };
 
 /* Rows of the table, in print order. */
@@ -95,7 +106,7 @@ static const char *const bench_row_names[BENCH_ROW_COUNT] = {
 };
 
 struct bench_cli {
-	const char *model, *plan, *data;
+	const char *model, *plan, *data, *widths;
 	bool automatic, json;
 	unsigned given;             /* cli_ropts.given */
 	int runs, threads;
@@ -120,6 +131,9 @@ static int bench_own_option(int code, const char *arg, void *user)
 	case OPT_JSON:
 		c->json = true;
 		break;
+	case OPT_WIDTHS:
+		c->widths = arg;
+		break;
 	}
 	return 0;
 }
@@ -130,6 +144,7 @@ static int bench_parse(int argc, char **argv, struct bench_cli *c)
 		{ "runs", required_argument, NULL, OPT_RUNS },
 		{ "threads", required_argument, NULL, OPT_THREADS },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "widths", required_argument, NULL, OPT_WIDTHS },
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(c, 0, sizeof *c);
@@ -139,7 +154,7 @@ static int bench_parse(int argc, char **argv, struct bench_cli *c)
 				 CLI_ROPT_BIT(CLI_ROPT_METHOD) | CLI_ROPT_BIT(CLI_ROPT_SPARSITY) |
 				 CLI_ROPT_BIT(CLI_ROPT_SEED) | CLI_ROPT_BIT(CLI_ROPT_TAU) |
 				 CLI_ROPT_BIT(CLI_ROPT_DATA) | CLI_ROPT_BIT(CLI_ROPT_AUTO) |
-				 CLI_ROPT_BIT(CLI_ROPT_PLAN),
+				 CLI_ROPT_BIT(CLI_ROPT_PLAN) | CLI_ROPT_BIT(CLI_ROPT_ALIGN),
 				 own, bench_own_option, c, &r);
 	if (rc)
 		return rc;
@@ -147,10 +162,15 @@ static int bench_parse(int argc, char **argv, struct bench_cli *c)
 	c->plan = r.plan;
 	if (c->automatic && c->plan)
 		return cli_usage_error("bench", "give one of --auto and --plan FILE, not both");
+	if (c->plan && (r.given & CLI_ROPT_BIT(CLI_ROPT_ALIGN)))
+		return cli_usage_error("bench", "--align rounds the automatic plan; with --plan the plan decides");
 	if (c->plan && (r.given & CLI_ROPT_BIT(CLI_ROPT_TAU)))
 		return cli_usage_error("bench", "--tau selects layers for --auto; with --plan the plan decides");
 	if ((rc = cli_ropts_check_model("bench", &r)))
 		return rc;
+	if (c->widths && (c->automatic || c->plan || r.given))
+		return cli_usage_error("bench", "--widths measures the dense model's layers; it "
+				       "takes no pruning options");
 	c->o = r.o;
 	c->given = r.given;
 	c->data = r.data;
@@ -301,6 +321,9 @@ int cmd_bench(int argc, char **argv)
 #else
 	int threads = 1;
 #endif
+
+	if (c.widths)
+		return cli_bench_widths(c.model, c.widths, threads, c.json);
 
 	struct cli_plan_model m;
 	if ((rc = cli_plan_model_open(c.model, c.plan, c.data, c.given, &c.o, &m)) !=

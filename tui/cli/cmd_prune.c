@@ -34,7 +34,8 @@
 static const char prune_usage[] =
 	"usage: reconvene prune [MODEL] (--auto [--tau T | --k K] | --plan PLAN.json)\n"
 	"                       [--method M] [--sparsity S] [--seed N] [--data DIR]\n"
-	"                       [--min-channels N] [--residual] [--dense-sensitive]\n"
+	"                       [--min-channels N] [--align N] [--residual]\n"
+	"                       [--dense-sensitive]\n"
 	"                       [--iterations N] --out DIR [--json]\n"
 	"\n"
 	"Reconvene: score a freshly initialised model with a pruning-at-\n"
@@ -67,6 +68,10 @@ static const char prune_usage[] =
 	"  --data DIR        dataset for snip and grasp (default $RECONVENE_DATA,\n"
 	"                    else " DATA_DEFAULT_DIR ")\n"
 	"  --min-channels N  collapse guard: no group below N channels (default 1)\n"
+	"  --align N         --auto: every rectified group keeps a multiple of N\n"
+	"                    channels (rounded up, at most all), the widths\n"
+	"                    kernels run fastest ('reconvene bench --widths');\n"
+	"                    default 1 (off)\n"
 	"  --residual        also prune groups joined by residual adds (the\n"
 	"                    same channels in every member of a stage)\n"
 	"  --dense-sensitive sensitive layers become dense (default: they keep\n"
@@ -125,6 +130,7 @@ static int prune_parse(int argc, char **argv, struct prune_cli *c)
 				 CLI_ROPT_BIT(CLI_ROPT_METHOD) | CLI_ROPT_BIT(CLI_ROPT_SPARSITY) |
 				 CLI_ROPT_BIT(CLI_ROPT_SEED) | CLI_ROPT_BIT(CLI_ROPT_TAU) |
 				 CLI_ROPT_BIT(CLI_ROPT_K) | CLI_ROPT_BIT(CLI_ROPT_MIN_CHANNELS) |
+				 CLI_ROPT_BIT(CLI_ROPT_ALIGN) |
 				 CLI_ROPT_BIT(CLI_ROPT_RESIDUAL) |
 				 CLI_ROPT_BIT(CLI_ROPT_DENSE_SENSITIVE) |
 				 CLI_ROPT_BIT(CLI_ROPT_ITERATIONS) | CLI_ROPT_BIT(CLI_ROPT_DATA) |
@@ -139,6 +145,8 @@ static int prune_parse(int argc, char **argv, struct prune_cli *c)
 		return cli_usage_error("prune", "give exactly one of --auto and --plan FILE");
 	if (c->plan && (tau || r.o.k > 0))
 		return cli_usage_error("prune", "--tau and --k select layers for --auto; with --plan the plan decides");
+	if (c->plan && (r.given & CLI_ROPT_BIT(CLI_ROPT_ALIGN)))
+		return cli_usage_error("prune", "--align rounds the automatic plan; with --plan the plan's counts stand");
 	if ((rc = cli_ropts_check_select("prune", &r)))
 		return rc;
 	if (!c->out)

@@ -21,6 +21,7 @@ static const struct option cli_ropt_table[CLI_ROPT_COUNT] = {
 				    CLI_ROPT_CODE + CLI_ROPT_MIN_CHANNELS },
 	[CLI_ROPT_DENSE_SENSITIVE] = { "dense-sensitive", no_argument, NULL,
 				       CLI_ROPT_CODE + CLI_ROPT_DENSE_SENSITIVE },
+	[CLI_ROPT_ALIGN] = { "align", required_argument, NULL, CLI_ROPT_CODE + CLI_ROPT_ALIGN },
 	[CLI_ROPT_DATA] = { "data", required_argument, NULL, CLI_ROPT_CODE + CLI_ROPT_DATA },
 	[CLI_ROPT_AUTO] = { "auto", no_argument, NULL, CLI_ROPT_CODE + CLI_ROPT_AUTO },
 	[CLI_ROPT_PLAN] = { "plan", required_argument, NULL, CLI_ROPT_CODE + CLI_ROPT_PLAN },

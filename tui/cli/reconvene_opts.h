@@ -41,6 +41,7 @@ enum cli_ropt {
 	CLI_ROPT_RESIDUAL,        /* --residual */
 	CLI_ROPT_MIN_CHANNELS,    /* --min-channels N, 1..1000000 */
 	CLI_ROPT_DENSE_SENSITIVE, /* --dense-sensitive */
+	CLI_ROPT_ALIGN,           /* --align N, 1..4096 */
 	CLI_ROPT_DATA,            /* --data DIR */
 	CLI_ROPT_AUTO,            /* --auto */
 	CLI_ROPT_PLAN,            /* --plan FILE */

@@ -1,0 +1,13 @@
+/* bench_widths.h: `reconvene bench MODEL --widths GROUP|all`, the
+ * width-latency staircase of one channel group (or of every prunable
+ * group) on this host (engine: prune/width_staircase.h). */
+#ifndef RECONVENE_BENCH_WIDTHS_H
+#define RECONVENE_BENCH_WIDTHS_H
+
+#include <stdbool.h>
+
+/* An exit code; prints the table (or JSON) on stdout, progress and errors
+ * on stderr.  threads: the OpenBLAS count in use (for the header). */
+int cli_bench_widths(const char *model, const char *group, int threads, bool json);
+
+#endif
