@@ -59,7 +59,7 @@ END_TEST
 static const char good_log[] =
 	"# reconvene key log 1\n"
 	"model vgg16\n"
-	"settings method=snip sparsity=0.984375 tau=0.35 seed=12\n"
+	"settings method=snip sparsity=0.984375 tau=0.35 seed=12 align=8\n"
 	"data /tmp/fm\n"
 	"size 120 40\n"
 	"\n"
@@ -86,6 +86,7 @@ START_TEST(test_parse)
 	ck_assert_str_eq(h->model, "vgg16");
 	ck_assert_str_eq(h->method, "snip");
 	ck_assert(h->sparsity == 0.984375 && h->tau == 0.35 && h->seed == 12);
+	ck_assert_int_eq(h->align, 8);
 	ck_assert_str_eq(h->data, "/tmp/fm");
 	ck_assert_int_eq(h->cols, 120);
 	ck_assert_int_eq(h->rows, 40);
@@ -150,6 +151,8 @@ START_TEST(test_errors)
 		{ "settings method=snip sparsity=1.5 tau=0.2 seed=1\n", 1, "[0, 1]" },
 		{ "settings method=snip sparsity=0.5 tau=0.2 seed=-1\n", 1, "seed" },
 		{ "settings colour=red\n", 1, "unknown key" },
+		{ "settings method=snip sparsity=0.5 tau=0.2 seed=1 align=0\n", 1, "align" },
+		{ "settings method=snip sparsity=0.5 tau=0.2 seed=1 align=4k\n", 1, "align" },
 		{ "settings method\n", 1, "key=value" },
 		{ "jump 3\n", 1, "unknown line" },
 		{ "key a\n\0key b\n", 2, "NUL" },

@@ -70,6 +70,19 @@ if [ "$(groups "$tmp/auto.json")" = "$(groups "$tmp/bundle/plan.json")" ]; then 
 else bad "replayed automatic plan differs from prune --auto"; cat "$tmp/auto.json" "$tmp/bundle/plan.json"; fi
 n_changed=$(grep -c ' / ' "$tmp/out")
 [ "$n_changed" -ge 2 ] && ok || bad "the automatic plan changed $n_changed groups"
+# With --align 8 (on the command line, or align=8 in the log's settings)
+# it is prune --auto --align 8's, and differs from the unaligned one.
+replay "model resnet20\nkey a\nwait\n" --method magnitude --sparsity 0.95 --tau 0.3 --align 8
+cp "$tmp/p.json" "$tmp/auto8.json"
+expect 0 "$bin" prune resnet20 --auto --method magnitude --sparsity 0.95 --tau 0.3 --align 8 \
+	--data "$tmp/nodata" --out "$tmp/bundle8"
+[ "$(groups "$tmp/auto8.json")" = "$(groups "$tmp/bundle8/plan.json")" ] && ok ||
+	bad "replayed aligned plan differs from prune --auto --align 8"
+[ "$(groups "$tmp/auto8.json")" != "$(groups "$tmp/auto.json")" ] && ok ||
+	bad "--align 8 did not change the automatic plan"
+replay "model resnet20\nsettings method=magnitude sparsity=0.95 tau=0.3 seed=1 align=8\nkey a\nwait\n"
+[ "$(groups "$tmp/p.json")" = "$(groups "$tmp/bundle8/plan.json")" ] && ok ||
+	bad "align=8 in the log's settings is not --align 8"
 # A lock keeps its group out of it.
 replay "model resnet20\nkey Down\nkey Space\nkey a\nwait\n" --method magnitude \
 	--sparsity 0.95 --tau 0.3

@@ -25,7 +25,7 @@
 
 static const char replay_usage[] =
 	"usage: reconvene replay KEYLOG [--out PLAN] [--model MODEL] [--data DIR]\n"
-	"                        [--method M] [--sparsity S] [--tau T] [--seed N]\n"
+	"                        [--method M] [--sparsity S] [--tau T] [--seed N] [--align N]\n"
 	"                        [--size COLSxROWS] [--no-cache] [--quiet]\n"
 	"\n"
 	"Replay an explorer session without a terminal: KEYLOG is a file written\n"
@@ -48,6 +48,7 @@ static const char replay_usage[] =
 	"  --sparsity S        PaI sparsity in [0, 1)\n"
 	"  --tau T             resilient threshold in [0, 1]\n"
 	"  --seed N            seed\n"
+	"  --align N           the automatic plan keeps multiples of N channels\n"
 	"  --size COLSxROWS    starting terminal size\n"
 	"  --no-cache          keep scores in memory only\n"
 	"  --quiet             no summary, no progress\n"
@@ -56,7 +57,7 @@ static const char replay_usage[] =
 	"or data), 2 usage error.\n";
 
 struct replay_opts {
-	const char *log, *out, *model, *data, *method, *sparsity, *tau, *seed, *size;
+	const char *log, *out, *model, *data, *method, *sparsity, *tau, *seed, *align, *size;
 	bool no_cache, quiet;
 };
 
@@ -70,6 +71,7 @@ static int replay_parse(int argc, char **argv, struct replay_opts *o)
 		{ "--sparsity", offsetof(struct replay_opts, sparsity) },
 		{ "--tau", offsetof(struct replay_opts, tau) },
 		{ "--seed", offsetof(struct replay_opts, seed) },
+		{ "--align", offsetof(struct replay_opts, align) },
 		{ "--size", offsetof(struct replay_opts, size) },
 	};
 	for (int i = 1; i < argc; i++) {
@@ -119,12 +121,13 @@ static int replay_settings(const struct replay_opts *o, const struct keylog_head
 		ws->sparsity = h->sparsity;
 		ws->tau = h->tau;
 		ws->seed = h->seed;
+		ws->align = h->align;
 	}
 	if (h->has_size) {
 		*cols = h->cols;
 		*rows = h->rows;
 	}
-	int rc = cli_settings_apply("replay", o->method, o->sparsity, o->tau, o->seed, ws);
+	int rc = cli_settings_apply("replay", o->method, o->sparsity, o->tau, o->seed, o->align, ws);
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	if (o->size) {

@@ -129,13 +129,14 @@ int cli_ropts_check_model(const char *cmd, const struct cli_ropts *r)
 }
 
 int cli_settings_apply(const char *cmd, const char *method, const char *sparsity,
-		       const char *tau, const char *seed, struct worker_settings *ws)
+		       const char *tau, const char *seed, const char *align,
+		       struct worker_settings *ws)
 {
 	struct reconvene_options o;
 	worker_settings_to_reconvene(ws, &o);
 	const struct { const char *name, *arg; } given[] = {
 		{ "method", method }, { "sparsity", sparsity }, { "tau", tau },
-		{ "seed", seed },
+		{ "seed", seed }, { "align", align },
 	};
 	for (size_t i = 0; i < sizeof given / sizeof given[0]; i++)
 		if (given[i].arg && cli_reconvene_option(cmd, given[i].name, given[i].arg, &o))

@@ -93,6 +93,7 @@ int cli_ropts_check_model(const char *cmd, const struct cli_ropts *r);
  * the explorer). */
 struct worker_settings;
 int cli_settings_apply(const char *cmd, const char *method, const char *sparsity,
-		       const char *tau, const char *seed, struct worker_settings *ws);
+		       const char *tau, const char *seed, const char *align,
+		       struct worker_settings *ws);
 
 #endif

@@ -138,8 +138,14 @@ const char *keylog_settings_parse(char *rest, struct keylog_header *h)
 				return "settings: seed is a whole number >= 0";
 			h->seed = u;
 			sd = true;
+		} else if (strcmp(tok, "align") == 0) {
+			errno = 0;
+			long a = strtol(v, &end, 10);
+			if (!*v || *end || errno || a < 1 || a > 4096)
+				return "settings: align is a whole number in 1..4096";
+			h->align = a > 1 ? (int)a : 0;
 		} else {
-			return "settings: unknown key (method sparsity tau seed)";
+			return "settings: unknown key (method sparsity tau seed align)";
 		}
 	}
 	if (!(m && s && t && sd))
@@ -311,9 +317,13 @@ static const char *keylog_double(double v, char *buf, size_t len)
 int keylog_settings_format(const struct keylog_header *h, char *buf, size_t len)
 {
 	char sb[32], tb[32];
-	return snprintf(buf, len, "method=%s sparsity=%s tau=%s seed=%llu", h->method,
+	/* align only when set: logs stay as they were without it. */
+	char ab[32] = "";
+	if (h->align > 1)
+		snprintf(ab, sizeof ab, " align=%d", h->align);
+	return snprintf(buf, len, "method=%s sparsity=%s tau=%s seed=%llu%s", h->method,
 			keylog_double(h->sparsity, sb, sizeof sb),
-			keylog_double(h->tau, tb, sizeof tb), h->seed);
+			keylog_double(h->tau, tb, sizeof tb), h->seed, ab);
 }
 
 void keylog_header_write(FILE *f, const struct keylog_header *h)

@@ -72,6 +72,7 @@ struct keylog_header {
 	char method[32];
 	double sparsity, tau;
 	unsigned long long seed;
+	int align;                 /* > 1: settings ... align=N; 0 when absent */
 	int cols, rows;
 	char data[1024];
 };

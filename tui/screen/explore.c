@@ -46,7 +46,7 @@
 
 static const char explore_usage[] =
 	"usage: reconvene [MODEL] [--data DIR] [--method M] [--sparsity S] [--tau T]\n"
-	"                 [--seed N] [--theme NAME|FILE] [--themes-dir DIR]\n"
+	"                 [--seed N] [--align N] [--theme NAME|FILE] [--themes-dir DIR]\n"
 	"                 [--config FILE] [--no-color] [--ascii] [--no-mouse]\n"
 	"                 [--readonly] [--no-cache] [--record FILE]\n"
 	"                 [--restore | --no-restore] [--max-iterations N]\n"
@@ -65,6 +65,8 @@ static const char explore_usage[] =
 	"  --method M          PaI method: random magnitude snip grasp synflow\n"
 	"  --sparsity S        PaI sparsity in [0, 1) (default 0.9)\n"
 	"  --tau T             resilient threshold in [0, 1] (default 0.2)\n"
+	"  --align N           the automatic plan ('a') keeps multiples of N\n"
+	"                      channels per rectified group (default 1: off)\n"
 	"  --seed N            initialisation and random-score seed (default 1)\n"
 	"  --theme NAME|FILE   colour theme (themes/*.theme; c cycles them)\n"
 	"  --themes-dir DIR    look for themes here first\n"
@@ -94,6 +96,7 @@ struct explore_opts {
 	const char *sparsity;
 	const char *tau;
 	const char *seed;
+	const char *align;
 	const char *theme;
 	const char *themes_dir;
 	const char *config;
@@ -260,6 +263,7 @@ static int explore_parse(int argc, char **argv, struct explore_opts *o)
 		{ "--sparsity", offsetof(struct explore_opts, sparsity) },
 		{ "--tau", offsetof(struct explore_opts, tau) },
 		{ "--seed", offsetof(struct explore_opts, seed) },
+		{ "--align", offsetof(struct explore_opts, align) },
 		{ "--theme", offsetof(struct explore_opts, theme) },
 		{ "--themes-dir", offsetof(struct explore_opts, themes_dir) },
 		{ "--config", offsetof(struct explore_opts, config) },
@@ -383,7 +387,7 @@ int cmd_explore(int argc, char **argv)
 	ws.sparsity = cfg.sparsity;
 	ws.tau = cfg.tau;
 	ws.seed = cfg.seed;
-	if ((rc = cli_settings_apply(NULL, o.method, o.sparsity, o.tau, o.seed, &ws)) !=
+	if ((rc = cli_settings_apply(NULL, o.method, o.sparsity, o.tau, o.seed, o.align, &ws)) !=
 	    CLI_EXIT_OK)
 		return rc;
 	long max_iter = 0;
@@ -519,6 +523,7 @@ int cmd_explore(int argc, char **argv)
 		h->sparsity = ws.sparsity;
 		h->tau = ws.tau;
 		h->seed = (unsigned long long)ws.seed;
+		h->align = ws.align;
 		h->cols = COLS;
 		h->rows = LINES;
 		if (o.data && strlen(o.data) < sizeof h->data) {
