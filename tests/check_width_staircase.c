@@ -21,6 +21,7 @@
 #include "prune/groups.h"
 #include "prune/plan.h"
 #include "prune/width_staircase.h"
+#include "worker/width_cache.h"
 
 static struct net *model(const char *name, struct net_spec *spec)
 {
@@ -177,6 +178,49 @@ START_TEST(test_measure)
 }
 END_TEST
 
+/* The cache round trip: what is put comes back equal; a payload that does
+ * not decode is a miss. */
+START_TEST(test_cache)
+{
+	struct cache *c;
+	struct eng_err err;
+	ck_assert_int_eq(cache_new(NULL, false, NULL, 0, &c, &err), ENG_STATUS_OK);
+	struct width_point pts[3] = {
+		{ .width = 1, .macs = 10, .ms = 0.5, .p10_ms = 0.4, .p90_ms = 0.6 },
+		{ .width = 4, .macs = 40, .ms = 0.45, .p10_ms = 0.44, .p90_ms = 0.5 },
+		{ .width = 8, .macs = 80, .ms = 0.9, .p10_ms = 0.8, .p90_ms = 1.0 },
+	};
+	struct width_staircase s = { .group = 3, .channels = 8, .n_layers = 2, .n = 3,
+				     .pts = pts };
+	width_staircase_flag(&s);
+	struct net_spec spec;
+	struct net *net = model("lenet5", &spec);
+	const int ws[] = { 1, 4, 8 };
+	char k1[512], k2[512];
+	width_cache_key(&spec, "conv2", ws, 3, 1, k1, sizeof k1);
+	width_cache_key(&spec, "conv2", ws, 3, 2, k2, sizeof k2);
+	ck_assert_str_ne(k1, k2);
+	struct width_staircase got;
+	ck_assert(!width_cache_get(c, k1, 3, &got));
+	width_cache_put(c, k1, &s);
+	ck_assert(width_cache_get(c, k1, 3, &got));
+	ck_assert_int_eq(got.n, 3);
+	ck_assert_int_eq(got.channels, 8);
+	ck_assert_int_eq(got.n_layers, 2);
+	for (int k = 0; k < 3; k++)
+		ck_assert(got.pts[k].width == pts[k].width && got.pts[k].macs == pts[k].macs &&
+			  got.pts[k].ms == pts[k].ms && got.pts[k].p10_ms == pts[k].p10_ms &&
+			  got.pts[k].p90_ms == pts[k].p90_ms && got.pts[k].slow == pts[k].slow);
+	width_staircase_done(&got);
+	cache_put(c, k2, "garbage", 7);
+	ck_assert(!width_cache_get(c, k2, 3, &got));
+	ck_assert_ptr_null(got.pts);
+	cache_free(c);
+	net_free(net);
+	net_spec_done(&spec);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("width_staircase");
@@ -187,6 +231,7 @@ int main(void)
 	tcase_add_test(tc, test_macs_mobilenetv2);
 	tcase_add_test(tc, test_flags);
 	tcase_add_test(tc, test_measure);
+	tcase_add_test(tc, test_cache);
 	suite_add_tcase(su, tc);
 	SRunner *sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);

@@ -159,7 +159,10 @@ contains "$tmp/err" "--tau and --k both select layers"
 
 # bench --widths: the staircase of lenet5's conv2 group (16 channels: every
 # width; conv2 makes the channels, fc1 reads 25 features per channel).
+XDG_CACHE_HOME="$tmp/xdg"
+export XDG_CACHE_HOME
 expect 0 "$bin" bench lenet5 --widths conv2 --threads 1 --json
+cp "$tmp/out" "$tmp/widths1.json"
 python3 - "$tmp/out" <<'PY' && ok || bad "bench --widths JSON"
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -174,6 +177,22 @@ for p in g["points"]:
     assert p["ms"] > 0 and p["free_width"] >= p["width"], p
     assert p["slow"] == (p["free_width"] > p["width"]), p
 PY
+# The second time from the result cache (the same figures); --no-cache
+# measures again.
+expect 0 "$bin" bench lenet5 --widths conv2 --threads 1 --json
+python3 - "$tmp/widths1.json" "$tmp/out" <<'PY' && ok || bad "bench --widths cache"
+import json, sys
+a, b = (json.load(open(f))["groups"][0] for f in sys.argv[1:])
+assert a["cached"] is False and b["cached"] is True, (a["cached"], b["cached"])
+del a["cached"], b["cached"]
+assert a == b
+PY
+expect 0 "$bin" bench lenet5 --widths conv2 --threads 1 --json --no-cache
+contains "$tmp/out" '"cached": false'
+expect 0 "$bin" bench lenet5 --widths conv2 --threads 2 --json
+contains "$tmp/out" '"cached": false'
+expect 2 "$bin" bench lenet5 --no-cache
+contains "$tmp/err" "--no-cache goes with --widths"
 expect 0 "$bin" bench lenet5 --widths all --threads 1
 contains "$tmp/out" "lenet5: group conv1, 6 channels (conv1, conv2)"
 contains "$tmp/out" "lenet5: group fc2, 84 channels (fc2, fc)"

@@ -16,6 +16,8 @@
 #include "paths/model_path.h"
 #include "prune/groups.h"
 #include "prune/width_staircase.h"
+#include "paths/xdg_dir.h"
+#include "worker/width_cache.h"
 
 static void widths_on_progress(int done, int total, void *user)
 {
@@ -88,7 +90,25 @@ static json_t *widths_json(const struct net *net, const struct group_set *gs,
 			 "channels", s->channels, "layers", layers, "points", pts);
 }
 
-int cli_bench_widths(const char *model, const char *group, int threads, bool json)
+/* The disk cache of the explorer, or NULL (a warning says why). */
+static struct cache *widths_cache_open(bool no_cache)
+{
+	if (no_cache)
+		return NULL;
+	char dir[1024];
+	struct eng_err err;
+	if (cache_dir_resolve(dir, sizeof dir, &err) != ENG_STATUS_OK) {
+		eng_warn_emit(&cli_warn, "%s; staircases are not cached", err.msg);
+		return NULL;
+	}
+	struct cache *c = NULL;
+	if (cache_new(dir, true, &cli_warn, 0, &c, &err) != ENG_STATUS_OK)
+		return NULL;
+	return c;
+}
+
+int cli_bench_widths(const char *model, const char *group, int threads, bool json,
+		     bool no_cache)
 {
 	struct net_spec spec;
 	struct net *net = NULL;
@@ -132,6 +152,7 @@ int cli_bench_widths(const char *model, const char *group, int threads, bool jso
 	lo.min_ms = 15.0;
 	lo.max_ms = 500.0;
 	json_t *groups = json_array();
+	struct cache *cache = widths_cache_open(no_cache);
 	rc = CLI_EXIT_OK;
 	for (int g = 0; g < gs.n_groups && rc == CLI_EXIT_OK; g++) {
 		if (!gs.groups[g].prunable || (!all && g != only))
@@ -139,12 +160,20 @@ int cli_bench_widths(const char *model, const char *group, int threads, bool jso
 		int widths[4096];
 		int n = width_ladder(gs.groups[g].channels, widths,
 				     (int)(sizeof widths / sizeof widths[0]));
-		struct progress bar;
-		progress_init(&bar, stderr, gs.groups[g].name, "widths/s");
+		char key[512];
+		width_cache_key(&spec, gs.groups[g].name, widths, n, threads, key, sizeof key);
 		struct width_staircase s;
-		enum eng_status st = width_staircase_measure(net, &gs, g, widths, n, &lo,
-							     widths_on_progress, &bar, &s, &err);
-		progress_finish(&bar);
+		enum eng_status st = ENG_STATUS_OK;
+		bool cached = cache && width_cache_get(cache, key, g, &s);
+		if (!cached) {
+			struct progress bar;
+			progress_init(&bar, stderr, gs.groups[g].name, "widths/s");
+			st = width_staircase_measure(net, &gs, g, widths, n, &lo,
+						     widths_on_progress, &bar, &s, &err);
+			progress_finish(&bar);
+			if (st == ENG_STATUS_OK && cache)
+				width_cache_put(cache, key, &s);
+		}
 		if (st == ENG_STATUS_EINVAL && all)
 			continue; /* a group of BN / activations only */
 		if (st != ENG_STATUS_OK) {
@@ -152,10 +181,16 @@ int cli_bench_widths(const char *model, const char *group, int threads, bool jso
 			rc = CLI_EXIT_FAILURE;
 			break;
 		}
-		if (json)
-			json_array_append_new(groups, widths_json(net, &gs, &s));
-		else
+		if (json) {
+			json_t *o = widths_json(net, &gs, &s);
+			json_object_set_new(o, "cached", json_boolean(cached));
+			json_array_append_new(groups, o);
+		} else {
+			if (cached)
+				printf("(measured before, from the cache; --no-cache measures "
+				       "again)\n");
 			widths_print_text(net, &gs, &s, threads);
+		}
 		width_staircase_done(&s);
 	}
 	if (rc == CLI_EXIT_OK && json) {
@@ -167,6 +202,7 @@ int cli_bench_widths(const char *model, const char *group, int threads, bool jso
 	} else {
 		json_decref(groups);
 	}
+	cache_free(cache);
 out_gs:
 	groups_done(&gs);
 out_net:

@@ -41,7 +41,8 @@ static const char bench_usage[] =
 	"usage: reconvene bench [MODEL] [--auto [--tau T] [--align N] | --plan PLAN.json]\n"
 	"                       [--method M] [--sparsity S] [--seed N] [--data DIR]\n"
 	"                       [--runs N] [--threads N] [--json]\n"
-	"       reconvene bench [MODEL] --widths GROUP|all [--threads N] [--json]\n"
+	"       reconvene bench [MODEL] --widths GROUP|all [--threads N] [--no-cache]\n"
+	"                       [--json]\n"
 	"\n"
 	"Measure batch-1 inference latency (eval mode, one 1xCxHxW input) of\n"
 	"four versions of a model:\n"
@@ -84,12 +85,15 @@ static const char bench_usage[] =
 	"                    layers at each kept-channel count (every width up\n"
 	"                    to 64 channels; above, 1-8, multiples of 4 and the\n"
 	"                    full width); widths no faster than a wider one\n"
-	"                    are marked slow (docs/latency.md)\n"
+	"                    are marked slow (docs/latency.md); kept in the\n"
+	"                    result cache ($XDG_CACHE_HOME/reconvene) per model,\n"
+	"                    group, thread count and BLAS kernels\n"
+	"  --no-cache        --widths: measure again, store nothing\n"
 	"  --json            print one JSON object instead of text\n"
 	"  -h, --help        show this help\n";
 
 enum {
-	OPT_RUNS = 256, OPT_THREADS, OPT_JSON, OPT_WIDTHS,
+	OPT_RUNS = 256, OPT_THREADS, OPT_JSON, OPT_WIDTHS, OPT_NO_CACHE,
 };
 
 /* Rows of the table, in print order. */
@@ -107,7 +111,7 @@ static const char *const bench_row_names[BENCH_ROW_COUNT] = {
 
 struct bench_cli {
 	const char *model, *plan, *data, *widths;
-	bool automatic, json;
+	bool automatic, json, no_cache;
 	unsigned given;             /* cli_ropts.given */
 	int runs, threads;
 	struct reconvene_options o;
@@ -134,6 +138,9 @@ static int bench_own_option(int code, const char *arg, void *user)
 	case OPT_WIDTHS:
 		c->widths = arg;
 		break;
+	case OPT_NO_CACHE:
+		c->no_cache = true;
+		break;
 	}
 	return 0;
 }
@@ -145,6 +152,7 @@ static int bench_parse(int argc, char **argv, struct bench_cli *c)
 		{ "threads", required_argument, NULL, OPT_THREADS },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "widths", required_argument, NULL, OPT_WIDTHS },
+		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(c, 0, sizeof *c);
@@ -168,6 +176,9 @@ static int bench_parse(int argc, char **argv, struct bench_cli *c)
 		return cli_usage_error("bench", "--tau selects layers for --auto; with --plan the plan decides");
 	if ((rc = cli_ropts_check_model("bench", &r)))
 		return rc;
+	if (c->no_cache && !c->widths)
+		return cli_usage_error("bench", "--no-cache goes with --widths (the other tables "
+				       "are always measured)");
 	if (c->widths && (c->automatic || c->plan || r.given))
 		return cli_usage_error("bench", "--widths measures the dense model's layers; it "
 				       "takes no pruning options");
@@ -323,7 +334,7 @@ int cmd_bench(int argc, char **argv)
 #endif
 
 	if (c.widths)
-		return cli_bench_widths(c.model, c.widths, threads, c.json);
+		return cli_bench_widths(c.model, c.widths, threads, c.json, c.no_cache);
 
 	struct cli_plan_model m;
 	if ((rc = cli_plan_model_open(c.model, c.plan, c.data, c.given, &c.o, &m)) !=
