@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/json_num.h"
 #include "base/fileio.h"
 #include "base/hash.h"
 #include "prune/groups.h"
@@ -116,11 +117,6 @@ uint64_t report_dataset_hash(const struct data_split *ds)
 /* --- JSON --------------------------------------------------------------- */
 
 /* json_real refuses NaN and infinities: they become null. */
-static json_t *jreal(double v)
-{
-	return isfinite(v) ? json_real(v) : json_null();
-}
-
 static json_t *jhex(uint64_t v)
 {
 	char buf[20];
@@ -142,11 +138,11 @@ static json_t *variant_json(const struct report_variant *v)
 		const struct latency_result *l = &v->latency;
 		json_t *lat = json_object();
 		json_object_set_new(lat, "kernel", json_string(latency_variant_name(l->variant)));
-		json_object_set_new(lat, "median_ms", jreal(l->median_ms));
-		json_object_set_new(lat, "p10_ms", jreal(l->p10_ms));
-		json_object_set_new(lat, "p90_ms", jreal(l->p90_ms));
-		json_object_set_new(lat, "min_ms", jreal(l->min_ms));
-		json_object_set_new(lat, "max_ms", jreal(l->max_ms));
+		json_object_set_new(lat, "median_ms", json_real_or_null(l->median_ms));
+		json_object_set_new(lat, "p10_ms", json_real_or_null(l->p10_ms));
+		json_object_set_new(lat, "p90_ms", json_real_or_null(l->p90_ms));
+		json_object_set_new(lat, "min_ms", json_real_or_null(l->min_ms));
+		json_object_set_new(lat, "max_ms", json_real_or_null(l->max_ms));
 		json_object_set_new(lat, "runs", json_integer(l->runs));
 		json_object_set_new(lat, "capped", json_boolean(l->capped));
 		json_object_set_new(o, "latency", lat);
@@ -155,14 +151,14 @@ static json_t *variant_json(const struct report_variant *v)
 	}
 	if (v->has_eval) {
 		json_t *acc = json_object();
-		json_object_set_new(acc, "value", jreal(v->accuracy));
-		json_object_set_new(acc, "ci95", json_pack("[o, o]", jreal(v->ci_lo),
-							   jreal(v->ci_hi)));
+		json_object_set_new(acc, "value", json_real_or_null(v->accuracy));
+		json_object_set_new(acc, "ci95", json_pack("[o, o]", json_real_or_null(v->ci_lo),
+							   json_real_or_null(v->ci_hi)));
 		json_object_set_new(acc, "correct", json_integer(v->correct));
 		json_object_set_new(acc, "test_n", json_integer(v->test_n));
-		json_object_set_new(acc, "loss", jreal(v->loss));
+		json_object_set_new(acc, "loss", json_real_or_null(v->loss));
 		json_object_set_new(acc, "steps", json_integer(v->steps));
-		json_object_set_new(acc, "seconds", jreal(v->eval_seconds));
+		json_object_set_new(acc, "seconds", json_real_or_null(v->eval_seconds));
 		json_object_set_new(o, "accuracy", acc);
 	} else {
 		json_object_set_new(o, "accuracy", json_null());
@@ -174,8 +170,8 @@ static json_t *stats_json(const struct report_stats *s)
 {
 	if (s->n == 0)
 		return json_null();
-	return json_pack("{s:o, s:o, s:o, s:o}", "min", jreal(s->min), "max",
-			 jreal(s->max), "mean", jreal(s->mean), "std", jreal(s->std));
+	return json_pack("{s:o, s:o, s:o, s:o}", "min", json_real_or_null(s->min), "max",
+			 json_real_or_null(s->max), "mean", json_real_or_null(s->mean), "std", json_real_or_null(s->std));
 }
 
 json_t *report_to_json(const struct report_input *in)
@@ -194,8 +190,8 @@ json_t *report_to_json(const struct report_input *in)
 	json_t *set = json_object();
 	const char *mname = score_method_name(inf->method);
 	json_object_set_new(set, "method", json_string(mname ? mname : "?"));
-	json_object_set_new(set, "sparsity", jreal(inf->sparsity));
-	json_object_set_new(set, "tau", jreal(inf->tau));
+	json_object_set_new(set, "sparsity", json_real_or_null(inf->sparsity));
+	json_object_set_new(set, "tau", json_real_or_null(inf->tau));
 	json_object_set_new(set, "k", json_integer(inf->k));
 	json_object_set_new(set, "seed", json_integer((json_int_t)inf->seed));
 	json_object_set_new(set, "min_keep", json_integer(inf->min_keep));
@@ -244,7 +240,7 @@ json_t *report_to_json(const struct report_input *in)
 			layer_kind_name(in->net->layers[row->layer].kind)));
 		json_object_set_new(o, "weights", json_integer((json_int_t)row->weights));
 		json_object_set_new(o, "kept", json_integer((json_int_t)row->kept));
-		json_object_set_new(o, "density", jreal(row->density));
+		json_object_set_new(o, "density", json_real_or_null(row->density));
 		json_object_set_new(o, "resilient", json_boolean(row->resilient));
 		json_object_set_new(o, "rectified", json_boolean(row->rectified));
 		json_object_set_new(o, "reinit", json_boolean(row->reinit));
@@ -266,9 +262,9 @@ json_t *report_to_json(const struct report_input *in)
 		json_object_set_new(root, "verification", json_pack(
 			"{s:i, s:I, s:o, s:o, s:o, s:b}", "batch", vf->batch,
 			"input_seed", (json_int_t)vf->input_seed,
-			"max_abs_diff", jreal(vf->max_abs_diff),
-			"reload_max_abs_diff", jreal(vf->reload_max_abs_diff),
-			"tolerance", jreal(vf->tolerance), "pass", vf->pass));
+			"max_abs_diff", json_real_or_null(vf->max_abs_diff),
+			"reload_max_abs_diff", json_real_or_null(vf->reload_max_abs_diff),
+			"tolerance", json_real_or_null(vf->tolerance), "pass", vf->pass));
 	else
 		json_object_set_new(root, "verification", json_null());
 	return root;

@@ -38,7 +38,7 @@ static void uf_union(int *parent, int a, int b)
 		parent[a] = b;
 }
 
-static bool groups_is_depthwise(const struct layer *l)
+bool groups_layer_is_depthwise(const struct layer *l)
 {
 	return l->kind == LAYER_KIND_CONV && l->conf.groups > 1 &&
 	       l->conf.groups == l->in.c && l->out.c == l->in.c;
@@ -113,7 +113,7 @@ static int groups_layer_roles(const struct group_set *gs, const struct layer *l,
 {
 	switch (l->kind) {
 	case LAYER_KIND_CONV:
-		if (groups_is_depthwise(l)) {
+		if (groups_layer_is_depthwise(l)) {
 			grp[0] = gs->layer_out[i];
 			role[0] = GROUP_ROLE_DEPTHWISE;
 			return 1;
@@ -166,7 +166,7 @@ static enum eng_status groups_union_all(const struct net *net, int *parent,
 		factor[out] = factor[in];
 		switch (l->kind) {
 		case LAYER_KIND_CONV:
-			if (groups_is_depthwise(l))
+			if (groups_layer_is_depthwise(l))
 				uf_union(parent, in, out);
 			else
 				factor[out] = 1;
@@ -251,7 +251,7 @@ enum eng_status groups_build(const struct net *net, struct group_set *out,
 		gs.layer_in_factor[i] = factor[l->in_idx[0] + 1];
 		if (l->kind == LAYER_KIND_LINEAR)
 			gs.layer_in_factor[i] *= l->in.h * l->in.w;
-		else if (l->kind == LAYER_KIND_CONV && !groups_is_depthwise(l) &&
+		else if (l->kind == LAYER_KIND_CONV && !groups_layer_is_depthwise(l) &&
 			 l->conf.groups > 1) {
 			groups_fix(&gs.groups[gs.layer_in[i]], GROUP_FIXED_GROUPED);
 			groups_fix(&gs.groups[gs.layer_out[i]], GROUP_FIXED_GROUPED);

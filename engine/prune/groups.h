@@ -114,6 +114,9 @@ enum eng_status groups_build(const struct net *net, struct group_set *out,
 			     struct eng_err *err);
 void groups_done(struct group_set *gs);
 
+/* A depthwise conv (groups = input channels = output channels > 1): one
+ * channel space in and out, role DEPTHWISE. */
+bool groups_layer_is_depthwise(const struct layer *l);
 /* Index of the group with this name, or -1. */
 int groups_find(const struct group_set *gs, const char *name);
 /* Prunable groups in the set. */

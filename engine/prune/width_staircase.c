@@ -18,6 +18,13 @@ int width_ladder(int channels, int *out, int cap)
 	return n;
 }
 
+bool width_staircase_times(const struct net *net, const struct group_set *gs, int g, int i)
+{
+	const struct layer *l = &net->layers[i];
+	return (l->kind == LAYER_KIND_CONV || l->kind == LAYER_KIND_LINEAR) &&
+	       (gs->layer_in[i] == g || gs->layer_out[i] == g);
+}
+
 /* Layer i of the net rebuilt alone with group g at width w: *spec gets
  * one layer, its input shape set.  false when the group does not shape
  * the layer's weights (bn, activations, pools). */
@@ -25,11 +32,9 @@ static bool width_layer_spec(const struct net *net, const struct group_set *gs, 
 			     int i, int w, struct net_spec *spec, struct layer_spec *ls)
 {
 	const struct layer *l = &net->layers[i];
-	if (l->kind != LAYER_KIND_CONV && l->kind != LAYER_KIND_LINEAR)
+	if (!width_staircase_times(net, gs, g, i))
 		return false;
 	bool in_g = gs->layer_in[i] == g, out_g = gs->layer_out[i] == g;
-	if (!in_g && !out_g)
-		return false;
 	memset(spec, 0, sizeof *spec);
 	memset(ls, 0, sizeof *ls);
 	snprintf(spec->name, sizeof spec->name, "width");
@@ -43,8 +48,7 @@ static bool width_layer_spec(const struct net *net, const struct group_set *gs, 
 	struct shape in = l->in;
 	int out = l->out.c;
 	if (l->kind == LAYER_KIND_CONV) {
-		bool depthwise = l->conf.groups > 1 && l->conf.groups == l->in.c &&
-				 l->conf.groups == l->out.c;
+		bool depthwise = groups_layer_is_depthwise(l);
 		if (in_g)
 			in.c = w;
 		if (out_g)
@@ -164,11 +168,8 @@ enum eng_status width_staircase_measure(const struct net *net, const struct grou
 		return eng_err_set(err, ENG_STATUS_EINVAL, "group %d is not a prunable group", g);
 	const struct group *gr = &gs->groups[g];
 	int n_layers = 0;
-	for (int i = 0; i < net->n_layers; i++) {
-		struct net_spec spec;
-		struct layer_spec ls;
-		n_layers += width_layer_spec(net, gs, g, i, gr->channels, &spec, &ls);
-	}
+	for (int i = 0; i < net->n_layers; i++)
+		n_layers += width_staircase_times(net, gs, g, i);
 	if (n_layers == 0)
 		return eng_err_set(err, ENG_STATUS_EINVAL, "group %s has no conv or linear layer",
 				   gr->name);
@@ -189,7 +190,6 @@ enum eng_status width_staircase_measure(const struct net *net, const struct grou
 	for (int k = 0; k < n_widths && st == ENG_STATUS_OK; k++) {
 		struct width_point *p = &s.pts[k];
 		p->width = widths[k];
-		p->macs = width_staircase_macs(net, gs, g, widths[k]);
 		for (int i = 0; i < net->n_layers && st == ENG_STATUS_OK; i++) {
 			struct net_spec spec;
 			struct layer_spec ls;
@@ -202,6 +202,7 @@ enum eng_status width_staircase_measure(const struct net *net, const struct grou
 			if (st != ENG_STATUS_OK)
 				break;
 			net_init(one, 1);
+			p->macs += net_macs(one);
 			struct latency_result r;
 			st = latency_measure(one, NULL, LATENCY_VARIANT_DENSE, &o, &r, err);
 			net_free(one);

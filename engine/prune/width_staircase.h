@@ -54,6 +54,10 @@ struct width_staircase {
 	struct width_point *pts; /* ascending widths */
 };
 
+/* True when group g shapes layer i's weights (a conv or linear whose input
+ * or output channels are the group's): the layers a staircase times. */
+bool width_staircase_times(const struct net *net, const struct group_set *gs, int g, int i);
+
 /* The widths to measure for a group of `channels` (ascending, ending at
  * channels) into out (cap entries); returns how many. */
 int width_ladder(int channels, int *out, int cap);

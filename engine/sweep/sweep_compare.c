@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/json_num.h"
 #include "sweep/sweep_compare.h"
 #include "base/rank_corr.h"
 #include "base/textbuf.h"
@@ -28,7 +29,7 @@ static int sweep_compare_find(const struct sweep_merge_input *in, const char *id
 	return -1;
 }
 
-/* Spearman and Kendall over n pairs stored with a stride. */
+/* Spearman and Kendall over the n pairs (a[i], b[i]). */
 static void sweep_compare_coeffs(const double *a, const double *b, int n, double *rho,
 				 double *tau)
 {
@@ -111,11 +112,6 @@ void sweep_compare_done(struct sweep_compare *c)
 	memset(c, 0, sizeof *c);
 }
 
-static json_t *sweep_compare_real(double v)
-{
-	return isfinite(v) ? json_real(v) : json_null();
-}
-
 json_t *sweep_compare_json(const struct sweep_compare *c, const char *name_a,
 			   const char *name_b)
 {
@@ -142,12 +138,12 @@ json_t *sweep_compare_json(const struct sweep_compare *c, const char *name_a,
 	json_object_set_new(root, "only_first", json_integer(c->only_a));
 	json_object_set_new(root, "only_second", json_integer(c->only_b));
 	json_object_set_new(root, "per_job",
-			    json_pack("{s:o, s:o}", "spearman", sweep_compare_real(c->spearman),
-				      "kendall", sweep_compare_real(c->kendall)));
+			    json_pack("{s:o, s:o}", "spearman", json_real_or_null(c->spearman),
+				      "kendall", json_real_or_null(c->kendall)));
 	json_object_set_new(root, "per_row",
 			    json_pack("{s:i, s:o, s:o}", "rows", c->n_rows, "spearman",
-				      sweep_compare_real(c->row_spearman), "kendall",
-				      sweep_compare_real(c->row_kendall)));
+				      json_real_or_null(c->row_spearman), "kendall",
+				      json_real_or_null(c->row_kendall)));
 	json_object_set_new(root, "jobs", jobs);
 	json_object_set_new(root, "rows", rows);
 	return root;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/json_num.h"
 #include "sweep/sweep_merge.h"
 #include "base/textbuf.h"
 
@@ -107,16 +108,11 @@ SWEEP_GETTER(generate_seconds)
 SWEEP_GETTER(train_seconds)
 #undef SWEEP_GETTER
 
-static json_t *sweep_num(double v)
-{
-	return isfinite(v) ? json_real(v) : json_null();
-}
-
 static json_t *sweep_stat_json(struct sweep_stat s)
 {
-	return json_pack("{s:o, s:o, s:o, s:o}", "mean", sweep_num(s.mean),
-			 "sd", sweep_num(s.sd), "min", sweep_num(s.min),
-			 "max", sweep_num(s.max));
+	return json_pack("{s:o, s:o, s:o, s:o}", "mean", json_real_or_null(s.mean),
+			 "sd", json_real_or_null(s.sd), "min", json_real_or_null(s.min),
+			 "max", json_real_or_null(s.max));
 }
 
 static void sweep_row_labels(const struct sweep_merge_input *in, const struct sweep_row *row,
@@ -149,13 +145,13 @@ static json_t *sweep_row_json(const struct sweep_merge_input *in,
 		"seeds", seeds, "n", row->n,
 		"accuracy", sweep_stat_json(sweep_row_stat(in, row, sweep_get_accuracy)),
 		"ci95_mean", json_pack("[o, o]",
-			sweep_num(sweep_row_stat(in, row, sweep_get_ci_lo).mean),
-			sweep_num(sweep_row_stat(in, row, sweep_get_ci_hi).mean)),
-		"params", sweep_num(sweep_row_stat(in, row, sweep_get_params).mean),
-		"nonzero", sweep_num(sweep_row_stat(in, row, sweep_get_nonzero).mean),
-		"storage_bytes", sweep_num(sweep_row_stat(in, row, sweep_get_storage_bytes).mean),
-		"macs", sweep_num(sweep_row_stat(in, row, sweep_get_macs).mean),
-		"effective_macs", sweep_num(sweep_row_stat(in, row, sweep_get_effective_macs).mean),
+			json_real_or_null(sweep_row_stat(in, row, sweep_get_ci_lo).mean),
+			json_real_or_null(sweep_row_stat(in, row, sweep_get_ci_hi).mean)),
+		"params", json_real_or_null(sweep_row_stat(in, row, sweep_get_params).mean),
+		"nonzero", json_real_or_null(sweep_row_stat(in, row, sweep_get_nonzero).mean),
+		"storage_bytes", json_real_or_null(sweep_row_stat(in, row, sweep_get_storage_bytes).mean),
+		"macs", json_real_or_null(sweep_row_stat(in, row, sweep_get_macs).mean),
+		"effective_macs", json_real_or_null(sweep_row_stat(in, row, sweep_get_effective_macs).mean),
 		"missing", json_integer(in->grid->n_seeds - row->n));
 	if (o && timing)
 		json_object_set_new(o, "timing", json_pack("{s:o, s:o, s:o, s:o}",

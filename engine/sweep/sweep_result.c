@@ -7,13 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/json_num.h"
 #include "base/fileio.h"
 #include "sweep/sweep_result.h"
-
-static json_t *sweep_real_or_null(double v)
-{
-	return isfinite(v) ? json_real(v) : json_null();
-}
 
 json_t *sweep_result_to_json(const struct sweep_result *r)
 {
@@ -26,7 +22,7 @@ json_t *sweep_result_to_json(const struct sweep_result *r)
 		"job_seconds", r->job_seconds, "latency_ms", r->latency_ms,
 		"latency_p10_ms", r->latency_p10_ms, "latency_p90_ms", r->latency_p90_ms,
 		"latency_runs", r->latency_runs,
-		"latency_sparse_ms", sweep_real_or_null(r->latency_sparse_ms),
+		"latency_sparse_ms", json_real_or_null(r->latency_sparse_ms),
 		"threads", r->threads, "blas", r->blas, "host", r->host,
 		"finished", r->finished);
 	json_t *root = json_pack(

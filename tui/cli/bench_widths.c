@@ -31,11 +31,10 @@ static void widths_layers(const struct net *net, const struct group_set *gs, int
 	buf[0] = '\0';
 	size_t used = 0;
 	for (int i = 0; i < net->n_layers; i++) {
-		const struct layer *l = &net->layers[i];
-		if ((l->kind != LAYER_KIND_CONV && l->kind != LAYER_KIND_LINEAR) ||
-		    (gs->layer_in[i] != g && gs->layer_out[i] != g))
+		if (!width_staircase_times(net, gs, g, i))
 			continue;
-		int n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", l->name);
+		int n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+				 net->layers[i].name);
 		if (n < 0 || (size_t)n >= len - used)
 			break;
 		used += (size_t)n;
@@ -80,12 +79,9 @@ static json_t *widths_json(const struct net *net, const struct group_set *gs,
 			"p10_ms", p->p10_ms, "p90_ms", p->p90_ms, "slow", p->slow,
 			"free_width", width_free(s, p->width)));
 	}
-	for (int i = 0; i < net->n_layers; i++) {
-		const struct layer *l = &net->layers[i];
-		if ((l->kind == LAYER_KIND_CONV || l->kind == LAYER_KIND_LINEAR) &&
-		    (gs->layer_in[i] == s->group || gs->layer_out[i] == s->group))
-			json_array_append_new(layers, json_string(l->name));
-	}
+	for (int i = 0; i < net->n_layers; i++)
+		if (width_staircase_times(net, gs, s->group, i))
+			json_array_append_new(layers, json_string(net->layers[i].name));
 	return json_pack("{s:s, s:i, s:o, s:o}", "group", gs->groups[s->group].name,
 			 "channels", s->channels, "layers", layers, "points", pts);
 }

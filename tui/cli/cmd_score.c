@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/json_num.h"
 #include "cli/cli.h"
 #include "prune/groups.h"
 #include "paths/model_path.h"
@@ -302,11 +303,6 @@ static void score_compare_table(const struct net *net, const struct score_cli *c
 	printf("\n");
 }
 
-static json_t *score_compare_real(double v)
-{
-	return isfinite(v) ? json_real(v) : json_null();
-}
-
 static int score_compare_json(const struct net *net, const struct score_cli *c,
 			      const struct criteria_compare *cc)
 {
@@ -330,7 +326,7 @@ static int score_compare_json(const struct net *net, const struct score_cli *c,
 			criteria_pair_methods(p, &a, &b);
 			char key[64];
 			snprintf(key, sizeof key, "%s-%s", score_method_name(a), score_method_name(b));
-			json_object_set_new(tau, key, score_compare_real(
+			json_object_set_new(tau, key, json_real_or_null(
 				cc->tau[(size_t)p * (size_t)cc->n_layers + (size_t)i]));
 		}
 		json_array_append_new(layers, json_pack("{s:s, s:I, s:i, s:o, s:o, s:o}",
@@ -343,7 +339,7 @@ static int score_compare_json(const struct net *net, const struct score_cli *c,
 		char key[64];
 		snprintf(key, sizeof key, "%s-%s", score_method_name(a), score_method_name(b));
 		json_object_set_new(agree, key, json_pack("{s:o, s:i}", "mean_kendall_tau",
-			score_compare_real(cc->tau_mean[p]), "layers", cc->tau_layers[p]));
+			json_real_or_null(cc->tau_mean[p]), "layers", cc->tau_layers[p]));
 	}
 	json_t *root = json_pack("{s:s, s:f, s:I, s:f, s:i, s:o, s:o, s:o}",
 		"model", net->name, "sparsity", c->o.sparsity, "seed", (json_int_t)c->o.seed,

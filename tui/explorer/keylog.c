@@ -12,6 +12,7 @@
 #include <curses.h>
 
 #include "base/fileio.h"
+#include "prune/reconvene.h"
 
 static const struct {
 	const char *name;
@@ -141,7 +142,8 @@ const char *keylog_settings_parse(char *rest, struct keylog_header *h)
 		} else if (strcmp(tok, "align") == 0) {
 			errno = 0;
 			long a = strtol(v, &end, 10);
-			if (!*v || *end || errno || a < 1 || a > 4096)
+			_Static_assert(RECONVENE_ALIGN_MAX == 4096, "the message says 4096");
+			if (!*v || *end || errno || a < 1 || a > RECONVENE_ALIGN_MAX)
 				return "settings: align is a whole number in 1..4096";
 			h->align = a > 1 ? (int)a : 0;
 		} else {
