@@ -921,6 +921,83 @@ START_TEST(test_heat_matches_plan_mobilenetv2)
 }
 END_TEST
 
+/* The widths view: v v asks the worker for the cursor group's staircase,
+ * which the app keeps; f and F move the kept count along a staircase by
+ * its definition (checked on a made-up staircase, independently of
+ * width_free), as undoable edits; the slow-step count follows the plan. */
+START_TEST(test_width_snaps)
+{
+	struct fx f;
+	fx_open(&f, "lenet5", true, NULL);
+	struct app *a = &f.a;
+	const struct group_set *gs = &a->model->groups;
+	cursor_to(a, row_of(a, "conv1"));
+	int g = app_cursor_group(a);
+	ck_assert(gs->groups[g].prunable);
+	ck_assert_int_eq(gs->groups[g].channels, 6);
+	/* nothing measured yet: f asks for it and changes nothing */
+	app_action(a, UI_ACTION_WIDTH_FREE);
+	ck_assert_int_eq(a->plan.keep[g], 6);
+	ck_assert_msg(strstr(a->log, "measuring the staircase of conv1"), "%s", a->log);
+	app_action(a, UI_ACTION_VIEW);
+	app_action(a, UI_ACTION_VIEW);
+	ck_assert_int_eq(a->view, LAYOUT_VIEW_WIDTHS);
+	ck_assert_uint_gt(a->widths_req, 0);
+	for (int i = 0; i < 100 && !stairs_get(&a->stairs, g); i++) {
+		ck_assert(worker_wait_idle(f.w, 60000));
+		app_snapshot_update(a);
+	}
+	const struct width_staircase *st = stairs_get(&a->stairs, g);
+	ck_assert_ptr_nonnull(st);
+	ck_assert_int_eq(a->widths_req, 0);
+	ck_assert_int_eq(st->channels, 6);
+	ck_assert_int_eq(st->n, 6);
+	ck_assert(a->snap->widths.valid);
+	ck_assert(memcmp(st->pts, a->snap->widths.stair.pts, 6 * sizeof *st->pts) == 0);
+	/* v again: back to the heatmap */
+	app_action(a, UI_ACTION_VIEW);
+	ck_assert_int_eq(a->view, LAYOUT_VIEW_HEAT);
+
+	/* a made-up staircase: widths 1..6 at 1, 1, 2, 2, 2.05, 3 ms */
+	static const double ms[6] = { 1.0, 1.0, 2.0, 2.0, 2.05, 3.0 };
+	for (int k = 0; k < 6; k++)
+		a->stairs.by_group[g].pts[k].ms = ms[k];
+	width_staircase_flag(&a->stairs.by_group[g]);
+	ck_assert(a->stairs.by_group[g].pts[0].slow);  /* 2 is as fast */
+	ck_assert(a->stairs.by_group[g].pts[2].slow);  /* 5 is within 3 % */
+	ck_assert(!a->stairs.by_group[g].pts[4].slow);
+	ck_assert(!a->stairs.by_group[g].pts[5].slow);
+	app_keep_set(a, g, 3);
+	ck_assert_int_eq(stairs_slow_groups(&a->stairs, &a->plan), 1);
+	int hist = a->hist.n;
+	app_key(a, 'f'); /* 3 -> 5: the widest within 3 % of 2 ms */
+	ck_assert_int_eq(a->plan.keep[g], 5);
+	ck_assert_int_eq(a->hist.n, hist + 1);
+	ck_assert_int_eq(stairs_slow_groups(&a->stairs, &a->plan), 0);
+	app_key(a, 'f'); /* nothing wider is as fast */
+	ck_assert_int_eq(a->plan.keep[g], 5);
+	ck_assert_msg(strstr(a->log, "no free channels"), "%s", a->log);
+	app_key(a, 'F'); /* 5 -> 2: the widest below at under 2.05 x 0.97 ms */
+	ck_assert_int_eq(a->plan.keep[g], 2);
+	ck_assert_int_eq(stairs_slow_groups(&a->stairs, &a->plan), 0);
+	app_keep_set(a, g, 1); /* 1 is slow: 2 is as fast */
+	ck_assert_int_eq(stairs_slow_groups(&a->stairs, &a->plan), 1);
+	app_action(a, UI_ACTION_UNDO);
+	app_key(a, 'F'); /* nothing narrower is faster than 1 ms */
+	ck_assert_int_eq(a->plan.keep[g], 2);
+	ck_assert_msg(strstr(a->log, "no narrower width"), "%s", a->log);
+	app_action(a, UI_ACTION_UNDO);
+	app_action(a, UI_ACTION_UNDO);
+	ck_assert_int_eq(a->plan.keep[g], 3);
+	/* a locked group is not snapped */
+	app_action(a, UI_ACTION_LOCK);
+	app_key(a, 'f');
+	ck_assert_int_eq(a->plan.keep[g], 3);
+	ck_assert_msg(strstr(a->log, "locked"), "%s", a->log);
+	fx_close(&f);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("app");
@@ -941,6 +1018,7 @@ int main(void)
 	tcase_add_test(tw, test_settings_reach_worker);
 	tcase_add_test(tw, test_auto_plan);
 	tcase_add_test(tw, test_input_record);
+	tcase_add_test(tw, test_width_snaps);
 	tcase_add_test(tw, test_heat_matches_plan_resnet20);
 	tcase_add_test(tw, test_heat_matches_plan_mobilenetv2);
 	suite_add_tcase(s, tw);

@@ -28,6 +28,7 @@
 #include "prune/reconvene.h"
 #include "base/rng.h"
 #include "score/score.h"
+#include "prune/width_staircase.h"
 #include "worker/worker.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -1168,6 +1169,85 @@ START_TEST(test_grid_cache)
 }
 END_TEST
 
+/* The WIDTHS job: the ladder's widths of the group asked for, measured
+ * once, then the same figures again from the snapshot (same group) and
+ * from the disk cache (a new worker); a newer request for another group
+ * supersedes; a group that cannot be pruned is refused at once. */
+START_TEST(test_widths_job)
+{
+	tmp_cache_home();
+	struct net_spec spec = { 0 };
+	struct width_point first[64];
+	int first_n = 0, g = -1, g2 = -1;
+	for (int life = 0; life < 2; life++) {
+		struct worker *w = worker_start(true, NULL);
+		const struct worker_model *m = load(w, "lenet5", &spec);
+		const struct group_set *gs = &m->groups;
+		int fixed = -1;
+		for (int k = 0; k < gs->n_groups; k++) {
+			if (!gs->groups[k].prunable)
+				fixed = fixed < 0 ? k : fixed;
+			else if (g < 0)
+				g = k;
+			else if (g2 < 0)
+				g2 = k;
+		}
+		ck_assert(g >= 0 && g2 >= 0 && fixed >= 0);
+		struct eng_err err = { { 0 } };
+		ck_assert_uint_eq(worker_request_widths(w, fixed, &err), 0);
+		ck_assert_msg(strstr(err.msg, "cannot be pruned"), "%s", err.msg);
+		ck_assert_uint_eq(worker_request_widths(w, gs->n_groups, &err), 0);
+		if (life == 0) {
+			/* superseded: only the second group's staircase arrives */
+			uint64_t r1 = worker_request_widths(w, g2, &err);
+			ck_assert_uint_gt(r1, 0);
+		}
+		uint64_t rq = worker_request_widths(w, g, &err);
+		ck_assert_uint_gt(rq, 0);
+		ck_assert_int_eq(wait_job(w, WORKER_JOB_WIDTHS, rq, 60000), WORKER_STATE_DONE);
+		const struct worker_snapshot *s = worker_snapshot_get(w);
+		ck_assert(s->widths.valid);
+		ck_assert_int_eq(s->widths.cached, life == 1);
+		const struct width_staircase *st = &s->widths.stair;
+		ck_assert_int_eq(st->group, g);
+		ck_assert_int_eq(st->channels, gs->groups[g].channels);
+		int ladder[64];
+		int n = width_ladder(st->channels, ladder, 64);
+		ck_assert_int_eq(st->n, n);
+		int timed = 0;
+		for (int i = 0; i < m->net->n_layers; i++)
+			timed += width_staircase_times(m->net, gs, g, i);
+		ck_assert_int_eq(st->n_layers, timed);
+		for (int k = 0; k < n; k++) {
+			ck_assert_int_eq(st->pts[k].width, ladder[k]);
+			ck_assert(st->pts[k].ms > 0.0);
+			ck_assert_uint_eq(st->pts[k].macs,
+					  width_staircase_macs(m->net, gs, g, ladder[k]));
+		}
+		if (life == 0) {
+			memcpy(first, st->pts, (size_t)n * sizeof *first);
+			first_n = n;
+		} else {
+			ck_assert_int_eq(first_n, n);
+			ck_assert(memcmp(first, st->pts, (size_t)n * sizeof *first) == 0);
+		}
+		worker_snapshot_release(s);
+		/* the same group again: nothing to measure, the same figures */
+		rq = worker_request_widths(w, g, &err);
+		ck_assert_int_eq(wait_job(w, WORKER_JOB_WIDTHS, rq, 5000), WORKER_STATE_DONE);
+		s = worker_snapshot_get(w);
+		ck_assert(s->widths.valid && s->widths.stair.group == g);
+		ck_assert(memcmp(first, s->widths.stair.pts, (size_t)n * sizeof *first) == 0);
+		ck_assert_int_eq(s->warn_total, 0);
+		worker_snapshot_release(s);
+		worker_model_release(m);
+		worker_free(w);
+		net_spec_done(&spec);
+	}
+	rm_rf(tmp_root);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("worker");
@@ -1197,6 +1277,7 @@ int main(void)
 	tcase_add_test(tc, test_cache_basic);
 	tcase_add_test(tc, test_worker_cache);
 	tcase_add_test(tc, test_grid_cache);
+	tcase_add_test(tc, test_widths_job);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

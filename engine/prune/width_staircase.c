@@ -119,8 +119,7 @@ const struct width_point *width_staircase_at(const struct width_staircase *s, in
 	return NULL;
 }
 
-/* The first measured point at or above width w (the last if none). */
-static int width_index_at(const struct width_staircase *s, int w)
+int width_index_at(const struct width_staircase *s, int w)
 {
 	for (int k = 0; k < s->n; k++)
 		if (s->pts[k].width >= w)

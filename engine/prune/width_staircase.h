@@ -85,6 +85,9 @@ uint64_t width_staircase_macs(const struct net *net, const struct group_set *gs,
 void width_staircase_flag(struct width_staircase *s);
 /* The point of width w, or NULL. */
 const struct width_point *width_staircase_at(const struct width_staircase *s, int w);
+/* The index of the point that stands for width w: the first measured
+ * width at or above it (the last point when none is; s->n > 0). */
+int width_index_at(const struct width_staircase *s, int w);
 /* The widest measured width no slower than width `current` (itself when
  * nothing wider is); `current` need not be measured: the nearest measured
  * width at or above it stands in.  */

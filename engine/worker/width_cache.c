@@ -88,3 +88,47 @@ void width_cache_put(struct cache *c, const char *key, const struct width_stairc
 	cache_put(c, key, p, len);
 	free(p);
 }
+
+void width_cache_protocol(struct latency_options *lo)
+{
+	latency_options_init(lo);
+	lo->warmup = 3;
+	lo->min_runs = 7;
+	lo->min_ms = 15.0;
+	lo->max_ms = 500.0;
+}
+
+enum eng_status width_cache_staircase(struct cache *c, const struct net_spec *spec,
+				      const struct net *net, const struct group_set *gs, int g,
+				      int threads, const struct cancel *abort,
+				      void (*progress)(int done, int total, void *user),
+				      void *progress_user, struct width_staircase *out,
+				      bool *cached, struct eng_err *err)
+{
+	memset(out, 0, sizeof *out);
+	*cached = false;
+	if (g < 0 || g >= gs->n_groups)
+		return eng_err_set(err, ENG_STATUS_EINVAL, "widths: no group %d", g);
+	const struct group *gr = &gs->groups[g];
+	int cap = gr->channels + 1;
+	int *widths = malloc((size_t)cap * sizeof *widths);
+	if (!widths)
+		return eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory");
+	int n = width_ladder(gr->channels, widths, cap);
+	char key[512];
+	width_cache_key(spec, gr->name, widths, n, threads, key, sizeof key);
+	enum eng_status st = ENG_STATUS_OK;
+	if (c && width_cache_get(c, key, g, out)) {
+		*cached = true;
+	} else {
+		struct latency_options lo;
+		width_cache_protocol(&lo);
+		lo.abort = abort;
+		st = width_staircase_measure(net, gs, g, widths, n, &lo, progress, progress_user,
+					     out, err);
+		if (st == ENG_STATUS_OK && c)
+			width_cache_put(c, key, out);
+	}
+	free(widths);
+	return st;
+}

@@ -39,6 +39,7 @@ static enum eng_status (*const worker_jobs[WORKER_JOB_COUNT])(struct worker *w,
 	[WORKER_JOB_LATENCY] = worker_job_latency,
 	[WORKER_JOB_QUICKEVAL] = worker_job_quickeval,
 	[WORKER_JOB_GRID] = worker_job_grid,
+	[WORKER_JOB_WIDTHS] = worker_job_widths,
 	[WORKER_JOB_EXPORT] = worker_job_export,
 };
 
@@ -58,6 +59,7 @@ static void worker_results_reset(struct worker *w)
 	memset(w->ev, 0, sizeof w->ev);
 	free(w->grid);
 	w->grid = NULL;
+	width_staircase_done(&w->widths);
 	for (int j = 0; j < WORKER_JOB_COUNT; j++) {
 		memset(&w->st[j], 0, sizeof w->st[j]);
 		w->state_key[j][0] = '\0';
@@ -278,6 +280,8 @@ static void *worker_main(void *arg)
 		} else {
 			req = w->ctl[j].want;
 		}
+		if (j == WORKER_JOB_WIDTHS)
+			w->widths_group = w->pend_widths_group;
 		if (j == WORKER_JOB_EXPORT) {
 			worker_export_args_done(&w->export);
 			w->export = w->pend_export;
@@ -535,7 +539,8 @@ enum eng_status worker_set_plan(struct worker *w, const struct prune_plan *plan,
 
 uint64_t worker_request(struct worker *w, enum worker_job j)
 {
-	ENG_ASSERT((int)j >= 0 && j < WORKER_JOB_COUNT && j != WORKER_JOB_EXPORT);
+	ENG_ASSERT((int)j >= 0 && j < WORKER_JOB_COUNT && j != WORKER_JOB_EXPORT &&
+		   j != WORKER_JOB_WIDTHS);
 	pthread_mutex_lock(&w->mu);
 	uint64_t id = ++w->req_next;
 	w->ctl[j].want = id;
@@ -579,6 +584,32 @@ uint64_t worker_export(struct worker *w, const struct prune_plan *plan,
 	w->ctl[WORKER_JOB_EXPORT].want = id;
 	worker_abort_locked(w, WORKER_JOB_EXPORT, false);
 	worker_preempt_auto_locked(w, WORKER_JOB_EXPORT);
+	worker_touch_locked(w);
+	pthread_mutex_unlock(&w->mu);
+	return id;
+}
+
+uint64_t worker_request_widths(struct worker *w, int g, struct eng_err *err)
+{
+	const struct worker_model *m = w->ui_model;
+	if (!m) {
+		eng_err_set(err, ENG_STATUS_EINVAL, "widths: no model loaded");
+		return 0;
+	}
+	if (g < 0 || g >= m->groups.n_groups || !m->groups.groups[g].prunable) {
+		eng_err_set(err, ENG_STATUS_EINVAL, "widths: %s cannot be pruned",
+			    g >= 0 && g < m->groups.n_groups ? m->groups.groups[g].name :
+			    "that group");
+		return 0;
+	}
+	pthread_mutex_lock(&w->mu);
+	uint64_t id = ++w->req_next;
+	w->ctl[WORKER_JOB_WIDTHS].want = id;
+	/* a different group: the running measurement is of no use any more */
+	if (w->widths_group != g)
+		worker_abort_locked(w, WORKER_JOB_WIDTHS, false);
+	w->pend_widths_group = g;
+	worker_preempt_auto_locked(w, WORKER_JOB_WIDTHS);
 	worker_touch_locked(w);
 	pthread_mutex_unlock(&w->mu);
 	return id;

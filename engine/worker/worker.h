@@ -54,6 +54,14 @@
  *              WORKER_GRID_N sparsities worker_grid_sparsity[]
  *              (score_sensitivity_grid, as `reconvene heatmap --view
  *              sparsity` draws it).
+ *   WIDTHS     (worker_request_widths only, never an auto job) the
+ *              width-latency staircase of one channel group
+ *              (prune/width_staircase.h): the group's conv / linear layers
+ *              timed alone at each width of width_ladder, with the same
+ *              protocol and cache entry as `reconvene bench --widths`
+ *              (worker/width_cache.h).  Depends on the model, the thread
+ *              count and the BLAS kernels only, so settings and plan edits
+ *              never cancel it.
  *   EXPORT     (worker_export only, never an auto job) the pruned bundle of
  *              the plan given to worker_export, at the current settings:
  *              exactly what `reconvene prune --plan P --out DIR` writes with
@@ -172,6 +180,7 @@
 #include "output/render.h"
 #include "prune/plan.h"
 #include "prune/reconvene.h"
+#include "prune/width_staircase.h"
 #include "score/score.h"
 #include "score/sensitivity.h"
 #include "base/status.h"
@@ -184,6 +193,7 @@ enum worker_job {
 	WORKER_JOB_LATENCY,
 	WORKER_JOB_QUICKEVAL,
 	WORKER_JOB_GRID,
+	WORKER_JOB_WIDTHS,
 	WORKER_JOB_EXPORT,
 	WORKER_JOB_COUNT
 };
@@ -366,6 +376,14 @@ struct worker_scores {
 				     * when not valid) */
 };
 
+/* The latest WIDTHS result (worker_request_widths). */
+struct worker_widths {
+	bool valid;                 /* stair holds a staircase */
+	bool cached;                /* from the cache, not measured now */
+	struct width_staircase stair; /* group, channels, points: the points
+				     * live in the snapshot */
+};
+
 struct worker_snapshot {
 	uint64_t generation;        /* strictly increasing per publish */
 	const struct worker_model *model; /* NULL before worker_set_model */
@@ -384,6 +402,7 @@ struct worker_snapshot {
 	bool grid_valid, grid_stale;
 	const double *grid;         /* n_layers x WORKER_GRID_N densities
 				     * (row = layer), NULL when never run */
+	struct worker_widths widths; /* for the snapshot's model */
 	unsigned long warn_total;   /* warnings ever reported */
 	int n_warnings;             /* the last min(warn_total, KEEP) lines */
 	char warnings[WORKER_WARN_KEEP][ENG_ERR_MAX]; /* oldest first */
@@ -450,6 +469,13 @@ uint64_t worker_request(struct worker *w, enum worker_job j);
 uint64_t worker_export(struct worker *w, const struct prune_plan *plan,
 		       const char *dir, const struct render_style *style,
 		       struct eng_err *err);
+/* Ask for the width-latency staircase of group g of the current model
+ * (the WIDTHS job): snapshot->widths holds it when job[WIDTHS] turns DONE
+ * with the returned request id.  A newer request supersedes a queued or
+ * running one; a request for the group already in the snapshot finishes
+ * at once.  Returns 0 with err set (EINVAL) when there is no model or g
+ * is not a prunable group. */
+uint64_t worker_request_widths(struct worker *w, int g, struct eng_err *err);
 /* Cancel a queued or running job j (its state becomes CANCELLED). */
 void worker_cancel(struct worker *w, enum worker_job j);
 
@@ -480,7 +506,7 @@ enum eng_status worker_model_project(const struct worker_model *m,
 				     const size_t *kept,
 				     struct worker_projection *out);
 
-/* "scores", "auto", "latency", "quickeval", "grid", "export". */
+/* "scores", "auto", "latency", "quickeval", "grid", "widths", "export". */
 const char *worker_job_name(enum worker_job j);
 /* "dense", "pai", "pai-csr", "plan". */
 const char *worker_variant_name(enum worker_variant v);

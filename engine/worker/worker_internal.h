@@ -7,6 +7,7 @@
  *                         thread; it calls everything below
  *   worker_job_export.c   the EXPORT job
  *   worker_job_grid.c     the GRID job
+ *   worker_job_widths.c   the WIDTHS job
  *   worker_job_measure.c  the LATENCY and QUICKEVAL jobs
  *   worker_job_scores.c   the SCORES / AUTO job: the PSE entry, computed or
  *                         decoded from the cache
@@ -56,6 +57,7 @@
 #include "base/status.h"
 #include "output/render.h"
 #include "prune/plan.h"
+#include "prune/width_staircase.h"
 #include "worker/cache.h"
 #include "worker/worker.h"
 
@@ -123,6 +125,7 @@ struct worker {
 	uint64_t req_next;
 	struct worker_job_ctl ctl[WORKER_JOB_COUNT];
 	struct worker_export_args pend_export; /* the latest worker_export */
+	int pend_widths_group;   /* the latest worker_request_widths */
 	int running;             /* job kind running, -1 */
 	int running_variant;     /* variant running, -1 */
 	bool running_auto;       /* the running job was started by auto_jobs */
@@ -156,6 +159,9 @@ struct worker {
 	double *grid;
 	char grid_key[WORKER_KEY_MAX];
 	bool grid_cached;
+	int widths_group;        /* the WIDTHS job's group (taken at its start) */
+	struct width_staircase widths; /* its latest result (pts NULL: none) */
+	bool widths_cached;
 	int cur_job;             /* running job (worker side), -1 */
 	struct timespec last_publish;
 	unsigned long warn_total;
@@ -276,6 +282,9 @@ enum eng_status worker_job_quickeval(struct worker *w, struct eng_err *err);
 
 /* worker_job_grid.c: GRID. */
 enum eng_status worker_job_grid(struct worker *w, struct eng_err *err);
+
+/* worker_job_widths.c: WIDTHS. */
+enum eng_status worker_job_widths(struct worker *w, struct eng_err *err);
 
 /* worker_job_export.c: EXPORT.  worker.c hands the arguments over (and
  * frees the pending ones) with worker_export_args_done. */

@@ -22,7 +22,7 @@
 const char *worker_job_name(enum worker_job j)
 {
 	static const char *const names[WORKER_JOB_COUNT] = {
-		"scores", "auto", "latency", "quickeval", "grid", "export",
+		"scores", "auto", "latency", "quickeval", "grid", "widths", "export",
 	};
 	return (int)j >= 0 && j < WORKER_JOB_COUNT ? names[j] : "?";
 }
@@ -122,6 +122,9 @@ void worker_state_key(const struct worker *w, enum worker_job j,
 		worker_pse_key(w, buf, n);
 	} else if (j == WORKER_JOB_EXPORT) {
 		snprintf(buf, n, "export");
+	} else if (j == WORKER_JOB_WIDTHS) {
+		snprintf(buf, n, "widths m=[%s] g=%d threads=%d", w->model->key, w->widths_group,
+			 w->threads);
 	} else if (j == WORKER_JOB_GRID) {
 		worker_grid_key(w, buf, n);
 	} else {

@@ -37,6 +37,7 @@ struct worker_snap_box {
 	float *imp_flat;
 	const float **imp;
 	double *grid;
+	struct width_point *widths;
 };
 
 /* The ring of warning lines the snapshots carry, as an eng_warn sink:
@@ -78,6 +79,7 @@ void worker_snapshot_release(const struct worker_snapshot *s)
 	free(b->imp_flat);
 	free(b->imp);
 	free(b->grid);
+	free(b->widths);
 	free(b);
 }
 
@@ -185,6 +187,15 @@ struct worker_snapshot *worker_snap_build(struct worker *w)
 		s->grid = b->grid;
 		s->grid_valid = true;
 		s->grid_stale = strcmp(key, w->grid_key) != 0;
+	}
+	if (w->widths.pts) {
+		b->widths = worker_dup(w->widths.pts, (size_t)w->widths.n * sizeof *w->widths.pts);
+		if (!b->widths)
+			goto oom;
+		s->widths.valid = true;
+		s->widths.cached = w->widths_cached;
+		s->widths.stair = w->widths;
+		s->widths.stair.pts = b->widths;
 	}
 	/* A finished job whose results no longer match shows as STALE. */
 	for (int j = 0; j < WORKER_JOB_COUNT; j++) {

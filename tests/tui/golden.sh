@@ -191,6 +191,30 @@ if rc_wait_ready; then
 	quit_clean q
 fi
 
+# ---- the widths view: the staircase arrives, f and F snap along it -------
+# Latencies differ run to run, so no golden: the view's texts, the arrow
+# under the plan's width, and f / F answering with an edit or a reason.
+rc_start widths 80 24
+if rc_wait_ready; then
+	rc_keys v v
+	rc_wait_text "latency x width"
+	rc_wait_text "slow: a wider width"
+	if rc_has "6 ch "; then rc_ok "widths view: conv1 at 6 channels"
+	else rc_bad "widths view: no '6 ch' line"; rc_show; fi
+	rc_keys Left f
+	rc_wait_for 10 "rc_has 'free channels' || rc_has 'no free channels'"
+	if rc_has "conv1: 5 -> " || rc_has "no wider width is as fast as 5"; then
+		rc_ok "f snaps or says why"
+	else rc_bad "f: no snap and no reason"; rc_show; fi
+	rc_keys F
+	rc_wait_for 10 "rc_has 'next faster step' || rc_has 'no narrower width'"
+	if rc_has "next faster step" || rc_has "no narrower width"; then rc_ok "F snaps or says why"
+	else rc_bad "F: no snap and no reason"; rc_show; fi
+	rc_keys v
+	rc_wait_text "channel scores"
+	quit_clean q y
+fi
+
 # ---- too small: a resize below 80x24, and a start at 60x20 ------------
 rc_start small 80 24
 if rc_wait_ready; then

@@ -141,35 +141,20 @@ int cli_bench_widths(const char *model, const char *group, int threads, bool jso
 		rc = CLI_EXIT_USAGE;
 		goto out_gs;
 	}
-	struct latency_options lo;
-	latency_options_init(&lo);
-	lo.warmup = 3;
-	lo.min_runs = 7;
-	lo.min_ms = 15.0;
-	lo.max_ms = 500.0;
 	json_t *groups = json_array();
 	struct cache *cache = widths_cache_open(no_cache);
 	rc = CLI_EXIT_OK;
 	for (int g = 0; g < gs.n_groups && rc == CLI_EXIT_OK; g++) {
 		if (!gs.groups[g].prunable || (!all && g != only))
 			continue;
-		int widths[4096];
-		int n = width_ladder(gs.groups[g].channels, widths,
-				     (int)(sizeof widths / sizeof widths[0]));
-		char key[512];
-		width_cache_key(&spec, gs.groups[g].name, widths, n, threads, key, sizeof key);
 		struct width_staircase s;
-		enum eng_status st = ENG_STATUS_OK;
-		bool cached = cache && width_cache_get(cache, key, g, &s);
-		if (!cached) {
-			struct progress bar;
-			progress_init(&bar, stderr, gs.groups[g].name, "widths/s");
-			st = width_staircase_measure(net, &gs, g, widths, n, &lo,
-						     widths_on_progress, &bar, &s, &err);
-			progress_finish(&bar);
-			if (st == ENG_STATUS_OK && cache)
-				width_cache_put(cache, key, &s);
-		}
+		struct progress bar;
+		bool cached;
+		progress_init(&bar, stderr, gs.groups[g].name, "widths/s");
+		enum eng_status st = width_cache_staircase(cache, &spec, net, &gs, g, threads, NULL,
+							   widths_on_progress, &bar, &s, &cached,
+							   &err);
+		progress_finish(&bar);
 		if (st == ENG_STATUS_EINVAL && all)
 			continue; /* a group of BN / activations only */
 		if (st != ENG_STATUS_OK) {

@@ -282,6 +282,88 @@ static unsigned app_auto(struct app *a)
 	return UI_HANDLED | UI_REDRAW;
 }
 
+/* ---- width-latency staircases -------------------------------------------- */
+
+/* Ask the worker for group g's staircase unless it is known or asked. */
+static void app_widths_ask(struct app *a, int g)
+{
+	if (!a->w || g < 0 || stairs_get(&a->stairs, g) || !app_group(a, g)->prunable ||
+	    (a->widths_req && a->widths_req_group == g))
+		return;
+	struct eng_err err = { { 0 } };
+	uint64_t id = worker_request_widths(a->w, g, &err);
+	if (!id) {
+		app_log(a, APP_LOG_ERROR, "%s", err.msg);
+		return;
+	}
+	a->widths_req = id;
+	a->widths_req_group = g;
+}
+
+void app_widths_want(struct app *a)
+{
+	if (a->view == LAYOUT_VIEW_WIDTHS)
+		app_widths_ask(a, app_cursor_group(a));
+}
+
+/* Keep the snapshot's staircase; settle the request it answers. */
+static unsigned app_widths_update(struct app *a, const struct worker_snapshot *s)
+{
+	if (!s->model || s->model->id != a->model->id)
+		return 0;
+	unsigned f = 0;
+	if (s->widths.valid && stairs_adopt(&a->stairs, &s->widths.stair))
+		f |= UI_HANDLED | UI_REDRAW;
+	const struct worker_job_status *j = &s->job[WORKER_JOB_WIDTHS];
+	if (a->widths_req && j->request == a->widths_req &&
+	    (j->state == WORKER_STATE_DONE || j->state == WORKER_STATE_FAILED ||
+	     j->state == WORKER_STATE_CANCELLED)) {
+		if (j->state == WORKER_STATE_FAILED)
+			app_log(a, APP_LOG_ERROR, "staircase of %s: %s",
+				app_group(a, a->widths_req_group)->name, j->msg);
+		a->widths_req = 0;
+		f |= UI_HANDLED | UI_REDRAW;
+	}
+	return f;
+}
+
+unsigned app_width_snap(struct app *a, bool faster)
+{
+	const unsigned redraw = UI_HANDLED | UI_REDRAW;
+	int g = app_cursor_group(a);
+	if (!app_group_editable(a, g))
+		return redraw;
+	const char *name = app_group(a, g)->name;
+	int k = a->plan.keep[g];
+	int to = stairs_snap(&a->stairs, g, k, faster);
+	if (to < 0) {
+		if (!a->w) {
+			app_log(a, APP_LOG_WARN, "no staircase of %s: nothing measures here", name);
+			return redraw;
+		}
+		app_widths_ask(a, g);
+		app_log(a, APP_LOG_INFO, "measuring the staircase of %s (v shows it); "
+			"press %s again when it is done", name, faster ? "F" : "f");
+		return redraw;
+	}
+	if (faster && to == 0) {
+		app_log(a, APP_LOG_INFO, "%s: no narrower width is measurably faster than %d",
+			name, k);
+		return redraw;
+	}
+	if (!faster && to <= k) {
+		app_log(a, APP_LOG_INFO, "%s: no wider width is as fast as %d (no free channels)",
+			name, k);
+		return redraw;
+	}
+	unsigned f = app_keep_set(a, g, to);
+	const struct width_point *p = width_staircase_at(stairs_get(&a->stairs, g), to);
+	if (a->plan.keep[g] == to && p)
+		app_log(a, APP_LOG_INFO, "%s: %d -> %d channels, %s (%.3f ms measured)", name, k,
+			to, faster ? "next faster step" : "free channels", p->ms);
+	return f;
+}
+
 /* ---- settings ----------------------------------------------------------- */
 
 static unsigned app_settings_send(struct app *a, const struct worker_settings *s,
@@ -465,6 +547,7 @@ static void app_cursor_to(struct app *a, int c)
 	a->top = layout_scroll_fit(a->top, a->cursor, a->n_rows,
 				   a->visible > 0 ? a->visible : 1);
 	app_project(a);
+	app_widths_want(a);
 }
 
 void app_visible_set(struct app *a, int rows, int help_rows)
@@ -884,6 +967,10 @@ unsigned app_action(struct app *a, enum ui_action act)
 		a->dlg.fresh = true;
 		return redraw | UI_RELAYOUT;
 	}
+	case UI_ACTION_WIDTH_FREE:
+		return app_width_snap(a, false);
+	case UI_ACTION_WIDTH_FASTER:
+		return app_width_snap(a, true);
 	case UI_ACTION_LOCK:
 		if (g < 0)
 			return redraw;
@@ -965,7 +1052,9 @@ unsigned app_action(struct app *a, enum ui_action act)
 		return redraw | UI_RELAYOUT;
 	}
 	case UI_ACTION_VIEW:
-		a->view = a->view == LAYOUT_VIEW_HEAT ? LAYOUT_VIEW_GRID : LAYOUT_VIEW_HEAT;
+		a->view = a->view == LAYOUT_VIEW_HEAT ? LAYOUT_VIEW_GRID :
+			  a->view == LAYOUT_VIEW_GRID ? LAYOUT_VIEW_WIDTHS : LAYOUT_VIEW_HEAT;
+		app_widths_want(a);
 		if (a->view == LAYOUT_VIEW_GRID && a->w) {
 			const struct worker_snapshot *s = a->snap;
 			if (!s || !s->grid || s->grid_stale ||
@@ -1041,6 +1130,8 @@ unsigned app_snapshot_update(struct app *a)
 		}
 	}
 	f |= app_export_update(a, s);
+	f |= app_widths_update(a, s);
+	app_widths_want(a); /* the cursor may have moved on meanwhile */
 	if (!a->ready && s->model && s->model->id == a->model->id &&
 	    s->scores.valid && !s->scores.stale)
 		a->ready = true;
@@ -1151,7 +1242,8 @@ enum eng_status app_init(struct app *a, struct worker *w,
 			 sizeof *a->rows);
 	a->locked = calloc((size_t)(gs->n_groups > 0 ? gs->n_groups : 1),
 			   sizeof *a->locked);
-	if (!a->rows || !a->locked || !app_hist_push(a)) {
+	if (!a->rows || !a->locked || stairs_init(&a->stairs, gs->n_groups) != ENG_STATUS_OK ||
+	    !app_hist_push(a)) {
 		st = ENG_STATUS_ENOMEM;
 		eng_err_set(err, st, "out of memory");
 		goto fail;
@@ -1207,6 +1299,7 @@ void app_done(struct app *a)
 	}
 	free(a->rows);
 	free(a->locked);
+	stairs_done(&a->stairs);
 	plan_done(&a->plan);
 	if (a->snap)
 		worker_snapshot_release(a->snap);

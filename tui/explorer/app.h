@@ -58,6 +58,7 @@
 #include "explorer/layout.h"
 #include "explorer/session_state.h"
 #include "prune/plan.h"
+#include "explorer/stairs.h"
 #include "base/status.h"
 #include "worker/worker.h"
 
@@ -173,6 +174,10 @@ struct app {
 	char restore_when[32];            /* its time, for the dialog */
 	unsigned long restores;           /* sessions restored: the session
 					   * file rewrites itself after one */
+	struct stairs stairs;             /* owned: the staircases measured
+					   * so far (stairs.h) */
+	uint64_t widths_req;              /* WIDTHS request waiting, 0 = none */
+	int widths_req_group;             /* the group it is for */
 };
 
 /* Set up for model (a reference is taken) with settings s (sent to the
@@ -230,6 +235,15 @@ enum eng_status app_session_capture(const struct app *a, struct session_state *s
 void app_session_view(const struct app *a, struct session_view *v);
 unsigned app_session_restore(struct app *a, struct session_state *st);
 void app_session_offer(struct app *a, struct session_state *st, const char *when);
+
+/* Width-latency staircases.  app_widths_want: in the widths view, ask the
+ * worker for the cursor group's staircase unless a->stairs has it or it
+ * was asked for (cursor moves, v and snapshots call it).  app_width_snap:
+ * f (faster false) keeps the widest width as fast as the current one, F
+ * (faster true) the next measurably faster width: one undoable edit, or,
+ * when the group has no staircase yet, a request to measure it. */
+void app_widths_want(struct app *a);
+unsigned app_width_snap(struct app *a, bool faster);
 
 /* Whether there are edits since the last save or open. */
 bool app_dirty(const struct app *a);

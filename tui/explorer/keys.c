@@ -61,6 +61,12 @@ static const struct keys_binding keys_bindings[] = {
 	  KEYS_GROUP_EDIT, false, 0 },
 	{ '\r', UI_ACTION_KEEP_EXACT, "Enter", "Enter", NULL, NULL, KEYS_GROUP_EDIT, false, 0 },
 	{ KEY_ENTER, UI_ACTION_KEEP_EXACT, "Enter", "Enter", NULL, NULL, KEYS_GROUP_EDIT, false, 0 },
+	{ 'f', UI_ACTION_WIDTH_FREE, "f", "f", NULL,
+	  "free channels: the widest width as fast as this one",
+	  KEYS_GROUP_EDIT, false, 0 },
+	{ 'F', UI_ACTION_WIDTH_FASTER, "F", "F", NULL,
+	  "down to the next width that is measurably faster",
+	  KEYS_GROUP_EDIT, false, 0 },
 	{ ' ', UI_ACTION_LOCK, "Space", "Space", "lock",
 	  "lock the layer: the automatic plan leaves it alone",
 	  KEYS_GROUP_EDIT, false, 9 },
@@ -97,7 +103,7 @@ static const struct keys_binding keys_bindings[] = {
 	  KEYS_GROUP_FILES, true, 6 },
 
 	{ 'v', UI_ACTION_VIEW, "v", "v", "view",
-	  "channel heatmap or layers x sparsity grid",
+	  "next view: heatmap, layers x sparsity, latency x width",
 	  KEYS_GROUP_SCREEN, false, 11 },
 	{ 'c', UI_ACTION_THEME, "c", "c", "theme",
 	  "next colour theme", KEYS_GROUP_SCREEN, false, 12 },
@@ -131,6 +137,8 @@ static const char *const keys_action_names[UI_ACTION_COUNT] = {
 	[UI_ACTION_KEEP_LESS_ONE] = "keep_less_one",
 	[UI_ACTION_KEEP_MORE_ONE] = "keep_more_one",
 	[UI_ACTION_KEEP_EXACT] = "keep_exact",
+	[UI_ACTION_WIDTH_FREE] = "width_free",
+	[UI_ACTION_WIDTH_FASTER] = "width_faster",
 	[UI_ACTION_LOCK] = "lock",
 	[UI_ACTION_AUTO] = "auto",
 	[UI_ACTION_UNDO] = "undo",
@@ -181,6 +189,11 @@ static const char *const keys_help_teach[] = {
 	"  other      layers that are not resilient keep their PaI mask",
 	"             (unstructured sparsity: same size, zeros inside).",
 	"  lock       a locked layer keeps its count when a re-plans.",
+	"  widths     the third view (v) times the selected group at every width",
+	"             on this machine. Kernels work in blocks, so latency is a",
+	"             staircase: a shaded (slow) width costs as much as a wider",
+	"             one. f keeps the widest width as fast as the current one",
+	"             (free channels); F goes down to the next faster width.",
 };
 
 #define N_TEACH ((int)(sizeof(keys_help_teach) / sizeof(keys_help_teach[0])))

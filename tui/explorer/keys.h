@@ -40,6 +40,8 @@ enum ui_action {
 	UI_ACTION_KEEP_LESS_ONE, /* one channel fewer */
 	UI_ACTION_KEEP_MORE_ONE, /* one channel more */
 	UI_ACTION_KEEP_EXACT,    /* type an exact count */
+	UI_ACTION_WIDTH_FREE,    /* widest width as fast as this one */
+	UI_ACTION_WIDTH_FASTER,  /* the next measurably faster width */
 	UI_ACTION_LOCK,          /* lock the layer against the auto plan */
 	UI_ACTION_AUTO,          /* the Reconvene automatic plan */
 	UI_ACTION_UNDO,

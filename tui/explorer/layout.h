@@ -54,6 +54,8 @@ struct layout_rect {
 enum layout_view {
 	LAYOUT_VIEW_HEAT, /* channel heatmap beside the table */
 	LAYOUT_VIEW_GRID, /* key v: layers x sparsity grid */
+	LAYOUT_VIEW_WIDTHS, /* v again: the selected group's latency x width
+			     * staircase */
 };
 
 enum layout_overlay {

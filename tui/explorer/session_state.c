@@ -106,7 +106,8 @@ int session_state_lock_line(char *buf, size_t len, int group, bool locked)
 int session_state_view_line(char *buf, size_t len, const struct session_view *v)
 {
 	return snprintf(buf, len, "view cursor=%d top=%d view=%s focus=%s\n", v->cursor,
-			v->top, v->view == LAYOUT_VIEW_GRID ? "grid" : "heat",
+			v->top, v->view == LAYOUT_VIEW_GRID ? "grid" :
+			v->view == LAYOUT_VIEW_WIDTHS ? "widths" : "heat",
 			session_focus_names[v->focus % SESSION_FOCUS_COUNT]);
 }
 
@@ -261,8 +262,10 @@ static const char *session_view(struct session_parse *p, char *rest)
 			have |= 1;
 		} else if (!strcmp(tok, "top") && session_int(val, 0, max, &v.top)) {
 			have |= 2;
-		} else if (!strcmp(tok, "view") && (!strcmp(val, "heat") || !strcmp(val, "grid"))) {
-			v.view = !strcmp(val, "grid") ? LAYOUT_VIEW_GRID : LAYOUT_VIEW_HEAT;
+		} else if (!strcmp(tok, "view") && (!strcmp(val, "heat") || !strcmp(val, "grid") ||
+						     !strcmp(val, "widths"))) {
+			v.view = !strcmp(val, "grid") ? LAYOUT_VIEW_GRID :
+				 !strcmp(val, "widths") ? LAYOUT_VIEW_WIDTHS : LAYOUT_VIEW_HEAT;
 			have |= 4;
 		} else if (!strcmp(tok, "focus")) {
 			int f = 0;
@@ -273,7 +276,7 @@ static const char *session_view(struct session_parse *p, char *rest)
 			v.focus = (enum session_focus)f;
 			have |= 8;
 		} else {
-			return "view: cursor, top (rows of the table), view (heat, grid), focus";
+			return "view: cursor, top (rows of the table), view (heat, grid, widths), focus";
 		}
 	}
 	if (have != 15)

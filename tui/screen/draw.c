@@ -14,55 +14,11 @@
 #include "screen/colors.h"
 #include "screen/dialog.h"
 #include "screen/paint.h"
+#include "screen/pen.h"
+#include "screen/draw_widths.h"
 #include "theme/glyphs.h"
 #include "explorer/heat.h"
 #include "score/score.h"
-
-/* A left-to-right writer confined to one line of a rectangle. */
-struct pen {
-	int y, x, end;
-};
-
-static void pen_put(struct pen *p, enum theme_role role, const char *s)
-{
-	if (p->x >= p->end)
-		return;
-	colors_role(stdscr, role);
-	p->x += paint_text(p->y, p->x, p->end - p->x, s);
-}
-
-/* Only when the whole text fits: optional details on narrow screens. */
-static void pen_fit(struct pen *p, enum theme_role role, const char *s)
-{
-	if (p->x + keys_text_cols(s) <= p->end)
-		pen_put(p, role, s);
-}
-
-static void pen_putf(struct pen *p, enum theme_role role, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void pen_putf(struct pen *p, enum theme_role role, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	pen_put(p, role, buf);
-}
-
-static void pen_progress(struct pen *p, int width, long done, long total)
-{
-	double f = total > 0 ? (double)done / (double)total : 0.0;
-	if (f < 0)
-		f = 0;
-	if (f > 1)
-		f = 1;
-	int k = (int)(f * width + 0.5);
-	for (int i = 0; i < width && p->x < p->end; i++)
-		pen_put(p, i < k ? THEME_ROLE_PROGRESS_DONE : THEME_ROLE_PROGRESS_TODO,
-			glyph(i < k ? GLYPH_PROGRESS_DONE : GLYPH_PROGRESS_TODO));
-	pen_putf(p, THEME_ROLE_VALUE, " %3.0f%%", f * 100.0);
-}
 
 /* ---- helpers on the data ------------------------------------------------ */
 
@@ -689,6 +645,15 @@ static void draw_proj(const struct draw_ctx *c)
 		pen_eval(&p, "plan ", &s->eval[WORKER_VARIANT_PLAN]);
 		pen_job(&p, &s->job[WORKER_JOB_QUICKEVAL]);
 	}
+	int slow = stairs_slow_groups(&a->stairs, &a->plan);
+	if (slow > 0) {
+		char t[96];
+		snprintf(t, sizeof t, "   %d group%s on a slow width (f frees channels)", slow,
+			 slow == 1 ? "" : "s");
+		if (p.x + keys_text_cols(t) > p.end)
+			snprintf(t, sizeof t, "  slow width: %d (f)", slow);
+		pen_fit(&p, THEME_ROLE_VALUE_WARN, t);
+	}
 
 	p = (struct pen){ r->y + line++, r->x + 1, r->x + r->w - 1 };
 	pen_put(&p, THEME_ROLE_TITLE, "baselines ");
@@ -846,6 +811,8 @@ void draw_frame(const struct draw_ctx *c)
 		draw_table(c);
 		if (c->app->view == LAYOUT_VIEW_GRID)
 			draw_grid(c);
+		else if (c->app->view == LAYOUT_VIEW_WIDTHS)
+			draw_widths(c->app, c->lo);
 		else
 			draw_heat(c);
 		draw_proj(c);
