@@ -126,6 +126,23 @@ static const char res_cfg[] =
 
 /* ---- selection ---------------------------------------------------------- */
 
+/* A reconvene_width_fn for the test: keep + 3 (the plan clamps it), or a
+ * failure when the counter is negative. */
+static int test_width_plus(void *user, const struct net *net, const struct group_set *gs,
+			   int g, int keep, struct eng_err *err)
+{
+	(void)net;
+	(void)gs;
+	(void)g;
+	int *calls = user;
+	if (*calls < 0) {
+		eng_err_set(err, ENG_STATUS_EIO, "timing failed");
+		return -1;
+	}
+	(*calls)++;
+	return keep + 3;
+}
+
 START_TEST(test_select_tau_and_k)
 {
 	struct net_spec spec;
@@ -325,6 +342,29 @@ START_TEST(test_plan_auto_residual)
 			 ENG_STATUS_OK);
 	ck_assert_int_eq(plan.keep[ga], gs.groups[ga].channels);
 	plan_done(&plan);
+	/* align auto: the measurer's width for each rectified group, called
+	 * once per group with Reconvene's count; clamped to [keep, channels];
+	 * its failure fails the plan; without a measurer auto is refused */
+	o.align = RECONVENE_ALIGN_AUTO;
+	o.align_width = test_width_plus;
+	int calls = 0;
+	o.align_user = &calls;
+	ck_assert_int_eq(reconvene_plan_auto(net, &gs, kept, res, &o, &plan, &err),
+			 ENG_STATUS_OK);
+	ck_assert_int_eq(calls, 2);
+	ck_assert_int_eq(plan.keep[ga], 4 + 3 > gs.groups[ga].channels ?
+			 gs.groups[ga].channels : 7);
+	ck_assert_int_eq(plan.keep[gb], 6);
+	plan_done(&plan);
+	calls = -100; /* the measurer fails */
+	ck_assert_int_eq(reconvene_plan_auto(net, &gs, kept, res, &o, &plan, &err),
+			 ENG_STATUS_EIO);
+	ck_assert_msg(strstr(err.msg, "timing failed"), "%s", err.msg);
+	o.align_width = NULL;
+	ck_assert_int_eq(reconvene_options_check(&o, &err), ENG_STATUS_EINVAL);
+	ck_assert_msg(strstr(err.msg, "align auto needs measured widths"), "%s", err.msg);
+	ck_assert_int_eq(reconvene_option_set(&o, "align", "auto", &err), ENG_STATUS_OK);
+	ck_assert_int_eq(o.align, RECONVENE_ALIGN_AUTO);
 	o.align = 0;
 	ck_assert_int_eq(reconvene_align_keep(5, 64, 8), 8);
 	ck_assert_int_eq(reconvene_align_keep(8, 64, 8), 8);

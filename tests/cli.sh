@@ -217,7 +217,39 @@ PY
 expect 2 "$bin" prune resnet20 --plan "$tmp/al8/plan.json" --align 8 --out "$tmp/x"
 contains "$tmp/err" "--align rounds the automatic plan"
 expect 2 "$bin" prune resnet20 --auto --align 0 --out "$tmp/x"
-contains "$tmp/err" "align: a whole number in 1..4096 (1: off), not '0'"
+contains "$tmp/err" "align: auto or a whole number in 1..4096 (1: off), not '0'"
+# --align auto: each rectified group keeps the free width of its measured
+# staircase at Reconvene's count: bench --widths reads the same cache
+# entries afterwards (one thread for both: part of the key).
+expect 0 "$bin" prune resnet20 --auto --iterations 10 --out "$tmp/al1" --json
+cp "$tmp/out" "$tmp/al1.json"
+expect 0 env OPENBLAS_NUM_THREADS=1 "$bin" prune resnet20 --auto --align auto --iterations 10 --out "$tmp/alauto"
+contains "$tmp/err" "--align auto: "
+contains "$tmp/err" " from the cache (1 thread)"
+python3 - "$tmp/al1.json" "$tmp/alauto/plan.json" "$tmp/alauto/report.json" > "$tmp/algroups" <<'PY' && ok || bad "prune --align auto"
+import json, sys
+a = json.load(open(sys.argv[1]))["groups"]   # the rectified groups only
+b = json.load(open(sys.argv[2]))["groups"]
+assert json.load(open(sys.argv[3]))["settings"]["align"] == "auto"
+assert a
+for g, v in a.items():
+    assert v["channels"] >= b[g] >= v["keep"], (g, v, b[g])
+    print(g, v["keep"], b[g])
+PY
+while read -r g before after; do
+	expect 0 env OPENBLAS_NUM_THREADS=1 "$bin" bench resnet20 --widths "$g" --threads 1 --json
+	python3 - "$tmp/out" "$before" "$after" <<'PY' && ok || bad "--align auto $g = bench --widths free_width"
+import json, sys
+g, = json.load(open(sys.argv[1]))["groups"]
+assert g["cached"] is True, "not the staircase prune measured"
+p, = [p for p in g["points"] if p["width"] == int(sys.argv[2])]
+assert p["free_width"] == int(sys.argv[3]), (p, sys.argv[3])
+PY
+done < "$tmp/algroups"
+expect 0 env OPENBLAS_NUM_THREADS=1 "$bin" prune resnet20 --auto --align auto --iterations 10 --out "$tmp/alauto2"
+contains "$tmp/err" "--align auto: 0 staircases measured"
+expect 2 "$bin" --config /dev/null --align auto
+contains "$tmp/err" "align auto needs measured widths"
 
 # bench: four variants with positive medians.
 expect 0 "$bin" bench lenet5 --method magnitude --runs 3 --json

@@ -61,6 +61,10 @@ printf '[sweep]\nmodels = lenet5\nseeds = 1 1\n' >"$tmp/bad.grid"
 expect 1 "$bin" sweep jobs "$tmp/bad.grid"
 contains "$tmp/err" "reconvene: $tmp/bad.grid:3: seed 1 is listed twice"
 one_line "$tmp/err"
+printf '[sweep]\nmodels = lenet5\n[reconvene]\nalign = auto\n' >"$tmp/bad.grid"
+expect 1 "$bin" sweep jobs "$tmp/bad.grid"
+contains "$tmp/err" "reconvene: $tmp/bad.grid:4: align = auto measures this machine's widths"
+one_line "$tmp/err"
 
 # --- the job commands ---------------------------------------------------
 tiny_grid "$tmp/tiny.grid" sw

@@ -64,9 +64,9 @@ enum eng_status bundle_save(const struct reconvene_result *r,
 	weights_meta_set(&meta, "k", v);
 	snprintf(v, sizeof v, "%d", o->min_keep);
 	weights_meta_set(&meta, "min_keep", v);
-	if (o->align > 1) {
+	if (o->align > 1 || o->align == RECONVENE_ALIGN_AUTO) {
 		snprintf(v, sizeof v, "%d", o->align);
-		weights_meta_set(&meta, "align", v);
+		weights_meta_set(&meta, "align", o->align > 1 ? v : "auto");
 	}
 	weights_meta_set(&meta, "sensitive", o->sensitive_dense ? "dense" : "masked");
 	if ((st = bundle_path_join(path, sizeof path, dir, BUNDLE_WEIGHTS_FILE, err)) ||

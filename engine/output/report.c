@@ -197,6 +197,8 @@ json_t *report_to_json(const struct report_input *in)
 	json_object_set_new(set, "min_keep", json_integer(inf->min_keep));
 	if (inf->align > 1)
 		json_object_set_new(set, "align", json_integer(inf->align));
+	else if (inf->align == RECONVENE_ALIGN_AUTO)
+		json_object_set_new(set, "align", json_string("auto"));
 	json_object_set_new(set, "synflow_iterations",
 			    json_integer(inf->synflow_iterations));
 	json_object_set_new(set, "include_residual", json_boolean(inf->include_residual));
@@ -383,14 +385,16 @@ enum eng_status report_read(const char *path, struct report_info *info,
 	info->min_keep = mk;
 	/* Optional: files from before --align have none (no alignment). */
 	int al = 0;
-	if (json_object_get(set, "align") && (!get_int(set, "align", &al) || al < 0 ||
-					      al > RECONVENE_ALIGN_MAX)) {
+	json_t *aj = json_object_get(set, "align");
+	if (json_is_string(aj) && strcmp(json_string_value(aj), "auto") == 0) {
+		al = RECONVENE_ALIGN_AUTO;
+	} else if (aj && (!get_int(set, "align", &al) || al < 0 || al > RECONVENE_ALIGN_MAX)) {
 		st = eng_err_set(err, ENG_STATUS_EINVAL,
-				 "%s: settings.align is not a whole number in 0..%d", path,
+				 "%s: settings.align is \"auto\" or a whole number in 0..%d", path,
 				 RECONVENE_ALIGN_MAX);
 		goto out;
 	}
-	info->align = al > 1 ? al : 0;
+	info->align = al > 1 || al == RECONVENE_ALIGN_AUTO ? al : 0;
 	info->synflow_iterations = it;
 	info->include_residual = json_is_true(json_object_get(set, "include_residual"));
 	info->sensitive_dense = json_is_true(json_object_get(set, "sensitive_dense"));

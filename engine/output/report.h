@@ -80,7 +80,9 @@ struct report_info {
 	double sparsity, tau;
 	uint64_t seed;
 	int k, min_keep, synflow_iterations;
-	int align;                  /* > 1: --align; 0 off (absent in the file) */
+	int align;                  /* > 1: --align N; RECONVENE_ALIGN_AUTO:
+				     * --align auto ("auto" in the file); 0 off
+				     * (absent in the file) */
 	bool include_residual, sensitive_dense;
 	bool has_dataset;
 	char dataset[64];

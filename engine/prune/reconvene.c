@@ -72,7 +72,11 @@ enum eng_status reconvene_options_check(const struct reconvene_options *o,
 		return eng_err_set(err, ENG_STATUS_EINVAL,
 				   "minimum channels per group %d is below 1",
 				   o->min_keep);
-	if (o->align < 0 || o->align > RECONVENE_ALIGN_MAX)
+	if (o->align == RECONVENE_ALIGN_AUTO && !o->align_width)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "align auto needs measured widths, which only "
+				   "'reconvene prune' and 'reconvene bench' take so far");
+	if ((o->align < 0 && o->align != RECONVENE_ALIGN_AUTO) || o->align > RECONVENE_ALIGN_MAX)
 		return eng_err_set(err, ENG_STATUS_EINVAL,
 				   "channel alignment %d is not in 0..%d", o->align,
 				   RECONVENE_ALIGN_MAX);
@@ -121,8 +125,12 @@ enum eng_status reconvene_option_set(struct reconvene_options *o, const char *na
 			return eng_err_set(err, ENG_STATUS_EINVAL, "min-channels: a whole number in 1..1000000, not '%s'", value);
 		o->min_keep = (int)lv;
 	} else if (strcmp(name, "align") == 0) {
+		if (strcmp(value, "auto") == 0) {
+			o->align = RECONVENE_ALIGN_AUTO;
+			return ENG_STATUS_OK;
+		}
 		if (numparse_long(value, 1, RECONVENE_ALIGN_MAX, &lv))
-			return eng_err_set(err, ENG_STATUS_EINVAL, "align: a whole number in 1..%d (1: off), not '%s'", RECONVENE_ALIGN_MAX, value);
+			return eng_err_set(err, ENG_STATUS_EINVAL, "align: auto or a whole number in 1..%d (1: off), not '%s'", RECONVENE_ALIGN_MAX, value);
 		o->align = lv > 1 ? (int)lv : 0;
 	} else if (strcmp(name, "residual") == 0 || strcmp(name, "dense-sensitive") == 0) {
 		if (numparse_bool(value, &b))
@@ -311,8 +319,24 @@ enum eng_status reconvene_plan_auto(const struct net *net,
 			if (k > keep)
 				keep = k;
 		}
-		if (all)
-			plan_set_keep(plan, g, reconvene_align_keep(keep, gr->channels, o->align));
+		if (!all)
+			continue;
+		if (o->align == RECONVENE_ALIGN_AUTO) {
+			if (!o->align_width) {
+				plan_done(plan);
+				return eng_err_set(err, ENG_STATUS_EINVAL,
+						   "align auto: no width measurer");
+			}
+			int w = o->align_width(o->align_user, net, gs, g, keep, err);
+			if (w < 0) {
+				plan_done(plan);
+				return ENG_STATUS_EIO;
+			}
+			keep = w < keep ? keep : w > gr->channels ? gr->channels : w;
+		} else {
+			keep = reconvene_align_keep(keep, gr->channels, o->align);
+		}
+		plan_set_keep(plan, g, keep);
 	}
 	return ENG_STATUS_OK;
 }

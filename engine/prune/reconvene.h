@@ -71,6 +71,18 @@
 
 #define RECONVENE_TAU_DEFAULT 0.2
 #define RECONVENE_ALIGN_MAX 4096
+/* align = RECONVENE_ALIGN_AUTO: each rectified group keeps the width
+ * o->align_width gives for its count (`--align auto`: the widest width of
+ * the group's measured staircase as fast as the count, width_free). */
+#define RECONVENE_ALIGN_AUTO (-1)
+
+struct net;
+struct group_set;
+/* A width for group g that keeps `keep` channels (in keep..channels), or
+ * a negative number with err set.  Called once per rectified group. */
+typedef int (*reconvene_width_fn)(void *user, const struct net *net,
+				  const struct group_set *gs, int g, int keep,
+				  struct eng_err *err);
 #define RECONVENE_SPARSITY_DEFAULT 0.9
 #define RECONVENE_METHOD_DEFAULT SCORE_METHOD_SYNFLOW
 
@@ -84,7 +96,12 @@ struct reconvene_options {
 	int min_keep;               /* collapse guard, default 1 */
 	int align;                  /* > 1: rectified groups keep a multiple of
 				     * align channels (rounded up); default 0
-				     * (off) */
+				     * (off); RECONVENE_ALIGN_AUTO: what
+				     * align_width says */
+	reconvene_width_fn align_width; /* needed by RECONVENE_ALIGN_AUTO; the
+				     * front end measures (NULL: auto is
+				     * refused) */
+	void *align_user;
 	bool include_residual;      /* also prune residual groups (default no) */
 	bool sensitive_dense;       /* sensitive layers dense (default: masked) */
 	int synflow_iterations;     /* default 100 */

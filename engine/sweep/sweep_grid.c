@@ -367,6 +367,12 @@ static enum eng_status sweep_key_option(struct sweep_parse *p, const struct ini_
 	struct eng_err e;
 	if (reconvene_option_set(&scratch, k, ev->value, &e) != ENG_STATUS_OK)
 		return sweep_fail(p, ev->line, err, "%s", e.msg);
+	/* A job's plan must not depend on the timings of the node it runs
+	 * on: every job of a variant trains the same widths. */
+	if (scratch.align == RECONVENE_ALIGN_AUTO)
+		return sweep_fail(p, ev->line, err, "align = auto measures this machine's "
+				  "widths, so jobs on different nodes would train different "
+				  "models; give align = N");
 	if (*n >= SWEEP_OPTS_MAX || strlen(k) >= 32 || strlen(ev->value) >= 64)
 		return sweep_fail(p, ev->line, err, "too many or too long options");
 	for (int i = 0; i < *n; i++)

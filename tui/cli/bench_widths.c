@@ -9,6 +9,7 @@
 
 #include "base/blas_info.h"
 #include "cli/bench_widths.h"
+#include "cli/align_auto.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "cli/warnings.h"
@@ -86,23 +87,6 @@ static json_t *widths_json(const struct net *net, const struct group_set *gs,
 			 "channels", s->channels, "layers", layers, "points", pts);
 }
 
-/* The disk cache of the explorer, or NULL (a warning says why). */
-static struct cache *widths_cache_open(bool no_cache)
-{
-	if (no_cache)
-		return NULL;
-	char dir[1024];
-	struct eng_err err;
-	if (cache_dir_resolve(dir, sizeof dir, &err) != ENG_STATUS_OK) {
-		eng_warn_emit(&cli_warn, "%s; staircases are not cached", err.msg);
-		return NULL;
-	}
-	struct cache *c = NULL;
-	if (cache_new(dir, true, &cli_warn, 0, &c, &err) != ENG_STATUS_OK)
-		return NULL;
-	return c;
-}
-
 int cli_bench_widths(const char *model, const char *group, int threads, bool json,
 		     bool no_cache)
 {
@@ -142,7 +126,7 @@ int cli_bench_widths(const char *model, const char *group, int threads, bool jso
 		goto out_gs;
 	}
 	json_t *groups = json_array();
-	struct cache *cache = widths_cache_open(no_cache);
+	struct cache *cache = cli_widths_cache_open(no_cache);
 	rc = CLI_EXIT_OK;
 	for (int g = 0; g < gs.n_groups && rc == CLI_EXIT_OK; g++) {
 		if (!gs.groups[g].prunable || (!all && g != only))

@@ -38,7 +38,7 @@
 #include "host/blas_kernel.h"
 
 static const char bench_usage[] =
-	"usage: reconvene bench [MODEL] [--auto [--tau T] [--align N] | --plan PLAN.json]\n"
+	"usage: reconvene bench [MODEL] [--auto [--tau T] [--align N|auto] | --plan PLAN.json]\n"
 	"                       [--method M] [--sparsity S] [--seed N] [--data DIR]\n"
 	"                       [--runs N] [--threads N] [--json]\n"
 	"       reconvene bench [MODEL] --widths GROUP|all [--threads N] [--no-cache]\n"
@@ -64,8 +64,9 @@ static const char bench_usage[] =
 	"\n"
 	"  --auto            select resilient layers automatically (the default)\n"
 	"  --tau T           resilient when density <= T (default 0.2)\n"
-	"  --align N         rectified groups keep a multiple of N channels\n"
-	"                    (default 1: off)\n"
+	"  --align N|auto    rectified groups keep a multiple of N channels, or\n"
+	"                    (auto) the widest width as fast on their measured\n"
+	"                    staircase (default 1: off)\n"
 	"  --plan FILE       keep counts per group from a plan file; its method,\n"
 	"                    sparsity and seed are the defaults\n"
 	"  --method M        random, magnitude, snip, grasp or synflow (default\n"

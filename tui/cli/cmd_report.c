@@ -397,6 +397,10 @@ int cmd_report(int argc, char **argv)
 	struct reconvene_options o;
 	reconvene_options_init(&o);
 	report_info_to_options(&in.info, &o);
+	/* The bundle's plan.json holds the counts --align auto chose on the
+	 * host that measured; nothing is measured again here. */
+	if (o.align == RECONVENE_ALIGN_AUTO)
+		o.align = 0;
 	if (c.eval || score_method_needs_data(o.method)) {
 		if (cli_data_open(c.data, 0, &x.ds) != CLI_EXIT_OK)
 			goto out;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/align_auto.h"
 #include "cli/cli.h"
 #include "cli/dataset_open.h"
 #include "cli/engine_progress.h"
@@ -103,9 +104,23 @@ enum eng_status cli_plan_model_run(struct cli_plan_model *m,
 		ro.progress = cli_score_on_progress;
 		ro.progress_user = &bar;
 	}
+	struct cli_align_auto aa;
+	bool align_auto = ro.align == RECONVENE_ALIGN_AUTO;
+	if (align_auto) {
+		cli_align_auto_init(&aa, &m->spec, false);
+		ro.align_width = cli_align_auto_width;
+		ro.align_user = &aa;
+	}
 	enum eng_status st = reconvene_run(m->net, &m->spec, m->have_ds ? &m->ds : NULL,
 					   &ro, m->has_plan ? &m->plan : NULL, r, err);
 	if (ro.progress)
 		progress_finish(&bar);
+	if (align_auto) {
+		if (st == ENG_STATUS_OK)
+			fprintf(stderr, "--align auto: %d staircase%s measured, %d from the cache "
+				"(%d thread%s)\n", aa.measured, aa.measured == 1 ? "" : "s",
+				aa.cached, aa.threads, aa.threads == 1 ? "" : "s");
+		cli_align_auto_done(&aa);
+	}
 	return st;
 }

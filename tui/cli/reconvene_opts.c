@@ -141,6 +141,12 @@ int cli_settings_apply(const char *cmd, const char *method, const char *sparsity
 	for (size_t i = 0; i < sizeof given / sizeof given[0]; i++)
 		if (given[i].arg && cli_reconvene_option(cmd, given[i].name, given[i].arg, &o))
 			return CLI_EXIT_USAGE;
+	/* The explorer and replays plan on the worker, which measures one
+	 * staircase at a time (the widths view); auto needs all of them. */
+	if (o.align == RECONVENE_ALIGN_AUTO)
+		return cli_usage_error(cmd, "--align auto: align auto needs measured widths, which "
+				       "only 'reconvene prune' and 'reconvene bench' take so far "
+				       "(in the explorer, v shows a group's staircase and f snaps it)");
 	worker_settings_from_reconvene(&o, ws);
 	return CLI_EXIT_OK;
 }
