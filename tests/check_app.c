@@ -954,7 +954,8 @@ START_TEST(test_width_snaps)
 	ck_assert_int_eq(st->n, 6);
 	ck_assert(a->snap->widths.valid);
 	ck_assert(memcmp(st->pts, a->snap->widths.stair.pts, 6 * sizeof *st->pts) == 0);
-	/* v again: back to the heatmap */
+	/* v twice more (criteria): back to the heatmap */
+	app_action(a, UI_ACTION_VIEW);
 	app_action(a, UI_ACTION_VIEW);
 	ck_assert_int_eq(a->view, LAYOUT_VIEW_HEAT);
 
@@ -998,6 +999,36 @@ START_TEST(test_width_snaps)
 }
 END_TEST
 
+/* v cycles four views; the criteria view asks the worker for the
+ * comparison, which without a dataset fails with a line naming SNIP and
+ * GraSP (shown in the view); the session records the view by name. */
+START_TEST(test_criteria_view)
+{
+	struct fx f;
+	fx_open(&f, "lenet5", true, NULL);
+	struct app *a = &f.a;
+	static const enum layout_view order[] = { LAYOUT_VIEW_GRID, LAYOUT_VIEW_WIDTHS,
+						  LAYOUT_VIEW_CRITERIA, LAYOUT_VIEW_HEAT };
+	for (int i = 0; i < 4; i++) {
+		app_action(a, UI_ACTION_VIEW);
+		ck_assert_int_eq(a->view, order[i]);
+		if (a->view == LAYOUT_VIEW_CRITERIA) {
+			ck_assert(worker_wait_idle(f.w, 60000));
+			app_snapshot_update(a);
+			const struct worker_job_status *j = &a->snap->job[WORKER_JOB_CRITERIA];
+			ck_assert_int_eq(j->state, WORKER_STATE_FAILED);
+			ck_assert_msg(strstr(j->msg, "snip") || strstr(j->msg, "SNIP"), "%s", j->msg);
+			struct session_view v;
+			app_session_view(a, &v);
+			char line[128];
+			session_state_view_line(line, sizeof line, &v);
+			ck_assert_msg(strstr(line, "view=criteria"), "%s", line);
+		}
+	}
+	fx_close(&f);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("app");
@@ -1019,6 +1050,7 @@ int main(void)
 	tcase_add_test(tw, test_auto_plan);
 	tcase_add_test(tw, test_input_record);
 	tcase_add_test(tw, test_width_snaps);
+	tcase_add_test(tw, test_criteria_view);
 	tcase_add_test(tw, test_heat_matches_plan_resnet20);
 	tcase_add_test(tw, test_heat_matches_plan_mobilenetv2);
 	suite_add_tcase(s, tw);

@@ -25,6 +25,7 @@
 #include "prune/plan_file.h"
 #include "output/bundle.h"
 #include "prune/reconvene.h"
+#include "prune/stability.h"
 #include "base/rng.h"
 #include "score/score.h"
 #include "io/weights.h"
@@ -1096,6 +1097,107 @@ START_TEST(test_vgg16_synflow)
 }
 END_TEST
 
+/* Stability against independent runs: each initialisation's densities
+ * and resilient flags are reconvene_pse_run's for that seed; each
+ * channel's count is the number of runs whose plan (computed here run by
+ * run, with the run's scoring seed) keeps it; the net's weights are
+ * restored; a deterministic method scores once and counts N. */
+START_TEST(test_stability)
+{
+	struct net_spec spec;
+	spec_from_model("resnet20", &spec);
+	struct net *net;
+	struct eng_err err = { { 0 } };
+	ck_assert(net_build(&spec, &net, &err) == ENG_STATUS_OK);
+	net_init(net, 3);
+	struct group_set gs;
+	ck_assert(groups_build(net, &gs, &err) == ENG_STATUS_OK);
+	struct reconvene_options o;
+	reconvene_options_init(&o);
+	o.method = SCORE_METHOD_RANDOM;
+	o.sparsity = 0.95;
+	o.tau = 0.3;
+	o.seed = 3;
+	float *before = malloc(net->n_params * sizeof *before);
+	memcpy(before, net->params, net->n_params * sizeof *before);
+	const int n = 3;
+	struct stability st;
+	ck_assert_msg(stability_run(net, NULL, &gs, &o, n, true, &st, &err) == ENG_STATUS_OK,
+		      "%s", err.msg);
+	ck_assert(memcmp(before, net->params, net->n_params * sizeof *before) == 0);
+	ck_assert(!st.deterministic && st.init_runs);
+	int L = net->n_layers;
+	size_t total = 0;
+	for (int g = 0; g < gs.n_groups; g++)
+		total += (size_t)gs.groups[g].channels;
+	int *want = calloc(total, sizeof *want);
+	bool *res = calloc((size_t)L, sizeof *res);
+	unsigned char kept[64];
+	for (int r = 0; r < n; r++) {
+		/* the first question: a fresh initialisation per run */
+		struct reconvene_options ro = o;
+		ro.seed = o.seed + (uint64_t)r;
+		net_init(net, ro.seed);
+		struct reconvene_pse p;
+		ck_assert(reconvene_pse_run(net, NULL, &ro, &p, &err) == ENG_STATUS_OK);
+		reconvene_select(net, &gs, p.density, &ro, res);
+		for (int i = 0; i < L; i++) {
+			ck_assert(st.density[(size_t)r * L + i] == p.density[i]);
+			ck_assert_int_eq(st.resilient[(size_t)r * L + i], res[i]);
+		}
+		reconvene_pse_done(&p);
+		/* the second: the seed-3 weights, the run's scoring seed */
+		memcpy(net->params, before, net->n_params * sizeof *before);
+		ck_assert(reconvene_pse_run(net, NULL, &ro, &p, &err) == ENG_STATUS_OK);
+		reconvene_select(net, &gs, p.density, &ro, res);
+		struct prune_plan plan;
+		float **imp;
+		ck_assert(reconvene_plan_auto(net, &gs, p.kept, res, &ro, &plan, &err) ==
+			  ENG_STATUS_OK);
+		ck_assert(reconvene_importance(net, &gs, p.scores, &imp, &err) == ENG_STATUS_OK);
+		for (int g = 0, off = 0; g < gs.n_groups; off += gs.groups[g].channels, g++) {
+			if (!imp[g])
+				continue;
+			ck_assert(plan_group_kept(&gs, &plan, g, imp[g], kept) == ENG_STATUS_OK);
+			for (int c = 0; c < gs.groups[g].channels; c++)
+				want[off + c] += kept[c];
+		}
+		reconvene_importance_free(imp, gs.n_groups);
+		plan_done(&plan);
+		reconvene_pse_done(&p);
+	}
+	int changed = 0;
+	for (int g = 0, off = 0; g < gs.n_groups; off += gs.groups[g].channels, g++) {
+		if (!gs.groups[g].prunable)
+			continue;
+		for (int c = 0; c < gs.groups[g].channels; c++)
+			ck_assert_int_eq(st.kept_runs[st.kept_off[g] + (size_t)c], want[off + c]);
+		int al, so, ne;
+		stability_channel_counts(&st, &gs, g, &al, &so, &ne);
+		ck_assert_int_eq(al + so + ne, gs.groups[g].channels);
+		changed += st.rectified_runs[g] > 0;
+	}
+	ck_assert_int_gt(changed, 0);
+	stability_done(&st);
+	/* magnitude: one scoring stands for all three */
+	memcpy(net->params, before, net->n_params * sizeof *before);
+	o.method = SCORE_METHOD_MAGNITUDE;
+	ck_assert(stability_run(net, NULL, &gs, &o, n, false, &st, &err) == ENG_STATUS_OK);
+	ck_assert(st.deterministic && !st.init_runs && !st.density);
+	ck_assert_int_eq(stability_resilient_runs(&st, 0), -1);
+	for (size_t i = 0; i < total; i++)
+		ck_assert(st.kept_runs[i] == 0 || st.kept_runs[i] == n);
+	stability_done(&st);
+	ck_assert(stability_run(net, NULL, &gs, &o, 0, false, &st, &err) == ENG_STATUS_EINVAL);
+	free(want);
+	free(res);
+	free(before);
+	groups_done(&gs);
+	net_free(net);
+	net_spec_done(&spec);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("reconvene");
@@ -1109,6 +1211,7 @@ int main(void)
 	tcase_add_test(tc, test_run_random_channels);
 	tcase_add_test(tc, test_run_errors);
 	tcase_add_test(tc, test_vgg16_synflow);
+	tcase_add_test(tc, test_stability);
 	suite_add_tcase(s, tc);
 	TCase *tm = tcase_create("metrics");
 	tcase_add_test(tm, test_metrics_hand);

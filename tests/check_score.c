@@ -469,6 +469,41 @@ START_TEST(test_batch_select)
 	int32_t big[10 * 100];
 	ck_assert(score_batch_select(&ds, 100, big, &n, &err) == ENG_STATUS_OK);
 	ck_assert_int_eq(n, ds.train.n);
+	/* Batch j: each class's samples j * 4 on, wrapping round; batch 0 is
+	 * the one above. */
+	int32_t idx0[40];
+	ck_assert(score_batch_select_at(&ds, 4, 0, idx0, &n, &err) == ENG_STATUS_OK);
+	ck_assert(score_batch_select(&ds, 4, idx, &n, &err) == ENG_STATUS_OK);
+	ck_assert(memcmp(idx0, idx, sizeof idx) == 0);
+	for (int j = 1; j < 4; j++) {
+		ck_assert(score_batch_select_at(&ds, 4, j, idx, &n, &err) == ENG_STATUS_OK);
+		ck_assert_int_eq(n, 40);
+		k = 0;
+		for (int c = 0; c < 10; c++) {
+			int32_t of_c[1000];
+			int have = 0;
+			for (int i = 0; i < ds.train.n; i++)
+				if (ds.train.labels[i] == c)
+					of_c[have++] = i;
+			for (int t = 0; t < 4; t++)
+				ck_assert_int_eq(idx[k++], of_c[(j * 4 + t) % have]);
+		}
+	}
+	/* wrapping: 20 samples a class, batch 3 of 6 is samples 18, 19, 0 .. 3 */
+	int32_t w6[60];
+	ck_assert(score_batch_select_at(&ds, 6, 3, w6, &n, &err) == ENG_STATUS_OK);
+	ck_assert_int_eq(n, 60);
+	for (int c = 0, at = 0; c < 10; c++) {
+		int32_t of_c[1000];
+		int have = 0;
+		for (int i = 0; i < ds.train.n; i++)
+			if (ds.train.labels[i] == c)
+				of_c[have++] = i;
+		ck_assert_int_eq(have, 20);
+		for (int t = 0; t < 6; t++)
+			ck_assert_int_eq(w6[at++], of_c[(18 + t) % 20]);
+	}
+	ck_assert(score_batch_select_at(&ds, 4, -1, idx, &n, &err) == ENG_STATUS_EINVAL);
 	data_split_done(&ds);
 }
 END_TEST

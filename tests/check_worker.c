@@ -11,6 +11,7 @@
 
 #include <check.h>
 #include <dirent.h>
+#include <math.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1248,6 +1249,132 @@ START_TEST(test_widths_job)
 }
 END_TEST
 
+/* The CRITERIA job equals criteria_compare_run on a fresh net with the
+ * same settings (what `reconvene score --compare` runs), bit for bit; a
+ * second worker reads it from the disk cache; a tau change makes it
+ * stale. */
+START_TEST(test_criteria_job)
+{
+	tmp_cache_home();
+	struct data_split ds;
+	load_synthetic(&ds);
+	struct net_spec spec = { 0 };
+	struct worker_settings set;
+	settings_fast(&set);
+	set.synflow_iterations = 3;
+	set.samples_per_class = 2;
+	set.tau = 0.5;
+	struct criteria_compare ref = { 0 };
+	for (int life = 0; life < 2; life++) {
+		struct worker *w = worker_start(true, &ds);
+		const struct worker_model *m = load(w, "lenet5", &spec);
+		apply_settings(w, &set);
+		uint64_t rq = worker_request(w, WORKER_JOB_CRITERIA);
+		ck_assert_int_eq(wait_job(w, WORKER_JOB_CRITERIA, rq, 60000), WORKER_STATE_DONE);
+		if (life == 0) {
+			struct net *net = NULL;
+			struct eng_err err = { { 0 } };
+			ck_assert(net_build(&spec, &net, &err) == ENG_STATUS_OK);
+			net_init(net, set.seed);
+			struct reconvene_options o;
+			worker_settings_to_reconvene(&set, &o);
+			ck_assert_msg(criteria_compare_run(net, &ds, &m->groups, &o, &ref, &err) ==
+				      ENG_STATUS_OK, "%s", err.msg);
+			net_free(net);
+		}
+		const struct worker_snapshot *s = worker_snapshot_get(w);
+		ck_assert(s->criteria_valid && !s->criteria_stale);
+		const struct criteria_compare *c = &s->criteria;
+		int L = m->net->n_layers;
+		ck_assert_int_eq(c->n_layers, L);
+		for (int i = 0; i < CRITERIA_METHODS * L; i++) {
+			ck_assert(c->density[i] == ref.density[i]);
+			ck_assert(c->resilient[i] == ref.resilient[i]);
+		}
+		for (int i = 0; i < CRITERIA_PAIRS * L; i++)
+			ck_assert(c->tau[i] == ref.tau[i] || (isnan(c->tau[i]) && isnan(ref.tau[i])));
+		for (int p = 0; p < CRITERIA_PAIRS; p++)
+			ck_assert_int_eq(c->tau_layers[p], ref.tau_layers[p]);
+		ck_assert_int_eq(s->warn_total, 0);
+		worker_snapshot_release(s);
+		if (life == 1) {
+			struct worker_settings t = set;
+			t.tau = 0.3;
+			apply_settings(w, &t);
+			ck_assert(wait_idle(w, 20000));
+			s = worker_snapshot_get(w);
+			ck_assert(s->criteria_valid && s->criteria_stale);
+			worker_snapshot_release(s);
+		}
+		worker_model_release(m);
+		worker_free(w);
+		net_spec_done(&spec);
+	}
+	criteria_compare_done(&ref);
+	data_split_done(&ds);
+	rm_rf(tmp_root);
+}
+END_TEST
+
+/* The STABILITY job equals stability_run on a fresh net at the same
+ * settings (what `reconvene score --stability 5` runs); a method change
+ * makes it stale. */
+START_TEST(test_stability_job)
+{
+	struct data_split ds;
+	load_synthetic(&ds);
+	struct net_spec spec = { 0 };
+	struct worker *w = worker_start(false, &ds);
+	const struct worker_model *m = load(w, "lenet5", &spec);
+	struct worker_settings set;
+	settings_fast(&set);
+	set.method = SCORE_METHOD_SNIP;
+	set.samples_per_class = 2;
+	set.tau = 0.4;
+	apply_settings(w, &set);
+	uint64_t rq = worker_request(w, WORKER_JOB_STABILITY);
+	ck_assert_int_eq(wait_job(w, WORKER_JOB_STABILITY, rq, 60000), WORKER_STATE_DONE);
+	struct net *net = NULL;
+	struct eng_err err = { { 0 } };
+	ck_assert(net_build(&spec, &net, &err) == ENG_STATUS_OK);
+	net_init(net, set.seed);
+	struct reconvene_options o;
+	worker_settings_to_reconvene(&set, &o);
+	struct stability ref;
+	ck_assert_msg(stability_run(net, &ds, &m->groups, &o, WORKER_STABILITY_RUNS, true, &ref,
+				    &err) == ENG_STATUS_OK, "%s", err.msg);
+	const struct worker_snapshot *s = worker_snapshot_get(w);
+	ck_assert(s->stability_valid && !s->stability_stale);
+	const struct stability *st = &s->stability;
+	ck_assert_int_eq(st->n_runs, WORKER_STABILITY_RUNS);
+	ck_assert(st->init_runs && !st->deterministic);
+	size_t RL = (size_t)st->n_runs * (size_t)st->n_layers;
+	for (size_t i = 0; i < RL; i++) {
+		ck_assert(st->density[i] == ref.density[i]);
+		ck_assert(st->resilient[i] == ref.resilient[i]);
+	}
+	for (int g = 0; g < m->groups.n_groups; g++) {
+		ck_assert_int_eq(st->rectified_runs[g], ref.rectified_runs[g]);
+		for (int c = 0; c < m->groups.groups[g].channels; c++)
+			ck_assert_int_eq(st->kept_runs[st->kept_off[g] + (size_t)c],
+					 ref.kept_runs[ref.kept_off[g] + (size_t)c]);
+	}
+	worker_snapshot_release(s);
+	stability_done(&ref);
+	set.method = SCORE_METHOD_MAGNITUDE;
+	apply_settings(w, &set);
+	ck_assert(wait_idle(w, 20000));
+	s = worker_snapshot_get(w);
+	ck_assert(s->stability_valid && s->stability_stale);
+	worker_snapshot_release(s);
+	net_free(net);
+	worker_model_release(m);
+	worker_free(w);
+	net_spec_done(&spec);
+	data_split_done(&ds);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("worker");
@@ -1278,6 +1405,8 @@ int main(void)
 	tcase_add_test(tc, test_worker_cache);
 	tcase_add_test(tc, test_grid_cache);
 	tcase_add_test(tc, test_widths_job);
+	tcase_add_test(tc, test_criteria_job);
+	tcase_add_test(tc, test_stability_job);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

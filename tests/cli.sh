@@ -218,6 +218,32 @@ expect 2 "$bin" prune resnet20 --plan "$tmp/al8/plan.json" --align 8 --out "$tmp
 contains "$tmp/err" "--align rounds the automatic plan"
 expect 2 "$bin" prune resnet20 --auto --align 0 --out "$tmp/x"
 contains "$tmp/err" "align: auto or a whole number in 1..4096 (1: off), not '0'"
+# score --stability N: N initialisations and N scorings.
+expect 0 "$bin" score resnet20 --stability 3 --method random --sparsity 0.95 --tau 0.3 --json
+python3 - "$tmp/out" <<'PY' && ok || bad "score --stability JSON"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["runs"] == 3 and d["init_runs"] and not d["deterministic"], d
+rows = {l["name"]: l for l in d["layers"]}
+assert len(rows) == 22
+for l in d["layers"]:
+    assert len(l["density"]) == 3 and 0 <= l["resilient_runs"] <= 3, l
+    assert l["flips"] == (0 < l["resilient_runs"] < 3), l
+    if "channel_kept_runs" in l:
+        k = l["channel_kept_runs"]
+        assert len(k) == l["channels"] and all(0 <= v <= 3 for v in k), l
+        if l["rectified_runs"] == 0:
+            assert all(v == 3 for v in k), l
+assert any(l.get("rectified_runs", 0) > 0 for l in d["layers"])
+PY
+expect 0 "$bin" score lenet5 --stability 2 --method magnitude
+contains "$tmp/out" "one scoring stands for all"
+contains "$tmp/out" "always sometimes never"
+expect 2 "$bin" score lenet5 --stability 0
+contains "$tmp/err" "--stability: a whole number of runs in 1..1000, not '0'"
+expect 2 "$bin" score lenet5 --stability 2 --compare
+contains "$tmp/err" "--stability goes alone"
+
 # --align auto: each rectified group keeps the free width of its measured
 # staircase at Reconvene's count: bench --widths reads the same cache
 # entries afterwards (one thread for both: part of the key).

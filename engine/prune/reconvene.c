@@ -47,6 +47,7 @@ void reconvene_score_options(const struct reconvene_options *o,
 	so->method = o->method;
 	so->seed = o->seed;
 	so->samples_per_class = o->samples_per_class;
+	so->batch_index = o->batch_index;
 	so->synflow_iterations = o->synflow_iterations;
 	so->sparsity = o->sparsity;
 	so->progress = o->progress;

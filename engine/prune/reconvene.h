@@ -106,6 +106,8 @@ struct reconvene_options {
 	bool sensitive_dense;       /* sensitive layers dense (default: masked) */
 	int synflow_iterations;     /* default 100 */
 	int samples_per_class;      /* SNIP/GraSP batch, default 10 */
+	int batch_index;            /* which SNIP/GraSP batch (score.h's
+				     * batch_index), default 0 */
 	score_progress_fn progress; /* may be NULL */
 	void *progress_user;
 	const struct cancel *abort; /* may be NULL; passed to score.h */

@@ -15,6 +15,12 @@ enum eng_status score_batch_select(const struct data_split *ds, int per_class,
 				   int32_t *idx_out, int *n_out,
 				   struct eng_err *err)
 {
+	return score_batch_select_at(ds, per_class, 0, idx_out, n_out, err);
+}
+
+enum eng_status score_batch_select_at(const struct data_split *ds, int per_class, int index,
+				      int32_t *idx_out, int *n_out, struct eng_err *err)
+{
 	const struct dataset *tr = &ds->train;
 	*n_out = 0;
 	if (per_class < 1)
@@ -23,13 +29,30 @@ enum eng_status score_batch_select(const struct data_split *ds, int per_class,
 	if (tr->n <= 0 || tr->classes <= 0)
 		return eng_err_set(err, ENG_STATUS_EINVAL,
 				   "%s: the training split is empty", ds->name);
+	if (index < 0)
+		return eng_err_set(err, ENG_STATUS_EINVAL, "scoring batch %d is negative", index);
 	int n = 0;
 	for (int c = 0; c < tr->classes; c++) {
-		int got = 0;
-		for (int i = 0; i < tr->n && got < per_class; i++) {
-			if (tr->labels[i] == c) {
-				idx_out[n++] = i;
-				got++;
+		int have = 0;
+		for (int i = 0; i < tr->n; i++)
+			have += tr->labels[i] == c;
+		if (have == 0)
+			continue;
+		/* batch k starts k * per_class samples into the class, wrapping
+		 * round when the class runs out */
+		int take = per_class < have ? per_class : have;
+		long start = (long)index * per_class % have, seen = 0;
+		for (int pass = 0; pass < 2 && take > 0; pass++) {
+			seen = 0;
+			for (int i = 0; i < tr->n && take > 0; i++) {
+				if (tr->labels[i] != c)
+					continue;
+				bool in = pass == 0 ? seen >= start : seen < start;
+				seen++;
+				if (in) {
+					idx_out[n++] = i;
+					take--;
+				}
 			}
 		}
 	}
@@ -68,7 +91,7 @@ enum eng_status score_batch_make(struct score_run *run,
 	int32_t *idx = malloc(cap * sizeof *idx);
 	if (!idx)
 		return eng_err_set(run->err, ENG_STATUS_ENOMEM, "out of memory");
-	st = score_batch_select(ds, per, idx, &b->n, run->err);
+	st = score_batch_select_at(ds, per, run->opt->batch_index, idx, &b->n, run->err);
 	if (st == ENG_STATUS_OK && b->n == 0)
 		st = eng_err_set(run->err, ENG_STATUS_EINVAL,
 				 "%s: no training samples to score with", ds->name);

@@ -75,6 +75,8 @@ struct score_options {
 	enum score_method method;
 	uint64_t seed;              /* random scores (default 1) */
 	int samples_per_class;      /* SNIP/GraSP scoring batch (default 10) */
+	int batch_index;            /* which batch: score_batch_select_at
+				     * (default 0, the first samples) */
 	double grasp_temperature;   /* GraSP logits / T (default 200) */
 	int synflow_iterations;     /* default 100; 1 = single shot */
 	double sparsity;            /* SynFlow's schedule target, in [0, 1) */
@@ -110,6 +112,12 @@ size_t score_prunable_count(const struct net *net);
 enum eng_status score_batch_select(const struct data_split *ds, int per_class,
 				   int32_t *idx_out, int *n_out,
 				   struct eng_err *err);
+
+/* Batch `index` of that size: each class's samples from index * per_class
+ * on (wrapping round to its first samples when the class runs out);
+ * index 0 is score_batch_select's batch.  EINVAL also for index < 0. */
+enum eng_status score_batch_select_at(const struct data_split *ds, int per_class, int index,
+				      int32_t *idx_out, int *n_out, struct eng_err *err);
 
 /* Scores for every parameter (see the top of this file).  data may be NULL
  * for random, magnitude and synflow; SNIP and GraSP need it, with

@@ -40,6 +40,8 @@ static enum eng_status (*const worker_jobs[WORKER_JOB_COUNT])(struct worker *w,
 	[WORKER_JOB_QUICKEVAL] = worker_job_quickeval,
 	[WORKER_JOB_GRID] = worker_job_grid,
 	[WORKER_JOB_WIDTHS] = worker_job_widths,
+	[WORKER_JOB_CRITERIA] = worker_job_criteria,
+	[WORKER_JOB_STABILITY] = worker_job_stability,
 	[WORKER_JOB_EXPORT] = worker_job_export,
 };
 
@@ -60,6 +62,10 @@ static void worker_results_reset(struct worker *w)
 	free(w->grid);
 	w->grid = NULL;
 	width_staircase_done(&w->widths);
+	criteria_compare_done(&w->crit);
+	w->crit_key[0] = '\0';
+	stability_done(&w->stab);
+	w->stab_key[0] = '\0';
 	for (int j = 0; j < WORKER_JOB_COUNT; j++) {
 		memset(&w->st[j], 0, sizeof w->st[j]);
 		w->state_key[j][0] = '\0';

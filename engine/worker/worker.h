@@ -62,6 +62,19 @@
  *              (worker/width_cache.h).  Depends on the model, the thread
  *              count and the BLAS kernels only, so settings and plan edits
  *              never cancel it.
+ *   CRITERIA   the five PaI criteria side by side (prune/criteria_compare.h,
+ *              as `reconvene score --compare`): every method's density and
+ *              resilient flag per layer at the settings' sparsity, tau and
+ *              k, and the Kendall tau of each layer's channel scores
+ *              between every pair of methods.  Needs a dataset (SNIP,
+ *              GraSP).  Keyed by model, seed, sparsity, SynFlow iterations,
+ *              samples, tau, k, residual and dataset.
+ *   STABILITY  the plan's dependence on chance (prune/stability.h, as
+ *              `reconvene score --stability WORKER_STABILITY_RUNS`): each
+ *              layer's resilient runs over that many initialisations and
+ *              each channel's kept runs over that many scorings of the
+ *              model's weights.  Keyed like CRITERIA plus the method and
+ *              min_keep.
  *   EXPORT     (worker_export only, never an auto job) the pruned bundle of
  *              the plan given to worker_export, at the current settings:
  *              exactly what `reconvene prune --plan P --out DIR` writes with
@@ -179,7 +192,9 @@
 #include "nn/net_spec.h"
 #include "output/render.h"
 #include "prune/plan.h"
+#include "prune/criteria_compare.h"
 #include "prune/reconvene.h"
+#include "prune/stability.h"
 #include "prune/width_staircase.h"
 #include "score/score.h"
 #include "score/sensitivity.h"
@@ -194,6 +209,8 @@ enum worker_job {
 	WORKER_JOB_QUICKEVAL,
 	WORKER_JOB_GRID,
 	WORKER_JOB_WIDTHS,
+	WORKER_JOB_CRITERIA,
+	WORKER_JOB_STABILITY,
 	WORKER_JOB_EXPORT,
 	WORKER_JOB_COUNT
 };
@@ -224,6 +241,7 @@ enum worker_variant {
 extern const double *const worker_grid_sparsity;
 
 #define WORKER_PHASE_MAX 48
+#define WORKER_STABILITY_RUNS 5
 #define WORKER_WARN_KEEP 8
 
 struct worker_config {
@@ -403,6 +421,12 @@ struct worker_snapshot {
 	const double *grid;         /* n_layers x WORKER_GRID_N densities
 				     * (row = layer), NULL when never run */
 	struct worker_widths widths; /* for the snapshot's model */
+	bool stability_valid, stability_stale;
+	struct stability stability; /* STABILITY's result: its arrays live in
+				     * the snapshot (n_runs 0: never run) */
+	bool criteria_valid, criteria_stale;
+	struct criteria_compare criteria; /* CRITERIA's result: its arrays live
+				     * in the snapshot (n_layers 0: never run) */
 	unsigned long warn_total;   /* warnings ever reported */
 	int n_warnings;             /* the last min(warn_total, KEEP) lines */
 	char warnings[WORKER_WARN_KEEP][ENG_ERR_MAX]; /* oldest first */
@@ -506,7 +530,8 @@ enum eng_status worker_model_project(const struct worker_model *m,
 				     const size_t *kept,
 				     struct worker_projection *out);
 
-/* "scores", "auto", "latency", "quickeval", "grid", "widths", "export". */
+/* "scores", "auto", "latency", "quickeval", "grid", "widths", "criteria",
+ * "stability", "export". */
 const char *worker_job_name(enum worker_job j);
 /* "dense", "pai", "pai-csr", "plan". */
 const char *worker_variant_name(enum worker_variant v);

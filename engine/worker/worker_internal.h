@@ -8,6 +8,8 @@
  *   worker_job_export.c   the EXPORT job
  *   worker_job_grid.c     the GRID job
  *   worker_job_widths.c   the WIDTHS job
+ *   worker_job_criteria.c the CRITERIA job
+ *   worker_job_stability.c the STABILITY job
  *   worker_job_measure.c  the LATENCY and QUICKEVAL jobs
  *   worker_job_scores.c   the SCORES / AUTO job: the PSE entry, computed or
  *                         decoded from the cache
@@ -56,6 +58,7 @@
 #include "base/cancel.h"
 #include "base/status.h"
 #include "output/render.h"
+#include "prune/criteria_compare.h"
 #include "prune/plan.h"
 #include "prune/width_staircase.h"
 #include "worker/cache.h"
@@ -162,6 +165,10 @@ struct worker {
 	int widths_group;        /* the WIDTHS job's group (taken at its start) */
 	struct width_staircase widths; /* its latest result (pts NULL: none) */
 	bool widths_cached;
+	struct criteria_compare crit; /* CRITERIA's latest (n_layers 0: none) */
+	char crit_key[WORKER_KEY_MAX];
+	struct stability stab;   /* STABILITY's latest (n_runs 0: none) */
+	char stab_key[WORKER_KEY_MAX];
 	int cur_job;             /* running job (worker side), -1 */
 	struct timespec last_publish;
 	unsigned long warn_total;
@@ -222,6 +229,10 @@ enum eng_status worker_model_new(const struct net_spec *spec,
 void worker_pse_key(const struct worker *w, char *buf, size_t n);
 /* The sensitivity grid's key. */
 void worker_grid_key(const struct worker *w, char *buf, size_t n);
+/* The criteria comparison's key. */
+void worker_criteria_key(const struct worker *w, char *buf, size_t n);
+/* The stability entry's key. */
+void worker_stability_key(const struct worker *w, char *buf, size_t n);
 /* The key of variant v of job j (LATENCY or QUICKEVAL). */
 void worker_variant_key(const struct worker *w, enum worker_job j,
 			enum worker_variant v, char *buf, size_t n);
@@ -282,6 +293,12 @@ enum eng_status worker_job_quickeval(struct worker *w, struct eng_err *err);
 
 /* worker_job_grid.c: GRID. */
 enum eng_status worker_job_grid(struct worker *w, struct eng_err *err);
+
+/* worker_job_stability.c: STABILITY. */
+enum eng_status worker_job_stability(struct worker *w, struct eng_err *err);
+
+/* worker_job_criteria.c: CRITERIA. */
+enum eng_status worker_job_criteria(struct worker *w, struct eng_err *err);
 
 /* worker_job_widths.c: WIDTHS. */
 enum eng_status worker_job_widths(struct worker *w, struct eng_err *err);

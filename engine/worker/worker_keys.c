@@ -22,7 +22,8 @@
 const char *worker_job_name(enum worker_job j)
 {
 	static const char *const names[WORKER_JOB_COUNT] = {
-		"scores", "auto", "latency", "quickeval", "grid", "widths", "export",
+		"scores", "auto", "latency", "quickeval", "grid", "widths", "criteria",
+		"stability", "export",
 	};
 	return (int)j >= 0 && j < WORKER_JOB_COUNT ? names[j] : "?";
 }
@@ -78,6 +79,25 @@ void worker_grid_key(const struct worker *w, char *buf, size_t n)
 		 score_method_needs_data(s->method) ? s->samples_per_class : 0, data);
 }
 
+void worker_criteria_key(const struct worker *w, char *buf, size_t n)
+{
+	const struct worker_settings *s = &w->set;
+	char data[96];
+	worker_data_id(w, data, sizeof data);
+	snprintf(buf, n, "criteria v1 m=[%s] sparsity=%.17g seed=%" PRIu64
+		 " it=%d spc=%d tau=%.17g k=%d data=%s", w->model->key, s->sparsity, s->seed,
+		 s->synflow_iterations, s->samples_per_class, s->tau, s->k, data);
+}
+
+void worker_stability_key(const struct worker *w, char *buf, size_t n)
+{
+	char crit[WORKER_KEY_MAX];
+	worker_criteria_key(w, crit, sizeof crit);
+	snprintf(buf, n, "stability v1 runs=%d method=%s mk=%d residual=0 %s",
+		 WORKER_STABILITY_RUNS, score_method_name(w->set.method), w->set.min_keep,
+		 crit + strlen("criteria v1 "));
+}
+
 void worker_variant_key(const struct worker *w, enum worker_job j,
 			enum worker_variant v, char *buf, size_t n)
 {
@@ -127,6 +147,10 @@ void worker_state_key(const struct worker *w, enum worker_job j,
 			 w->threads);
 	} else if (j == WORKER_JOB_GRID) {
 		worker_grid_key(w, buf, n);
+	} else if (j == WORKER_JOB_CRITERIA) {
+		worker_criteria_key(w, buf, n);
+	} else if (j == WORKER_JOB_STABILITY) {
+		worker_stability_key(w, buf, n);
 	} else {
 		size_t used = 0;
 		for (int v = 0; v < WORKER_VARIANT_COUNT; v++) {

@@ -91,6 +91,12 @@ unsigned worker_settings_deps(const struct worker_settings *a,
 		     WORKER_JOB_BIT(WORKER_JOB_LATENCY) | WORKER_JOB_BIT(WORKER_JOB_QUICKEVAL);
 	if (grid)
 		d |= WORKER_JOB_BIT(WORKER_JOB_GRID);
+	if (a->sparsity != b->sparsity || a->seed != b->seed ||
+	    a->synflow_iterations != b->synflow_iterations ||
+	    a->samples_per_class != b->samples_per_class || a->tau != b->tau || a->k != b->k)
+		d |= WORKER_JOB_BIT(WORKER_JOB_CRITERIA) | WORKER_JOB_BIT(WORKER_JOB_STABILITY);
+	if (a->method != b->method || a->min_keep != b->min_keep)
+		d |= WORKER_JOB_BIT(WORKER_JOB_STABILITY);
 	if (budget)
 		d |= WORKER_JOB_BIT(WORKER_JOB_QUICKEVAL);
 	if (a->latency_runs != b->latency_runs || a->min_keep != b->min_keep)

@@ -38,6 +38,12 @@ struct worker_snap_box {
 	const float **imp;
 	double *grid;
 	struct width_point *widths;
+	double *crit_density, *crit_tau;
+	bool *crit_resilient;
+	double *stab_density;
+	bool *stab_resilient;
+	int *stab_kept, *stab_rect;
+	size_t *stab_off;
 };
 
 /* The ring of warning lines the snapshots carry, as an eng_warn sink:
@@ -80,6 +86,14 @@ void worker_snapshot_release(const struct worker_snapshot *s)
 	free(b->imp);
 	free(b->grid);
 	free(b->widths);
+	free(b->crit_density);
+	free(b->crit_tau);
+	free(b->crit_resilient);
+	free(b->stab_density);
+	free(b->stab_resilient);
+	free(b->stab_kept);
+	free(b->stab_rect);
+	free(b->stab_off);
 	free(b);
 }
 
@@ -196,6 +210,50 @@ struct worker_snapshot *worker_snap_build(struct worker *w)
 		s->widths.cached = w->widths_cached;
 		s->widths.stair = w->widths;
 		s->widths.stair.pts = b->widths;
+	}
+	if (w->crit.n_layers > 0) {
+		const struct criteria_compare *c = &w->crit;
+		size_t L = (size_t)c->n_layers;
+		b->crit_density = worker_dup(c->density, CRITERIA_METHODS * L * sizeof *c->density);
+		b->crit_resilient = worker_dup(c->resilient,
+					       CRITERIA_METHODS * L * sizeof *c->resilient);
+		b->crit_tau = worker_dup(c->tau, CRITERIA_PAIRS * L * sizeof *c->tau);
+		if (!b->crit_density || !b->crit_resilient || !b->crit_tau)
+			goto oom;
+		char key[WORKER_KEY_MAX];
+		worker_criteria_key(w, key, sizeof key);
+		s->criteria = *c;
+		s->criteria.density = b->crit_density;
+		s->criteria.resilient = b->crit_resilient;
+		s->criteria.tau = b->crit_tau;
+		s->criteria_valid = true;
+		s->criteria_stale = strcmp(key, w->crit_key) != 0;
+	}
+	if (w->stab.n_runs > 0) {
+		const struct stability *t = &w->stab;
+		size_t RL = (size_t)t->n_runs * (size_t)t->n_layers, G = (size_t)t->n_groups;
+		size_t chans = 0;
+		for (int g = 0; g < m->groups.n_groups; g++)
+			chans += (size_t)m->groups.groups[g].channels;
+		b->stab_density = t->density ? worker_dup(t->density, RL * sizeof *t->density) : NULL;
+		b->stab_resilient = t->resilient ? worker_dup(t->resilient, RL * sizeof *t->resilient)
+						 : NULL;
+		b->stab_kept = worker_dup(t->kept_runs, chans * sizeof *t->kept_runs);
+		b->stab_rect = worker_dup(t->rectified_runs, G * sizeof *t->rectified_runs);
+		b->stab_off = worker_dup(t->kept_off, G * sizeof *t->kept_off);
+		if ((t->density && !b->stab_density) || (t->resilient && !b->stab_resilient) ||
+		    !b->stab_kept || !b->stab_rect || !b->stab_off)
+			goto oom;
+		char key[WORKER_KEY_MAX];
+		worker_stability_key(w, key, sizeof key);
+		s->stability = *t;
+		s->stability.density = b->stab_density;
+		s->stability.resilient = b->stab_resilient;
+		s->stability.kept_runs = b->stab_kept;
+		s->stability.rectified_runs = b->stab_rect;
+		s->stability.kept_off = b->stab_off;
+		s->stability_valid = true;
+		s->stability_stale = strcmp(key, w->stab_key) != 0;
 	}
 	/* A finished job whose results no longer match shows as STALE. */
 	for (int j = 0; j < WORKER_JOB_COUNT; j++) {

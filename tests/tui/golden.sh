@@ -191,6 +191,20 @@ if rc_wait_ready; then
 	quit_clean q
 fi
 
+# ---- the criteria view (v v v): five methods side by side, deterministic
+# (synthetic data, seed 1), so a golden; then back to the heatmap.
+rc_start criteria 80 24
+if rc_wait_ready; then
+	rc_keys v v v
+	rc_wait_text "tau vs synflow"
+	golden criteria
+	rc_keys Down
+	rc_wait_text "tau vs synflow, conv2"
+	rc_keys v
+	rc_wait_text "channel scores"
+	quit_clean q
+fi
+
 # ---- the widths view: the staircase arrives, f and F snap along it -------
 # Latencies differ run to run, so no golden: the view's texts, the arrow
 # under the plan's width, and f / F answering with an edit or a reason.
@@ -210,7 +224,7 @@ if rc_wait_ready; then
 	rc_wait_for 10 "rc_has 'next faster step' || rc_has 'no narrower width'"
 	if rc_has "next faster step" || rc_has "no narrower width"; then rc_ok "F snaps or says why"
 	else rc_bad "F: no snap and no reason"; rc_show; fi
-	rc_keys v
+	rc_keys v v
 	rc_wait_text "channel scores"
 	quit_clean q y
 fi

@@ -20,6 +20,8 @@
 #include "cli/warnings.h"
 #include "cli/reconvene_opts.h"
 #include "prune/criteria_compare.h"
+#include "cli/score_stability.h"
+#include "cli/numbers.h"
 #include "prune/reconvene.h"
 #include "score/score.h"
 #include "io/weights.h"
@@ -30,6 +32,7 @@ static const char score_usage[] =
 	"                       [--iterations N] [--residual] [--json]\n"
 	"                       [--save-scores FILE.safetensors]\n"
 	"       reconvene score [MODEL] --compare [options] [--json]\n"
+	"       reconvene score [MODEL] --stability N [options] [--json]\n"
 	"\n"
 	"Score every conv and linear weight of a freshly initialised model with a\n"
 	"pruning-at-initialization method, keep the top (1 - S) fraction over the\n"
@@ -63,16 +66,24 @@ static const char score_usage[] =
 	"                  the channel scores: 1 the same order, 0 unrelated, -1\n"
 	"                  reversed), per layer with --json, mean over layers in\n"
 	"                  the table; needs the dataset (snip, grasp)\n"
+	"  --stability N   how much the plan depends on chance: over N\n"
+	"                  initialisations (seeds seed..seed+N-1), each layer's\n"
+	"                  density range and in how many runs it is resilient\n"
+	"                  (flips: some runs only); with the weights fixed, over N\n"
+	"                  scorings (snip/grasp: N data batches; random: N seeds),\n"
+	"                  how many channels of each layer the automatic plan keeps\n"
+	"                  always, sometimes and never (N in 1..1000)\n"
 	"  -h, --help      show this help\n";
 
 enum {
-	OPT_WEIGHTS = 256, OPT_JSON, OPT_SAVE, OPT_COMPARE,
+	OPT_WEIGHTS = 256, OPT_JSON, OPT_SAVE, OPT_COMPARE, OPT_STABILITY,
 };
 
 struct score_cli {
 	const char *model, *weights, *data, *save;
 	struct reconvene_options o;
 	bool json, compare;
+	int stability;
 };
 
 static int score_own_option(int code, const char *arg, void *user)
@@ -91,6 +102,14 @@ static int score_own_option(int code, const char *arg, void *user)
 	case OPT_COMPARE:
 		c->compare = true;
 		break;
+	case OPT_STABILITY: {
+		long v;
+		if (cli_parse_long(arg, 1, 1000, &v))
+			return cli_usage_error("score", "--stability: a whole number of runs in "
+					       "1..1000, not '%s'", arg);
+		c->stability = (int)v;
+		break;
+	}
 	}
 	return 0;
 }
@@ -102,6 +121,7 @@ static int score_parse(int argc, char **argv, struct score_cli *c)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "save-scores", required_argument, NULL, OPT_SAVE },
 		{ "compare", no_argument, NULL, OPT_COMPARE },
+		{ "stability", required_argument, NULL, OPT_STABILITY },
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(c, 0, sizeof *c);
@@ -120,6 +140,9 @@ static int score_parse(int argc, char **argv, struct score_cli *c)
 	if (c->compare && (r.given & CLI_ROPT_BIT(CLI_ROPT_METHOD)))
 		return cli_usage_error("score", "--compare scores with every method; leave out "
 				       "--method");
+	if (c->stability && (c->compare || c->save))
+		return cli_usage_error("score", "--stability goes alone: not with --compare or "
+				       "--save-scores");
 	if (c->compare && c->save)
 		return cli_usage_error("score", "--save-scores writes one method's scores; it "
 				       "does not go with --compare");
@@ -420,6 +443,11 @@ int cmd_score(int argc, char **argv)
 		goto out;
 	if (c.compare) {
 		rc = score_compare_run(net, &c, have_ds ? &ds : NULL);
+		goto out_quiet;
+	}
+	if (c.stability) {
+		rc = cli_score_stability(net, have_ds ? &ds : NULL, &c.o, c.stability, !c.weights,
+					 c.json);
 		goto out_quiet;
 	}
 	if (c.o.method == SCORE_METHOD_SYNFLOW) {

@@ -282,6 +282,23 @@ static unsigned app_auto(struct app *a)
 	return UI_HANDLED | UI_REDRAW;
 }
 
+/* ---- the criteria view ---------------------------------------------------- */
+
+/* In the criteria view, ask for the comparison unless the snapshot has it
+ * for the current settings or it is on its way. */
+static void app_criteria_want(struct app *a)
+{
+	if (!a->w || a->view != LAYOUT_VIEW_CRITERIA)
+		return;
+	const struct worker_snapshot *s = a->snap;
+	const struct worker_job_status *j = s ? &s->job[WORKER_JOB_CRITERIA] : NULL;
+	if (s && s->model == a->model && s->criteria_valid && !s->criteria_stale)
+		return;
+	if (j && (j->state == WORKER_STATE_QUEUED || j->state == WORKER_STATE_RUNNING))
+		return;
+	worker_request(a->w, WORKER_JOB_CRITERIA);
+}
+
 /* ---- width-latency staircases -------------------------------------------- */
 
 /* Ask the worker for group g's staircase unless it is known or asked. */
@@ -377,6 +394,8 @@ static unsigned app_settings_send(struct app *a, const struct worker_settings *s
 	a->settings = *s;
 	if (a->w && a->view == LAYOUT_VIEW_GRID)
 		worker_request(a->w, WORKER_JOB_GRID);
+	if (a->w && a->view == LAYOUT_VIEW_CRITERIA)
+		worker_request(a->w, WORKER_JOB_CRITERIA);
 	/* A pending automatic plan is for the old settings: ask again. */
 	if (a->w && a->auto_req)
 		a->auto_req = worker_request(a->w, WORKER_JOB_AUTO);
@@ -773,6 +792,7 @@ unsigned app_session_restore(struct app *a, struct session_state *st)
 	a->view = st->view.view;
 	if (a->view == LAYOUT_VIEW_GRID && a->w)
 		worker_request(a->w, WORKER_JOB_GRID);
+	app_criteria_want(a);
 	a->focus = (enum app_focus)(st->view.focus % APP_FOCUS_COUNT);
 	a->top = st->view.top < a->n_rows ? st->view.top : 0;
 	app_cursor_to(a, st->view.cursor);
@@ -1023,6 +1043,16 @@ unsigned app_action(struct app *a, enum ui_action act)
 		a->dlg.fresh = true;
 		return redraw | UI_RELAYOUT;
 	}
+	case UI_ACTION_STABILITY:
+		if (!a->w) {
+			app_log(a, APP_LOG_WARN, "stability: nothing computes here");
+			return redraw;
+		}
+		worker_request(a->w, WORKER_JOB_STABILITY);
+		app_log(a, APP_LOG_INFO, "stability: scoring %d initialisations and %d scorings "
+			"(the row under the heatmap; ~ in R: flips)", WORKER_STABILITY_RUNS,
+			WORKER_STABILITY_RUNS);
+		return redraw;
 	case UI_ACTION_RESEED: {
 		struct worker_settings s = a->settings;
 		s.seed++;
@@ -1053,8 +1083,10 @@ unsigned app_action(struct app *a, enum ui_action act)
 	}
 	case UI_ACTION_VIEW:
 		a->view = a->view == LAYOUT_VIEW_HEAT ? LAYOUT_VIEW_GRID :
-			  a->view == LAYOUT_VIEW_GRID ? LAYOUT_VIEW_WIDTHS : LAYOUT_VIEW_HEAT;
+			  a->view == LAYOUT_VIEW_GRID ? LAYOUT_VIEW_WIDTHS :
+			  a->view == LAYOUT_VIEW_WIDTHS ? LAYOUT_VIEW_CRITERIA : LAYOUT_VIEW_HEAT;
 		app_widths_want(a);
+		app_criteria_want(a);
 		if (a->view == LAYOUT_VIEW_GRID && a->w) {
 			const struct worker_snapshot *s = a->snap;
 			if (!s || !s->grid || s->grid_stale ||

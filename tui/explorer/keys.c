@@ -90,6 +90,9 @@ static const struct keys_binding keys_bindings[] = {
 	{ 's', UI_ACTION_SPARSITY, "s", "s", "sparsity",
 	  "PaI sparsity s, the fraction of weights removed",
 	  KEYS_GROUP_ANALYSIS, false, 5 },
+	{ 'S', UI_ACTION_STABILITY, "S", "S", NULL,
+	  "5 more seeds and scorings: how stable; ~ marks flips",
+	  KEYS_GROUP_ANALYSIS, false, 0 },
 	{ 'r', UI_ACTION_RESEED, "r", "r", "reseed",
 	  "new seed: new initial weights and random scores",
 	  KEYS_GROUP_ANALYSIS, false, 15 },
@@ -103,7 +106,7 @@ static const struct keys_binding keys_bindings[] = {
 	  KEYS_GROUP_FILES, true, 6 },
 
 	{ 'v', UI_ACTION_VIEW, "v", "v", "view",
-	  "next view: heatmap, layers x sparsity, latency x width",
+	  "next view: heatmap, sensitivity grid, widths, criteria",
 	  KEYS_GROUP_SCREEN, false, 11 },
 	{ 'c', UI_ACTION_THEME, "c", "c", "theme",
 	  "next colour theme", KEYS_GROUP_SCREEN, false, 12 },
@@ -148,6 +151,7 @@ static const char *const keys_action_names[UI_ACTION_COUNT] = {
 	[UI_ACTION_METHOD] = "method",
 	[UI_ACTION_SPARSITY] = "sparsity",
 	[UI_ACTION_RESEED] = "reseed",
+	[UI_ACTION_STABILITY] = "stability",
 	[UI_ACTION_SAVE] = "save",
 	[UI_ACTION_OPEN] = "open",
 	[UI_ACTION_EXPORT] = "export",
@@ -194,6 +198,10 @@ static const char *const keys_help_teach[] = {
 	"             staircase: a shaded (slow) width costs as much as a wider",
 	"             one. f keeps the widest width as fast as the current one",
 	"             (free channels); F goes down to the next faster width.",
+	"  criteria   the fourth view (v): each PaI method's density per layer,",
+	"             side by side. Below: how alike two methods rank the",
+	"             selected layer's channels (Kendall tau: +1 the same order,",
+	"             0 unrelated, -1 reversed).",
 };
 
 #define N_TEACH ((int)(sizeof(keys_help_teach) / sizeof(keys_help_teach[0])))

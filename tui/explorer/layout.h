@@ -56,6 +56,7 @@ enum layout_view {
 	LAYOUT_VIEW_GRID, /* key v: layers x sparsity grid */
 	LAYOUT_VIEW_WIDTHS, /* v again: the selected group's latency x width
 			     * staircase */
+	LAYOUT_VIEW_CRITERIA, /* v again: the five PaI criteria side by side */
 };
 
 enum layout_overlay {

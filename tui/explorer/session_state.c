@@ -107,7 +107,8 @@ int session_state_view_line(char *buf, size_t len, const struct session_view *v)
 {
 	return snprintf(buf, len, "view cursor=%d top=%d view=%s focus=%s\n", v->cursor,
 			v->top, v->view == LAYOUT_VIEW_GRID ? "grid" :
-			v->view == LAYOUT_VIEW_WIDTHS ? "widths" : "heat",
+			v->view == LAYOUT_VIEW_WIDTHS ? "widths" :
+			v->view == LAYOUT_VIEW_CRITERIA ? "criteria" : "heat",
 			session_focus_names[v->focus % SESSION_FOCUS_COUNT]);
 }
 
@@ -263,9 +264,10 @@ static const char *session_view(struct session_parse *p, char *rest)
 		} else if (!strcmp(tok, "top") && session_int(val, 0, max, &v.top)) {
 			have |= 2;
 		} else if (!strcmp(tok, "view") && (!strcmp(val, "heat") || !strcmp(val, "grid") ||
-						     !strcmp(val, "widths"))) {
+						     !strcmp(val, "widths") || !strcmp(val, "criteria"))) {
 			v.view = !strcmp(val, "grid") ? LAYOUT_VIEW_GRID :
-				 !strcmp(val, "widths") ? LAYOUT_VIEW_WIDTHS : LAYOUT_VIEW_HEAT;
+				 !strcmp(val, "widths") ? LAYOUT_VIEW_WIDTHS :
+				 !strcmp(val, "criteria") ? LAYOUT_VIEW_CRITERIA : LAYOUT_VIEW_HEAT;
 			have |= 4;
 		} else if (!strcmp(tok, "focus")) {
 			int f = 0;
@@ -276,7 +278,7 @@ static const char *session_view(struct session_parse *p, char *rest)
 			v.focus = (enum session_focus)f;
 			have |= 8;
 		} else {
-			return "view: cursor, top (rows of the table), view (heat, grid, widths), focus";
+			return "view: cursor, top (rows of the table), view (heat, grid, widths, criteria), focus";
 		}
 	}
 	if (have != 15)

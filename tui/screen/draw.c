@@ -15,7 +15,10 @@
 #include "screen/dialog.h"
 #include "screen/paint.h"
 #include "screen/pen.h"
+#include "screen/cell.h"
 #include "screen/draw_widths.h"
+#include "screen/draw_criteria.h"
+#include "screen/draw_stability.h"
 #include "theme/glyphs.h"
 #include "explorer/heat.h"
 #include "score/score.h"
@@ -34,74 +37,6 @@ static const struct worker_scores *draw_scores(const struct app *a)
 {
 	const struct worker_snapshot *s = draw_snap(a);
 	return s && s->scores.valid ? &s->scores : NULL;
-}
-
-/* Heat level (0 .. steps-1) of density d in [0, 1]. */
-static int draw_level(double d, int steps)
-{
-	if (!(d >= 0))
-		d = 0;
-	if (d > 1)
-		d = 1;
-	int l = (int)(d * (steps - 1) + 0.5);
-	return l;
-}
-
-/* One glyph (one character, UTF-8) at (y, x) in the window's current
- * colour and attributes, through a converted cchar_t: the heatmap draws
- * thousands of cells a frame and waddnstr would decode each one.  Keyed by
- * the text, not the pointer: theme ramps are replaced when themes change. */
-static void draw_glyph_at(int y, int x, const char *s)
-{
-	static struct {
-		char s[8];
-		cchar_t cc;
-	} cache[32];
-	static int n;
-	for (int i = 0; i < n; i++)
-		if (strcmp(cache[i].s, s) == 0) {
-			mvadd_wch(y, x, &cache[i].cc);
-			return;
-		}
-	size_t len = strlen(s);
-	wchar_t wc[2] = { 0, 0 };
-	mbstate_t st;
-	memset(&st, 0, sizeof st);
-	if (n == (int)(sizeof cache / sizeof cache[0]) || len == 0 ||
-	    len >= sizeof cache[0].s || mbrtowc(&wc[0], s, len, &st) != len ||
-	    setcchar(&cache[n].cc, wc, A_NORMAL, 0, NULL) != OK) {
-		mvaddstr(y, x, s);
-		return;
-	}
-	memcpy(cache[n].s, s, len + 1);
-	mvadd_wch(y, x, &cache[n++].cc);
-}
-
-/* One heat cell: a full block in the gradient's colour; in monochrome the
- * gradient's glyph ramp (never blank for a kept channel). */
-static void draw_heat_cell(int y, int x, int level, int steps, bool kept,
-			   enum theme_role base)
-{
-	const struct theme_resolved *t = colors_theme();
-	if (colors_tier() == THEME_TIER_MONO) {
-		if (!kept) {
-			colors_role(stdscr, THEME_ROLE_PRUNED);
-			draw_glyph_at(y, x, glyph(GLYPH_MARK_PRUNED));
-			return;
-		}
-		/* Never the blank first glyph of the ramp: a kept channel must
-		 * show even at the lowest score. */
-		const struct theme_gradient_steps *g = &t->grad[THEME_GRADIENT_HEAT];
-		int len = g->nramp > 0 ? g->nramp : glyphs_ramp_len();
-		int k = len > 1 ? 1 + level * (len - 1) / (steps > 0 ? steps : 1) : 0;
-		if (k > len - 1)
-			k = len - 1;
-		colors_role(stdscr, base);
-		draw_glyph_at(y, x, g->nramp > 0 ? g->ramp[k] : glyphs_ramp(k, len));
-		return;
-	}
-	colors_grad(stdscr, THEME_GRADIENT_HEAT, level, base, kept ? A_NORMAL : A_DIM);
-	draw_glyph_at(y, x, glyph(kept ? GLYPH_BAR_8 : GLYPH_RAMP_1));
 }
 
 static unsigned char *draw_scratch;
@@ -194,8 +129,9 @@ static void draw_frame_lines(const struct draw_ctx *c)
 	if (lg->w > 0) {
 		colors_role(stdscr, THEME_ROLE_BORDER);
 		paint_repeat(lg->y, lg->x, lg->w, glyph(GLYPH_BOX_H));
-		const char *lo_t = c->app->view == LAYOUT_VIEW_GRID ? " 0 " : " low ";
-		const char *hi_t = c->app->view == LAYOUT_VIEW_GRID ? " 1 " : " high ";
+		bool dens = c->app->view == LAYOUT_VIEW_GRID || c->app->view == LAYOUT_VIEW_CRITERIA;
+		const char *lo_t = dens ? " 0 " : " low ";
+		const char *hi_t = dens ? " 1 " : " high ";
 		int cells = lg->w - keys_text_cols(lo_t) - keys_text_cols(hi_t) - 1;
 		if (cells >= 2) {
 			int x = lg->x;
@@ -203,7 +139,7 @@ static void draw_frame_lines(const struct draw_ctx *c)
 			x += paint_text(lg->y, x, lg->w, lo_t);
 			int steps = colors_grad_steps(THEME_GRADIENT_HEAT);
 			for (int i = 0; i < cells; i++)
-				draw_heat_cell(lg->y, x + i,
+				cell_heat(lg->y, x + i,
 					       cells > 1 ? i * (steps - 1) / (cells - 1) : 0,
 					       steps, true, THEME_ROLE_NORMAL);
 			colors_role(stdscr, THEME_ROLE_HEAT_LEGEND);
@@ -315,9 +251,9 @@ static void draw_table(const struct draw_ctx *c)
 		const struct layout_span *cd = &lo->col[LAYOUT_COL_DENSITY];
 		double d = sc ? sc->density[row->layer] : -1.0;
 		if (sc && d >= 0) {
-			int lv = draw_level(d, steps);
-			draw_heat_cell(y, cd->x, lv, steps, true, base);
-			draw_heat_cell(y, cd->x + 1, lv, steps, true, base);
+			int lv = cell_level(d, steps);
+			cell_heat(y, cd->x, lv, steps, true, base);
+			cell_heat(y, cd->x + 1, lv, steps, true, base);
 			char dt[16];
 			snprintf(dt, sizeof dt, "%.2f", d);
 			colors_role_attr(stdscr, base, sc->stale ? A_DIM : A_NORMAL);
@@ -326,7 +262,11 @@ static void draw_table(const struct draw_ctx *c)
 			colors_role(stdscr, base);
 			paint_text(y, cd->x + 3, cd->w - 3, sc ? "   -" : "   ?");
 		}
-		if (sc && sc->resilient[row->layer]) {
+		if (draw_stability_flips(a, row->layer)) {
+			/* resilient for some initialisations only */
+			colors_role(stdscr, base == THEME_ROLE_NORMAL ? THEME_ROLE_VALUE_WARN : base);
+			paint_text(y, lo->col[LAYOUT_COL_RESILIENT].x, 1, "~");
+		} else if (sc && sc->resilient[row->layer]) {
 			colors_role(stdscr, base == THEME_ROLE_NORMAL ? THEME_ROLE_RESILIENT
 								    : base);
 			paint_text(y, lo->col[LAYOUT_COL_RESILIENT].x, 1,
@@ -383,7 +323,7 @@ static void draw_heat_row(const struct draw_ctx *c, int y, int ri,
 		double lv = 0.0;
 		if (vmax > 0 && m > 0)
 			lv = 1.0 + log10((double)m / (double)vmax) / 3.0;
-		draw_heat_cell(y, r->x + b, draw_level(lv, steps), steps,
+		cell_heat(y, r->x + b, cell_level(lv, steps), steps,
 			       2 * nk >= e - f, THEME_ROLE_NORMAL);
 	}
 }
@@ -405,7 +345,12 @@ static void draw_heat(const struct draw_ctx *c)
 			pen_putf(&p, THEME_ROLE_LABEL, " %s %s: %d", glyph(GLYPH_MIDDOT),
 				 a->model->net->layers[row->layer].name,
 				 sc->chan_n[row->layer]);
-			pen_fit(&p, THEME_ROLE_LABEL, " (kept bright, pruned dim)");
+			char st[128];
+			draw_stability_title(a, st, sizeof st);
+			if (st[0])
+				pen_fit(&p, THEME_ROLE_LABEL, st);
+			else
+				pen_fit(&p, THEME_ROLE_LABEL, " (kept bright, pruned dim)");
 		}
 	}
 	if (!sc) {
@@ -483,9 +428,9 @@ static void draw_grid(const struct draw_ctx *c)
 			int sw = cw - 1 >= 6 ? cw - 1 - 5 : cw - 1;
 			if (d < 0)
 				continue;
-			int lv = draw_level(d, steps);
+			int lv = cell_level(d, steps);
 			for (int k = 0; k < sw; k++)
-				draw_heat_cell(r->y + i, x + k, lv, steps, true,
+				cell_heat(r->y + i, x + k, lv, steps, true,
 					       THEME_ROLE_NORMAL);
 			if (cw - 1 >= 6) {
 				char t[16];
@@ -807,12 +752,15 @@ void draw_frame(const struct draw_ctx *c)
 	} else {
 		draw_header(c);
 		draw_frame_lines(c);
+		draw_stability_row(c->app, c->lo);
 		draw_table_head(c);
 		draw_table(c);
 		if (c->app->view == LAYOUT_VIEW_GRID)
 			draw_grid(c);
 		else if (c->app->view == LAYOUT_VIEW_WIDTHS)
 			draw_widths(c->app, c->lo);
+		else if (c->app->view == LAYOUT_VIEW_CRITERIA)
+			draw_criteria(c->app, c->lo);
 		else
 			draw_heat(c);
 		draw_proj(c);
