@@ -252,6 +252,20 @@ cp "$tmp/out" "$tmp/al1.json"
 expect 0 env OPENBLAS_NUM_THREADS=1 "$bin" prune resnet20 --auto --align auto --iterations 10 --out "$tmp/alauto"
 contains "$tmp/err" "--align auto: "
 contains "$tmp/err" " from the cache (1 thread)"
+# prune --json: what each layer's channels do to its params and MACs
+python3 - "$tmp/al1.json" <<'PY' && ok || bad "prune --json per-layer cost"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert "multiply-accumulates" in d["units"]["macs"], d["units"]
+rows = {l["name"]: l for l in d["layers"]}
+c1 = rows["layer2.1.conv1"]   # rectified: its output channels shrink
+assert c1["channels_after"] < c1["channels_before"], c1
+assert c1["params_after"] * c1["channels_before"] == c1["params"] * c1["channels_after"], c1
+assert c1["macs_after"] * c1["channels_before"] == c1["macs"] * c1["channels_after"], c1
+c2 = rows["layer2.1.conv2"]   # its consumer: fewer inputs, same outputs
+assert c2["channels_after"] == c2["channels_before"], c2
+assert c2["params_after"] * c1["channels_before"] == c2["params"] * c1["channels_after"], c2
+PY
 python3 - "$tmp/al1.json" "$tmp/alauto/plan.json" "$tmp/alauto/report.json" > "$tmp/algroups" <<'PY' && ok || bad "prune --align auto"
 import json, sys
 a = json.load(open(sys.argv[1]))["groups"]   # the rectified groups only

@@ -71,10 +71,10 @@ static bool width_layer_spec(const struct net *net, const struct group_set *gs, 
 	return true;
 }
 
-uint64_t width_staircase_macs(const struct net *net, const struct group_set *gs, int g,
-			      int w)
+void width_staircase_cost(const struct net *net, const struct group_set *gs, int g, int w,
+			  uint64_t *params, uint64_t *macs_out)
 {
-	uint64_t macs = 0;
+	uint64_t macs = 0, weights = 0;
 	for (int i = 0; i < net->n_layers; i++) {
 		struct net_spec spec;
 		struct layer_spec ls;
@@ -87,8 +87,20 @@ uint64_t width_staircase_macs(const struct net *net, const struct group_set *gs,
 		if (net_build(&spec, &one, &err) != ENG_STATUS_OK)
 			continue;
 		macs += one->layers[0].ops->macs(&one->layers[0]);
+		weights += one->layers[0].w_len;
 		net_free(one);
 	}
+	if (params)
+		*params = weights;
+	if (macs_out)
+		*macs_out = macs;
+}
+
+uint64_t width_staircase_macs(const struct net *net, const struct group_set *gs, int g,
+			      int w)
+{
+	uint64_t macs;
+	width_staircase_cost(net, gs, g, w, NULL, &macs);
 	return macs;
 }
 

@@ -81,6 +81,12 @@ void width_staircase_done(struct width_staircase *s);
 uint64_t width_staircase_macs(const struct net *net, const struct group_set *gs, int g,
 			      int w);
 
+/* The same layers' weights and MACs at width w (either pointer may be
+ * NULL): what a channel count does to the parameters and MACs of the
+ * layers the group shapes. */
+void width_staircase_cost(const struct net *net, const struct group_set *gs, int g, int w,
+			  uint64_t *params, uint64_t *macs);
+
 /* Recompute the slow flags (after the points were filled or loaded). */
 void width_staircase_flag(struct width_staircase *s);
 /* The point of width w, or NULL. */

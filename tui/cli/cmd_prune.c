@@ -180,11 +180,26 @@ static double prune_ratio(double a, double b)
 struct prune_report {
 	const struct prune_cli *c;
 	const char *model;
+	const struct net *net;      /* the original (dense) net */
 	const struct reconvene_result *r;
 	struct metrics dense, pai, pruned;
 	struct bundle_check verify;
 	double seconds_save, seconds_total;
 };
+
+/* Layer `name`'s weights and MACs (one sample) in the original and in the
+ * pruned net: the parameter and MAC ratios a channel change brings. */
+static void prune_layer_cost(const struct prune_report *p, const char *name, size_t *w0,
+			     size_t *w1, uint64_t *m0, uint64_t *m1)
+{
+	int a = net_find(p->net, name), b = net_find(p->r->net, name);
+	const struct layer *la = a >= 0 ? &p->net->layers[a] : NULL;
+	const struct layer *lb = b >= 0 ? &p->r->net->layers[b] : NULL;
+	*w0 = la ? la->w_len : 0;
+	*w1 = lb ? lb->w_len : 0;
+	*m0 = la ? la->ops->macs(la) : 0;
+	*m1 = lb ? lb->ops->macs(lb) : 0;
+}
 
 static int prune_print_json(const struct prune_report *p)
 {
@@ -192,13 +207,17 @@ static int prune_print_json(const struct prune_report *p)
 	json_t *layers = json_array();
 	for (int i = 0; i < r->n_rows && layers; i++) {
 		const struct reconvene_row *row = &r->rows[i];
+		size_t w0, w1;
+		uint64_t m0, m1;
+		prune_layer_cost(p, row->name, &w0, &w1, &m0, &m1);
 		json_array_append_new(layers, json_pack(
-			"{s:s, s:I, s:I, s:f, s:b, s:b, s:b, s:i, s:i}",
+			"{s:s, s:I, s:I, s:f, s:b, s:b, s:b, s:i, s:i, s:I, s:I, s:I}",
 			"name", row->name, "params", (json_int_t)row->weights,
 			"kept", (json_int_t)row->kept, "density", row->density,
 			"resilient", row->resilient, "rectified", row->rectified,
 			"reinit", row->reinit, "channels_before", row->channels_before,
-			"channels_after", row->channels_after));
+			"channels_after", row->channels_after, "params_after", (json_int_t)w1,
+			"macs", (json_int_t)m0, "macs_after", (json_int_t)m1));
 	}
 	json_t *groups = json_object();
 	for (int g = 0; g < r->groups.n_groups && groups; g++)
@@ -230,6 +249,10 @@ static int prune_print_json(const struct prune_report *p)
 		"pruned", prune_metrics_json(&p->pruned),
 		"ratios", ratios, "seconds", secs, "groups", groups,
 		"layers", layers);
+	if (root)
+		json_object_set_new(root, "units", json_pack("{s:s, s:s}",
+			"macs", "multiply-accumulates per sample (1 MAC = 2 FLOPs)",
+			"bytes", "parameter storage, float32"));
 	if (root)
 		json_object_set_new(root, "verification", json_pack(
 			"{s:f, s:f, s:f, s:b}", "max_abs_diff", p->verify.max_abs_diff,
@@ -282,7 +305,8 @@ static void prune_print_text(const struct prune_report *p)
 
 	char a[32], b[32];
 	printf("%-24s %12s %12s %8s  %-9s %s\n", "layer", "weights", "kept",
-	       "density", "resilient", "channels");
+	       "density", "resilient", "channels (and what they do to the layer's "
+	       "params and MACs)");
 	for (int i = 0; i < r->n_rows; i++) {
 		const struct reconvene_row *row = &r->rows[i];
 		char ch[48];
@@ -291,10 +315,17 @@ static void prune_print_text(const struct prune_report *p)
 				 row->channels_after);
 		else
 			snprintf(ch, sizeof ch, "%d", row->channels_before);
-		printf("%-24s %12s %12s %8.4f  %-9s %s%s\n", row->name,
+		size_t w0, w1;
+		uint64_t m0, m1;
+		prune_layer_cost(p, row->name, &w0, &w1, &m0, &m1);
+		char cost[64] = "";
+		if (w1 != w0 && w0 > 0 && m0 > 0)
+			snprintf(cost, sizeof cost, "  params %.2fx, MACs %.2fx", (double)w1 / (double)w0,
+				 (double)m1 / (double)m0);
+		printf("%-24s %12s %12s %8.4f  %-9s %s%s%s\n", row->name,
 		       cli_group_digits(row->weights, a, sizeof a),
 		       cli_group_digits(row->kept, b, sizeof b), row->density,
-		       row->resilient ? "yes" : "-", ch,
+		       row->resilient ? "yes" : "-", ch, cost,
 		       row->reinit ? "  (re-init, dense)" : "");
 	}
 
@@ -397,7 +428,7 @@ int cmd_prune(int argc, char **argv)
 	if ((st = bundle_save(&r, &c.o, m.net->name, c.out, &err)) !=
 	    ENG_STATUS_OK)
 		goto out;
-	struct prune_report p = { .c = &c, .model = m.net->name, .r = &r };
+	struct prune_report p = { .c = &c, .model = m.net->name, .net = m.net, .r = &r };
 	p.seconds_save = prune_now() - ts;
 	metrics_compute(m.net, NULL, &p.dense, NULL);
 	metrics_compute(m.net, r.pse.mask, &p.pai, NULL);

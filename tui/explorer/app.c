@@ -219,8 +219,19 @@ unsigned app_keep_set(struct app *a, int group, int keep)
 		return UI_HANDLED | UI_REDRAW;
 	}
 	app_plan_send(a);
-	app_log(a, APP_LOG_INFO, "%s: %d -> %d of %d channels", gr->name, old, keep,
-		gr->channels);
+	/* the channel ratio with what it does to the group's layers (the
+	 * shape-only net suffices: one layer at a time, no weights kept) */
+	uint64_t p0, p1, m0, m1;
+	width_staircase_cost(a->model->net, &a->model->groups, group, gr->channels, &p0, &m0);
+	width_staircase_cost(a->model->net, &a->model->groups, group, keep, &p1, &m1);
+	if (p0 > 0 && m0 > 0)
+		app_log(a, APP_LOG_INFO, "%s: %d -> %d of %d channels (%.0f%%): its layers' "
+			"params %.0f%%, MACs %.0f%%", gr->name, old, keep, gr->channels,
+			100.0 * keep / gr->channels, 100.0 * (double)p1 / (double)p0,
+			100.0 * (double)m1 / (double)m0);
+	else
+		app_log(a, APP_LOG_INFO, "%s: %d -> %d of %d channels", gr->name, old, keep,
+			gr->channels);
 	return UI_HANDLED | UI_REDRAW;
 }
 
