@@ -30,8 +30,6 @@ enum eng_status worker_job_stability(struct worker *w, struct eng_err *err)
 		return st;
 	struct reconvene_options o;
 	worker_settings_to_reconvene(&w->set, &o);
-	if (o.align == RECONVENE_ALIGN_AUTO)
-		o.align = 0;
 	o.abort = &w->abort[WORKER_JOB_STABILITY];
 	o.progress = stab_progress;
 	o.progress_user = w;
