@@ -954,7 +954,8 @@ START_TEST(test_width_snaps)
 	ck_assert_int_eq(st->n, 6);
 	ck_assert(a->snap->widths.valid);
 	ck_assert(memcmp(st->pts, a->snap->widths.stair.pts, 6 * sizeof *st->pts) == 0);
-	/* v twice more (criteria): back to the heatmap */
+	/* v three times more (criteria, history): back to the heatmap */
+	app_action(a, UI_ACTION_VIEW);
 	app_action(a, UI_ACTION_VIEW);
 	app_action(a, UI_ACTION_VIEW);
 	ck_assert_int_eq(a->view, LAYOUT_VIEW_HEAT);
@@ -999,7 +1000,7 @@ START_TEST(test_width_snaps)
 }
 END_TEST
 
-/* v cycles four views; the criteria view asks the worker for the
+/* v cycles five views; the criteria view asks the worker for the
  * comparison, which without a dataset fails with a line naming SNIP and
  * GraSP (shown in the view); the session records the view by name. */
 START_TEST(test_criteria_view)
@@ -1008,8 +1009,9 @@ START_TEST(test_criteria_view)
 	fx_open(&f, "lenet5", true, NULL);
 	struct app *a = &f.a;
 	static const enum layout_view order[] = { LAYOUT_VIEW_GRID, LAYOUT_VIEW_WIDTHS,
-						  LAYOUT_VIEW_CRITERIA, LAYOUT_VIEW_HEAT };
-	for (int i = 0; i < 4; i++) {
+						  LAYOUT_VIEW_CRITERIA, LAYOUT_VIEW_HISTORY,
+						  LAYOUT_VIEW_HEAT };
+	for (int i = 0; i < 5; i++) {
 		app_action(a, UI_ACTION_VIEW);
 		ck_assert_int_eq(a->view, order[i]);
 		if (a->view == LAYOUT_VIEW_CRITERIA) {
@@ -1029,12 +1031,167 @@ START_TEST(test_criteria_view)
 }
 END_TEST
 
+
+/* The plan history: each plan the worker measures becomes one entry (with
+ * the projection's counts and the latency; accuracy stays unmeasured here,
+ * no dataset); the history view moves in the list, Enter restores an
+ * entry as one undoable edit, x switches the axis, X writes the CSV and
+ * the PNG through its dialog. */
+START_TEST(test_plan_history)
+{
+	struct fx f;
+	fx_open(&f, "lenet5", true, NULL);
+	struct app *a = &f.a;
+	int g = app_cursor_group(a);
+	ck_assert_int_ge(g, 0);
+	app_action(a, UI_ACTION_KEEP_LESS);
+	int first = a->plan.keep[g];
+	worker_request(f.w, WORKER_JOB_LATENCY);
+	ck_assert(worker_wait_idle(f.w, 60000));
+	app_snapshot_update(a);
+	ck_assert_int_eq(a->plans.n, 1);
+	const struct plan_log_entry *e = &a->plans.e[0];
+	ck_assert_int_eq(e->keep[g], first);
+	ck_assert(isfinite(e->fig.latency_ms) && e->fig.latency_ms > 0);
+	ck_assert(isnan(e->fig.accuracy));
+	ck_assert(e->fig.params == (double)a->proj.plan.nonzero);
+	ck_assert(e->fig.macs == (double)a->proj.plan.effective_macs);
+	ck_assert_int_eq(e->source, PLAN_LOG_SOURCE_EDIT);
+	ck_assert_int_eq(app_history_current(a), 0);
+	/* The same snapshot again adds nothing. */
+	unsigned long changes = a->plans.changes;
+	app_snapshot_update(a);
+	ck_assert_uint_eq(a->plans.changes, changes);
+
+	app_action(a, UI_ACTION_KEEP_LESS);
+	app_action(a, UI_ACTION_KEEP_LESS);
+	ck_assert_int_eq(app_history_current(a), -1);
+	worker_request(f.w, WORKER_JOB_LATENCY);
+	ck_assert(worker_wait_idle(f.w, 60000));
+	app_snapshot_update(a);
+	ck_assert_int_eq(a->plans.n, 2);
+	ck_assert_int_eq(app_history_current(a), 1);
+	ck_assert_int_lt(a->plans.e[1].keep[g], first);
+
+	/* The history view: the cursor starts on the current plan. */
+	while (a->view != LAYOUT_VIEW_HISTORY)
+		app_action(a, UI_ACTION_VIEW);
+	ck_assert_int_eq(a->log_cursor, 1);
+	int hist_n = a->hist.n, table_cursor = a->cursor;
+	app_action(a, UI_ACTION_UP);
+	ck_assert_int_eq(a->log_cursor, 0);
+	ck_assert_int_eq(a->cursor, table_cursor); /* the table did not move */
+	app_key(a, '\n');
+	ck_assert_int_eq(a->plan.keep[g], first);
+	ck_assert_int_eq(a->hist.n, hist_n + 1);
+	ck_assert_int_eq(app_history_current(a), 0);
+	app_action(a, UI_ACTION_UNDO);
+	ck_assert_int_eq(app_history_current(a), 1);
+	/* Mouse rows map to entries in this view. */
+	app_row_select(a, 0);
+	ck_assert_int_eq(a->log_cursor, 0);
+	app_row_select(a, 5); /* below the last entry: nothing */
+	ck_assert_int_eq(a->log_cursor, 0);
+
+	app_key(a, 'x');
+	ck_assert_int_eq(a->axis, PLAN_LOG_AXIS_MACS);
+	app_key(a, 'x');
+	ck_assert_int_eq(a->axis, PLAN_LOG_AXIS_LATENCY);
+
+	char dir[] = "/tmp/check_app.XXXXXX";
+	ck_assert(mkdtemp(dir) != NULL);
+	char prefix[128], path[160];
+	snprintf(prefix, sizeof prefix, "%s/h", dir);
+	app_key(a, 'X');
+	ck_assert_int_eq(a->dlg.kind, APP_DIALOG_HISTORY);
+	ck_assert_str_eq(a->dlg.input, "lenet5-history");
+	for (const char *p = prefix; *p; p++)
+		app_key(a, *p);
+	app_key(a, '\n');
+	ck_assert_msg(a->dlg.kind == APP_DIALOG_NONE, "%s", a->dlg.error);
+	ck_assert_msg(strstr(a->log, "2 plans written"), "%s", a->log);
+	snprintf(path, sizeof path, "%s.csv", prefix);
+	FILE *fp = fopen(path, "r");
+	ck_assert(fp != NULL);
+	char line[1024];
+	int lines = 0;
+	while (fgets(line, sizeof line, fp)) {
+		if (lines == 0)
+			ck_assert(strncmp(line, "plan,source,method,sparsity", 27) == 0);
+		else
+			ck_assert_msg(line[0] == '0' + lines && strstr(line, ",edit,synflow,"),
+				      "%s", line);
+		lines++;
+	}
+	fclose(fp);
+	ck_assert_int_eq(lines, 3);
+	unlink(path);
+	snprintf(path, sizeof path, "%s.png", prefix);
+	fp = fopen(path, "rb");
+	ck_assert(fp != NULL);
+	unsigned char magic[8];
+	ck_assert_uint_eq(fread(magic, 1, 8, fp), 8);
+	ck_assert(memcmp(magic, "\x89PNG\r\n\x1a\n", 8) == 0);
+	fclose(fp);
+	unlink(path);
+	rmdir(dir);
+	/* An unwritable prefix keeps the dialog open with the reason. */
+	app_key(a, 'X');
+	for (const char *p = "/nonexistent/dir/h"; *p; p++)
+		app_key(a, *p);
+	app_key(a, '\n');
+	ck_assert_int_eq(a->dlg.kind, APP_DIALOG_HISTORY);
+	ck_assert(strstr(a->dlg.error, "/nonexistent/dir/h.csv") != NULL);
+	app_key(a, 27);
+	fx_close(&f);
+}
+END_TEST
+
+/* --align auto in the explorer: a's plan waits for the staircase of every
+ * group it rectifies (measured one after the other), then each keeps the
+ * widest width as fast as Reconvene's count (width_free), as `prune --auto
+ * --align auto` does; one undoable edit. */
+START_TEST(test_align_auto)
+{
+	struct worker_settings ws;
+	worker_settings_default(&ws);
+	ws.tau = 0.7; /* lenet5's conv2 (density ~0.58) is resilient */
+	struct fx f;
+	fx_open(&f, "lenet5", true, &ws);
+	struct app *a = &f.a;
+	a->align_auto = true;
+	int g = a->model->groups.layer_out[net_find(a->model->net, "conv2")];
+	unsigned long settled = a->auto_settled;
+	int hist_n = a->hist.n;
+	app_key(a, 'a');
+	for (int i = 0; i < 20 && a->auto_settled == settled; i++) {
+		ck_assert(worker_wait_idle(f.w, 60000));
+		app_snapshot_update(a);
+	}
+	ck_assert_uint_eq(a->auto_settled, settled + 1);
+	ck_assert(!a->auto_pending);
+	const struct width_staircase *st = stairs_get(&a->stairs, g);
+	ck_assert_ptr_nonnull(st);
+	/* The unaligned count is the snapshot's automatic plan's. */
+	int count = a->snap->scores.auto_plan.keep[g];
+	ck_assert_int_lt(count, 16);
+	int free_w = stairs_snap(&a->stairs, g, count, false);
+	ck_assert_int_eq(a->plan.keep[g], free_w < count ? count : free_w);
+	ck_assert_int_eq(a->hist.n, hist_n + 1);
+	ck_assert_msg(strstr(a->log, "automatic plan (") != NULL, "%s", a->log);
+	fx_close(&f);
+
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("app");
 	TCase *tc = tcase_create("state");
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_keep_step);
+	tcase_add_test(tc, test_plan_history);
+	tcase_add_test(tc, test_align_auto);
 	tcase_add_test(tc, test_group_kept_sort);
 	tcase_add_test(tc, test_edit_actions);
 	tcase_add_test(tc, test_min_keep);

@@ -292,10 +292,10 @@ START_TEST(test_tradeoff_png)
 	struct render_style s;
 	style_default_theme(&s);
 	struct render_point p[4] = {
-		{ "dense", 4.0, 3.5, 4.5, 272474, 0.80, 0.77, 0.83 },
-		{ "unstructured", 1.0, 0.9, 1.3, 28000, 0.70, 0.66, 0.74 },
-		{ "plan 1", 1.5, 1.4, 1.6, 50000, 0.78, 0.75, 0.81 },
-		{ "no latency", NAN, NAN, NAN, 60000, 0.75, NAN, NAN },
+		{ "dense", 4.0, 3.5, 4.5, 272474, 0.80, 0.77, 0.83, 0 },
+		{ "unstructured", 1.0, 0.9, 1.3, 28000, 0.70, 0.66, 0.74, 0 },
+		{ "plan 1", 1.5, 1.4, 1.6, 50000, 0.78, 0.75, 0.81, 0 },
+		{ "no latency", NAN, NAN, NAN, 60000, 0.75, NAN, NAN, 0 },
 	};
 	struct render_tradeoff t = { .title = "trade-off", .subtitle = "s", .n = 4,
 				     .points = p };

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,52 @@ static void edit_some(struct app *a)
 	app_action(a, UI_ACTION_VIEW);
 	ck_assert_int_eq(a->hist.n, 4);
 	ck_assert_int_eq(a->hist.pos, 2);
+}
+
+
+/* Two measured plans: the current one (latency only) and the first one
+ * under another sparsity (accuracy too, automatic); figures that print
+ * exactly in 9 digits, so the text gives them back to the bit. */
+static void measure_some(struct app *a)
+{
+	struct plan_log_setting set = { a->settings.method, a->settings.sparsity,
+					a->settings.tau, a->settings.seed };
+	struct plan_log_figures f = plan_log_figures_none();
+	f.params = 1234;
+	f.bytes = 5000;
+	f.macs = 2.5e6;
+	f.latency_ms = 0.125;
+	f.latency_lo = 0.0625;
+	f.latency_hi = 0.25;
+	ck_assert_int_eq(plan_log_note(&a->plans, a->plan.keep, &set, &f,
+				       PLAN_LOG_SOURCE_EDIT), 0);
+	f.accuracy = 0.5;
+	f.acc_lo = 0.25;
+	f.acc_hi = 0.75;
+	set.sparsity = 0.1 + 0.2;
+	ck_assert_int_eq(plan_log_note(&a->plans, a->hist.v[0], &set, &f,
+				       PLAN_LOG_SOURCE_AUTO), 1);
+}
+
+static void assert_same_plans(const struct plan_log *x, const struct plan_log *y)
+{
+	ck_assert_int_eq(x->n, y->n);
+	for (int i = 0; i < x->n; i++) {
+		const struct plan_log_entry *a = &x->e[i], *b = &y->e[i];
+		ck_assert(memcmp(a->keep, b->keep, sizeof(int) * (size_t)x->n_groups) == 0);
+		ck_assert(a->set.method == b->set.method && a->set.sparsity == b->set.sparsity &&
+			  a->set.tau == b->set.tau && a->set.seed == b->set.seed);
+		ck_assert_int_eq(a->source, b->source);
+		ck_assert(a->fig.params == b->fig.params && a->fig.bytes == b->fig.bytes &&
+			  a->fig.macs == b->fig.macs);
+		ck_assert((isnan(a->fig.accuracy) && isnan(b->fig.accuracy)) ||
+			  a->fig.accuracy == b->fig.accuracy);
+		ck_assert((isnan(a->fig.acc_hi) && isnan(b->fig.acc_hi)) ||
+			  a->fig.acc_hi == b->fig.acc_hi);
+		ck_assert(a->fig.latency_ms == b->fig.latency_ms &&
+			  a->fig.latency_lo == b->fig.latency_lo &&
+			  a->fig.latency_hi == b->fig.latency_hi);
+	}
 }
 
 static char *state_text(const struct app *a, size_t *len)
@@ -89,6 +136,7 @@ START_TEST(test_round_trip)
 	edit_some(&f.a);
 	/* An odd sparsity must come back to the bit. */
 	f.a.settings.sparsity = 0.1 + 0.2;
+	measure_some(&f.a);
 	size_t len;
 	char *text = state_text(&f.a, &len);
 	struct session_state st;
@@ -103,6 +151,7 @@ START_TEST(test_round_trip)
 	ck_assert(fl & UI_REDRAW);
 	session_state_done(&st);
 	assert_same_app(&f.a, &g.a);
+	assert_same_plans(&f.a.plans, &g.a.plans);
 	ck_assert(strstr(g.a.log, "session restored") != NULL);
 	/* Redo and undo work on the restored history as on the original. */
 	app_action(&f.a, UI_ACTION_REDO);
@@ -183,6 +232,15 @@ START_TEST(test_malformed)
 	edit_some(&f.a);
 	size_t len;
 	char *text = state_text(&f.a, &len);
+	/* A measured line for the cases that change it; the cut-tail case
+	 * below still ends on the saved line. */
+	{
+		char *with = mangle(text, "pos ", "measured synflow 0.9 0.2 1 edit nan nan nan "
+				    "nan nan nan nan nan nan : 1 6 16 120 84 10\npos 2");
+		free(text);
+		text = with;
+		len = strlen(text);
+	}
 	/* lenet5's groups: data (1, fixed), conv1 6, conv2 16, fc1 120, fc2
 	 * 84, fc 10 (fixed). */
 	static const struct {
@@ -216,6 +274,25 @@ START_TEST(test_malformed)
 		{ "view ", "view cursor=0 top=0 view=heat", "needs cursor" },
 		{ "saved ", "saved xyz", "16-digit hash" },
 		{ "saved ", "frobnicate 1", "unknown record" },
+		{ "measured ", "measured nope 0.9 0.2 1 edit 1 2 3 4 5 6 0.5 0.4 0.6 : 1 6 16 120 84 10",
+		  "unknown method" },
+		{ "measured ", "measured synflow 1 0.2 1 edit 1 2 3 4 5 6 0.5 0.4 0.6 : 1 6 16 120 84 10",
+		  "sparsity or tau" },
+		{ "measured ", "measured synflow 0.9 0.2 -1 edit 1 2 3 4 5 6 0.5 0.4 0.6 : 1 6 16 120 84 10",
+		  "seed" },
+		{ "measured ", "measured synflow 0.9 0.2 1 manual 1 2 3 4 5 6 0.5 0.4 0.6 : 1 6 16 120 84 10",
+		  "source" },
+		{ "measured ", "measured synflow 0.9 0.2 1 edit 1 2 3 4 5 6 1.5 0.4 0.6 : 1 6 16 120 84 10",
+		  "a figure" },
+		{ "measured ", "measured synflow 0.9 0.2 1 edit -1 2 3 4 5 6 0.5 0.4 0.6 : 1 6 16 120 84 10",
+		  "a figure" },
+		{ "measured ", "measured synflow 0.9 0.2 1 edit 1 2 3 4 5 6 0.5 0.4 0.6 1 6 16 120 84 10",
+		  "':'" },
+		{ "measured ", "measured synflow 0.9 0.2 1 edit 1 2 3", "expected method" },
+		{ "measured ", "measured synflow 0.9 0.2 1 edit 1 2 3 4 5 6 0.5 0.4 0.6 : 1 6 16 120 84",
+		  "measured: fewer keep counts" },
+		{ "measured ", "measured synflow 0.9 0.2 1 edit 1 2 3 4 5 6 0.5 0.4 0.6 : 1 7 16 120 84 10",
+		  "measured: a keep count outside" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char *bad = mangle(text, cases[i].from, cases[i].to);
@@ -367,6 +444,21 @@ START_TEST(test_file)
 	session_file_sync(&sf, &f.a, &err);
 	ck_assert_int_eq(sf.writes, 4);
 	ck_assert(file_size(sf.path) > full);
+	/* A measurement: one append of its "measured" record; two at once
+	 * (several snapshots between events): a full write. */
+	off_t before = file_size(sf.path);
+	measure_some(&f.a);
+	session_file_sync(&sf, &f.a, &err);
+	ck_assert_int_eq(sf.writes, 4);
+	ck_assert(file_size(sf.path) != before);
+	struct plan_log_figures more = plan_log_figures_none();
+	more.accuracy = 0.625;
+	struct plan_log_setting set0 = f.a.plans.e[0].set;
+	plan_log_note(&f.a.plans, f.a.plans.e[0].keep, &set0, &more, PLAN_LOG_SOURCE_EDIT);
+	before = file_size(sf.path);
+	session_file_sync(&sf, &f.a, &err);
+	ck_assert_int_eq(sf.writes, 5);
+	ck_assert(file_size(sf.path) > before);
 	/* What a killed explorer leaves: the file as it is now. */
 	session_file_done(&sf);
 	struct fx g;
@@ -382,6 +474,8 @@ START_TEST(test_file)
 	session_state_done(st);
 	free(st);
 	assert_same_app(&f.a, &g.a);
+	assert_same_plans(&f.a.plans, &g.a.plans);
+	ck_assert(g.a.plans.e[0].fig.accuracy == 0.625);
 	/* Appends past the threshold and the last full write: rewritten. */
 	for (int i = 0; i < 20000 && sf.appended == 0; i++) {
 		app_action(&g.a, (i & 1) ? UI_ACTION_UNDO : UI_ACTION_REDO);

@@ -288,8 +288,13 @@ PY
 done < "$tmp/algroups"
 expect 0 env OPENBLAS_NUM_THREADS=1 "$bin" prune resnet20 --auto --align auto --iterations 10 --out "$tmp/alauto2"
 contains "$tmp/err" "--align auto: 0 staircases measured"
-expect 2 "$bin" --config /dev/null --align auto
-contains "$tmp/err" "align auto needs measured widths"
+# The explorer takes --align auto (it measures; tests/check_app.c), but
+# not into a recording, and a replay refuses it: both must not depend on
+# measured latencies.
+expect 2 "$bin" --config /dev/null --align auto --record "$tmp/rec.keys"
+contains "$tmp/err" "--align auto cannot be recorded"
+expect 2 "$bin" replay /dev/null --align auto
+contains "$tmp/err" "a replay must not depend on measured latencies"
 
 # bench: four variants with positive medians.
 expect 0 "$bin" bench lenet5 --method magnitude --runs 3 --json

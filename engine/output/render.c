@@ -8,8 +8,10 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "base/pareto.h"
 #include "output/canvas.h"
 #include "output/render.h"
 
@@ -485,12 +487,33 @@ static double tr_x(const struct render_point *p, int which)
 	return which == 0 ? p->latency_ms : p->params;
 }
 
-/* Join each series' points in x order. */
+/* Join each series' points in x order (series_line: all of them, none,
+ * or the panel's Pareto front of them). */
 static void tr_lines(struct canvas *c, const struct render_style *s,
 		     const struct render_tradeoff *t, int which, int px, int py,
 		     double xhi, double ylo, double yhi)
 {
+	bool *on = malloc((size_t)t->n * sizeof *on);
+	double *cost = malloc((size_t)t->n * 2 * sizeof *cost);
+	if (!on || !cost) {
+		free(on);
+		free(cost);
+		return;
+	}
+	double *acc = cost + t->n;
 	for (int k = 0; k < t->n_series; k++) {
+		enum render_line how = t->series_line ? t->series_line[k] : RENDER_LINE_JOIN;
+		if (how == RENDER_LINE_NONE)
+			continue;
+		for (int i = 0; i < t->n; i++) {
+			const struct render_point *p = &t->points[i];
+			bool mine = p->series == k;
+			cost[i] = mine ? tr_x(p, which) : NAN;
+			acc[i] = mine ? p->accuracy : NAN;
+			on[i] = mine;
+		}
+		if (how == RENDER_LINE_FRONT)
+			pareto_front(cost, acc, (size_t)t->n, on);
 		double last_x = -INFINITY, lx = 0, ly = 0;
 		bool have = false;
 		for (;;) {
@@ -499,7 +522,7 @@ static void tr_lines(struct canvas *c, const struct render_style *s,
 			for (int i = 0; i < t->n; i++) {
 				const struct render_point *p = &t->points[i];
 				double x = tr_x(p, which);
-				if (p->series != k || !isfinite(x) || !isfinite(p->accuracy) ||
+				if (!on[i] || !isfinite(x) || !isfinite(p->accuracy) ||
 				    !(x > last_x))
 					continue;
 				if (best < 0 || x < tr_x(&t->points[best], which))
@@ -518,6 +541,8 @@ static void tr_lines(struct canvas *c, const struct render_style *s,
 			have = true;
 		}
 	}
+	free(on);
+	free(cost);
 }
 
 void render_tradeoff_size(const struct render_tradeoff *t, int *w, int *hgt)

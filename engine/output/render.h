@@ -153,10 +153,19 @@ struct render_point {
 	int series;             /* with n_series > 0: which line it is on */
 };
 
+/* How a series' points are joined in each panel. */
+enum render_line {
+	RENDER_LINE_JOIN,  /* all of them, in x order (the default) */
+	RENDER_LINE_NONE,  /* not at all: a scatter */
+	RENDER_LINE_FRONT, /* the panel's Pareto front of them (fewest ms or
+			    * params for the accuracy, pareto.h), in x order */
+};
+
 /* Without series (n_series 0) every point has its own colour and legend
  * entry.  With series, points take their series' colour, the points of a
- * series are joined by a line in x order in each panel, the legend lists
- * the series, and point labels are drawn small beside the points. */
+ * series are joined by a line in x order in each panel (series_line says
+ * otherwise), the legend lists the series, and point labels are drawn
+ * small beside the points. */
 struct render_tradeoff {
 	const char *title;
 	const char *subtitle;   /* may be NULL */
@@ -164,6 +173,7 @@ struct render_tradeoff {
 	const struct render_point *points;
 	int n_series;                     /* 0: no series */
 	const char *const *series_names;  /* n_series names for the legend */
+	const enum render_line *series_line; /* n_series, or NULL: all JOIN */
 	const char *y_label;    /* NULL: "quick-eval accuracy (%)" */
 };
 

@@ -192,7 +192,8 @@ if rc_wait_ready; then
 fi
 
 # ---- the criteria view (v v v): five methods side by side, deterministic
-# (synthetic data, seed 1), so a golden; then back to the heatmap.
+# (synthetic data, seed 1), so a golden; then the history view (empty:
+# no latency or quick-eval runs here) and back to the heatmap.
 rc_start criteria 80 24
 if rc_wait_ready; then
 	rc_keys v v v
@@ -200,6 +201,10 @@ if rc_wait_ready; then
 	golden criteria
 	rc_keys Down
 	rc_wait_text "tau vs synflow, conv2"
+	# The history view: nothing is measured in these runs (scores only).
+	rc_keys v
+	rc_wait_text "No plan measured yet"
+	golden history-empty
 	rc_keys v
 	rc_wait_text "channel scores"
 	quit_clean q
@@ -224,7 +229,7 @@ if rc_wait_ready; then
 	rc_wait_for 10 "rc_has 'next faster step' || rc_has 'no narrower width'"
 	if rc_has "next faster step" || rc_has "no narrower width"; then rc_ok "F snaps or says why"
 	else rc_bad "F: no snap and no reason"; rc_show; fi
-	rc_keys v v
+	rc_keys v v v
 	rc_wait_text "channel scores"
 	quit_clean q y
 fi

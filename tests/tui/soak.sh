@@ -8,7 +8,7 @@
 # sequence (a key log, docs/replay.md) and of the explorer's own
 # --record log of the run; `reconvene prune --plan` accepts the plan.
 #
-# Never sent: q, F10 (quit), ^C, ^Z.  The file dialogs (w, o, e) get a
+# Never sent: q, F10 (quit), ^C, ^Z, X (the history export).  The file dialogs (w, o, e) get a
 # few random characters and then Esc, never Enter, so nothing is written
 # or exported; the run's working directory is a temporary one anyway.
 #
@@ -57,10 +57,10 @@ BEGIN {
 		"Home End Tab BTab Space C-r C-l F1"
 	# Single characters bound to actions (and a few unbound ones).
 	bound = "hjklhjkl-+=<>uutTrvc?"
-	# Printable keys at random: no q (quit), no w o e m s (dialogs) and
+	# Printable keys at random: no q (quit), no w o e m s X (dialogs) and
 	# no a (the automatic plan): they get their own tokens; no ? (help,
 	# tracked); nothing tmux or the shell would eat.
-	printable = "bcdfghijklnprtuvxyzABCDEFGHIJKLMNOPRSTUVWXYZ0123456789-+=<>,./!@#%^&*()_[]{}:|~"
+	printable = "bcdfghijklnprtuvxyzABCDEFGHIJKLMNOPRSTUVWYZ0123456789-+=<>,./!@#%^&*()_[]{}:|~"
 	for (i = 1; i <= length(skip); i++) {
 		c = substr(skip, i, 1)
 		gsub(c == "." ? "[.]" : c, "", bound)

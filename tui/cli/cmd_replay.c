@@ -127,7 +127,7 @@ static int replay_settings(const struct replay_opts *o, const struct keylog_head
 		*cols = h->cols;
 		*rows = h->rows;
 	}
-	int rc = cli_settings_apply("replay", o->method, o->sparsity, o->tau, o->seed, o->align, ws);
+	int rc = cli_settings_apply("replay", o->method, o->sparsity, o->tau, o->seed, o->align, ws, NULL);
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	if (o->size) {

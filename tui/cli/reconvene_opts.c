@@ -130,7 +130,7 @@ int cli_ropts_check_model(const char *cmd, const struct cli_ropts *r)
 
 int cli_settings_apply(const char *cmd, const char *method, const char *sparsity,
 		       const char *tau, const char *seed, const char *align,
-		       struct worker_settings *ws)
+		       struct worker_settings *ws, bool *align_auto)
 {
 	struct reconvene_options o;
 	worker_settings_to_reconvene(ws, &o);
@@ -141,12 +141,16 @@ int cli_settings_apply(const char *cmd, const char *method, const char *sparsity
 	for (size_t i = 0; i < sizeof given / sizeof given[0]; i++)
 		if (given[i].arg && cli_reconvene_option(cmd, given[i].name, given[i].arg, &o))
 			return CLI_EXIT_USAGE;
-	/* The explorer and replays plan on the worker, which measures one
-	 * staircase at a time (the widths view); auto needs all of them. */
-	if (o.align == RECONVENE_ALIGN_AUTO)
-		return cli_usage_error(cmd, "--align auto: align auto needs measured widths, which "
-				       "only 'reconvene prune' and 'reconvene bench' take so far "
-				       "(in the explorer, v shows a group's staircase and f snaps it)");
+	/* The worker plans without measuring; the explorer's app measures the
+	 * staircases and aligns (app.h).  A replay must not depend on
+	 * timings. */
+	if (o.align == RECONVENE_ALIGN_AUTO) {
+		if (!align_auto)
+			return cli_usage_error(cmd, "--align auto: a replay must not depend on "
+					       "measured latencies; give --align N");
+		*align_auto = true;
+		o.align = 1;
+	}
 	worker_settings_from_reconvene(&o, ws);
 	return CLI_EXIT_OK;
 }

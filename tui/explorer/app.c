@@ -13,6 +13,7 @@
  * libtui stays free of curses calls. */
 #include <curses.h>
 
+#include "explorer/plan_log_export.h"
 #include "prune/plan_file.h"
 #include "prune/reconvene.h"
 #include "score/score.h"
@@ -277,12 +278,95 @@ static bool app_auto_current(const struct app *a)
 	       s->job[WORKER_JOB_SCORES].state == WORKER_STATE_DONE;
 }
 
+static void app_widths_ask(struct app *a, int g);
+
+/* --align auto: whether the pending plan's group g is rectified and so
+ * waits for its staircase (locked groups are not adopted anyway). */
+static bool app_align_wants(const struct app *a, int g)
+{
+	const struct group *gr = app_group(a, g);
+	return gr->prunable && !a->locked[g] && a->pending_plan.keep[g] < gr->channels;
+}
+
+static void app_align_drop(struct app *a)
+{
+	if (a->auto_pending)
+		plan_done(&a->pending_plan);
+	a->auto_pending = false;
+}
+
+/* The pending aligned plan: ask for the next missing staircase, or, when
+ * every rectified group has one, snap each to width_free and adopt. */
+static unsigned app_align_step(struct app *a)
+{
+	const unsigned redraw = UI_HANDLED | UI_REDRAW;
+	int missing = -1, total = 0, have = 0;
+	for (int g = 0; g < a->pending_plan.n_groups; g++) {
+		if (!app_align_wants(a, g))
+			continue;
+		total++;
+		if (stairs_get(&a->stairs, g))
+			have++;
+		else if (missing < 0)
+			missing = g;
+	}
+	if (missing >= 0) {
+		if (!a->w) {
+			app_align_drop(a);
+			a->auto_settled++;
+			app_log(a, APP_LOG_WARN, "automatic plan: --align auto needs measured widths");
+			return redraw;
+		}
+		app_widths_ask(a, missing);
+		app_log(a, APP_LOG_INFO, "automatic plan, --align auto: timing the widths of %s "
+			"(%d of %d groups)", app_group(a, missing)->name, have + 1, total);
+		return redraw;
+	}
+	int moved = 0;
+	for (int g = 0; g < a->pending_plan.n_groups; g++) {
+		if (!app_align_wants(a, g))
+			continue;
+		int keep = a->pending_plan.keep[g];
+		int w = stairs_snap(&a->stairs, g, keep, false);
+		int c = app_group(a, g)->channels;
+		int to = w < keep ? keep : w > c ? c : w;
+		if (to != keep) {
+			plan_set_keep(&a->pending_plan, g, to);
+			moved++;
+		}
+	}
+	char why[96];
+	snprintf(why, sizeof why, "automatic plan (%d of %d groups widened to a measured "
+		 "fast width)", moved, total);
+	unsigned f = app_plan_adopt(a, &a->pending_plan, why);
+	app_align_drop(a);
+	a->auto_settled++;
+	return f;
+}
+
+/* The automatic plan p arrived: adopt it, or with --align auto hold it
+ * until its staircases are measured. */
+static unsigned app_auto_arrived(struct app *a, const struct prune_plan *p)
+{
+	if (!a->align_auto) {
+		a->auto_settled++;
+		return app_plan_adopt(a, p, "automatic plan");
+	}
+	app_align_drop(a);
+	if (plan_copy(&a->pending_plan, p) != ENG_STATUS_OK) {
+		a->auto_settled++;
+		app_log(a, APP_LOG_ERROR, "automatic plan: out of memory");
+		return UI_HANDLED | UI_REDRAW;
+	}
+	a->auto_pending = true;
+	return app_align_step(a);
+}
+
 static unsigned app_auto(struct app *a)
 {
 	if (!a->auto_defer && app_auto_current(a)) {
 		a->auto_req = 0;
-		a->auto_settled++;
-		return app_plan_adopt(a, &a->snap->scores.auto_plan, "automatic plan");
+		return app_auto_arrived(a, &a->snap->scores.auto_plan);
 	}
 	if (!a->w) {
 		app_log(a, APP_LOG_WARN, "automatic plan: no scores yet");
@@ -330,7 +414,7 @@ static void app_widths_ask(struct app *a, int g)
 
 void app_widths_want(struct app *a)
 {
-	if (a->view == LAYOUT_VIEW_WIDTHS)
+	if (a->view == LAYOUT_VIEW_WIDTHS && !a->auto_pending)
 		app_widths_ask(a, app_cursor_group(a));
 }
 
@@ -351,6 +435,20 @@ static unsigned app_widths_update(struct app *a, const struct worker_snapshot *s
 				app_group(a, a->widths_req_group)->name, j->msg);
 		a->widths_req = 0;
 		f |= UI_HANDLED | UI_REDRAW;
+		if (a->auto_pending && j->state == WORKER_STATE_FAILED) {
+			app_align_drop(a);
+			a->auto_settled++;
+			app_log(a, APP_LOG_ERROR, "automatic plan not applied: the staircase of %s "
+				"failed: %s", app_group(a, a->widths_req_group)->name, j->msg);
+		} else if (a->auto_pending && j->state == WORKER_STATE_DONE &&
+			   !stairs_get(&a->stairs, a->widths_req_group)) {
+			app_align_drop(a); /* never asks the same group twice */
+			a->auto_settled++;
+			app_log(a, APP_LOG_ERROR, "automatic plan not applied: no staircase "
+				"of %s arrived", app_group(a, a->widths_req_group)->name);
+		} else if (a->auto_pending) {
+			f |= app_align_step(a);
+		}
 	}
 	return f;
 }
@@ -408,8 +506,10 @@ static unsigned app_settings_send(struct app *a, const struct worker_settings *s
 	if (a->w && a->view == LAYOUT_VIEW_CRITERIA)
 		worker_request(a->w, WORKER_JOB_CRITERIA);
 	/* A pending automatic plan is for the old settings: ask again. */
-	if (a->w && a->auto_req)
+	if (a->w && (a->auto_req || a->auto_pending)) {
+		app_align_drop(a);
 		a->auto_req = worker_request(a->w, WORKER_JOB_AUTO);
+	}
 	app_project(a);
 	app_log(a, APP_LOG_INFO, "%s", what);
 	return UI_HANDLED | UI_REDRAW;
@@ -563,6 +663,187 @@ unsigned app_plan_open(struct app *a, const char *path)
 	return UI_HANDLED | UI_REDRAW;
 }
 
+/* ---- the plan history (plan_log.h) ------------------------------------- */
+
+static struct plan_log_setting app_log_setting(const struct worker_settings *s)
+{
+	return (struct plan_log_setting){ .method = s->method, .sparsity = s->sparsity,
+					  .tau = s->tau, .seed = s->seed };
+}
+
+static void app_log_cursor_to(struct app *a, int i)
+{
+	if (i >= a->plans.n)
+		i = a->plans.n - 1;
+	if (i < 0)
+		i = 0;
+	a->log_cursor = i;
+	int rows = a->visible > 0 ? a->visible : 1; /* the table's rows */
+	if (a->plans.n > 0)
+		a->log_top = layout_scroll_fit(a->log_top, i, a->plans.n, rows);
+}
+
+/* A snapshot's figures for its own plan: a new or fuller entry.  The plan's
+ * latency and quick-eval are for the snapshot's plan and settings exactly
+ * when they are not stale (worker_snapshot.c compares the keys). */
+static unsigned app_history_note(struct app *a, const struct worker_snapshot *s)
+{
+	if (!s->model || s->model->id != a->model->id ||
+	    s->plan.n_groups != a->plans.n_groups)
+		return 0;
+	const struct worker_latency *l = &s->latency[WORKER_VARIANT_PLAN];
+	const struct worker_eval *e = &s->eval[WORKER_VARIANT_PLAN];
+	bool lat = l->valid && !l->stale, ev = e->valid && !e->stale;
+	if (!lat && !ev)
+		return 0;
+	struct plan_log_figures f = plan_log_figures_none();
+	f.params = (double)s->proj.plan.nonzero;
+	f.bytes = (double)s->proj.plan.storage_bytes;
+	f.macs = (double)s->proj.plan.effective_macs;
+	if (lat) {
+		f.latency_ms = l->median_ms;
+		f.latency_lo = l->p10_ms;
+		f.latency_hi = l->p90_ms;
+	}
+	if (ev) {
+		f.accuracy = e->accuracy;
+		f.acc_lo = e->ci_lo;
+		f.acc_hi = e->ci_hi;
+	}
+	/* The automatic plan of these very settings, or the user's. */
+	const struct prune_plan *ap = &s->scores.auto_plan;
+	bool is_auto = s->scores.valid && !s->scores.stale && ap->n_groups == s->plan.n_groups &&
+		       memcmp(ap->keep, s->plan.keep,
+			      (size_t)ap->n_groups * sizeof *ap->keep) == 0;
+	struct plan_log_setting set = app_log_setting(&s->settings);
+	unsigned long before = a->plans.changes;
+	int n_before = a->plans.n;
+	if (plan_log_note(&a->plans, s->plan.keep, &set, &f,
+			  is_auto ? PLAN_LOG_SOURCE_AUTO : PLAN_LOG_SOURCE_EDIT) < 0) {
+		app_log(a, APP_LOG_ERROR, "plan history: out of memory");
+		return UI_HANDLED | UI_REDRAW;
+	}
+	/* A full log dropped its oldest entry: the cursor stays on its plan. */
+	if (a->plans.n == n_before && n_before == PLAN_LOG_MAX && a->plans.changes != before &&
+	    a->plans.last_changed == a->plans.n - 1 && a->log_cursor > 0)
+		a->log_cursor--;
+	return a->plans.changes != before ? UI_HANDLED | UI_REDRAW : 0;
+}
+
+int app_history_current(const struct app *a)
+{
+	struct plan_log_setting set = app_log_setting(&a->settings);
+	return plan_log_find(&a->plans, a->plan.keep, &set);
+}
+
+unsigned app_history_restore(struct app *a, int i)
+{
+	if (i < 0 || i >= a->plans.n) {
+		app_log(a, APP_LOG_INFO, "no measured plan yet: edits are measured in the background");
+		return UI_HANDLED | UI_REDRAW;
+	}
+	const struct plan_log_entry *e = &a->plans.e[i];
+	const int min_keep = app_min_keep(a);
+	for (int g = 0; g < a->plan.n_groups; g++) {
+		const struct group *gr = app_group(a, g);
+		int lo = gr->prunable ? (min_keep < gr->channels ? min_keep : gr->channels)
+				      : gr->channels;
+		if (e->keep[g] < lo || e->keep[g] > gr->channels) {
+			app_log(a, APP_LOG_ERROR, "plan #%d keeps %d of '%s' (the collapse guard "
+				"allows %d..%d)", i + 1, e->keep[g], gr->name, lo, gr->channels);
+			return UI_HANDLED | UI_REDRAW;
+		}
+	}
+	struct worker_settings s = a->settings;
+	s.method = e->set.method;
+	s.sparsity = e->set.sparsity;
+	s.tau = e->set.tau;
+	s.seed = e->set.seed;
+	unsigned f = UI_HANDLED | UI_REDRAW;
+	if (!app_settings_same(&s, &a->settings)) {
+		char msg[96];
+		snprintf(msg, sizeof msg, "settings of plan #%d", i + 1);
+		f |= app_settings_send(a, &s, msg);
+	}
+	/* Like a plan file, the entry is the whole plan: locks do not hold. */
+	int changed = 0;
+	for (int g = 0; g < a->plan.n_groups; g++)
+		if (a->plan.keep[g] != e->keep[g]) {
+			plan_set_keep(&a->plan, g, e->keep[g]);
+			changed++;
+		}
+	if (changed && !app_hist_push(a)) {
+		app_log(a, APP_LOG_ERROR, "out of memory");
+		app_hist_load(a, a->hist.pos);
+		return f;
+	}
+	if (changed)
+		app_plan_send(a);
+	app_log(a, APP_LOG_INFO, "plan #%d restored: %d group%s changed%s", i + 1, changed,
+		changed == 1 ? "" : "s", changed ? " (u undoes)" : "");
+	return f;
+}
+
+unsigned app_history_export(struct app *a, const char *prefix)
+{
+	if (a->plans.n == 0) {
+		snprintf(a->dlg.error, sizeof a->dlg.error, "no plan measured yet");
+		app_log(a, APP_LOG_WARN, "plan history: no plan measured yet");
+		return UI_HANDLED | UI_REDRAW;
+	}
+	if (a->no_write) {
+		a->writes_skipped++;
+		a->dlg.error[0] = '\0';
+		app_log(a, APP_LOG_INFO, "plan history not written to %s.csv (replay)", prefix);
+		return UI_HANDLED | UI_REDRAW;
+	}
+	const struct group_set *gs = &a->model->groups;
+	const char **names = calloc((size_t)(gs->n_groups > 0 ? gs->n_groups : 1),
+				    sizeof *names);
+	if (!names) {
+		app_log(a, APP_LOG_ERROR, "out of memory");
+		return UI_HANDLED | UI_REDRAW;
+	}
+	for (int g = 0; g < gs->n_groups; g++)
+		names[g] = gs->groups[g].name;
+	char title[128];
+	snprintf(title, sizeof title, "%s: plans measured in the explorer",
+		 a->model->net->name);
+	struct plan_log_marks m = { .title = title, .current = app_history_current(a),
+				    .dense_ms = NAN, .dense_params = NAN, .dense_acc = NAN,
+				    .pai_ms = NAN, .pai_params = NAN, .pai_acc = NAN };
+	const struct worker_snapshot *s = a->snap;
+	if (s && s->model && s->model->id == a->model->id && a->proj_valid) {
+		const struct worker_latency *dl = &s->latency[WORKER_VARIANT_DENSE];
+		const struct worker_latency *pl = &s->latency[WORKER_VARIANT_PAI];
+		const struct worker_eval *de = &s->eval[WORKER_VARIANT_DENSE];
+		const struct worker_eval *pe = &s->eval[WORKER_VARIANT_PAI];
+		m.dense_params = (double)a->proj.dense.nonzero;
+		m.pai_params = (double)a->proj.pai.nonzero;
+		if (dl->valid && !dl->stale)
+			m.dense_ms = dl->median_ms;
+		if (pl->valid && !pl->stale)
+			m.pai_ms = pl->median_ms;
+		if (de->valid && !de->stale)
+			m.dense_acc = de->accuracy;
+		if (pe->valid && !pe->stale)
+			m.pai_acc = pe->accuracy;
+	}
+	struct eng_err err = { { 0 } };
+	enum eng_status st = plan_log_export(&a->plans, names, &m, a->export_style, prefix,
+					     NULL, &err);
+	free(names);
+	if (st != ENG_STATUS_OK) {
+		app_log(a, APP_LOG_ERROR, "%s", err.msg);
+		snprintf(a->dlg.error, sizeof a->dlg.error, "%s", err.msg);
+		return UI_HANDLED | UI_REDRAW;
+	}
+	a->dlg.error[0] = '\0';
+	app_log(a, APP_LOG_INFO, "plan history: %d plan%s written to %s.csv and %s.png",
+		a->plans.n, a->plans.n == 1 ? "" : "s", prefix, prefix);
+	return UI_HANDLED | UI_REDRAW;
+}
+
 /* ---- moving ------------------------------------------------------------- */
 
 static void app_cursor_to(struct app *a, int c)
@@ -594,6 +875,14 @@ void app_visible_set(struct app *a, int rows, int help_rows)
 
 unsigned app_row_select(struct app *a, int visible_row)
 {
+	if (a->view == LAYOUT_VIEW_HISTORY) {
+		/* The list's entries sit on the table's rows. */
+		int i = a->log_top + visible_row;
+		if (visible_row < 0 || i >= a->plans.n)
+			return UI_HANDLED;
+		app_log_cursor_to(a, i);
+		return UI_HANDLED | UI_REDRAW;
+	}
 	int r = a->top + visible_row;
 	if (visible_row < 0 || r >= a->n_rows)
 		return UI_HANDLED;
@@ -608,6 +897,10 @@ unsigned app_scroll(struct app *a, int n)
 		a->help_top += n;
 		if (a->help_top < 0)
 			a->help_top = 0;
+		return UI_HANDLED | UI_REDRAW;
+	}
+	if (a->view == LAYOUT_VIEW_HISTORY) {
+		app_log_cursor_to(a, a->log_cursor + n);
 		return UI_HANDLED | UI_REDRAW;
 	}
 	app_cursor_to(a, a->cursor + n);
@@ -736,6 +1029,18 @@ static unsigned app_dialog_submit(struct app *a)
 			app_dialog_close(a);
 		return f | UI_RELAYOUT;
 	}
+	case APP_DIALOG_HISTORY: {
+		if (d->input_len == 0) {
+			snprintf(d->error, sizeof d->error, "type a file name (without .csv)");
+			return UI_HANDLED | UI_REDRAW;
+		}
+		char prefix[APP_INPUT_MAX];
+		snprintf(prefix, sizeof prefix, "%s", d->input);
+		unsigned f = app_history_export(a, prefix);
+		if (!d->error[0])
+			app_dialog_close(a);
+		return f | UI_RELAYOUT;
+	}
 	case APP_DIALOG_EXPORT:
 		if (d->input_len == 0) {
 			snprintf(d->error, sizeof d->error, "type a directory name");
@@ -766,7 +1071,9 @@ enum eng_status app_session_capture(const struct app *a, struct session_state *s
 	if (session_state_init(st, a->plan.n_groups) != ENG_STATUS_OK)
 		return ENG_STATUS_ENOMEM;
 	history_done(&st->hist);
-	if (history_copy(&st->hist, &a->hist) != ENG_STATUS_OK) {
+	plan_log_done(&st->log);
+	if (history_copy(&st->hist, &a->hist) != ENG_STATUS_OK ||
+	    plan_log_copy(&st->log, &a->plans) != ENG_STATUS_OK) {
 		session_state_done(st);
 		return ENG_STATUS_ENOMEM;
 	}
@@ -787,6 +1094,15 @@ unsigned app_session_restore(struct app *a, struct session_state *st)
 	struct history old = a->hist;
 	a->hist = st->hist;
 	st->hist = old;
+	/* The restored session's measurements come first; what this run has
+	 * measured meanwhile is added after them. */
+	struct plan_log mine = a->plans;
+	a->plans = st->log;
+	st->log = mine;
+	for (int i = 0; i < mine.n; i++)
+		plan_log_note(&a->plans, mine.e[i].keep, &mine.e[i].set, &mine.e[i].fig,
+			      mine.e[i].source);
+	app_log_cursor_to(a, a->plans.n - 1);
 	a->restores++;
 	memcpy(a->locked, st->locked, sizeof *a->locked * (size_t)a->plan.n_groups);
 	app_hist_load(a, a->hist.pos);
@@ -959,10 +1275,37 @@ unsigned app_action(struct app *a, enum ui_action act)
 	const unsigned redraw = UI_HANDLED | UI_REDRAW;
 	int g = app_cursor_group(a);
 	int page = a->visible > 1 ? a->visible - 1 : 1;
+	if (a->view == LAYOUT_VIEW_HISTORY) {
+		/* The history list takes the moving keys and Enter. */
+		int lp = a->visible > 1 ? a->visible - 1 : 1;
+		switch (act) {
+		case UI_ACTION_UP: app_log_cursor_to(a, a->log_cursor - 1); return redraw;
+		case UI_ACTION_DOWN: app_log_cursor_to(a, a->log_cursor + 1); return redraw;
+		case UI_ACTION_PAGE_UP: app_log_cursor_to(a, a->log_cursor - lp); return redraw;
+		case UI_ACTION_PAGE_DOWN: app_log_cursor_to(a, a->log_cursor + lp); return redraw;
+		case UI_ACTION_HOME: app_log_cursor_to(a, 0); return redraw;
+		case UI_ACTION_END: app_log_cursor_to(a, a->plans.n - 1); return redraw;
+		case UI_ACTION_KEEP_EXACT: return app_history_restore(a, a->log_cursor);
+		default: break;
+		}
+	}
 	switch (act) {
 	case UI_ACTION_NONE:
 	case UI_ACTION_COUNT:
 		return 0;
+	case UI_ACTION_HISTORY_AXIS:
+		a->axis = (enum plan_log_axis)((a->axis + 1) % PLAN_LOG_AXIS_COUNT);
+		app_log(a, APP_LOG_INFO, "history scatter: accuracy against %s%s",
+			plan_log_axis_name(a->axis),
+			a->view == LAYOUT_VIEW_HISTORY ? "" : " (v shows the history)");
+		return redraw;
+	case UI_ACTION_HISTORY_EXPORT: {
+		char name[APP_INPUT_MAX];
+		snprintf(name, sizeof name, "%s-history", a->model->net->name);
+		app_dialog_open(a, APP_DIALOG_HISTORY, name);
+		a->dlg.fresh = true;
+		return redraw | UI_RELAYOUT;
+	}
 	case UI_ACTION_UP: app_cursor_to(a, a->cursor - 1); return redraw;
 	case UI_ACTION_DOWN: app_cursor_to(a, a->cursor + 1); return redraw;
 	case UI_ACTION_PAGE_UP: app_cursor_to(a, a->cursor - page); return redraw;
@@ -1095,7 +1438,12 @@ unsigned app_action(struct app *a, enum ui_action act)
 	case UI_ACTION_VIEW:
 		a->view = a->view == LAYOUT_VIEW_HEAT ? LAYOUT_VIEW_GRID :
 			  a->view == LAYOUT_VIEW_GRID ? LAYOUT_VIEW_WIDTHS :
-			  a->view == LAYOUT_VIEW_WIDTHS ? LAYOUT_VIEW_CRITERIA : LAYOUT_VIEW_HEAT;
+			  a->view == LAYOUT_VIEW_WIDTHS ? LAYOUT_VIEW_CRITERIA :
+			  a->view == LAYOUT_VIEW_CRITERIA ? LAYOUT_VIEW_HISTORY : LAYOUT_VIEW_HEAT;
+		if (a->view == LAYOUT_VIEW_HISTORY) {
+			int cur = app_history_current(a);
+			app_log_cursor_to(a, cur >= 0 ? cur : a->plans.n - 1);
+		}
 		app_widths_want(a);
 		app_criteria_want(a);
 		if (a->view == LAYOUT_VIEW_GRID && a->w) {
@@ -1164,8 +1512,7 @@ unsigned app_snapshot_update(struct app *a)
 		if (j->request == a->auto_req && j->state == WORKER_STATE_DONE &&
 		    app_auto_current(a)) {
 			a->auto_req = 0;
-			a->auto_settled++;
-			f |= app_plan_adopt(a, &s->scores.auto_plan, "automatic plan");
+			f |= app_auto_arrived(a, &s->scores.auto_plan);
 		} else if (j->request == a->auto_req && j->state == WORKER_STATE_FAILED) {
 			a->auto_req = 0;
 			a->auto_settled++;
@@ -1174,6 +1521,7 @@ unsigned app_snapshot_update(struct app *a)
 	}
 	f |= app_export_update(a, s);
 	f |= app_widths_update(a, s);
+	f |= app_history_note(a, s);
 	app_widths_want(a); /* the cursor may have moved on meanwhile */
 	if (!a->ready && s->model && s->model->id == a->model->id &&
 	    s->scores.valid && !s->scores.stale)
@@ -1276,7 +1624,8 @@ enum eng_status app_init(struct app *a, struct worker *w,
 		eng_err_set(err, st, "out of memory");
 		goto fail;
 	}
-	if (history_init(&a->hist, gs->n_groups) != ENG_STATUS_OK) {
+	if (history_init(&a->hist, gs->n_groups) != ENG_STATUS_OK ||
+	    plan_log_init(&a->plans, gs->n_groups) != ENG_STATUS_OK) {
 		st = ENG_STATUS_ENOMEM;
 		eng_err_set(err, st, "out of memory");
 		goto fail;
@@ -1335,7 +1684,9 @@ int app_prunable_groups(const struct app *a)
 
 void app_done(struct app *a)
 {
+	app_align_drop(a);
 	history_done(&a->hist);
+	plan_log_done(&a->plans);
 	if (a->restore) {
 		session_state_done(a->restore);
 		free(a->restore);

@@ -5,7 +5,8 @@
  * plan edit, the table cursor and scroll position, group locks, the view
  * (channel heatmap or sensitivity grid), the focused panel, the help and
  * dialog state, the analytic projection of the current plan, the log line
- * and the unsaved-edits mark.  It also holds one reference to the model
+ * and the unsaved-edits mark, and the log of every plan the worker measured
+ * (plan_log.h: the history view).  It also holds one reference to the model
  * (worker_model_ref) and one to the latest worker snapshot; app_done
  * releases both.  The worker itself is BORROWED (app_init's argument) and
  * may be NULL (pure tests: settings and plan still change, no jobs run).
@@ -17,7 +18,11 @@
  * (tau, method, sparsity, seed) call worker_set_settings; `a` asks for
  * WORKER_JOB_AUTO and app_snapshot_update adopts snapshot->scores.auto_plan
  * as ONE undoable edit when that job turns DONE (at once if the scores
- * are already current).  Plan files are read and written here (small JSON,
+ * are already current).  With align_auto (`--align auto`) the plan waits
+ * until the staircase of each group it rectifies is measured (WIDTHS
+ * jobs, one group after the other, through a->stairs) and each such group
+ * keeps the widest width as fast as its count, as `reconvene prune --auto
+ * --align auto` does; the log line tells the progress.  Plan files are read and written here (small JSON,
  * no BLAS); the export (which re-scores and builds the pruned net) is the
  * worker's EXPORT job (worker_export): cancellable, with its progress in
  * the snapshot, and app_snapshot_update logs its result.
@@ -56,6 +61,7 @@
 #include "explorer/history.h"
 #include "explorer/keys.h"
 #include "explorer/layout.h"
+#include "explorer/plan_log.h"
 #include "explorer/session_state.h"
 #include "prune/plan.h"
 #include "explorer/stairs.h"
@@ -94,6 +100,7 @@ enum app_dialog {
 	APP_DIALOG_EXPORT,   /* e: export directory */
 	APP_DIALOG_QUIT,     /* q with unsaved edits */
 	APP_DIALOG_RESTORE,  /* start: restore the saved session? */
+	APP_DIALOG_HISTORY,  /* X: the plan history's CSV / PNG path */
 	APP_DIALOG_COUNT
 };
 
@@ -178,6 +185,17 @@ struct app {
 					   * so far (stairs.h) */
 	uint64_t widths_req;              /* WIDTHS request waiting, 0 = none */
 	int widths_req_group;             /* the group it is for */
+	bool align_auto;                  /* --align auto: a's plan keeps, in
+					   * each rectified group, the widest
+					   * measured width as fast (width_free) */
+	bool auto_pending;                /* align_auto: pending_plan waits for
+					   * its groups' staircases */
+	struct prune_plan pending_plan;   /* owned when auto_pending */
+	struct plan_log plans;            /* owned: every plan measured so far
+					   * (the history view, v) */
+	int log_cursor, log_top;          /* history view: selected entry, first
+					   * entry shown */
+	enum plan_log_axis axis;          /* history scatter's x axis (x) */
 };
 
 /* Set up for model (a reference is taken) with settings s (sent to the
@@ -244,6 +262,14 @@ void app_session_offer(struct app *a, struct session_state *st, const char *when
  * when the group has no staircase yet, a request to measure it. */
 void app_widths_want(struct app *a);
 unsigned app_width_snap(struct app *a, bool faster);
+
+/* The plan history (plan_log.h).  app_history_restore: entry i's plan (an
+ * undoable edit; locked groups too, as a plan file) and its settings.
+ * app_history_export: PREFIX.csv and PREFIX.png (plan_log_export.h).
+ * app_history_current: the entry of the current plan and settings, or -1. */
+unsigned app_history_restore(struct app *a, int i);
+unsigned app_history_export(struct app *a, const char *prefix);
+int app_history_current(const struct app *a);
 
 /* Whether there are edits since the last save or open. */
 bool app_dirty(const struct app *a);

@@ -53,10 +53,12 @@ enum ui_action {
 	UI_ACTION_SPARSITY,
 	UI_ACTION_RESEED,
 	UI_ACTION_STABILITY,     /* score 5 more times: how stable is it */
+	UI_ACTION_HISTORY_AXIS,  /* history scatter: latency or MACs */
 	/* files */
 	UI_ACTION_SAVE,
 	UI_ACTION_OPEN,
 	UI_ACTION_EXPORT,
+	UI_ACTION_HISTORY_EXPORT, /* the plan history as CSV and PNG */
 	/* screen */
 	UI_ACTION_VIEW,
 	UI_ACTION_THEME,

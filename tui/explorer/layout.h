@@ -57,6 +57,8 @@ enum layout_view {
 	LAYOUT_VIEW_WIDTHS, /* v again: the selected group's latency x width
 			     * staircase */
 	LAYOUT_VIEW_CRITERIA, /* v again: the five PaI criteria side by side */
+	LAYOUT_VIEW_HISTORY, /* v again: the measured plans and their Pareto
+			      * scatter, over the table and the heatmap */
 };
 
 enum layout_overlay {

@@ -132,6 +132,7 @@ static void session_file_mirror(struct session_file *sf, const struct app *a)
 {
 	sf->pushes = a->hist.pushes;
 	sf->restores = a->restores;
+	sf->log_changes = a->plans.changes;
 	sf->pos = a->hist.pos;
 	memcpy(sf->locked, a->locked, sizeof *sf->locked * (size_t)sf->n_groups);
 	sf->settings = a->settings;
@@ -217,7 +218,8 @@ enum eng_status session_file_sync(struct session_file *sf, const struct app *a,
 	if (sf->failed || sf->lock_fd < 0 || a->restore)
 		return ENG_STATUS_OK;
 	if (sf->fd < 0 || a->restores != sf->restores || a->hist.pushes > sf->pushes + 1 ||
-	    a->hist.pushes < sf->pushes)
+	    a->hist.pushes < sf->pushes || a->plans.changes > sf->log_changes + 1 ||
+	    a->plans.changes < sf->log_changes)
 		return sf->fd < 0 && !session_file_worth(a) && !sf->old_present
 			       ? ENG_STATUS_OK : session_file_save(sf, a, err);
 	/* At most: an edit, a position, the settings, the saved mark, the
@@ -250,6 +252,10 @@ enum eng_status session_file_sync(struct session_file *sf, const struct app *a,
 	if (a->saved_hash != sf->saved_hash)
 		ok &= session_file_add(sf, &used, session_state_saved_line(
 			b + used, lc, a->saved_hash));
+	/* A measurement: its entry again (the reader merges by plan). */
+	if (a->plans.changes == sf->log_changes + 1 && a->plans.last_changed >= 0)
+		ok &= session_file_add(sf, &used, session_state_measured_line(
+			b + used, lc, &a->plans.e[a->plans.last_changed], sf->n_groups));
 	if (used == 0)
 		return ENG_STATUS_OK; /* the view alone waits for a record */
 	struct session_view v;

@@ -68,6 +68,7 @@ struct session_file {
 	bool failed;                 /* a write failed: no more tries */
 	/* What the file says so far. */
 	unsigned long pushes, restores;
+	unsigned long log_changes;   /* app->log.changes written */
 	int pos, n_groups;
 	bool *locked;                /* owned, n_groups */
 	struct worker_settings settings;

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,8 @@ enum eng_status session_state_init(struct session_state *st, int n_groups)
 	st->n_groups = n_groups;
 	worker_settings_default(&st->settings);
 	st->locked = calloc((size_t)(n_groups > 0 ? n_groups : 1), sizeof *st->locked);
-	if (!st->locked || history_init(&st->hist, n_groups) != ENG_STATUS_OK) {
+	if (!st->locked || history_init(&st->hist, n_groups) != ENG_STATUS_OK ||
+	    plan_log_init(&st->log, n_groups) != ENG_STATUS_OK) {
 		session_state_done(st);
 		return ENG_STATUS_ENOMEM;
 	}
@@ -30,6 +32,7 @@ enum eng_status session_state_init(struct session_state *st, int n_groups)
 void session_state_done(struct session_state *st)
 {
 	history_done(&st->hist);
+	plan_log_done(&st->log);
 	free(st->locked);
 	memset(st, 0, sizeof *st);
 }
@@ -108,7 +111,8 @@ int session_state_view_line(char *buf, size_t len, const struct session_view *v)
 	return snprintf(buf, len, "view cursor=%d top=%d view=%s focus=%s\n", v->cursor,
 			v->top, v->view == LAYOUT_VIEW_GRID ? "grid" :
 			v->view == LAYOUT_VIEW_WIDTHS ? "widths" :
-			v->view == LAYOUT_VIEW_CRITERIA ? "criteria" : "heat",
+			v->view == LAYOUT_VIEW_CRITERIA ? "criteria" :
+			v->view == LAYOUT_VIEW_HISTORY ? "history" : "heat",
 			session_focus_names[v->focus % SESSION_FOCUS_COUNT]);
 }
 
@@ -117,13 +121,32 @@ int session_state_saved_line(char *buf, size_t len, uint64_t hash)
 	return snprintf(buf, len, "saved %016" PRIx64 "\n", hash);
 }
 
+int session_state_measured_line(char *buf, size_t len, const struct plan_log_entry *e,
+				int n_groups)
+{
+	const struct plan_log_figures *f = &e->fig;
+	int need = snprintf(buf, len, "measured %s %.17g %.17g %llu %s %.9g %.9g %.9g "
+			    "%.9g %.9g %.9g %.9g %.9g %.9g :",
+			    score_method_name(e->set.method), e->set.sparsity, e->set.tau,
+			    (unsigned long long)e->set.seed, plan_log_source_name(e->source),
+			    f->params, f->bytes, f->macs, f->latency_ms, f->latency_lo,
+			    f->latency_hi, f->accuracy, f->acc_lo, f->acc_hi);
+	for (int g = 0; g < n_groups; g++) {
+		size_t used = need >= 0 && (size_t)need < len ? (size_t)need : len;
+		need += snprintf(buf + used, len - used, " %d", e->keep[g]);
+	}
+	size_t used = need >= 0 && (size_t)need < len ? (size_t)need : len;
+	need += snprintf(buf + used, len - used, "\n");
+	return need;
+}
+
 /* ---- the whole state ---------------------------------------------------- */
 
 size_t session_state_line_max(int n_groups)
 {
 	/* The header's model (255) and net (63) and every keep count as
 	 * " -2147483648" fit in this. */
-	return 512 + 12 * (size_t)(n_groups > 0 ? n_groups : 1);
+	return 640 + 12 * (size_t)(n_groups > 0 ? n_groups : 1);
 }
 
 /* Text growing by whole records. */
@@ -177,6 +200,9 @@ enum eng_status session_state_format(const struct session_state *st, char **text
 				session_text_add(&t, session_state_lock_line(l, c, g, true));
 		session_text_add(&t, session_state_view_line(l, c, &st->view));
 		session_text_add(&t, session_state_saved_line(l, c, st->saved_hash));
+		for (int i = 0; i < st->log.n; i++)
+			session_text_add(&t, session_state_measured_line(l, c, &st->log.e[i],
+									 st->n_groups));
 	}
 	free(t.line);
 	if (t.oom) {
@@ -223,25 +249,96 @@ static bool session_hex64(const char *s, uint64_t *out)
 	return true;
 }
 
-static const char *session_edit(struct session_parse *p, char *rest)
+/* n_groups keep counts from strtok_r's save position into p->keep;
+ * measured: for the "measured" record's messages, else "edit"'s. */
+static const char *session_keep(struct session_parse *p, char *rest, char **save,
+				bool measured)
 {
 	const struct group_set *gs = p->gs;
-	char *save = NULL;
 	int g = 0;
-	for (char *tok = strtok_r(rest, " \t", &save); tok;
-	     tok = strtok_r(NULL, " \t", &save), g++) {
+	for (char *tok = strtok_r(rest, " \t", save); tok;
+	     tok = strtok_r(NULL, " \t", save), g++) {
 		if (g >= gs->n_groups)
-			return "edit: more keep counts than the model has groups";
+			return measured ? "measured: more keep counts than the model has groups"
+					: "edit: more keep counts than the model has groups";
 		const struct group *gr = &gs->groups[g];
 		int lo = gr->prunable ? (p->min_keep < gr->channels ? p->min_keep
 								 : gr->channels)
 				      : gr->channels;
 		if (!session_int(tok, lo, gr->channels, &p->keep[g]))
-			return "edit: a keep count outside its group's range";
+			return measured ? "measured: a keep count outside its group's range"
+					: "edit: a keep count outside its group's range";
 	}
 	if (g != gs->n_groups)
-		return "edit: fewer keep counts than the model has groups";
+		return measured ? "measured: fewer keep counts than the model has groups"
+				: "edit: fewer keep counts than the model has groups";
+	return NULL;
+}
+
+static const char *session_edit(struct session_parse *p, char *rest)
+{
+	char *save = NULL;
+	const char *why = session_keep(p, rest, &save, false);
+	if (why)
+		return why;
 	if (!history_push(&p->st->hist, p->keep))
+		return "out of memory";
+	return NULL;
+}
+
+/* A figure: "nan" or a finite number in [lo, hi]. */
+static bool session_figure(const char *s, double lo, double hi, double *out)
+{
+	if (!strcmp(s, "nan")) {
+		*out = NAN;
+		return true;
+	}
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || *end || errno || !isfinite(v) || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
+static const char *session_measured(struct session_parse *p, char *rest)
+{
+	char *save = NULL;
+	char *tok[14];
+	for (int i = 0; i < 14; i++)
+		if (!(tok[i] = strtok_r(i ? NULL : rest, " \t", &save)))
+			return "measured: expected method, sparsity, tau, seed, source, "
+			       "9 figures, ':' and the keep counts";
+	char *colon = strtok_r(NULL, " \t", &save);
+	if (!colon || strcmp(colon, ":") != 0)
+		return "measured: expected ':' before the keep counts";
+	struct plan_log_setting set = { 0 };
+	enum plan_log_source src;
+	char *end;
+	if (!score_method_from_name(tok[0], &set.method))
+		return "measured: unknown method";
+	if (!session_figure(tok[1], 0, 1, &set.sparsity) || !(set.sparsity < 1.0) ||
+	    !session_figure(tok[2], 0, 1, &set.tau) || isnan(set.sparsity) || isnan(set.tau))
+		return "measured: sparsity or tau outside [0, 1)";
+	errno = 0;
+	unsigned long long seed = strtoull(tok[3], &end, 10);
+	if (end == tok[3] || *end || errno || tok[3][0] == '-')
+		return "measured: the seed is not a whole number";
+	set.seed = seed;
+	if (!plan_log_source_from_name(tok[4], &src))
+		return "measured: the source is edit or auto";
+	struct plan_log_figures f;
+	double *fig[9] = { &f.params, &f.bytes, &f.macs, &f.latency_ms, &f.latency_lo,
+			   &f.latency_hi, &f.accuracy, &f.acc_lo, &f.acc_hi };
+	for (int i = 0; i < 9; i++)
+		if (!session_figure(tok[5 + i], 0, i >= 6 ? 1 : 1e300, fig[i]))
+			return "measured: a figure that is not nan, a number >= 0, "
+			       "or an accuracy in [0, 1]";
+	const char *why = session_keep(p, NULL, &save, true);
+	if (why)
+		return why;
+	if (plan_log_note(&p->st->log, p->keep, &set, &f, src) < 0)
 		return "out of memory";
 	return NULL;
 }
@@ -264,10 +361,12 @@ static const char *session_view(struct session_parse *p, char *rest)
 		} else if (!strcmp(tok, "top") && session_int(val, 0, max, &v.top)) {
 			have |= 2;
 		} else if (!strcmp(tok, "view") && (!strcmp(val, "heat") || !strcmp(val, "grid") ||
-						     !strcmp(val, "widths") || !strcmp(val, "criteria"))) {
+						     !strcmp(val, "widths") || !strcmp(val, "criteria") ||
+						     !strcmp(val, "history"))) {
 			v.view = !strcmp(val, "grid") ? LAYOUT_VIEW_GRID :
 				 !strcmp(val, "widths") ? LAYOUT_VIEW_WIDTHS :
-				 !strcmp(val, "criteria") ? LAYOUT_VIEW_CRITERIA : LAYOUT_VIEW_HEAT;
+				 !strcmp(val, "criteria") ? LAYOUT_VIEW_CRITERIA :
+				 !strcmp(val, "history") ? LAYOUT_VIEW_HISTORY : LAYOUT_VIEW_HEAT;
 			have |= 4;
 		} else if (!strcmp(tok, "focus")) {
 			int f = 0;
@@ -278,7 +377,7 @@ static const char *session_view(struct session_parse *p, char *rest)
 			v.focus = (enum session_focus)f;
 			have |= 8;
 		} else {
-			return "view: cursor, top (rows of the table), view (heat, grid, widths, criteria), focus";
+			return "view: cursor, top (rows of the table), view (heat, grid, widths, criteria, history), focus";
 		}
 	}
 	if (have != 15)
@@ -346,6 +445,8 @@ static const char *session_line(struct session_parse *p, char *line)
 		return session_settings(p, rest);
 	if (!strcmp(line, "edit"))
 		return session_edit(p, rest);
+	if (!strcmp(line, "measured"))
+		return session_measured(p, rest);
 	if (st->hist.n == 0)
 		return "no edit line before this one";
 	if (!strcmp(line, "pos"))
@@ -368,7 +469,7 @@ static const char *session_line(struct session_parse *p, char *line)
 	if (!strcmp(line, "saved"))
 		return session_hex64(rest, &st->saved_hash) ? NULL
 			: "saved: expected a 16-digit hash";
-	return "unknown record (settings edit pos lock view saved)";
+	return "unknown record (settings edit pos lock view saved measured)";
 }
 
 enum eng_status session_state_parse(const char *text, size_t len, const char *name,

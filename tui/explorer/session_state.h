@@ -20,6 +20,12 @@
  *   lock 4 1                           group 4 locked (0: unlocked)
  *   view cursor=3 top=0 view=heat focus=table
  *   saved 8c1e0f5a2b3d4e6f             plan_hash at the last save / open
+ *   measured synflow 0.9 0.2 1 auto 51402 130558 20900000 1.23 1.1 1.4
+ *            0.551 0.54 0.56 : 16 16 32 ...   (one line) a plan_log note:
+ *                                      method sparsity tau seed source
+ *                                      params bytes MACs latency p10 p90
+ *                                      accuracy lo hi (nan: not measured),
+ *                                      then the plan's keep counts
  *
  * Reading checks everything against the model (session_state_parse's
  * gs): a keep count outside a group's range, a position, group or cursor
@@ -28,7 +34,7 @@
  * last line without its newline (the writer was killed in the middle) is
  * dropped and counted, the rest is used.
  *
- * Owns: struct session_state owns its history and locked array
+ * Owns: struct session_state owns its history, plan log and locked array
  * (session_state_init / session_state_done).
  * Thread rules: plain data, one thread.
  *
@@ -46,6 +52,7 @@
 
 #include "explorer/history.h"
 #include "explorer/layout.h"
+#include "explorer/plan_log.h"
 #include "prune/groups.h"
 #include "base/status.h"
 #include "worker/worker.h"
@@ -77,6 +84,7 @@ struct session_state {
 	struct worker_settings settings; /* method, sparsity, tau, seed (the
 				   * rest: worker_settings_default) */
 	struct history hist;      /* owned; hist.n >= 1 once parsed */
+	struct plan_log log;      /* owned: the measured plans */
 	bool *locked;             /* owned, n_groups */
 	struct session_view view;
 	uint64_t saved_hash;      /* the plan at the last save or open */
@@ -108,6 +116,8 @@ int session_state_pos_line(char *buf, size_t len, int pos);
 int session_state_lock_line(char *buf, size_t len, int group, bool locked);
 int session_state_view_line(char *buf, size_t len, const struct session_view *v);
 int session_state_saved_line(char *buf, size_t len, uint64_t hash);
+int session_state_measured_line(char *buf, size_t len, const struct plan_log_entry *e,
+				int n_groups);
 
 /* The whole state as text (header and every record), NUL-terminated
  * (len does not count it), malloc'd for the caller to free.  ENOMEM. */

@@ -19,6 +19,7 @@
 #include "screen/draw_widths.h"
 #include "screen/draw_criteria.h"
 #include "screen/draw_stability.h"
+#include "screen/draw_history.h"
 #include "theme/glyphs.h"
 #include "explorer/heat.h"
 #include "score/score.h"
@@ -119,7 +120,7 @@ static void draw_frame_lines(const struct draw_ctx *c)
 	colors_role(stdscr, c->app->focus == APP_FOCUS_PROJ ? THEME_ROLE_BORDER_FOCUS
 							     : THEME_ROLE_BORDER);
 	paint_repeat(ph->y, ph->x, ph->w, glyph(GLYPH_BOX_H));
-	if (dv->x >= ph->x && dv->x < ph->x + ph->w)
+	if (dv->x >= ph->x && dv->x < ph->x + ph->w && c->app->view != LAYOUT_VIEW_HISTORY)
 		mvaddstr(ph->y, dv->x, glyph(GLYPH_BOX_T_UP));
 	colors_role(stdscr, THEME_ROLE_TITLE);
 	paint_text(ph->y, ph->x + 1, ph->w - 2, " projection ");
@@ -752,10 +753,16 @@ void draw_frame(const struct draw_ctx *c)
 	} else {
 		draw_header(c);
 		draw_frame_lines(c);
-		draw_stability_row(c->app, c->lo);
-		draw_table_head(c);
-		draw_table(c);
-		if (c->app->view == LAYOUT_VIEW_GRID)
+		if (c->app->view == LAYOUT_VIEW_HISTORY) {
+			draw_history(c->app, c->lo);
+		} else {
+			draw_stability_row(c->app, c->lo);
+			draw_table_head(c);
+			draw_table(c);
+		}
+		if (c->app->view == LAYOUT_VIEW_HISTORY)
+			; /* drawn above, over the table too */
+		else if (c->app->view == LAYOUT_VIEW_GRID)
 			draw_grid(c);
 		else if (c->app->view == LAYOUT_VIEW_WIDTHS)
 			draw_widths(c->app, c->lo);

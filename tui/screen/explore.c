@@ -46,7 +46,7 @@
 
 static const char explore_usage[] =
 	"usage: reconvene [MODEL] [--data DIR] [--method M] [--sparsity S] [--tau T]\n"
-	"                 [--seed N] [--align N] [--theme NAME|FILE] [--themes-dir DIR]\n"
+	"                 [--seed N] [--align N|auto] [--theme NAME|FILE] [--themes-dir DIR]\n"
 	"                 [--config FILE] [--no-color] [--ascii] [--no-mouse]\n"
 	"                 [--readonly] [--no-cache] [--record FILE]\n"
 	"                 [--restore | --no-restore] [--max-iterations N]\n"
@@ -65,8 +65,10 @@ static const char explore_usage[] =
 	"  --method M          PaI method: random magnitude snip grasp synflow\n"
 	"  --sparsity S        PaI sparsity in [0, 1) (default 0.9)\n"
 	"  --tau T             resilient threshold in [0, 1] (default 0.2)\n"
-	"  --align N           the automatic plan ('a') keeps multiples of N\n"
-	"                      channels per rectified group (default 1: off)\n"
+	"  --align N|auto      the automatic plan ('a') keeps multiples of N\n"
+	"                      channels per rectified group (default 1: off), or\n"
+	"                      (auto) the widest width as fast on each group's\n"
+	"                      measured staircase (timed first; not with --record)\n"
 	"  --seed N            initialisation and random-score seed (default 1)\n"
 	"  --theme NAME|FILE   colour theme (themes/*.theme; c cycles them)\n"
 	"  --themes-dir DIR    look for themes here first\n"
@@ -387,9 +389,14 @@ int cmd_explore(int argc, char **argv)
 	ws.sparsity = cfg.sparsity;
 	ws.tau = cfg.tau;
 	ws.seed = cfg.seed;
-	if ((rc = cli_settings_apply(NULL, o.method, o.sparsity, o.tau, o.seed, o.align, &ws)) !=
-	    CLI_EXIT_OK)
+	bool align_auto = false;
+	if ((rc = cli_settings_apply(NULL, o.method, o.sparsity, o.tau, o.seed, o.align, &ws,
+				     &align_auto)) != CLI_EXIT_OK)
 		return rc;
+	/* A recording replays without measuring; aligned plans need it. */
+	if (align_auto && o.record)
+		return cli_usage_error(NULL, "--align auto cannot be recorded (a replay must not "
+				       "depend on measured latencies); give --align N");
 	long max_iter = 0;
 	if (o.max_iterations &&
 	    cli_parse_long(o.max_iterations, 1, 1L << 40, &max_iter) != 0)
@@ -433,6 +440,7 @@ int cmd_explore(int argc, char **argv)
 		goto out;
 	rc = CLI_EXIT_FAILURE;
 	app->readonly = o.readonly;
+	app->align_auto = align_auto;
 	if (ses.ds.synthetic)
 		app_log(app, APP_LOG_WARN,
 			"dataset: SYNTHETIC (no Fashion-MNIST found; --data DIR): "

@@ -78,7 +78,10 @@
 	X(PROGRESS_TODO, "░", "-") \
 	X(SCROLL_THUMB, "█", "#") \
 	X(SCROLL_TRACK, "│", "|") \
-	X(BULLET, "•", "*")
+	X(BULLET, "•", "*") \
+	X(PLOT_POINT, "·", ".") \
+	X(PLOT_FRONT, "◆", "*") \
+	X(PLOT_CURRENT, "◉", "@")
 
 enum glyph {
 #define GLYPHS_X_ENUM(E, u, a) GLYPH_##E,
