@@ -42,6 +42,7 @@ static enum eng_status (*const worker_jobs[WORKER_JOB_COUNT])(struct worker *w,
 	[WORKER_JOB_WIDTHS] = worker_job_widths,
 	[WORKER_JOB_CRITERIA] = worker_job_criteria,
 	[WORKER_JOB_STABILITY] = worker_job_stability,
+	[WORKER_JOB_PROBE] = worker_job_probe,
 	[WORKER_JOB_EXPORT] = worker_job_export,
 };
 
@@ -66,6 +67,9 @@ static void worker_results_reset(struct worker *w)
 	w->crit_key[0] = '\0';
 	stability_done(&w->stab);
 	w->stab_key[0] = '\0';
+	free(w->probe);
+	w->probe = NULL;
+	w->probe_key[0] = '\0';
 	for (int j = 0; j < WORKER_JOB_COUNT; j++) {
 		memset(&w->st[j], 0, sizeof w->st[j]);
 		w->state_key[j][0] = '\0';
