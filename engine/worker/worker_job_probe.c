@@ -135,6 +135,8 @@ enum eng_status worker_job_probe(struct worker *w, struct eng_err *err)
 						return st;
 					ready = true;
 				}
+				/* the phase names the cell that trains now */
+				worker_publish(w);
 				st = worker_probe_cell(w, g, k, ck, err);
 				if (st)
 					return st;

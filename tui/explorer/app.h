@@ -178,6 +178,8 @@ struct app {
 					   * so far (stairs.h) */
 	uint64_t widths_req;              /* WIDTHS request waiting, 0 = none */
 	int widths_req_group;             /* the group it is for */
+	bool probe;                       /* the group probe was asked for (G):
+					   * the grid view shows its columns */
 };
 
 /* Set up for model (a reference is taken) with settings s (sent to the

@@ -53,6 +53,7 @@ enum ui_action {
 	UI_ACTION_SPARSITY,
 	UI_ACTION_RESEED,
 	UI_ACTION_STABILITY,     /* score 5 more times: how stable is it */
+	UI_ACTION_PROBE,         /* quick-eval each group pruned alone */
 	/* files */
 	UI_ACTION_SAVE,
 	UI_ACTION_OPEN,
