@@ -83,9 +83,11 @@
  *              scores' group importance.  Each cell is cached on its own
  *              (keyed by the SCORES key, the budget, min_keep, the dataset,
  *              the group and the ratio), so a cancelled or yielded probe
- *              resumes where it stopped; between two cells it gives way
- *              to news in the mailbox and to earlier jobs that were asked
- *              for (it runs for minutes).  Needs a dataset.
+ *              resumes where it stopped.  It runs for minutes, so it is
+ *              a background request: it starts only when no other job is
+ *              asked for and no auto job has work, and between two cells
+ *              it gives way to news in the mailbox, to any other request
+ *              and to auto jobs.  Needs a dataset.
  *   EXPORT     (worker_export only, never an auto job) the pruned bundle of
  *              the plan given to worker_export, at the current settings:
  *              exactly what `reconvene prune --plan P --out DIR` writes with

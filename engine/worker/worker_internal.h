@@ -284,7 +284,9 @@ void worker_figures_put(struct worker *w, const char *key, const double *d,
 /* A score_progress_fn (also reconvene's) that reports to worker_progress. */
 void worker_score_progress(int done, int total, void *user);
 /* Between two long steps of job j (quick-eval variants, probe cells):
- * true when a command waits in the mailbox or a job before j is due; the
+ * true when a command waits in the mailbox or a job before j is due (for
+ * PROBE, which runs last: any other job due, or an auto job with work to
+ * do); the
  * job is then marked to run again (requeue, preempted) and should return
  * ENG_STATUS_ABORTED ("yielded"): it skips what it finished next time. */
 bool worker_yield_point(struct worker *w, int j);

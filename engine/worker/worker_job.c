@@ -81,6 +81,17 @@ bool worker_yield_point(struct worker *w, int j)
 	bool yield = w->model_dirty || w->settings_dirty || w->plan_dirty;
 	for (int k = 0; k < j && !yield; k++)
 		yield = worker_job_due_locked(w, k);
+	/* The probe runs after everything else (worker.c's pick): it gives
+	 * way to any request and to an auto job that has work to do. */
+	for (int k = j + 1; k < WORKER_JOB_COUNT && !yield && j == WORKER_JOB_PROBE; k++)
+		yield = worker_job_due_locked(w, k);
+	for (int k = 0; k < WORKER_JOB_COUNT && !yield && j == WORKER_JOB_PROBE; k++) {
+		if (!(w->cfg.auto_jobs & WORKER_JOB_BIT(k)) || k == j)
+			continue;
+		char key[WORKER_KEY_MAX * 2];
+		worker_state_key(w, (enum worker_job)k, key, sizeof key);
+		yield = strcmp(key, w->state_key[k]) != 0;
+	}
 	if (yield) {
 		w->ctl[j].requeue = true;
 		w->ctl[j].preempted = true;
