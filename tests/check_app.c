@@ -1184,6 +1184,40 @@ START_TEST(test_align_auto)
 }
 END_TEST
 
+/* G: the group probe.  It asks the worker (which has no dataset here, so
+ * the job fails and says why), switches to the grid view and makes room
+ * for the probe's columns, even at 80x24. */
+START_TEST(test_probe_key)
+{
+	ck_assert_int_eq(keys_lookup('G'), UI_ACTION_PROBE);
+	ck_assert(!keys_action_destructive(UI_ACTION_PROBE));
+	struct fx f;
+	fx_open(&f, "lenet5", true, NULL);
+	struct app *a = &f.a;
+	struct layout lo;
+	app_layout(a, 24, 80, &lo);
+	ck_assert_int_eq(lo.probe_x, 0);
+	unsigned fl = app_key(a, 'G');
+	ck_assert(fl & UI_RELAYOUT);
+	ck_assert(a->probe);
+	ck_assert_int_eq(a->view, LAYOUT_VIEW_GRID);
+	ck_assert_msg(strstr(a->log, "probe: 4 groups") != NULL, "%s", a->log);
+	app_layout(a, 24, 80, &lo);
+	ck_assert_int_gt(lo.probe_x, 0);
+	ck_assert(worker_wait_idle(f.w, 60000));
+	app_snapshot_update(a);
+	const struct worker_job_status *j = &a->snap->job[WORKER_JOB_PROBE];
+	ck_assert_int_eq(j->state, WORKER_STATE_FAILED);
+	ck_assert_msg(strstr(j->msg, "dataset") != NULL, "%s", j->msg);
+	/* v leaves the grid view: no probe columns there */
+	app_action(a, UI_ACTION_VIEW);
+	ck_assert_int_eq(a->view, LAYOUT_VIEW_WIDTHS);
+	app_layout(a, 24, 80, &lo);
+	ck_assert_int_eq(lo.probe_x, 0);
+	fx_close(&f);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("app");
@@ -1208,6 +1242,7 @@ int main(void)
 	tcase_add_test(tw, test_input_record);
 	tcase_add_test(tw, test_width_snaps);
 	tcase_add_test(tw, test_criteria_view);
+	tcase_add_test(tw, test_probe_key);
 	tcase_add_test(tw, test_heat_matches_plan_resnet20);
 	tcase_add_test(tw, test_heat_matches_plan_mobilenetv2);
 	suite_add_tcase(s, tw);

@@ -103,6 +103,10 @@ static const struct layout_state sample_states[] = {
 	{ .view = LAYOUT_VIEW_GRID },
 	{ .name_cols = 23, .shape_cols = 17, .kept_cols = 9 }, /* mobilenetv2 */
 	{ .view = LAYOUT_VIEW_GRID, .name_cols = 60, .shape_cols = 40, .kept_cols = 30 },
+	{ .view = LAYOUT_VIEW_GRID, .probe = true },
+	{ .view = LAYOUT_VIEW_GRID, .probe = true, .name_cols = 60, .shape_cols = 40,
+	  .kept_cols = 30 },
+	{ .view = LAYOUT_VIEW_HEAT, .probe = true },
 	{ .name_cols = 1, .shape_cols = 1, .kept_cols = 1 },
 	{ .name_cols = -5, .shape_cols = -1, .kept_cols = -9 },
 };
@@ -155,8 +159,17 @@ static void check_one(int rows, int cols, const struct layout_state *st,
 
 	/* Grid view: eight cells side by side inside the heat panel. */
 	EXPECT_INT(lo->grid_x, ==, heat->x);
-	EXPECT_INT(lo->grid_cell_w, >=, st->view == LAYOUT_VIEW_GRID ? 4 : 3);
+	bool probe = st->view == LAYOUT_VIEW_GRID && st->probe;
+	EXPECT_INT(lo->grid_cell_w, >=, probe ? 2 : st->view == LAYOUT_VIEW_GRID ? 4 : 3);
 	EXPECT_INT(lo->grid_cell_w * LAYOUT_GRID_STEPS, <=, heat->w);
+	/* The probe's columns: at the heat panel's right end, after the
+	 * grid's cells, in the grid view with the probe asked for only. */
+	if (probe) {
+		EXPECT_INT(lo->probe_x + LAYOUT_PROBE_COLS, ==, heat->x + heat->w);
+		EXPECT_INT(lo->grid_x + lo->grid_cell_w * LAYOUT_GRID_STEPS, <=, lo->probe_x);
+	} else {
+		EXPECT_INT(lo->probe_x, ==, 0);
+	}
 
 	/* Table columns: inside, in order, a blank between neighbours. */
 	for (int c = 0; c < LAYOUT_COL_COUNT; c++) {
@@ -278,6 +291,15 @@ START_TEST(test_layout_minimum_and_maximum)
 	st.view = LAYOUT_VIEW_GRID;
 	layout_compute(24, 80, &st, &lo);
 	EXPECT_INT(lo.grid_cell_w, >=, 4);
+	/* With the probe at 80 columns: one-cell swatches, the probe's three
+	 * columns beside them. */
+	st.probe = true;
+	layout_compute(24, 80, &st, &lo);
+	EXPECT_INT(lo.grid_cell_w, ==, 2);
+	EXPECT_INT(lo.probe_x, >, 0);
+	layout_compute(40, 160, &st, &lo);
+	EXPECT_INT(lo.grid_cell_w, >=, 4);
+	st.probe = false;
 	st.view = LAYOUT_VIEW_HEAT;
 
 	/* A NULL state means all defaults. */

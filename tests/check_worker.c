@@ -25,10 +25,13 @@
 #include "nn/net.h"
 #include "data/data.h"
 #include "measure/metrics.h"
+#include "prune/group_probe.h"
+#include "prune/groups.h"
 #include "prune/plan.h"
 #include "prune/reconvene.h"
 #include "base/rng.h"
 #include "score/score.h"
+#include "train/quickeval.h"
 #include "prune/width_staircase.h"
 #include "worker/worker.h"
 
@@ -1375,6 +1378,119 @@ START_TEST(test_stability_job)
 }
 END_TEST
 
+
+/* The PROBE job: every cell of lenet5's prunable groups, each equal to
+ * group_probe_eval on a fresh net at the same settings; the second worker
+ * life reads every cell from the disk cache; a long probe can be
+ * cancelled (the finished cells stay), and a settings change makes the
+ * result stale. */
+START_TEST(test_probe_job)
+{
+	tmp_cache_home();
+	struct data_split ds;
+	load_synthetic(&ds);
+	struct net_spec spec = { 0 };
+	struct worker_settings set;
+	settings_fast(&set);
+	double first[16 * GROUP_PROBE_N];
+	double seconds[2];
+	for (int life = 0; life < 2; life++) {
+		struct worker *w = worker_start(true, &ds);
+		const struct worker_model *m = load(w, "lenet5", &spec);
+		apply_settings(w, &set);
+		const struct worker_snapshot *s = worker_snapshot_get(w);
+		ck_assert(!s->probe && !s->probe_valid);
+		worker_snapshot_release(s);
+		uint64_t rq = worker_request(w, WORKER_JOB_PROBE);
+		ck_assert_int_eq(wait_job(w, WORKER_JOB_PROBE, rq, 60000), WORKER_STATE_DONE);
+		s = worker_snapshot_get(w);
+		const struct group_set *gs = &m->groups;
+		size_t cells = (size_t)gs->n_groups * GROUP_PROBE_N;
+		ck_assert(cells <= sizeof first / sizeof first[0]);
+		ck_assert(s->probe_valid && !s->probe_stale && s->probe);
+		ck_assert_int_eq(s->probe_total, groups_prunable_count(gs) * GROUP_PROBE_N);
+		ck_assert_int_eq(s->probe_done, s->probe_total);
+		for (int g = 0; g < gs->n_groups; g++)
+			for (int k = 0; k < GROUP_PROBE_N; k++) {
+				double a = s->probe[(size_t)g * GROUP_PROBE_N + (size_t)k];
+				if (group_probe_eligible(gs, g))
+					ck_assert(a >= 0.0 && a <= 1.0);
+				else
+					ck_assert(a == -1.0);
+			}
+		seconds[life] = s->job[WORKER_JOB_PROBE].seconds;
+		if (life == 0) {
+			memcpy(first, s->probe, cells * sizeof *first);
+			/* one cell against the engine call the CLI makes */
+			int g = gs->layer_out[net_find(m->net, "conv2")];
+			struct eng_err err = { { 0 } };
+			struct net *net = NULL;
+			ck_assert(net_build(&spec, &net, &err) == ENG_STATUS_OK);
+			net_init(net, set.seed);
+			struct reconvene_options o;
+			worker_settings_to_reconvene(&set, &o);
+			struct reconvene_pse pse;
+			ck_assert(reconvene_pse_run(net, NULL, &o, &pse, &err) == ENG_STATUS_OK);
+			float **imp = NULL;
+			ck_assert(reconvene_importance(net, gs, pse.scores, &imp, &err) ==
+				  ENG_STATUS_OK);
+			struct quickeval_options qo;
+			quickeval_options_default(&qo);
+			qo.steps = set.budget.steps;
+			qo.batch = set.budget.batch;
+			qo.train_n = set.budget.train_n;
+			qo.test_n = set.budget.test_n;
+			qo.lr = set.budget.lr;
+			qo.seed = set.seed;
+			struct quickeval_result r;
+			ck_assert_msg(group_probe_eval(net, &spec, gs, g, group_probe_ratio[1], &o,
+						       (const float *const *)imp, pse.mask, &ds,
+						       &qo, &r, &err) == ENG_STATUS_OK, "%s",
+				      err.msg);
+			ck_assert(s->probe[(size_t)g * GROUP_PROBE_N + 1] == (double)r.accuracy);
+			quickeval_result_done(&r);
+			reconvene_importance_free(imp, gs->n_groups);
+			reconvene_pse_done(&pse);
+			net_free(net);
+		} else {
+			ck_assert(memcmp(first, s->probe, cells * sizeof *first) == 0);
+			ck_assert(seconds[1] < seconds[0]);
+		}
+		ck_assert_int_eq(s->warn_total, 0);
+		worker_snapshot_release(s);
+		/* another sparsity: the probe is stale until asked again */
+		struct worker_settings other = set;
+		other.sparsity = 0.5;
+		apply_settings(w, &other);
+		ck_assert(wait_idle(w, 20000));
+		s = worker_snapshot_get(w);
+		ck_assert(s->probe_valid && s->probe_stale);
+		worker_snapshot_release(s);
+		if (life == 1) {
+			/* a long probe: cancelled while it trains */
+			other.budget.steps = 100000;
+			apply_settings(w, &other);
+			rq = worker_request(w, WORKER_JOB_PROBE);
+			wait_running(w, WORKER_JOB_PROBE, "probe");
+			worker_cancel(w, WORKER_JOB_PROBE);
+			ck_assert_int_eq(wait_job(w, WORKER_JOB_PROBE, rq, 20000),
+					 WORKER_STATE_CANCELLED);
+			ck_assert(wait_idle(w, 20000));
+			s = worker_snapshot_get(w);
+			ck_assert(s->probe_valid && !s->probe_stale);
+			ck_assert_int_lt(s->probe_done, s->probe_total);
+			ck_assert(!s->busy);
+			worker_snapshot_release(s);
+		}
+		worker_model_release(m);
+		worker_free(w);
+		net_spec_done(&spec);
+	}
+	data_split_done(&ds);
+	rm_rf(tmp_root);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("worker");
@@ -1407,6 +1523,7 @@ int main(void)
 	tcase_add_test(tc, test_widths_job);
 	tcase_add_test(tc, test_criteria_job);
 	tcase_add_test(tc, test_stability_job);
+	tcase_add_test(tc, test_probe_job);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -244,6 +244,40 @@ contains "$tmp/err" "--stability: a whole number of runs in 1..1000, not '0'"
 expect 2 "$bin" score lenet5 --stability 2 --compare
 contains "$tmp/err" "--stability goes alone"
 
+# score --probe: each prunable group alone pruned 25/50/75 %, on a tiny
+# quick-eval budget (lenet5: resnet20 takes a minute even so; its residual
+# groups are checked in check_group_probe) (the synthetic set when no dataset is installed): JSON,
+# the CSV (the dense row, then one row per group) and the PNG.
+expect 0 "$bin" score lenet5 --probe --method magnitude --steps 2 --test 20 --json \
+	--csv "$tmp/probe.csv" --png "$tmp/probe.png"
+python3 - "$tmp/out" "$tmp/probe.csv" <<'PY' && ok || bad "score --probe JSON and CSV"
+import csv, json, sys
+d = json.load(open(sys.argv[1]))
+g = {x["name"]: x for x in d["groups"]}
+assert sorted(g) == ["conv1", "conv2", "fc1", "fc2"], sorted(g)
+assert d["budget"]["steps"] == 2 and d["budget"]["test"] == 20, d["budget"]
+assert g["fc1"]["layers"] == ["fc1"] and not g["fc1"]["residual"]
+assert [c["kept"] for c in g["conv2"]["probe"]] == [12, 8, 4]
+for x in d["groups"]:
+    assert [c["ratio"] for c in x["probe"]] == [0.25, 0.5, 0.75], x
+    for c in x["probe"]:
+        assert 0 <= c["accuracy"] <= 1 and c["ci95"][0] <= c["accuracy"] <= c["ci95"][1], c
+        assert 1 <= c["kept"] < x["channels"], c
+rows = list(csv.reader(open(sys.argv[2])))
+assert rows[0] == ["group", "layers", "channels", "residual", "acc_25", "acc_50", "acc_75"]
+assert rows[1][0] == "dense" and len(rows) == 2 + 4, rows
+for r in rows[2:]:
+    x = g[r[0]]
+    assert int(r[2]) == x["channels"], r
+    assert [float(v) for v in r[4:]] == [round(c["accuracy"], 6) for c in x["probe"]], r
+PY
+if [ -s "$tmp/probe.png" ] && head -c 8 "$tmp/probe.png" | od -c | grep -q 'P   N   G'
+then ok; else bad "score --probe --png wrote no PNG"; fi
+expect 2 "$bin" score lenet5 --probe --stability 2
+contains "$tmp/err" "--probe goes alone"
+expect 2 "$bin" score lenet5 --csv x.csv
+contains "$tmp/err" "go with --probe"
+
 # --align auto: each rectified group keeps the free width of its measured
 # staircase at Reconvene's count: bench --widths reads the same cache
 # entries afterwards (one thread for both: part of the key).

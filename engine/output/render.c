@@ -461,6 +461,110 @@ enum eng_status render_sensitivity_write(const struct render_sensitivity *sv,
 	return st;
 }
 
+/* --- group probe: groups x ratio ----------------------------------------- */
+
+#define PROBE_COL_W 96
+
+static void probe_geom(const struct render_probe *p, struct sens_geom *g)
+{
+	g->label_x = MARGIN + AXIS_LABEL_W;
+	g->label_w = heat_label_w(p->names, p->n_rows);
+	g->x0 = g->label_x + g->label_w;
+	g->pw = p->n_cols * PROBE_COL_W;
+	g->y0 = HEADER_H + 8;
+	g->w = g->x0 + g->pw + MARGIN + 16;
+	if (g->w < 720)
+		g->w = 720;
+	g->h = g->y0 + p->n_rows * SENS_ROW_PITCH + HEAT_AXIS_H + LEGEND_H + MARGIN;
+}
+
+void render_probe_size(const struct render_probe *p, int *w, int *hgt)
+{
+	struct sens_geom g;
+	probe_geom(p, &g);
+	*w = g.w;
+	*hgt = g.h;
+}
+
+void render_probe_cell(const struct render_probe *p, int row, int col, int *x, int *y)
+{
+	struct sens_geom g;
+	probe_geom(p, &g);
+	*x = g.x0 + col * PROBE_COL_W + 6;
+	*y = g.y0 + row * SENS_ROW_PITCH + SENS_CELL_H / 2;
+}
+
+enum eng_status render_probe_write(const struct render_probe *p,
+				   const struct render_style *s, const char *path,
+				   const struct eng_warn *warn, struct eng_err *err)
+{
+	if (p->n_rows < 1 || p->n_cols < 1 || p->n_cols > 8 || !p->value || !p->names ||
+	    !p->col_labels)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "render: a probe chart needs rows and 1..8 columns");
+	struct sens_geom g;
+	probe_geom(p, &g);
+	struct canvas cv;
+	enum eng_status st = render_canvas_open(&cv, g.w, g.h, s, warn, err);
+	if (st != ENG_STATUS_OK)
+		return st;
+	render_header(&cv, s, p->title, p->subtitle);
+	int plot_h = p->n_rows * SENS_ROW_PITCH;
+	for (int r = 0; r < p->n_rows; r++) {
+		int y = g.y0 + r * SENS_ROW_PITCH;
+		for (int k = 0; k < p->n_cols; k++) {
+			double v = p->value[(size_t)r * (size_t)p->n_cols + (size_t)k];
+			int x = g.x0 + k * PROBE_COL_W;
+			if (!(v >= 0)) {
+				canvas_fill(&cv, x, y, PROBE_COL_W - 2, SENS_CELL_H, s->panel);
+				continue;
+			}
+			uint32_t col = render_gradient_at(&s->heat, v);
+			canvas_fill(&cv, x, y, PROBE_COL_W - 2, SENS_CELL_H, col);
+			char buf[32];
+			snprintf(buf, sizeof buf, "%.1f%%", 100.0 * v);
+			uint32_t ink = canvas_rgb_luma(col) > 0.5 ? 0x111111 : 0xf2f2f2;
+			canvas_text(&cv, x + (PROBE_COL_W - 2) / 2, y + SENS_CELL_H - 5, buf,
+				    TICK_SIZE, false, ink, CANVAS_ALIGN_CENTER);
+		}
+		canvas_text(&cv, g.x0 - 8, y + SENS_CELL_H - 4, p->names[r], LABEL_SIZE,
+			    false, s->fg, CANVAS_ALIGN_RIGHT);
+	}
+	int ay = g.y0 + plot_h + 2;
+	canvas_fill(&cv, g.x0, ay, g.pw, 1, s->muted);
+	for (int k = 0; k < p->n_cols; k++) {
+		int x = g.x0 + k * PROBE_COL_W + (PROBE_COL_W - 2) / 2;
+		canvas_fill(&cv, x, ay, 1, 5, s->muted);
+		canvas_text(&cv, x, ay + 17, p->col_labels[k], TICK_SIZE, false, s->fg,
+			    CANVAS_ALIGN_CENTER);
+	}
+	canvas_text(&cv, g.x0 + g.pw / 2, ay + 38, "channels of the group removed",
+		    LABEL_SIZE, true, s->fg, CANVAS_ALIGN_CENTER);
+	canvas_text_at(&cv, MARGIN + 12, g.y0 + plot_h / 2, "group", LABEL_SIZE, true,
+		       s->fg, CANVAS_ALIGN_CENTER, true);
+	int ly = ay + HEAT_AXIS_H + 8;
+	int lx = g.label_x;
+	char cap[96];
+	if (p->reference >= 0)
+		snprintf(cap, sizeof cap, "quick-eval accuracy (dense model: %.1f%%)",
+			 100.0 * p->reference);
+	else
+		snprintf(cap, sizeof cap, "quick-eval accuracy");
+	legend_caption(&cv, s, lx, ly + 10, cap);
+	render_gradient_bar(&cv, s, lx, ly + 18, 300, 14);
+	static const char *const ticks[] = { "0%", "50%", "100%" };
+	for (int i = 0; i < 3; i++) {
+		int x = lx + i * 149;
+		canvas_fill(&cv, x, ly + 33, 1, 4, s->fg);
+		canvas_text(&cv, x, ly + 48, ticks[i], TICK_SIZE, false, s->fg,
+			    i == 0 ? CANVAS_ALIGN_LEFT :
+			    i == 2 ? CANVAS_ALIGN_RIGHT : CANVAS_ALIGN_CENTER);
+	}
+	st = canvas_save_png(&cv, p->title, path, err);
+	canvas_close(&cv);
+	return st;
+}
+
 /* --- trade-off ------------------------------------------------------------ */
 
 #define TR_PLOT_W 440

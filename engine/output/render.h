@@ -1,5 +1,6 @@
 /* render.h: PNG pictures for slides and reviews: the channel heatmap, the
- * layers x sparsity sensitivity chart and the accuracy trade-off chart.
+ * layers x sparsity sensitivity chart, the groups x ratio probe chart and
+ * the accuracy trade-off chart.
  *
  * Pixels are drawn into an RGB canvas (output/canvas.h) and encoded with
  * libpng; text is rasterised with FreeType from a TrueType font (DejaVu
@@ -141,6 +142,27 @@ void render_sensitivity_cell(const struct render_sensitivity *sv, int row, int c
 			     int *x, int *y);
 /* The gradient position of a density (the log scale above). */
 double render_density_t(double density);
+
+/* --- group probe: groups x pruning ratio, coloured by accuracy ---------- */
+
+struct render_probe {
+	const char *title;
+	const char *subtitle;   /* may be NULL */
+	int n_rows, n_cols;     /* groups; ratios (1..8) */
+	const char *const *names;     /* n_rows group names */
+	const char *const *col_labels;/* n_cols column titles ("-25%") */
+	const double *value;    /* n_rows x n_cols accuracies in [0, 1],
+				 * row-major, coloured linearly; < 0 or NaN:
+				 * an empty cell */
+	double reference;       /* the dense accuracy, named in the legend;
+				 * < 0: none */
+};
+
+enum eng_status render_probe_write(const struct render_probe *p,
+				   const struct render_style *s, const char *path,
+				   const struct eng_warn *warn, struct eng_err *err);
+void render_probe_size(const struct render_probe *p, int *w, int *hgt);
+void render_probe_cell(const struct render_probe *p, int row, int col, int *x, int *y);
 
 /* --- trade-off: accuracy against latency and against parameters --------- */
 struct render_point {

@@ -42,6 +42,7 @@ static enum eng_status (*const worker_jobs[WORKER_JOB_COUNT])(struct worker *w,
 	[WORKER_JOB_WIDTHS] = worker_job_widths,
 	[WORKER_JOB_CRITERIA] = worker_job_criteria,
 	[WORKER_JOB_STABILITY] = worker_job_stability,
+	[WORKER_JOB_PROBE] = worker_job_probe,
 	[WORKER_JOB_EXPORT] = worker_job_export,
 };
 
@@ -66,6 +67,9 @@ static void worker_results_reset(struct worker *w)
 	w->crit_key[0] = '\0';
 	stability_done(&w->stab);
 	w->stab_key[0] = '\0';
+	free(w->probe);
+	w->probe = NULL;
+	w->probe_key[0] = '\0';
 	for (int j = 0; j < WORKER_JOB_COUNT; j++) {
 		memset(&w->st[j], 0, sizeof w->st[j]);
 		w->state_key[j][0] = '\0';
@@ -142,11 +146,18 @@ static int worker_pick_locked(struct worker *w, bool *is_auto, int *wait_ms)
 {
 	*is_auto = false;
 	*wait_ms = -1;
-	for (int j = 0; j < WORKER_JOB_COUNT; j++)
-		if (worker_job_due_locked(w, j))
+	/* The probe (minutes of training) is a background request: it runs
+	 * when no other request and no auto job wants the worker. */
+	bool probe = false;
+	for (int j = 0; j < WORKER_JOB_COUNT; j++) {
+		if (!worker_job_due_locked(w, j))
+			continue;
+		if (j != WORKER_JOB_PROBE)
 			return j;
+		probe = true;
+	}
 	if (!w->model || !w->cfg.auto_jobs)
-		return -1;
+		return probe ? WORKER_JOB_PROBE : -1;
 	for (int j = 0; j < WORKER_JOB_COUNT; j++) {
 		if (!(w->cfg.auto_jobs & WORKER_JOB_BIT(j)))
 			continue;
@@ -164,7 +175,7 @@ static int worker_pick_locked(struct worker *w, bool *is_auto, int *wait_ms)
 		*is_auto = true;
 		return j;
 	}
-	return -1;
+	return probe && *wait_ms < 0 ? WORKER_JOB_PROBE : -1;
 }
 
 static void worker_run_job(struct worker *w, int j, uint64_t req)

@@ -75,6 +75,19 @@
  *              each channel's kept runs over that many scorings of the
  *              model's weights.  Keyed like CRITERIA plus the method and
  *              min_keep.
+ *   PROBE      (a request, never an auto job) the group probe
+ *              (prune/group_probe.h): for every prunable group, the
+ *              quick-eval accuracy (the settings' budget) of the model with
+ *              that group alone pruned to each of GROUP_PROBE_N ratios and
+ *              every other layer dense, the channels chosen by the PaI
+ *              scores' group importance.  Each cell is cached on its own
+ *              (keyed by the SCORES key, the budget, min_keep, the dataset,
+ *              the group and the ratio), so a cancelled or yielded probe
+ *              resumes where it stopped.  It runs for minutes, so it is
+ *              a background request: it starts only when no other job is
+ *              asked for and no auto job has work, and between two cells
+ *              it gives way to news in the mailbox, to any other request
+ *              and to auto jobs.  Needs a dataset.
  *   EXPORT     (worker_export only, never an auto job) the pruned bundle of
  *              the plan given to worker_export, at the current settings:
  *              exactly what `reconvene prune --plan P --out DIR` writes with
@@ -194,6 +207,7 @@
 #include "prune/plan.h"
 #include "prune/criteria_compare.h"
 #include "prune/reconvene.h"
+#include "prune/group_probe.h"
 #include "prune/stability.h"
 #include "prune/width_staircase.h"
 #include "score/score.h"
@@ -211,6 +225,7 @@ enum worker_job {
 	WORKER_JOB_WIDTHS,
 	WORKER_JOB_CRITERIA,
 	WORKER_JOB_STABILITY,
+	WORKER_JOB_PROBE,
 	WORKER_JOB_EXPORT,
 	WORKER_JOB_COUNT
 };
@@ -427,6 +442,14 @@ struct worker_snapshot {
 	bool criteria_valid, criteria_stale;
 	struct criteria_compare criteria; /* CRITERIA's result: its arrays live
 				     * in the snapshot (n_layers 0: never run) */
+	bool probe_valid, probe_stale; /* probe present (maybe partial); for
+				     * older settings */
+	const double *probe;        /* PROBE's result: model->groups.n_groups x
+				     * GROUP_PROBE_N quick-eval accuracies
+				     * (row = group, column = ratio), -1 for a
+				     * group that is not probed, NaN for a cell
+				     * not measured yet; NULL when never run */
+	int probe_done, probe_total;/* cells measured / to measure */
 	unsigned long warn_total;   /* warnings ever reported */
 	int n_warnings;             /* the last min(warn_total, KEEP) lines */
 	char warnings[WORKER_WARN_KEEP][ENG_ERR_MAX]; /* oldest first */
@@ -531,7 +554,7 @@ enum eng_status worker_model_project(const struct worker_model *m,
 				     struct worker_projection *out);
 
 /* "scores", "auto", "latency", "quickeval", "grid", "widths", "criteria",
- * "stability", "export". */
+ * "stability", "probe", "export". */
 const char *worker_job_name(enum worker_job j);
 /* "dense", "pai", "pai-csr", "plan". */
 const char *worker_variant_name(enum worker_variant v);

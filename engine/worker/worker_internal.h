@@ -10,6 +10,7 @@
  *   worker_job_widths.c   the WIDTHS job
  *   worker_job_criteria.c the CRITERIA job
  *   worker_job_stability.c the STABILITY job
+ *   worker_job_probe.c    the PROBE job
  *   worker_job_measure.c  the LATENCY and QUICKEVAL jobs
  *   worker_job_scores.c   the SCORES / AUTO job: the PSE entry, computed or
  *                         decoded from the cache
@@ -61,6 +62,7 @@
 #include "prune/criteria_compare.h"
 #include "prune/plan.h"
 #include "prune/width_staircase.h"
+#include "train/quickeval.h"
 #include "worker/cache.h"
 #include "worker/worker.h"
 
@@ -169,6 +171,9 @@ struct worker {
 	char crit_key[WORKER_KEY_MAX];
 	struct stability stab;   /* STABILITY's latest (n_runs 0: none) */
 	char stab_key[WORKER_KEY_MAX];
+	double *probe;           /* PROBE's n_groups x GROUP_PROBE_N cells
+				  * (-1 not probed, NaN not yet), or NULL */
+	char probe_key[WORKER_KEY_MAX]; /* the key probe was started for */
 	int cur_job;             /* running job (worker side), -1 */
 	struct timespec last_publish;
 	unsigned long warn_total;
@@ -233,6 +238,8 @@ void worker_grid_key(const struct worker *w, char *buf, size_t n);
 void worker_criteria_key(const struct worker *w, char *buf, size_t n);
 /* The stability entry's key. */
 void worker_stability_key(const struct worker *w, char *buf, size_t n);
+/* The group probe's key (each cell's cache key adds group and ratio). */
+void worker_probe_key(const struct worker *w, char *buf, size_t n);
 /* The key of variant v of job j (LATENCY or QUICKEVAL). */
 void worker_variant_key(const struct worker *w, enum worker_job j,
 			enum worker_variant v, char *buf, size_t n);
@@ -276,6 +283,16 @@ void worker_figures_put(struct worker *w, const char *key, const double *d,
 			size_t n);
 /* A score_progress_fn (also reconvene's) that reports to worker_progress. */
 void worker_score_progress(int done, int total, void *user);
+/* Between two long steps of job j (quick-eval variants, probe cells):
+ * true when a command waits in the mailbox or a job before j is due (for
+ * PROBE, which runs last: any other job due, or an auto job with work to
+ * do); the
+ * job is then marked to run again (requeue, preempted) and should return
+ * ENG_STATUS_ABORTED ("yielded"): it skips what it finished next time. */
+bool worker_yield_point(struct worker *w, int j);
+/* The settings' quick-eval budget as quickeval options (seed included;
+ * no progress, no abort, init and mask left at the defaults). */
+void worker_quickeval_options(const struct worker *w, struct quickeval_options *o);
 
 /* --- the jobs: the scheduler (worker.c) runs them from its table, with
  * w->cur_job set; each returns ENG_STATUS_ABORTED when cancelled. */
@@ -296,6 +313,9 @@ enum eng_status worker_job_grid(struct worker *w, struct eng_err *err);
 
 /* worker_job_stability.c: STABILITY. */
 enum eng_status worker_job_stability(struct worker *w, struct eng_err *err);
+
+/* worker_job_probe.c: PROBE. */
+enum eng_status worker_job_probe(struct worker *w, struct eng_err *err);
 
 /* worker_job_criteria.c: CRITERIA. */
 enum eng_status worker_job_criteria(struct worker *w, struct eng_err *err);

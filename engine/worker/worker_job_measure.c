@@ -191,13 +191,7 @@ static enum eng_status worker_eval_one(struct worker *w, enum worker_variant v,
 	worker_set_running_variant(w, v);
 	worker_progress(w, phase, 0, w->set.budget.steps);
 	struct quickeval_options o;
-	quickeval_options_default(&o);
-	o.steps = w->set.budget.steps;
-	o.batch = w->set.budget.batch;
-	o.train_n = w->set.budget.train_n;
-	o.test_n = w->set.budget.test_n;
-	o.lr = w->set.budget.lr;
-	o.seed = w->set.seed;
+	worker_quickeval_options(w, &o);
 	o.curve_every = (int)(o.steps > 0 ? o.steps : 1);
 	o.progress = worker_train_progress;
 	o.user = w;
@@ -236,25 +230,6 @@ static enum eng_status worker_eval_one(struct worker *w, enum worker_variant v,
 	return ENG_STATUS_OK;
 }
 
-/* Between two quick-eval variants (each takes seconds): give way when a
- * command waits in the mailbox or a job before j is due, so that the next
- * variant sees the newest plan and a fresh latency need not wait for the
- * remaining variants.  The job runs again afterwards (as a request, or as
- * an auto job) and skips the variants it finished. */
-static bool worker_yield_point(struct worker *w, int j)
-{
-	pthread_mutex_lock(&w->mu);
-	bool yield = w->model_dirty || w->settings_dirty || w->plan_dirty;
-	for (int k = 0; k < j && !yield; k++)
-		yield = worker_job_due_locked(w, k);
-	if (yield) {
-		w->ctl[j].requeue = true;
-		w->ctl[j].preempted = true;
-	}
-	pthread_mutex_unlock(&w->mu);
-	return yield;
-}
-
 enum eng_status worker_job_quickeval(struct worker *w, struct eng_err *err)
 {
 	bool progressed = false; /* trained a variant in this run */
@@ -263,7 +238,9 @@ enum eng_status worker_job_quickeval(struct worker *w, struct eng_err *err)
 			continue;
 		if (worker_aborted(w, WORKER_JOB_QUICKEVAL))
 			return eng_err_set(err, ENG_STATUS_ABORTED, "cancelled");
-		/* Only after real work, so a stream of edits cannot starve it. */
+		/* Only after real work, so a stream of edits cannot starve it.
+		 * Giving way here lets the next variant train on the newest
+		 * plan and a fresh latency skip the remaining variants. */
 		if (progressed && worker_yield_point(w, WORKER_JOB_QUICKEVAL))
 			return eng_err_set(err, ENG_STATUS_ABORTED, "yielded");
 		bool trained;

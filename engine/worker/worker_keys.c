@@ -23,7 +23,7 @@ const char *worker_job_name(enum worker_job j)
 {
 	static const char *const names[WORKER_JOB_COUNT] = {
 		"scores", "auto", "latency", "quickeval", "grid", "widths", "criteria",
-		"stability", "export",
+		"stability", "probe", "export",
 	};
 	return (int)j >= 0 && j < WORKER_JOB_COUNT ? names[j] : "?";
 }
@@ -98,6 +98,20 @@ void worker_stability_key(const struct worker *w, char *buf, size_t n)
 		 crit + strlen("criteria v1 "));
 }
 
+/* The probe's channel choice comes from the PaI scores (the SCORES key),
+ * its keep counts from min_keep, its figures from the quick-eval budget
+ * on the dataset. */
+void worker_probe_key(const struct worker *w, char *buf, size_t n)
+{
+	const struct worker_settings *s = &w->set;
+	char pse[WORKER_KEY_MAX / 2], data[96];
+	worker_pse_key(w, pse, sizeof pse);
+	worker_data_id(w, data, sizeof data);
+	snprintf(buf, n, "probe v1 n=%d mk=%d steps=%ld batch=%d train=%d test=%d lr=%.9g "
+		 "data=%s [%s]", GROUP_PROBE_N, s->min_keep, s->budget.steps, s->budget.batch,
+		 s->budget.train_n, s->budget.test_n, (double)s->budget.lr, data, pse);
+}
+
 void worker_variant_key(const struct worker *w, enum worker_job j,
 			enum worker_variant v, char *buf, size_t n)
 {
@@ -151,6 +165,8 @@ void worker_state_key(const struct worker *w, enum worker_job j,
 		worker_criteria_key(w, buf, n);
 	} else if (j == WORKER_JOB_STABILITY) {
 		worker_stability_key(w, buf, n);
+	} else if (j == WORKER_JOB_PROBE) {
+		worker_probe_key(w, buf, n);
 	} else {
 		size_t used = 0;
 		for (int v = 0; v < WORKER_VARIANT_COUNT; v++) {

@@ -99,6 +99,8 @@ unsigned worker_settings_deps(const struct worker_settings *a,
 		d |= WORKER_JOB_BIT(WORKER_JOB_STABILITY);
 	if (budget)
 		d |= WORKER_JOB_BIT(WORKER_JOB_QUICKEVAL);
+	if (pse || budget || a->min_keep != b->min_keep)
+		d |= WORKER_JOB_BIT(WORKER_JOB_PROBE);
 	if (a->latency_runs != b->latency_runs || a->min_keep != b->min_keep)
 		d |= WORKER_JOB_BIT(WORKER_JOB_LATENCY);
 	if (a->min_keep != b->min_keep)

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -44,6 +45,7 @@ struct worker_snap_box {
 	bool *stab_resilient;
 	int *stab_kept, *stab_rect;
 	size_t *stab_off;
+	double *probe;
 };
 
 /* The ring of warning lines the snapshots carry, as an eng_warn sink:
@@ -94,6 +96,7 @@ void worker_snapshot_release(const struct worker_snapshot *s)
 	free(b->stab_kept);
 	free(b->stab_rect);
 	free(b->stab_off);
+	free(b->probe);
 	free(b);
 }
 
@@ -254,6 +257,23 @@ struct worker_snapshot *worker_snap_build(struct worker *w)
 		s->stability.kept_off = b->stab_off;
 		s->stability_valid = true;
 		s->stability_stale = strcmp(key, w->stab_key) != 0;
+	}
+	if (w->probe) {
+		size_t cells = (size_t)m->groups.n_groups * GROUP_PROBE_N;
+		b->probe = worker_dup(w->probe, cells * sizeof *w->probe);
+		if (!b->probe)
+			goto oom;
+		char key[WORKER_KEY_MAX];
+		worker_probe_key(w, key, sizeof key);
+		s->probe = b->probe;
+		s->probe_valid = true;
+		s->probe_stale = strcmp(key, w->probe_key) != 0;
+		for (size_t i = 0; i < cells; i++) {
+			if (w->probe[i] == -1.0)
+				continue;
+			s->probe_total++;
+			s->probe_done += !isnan(w->probe[i]);
+		}
 	}
 	/* A finished job whose results no longer match shows as STALE. */
 	for (int j = 0; j < WORKER_JOB_COUNT; j++) {

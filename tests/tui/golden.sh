@@ -210,6 +210,32 @@ if rc_wait_ready; then
 	quit_clean q
 fi
 
+# ---- the grid view (v) with the probe's hint, then the group probe (G):
+# the hint and the grid are deterministic, so a golden; the probe's
+# quick-eval figures are not (timing decides nothing, but the kernels'
+# rounding may), so their texts: four groups, three percentages each.
+rc_start probe 80 24
+if rc_wait_ready; then
+	rc_keys v
+	rc_wait_text "G: probe each group"
+	# the grid has arrived: no "sensitivity grid" progress in its panel
+	rc_wait_for 60 '! printf "%s\n" "$rc_screen" | grep -q "│ sensitivity grid [^:]"'
+	golden grid
+	rc_keys G
+	rc_wait_text "-25% -50% -75%"
+	if rc_wait_for 180 'rc_has "probe: accuracy, group cut alone"'; then
+		n=$(printf '%s\n' "$rc_screen" | grep -cE '[0-9]+% +[0-9]+% +[0-9]+% │$')
+		if [ "$n" = 4 ]; then rc_ok "probe: 4 groups x 3 ratios"
+		else rc_bad "probe: $n rows with three figures"; rc_show; fi
+		if printf '%s\n' "$rc_screen" | grep -qE '^│ fc .* -    -    - │$'
+		then rc_ok "probe: the output group is not probed"
+		else rc_bad "probe: no dashes on fc's row"; rc_show; fi
+	else
+		rc_bad "probe did not finish"; rc_show
+	fi
+	quit_clean q
+fi
+
 # ---- the widths view: the staircase arrives, f and F snap along it -------
 # Latencies differ run to run, so no golden: the view's texts, the arrow
 # under the plan's width, and f / F answering with an edit or a reason.

@@ -20,11 +20,13 @@
 #include "cli/warnings.h"
 #include "cli/reconvene_opts.h"
 #include "prune/criteria_compare.h"
+#include "cli/score_probe.h"
 #include "cli/score_stability.h"
 #include "cli/numbers.h"
 #include "prune/reconvene.h"
 #include "score/score.h"
 #include "io/weights.h"
+#include "train/quickeval.h"
 
 static const char score_usage[] =
 	"usage: reconvene score [MODEL] [--method M] [--sparsity S] [--seed N]\n"
@@ -33,6 +35,8 @@ static const char score_usage[] =
 	"                       [--save-scores FILE.safetensors]\n"
 	"       reconvene score [MODEL] --compare [options] [--json]\n"
 	"       reconvene score [MODEL] --stability N [options] [--json]\n"
+	"       reconvene score [MODEL] --probe [options] [--steps N] [--test N]\n"
+	"                       [--csv FILE] [--png FILE] [--json]\n"
 	"\n"
 	"Score every conv and linear weight of a freshly initialised model with a\n"
 	"pruning-at-initialization method, keep the top (1 - S) fraction over the\n"
@@ -73,17 +77,31 @@ static const char score_usage[] =
 	"                  scorings (snip/grasp: N data batches; random: N seeds),\n"
 	"                  how many channels of each layer the automatic plan keeps\n"
 	"                  always, sometimes and never (N in 1..1000)\n"
+	"  --probe         the group probe: each prunable channel group alone\n"
+	"                  pruned by 25, 50 and 75 % of its channels (the ones\n"
+	"                  the method scores lowest), every other layer dense,\n"
+	"                  then quick-eval accuracy (as `reconvene eval`; the\n"
+	"                  explorer's key G); a residual group is pruned whole.\n"
+	"                  Needs the dataset; 1 + 3 x groups quick-evals\n"
+	"  --steps N       --probe: SGD steps per quick-eval (default 50)\n"
+	"  --test N        --probe: test samples per quick-eval (default 1000)\n"
+	"  --csv FILE      --probe: also write group,layers,channels,residual,\n"
+	"                  acc_25,acc_50,acc_75 rows (first row: the dense model)\n"
+	"  --png FILE      --probe: also draw the groups x ratio chart\n"
 	"  -h, --help      show this help\n";
 
 enum {
-	OPT_WEIGHTS = 256, OPT_JSON, OPT_SAVE, OPT_COMPARE, OPT_STABILITY,
+	OPT_WEIGHTS = 256, OPT_JSON, OPT_SAVE, OPT_COMPARE, OPT_STABILITY, OPT_PROBE,
+	OPT_STEPS, OPT_TEST, OPT_CSV, OPT_PNG,
 };
 
 struct score_cli {
 	const char *model, *weights, *data, *save;
 	struct reconvene_options o;
-	bool json, compare;
+	bool json, compare, probe;
 	int stability;
+	long steps, test_n;       /* --probe budget; 0: the default */
+	const char *csv, *png;    /* --probe outputs */
 };
 
 static int score_own_option(int code, const char *arg, void *user)
@@ -110,6 +128,27 @@ static int score_own_option(int code, const char *arg, void *user)
 		c->stability = (int)v;
 		break;
 	}
+	case OPT_PROBE:
+		c->probe = true;
+		break;
+	case OPT_STEPS:
+	case OPT_TEST: {
+		long v;
+		if (cli_parse_long(arg, 1, 100000000, &v))
+			return cli_usage_error("score", "--%s: a whole number >= 1, not '%s'",
+					       code == OPT_STEPS ? "steps" : "test", arg);
+		if (code == OPT_STEPS)
+			c->steps = v;
+		else
+			c->test_n = v;
+		break;
+	}
+	case OPT_CSV:
+		c->csv = arg;
+		break;
+	case OPT_PNG:
+		c->png = arg;
+		break;
 	}
 	return 0;
 }
@@ -122,6 +161,11 @@ static int score_parse(int argc, char **argv, struct score_cli *c)
 		{ "save-scores", required_argument, NULL, OPT_SAVE },
 		{ "compare", no_argument, NULL, OPT_COMPARE },
 		{ "stability", required_argument, NULL, OPT_STABILITY },
+		{ "probe", no_argument, NULL, OPT_PROBE },
+		{ "steps", required_argument, NULL, OPT_STEPS },
+		{ "test", required_argument, NULL, OPT_TEST },
+		{ "csv", required_argument, NULL, OPT_CSV },
+		{ "png", required_argument, NULL, OPT_PNG },
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(c, 0, sizeof *c);
@@ -143,6 +187,11 @@ static int score_parse(int argc, char **argv, struct score_cli *c)
 	if (c->stability && (c->compare || c->save))
 		return cli_usage_error("score", "--stability goes alone: not with --compare or "
 				       "--save-scores");
+	if (c->probe && (c->compare || c->save || c->stability))
+		return cli_usage_error("score", "--probe goes alone: not with --compare, "
+				       "--stability or --save-scores");
+	if (!c->probe && (c->steps || c->test_n || c->csv || c->png))
+		return cli_usage_error("score", "--steps, --test, --csv and --png go with --probe");
 	if (c->compare && c->save)
 		return cli_usage_error("score", "--save-scores writes one method's scores; it "
 				       "does not go with --compare");
@@ -415,8 +464,9 @@ int cmd_score(int argc, char **argv)
 
 	struct data_split ds;
 	bool have_ds;
-	if ((rc = cli_score_data_open(c.data, c.compare ? SCORE_METHOD_SNIP : c.o.method, &ds,
-				      &have_ds)) != CLI_EXIT_OK)
+	/* --compare scores with SNIP and GraSP, --probe trains: both need data */
+	if ((rc = cli_score_data_open(c.data, c.compare || c.probe ? SCORE_METHOD_SNIP :
+				      c.o.method, &ds, &have_ds)) != CLI_EXIT_OK)
 		return rc;
 	struct model_overrides ovr = {
 		.classes = have_ds ? ds.train.classes : 0,
@@ -443,6 +493,18 @@ int cmd_score(int argc, char **argv)
 		goto out;
 	if (c.compare) {
 		rc = score_compare_run(net, &c, have_ds ? &ds : NULL);
+		goto out_quiet;
+	}
+	if (c.probe) {
+		struct quickeval_options qo;
+		quickeval_options_default(&qo);
+		qo.seed = c.o.seed;
+		if (c.steps)
+			qo.steps = c.steps;
+		if (c.test_n)
+			qo.test_n = (int)(c.test_n < 2147483647L ? c.test_n : 2147483647L);
+		struct cli_probe_args pa = { .json = c.json, .csv = c.csv, .png = c.png };
+		rc = cli_score_probe(net, &spec, &ds, &c.o, &qo, &pa);
 		goto out_quiet;
 	}
 	if (c.stability) {

@@ -14,6 +14,7 @@
 #include <curses.h>
 
 #include "explorer/plan_log_export.h"
+#include "prune/group_probe.h"
 #include "prune/plan_file.h"
 #include "prune/reconvene.h"
 #include "score/score.h"
@@ -392,6 +393,18 @@ static void app_criteria_want(struct app *a)
 	if (j && (j->state == WORKER_STATE_QUEUED || j->state == WORKER_STATE_RUNNING))
 		return;
 	worker_request(a->w, WORKER_JOB_CRITERIA);
+}
+
+/* In the grid view, ask for the sensitivity grid unless the snapshot has
+ * it for the current settings (v, G). */
+static void app_grid_want(struct app *a)
+{
+	if (!a->w || a->view != LAYOUT_VIEW_GRID)
+		return;
+	const struct worker_snapshot *s = a->snap;
+	if (!s || !s->grid || s->grid_stale ||
+	    s->job[WORKER_JOB_GRID].state == WORKER_STATE_NONE)
+		worker_request(a->w, WORKER_JOB_GRID);
 }
 
 /* ---- width-latency staircases -------------------------------------------- */
@@ -1407,6 +1420,25 @@ unsigned app_action(struct app *a, enum ui_action act)
 			"(the row under the heatmap; ~ in R: flips)", WORKER_STABILITY_RUNS,
 			WORKER_STABILITY_RUNS);
 		return redraw;
+	case UI_ACTION_PROBE: {
+		if (!a->w) {
+			app_log(a, APP_LOG_WARN, "probe: nothing computes here");
+			return redraw;
+		}
+		a->probe = true;
+		worker_request(a->w, WORKER_JOB_PROBE);
+		int n = 0;
+		for (int h = 0; h < a->model->groups.n_groups; h++)
+			n += group_probe_eligible(&a->model->groups, h);
+		app_log(a, APP_LOG_INFO, "probe: %d groups, each alone pruned 25/50/75 %% "
+			"(others dense), %d quick-evals; the last columns of the grid view",
+			n, n * GROUP_PROBE_N);
+		if (a->view != LAYOUT_VIEW_GRID) {
+			a->view = LAYOUT_VIEW_GRID;
+			app_grid_want(a);
+		}
+		return redraw | UI_RELAYOUT;
+	}
 	case UI_ACTION_RESEED: {
 		struct worker_settings s = a->settings;
 		s.seed++;
@@ -1446,12 +1478,11 @@ unsigned app_action(struct app *a, enum ui_action act)
 		}
 		app_widths_want(a);
 		app_criteria_want(a);
-		if (a->view == LAYOUT_VIEW_GRID && a->w) {
-			const struct worker_snapshot *s = a->snap;
-			if (!s || !s->grid || s->grid_stale ||
-			    s->job[WORKER_JOB_GRID].state == WORKER_STATE_NONE)
-				worker_request(a->w, WORKER_JOB_GRID);
-		}
+		app_grid_want(a);
+		/* A hint, but never over a warning or an error. */
+		if (a->view == LAYOUT_VIEW_GRID && !a->probe && a->log_level == APP_LOG_INFO)
+			app_log(a, APP_LOG_INFO, "sensitivity grid: each layer's density at 8 "
+				"sparsities; G measures each group pruned alone");
 		return redraw | UI_RELAYOUT;
 	case UI_ACTION_THEME:
 		return redraw | UI_THEME;
@@ -1562,6 +1593,7 @@ void app_layout_state(const struct app *a, struct layout_state *st)
 	}
 	char t[32];
 	st->kept_cols = snprintf(t, sizeof t, "%d/%d", maxc, maxc);
+	st->probe = a->probe;
 	if (a->help) {
 		st->overlay = LAYOUT_OVERLAY_HELP;
 		st->overlay_rows = a->help_total + 2;

@@ -196,6 +196,8 @@ struct app {
 	int log_cursor, log_top;          /* history view: selected entry, first
 					   * entry shown */
 	enum plan_log_axis axis;          /* history scatter's x axis (x) */
+	bool probe;                       /* the group probe was asked for (G):
+					   * the grid view shows its columns */
 };
 
 /* Set up for model (a reference is taken) with settings s (sent to the

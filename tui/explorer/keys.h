@@ -54,6 +54,7 @@ enum ui_action {
 	UI_ACTION_RESEED,
 	UI_ACTION_STABILITY,     /* score 5 more times: how stable is it */
 	UI_ACTION_HISTORY_AXIS,  /* history scatter: latency or MACs */
+	UI_ACTION_PROBE,         /* quick-eval each group pruned alone */
 	/* files */
 	UI_ACTION_SAVE,
 	UI_ACTION_OPEN,

@@ -156,6 +156,14 @@ void layout_compute(int rows, int cols, const struct layout_state *st,
 	out->heat_bins = heat_w;
 	out->grid_x = 2 + table_w;
 	out->grid_cell_w = heat_w / LAYOUT_GRID_STEPS;
+	/* The probe's columns take the heat panel's right end; the grid
+	 * keeps at least 2 columns per step (a one-cell swatch), which
+	 * GRID_MIN_COLS leaves room for. */
+	if (st->view == LAYOUT_VIEW_GRID && st->probe &&
+	    heat_w - LAYOUT_PROBE_COLS >= 2 * LAYOUT_GRID_STEPS) {
+		out->grid_cell_w = (heat_w - LAYOUT_PROBE_COLS) / LAYOUT_GRID_STEPS;
+		out->probe_x = 2 + table_w + heat_w - LAYOUT_PROBE_COLS;
+	}
 	out->proj_lines = p;
 	overlay_place(rows, cols, st, out);
 }

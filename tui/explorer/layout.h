@@ -45,6 +45,12 @@
 #define LAYOUT_MIN_COLS 80
 /* Columns of the layers x sparsity grid (s = 0.5 ... 0.99609375). */
 #define LAYOUT_GRID_STEPS 8
+/* The group probe's columns in the grid view (key G): one per ratio of
+ * prune/group_probe.h, LAYOUT_PROBE_CELL columns each ("-25%", " 78%"),
+ * after one blank. */
+#define LAYOUT_PROBE_STEPS 3
+#define LAYOUT_PROBE_CELL 5
+#define LAYOUT_PROBE_COLS (1 + LAYOUT_PROBE_STEPS * LAYOUT_PROBE_CELL)
 
 struct layout_rect {
 	int y, x; /* top left cell */
@@ -74,6 +80,7 @@ struct layout_state {
 	int name_cols;   /* widest layer name in columns (0: assume 12) */
 	int shape_cols;  /* widest shape text, e.g. "512→512 3x3 4²" (0: 15) */
 	int kept_cols;   /* widest "kept/total" text (0: 7) */
+	bool probe;      /* grid view: show the group probe's columns */
 	enum layout_overlay overlay;
 	int overlay_rows; /* wanted overlay size including its border; */
 	int overlay_cols; /* 0 picks a default; clipped to the screen */
@@ -128,7 +135,12 @@ struct layout {
 	int table_rows;        /* visible layer rows = panel[TABLE].h */
 	int heat_bins;         /* heat cells per row = panel[HEAT].w */
 	int grid_x;            /* grid view: x of the first grid cell */
-	int grid_cell_w;       /* grid view: columns per sparsity step */
+	int grid_cell_w;       /* grid view: columns per sparsity step (2 or
+				* more; 2 when the probe's columns take
+				* the room at 80 columns) */
+	int probe_x;           /* grid view with st->probe: x of the probe's
+				* columns (LAYOUT_PROBE_COLS wide, at the
+				* right end of HEAT), else 0 */
 	int proj_lines;        /* = panel[PROJ].h, 5 or 6 */
 	struct layout_rect overlay;      /* help/dialog box incl. border, or empty */
 	struct layout_rect overlay_body; /* inside the border and padding */

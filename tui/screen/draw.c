@@ -18,6 +18,7 @@
 #include "screen/cell.h"
 #include "screen/draw_widths.h"
 #include "screen/draw_criteria.h"
+#include "screen/draw_probe.h"
 #include "screen/draw_stability.h"
 #include "screen/draw_history.h"
 #include "theme/glyphs.h"
@@ -388,23 +389,26 @@ static void draw_grid(const struct draw_ctx *c)
 	colors_role(stdscr, THEME_ROLE_COLUMN_HEADER);
 	paint_repeat(hh->y, hh->x, hh->w, " ");
 	/* s = 1 - 2^-(j+1): the full values when the widest fits, else the
-	 * kept fractions 1/2 .. 1/256, else s1 .. s8 (docs/explorer.md); one
-	 * form for every column. */
+	 * kept fractions 1/2 .. 1/256, else s1 .. s8, else (one-cell
+	 * swatches beside the probe's columns) 1 .. 8 (docs/explorer.md);
+	 * one form for every column. */
 	char w[32];
 	app_format_sparsity(worker_grid_sparsity[WORKER_GRID_N - 1], w, sizeof w);
-	int form = (int)strlen(w) <= cw - 1 ? 0 : cw - 1 >= 5 ? 1 : 2;
+	int form = (int)strlen(w) <= cw - 1 ? 0 : cw - 1 >= 5 ? 1 : cw - 1 >= 2 ? 2 : 3;
 	for (int j = 0; j < WORKER_GRID_N && cw > 1; j++) {
 		char t[32];
 		if (form == 0)
 			app_format_sparsity(worker_grid_sparsity[j], t, sizeof t);
 		else if (form == 1)
 			snprintf(t, sizeof t, "1/%d", 2 << j);
-		else
+		else if (form == 2)
 			snprintf(t, sizeof t, "s%d", j + 1);
+		else
+			snprintf(t, sizeof t, "%d", j + 1);
 		paint_text(hh->y, lo->grid_x + j * cw, cw - 1, t);
 	}
 	if (!s || !s->grid) {
-		struct pen q = { r->y, r->x + 1, r->x + r->w };
+		struct pen q = { r->y, r->x + 1, lo->probe_x > 0 ? lo->probe_x : r->x + r->w };
 		const struct worker_job_status *j = s ? &s->job[WORKER_JOB_GRID] : NULL;
 		if (j && j->state == WORKER_STATE_FAILED) {
 			pen_putf(&q, THEME_ROLE_ERROR, "grid failed: %s", j->msg);
@@ -760,11 +764,12 @@ void draw_frame(const struct draw_ctx *c)
 			draw_table_head(c);
 			draw_table(c);
 		}
-		if (c->app->view == LAYOUT_VIEW_HISTORY)
+		if (c->app->view == LAYOUT_VIEW_HISTORY) {
 			; /* drawn above, over the table too */
-		else if (c->app->view == LAYOUT_VIEW_GRID)
+		} else if (c->app->view == LAYOUT_VIEW_GRID) {
 			draw_grid(c);
-		else if (c->app->view == LAYOUT_VIEW_WIDTHS)
+			draw_probe(c->app, c->lo);
+		} else if (c->app->view == LAYOUT_VIEW_WIDTHS)
 			draw_widths(c->app, c->lo);
 		else if (c->app->view == LAYOUT_VIEW_CRITERIA)
 			draw_criteria(c->app, c->lo);
