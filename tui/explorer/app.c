@@ -113,13 +113,21 @@ static bool app_settings_same(const struct worker_settings *x,
 	       x->samples_per_class == y->samples_per_class;
 }
 
+bool app_snapshot_ours(const struct app *a, const struct worker_snapshot *s)
+{
+	return s && s->model && s->model->id == a->model->id;
+}
+
+const struct worker_snapshot *app_snap(const struct app *a)
+{
+	return app_snapshot_ours(a, a->snap) ? a->snap : NULL;
+}
+
 /* The PaI kept counts of the snapshot, when they belong to our model. */
 static const size_t *app_kept(const struct app *a)
 {
-	const struct worker_snapshot *s = a->snap;
-	if (s && s->model && s->model->id == a->model->id && s->scores.valid)
-		return s->scores.kept;
-	return NULL;
+	const struct worker_snapshot *s = app_snap(a);
+	return s && s->scores.valid ? s->scores.kept : NULL;
 }
 
 /* The analytic numbers for the plan and for one step of the cursor's
@@ -273,7 +281,7 @@ unsigned app_plan_adopt(struct app *a, const struct prune_plan *p, const char *w
 static bool app_auto_current(const struct app *a)
 {
 	const struct worker_snapshot *s = a->snap;
-	return s && s->model && s->model->id == a->model->id && s->scores.valid &&
+	return app_snapshot_ours(a, s) && s->scores.valid &&
 	       !s->scores.stale && app_settings_same(&s->settings, &a->settings) &&
 	       s->scores.auto_plan.n_groups == a->plan.n_groups &&
 	       s->job[WORKER_JOB_SCORES].state == WORKER_STATE_DONE;
@@ -388,7 +396,7 @@ static void app_criteria_want(struct app *a)
 		return;
 	const struct worker_snapshot *s = a->snap;
 	const struct worker_job_status *j = s ? &s->job[WORKER_JOB_CRITERIA] : NULL;
-	if (s && s->model == a->model && s->criteria_valid && !s->criteria_stale)
+	if (app_snapshot_ours(a, s) && s->criteria_valid && !s->criteria_stale)
 		return;
 	if (j && (j->state == WORKER_STATE_QUEUED || j->state == WORKER_STATE_RUNNING))
 		return;
@@ -434,7 +442,7 @@ void app_widths_want(struct app *a)
 /* Keep the snapshot's staircase; settle the request it answers. */
 static unsigned app_widths_update(struct app *a, const struct worker_snapshot *s)
 {
-	if (!s->model || s->model->id != a->model->id)
+	if (!app_snapshot_ours(a, s))
 		return 0;
 	unsigned f = 0;
 	if (s->widths.valid && stairs_adopt(&a->stairs, &s->widths.stair))
@@ -701,8 +709,7 @@ static void app_log_cursor_to(struct app *a, int i)
  * when they are not stale (worker_snapshot.c compares the keys). */
 static unsigned app_history_note(struct app *a, const struct worker_snapshot *s)
 {
-	if (!s->model || s->model->id != a->model->id ||
-	    s->plan.n_groups != a->plans.n_groups)
+	if (!app_snapshot_ours(a, s) || s->plan.n_groups != a->plans.n_groups)
 		return 0;
 	const struct worker_latency *l = &s->latency[WORKER_VARIANT_PLAN];
 	const struct worker_eval *e = &s->eval[WORKER_VARIANT_PLAN];
@@ -825,8 +832,8 @@ unsigned app_history_export(struct app *a, const char *prefix)
 	struct plan_log_marks m = { .title = title, .current = app_history_current(a),
 				    .dense_ms = NAN, .dense_params = NAN, .dense_acc = NAN,
 				    .pai_ms = NAN, .pai_params = NAN, .pai_acc = NAN };
-	const struct worker_snapshot *s = a->snap;
-	if (s && s->model && s->model->id == a->model->id && a->proj_valid) {
+	const struct worker_snapshot *s = app_snap(a);
+	if (s && a->proj_valid) {
 		const struct worker_latency *dl = &s->latency[WORKER_VARIANT_DENSE];
 		const struct worker_latency *pl = &s->latency[WORKER_VARIANT_PAI];
 		const struct worker_eval *de = &s->eval[WORKER_VARIANT_DENSE];
@@ -1554,7 +1561,7 @@ unsigned app_snapshot_update(struct app *a)
 	f |= app_widths_update(a, s);
 	f |= app_history_note(a, s);
 	app_widths_want(a); /* the cursor may have moved on meanwhile */
-	if (!a->ready && s->model && s->model->id == a->model->id &&
+	if (!a->ready && app_snapshot_ours(a, s) &&
 	    s->scores.valid && !s->scores.stale)
 		a->ready = true;
 	app_project(a);

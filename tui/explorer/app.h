@@ -273,6 +273,12 @@ unsigned app_history_restore(struct app *a, int i);
 unsigned app_history_export(struct app *a, const char *prefix);
 int app_history_current(const struct app *a);
 
+/* Whether snapshot s is for the app's model (after a model change older
+ * snapshots are still around): the one test every drawer and handler
+ * asks.  app_snap: a->snap when it is ours, else NULL. */
+bool app_snapshot_ours(const struct app *a, const struct worker_snapshot *s);
+const struct worker_snapshot *app_snap(const struct app *a);
+
 /* Whether there are edits since the last save or open. */
 bool app_dirty(const struct app *a);
 /* The group of the cursor's row (-1 when there are no rows). */

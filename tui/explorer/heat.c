@@ -20,8 +20,7 @@ float heat_max(const float *v, int n)
 int heat_row_kept(const struct app *a, const struct worker_snapshot *s, int row,
 		  unsigned char *kept)
 {
-	if (row < 0 || row >= a->n_rows || !s || !s->scores.valid || !s->model ||
-	    s->model->id != a->model->id)
+	if (row < 0 || row >= a->n_rows || !app_snapshot_ours(a, s) || !s->scores.valid)
 		return -1;
 	const struct app_row *r = &a->rows[row];
 	const struct worker_scores *sc = &s->scores;

@@ -27,17 +27,9 @@
 
 /* ---- helpers on the data ------------------------------------------------ */
 
-static const struct worker_snapshot *draw_snap(const struct app *a)
-{
-	const struct worker_snapshot *s = a->snap;
-	if (s && s->model && s->model->id == a->model->id)
-		return s;
-	return NULL;
-}
-
 static const struct worker_scores *draw_scores(const struct app *a)
 {
-	const struct worker_snapshot *s = draw_snap(a);
+	const struct worker_snapshot *s = app_snap(a);
 	return s && s->scores.valid ? &s->scores : NULL;
 }
 
@@ -303,7 +295,7 @@ static void draw_heat_row(const struct draw_ctx *c, int y, int ri,
 	/* Kept or pruned: the plan's answer (plan_group_kept), never a ranking
 	 * of this layer's own scores. */
 	unsigned char *kept = draw_scratch;
-	if (heat_row_kept(a, draw_snap(a), ri, kept) != n)
+	if (heat_row_kept(a, app_snap(a), ri, kept) != n)
 		memset(kept, 1, (size_t)n);
 	float vmax = heat_max(v, n);
 	int steps = colors_grad_steps(THEME_GRADIENT_HEAT);
@@ -336,7 +328,7 @@ static void draw_heat(const struct draw_ctx *c)
 	const struct layout_rect *hh = &c->lo->panel[LAYOUT_PANEL_HEAT_HEAD];
 	const struct layout_rect *r = &c->lo->panel[LAYOUT_PANEL_HEAT];
 	const struct worker_scores *sc = draw_scores(a);
-	const struct worker_snapshot *s = draw_snap(a);
+	const struct worker_snapshot *s = app_snap(a);
 	struct pen p = { hh->y, hh->x + 1, hh->x + hh->w };
 	colors_role(stdscr, THEME_ROLE_COLUMN_HEADER);
 	paint_repeat(hh->y, hh->x, hh->w, " ");
@@ -384,7 +376,7 @@ static void draw_grid(const struct draw_ctx *c)
 	const struct layout *lo = c->lo;
 	const struct layout_rect *hh = &lo->panel[LAYOUT_PANEL_HEAT_HEAD];
 	const struct layout_rect *r = &lo->panel[LAYOUT_PANEL_HEAT];
-	const struct worker_snapshot *s = draw_snap(a);
+	const struct worker_snapshot *s = app_snap(a);
 	int cw = lo->grid_cell_w;
 	colors_role(stdscr, THEME_ROLE_COLUMN_HEADER);
 	paint_repeat(hh->y, hh->x, hh->w, " ");
@@ -553,7 +545,7 @@ static void draw_proj(const struct draw_ctx *c)
 {
 	const struct app *a = c->app;
 	const struct layout_rect *r = &c->lo->panel[LAYOUT_PANEL_PROJ];
-	const struct worker_snapshot *s = draw_snap(a);
+	const struct worker_snapshot *s = app_snap(a);
 	const struct worker_projection *pj = &a->proj;
 	colors_role(stdscr, THEME_ROLE_NORMAL);
 	for (int i = 0; i < r->h; i++)
@@ -629,7 +621,7 @@ static void draw_log(const struct draw_ctx *c)
 {
 	const struct app *a = c->app;
 	const struct layout_rect *r = &c->lo->panel[LAYOUT_PANEL_LOG];
-	const struct worker_snapshot *s = draw_snap(a);
+	const struct worker_snapshot *s = app_snap(a);
 	colors_role(stdscr, THEME_ROLE_NORMAL);
 	paint_repeat(r->y, r->x, r->w, " ");
 	char status[96];

@@ -95,9 +95,7 @@ void draw_criteria(const struct app *a, const struct layout *lo)
 {
 	const struct layout_rect *hh = &lo->panel[LAYOUT_PANEL_HEAT_HEAD];
 	const struct layout_rect *r = &lo->panel[LAYOUT_PANEL_HEAT];
-	const struct worker_snapshot *s = a->snap;
-	if (s && (!s->model || s->model->id != a->model->id))
-		s = NULL;
+	const struct worker_snapshot *s = app_snap(a);
 	int cw = (r->w - 1) / CRITERIA_METHODS;
 	if (cw < 2)
 		cw = 2;

@@ -123,8 +123,8 @@ static bool history_cell(const struct history_axes *ax, double x, double y,
 static bool history_baseline(const struct app *a, enum worker_variant v, double *x,
 			     double *y)
 {
-	const struct worker_snapshot *s = a->snap;
-	if (!s || !s->model || s->model->id != a->model->id || !a->proj_valid)
+	const struct worker_snapshot *s = app_snap(a);
+	if (!s || !a->proj_valid)
 		return false;
 	const struct worker_eval *e = &s->eval[v];
 	const struct worker_latency *l = &s->latency[v];

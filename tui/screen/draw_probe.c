@@ -19,14 +19,6 @@
 _Static_assert(LAYOUT_PROBE_STEPS == GROUP_PROBE_N,
 	       "the layout reserves one column per probe ratio");
 
-static const struct worker_snapshot *probe_snap(const struct app *a)
-{
-	const struct worker_snapshot *s = a->snap;
-	if (s && s->model && s->model->id == a->model->id)
-		return s;
-	return NULL;
-}
-
 /* The cell the job trains now: its phase is "probe NAME -R%". */
 static bool probe_cell_running(const struct worker_snapshot *s, const struct group *gr,
 			       int k)
@@ -110,7 +102,7 @@ void draw_probe(const struct app *a, const struct layout *lo)
 {
 	if (a->view != LAYOUT_VIEW_GRID)
 		return;
-	const struct worker_snapshot *s = probe_snap(a);
+	const struct worker_snapshot *s = app_snap(a);
 	probe_note(a, lo, s);
 	if (lo->probe_x <= 0)
 		return;

@@ -13,9 +13,8 @@
 
 const struct stability *draw_stability_current(const struct app *a)
 {
-	const struct worker_snapshot *s = a->snap;
-	if (!s || !s->model || s->model->id != a->model->id || !s->stability_valid ||
-	    s->stability_stale)
+	const struct worker_snapshot *s = app_snap(a);
+	if (!s || !s->stability_valid || s->stability_stale)
 		return NULL;
 	return &s->stability;
 }

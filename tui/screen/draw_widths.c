@@ -24,7 +24,7 @@ static void widths_waiting(const struct app *a, const struct layout_rect *r, int
 {
 	struct pen q = { r->y, r->x + 1, r->x + r->w };
 	const struct worker_snapshot *s = a->snap;
-	bool ours = s && s->model && s->model->id == a->model->id;
+	bool ours = app_snapshot_ours(a, s);
 	const struct worker_job_status *j = ours ? &s->job[WORKER_JOB_WIDTHS] : NULL;
 	if (!a->model->groups.groups[g].prunable) {
 		pen_putf(&q, THEME_ROLE_DIM, "group %s cannot be pruned",
