@@ -1384,6 +1384,43 @@ END_TEST
  * life reads every cell from the disk cache; a long probe can be
  * cancelled (the finished cells stay), and a settings change makes the
  * result stale. */
+/* The probe is a background request: asked for before the automatic
+ * SCORES job has run for new settings, it waits for it (soak_busy: a probe
+ * picked first starved the automatic jobs for minutes). */
+START_TEST(test_probe_yields_to_auto_jobs)
+{
+	struct data_split ds;
+	load_synthetic(&ds);
+	struct worker *w = worker_start_auto(&ds, WORKER_JOB_BIT(WORKER_JOB_SCORES));
+	struct net_spec spec = { 0 };
+	const struct worker_model *m = load(w, "lenet5", &spec);
+	struct worker_settings set;
+	settings_fast(&set);
+	apply_settings(w, &set);
+	uint64_t rq = worker_request(w, WORKER_JOB_PROBE);
+	bool scores_first = false;
+	for (int i = 0; i < 60000; i++) {
+		const struct worker_snapshot *s = worker_snapshot_get(w);
+		bool scores = s->scores.valid && !s->scores.stale &&
+			      s->job[WORKER_JOB_SCORES].state == WORKER_STATE_DONE;
+		bool probe = s->job[WORKER_JOB_PROBE].request == rq &&
+			     s->job[WORKER_JOB_PROBE].state == WORKER_STATE_DONE;
+		if (scores && !probe)
+			scores_first = true;
+		worker_snapshot_release(s);
+		if (scores || probe)
+			break;
+		usleep(1000);
+	}
+	ck_assert_msg(scores_first, "the probe ran before the automatic scores");
+	ck_assert_int_eq(wait_job(w, WORKER_JOB_PROBE, rq, 60000), WORKER_STATE_DONE);
+	worker_model_release(m);
+	worker_free(w);
+	net_spec_done(&spec);
+	data_split_done(&ds);
+}
+END_TEST
+
 START_TEST(test_probe_job)
 {
 	tmp_cache_home();
@@ -1524,6 +1561,7 @@ int main(void)
 	tcase_add_test(tc, test_criteria_job);
 	tcase_add_test(tc, test_stability_job);
 	tcase_add_test(tc, test_probe_job);
+	tcase_add_test(tc, test_probe_yields_to_auto_jobs);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
