@@ -17,7 +17,11 @@
 #   4. a corrupt file, one of another version, one for another model, one
 #      with an impossible keep count: a warning in the log line, no
 #      question, no crash, q quits with status 0; a file cut in the middle
-#      of its last record restores the rest.
+#      of its last record restores the rest;
+#   5. the plan history comes back with the session: three "measured"
+#      records appended to a saved file show in the history view with the
+#      current plan and the Pareto front marked, Enter restores one, X
+#      writes the CSV and the PNG.
 . "$(dirname "$0")/lib.sh"
 
 state="$rc_tmp/state/reconvene"
@@ -235,6 +239,36 @@ save_plan cut.json
 cmp -s "$rc_tmp/run/good.json" "$rc_tmp/run/cut.json" &&
 	rc_ok "a cut last record is dropped, the rest restored" ||
 	{ rc_bad "cut file:"; diff "$rc_tmp/run/good.json" "$rc_tmp/run/cut.json"; }
+quit_ok
+
+# ---- 5. the plan history ----------------------------------------------------
+# good.session's plan: conv1 4, conv2 15.  Plan 1 (the automatic plan) and
+# 2 (the current one) are on the front; 3 is slower and less accurate.
+{
+	cat "$rc_tmp/good.session"
+	echo "measured synflow 0.9 0.2 1 auto 6383 33216 260100 0.21 0.2 0.25 0.687 0.658 0.715 : 1 6 16 120 84 10"
+	echo "measured synflow 0.9 0.2 1 edit 5200 30100 231000 0.19 0.18 0.2 0.675 0.646 0.703 : 1 4 15 120 84 10"
+	echo "measured synflow 0.9 0.2 1 edit 5900 32000 250000 0.25 0.2 0.3 0.650 0.62 0.68 : 1 5 16 120 84 10"
+} >"$good"
+rc_start hist 80 24 -- --theme mono --restore lenet5
+rc_wait_text "session restored"
+rc_keys v v v v
+rc_wait_text "acc%"
+for row in " ◆  1  auto    6.4k 260.1k   0.21  68.7" "▸◆  2  edit    5.2k 231.0k   0.19  67.5" \
+	"    3  edit    5.9k 250.0k   0.25  65.0" "◉" "accuracy % against latency ms"; do
+	rc_has "$row" && rc_ok "history view: '$row'" || { rc_bad "history view lacks '$row'"; rc_show; }
+done
+rc_keys x
+rc_wait_text "accuracy % against MACs"
+rc_keys Up Enter
+rc_wait_text "plan #1 restored: 2 groups changed"
+rc_keys X C-u
+rc_type hist
+rc_keys Enter
+if rc_wait_for "$rc_timeout" "rc_has '3 plans written to hist.csv'" &&
+	[ "$(wc -l <"$rc_tmp/run/hist.csv")" -eq 4 ] && [ -s "$rc_tmp/run/hist.png" ]
+then rc_ok "X writes hist.csv (3 plans) and hist.png"
+else rc_bad "X did not write the history"; rc_show; fi
 quit_ok
 
 rc_finish
