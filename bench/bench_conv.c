@@ -29,6 +29,7 @@
 #include "nn/layer.h"
 #include "base/rng.h"
 #include "host/blas_kernel.h"
+#include "bench_json.h"
 
 struct bench_shape {
 	const char *net;
@@ -279,6 +280,14 @@ int main(int argc, char **argv)
 		if (last_of_net && net.cv_f > 0.0) {
 			printf("%-9s all convs (weighted by count): forward %.0f%%, backward %.0f%% of sgemm\n",
 			       bs->net, 100.0 * net.sg_f / net.cv_f, 100.0 * net.sg_b / net.cv_b);
+			/* ratio = sgemm time / conv time: the fraction of the
+			 * machine's sgemm speed on the same GEMM shapes. */
+			bench_json_figure("conv", "conv forward, all layers weighted by count",
+					  bs->net, bench_json_threads(), "s", true, net.cv_f,
+					  "cblas_sgemm on the same shapes", net.sg_f);
+			bench_json_figure("conv", "conv backward, all layers weighted by count",
+					  bs->net, bench_json_threads(), "s", true, net.cv_b,
+					  "cblas_sgemm on the same shapes", net.sg_b);
 			all.sg_f += net.sg_f;
 			all.cv_f += net.cv_f;
 			all.sg_b += net.sg_b;

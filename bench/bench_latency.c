@@ -33,6 +33,7 @@
 #include "prune/reconvene.h"
 #include "measure/sparse.h"
 #include "host/blas_kernel.h"
+#include "bench_json.h"
 
 #define BENCH_ROUNDS_MAX 20
 
@@ -199,6 +200,10 @@ static void bench_vs_torch(void)
 			after[i] = bench_measure(net[i], NULL, LATENCY_VARIANT_DENSE).median_ms;
 		for (int i = 0; i < N_NETS; i++) {
 			double e = 0.5 * (before[i] + after[i]);
+			bench_json_figure("latency", "batch-1 latency, dense", nets[i], threads[t],
+					  "ms", true, e, "pytorch eager", fig[i].eager);
+			bench_json_figure("latency", "batch-1 latency, dense", nets[i], threads[t],
+					  "ms", true, e, "torchscript", fig[i].jit);
 			printf("%-3d %-9s %8.3f %8.3f ", threads[t], nets[i], before[i], after[i]);
 			if (fig[i].eager > 0.0)
 				printf("%9.3f %9.3f %13.1fx %11.1fx\n", fig[i].eager, fig[i].jit,
@@ -298,6 +303,15 @@ static void bench_pruned(int rounds)
 		}
 		double slo, shi;
 		bench_range(sp, rounds, &slo, &shi);
+		/* The medians over the rounds: structured against our own dense. */
+		double md[2];
+		for (int k = 0; k < 2; k++) {
+			qsort(t[k], (size_t)rounds, sizeof t[k][0], bench_cmp);
+			md[k] = t[k][rounds / 2];
+		}
+		bench_json_figure("latency", "batch-1 latency, Reconvene-pruned (synflow 0.9)",
+				  nets[i], bench_json_threads(), "ms", true, md[1],
+				  "our dense net", md[0]);
 		printf(" %4.2f-%4.2fx %8.2fx %8.2fx\n", slo, shi,
 		       (double)net_macs(dense[i]) / (double)net_macs(res[i].net),
 		       (double)dense[i]->n_params / (double)res[i].net->n_params);

@@ -24,6 +24,7 @@
 #include "nn/net.h"
 #include "score/score.h"
 #include "host/blas_kernel.h"
+#include "bench_json.h"
 
 static double bench_now(void)
 {
@@ -140,6 +141,12 @@ int main(int argc, char **argv)
 		for (int m = 0; m < N_METHODS; m++) {
 			printf("%-9s %-8s %10.3f ", nets[i], score_method_name(methods[m]),
 			       ours[i][m]);
+			char fig[96];
+			snprintf(fig, sizeof fig, "PaI scoring: %s%s", score_method_name(methods[m]),
+				 methods[m] == SCORE_METHOD_SYNFLOW ? ", 100 iterations" :
+				 ", batch 100");
+			bench_json_figure("score", fig, nets[i], bench_json_threads(), "s", true,
+					  ours[i][m], "pytorch", torch_s[i][m]);
 			if (torch_s[i][m] > 0.0)
 				printf("%10.3f %7.2fx\n", torch_s[i][m],
 				       torch_s[i][m] / ours[i][m]);

@@ -33,8 +33,10 @@
 #include "nn/loss.h"
 #include "nn/net.h"
 #include "nn/sgd.h"
+#include "train/quickeval.h"
 #include "train/train.h"
 #include "host/blas_kernel.h"
+#include "bench_json.h"
 
 #define BENCH_BATCH 64
 #define BENCH_MAX_MODELS 16
@@ -256,10 +258,59 @@ static int bench_epoch_run(const char *script, bool torch)
 			       "pytorch", e.seconds, 100.0 * e.accuracy, e.loss);
 		else
 			printf("  pytorch: failed\n");
+		bench_json_figure("train", "one epoch of Fashion-MNIST, batch 64", "resnet20",
+				  bench_json_threads(), "s", true, secs, "pytorch (2 threads)",
+				  e.ok ? e.seconds : -1);
 	}
 	net_free(net);
 	data_split_done(&ds);
 	return rc;
+}
+
+/* The explorer's quick-eval of a dense resnet20 at the default budget on
+ * Fashion-MNIST (the issue's target: under 10 s a variant), wall time of
+ * the whole call (training, test pass), median of three. */
+static void bench_quickeval(void)
+{
+	const char *dir = getenv("RECONVENE_DATA");
+	struct data_options o = { .dir = dir && *dir ? dir : NULL,
+				  .format = DATA_FORMAT_IDX };
+	struct data_split ds;
+	struct eng_err err;
+	if (data_load(&o, &ds, &err) != ENG_STATUS_OK) {
+		fprintf(stderr, "bench_train: quick-eval skipped: %s\n", err.msg);
+		return;
+	}
+	struct net *net = bench_net("resnet20", ds.train.classes);
+	if (!net) {
+		data_split_done(&ds);
+		return;
+	}
+	struct quickeval_options qo;
+	quickeval_options_default(&qo);
+	double t[3];
+	for (int r = 0; r < 3; r++) {
+		net_init(net, 1);
+		struct quickeval_result res;
+		double t0 = bench_now();
+		if (quickeval_run(net, &ds, &qo, &res, &err) != ENG_STATUS_OK) {
+			fprintf(stderr, "bench_train: quick-eval: %s\n", err.msg);
+			net_free(net);
+			data_split_done(&ds);
+			return;
+		}
+		t[r] = bench_now() - t0;
+		quickeval_result_done(&res);
+	}
+	double lo = t[0] < t[1] ? t[0] : t[1], hi = t[0] < t[1] ? t[1] : t[0];
+	double med = t[2] < lo ? lo : t[2] > hi ? hi : t[2];
+	printf("\nquick-eval of resnet20 at the default budget (%ld steps of %d, %d test "
+	       "images): %.2f s (median of 3; target under 10 s)\n", qo.steps, qo.batch,
+	       qo.test_n, med);
+	bench_json_figure("train", "quick-eval, default budget", "resnet20",
+			  bench_json_threads(), "s", true, med, "target", 10.0);
+	net_free(net);
+	data_split_done(&ds);
 }
 
 int main(int argc, char **argv)
@@ -323,6 +374,9 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n; i++) {
 		if (rows[i].ours < 0)
 			rc = 1;
+		bench_json_figure("train", "training throughput, batch 64", rows[i].model,
+				  bench_json_threads(), "img/s", false, rows[i].ours,
+				  "pytorch (2 threads)", rows[i].torch);
 		if (rows[i].torch > 0)
 			printf("%-10s %12.1f %12.1f %7.2fx\n", rows[i].model, rows[i].ours,
 			       rows[i].torch, rows[i].ours / rows[i].torch);
@@ -331,6 +385,7 @@ int main(int argc, char **argv)
 			       "-", "-");
 	}
 	fflush(stdout);
+	bench_quickeval();
 	if (epoch)
 		rc |= bench_epoch_run(script, torch);
 	else
