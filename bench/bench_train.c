@@ -26,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "io/cfg.h"
@@ -267,6 +269,51 @@ static int bench_epoch_run(const char *script, bool torch)
 	return rc;
 }
 
+static void bench_on_peak(const char *text, void *user)
+{
+	long *kb = user;
+	char name[64];
+	long v;
+	if (sscanf(text, "peak %63s %ld", name, &v) == 2)
+		*kb = v;
+}
+
+/* Peak resident memory of training vgg16 at batch 64: a forked child
+ * runs a few SGD steps and exits; its ru_maxrss (RUSAGE_CHILDREN, so this
+ * runs before any other child) is the figure.  PyTorch's side measures a
+ * fresh process the same way (bench_train_torch.py peak). */
+static void bench_peak(const char *script, bool torch)
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid < 0)
+		return;
+	if (pid == 0)
+		_exit(bench_throughput("vgg16", 0.1) > 0 ? 0 : 1);
+	int status = 0;
+	struct rusage ru;
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0 || getrusage(RUSAGE_CHILDREN, &ru) != 0) {
+		fprintf(stderr, "bench_train: the peak-memory child failed\n");
+		return;
+	}
+	long theirs = -1;
+	if (torch) {
+		char args[128];
+		snprintf(args, sizeof args, "peak --model vgg16 --batch %d --threads 2",
+			 BENCH_BATCH);
+		bench_torch_run(script, args, bench_on_peak, &theirs);
+	}
+	printf("peak resident memory, training vgg16 at batch %d: ours %.0f MiB", BENCH_BATCH,
+	       ru.ru_maxrss / 1024.0);
+	if (theirs > 0)
+		printf(", pytorch %.0f MiB (the torch import included)", theirs / 1024.0);
+	printf("\n\n");
+	bench_json_figure("train", "peak resident memory, training at batch 64", "vgg16",
+			  bench_json_threads(), "MiB", true, ru.ru_maxrss / 1024.0,
+			  "pytorch (2 threads)", theirs > 0 ? theirs / 1024.0 : -1);
+}
+
 /* The explorer's quick-eval of a dense resnet20 at the default budget on
  * Fashion-MNIST (the issue's target: under 10 s a variant), wall time of
  * the whole call (training, test pass), median of three. */
@@ -348,6 +395,7 @@ int main(int argc, char **argv)
 	const char *script = bench_torch_script(sbuf, sizeof sbuf);
 	bool torch = use_torch && bench_torch_available(script);
 
+	bench_peak(script, torch);
 	printf("training throughput, batch %d: images/s of whole SGD steps, "
 	       "each timed over >= %g s\n", BENCH_BATCH, seconds);
 	for (int i = 0; i < n; i++) {

@@ -7,6 +7,10 @@
       (SGD steps on random inputs and labels: forward, cross-entropy,
       backward, update, the same as the C side)
 
+  bench_train_torch.py peak [--model vgg16] [--batch 64] [--threads 2]
+      three SGD steps of the model in this fresh process, then
+      "peak MODEL KB": the process's peak resident set (ru_maxrss), the
+      torch import included, as bench_train's forked child measures its own
   bench_train_torch.py epoch --data DIR [--batch 64] [--lr 0.05]
                              [--threads 2] [--seed 1]
       one epoch of ResNet-20 on Fashion-MNIST with the engine's recipe
@@ -74,6 +78,25 @@ def throughput(args):
             if n >= 3 and dt >= args.seconds:
                 break
         print("throughput %s %.1f" % (name, n * args.batch / dt), flush=True)
+
+
+def peak(args):
+    import resource
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(1)
+    ctor, chw = TORCH_MODELS[args.model]
+    model = ctor(classes=10).train()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9,
+                          weight_decay=5e-4)
+    loss_fn = nn.CrossEntropyLoss()
+    x = torch.randn(args.batch, *chw)
+    y = torch.randint(0, 10, (args.batch,))
+    for _ in range(3):
+        opt.zero_grad(set_to_none=False)
+        loss_fn(model(x), y).backward()
+        opt.step()
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print("peak %s %d" % (args.model, kb), flush=True)
 
 
 def idx_read(path):
@@ -153,6 +176,10 @@ def main():
     t.add_argument("--threads", type=int, default=2)
     t.add_argument("--seconds", type=float, default=3.0)
     t.add_argument("--models", default="lenet5,resnet20,vgg16")
+    p = sub.add_parser("peak")
+    p.add_argument("--model", default="vgg16")
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--threads", type=int, default=2)
     e = sub.add_parser("epoch")
     e.add_argument("--data", required=True)
     e.add_argument("--batch", type=int, default=64)
@@ -160,7 +187,7 @@ def main():
     e.add_argument("--threads", type=int, default=2)
     e.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
-    throughput(args) if args.cmd == "throughput" else epoch(args)
+    {"throughput": throughput, "peak": peak, "epoch": epoch}[args.cmd](args)
 
 
 if __name__ == "__main__":
