@@ -135,7 +135,9 @@ enum eng_status worker_job_probe(struct worker *w, struct eng_err *err)
 						return st;
 					ready = true;
 				}
-				/* the phase names the cell that trains now */
+				/* the phase names the cell that trains now
+				 * (scoring above may have put its own) */
+				worker_progress(w, phase, done, total);
 				worker_publish(w);
 				st = worker_probe_cell(w, g, k, ck, err);
 				if (st)
