@@ -180,6 +180,10 @@ replay() {
 			sync_keys || return 1
 			rc_tmux resize-window -t "$rc_cur" -x "$_a" -y "$_b"
 			rc_rows=$_b
+			# The explorer must take the resize before the next
+			# keys (below 80x24 it blocks edits): a busy one may
+			# read keys already waiting first.
+			sync_keys || return 1
 			_resizes=$((_resizes + 1)) ;;
 		esac
 		if ! rc_alive; then
