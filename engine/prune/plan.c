@@ -128,6 +128,14 @@ bool plan_group_changed(const struct group_set *gs,
 	return plan->keep[g] != gs->groups[g].channels;
 }
 
+bool plan_keep_allowed(const struct group *gr, int keep, int min_keep)
+{
+	if (min_keep <= 0)
+		min_keep = PLAN_MIN_KEEP_DEFAULT;
+	return keep == gr->channels ||
+	       (gr->prunable && keep >= min_keep && keep < gr->channels);
+}
+
 enum eng_status plan_validate(const struct group_set *gs,
 			      const struct prune_plan *plan, int min_keep,
 			      struct eng_err *err)
@@ -141,18 +149,19 @@ enum eng_status plan_validate(const struct group_set *gs,
 	for (int g = 0; g < gs->n_groups; g++) {
 		const struct group *gr = &gs->groups[g];
 		int keep = plan->keep[g], c = gr->channels;
-		if (keep > c)
-			return eng_err_set(err, ENG_STATUS_EINVAL,
-					   "plan: group '%s' keeps %d channels but has only %d",
-					   gr->name, keep, c);
-		if (keep != c && !gr->prunable)
-			return eng_err_set(err, ENG_STATUS_EINVAL,
-					   "plan: group '%s' cannot be pruned (%s)",
-					   gr->name, groups_fixed_name(gr->fixed));
-		if (keep != c && keep < min_keep)
+		if (!plan_keep_allowed(gr, keep, min_keep)) {
+			if (keep > c)
+				return eng_err_set(err, ENG_STATUS_EINVAL,
+						   "plan: group '%s' keeps %d channels but has only %d",
+						   gr->name, keep, c);
+			if (!gr->prunable)
+				return eng_err_set(err, ENG_STATUS_EINVAL,
+						   "plan: group '%s' cannot be pruned (%s)",
+						   gr->name, groups_fixed_name(gr->fixed));
 			return eng_err_set(err, ENG_STATUS_EINVAL,
 					   "plan: group '%s' keeps %d of %d channels; at least %d must stay (collapse guard)",
 					   gr->name, keep, c, min_keep);
+		}
 		const int *idx = plan->kept_idx[g];
 		if (!idx)
 			continue;

@@ -129,6 +129,12 @@ enum eng_status plan_validate(const struct group_set *gs,
 			      const struct prune_plan *plan, int min_keep,
 			      struct eng_err *err);
 
+/* Whether a group may keep `keep` channels, plan_validate's rule for one
+ * count: all of them always; fewer only when the group can be pruned and
+ * at least min_keep stay (<= 0: PLAN_MIN_KEEP_DEFAULT).  Readers of saved
+ * counts (sessions, the explorer's plan history) ask it too. */
+bool plan_keep_allowed(const struct group *gr, int keep, int min_keep);
+
 /* True when group g loses channels. */
 bool plan_group_changed(const struct group_set *gs,
 			const struct prune_plan *plan, int g);

@@ -763,14 +763,12 @@ unsigned app_history_restore(struct app *a, int i)
 		return UI_HANDLED | UI_REDRAW;
 	}
 	const struct plan_log_entry *e = &a->plans.e[i];
-	const int min_keep = app_min_keep(a);
 	for (int g = 0; g < a->plan.n_groups; g++) {
 		const struct group *gr = app_group(a, g);
-		int lo = gr->prunable ? (min_keep < gr->channels ? min_keep : gr->channels)
-				      : gr->channels;
-		if (e->keep[g] < lo || e->keep[g] > gr->channels) {
-			app_log(a, APP_LOG_ERROR, "plan #%d keeps %d of '%s' (the collapse guard "
-				"allows %d..%d)", i + 1, e->keep[g], gr->name, lo, gr->channels);
+		if (!plan_keep_allowed(gr, e->keep[g], app_min_keep(a))) {
+			app_log(a, APP_LOG_ERROR, "plan #%d keeps %d of the %d channels of '%s', "
+				"which the collapse guard (%d) does not allow", i + 1, e->keep[g],
+				gr->channels, gr->name, app_min_keep(a));
 			return UI_HANDLED | UI_REDRAW;
 		}
 	}

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "explorer/keylog.h"
+#include "prune/plan.h"
 #include "base/hash.h"
 #include "score/score.h"
 
@@ -262,10 +263,8 @@ static const char *session_keep(struct session_parse *p, char *rest, char **save
 			return measured ? "measured: more keep counts than the model has groups"
 					: "edit: more keep counts than the model has groups";
 		const struct group *gr = &gs->groups[g];
-		int lo = gr->prunable ? (p->min_keep < gr->channels ? p->min_keep
-								 : gr->channels)
-				      : gr->channels;
-		if (!session_int(tok, lo, gr->channels, &p->keep[g]))
+		if (!session_int(tok, 0, gr->channels, &p->keep[g]) ||
+		    !plan_keep_allowed(gr, p->keep[g], p->min_keep))
 			return measured ? "measured: a keep count outside its group's range"
 					: "edit: a keep count outside its group's range";
 	}
