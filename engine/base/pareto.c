@@ -1,8 +1,9 @@
 /* pareto.c: the Pareto front of (cost, value) points (pareto.h).
  *
- * Quadratic on purpose: the explorer's history holds at most a few
- * thousand plans and recomputes the front only when it changes; a sort
- * would need a tie rule that the plain definition below does not. */
+ * Quadratic on purpose: the explorer's history holds at most PLAN_LOG_MAX
+ * (1024) plans, and the front of those, recomputed for each frame of the
+ * history view, is about a million comparisons; a sort would need a tie
+ * rule that the plain definition below does not. */
 #include "config.h"
 
 #include "base/pareto.h"

@@ -704,32 +704,42 @@ static void app_log_cursor_to(struct app *a, int i)
 		a->log_top = layout_scroll_fit(a->log_top, i, a->plans.n, rows);
 }
 
-/* A snapshot's figures for its own plan: a new or fuller entry.  The plan's
- * latency and quick-eval are for the snapshot's plan and settings exactly
- * when they are not stale (worker_snapshot.c compares the keys). */
-static unsigned app_history_note(struct app *a, const struct worker_snapshot *s)
+/* What snapshot s knows of variant v (DENSE, PAI, or PLAN: its own plan)
+ * as history figures: its projection's params, bytes and MACs, and the
+ * latency and quick-eval when they are not stale (worker_snapshot.c
+ * compares the keys: then they are for exactly s's plan and settings). */
+static struct plan_log_figures app_snapshot_figures(const struct worker_snapshot *s,
+						    enum worker_variant v)
 {
-	if (!app_snapshot_ours(a, s) || s->plan.n_groups != a->plans.n_groups)
-		return 0;
-	const struct worker_latency *l = &s->latency[WORKER_VARIANT_PLAN];
-	const struct worker_eval *e = &s->eval[WORKER_VARIANT_PLAN];
-	bool lat = l->valid && !l->stale, ev = e->valid && !e->stale;
-	if (!lat && !ev)
-		return 0;
 	struct plan_log_figures f = plan_log_figures_none();
-	f.params = (double)s->proj.plan.nonzero;
-	f.bytes = (double)s->proj.plan.storage_bytes;
-	f.macs = (double)s->proj.plan.effective_macs;
-	if (lat) {
+	const struct metrics *mt = v == WORKER_VARIANT_DENSE ? &s->proj.dense :
+				   v == WORKER_VARIANT_PAI ? &s->proj.pai : &s->proj.plan;
+	f.params = (double)mt->nonzero;
+	f.bytes = (double)mt->storage_bytes;
+	f.macs = (double)mt->effective_macs;
+	const struct worker_latency *l = &s->latency[v];
+	const struct worker_eval *e = &s->eval[v];
+	if (l->valid && !l->stale) {
 		f.latency_ms = l->median_ms;
 		f.latency_lo = l->p10_ms;
 		f.latency_hi = l->p90_ms;
 	}
-	if (ev) {
+	if (e->valid && !e->stale) {
 		f.accuracy = e->accuracy;
 		f.acc_lo = e->ci_lo;
 		f.acc_hi = e->ci_hi;
 	}
+	return f;
+}
+
+/* A snapshot's figures for its own plan: a new or fuller entry. */
+static unsigned app_history_note(struct app *a, const struct worker_snapshot *s)
+{
+	if (!app_snapshot_ours(a, s) || s->plan.n_groups != a->plans.n_groups)
+		return 0;
+	struct plan_log_figures f = app_snapshot_figures(s, WORKER_VARIANT_PLAN);
+	if (isnan(f.latency_ms) && isnan(f.accuracy))
+		return 0;
 	/* The automatic plan of these very settings, or the user's. */
 	const struct prune_plan *ap = &s->scores.auto_plan;
 	bool is_auto = s->scores.valid && !s->scores.stale && ap->n_groups == s->plan.n_groups &&
@@ -754,6 +764,12 @@ int app_history_current(const struct app *a)
 {
 	struct plan_log_setting set = app_log_setting(&a->settings);
 	return plan_log_find(&a->plans, a->plan.keep, &set);
+}
+
+struct plan_log_figures app_history_baseline(const struct app *a, enum worker_variant v)
+{
+	const struct worker_snapshot *s = app_snap(a);
+	return s ? app_snapshot_figures(s, v) : plan_log_figures_none();
 }
 
 unsigned app_history_restore(struct app *a, int i)
@@ -827,26 +843,12 @@ unsigned app_history_export(struct app *a, const char *prefix)
 	char title[128];
 	snprintf(title, sizeof title, "%s: plans measured in the explorer",
 		 a->model->net->name);
+	struct plan_log_figures dense = app_history_baseline(a, WORKER_VARIANT_DENSE);
+	struct plan_log_figures pai = app_history_baseline(a, WORKER_VARIANT_PAI);
 	struct plan_log_marks m = { .title = title, .current = app_history_current(a),
-				    .dense_ms = NAN, .dense_params = NAN, .dense_acc = NAN,
-				    .pai_ms = NAN, .pai_params = NAN, .pai_acc = NAN };
-	const struct worker_snapshot *s = app_snap(a);
-	if (s && a->proj_valid) {
-		const struct worker_latency *dl = &s->latency[WORKER_VARIANT_DENSE];
-		const struct worker_latency *pl = &s->latency[WORKER_VARIANT_PAI];
-		const struct worker_eval *de = &s->eval[WORKER_VARIANT_DENSE];
-		const struct worker_eval *pe = &s->eval[WORKER_VARIANT_PAI];
-		m.dense_params = (double)a->proj.dense.nonzero;
-		m.pai_params = (double)a->proj.pai.nonzero;
-		if (dl->valid && !dl->stale)
-			m.dense_ms = dl->median_ms;
-		if (pl->valid && !pl->stale)
-			m.pai_ms = pl->median_ms;
-		if (de->valid && !de->stale)
-			m.dense_acc = de->accuracy;
-		if (pe->valid && !pe->stale)
-			m.pai_acc = pe->accuracy;
-	}
+				    .dense_ms = dense.latency_ms, .dense_params = dense.params,
+				    .dense_acc = dense.accuracy, .pai_ms = pai.latency_ms,
+				    .pai_params = pai.params, .pai_acc = pai.accuracy };
 	struct eng_err err = { { 0 } };
 	enum eng_status st = plan_log_export(&a->plans, names, &m, a->export_style, prefix,
 					     NULL, &err);

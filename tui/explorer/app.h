@@ -272,6 +272,11 @@ unsigned app_width_snap(struct app *a, bool faster);
 unsigned app_history_restore(struct app *a, int i);
 unsigned app_history_export(struct app *a, const char *prefix);
 int app_history_current(const struct app *a);
+/* A baseline as the history shows it: v is WORKER_VARIANT_DENSE or
+ * WORKER_VARIANT_PAI; the projection's params, bytes and MACs, and the
+ * latency and quick-eval when the snapshot has them for the current state;
+ * NaN where nothing is known. */
+struct plan_log_figures app_history_baseline(const struct app *a, enum worker_variant v);
 
 /* Whether snapshot s is for the app's model (after a model change older
  * snapshots are still around): the one test every drawer and handler

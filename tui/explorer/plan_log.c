@@ -146,9 +146,9 @@ int plan_log_note(struct plan_log *log, const int *keep,
 	return i;
 }
 
-double plan_log_cost(const struct plan_log_entry *e, enum plan_log_axis axis)
+double plan_log_cost(const struct plan_log_figures *f, enum plan_log_axis axis)
 {
-	return axis == PLAN_LOG_AXIS_MACS ? e->fig.macs : e->fig.latency_ms;
+	return axis == PLAN_LOG_AXIS_MACS ? f->macs : f->latency_ms;
 }
 
 void plan_log_front(const struct plan_log *log, enum plan_log_axis axis, bool *front)
@@ -162,7 +162,7 @@ void plan_log_front(const struct plan_log *log, enum plan_log_axis axis, bool *f
 	}
 	double *acc = cost + log->n;
 	for (int i = 0; i < log->n; i++) {
-		cost[i] = plan_log_cost(&log->e[i], axis);
+		cost[i] = plan_log_cost(&log->e[i].fig, axis);
 		acc[i] = log->e[i].fig.accuracy;
 	}
 	pareto_front(cost, acc, (size_t)log->n, front);

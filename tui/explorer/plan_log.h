@@ -102,8 +102,8 @@ int plan_log_note(struct plan_log *log, const int *keep,
 		  const struct plan_log_setting *set,
 		  const struct plan_log_figures *f, enum plan_log_source source);
 
-/* The entry's cost on axis (NaN when not measured). */
-double plan_log_cost(const struct plan_log_entry *e, enum plan_log_axis axis);
+/* A plan's (or a baseline's) cost on axis (NaN when not measured). */
+double plan_log_cost(const struct plan_log_figures *f, enum plan_log_axis axis);
 /* front[i] for each entry: on the Pareto front of accuracy against the
  * axis's cost (pareto.h).  front has log->n slots. */
 void plan_log_front(const struct plan_log *log, enum plan_log_axis axis, bool *front);

@@ -123,20 +123,10 @@ static bool history_cell(const struct history_axes *ax, double x, double y,
 static bool history_baseline(const struct app *a, enum worker_variant v, double *x,
 			     double *y)
 {
-	const struct worker_snapshot *s = app_snap(a);
-	if (!s || !a->proj_valid)
-		return false;
-	const struct worker_eval *e = &s->eval[v];
-	const struct worker_latency *l = &s->latency[v];
-	if (!e->valid || e->stale)
-		return false;
-	*y = e->accuracy;
-	if (a->axis == PLAN_LOG_AXIS_MACS)
-		*x = (double)(v == WORKER_VARIANT_DENSE ? a->proj.dense.macs
-							: a->proj.pai.effective_macs);
-	else
-		*x = l->valid && !l->stale ? l->median_ms : NAN;
-	return isfinite(*x);
+	struct plan_log_figures f = app_history_baseline(a, v);
+	*x = plan_log_cost(&f, a->axis);
+	*y = f.accuracy;
+	return isfinite(*x) && isfinite(*y);
 }
 
 enum history_mark { MARK_NONE, MARK_BASE_D, MARK_BASE_U, MARK_POINT, MARK_FRONT,
@@ -164,7 +154,7 @@ static void history_scatter(const struct app *a, const struct layout_rect *r,
 	for (int i = 0; i < a->plans.n + 2; i++) {
 		double x, y;
 		if (i < a->plans.n) {
-			x = plan_log_cost(&a->plans.e[i], a->axis);
+			x = plan_log_cost(&a->plans.e[i].fig, a->axis);
 			y = a->plans.e[i].fig.accuracy;
 			if (!isfinite(x) || !isfinite(y))
 				continue;
@@ -203,7 +193,7 @@ static void history_scatter(const struct app *a, const struct layout_rect *r,
 		if (have_b[b] && history_cell(&ax, bx[b], by[b], &cx, &cy))
 			grid[cy * ax.cols + cx] = b == 0 ? MARK_BASE_D : MARK_BASE_U;
 	for (int i = 0; i < a->plans.n; i++) {
-		if (!history_cell(&ax, plan_log_cost(&a->plans.e[i], a->axis),
+		if (!history_cell(&ax, plan_log_cost(&a->plans.e[i].fig, a->axis),
 				  a->plans.e[i].fig.accuracy, &cx, &cy))
 			continue;
 		unsigned char m = i == current ? MARK_CURRENT : front[i] ? MARK_FRONT : MARK_POINT;
