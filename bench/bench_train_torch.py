@@ -132,19 +132,24 @@ def epoch(args):
         x = nn.functional.pad(x, (2, 2, 2, 2), value=(0.0 - mean) / std)
         return x.unsqueeze(1).expand(-1, 3, -1, -1).contiguous()
 
-    ctor, _ = TORCH_MODELS["resnet20"]
+    ctor, _ = TORCH_MODELS[args.model]
     model = ctor(classes=10)
     kaiming_like_engine(model)
     opt = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9,
                           weight_decay=5e-4)
     loss_fn = nn.CrossEntropyLoss()
     n = xtr.shape[0]
-    steps = n // args.batch
-    perm = torch.randperm(n)
+    steps = args.steps if args.steps > 0 else n // args.batch
+    perm = torch.cat([torch.randperm(n)
+                      for _ in range(-(-steps * args.batch // n))])
     model.train()
     t0 = time.perf_counter()
     for k in range(steps):
-        lr = args.lr * 0.5 * (1 + math.cos(math.pi * k / steps))
+        if k < args.warmup:
+            lr = args.lr * (k + 1) / args.warmup
+        else:
+            t = (k - args.warmup) / max(1, steps - args.warmup)
+            lr = args.lr * 0.5 * (1 + math.cos(math.pi * t))
         for g in opt.param_groups:
             g["lr"] = lr
         idx = perm[k * args.batch:(k + 1) * args.batch]
@@ -152,19 +157,20 @@ def epoch(args):
         loss = loss_fn(model(adapt(xtr[idx])), ytr[idx])
         loss.backward()
         opt.step()
-        if k % 100 == 0:
+        if k % args.every == 0:
             print("step %d/%d loss %.4f" % (k, steps, loss.item()),
                   file=sys.stderr, flush=True)
     secs = time.perf_counter() - t0
     model.eval()
     correct, total_loss = 0, 0.0
     with torch.no_grad():
-        for i in range(0, xte.shape[0], 256):
-            out = model(adapt(xte[i:i + 256]))
-            y = yte[i:i + 256]
+        m = xte.shape[0] if args.test <= 0 else min(args.test, xte.shape[0])
+        for i in range(0, m, 256):
+            out = model(adapt(xte[i:min(i + 256, m)]))
+            y = yte[i:min(i + 256, m)]
             total_loss += loss_fn(out, y).item() * y.shape[0]
             correct += (out.argmax(1) == y).sum().item()
-    m = xte.shape[0]
+    m = xte.shape[0] if args.test <= 0 else min(args.test, xte.shape[0])
     print("epoch %.2f %.4f %.4f" % (secs, correct / m, total_loss / m), flush=True)
 
 
@@ -186,6 +192,15 @@ def main():
     e.add_argument("--lr", type=float, default=0.05)
     e.add_argument("--threads", type=int, default=2)
     e.add_argument("--seed", type=int, default=1)
+    e.add_argument("--model", default="resnet20")
+    e.add_argument("--steps", type=int, default=0,
+                   help="SGD steps (default: one epoch)")
+    e.add_argument("--warmup", type=int, default=0,
+                   help="linear warm-up steps before the cosine")
+    e.add_argument("--test", type=int, default=0,
+                   help="test on the first N test images (default: all)")
+    e.add_argument("--every", type=int, default=100,
+                   help="print the loss every N steps")
     args = ap.parse_args()
     {"throughput": throughput, "peak": peak, "epoch": epoch}[args.cmd](args)
 

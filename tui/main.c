@@ -27,6 +27,7 @@ static const struct command commands[] = {
 	{ "run", cmd_run, "one forward pass on a .npy array: the logits, as .npy" },
 	{ "export", cmd_export, "an ONNX file of a model or pruned bundle" },
 	{ "report", cmd_report, "report.json and a trade-off chart for a pruned bundle" },
+	{ "tour", cmd_tour, "a guided tour of Reconvene in the explorer, for teaching" },
 	{ "replay", cmd_replay, "replay an explorer session's key log without a terminal" },
 	{ "sweep", cmd_sweep, "train a grid of variants (GNU parallel, Slurm) and merge" },
 	{ "import", cmd_import, "an ONNX model as model.cfg + model.safetensors" },

@@ -37,6 +37,8 @@ rc_src=$(cd "$rc_src" && pwd)
 # The explorer finds models in the source tree when run from a build dir.
 RECONVENE_MODELS_DIR=${RECONVENE_MODELS_DIR:-$rc_src/models}
 export RECONVENE_MODELS_DIR
+RECONVENE_TOURS_DIR=${RECONVENE_TOURS_DIR:-$rc_src/tours}
+export RECONVENE_TOURS_DIR
 
 rc_tmp=$(mktemp -d "${TMPDIR:-/tmp}/rctui.XXXXXX")
 rc_sock="rctest$$"
@@ -58,10 +60,11 @@ rc_tmux() { tmux -L "$rc_sock" -f /dev/null "$@"; }
 
 # Seconds to wait for a screen; slower under sanitizers.
 rc_timeout=${RC_TIMEOUT:-60}
+rc_subcmd=
 
 # rc_start NAME COLS ROWS [VAR=VALUE ...] [-- EXPLORER ARGS ...]
 # Starts session NAME running the explorer (lenet5 unless the args name a
-# model).  Defaults: TERM=xterm-256color, the mono theme, jobs=scores.
+# model), or, with rc_subcmd set (e.g. rc_subcmd=tour), that command.  Defaults: TERM=xterm-256color, the mono theme, jobs=scores.
 # When the explorer exits its status is in $rc_tmp/NAME.rc and the pane
 # (and session) disappears.
 rc_start() {
@@ -84,7 +87,7 @@ rc_start() {
 	_cmd="cd '$rc_tmp/run' && env -u NO_COLOR $_env \
 ASAN_OPTIONS='${ASAN_OPTIONS:+$ASAN_OPTIONS:}$_san' \
 UBSAN_OPTIONS='${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}$_san' \
-'$rc_bin' --config /dev/null --no-cache --seed 1 --data '$rc_tmp/nodata' $_args \
+'$rc_bin' $rc_subcmd --config /dev/null --no-cache --seed 1 --data '$rc_tmp/nodata' $_args \
 2>'$rc_tmp/$_n.err'; echo \$? >'$rc_tmp/$_n.rc'"
 	rc_tmux new-session -d -s "$_n" -x "$_w" -y "$_h" "$_cmd"
 	rc_cur=$_n

@@ -573,6 +573,19 @@ static unsigned app_sparsity_set(struct app *a, double v)
 	return app_settings_send(a, &s, msg);
 }
 
+unsigned app_settings_set(struct app *a, const struct worker_settings *s, const char *why)
+{
+	if (app_settings_same(s, &a->settings))
+		return UI_HANDLED;
+	return app_settings_send(a, s, why);
+}
+
+void app_auto_forget(struct app *a)
+{
+	app_align_drop(a);
+	a->auto_req = 0;
+}
+
 /* ---- export ------------------------------------------------------------- */
 
 /* The worker's EXPORT job for the current plan into a->export_dir. */

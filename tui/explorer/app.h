@@ -278,6 +278,14 @@ int app_history_current(const struct app *a);
  * NaN where nothing is known. */
 struct plan_log_figures app_history_baseline(const struct app *a, enum worker_variant v);
 
+/* New settings s (method, sparsity, tau, seed ...), as m, s and r set
+ * them; why goes to the log line.  Nothing happens when they are the
+ * current ones. */
+unsigned app_settings_set(struct app *a, const struct worker_settings *s, const char *why);
+/* Drop a pending automatic plan (a's request): it will not be adopted
+ * when it arrives (the tour's step back). */
+void app_auto_forget(struct app *a);
+
 /* Whether snapshot s is for the app's model (after a model change older
  * snapshots are still around): the one test every drawer and handler
  * asks.  app_snap: a->snap when it is ours, else NULL. */

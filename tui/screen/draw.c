@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "screen/draw.h"
+#include "screen/draw_tour.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -769,6 +770,8 @@ void draw_frame(const struct draw_ctx *c)
 			draw_heat(c);
 		draw_proj(c);
 		draw_log(c);
+		if (c->tour)
+			draw_tour(c->tour, c->app, c->lo, c->ascii, c->now);
 	}
 	if (c->app->help)
 		draw_help(c);

@@ -25,6 +25,7 @@
 #include "explorer/app.h"
 #include "explorer/keys.h"
 #include "explorer/layout.h"
+#include "explorer/tour.h"
 #include "theme/theme.h"
 
 struct draw_ctx {
@@ -33,6 +34,8 @@ struct draw_ctx {
 	const char *theme_name;   /* shown in the header */
 	const char *dataset;      /* "fashion-mnist", "synthetic", "none" */
 	bool ascii;               /* ASCII key names (glyphs follow glyphs.h) */
+	const struct tour *tour;  /* the guided tour (draw_tour.h), or NULL */
+	double now;               /* monotonic seconds (the tour's countdown) */
 };
 
 void draw_frame(const struct draw_ctx *c);

@@ -359,6 +359,11 @@ static struct session_file *explore_session_open(struct session_file *sf,
 
 int cmd_explore(int argc, char **argv)
 {
+	return explore_run(argc, argv, NULL);
+}
+
+int explore_run(int argc, char **argv, struct tour *tour)
+{
 	struct explore_opts o;
 	memset(&o, 0, sizeof o);
 	int rc = explore_parse(argc, argv, &o);
@@ -366,6 +371,11 @@ int cmd_explore(int argc, char **argv)
 		return CLI_EXIT_OK;
 	if (rc > 0)
 		return rc;
+	/* A tour starts from the fresh model its captions describe. */
+	if (tour && o.restore > 0)
+		return cli_usage_error("tour", "--restore: a tour starts from a fresh explorer");
+	if (tour)
+		o.restore = -1;
 	/* A recording must replay from its header alone. */
 	if (o.record && o.restore > 0)
 		return cli_usage_error(NULL, "--restore and --record: a recording starts "
@@ -555,6 +565,7 @@ int cmd_explore(int argc, char **argv)
 	l.user = &th;
 	l.theme_name = th.current;
 	l.session = sfile;
+	l.tour = tour;
 	loop_run(&l);
 
 	/* Before the terminal: after a hang-up it is gone, and the session

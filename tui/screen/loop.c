@@ -64,7 +64,8 @@ static void loop_draw(struct loop *l)
 	double t0 = loop_now_us();
 	struct draw_ctx c = { .app = l->app, .lo = &l->in.lo,
 			      .theme_name = l->theme_name,
-			      .dataset = l->dataset_name, .ascii = l->ascii };
+			      .dataset = l->dataset_name, .ascii = l->ascii,
+			      .tour = l->tour, .now = t0 / 1e6 };
 	draw_frame(&c);
 	double t1 = loop_now_us();
 	wnoutrefresh(stdscr);
@@ -152,6 +153,8 @@ int loop_run(struct loop *l)
 	input_init(&l->in, a, LINES, COLS, l->record);
 	if (l->record)
 		keylog_header_write(l->record, &l->record_head);
+	if (l->tour && (tour_start(l->tour, &l->in) & (UI_RELAYOUT | UI_REPAINT)))
+		input_relayout(&l->in);
 	struct pollfd fds[2];
 	fds[0].fd = STDIN_FILENO;
 	fds[0].events = POLLIN;
@@ -167,7 +170,12 @@ int loop_run(struct loop *l)
 			break;
 		}
 		iter++;
-		int pr = poll(fds, 2, 1000);
+		/* Autoplay's next step may come before the next second. */
+		int timeout = 1000;
+		double tt = l->tour ? tour_timeout(l->tour, loop_now_us() / 1e6) : -1;
+		if (tt >= 0 && tt * 1000 < timeout)
+			timeout = (int)(tt * 1000) + 1;
+		int pr = poll(fds, 2, timeout);
 		if (loop_sig_quit) {
 			l->end = LOOP_END_SIGNAL;
 			break;
@@ -200,6 +208,8 @@ int loop_run(struct loop *l)
 			if (ch == KEY_MOUSE) {
 				f |= loop_mouse(l);
 				loop_session_sync(l);
+			} else if (l->tour && tour_key(l->tour, &l->in, ch, &f)) {
+				loop_session_sync(l);
 			} else {
 				double t0 = loop_now_us();
 				uint64_t seq = a->plan_seq;
@@ -221,6 +231,8 @@ int loop_run(struct loop *l)
 			l->end = LOOP_END_QUIT;
 			break;
 		}
+		if (l->tour)
+			f |= tour_poll(l->tour, &l->in, loop_now_us() / 1e6);
 		if (f & UI_THEME) {
 			if (l->theme_next)
 				l->theme_name = l->theme_next(l->user);

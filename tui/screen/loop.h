@@ -33,6 +33,7 @@
 #include "explorer/keylog.h"
 #include "explorer/layout.h"
 #include "explorer/session_file.h"
+#include "explorer/tour.h"
 #include "worker/worker.h"
 
 /* Why loop_run returned. */
@@ -61,6 +62,8 @@ struct loop {
 	/* the saved session, told after every event (session_file_sync), or
 	 * NULL */
 	struct session_file *session;
+	/* `reconvene tour`: the guided tour over the explorer, or NULL */
+	struct tour *tour;
 	/* state */
 	struct input in;
 	enum loop_end end;
@@ -77,7 +80,11 @@ void loop_signals_install(void);
 /* Run until quit; returns the exit code (0). */
 int loop_run(struct loop *l);
 
-/* The explorer: `reconvene [MODEL] [options]` (explore.c). */
+/* The explorer: `reconvene [MODEL] [options]` (explore.c); explore_run
+ * is the same with a guided tour over it (tour may be NULL; borrowed;
+ * `reconvene tour`, tour_cmd.c). */
 int cmd_explore(int argc, char **argv);
+int explore_run(int argc, char **argv, struct tour *tour);
+int cmd_tour(int argc, char **argv);
 
 #endif
