@@ -109,6 +109,11 @@ static const struct layout_state sample_states[] = {
 	{ .view = LAYOUT_VIEW_HEAT, .probe = true },
 	{ .name_cols = 1, .shape_cols = 1, .kept_cols = 1 },
 	{ .name_cols = -5, .shape_cols = -1, .kept_cols = -9 },
+	/* the presentation layout */
+	{ .present = true },
+	{ .present = true, .view = LAYOUT_VIEW_GRID, .probe = true },
+	{ .present = true, .view = LAYOUT_VIEW_CRITERIA },
+	{ .present = true, .name_cols = 60, .shape_cols = 40, .kept_cols = 30 },
 };
 #define N_STATES ((int)(sizeof(sample_states) / sizeof(sample_states[0])))
 
@@ -136,10 +141,17 @@ static void check_one(int rows, int cols, const struct layout_state *st,
 	/* Inside + disjoint + same total area = an exact tiling. */
 	EXPECT_MSG(area == (long)rows * cols, "%dx%d: area %ld", cols, rows, area);
 
-	EXPECT_INT(lo->table_rows, ==, tab->h);
+	/* Two screen rows per layer in the presentation layout's bar views. */
+	int rh = st->present && (st->view == LAYOUT_VIEW_HEAT || st->view == LAYOUT_VIEW_GRID)
+		 ? 2 : 1;
+	EXPECT_INT(lo->row_h, ==, rh);
+	EXPECT_INT(lo->table_rows, ==, tab->h / rh);
 	EXPECT_INT(heat->h, ==, tab->h);
 	EXPECT_INT(heat->y, ==, tab->y);
-	EXPECT_INT(lo->table_rows, >=, LAYOUT_MIN_ROWS - 10);
+	EXPECT_INT(lo->table_rows, >=, (LAYOUT_MIN_ROWS - 10) / rh);
+	for (int y = tab->y; y < tab->y + tab->h; y++)
+		EXPECT_INT(layout_table_row_at(lo, y), ==,
+			   (y - tab->y) / rh < lo->table_rows ? (y - tab->y) / rh : -1);
 	EXPECT_INT(lo->heat_bins, ==, heat->w);
 	EXPECT_INT(lo->heat_bins, >=, 28);
 	EXPECT_INT(lo->proj_lines, ==, p[LAYOUT_PANEL_PROJ].h);
@@ -173,7 +185,8 @@ static void check_one(int rows, int cols, const struct layout_state *st,
 
 	/* Table columns: inside, in order, a blank between neighbours. */
 	for (int c = 0; c < LAYOUT_COL_COUNT; c++) {
-		EXPECT_INT(lo->col[c].w, >, 0);
+		/* The presentation layout drops the shape column. */
+		EXPECT_INT(lo->col[c].w, >, st->present && c == LAYOUT_COL_SHAPE ? -1 : 0);
 		if (c == 0)
 			EXPECT_INT(lo->col[c].x, >, tab->x);
 		else
@@ -181,7 +194,10 @@ static void check_one(int rows, int cols, const struct layout_state *st,
 	}
 	EXPECT_INT(lo->col[LAYOUT_COL_COUNT - 1].x + lo->col[LAYOUT_COL_COUNT - 1].w, <, tab->x + tab->w + 1);
 	EXPECT_INT(lo->col[LAYOUT_COL_NAME].w, >=, 8);
-	EXPECT_INT(lo->col[LAYOUT_COL_SHAPE].w, >=, 9);
+	if (st->present)
+		EXPECT_INT(lo->col[LAYOUT_COL_SHAPE].w, ==, 0);
+	else
+		EXPECT_INT(lo->col[LAYOUT_COL_SHAPE].w, >=, 9);
 	EXPECT_INT(lo->col[LAYOUT_COL_KEPT].w, >=, 7);
 	EXPECT_INT(lo->col[LAYOUT_COL_DENSITY].w, ==, LAYOUT_DENSITY_COLS);
 

@@ -384,7 +384,7 @@ colour_run nocolor-screen none TERM=screen NO_COLOR=1 -- --theme default lenet5
 # tests/tui/tour.sh's headless run.
 rc_subcmd=tour
 rc_start tour 80 24 -- --theme mono resnet20
-if rc_wait_text "tour 1/9"; then
+if rc_wait_text "tour 1/9" && rc_wait_text "16/16 ██ 0.93"; then
 	golden tour-1
 	rc_keys Space Space
 	rc_wait_text "tour 3/9"
@@ -405,7 +405,7 @@ if rc_wait_text "tour 1/9"; then
 fi
 rc_check_sanitizers tour
 rc_start tour-wide 120 40 -- --theme mono resnet20
-if rc_wait_text "tour 1/9"; then
+if rc_wait_text "tour 1/9" && rc_wait_text "16/16 ██ 0.93"; then
 	golden tour-1-120x40
 	rc_keys Space Space Space Space
 	rc_wait_text "tour 5/9"
@@ -414,7 +414,34 @@ if rc_wait_text "tour 1/9"; then
 	rc_wait_gone 10 || rc_bad "tour-wide: the explorer did not quit"
 fi
 rc_check_sanitizers tour-wide
+rc_start tour-present 80 24 -- --present --theme mono resnet20
+if rc_wait_text "tour 1/9" && rc_wait_text "16/16 ██ 0.93"; then
+	golden tour-present-1
+	rc_keys q q
+	rc_wait_gone 10 || rc_bad "tour-present: the explorer did not quit"
+fi
+rc_check_sanitizers tour-present
 rc_subcmd=
+
+# ---- the presentation layout (--present, P) at 80x24 and 120x40 ---------
+for size in "80 24" "120 40"; do
+	set -- $size
+	rc_start "present-$1x$2" "$1" "$2" -- --present --theme mono resnet20
+	if rc_wait_ready; then
+		golden "present-$1x$2"
+		present_body=$(body)
+		# P goes back to the usual layout and again to the projector's.
+		rc_keys P
+		rc_wait_text "the usual layout"
+		if rc_has "3→16"; then rc_ok "P: the shape column is back"
+		else rc_bad "P did not bring the usual layout back"; rc_show; fi
+		rc_keys P
+		rc_wait_text "presentation layout"
+		if [ "$(body)" = "$present_body" ]; then rc_ok "P P: the same screen"
+		else rc_bad "P P: the presentation layout differs from --present's"; rc_show; fi
+		quit_clean q
+	fi
+done
 
 [ "$update" = 1 ] && echo "goldens in $gold rewritten; review with git diff"
 rc_finish

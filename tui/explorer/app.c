@@ -1487,6 +1487,11 @@ unsigned app_action(struct app *a, enum ui_action act)
 		a->dlg.fresh = true;
 		return redraw | UI_RELAYOUT;
 	}
+	case UI_ACTION_PRESENT:
+		a->present = !a->present;
+		app_log(a, APP_LOG_INFO, "%s", a->present ? "presentation layout (P again: "
+			"the usual one)" : "the usual layout");
+		return redraw | UI_RELAYOUT;
 	case UI_ACTION_VIEW:
 		a->view = a->view == LAYOUT_VIEW_HEAT ? LAYOUT_VIEW_GRID :
 			  a->view == LAYOUT_VIEW_GRID ? LAYOUT_VIEW_WIDTHS :
@@ -1614,6 +1619,7 @@ void app_layout_state(const struct app *a, struct layout_state *st)
 	char t[32];
 	st->kept_cols = snprintf(t, sizeof t, "%d/%d", maxc, maxc);
 	st->probe = a->probe;
+	st->present = a->present;
 	if (a->help) {
 		st->overlay = LAYOUT_OVERLAY_HELP;
 		st->overlay_rows = a->help_total + 2;

@@ -198,6 +198,8 @@ struct app {
 	enum plan_log_axis axis;          /* history scatter's x axis (x) */
 	bool probe;                       /* the group probe was asked for (G):
 					   * the grid view shows its columns */
+	bool present;                     /* presentation layout (P, --present:
+					   * layout_state.present) */
 };
 
 /* Set up for model (a reference is taken) with settings s (sent to the

@@ -63,6 +63,7 @@ enum ui_action {
 	/* screen */
 	UI_ACTION_VIEW,
 	UI_ACTION_THEME,
+	UI_ACTION_PRESENT,       /* the presentation layout on and off */
 	UI_ACTION_REPAINT,
 	UI_ACTION_HELP,
 	UI_ACTION_CANCEL,        /* Esc: close a dialog or the help */

@@ -111,12 +111,18 @@ void layout_compute(int rows, int cols, const struct layout_state *st,
 	 * never less than its minimum while the table can still give. */
 	name = pref_or(st->name_cols, NAME_DEFAULT, NAME_MIN, NAME_MAX);
 	shape = pref_or(st->shape_cols, SHAPE_DEFAULT, SHAPE_MIN, SHAPE_MAX);
+	/* A projector: fewer, wider columns (the shape goes, the name gets
+	 * its width) and taller rows where bars are drawn. */
+	if (st->present) {
+		shape = 0;
+		name = pref_or(st->name_cols, NAME_DEFAULT, NAME_MIN, NAME_MAX + 8);
+	}
 	kept = pref_or(st->kept_cols, KEPT_DEFAULT, KEPT_MIN, KEPT_MAX);
 	avail = cols - 2 - 1; /* side borders, divider */
 	heat_min = st->view == LAYOUT_VIEW_GRID ? GRID_MIN_COLS : HEAT_MIN_COLS;
 	table_w = TABLE_FIXED + name + shape + kept + LAYOUT_DENSITY_COLS;
 	excess = table_w - (avail - heat_min);
-	shrink(&shape, SHAPE_MIN, &excess);
+	shrink(&shape, st->present ? 0 : SHAPE_MIN, &excess);
 	shrink(&name, NAME_MIN, &excess);
 	shrink(&kept, KEPT_MIN, &excess);
 	table_w = TABLE_FIXED + name + shape + kept + LAYOUT_DENSITY_COLS;
@@ -152,7 +158,9 @@ void layout_compute(int rows, int cols, const struct layout_state *st,
 	x += 2;
 	out->col[LAYOUT_COL_LOCK] = (struct layout_span){ x, 1 };
 
-	out->table_rows = n;
+	out->row_h = st->present && (st->view == LAYOUT_VIEW_HEAT || st->view == LAYOUT_VIEW_GRID)
+		     ? 2 : 1;
+	out->table_rows = n / out->row_h;
 	out->heat_bins = heat_w;
 	out->grid_x = 2 + table_w;
 	out->grid_cell_w = heat_w / LAYOUT_GRID_STEPS;
@@ -188,9 +196,10 @@ int layout_table_row_at(const struct layout *lo, int y)
 {
 	const struct layout_rect *t = &lo->panel[LAYOUT_PANEL_TABLE];
 
-	if (lo->too_small || y < t->y || y >= t->y + t->h)
+	int h = lo->row_h > 0 ? lo->row_h : 1;
+	if (lo->too_small || y < t->y || y >= t->y + t->h || (y - t->y) / h >= lo->table_rows)
 		return -1;
-	return y - t->y;
+	return (y - t->y) / h;
 }
 
 int layout_col_at(const struct layout *lo, int x)

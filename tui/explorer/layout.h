@@ -20,9 +20,10 @@
  *   drawer puts ├ and ┤ on the PROJ_HEAD row).
  *
  * Invariants (tests/check_layout.c checks them for every size from 80x24
- * to 300x100): the LAYOUT_PANEL_* rectangles tile the screen exactly (no
- * overlap, nothing outside, every cell covered), none is empty; HEAT and
- * TABLE have the same rows, so heat row i belongs to table row i; the
+ * to 300x100, plain and presentation): the LAYOUT_PANEL_* rectangles tile
+ * the screen exactly (no overlap, nothing outside, every cell covered),
+ * none is empty; HEAT and TABLE have the same rows, so heat row i belongs
+ * to table row i (row_h screen rows each, from the panel's top); the
  * table's column spans lie inside TABLE, in order, without overlap.
  * Overlays (help, dialogs) are drawn on top and are not part of the tiling.
  * Below LAYOUT_MIN_COLS x LAYOUT_MIN_ROWS, too_small is set and only
@@ -81,6 +82,9 @@ struct layout_state {
 	int shape_cols;  /* widest shape text, e.g. "512→512 3x3 4²" (0: 15) */
 	int kept_cols;   /* widest "kept/total" text (0: 7) */
 	bool probe;      /* grid view: show the group probe's columns */
+	bool present;    /* presentation layout (--present, P): no shape
+			  * column, wider names, two screen rows per layer
+			  * in the heatmap and grid views */
 	enum layout_overlay overlay;
 	int overlay_rows; /* wanted overlay size including its border; */
 	int overlay_cols; /* 0 picks a default; clipped to the screen */
@@ -132,7 +136,9 @@ struct layout {
 	struct layout_rect notice; /* too_small: the whole screen, else empty */
 	struct layout_rect panel[LAYOUT_PANEL_COUNT];
 	struct layout_span col[LAYOUT_COL_COUNT]; /* inside TABLE (and TABLE_HEAD) */
-	int table_rows;        /* visible layer rows = panel[TABLE].h */
+	int table_rows;        /* visible layer rows = panel[TABLE].h / row_h */
+	int row_h;             /* screen rows per layer row: 1, or 2 in the
+				* presentation layout's heatmap and grid */
 	int heat_bins;         /* heat cells per row = panel[HEAT].w */
 	int grid_x;            /* grid view: x of the first grid cell */
 	int grid_cell_w;       /* grid view: columns per sparsity step (2 or
@@ -156,7 +162,7 @@ void layout_compute(int rows, int cols, const struct layout_state *st,
 int layout_hit(const struct layout *lo, int y, int x);
 
 /* The visible table row (0-based from the first visible one) at screen row
- * y, or -1 outside the table. */
+ * y, or -1 outside the table (or below its last whole row). */
 int layout_table_row_at(const struct layout *lo, int y);
 
 /* The table column at screen column x, or -1 (gaps, outside). */

@@ -78,3 +78,16 @@ void cell_heat(int y, int x, int level, int steps, bool kept,
 	colors_grad(stdscr, THEME_GRADIENT_HEAT, level, base, kept ? A_NORMAL : A_DIM);
 	cell_glyph(y, x, glyph(kept ? GLYPH_BAR_8 : GLYPH_RAMP_1));
 }
+
+void cell_row_copy(int y, int x, int w)
+{
+	cchar_t buf[64];
+	/* Chunks: mvin_wchnstr reads at most n cells into buf. */
+	for (int done = 0; done < w;) {
+		int n = w - done < 63 ? w - done : 63;
+		if (mvin_wchnstr(y, x + done, buf, n) == ERR)
+			return;
+		mvadd_wchnstr(y + 1, x + done, buf, n);
+		done += n;
+	}
+}

@@ -20,5 +20,8 @@ void cell_glyph(int y, int x, const char *s);
 /* One heat cell at level of steps; kept false: the pruned mark (mono) or a
  * dim cell; base: the role whose background it sits on. */
 void cell_heat(int y, int x, int level, int steps, bool kept, enum theme_role base);
+/* Copy the w cells from (y, x) to the row below (glyphs, colours and
+ * attributes): the presentation layout's second row of a bar. */
+void cell_row_copy(int y, int x, int w);
 
 #endif

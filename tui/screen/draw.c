@@ -208,15 +208,18 @@ static void draw_table(const struct draw_ctx *c)
 	const struct group_set *gs = &a->model->groups;
 	int cg = app_cursor_group(a);
 	int steps = colors_grad_steps(THEME_GRADIENT_HEAT);
-	for (int i = 0; i < r->h; i++) {
+	int rh = lo->row_h > 1 ? lo->row_h : 1;
+	for (int i = 0; i < lo->table_rows; i++) {
 		int ri = a->top + i;
-		int y = r->y + i;
+		int y = r->y + i * rh;
 		enum theme_role base = THEME_ROLE_NORMAL;
 		if (ri >= a->n_rows) {
 			colors_role(stdscr, base);
-			paint_repeat(y, r->x, r->w, " ");
+			for (int k = 0; k < rh; k++)
+				paint_repeat(y + k, r->x, r->w, " ");
 			continue;
 		}
+
 		const struct app_row *row = &a->rows[ri];
 		const struct layer *l = &a->model->net->layers[row->layer];
 		if (ri == a->cursor)
@@ -271,7 +274,18 @@ static void draw_table(const struct draw_ctx *c)
 			colors_role(stdscr, base == THEME_ROLE_NORMAL ? THEME_ROLE_LOCKED : base);
 			paint_text(y, lo->col[LAYOUT_COL_LOCK].x, 1, glyph(GLYPH_MARK_LOCKED));
 		}
+		/* The presentation layout's second row: the row's background
+		 * and its density swatch, the bar two rows tall. */
+		if (rh == 2) {
+			colors_role(stdscr, base);
+			paint_repeat(y + 1, r->x, r->w, " ");
+			cell_row_copy(y, cd->x, 2);
+		}
 	}
+	/* Rows left below the last whole layer row. */
+	colors_role(stdscr, THEME_ROLE_NORMAL);
+	for (int y = r->y + lo->table_rows * rh; y < r->y + r->h; y++)
+		paint_repeat(y, r->x, r->w, " ");
 }
 
 /* ---- channel heatmap ---------------------------------------------------- */
@@ -361,11 +375,14 @@ static void draw_heat(const struct draw_ctx *c)
 		}
 		return;
 	}
-	for (int i = 0; i < r->h; i++) {
+	int rh = c->lo->row_h > 1 ? c->lo->row_h : 1;
+	for (int i = 0; i < c->lo->table_rows; i++) {
 		int ri = a->top + i;
 		if (ri >= a->n_rows)
 			break;
-		draw_heat_row(c, r->y + i, ri, sc);
+		draw_heat_row(c, r->y + i * rh, ri, sc);
+		if (rh == 2)
+			cell_row_copy(r->y + i * rh, r->x, r->w);
 	}
 }
 
@@ -415,11 +432,13 @@ static void draw_grid(const struct draw_ctx *c)
 		return;
 	}
 	int steps = colors_grad_steps(THEME_GRADIENT_HEAT);
-	for (int i = 0; i < r->h; i++) {
+	int rh = lo->row_h > 1 ? lo->row_h : 1;
+	for (int i = 0; i < lo->table_rows; i++) {
 		int ri = a->top + i;
 		if (ri >= a->n_rows)
 			break;
 		int L = a->rows[ri].layer;
+		int y = r->y + i * rh;
 		for (int j = 0; j < WORKER_GRID_N; j++) {
 			double d = s->grid[(size_t)L * WORKER_GRID_N + (size_t)j];
 			int x = lo->grid_x + j * cw;
@@ -428,15 +447,17 @@ static void draw_grid(const struct draw_ctx *c)
 				continue;
 			int lv = cell_level(d, steps);
 			for (int k = 0; k < sw; k++)
-				cell_heat(r->y + i, x + k, lv, steps, true,
-					       THEME_ROLE_NORMAL);
+				cell_heat(y, x + k, lv, steps, true, THEME_ROLE_NORMAL);
 			if (cw - 1 >= 6) {
 				char t[16];
 				snprintf(t, sizeof t, " %.2f", d);
 				colors_role_attr(stdscr, THEME_ROLE_NORMAL,
 						 s->grid_stale ? A_DIM : A_NORMAL);
-				paint_text(r->y + i, x + sw, 5, t);
+				paint_text(y, x + sw, 5, t);
 			}
+			/* Two rows tall in the presentation layout: the bar. */
+			if (rh == 2)
+				cell_row_copy(y, x, sw);
 		}
 	}
 }

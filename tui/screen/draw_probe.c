@@ -63,9 +63,10 @@ static void probe_note(const struct app *a, const struct layout *lo,
 {
 	const struct layout_rect *r = &lo->panel[LAYOUT_PANEL_HEAT];
 	int row = a->n_rows - a->top;
-	if (row < 0 || row >= r->h)
+	int rh = lo->row_h > 1 ? lo->row_h : 1;
+	if (row < 0 || row >= lo->table_rows)
 		return;
-	struct pen p = { r->y + row, r->x + 1, r->x + r->w };
+	struct pen p = { r->y + row * rh, r->x + 1, r->x + r->w };
 	if (!a->probe) {
 		if (r->w >= 50)
 			pen_put(&p, THEME_ROLE_DIM, "G: quick-eval accuracy with each group cut alone");
@@ -116,7 +117,8 @@ void draw_probe(const struct app *a, const struct layout *lo)
 	}
 	const struct worker_eval *e = s ? &s->eval[WORKER_VARIANT_DENSE] : NULL;
 	double dense = e && e->valid && !e->stale ? e->accuracy : -1.0;
-	for (int i = 0; i < r->h; i++) {
+	int rh = lo->row_h > 1 ? lo->row_h : 1;
+	for (int i = 0; i < lo->table_rows; i++) {
 		int ri = a->top + i;
 		if (ri >= a->n_rows)
 			break;
@@ -124,7 +126,7 @@ void draw_probe(const struct app *a, const struct layout *lo)
 		if (g < 0)
 			continue;
 		for (int k = 0; k < GROUP_PROBE_N; k++)
-			probe_cell(a, s, r->y + i, lo->probe_x + 1 + k * LAYOUT_PROBE_CELL, g, k,
-				   dense);
+			probe_cell(a, s, r->y + i * rh, lo->probe_x + 1 + k * LAYOUT_PROBE_CELL, g,
+				   k, dense);
 	}
 }

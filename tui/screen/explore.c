@@ -47,7 +47,7 @@
 static const char explore_usage[] =
 	"usage: reconvene [MODEL] [--data DIR] [--method M] [--sparsity S] [--tau T]\n"
 	"                 [--seed N] [--align N|auto] [--theme NAME|FILE] [--themes-dir DIR]\n"
-	"                 [--config FILE] [--no-color] [--ascii] [--no-mouse]\n"
+	"                 [--config FILE] [--no-color] [--ascii] [--no-mouse] [--present]\n"
 	"                 [--readonly] [--no-cache] [--record FILE]\n"
 	"                 [--restore | --no-restore] [--max-iterations N]\n"
 	"\n"
@@ -75,6 +75,9 @@ static const char explore_usage[] =
 	"  --config FILE       settings file (/dev/null: built-in defaults)\n"
 	"  --no-color          monochrome, no colour escape codes (also NO_COLOR)\n"
 	"  --ascii             ASCII glyphs only\n"
+	"  --present           presentation layout for a projector: no shape column,\n"
+	"                      two rows per layer bar, the high-contrast theme\n"
+	"                      (unless --theme); P toggles the layout\n"
 	"  --no-mouse          ignore the mouse\n"
 	"  --readonly          disable saving and exporting (teaching demos)\n"
 	"  --no-cache          keep results in memory only (no ~/.cache/reconvene)\n"
@@ -104,7 +107,7 @@ struct explore_opts {
 	const char *config;
 	const char *max_iterations;
 	const char *record;
-	bool no_color, ascii, no_mouse, readonly, no_cache;
+	bool no_color, ascii, no_mouse, readonly, no_cache, present;
 	int restore;   /* 1 --restore, -1 --no-restore, 0 ask */
 };
 
@@ -290,6 +293,10 @@ static int explore_parse(int argc, char **argv, struct explore_opts *o)
 			o->no_mouse = true;
 			continue;
 		}
+		if (!strcmp(arg, "--present")) {
+			o->present = true;
+			continue;
+		}
 		if (!strcmp(arg, "--readonly")) {
 			o->readonly = true;
 			continue;
@@ -451,6 +458,7 @@ int explore_run(int argc, char **argv, struct tour *tour)
 	rc = CLI_EXIT_FAILURE;
 	app->readonly = o.readonly;
 	app->align_auto = align_auto;
+	app->present = o.present;
 	if (ses.ds.synthetic)
 		app_log(app, APP_LOG_WARN,
 			"dataset: SYNTHETIC (no Fashion-MNIST found; --data DIR): "
@@ -472,6 +480,7 @@ int explore_run(int argc, char **argv, struct tour *tour)
 	theme_paths_init(&th.paths, o.themes_dir);
 	th.n = theme_list(&th.paths, th.names, (int)(sizeof th.names / sizeof th.names[0]));
 	const char *theme_name = o.theme ? o.theme
+			       : o.present ? "high-contrast"
 			       : (strcmp(cfg.theme, "default") != 0 ? cfg.theme
 								    : theme_default_name(term));
 
