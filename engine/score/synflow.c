@@ -169,6 +169,13 @@ static void score_synflow_forward(struct net *net, struct score_synflow *sf)
 #define SCORE_EXP_BINS 8            /* top digits per binary exponent */
 #define SCORE_HIST_WAYS 4           /* interleaved copies of a layer's histogram */
 #define SCORE_WAYS_MIN 4096         /* entries from which a layer uses them all */
+#define SCORE_SCREEN 8              /* entries screened at once for the pruned */
+
+#ifdef _OPENMP
+#define SCORE_OMP(directive) _Pragma(directive)
+#else
+#define SCORE_OMP(directive)
+#endif
 
 struct score_cand {
 	uint32_t key;
@@ -547,6 +554,54 @@ static void score_synflow_select_zero(struct net *net, struct score_alive *al,
 	score_alive_build(net, al);
 }
 
+/* Entries [a, e) of the list (one layer's, factor f): append the live
+ * ones whose top digit is below b to al->pruned (at *m) and those in bin b
+ * to al->cand (at *nc), in index order.  Live entries have top digits >=
+ * SCORE_HALF_BINS, dead ones below, so one unsigned compare tells "live
+ * and below b".  A step prunes ~2 % of the list and finds a few % in bin
+ * b: blocks of SCORE_SCREEN entries are screened with SIMD first, and only
+ * a block that holds something is walked one entry at a time, appending
+ * without branches (which entry goes is unpredictable).  al->pruned and
+ * al->cand have room for one entry past their counts. */
+static void score_alive_collect(struct score_alive *al, size_t a, size_t e, float f,
+				uint32_t b, size_t *m, size_t *nc)
+{
+	const float *s = al->s;
+	const uint32_t below = b - SCORE_HALF_BINS;
+	uint32_t *pr = al->pruned;
+	struct score_cand *cand = al->cand;
+	size_t mm = *m, cc = *nc, j = a;
+	for (;;) {
+		size_t end = e;
+		if (j + SCORE_SCREEN <= e) {
+			uint32_t hit = 0;
+			SCORE_OMP("omp simd reduction(|:hit)")
+			for (size_t u = 0; u < SCORE_SCREEN; u++) {
+				uint32_t t = score_key(s[j + u] * f) >> SCORE_LOW_BITS;
+				hit |= (uint32_t)(t - SCORE_HALF_BINS < below) | (t == b);
+			}
+			if (!hit) {
+				j += SCORE_SCREEN;
+				continue;
+			}
+			end = j + SCORE_SCREEN;
+		}
+		for (; j < end; j++) {
+			uint32_t k = score_key(s[j] * f);
+			uint32_t t = k >> SCORE_LOW_BITS;
+			pr[mm] = (uint32_t)j;
+			mm += t - SCORE_HALF_BINS < below;
+			cand[cc].key = k;
+			cand[cc].pos = (uint32_t)j;
+			cc += t == b;
+		}
+		if (j >= e)
+			break;
+	}
+	*m = mm;
+	*nc = cc;
+}
+
 /* The SynFlow step's mask, applied straight to the params: keep the `keep`
  * highest scores among the n_prunable weights (ties to the lower index,
  * exactly score_mask_global's rule), i.e. params = kept ? |w| : 0.  The
@@ -572,35 +627,20 @@ static enum eng_status score_synflow_select(struct net *net, struct score_alive 
 	}
 	if (keep == 0)
 		b = SCORE_TOP_BINS; /* nothing is kept, nothing is a candidate */
-	else if (hist[b] > al->cand_cap) {
-		struct score_cand *c = realloc(al->cand, hist[b] * sizeof *c);
+	/* Room for the candidates and the one slot written past them. */
+	size_t need = (keep == 0 ? 0 : hist[b]) + (size_t)1;
+	if (need > al->cand_cap) {
+		struct score_cand *c = realloc(al->cand, need * sizeof *c);
 		if (!c)
 			return eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory for SynFlow");
 		al->cand = c;
-		al->cand_cap = hist[b];
+		al->cand_cap = need;
 	}
-	struct score_cand *cand = al->cand;
-	const float *s = al->s;
-	uint32_t *pr = al->pruned;
 	size_t nc = 0, m = 0;
-	/* Live entries have top digits >= SCORE_HALF_BINS, dead ones below:
-	 * one unsigned compare tells "live and below b" without a branch
-	 * (which of ~a million entries goes is unpredictable). */
-	const uint32_t below = b - SCORE_HALF_BINS;
-	for (int i = 0; i < net->n_layers; i++) {
-		const float f = al->f[i];
-		for (size_t j = al->seg[i]; j < al->seg[i + 1]; j++) {
-			uint32_t k = score_key(s[j] * f);
-			uint32_t t = k >> SCORE_LOW_BITS;
-			pr[m] = (uint32_t)j;
-			m += t - SCORE_HALF_BINS < below;
-			if (t == b) {
-				cand[nc].key = k;
-				cand[nc].pos = (uint32_t)j;
-				nc++;
-			}
-		}
-	}
+	for (int i = 0; i < net->n_layers; i++)
+		score_alive_collect(al, al->seg[i], al->seg[i + 1], al->f[i], b, &m, &nc);
+	struct score_cand *cand = al->cand;
+	uint32_t *pr = al->pruned;
 	if (keep > 0 && nc + (b == (key0 >> SCORE_LOW_BITS) ? zeros : 0) > 0) {
 		/* The rest of the key in two digits of 10 bits over the
 		 * candidates (and the unlisted zeros if they share the bin). */
