@@ -162,11 +162,16 @@ static void score_synflow_forward(struct net *net, struct score_synflow *sf)
 	}
 }
 
-#define SCORE_TOP_BITS 12           /* first radix digit of the selection */
+/* The selection's radix digits: a top digit of sign, exponent and five
+ * mantissa bits (so the boundary bin holds ~1 % of the list), then two
+ * digits of SCORE_LOW_DIGIT bits over the boundary bin's entries. */
+#define SCORE_TOP_BITS 14
 #define SCORE_TOP_BINS (1u << SCORE_TOP_BITS)
 #define SCORE_LOW_BITS (32 - SCORE_TOP_BITS)
+#define SCORE_LOW_DIGIT (SCORE_LOW_BITS / 2)
+#define SCORE_LOW_BINS (1u << SCORE_LOW_DIGIT)
 #define SCORE_HALF_BINS (SCORE_TOP_BINS / 2) /* the top digits of scores >= 0 */
-#define SCORE_EXP_BINS 8            /* top digits per binary exponent */
+#define SCORE_EXP_BINS (1 << (SCORE_TOP_BITS - 9)) /* top digits per exponent */
 #define SCORE_HIST_WAYS 4           /* interleaved copies of a layer's histogram */
 #define SCORE_WAYS_MIN 4096         /* entries from which a layer uses them all */
 #define SCORE_SCREEN 8              /* entries screened at once for the pruned */
@@ -208,9 +213,10 @@ struct score_alive {
 	size_t live;            /* entries not dead */
 	size_t *seg;            /* per layer: its first entry; n_layers + 1 */
 	uint32_t *pruned;       /* scratch: the entries a step prunes */
-	uint32_t *hist;         /* SCORE_TOP_BINS + 1024: a pass's top digits,
+	uint32_t *hist;         /* SCORE_TOP_BINS + SCORE_LOW_BINS: a pass's top digits,
 				 * then a lower digit of the candidates */
-	uint32_t *ways;         /* SCORE_HIST_WAYS * SCORE_TOP_BINS scratch */
+	uint32_t *ways;         /* SCORE_HIST_WAYS * SCORE_TOP_BINS scratch, all 0
+				 * between layers */
 	uint32_t *lhist;        /* per layer: SCORE_HALF_BINS, the top digits of
 				 * its s (before f) */
 	size_t *zeros;          /* per layer: its s that are exactly 0 */
@@ -280,7 +286,6 @@ static void score_alive_layer(struct score_alive *al, int i, const float *g,
 	const uint32_t key0 = score_key(0.0f);
 	const size_t ways = e - a >= SCORE_WAYS_MIN ? SCORE_HIST_WAYS : 1;
 	uint32_t *h = al->ways;
-	memset(h, 0, ways * SCORE_TOP_BINS * sizeof *h);
 	size_t z = 0, j = a;
 	if (ways == SCORE_HIST_WAYS) {
 		/* Four histograms, so that runs of equal bins do not
@@ -312,12 +317,19 @@ static void score_alive_layer(struct score_alive *al, int i, const float *g,
 		h[k >> SCORE_LOW_BITS]++;
 		z += k == key0;
 	}
-	/* Dead entries (s = -0) sit in the lower half: left out. */
+	/* Sum the ways into lhist and leave them 0 for the next layer.
+	 * Dead entries (s = -0) all went to bin 0: left out. */
 	uint32_t *lh = al->lhist + (size_t)i * SCORE_HALF_BINS;
-	memcpy(lh, h + SCORE_HALF_BINS, SCORE_HALF_BINS * sizeof *lh);
-	for (size_t u = 1; u < ways; u++)
-		for (uint32_t b = 0; b < SCORE_HALF_BINS; b++)
-			lh[b] += h[u * SCORE_TOP_BINS + SCORE_HALF_BINS + b];
+	for (uint32_t b = 0; b < SCORE_HALF_BINS; b++) {
+		uint32_t c = 0;
+		for (size_t u = 0; u < ways; u++) {
+			c += h[u * SCORE_TOP_BINS + SCORE_HALF_BINS + b];
+			h[u * SCORE_TOP_BINS + SCORE_HALF_BINS + b] = 0;
+		}
+		lh[b] = c;
+	}
+	for (size_t u = 0; u < ways; u++)
+		h[u * SCORE_TOP_BINS] = 0;
 	al->zeros[i] = z;
 }
 
@@ -642,19 +654,19 @@ static enum eng_status score_synflow_select(struct net *net, struct score_alive 
 	struct score_cand *cand = al->cand;
 	uint32_t *pr = al->pruned;
 	if (keep > 0 && nc + (b == (key0 >> SCORE_LOW_BITS) ? zeros : 0) > 0) {
-		/* The rest of the key in two digits of 10 bits over the
-		 * candidates (and the unlisted zeros if they share the bin). */
+		/* The rest of the key in two digits over the candidates (and
+		 * the unlisted zeros if they share the bin). */
 		uint32_t thr = b << SCORE_LOW_BITS;
 		for (int d = 1; d >= 0; d--) {
-			int shift = 10 * d;
-			memset(hist2, 0, 1024 * sizeof *hist2);
-			uint32_t hi_mask = d == 1 ? 0xfff00000u : 0xfffffc00u;
+			int shift = SCORE_LOW_DIGIT * d;
+			memset(hist2, 0, SCORE_LOW_BINS * sizeof *hist2);
+			uint32_t hi_mask = ~0u << (shift + SCORE_LOW_DIGIT);
 			for (size_t c = 0; c < nc; c++)
 				if ((cand[c].key & hi_mask) == (thr & hi_mask))
-					hist2[(cand[c].key >> shift) & 1023u]++;
+					hist2[(cand[c].key >> shift) & (SCORE_LOW_BINS - 1)]++;
 			if ((key0 & hi_mask) == (thr & hi_mask))
-				hist2[(key0 >> shift) & 1023u] += (uint32_t)zeros;
-			uint32_t v = 1023;
+				hist2[(key0 >> shift) & (SCORE_LOW_BINS - 1)] += (uint32_t)zeros;
+			uint32_t v = SCORE_LOW_BINS - 1;
 			for (; v > 0; v--) {
 				if (above + hist2[v] >= keep)
 					break;
@@ -725,8 +737,8 @@ enum eng_status score_synflow(struct score_run *run, float *scores)
 	al.pruned = malloc(n_prunable * sizeof *al.pruned);
 	al.seg = malloc((nl + 1) * sizeof *al.seg);
 	al.f = malloc(nl * sizeof *al.f);
-	al.hist = malloc((SCORE_TOP_BINS + 1024) * sizeof *al.hist);
-	al.ways = malloc(SCORE_HIST_WAYS * SCORE_TOP_BINS * sizeof *al.ways);
+	al.hist = malloc((SCORE_TOP_BINS + SCORE_LOW_BINS) * sizeof *al.hist);
+	al.ways = calloc(SCORE_HIST_WAYS * SCORE_TOP_BINS, sizeof *al.ways);
 	al.lhist = malloc(nl * SCORE_HALF_BINS * sizeof *al.lhist);
 	al.zeros = malloc(nl * sizeof *al.zeros);
 	if (net->n_params >= UINT32_MAX) {
