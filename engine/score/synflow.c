@@ -175,6 +175,7 @@ static void score_synflow_forward(struct net *net, struct score_synflow *sf)
 #define SCORE_HIST_WAYS 4           /* interleaved copies of a layer's histogram */
 #define SCORE_WAYS_MIN 4096         /* entries from which a layer uses them all */
 #define SCORE_SCREEN 8              /* entries screened at once for the pruned */
+#define SCORE_BLOCK 64              /* entries scored at once */
 
 #ifdef _OPENMP
 #define SCORE_OMP(directive) _Pragma(directive)
@@ -292,22 +293,26 @@ static void score_alive_layer(struct score_alive *al, int i, const float *g,
 		 * serialise on one counter. */
 		uint32_t *h1 = h + SCORE_TOP_BINS, *h2 = h1 + SCORE_TOP_BINS,
 			 *h3 = h2 + SCORE_TOP_BINS;
-		for (; j + 4 <= e; j += 4) {
-			float v0 = w[j] * fabsf(g[idx[j] - off]);
-			float v1 = w[j + 1] * fabsf(g[idx[j + 1] - off]);
-			float v2 = w[j + 2] * fabsf(g[idx[j + 2] - off]);
-			float v3 = w[j + 3] * fabsf(g[idx[j + 3] - off]);
-			s[j] = v0;
-			s[j + 1] = v1;
-			s[j + 2] = v2;
-			s[j + 3] = v3;
-			uint32_t k0 = score_key(v0), k1 = score_key(v1);
-			uint32_t k2 = score_key(v2), k3 = score_key(v3);
-			h[k0 >> SCORE_LOW_BITS]++;
-			h1[k1 >> SCORE_LOW_BITS]++;
-			h2[k2 >> SCORE_LOW_BITS]++;
-			h3[k3 >> SCORE_LOW_BITS]++;
-			z += (size_t)(k0 == key0) + (k1 == key0) + (k2 == key0) + (k3 == key0);
+		/* Scores and top digits of a block in SIMD (but the loads
+		 * of g), then its histogram counts one by one. */
+		uint32_t t[SCORE_BLOCK];
+		for (; j + SCORE_BLOCK <= e; j += SCORE_BLOCK) {
+			uint32_t zb = 0;
+			SCORE_OMP("omp simd reduction(+:zb)")
+			for (size_t u = 0; u < SCORE_BLOCK; u++) {
+				float v = w[j + u] * fabsf(g[idx[j + u] - off]);
+				s[j + u] = v;
+				uint32_t k = score_key(v);
+				t[u] = k >> SCORE_LOW_BITS;
+				zb += k == key0;
+			}
+			z += zb;
+			for (size_t u = 0; u < SCORE_BLOCK; u += 4) {
+				h[t[u]]++;
+				h1[t[u + 1]]++;
+				h2[t[u + 2]]++;
+				h3[t[u + 3]]++;
+			}
 		}
 	}
 	for (; j < e; j++) {
