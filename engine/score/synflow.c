@@ -25,6 +25,13 @@
  *
  * Each step's mask is selected in place over the weights still alive
  * (struct score_alive), with score_mask_global's rule and kept count.
+ *
+ * What a pass costs besides the GEMMs is memory traffic, so the weight
+ * gradients never reach net->grads: every prunable layer's goes to one
+ * buffer (sf->gbuf, small enough to stay in cache), is scored and
+ * histogrammed as soon as its backward returns, and is overwritten by the
+ * next layer's.  The scores stay in the layer's own exponent until the
+ * pass's common one is known (struct score_alive says how that is exact).
  */
 #include "config.h"
 
@@ -38,12 +45,14 @@
 
 /* SynFlow's selection key: topk.h's key for a score known to be >= 0 and
  * not NaN (|w g|), i.e. the float's bits with the sign bit set, without
- * the branches. */
-static inline uint32_t score_key_pos(float s)
+ * the branches.  It flips the sign bit rather than setting it, so that a
+ * negative value (the -0 of a dead entry, struct score_alive) keys below
+ * every score. */
+static inline uint32_t score_key(float s)
 {
 	uint32_t u;
 	memcpy(&u, &s, sizeof u);
-	return u | 0x80000000u;
+	return u ^ 0x80000000u;
 }
 
 /* x *= 2^e, exactly (up to subnormal results). */
@@ -70,6 +79,7 @@ struct score_synflow {
 	float *tmp;             /* max activation (batch 1) */
 	float *pbuf;            /* max(b_len, 2 * state) */
 	float *junk;            /* max(w_len, b_len) of non-prunable layers */
+	float *gbuf;            /* max w_len of prunable layers: their dw */
 };
 
 static int score_normalise(float *x, size_t n)
@@ -152,7 +162,184 @@ static void score_synflow_forward(struct net *net, struct score_synflow *sf)
 	}
 }
 
-static void score_synflow_backward(struct net *net, struct score_synflow *sf)
+/* The selection's radix digits: a top digit of sign, exponent and five
+ * mantissa bits (so the boundary bin holds ~1 % of the list), then two
+ * digits of SCORE_LOW_DIGIT bits over the boundary bin's entries. */
+#define SCORE_TOP_BITS 14
+#define SCORE_TOP_BINS (1u << SCORE_TOP_BITS)
+#define SCORE_LOW_BITS (32 - SCORE_TOP_BITS)
+#define SCORE_LOW_DIGIT (SCORE_LOW_BITS / 2)
+#define SCORE_LOW_BINS (1u << SCORE_LOW_DIGIT)
+#define SCORE_HALF_BINS (SCORE_TOP_BINS / 2) /* the top digits of scores >= 0 */
+#define SCORE_EXP_BINS (1 << (SCORE_TOP_BITS - 9)) /* top digits per exponent */
+#define SCORE_HIST_WAYS 4           /* interleaved copies of a layer's histogram */
+#define SCORE_WAYS_MIN 4096         /* entries from which a layer uses them all */
+#define SCORE_SCREEN 8              /* entries screened at once for the pruned */
+#define SCORE_BLOCK 64              /* entries scored at once */
+
+#ifdef _OPENMP
+#define SCORE_OMP(directive) _Pragma(directive)
+#else
+#define SCORE_OMP(directive)
+#endif
+
+struct score_cand {
+	uint32_t key;
+	uint32_t pos;   /* entry of the alive list */
+};
+
+/* The weights SynFlow still keeps, in param order: their indices, |w| and
+ * scores.  Every other prunable weight is 0 in net->params and so scores
+ * exactly 0, which is all the per-step passes need to know about it: they
+ * walk this list only, and the list shrinks with the density (to 10 % at
+ * s = 0.9; 39 % on average over the schedule).
+ *
+ * A step prunes ~2 % of the list (100 steps to s = 0.9), so pruned entries
+ * are not removed at once: their w becomes -0 ("dead": a listed weight
+ * never has w = 0 otherwise) and so their s -0, and the list is compacted
+ * only once a quarter of it is dead.  A dead entry counts as unlisted: it
+ * scores 0 and is in no histogram.
+ *
+ * s holds each pass's scores before the common exponent (|w g| as the
+ * layer's gradient came); score f[i] * s[j] is the pass's score of an
+ * entry of layer i, exactly: f[i] is a power of two that takes no listed
+ * score of the layer out of the normal range (else the layer's s is scaled
+ * in place and f[i] = 1). */
+struct score_alive {
+	uint32_t *idx;
+	float *w;
+	float *s;
+	float *f;               /* per layer */
+	size_t n;               /* entries */
+	size_t live;            /* entries not dead */
+	size_t *seg;            /* per layer: its first entry; n_layers + 1 */
+	uint32_t *pruned;       /* scratch: the entries a step prunes */
+	uint32_t *hist;         /* SCORE_TOP_BINS + SCORE_LOW_BINS: a pass's top digits,
+				 * then a lower digit of the candidates */
+	uint32_t *ways;         /* SCORE_HIST_WAYS * SCORE_TOP_BINS scratch, all 0
+				 * between layers */
+	uint32_t *lhist;        /* per layer: SCORE_HALF_BINS, the top digits of
+				 * its s (before f) */
+	size_t *zeros;          /* per layer: its s that are exactly 0 */
+	struct score_cand *cand;
+	size_t cand_cap;
+};
+
+/* Rebuild the alive list from the params: every prunable nonzero weight. */
+static void score_alive_build(const struct net *net, struct score_alive *al)
+{
+	size_t n = 0;
+	for (int i = 0; i < net->n_layers; i++) {
+		const struct layer *l = &net->layers[i];
+		al->seg[i] = n;
+		if (!score_layer_is_prunable(l))
+			continue;
+		size_t off = score_param_offset(net, l->w);
+		for (size_t j = 0; j < l->w_len; j++) {
+			al->idx[n] = (uint32_t)(off + j);
+			al->w[n] = l->w[j];
+			n += l->w[j] != 0.0f;
+		}
+	}
+	al->seg[net->n_layers] = n;
+	al->n = n;
+	al->live = n;
+}
+
+/* Drop the dead entries (s is not kept: the next pass rewrites it). */
+static void score_alive_compact(const struct net *net, struct score_alive *al)
+{
+	size_t n = 0;
+	uint32_t *idx = al->idx;
+	float *w = al->w;
+	for (int i = 0; i < net->n_layers; i++) {
+		size_t a = al->seg[i], e = al->seg[i + 1];
+		al->seg[i] = n;
+		for (size_t j = a; j < e; j++) {
+			idx[n] = idx[j];
+			w[n] = w[j];
+			n += w[j] != 0.0f;
+		}
+	}
+	al->seg[net->n_layers] = n;
+	al->n = n;
+	al->live = n;
+}
+
+/* Layer i's scores |w g| into al->s (-0 for dead entries) while its
+ * weight gradient g (the layer's own w_len floats; param off is its
+ * first) is still in cache; with hist, the top digits of those s into
+ * al->lhist and their zeros into al->zeros.  w >= 0, so w |g| is |w g|
+ * to the bit, and a dead entry's w = -0 gives -0 without a branch (g is
+ * finite: block floating point). */
+static void score_alive_layer(struct score_alive *al, int i, const float *g,
+			      size_t off, bool hist)
+{
+	const size_t a = al->seg[i], e = al->seg[i + 1];
+	const uint32_t *idx = al->idx;
+	const float *w = al->w;
+	float *s = al->s;
+	if (!hist) {
+		for (size_t j = a; j < e; j++)
+			s[j] = w[j] * fabsf(g[idx[j] - off]);
+		return;
+	}
+	const uint32_t key0 = score_key(0.0f);
+	const size_t ways = e - a >= SCORE_WAYS_MIN ? SCORE_HIST_WAYS : 1;
+	uint32_t *h = al->ways;
+	size_t z = 0, j = a;
+	if (ways == SCORE_HIST_WAYS) {
+		/* Four histograms, so that runs of equal bins do not
+		 * serialise on one counter. */
+		uint32_t *h1 = h + SCORE_TOP_BINS, *h2 = h1 + SCORE_TOP_BINS,
+			 *h3 = h2 + SCORE_TOP_BINS;
+		/* Scores and top digits of a block in SIMD (but the loads
+		 * of g), then its histogram counts one by one. */
+		uint32_t t[SCORE_BLOCK];
+		for (; j + SCORE_BLOCK <= e; j += SCORE_BLOCK) {
+			uint32_t zb = 0;
+			SCORE_OMP("omp simd reduction(+:zb)")
+			for (size_t u = 0; u < SCORE_BLOCK; u++) {
+				float v = w[j + u] * fabsf(g[idx[j + u] - off]);
+				s[j + u] = v;
+				uint32_t k = score_key(v);
+				t[u] = k >> SCORE_LOW_BITS;
+				zb += k == key0;
+			}
+			z += zb;
+			for (size_t u = 0; u < SCORE_BLOCK; u += 4) {
+				h[t[u]]++;
+				h1[t[u + 1]]++;
+				h2[t[u + 2]]++;
+				h3[t[u + 3]]++;
+			}
+		}
+	}
+	for (; j < e; j++) {
+		float v = w[j] * fabsf(g[idx[j] - off]);
+		s[j] = v;
+		uint32_t k = score_key(v);
+		h[k >> SCORE_LOW_BITS]++;
+		z += k == key0;
+	}
+	/* Sum the ways into lhist and leave them 0 for the next layer.
+	 * Dead entries (s = -0) all went to bin 0: left out. */
+	uint32_t *lh = al->lhist + (size_t)i * SCORE_HALF_BINS;
+	for (uint32_t b = 0; b < SCORE_HALF_BINS; b++) {
+		uint32_t c = 0;
+		for (size_t u = 0; u < ways; u++) {
+			c += h[u * SCORE_TOP_BINS + SCORE_HALF_BINS + b];
+			h[u * SCORE_TOP_BINS + SCORE_HALF_BINS + b] = 0;
+		}
+		lh[b] = c;
+	}
+	for (size_t u = 0; u < ways; u++)
+		h[u * SCORE_TOP_BINS] = 0;
+	al->zeros[i] = z;
+}
+
+static void score_synflow_backward(struct net *net, struct score_synflow *sf,
+				   struct score_alive *al, bool hist)
 {
 	int last = net->n_layers - 1;
 	for (int i = 0; i < net->n_layers; i++) {
@@ -164,7 +351,6 @@ static void score_synflow_backward(struct net *net, struct score_synflow *sf)
 		net->dact[last][j] = 1.0f;
 	sf->dexp[last] = 0;
 	sf->dset[last] = true;
-	net_zero_grad(net);
 	for (int i = last; i >= 0; i--) {
 		if (!sf->dset[i])
 			continue; /* nothing downstream reads this output */
@@ -199,7 +385,13 @@ static void score_synflow_backward(struct net *net, struct score_synflow *sf)
 			if (k == 0)
 				ein = sf->exp[src];
 		}
-		if (score_layer_is_prunable(l)) {
+		const bool prunable = score_layer_is_prunable(l);
+		if (prunable) {
+			/* The weight gradient goes to one buffer that every
+			 * layer reuses, scored at once while it is in cache
+			 * (accumulated into zeros as net->grads would be). */
+			c.dw = sf->gbuf;
+			memset(sf->gbuf, 0, l->w_len * sizeof *sf->gbuf);
 			c.b = NULL;
 			c.db = NULL;
 			c.b_len = 0;
@@ -211,121 +403,110 @@ static void score_synflow_backward(struct net *net, struct score_synflow *sf)
 		if (l->kind == LAYER_KIND_RELU)
 			c.conf.clip = 0.0f;
 		l->ops->backward(&c, &io);
+		if (prunable)
+			score_alive_layer(al, i, sf->gbuf, score_param_offset(net, l->w), hist);
 	}
 }
 
-#define SCORE_TOP_BITS 12           /* first radix digit of the selection */
-#define SCORE_TOP_BINS (1u << SCORE_TOP_BITS)
-#define SCORE_LOW_BITS (32 - SCORE_TOP_BITS)
-#define SCORE_HIST_WAYS 4           /* interleaved copies of the top histogram */
-
-struct score_cand {
-	uint32_t key;
-	uint32_t pos;   /* entry of the alive list */
-};
-
-/* The weights SynFlow still keeps, in param order: their indices, |w| and
- * scores.  Every other prunable weight is 0 in net->params and so scores
- * exactly 0, which is all the per-step passes need to know about it: they
- * walk this list only, and the list shrinks with the density (to 10 % at
- * s = 0.9; 39 % on average over the schedule).  A weight with w = 0 is
- * never listed (it scores 0 whether kept or not). */
-struct score_alive {
-	uint32_t *idx;
-	float *w;
-	float *s;
-	size_t n;
-	size_t *seg;            /* per layer: its first entry; n_layers + 1 */
-	uint32_t *pruned;       /* scratch: the indices a step prunes */
-	uint32_t *hist;         /* SCORE_HIST_WAYS * SCORE_TOP_BINS + 1024 */
-	struct score_cand *cand;
-	size_t cand_cap;
-};
-
-/* Rebuild the alive list from the params: every prunable nonzero weight. */
-static void score_alive_build(const struct net *net, struct score_alive *al)
+/* Whether the scores s of a layer (top digits lh, z of them 0) keep their
+ * exact value and their top digit moves by SCORE_EXP_BINS * sh when scaled
+ * by f = 2^sh (sh < 0): f is normal, every nonzero s is normal and stays
+ * so, and none is infinite or NaN. */
+static bool score_shift_exact(const uint32_t *lh, size_t z, int sh)
 {
-	size_t n = 0;
-	for (int i = 0; i < net->n_layers; i++) {
-		const struct layer *l = &net->layers[i];
-		al->seg[i] = n;
-		if (!score_layer_is_prunable(l))
-			continue;
-		size_t off = score_param_offset(net, l->w);
-		for (size_t j = 0; j < l->w_len; j++) {
-			al->idx[n] = (uint32_t)(off + j);
-			al->w[n] = l->w[j];
-			n += l->w[j] != 0.0f;
+	if (sh < FLT_MIN_EXP - 1 || lh[0] != z)
+		return false;
+	uint32_t lo = SCORE_HALF_BINS, hi = 0;
+	for (uint32_t b = 1; b < SCORE_HALF_BINS; b++) {
+		if (lh[b]) {
+			lo = b < lo ? b : lo;
+			hi = b;
 		}
 	}
-	al->seg[net->n_layers] = n;
-	al->n = n;
+	if (lo == SCORE_HALF_BINS)
+		return true; /* all zero */
+	return lo >= SCORE_EXP_BINS &&
+	       (int)lo + SCORE_EXP_BINS * sh >= SCORE_EXP_BINS &&
+	       hi < SCORE_HALF_BINS - SCORE_EXP_BINS;
 }
 
-/* One SynFlow pass on the current (|w|, masked) params: the scores of the
- * listed weights into al->s, all scaled by one power of two, and (hist
- * wanted) the histogram of their keys' top SCORE_TOP_BITS bits in al->hist. */
-static void score_synflow_pass(struct net *net, struct score_synflow *sf,
-			       struct score_alive *al, bool hist_wanted)
+/* After the backward: bring every layer's scores to the pass's common
+ * exponent (the largest weight-gradient exponent), through al->f where
+ * that is exact and in place otherwise, and (hist wanted) sum the top
+ * digits of all listed scores into al->hist.  Raw products stay below 2^90
+ * (normalised tensors), so the shift to the common exponent only ever
+ * goes down. */
+static void score_synflow_scale(struct net *net, const struct score_synflow *sf,
+				struct score_alive *al, bool hist)
 {
-	score_synflow_forward(net, sf);
-	score_synflow_backward(net, sf);
 	int ew = INT32_MIN;
 	for (int i = 0; i < net->n_layers; i++)
 		if (score_layer_is_prunable(&net->layers[i]) && sf->dset[i] &&
 		    sf->wexp[i] > ew)
 			ew = sf->wexp[i];
 	uint32_t *h = al->hist;
-	if (hist_wanted)
-		memset(h, 0, SCORE_HIST_WAYS * SCORE_TOP_BINS * sizeof *h);
-	const float *g = net->grads;
+	if (hist)
+		memset(h, 0, SCORE_TOP_BINS * sizeof *h);
+	const uint32_t zb = score_key(0.0f) >> SCORE_LOW_BITS;
+	float *s = al->s;
+	const float *w = al->w;
 	for (int i = 0; i < net->n_layers; i++) {
+		al->f[i] = 1.0f;
 		if (!score_layer_is_prunable(&net->layers[i]))
 			continue;
-		size_t a = al->seg[i], e = al->seg[i + 1];
-		const uint32_t *idx = al->idx;
-		const float *w = al->w;
-		float *s = al->s;
-		/* Raw products stay below 2^90 (normalised tensors), so the
-		 * shift to the common exponent only ever goes down. */
-		int sh = sf->dset[i] ? sf->wexp[i] - ew : -1000;
+		const size_t a = al->seg[i], e = al->seg[i + 1];
+		const int sh = sf->dset[i] ? sf->wexp[i] - ew : -1000;
 		if (sh < -300) {
-			memset(s + a, 0, (e - a) * sizeof *s);
-			if (hist_wanted)
-				h[score_key_pos(0.0f) >> SCORE_LOW_BITS] += (uint32_t)(e - a);
-		} else if (sh >= FLT_MIN_EXP - 1) {
-			const float f = ldexpf(1.0f, sh);
-			size_t j = a;
-			if (hist_wanted) {
-				/* Four histograms, so that runs of equal bins
-				 * do not serialise on one counter. */
-				for (; j + 4 <= e; j += 4) {
-					for (size_t u = 0; u < 4; u++)
-						s[j + u] = fabsf(w[j + u] * g[idx[j + u]]) * f;
-					for (size_t u = 0; u < 4; u++)
-						h[u * SCORE_TOP_BINS +
-						  (score_key_pos(s[j + u]) >> SCORE_LOW_BITS)]++;
-				}
-				for (; j < e; j++) {
-					s[j] = fabsf(w[j] * g[idx[j]]) * f;
-					h[score_key_pos(s[j]) >> SCORE_LOW_BITS]++;
-				}
-			} else {
-				for (; j < e; j++)
-					s[j] = fabsf(w[j] * g[idx[j]]) * f;
-			}
-		} else {
+			/* Far below the rest (or no gradient at all): 0. */
+			size_t z = 0;
 			for (size_t j = a; j < e; j++) {
-				s[j] = scalbnf(fabsf(w[j] * g[idx[j]]), sh);
-				if (hist_wanted)
-					h[score_key_pos(s[j]) >> SCORE_LOW_BITS]++;
+				s[j] = w[j] * 0.0f; /* -0 if dead */
+				z += w[j] > 0.0f;
 			}
+			if (hist)
+				h[zb] += (uint32_t)z;
+			continue;
 		}
+		const uint32_t *lh = al->lhist + (size_t)i * SCORE_HALF_BINS;
+		if (sh == 0) {
+			if (hist)
+				for (uint32_t b = 0; b < SCORE_HALF_BINS; b++)
+					h[SCORE_HALF_BINS + b] += lh[b];
+			continue;
+		}
+		if (hist && score_shift_exact(lh, al->zeros[i], sh)) {
+			al->f[i] = ldexpf(1.0f, sh);
+			h[zb] += (uint32_t)al->zeros[i];
+			for (uint32_t b = SCORE_EXP_BINS; b < SCORE_HALF_BINS; b++)
+				if (lh[b])
+					h[(int)(SCORE_HALF_BINS + b) + SCORE_EXP_BINS * sh] += lh[b];
+			continue;
+		}
+		if (sh >= FLT_MIN_EXP - 1) {
+			const float f = ldexpf(1.0f, sh);
+			for (size_t j = a; j < e; j++)
+				s[j] *= f;
+		} else {
+			for (size_t j = a; j < e; j++)
+				s[j] = scalbnf(s[j], sh);
+		}
+		if (hist)
+			for (size_t j = a; j < e; j++)
+				if (!signbit(s[j]))
+					h[score_key(s[j]) >> SCORE_LOW_BITS]++;
 	}
-	if (hist_wanted)
-		for (uint32_t b = 0; b < SCORE_TOP_BINS; b++)
-			for (int u = 1; u < SCORE_HIST_WAYS; u++)
-				h[b] += h[(size_t)u * SCORE_TOP_BINS + b];
+}
+
+/* One SynFlow pass on the current (|w|, masked) params: the scores of the
+ * listed weights (al->f times al->s), all scaled by one power of two, and
+ * (hist wanted) the histogram of their keys' top SCORE_TOP_BITS bits in
+ * al->hist. */
+static void score_synflow_pass(struct net *net, struct score_synflow *sf,
+			       struct score_alive *al, bool hist_wanted)
+{
+	score_synflow_forward(net, sf);
+	score_synflow_backward(net, sf, al, hist_wanted);
+	score_synflow_scale(net, sf, al, hist_wanted);
 }
 
 /* Write the listed scores into the full scores array (zero elsewhere) and
@@ -340,9 +521,14 @@ static void score_synflow_finish(struct net *net, const struct score_alive *al,
 			       l->w_len * sizeof *scores);
 	}
 	float mx = 0.0f;
-	for (size_t j = 0; j < al->n; j++) {
-		scores[al->idx[j]] = al->s[j];
-		mx = al->s[j] > mx ? al->s[j] : mx;
+	for (int i = 0; i < net->n_layers; i++) {
+		const float f = al->f[i];
+		for (size_t j = al->seg[i]; j < al->seg[i + 1]; j++) {
+			float v = al->s[j] * f;
+			v = v > 0.0f ? v : 0.0f; /* dead: -0 */
+			scores[al->idx[j]] = v;
+			mx = v > mx ? v : mx;
+		}
 	}
 	if (!(mx > 0.0f))
 		return;
@@ -356,22 +542,24 @@ static void score_synflow_finish(struct net *net, const struct score_alive *al,
 
 /* The rare step whose threshold is a score of 0: then some weights scoring
  * 0 are kept, the lowest indices first, and those may be weights pruned
- * earlier.  Walk every prunable weight in index order (unlisted ones score
- * 0), set the params, and rebuild the list. */
+ * earlier.  Walk every prunable weight in index order (unlisted and dead
+ * ones score 0), set the params, and rebuild the list. */
 static void score_synflow_select_zero(struct net *net, struct score_alive *al,
 				      uint32_t thr, size_t ties, const float *wabs)
 {
-	size_t pos = 0;
 	for (int i = 0; i < net->n_layers; i++) {
 		const struct layer *l = &net->layers[i];
 		if (!score_layer_is_prunable(l))
 			continue;
 		size_t off = score_param_offset(net, l->w);
+		size_t pos = al->seg[i], end = al->seg[i + 1];
 		for (size_t j = 0; j < l->w_len; j++) {
 			float sc = 0.0f;
-			if (pos < al->n && al->idx[pos] == off + j)
-				sc = al->s[pos++];
-			uint32_t k = score_key_pos(sc);
+			if (pos < end && al->idx[pos] == off + j) {
+				sc = al->s[pos++] * al->f[i];
+				sc = sc > 0.0f ? sc : 0.0f;
+			}
+			uint32_t k = score_key(sc);
 			bool kept = k > thr;
 			if (!kept && k == thr && ties > 0) {
 				kept = true;
@@ -383,21 +571,69 @@ static void score_synflow_select_zero(struct net *net, struct score_alive *al,
 	score_alive_build(net, al);
 }
 
+/* Entries [a, e) of the list (one layer's, factor f): append the live
+ * ones whose top digit is below b to al->pruned (at *m) and those in bin b
+ * to al->cand (at *nc), in index order.  Live entries have top digits >=
+ * SCORE_HALF_BINS, dead ones below, so one unsigned compare tells "live
+ * and below b".  A step prunes ~2 % of the list and finds a few % in bin
+ * b: blocks of SCORE_SCREEN entries are screened with SIMD first, and only
+ * a block that holds something is walked one entry at a time, appending
+ * without branches (which entry goes is unpredictable).  al->pruned and
+ * al->cand have room for one entry past their counts. */
+static void score_alive_collect(struct score_alive *al, size_t a, size_t e, float f,
+				uint32_t b, size_t *m, size_t *nc)
+{
+	const float *s = al->s;
+	const uint32_t below = b - SCORE_HALF_BINS;
+	uint32_t *pr = al->pruned;
+	struct score_cand *cand = al->cand;
+	size_t mm = *m, cc = *nc, j = a;
+	for (;;) {
+		size_t end = e;
+		if (j + SCORE_SCREEN <= e) {
+			uint32_t hit = 0;
+			SCORE_OMP("omp simd reduction(|:hit)")
+			for (size_t u = 0; u < SCORE_SCREEN; u++) {
+				uint32_t t = score_key(s[j + u] * f) >> SCORE_LOW_BITS;
+				hit |= (uint32_t)(t - SCORE_HALF_BINS < below) | (t == b);
+			}
+			if (!hit) {
+				j += SCORE_SCREEN;
+				continue;
+			}
+			end = j + SCORE_SCREEN;
+		}
+		for (; j < end; j++) {
+			uint32_t k = score_key(s[j] * f);
+			uint32_t t = k >> SCORE_LOW_BITS;
+			pr[mm] = (uint32_t)j;
+			mm += t - SCORE_HALF_BINS < below;
+			cand[cc].key = k;
+			cand[cc].pos = (uint32_t)j;
+			cc += t == b;
+		}
+		if (j >= e)
+			break;
+	}
+	*m = mm;
+	*nc = cc;
+}
+
 /* The SynFlow step's mask, applied straight to the params: keep the `keep`
  * highest scores among the n_prunable weights (ties to the lower index,
  * exactly score_mask_global's rule), i.e. params = kept ? |w| : 0.  The
  * top-digit histogram comes from score_synflow_pass over the listed
- * weights; the unlisted ones score 0.  Listed weights in the boundary bin
- * are collected (in index order) and resolved with two more radix digits
- * over them alone; the pruned ones are then zeroed in the params and
- * dropped from the list in one compaction pass. */
+ * weights; the unlisted and dead ones score 0.  One pass over the list
+ * collects the live entries below the boundary bin (pruned) and those in
+ * it (candidates, in index order), which two more radix digits over the
+ * candidates alone resolve; the pruned then die (param and w set to 0). */
 static enum eng_status score_synflow_select(struct net *net, struct score_alive *al,
 					    size_t keep, size_t n_prunable,
 					    const float *wabs, struct eng_err *err)
 {
-	const uint32_t key0 = score_key_pos(0.0f);
-	const size_t zeros = n_prunable - al->n; /* unlisted: score 0 */
-	uint32_t *hist = al->hist, *hist2 = al->hist + SCORE_HIST_WAYS * SCORE_TOP_BINS;
+	const uint32_t key0 = score_key(0.0f);
+	const size_t zeros = n_prunable - al->live; /* unlisted or dead: score 0 */
+	uint32_t *hist = al->hist, *hist2 = al->hist + SCORE_TOP_BINS;
 	hist[key0 >> SCORE_LOW_BITS] += (uint32_t)zeros;
 	size_t above = 0;
 	uint32_t b = SCORE_TOP_BINS - 1;
@@ -408,42 +644,34 @@ static enum eng_status score_synflow_select(struct net *net, struct score_alive 
 	}
 	if (keep == 0)
 		b = SCORE_TOP_BINS; /* nothing is kept, nothing is a candidate */
-	else if (hist[b] > al->cand_cap) {
-		struct score_cand *c = realloc(al->cand, hist[b] * sizeof *c);
+	/* Room for the candidates and the one slot written past them. */
+	size_t need = (keep == 0 ? 0 : hist[b]) + (size_t)1;
+	if (need > al->cand_cap) {
+		struct score_cand *c = realloc(al->cand, need * sizeof *c);
 		if (!c)
 			return eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory for SynFlow");
 		al->cand = c;
-		al->cand_cap = hist[b];
+		al->cand_cap = need;
 	}
-	/* Mark the pruned with a negative score; collect the candidates. */
+	size_t nc = 0, m = 0;
+	for (int i = 0; i < net->n_layers; i++)
+		score_alive_collect(al, al->seg[i], al->seg[i + 1], al->f[i], b, &m, &nc);
 	struct score_cand *cand = al->cand;
-	float *s = al->s;
-	size_t nc = 0;
-	for (size_t j = 0; j < al->n; j++) {
-		uint32_t k = score_key_pos(s[j]);
-		uint32_t t = k >> SCORE_LOW_BITS;
-		if (t < b)
-			s[j] = -1.0f;
-		if (t == b) {
-			cand[nc].key = k;
-			cand[nc].pos = (uint32_t)j;
-			nc++;
-		}
-	}
+	uint32_t *pr = al->pruned;
 	if (keep > 0 && nc + (b == (key0 >> SCORE_LOW_BITS) ? zeros : 0) > 0) {
-		/* The rest of the key in two digits of 10 bits over the
-		 * candidates (and the unlisted zeros if they share the bin). */
+		/* The rest of the key in two digits over the candidates (and
+		 * the unlisted zeros if they share the bin). */
 		uint32_t thr = b << SCORE_LOW_BITS;
 		for (int d = 1; d >= 0; d--) {
-			int shift = 10 * d;
-			memset(hist2, 0, 1024 * sizeof *hist2);
-			uint32_t hi_mask = d == 1 ? 0xfff00000u : 0xfffffc00u;
+			int shift = SCORE_LOW_DIGIT * d;
+			memset(hist2, 0, SCORE_LOW_BINS * sizeof *hist2);
+			uint32_t hi_mask = ~0u << (shift + SCORE_LOW_DIGIT);
 			for (size_t c = 0; c < nc; c++)
 				if ((cand[c].key & hi_mask) == (thr & hi_mask))
-					hist2[(cand[c].key >> shift) & 1023u]++;
+					hist2[(cand[c].key >> shift) & (SCORE_LOW_BINS - 1)]++;
 			if ((key0 & hi_mask) == (thr & hi_mask))
-				hist2[(key0 >> shift) & 1023u] += (uint32_t)zeros;
-			uint32_t v = 1023;
+				hist2[(key0 >> shift) & (SCORE_LOW_BINS - 1)] += (uint32_t)zeros;
+			uint32_t v = SCORE_LOW_BINS - 1;
 			for (; v > 0; v--) {
 				if (above + hist2[v] >= keep)
 					break;
@@ -463,32 +691,16 @@ static enum eng_status score_synflow_select(struct net *net, struct score_alive 
 				ties--;
 			}
 			if (!kept)
-				s[cand[c].pos] = -1.0f;
+				pr[m++] = cand[c].pos;
 		}
 	}
-	/* Compact the list and collect the pruned ones, without branches
-	 * (which of ~a million entries goes is unpredictable), then zero the
-	 * pruned params: a few percent of the list per step. */
-	size_t n = 0, m = 0;
-	uint32_t *idx = al->idx, *pr = al->pruned;
-	float *w = al->w;
-	for (int i = 0; i < net->n_layers; i++) {
-		size_t a = al->seg[i], e = al->seg[i + 1];
-		al->seg[i] = n;
-		for (size_t j = a; j < e; j++) {
-			uint32_t ix = idx[j];
-			size_t kept = s[j] >= 0.0f;
-			idx[n] = ix;
-			w[n] = w[j];
-			pr[m] = ix;
-			n += kept;
-			m += 1 - kept;
-		}
+	for (size_t j = 0; j < m; j++) {
+		net->params[al->idx[pr[j]]] = 0.0f;
+		al->w[pr[j]] = -0.0f;
 	}
-	al->seg[net->n_layers] = n;
-	al->n = n;
-	for (size_t j = 0; j < m; j++)
-		net->params[pr[j]] = 0.0f;
+	al->live -= m;
+	if (al->n - al->live > al->n / 4)
+		score_alive_compact(net, al);
 	return ENG_STATUS_OK;
 }
 
@@ -499,7 +711,7 @@ enum eng_status score_synflow(struct score_run *run, float *scores)
 	enum eng_status st = score_prepare(net, 1, run->err);
 	if (st != ENG_STATUS_OK)
 		return st;
-	size_t nl = (size_t)net->n_layers, amax = 0, pmax = 1, jmax = 1;
+	size_t nl = (size_t)net->n_layers, amax = 0, pmax = 1, jmax = 1, gmax = 1;
 	for (int i = 0; i < net->n_layers; i++) {
 		const struct layer *l = &net->layers[i];
 		size_t a = score_act_len(net, i, 1);
@@ -510,6 +722,8 @@ enum eng_status score_synflow(struct score_run *run, float *scores)
 		if (!score_layer_is_prunable(l)) {
 			size_t jn = l->w_len > l->b_len ? l->w_len : l->b_len;
 			jmax = jn > jmax ? jn : jmax;
+		} else {
+			gmax = l->w_len > gmax ? l->w_len : gmax;
 		}
 	}
 	struct score_synflow sf = { 0 };
@@ -518,7 +732,7 @@ enum eng_status score_synflow(struct score_run *run, float *scores)
 	sf.dexp = calloc(nl, sizeof *sf.dexp);
 	sf.wexp = calloc(nl, sizeof *sf.wexp);
 	sf.dset = calloc(nl, sizeof *sf.dset);
-	sf.ones = malloc((nin + amax + pmax + jmax) * sizeof(float));
+	sf.ones = malloc((nin + amax + pmax + jmax + gmax) * sizeof(float));
 	size_t n_prunable = score_prunable_count(net);
 	float *wabs = malloc(net->n_params * sizeof *wabs);
 	struct score_alive al = { 0 };
@@ -527,20 +741,26 @@ enum eng_status score_synflow(struct score_run *run, float *scores)
 	al.s = malloc(n_prunable * sizeof *al.s);
 	al.pruned = malloc(n_prunable * sizeof *al.pruned);
 	al.seg = malloc((nl + 1) * sizeof *al.seg);
-	al.hist = malloc((SCORE_HIST_WAYS * SCORE_TOP_BINS + 1024) * sizeof *al.hist);
+	al.f = malloc(nl * sizeof *al.f);
+	al.hist = malloc((SCORE_TOP_BINS + SCORE_LOW_BINS) * sizeof *al.hist);
+	al.ways = calloc(SCORE_HIST_WAYS * SCORE_TOP_BINS, sizeof *al.ways);
+	al.lhist = malloc(nl * SCORE_HALF_BINS * sizeof *al.lhist);
+	al.zeros = malloc(nl * sizeof *al.zeros);
 	if (net->n_params >= UINT32_MAX) {
 		st = eng_err_set(run->err, ENG_STATUS_EINVAL,
 				 "%s: too many parameters for SynFlow", net->name);
 		goto out;
 	}
 	if (!sf.exp || !sf.dexp || !sf.wexp || !sf.dset || !sf.ones || !wabs ||
-	    !al.idx || !al.w || !al.s || !al.pruned || !al.seg || !al.hist) {
+	    !al.idx || !al.w || !al.s || !al.pruned || !al.seg || !al.f || !al.hist ||
+	    !al.ways || !al.lhist || !al.zeros) {
 		st = eng_err_set(run->err, ENG_STATUS_ENOMEM, "out of memory for SynFlow");
 		goto out;
 	}
 	sf.tmp = sf.ones + nin;
 	sf.pbuf = sf.tmp + amax;
 	sf.junk = sf.pbuf + pmax;
+	sf.gbuf = sf.junk + jmax;
 	for (size_t j = 0; j < nin; j++)
 		sf.ones[j] = 1.0f;
 	for (size_t j = 0; j < net->n_params; j++)
@@ -581,7 +801,11 @@ out:
 	free(al.s);
 	free(al.pruned);
 	free(al.seg);
+	free(al.f);
 	free(al.hist);
+	free(al.ways);
+	free(al.lhist);
+	free(al.zeros);
 	free(al.cand);
 	return st;
 }
