@@ -28,6 +28,9 @@
 #include "io/weights.h"
 #include "train/quickeval.h"
 
+#define SCORE_STR2(x) #x
+#define SCORE_STR(x) SCORE_STR2(x)
+
 static const char score_usage[] =
 	"usage: reconvene score [MODEL] [--method M] [--sparsity S] [--seed N]\n"
 	"                       [--tau T | --k K] [--weights FILE] [--data DIR]\n"
@@ -83,7 +86,8 @@ static const char score_usage[] =
 	"                  then quick-eval accuracy (as `reconvene eval`; the\n"
 	"                  explorer's key G); a residual group is pruned whole.\n"
 	"                  Needs the dataset; 1 + 3 x groups quick-evals\n"
-	"  --steps N       --probe: SGD steps per quick-eval (default 50)\n"
+	"  --steps N       --probe: SGD steps per quick-eval (default "
+	SCORE_STR(QUICKEVAL_DEFAULT_STEPS) ")\n"
 	"  --test N        --probe: test samples per quick-eval (default 1000)\n"
 	"  --csv FILE      --probe: also write group,layers,channels,residual,\n"
 	"                  acc_25,acc_50,acc_75 rows (first row: the dense model)\n"
