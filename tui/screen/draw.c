@@ -2,6 +2,7 @@
 
 #include "screen/draw.h"
 #include "screen/draw_tour.h"
+#include "screen/bigtext.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -563,6 +564,81 @@ static void draw_step(const struct app *a, struct pen *p, bool named)
 	pen_put(p, THEME_ROLE_VALUE, b2);
 }
 
+/* Whether job j is queued or running (a figure is on its way). */
+static bool draw_job_busy(const struct worker_snapshot *s, enum worker_job j)
+{
+	return s && (s->job[j].state == WORKER_STATE_RUNNING ||
+		     s->job[j].state == WORKER_STATE_QUEUED);
+}
+
+/* One headline figure of the presentation layout: big (three rows) in
+ * [x, x + w), with its caption on the row below. */
+static void draw_big(int y, int x, int w, enum theme_role role, const char *big,
+		     const char *caption)
+{
+	colors_role(stdscr, role);
+	bigtext_draw(y, x, w - 1, big);
+	colors_role(stdscr, THEME_ROLE_LABEL);
+	paint_text(y + BIGTEXT_ROWS, x, w - 1, caption);
+}
+
+/* The presentation layout's projection: three figures a room can read
+ * (parameters, batch-1 latency, quick-eval accuracy of the plan against
+ * dense), then MACs and the groups changed. */
+static void draw_proj_present(const struct draw_ctx *c)
+{
+	const struct app *a = c->app;
+	const struct layout_rect *r = &c->lo->panel[LAYOUT_PANEL_PROJ];
+	const struct worker_snapshot *s = app_snap(a);
+	const struct worker_projection *pj = &a->proj;
+	int w = (r->w - 2) / 3, x = r->x + 1;
+	char big[32], cap[128], d[32], n[32];
+
+	app_format_count((double)pj->dense.params, d, sizeof d);
+	app_format_count((double)pj->plan.nonzero, n, sizeof n);
+	snprintf(big, sizeof big, "%.1fx", pj->plan.nonzero > 0
+		 ? (double)pj->dense.params / (double)pj->plan.nonzero : 0.0);
+	snprintf(cap, sizeof cap, "smaller: %s %s %s", d, glyph(GLYPH_ARROW_RIGHT), n);
+	draw_big(r->y, x, w, THEME_ROLE_VALUE, big, cap);
+
+	const struct worker_latency *ld = s ? &s->latency[WORKER_VARIANT_DENSE] : NULL;
+	const struct worker_latency *lp = s ? &s->latency[WORKER_VARIANT_PLAN] : NULL;
+	bool lat = ld && lp && ld->valid && lp->valid && !ld->stale && !lp->stale &&
+		   lp->median_ms > 0 && s->plan_seq == a->plan_seq;
+	double sp = lat ? ld->median_ms / lp->median_ms : 0;
+	snprintf(big, sizeof big, lat ? "%.1fx" : "-", sp >= 1 || !lat ? sp : 1 / sp);
+	if (lat)
+		snprintf(cap, sizeof cap, "%s: %.2f %s %.2f ms", sp >= 1 ? "faster" : "SLOWER",
+			 ld->median_ms, glyph(GLYPH_ARROW_RIGHT), lp->median_ms);
+	else
+		snprintf(cap, sizeof cap, "latency: %s", draw_job_busy(s, WORKER_JOB_LATENCY)
+			 ? "measuring" : "not measured");
+	draw_big(r->y, x + w, w, lat && sp < 1 ? THEME_ROLE_VALUE_BAD : THEME_ROLE_VALUE, big,
+		 cap);
+
+	const struct worker_eval *ep = s ? &s->eval[WORKER_VARIANT_PLAN] : NULL;
+	const struct worker_eval *ed = s ? &s->eval[WORKER_VARIANT_DENSE] : NULL;
+	bool acc = ep && ep->valid && !ep->stale && s->plan_seq == a->plan_seq;
+	snprintf(big, sizeof big, acc ? "%.0f%%" : "-", acc ? ep->accuracy * 100.0 : 0.0);
+	if (acc && ed && ed->valid && !ed->stale)
+		snprintf(cap, sizeof cap, "quick-eval (dense %.0f%%)", ed->accuracy * 100.0);
+	else
+		snprintf(cap, sizeof cap, "quick-eval%s", acc ? ""
+			 : draw_job_busy(s, WORKER_JOB_QUICKEVAL) ? ": training" : ": not run");
+	draw_big(r->y, x + 2 * w, w, THEME_ROLE_VALUE, big, cap);
+
+	if (r->h > BIGTEXT_ROWS + 1) {
+		struct pen p = { r->y + BIGTEXT_ROWS + 1, r->x + 1, r->x + r->w - 1 };
+		pen_count(&p, "MACs ", (double)pj->dense.macs, (double)pj->plan.effective_macs, "");
+		pen_putf(&p, THEME_ROLE_LABEL, "   %d group%s changed", pj->changed_groups,
+			 pj->changed_groups == 1 ? "" : "s");
+		if (s) {
+			pen_job(&p, &s->job[WORKER_JOB_LATENCY]);
+			pen_job(&p, &s->job[WORKER_JOB_QUICKEVAL]);
+		}
+	}
+}
+
 static void draw_proj(const struct draw_ctx *c)
 {
 	const struct app *a = c->app;
@@ -574,6 +650,10 @@ static void draw_proj(const struct draw_ctx *c)
 		paint_repeat(r->y + i, r->x, r->w, " ");
 	if (!a->proj_valid)
 		return;
+	if (a->present && r->h >= BIGTEXT_ROWS + 1) {
+		draw_proj_present(c);
+		return;
+	}
 	int line = 0;
 	struct pen p = { r->y + line++, r->x + 1, r->x + r->w - 1 };
 	pen_count(&p, "params ", (double)pj->dense.params, (double)pj->plan.nonzero, "");
