@@ -11,6 +11,7 @@
 
 #include "explorer/plan_log.h"
 #include "explorer/plan_log_export.h"
+#include "base/textbuf.h"
 
 static struct plan_log_figures figs(double ms, double macs, double acc)
 {
@@ -99,6 +100,33 @@ START_TEST(test_front_axes)
 }
 END_TEST
 
+/* The one CSV cell writer (base/textbuf.c), which the history export and
+ * score --probe's CSV share. */
+START_TEST(test_csv_cell)
+{
+	static const struct {
+		const char *in, *out;
+	} c[] = {
+		{ "conv1", "conv1" },
+		{ "", "" },
+		{ "a,b", "\"a,b\"" },
+		{ "say \"hi\"", "\"say \"\"hi\"\"\"" },
+		{ "two\nlines", "\"two\nlines\"" },
+		{ "cr\r", "\"cr\r\"" },
+		{ "layer1.0.conv1 layer1.0.conv2", "layer1.0.conv1 layer1.0.conv2" },
+	};
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		struct textbuf t;
+		textbuf_init(&t);
+		textbuf_csv(&t, c[i].in);
+		char *s = textbuf_take(&t);
+		ck_assert_ptr_nonnull(s);
+		ck_assert_str_eq(s, c[i].out);
+		free(s);
+	}
+}
+END_TEST
+
 START_TEST(test_csv_and_png)
 {
 	struct plan_log log;
@@ -155,6 +183,7 @@ int main(void)
 	tcase_add_test(tc, test_full_drops_oldest);
 	tcase_add_test(tc, test_front_axes);
 	tcase_add_test(tc, test_csv_and_png);
+	tcase_add_test(tc, test_csv_cell);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -62,3 +62,15 @@ void textbuf_free(struct textbuf *t)
 	free(t->s);
 	memset(t, 0, sizeof *t);
 }
+
+void textbuf_csv(struct textbuf *t, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		textbuf_printf(t, "%s", s);
+		return;
+	}
+	textbuf_printf(t, "\"");
+	for (; *s; s++)
+		textbuf_printf(t, *s == '"' ? "\"\"" : "%c", *s);
+	textbuf_printf(t, "\"");
+}

@@ -27,6 +27,10 @@ struct textbuf {
 void textbuf_init(struct textbuf *t);
 void textbuf_printf(struct textbuf *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* s as one CSV cell (RFC 4180): as it is, or in double quotes with its
+ * quotes doubled when it holds a comma, a quote, CR or LF.  No separator:
+ * the caller writes the commas. */
+void textbuf_csv(struct textbuf *t, const char *s);
 /* The text (the caller frees it), or NULL after an out-of-memory; t is
  * empty afterwards. */
 char *textbuf_take(struct textbuf *t);

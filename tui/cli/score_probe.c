@@ -17,6 +17,8 @@
 #include "cli/render_style.h"
 #include "cli/sigint.h"
 #include "cli/warnings.h"
+#include "base/fileio.h"
+#include "base/textbuf.h"
 #include "output/render.h"
 #include "prune/group_probe.h"
 #include "prune/groups.h"
@@ -122,35 +124,45 @@ static int probe_json(const struct net *net, const struct reconvene_options *o,
 }
 
 /* group,layers,channels,residual,acc_25,acc_50,acc_75 (accuracies as
- * fractions); layers space separated. */
+ * fractions); layers space separated; names quoted as CSV wants them
+ * (imported ONNX names may hold commas); written atomically, so a failed
+ * write never leaves half a file where an older one was. */
 static int probe_csv(const struct net *net, const struct probe_out *p, const char *path)
 {
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		cli_error("%s: %s", path, strerror(errno));
-		return CLI_EXIT_FAILURE;
-	}
-	fprintf(f, "group,layers,channels,residual");
+	struct textbuf t;
+	textbuf_init(&t);
+	textbuf_printf(&t, "group,layers,channels,residual");
 	for (int k = 0; k < GROUP_PROBE_N; k++)
-		fprintf(f, ",acc_%d", probe_ratio_pct(k));
-	fprintf(f, "\n");
-	fprintf(f, "dense,,,");
+		textbuf_printf(&t, ",acc_%d", probe_ratio_pct(k));
+	textbuf_printf(&t, "\ndense,,,");
 	for (int k = 0; k < GROUP_PROBE_N; k++)
-		fprintf(f, ",%.6f", p->dense);
-	fprintf(f, "\n");
+		textbuf_printf(&t, ",%.6f", p->dense);
+	textbuf_printf(&t, "\n");
 	for (int g = 0; g < p->gs.n_groups; g++) {
 		const struct group *gr = &p->gs.groups[g];
 		if (!group_probe_eligible(&p->gs, g))
 			continue;
 		char layers[512];
 		probe_layers(net, gr, layers, sizeof layers);
-		fprintf(f, "%s,%s,%d,%d", gr->name, layers, gr->channels, gr->residual ? 1 : 0);
+		textbuf_csv(&t, gr->name);
+		textbuf_printf(&t, ",");
+		textbuf_csv(&t, layers);
+		textbuf_printf(&t, ",%d,%d", gr->channels, gr->residual ? 1 : 0);
 		for (int k = 0; k < GROUP_PROBE_N; k++)
-			fprintf(f, ",%.6f", p->acc[(size_t)g * GROUP_PROBE_N + (size_t)k]);
-		fprintf(f, "\n");
+			textbuf_printf(&t, ",%.6f", p->acc[(size_t)g * GROUP_PROBE_N + (size_t)k]);
+		textbuf_printf(&t, "\n");
 	}
-	if (fclose(f) != 0) {
-		cli_error("%s: %s", path, strerror(errno));
+	size_t len = t.len;
+	char *text = textbuf_take(&t);
+	if (!text) {
+		cli_error("%s: out of memory", path);
+		return CLI_EXIT_FAILURE;
+	}
+	struct eng_err err = { { 0 } };
+	enum eng_status st = fileio_write_atomic_buf(path, text, len, &err);
+	free(text);
+	if (st != ENG_STATUS_OK) {
+		cli_error("%s", err.msg);
 		return CLI_EXIT_FAILURE;
 	}
 	return CLI_EXIT_OK;

@@ -198,19 +198,6 @@ static void plan_log_csv_num(struct textbuf *t, double v)
 		textbuf_printf(t, ",%.9g", v);
 }
 
-/* A header cell: group names may hold commas or quotes (imported ONNX). */
-static void plan_log_csv_name(struct textbuf *t, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		textbuf_printf(t, ",%s", s);
-		return;
-	}
-	textbuf_printf(t, ",\"");
-	for (; *s; s++)
-		textbuf_printf(t, *s == '"' ? "\"\"" : "%c", *s);
-	textbuf_printf(t, "\"");
-}
-
 enum eng_status plan_log_csv(const struct plan_log *log, const char *const *group_names,
 			     char **text, size_t *len)
 {
@@ -224,7 +211,9 @@ enum eng_status plan_log_csv(const struct plan_log *log, const char *const *grou
 		snprintf(name, sizeof name, "keep %s", group_names ? group_names[g] : "");
 		if (!group_names)
 			snprintf(name, sizeof name, "keep %d", g);
-		plan_log_csv_name(&t, name);
+		/* Group names may hold commas or quotes (imported ONNX). */
+		textbuf_printf(&t, ",");
+		textbuf_csv(&t, name);
 	}
 	textbuf_printf(&t, "\n");
 	bool *front = calloc((size_t)(log->n > 0 ? log->n : 1) * 2, sizeof *front);
