@@ -155,10 +155,12 @@ START_TEST(test_wrap)
 		int n = tour_wrap(text, cols, l, 200);
 		ck_assert_int_le(n, 200);
 		/* Every line fits; the words come back in order. */
-		char words[512] = "", back[512] = "";
+		char words[512], back[512];
+		size_t nw = 0, nb = 0;
 		for (const char *c = text; *c; c++)
 			if (*c != ' ' && *c != '\n')
-				strncat(words, c, 1);
+				words[nw++] = *c;
+		words[nw] = '\0';
 		int empty = 0;
 		for (int i = 0; i < n; i++) {
 			int w = 0;
@@ -166,11 +168,12 @@ START_TEST(test_wrap)
 				unsigned char ch = (unsigned char)text[l[i].start + k];
 				w += (ch & 0xC0) != 0x80;
 				if (ch != ' ')
-					strncat(back, text + l[i].start + k, 1);
+					back[nb++] = (char)ch;
 			}
 			ck_assert_msg(w <= cols, "cols %d line %d has %d", cols, i, w);
 			empty += l[i].len == 0;
 		}
+		back[nb] = '\0';
 		ck_assert_str_eq(back, words);
 		ck_assert_int_eq(empty, 1); /* the paragraph break */
 	}
