@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/cancel.h"
 #include "io/cfg.h"
 #include "nn/net.h"
 #include "score/score.h"
@@ -134,7 +135,9 @@ START_TEST(test_grid_abort)
 {
 	struct net *net = lenet5();
 	double *got = malloc((size_t)net->n_layers * SCORE_SENS_N * sizeof *got);
-	volatile int stop = 1;
+	struct cancel stop;
+	cancel_init(&stop);
+	cancel_request(&stop);
 	struct score_options so;
 	score_options_init(&so);
 	so.method = SCORE_METHOD_MAGNITUDE;
