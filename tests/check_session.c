@@ -1,7 +1,7 @@
 /* check_session.c: saved explorer sessions: the journal text
  * (explorer/session_state.c: format, strict parse, every malformed case
  * refused with file:line, a cut last record dropped, mangled files never
- * crash), the app's capture and restore (explorer/app.c), and the file
+ * crash), the app's capture and restore (explorer/app_session.c), and the file
  * (explorer/session_file.c: nothing written before there is something to
  * restore, one append per change and none for a cursor move, the full
  * rewrite when the appends outgrow it, the per-model lock, load). */

@@ -2,7 +2,7 @@
  * the settings, the undo/redo history, the locks, the cursor and view and
  * the saved-plan mark of one model, so that an explorer cut off by a
  * dropped connection can start again where it was (docs/explorer.md,
- * "Sessions").  No file I/O here (session_file.h) and no app (app.c
+ * "Sessions").  No file I/O here (session_file.h) and no app (app_session.c
  * captures and restores one).
  *
  * The text is a journal: a header, then records, one a line, applied in

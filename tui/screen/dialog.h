@@ -1,10 +1,10 @@
 /* dialog.h: the explorer's dialogs on screen.
  *
- * The dialogs' STATE and their key handling live in app.c (pure, unit
- * tested); this module only draws them (Enter: exact channel count, m:
+ * The dialogs' STATE and their key handling live in app_dialog.c (pure,
+ * unit tested); this module only draws them (Enter: exact channel count, m:
  * method picker, s: sparsity picker, w / o: plan file path, e: export
  * directory, q with unsaved edits).  The export itself is the worker's
- * EXPORT job (worker.h), started by app.c.
+ * EXPORT job (worker.h), started by app_files.c.
  *
  * Owns: nothing.  Thread rules: the UI thread (curses).
  *
