@@ -11,6 +11,9 @@
 #include "explorer/keys.h"
 #include "explorer/tour.h"
 
+/* KEY_* constants only, as keys.c: no curses function is called. */
+#include <curses.h>
+
 void tour_init(struct tour *t, struct tour_script *script, double autoplay)
 {
 	memset(t, 0, sizeof *t);
@@ -511,12 +514,9 @@ bool tour_key(struct tour *t, struct input *in, int key, unsigned *f)
 	struct app *a = in->app;
 	if (!t->active || a->help || a->dlg.kind != APP_DIALOG_NONE)
 		return false;
-	int right = 0, left = 0;
-	keylog_key_parse("Right", &right);
-	keylog_key_parse("Left", &left);
-	if (key == ' ' || key == right)
+	if (key == ' ' || key == KEY_RIGHT)
 		*f |= tour_next(t, in);
-	else if (key == left)
+	else if (key == KEY_LEFT)
 		*f |= tour_back(t, in);
 	else if (key == 'q')
 		*f |= tour_leave(t, a);
@@ -618,6 +618,14 @@ int tour_wrap(const char *text, int cols, struct tour_span *lines, int max)
 	return n;
 }
 
+/* A panel together with its heading row just above it. */
+static struct layout_rect tour_with_head(struct layout_rect body, struct layout_rect head)
+{
+	body.h += body.y - head.y;
+	body.y = head.y;
+	return body;
+}
+
 struct layout_rect tour_panel_rect(const struct layout *lo, enum tour_panel p)
 {
 	struct layout_rect r = { 0, 0, 0, 0 };
@@ -628,20 +636,11 @@ struct layout_rect tour_panel_rect(const struct layout *lo, enum tour_panel p)
 	case TOUR_PANEL_HEADER:
 		return P[LAYOUT_PANEL_HEADER];
 	case TOUR_PANEL_TABLE:
-		r = P[LAYOUT_PANEL_TABLE];
-		r.y = P[LAYOUT_PANEL_TABLE_HEAD].y;
-		r.h += P[LAYOUT_PANEL_TABLE_HEAD].h;
-		return r;
+		return tour_with_head(P[LAYOUT_PANEL_TABLE], P[LAYOUT_PANEL_TABLE_HEAD]);
 	case TOUR_PANEL_HEAT:
-		r = P[LAYOUT_PANEL_HEAT];
-		r.y = P[LAYOUT_PANEL_HEAT_HEAD].y;
-		r.h += P[LAYOUT_PANEL_HEAT_HEAD].h;
-		return r;
+		return tour_with_head(P[LAYOUT_PANEL_HEAT], P[LAYOUT_PANEL_HEAT_HEAD]);
 	case TOUR_PANEL_PROJ:
-		r = P[LAYOUT_PANEL_PROJ];
-		r.y = P[LAYOUT_PANEL_PROJ_HEAD].y;
-		r.h += P[LAYOUT_PANEL_PROJ_HEAD].h;
-		return r;
+		return tour_with_head(P[LAYOUT_PANEL_PROJ], P[LAYOUT_PANEL_PROJ_HEAD]);
 	case TOUR_PANEL_LEGEND:
 		return P[LAYOUT_PANEL_LEGEND];
 	case TOUR_PANEL_FOOTER:

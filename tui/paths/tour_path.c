@@ -25,17 +25,14 @@ bool tour_path_find(const char *name, char *buf, size_t len)
 		name = TOUR_DEFAULT_NAME;
 	size_t nl = strlen(name);
 	bool has_ext = nl > 5 && strcmp(name + nl - 5, ".tour") == 0;
-	if (strchr(name, '/') || has_ext) {
-		snprintf(buf, len, "%s", name);
-		if (access(name, R_OK) == 0 || strchr(name, '/'))
-			return access(name, R_OK) == 0;
-	}
-	if (!strchr(name, '/')) {
-		if (tour_path_try(getenv("RECONVENE_TOURS_DIR"), "", name, !has_ext, buf, len) ||
-		    tour_path_try(exe_dir_get(), "/tours", name, !has_ext, buf, len) ||
-		    tour_path_try(PKGDATADIR, "/tours", name, !has_ext, buf, len))
-			return true;
-	}
+	snprintf(buf, len, "%s", name);
+	/* A path is only ever a path; NAME.tour is one when it is there. */
+	if (strchr(name, '/') || (has_ext && access(name, R_OK) == 0))
+		return access(name, R_OK) == 0;
+	if (tour_path_try(getenv("RECONVENE_TOURS_DIR"), "", name, !has_ext, buf, len) ||
+	    tour_path_try(exe_dir_get(), "/tours", name, !has_ext, buf, len) ||
+	    tour_path_try(PKGDATADIR, "/tours", name, !has_ext, buf, len))
+		return true;
 	snprintf(buf, len, "%s", name);
 	return false;
 }

@@ -872,7 +872,7 @@ void draw_frame(const struct draw_ctx *c)
 		draw_proj(c);
 		draw_log(c);
 		if (c->tour)
-			draw_tour(c->tour, c->app, c->lo, c->ascii, c->now);
+			draw_tour(c->tour, c->app, c->lo, c->now);
 	}
 	if (c->app->help)
 		draw_help(c);

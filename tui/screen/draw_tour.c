@@ -31,14 +31,13 @@ static void draw_tour_mark(const struct layout *lo, enum tour_panel p)
 }
 
 void draw_tour(const struct tour *t, const struct app *a, const struct layout *lo,
-	       bool ascii, double now)
+	       double now)
 {
 	if (!t->active || lo->too_small || t->step < 0 || t->step >= t->script.n)
 		return;
 	const struct tour_step *st = &t->script.step[t->step];
 	draw_tour_mark(lo, st->panel);
 	const char *dot = glyph(GLYPH_MIDDOT);
-	(void)ascii; /* the glyphs follow glyphs.h's choice */
 
 	char caption[TOUR_TEXT_MAX + 1024];
 	tour_caption(t, a, caption, sizeof caption);

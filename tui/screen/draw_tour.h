@@ -6,7 +6,7 @@
  *
  * Owns: nothing.  Thread rules: the UI thread (curses).
  *
- *   if (tour && tour->active) draw_tour(tour, &app, &layout, ascii, now);
+ *   if (tour && tour->active) draw_tour(tour, &app, &layout, now);
  */
 #ifndef RECONVENE_DRAW_TOUR_H
 #define RECONVENE_DRAW_TOUR_H
@@ -19,6 +19,6 @@
 
 /* now: the monotonic seconds tour_poll is given (the countdown). */
 void draw_tour(const struct tour *t, const struct app *a, const struct layout *lo,
-	       bool ascii, double now);
+	       double now);
 
 #endif
