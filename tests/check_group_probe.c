@@ -131,7 +131,7 @@ static void probe_equals_prune(const char *model)
 	struct group_set gs;
 	ck_assert(groups_build(net, &gs, &err) == ENG_STATUS_OK);
 	float **imp = NULL;
-	ck_assert(reconvene_importance(net, &gs, pse.scores, &imp, &err) == ENG_STATUS_OK);
+	ck_assert(reconvene_importance(net, &gs, pse.scores, NULL, &imp, &err) == ENG_STATUS_OK);
 	char dir[] = "/tmp/check_group_probe.XXXXXX";
 	ck_assert(mkdtemp(dir) != NULL);
 	char path[64];

@@ -622,6 +622,309 @@ START_TEST(test_run_random_channels)
 }
 END_TEST
 
+/* ---- issue 18's choices ------------------------------------------------- */
+
+static void run_chain(const struct reconvene_options *o, struct net **net_out,
+		      struct net_spec *spec, struct reconvene_result *r)
+{
+	struct eng_err err;
+	spec_from_string(chain_cfg, spec);
+	*net_out = net_from_spec(spec, 3);
+	ck_assert_msg(reconvene_run(*net_out, spec, NULL, o, NULL, r, &err) == ENG_STATUS_OK,
+		      "%s", err.msg);
+}
+
+static void chain_options(struct reconvene_options *o)
+{
+	reconvene_options_init(o);
+	o->method = SCORE_METHOD_MAGNITUDE;
+	o->sparsity = 0.85;
+	o->seed = 3;
+	o->tau = 1.0; /* c2, c3, c4 resilient (c1 is the first conv) */
+}
+
+/* With re-initialisation (RLR) every member of a changed group is re-drawn
+ * and dense, so WHICH channels stay cannot change the model: random and
+ * score channels give bit-identical nets and masks, although the kept
+ * indices differ.  This is issue 18's "check it", proved instead of
+ * trained. */
+START_TEST(test_channels_random_irrelevant_with_reinit)
+{
+	struct reconvene_options o;
+	chain_options(&o);
+	struct net *na, *nb;
+	struct net_spec sa, sb;
+	struct reconvene_result ra, rb;
+	run_chain(&o, &na, &sa, &ra);
+	o.channels = RECONVENE_CHANNELS_RANDOM;
+	run_chain(&o, &nb, &sb, &rb);
+	ck_assert_int_eq(ra.n_changed, 3);
+	ck_assert_int_eq(rb.n_changed, 3);
+	int differ = 0;
+	for (int g = 0; g < ra.groups.n_groups; g++) {
+		if (!ra.plan.kept_idx[g])
+			continue;
+		ck_assert_int_eq(ra.plan.keep[g], rb.plan.keep[g]);
+		differ += memcmp(ra.plan.kept_idx[g], rb.plan.kept_idx[g],
+				 (size_t)ra.plan.keep[g] * sizeof(int)) != 0;
+	}
+	ck_assert_int_gt(differ, 0);
+	ck_assert_uint_eq(ra.net->n_params, rb.net->n_params);
+	ck_assert(memcmp(ra.net->params, rb.net->params,
+			 ra.net->n_params * sizeof(float)) == 0);
+	ck_assert(memcmp(ra.mask, rb.mask, ra.net->n_params) == 0);
+	/* random is seeded: the same options give the same channels */
+	struct net *nc;
+	struct net_spec sc;
+	struct reconvene_result rc;
+	run_chain(&o, &nc, &sc, &rc);
+	for (int g = 0; g < rb.groups.n_groups; g++)
+		if (rb.plan.kept_idx[g])
+			ck_assert(memcmp(rb.plan.kept_idx[g], rc.plan.kept_idx[g],
+					 (size_t)rb.plan.keep[g] * sizeof(int)) == 0);
+	reconvene_result_done(&ra);
+	reconvene_result_done(&rb);
+	reconvene_result_done(&rc);
+	net_free(na);
+	net_free(nb);
+	net_free(nc);
+	net_spec_done(&sa);
+	net_spec_done(&sb);
+	net_spec_done(&sc);
+}
+END_TEST
+
+/* keep_init: the members of changed groups keep the original weights of
+ * the kept channels (through the param map), are dense, and are not
+ * re-initialised; the rest is as with RLR.  With kept weights, random
+ * channels now give a different model. */
+START_TEST(test_keep_init)
+{
+	struct reconvene_options o;
+	chain_options(&o);
+	o.keep_init = true;
+	struct net *net, *nr;
+	struct net_spec spec, sr;
+	struct reconvene_result r, rr;
+	run_chain(&o, &net, &spec, &r);
+	int c1 = net_find(net, "c1"), c2 = net_find(net, "c2"), fc = net_find(net, "fc");
+	for (int i = 0; i < r.net->n_layers; i++) {
+		const struct layer *l = &r.net->layers[i];
+		ck_assert_msg(!r.layer_reinit[i], "%s re-initialised", l->name);
+		if (!score_layer_is_prunable(l))
+			continue;
+		size_t off = woff(r.net, l);
+		bool dense = i != c1; /* c2..c4 produce changed groups; fc consumes c4's */
+		if (dense)
+			ck_assert_uint_eq(count_ones(r.mask + off, l->w_len), l->w_len);
+		for (size_t j = 0; j < l->w_len; j++) {
+			float want = net->params[r.param_src[off + j]];
+			ck_assert(l->w[j] == (r.mask[off + j] ? want : 0.0f));
+		}
+	}
+	ck_assert_int_lt(r.net->layers[c2].out.c, net->layers[c2].out.c);
+	for (int k = 0; k < r.n_rows; k++) {
+		const struct reconvene_row *row = &r.rows[k];
+		ck_assert(!row->reinit);
+		ck_assert_int_eq(row->dense, row->layer != c1);
+		if (row->layer == fc)
+			ck_assert(!row->rectified && row->dense);
+	}
+	o.channels = RECONVENE_CHANNELS_RANDOM;
+	run_chain(&o, &nr, &sr, &rr);
+	ck_assert_uint_eq(r.net->n_params, rr.net->n_params);
+	ck_assert(memcmp(r.net->params, rr.net->params,
+			 r.net->n_params * sizeof(float)) != 0);
+	reconvene_result_done(&r);
+	reconvene_result_done(&rr);
+	net_free(net);
+	net_free(nr);
+	net_spec_done(&spec);
+	net_spec_done(&sr);
+}
+END_TEST
+
+/* width nnz: a producer whose input group shrank keeps as many channels as
+ * hold its PaI non-zeros densely at the new input width, computed here by
+ * hand in net order (c2 sees c1's 8 channels, unchanged; c3 sees c2's kept
+ * channels; c4 sees c3's through the pool). */
+START_TEST(test_width_nnz)
+{
+	struct reconvene_options o;
+	chain_options(&o);
+	struct net *nd, *nn;
+	struct net_spec sd, sn;
+	struct reconvene_result rd, rn;
+	run_chain(&o, &nd, &sd, &rd);
+	o.width = RECONVENE_WIDTH_NNZ;
+	run_chain(&o, &nn, &sn, &rn);
+	const char *names[3] = { "c2", "c3", "c4" };
+	int in_kept = nn->layers[net_find(nn, "c1")].out.c;
+	int larger = 0;
+	for (int s = 0; s < 3; s++) {
+		int i = net_find(nn, names[s]);
+		const struct layer *l = &nn->layers[i];
+		size_t per_in = (size_t)l->conf.size * (size_t)l->conf.size; /* per input channel */
+		size_t per_out = per_in * (size_t)in_kept;
+		size_t want = (rn.pse.kept[i] + per_out - 1) / per_out;
+		if (want < 1)
+			want = 1;
+		if (want > (size_t)l->out.c)
+			want = (size_t)l->out.c;
+		int g = rn.groups.layer_out[i];
+		ck_assert_msg(rn.plan.keep[g] == (int)want, "%s keeps %d, want %zu",
+			      names[s], rn.plan.keep[g], want);
+		ck_assert_int_ge(rn.plan.keep[g], rd.plan.keep[g]);
+		larger += rn.plan.keep[g] > rd.plan.keep[g];
+		in_kept = rn.plan.keep[g];
+	}
+	/* c2 is the same under both rules (its input is whole) */
+	int g2 = rn.groups.layer_out[net_find(nn, "c2")];
+	ck_assert_int_eq(rn.plan.keep[g2], rd.plan.keep[g2]);
+	ck_assert_int_gt(larger, 0);
+	reconvene_result_done(&rd);
+	reconvene_result_done(&rn);
+	net_free(nd);
+	net_free(nn);
+	net_spec_done(&sd);
+	net_spec_done(&sn);
+}
+END_TEST
+
+/* width sqrt: c2's input is whole (density rule); c3 and c4 see a shrunk
+ * input and keep ceil(sqrt(d) x c), checked against floating point. */
+START_TEST(test_width_sqrt)
+{
+	struct reconvene_options o;
+	chain_options(&o);
+	struct net *nd, *ns;
+	struct net_spec sd, ss;
+	struct reconvene_result rd, rs;
+	run_chain(&o, &nd, &sd, &rd);
+	o.width = RECONVENE_WIDTH_SQRT;
+	run_chain(&o, &ns, &ss, &rs);
+	const char *names[3] = { "c2", "c3", "c4" };
+	for (int s = 0; s < 3; s++) {
+		int i = net_find(ns, names[s]);
+		const struct layer *l = &ns->layers[i];
+		int g = rs.groups.layer_out[i];
+		int want = s == 0 ? rd.plan.keep[g]
+			: (int)ceil(sqrt((double)rs.pse.kept[i] / (double)l->w_len) * l->out.c - 1e-9);
+		if (want < 1)
+			want = 1;
+		ck_assert_msg(rs.plan.keep[g] == want, "%s keeps %d, want %d", names[s],
+			      rs.plan.keep[g], want);
+		if (s > 0)
+			ck_assert_int_gt(rs.plan.keep[g], rd.plan.keep[g]);
+	}
+	/* the exact integer rule at the edges */
+	ck_assert_int_eq(reconvene_keep_count_sqrt(25, 100, 64, 1), 32);   /* sqrt(.25) = .5 */
+	ck_assert_int_eq(reconvene_keep_count_sqrt(26, 100, 64, 1), 33);
+	ck_assert_int_eq(reconvene_keep_count_sqrt(0, 100, 64, 1), 1);
+	ck_assert_int_eq(reconvene_keep_count_sqrt(0, 100, 64, 8), 8);
+	ck_assert_int_eq(reconvene_keep_count_sqrt(100, 100, 64, 1), 64);
+	ck_assert_int_eq(reconvene_keep_count_sqrt(1, 0, 64, 1), 64);
+	ck_assert_int_eq(reconvene_keep_count_sqrt((size_t)1 << 40, (size_t)1 << 42, 1 << 20, 1), 1 << 19);
+	reconvene_result_done(&rd);
+	reconvene_result_done(&rs);
+	net_free(nd);
+	net_free(ns);
+	net_spec_done(&sd);
+	net_spec_done(&ss);
+}
+END_TEST
+
+/* width budget: the plan stores no more bytes than the UPaI model, keeps
+ * at least the density counts, and uses the headroom (chain at 0.85 with
+ * magnitude scores has some): wider than density somewhere, and no
+ * narrowest changed group can take one more channel without going over. */
+START_TEST(test_width_budget)
+{
+	struct reconvene_options o;
+	chain_options(&o);
+	struct net *nd, *nb;
+	struct net_spec sd, sb;
+	struct reconvene_result rd, rb;
+	run_chain(&o, &nd, &sd, &rd);
+	o.width = RECONVENE_WIDTH_BUDGET;
+	run_chain(&o, &nb, &sb, &rb);
+	struct metrics upai, mb, md;
+	metrics_compute(nb, rb.pse.mask, &upai, NULL);
+	metrics_compute(rb.net, rb.mask, &mb, NULL);
+	metrics_compute(rd.net, rd.mask, &md, NULL);
+	ck_assert_msg(md.storage_bytes <= upai.storage_bytes, "density %llu > upai %llu",
+		      (unsigned long long)md.storage_bytes, (unsigned long long)upai.storage_bytes);
+	ck_assert_uint_le(mb.storage_bytes, upai.storage_bytes);
+	ck_assert_uint_gt(mb.storage_bytes, md.storage_bytes);
+	int narrowest = 1 << 30, ng = rb.groups.n_groups;
+	for (int g = 0; g < ng; g++) {
+		ck_assert_int_ge(rb.plan.keep[g], rd.plan.keep[g]);
+		int c = rb.groups.groups[g].channels;
+		if (rd.plan.keep[g] < c && rb.plan.keep[g] < c - 1 && rb.plan.keep[g] < narrowest)
+			narrowest = rb.plan.keep[g];
+	}
+	/* one more channel on a narrowest group does not fit */
+	struct eng_err err;
+	float **imp = NULL;
+	ck_assert(reconvene_importance(nb, &rb.groups, rb.pse.scores, &o, &imp, &err) == ENG_STATUS_OK);
+	int probed = 0;
+	for (int g = 0; g < ng; g++) {
+		if (rb.plan.keep[g] != narrowest || rd.plan.keep[g] == rb.groups.groups[g].channels)
+			continue;
+		probed++;
+		struct prune_plan t;
+		ck_assert(plan_init(&t, &rb.groups) == ENG_STATUS_OK);
+		for (int h = 0; h < ng; h++)
+			plan_set_keep(&t, h, rb.plan.keep[h] + (h == g));
+		struct plan_result pr;
+		ck_assert(reconvene_apply(nb, &sb, &rb.groups, &t, &o, (const float *const *)imp,
+					  rb.pse.mask, &pr, &err) == ENG_STATUS_OK);
+		struct metrics mt;
+		metrics_compute(pr.net, pr.mask, &mt, NULL);
+		ck_assert_uint_gt(mt.storage_bytes, upai.storage_bytes);
+		plan_result_done(&pr);
+		plan_done(&t);
+	}
+	ck_assert_int_gt(probed, 0);
+	reconvene_importance_free(imp, ng);
+	reconvene_result_done(&rd);
+	reconvene_result_done(&rb);
+	net_free(nd);
+	net_free(nb);
+	net_spec_done(&sd);
+	net_spec_done(&sb);
+}
+END_TEST
+
+START_TEST(test_option_set_issue18)
+{
+	struct reconvene_options o;
+	struct eng_err err;
+	reconvene_options_init(&o);
+	ck_assert(!o.keep_init && o.width == RECONVENE_WIDTH_DENSITY &&
+		  o.channels == RECONVENE_CHANNELS_SCORE);
+	ck_assert_int_eq(reconvene_option_set(&o, "keep-init", "yes", &err), ENG_STATUS_OK);
+	ck_assert_int_eq(reconvene_option_set(&o, "width", "nnz", &err), ENG_STATUS_OK);
+	ck_assert_int_eq(reconvene_option_set(&o, "channels", "random", &err), ENG_STATUS_OK);
+	ck_assert(o.keep_init && o.width == RECONVENE_WIDTH_NNZ &&
+		  o.channels == RECONVENE_CHANNELS_RANDOM);
+	ck_assert(!o.sensitive_dense && !o.include_residual);
+	ck_assert_int_eq(reconvene_option_set(&o, "width", "wide", &err), ENG_STATUS_EINVAL);
+	ck_assert_str_eq(err.msg, "width: density, nnz, sqrt or budget, not 'wide'");
+	ck_assert_int_eq(reconvene_option_set(&o, "channels", "", &err), ENG_STATUS_EINVAL);
+	ck_assert_str_eq(err.msg, "channels: score or random, not ''");
+	ck_assert_int_eq(reconvene_option_set(&o, "keep-init", "maybe", &err), ENG_STATUS_EINVAL);
+	ck_assert_str_eq(err.msg, "keep-init: yes or no, not 'maybe'");
+	ck_assert(o.keep_init && o.width == RECONVENE_WIDTH_NNZ &&
+		  o.channels == RECONVENE_CHANNELS_RANDOM);
+	ck_assert_int_eq(reconvene_option_set(&o, "keep-init", "no", &err), ENG_STATUS_OK);
+	ck_assert_int_eq(reconvene_option_set(&o, "width", "density", &err), ENG_STATUS_OK);
+	ck_assert_int_eq(reconvene_option_set(&o, "channels", "score", &err), ENG_STATUS_OK);
+	ck_assert(!o.keep_init && o.width == RECONVENE_WIDTH_DENSITY &&
+		  o.channels == RECONVENE_CHANNELS_SCORE);
+}
+END_TEST
+
 START_TEST(test_run_errors)
 {
 	struct net_spec spec;
@@ -1154,7 +1457,7 @@ START_TEST(test_stability)
 		float **imp;
 		ck_assert(reconvene_plan_auto(net, &gs, p.kept, res, &ro, &plan, &err) ==
 			  ENG_STATUS_OK);
-		ck_assert(reconvene_importance(net, &gs, p.scores, &imp, &err) == ENG_STATUS_OK);
+		ck_assert(reconvene_importance(net, &gs, p.scores, NULL, &imp, &err) == ENG_STATUS_OK);
 		for (int g = 0, off = 0; g < gs.n_groups; off += gs.groups[g].channels, g++) {
 			if (!imp[g])
 				continue;
@@ -1210,6 +1513,12 @@ int main(void)
 	tcase_add_test(tc, test_run_chain_dense_sensitive);
 	tcase_add_test(tc, test_run_random_channels);
 	tcase_add_test(tc, test_run_errors);
+	tcase_add_test(tc, test_channels_random_irrelevant_with_reinit);
+	tcase_add_test(tc, test_keep_init);
+	tcase_add_test(tc, test_width_nnz);
+	tcase_add_test(tc, test_width_sqrt);
+	tcase_add_test(tc, test_width_budget);
+	tcase_add_test(tc, test_option_set_issue18);
 	tcase_add_test(tc, test_vgg16_synflow);
 	tcase_add_test(tc, test_stability);
 	suite_add_tcase(s, tc);

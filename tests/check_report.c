@@ -718,6 +718,66 @@ START_TEST(test_report_read_integers)
 }
 END_TEST
 
+/* Issue 18's choices are written only when not the default and read back;
+ * a file without them (every report before them) reads as the defaults,
+ * and a bad value is refused. */
+START_TEST(test_report_issue18_settings)
+{
+	char path[512];
+	struct report_info info;
+	struct bundle_check vb;
+	struct eng_err err;
+	tmp_path(path, sizeof path, "issue18.json");
+	struct report_input in;
+	report_input_init(&in);
+	snprintf(in.info.model, sizeof in.info.model, "m");
+	ck_assert_msg(report_write(path, &in, &err) == ENG_STATUS_OK, "%s", err.msg);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert(getdelim(&text, &len, '\0', f) > 0);
+	fclose(f);
+	ck_assert_ptr_null(strstr(text, "keep_init"));
+	ck_assert_ptr_null(strstr(text, "\"width\""));
+	ck_assert_ptr_null(strstr(text, "\"channels\""));
+	free(text);
+	ck_assert_msg(report_read(path, &info, &vb, &err) == ENG_STATUS_OK, "%s", err.msg);
+	ck_assert(!info.keep_init && info.width == RECONVENE_WIDTH_DENSITY &&
+		  info.channels == RECONVENE_CHANNELS_SCORE);
+
+	in.info.keep_init = true;
+	in.info.width = RECONVENE_WIDTH_NNZ;
+	in.info.channels = RECONVENE_CHANNELS_RANDOM;
+	ck_assert_msg(report_write(path, &in, &err) == ENG_STATUS_OK, "%s", err.msg);
+	ck_assert_msg(report_read(path, &info, &vb, &err) == ENG_STATUS_OK, "%s", err.msg);
+	ck_assert(info.keep_init && info.width == RECONVENE_WIDTH_NNZ &&
+		  info.channels == RECONVENE_CHANNELS_RANDOM);
+	struct reconvene_options o;
+	reconvene_options_init(&o);
+	report_info_to_options(&info, &o);
+	ck_assert(o.keep_init && o.width == RECONVENE_WIDTH_NNZ &&
+		  o.channels == RECONVENE_CHANNELS_RANDOM);
+
+	static const char head[] = "{\"format\": \"reconvene-report\", \"model\": \"m\", "
+		"\"settings\": {\"method\": \"snip\", \"sparsity\": 0.5, \"tau\": 1, "
+		"\"k\": 0, \"seed\": 1, \"min_keep\": 1, \"synflow_iterations\": 2, "
+		"\"include_residual\": false, \"sensitive_dense\": true";
+	static const char *const bad[] = {
+		", \"keep_init\": 1}}", ", \"width\": \"wide\"}}", ", \"channels\": 2}}",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		f = fopen(path, "w");
+		ck_assert_ptr_nonnull(f);
+		fprintf(f, "%s%s", head, bad[i]);
+		fclose(f);
+		ck_assert_msg(report_read(path, &info, &vb, &err) == ENG_STATUS_EINVAL,
+			      "accepted %s", bad[i]);
+		ck_assert_ptr_nonnull(strstr(err.msg, path));
+	}
+}
+END_TEST
+
 START_TEST(test_dataset_hash)
 {
 	struct data_options o = { .dir = NULL, .format = DATA_FORMAT_SYNTHETIC,
@@ -759,6 +819,7 @@ int main(void)
 	tcase_add_test(tr, test_report_schema);
 	tcase_add_test(tr, test_dataset_hash);
 	tcase_add_test(tr, test_report_read_integers);
+	tcase_add_test(tr, test_report_issue18_settings);
 	suite_add_tcase(s, tr);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -118,6 +118,51 @@ START_TEST(test_grid_good)
 }
 END_TEST
 
+/* Hashes of finished results must not move when options are added: the
+ * committed reproduction's files name their config hash, and a changed
+ * hash would re-train them.  Issue 18's choices change the hash only when
+ * set, each to a different one. */
+START_TEST(test_hash_stable_and_issue18)
+{
+	struct eng_err err = { { 0 } };
+	const char *top = getenv("top_srcdir");
+	char path[1024];
+	snprintf(path, sizeof path, "%s/docs/results/resnet20-fmnist-r18.grid", top ? top : ".");
+	struct sweep_grid g;
+	ck_assert_msg(sweep_grid_load(path, &g, &err) == ENG_STATUS_OK, "%s", err.msg);
+	struct sweep_job *jobs;
+	int n;
+	ck_assert_int_eq(sweep_grid_jobs(&g, &jobs, &n, &err), ENG_STATUS_OK);
+	int k = sweep_job_find(jobs, n, "resnet20-synflow-0.9-reconvene-s1");
+	ck_assert_int_ge(k, 0);
+	/* docs/results/resnet20-fmnist-r18/results/resnet20-synflow-0.9-reconvene-s1.json */
+	ck_assert_uint_eq(jobs[k].config_hash, 0xbed8ee283f8b5420ull);
+	free(jobs);
+
+	static const char *const extra[] = {
+		"", "keep-init = yes\n", "width = nnz\n", "channels = random\n",
+		"keep-init = no\nwidth = density\nchannels = score\n",
+	};
+	uint64_t h[5];
+	for (int i = 0; i < 5; i++) {
+		char text[2048];
+		/* good ends inside [variant.tau03] */
+		snprintf(text, sizeof text, "%s%s", good, extra[i]);
+		ck_assert_msg(parse(text, &err) == ENG_STATUS_OK, "%s", err.msg);
+		ck_assert_int_eq(sweep_grid_jobs(&grid, &jobs, &n, &err), ENG_STATUS_OK);
+		k = sweep_job_find(jobs, n, "lenet5-synflow-0.9-tau03-s1");
+		ck_assert_int_ge(k, 0);
+		h[i] = jobs[k].config_hash;
+		free(jobs);
+	}
+	ck_assert(h[4] == h[0]); /* the defaults spelled out: the same job */
+	for (int i = 0; i < 4; i++)
+		for (int j = i + 1; j < 4; j++)
+			ck_assert(h[i] != h[j]);
+	ck_assert(grid.variants[grid.n_variants - 1].ro.channels == RECONVENE_CHANNELS_SCORE);
+}
+END_TEST
+
 START_TEST(test_grid_defaults)
 {
 	struct eng_err err = { { 0 } };
@@ -278,6 +323,7 @@ int main(void)
 	TCase *tc = tcase_create("grid");
 	tcase_add_test(tc, test_grid_good);
 	tcase_add_test(tc, test_grid_defaults);
+	tcase_add_test(tc, test_hash_stable_and_issue18);
 	tcase_add_loop_test(tc, test_grid_bad, 0, (int)(sizeof bad / sizeof bad[0]));
 	tcase_add_test(tc, test_result_roundtrip);
 	suite_add_tcase(s, tc);

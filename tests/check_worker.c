@@ -1469,7 +1469,7 @@ START_TEST(test_probe_job)
 			struct reconvene_pse pse;
 			ck_assert(reconvene_pse_run(net, NULL, &o, &pse, &err) == ENG_STATUS_OK);
 			float **imp = NULL;
-			ck_assert(reconvene_importance(net, gs, pse.scores, &imp, &err) ==
+			ck_assert(reconvene_importance(net, gs, pse.scores, NULL, &imp, &err) ==
 				  ENG_STATUS_OK);
 			struct quickeval_options qo;
 			quickeval_options_default(&qo);

@@ -341,4 +341,37 @@ for v in ("dense", "unstructured", "structured"):
 PY
 expect 2 "$bin" bench lenet5 --runs 0
 
+# Issue 18's choices on the command line: --keep-init keeps the shrunk
+# layers' initial weights (and says so), --width sqrt/nnz change the
+# automatic counts (not a --plan's), bad values are one usage line.
+expect 0 "$bin" prune resnet20 --auto --sparsity 0.97 --keep-init --channels random --iterations 10 --out "$tmp/ki" --json
+python3 - "$tmp/out" "$tmp/ki/report.json" <<'PY' && ok || bad "prune --keep-init --json"
+import json, sys
+d = json.load(open(sys.argv[1]))
+rows = d["layers"]
+assert any(r["rectified"] for r in rows), "nothing rectified"
+for r in rows:
+    assert not r["reinit"], r["name"]
+    if r["rectified"]:
+        assert r["dense"], r["name"]
+s = json.load(open(sys.argv[2]))["settings"]
+assert s["keep_init"] is True and s["channels"] == "random" and "width" not in s, s
+PY
+expect 0 "$bin" prune vgg16 --auto --sparsity 0.97 --width sqrt --iterations 5 --out "$tmp/ws" --json
+expect 0 "$bin" prune vgg16 --auto --sparsity 0.97 --iterations 5 --out "$tmp/wd" --json
+python3 - "$tmp/ws/plan.json" "$tmp/wd/plan.json" "$tmp/ws/report.json" <<'PY' && ok || bad "prune --width sqrt"
+import json, sys
+ws = json.load(open(sys.argv[1]))["groups"]; wd = json.load(open(sys.argv[2]))["groups"]
+assert all(ws[g] >= wd[g] for g in wd) and any(ws[g] > wd[g] for g in wd), (ws, wd)
+assert json.load(open(sys.argv[3]))["settings"]["width"] == "sqrt"
+PY
+expect 2 "$bin" prune resnet20 --auto --width wide --out "$tmp/x"
+contains "$tmp/err" "width: density, nnz, sqrt or budget, not 'wide'"
+expect 2 "$bin" prune resnet20 --auto --channels best --out "$tmp/x"
+contains "$tmp/err" "channels: score or random, not 'best'"
+expect 2 "$bin" prune resnet20 --plan "$tmp/ki/plan.json" --width nnz --out "$tmp/x"
+contains "$tmp/err" "--width sets the automatic plan's counts"
+expect 0 "$bin" prune --help
+contains "$tmp/out" "--keep-init"
+
 cli_finish cli.sh

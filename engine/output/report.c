@@ -71,6 +71,9 @@ void report_info_from_options(struct report_info *info, const char *model,
 	info->synflow_iterations = o->synflow_iterations;
 	info->include_residual = o->include_residual;
 	info->sensitive_dense = o->sensitive_dense;
+	info->keep_init = o->keep_init;
+	info->width = (int)o->width;
+	info->channels = (int)o->channels;
 }
 
 void report_info_to_options(const struct report_info *info,
@@ -86,6 +89,11 @@ void report_info_to_options(const struct report_info *info,
 	o->synflow_iterations = info->synflow_iterations;
 	o->include_residual = info->include_residual;
 	o->sensitive_dense = info->sensitive_dense;
+	o->keep_init = info->keep_init;
+	o->width = reconvene_width_name(info->width) ? (enum reconvene_width)info->width
+						     : RECONVENE_WIDTH_DENSITY;
+	o->channels = info->channels == RECONVENE_CHANNELS_RANDOM ? RECONVENE_CHANNELS_RANDOM
+								  : RECONVENE_CHANNELS_SCORE;
 }
 
 /* Integers as little-endian bytes (hash_fnv1a_u32), so the hash does not
@@ -203,6 +211,14 @@ json_t *report_to_json(const struct report_input *in)
 			    json_integer(inf->synflow_iterations));
 	json_object_set_new(set, "include_residual", json_boolean(inf->include_residual));
 	json_object_set_new(set, "sensitive_dense", json_boolean(inf->sensitive_dense));
+	/* Only when not the default, so reports from before issue 18 read
+	 * back the same and the defaults' files stay as they were. */
+	if (inf->keep_init)
+		json_object_set_new(set, "keep_init", json_true());
+	if (inf->width != RECONVENE_WIDTH_DENSITY)
+		json_object_set_new(set, "width", json_string(reconvene_width_name(inf->width)));
+	if (inf->channels == RECONVENE_CHANNELS_RANDOM)
+		json_object_set_new(set, "channels", json_string("random"));
 	json_object_set_new(root, "settings", set);
 
 	if (inf->has_dataset)
@@ -246,6 +262,7 @@ json_t *report_to_json(const struct report_input *in)
 		json_object_set_new(o, "resilient", json_boolean(row->resilient));
 		json_object_set_new(o, "rectified", json_boolean(row->rectified));
 		json_object_set_new(o, "reinit", json_boolean(row->reinit));
+		json_object_set_new(o, "dense", json_boolean(row->dense));
 		json_object_set_new(o, "channels_before", json_integer(row->channels_before));
 		json_object_set_new(o, "channels_after", json_integer(row->channels_after));
 		json_object_set_new(o, "score", stats_json(&s));
@@ -398,6 +415,24 @@ enum eng_status report_read(const char *path, struct report_info *info,
 	info->synflow_iterations = it;
 	info->include_residual = json_is_true(json_object_get(set, "include_residual"));
 	info->sensitive_dense = json_is_true(json_object_get(set, "sensitive_dense"));
+	/* Optional (issue 18's choices); absent means the default. */
+	json_t *ki = json_object_get(set, "keep_init"), *wj = json_object_get(set, "width"),
+	       *cj = json_object_get(set, "channels");
+	if ((ki && !json_is_boolean(ki)) ||
+	    (wj && !(json_is_string(wj) && reconvene_width_from_name(json_string_value(wj)) >= 0)) ||
+	    (cj && !(json_is_string(cj) && (strcmp(json_string_value(cj), "random") == 0 ||
+					    strcmp(json_string_value(cj), "score") == 0)))) {
+		st = eng_err_set(err, ENG_STATUS_EINVAL,
+				 "%s: settings.keep_init is true or false, settings.width "
+				 "\"density\", \"nnz\" or \"sqrt\", settings.channels \"score\" or \"random\"",
+				 path);
+		goto out;
+	}
+	info->keep_init = json_is_true(ki);
+	info->width = wj ? reconvene_width_from_name(json_string_value(wj))
+			 : RECONVENE_WIDTH_DENSITY;
+	info->channels = cj && strcmp(json_string_value(cj), "random") == 0
+		? RECONVENE_CHANNELS_RANDOM : RECONVENE_CHANNELS_SCORE;
 	if (verify) {
 		memset(verify, 0, sizeof *verify);
 		json_t *v = json_object_get(root, "verification");

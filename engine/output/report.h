@@ -84,6 +84,9 @@ struct report_info {
 				     * --align auto ("auto" in the file); 0 off
 				     * (absent in the file) */
 	bool include_residual, sensitive_dense;
+	bool keep_init;                 /* written only when set */
+	int width, channels;            /* enum reconvene_width / _channels;
+					 * written only when not the default */
 	bool has_dataset;
 	char dataset[64];
 	char dataset_source[512];

@@ -490,18 +490,28 @@ static void plan_spec_shrink(const struct net *src, const struct group_set *gs,
 	}
 }
 
-static void plan_reinit(const struct group_set *gs, const struct prune_plan *plan,
-			uint64_t seed, struct plan_result *r)
+void plan_layers_touched(const struct group_set *gs,
+			 const struct prune_plan *plan, int n_layers,
+			 bool *touched)
 {
+	memset(touched, 0, (size_t)n_layers * sizeof *touched);
 	for (int g = 0; g < gs->n_groups; g++) {
 		if (!plan_group_changed(gs, plan, g))
 			continue;
 		const struct group *gr = &gs->groups[g];
 		for (int m = 0; m < gr->n_members; m++) {
-			if (gr->members[m].role != GROUP_ROLE_PASSTHROUGH)
-				r->layer_reinit[gr->members[m].layer] = true;
+			int layer = gr->members[m].layer;
+			if (gr->members[m].role != GROUP_ROLE_PASSTHROUGH &&
+			    layer >= 0 && layer < n_layers)
+				touched[layer] = true;
 		}
 	}
+}
+
+static void plan_reinit(const struct group_set *gs, const struct prune_plan *plan,
+			uint64_t seed, struct plan_result *r)
+{
+	plan_layers_touched(gs, plan, r->net->n_layers, r->layer_reinit);
 	for (int i = 0; i < r->net->n_layers; i++) {
 		struct layer *l = &r->net->layers[i];
 		if (!r->layer_reinit[i] || !l->ops->init)

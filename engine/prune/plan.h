@@ -139,6 +139,15 @@ bool plan_keep_allowed(const struct group *gr, int keep, int min_keep);
 bool plan_group_changed(const struct group_set *gs,
 			const struct prune_plan *plan, int g);
 
+/* touched[i] (net->n_layers entries, i.e. gs's layers) = layer i is a
+ * producer, consumer or depthwise member of a group the plan changes: the
+ * layers REINIT re-initialises, and the ones whose weights are no longer
+ * the original filters' shape.  The one place that decides it: plan_apply
+ * (REINIT) and Reconvene's composite mask both ask. */
+void plan_layers_touched(const struct group_set *gs,
+			 const struct prune_plan *plan, int n_layers,
+			 bool *touched);
+
 /* Stable FNV-1a 64-bit hash over n_groups, every keep and every explicit
  * index list (group names are not included). */
 uint64_t plan_hash(const struct prune_plan *plan);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/rng.h"
 #include "base/topk.h"
 #include "measure/metrics.h"
 #include "base/numparse.h"
@@ -38,6 +39,27 @@ void reconvene_options_init(struct reconvene_options *o)
 	o->min_keep = PLAN_MIN_KEEP_DEFAULT;
 	o->synflow_iterations = 100;
 	o->samples_per_class = 10;
+}
+
+static const char *const reconvene_width_names[] = {
+	[RECONVENE_WIDTH_DENSITY] = "density",
+	[RECONVENE_WIDTH_NNZ] = "nnz",
+	[RECONVENE_WIDTH_SQRT] = "sqrt",
+	[RECONVENE_WIDTH_BUDGET] = "budget",
+};
+
+const char *reconvene_width_name(int width)
+{
+	int n = (int)(sizeof reconvene_width_names / sizeof reconvene_width_names[0]);
+	return width >= 0 && width < n ? reconvene_width_names[width] : NULL;
+}
+
+int reconvene_width_from_name(const char *name)
+{
+	for (int w = 0; reconvene_width_name(w); w++)
+		if (strcmp(name, reconvene_width_name(w)) == 0)
+			return w;
+	return -1;
 }
 
 void reconvene_score_options(const struct reconvene_options *o,
@@ -133,17 +155,34 @@ enum eng_status reconvene_option_set(struct reconvene_options *o, const char *na
 		if (numparse_long(value, 1, RECONVENE_ALIGN_MAX, &lv))
 			return eng_err_set(err, ENG_STATUS_EINVAL, "align: auto or a whole number in 1..%d (1: off), not '%s'", RECONVENE_ALIGN_MAX, value);
 		o->align = lv > 1 ? (int)lv : 0;
-	} else if (strcmp(name, "residual") == 0 || strcmp(name, "dense-sensitive") == 0) {
+	} else if (strcmp(name, "width") == 0) {
+		int wv = reconvene_width_from_name(value);
+		if (wv >= 0)
+			o->width = (enum reconvene_width)wv;
+		else
+			return eng_err_set(err, ENG_STATUS_EINVAL, "width: density, nnz, sqrt or budget, not '%s'", value);
+	} else if (strcmp(name, "channels") == 0) {
+		if (strcmp(value, "score") == 0)
+			o->channels = RECONVENE_CHANNELS_SCORE;
+		else if (strcmp(value, "random") == 0)
+			o->channels = RECONVENE_CHANNELS_RANDOM;
+		else
+			return eng_err_set(err, ENG_STATUS_EINVAL, "channels: score or random, not '%s'", value);
+	} else if (strcmp(name, "residual") == 0 || strcmp(name, "dense-sensitive") == 0 ||
+		   strcmp(name, "keep-init") == 0) {
 		if (numparse_bool(value, &b))
 			return eng_err_set(err, ENG_STATUS_EINVAL, "%s: yes or no, not '%s'", name, value);
 		if (name[0] == 'r')
 			o->include_residual = b;
-		else
+		else if (name[0] == 'd')
 			o->sensitive_dense = b;
+		else
+			o->keep_init = b;
 	} else {
 		return eng_err_set(err, ENG_STATUS_EINVAL, "unknown Reconvene option '%s' (expected "
 				   "method, sparsity, seed, tau, k, iterations, min-channels, "
-				   "align, residual, dense-sensitive)", name);
+				   "align, width, channels, residual, dense-sensitive, keep-init)",
+				   name);
 	}
 	return ENG_STATUS_OK;
 }
@@ -285,11 +324,71 @@ int reconvene_keep_count(size_t kept, size_t weights, int channels, int min_keep
 	return (int)keep;
 }
 
+int reconvene_keep_count_sqrt(size_t kept, size_t weights, int channels, int min_keep)
+{
+	if (weights == 0 || channels <= 0)
+		return channels;
+	if (min_keep < 1)
+		min_keep = PLAN_MIN_KEEP_DEFAULT;
+	/* the least k with k^2 x weights >= kept x c^2; 128-bit products, as
+	 * kept x c^2 overflows 64 bits for wide layers */
+	unsigned __int128 want = (unsigned __int128)kept * (unsigned __int128)channels *
+				 (unsigned __int128)channels;
+	int k = 0;
+	while (k < channels &&
+	       (unsigned __int128)k * (unsigned __int128)k * weights < want)
+		k++;
+	if (k < min_keep)
+		k = min_keep;
+	return k > channels ? channels : k;
+}
+
 int reconvene_align_keep(int keep, int channels, int align)
 {
 	if (align > 1 && keep % align)
 		keep += align - keep % align;
 	return keep > channels ? channels : keep;
+}
+
+/* Weights of producer `layer` for `channels` outputs, as the width rule
+ * counts them: all its weights (density), or its weights per output
+ * channel at the input width the plan leaves, times channels (nnz). */
+static size_t reconvene_rule_weights(const struct net *net, const struct group_set *gs,
+				     const struct prune_plan *plan, int layer, int channels,
+				     enum reconvene_width width)
+{
+	const struct layer *l = &net->layers[layer];
+	if (width != RECONVENE_WIDTH_NNZ || l->out.c <= 0 || l->in.c <= 0)
+		return l->w_len;
+	size_t per_out = l->w_len / (size_t)l->out.c;
+	int gi = gs->layer_in[layer];
+	if (gi < 0)
+		return per_out * (size_t)channels;
+	size_t in_after = (size_t)plan->keep[gi] * (size_t)gs->layer_in_factor[layer];
+	if (in_after >= (size_t)l->in.c)
+		return per_out * (size_t)channels;
+	/* per_out = (in / groups) x kh x kw; only groups = 1 convs are
+	 * eligible, so in_after / in scales it exactly up to rounding up. */
+	size_t scaled = (per_out * in_after + (size_t)l->in.c - 1) / (size_t)l->in.c;
+	return (scaled ? scaled : 1) * (size_t)channels;
+}
+
+/* Whether the plan (decided so far) shrinks layer's input group. */
+static bool reconvene_input_shrunk(const struct group_set *gs,
+				   const struct prune_plan *plan, int layer)
+{
+	int gi = gs->layer_in[layer];
+	return gi >= 0 && plan->keep[gi] < gs->groups[gi].channels;
+}
+
+static int reconvene_first_producer(const struct group *gr)
+{
+	int first = -1;
+	for (int m = 0; m < gr->n_members; m++)
+		if (gr->members[m].role == GROUP_ROLE_PRODUCER &&
+		    (first < 0 || gr->members[m].layer < first))
+			first = gr->members[m].layer;
+	return first;
 }
 
 enum eng_status reconvene_plan_auto(const struct net *net,
@@ -300,7 +399,28 @@ enum eng_status reconvene_plan_auto(const struct net *net,
 {
 	if (plan_init(plan, gs) != ENG_STATUS_OK)
 		return eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory");
-	for (int g = 0; g < gs->n_groups; g++) {
+	/* Groups in the order of their first producer, so that the nnz and
+	 * sqrt rules see every producer's input group decided (a net is a DAG in layer
+	 * order).  Selection sort: a net has tens of groups. */
+	int ng = gs->n_groups;
+	int *order = malloc((ng ? (size_t)ng : 1) * sizeof *order);
+	if (!order) {
+		plan_done(plan);
+		return eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory");
+	}
+	for (int g = 0; g < ng; g++)
+		order[g] = g;
+	for (int a = 0; a < ng; a++)
+		for (int b = a + 1; b < ng; b++)
+			if (reconvene_first_producer(&gs->groups[order[b]]) <
+			    reconvene_first_producer(&gs->groups[order[a]])) {
+				int t = order[a];
+				order[a] = order[b];
+				order[b] = t;
+			}
+	enum eng_status st = ENG_STATUS_OK;
+	for (int oi = 0; oi < ng; oi++) {
+		int g = order[oi];
 		const struct group *gr = &gs->groups[g];
 		if (!gr->prunable || gr->n_producers == 0)
 			continue;
@@ -314,9 +434,17 @@ enum eng_status reconvene_plan_auto(const struct net *net,
 				all = false;
 				break;
 			}
-			const struct layer *l = &net->layers[mb->layer];
-			int k = reconvene_keep_count(kept[mb->layer], l->w_len,
-						     gr->channels, o->min_keep);
+			int k;
+			if (o->width == RECONVENE_WIDTH_SQRT &&
+			    reconvene_input_shrunk(gs, plan, mb->layer))
+				k = reconvene_keep_count_sqrt(kept[mb->layer],
+							      net->layers[mb->layer].w_len,
+							      gr->channels, o->min_keep);
+			else
+				k = reconvene_keep_count(kept[mb->layer],
+							 reconvene_rule_weights(net, gs, plan, mb->layer,
+										gr->channels, o->width),
+							 gr->channels, o->min_keep);
 			if (k > keep)
 				keep = k;
 		}
@@ -324,14 +452,14 @@ enum eng_status reconvene_plan_auto(const struct net *net,
 			continue;
 		if (o->align == RECONVENE_ALIGN_AUTO) {
 			if (!o->align_width) {
-				plan_done(plan);
-				return eng_err_set(err, ENG_STATUS_EINVAL,
-						   "align auto: no width measurer");
+				st = eng_err_set(err, ENG_STATUS_EINVAL,
+						 "align auto: no width measurer");
+				break;
 			}
 			int w = o->align_width(o->align_user, net, gs, g, keep, err);
 			if (w < 0) {
-				plan_done(plan);
-				return ENG_STATUS_EIO;
+				st = ENG_STATUS_EIO;
+				break;
 			}
 			keep = w < keep ? keep : w > gr->channels ? gr->channels : w;
 		} else {
@@ -339,7 +467,10 @@ enum eng_status reconvene_plan_auto(const struct net *net,
 		}
 		plan_set_keep(plan, g, keep);
 	}
-	return ENG_STATUS_OK;
+	free(order);
+	if (st != ENG_STATUS_OK)
+		plan_done(plan);
+	return st;
 }
 
 void reconvene_importance_free(float **imp, int n_groups)
@@ -351,12 +482,27 @@ void reconvene_importance_free(float **imp, int n_groups)
 	free(imp);
 }
 
+/* Uniform random importance for group gr, seeded by seed and the group's
+ * name (not the layer init's stream: that one is seeded by layer names). */
+static void reconvene_random_importance(const struct group *gr, uint64_t seed,
+					float *imp)
+{
+	char label[LAYER_NAME_MAX + 16];
+	snprintf(label, sizeof label, "channels:%s", gr->name);
+	struct rng rng;
+	rng_seed(&rng, rng_derive_seed(seed, label));
+	for (int c = 0; c < gr->channels; c++)
+		imp[c] = rng_uniform(&rng);
+}
+
 enum eng_status reconvene_importance(const struct net *net,
 				     const struct group_set *gs,
-				     const float *scores, float ***out,
-				     struct eng_err *err)
+				     const float *scores,
+				     const struct reconvene_options *o,
+				     float ***out, struct eng_err *err)
 {
 	*out = NULL;
+	bool random = o && o->channels == RECONVENE_CHANNELS_RANDOM;
 	int ng = gs->n_groups;
 	float **imp = calloc(ng ? (size_t)ng : 1, sizeof *imp);
 	float *tmp = NULL;
@@ -367,9 +513,15 @@ enum eng_status reconvene_importance(const struct net *net,
 		if (!gr->prunable || gr->n_producers == 0)
 			continue;
 		imp[g] = calloc((size_t)gr->channels, sizeof *imp[g]);
+		if (!imp[g])
+			goto oom;
+		if (random) {
+			reconvene_random_importance(gr, o->seed, imp[g]);
+			continue;
+		}
 		free(tmp);
 		tmp = malloc((size_t)gr->channels * sizeof *tmp);
-		if (!imp[g] || !tmp)
+		if (!tmp)
 			goto oom;
 		for (int m = 0; m < gr->n_members; m++) {
 			const struct group_member *mb = &gr->members[m];
@@ -407,15 +559,19 @@ void reconvene_result_done(struct reconvene_result *r)
 	memset(r, 0, sizeof *r);
 }
 
-/* Rectified layers and their consumers were re-initialised at a new
- * fan-in: their PaI mask belongs to weights that no longer exist, so they
- * train dense (RLR).  Sensitive layers keep the mask unless asked not to. */
-static void reconvene_compose_mask(struct plan_result *r, bool all_dense)
+/* The members of a changed group were re-initialised at a new fan-in
+ * (RLR), or cut to their kept channels (keep_init): their PaI mask belongs
+ * to weights that no longer exist, so they train dense.  Sensitive layers
+ * keep the mask unless asked not to.  dense_out: net->n_layers. */
+static void reconvene_compose_mask(const struct group_set *gs,
+				   struct plan_result *r, bool all_dense,
+				   bool *dense_out)
 {
 	struct net *net = r->net;
+	plan_layers_touched(gs, &r->plan, net->n_layers, dense_out);
 	for (int i = 0; i < net->n_layers; i++) {
 		const struct layer *l = &net->layers[i];
-		if (!l->w_len || !(all_dense || r->layer_reinit[i]))
+		if (!l->w_len || !(all_dense || dense_out[i]))
 			continue;
 		memset(r->mask + (l->w - net->params), 1, l->w_len);
 	}
@@ -432,16 +588,24 @@ enum eng_status reconvene_apply(const struct net *net, const struct net_spec *sp
 {
 	ENG_ASSERT(mask != NULL);
 	struct plan_apply_options ao = {
-		.mode = PLAN_MODE_REINIT,
+		.mode = o->keep_init ? PLAN_MODE_KEEP : PLAN_MODE_REINIT,
 		.seed = o->seed,
 		.min_keep = o->min_keep,
 		.importance = importance,
 		.mask = mask,
 	};
 	enum eng_status st = plan_apply(net, spec, gs, plan, &ao, out, err);
-	if (st == ENG_STATUS_OK)
-		reconvene_compose_mask(out, o->sensitive_dense);
-	return st;
+	if (st != ENG_STATUS_OK)
+		return st;
+	bool *dense = malloc((out->net->n_layers ? (size_t)out->net->n_layers : 1) *
+			     sizeof *dense);
+	if (!dense) {
+		plan_result_done(out);
+		return eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory");
+	}
+	reconvene_compose_mask(gs, out, o->sensitive_dense, dense);
+	free(dense);
+	return ENG_STATUS_OK;
 }
 
 static enum eng_status reconvene_rows_fill(const struct net *src,
@@ -451,8 +615,12 @@ static enum eng_status reconvene_rows_fill(const struct net *src,
 	for (int i = 0; i < src->n_layers; i++)
 		n += score_layer_is_prunable(&src->layers[i]);
 	r->rows = calloc(n ? (size_t)n : 1, sizeof *r->rows);
-	if (!r->rows)
+	bool *dense = malloc((src->n_layers ? (size_t)src->n_layers : 1) * sizeof *dense);
+	if (!r->rows || !dense) {
+		free(dense);
 		return ENG_STATUS_ENOMEM;
+	}
+	plan_layers_touched(&r->groups, &r->plan, src->n_layers, dense);
 	for (int i = 0; i < src->n_layers; i++) {
 		const struct layer *l = &src->layers[i];
 		if (!score_layer_is_prunable(l))
@@ -468,8 +636,115 @@ static enum eng_status reconvene_rows_fill(const struct net *src,
 		row->channels_after = r->net->layers[i].out.c;
 		row->rectified = row->channels_after < row->channels_before;
 		row->reinit = r->layer_reinit[i];
+		row->dense = dense[i];
 	}
+	free(dense);
 	return ENG_STATUS_OK;
+}
+
+/* Stored bytes of the composite model a plan gives (reconvene_apply, then
+ * metrics), or 0 with err set. */
+static enum eng_status reconvene_plan_bytes(const struct net *net, const struct net_spec *spec,
+					    const struct group_set *gs,
+					    const struct prune_plan *plan,
+					    const struct reconvene_options *o,
+					    const float *const *imp, const uint8_t *mask,
+					    uint64_t *bytes, struct eng_err *err)
+{
+	struct plan_result pr;
+	enum eng_status st = reconvene_apply(net, spec, gs, plan, o, imp, mask, &pr, err);
+	if (st != ENG_STATUS_OK)
+		return st;
+	struct metrics m;
+	metrics_compute(pr.net, pr.mask, &m, NULL);
+	*bytes = m.storage_bytes;
+	plan_result_done(&pr);
+	return ENG_STATUS_OK;
+}
+
+/* base with every changed group raised to at least `floor` channels, at
+ * most all but one (a group that kept all would go back to masked). */
+static void reconvene_plan_floor(const struct group_set *gs, const struct prune_plan *base,
+				 int floor, struct prune_plan *out)
+{
+	for (int g = 0; g < gs->n_groups; g++) {
+		int c = gs->groups[g].channels;
+		int k = base->keep[g];
+		if (k < c) {
+			int fl = floor > c - 1 ? c - 1 : floor;
+			if (fl > k)
+				k = fl;
+		}
+		plan_set_keep(out, g, k);
+	}
+}
+
+/* Width budget (see RECONVENE_WIDTH_BUDGET): *plan holds the density
+ * counts on entry.  First the highest common channel floor that fits
+ * (bisection: bytes grow with the floor, every floored group's members
+ * being dense), then one pass from the narrowest changed group up, each
+ * given one more channel if that still fits. */
+static enum eng_status reconvene_plan_budget(const struct net *net, const struct net_spec *spec,
+					     const struct group_set *gs,
+					     const struct reconvene_options *o,
+					     const float *const *imp, const uint8_t *mask,
+					     struct prune_plan *plan, struct eng_err *err)
+{
+	struct metrics upai;
+	metrics_compute(net, mask, &upai, NULL);
+	struct prune_plan trial = { 0 };
+	if (plan_copy(&trial, plan) != ENG_STATUS_OK)
+		return eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory");
+	uint64_t bytes = 0;
+	enum eng_status st = reconvene_plan_bytes(net, spec, gs, plan, o, imp, mask, &bytes, err);
+	if (st != ENG_STATUS_OK || bytes > upai.storage_bytes)
+		goto out;
+	int lo = 1, hi = 1;
+	for (int g = 0; g < gs->n_groups; g++)
+		if (plan->keep[g] < gs->groups[g].channels && gs->groups[g].channels > hi)
+			hi = gs->groups[g].channels;
+	while (st == ENG_STATUS_OK && hi - lo > 1) {
+		int mid = lo + (hi - lo) / 2;
+		reconvene_plan_floor(gs, plan, mid, &trial);
+		st = reconvene_plan_bytes(net, spec, gs, &trial, o, imp, mask, &bytes, err);
+		if (st == ENG_STATUS_OK && bytes <= upai.storage_bytes)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if (st != ENG_STATUS_OK)
+		goto out;
+	reconvene_plan_floor(gs, plan, lo, &trial);
+	for (int g = 0; g < gs->n_groups; g++)
+		plan_set_keep(plan, g, trial.keep[g]);
+	/* Then fill level by level, narrowest first (ties: the earlier
+	 * group): every group at the current width gets one more channel if
+	 * that still fits; stop at the first level where none fits. */
+	for (int width = lo; st == ENG_STATUS_OK; width++) {
+		bool tried = false, grew = false, above = false;
+		for (int g = 0; st == ENG_STATUS_OK && g < gs->n_groups; g++) {
+			int c = gs->groups[g].channels;
+			if (plan->keep[g] >= c - 1)
+				continue;
+			above |= plan->keep[g] > width;
+			if (plan->keep[g] != width)
+				continue;
+			tried = true;
+			plan_set_keep(&trial, g, width + 1);
+			st = reconvene_plan_bytes(net, spec, gs, &trial, o, imp, mask, &bytes, err);
+			if (st == ENG_STATUS_OK && bytes <= upai.storage_bytes) {
+				plan_set_keep(plan, g, width + 1);
+				grew = true;
+			} else {
+				plan_set_keep(&trial, g, width);
+			}
+		}
+		if ((tried && !grew) || (!tried && !above))
+			break;
+	}
+out:
+	plan_done(&trial);
+	return st;
 }
 
 enum eng_status reconvene_run(struct net *net, const struct net_spec *spec,
@@ -517,7 +792,10 @@ enum eng_status reconvene_run(struct net *net, const struct net_spec *spec,
 			goto fail;
 		}
 	}
-	st = reconvene_importance(net, &r.groups, r.pse.scores, &imp, err);
+	st = reconvene_importance(net, &r.groups, r.pse.scores, o, &imp, err);
+	if (st == ENG_STATUS_OK && !plan && o->width == RECONVENE_WIDTH_BUDGET)
+		st = reconvene_plan_budget(net, spec, &r.groups, o, (const float *const *)imp,
+					   r.pse.mask, &chosen, err);
 	if (st != ENG_STATUS_OK) {
 		plan_done(&chosen);
 		goto fail;

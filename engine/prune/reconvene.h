@@ -86,6 +86,40 @@ typedef int (*reconvene_width_fn)(void *user, const struct net *net,
 #define RECONVENE_SPARSITY_DEFAULT 0.9
 #define RECONVENE_METHOD_DEFAULT SCORE_METHOD_SYNFLOW
 
+/* How many channels a rectified group keeps (issue 18's free choices). */
+enum reconvene_width {
+	RECONVENE_WIDTH_DENSITY, /* ceil(d x channels), the paper's reading */
+	RECONVENE_WIDTH_NNZ,     /* as many as hold the producer's PaI non-zero
+				  * count densely at its input width after the
+				  * plan: ceil(kept / (in' / groups x kh x kw)),
+				  * in' the kept channels of its input group
+				  * (in a chain of rectified layers the counts
+				  * alternate wide and narrow) */
+	RECONVENE_WIDTH_SQRT,    /* ceil(sqrt(d) x channels) when the
+				  * producer's input group is shrunk too (both
+				  * sides cut by sqrt(d): about the PaI count,
+				  * evenly), else ceil(d x channels) */
+	RECONVENE_WIDTH_BUDGET,  /* the density counts raised to a common
+				  * floor ceil(f x channels) (at most all but
+				  * one), f the largest (bisection) whose
+				  * composite model stores no more bytes than
+				  * the UPaI model; reconvene_run only (it
+				  * builds the model to measure it): the
+				  * explorer's automatic plan keeps density */
+};
+
+/* "density", "nnz", "sqrt", "budget"; NULL out of range.  _from_name: -1 if none. */
+const char *reconvene_width_name(int width);
+int reconvene_width_from_name(const char *name);
+
+/* Which channels a rectified group keeps. */
+enum reconvene_channels {
+	RECONVENE_CHANNELS_SCORE,  /* highest summed PaI score (default) */
+	RECONVENE_CHANNELS_RANDOM, /* uniformly random, seeded by seed and the
+				    * group's name (a control: with re-init
+				    * the choice cannot matter) */
+};
+
 struct reconvene_options {
 	enum score_method method;   /* default synflow (data-free) */
 	double sparsity;            /* PaI target s in [0, 1), default 0.9 */
@@ -104,6 +138,12 @@ struct reconvene_options {
 	void *align_user;
 	bool include_residual;      /* also prune residual groups (default no) */
 	bool sensitive_dense;       /* sensitive layers dense (default: masked) */
+	bool keep_init;             /* rectified groups' layers keep their
+				     * initial weights on the kept channels
+				     * (plan_apply KEEP) instead of being
+				     * re-initialised; still dense */
+	enum reconvene_width width;       /* default RECONVENE_WIDTH_DENSITY */
+	enum reconvene_channels channels; /* default RECONVENE_CHANNELS_SCORE */
 	int synflow_iterations;     /* default 100 */
 	int samples_per_class;      /* SNIP/GraSP batch, default 10 */
 	int batch_index;            /* which SNIP/GraSP batch (score.h's
@@ -119,9 +159,9 @@ void reconvene_options_init(struct reconvene_options *o);
 void reconvene_score_options(const struct reconvene_options *o,
 			     struct score_options *so);
 /* Set one option from text, by its command-line name without the dashes:
- * method, sparsity, seed, tau, k, iterations, min-channels, align (values
- * as the CLI takes them) and residual, dense-sensitive (yes/no,
- * numparse_bool).
+ * method, sparsity, seed, tau, k, iterations, min-channels, align, width
+ * (density or nnz), channels (score or random) (values as the CLI takes
+ * them) and residual, dense-sensitive, keep-init (yes/no, numparse_bool).
  * The one parser behind the command line's option group and sweep grids.
  * EINVAL with one line, e.g. "seed: a whole number >= 0, not 'x'" or
  * "unknown Reconvene option 'x' (expected ...)"; o is unchanged then. */
@@ -162,31 +202,43 @@ void reconvene_select(const struct net *net, const struct group_set *gs,
  * channels. */
 int reconvene_align_keep(int keep, int channels, int align);
 /* Kept channels for a rectified group: max(min_keep, ceil(kept * c /
- * weights)) capped at c, computed in integers (no rounding error). */
+ * weights)) capped at c, computed in integers (no rounding error); with
+ * sqrt, max(min_keep, ceil(sqrt(kept / weights) * c)), likewise exact.  With
+ * width nnz, weights is the layer's weights per output channel times c at
+ * its reduced input width, so the same formula gives ceil(kept / per-channel
+ * weights). */
 int reconvene_keep_count(size_t kept, size_t weights, int channels, int min_keep);
+int reconvene_keep_count_sqrt(size_t kept, size_t weights, int channels, int min_keep);
 /* Step 3: a plan (initialised here; plan_done it) with the keep counts of
- * every rectified group, others unchanged.  kept = pse->kept. */
+ * every rectified group, others unchanged.  kept = pse->kept.  Width nnz
+ * decides groups in the order of their first producer, so a producer's
+ * input group is decided before it. */
 enum eng_status reconvene_plan_auto(const struct net *net,
 				    const struct group_set *gs,
 				    const size_t *kept, const bool *resilient,
 				    const struct reconvene_options *o,
 				    struct prune_plan *plan, struct eng_err *err);
 
-/* Channel importance per group from weight scores: for each prunable group
- * the sum over its producers of score_channel_scores; NULL for other
- * groups.  *out is an n_groups array of malloc'd arrays; free with
- * reconvene_importance_free. */
+/* Channel importance per group: for each prunable group the sum over its
+ * producers of score_channel_scores of the weight scores, or, when o says
+ * channels random, uniform random numbers seeded by o->seed and the
+ * group's name; NULL for other groups.  o NULL = scores.  The one place
+ * that decides which channels a Reconvene plan keeps (with
+ * plan_group_kept).  *out is an n_groups array of malloc'd arrays; free
+ * with reconvene_importance_free. */
 enum eng_status reconvene_importance(const struct net *net,
 				     const struct group_set *gs,
-				     const float *scores, float ***out,
-				     struct eng_err *err);
+				     const float *scores,
+				     const struct reconvene_options *o,
+				     float ***out, struct eng_err *err);
 void reconvene_importance_free(float **imp, int n_groups);
 
-/* Steps 3 and 4 for a chosen plan: plan_apply in REINIT mode (o->seed,
- * o->min_keep; importance as reconvene_importance gives it, NULL = L1
- * norms; mask = the PaI mask of net, n_params bytes), then the composite:
- * every layer plan_apply re-initialised becomes dense (every conv and
- * linear when o->sensitive_dense), the rest keep their mapped mask, and
+/* Steps 3 and 4 for a chosen plan: plan_apply in REINIT mode, or KEEP
+ * with o->keep_init (o->seed, o->min_keep; importance as
+ * reconvene_importance gives it, NULL = L1 norms; mask = the PaI mask of
+ * net, n_params bytes), then the composite: every member of a changed
+ * group (plan_layers_touched) becomes dense (every conv and linear when
+ * o->sensitive_dense), the rest keep their mapped mask, and
  * masked weights are zero in out->net's params, so a forward of out->net
  * IS the pruned model.  *out as plan_apply (plan_result_done it). */
 enum eng_status reconvene_apply(const struct net *net, const struct net_spec *spec,
@@ -206,6 +258,8 @@ struct reconvene_row {
 	bool rectified;            /* output channels reduced (a producer of a
 				    * changed group) */
 	bool reinit;               /* re-initialised and dense (RLR) */
+	bool dense;                /* a member of a changed group: dense, with
+				    * its initial weights when not reinit */
 	int channels_before;       /* output channels */
 	int channels_after;
 };

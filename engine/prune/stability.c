@@ -59,7 +59,7 @@ static enum eng_status stab_one(struct net *net, const struct data_split *data,
 		unsigned char *kept = NULL;
 		st = reconvene_plan_auto(net, gs, pse.kept, res, ro, &plan, err);
 		if (!st)
-			st = reconvene_importance(net, gs, pse.scores, &imp, err);
+			st = reconvene_importance(net, gs, pse.scores, ro, &imp, err);
 		for (int g = 0; !st && g < gs->n_groups; g++) {
 			if (!imp[g])
 				continue;

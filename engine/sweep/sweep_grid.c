@@ -668,6 +668,13 @@ void sweep_job_describe(const struct sweep_grid *g, const struct sweep_job *job,
 	 * config hashes (and their finished results). */
 	if (v->kind != SWEEP_KIND_DENSE && o->align > 1)
 		SWEEP_PUT(" align=%d", o->align);
+	/* Likewise issue 18's choices. */
+	if (v->kind != SWEEP_KIND_DENSE && o->keep_init)
+		SWEEP_PUT(" keep_init=1");
+	if (v->kind != SWEEP_KIND_DENSE && o->width != RECONVENE_WIDTH_DENSITY)
+		SWEEP_PUT(" width=%d", (int)o->width);
+	if (v->kind != SWEEP_KIND_DENSE && o->channels != RECONVENE_CHANNELS_SCORE)
+		SWEEP_PUT(" channels=%d", (int)o->channels);
 	if (v->kind == SWEEP_KIND_UNIFORM)
 		SWEEP_PUT(" match=%s", v->match == SWEEP_MATCH_PARAMS ? "params" : "nonzero");
 	SWEEP_PUT(" steps=%ld epochs=%d batch=%d lr=%.17g momentum=%.17g wd=%.17g "

@@ -204,7 +204,7 @@ static enum eng_status worker_pse_compute(struct worker *w, struct worker_pse **
 	for (int i = 0; i < p->n_layers; i++)
 		if (p->chan_n[i])
 			score_channel_scores(w->net, r.scores, i, p->chan + p->chan_off[i]);
-	st = reconvene_importance(w->net, &m->groups, r.scores, &imp, err);
+	st = reconvene_importance(w->net, &m->groups, r.scores, NULL, &imp, err);
 	if (st != ENG_STATUS_OK)
 		goto done;
 	for (int g = 0; g < p->n_groups; g++)

@@ -35,7 +35,8 @@ static const char prune_usage[] =
 	"usage: reconvene prune [MODEL] (--auto [--tau T | --k K] | --plan PLAN.json)\n"
 	"                       [--method M] [--sparsity S] [--seed N] [--data DIR]\n"
 	"                       [--min-channels N] [--align N|auto] [--residual]\n"
-	"                       [--dense-sensitive]\n"
+	"                       [--dense-sensitive] [--keep-init]\n"
+	"                       [--width density|nnz|sqrt|budget] [--channels score|random]\n"
 	"                       [--iterations N] --out DIR [--json]\n"
 	"\n"
 	"Reconvene: score a freshly initialised model with a pruning-at-\n"
@@ -78,6 +79,20 @@ static const char prune_usage[] =
 	"                    same channels in every member of a stage)\n"
 	"  --dense-sensitive sensitive layers become dense (default: they keep\n"
 	"                    their unstructured mask)\n"
+	"  --keep-init       shrunk layers keep their initial weights on the\n"
+	"                    kept channels instead of being re-initialised\n"
+	"                    (still dense)\n"
+	"  --width W         --auto: channels a rectified group keeps: density,\n"
+	"                    ceil(density x channels) (default); nnz, as many\n"
+	"                    as hold the layer's PaI non-zeros densely at the\n"
+	"                    input width the plan leaves it; sqrt,\n"
+	"                    ceil(sqrt(density) x channels) where the layer's\n"
+	"                    input is shrunk too, else as density; budget,\n"
+	"                    density's counts widened, narrowest first, while\n"
+	"                    the model stores no more bytes than unstructured\n"
+	"                    PaI's\n"
+	"  --channels C      which channels stay: score, the highest summed\n"
+	"                    PaI scores (default); random (seeded by --seed)\n"
 	"  --iterations N    synflow iterations (default 100)\n"
 	"  --out DIR         output directory (created if missing): model.cfg,\n"
 	"                    model.safetensors, plan.json, report.json and\n"
@@ -135,6 +150,8 @@ static int prune_parse(int argc, char **argv, struct prune_cli *c)
 				 CLI_ROPT_BIT(CLI_ROPT_ALIGN) |
 				 CLI_ROPT_BIT(CLI_ROPT_RESIDUAL) |
 				 CLI_ROPT_BIT(CLI_ROPT_DENSE_SENSITIVE) |
+				 CLI_ROPT_BIT(CLI_ROPT_KEEP_INIT) | CLI_ROPT_BIT(CLI_ROPT_WIDTH) |
+				 CLI_ROPT_BIT(CLI_ROPT_CHANNELS) |
 				 CLI_ROPT_BIT(CLI_ROPT_ITERATIONS) | CLI_ROPT_BIT(CLI_ROPT_DATA) |
 				 CLI_ROPT_BIT(CLI_ROPT_AUTO) | CLI_ROPT_BIT(CLI_ROPT_PLAN),
 				 own, prune_own_option, c, &r);
@@ -149,6 +166,8 @@ static int prune_parse(int argc, char **argv, struct prune_cli *c)
 		return cli_usage_error("prune", "--tau and --k select layers for --auto; with --plan the plan decides");
 	if (c->plan && (r.given & CLI_ROPT_BIT(CLI_ROPT_ALIGN)))
 		return cli_usage_error("prune", "--align rounds the automatic plan; with --plan the plan's counts stand");
+	if (c->plan && (r.given & CLI_ROPT_BIT(CLI_ROPT_WIDTH)))
+		return cli_usage_error("prune", "--width sets the automatic plan's counts; with --plan the plan's counts stand");
 	if ((rc = cli_ropts_check_select("prune", &r)))
 		return rc;
 	if (!c->out)
@@ -211,11 +230,11 @@ static int prune_print_json(const struct prune_report *p)
 		uint64_t m0, m1;
 		prune_layer_cost(p, row->name, &w0, &w1, &m0, &m1);
 		json_array_append_new(layers, json_pack(
-			"{s:s, s:I, s:I, s:f, s:b, s:b, s:b, s:i, s:i, s:I, s:I, s:I}",
+			"{s:s, s:I, s:I, s:f, s:b, s:b, s:b, s:b, s:i, s:i, s:I, s:I, s:I}",
 			"name", row->name, "params", (json_int_t)row->weights,
 			"kept", (json_int_t)row->kept, "density", row->density,
 			"resilient", row->resilient, "rectified", row->rectified,
-			"reinit", row->reinit, "channels_before", row->channels_before,
+			"reinit", row->reinit, "dense", row->dense, "channels_before", row->channels_before,
 			"channels_after", row->channels_after, "params_after", (json_int_t)w1,
 			"macs", (json_int_t)m0, "macs_after", (json_int_t)m1));
 	}
@@ -326,7 +345,8 @@ static void prune_print_text(const struct prune_report *p)
 		       cli_group_digits(row->weights, a, sizeof a),
 		       cli_group_digits(row->kept, b, sizeof b), row->density,
 		       row->resilient ? "yes" : "-", ch, cost,
-		       row->reinit ? "  (re-init, dense)" : "");
+		       row->reinit ? "  (re-init, dense)" :
+		       row->dense ? "  (initial weights, dense)" : "");
 	}
 
 	printf("\n%-18s %13s %13s %11s %10s %10s\n", "", "params", "nonzero",

@@ -25,6 +25,10 @@ static const struct option cli_ropt_table[CLI_ROPT_COUNT] = {
 	[CLI_ROPT_DATA] = { "data", required_argument, NULL, CLI_ROPT_CODE + CLI_ROPT_DATA },
 	[CLI_ROPT_AUTO] = { "auto", no_argument, NULL, CLI_ROPT_CODE + CLI_ROPT_AUTO },
 	[CLI_ROPT_PLAN] = { "plan", required_argument, NULL, CLI_ROPT_CODE + CLI_ROPT_PLAN },
+	[CLI_ROPT_KEEP_INIT] = { "keep-init", no_argument, NULL, CLI_ROPT_CODE + CLI_ROPT_KEEP_INIT },
+	[CLI_ROPT_WIDTH] = { "width", required_argument, NULL, CLI_ROPT_CODE + CLI_ROPT_WIDTH },
+	[CLI_ROPT_CHANNELS] = { "channels", required_argument, NULL,
+				CLI_ROPT_CODE + CLI_ROPT_CHANNELS },
 };
 
 int cli_reconvene_option(const char *cmd, const char *name, const char *arg,
@@ -33,7 +37,8 @@ int cli_reconvene_option(const char *cmd, const char *name, const char *arg,
 	struct eng_err err;
 	/* The engine parses (reconvene_option_set, shared with sweep grids);
 	 * only flags take no value, and they never come here. */
-	ENG_ASSERT(strcmp(name, "residual") != 0 && strcmp(name, "dense-sensitive") != 0);
+	ENG_ASSERT(strcmp(name, "residual") != 0 && strcmp(name, "dense-sensitive") != 0 &&
+		   strcmp(name, "keep-init") != 0);
 	if (reconvene_option_set(o, name, arg, &err) != ENG_STATUS_OK)
 		return cli_usage_error(cmd, "--%s", err.msg);
 	return 0;
@@ -48,6 +53,9 @@ static int cli_ropt_apply(const char *cmd, enum cli_ropt id, const char *arg,
 		return 0;
 	case CLI_ROPT_DENSE_SENSITIVE:
 		r->o.sensitive_dense = true;
+		return 0;
+	case CLI_ROPT_KEEP_INIT:
+		r->o.keep_init = true;
 		return 0;
 	case CLI_ROPT_DATA:
 		r->data = arg;

@@ -245,7 +245,7 @@ int cli_score_probe(struct net *net, const struct net_spec *spec,
 	if (st == ENG_STATUS_OK)
 		st = groups_build(net, &p.gs, &err);
 	if (st == ENG_STATUS_OK)
-		st = reconvene_importance(net, &p.gs, pse.scores, &imp, &err);
+		st = reconvene_importance(net, &p.gs, pse.scores, &ro, &imp, &err);
 	if (st != ENG_STATUS_OK) {
 		cli_error("%s", err.msg);
 		goto out;
