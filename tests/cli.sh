@@ -277,6 +277,14 @@ expect 2 "$bin" score lenet5 --probe --stability 2
 contains "$tmp/err" "--probe goes alone"
 expect 2 "$bin" score lenet5 --csv x.csv
 contains "$tmp/err" "go with --probe"
+# a CSV or PNG path it cannot write fails before the probe trains: at
+# once, one line, and the probe's progress never starts
+expect 1 "$bin" score lenet5 --probe --method magnitude --steps 2 --test 20 --csv "$tmp/no/such/dir/p.csv"
+one_line "$tmp/err"
+contains "$tmp/err" "$tmp/no/such/dir/p.csv: cannot create"
+lacks "$tmp/err" "probe:"
+expect 1 "$bin" score lenet5 --probe --method magnitude --steps 2 --test 20 --png "$tmp"
+contains "$tmp/err" "$tmp: is a directory"
 
 # --align auto: each rectified group keeps the free width of its measured
 # staircase at Reconvene's count: bench --widths reads the same cache

@@ -76,8 +76,10 @@ enum eng_status fileio_mkdirs(const char *dir, unsigned mode, struct eng_err *er
 	return ENG_STATUS_OK;
 }
 
-enum eng_status fileio_write_atomic(const char *path, fileio_writer write_fn,
-				    void *user, struct eng_err *err)
+/* The temporary next to path that fileio_write_atomic writes: *tmp
+ * (malloc'd) and an open *fd. */
+static enum eng_status fileio_make_temp(const char *path, char **tmp_out, int *fd_out,
+					struct eng_err *err)
 {
 	size_t n = strlen(path);
 	char *tmp = malloc(n + sizeof ".XXXXXX");
@@ -92,6 +94,35 @@ enum eng_status fileio_write_atomic(const char *path, fileio_writer write_fn,
 		return eng_err_set(err, fileio_errno_status(e), "%s: cannot create: %s",
 				   path, strerror(e));
 	}
+	*tmp_out = tmp;
+	*fd_out = fd;
+	return ENG_STATUS_OK;
+}
+
+enum eng_status fileio_check_writable(const char *path, struct eng_err *err)
+{
+	struct stat sb;
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return eng_err_set(err, ENG_STATUS_EINVAL, "%s: is a directory", path);
+	char *tmp;
+	int fd;
+	enum eng_status st = fileio_make_temp(path, &tmp, &fd, err);
+	if (st != ENG_STATUS_OK)
+		return st;
+	close(fd);
+	unlink(tmp);
+	free(tmp);
+	return ENG_STATUS_OK;
+}
+
+enum eng_status fileio_write_atomic(const char *path, fileio_writer write_fn,
+				    void *user, struct eng_err *err)
+{
+	char *tmp;
+	int fd;
+	enum eng_status st0 = fileio_make_temp(path, &tmp, &fd, err);
+	if (st0 != ENG_STATUS_OK)
+		return st0;
 	if (fchmod(fd, 0644) != 0) {
 		/* Not fatal: the file keeps mkstemp's 0600. */
 	}

@@ -27,6 +27,11 @@ typedef enum eng_status (*fileio_writer)(int fd, void *user, const char *path,
  * has mode 0644. */
 enum eng_status fileio_write_atomic(const char *path, fileio_writer write,
 				    void *user, struct eng_err *err);
+/* Whether fileio_write_atomic could write path: its temporary can be
+ * created (then removed) and path is not a directory.  For commands that
+ * work for minutes before they write, so that a bad path fails first;
+ * the same messages as fileio_write_atomic's. */
+enum eng_status fileio_check_writable(const char *path, struct eng_err *err);
 /* fileio_write_atomic of len bytes from buf. */
 enum eng_status fileio_write_atomic_buf(const char *path, const void *buf, size_t len,
 					struct eng_err *err);

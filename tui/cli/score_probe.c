@@ -231,6 +231,14 @@ int cli_score_probe(struct net *net, const struct net_spec *spec,
 	int rc = CLI_EXIT_FAILURE;
 	struct reconvene_options ro = *o;
 	struct progress sb;
+	/* The probe trains for minutes: a path it cannot write fails now. */
+	const char *outs[2] = { args->csv, args->png };
+	for (int i = 0; i < 2; i++) {
+		if (outs[i] && fileio_check_writable(outs[i], &err) != ENG_STATUS_OK) {
+			cli_error("%s", err.msg);
+			return CLI_EXIT_FAILURE;
+		}
+	}
 	bool scoring_bar = ro.method == SCORE_METHOD_SYNFLOW;
 	if (scoring_bar) {
 		progress_init(&sb, stderr, "synflow", "it/s");
