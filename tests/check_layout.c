@@ -631,6 +631,44 @@ START_TEST(test_keys_footer)
 }
 END_TEST
 
+/* The tour takes Left and Right: the footer then shows the keys that
+ * still adjust the ratio (h and l), keeps every position and click range,
+ * and changes nothing else. */
+START_TEST(test_keys_footer_relabel)
+{
+	static const int taken[] = { KEY_LEFT, KEY_RIGHT };
+	for (int ascii = 0; ascii <= 1; ascii++) {
+		struct keys_footer_item a[KEYS_FOOTER_MAX], b[KEYS_FOOTER_MAX];
+		int n = keys_footer_layout(80, ascii, a, KEYS_FOOTER_MAX);
+		memcpy(b, a, sizeof a);
+		keys_footer_relabel(b, n, taken, 2, ascii);
+		int relabelled = 0;
+		for (int i = 0; i < n; i++) {
+			EXPECT_INT(b[i].x, ==, a[i].x);
+			EXPECT_INT(b[i].w, ==, a[i].w);
+			EXPECT_INT(b[i].act, ==, a[i].act);
+			EXPECT_INT(b[i].key_w, ==, text_cols(b[i].key_label));
+			EXPECT_INT(b[i].key_w, <=, a[i].key_w);
+			if (a[i].act == UI_ACTION_KEEP_LESS) {
+				ck_assert_str_eq(b[i].key_label, "h");
+				relabelled++;
+			} else if (a[i].act == UI_ACTION_KEEP_MORE) {
+				ck_assert_str_eq(b[i].key_label, "l");
+				relabelled++;
+			} else {
+				ck_assert_str_eq(b[i].key_label, a[i].key_label);
+			}
+		}
+		EXPECT_INT(relabelled, ==, 2);
+		/* nothing taken: nothing changes */
+		memcpy(b, a, sizeof a);
+		keys_footer_relabel(b, n, taken, 0, ascii);
+		for (int i = 0; i < n; i++)
+			ck_assert_str_eq(b[i].key_label, a[i].key_label);
+	}
+}
+END_TEST
+
 START_TEST(test_keys_help)
 {
 	static struct keys_help_line lines[200];
@@ -1169,6 +1207,7 @@ int main(void)
 	tcase_add_test(tk, test_keys_table);
 	tcase_add_test(tk, test_keys_issue_bindings);
 	tcase_add_test(tk, test_keys_footer);
+	tcase_add_test(tk, test_keys_footer_relabel);
 	tcase_add_test(tk, test_keys_help);
 	tcase_add_test(tk, test_keys_docs);
 	tcase_add_test(tc, test_settings_defaults);

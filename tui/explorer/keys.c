@@ -365,6 +365,37 @@ static int footer_item_cols(const struct keys_binding *b, bool ascii)
 	       keys_text_cols(b->label);
 }
 
+static bool keys_key_in(int key, const int *keys, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (keys[i] == key)
+			return true;
+	return false;
+}
+
+void keys_footer_relabel(struct keys_footer_item *items, int n, const int *taken,
+			 int n_taken, bool ascii)
+{
+	for (int k = 0; k < n; k++) {
+		const struct keys_binding *shown = NULL, *other = NULL;
+		for (int i = 0; i < N_BINDINGS && !other; i++) {
+			const struct keys_binding *b = &keys_bindings[i];
+			if (b->act != items[k].act)
+				continue;
+			if (!shown && b->footer > 0)
+				shown = b;
+			else if (shown && !keys_key_in(b->key, taken, n_taken))
+				other = b;
+		}
+		if (!shown || !other || !keys_key_in(shown->key, taken, n_taken))
+			continue;
+		items[k].key_label = ascii ? other->key_ascii : other->key_label;
+		int kw = keys_text_cols(items[k].key_label);
+		if (kw <= items[k].key_w)
+			items[k].key_w = kw;
+	}
+}
+
 int keys_footer_layout(int width, bool ascii, struct keys_footer_item *items,
 		       int max)
 {

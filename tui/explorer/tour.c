@@ -509,6 +509,13 @@ unsigned tour_leave(struct tour *t, struct app *a)
 	return UI_HANDLED | UI_REDRAW | UI_RELAYOUT;
 }
 
+int tour_keys_taken(const struct tour *t, const int **keys)
+{
+	static const int taken[] = { KEY_LEFT, KEY_RIGHT };
+	*keys = taken;
+	return t && t->active ? (int)(sizeof taken / sizeof taken[0]) : 0;
+}
+
 bool tour_key(struct tour *t, struct input *in, int key, unsigned *f)
 {
 	struct app *a = in->app;

@@ -151,6 +151,10 @@ static void draw_frame_lines(const struct draw_ctx *c)
 	addstr(glyph(GLYPH_BOX_BR));
 	struct keys_footer_item items[KEYS_FOOTER_MAX];
 	int n = keys_footer_layout(ft->w - 4, c->ascii, items, KEYS_FOOTER_MAX);
+	const int *taken;
+	int n_taken = tour_keys_taken(c->tour, &taken);
+	if (n_taken)
+		keys_footer_relabel(items, n, taken, n_taken, c->ascii);
 	if (n > 0) {
 		int x0 = ft->x + 1;
 		int x1 = ft->x + 2 + items[n - 1].x + items[n - 1].w + 1;
