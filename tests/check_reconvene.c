@@ -634,6 +634,13 @@ static void run_chain(const struct reconvene_options *o, struct net **net_out,
 		      "%s", err.msg);
 }
 
+static void chain_done(struct net *net, struct net_spec *spec, struct reconvene_result *r)
+{
+	reconvene_result_done(r);
+	net_free(net);
+	net_spec_done(spec);
+}
+
 static void chain_options(struct reconvene_options *o)
 {
 	reconvene_options_init(o);
@@ -682,15 +689,9 @@ START_TEST(test_channels_random_irrelevant_with_reinit)
 		if (rb.plan.kept_idx[g])
 			ck_assert(memcmp(rb.plan.kept_idx[g], rc.plan.kept_idx[g],
 					 (size_t)rb.plan.keep[g] * sizeof(int)) == 0);
-	reconvene_result_done(&ra);
-	reconvene_result_done(&rb);
-	reconvene_result_done(&rc);
-	net_free(na);
-	net_free(nb);
-	net_free(nc);
-	net_spec_done(&sa);
-	net_spec_done(&sb);
-	net_spec_done(&sc);
+	chain_done(na, &sa, &ra);
+	chain_done(nb, &sb, &rb);
+	chain_done(nc, &sc, &rc);
 }
 END_TEST
 
@@ -735,12 +736,8 @@ START_TEST(test_keep_init)
 	ck_assert_uint_eq(r.net->n_params, rr.net->n_params);
 	ck_assert(memcmp(r.net->params, rr.net->params,
 			 r.net->n_params * sizeof(float)) != 0);
-	reconvene_result_done(&r);
-	reconvene_result_done(&rr);
-	net_free(net);
-	net_free(nr);
-	net_spec_done(&spec);
-	net_spec_done(&sr);
+	chain_done(net, &spec, &r);
+	chain_done(nr, &sr, &rr);
 }
 END_TEST
 
@@ -782,12 +779,8 @@ START_TEST(test_width_nnz)
 	int g2 = rn.groups.layer_out[net_find(nn, "c2")];
 	ck_assert_int_eq(rn.plan.keep[g2], rd.plan.keep[g2]);
 	ck_assert_int_gt(larger, 0);
-	reconvene_result_done(&rd);
-	reconvene_result_done(&rn);
-	net_free(nd);
-	net_free(nn);
-	net_spec_done(&sd);
-	net_spec_done(&sn);
+	chain_done(nd, &sd, &rd);
+	chain_done(nn, &sn, &rn);
 }
 END_TEST
 
@@ -825,12 +818,8 @@ START_TEST(test_width_sqrt)
 	ck_assert_int_eq(reconvene_keep_count_sqrt(100, 100, 64, 1), 64);
 	ck_assert_int_eq(reconvene_keep_count_sqrt(1, 0, 64, 1), 64);
 	ck_assert_int_eq(reconvene_keep_count_sqrt((size_t)1 << 40, (size_t)1 << 42, 1 << 20, 1), 1 << 19);
-	reconvene_result_done(&rd);
-	reconvene_result_done(&rs);
-	net_free(nd);
-	net_free(ns);
-	net_spec_done(&sd);
-	net_spec_done(&ss);
+	chain_done(nd, &sd, &rd);
+	chain_done(ns, &ss, &rs);
 }
 END_TEST
 
@@ -887,12 +876,8 @@ START_TEST(test_width_budget)
 	}
 	ck_assert_int_gt(probed, 0);
 	reconvene_importance_free(imp, ng);
-	reconvene_result_done(&rd);
-	reconvene_result_done(&rb);
-	net_free(nd);
-	net_free(nb);
-	net_spec_done(&sd);
-	net_spec_done(&sb);
+	chain_done(nd, &sd, &rd);
+	chain_done(nb, &sb, &rb);
 }
 END_TEST
 

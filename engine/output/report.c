@@ -92,8 +92,8 @@ void report_info_to_options(const struct report_info *info,
 	o->keep_init = info->keep_init;
 	o->width = reconvene_width_name(info->width) ? (enum reconvene_width)info->width
 						     : RECONVENE_WIDTH_DENSITY;
-	o->channels = info->channels == RECONVENE_CHANNELS_RANDOM ? RECONVENE_CHANNELS_RANDOM
-								  : RECONVENE_CHANNELS_SCORE;
+	o->channels = reconvene_channels_name(info->channels)
+		? (enum reconvene_channels)info->channels : RECONVENE_CHANNELS_SCORE;
 }
 
 /* Integers as little-endian bytes (hash_fnv1a_u32), so the hash does not
@@ -217,8 +217,8 @@ json_t *report_to_json(const struct report_input *in)
 		json_object_set_new(set, "keep_init", json_true());
 	if (inf->width != RECONVENE_WIDTH_DENSITY)
 		json_object_set_new(set, "width", json_string(reconvene_width_name(inf->width)));
-	if (inf->channels == RECONVENE_CHANNELS_RANDOM)
-		json_object_set_new(set, "channels", json_string("random"));
+	if (inf->channels != RECONVENE_CHANNELS_SCORE)
+		json_object_set_new(set, "channels", json_string(reconvene_channels_name(inf->channels)));
 	json_object_set_new(root, "settings", set);
 
 	if (inf->has_dataset)
@@ -420,19 +420,18 @@ enum eng_status report_read(const char *path, struct report_info *info,
 	       *cj = json_object_get(set, "channels");
 	if ((ki && !json_is_boolean(ki)) ||
 	    (wj && !(json_is_string(wj) && reconvene_width_from_name(json_string_value(wj)) >= 0)) ||
-	    (cj && !(json_is_string(cj) && (strcmp(json_string_value(cj), "random") == 0 ||
-					    strcmp(json_string_value(cj), "score") == 0)))) {
+	    (cj && !(json_is_string(cj) && reconvene_channels_from_name(json_string_value(cj)) >= 0))) {
 		st = eng_err_set(err, ENG_STATUS_EINVAL,
 				 "%s: settings.keep_init is true or false, settings.width "
-				 "\"density\", \"nnz\" or \"sqrt\", settings.channels \"score\" or \"random\"",
-				 path);
+				 "\"density\", \"nnz\", \"sqrt\" or \"budget\", settings.channels "
+				 "\"score\" or \"random\"", path);
 		goto out;
 	}
 	info->keep_init = json_is_true(ki);
 	info->width = wj ? reconvene_width_from_name(json_string_value(wj))
 			 : RECONVENE_WIDTH_DENSITY;
-	info->channels = cj && strcmp(json_string_value(cj), "random") == 0
-		? RECONVENE_CHANNELS_RANDOM : RECONVENE_CHANNELS_SCORE;
+	info->channels = cj ? reconvene_channels_from_name(json_string_value(cj))
+			    : RECONVENE_CHANNELS_SCORE;
 	if (verify) {
 		memset(verify, 0, sizeof *verify);
 		json_t *v = json_object_get(root, "verification");

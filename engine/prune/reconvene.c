@@ -62,6 +62,25 @@ int reconvene_width_from_name(const char *name)
 	return -1;
 }
 
+static const char *const reconvene_channels_names[] = {
+	[RECONVENE_CHANNELS_SCORE] = "score",
+	[RECONVENE_CHANNELS_RANDOM] = "random",
+};
+
+const char *reconvene_channels_name(int channels)
+{
+	int n = (int)(sizeof reconvene_channels_names / sizeof reconvene_channels_names[0]);
+	return channels >= 0 && channels < n ? reconvene_channels_names[channels] : NULL;
+}
+
+int reconvene_channels_from_name(const char *name)
+{
+	for (int c = 0; reconvene_channels_name(c); c++)
+		if (strcmp(name, reconvene_channels_name(c)) == 0)
+			return c;
+	return -1;
+}
+
 void reconvene_score_options(const struct reconvene_options *o,
 			     struct score_options *so)
 {
@@ -162,10 +181,9 @@ enum eng_status reconvene_option_set(struct reconvene_options *o, const char *na
 		else
 			return eng_err_set(err, ENG_STATUS_EINVAL, "width: density, nnz, sqrt or budget, not '%s'", value);
 	} else if (strcmp(name, "channels") == 0) {
-		if (strcmp(value, "score") == 0)
-			o->channels = RECONVENE_CHANNELS_SCORE;
-		else if (strcmp(value, "random") == 0)
-			o->channels = RECONVENE_CHANNELS_RANDOM;
+		int cv = reconvene_channels_from_name(value);
+		if (cv >= 0)
+			o->channels = (enum reconvene_channels)cv;
 		else
 			return eng_err_set(err, ENG_STATUS_EINVAL, "channels: score or random, not '%s'", value);
 	} else if (strcmp(name, "residual") == 0 || strcmp(name, "dense-sensitive") == 0 ||
@@ -682,8 +700,8 @@ static void reconvene_plan_floor(const struct group_set *gs, const struct prune_
 /* Width budget (see RECONVENE_WIDTH_BUDGET): *plan holds the density
  * counts on entry.  First the highest common channel floor that fits
  * (bisection: bytes grow with the floor, every floored group's members
- * being dense), then one pass from the narrowest changed group up, each
- * given one more channel if that still fits. */
+ * being dense), then level by level from the narrowest changed groups
+ * up, each given one more channel while that still fits. */
 static enum eng_status reconvene_plan_budget(const struct net *net, const struct net_spec *spec,
 					     const struct group_set *gs,
 					     const struct reconvene_options *o,

@@ -112,6 +112,10 @@ enum reconvene_width {
 const char *reconvene_width_name(int width);
 int reconvene_width_from_name(const char *name);
 
+/* "score", "random"; NULL out of range.  _from_name: -1 if none. */
+const char *reconvene_channels_name(int channels);
+int reconvene_channels_from_name(const char *name);
+
 /* Which channels a rectified group keeps. */
 enum reconvene_channels {
 	RECONVENE_CHANNELS_SCORE,  /* highest summed PaI score (default) */
