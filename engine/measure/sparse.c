@@ -13,18 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/target_clones.h"
 #include "measure/sparse.h"
 
-/* Run-time dispatch of the hot kernels to the best x86-64 level.  Not in
- * a ThreadSanitizer build: gcc instruments the ifunc resolver, which the
- * dynamic loader runs before the TSan runtime is up (a crash at load). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-	defined(__linux__) && __GNUC__ >= 11 && !defined(__SANITIZE_THREAD__)
-#define SPARSE_CLONES \
-	__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define SPARSE_CLONES
-#endif
+/* The hot kernels: compiled per x86-64 level (base/target_clones.h). */
+#define SPARSE_CLONES ENG_TARGET_CLONES
 
 #if defined(__GNUC__)
 #define SPARSE_VEC 8

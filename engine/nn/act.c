@@ -16,13 +16,11 @@
 #include <math.h>
 #include <stddef.h>
 
+#include "base/threads.h"
 #include "nn/layer.h"
 
 #ifdef _OPENMP
 #include <omp.h>
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-#include <cblas.h>
-#endif
 #define RELU_OMP(directive) _Pragma(directive)
 #else
 #define RELU_OMP(directive)
@@ -36,19 +34,7 @@
  * waking a team would cost more than it saves. */
 static int relu_threads(size_t n)
 {
-#ifdef _OPENMP
-	if (n < RELU_PAR_MIN)
-		return 1;
-	int nt = omp_get_max_threads();
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-	int nb = openblas_get_num_threads();
-	nt = nb < nt ? nb : nt;
-#endif
-	return nt > 1 ? nt : 1;
-#else
-	(void)n;
-	return 1;
-#endif
+	return threads_for_work(n, RELU_PAR_MIN);
 }
 
 static enum eng_status relu_infer(struct layer *l, const struct shape *in,

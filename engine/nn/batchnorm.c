@@ -21,13 +21,11 @@
 #include <math.h>
 #include <string.h>
 
+#include "base/threads.h"
 #include "nn/layer.h"
 
 #ifdef _OPENMP
 #include <omp.h>
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-#include <cblas.h>
-#endif
 #define BN_OMP(directive) _Pragma(directive)
 #else
 #define BN_OMP(directive)
@@ -42,21 +40,8 @@
  * on the split. */
 static int batchnorm_threads(const struct layer *l, int batch)
 {
-#ifdef _OPENMP
-	if (shape_size(l->in) * (size_t)batch < BN_PAR_MIN)
-		return 1;
-	int nt = omp_get_max_threads();
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-	int nb = openblas_get_num_threads();
-	nt = nb < nt ? nb : nt;
-#endif
-	nt = nt < l->in.c ? nt : l->in.c;
-	return nt > 1 ? nt : 1;
-#else
-	(void)l;
-	(void)batch;
-	return 1;
-#endif
+	int nt = threads_for_work(shape_size(l->in) * (size_t)batch, BN_PAR_MIN);
+	return nt < l->in.c ? nt : (l->in.c > 1 ? l->in.c : 1);
 }
 
 static enum eng_status batchnorm_infer(struct layer *l, const struct shape *in,

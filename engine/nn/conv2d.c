@@ -55,6 +55,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "base/threads.h"
+#include "nn/conv2d_geom.h"
 #include "nn/layer.h"
 #include "nn/layer_init.h"
 
@@ -81,66 +83,13 @@
  * weights in scratch for its dW. */
 #define CONV2D_TEAM_MAX 8
 
-/* Everything the kernels need, derived once per call from the layer. */
-struct conv2d_geom {
-	int c, h, w;       /* input channels, height, width */
-	int o, oh, ow;     /* output channels, height, width */
-	int k, s;          /* kernel side, stride */
-	int pt, pl;        /* padding at the top and the left (where windows start) */
-	int pb, pr;        /* padding at the bottom and the right */
-	int groups;
-	int cg, og;        /* input and output channels per group */
-	size_t hw;         /* oh * ow */
-	size_t in_hw;      /* h * w */
-	size_t kdim;       /* GEMM inner size: cg * k * k */
-	bool pointwise;    /* 1x1, stride 1, no padding */
-	bool direct;       /* cg == 1: direct loops, no GEMM */
-};
-
-static void conv2d_geom_init(struct conv2d_geom *g, const struct layer *l)
-{
-	g->c = l->in.c;
-	g->h = l->in.h;
-	g->w = l->in.w;
-	g->o = l->out.c;
-	g->oh = l->out.h;
-	g->ow = l->out.w;
-	g->k = l->conf.size;
-	g->s = l->conf.stride;
-	g->pt = l->conf.pad.top;
-	g->pl = l->conf.pad.left;
-	g->pb = l->conf.pad.bottom;
-	g->pr = l->conf.pad.right;
-	g->groups = l->conf.groups;
-	g->cg = g->c / g->groups;
-	g->og = g->o / g->groups;
-	g->hw = (size_t)g->oh * (size_t)g->ow;
-	g->in_hw = (size_t)g->h * (size_t)g->w;
-	g->kdim = (size_t)g->cg * (size_t)g->k * (size_t)g->k;
-	g->pointwise = g->k == 1 && g->s == 1 && g->pt == 0 && g->pl == 0 &&
-		       g->pb == 0 && g->pr == 0;
-	g->direct = g->cg == 1;
-}
 
 /* Threads for a non-GEMM loop over `work` floats: as many as OpenBLAS runs
  * its GEMMs on (the user's one knob for how many cores the engine may take),
  * or one when the loop is too small to repay a parallel region. */
 static int conv2d_threads(size_t work)
 {
-#ifdef _OPENMP
-	if (work < CONV2D_PAR_MIN_FLOATS)
-		return 1;
-	int nt = omp_get_max_threads();
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-	int nb = openblas_get_num_threads();
-	if (nb < nt)
-		nt = nb;
-#endif
-	return nt > 1 ? nt : 1;
-#else
-	(void)work;
-	return 1;
-#endif
+	return threads_for_work(work, CONV2D_PAR_MIN_FLOATS);
 }
 
 /* Most threads a team may ever have: the processor count (at most

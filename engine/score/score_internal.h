@@ -1,12 +1,13 @@
 /* score_internal.h: what the files of score_compute share, private to
- * engine/score (score.c, mask.c, batch.c, grasp.c, synflow.c); nothing
- * outside the folder includes it.  The public interface is score/score.h.
+ * engine/score (score.c, mask.c, batch.c, grasp.c, synflow.c,
+ * synflow_sparse.c); nothing outside the folder includes it.  The public interface is score/score.h.
  *
  * The files call downwards only, so no two objects call each other:
  *   score.c    options, method names, the dispatcher score_compute, and the
  *              small methods (random, magnitude, SNIP)
  *   grasp.c    GraSP (exact Hessian-gradient product)
  *   synflow.c  SynFlow (block floating point passes, fused selection)
+ *   synflow_sparse.c  its batch-1 conv passes over the listed weights
  *   batch.c    SNIP's and GraSP's scoring batch and its loss gradient
  *   mask.c     which weights are prunable, the global mask, densities,
  *              kept counts, channel scores
@@ -111,6 +112,41 @@ void score_batch_done(struct score_batch *b);
  * d logits, then scratch. */
 void score_batch_grad(struct net *net, const struct score_batch *b, double temp,
 		      float *dz);
+
+/* --- synflow_sparse.c ------------------------------------------------------ */
+
+/* Most threads a sparse call uses (each past the first costs a column
+ * gradient buffer in scratch). */
+#define SCORE_SPARSE_TEAM_MAX 8
+
+/* One conv layer's listed weights, row by row: entries of SynFlow's alive
+ * list (param indices ascending, so w[o][k] row-major).  start (rows + 1,
+ * caller's storage) is filled by score_sparse_rows. */
+struct score_rows {
+	const uint32_t *idx;   /* param indices */
+	const float *w;        /* their |w| (-0: pruned, adds exactly 0) */
+	size_t n;              /* entries */
+	size_t off;            /* param index of the layer's first weight */
+	size_t *start;         /* row o: entries [start[o], start[o + 1]) */
+};
+
+/* Whether layer l can run its batch-1 passes on its listed weights (a
+ * dense-grouped conv with few output positions, no fused epilogue), and
+ * whether that is cheaper than the dense path with `entries` listed. */
+bool score_sparse_eligible(const struct layer *l);
+bool score_sparse_pays(const struct layer *l, size_t entries);
+/* Floats of scratch an eligible layer's calls need. */
+size_t score_sparse_scratch(const struct layer *l);
+/* Fill r->start for `rows` rows of row_len weights each. */
+void score_sparse_rows(struct score_rows *r, int rows, size_t row_len);
+/* Batch 1: out = conv(in) with the listed weights, plus bias (may be
+ * NULL).  And backward: g_out[idx - off] = d out / d w for every listed
+ * entry (other g_out untouched), and din += d out / d in unless NULL. */
+void score_sparse_forward(const struct layer *l, const struct score_rows *r,
+			  const float *in, const float *bias, float *out, float *scratch);
+void score_sparse_backward(const struct layer *l, const struct score_rows *r,
+			   const float *in, const float *dout, float *din, float *g_out,
+			   float *scratch);
 
 /* --- the methods that need more than a loop ------------------------------- */
 

@@ -26,6 +26,12 @@
  * Each step's mask is selected in place over the weights still alive
  * (struct score_alive), with score_mask_global's rule and kept count.
  *
+ * Once the list is thin, a late conv (few output positions, most weights
+ * pruned) runs its pass on the listed weights alone (synflow_sparse.c,
+ * chosen per layer before each pass by score_sparse_pays): its sums then
+ * round differently from the GEMM's, so scores move by float rounding,
+ * as they do between two BLAS kernel sets.
+ *
  * What a pass costs besides the GEMMs is memory traffic, so the weight
  * gradients never reach net->grads: every prunable layer's goes to one
  * buffer (sf->gbuf, small enough to stay in cache), is scored and
@@ -80,6 +86,12 @@ struct score_synflow {
 	float *pbuf;            /* max(b_len, 2 * state) */
 	float *junk;            /* max(w_len, b_len) of non-prunable layers */
 	float *gbuf;            /* max w_len of prunable layers: their dw */
+	/* Layers that run this pass on their listed weights alone
+	 * (synflow_sparse.c), decided before each pass from the list. */
+	bool *sparse;           /* per layer */
+	struct score_rows *rows; /* per layer; start set for eligible ones */
+	size_t *starts;         /* storage of every eligible layer's start */
+	float *sp_scratch;      /* max score_sparse_scratch */
 };
 
 static int score_normalise(float *x, size_t n)
@@ -157,7 +169,11 @@ static void score_synflow_forward(struct net *net, struct score_synflow *sf)
 		case LAYER_KIND_COUNT:
 			break;
 		}
-		l->ops->forward(&c, &io);
+		if (sf->sparse[i])
+			score_sparse_forward(l, &sf->rows[i], io.in[0], l->b_len ? c.b : NULL,
+					     io.out, sf->sp_scratch);
+		else
+			l->ops->forward(&c, &io);
 		sf->exp[i] = eo + score_normalise(net->act[i], score_act_len(net, i, 1));
 	}
 }
@@ -391,7 +407,8 @@ static void score_synflow_backward(struct net *net, struct score_synflow *sf,
 			 * layer reuses, scored at once while it is in cache
 			 * (accumulated into zeros as net->grads would be). */
 			c.dw = sf->gbuf;
-			memset(sf->gbuf, 0, l->w_len * sizeof *sf->gbuf);
+			if (!sf->sparse[i])
+				memset(sf->gbuf, 0, l->w_len * sizeof *sf->gbuf);
 			c.b = NULL;
 			c.db = NULL;
 			c.b_len = 0;
@@ -402,7 +419,12 @@ static void score_synflow_backward(struct net *net, struct score_synflow *sf,
 		}
 		if (l->kind == LAYER_KIND_RELU)
 			c.conf.clip = 0.0f;
-		l->ops->backward(&c, &io);
+		if (sf->sparse[i])
+			/* Writes every listed entry's gradient: no zeroing. */
+			score_sparse_backward(l, &sf->rows[i], io.in[0], io.dout, io.din[0],
+					      sf->gbuf, sf->sp_scratch);
+		else
+			l->ops->backward(&c, &io);
 		if (prunable)
 			score_alive_layer(al, i, sf->gbuf, score_param_offset(net, l->w), hist);
 	}
@@ -497,6 +519,32 @@ static void score_synflow_scale(struct net *net, const struct score_synflow *sf,
 	}
 }
 
+/* Which layers run this pass on their listed weights (score_sparse_pays
+ * on the list as it stands), with their rows. */
+static void score_synflow_sparse_plan(const struct net *net, struct score_synflow *sf,
+				      const struct score_alive *al)
+{
+	size_t *start = sf->starts;
+	for (int i = 0; i < net->n_layers; i++) {
+		const struct layer *l = &net->layers[i];
+		sf->sparse[i] = false;
+		if (!score_sparse_eligible(l))
+			continue;
+		size_t a = al->seg[i], e = al->seg[i + 1];
+		struct score_rows *r = &sf->rows[i];
+		r->idx = al->idx + a;
+		r->w = al->w + a;
+		r->n = e - a;
+		r->off = score_param_offset(net, l->w);
+		r->start = start;
+		start += (size_t)l->out.c + 1;
+		if (!score_sparse_pays(l, r->n))
+			continue;
+		score_sparse_rows(r, l->out.c, l->w_len / (size_t)l->out.c);
+		sf->sparse[i] = true;
+	}
+}
+
 /* One SynFlow pass on the current (|w|, masked) params: the scores of the
  * listed weights (al->f times al->s), all scaled by one power of two, and
  * (hist wanted) the histogram of their keys' top SCORE_TOP_BITS bits in
@@ -504,6 +552,7 @@ static void score_synflow_scale(struct net *net, const struct score_synflow *sf,
 static void score_synflow_pass(struct net *net, struct score_synflow *sf,
 			       struct score_alive *al, bool hist_wanted)
 {
+	score_synflow_sparse_plan(net, sf, al);
 	score_synflow_forward(net, sf);
 	score_synflow_backward(net, sf, al, hist_wanted);
 	score_synflow_scale(net, sf, al, hist_wanted);
@@ -712,6 +761,7 @@ enum eng_status score_synflow(struct score_run *run, float *scores)
 	if (st != ENG_STATUS_OK)
 		return st;
 	size_t nl = (size_t)net->n_layers, amax = 0, pmax = 1, jmax = 1, gmax = 1;
+	size_t n_starts = 1, spmax = 1;
 	for (int i = 0; i < net->n_layers; i++) {
 		const struct layer *l = &net->layers[i];
 		size_t a = score_act_len(net, i, 1);
@@ -725,6 +775,11 @@ enum eng_status score_synflow(struct score_run *run, float *scores)
 		} else {
 			gmax = l->w_len > gmax ? l->w_len : gmax;
 		}
+		if (score_sparse_eligible(l)) {
+			n_starts += (size_t)l->out.c + 1;
+			size_t sp = score_sparse_scratch(l);
+			spmax = sp > spmax ? sp : spmax;
+		}
 	}
 	struct score_synflow sf = { 0 };
 	size_t nin = shape_size(net->input);
@@ -733,6 +788,10 @@ enum eng_status score_synflow(struct score_run *run, float *scores)
 	sf.wexp = calloc(nl, sizeof *sf.wexp);
 	sf.dset = calloc(nl, sizeof *sf.dset);
 	sf.ones = malloc((nin + amax + pmax + jmax + gmax) * sizeof(float));
+	sf.sparse = calloc(nl, sizeof *sf.sparse);
+	sf.rows = calloc(nl, sizeof *sf.rows);
+	sf.starts = malloc(n_starts * sizeof *sf.starts);
+	sf.sp_scratch = malloc(spmax * sizeof *sf.sp_scratch);
 	size_t n_prunable = score_prunable_count(net);
 	float *wabs = malloc(net->n_params * sizeof *wabs);
 	struct score_alive al = { 0 };
@@ -752,6 +811,7 @@ enum eng_status score_synflow(struct score_run *run, float *scores)
 		goto out;
 	}
 	if (!sf.exp || !sf.dexp || !sf.wexp || !sf.dset || !sf.ones || !wabs ||
+	    !sf.sparse || !sf.rows || !sf.starts || !sf.sp_scratch ||
 	    !al.idx || !al.w || !al.s || !al.pruned || !al.seg || !al.f || !al.hist ||
 	    !al.ways || !al.lhist || !al.zeros) {
 		st = eng_err_set(run->err, ENG_STATUS_ENOMEM, "out of memory for SynFlow");
@@ -795,6 +855,10 @@ out:
 	free(sf.wexp);
 	free(sf.dset);
 	free(sf.ones);
+	free(sf.sparse);
+	free(sf.rows);
+	free(sf.starts);
+	free(sf.sp_scratch);
 	free(wabs);
 	free(al.idx);
 	free(al.w);

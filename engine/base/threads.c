@@ -1,0 +1,31 @@
+/* threads.c: the thread count of the engine's own parallel loops
+ * (threads.h). */
+#include "config.h"
+
+#include "base/threads.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+#include <cblas.h>
+#endif
+
+int threads_for_work(size_t work, size_t par_min)
+{
+#ifdef _OPENMP
+	if (work < par_min)
+		return 1;
+	int nt = omp_get_max_threads();
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+	int nb = openblas_get_num_threads();
+	if (nb < nt)
+		nt = nb;
+#endif
+	return nt > 1 ? nt : 1;
+#else
+	(void)work;
+	(void)par_min;
+	return 1;
+#endif
+}

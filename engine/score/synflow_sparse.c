@@ -1,0 +1,322 @@
+/* synflow_sparse.c: SynFlow's batch-1 conv passes over the listed weights
+ * alone (score_internal.h, "synflow_sparse.c").
+ *
+ * Why.  SynFlow runs 100 forward and backward passes at batch 1.  There a
+ * conv of a late VGG stage is a GEMM with N = 16 or 4 output positions and
+ * a weight matrix of 9 MB: it is bound by memory, not arithmetic, and
+ * OpenBLAS reads every weight, packs it, and writes a weight gradient of
+ * the same size three times a pass, although SynFlow has already zeroed
+ * most of them (on average over the schedule ~70 % of all weights, and
+ * more of the late layers').  Walking only the listed weights (SynFlow's
+ * alive list: param indices in order, which for w[out][in][k][k] is
+ * row-major [o][k]) makes each pass cost what is left.
+ *
+ * What changes.  The sums run over the same terms (a zeroed weight adds
+ * exactly 0) in another order than OpenBLAS's blocking, so results move by
+ * float rounding: scores are not bit-identical to the dense path, which is
+ * why a layer takes this path only where it pays (score_sparse_pays) and
+ * the choice depends on the layer and the step, never on timing.  The
+ * PyTorch reference tests hold both paths to the same tolerance.
+ *
+ * Threads.  Rows (output channels) are split over threads_for_work's
+ * team: the forward and the weight gradients write disjoint rows; the
+ * column gradient goes to one buffer per thread, summed in thread order,
+ * so results depend on the thread count but not on timing (as conv2d's).
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "base/target_clones.h"
+#include "base/threads.h"
+#include "nn/conv2d_geom.h"
+#include "score/score.h"
+#include "score/score_internal.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#define SPARSE_OMP(directive) _Pragma(directive)
+#else
+#define SPARSE_OMP(directive)
+#endif
+
+/* Multiply-adds below which a call stays on one thread. */
+#define SPARSE_PAR_MIN ((size_t)1 << 16)
+/* Output positions up to which a layer may take this path: beyond, the
+ * dense GEMM is bound by arithmetic, where OpenBLAS's kernels win. */
+#define SPARSE_MAX_N 256
+
+static int sparse_team(size_t work)
+{
+	int t = threads_for_work(work, SPARSE_PAR_MIN);
+	return t > SCORE_SPARSE_TEAM_MAX ? SCORE_SPARSE_TEAM_MAX : t;
+}
+
+bool score_sparse_eligible(const struct layer *l)
+{
+	return l->kind == LAYER_KIND_CONV && l->w_len > 0 && l->conf.groups == 1 &&
+	       !l->conf.post_relu && (size_t)l->out.h * (size_t)l->out.w <= SPARSE_MAX_N;
+}
+
+bool score_sparse_pays(const struct layer *l, size_t entries)
+{
+	if (!score_sparse_eligible(l))
+		return false;
+	/* The listed fraction below which this path beat the dense one (the
+	 * conv layer's forward and backward on OpenBLAS, its Zen kernels),
+	 * fwd + bwd on one thread, VGG-16's shapes (c = o = 128 at 16x16 to
+	 * 512 at 2x2), random masks: break-even at 0.12 (n = 256), 0.13
+	 * (64), 0.17 (16) and 0.5 (4); taken with a margin.  The dense
+	 * GEMM runs near the machine's peak where n is large, and is
+	 * bound by streaming and packing the weights where n is small. */
+	size_t n = (size_t)l->out.h * (size_t)l->out.w;
+	double most = n <= 4 ? 0.4 : n <= 16 ? 0.15 : n <= 64 ? 0.11 : 0.1;
+	return (double)entries < most * (double)l->w_len;
+}
+
+size_t score_sparse_scratch(const struct layer *l)
+{
+	size_t kn = (size_t)l->in.c * (size_t)l->conf.size * (size_t)l->conf.size *
+		    (size_t)l->out.h * (size_t)l->out.w;
+	return kn * (1 + SCORE_SPARSE_TEAM_MAX);
+}
+
+void score_sparse_rows(struct score_rows *r, int rows, size_t row_len)
+{
+	size_t j = 0;
+	for (int o = 0; o < rows; o++) {
+		r->start[o] = j;
+		size_t end = r->off + (size_t)(o + 1) * row_len;
+		while (j < r->n && r->idx[j] < end)
+			j++;
+	}
+	r->start[rows] = r->n;
+}
+
+/* col[kk][p] = the input under tap kk of output position p (0 in the
+ * padding), kk = (c k + kh) k + kw. */
+static void sparse_im2col(const struct conv2d_geom *g, const float *in, float *col)
+{
+	for (int c = 0; c < g->c; c++)
+		for (int kh = 0; kh < g->k; kh++)
+			for (int kw = 0; kw < g->k; kw++) {
+				float *row = col + (((size_t)c * g->k + kh) * g->k + kw) * g->hw;
+				const float *plane = in + (size_t)c * g->h * g->w;
+				for (int oh = 0; oh < g->oh; oh++) {
+					int ih = oh * g->s - g->pt + kh;
+					float *dst = row + (size_t)oh * g->ow;
+					if (ih < 0 || ih >= g->h) {
+						memset(dst, 0, (size_t)g->ow * sizeof *dst);
+						continue;
+					}
+					const float *src = plane + (size_t)ih * g->w;
+					for (int ow = 0; ow < g->ow; ow++) {
+						int iw = ow * g->s - g->pl + kw;
+						dst[ow] = iw >= 0 && iw < g->w ? src[iw] : 0.0f;
+					}
+				}
+			}
+}
+
+/* din += the adjoint of sparse_im2col applied to dcol. */
+static void sparse_col2im(const struct conv2d_geom *g, const float *dcol, float *din)
+{
+	for (int c = 0; c < g->c; c++)
+		for (int kh = 0; kh < g->k; kh++)
+			for (int kw = 0; kw < g->k; kw++) {
+				const float *row = dcol + (((size_t)c * g->k + kh) * g->k + kw) * g->hw;
+				float *plane = din + (size_t)c * g->h * g->w;
+				for (int oh = 0; oh < g->oh; oh++) {
+					int ih = oh * g->s - g->pt + kh;
+					if (ih < 0 || ih >= g->h)
+						continue;
+					const float *src = row + (size_t)oh * g->ow;
+					float *dst = plane + (size_t)ih * g->w;
+					for (int ow = 0; ow < g->ow; ow++) {
+						int iw = ow * g->s - g->pl + kw;
+						if (iw >= 0 && iw < g->w)
+							dst[iw] += src[ow];
+					}
+				}
+			}
+}
+
+/* Output positions of a row kept in registers at once (four AVX2
+ * registers). */
+#define SPARSE_TILE 32
+
+/* The row loops, compiled once per common map size so that the loops over
+ * the n output positions are fixed-length vector code (a 2x2 map is one
+ * SSE operation per weight; a generic n would run its remainder scalar),
+ * and once for any n.  Rows [o0, o1). */
+#define SPARSE_ROW_KERNELS(SUFFIX, N_EXPR)                                          \
+	ENG_TARGET_CLONES static void sparse_fwd_##SUFFIX(const struct score_rows *r, size_t kd,     \
+					size_t n_arg, const float *col,             \
+					float *out, int o0, int o1)                 \
+	{                                                                           \
+		const size_t n = N_EXPR;                                            \
+		(void)n_arg;                                                        \
+		for (int o = o0; o < o1; o++) {                                     \
+			float *restrict dst = out + (size_t)o * n;                  \
+			const float *base = col - (r->off + (size_t)o * kd) * n;    \
+			for (size_t p0 = 0; p0 < n; p0 += SPARSE_TILE) {            \
+				/* A tile of the row in registers across the    \
+				 * row's weights. */                            \
+				const size_t t = n - p0 < SPARSE_TILE ? n - p0 : SPARSE_TILE; \
+				float acc[SPARSE_TILE];                             \
+				for (size_t p = 0; p < t; p++)                      \
+					acc[p] = dst[p0 + p];                       \
+				for (size_t j = r->start[o]; j < r->start[o + 1]; j++) { \
+					const float w = r->w[j];                    \
+					const float *restrict src =                 \
+						base + (size_t)r->idx[j] * n + p0;  \
+					SPARSE_OMP("omp simd")                      \
+					for (size_t p = 0; p < t; p++)              \
+						acc[p] += w * src[p];               \
+				}                                                   \
+				for (size_t p = 0; p < t; p++)                      \
+					dst[p0 + p] = acc[p];                       \
+			}                                                           \
+		}                                                                   \
+	}                                                                           \
+	ENG_TARGET_CLONES static void sparse_grad_##SUFFIX(const struct score_rows *r, size_t kd,    \
+					 size_t n_arg, const float *col,            \
+					 const float *dout, float *g, int o0, int o1) \
+	{                                                                           \
+		const size_t n = N_EXPR;                                            \
+		(void)n_arg;                                                        \
+		for (int o = o0; o < o1; o++) {                                     \
+			const float *dy = dout + (size_t)o * n;                     \
+			const float *base = col - (r->off + (size_t)o * kd) * n;    \
+			for (size_t j = r->start[o]; j < r->start[o + 1]; j++) {    \
+				const float *src = base + (size_t)r->idx[j] * n;    \
+				float acc = 0.0f;                                   \
+				SPARSE_OMP("omp simd reduction(+:acc)")             \
+				for (size_t p = 0; p < n; p++)                      \
+					acc += dy[p] * src[p];                      \
+				g[r->idx[j] - r->off] = acc;                        \
+			}                                                           \
+		}                                                                   \
+	}                                                                           \
+	ENG_TARGET_CLONES static void sparse_dcol_##SUFFIX(const struct score_rows *r, size_t kd,    \
+					 size_t n_arg, const float *dout,           \
+					 float *dcol, int o0, int o1)               \
+	{                                                                           \
+		const size_t n = N_EXPR;                                            \
+		(void)n_arg;                                                        \
+		for (int o = o0; o < o1; o++) {                                     \
+			const float *dy = dout + (size_t)o * n;                     \
+			float *base = dcol - (r->off + (size_t)o * kd) * n;         \
+			for (size_t j = r->start[o]; j < r->start[o + 1]; j++) {    \
+				const float w = r->w[j];                            \
+				float *dst = base + (size_t)r->idx[j] * n;          \
+				SPARSE_OMP("omp simd")                              \
+				for (size_t p = 0; p < n; p++)                      \
+					dst[p] += w * dy[p];                        \
+			}                                                           \
+		}                                                                   \
+	}
+
+SPARSE_ROW_KERNELS(n4, 4)
+SPARSE_ROW_KERNELS(n16, 16)
+SPARSE_ROW_KERNELS(n64, 64)
+SPARSE_ROW_KERNELS(any, n_arg)
+
+struct sparse_kernels {
+	void (*fwd)(const struct score_rows *, size_t, size_t, const float *, float *, int, int);
+	void (*grad)(const struct score_rows *, size_t, size_t, const float *, const float *,
+		     float *, int, int);
+	void (*dcol)(const struct score_rows *, size_t, size_t, const float *, float *, int,
+		     int);
+};
+
+static struct sparse_kernels sparse_kernels_for(size_t n)
+{
+	switch (n) {
+	case 4:
+		return (struct sparse_kernels){ sparse_fwd_n4, sparse_grad_n4, sparse_dcol_n4 };
+	case 16:
+		return (struct sparse_kernels){ sparse_fwd_n16, sparse_grad_n16, sparse_dcol_n16 };
+	case 64:
+		return (struct sparse_kernels){ sparse_fwd_n64, sparse_grad_n64, sparse_dcol_n64 };
+	default:
+		return (struct sparse_kernels){ sparse_fwd_any, sparse_grad_any, sparse_dcol_any };
+	}
+}
+
+/* Rows [o0, o1) of thread t of nt: contiguous shares. */
+static void sparse_share(int rows, int t, int nt, int *o0, int *o1)
+{
+	*o0 = (int)((long long)rows * t / nt);
+	*o1 = (int)((long long)rows * (t + 1) / nt);
+}
+
+static int sparse_thread(int *nt)
+{
+#ifdef _OPENMP
+	*nt = omp_get_num_threads();
+	return omp_get_thread_num();
+#else
+	*nt = 1;
+	return 0;
+#endif
+}
+
+void score_sparse_forward(const struct layer *l, const struct score_rows *r,
+			  const float *in, const float *bias, float *out, float *scratch)
+{
+	struct conv2d_geom g;
+	conv2d_geom_init(&g, l);
+	float *col = scratch;
+	sparse_im2col(&g, in, col);
+	const size_t n = g.hw;
+	for (int o = 0; o < g.o; o++)
+		for (size_t p = 0; p < n; p++)
+			out[(size_t)o * n + p] = bias ? bias[o] : 0.0f;
+	const struct sparse_kernels k = sparse_kernels_for(n);
+	const int team = sparse_team(r->n * n);
+	SPARSE_OMP("omp parallel num_threads(team)")
+	{
+		int nt, t = sparse_thread(&nt), o0, o1;
+		sparse_share(g.o, t, nt, &o0, &o1);
+		k.fwd(r, g.kdim, n, col, out, o0, o1);
+	}
+	(void)team;
+}
+
+void score_sparse_backward(const struct layer *l, const struct score_rows *r,
+			   const float *in, const float *dout, float *din, float *g_out,
+			   float *scratch)
+{
+	struct conv2d_geom g;
+	conv2d_geom_init(&g, l);
+	const size_t n = g.hw, kn = g.kdim * n;
+	float *col = scratch, *dcol = scratch + kn;
+	sparse_im2col(&g, in, col);
+	const struct sparse_kernels k = sparse_kernels_for(n);
+	const int team = sparse_team(r->n * n);
+	/* Weight gradients of the listed entries (g = dout[o] . col[kk]) and,
+	 * with din, the column gradient dcol[kk] += w dout[o]: one buffer per
+	 * thread over its share of the rows, summed in thread order. */
+	SPARSE_OMP("omp parallel num_threads(team)")
+	{
+		int nt, t = sparse_thread(&nt), o0, o1;
+		sparse_share(g.o, t, nt, &o0, &o1);
+		k.grad(r, g.kdim, n, col, dout, g_out, o0, o1);
+		if (din) {
+			float *mine = dcol + (size_t)t * kn;
+			memset(mine, 0, kn * sizeof *mine);
+			k.dcol(r, g.kdim, n, dout, mine, o0, o1);
+			SPARSE_OMP("omp barrier")
+			size_t a = kn * (size_t)t / (size_t)nt, b = kn * (size_t)(t + 1) / (size_t)nt;
+			for (int u = 1; u < nt; u++) {
+				const float *other = dcol + (size_t)u * kn;
+				for (size_t e = a; e < b; e++)
+					dcol[e] += other[e];
+			}
+		}
+	}
+	(void)team;
+	if (din)
+		sparse_col2im(&g, dcol, din);
+}
