@@ -11,6 +11,7 @@
 
 #include "explorer/keylog.h"
 #include "base/rng.h"
+#include "prune/reconvene.h"
 
 /* ---- names ------------------------------------------------------------ */
 
@@ -59,7 +60,7 @@ END_TEST
 static const char good_log[] =
 	"# reconvene key log 1\n"
 	"model vgg16\n"
-	"settings method=snip sparsity=0.984375 tau=0.35 seed=12 align=8\n"
+	"settings method=snip sparsity=0.984375 tau=0.35 seed=12 align=8 width=sqrt\n"
 	"data /tmp/fm\n"
 	"size 120 40\n"
 	"\n"
@@ -87,6 +88,7 @@ START_TEST(test_parse)
 	ck_assert_str_eq(h->method, "snip");
 	ck_assert(h->sparsity == 0.984375 && h->tau == 0.35 && h->seed == 12);
 	ck_assert_int_eq(h->align, 8);
+	ck_assert_int_eq(h->width, RECONVENE_WIDTH_SQRT);
 	ck_assert_str_eq(h->data, "/tmp/fm");
 	ck_assert_int_eq(h->cols, 120);
 	ck_assert_int_eq(h->rows, 40);
@@ -126,6 +128,27 @@ START_TEST(test_parse)
 }
 END_TEST
 
+/* A log from before the sqrt default has no width=: it means density, and
+ * a density header is written without it (so it reads back the same in
+ * either version); any other rule is written. */
+START_TEST(test_width_setting)
+{
+	static const char old[] = "settings method=synflow sparsity=0.9 tau=0.2 seed=1\n";
+	struct keylog log;
+	struct eng_err err = { { 0 } };
+	ck_assert_msg(keylog_parse(old, strlen(old), "o.log", &log, &err) == ENG_STATUS_OK,
+		      "%s", err.msg);
+	ck_assert_int_eq(log.head.width, RECONVENE_WIDTH_DENSITY);
+	char buf[256];
+	keylog_settings_format(&log.head, buf, sizeof buf);
+	ck_assert_str_eq(buf, "method=synflow sparsity=0.9 tau=0.2 seed=1");
+	log.head.width = RECONVENE_WIDTH_NNZ;
+	keylog_settings_format(&log.head, buf, sizeof buf);
+	ck_assert_str_eq(buf, "method=synflow sparsity=0.9 tau=0.2 seed=1 width=nnz");
+	keylog_done(&log);
+}
+END_TEST
+
 START_TEST(test_errors)
 {
 	static const struct {
@@ -153,6 +176,8 @@ START_TEST(test_errors)
 		{ "settings colour=red\n", 1, "unknown key" },
 		{ "settings method=snip sparsity=0.5 tau=0.2 seed=1 align=0\n", 1, "align" },
 		{ "settings method=snip sparsity=0.5 tau=0.2 seed=1 align=4k\n", 1, "align" },
+		{ "settings method=snip sparsity=0.5 tau=0.2 seed=1 width=wide\n", 1, "width" },
+		{ "settings method=snip sparsity=0.5 tau=0.2 seed=1 width=budget\n", 1, "width" },
 		{ "settings method\n", 1, "key=value" },
 		{ "jump 3\n", 1, "unknown line" },
 		{ "key a\n\0key b\n", 2, "NUL" },
@@ -244,6 +269,7 @@ int main(void)
 	tcase_add_test(tc, test_key_names);
 	tcase_add_test(tc, test_parse);
 	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_width_setting);
 	tcase_add_test(tc, test_fuzz);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

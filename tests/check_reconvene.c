@@ -283,6 +283,7 @@ START_TEST(test_plan_auto_residual)
 
 	struct reconvene_options o;
 	reconvene_options_init(&o);
+	o.width = RECONVENE_WIDTH_DENSITY; /* the counts below are ceil(d x c) */
 	o.tau = 0.5;
 	struct prune_plan plan;
 	/* default: only the block-internal group */
@@ -461,6 +462,7 @@ static void check_chain_run(bool sensitive_dense)
 	o.method = SCORE_METHOD_MAGNITUDE;
 	o.sparsity = 0.85;
 	o.seed = 3;
+	o.width = RECONVENE_WIDTH_DENSITY; /* keep_ref's counts */
 	o.sensitive_dense = sensitive_dense;
 
 	/* densities first, to put tau between c2 and the sparser c3, c4 */
@@ -598,6 +600,7 @@ START_TEST(test_run_random_channels)
 	o.method = SCORE_METHOD_RANDOM;
 	o.sparsity = 0.7;
 	o.tau = 1.0;
+	o.width = RECONVENE_WIDTH_DENSITY; /* keep_ref's counts */
 	struct reconvene_result r;
 	ck_assert_int_eq(reconvene_run(net, &spec, NULL, &o, NULL, &r, &err),
 			 ENG_STATUS_OK);
@@ -648,6 +651,7 @@ static void chain_options(struct reconvene_options *o)
 	o->sparsity = 0.85;
 	o->seed = 3;
 	o->tau = 1.0; /* c2, c3, c4 resilient (c1 is the first conv) */
+	o->width = RECONVENE_WIDTH_DENSITY; /* the rule the others are compared with */
 }
 
 /* With re-initialisation (RLR) every member of a changed group is re-drawn
@@ -823,6 +827,41 @@ START_TEST(test_width_sqrt)
 }
 END_TEST
 
+/* Issue 18's decision: the default width rule is sqrt, so a run with the
+ * defaults plans exactly as --width sqrt, and differs from density where
+ * a rectified layer's input is cut (c3, c4 of the chain). */
+START_TEST(test_width_default_is_sqrt)
+{
+	/* o: the defaults but for the chain's scoring; od: chain_options
+	 * with the width given. */
+	struct reconvene_options o, od;
+	chain_options(&od);
+	reconvene_options_init(&o);
+	ck_assert_int_eq(o.width, RECONVENE_WIDTH_SQRT);
+	o.method = od.method;
+	o.sparsity = od.sparsity;
+	o.seed = od.seed;
+	o.tau = od.tau;
+	od.width = RECONVENE_WIDTH_SQRT;
+	struct net *n1, *n2, *n3;
+	struct net_spec s1, s2, s3;
+	struct reconvene_result r1, r2, r3;
+	run_chain(&o, &n1, &s1, &r1);
+	run_chain(&od, &n2, &s2, &r2);
+	od.width = RECONVENE_WIDTH_DENSITY;
+	run_chain(&od, &n3, &s3, &r3);
+	int differ = 0;
+	for (int g = 0; g < r1.groups.n_groups; g++) {
+		ck_assert_int_eq(r1.plan.keep[g], r2.plan.keep[g]);
+		differ += r1.plan.keep[g] != r3.plan.keep[g];
+	}
+	ck_assert_int_eq(differ, 2); /* c3, c4 */
+	chain_done(n1, &s1, &r1);
+	chain_done(n2, &s2, &r2);
+	chain_done(n3, &s3, &r3);
+}
+END_TEST
+
 /* width budget: the plan stores no more bytes than the UPaI model, keeps
  * at least the density counts, and uses the headroom (chain at 0.85 with
  * magnitude scores has some): wider than density somewhere, and no
@@ -886,7 +925,7 @@ START_TEST(test_option_set_issue18)
 	struct reconvene_options o;
 	struct eng_err err;
 	reconvene_options_init(&o);
-	ck_assert(!o.keep_init && o.width == RECONVENE_WIDTH_DENSITY &&
+	ck_assert(!o.keep_init && o.width == RECONVENE_WIDTH_SQRT &&
 		  o.channels == RECONVENE_CHANNELS_SCORE);
 	ck_assert_int_eq(reconvene_option_set(&o, "keep-init", "yes", &err), ENG_STATUS_OK);
 	ck_assert_int_eq(reconvene_option_set(&o, "width", "nnz", &err), ENG_STATUS_OK);
@@ -1502,6 +1541,7 @@ int main(void)
 	tcase_add_test(tc, test_keep_init);
 	tcase_add_test(tc, test_width_nnz);
 	tcase_add_test(tc, test_width_sqrt);
+	tcase_add_test(tc, test_width_default_is_sqrt);
 	tcase_add_test(tc, test_width_budget);
 	tcase_add_test(tc, test_option_set_issue18);
 	tcase_add_test(tc, test_vgg16_synflow);

@@ -718,9 +718,10 @@ START_TEST(test_report_read_integers)
 }
 END_TEST
 
-/* Issue 18's choices are written only when not the default and read back;
- * a file without them (every report before them) reads as the defaults,
- * and a bad value is refused. */
+/* Issue 18's choices are written only when not what a file without them
+ * means (no keep_init, width density, score channels) and read back; a
+ * file without them (every report before them) reads as those, and a bad
+ * value is refused. */
 START_TEST(test_report_issue18_settings)
 {
 	char path[512];
@@ -739,8 +740,29 @@ START_TEST(test_report_issue18_settings)
 	ck_assert(getdelim(&text, &len, '\0', f) > 0);
 	fclose(f);
 	ck_assert_ptr_null(strstr(text, "keep_init"));
-	ck_assert_ptr_null(strstr(text, "\"width\""));
 	ck_assert_ptr_null(strstr(text, "\"channels\""));
+	/* The width is written unless it is density, the rule of every
+	 * report before sqrt became the default: without the key a file
+	 * reads as density. */
+	ck_assert_int_eq(in.info.width, RECONVENE_WIDTH_SQRT);
+	char *w = strstr(text, "\"width\": \"sqrt\"");
+	ck_assert_ptr_nonnull(w);
+	ck_assert_msg(report_read(path, &info, &vb, &err) == ENG_STATUS_OK, "%s", err.msg);
+	ck_assert(!info.keep_init && info.width == RECONVENE_WIDTH_SQRT &&
+		  info.channels == RECONVENE_CHANNELS_SCORE);
+	/* the same file without the key (and its comma) */
+	char *comma = w;
+	while (comma > text && *comma != ',' && *comma != '{')
+		comma--;
+	char *after = w + strlen("\"width\": \"sqrt\"");
+	if (*comma == ',')
+		memmove(comma, after, strlen(after) + 1);
+	else
+		memmove(w, after + (*after == ',' ? 1 : 0), strlen(after) + 1);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
 	free(text);
 	ck_assert_msg(report_read(path, &info, &vb, &err) == ENG_STATUS_OK, "%s", err.msg);
 	ck_assert(!info.keep_init && info.width == RECONVENE_WIDTH_DENSITY &&

@@ -141,10 +141,10 @@ START_TEST(test_hash_stable_and_issue18)
 
 	static const char *const extra[] = {
 		"", "keep-init = yes\n", "width = nnz\n", "channels = random\n",
-		"keep-init = no\nwidth = density\nchannels = score\n",
+		"keep-init = no\nwidth = sqrt\nchannels = score\n", "width = density\n",
 	};
-	uint64_t h[5];
-	for (int i = 0; i < 5; i++) {
+	uint64_t h[6];
+	for (int i = 0; i < 6; i++) {
 		char text[2048];
 		/* good ends inside [variant.tau03] */
 		snprintf(text, sizeof text, "%s%s", good, extra[i]);
@@ -156,9 +156,28 @@ START_TEST(test_hash_stable_and_issue18)
 		free(jobs);
 	}
 	ck_assert(h[4] == h[0]); /* the defaults spelled out: the same job */
-	for (int i = 0; i < 4; i++)
-		for (int j = i + 1; j < 4; j++)
-			ck_assert(h[i] != h[j]);
+	for (int i = 0; i < 6; i++)
+		for (int j = i + 1; j < 6; j++)
+			ck_assert(i == 0 && j == 4 ? h[i] == h[j] : h[i] != h[j]);
+	/* An UPaI job does not depend on the width rule: its hash does not
+	 * move with it (so the default's change kept every UPaI result). */
+	uint64_t hu[2];
+	for (int i = 0; i < 2; i++) {
+		/* [reconvene] reaches every variant, upai's options too */
+		char text[2048];
+		const char *sec = strstr(good, "[reconvene]\n") + strlen("[reconvene]\n");
+		snprintf(text, sizeof text, "%.*s%s%s", (int)(sec - good), good,
+			 i ? "width = density\n" : "", sec);
+		ck_assert_msg(parse(text, &err) == ENG_STATUS_OK, "%s", err.msg);
+		ck_assert_int_eq(grid.variants[1].ro.width,
+				 i ? RECONVENE_WIDTH_DENSITY : RECONVENE_WIDTH_SQRT);
+		ck_assert_int_eq(sweep_grid_jobs(&grid, &jobs, &n, &err), ENG_STATUS_OK);
+		k = sweep_job_find(jobs, n, "lenet5-synflow-0.9-upai-s1");
+		ck_assert_int_ge(k, 0);
+		hu[i] = jobs[k].config_hash;
+		free(jobs);
+	}
+	ck_assert(hu[0] == hu[1]);
 	ck_assert(grid.variants[grid.n_variants - 1].ro.channels == RECONVENE_CHANNELS_SCORE);
 }
 END_TEST

@@ -367,6 +367,22 @@ START_TEST(test_settings_mapping)
 		  back.min_keep == s.min_keep &&
 		  back.synflow_iterations == s.synflow_iterations &&
 		  back.samples_per_class == s.samples_per_class);
+
+	/* The width rule: the explorer's 'a' plans with Reconvene's default
+	 * (sqrt) unless told, and budget (which builds models) is refused. */
+	worker_settings_default(&s);
+	ck_assert_int_eq(s.width, RECONVENE_WIDTH_SQRT);
+	back = s;
+	back.width = RECONVENE_WIDTH_DENSITY;
+	worker_settings_to_reconvene(&back, &o);
+	ck_assert_int_eq(o.width, RECONVENE_WIDTH_DENSITY);
+	struct worker *w = worker_start(false, NULL);
+	struct eng_err err = { { 0 } };
+	ck_assert_int_eq(worker_set_settings(w, &back, &err), ENG_STATUS_OK);
+	back.width = RECONVENE_WIDTH_BUDGET;
+	ck_assert_int_eq(worker_set_settings(w, &back, &err), ENG_STATUS_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "budget"));
+	worker_free(w);
 }
 END_TEST
 

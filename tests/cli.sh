@@ -363,16 +363,25 @@ for r in rows:
     if r["rectified"]:
         assert r["dense"], r["name"]
 s = json.load(open(sys.argv[2]))["settings"]
-assert s["keep_init"] is True and s["channels"] == "random" and "width" not in s, s
+assert s["keep_init"] is True and s["channels"] == "random" and s["width"] == "sqrt", s
 PY
 expect 0 "$bin" prune vgg16 --auto --sparsity 0.97 --width sqrt --iterations 5 --out "$tmp/ws" --json
-expect 0 "$bin" prune vgg16 --auto --sparsity 0.97 --iterations 5 --out "$tmp/wd" --json
-python3 - "$tmp/ws/plan.json" "$tmp/wd/plan.json" "$tmp/ws/report.json" <<'PY' && ok || bad "prune --width sqrt"
+expect 0 "$bin" prune vgg16 --auto --sparsity 0.97 --width density --iterations 5 --out "$tmp/wd" --json
+python3 - "$tmp/ws/plan.json" "$tmp/wd/plan.json" "$tmp/ws/report.json" "$tmp/wd/report.json" <<'PY' && ok || bad "prune --width sqrt"
 import json, sys
 ws = json.load(open(sys.argv[1]))["groups"]; wd = json.load(open(sys.argv[2]))["groups"]
 assert all(ws[g] >= wd[g] for g in wd) and any(ws[g] > wd[g] for g in wd), (ws, wd)
 assert json.load(open(sys.argv[3]))["settings"]["width"] == "sqrt"
+assert "width" not in json.load(open(sys.argv[4]))["settings"]
 PY
+# sqrt is the default (issue 18): no option gives --width sqrt's plan
+expect 0 "$bin" prune vgg16 --auto --sparsity 0.97 --iterations 5 --out "$tmp/wdef" --json
+cmp -s "$tmp/ws/plan.json" "$tmp/wdef/plan.json" && ok || bad "prune: sqrt is the default width"
+# the explorer and replay take --width too, but not budget (it builds models)
+expect 2 "$bin" --width budget
+contains "$tmp/err" "--width budget builds and measures models"
+expect 2 "$bin" replay /dev/null --width wide
+contains "$tmp/err" "width: density, nnz, sqrt or budget, not 'wide'"
 expect 2 "$bin" prune resnet20 --auto --width wide --out "$tmp/x"
 contains "$tmp/err" "width: density, nnz, sqrt or budget, not 'wide'"
 expect 2 "$bin" prune resnet20 --auto --channels best --out "$tmp/x"

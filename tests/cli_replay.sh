@@ -83,6 +83,29 @@ expect 0 "$bin" prune resnet20 --auto --method magnitude --sparsity 0.95 --tau 0
 replay "model resnet20\nsettings method=magnitude sparsity=0.95 tau=0.3 seed=1 align=8\nkey a\nwait\n"
 [ "$(groups "$tmp/p.json")" = "$(groups "$tmp/bundle8/plan.json")" ] && ok ||
 	bad "align=8 in the log's settings is not --align 8"
+# The width rule (issue 18): 'a' plans with sqrt, prune's default; --width
+# density (or width=density in the log's settings, or a log from before
+# the change, whose settings have no width=) gives the density plan.  On
+# vgg11 at 0.97 the chain's rectified layers differ under the two.
+v11="--method magnitude --sparsity 0.97 --tau 0.3"
+replay "model vgg11\nkey a\nwait\n" $v11
+cp "$tmp/p.json" "$tmp/v11s.json"
+expect 0 "$bin" prune vgg11 --auto $v11 --data "$tmp/nodata" --out "$tmp/bv11s"
+[ "$(groups "$tmp/v11s.json")" = "$(groups "$tmp/bv11s/plan.json")" ] && ok ||
+	bad "replayed automatic plan on vgg11 differs from prune --auto"
+replay "model vgg11\nkey a\nwait\n" $v11 --width density
+cp "$tmp/p.json" "$tmp/v11d.json"
+expect 0 "$bin" prune vgg11 --auto $v11 --width density --data "$tmp/nodata" --out "$tmp/bv11d"
+[ "$(groups "$tmp/v11d.json")" = "$(groups "$tmp/bv11d/plan.json")" ] && ok ||
+	bad "replayed --width density plan differs from prune --auto --width density"
+[ "$(groups "$tmp/v11d.json")" != "$(groups "$tmp/v11s.json")" ] && ok ||
+	bad "--width density did not change the automatic plan on vgg11"
+replay "model vgg11\nsettings method=magnitude sparsity=0.97 tau=0.3 seed=1\nkey a\nwait\n"
+[ "$(groups "$tmp/p.json")" = "$(groups "$tmp/v11d.json")" ] && ok ||
+	bad "a log without width= did not replay with density"
+replay "model vgg11\nsettings method=magnitude sparsity=0.97 tau=0.3 seed=1 width=sqrt\nkey a\nwait\n"
+[ "$(groups "$tmp/p.json")" = "$(groups "$tmp/v11s.json")" ] && ok ||
+	bad "width=sqrt in the log's settings is not the sqrt plan"
 # A lock keeps its group out of it.
 replay "model resnet20\nkey Down\nkey Space\nkey a\nwait\n" --method magnitude \
 	--sparsity 0.95 --tau 0.3

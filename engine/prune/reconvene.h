@@ -12,8 +12,10 @@
  *     include_residual is set.  A group is rectified when every producer
  *     of it is resilient.
  *  3. RLR, reconvene_plan_auto + reconvene_apply: a rectified group keeps
- *     max(min_keep, ceil(d x channels)) channels, d the producer's density
- *     (the largest over the producers of a residual group), rounded up to a
+ *     max(min_keep, ceil(sqrt(d) x channels)) channels when its producer's
+ *     input group is cut too, else max(min_keep, ceil(d x channels)), d
+ *     the producer's density (the largest over the producers of a residual
+ *     group; o->width, RECONVENE_WIDTH_SQRT, has the other rules), rounded up to a
  *     multiple of `align` when it is above 1 (kernels run whole SIMD
  *     widths: bench --widths shows that a multiple of 4 is as fast as the
  *     counts just below it), never more than it has.  Which channels: the highest per-channel scores
@@ -88,24 +90,26 @@ typedef int (*reconvene_width_fn)(void *user, const struct net *net,
 
 /* How many channels a rectified group keeps (issue 18's free choices). */
 enum reconvene_width {
-	RECONVENE_WIDTH_DENSITY, /* ceil(d x channels), the paper's reading */
+	RECONVENE_WIDTH_DENSITY, /* ceil(d x channels), our first reading of the
+				  * paper (the default until issue 18's sweeps:
+				  * docs/reconvene.md, "Why these defaults") */
 	RECONVENE_WIDTH_NNZ,     /* as many as hold the producer's PaI non-zero
 				  * count densely at its input width after the
 				  * plan: ceil(kept / (in' / groups x kh x kw)),
 				  * in' the kept channels of its input group
 				  * (in a chain of rectified layers the counts
 				  * alternate wide and narrow) */
-	RECONVENE_WIDTH_SQRT,    /* ceil(sqrt(d) x channels) when the
-				  * producer's input group is shrunk too (both
-				  * sides cut by sqrt(d): about the PaI count,
-				  * evenly), else ceil(d x channels) */
+	RECONVENE_WIDTH_SQRT,    /* the default: ceil(sqrt(d) x channels) when
+				  * the producer's input group is shrunk too
+				  * (both sides cut by sqrt(d): about the PaI
+				  * count, evenly), else ceil(d x channels) */
 	RECONVENE_WIDTH_BUDGET,  /* the density counts raised to a common
 				  * floor ceil(f x channels) (at most all but
 				  * one), f the largest (bisection) whose
 				  * composite model stores no more bytes than
 				  * the UPaI model; reconvene_run only (it
-				  * builds the model to measure it): the
-				  * explorer's automatic plan keeps density */
+				  * builds the model to measure it; the
+				  * explorer refuses it) */
 };
 
 /* "density", "nnz", "sqrt", "budget"; NULL out of range.  _from_name: -1 if none. */
@@ -146,7 +150,7 @@ struct reconvene_options {
 				     * initial weights on the kept channels
 				     * (plan_apply KEEP) instead of being
 				     * re-initialised; still dense */
-	enum reconvene_width width;       /* default RECONVENE_WIDTH_DENSITY */
+	enum reconvene_width width;       /* default RECONVENE_WIDTH_SQRT */
 	enum reconvene_channels channels; /* default RECONVENE_CHANNELS_SCORE */
 	int synflow_iterations;     /* default 100 */
 	int samples_per_class;      /* SNIP/GraSP batch, default 10 */
@@ -164,7 +168,7 @@ void reconvene_score_options(const struct reconvene_options *o,
 			     struct score_options *so);
 /* Set one option from text, by its command-line name without the dashes:
  * method, sparsity, seed, tau, k, iterations, min-channels, align, width
- * (density or nnz), channels (score or random) (values as the CLI takes
+ * (density, nnz, sqrt or budget), channels (score or random) (values as the CLI takes
  * them) and residual, dense-sensitive, keep-init (yes/no, numparse_bool).
  * The one parser behind the command line's option group and sweep grids.
  * EINVAL with one line, e.g. "seed: a whole number >= 0, not 'x'" or

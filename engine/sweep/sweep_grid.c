@@ -668,12 +668,17 @@ void sweep_job_describe(const struct sweep_grid *g, const struct sweep_job *job,
 	 * config hashes (and their finished results). */
 	if (v->kind != SWEEP_KIND_DENSE && o->align > 1)
 		SWEEP_PUT(" align=%d", o->align);
-	/* Likewise issue 18's choices. */
-	if (v->kind != SWEEP_KIND_DENSE && o->keep_init)
+	/* Likewise issue 18's choices, and only for the kinds whose model they
+	 * change (the uniform baseline matches the Reconvene model's size): an
+	 * UPaI job's hash does not move with the width rule's default.  Width
+	 * density is the rule before it (grids of results made with it say so
+	 * in a [reconvene] section). */
+	bool planned = v->kind == SWEEP_KIND_RECONVENE || v->kind == SWEEP_KIND_UNIFORM;
+	if (planned && o->keep_init)
 		SWEEP_PUT(" keep_init=1");
-	if (v->kind != SWEEP_KIND_DENSE && o->width != RECONVENE_WIDTH_DENSITY)
+	if (planned && o->width != RECONVENE_WIDTH_DENSITY)
 		SWEEP_PUT(" width=%d", (int)o->width);
-	if (v->kind != SWEEP_KIND_DENSE && o->channels != RECONVENE_CHANNELS_SCORE)
+	if (planned && o->channels != RECONVENE_CHANNELS_SCORE)
 		SWEEP_PUT(" channels=%d", (int)o->channels);
 	if (v->kind == SWEEP_KIND_UNIFORM)
 		SWEEP_PUT(" match=%s", v->match == SWEEP_MATCH_PARAMS ? "params" : "nonzero");

@@ -295,6 +295,9 @@ struct worker_settings {
 	int k;                      /* > 0: the k sparsest instead of tau */
 	int min_keep;               /* collapse guard, default 1 */
 	int align;                  /* > 1: the automatic plan keeps multiples */
+	enum reconvene_width width; /* the automatic plan's width rule (default
+				     * sqrt; budget is refused: it builds
+				     * models to measure them) */
 	int synflow_iterations;     /* default 100 */
 	int samples_per_class;      /* SNIP / GraSP batch, default 10 */
 	struct worker_budget budget;/* default: quickeval_options_default's */
@@ -307,8 +310,8 @@ struct worker_settings {
 /* Reconvene's defaults (reconvene.h) and the quick-eval defaults. */
 void worker_settings_default(struct worker_settings *s);
 /* The one mapping between the settings and Reconvene's options, both
- * ways: method, sparsity, seed, tau, k, min_keep, align, synflow_iterations
- * and samples_per_class.  to: o is reconvene_options_init'ed first (no
+ * ways: method, sparsity, seed, tau, k, min_keep, align, width,
+ * synflow_iterations and samples_per_class.  to: o is reconvene_options_init'ed first (no
  * progress, no abort, masked sensitive layers, no residual groups).
  * from: the other fields of s (budget, latency runs) are left alone. */
 void worker_settings_to_reconvene(const struct worker_settings *s,

@@ -38,6 +38,7 @@ void worker_settings_to_reconvene(const struct worker_settings *s,
 	o->k = s->k;
 	o->min_keep = s->min_keep;
 	o->align = s->align;
+	o->width = s->width;
 	o->synflow_iterations = s->synflow_iterations;
 	o->samples_per_class = s->samples_per_class;
 }
@@ -52,6 +53,7 @@ void worker_settings_from_reconvene(const struct reconvene_options *o,
 	s->k = o->k;
 	s->min_keep = o->min_keep;
 	s->align = o->align;
+	s->width = o->width;
 	s->synflow_iterations = o->synflow_iterations;
 	s->samples_per_class = o->samples_per_class;
 }
@@ -64,6 +66,10 @@ enum eng_status worker_settings_check(const struct worker_settings *s,
 	enum eng_status st = reconvene_options_check(&o, err);
 	if (st != ENG_STATUS_OK)
 		return st;
+	if (s->width == RECONVENE_WIDTH_BUDGET)
+		return eng_err_set(err, ENG_STATUS_EINVAL,
+				   "width budget is for prune and sweeps (it builds and measures "
+				   "models); here use density, nnz or sqrt");
 	const struct worker_budget *b = &s->budget;
 	if (b->steps < 1 || b->batch < 1 || b->train_n < 1 || b->test_n < 1 ||
 	    !(b->lr > 0.0f))
@@ -107,7 +113,7 @@ unsigned worker_settings_deps(const struct worker_settings *a,
 		d |= WORKER_JOB_BIT(WORKER_JOB_QUICKEVAL);
 	/* The automatic plan's counts change; the snapshot re-derives it and
 	 * the plan's figures follow. */
-	if (a->align != b->align)
+	if (a->align != b->align || a->width != b->width)
 		d |= WORKER_JOB_BIT(WORKER_JOB_AUTO) | WORKER_JOB_BIT(WORKER_JOB_LATENCY) |
 		     WORKER_JOB_BIT(WORKER_JOB_QUICKEVAL);
 	return d;

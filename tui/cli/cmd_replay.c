@@ -26,7 +26,7 @@
 static const char replay_usage[] =
 	"usage: reconvene replay KEYLOG [--out PLAN] [--model MODEL] [--data DIR]\n"
 	"                        [--method M] [--sparsity S] [--tau T] [--seed N] [--align N]\n"
-	"                        [--size COLSxROWS] [--no-cache] [--quiet]\n"
+	"                        [--width RULE] [--size COLSxROWS] [--no-cache] [--quiet]\n"
 	"\n"
 	"Replay an explorer session without a terminal: KEYLOG is a file written\n"
 	"by 'reconvene --record FILE' (or by hand: docs/replay.md).  Its events go\n"
@@ -39,7 +39,7 @@ static const char replay_usage[] =
 	"\n"
 	"The log's header (model, settings, size, data) gives the defaults; the\n"
 	"options override it; without either, the explorer's built-in defaults\n"
-	"(" DEFAULT_MODEL ", synflow, s = 0.9, tau = 0.2, seed 1, 80x24).\n"
+	"(" DEFAULT_MODEL ", synflow, s = 0.9, tau = 0.2, seed 1, width sqrt, 80x24).\n"
 	"\n"
 	"  --out PLAN          write the plan JSON here\n"
 	"  --model MODEL       model name or .cfg path\n"
@@ -49,6 +49,8 @@ static const char replay_usage[] =
 	"  --tau T             resilient threshold in [0, 1]\n"
 	"  --seed N            seed\n"
 	"  --align N           the automatic plan keeps multiples of N channels\n"
+	"  --width RULE        the automatic plan's width rule: sqrt, density or nnz\n"
+	"                      (a log without width= was recorded with density)\n"
 	"  --size COLSxROWS    starting terminal size\n"
 	"  --no-cache          keep scores in memory only\n"
 	"  --quiet             no summary, no progress\n"
@@ -57,7 +59,8 @@ static const char replay_usage[] =
 	"or data), 2 usage error.\n";
 
 struct replay_opts {
-	const char *log, *out, *model, *data, *method, *sparsity, *tau, *seed, *align, *size;
+	const char *log, *out, *model, *data, *method, *sparsity, *tau, *seed, *align, *width;
+	const char *size;
 	bool no_cache, quiet;
 };
 
@@ -72,6 +75,7 @@ static int replay_parse(int argc, char **argv, struct replay_opts *o)
 		{ "--tau", offsetof(struct replay_opts, tau) },
 		{ "--seed", offsetof(struct replay_opts, seed) },
 		{ "--align", offsetof(struct replay_opts, align) },
+		{ "--width", offsetof(struct replay_opts, width) },
 		{ "--size", offsetof(struct replay_opts, size) },
 	};
 	for (int i = 1; i < argc; i++) {
@@ -122,12 +126,14 @@ static int replay_settings(const struct replay_opts *o, const struct keylog_head
 		ws->tau = h->tau;
 		ws->seed = h->seed;
 		ws->align = h->align;
+		ws->width = (enum reconvene_width)h->width;
 	}
 	if (h->has_size) {
 		*cols = h->cols;
 		*rows = h->rows;
 	}
-	int rc = cli_settings_apply("replay", o->method, o->sparsity, o->tau, o->seed, o->align, ws, NULL);
+	int rc = cli_settings_apply("replay", o->method, o->sparsity, o->tau, o->seed, o->align,
+				    o->width, ws, NULL);
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	if (o->size) {

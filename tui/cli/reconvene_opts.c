@@ -138,17 +138,20 @@ int cli_ropts_check_model(const char *cmd, const struct cli_ropts *r)
 
 int cli_settings_apply(const char *cmd, const char *method, const char *sparsity,
 		       const char *tau, const char *seed, const char *align,
-		       struct worker_settings *ws, bool *align_auto)
+		       const char *width, struct worker_settings *ws, bool *align_auto)
 {
 	struct reconvene_options o;
 	worker_settings_to_reconvene(ws, &o);
 	const struct { const char *name, *arg; } given[] = {
 		{ "method", method }, { "sparsity", sparsity }, { "tau", tau },
-		{ "seed", seed }, { "align", align },
+		{ "seed", seed }, { "align", align }, { "width", width },
 	};
 	for (size_t i = 0; i < sizeof given / sizeof given[0]; i++)
 		if (given[i].arg && cli_reconvene_option(cmd, given[i].name, given[i].arg, &o))
 			return CLI_EXIT_USAGE;
+	if (o.width == RECONVENE_WIDTH_BUDGET)
+		return cli_usage_error(cmd, "--width budget builds and measures models: it is for "
+				       "'reconvene prune' and sweeps; here use density, nnz or sqrt");
 	/* The worker plans without measuring; the explorer's app measures the
 	 * staircases and aligns (app.h).  A replay must not depend on
 	 * timings. */

@@ -92,6 +92,7 @@ int cli_ropts_check_model(const char *cmd, const struct cli_ropts *r);
 
 /* The explorer's settings options (each NULL when absent): --method,
  * --sparsity in [0, 1), --tau in [0, 1], --seed >= 0, --align N|auto,
+ * --width density|nnz|sqrt (budget is a usage error: it builds models),
  * applied to ws.  align auto is not a worker setting (it needs measured
  * staircases): with align_auto it sets *align_auto (the explorer's app
  * does it), without (NULL: replays, which must not depend on timings) it
@@ -100,6 +101,6 @@ int cli_ropts_check_model(const char *cmd, const struct cli_ropts *r);
 struct worker_settings;
 int cli_settings_apply(const char *cmd, const char *method, const char *sparsity,
 		       const char *tau, const char *seed, const char *align,
-		       struct worker_settings *ws, bool *align_auto);
+		       const char *width, struct worker_settings *ws, bool *align_auto);
 
 #endif

@@ -146,8 +146,13 @@ const char *keylog_settings_parse(char *rest, struct keylog_header *h)
 			if (!*v || *end || errno || a < 1 || a > RECONVENE_ALIGN_MAX)
 				return "settings: align is a whole number in 1..4096";
 			h->align = a > 1 ? (int)a : 0;
+		} else if (strcmp(tok, "width") == 0) {
+			int wv = reconvene_width_from_name(v);
+			if (wv < 0 || wv == RECONVENE_WIDTH_BUDGET)
+				return "settings: width is density, nnz or sqrt";
+			h->width = wv;
 		} else {
-			return "settings: unknown key (method sparsity tau seed align)";
+			return "settings: unknown key (method sparsity tau seed align width)";
 		}
 	}
 	if (!(m && s && t && sd))
@@ -319,13 +324,16 @@ static const char *keylog_double(double v, char *buf, size_t len)
 int keylog_settings_format(const struct keylog_header *h, char *buf, size_t len)
 {
 	char sb[32], tb[32];
-	/* align only when set: logs stay as they were without it. */
-	char ab[32] = "";
+	/* align and width only when not what an older log means without them
+	 * (no alignment, the density rule): those logs replay as recorded. */
+	char ab[32] = "", wb[32] = "";
 	if (h->align > 1)
 		snprintf(ab, sizeof ab, " align=%d", h->align);
-	return snprintf(buf, len, "method=%s sparsity=%s tau=%s seed=%llu%s", h->method,
+	if (h->width != RECONVENE_WIDTH_DENSITY && reconvene_width_name(h->width))
+		snprintf(wb, sizeof wb, " width=%s", reconvene_width_name(h->width));
+	return snprintf(buf, len, "method=%s sparsity=%s tau=%s seed=%llu%s%s", h->method,
 			keylog_double(h->sparsity, sb, sizeof sb),
-			keylog_double(h->tau, tb, sizeof tb), h->seed, ab);
+			keylog_double(h->tau, tb, sizeof tb), h->seed, ab, wb);
 }
 
 void keylog_header_write(FILE *f, const struct keylog_header *h)

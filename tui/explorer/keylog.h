@@ -73,6 +73,9 @@ struct keylog_header {
 	double sparsity, tau;
 	unsigned long long seed;
 	int align;                 /* > 1: settings ... align=N; 0 when absent */
+	int width;                 /* enum reconvene_width: settings ...
+				    * width=NAME; density when absent (logs
+				    * from before sqrt became the default) */
 	int cols, rows;
 	char data[1024];
 };

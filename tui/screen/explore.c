@@ -46,8 +46,9 @@
 
 static const char explore_usage[] =
 	"usage: reconvene [MODEL] [--data DIR] [--method M] [--sparsity S] [--tau T]\n"
-	"                 [--seed N] [--align N|auto] [--theme NAME|FILE] [--themes-dir DIR]\n"
-	"                 [--config FILE] [--no-color] [--ascii] [--no-mouse] [--present]\n"
+	"                 [--seed N] [--align N|auto] [--width RULE] [--theme NAME|FILE]\n"
+	"                 [--themes-dir DIR] [--config FILE] [--no-color] [--ascii]\n"
+	"                 [--no-mouse] [--present]\n"
 	"                 [--readonly] [--no-cache] [--record FILE]\n"
 	"                 [--restore | --no-restore] [--max-iterations N]\n"
 	"\n"
@@ -69,6 +70,10 @@ static const char explore_usage[] =
 	"                      channels per rectified group (default 1: off), or\n"
 	"                      (auto) the widest width as fast on each group's\n"
 	"                      measured staircase (timed first; not with --record)\n"
+	"  --width RULE        how many channels a rectified group keeps in the\n"
+	"                      automatic plan: sqrt (default: ceil(sqrt(d) x c) where\n"
+	"                      its input is cut too, else ceil(d x c)), density\n"
+	"                      (ceil(d x c), the rule before issue 18) or nnz\n"
 	"  --seed N            initialisation and random-score seed (default 1)\n"
 	"  --theme NAME|FILE   colour theme (themes/*.theme; c cycles them)\n"
 	"  --themes-dir DIR    look for themes here first\n"
@@ -102,6 +107,7 @@ struct explore_opts {
 	const char *tau;
 	const char *seed;
 	const char *align;
+	const char *width;
 	const char *theme;
 	const char *themes_dir;
 	const char *config;
@@ -269,6 +275,7 @@ static int explore_parse(int argc, char **argv, struct explore_opts *o)
 		{ "--tau", offsetof(struct explore_opts, tau) },
 		{ "--seed", offsetof(struct explore_opts, seed) },
 		{ "--align", offsetof(struct explore_opts, align) },
+		{ "--width", offsetof(struct explore_opts, width) },
 		{ "--theme", offsetof(struct explore_opts, theme) },
 		{ "--themes-dir", offsetof(struct explore_opts, themes_dir) },
 		{ "--config", offsetof(struct explore_opts, config) },
@@ -407,7 +414,7 @@ int explore_run(int argc, char **argv, struct tour *tour)
 	ws.tau = cfg.tau;
 	ws.seed = cfg.seed;
 	bool align_auto = false;
-	if ((rc = cli_settings_apply(NULL, o.method, o.sparsity, o.tau, o.seed, o.align, &ws,
+	if ((rc = cli_settings_apply(NULL, o.method, o.sparsity, o.tau, o.seed, o.align, o.width, &ws,
 				     &align_auto)) != CLI_EXIT_OK)
 		return rc;
 	/* A recording replays without measuring; aligned plans need it. */
@@ -551,6 +558,7 @@ int explore_run(int argc, char **argv, struct tour *tour)
 		h->tau = ws.tau;
 		h->seed = (unsigned long long)ws.seed;
 		h->align = ws.align;
+		h->width = (int)ws.width;
 		h->cols = COLS;
 		h->rows = LINES;
 		if (o.data && strlen(o.data) < sizeof h->data) {

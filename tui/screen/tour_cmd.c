@@ -153,7 +153,7 @@ int cmd_tour(int argc, char **argv)
 	if (o.check) {
 		struct worker_settings ws;
 		worker_settings_default(&ws);
-		rc = cli_settings_apply("tour", o.method, o.sparsity, o.tau, o.seed, NULL, &ws,
+		rc = cli_settings_apply("tour", o.method, o.sparsity, o.tau, o.seed, NULL, NULL, &ws,
 					NULL);
 		if (rc != CLI_EXIT_OK) {
 			tour_script_done(&ts);
