@@ -115,10 +115,6 @@ void score_batch_grad(struct net *net, const struct score_batch *b, double temp,
 
 /* --- synflow_sparse.c ------------------------------------------------------ */
 
-/* Most threads a sparse call uses (each past the first costs a column
- * gradient buffer in scratch). */
-#define SCORE_SPARSE_TEAM_MAX 8
-
 /* One conv layer's listed weights, row by row: entries of SynFlow's alive
  * list (param indices ascending, so w[o][k] row-major).  start (rows + 1,
  * caller's storage) is filled by score_sparse_rows. */

@@ -18,10 +18,14 @@
  * the choice depends on the layer and the step, never on timing.  The
  * PyTorch reference tests hold both paths to the same tolerance.
  *
- * Threads.  Rows (output channels) are split over threads_for_work's
- * team: the forward and the weight gradients write disjoint rows; the
- * column gradient goes to one buffer per thread, summed in thread order,
- * so results depend on the thread count but not on timing (as conv2d's).
+ * One thread.  The dense layers of the same pass run on OpenBLAS's
+ * threads; an OpenMP team here left libgomp's threads spinning against
+ * them (SynFlow-100 on resnet20 went from 0.66 to 1.1 s at two threads),
+ * the same fight conv2d.c describes.  The layers this path takes are the
+ * cheap ones, so they run serially; with t threads for the GEMMs the
+ * dense pass is up to t times faster, so the path is taken at a t times
+ * thinner list (score_sparse_pays), and which layers take it depends on
+ * the thread count, as conv2d's sums do.
  */
 #include "config.h"
 
@@ -33,24 +37,15 @@
 #include "score/score.h"
 #include "score/score_internal.h"
 
+/* OpenMP only for its simd directive (vector loops, no threads). */
 #ifdef _OPENMP
-#include <omp.h>
 #define SPARSE_OMP(directive) _Pragma(directive)
 #else
 #define SPARSE_OMP(directive)
 #endif
-
-/* Multiply-adds below which a call stays on one thread. */
-#define SPARSE_PAR_MIN ((size_t)1 << 16)
 /* Output positions up to which a layer may take this path: beyond, the
  * dense GEMM is bound by arithmetic, where OpenBLAS's kernels win. */
 #define SPARSE_MAX_N 256
-
-static int sparse_team(size_t work)
-{
-	int t = threads_for_work(work, SPARSE_PAR_MIN);
-	return t > SCORE_SPARSE_TEAM_MAX ? SCORE_SPARSE_TEAM_MAX : t;
-}
 
 bool score_sparse_eligible(const struct layer *l)
 {
@@ -71,14 +66,17 @@ bool score_sparse_pays(const struct layer *l, size_t entries)
 	 * bound by streaming and packing the weights where n is small. */
 	size_t n = (size_t)l->out.h * (size_t)l->out.w;
 	double most = n <= 4 ? 0.4 : n <= 16 ? 0.15 : n <= 64 ? 0.11 : 0.1;
-	return (double)entries < most * (double)l->w_len;
+	/* This path runs on one thread, the GEMM on OpenBLAS's: with t of
+	 * them the dense pass is up to t times faster. */
+	int t = threads_for_work(1, 0);
+	return (double)entries * t < most * (double)l->w_len;
 }
 
 size_t score_sparse_scratch(const struct layer *l)
 {
 	size_t kn = (size_t)l->in.c * (size_t)l->conf.size * (size_t)l->conf.size *
 		    (size_t)l->out.h * (size_t)l->out.w;
-	return kn * (1 + SCORE_SPARSE_TEAM_MAX);
+	return kn * 2;
 }
 
 void score_sparse_rows(struct score_rows *r, int rows, size_t row_len)
@@ -244,24 +242,6 @@ static struct sparse_kernels sparse_kernels_for(size_t n)
 	}
 }
 
-/* Rows [o0, o1) of thread t of nt: contiguous shares. */
-static void sparse_share(int rows, int t, int nt, int *o0, int *o1)
-{
-	*o0 = (int)((long long)rows * t / nt);
-	*o1 = (int)((long long)rows * (t + 1) / nt);
-}
-
-static int sparse_thread(int *nt)
-{
-#ifdef _OPENMP
-	*nt = omp_get_num_threads();
-	return omp_get_thread_num();
-#else
-	*nt = 1;
-	return 0;
-#endif
-}
-
 void score_sparse_forward(const struct layer *l, const struct score_rows *r,
 			  const float *in, const float *bias, float *out, float *scratch)
 {
@@ -273,15 +253,7 @@ void score_sparse_forward(const struct layer *l, const struct score_rows *r,
 	for (int o = 0; o < g.o; o++)
 		for (size_t p = 0; p < n; p++)
 			out[(size_t)o * n + p] = bias ? bias[o] : 0.0f;
-	const struct sparse_kernels k = sparse_kernels_for(n);
-	const int team = sparse_team(r->n * n);
-	SPARSE_OMP("omp parallel num_threads(team)")
-	{
-		int nt, t = sparse_thread(&nt), o0, o1;
-		sparse_share(g.o, t, nt, &o0, &o1);
-		k.fwd(r, g.kdim, n, col, out, o0, o1);
-	}
-	(void)team;
+	sparse_kernels_for(n).fwd(r, g.kdim, n, col, out, 0, g.o);
 }
 
 void score_sparse_backward(const struct layer *l, const struct score_rows *r,
@@ -294,29 +266,12 @@ void score_sparse_backward(const struct layer *l, const struct score_rows *r,
 	float *col = scratch, *dcol = scratch + kn;
 	sparse_im2col(&g, in, col);
 	const struct sparse_kernels k = sparse_kernels_for(n);
-	const int team = sparse_team(r->n * n);
 	/* Weight gradients of the listed entries (g = dout[o] . col[kk]) and,
-	 * with din, the column gradient dcol[kk] += w dout[o]: one buffer per
-	 * thread over its share of the rows, summed in thread order. */
-	SPARSE_OMP("omp parallel num_threads(team)")
-	{
-		int nt, t = sparse_thread(&nt), o0, o1;
-		sparse_share(g.o, t, nt, &o0, &o1);
-		k.grad(r, g.kdim, n, col, dout, g_out, o0, o1);
-		if (din) {
-			float *mine = dcol + (size_t)t * kn;
-			memset(mine, 0, kn * sizeof *mine);
-			k.dcol(r, g.kdim, n, dout, mine, o0, o1);
-			SPARSE_OMP("omp barrier")
-			size_t a = kn * (size_t)t / (size_t)nt, b = kn * (size_t)(t + 1) / (size_t)nt;
-			for (int u = 1; u < nt; u++) {
-				const float *other = dcol + (size_t)u * kn;
-				for (size_t e = a; e < b; e++)
-					dcol[e] += other[e];
-			}
-		}
-	}
-	(void)team;
-	if (din)
-		sparse_col2im(&g, dcol, din);
+	 * with din, the column gradient dcol[kk] += w dout[o]. */
+	k.grad(r, g.kdim, n, col, dout, g_out, 0, g.o);
+	if (!din)
+		return;
+	memset(dcol, 0, kn * sizeof *dcol);
+	k.dcol(r, g.kdim, n, dout, dcol, 0, g.o);
+	sparse_col2im(&g, dcol, din);
 }
