@@ -1177,7 +1177,10 @@ START_TEST(test_align_auto)
 	ck_assert_int_lt(count, 16);
 	int free_w = stairs_snap(&a->stairs, g, count, false);
 	ck_assert_int_eq(a->plan.keep[g], free_w < count ? count : free_w);
-	ck_assert_int_eq(a->hist.n, hist_n + 1);
+	/* A history entry when the plan changed: on a slow build (ASan) the
+	 * measured staircase can find all 16 channels as fast as the count,
+	 * and then the aligned plan is the dense one it started from. */
+	ck_assert_int_eq(a->hist.n, hist_n + (a->plan.keep[g] < 16 ? 1 : 0));
 	ck_assert_msg(strstr(a->log, "automatic plan (") != NULL, "%s", a->log);
 	fx_close(&f);
 
