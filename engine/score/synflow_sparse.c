@@ -146,15 +146,15 @@ static void sparse_col2im(const struct conv2d_geom *g, const float *dcol, float 
 /* The row loops, compiled once per common map size so that the loops over
  * the n output positions are fixed-length vector code (a 2x2 map is one
  * SSE operation per weight; a generic n would run its remainder scalar),
- * and once for any n.  Rows [o0, o1). */
+ * and once for any n.  Every row of the layer, o < rows. */
 #define SPARSE_ROW_KERNELS(SUFFIX, N_EXPR)                                          \
 	ENG_TARGET_CLONES static void sparse_fwd_##SUFFIX(const struct score_rows *r, size_t kd,     \
 					size_t n_arg, const float *col,             \
-					float *out, int o0, int o1)                 \
+					float *out, int rows)                       \
 	{                                                                           \
 		const size_t n = N_EXPR;                                            \
 		(void)n_arg;                                                        \
-		for (int o = o0; o < o1; o++) {                                     \
+		for (int o = 0; o < rows; o++) {                                       \
 			float *restrict dst = out + (size_t)o * n;                  \
 			const float *base = col - (r->off + (size_t)o * kd) * n;    \
 			for (size_t p0 = 0; p0 < n; p0 += SPARSE_TILE) {            \
@@ -179,11 +179,11 @@ static void sparse_col2im(const struct conv2d_geom *g, const float *dcol, float 
 	}                                                                           \
 	ENG_TARGET_CLONES static void sparse_grad_##SUFFIX(const struct score_rows *r, size_t kd,    \
 					 size_t n_arg, const float *col,            \
-					 const float *dout, float *g, int o0, int o1) \
+					 const float *dout, float *g, int rows)     \
 	{                                                                           \
 		const size_t n = N_EXPR;                                            \
 		(void)n_arg;                                                        \
-		for (int o = o0; o < o1; o++) {                                     \
+		for (int o = 0; o < rows; o++) {                                       \
 			const float *dy = dout + (size_t)o * n;                     \
 			const float *base = col - (r->off + (size_t)o * kd) * n;    \
 			for (size_t j = r->start[o]; j < r->start[o + 1]; j++) {    \
@@ -198,11 +198,11 @@ static void sparse_col2im(const struct conv2d_geom *g, const float *dcol, float 
 	}                                                                           \
 	ENG_TARGET_CLONES static void sparse_dcol_##SUFFIX(const struct score_rows *r, size_t kd,    \
 					 size_t n_arg, const float *dout,           \
-					 float *dcol, int o0, int o1)               \
+					 float *dcol, int rows)                     \
 	{                                                                           \
 		const size_t n = N_EXPR;                                            \
 		(void)n_arg;                                                        \
-		for (int o = o0; o < o1; o++) {                                     \
+		for (int o = 0; o < rows; o++) {                                       \
 			const float *dy = dout + (size_t)o * n;                     \
 			float *base = dcol - (r->off + (size_t)o * kd) * n;         \
 			for (size_t j = r->start[o]; j < r->start[o + 1]; j++) {    \
@@ -221,11 +221,10 @@ SPARSE_ROW_KERNELS(n64, 64)
 SPARSE_ROW_KERNELS(any, n_arg)
 
 struct sparse_kernels {
-	void (*fwd)(const struct score_rows *, size_t, size_t, const float *, float *, int, int);
+	void (*fwd)(const struct score_rows *, size_t, size_t, const float *, float *, int);
 	void (*grad)(const struct score_rows *, size_t, size_t, const float *, const float *,
-		     float *, int, int);
-	void (*dcol)(const struct score_rows *, size_t, size_t, const float *, float *, int,
-		     int);
+		     float *, int);
+	void (*dcol)(const struct score_rows *, size_t, size_t, const float *, float *, int);
 };
 
 static struct sparse_kernels sparse_kernels_for(size_t n)
@@ -253,7 +252,7 @@ void score_sparse_forward(const struct layer *l, const struct score_rows *r,
 	for (int o = 0; o < g.o; o++)
 		for (size_t p = 0; p < n; p++)
 			out[(size_t)o * n + p] = bias ? bias[o] : 0.0f;
-	sparse_kernels_for(n).fwd(r, g.kdim, n, col, out, 0, g.o);
+	sparse_kernels_for(n).fwd(r, g.kdim, n, col, out, g.o);
 }
 
 void score_sparse_backward(const struct layer *l, const struct score_rows *r,
@@ -268,10 +267,10 @@ void score_sparse_backward(const struct layer *l, const struct score_rows *r,
 	const struct sparse_kernels k = sparse_kernels_for(n);
 	/* Weight gradients of the listed entries (g = dout[o] . col[kk]) and,
 	 * with din, the column gradient dcol[kk] += w dout[o]. */
-	k.grad(r, g.kdim, n, col, dout, g_out, 0, g.o);
+	k.grad(r, g.kdim, n, col, dout, g_out, g.o);
 	if (!din)
 		return;
 	memset(dcol, 0, kn * sizeof *dcol);
-	k.dcol(r, g.kdim, n, dout, dcol, 0, g.o);
+	k.dcol(r, g.kdim, n, dout, dcol, g.o);
 	sparse_col2im(&g, dcol, din);
 }
