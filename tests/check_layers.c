@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <cblas.h>
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -583,6 +584,54 @@ START_TEST(test_linear_forward_naive)
 }
 END_TEST
 
+/* The linear layer runs products below 2^24 multiply-adds on the calling
+ * thread (linear.c: OpenBLAS's pool would spin against the engine's team)
+ * and larger ones on OpenBLAS's threads: either way it must leave
+ * OpenBLAS's thread count as it found it, and compute the same product. */
+START_TEST(test_linear_keeps_blas_threads)
+{
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+	const int saved = openblas_get_num_threads();
+	openblas_set_num_threads(2);
+	static const int ins[] = { 24, 1024 }; /* 64 x in x 256: 393 Ki and 16 Mi MACs */
+	for (int k = 0; k < 2; k++) {
+		struct layer_conf c = conf_of(LAYER_KIND_LINEAR);
+		c.out = 256;
+		struct shape s = { ins[k], 1, 1 };
+		int batch = 64, nin = ins[k];
+		struct tl t;
+		struct eng_err err;
+		ck_assert_int_eq(tl_init(&t, LAYER_KIND_LINEAR, &c, &s, 1, batch, &err), ENG_STATUS_OK);
+		float *x = rand_floats((size_t)batch * nin, 11, -1.0, 1.0);
+		float *y = calloc((size_t)batch * 256, sizeof(float));
+		float *dy = rand_floats((size_t)batch * 256, 12, -1.0, 1.0);
+		float *dx = calloc((size_t)batch * nin, sizeof(float));
+		tl_forward(&t, x, NULL, y, false);
+		ck_assert_int_eq(openblas_get_num_threads(), 2);
+		tl_backward(&t, x, NULL, y, dy, dx, NULL);
+		ck_assert_int_eq(openblas_get_num_threads(), 2);
+		for (int b = 0; b < batch; b += 13)
+			for (int o = 0; o < 256; o += 17) {
+				double want = t.l.b[o];
+				for (int i = 0; i < nin; i++)
+					want += (double)x[b * nin + i] * t.l.w[o * nin + i];
+				ck_assert_double_eq_tol(y[b * 256 + o], want, 1e-4);
+			}
+		for (int b = 0; b < batch; b += 11)
+			for (int i = 0; i < nin; i += 7) {
+				double want = 0.0;
+				for (int o = 0; o < 256; o++)
+					want += (double)dy[b * 256 + o] * t.l.w[o * nin + i];
+				ck_assert_double_eq_tol(dx[b * nin + i], want, 1e-4);
+			}
+		free(x); free(y); free(dy); free(dx);
+		tl_done(&t);
+	}
+	openblas_set_num_threads(saved);
+#endif
+}
+END_TEST
+
 START_TEST(test_linear_counts_and_init)
 {
 	struct layer_conf c = conf_of(LAYER_KIND_LINEAR);
@@ -840,6 +889,7 @@ static Suite *layers_suite(void)
 	tc = tcase_create("linear_add_flatten");
 	tcase_add_test(tc, test_linear_grad);
 	tcase_add_test(tc, test_linear_forward_naive);
+	tcase_add_test(tc, test_linear_keeps_blas_threads);
 	tcase_add_test(tc, test_linear_counts_and_init);
 	tcase_add_test(tc, test_add_grad);
 	tcase_add_test(tc, test_add_forward_backward);

@@ -29,3 +29,25 @@ int threads_for_work(size_t work, size_t par_min)
 	return 1;
 #endif
 }
+
+int threads_blas_serial_begin(void)
+{
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+	int nb = openblas_get_num_threads();
+	if (nb > 1)
+		openblas_set_num_threads(1);
+	return nb;
+#else
+	return 1;
+#endif
+}
+
+void threads_blas_serial_end(int saved)
+{
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+	if (saved > 1)
+		openblas_set_num_threads(saved);
+#else
+	(void)saved;
+#endif
+}

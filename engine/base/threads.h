@@ -10,8 +10,8 @@
  * the team costs more than the loop (each caller sets the size from its
  * own measurements).  Builds without OpenMP always get 1.
  *
- * Owns: nothing.  Thread rules: callable from any thread; reads only
- * process-wide thread settings.
+ * Owns: nothing.  Thread rules: callable from any thread; reads (and,
+ * around serial GEMMs, sets) only process-wide thread settings.
  */
 #ifndef RECONVENE_THREADS_H
 #define RECONVENE_THREADS_H
@@ -20,5 +20,15 @@
 
 /* Threads for a parallel loop over `work` floats (>= 1). */
 int threads_for_work(size_t work, size_t par_min);
+
+/* Run the next sgemm calls on the calling thread alone: drop OpenBLAS to
+ * one thread and return the count to restore with threads_blas_serial_end
+ * (cheap: OpenBLAS keeps its pool, this is a store).  For GEMMs on an
+ * OpenMP team of the engine's own, which must not fan out again, and for
+ * GEMMs too small to repay waking OpenBLAS's pool, whose threads then spin
+ * against the engine's team (docs/performance.md, "Two thread pools").
+ * Process-wide, like every OpenBLAS thread setting. */
+int threads_blas_serial_begin(void);
+void threads_blas_serial_end(int saved);
 
 #endif

@@ -619,31 +619,6 @@ static int conv2d_team_size(void)
 #endif
 }
 
-/* While the conv's own team runs, each of its threads calls sgemm, so
- * OpenBLAS must not fan out again: drop it to one thread and return the
- * count to restore (cheap: OpenBLAS keeps its pool, this is a store). */
-static int conv2d_blas_serial_begin(void)
-{
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-	int nb = openblas_get_num_threads();
-	if (nb > 1)
-		openblas_set_num_threads(1);
-	return nb;
-#else
-	return 1;
-#endif
-}
-
-static void conv2d_blas_serial_end(int nb)
-{
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-	if (nb > 1)
-		openblas_set_num_threads(nb);
-#else
-	(void)nb;
-#endif
-}
-
 /* Threads for the whole-call team of a GEMM conv on chunks of nc samples
  * (1: serial chunks, OpenBLAS threads inside each GEMM). */
 static int conv2d_team_threads(const struct conv2d_geom *g, int batch, int nc)
@@ -727,7 +702,7 @@ static void conv2d_forward_team(struct layer *l, const struct conv2d_geom *g,
 	const size_t ld = (size_t)nc * g->hw;
 	float *col = io->scratch;
 	float *omat = io->scratch + g->kdim * ld;
-	const int nb = conv2d_blas_serial_begin();
+	const int nb = threads_blas_serial_begin();
 	CONV2D_OMP("omp parallel num_threads(nt)")
 	{
 		const int t = conv2d_thread_num(), nth = conv2d_team_size();
@@ -761,7 +736,7 @@ static void conv2d_forward_team(struct layer *l, const struct conv2d_geom *g,
 			}
 		}
 	}
-	conv2d_blas_serial_end(nb);
+	threads_blas_serial_end(nb);
 }
 
 static void conv2d_forward(struct layer *l, const struct layer_io *io)
@@ -872,7 +847,7 @@ static void conv2d_backward_team(struct layer *l, const struct conv2d_geom *g,
 	float *dmat = col + g->kdim * ld;
 	float *parts = dmat + (size_t)g->o * ld;  /* (nt - 1) x w_len */
 	int team = 1;
-	const int nb = conv2d_blas_serial_begin();
+	const int nb = threads_blas_serial_begin();
 	CONV2D_OMP("omp parallel num_threads(nt)")
 	{
 		const int t = conv2d_thread_num(), nth = conv2d_team_size();
@@ -917,7 +892,7 @@ static void conv2d_backward_team(struct layer *l, const struct conv2d_geom *g,
 			}
 		}
 	}
-	conv2d_blas_serial_end(nb);
+	threads_blas_serial_end(nb);
 	if (team < 2)
 		return;
 	const int nr = conv2d_threads(w_len * (size_t)(team - 1));
