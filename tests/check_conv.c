@@ -85,6 +85,15 @@ static const struct conv_case conv_cases[] = {
 	{ 2, 30, 30, 3, 3, 2, 0, 1, 0, 2, true, { 1, 0, 0, 1 } },  /* narrow output, big plane */
 	{ 4, 6, 6, 3, 1, 1, 0, 1, 1, 2, true, { 0, 0, 1, 2 } },    /* 1x1 with pads: not pointwise */
 	{ 3, 5, 5, 2, 4, 2, 0, 1, 1, 2, true, { 1, 1, 2, 2 } },    /* even kernel, SAME_UPPER */
+	/* The thin kernel (gemm_thin.c): at most 16 columns and 64 Ki weights
+	 * per group; rows left over from its blocks of 8 (up to 8 columns)
+	 * and 6 (9 to 16) run one at a time. */
+	{ 64, 4, 4, 128, 3, 1, 1, 1, 1, 1 },  /* thin: 16 columns, 128 = 21 x 6 + 2 rows */
+	{ 130, 2, 2, 70, 3, 1, 1, 1, 0, 1 },  /* thin: 4 columns, 70 = 8 x 8 + 6 rows */
+	{ 80, 3, 3, 100, 3, 1, 1, 1, 1, 1 },  /* thin: 9 columns */
+	{ 256, 2, 2, 128, 3, 1, 1, 2, 1, 1 }, /* thin: groups 2 */
+	{ 80, 2, 2, 100, 3, 1, 1, 1, 1, 3 },  /* thin: a chunk of 3 samples, 12 columns */
+	{ 300, 1, 1, 250, 1, 1, 0, 1, 1, 1 }, /* thin: 1x1 on a 1x1 map, in place */
 };
 #define N_CONV_CASES ((int)(sizeof conv_cases / sizeof conv_cases[0]))
 #define N_RANDOM_CASES 12

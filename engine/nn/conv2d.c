@@ -59,6 +59,7 @@
 #include "nn/conv2d_geom.h"
 #include "nn/layer.h"
 #include "nn/layer_init.h"
+#include "nn/gemm_thin.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -147,6 +148,14 @@ static int conv2d_chunk(const struct conv2d_geom *g, int batch)
 /* Scratch floats for chunks of nc samples: the column matrix unless a
  * one-sample 1x1 conv reads its input in place, and the [O x N] matrix
  * unless a one-sample chunk works on the output directly. */
+/* Whether a forward GEMM of ncol columns runs on the thin kernel
+ * (gemm_thin.h: VGG's 4x4 and 2x2 maps at batch 1), which reads the
+ * weights once where OpenBLAS packs them first. */
+static bool conv2d_thin(const struct conv2d_geom *g, size_t ncol)
+{
+	return ncol <= GEMM_THIN_MAX_N && gemm_thin_pays(g->og, (int)ncol, (int)g->kdim);
+}
+
 static size_t conv2d_scratch_floats(const struct conv2d_geom *g, int nc)
 {
 	if (g->direct)
@@ -598,6 +607,10 @@ static size_t conv2d_scratch_len(const struct layer *l, int batch)
 	/* A team (chunks of two or more) adds its threads' private dW. */
 	if (nc > 1)
 		len += (size_t)(conv2d_team_cap() - 1) * l->w_len;
+	/* The thin kernel's padded copy of the columns, after the chunk's
+	 * buffers (conv2d_thin; only ever in the serial forward). */
+	if (!g.direct && g.hw <= GEMM_THIN_MAX_N)
+		len += gemm_thin_scratch((int)g.kdim);
 	return len;
 }
 
@@ -642,12 +655,14 @@ static void conv2d_forward_serial(struct layer *l, const struct conv2d_geom *g,
 	const size_t wg = (size_t)g->og * g->kdim; /* weights per group */
 	float *col = io->scratch;
 	float *omat = io->scratch + (g->pointwise && nc == 1 ? 0 : g->kdim * (size_t)nc * g->hw);
+	float *bpad = io->scratch + conv2d_scratch_floats(g, nc);
 	for (int n0 = 0; n0 < batch; n0 += nc) {
 		const int cn = batch - n0 < nc ? batch - n0 : nc;
 		const size_t ncol = (size_t)cn * g->hw;
 		const float *in_c = in + (size_t)n0 * in_sample;
 		/* One sample: the [O x HW] result is that sample's output. */
 		float *res = cn == 1 ? io->out + (size_t)n0 * out_sample : omat;
+		const bool thin = conv2d_thin(g, ncol);
 		for (int gi = 0; gi < g->groups; gi++) {
 			const float *b_mat;
 			if (g->pointwise && cn == 1) {
@@ -656,10 +671,15 @@ static void conv2d_forward_serial(struct layer *l, const struct conv2d_geom *g,
 				conv2d_im2col(g, in_c, cn, gi * g->cg, col, ncol);
 				b_mat = col;
 			}
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-				    g->og, (int)ncol, (int)g->kdim, 1.0f,
-				    l->w + (size_t)gi * wg, (int)g->kdim, b_mat, (int)ncol,
-				    0.0f, res + (size_t)gi * (size_t)g->og * ncol, (int)ncol);
+			if (thin)
+				gemm_thin(0, g->og, (int)ncol, (int)g->kdim, l->w + (size_t)gi * wg,
+					  g->kdim, b_mat, ncol, res + (size_t)gi * (size_t)g->og * ncol,
+					  ncol, bpad);
+			else
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+					    g->og, (int)ncol, (int)g->kdim, 1.0f,
+					    l->w + (size_t)gi * wg, (int)g->kdim, b_mat, (int)ncol,
+					    0.0f, res + (size_t)gi * (size_t)g->og * ncol, (int)ncol);
 		}
 		if (cn == 1) {
 			if (l->b || l->conf.post_relu) {

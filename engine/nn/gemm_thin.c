@@ -1,0 +1,167 @@
+/* gemm_thin.c: C = A B for a thin B, streaming A once (gemm_thin.h).
+ *
+ * B is copied into bpad as k rows of NP = 8 or 16 floats (zeros past n),
+ * one or two AVX registers per row.  A block of R rows of A then runs
+ * down k: per k, NP / 8 loads of bpad, R broadcasts of A[i][k] and
+ * R * NP / 8 FMAs into R * NP / 8 accumulators (R = 8 for NP = 8, 6 for
+ * NP = 16: 8 and 12 of the 16 AVX registers).  Each element of C is one
+ * sum over k in order, in single precision, like a dot product.
+ *
+ * The kernel needs AVX2 and FMA; elsewhere gemm_thin_pays says no and
+ * gemm_thin runs a plain loop (the callers then use sgemm anyway).
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "nn/gemm_thin.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define GEMM_THIN_X86 1
+#endif
+
+size_t gemm_thin_scratch(int k)
+{
+	return (size_t)k * GEMM_THIN_MAX_N;
+}
+
+static bool gemm_thin_cpu_ok(void)
+{
+#ifdef GEMM_THIN_X86
+	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+	return false;
+#endif
+}
+
+bool gemm_thin_pays(int m, int n, int k)
+{
+	/* Below a few hundred kilobytes of A the packing OpenBLAS does is in
+	 * cache and costs little. */
+	return n >= 1 && n <= GEMM_THIN_MAX_N && (size_t)m * (size_t)k >= ((size_t)1 << 16) &&
+	       gemm_thin_cpu_ok();
+}
+
+static void gemm_thin_pad(int n, int np, int k, const float *b, size_t ldb, float *bpad)
+{
+	for (int kk = 0; kk < k; kk++) {
+		float *dst = bpad + (size_t)kk * (size_t)np;
+		memcpy(dst, b + (size_t)kk * ldb, (size_t)n * sizeof(float));
+		memset(dst + n, 0, (size_t)(np - n) * sizeof(float));
+	}
+}
+
+/* One row at a time, any n: the plain loop (rows the blocks leave, and
+ * CPUs without AVX2). */
+static void gemm_thin_row(int n, int np, int k, const float *a, const float *bpad, float *c)
+{
+	float acc[GEMM_THIN_MAX_N] = { 0 };
+	for (int kk = 0; kk < k; kk++) {
+		const float av = a[kk];
+		const float *br = bpad + (size_t)kk * (size_t)np;
+		for (int j = 0; j < n; j++)
+			acc[j] += av * br[j];
+	}
+	memcpy(c, acc, (size_t)n * sizeof(float));
+}
+
+#ifdef GEMM_THIN_X86
+/* The accumulators are named, not an array: gcc -O2 keeps an array of
+ * vectors on the stack, which costs a load and a store per FMA. */
+#define GEMM_THIN_A(i) _mm256_broadcast_ss(a + (size_t)(i) * lda + (size_t)kk)
+/* Row i of a block: its A element times the padded B row(s). */
+#define GEMM_THIN_ROW8(i) c##i = _mm256_fmadd_ps(GEMM_THIN_A(i), bv, c##i)
+#define GEMM_THIN_ROW16(i)                                \
+	do {                                              \
+		const __m256 av = GEMM_THIN_A(i);         \
+		l##i = _mm256_fmadd_ps(av, b0, l##i);     \
+		h##i = _mm256_fmadd_ps(av, b1, h##i);     \
+	} while (0)
+
+__attribute__((target("avx2,fma")))
+static inline void gemm_thin_store(float *c, const __m256 *lo, const __m256 *hi, int n)
+{
+	float out[16];
+	_mm256_storeu_ps(out, *lo);
+	if (hi)
+		_mm256_storeu_ps(out + 8, *hi);
+	memcpy(c, out, (size_t)n * sizeof(float));
+}
+
+/* Rows [m0, m0 + 8) against 8 padded columns. */
+__attribute__((target("avx2,fma")))
+static void gemm_thin_block8(int n, int k, const float *a, size_t lda, const float *bpad,
+			     float *c, size_t ldc)
+{
+	__m256 c0 = _mm256_setzero_ps(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0,
+	       c6 = c0, c7 = c0;
+	for (int kk = 0; kk < k; kk++) {
+		const __m256 bv = _mm256_loadu_ps(bpad + (size_t)kk * 8);
+		GEMM_THIN_ROW8(0);
+		GEMM_THIN_ROW8(1);
+		GEMM_THIN_ROW8(2);
+		GEMM_THIN_ROW8(3);
+		GEMM_THIN_ROW8(4);
+		GEMM_THIN_ROW8(5);
+		GEMM_THIN_ROW8(6);
+		GEMM_THIN_ROW8(7);
+	}
+	gemm_thin_store(c, &c0, NULL, n);
+	gemm_thin_store(c + ldc, &c1, NULL, n);
+	gemm_thin_store(c + 2 * ldc, &c2, NULL, n);
+	gemm_thin_store(c + 3 * ldc, &c3, NULL, n);
+	gemm_thin_store(c + 4 * ldc, &c4, NULL, n);
+	gemm_thin_store(c + 5 * ldc, &c5, NULL, n);
+	gemm_thin_store(c + 6 * ldc, &c6, NULL, n);
+	gemm_thin_store(c + 7 * ldc, &c7, NULL, n);
+}
+
+/* Rows [m0, m0 + 6) against 16 padded columns. */
+__attribute__((target("avx2,fma")))
+static void gemm_thin_block16(int n, int k, const float *a, size_t lda, const float *bpad,
+			      float *c, size_t ldc)
+{
+	__m256 l0 = _mm256_setzero_ps(), l1 = l0, l2 = l0, l3 = l0, l4 = l0, l5 = l0;
+	__m256 h0 = l0, h1 = l0, h2 = l0, h3 = l0, h4 = l0, h5 = l0;
+	for (int kk = 0; kk < k; kk++) {
+		const __m256 b0 = _mm256_loadu_ps(bpad + (size_t)kk * 16);
+		const __m256 b1 = _mm256_loadu_ps(bpad + (size_t)kk * 16 + 8);
+		GEMM_THIN_ROW16(0);
+		GEMM_THIN_ROW16(1);
+		GEMM_THIN_ROW16(2);
+		GEMM_THIN_ROW16(3);
+		GEMM_THIN_ROW16(4);
+		GEMM_THIN_ROW16(5);
+	}
+	gemm_thin_store(c, &l0, &h0, n);
+	gemm_thin_store(c + ldc, &l1, &h1, n);
+	gemm_thin_store(c + 2 * ldc, &l2, &h2, n);
+	gemm_thin_store(c + 3 * ldc, &l3, &h3, n);
+	gemm_thin_store(c + 4 * ldc, &l4, &h4, n);
+	gemm_thin_store(c + 5 * ldc, &l5, &h5, n);
+}
+#endif
+
+void gemm_thin(int m0, int m1, int n, int k, const float *a, size_t lda, const float *b,
+	       size_t ldb, float *c, size_t ldc, float *bpad)
+{
+	const int np = n <= 8 ? 8 : 16;
+	gemm_thin_pad(n, np, k, b, ldb, bpad);
+	int m = m0;
+#ifdef GEMM_THIN_X86
+	if (gemm_thin_cpu_ok()) {
+		const int rows = np == 8 ? 8 : 6;
+		for (; m + rows <= m1; m += rows) {
+			const float *ar = a + (size_t)m * lda;
+			float *cr = c + (size_t)m * ldc;
+			if (np == 8)
+				gemm_thin_block8(n, k, ar, lda, bpad, cr, ldc);
+			else
+				gemm_thin_block16(n, k, ar, lda, bpad, cr, ldc);
+		}
+	}
+#endif
+	for (; m < m1; m++)
+		gemm_thin_row(n, np, k, a + (size_t)m * lda, bpad, c + (size_t)m * ldc);
+}

@@ -1,0 +1,38 @@
+/* gemm_thin.h: C = A B for a thin B (at most GEMM_THIN_MAX_N columns),
+ * streaming A once.
+ *
+ * At batch 1 the late convs of a VGG are such products: A is the weight
+ * matrix (512 x 4608 floats, 9 MB), B the im2col matrix of a 4x4 or 2x2
+ * map (16 or 4 columns).  OpenBLAS packs A into panels before its kernel
+ * runs, so it reads A twice and writes it once, and its kernels are built
+ * for wide B: on these shapes it reaches 5-7 GB/s of A (docs/performance.md).
+ * This kernel keeps B, padded to 8 or 16 columns, in cache and runs over A
+ * once, a block of rows at a time, with every row of the block's
+ * accumulators in registers.
+ *
+ * Owns: nothing; the caller passes the padding buffer.
+ */
+#ifndef RECONVENE_GEMM_THIN_H
+#define RECONVENE_GEMM_THIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define GEMM_THIN_MAX_N 16
+
+/* Whether the thin kernel beats OpenBLAS's sgemm on an m x k by k x n
+ * product on this CPU (n <= GEMM_THIN_MAX_N, and the CPU has AVX2 and
+ * FMA; measured with bench/bench_conv's shapes). */
+bool gemm_thin_pays(int m, int n, int k);
+
+/* Floats of the padding buffer for inner size k. */
+size_t gemm_thin_scratch(int k);
+
+/* Rows [m0, m1) of C (row-major, ldc) = A (row-major, lda) x B (k x n,
+ * row-major, ldb); beta 0.  bpad holds gemm_thin_scratch(k) floats and is
+ * filled from B here: callers splitting the rows over threads give each
+ * thread its own. */
+void gemm_thin(int m0, int m1, int n, int k, const float *a, size_t lda, const float *b,
+	       size_t ldb, float *c, size_t ldc, float *bpad);
+
+#endif
