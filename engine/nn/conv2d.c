@@ -22,6 +22,10 @@
  * channel multiplier) use direct loops instead: as a GEMM they have M = 1
  * and spend all their time in im2col.
  *
+ * A one-thread forward whose GEMM has at most 16 columns and a large weight
+ * matrix (VGG's 4x4 and 2x2 maps at batch 1) runs it on gemm_thin.c, which
+ * reads the weights once; OpenBLAS would pack them first (conv2d_thin).
+ *
  * Threads.  With more than one thread available (the smaller of OpenMP's
  * and OpenBLAS's counts) and enough work, a GEMM conv runs on an OpenMP
  * team with OpenBLAS set to one thread for the duration: each thread takes
@@ -44,7 +48,8 @@
  * output or the gathered dout.  Either is dropped when not needed.  When
  * chunks hold two samples or more, (T - 1) copies of the weights follow for
  * the dW of a team of up to T threads (T: processors, at most
- * CONV2D_TEAM_MAX).  No cache: backward rebuilds the columns from io->in.
+ * CONV2D_TEAM_MAX).  Maps of at most 16 positions add 16*K for the thin
+ * kernel's padded columns.  No cache: backward rebuilds the columns from io->in.
  */
 #include "config.h"
 
@@ -145,9 +150,6 @@ static int conv2d_chunk(const struct conv2d_geom *g, int batch)
 	return (batch + chunks - 1) / chunks;
 }
 
-/* Scratch floats for chunks of nc samples: the column matrix unless a
- * one-sample 1x1 conv reads its input in place, and the [O x N] matrix
- * unless a one-sample chunk works on the output directly. */
 /* Whether a forward GEMM of ncol columns runs on the thin kernel
  * (gemm_thin.h: VGG's 4x4 and 2x2 maps at batch 1), which reads the
  * weights once where OpenBLAS packs them first. */
@@ -156,6 +158,9 @@ static bool conv2d_thin(const struct conv2d_geom *g, size_t ncol)
 	return ncol <= GEMM_THIN_MAX_N && gemm_thin_pays(g->og, (int)ncol, (int)g->kdim);
 }
 
+/* Scratch floats for chunks of nc samples: the column matrix unless a
+ * one-sample 1x1 conv reads its input in place, and the [O x N] matrix
+ * unless a one-sample chunk works on the output directly. */
 static size_t conv2d_scratch_floats(const struct conv2d_geom *g, int nc)
 {
 	if (g->direct)
