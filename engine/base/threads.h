@@ -26,7 +26,7 @@ int threads_for_work(size_t work, size_t par_min);
  * (cheap: OpenBLAS keeps its pool, this is a store).  For GEMMs on an
  * OpenMP team of the engine's own, which must not fan out again, and for
  * GEMMs too small to repay waking OpenBLAS's pool, whose threads then spin
- * against the engine's team (docs/performance.md, "Two thread pools").
+ * against the engine's team (docs/performance.md, "The classifier on the calling thread").
  * Process-wide, like every OpenBLAS thread setting. */
 int threads_blas_serial_begin(void);
 void threads_blas_serial_end(int saved);

@@ -5,7 +5,7 @@
  * matrix (512 x 4608 floats, 9 MB), B the im2col matrix of a 4x4 or 2x2
  * map (16 or 4 columns).  OpenBLAS packs A into panels before its kernel
  * runs, so it reads A twice and writes it once, and its kernels are built
- * for wide B: on these shapes it reaches 5-7 GB/s of A (docs/performance.md).
+ * for wide B: on these shapes it reaches 5-9 GB/s of A (docs/performance.md).
  * This kernel keeps B, padded to 8 or 16 columns, in cache and runs over A
  * once, a block of rows at a time, with every row of the block's
  * accumulators in registers.
@@ -20,9 +20,11 @@
 
 #define GEMM_THIN_MAX_N 16
 
-/* Whether the thin kernel beats OpenBLAS's sgemm on an m x k by k x n
- * product on this CPU (n <= GEMM_THIN_MAX_N, and the CPU has AVX2 and
- * FMA; measured with bench/bench_conv's shapes). */
+/* Whether the thin kernel runs an m x k by k x n product on this CPU:
+ * n <= GEMM_THIN_MAX_N, at least 64 Ki elements of A, and AVX2 and FMA.
+ * Measured against sgemm at 16 columns (docs/performance.md): 1.5x from
+ * 1 Mi elements of A, 1.14x at 590 Ki, but 0.92x at 147 Ki, so the
+ * bound lets in a few shapes where the kernel is slightly slower. */
 bool gemm_thin_pays(int m, int n, int k);
 
 /* Floats of the padding buffer for inner size k. */
