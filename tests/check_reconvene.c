@@ -565,6 +565,13 @@ static void check_chain_run(bool sensitive_dense)
 		ck_assert_int_eq(row->rectified, row->layer == c3 || row->layer == c4);
 		ck_assert_int_eq(row->channels_after,
 				 r.net->layers[row->layer].out.c);
+		/* dense says what the composite mask did: changed groups'
+		 * members, and every layer under sensitive_dense */
+		const struct layer *l = &r.net->layers[row->layer];
+		bool all_kept = count_ones(r.mask + woff(r.net, l), l->w_len) == l->w_len;
+		ck_assert_msg(row->dense == all_kept, "row %s: dense %d, mask all kept %d",
+			      row->name, row->dense, all_kept);
+		ck_assert_int_eq(row->dense, sensitive_dense || r.layer_reinit[row->layer]);
 	}
 	ck_assert(r.seconds_total >= r.seconds_score && r.seconds_score >= 0);
 

@@ -14,6 +14,7 @@
 
 #include "app_fixture.h"
 #include "explorer/input.h"
+#include "explorer/keys.h"
 #include "explorer/layout.h"
 #include "explorer/tour.h"
 #include "explorer/tour_script.h"
@@ -332,6 +333,56 @@ START_TEST(test_steps)
 }
 END_TEST
 
+/* The keys the footer treats as the tour's are exactly the keys the tour
+ * obeys, and with them taken the footer shows F10 for quit, not q. */
+START_TEST(test_keys_taken_are_obeyed)
+{
+	struct fx f;
+	fx_open(&f, "lenet5", true, NULL);
+	struct input in;
+	input_init(&in, &f.a, 24, 80, NULL);
+	struct tour_script ts;
+	script_parse_ok("[step]\ntitle = one\ntext = a\n[step]\ntitle = two\ntext = b\n"
+			"[step]\ntitle = three\ntext = c\n", &ts);
+	struct tour t;
+	tour_init(&t, &ts, 0);
+	int taken[TOUR_TAKEN_MAX];
+	ck_assert_int_eq(tour_keys_taken(&t, taken), 0); /* not started */
+	ck_assert_int_eq(tour_keys_taken(NULL, taken), 0);
+	tour_start(&t, &in);
+	int n = tour_keys_taken(&t, taken);
+	ck_assert_int_gt(n, 0);
+	bool has_q = false;
+	for (int i = 0; i < n; i++) {
+		unsigned fl = 0;
+		if (!t.active)
+			tour_start(&t, &in);
+		ck_assert_msg(tour_key(&t, &in, taken[i], &fl), "key %d not obeyed", taken[i]);
+		has_q = has_q || taken[i] == 'q';
+	}
+	ck_assert(has_q);
+	/* a key outside the list is the explorer's */
+	if (!t.active)
+		tour_start(&t, &in);
+	unsigned fl = 0;
+	ck_assert(!tour_key(&t, &in, 'j', &fl));
+	n = tour_keys_taken(&t, taken);
+	struct keys_footer_item items[KEYS_FOOTER_MAX];
+	int ni = keys_footer_layout(76, true, items, KEYS_FOOTER_MAX);
+	keys_footer_relabel(items, ni, taken, n, true);
+	bool quit_seen = false;
+	for (int i = 0; i < ni; i++) {
+		if (items[i].act != UI_ACTION_QUIT)
+			continue;
+		quit_seen = true;
+		ck_assert_str_eq(items[i].key_label, "F10");
+	}
+	ck_assert(quit_seen);
+	tour_done(&t);
+	fx_close(&f);
+}
+END_TEST
+
 START_TEST(test_autoplay_and_end)
 {
 	struct fx f;
@@ -402,6 +453,7 @@ static Suite *tour_suite(void)
 	tcase_set_timeout(tw, 600);
 	tcase_add_test(tw, test_steps);
 	tcase_add_test(tw, test_autoplay_and_end);
+	tcase_add_test(tw, test_keys_taken_are_obeyed);
 	tcase_add_test(tw, test_values_unknown);
 	suite_add_tcase(s, tw);
 	return s;

@@ -433,6 +433,7 @@ void plan_result_done(struct plan_result *r)
 	free(r->param_src);
 	free(r->mask);
 	free(r->layer_reinit);
+	free(r->layer_dense);
 	memset(r, 0, sizeof *r);
 }
 

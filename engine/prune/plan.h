@@ -36,7 +36,7 @@
  *
  * Owns: struct prune_plan owns keep and each kept_idx[g] (plan_init /
  * plan_done).  struct plan_result owns its spec, net, resolved plan,
- * param_src, mask and layer_reinit (plan_result_done).  Nothing borrows the
+ * param_src, mask, layer_reinit and layer_dense (plan_result_done).  Nothing borrows the
  * source net after a call returns.
  *
  * Thread rules: plain data; one thread per plan.  plan_apply only reads src.
@@ -95,6 +95,9 @@ struct plan_result {
 	size_t *param_src;       /* owned, net->n_params: index into src params */
 	uint8_t *mask;           /* owned, net->n_params; NULL if opts->mask was */
 	bool *layer_reinit;      /* owned, net->n_layers: re-initialised (REINIT) */
+	bool *layer_dense;       /* owned, net->n_layers, or NULL: plan_apply
+				  * leaves it NULL; reconvene_apply sets the
+				  * layers its composite mask keeps dense */
 	int n_changed;           /* groups that lost channels */
 };
 

@@ -577,6 +577,7 @@ void reconvene_result_done(struct reconvene_result *r)
 	free(r->mask);
 	free(r->param_src);
 	free(r->layer_reinit);
+	free(r->layer_dense);
 	plan_done(&r->plan);
 	free(r->rows);
 	memset(r, 0, sizeof *r);
@@ -585,18 +586,22 @@ void reconvene_result_done(struct reconvene_result *r)
 /* The members of a changed group were re-initialised at a new fan-in
  * (RLR), or cut to their kept channels (keep_init): their PaI mask belongs
  * to weights that no longer exist, so they train dense.  Sensitive layers
- * keep the mask unless asked not to.  dense_out: net->n_layers. */
+ * keep the mask unless asked not to.  The one place that decides which
+ * layers are dense: r->layer_dense (net->n_layers, filled here) is what
+ * the rows, the report and the explorer read back. */
 static void reconvene_compose_mask(const struct group_set *gs,
-				   struct plan_result *r, bool all_dense,
-				   bool *dense_out)
+				   struct plan_result *r, bool all_dense)
 {
 	struct net *net = r->net;
-	plan_layers_touched(gs, &r->plan, net->n_layers, dense_out);
+	bool *dense = r->layer_dense;
+	plan_layers_touched(gs, &r->plan, net->n_layers, dense);
 	for (int i = 0; i < net->n_layers; i++) {
 		const struct layer *l = &net->layers[i];
-		if (!l->w_len || !(all_dense || dense_out[i]))
+		if (!l->w_len)
 			continue;
-		memset(r->mask + (l->w - net->params), 1, l->w_len);
+		dense[i] = dense[i] || all_dense;
+		if (dense[i])
+			memset(r->mask + (l->w - net->params), 1, l->w_len);
 	}
 	for (size_t j = 0; j < net->n_params; j++)
 		if (!r->mask[j])
@@ -620,14 +625,13 @@ enum eng_status reconvene_apply(const struct net *net, const struct net_spec *sp
 	enum eng_status st = plan_apply(net, spec, gs, plan, &ao, out, err);
 	if (st != ENG_STATUS_OK)
 		return st;
-	bool *dense = malloc((out->net->n_layers ? (size_t)out->net->n_layers : 1) *
-			     sizeof *dense);
-	if (!dense) {
+	out->layer_dense = calloc(out->net->n_layers ? (size_t)out->net->n_layers : 1,
+				  sizeof *out->layer_dense);
+	if (!out->layer_dense) {
 		plan_result_done(out);
 		return eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory");
 	}
-	reconvene_compose_mask(gs, out, o->sensitive_dense, dense);
-	free(dense);
+	reconvene_compose_mask(gs, out, o->sensitive_dense);
 	return ENG_STATUS_OK;
 }
 
@@ -638,12 +642,8 @@ static enum eng_status reconvene_rows_fill(const struct net *src,
 	for (int i = 0; i < src->n_layers; i++)
 		n += score_layer_is_prunable(&src->layers[i]);
 	r->rows = calloc(n ? (size_t)n : 1, sizeof *r->rows);
-	bool *dense = malloc((src->n_layers ? (size_t)src->n_layers : 1) * sizeof *dense);
-	if (!r->rows || !dense) {
-		free(dense);
+	if (!r->rows)
 		return ENG_STATUS_ENOMEM;
-	}
-	plan_layers_touched(&r->groups, &r->plan, src->n_layers, dense);
 	for (int i = 0; i < src->n_layers; i++) {
 		const struct layer *l = &src->layers[i];
 		if (!score_layer_is_prunable(l))
@@ -659,9 +659,8 @@ static enum eng_status reconvene_rows_fill(const struct net *src,
 		row->channels_after = r->net->layers[i].out.c;
 		row->rectified = row->channels_after < row->channels_before;
 		row->reinit = r->layer_reinit[i];
-		row->dense = dense[i];
+		row->dense = r->layer_dense[i];
 	}
-	free(dense);
 	return ENG_STATUS_OK;
 }
 
@@ -838,6 +837,7 @@ enum eng_status reconvene_run(struct net *net, const struct net_spec *spec,
 	r.mask = pr.mask;
 	r.param_src = pr.param_src;
 	r.layer_reinit = pr.layer_reinit;
+	r.layer_dense = pr.layer_dense;
 	r.plan = pr.plan;
 	r.n_changed = pr.n_changed;
 	if (reconvene_rows_fill(net, &r) != ENG_STATUS_OK) {

@@ -266,8 +266,10 @@ struct reconvene_row {
 	bool rectified;            /* output channels reduced (a producer of a
 				    * changed group) */
 	bool reinit;               /* re-initialised and dense (RLR) */
-	bool dense;                /* a member of a changed group: dense, with
-				    * its initial weights when not reinit */
+	bool dense;                /* dense in the composite (layer_dense): a
+				    * member of a changed group, or any layer
+				    * under sensitive_dense; initial weights
+				    * when not reinit */
 	int channels_before;       /* output channels */
 	int channels_after;
 };
@@ -281,6 +283,8 @@ struct reconvene_result {
 	uint8_t *mask;             /* owned, net->n_params, 1 = kept */
 	size_t *param_src;         /* owned: new param j came from param_src[j] */
 	bool *layer_reinit;        /* owned, net->n_layers */
+	bool *layer_dense;         /* owned, net->n_layers: kept dense by the
+				    * composite (reconvene_apply decides) */
 	struct prune_plan plan;    /* owned: resolved (changed groups indexed) */
 	int n_changed;             /* groups that lost channels */
 	int n_rows;

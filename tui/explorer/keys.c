@@ -378,16 +378,20 @@ void keys_footer_relabel(struct keys_footer_item *items, int n, const int *taken
 {
 	for (int k = 0; k < n; k++) {
 		const struct keys_binding *shown = NULL, *other = NULL;
+		for (int i = 0; i < N_BINDINGS && !shown; i++)
+			if (keys_bindings[i].act == items[k].act && keys_bindings[i].footer > 0)
+				shown = &keys_bindings[i];
+		if (!shown || !keys_key_in(shown->key, taken, n_taken))
+			continue;
+		/* the first other key for the action, before or after it in the
+		 * table (F10 comes before q) */
 		for (int i = 0; i < N_BINDINGS && !other; i++) {
 			const struct keys_binding *b = &keys_bindings[i];
-			if (b->act != items[k].act)
-				continue;
-			if (!shown && b->footer > 0)
-				shown = b;
-			else if (shown && !keys_key_in(b->key, taken, n_taken))
+			if (b->act == items[k].act && b != shown &&
+			    !keys_key_in(b->key, taken, n_taken))
 				other = b;
 		}
-		if (!shown || !other || !keys_key_in(shown->key, taken, n_taken))
+		if (!other)
 			continue;
 		items[k].key_label = ascii ? other->key_ascii : other->key_label;
 		int kw = keys_text_cols(items[k].key_label);

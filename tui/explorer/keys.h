@@ -128,10 +128,11 @@ struct keys_footer_item {
  * Returns the number written to items (at most max). */
 int keys_footer_layout(int width, bool ascii, struct keys_footer_item *items,
 		       int max);
-/* While another mode owns some keys (the tour takes Left and Right), show
- * for each item whose key is among taken[0..n_taken) the first other
- * binding of its action instead ("h -5%" for "← -5%"); x and w stay, so
- * clicks map as before. */
+/* While another mode owns some keys (the tour takes Space, Left, Right
+ * and q: tour_keys_taken), show for each item whose key is among
+ * taken[0..n_taken) the first other binding of its action instead
+ * ("h -5%" for "← -5%", "F10 quit" for "q quit"); x and w stay, so clicks
+ * map as before.  An action with no other key keeps its label. */
 void keys_footer_relabel(struct keys_footer_item *items, int n, const int *taken,
 			 int n_taken, bool ascii);
 /* The action of the item covering column x (relative), or UI_ACTION_NONE. */

@@ -509,11 +509,27 @@ unsigned tour_leave(struct tour *t, struct app *a)
 	return UI_HANDLED | UI_REDRAW | UI_RELAYOUT;
 }
 
-int tour_keys_taken(const struct tour *t, const int **keys)
+enum tour_move { TOUR_MOVE_NEXT, TOUR_MOVE_BACK, TOUR_MOVE_LEAVE };
+
+/* The keys an active tour takes, the one list that both tour_key obeys and
+ * the footer relabels by (tour_keys_taken). */
+static const struct {
+	int key;
+	enum tour_move move;
+} tour_keymap[TOUR_TAKEN_MAX] = {
+	{ ' ', TOUR_MOVE_NEXT },
+	{ KEY_RIGHT, TOUR_MOVE_NEXT },
+	{ KEY_LEFT, TOUR_MOVE_BACK },
+	{ 'q', TOUR_MOVE_LEAVE },
+};
+
+int tour_keys_taken(const struct tour *t, int keys[TOUR_TAKEN_MAX])
 {
-	static const int taken[] = { KEY_LEFT, KEY_RIGHT };
-	*keys = taken;
-	return t && t->active ? (int)(sizeof taken / sizeof taken[0]) : 0;
+	if (!t || !t->active)
+		return 0;
+	for (int i = 0; i < TOUR_TAKEN_MAX; i++)
+		keys[i] = tour_keymap[i].key;
+	return TOUR_TAKEN_MAX;
 }
 
 bool tour_key(struct tour *t, struct input *in, int key, unsigned *f)
@@ -521,15 +537,23 @@ bool tour_key(struct tour *t, struct input *in, int key, unsigned *f)
 	struct app *a = in->app;
 	if (!t->active || a->help || a->dlg.kind != APP_DIALOG_NONE)
 		return false;
-	if (key == ' ' || key == KEY_RIGHT)
-		*f |= tour_next(t, in);
-	else if (key == KEY_LEFT)
-		*f |= tour_back(t, in);
-	else if (key == 'q')
-		*f |= tour_leave(t, a);
-	else
-		return false;
-	return true;
+	for (int i = 0; i < TOUR_TAKEN_MAX; i++) {
+		if (tour_keymap[i].key != key)
+			continue;
+		switch (tour_keymap[i].move) {
+		case TOUR_MOVE_NEXT:
+			*f |= tour_next(t, in);
+			break;
+		case TOUR_MOVE_BACK:
+			*f |= tour_back(t, in);
+			break;
+		case TOUR_MOVE_LEAVE:
+			*f |= tour_leave(t, a);
+			break;
+		}
+		return true;
+	}
+	return false;
 }
 
 unsigned tour_poll(struct tour *t, struct input *in, double now)

@@ -72,9 +72,12 @@ unsigned tour_leave(struct tour *t, struct app *a);
  * other key, and every key while the help or a dialog is open, is the
  * explorer's. */
 bool tour_key(struct tour *t, struct input *in, int key, unsigned *f);
-/* The explorer keys an active tour takes over (Left and Right): *keys
- * points at a constant array; returns its length, 0 when t is inactive. */
-int tour_keys_taken(const struct tour *t, const int **keys);
+/* The keys an active tour takes from the explorer (Space, Right, Left, q:
+ * the same list tour_key obeys), for the footer to show another key for
+ * their explorer actions (q quit becomes F10 quit).  Fills keys; returns
+ * how many, 0 when t is NULL or inactive. */
+#define TOUR_TAKEN_MAX 4
+int tour_keys_taken(const struct tour *t, int keys[TOUR_TAKEN_MAX]);
 
 /* After a snapshot or a timeout: the step's select once its data is
  * there, readiness, and autoplay's next step.  now: seconds on a

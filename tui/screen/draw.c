@@ -151,8 +151,8 @@ static void draw_frame_lines(const struct draw_ctx *c)
 	addstr(glyph(GLYPH_BOX_BR));
 	struct keys_footer_item items[KEYS_FOOTER_MAX];
 	int n = keys_footer_layout(ft->w - 4, c->ascii, items, KEYS_FOOTER_MAX);
-	const int *taken;
-	int n_taken = tour_keys_taken(c->tour, &taken);
+	int taken[TOUR_TAKEN_MAX];
+	int n_taken = tour_keys_taken(c->tour, taken);
 	if (n_taken)
 		keys_footer_relabel(items, n, taken, n_taken, c->ascii);
 	if (n > 0) {
