@@ -94,6 +94,19 @@ static const struct conv_case conv_cases[] = {
 	{ 256, 2, 2, 128, 3, 1, 1, 2, 1, 1 }, /* thin: groups 2 */
 	{ 80, 2, 2, 100, 3, 1, 1, 1, 1, 3 },  /* thin: a chunk of 3 samples, 12 columns */
 	{ 300, 1, 1, 250, 1, 1, 0, 1, 1, 1 }, /* thin: 1x1 on a 1x1 map, in place */
+	/* The data gradient as a conv over dout (stride 1, one group, maps of
+	 * 16x16 and more, 16 inputs or more, 64 outputs or fewer, pads at
+	 * most k - 1), and its edges. */
+	{ 16, 16, 16, 7, 3, 1, 1, 1, 1, 2 },  /* dgrad conv: 3x3 pad 1 */
+	{ 17, 16, 20, 4, 5, 1, 2, 1, 0, 2 },  /* dgrad conv: 5x5 pad 2, not square */
+	{ 16, 17, 18, 6, 3, 1, 0, 1, 1, 2 },  /* dgrad conv: no pad, dout padded by 2 */
+	{ 16, 16, 16, 5, 3, 1, 0, 1, 1, 2, true, { 0, 1, 2, 1 } }, /* dgrad conv: uneven pads */
+	{ 16, 16, 17, 4, 2, 1, 0, 1, 1, 2, true, { 0, 0, 1, 1 } }, /* dgrad conv: even kernel */
+	{ 18, 16, 16, 64, 3, 1, 1, 1, 0, 1 }, /* dgrad conv: batch 1, 64 outputs */
+	{ 16, 20, 13, 3, 3, 1, 3, 1, 1, 2 },  /* pad 3 > k - 1: the column path */
+	{ 16, 16, 16, 6, 3, 1, 1, 2, 1, 2 },  /* groups 2: the column path */
+	{ 3, 16, 16, 8, 3, 1, 1, 1, 1, 2 },   /* 3 inputs (a stem): the column path */
+	{ 16, 16, 16, 65, 3, 1, 1, 1, 0, 1 }, /* 65 outputs: the column path */
 };
 #define N_CONV_CASES ((int)(sizeof conv_cases / sizeof conv_cases[0]))
 #define N_RANDOM_CASES 12
@@ -354,6 +367,8 @@ static const struct conv_case team_cases[] = {
 	{ 24, 12, 12, 16, 3, 1, 1, 1, 0, 11 },  /* narrow map: table im2col */
 	{ 64, 16, 16, 16, 1, 1, 0, 1, 1, 5 },   /* 1x1, chunked copy */
 	{ 100, 32, 32, 4, 3, 1, 1, 1, 1, 3 },   /* chunks 2 + 1: a thread idles */
+	{ 16, 20, 20, 10, 5, 1, 2, 1, 0, 5 },   /* dgrad conv, 5x5, 2 + 3 samples */
+	{ 16, 18, 18, 8, 3, 1, 0, 1, 1, 5, true, { 1, 0, 1, 2 } }, /* dgrad conv, uneven pads */
 };
 #define N_TEAM_CASES ((int)(sizeof team_cases / sizeof team_cases[0]))
 

@@ -22,6 +22,16 @@
  * channel multiplier) use direct loops instead: as a GEMM they have M = 1
  * and spend all their time in im2col.
  *
+ * The data gradient of a stride-1 conv is itself a conv: dout convolved
+ * with the flipped, transposed weights, padded by k - 1 - pad
+ * (conv2d_dgrad_geom).  Where few output channels meet a large map
+ * (ResNet-20's first two stages) it runs as that conv, one sample at a
+ * time: im2col of dout, then one GEMM with K = O*k*k that adds straight
+ * into din.  The general path (dcol = W^T dout, then col2im) has K = O,
+ * 16 in ResNet-20's first stage, and writes, zeroes and re-reads a K x N
+ * column gradient: the data gradient alone was 1.9x faster the conv way
+ * at 16 channels on 32x32 (docs/performance.md).
+ *
  * A one-thread forward whose GEMM has at most 16 columns and a large weight
  * matrix (VGG's 4x4 and 2x2 maps at batch 1) runs it on gemm_thin.c, which
  * reads the weights once; OpenBLAS would pack them first (conv2d_thin).
@@ -49,7 +59,10 @@
  * chunks hold two samples or more, (T - 1) copies of the weights follow for
  * the dW of a team of up to T threads (T: processors, at most
  * CONV2D_TEAM_MAX).  Maps of at most 16 positions add 16*K for the thin
- * kernel's padded columns.  No cache: backward rebuilds the columns from io->in.
+ * kernel's padded columns; a backward with the conv-form data gradient
+ * instead adds the flipped weights (the layer's weight count) and, per
+ * thread of T, one sample's columns of dout (O*k*k*H*W), whichever of the
+ * two is larger.  No cache: backward rebuilds the columns from io->in.
  */
 #include "config.h"
 
@@ -88,6 +101,16 @@
 /* Most threads in a conv team; each beyond the first costs one copy of the
  * weights in scratch for its dW. */
 #define CONV2D_TEAM_MAX 8
+/* Where the data gradient runs as a conv (conv2d_dgrad_as_conv), from
+ * whole-backward timings on an EPYC (Zen 3), both paths alternating in one
+ * process (docs/performance.md): input maps of at least 16x16 (at 8x8 the
+ * per-sample GEMMs are too narrow: no gain); at most 64 output channels
+ * (the general path's K; at 128 the two paths were even); at least 16
+ * input channels (the conv form's GEMM rows: with ResNet's and VGG's
+ * 3-channel stem it ran at half speed). */
+#define CONV2D_DGRAD_MIN_HW 256
+#define CONV2D_DGRAD_MAX_O 64
+#define CONV2D_DGRAD_MIN_C 16
 
 
 /* Threads for a non-GEMM loop over `work` floats: as many as OpenBLAS runs
@@ -156,6 +179,66 @@ static int conv2d_chunk(const struct conv2d_geom *g, int batch)
 static bool conv2d_thin(const struct conv2d_geom *g, size_t ncol)
 {
 	return ncol <= GEMM_THIN_MAX_N && gemm_thin_pays(g->og, (int)ncol, (int)g->kdim);
+}
+
+/* Whether din comes from the conv form (see the top): stride 1, one group,
+ * a real kernel (1x1 unpadded convs already read dout in place), padding
+ * at most k - 1 on every side, and the sizes where it was measured faster
+ * (CONV2D_DGRAD_*). */
+static bool conv2d_dgrad_as_conv(const struct conv2d_geom *g)
+{
+	const int m = g->k - 1;
+	return g->s == 1 && g->groups == 1 && !g->pointwise && !g->direct &&
+	       g->pt <= m && g->pl <= m && g->pb <= m && g->pr <= m &&
+	       g->in_hw >= CONV2D_DGRAD_MIN_HW && g->o <= CONV2D_DGRAD_MAX_O &&
+	       g->c >= CONV2D_DGRAD_MIN_C;
+}
+
+/* The conv whose forward is g's data gradient: input dout (O channels,
+ * OH x OW), output din (C channels, H x W), the same kernel side, stride 1,
+ * each padding p becoming k - 1 - p (so that the output is H x W again). */
+static void conv2d_dgrad_geom(const struct conv2d_geom *g, struct conv2d_geom *t)
+{
+	*t = *g;
+	t->c = g->o;
+	t->h = g->oh;
+	t->w = g->ow;
+	t->o = g->c;
+	t->oh = g->h;
+	t->ow = g->w;
+	t->pt = g->k - 1 - g->pt;
+	t->pl = g->k - 1 - g->pl;
+	t->pb = g->k - 1 - g->pb;
+	t->pr = g->k - 1 - g->pr;
+	t->cg = t->c;
+	t->og = t->o;
+	t->hw = g->in_hw;
+	t->in_hw = g->hw;
+	t->kdim = (size_t)t->c * (size_t)t->k * (size_t)t->k;
+	t->pointwise = false;
+	t->direct = false;
+}
+
+/* Scratch floats of the conv-form data gradient: the flipped weights and
+ * one sample's dout columns per thread of a team of up to `threads`. */
+static size_t conv2d_dgrad_floats(const struct conv2d_geom *g, int threads)
+{
+	return (size_t)g->o * g->kdim + (size_t)threads * (size_t)g->o * (size_t)g->k *
+						(size_t)g->k * g->in_hw;
+}
+
+/* wt[c][o][kh][kw] = w[o][c][k-1-kh][k-1-kw]: the weights of the conv
+ * that conv2d_dgrad_geom describes. */
+static void conv2d_dgrad_weights(const struct conv2d_geom *g, const float *w, float *wt)
+{
+	const int kk = g->k * g->k;
+	for (int o = 0; o < g->o; o++)
+		for (int c = 0; c < g->c; c++) {
+			const float *src = w + ((size_t)o * g->c + c) * kk;
+			float *dst = wt + ((size_t)c * g->o + o) * kk;
+			for (int r = 0; r < kk; r++)
+				dst[r] = src[kk - 1 - r];
+		}
 }
 
 /* Scratch floats for chunks of nc samples: the column matrix unless a
@@ -417,6 +500,25 @@ static void conv2d_col2im(const struct conv2d_geom *g, const float *col,
 	}
 }
 
+/* din of samples [n0, n1) += their data gradient, as the conv t over dout
+ * (t = conv2d_dgrad_geom(g), wt = conv2d_dgrad_weights), one sample at a
+ * time through tcol (t.kdim x t.hw floats).  Serial: a team's threads call
+ * it on disjoint samples with their own tcol. */
+static void conv2d_dgrad_samples(const struct conv2d_geom *g, const struct conv2d_geom *t,
+				 const float *wt, const float *dout, float *din, int n0,
+				 int n1, float *tcol)
+{
+	const size_t out_sample = (size_t)g->o * g->hw;
+	const size_t in_sample = (size_t)g->c * g->in_hw;
+	for (int n = n0; n < n1; n++) {
+		conv2d_im2col(t, dout + (size_t)n * out_sample, 1, 0, tcol, t->hw);
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+			    t->o, (int)t->hw, (int)t->kdim, 1.0f,
+			    wt, (int)t->kdim, tcol, (int)t->hw,
+			    1.0f, din + (size_t)n * in_sample, (int)t->hw);
+	}
+}
+
 /* The output epilogue: dst = src + bias, then the fused activation of a
  * fused eval net (layer.h post_relu), in one pass.  dst may be src. */
 static void conv2d_epilogue(float *dst, const float *src, size_t n, float bias,
@@ -612,11 +714,17 @@ static size_t conv2d_scratch_len(const struct layer *l, int batch)
 	/* A team (chunks of two or more) adds its threads' private dW. */
 	if (nc > 1)
 		len += (size_t)(conv2d_team_cap() - 1) * l->w_len;
-	/* The thin kernel's padded copy of the columns, after the chunk's
-	 * buffers (conv2d_thin; only ever in the serial forward). */
+	/* After the chunk's buffers, for the forward the thin kernel's padded
+	 * copy of the columns (conv2d_thin; serial only), for the backward
+	 * the conv-form data gradient's buffers: never both at once. */
+	size_t tail = 0;
 	if (!g.direct && g.hw <= GEMM_THIN_MAX_N)
-		len += gemm_thin_scratch((int)g.kdim);
-	return len;
+		tail = gemm_thin_scratch((int)g.kdim);
+	if (conv2d_dgrad_as_conv(&g)) {
+		size_t dg = conv2d_dgrad_floats(&g, conv2d_team_cap());
+		tail = dg > tail ? dg : tail;
+	}
+	return len + tail;
 }
 
 static int conv2d_thread_num(void)
@@ -780,10 +888,19 @@ static void conv2d_forward(struct layer *l, const struct layer_io *io)
 		conv2d_forward_serial(l, &g, io, nc);
 }
 
+/* The conv-form data gradient of one backward call (conv2d_dgrad_as_conv):
+ * its geometry, the flipped weights and the per-thread dout columns. */
+struct conv2d_dgrad {
+	struct conv2d_geom t;
+	const float *wt;
+	float *tcol;          /* thread i: tcol + i * t.kdim * t.hw */
+};
+
 /* Backward of the GEMM convs, one thread: chunk by chunk, OpenBLAS threads
- * inside the GEMMs. */
+ * inside the GEMMs.  dg: NULL, or din the conv way. */
 static void conv2d_backward_serial(struct layer *l, const struct conv2d_geom *g,
-				   const struct layer_io *io, int nc)
+				   const struct layer_io *io, int nc,
+				   const struct conv2d_dgrad *dg)
 {
 	const float *in = io->in[0];
 	const float *dout = io->dout;
@@ -830,6 +947,11 @@ static void conv2d_backward_serial(struct layer *l, const struct conv2d_geom *g,
 				    1.0f, l->dw + (size_t)gi * wg, (int)g->kdim);
 			if (!din_c)
 				continue;
+			if (dg) { /* one group: all of din */
+				conv2d_dgrad_samples(g, &dg->t, dg->wt, dout, din, n0, n0 + cn,
+						     dg->tcol);
+				continue;
+			}
 			if (in_place) {
 				/* The column gradient is this sample's din. */
 				cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
@@ -856,7 +978,8 @@ static void conv2d_backward_serial(struct layer *l, const struct conv2d_geom *g,
  * chunk buffers; the copies are added in thread order at the end, so the
  * result depends on nt but not on timing. */
 static void conv2d_backward_team(struct layer *l, const struct conv2d_geom *g,
-				 const struct layer_io *io, int nc, int nt)
+				 const struct layer_io *io, int nc, int nt,
+				 const struct conv2d_dgrad *dg)
 {
 	(void)nt; /* only in OpenMP clauses */
 	const float *in = io->in[0];
@@ -909,6 +1032,12 @@ static void conv2d_backward_team(struct layer *l, const struct conv2d_geom *g,
 					    1.0f, dw + (size_t)gi * wg, (int)g->kdim);
 				if (!din_a)
 					continue;
+				if (dg) { /* one group: all of din */
+					conv2d_dgrad_samples(g, &dg->t, dg->wt, dout, din, n0 + a,
+							     n0 + b, dg->tcol + (size_t)t *
+							     dg->t.kdim * dg->t.hw);
+					continue;
+				}
 				cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
 					    (int)g->kdim, m, g->og, 1.0f,
 					    wgp, (int)g->kdim, dm, (int)ld,
@@ -960,10 +1089,22 @@ static void conv2d_backward(struct layer *l, const struct layer_io *io)
 	}
 	const int nc = conv2d_chunk(&g, batch);
 	const int nt = conv2d_team_threads(&g, batch, nc);
+	struct conv2d_dgrad dgrad, *dg = NULL;
+	if (io->din[0] && conv2d_dgrad_as_conv(&g)) {
+		/* After the chunk buffers and the team's dW copies, as
+		 * conv2d_scratch_len lays them out for this chunk size. */
+		float *tail = io->scratch + conv2d_scratch_floats(&g, nc) +
+			      (nc > 1 ? (size_t)(conv2d_team_cap() - 1) * l->w_len : 0);
+		conv2d_dgrad_geom(&g, &dgrad.t);
+		conv2d_dgrad_weights(&g, l->w, tail);
+		dgrad.wt = tail;
+		dgrad.tcol = tail + l->w_len;
+		dg = &dgrad;
+	}
 	if (nt > 1)
-		conv2d_backward_team(l, &g, io, nc, nt);
+		conv2d_backward_team(l, &g, io, nc, nt, dg);
 	else
-		conv2d_backward_serial(l, &g, io, nc);
+		conv2d_backward_serial(l, &g, io, nc, dg);
 }
 
 const struct layer_ops conv2d_ops = {

@@ -23,8 +23,8 @@
 /* Whether the thin kernel runs an m x k by k x n product on this CPU:
  * n <= GEMM_THIN_MAX_N, at least 64 Ki elements of A, and AVX2 and FMA.
  * Measured against sgemm at 16 columns (docs/performance.md): 1.5x from
- * 1 Mi elements of A, 1.14x at 590 Ki, but 0.92x at 147 Ki, so the
- * bound lets in a few shapes where the kernel is slightly slower. */
+ * 1 Mi elements of A; between 72 and 300 Ki 1.04-1.17x in one session
+ * and 0.92x at 147 Ki in another (even, within noise); 0.61x at 36 Ki. */
 bool gemm_thin_pays(int m, int n, int k);
 
 /* Floats of the padding buffer for inner size k. */
