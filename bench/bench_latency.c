@@ -6,7 +6,8 @@
  *   ./bench/bench_latency [rounds]          # rounds of alternation (default 3)
  *
  * Sections (models from $RECONVENE_MODELS_DIR, else ./models; 3x32x32):
- *  1. Dense resnet20 and vgg16, engine vs PyTorch (bench/bench_latency_torch.py
+ *  1. Dense resnet20, vgg16 and mobilenetv2, engine vs PyTorch
+ *     (bench/bench_latency_torch.py
  *     through /usr/bin/python3, skipped when torch is missing), with
  *     OpenBLAS / torch at 2 threads and at 1.  The engine is measured before
  *     and after PyTorch; both medians are shown.
@@ -14,7 +15,7 @@
  *     dense kernels, the CSR runner with the direct kernel and with
  *     im2col + SpMM, alternated `rounds` times; medians min..max.
  *  3. Structured vs dense: `reconvene --auto --method synflow --sparsity
- *     0.9` (tau 0.2) on vgg16 and resnet20, alternated the same way.
+ *     0.9` (tau 0.2) on the three nets, alternated the same way.
  *  4. The wall time of one latency measurement of resnet20 with the default
  *     options (what the worker's latency job runs), per variant.
  * Sections 2-4 use OpenBLAS's default thread count (OPENBLAS_NUM_THREADS).
@@ -138,8 +139,8 @@ static void bench_set_threads(int n)
 
 /* --- 1. dense vs PyTorch ------------------------------------------------ */
 
-#define N_NETS 2
-static const char *const nets[N_NETS] = { "resnet20", "vgg16" };
+#define N_NETS 3
+static const char *const nets[N_NETS] = { "resnet20", "vgg16", "mobilenetv2" };
 
 struct torch_fig {
 	double eager, jit; /* medians, ms; 0 = not measured */
@@ -151,8 +152,8 @@ static void bench_torch(int threads, struct torch_fig *fig)
 	memset(fig, 0, N_NETS * sizeof *fig);
 	snprintf(cmd, sizeof cmd,
 		 "/usr/bin/python3 -c 'import torch' 2>/dev/null && "
-		 "/usr/bin/python3 '%s/../bench/bench_latency_torch.py' '%s' 50 %d %s %s",
-		 models_dir, models_dir, threads, nets[0], nets[1]);
+		 "/usr/bin/python3 '%s/../bench/bench_latency_torch.py' '%s' 50 %d %s %s %s",
+		 models_dir, models_dir, threads, nets[0], nets[1], nets[2]);
 	FILE *p = popen(cmd, "r");
 	if (!p)
 		return;
