@@ -334,7 +334,9 @@ START_TEST(test_steps)
 END_TEST
 
 /* The keys the footer treats as the tour's are exactly the keys the tour
- * obeys, and with them taken the footer shows F10 for quit, not q. */
+ * obeys; with them taken the footer shows h and l for the arrows and
+ * marks quit inactive (q leaves the tour; F10, which still quits, does
+ * not fit q's column). */
 START_TEST(test_keys_taken_are_obeyed)
 {
 	struct fx f;
@@ -372,10 +374,16 @@ START_TEST(test_keys_taken_are_obeyed)
 	keys_footer_relabel(items, ni, taken, n, true);
 	bool quit_seen = false;
 	for (int i = 0; i < ni; i++) {
-		if (items[i].act != UI_ACTION_QUIT)
+		ck_assert_int_eq(items[i].key_w, (int)strlen(items[i].key_label));
+		if (items[i].act == UI_ACTION_KEEP_LESS)
+			ck_assert_str_eq(items[i].key_label, "h");
+		if (items[i].act != UI_ACTION_QUIT) {
+			ck_assert(!items[i].taken);
 			continue;
+		}
 		quit_seen = true;
-		ck_assert_str_eq(items[i].key_label, "F10");
+		ck_assert_str_eq(items[i].key_label, "q");
+		ck_assert(items[i].taken);
 	}
 	ck_assert(quit_seen);
 	tour_done(&t);

@@ -383,16 +383,19 @@ void keys_footer_relabel(struct keys_footer_item *items, int n, const int *taken
 				shown = &keys_bindings[i];
 		if (!shown || !keys_key_in(shown->key, taken, n_taken))
 			continue;
-		/* the first other key for the action, before or after it in the
-		 * table (F10 comes before q) */
+		/* the first other key for the action that fits, before or after
+		 * it in the table */
 		for (int i = 0; i < N_BINDINGS && !other; i++) {
 			const struct keys_binding *b = &keys_bindings[i];
 			if (b->act == items[k].act && b != shown &&
-			    !keys_key_in(b->key, taken, n_taken))
+			    !keys_key_in(b->key, taken, n_taken) &&
+			    keys_text_cols(ascii ? b->key_ascii : b->key_label) <= items[k].key_w)
 				other = b;
 		}
-		if (!other)
+		if (!other) {
+			items[k].taken = true;
 			continue;
+		}
 		items[k].key_label = ascii ? other->key_ascii : other->key_label;
 		int kw = keys_text_cols(items[k].key_label);
 		if (kw <= items[k].key_w)
@@ -445,6 +448,7 @@ placed:
 			items[n].label = b->label;
 			items[n].key_w = keys_text_cols(items[n].key_label);
 			items[n].w = footer_item_cols(b, ascii);
+			items[n].taken = false;
 			n++;
 		}
 	}

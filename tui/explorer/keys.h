@@ -121,6 +121,8 @@ struct keys_footer_item {
 	int key_w;             /* columns of the key label (drawn highlighted) */
 	const char *key_label; /* UTF-8 or ASCII, per the call */
 	const char *label;
+	bool taken;            /* keys_footer_relabel: its key is taken and no
+				* other key fits its place; drawn inactive */
 };
 
 /* Choose the footer items that fit width columns, most important first
@@ -130,9 +132,10 @@ int keys_footer_layout(int width, bool ascii, struct keys_footer_item *items,
 		       int max);
 /* While another mode owns some keys (the tour takes Space, Left, Right
  * and q: tour_keys_taken), show for each item whose key is among
- * taken[0..n_taken) the first other binding of its action instead
- * ("h -5%" for "← -5%", "F10 quit" for "q quit"); x and w stay, so clicks
- * map as before.  An action with no other key keeps its label. */
+ * taken[0..n_taken) the first other binding of its action that fits the
+ * key's columns instead ("h -5%" for "← -5%"); x and w stay, so clicks
+ * map as before.  An item with no such key keeps its label and is marked
+ * taken, for the footer to draw it inactive ("q quit": F10 is wider). */
 void keys_footer_relabel(struct keys_footer_item *items, int n, const int *taken,
 			 int n_taken, bool ascii);
 /* The action of the item covering column x (relative), or UI_ACTION_NONE. */

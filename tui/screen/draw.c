@@ -165,7 +165,8 @@ static void draw_frame_lines(const struct draw_ctx *c)
 	}
 	for (int i = 0; i < n; i++) {
 		int x = ft->x + 2 + items[i].x;
-		bool off = c->app->readonly && keys_action_destructive(items[i].act);
+		bool off = (c->app->readonly && keys_action_destructive(items[i].act)) ||
+			   items[i].taken;
 		colors_role(stdscr, off ? THEME_ROLE_INACTIVE : THEME_ROLE_FKEY);
 		paint_text(ft->y, x, items[i].key_w, items[i].key_label);
 		colors_role(stdscr, off ? THEME_ROLE_INACTIVE : THEME_ROLE_FKEY_LABEL);
