@@ -221,11 +221,13 @@ static void conv2d_dgrad_geom(const struct conv2d_geom *g, struct conv2d_geom *t
 }
 
 /* Scratch floats of the conv-form data gradient: the flipped weights and
- * one sample's dout columns per thread of a team of up to `threads`. */
+ * one sample's dout columns (t.kdim x t.hw) per thread of a team of up to
+ * `threads`. */
 static size_t conv2d_dgrad_floats(const struct conv2d_geom *g, int threads)
 {
-	return (size_t)g->o * g->kdim + (size_t)threads * (size_t)g->o * (size_t)g->k *
-						(size_t)g->k * g->in_hw;
+	struct conv2d_geom t;
+	conv2d_dgrad_geom(g, &t);
+	return (size_t)g->o * g->kdim + (size_t)threads * t.kdim * t.hw;
 }
 
 /* wt[c][o][kh][kw] = w[o][c][k-1-kh][k-1-kw]: the weights of the conv
@@ -256,6 +258,19 @@ static size_t conv2d_scratch_floats(const struct conv2d_geom *g, int nc)
 	if (nc > 1)
 		len += (size_t)g->o * n;
 	return len;
+}
+
+/* Where the tail of the scratch starts for chunks of nc samples: after
+ * the chunk's buffers and, for a team (nc > 1), its threads' private dW
+ * copies.  The tail holds the thin kernel's padded columns (forward) or
+ * the conv-form data gradient's buffers (backward); conv2d_scratch_len
+ * sizes it, every user finds it here. */
+static size_t conv2d_scratch_tail(const struct conv2d_geom *g, int nc, size_t w_len)
+{
+	size_t off = conv2d_scratch_floats(g, nc);
+	if (nc > 1)
+		off += (size_t)(conv2d_team_cap() - 1) * w_len;
+	return off;
 }
 
 static int conv2d_ceil_div(int a, int b)
@@ -760,13 +775,10 @@ static size_t conv2d_scratch_len(const struct layer *l, int batch)
 	struct conv2d_geom g;
 	conv2d_geom_init(&g, l);
 	const int nc = conv2d_chunk_max(&g, batch);
-	size_t len = conv2d_scratch_floats(&g, nc);
-	/* A team (chunks of two or more) adds its threads' private dW. */
-	if (nc > 1)
-		len += (size_t)(conv2d_team_cap() - 1) * l->w_len;
-	/* After the chunk's buffers, for the forward the thin kernel's padded
-	 * copy of the columns (conv2d_thin; serial only), for the backward
-	 * the conv-form data gradient's buffers: never both at once. */
+	size_t len = conv2d_scratch_tail(&g, nc, l->w_len);
+	/* The tail: for the forward the thin kernel's padded copy of the
+	 * columns (conv2d_thin; serial only), for the backward the conv-form
+	 * data gradient's buffers: never both at once. */
 	size_t tail = 0;
 	if (!g.direct && g.hw <= GEMM_THIN_MAX_N)
 		tail = gemm_thin_scratch((int)g.kdim);
@@ -818,7 +830,7 @@ static void conv2d_forward_serial(struct layer *l, const struct conv2d_geom *g,
 	const size_t wg = (size_t)g->og * g->kdim; /* weights per group */
 	float *col = io->scratch;
 	float *omat = io->scratch + (g->pointwise && nc == 1 ? 0 : g->kdim * (size_t)nc * g->hw);
-	float *bpad = io->scratch + conv2d_scratch_floats(g, nc);
+	float *bpad = io->scratch + conv2d_scratch_tail(g, nc, l->w_len);
 	for (int n0 = 0; n0 < batch; n0 += nc) {
 		const int cn = batch - n0 < nc ? batch - n0 : nc;
 		const size_t ncol = (size_t)cn * g->hw;
@@ -1141,10 +1153,7 @@ static void conv2d_backward(struct layer *l, const struct layer_io *io)
 	const int nt = conv2d_team_threads(&g, batch, nc);
 	struct conv2d_dgrad dgrad, *dg = NULL;
 	if (io->din[0] && conv2d_dgrad_as_conv(&g)) {
-		/* After the chunk buffers and the team's dW copies, as
-		 * conv2d_scratch_len lays them out for this chunk size. */
-		float *tail = io->scratch + conv2d_scratch_floats(&g, nc) +
-			      (nc > 1 ? (size_t)(conv2d_team_cap() - 1) * l->w_len : 0);
+		float *tail = io->scratch + conv2d_scratch_tail(&g, nc, l->w_len);
 		conv2d_dgrad_geom(&g, &dgrad.t);
 		conv2d_dgrad_weights(&g, l->w, tail);
 		dgrad.wt = tail;

@@ -588,7 +588,7 @@ void reconvene_result_done(struct reconvene_result *r)
  * to weights that no longer exist, so they train dense.  Sensitive layers
  * keep the mask unless asked not to.  The one place that decides which
  * layers are dense: r->layer_dense (net->n_layers, filled here) is what
- * the rows, the report and the explorer read back. */
+ * the rows (prune's table, report.json) read back. */
 static void reconvene_compose_mask(const struct group_set *gs,
 				   struct plan_result *r, bool all_dense)
 {

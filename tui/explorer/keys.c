@@ -397,9 +397,7 @@ void keys_footer_relabel(struct keys_footer_item *items, int n, const int *taken
 			continue;
 		}
 		items[k].key_label = ascii ? other->key_ascii : other->key_label;
-		int kw = keys_text_cols(items[k].key_label);
-		if (kw <= items[k].key_w)
-			items[k].key_w = kw;
+		items[k].key_w = keys_text_cols(items[k].key_label); /* fits: chosen so */
 	}
 }
 

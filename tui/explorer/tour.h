@@ -74,7 +74,8 @@ unsigned tour_leave(struct tour *t, struct app *a);
 bool tour_key(struct tour *t, struct input *in, int key, unsigned *f);
 /* The keys an active tour takes from the explorer (Space, Right, Left, q:
  * the same list tour_key obeys), for the footer to show another key for
- * their explorer actions (q quit becomes F10 quit).  Fills keys; returns
+ * their explorer actions, or mark them inactive (keys_footer_relabel:
+ * h for Left; q quit stays, drawn inactive).  Fills keys; returns
  * how many, 0 when t is NULL or inactive. */
 #define TOUR_TAKEN_MAX 4
 int tour_keys_taken(const struct tour *t, int keys[TOUR_TAKEN_MAX]);
