@@ -372,6 +372,22 @@ static const struct conv_case team_cases[] = {
 };
 #define N_TEAM_CASES ((int)(sizeof team_cases / sizeof team_cases[0]))
 
+/* Shapes conv2d.c runs on the direct 3x3 kernels (conv3x3.h: 3x3, stride
+ * 1, one group, maps of at least 16x16, at most 64 channels) on a CPU with
+ * AVX2, the GEMM path elsewhere.  Batch 1 on two threads splits each
+ * sample's channels; larger batches split samples.  Output counts that
+ * are not multiples of 4 leave padding channels in the kernels' blocks. */
+static const struct conv_case direct3x3_cases[] = {
+	{ 3, 32, 32, 16, 3, 1, 1, 1, 1, 2 },    /* ResNet's stem */
+	{ 16, 32, 32, 16, 3, 1, 1, 1, 0, 1 },   /* stage 1, batch 1 */
+	{ 7, 17, 19, 13, 3, 1, 1, 1, 1, 3 },    /* odd sizes, 13 outputs, uneven split */
+	{ 5, 16, 20, 6, 3, 1, 0, 1, 1, 1, true, { 2, 0, 1, 2 } }, /* pads 0..2 */
+	{ 64, 16, 16, 64, 3, 1, 1, 1, 0, 1 },   /* the largest taken, batch 1 */
+	{ 32, 16, 16, 62, 3, 1, 1, 1, 1, 4 },   /* 62 outputs, 2 + 2 samples */
+	{ 9, 18, 16, 5, 3, 1, 0, 1, 0, 2 },     /* no padding: a 16x14 output */
+};
+#define N_DIRECT3X3_CASES ((int)(sizeof direct3x3_cases / sizeof direct3x3_cases[0]))
+
 /* The thread count the conv may use is the smaller of OpenMP's and
  * OpenBLAS's; set both so that the serial and the team path are each
  * taken whatever the environment says (the team needs two processors). */
@@ -392,6 +408,15 @@ START_TEST(test_conv_team_shapes)
 	conv_case_check(&team_cases[_i], 3000 + (uint64_t)_i);
 	conv_threads_set(2);
 	conv_case_check(&team_cases[_i], 3000 + (uint64_t)_i);
+}
+END_TEST
+
+START_TEST(test_conv_direct3x3_shapes)
+{
+	conv_threads_set(1);
+	conv_case_check(&direct3x3_cases[_i], 4000 + (uint64_t)_i);
+	conv_threads_set(2);
+	conv_case_check(&direct3x3_cases[_i], 4000 + (uint64_t)_i);
 }
 END_TEST
 
@@ -474,6 +499,7 @@ static const struct gc_case gc_cases[] = {
 	{ { 4, 6, 6, 3, 1, 2, 0, 1, 0, 2 }, "1x1 stride 2 projection" },
 	{ { 3, 6, 7, 4, 3, 2, 0, 1, 1, 2, true, { 0, 0, 1, 1 } }, "SAME_UPPER stride 2" },
 	{ { 4, 6, 5, 4, 3, 1, 0, 4, 1, 2, true, { 1, 0, 2, 1 } }, "depthwise, every side different" },
+	{ { 2, 16, 17, 3, 3, 1, 0, 1, 1, 2, true, { 1, 2, 0, 1 } }, "direct 3x3, uneven pads" },
 };
 #define N_GC_CASES ((int)(sizeof gc_cases / sizeof gc_cases[0]))
 
@@ -692,6 +718,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_conv_fixed_shapes, 0, N_CONV_CASES);
 	tcase_add_loop_test(tc, test_conv_team_shapes, 0, N_TEAM_CASES);
+	tcase_add_loop_test(tc, test_conv_direct3x3_shapes, 0, N_DIRECT3X3_CASES);
 	tcase_add_test(tc, test_conv_random_shapes);
 	tcase_add_test(tc, test_conv_hand_example);
 	tcase_add_test(tc, test_conv_smaller_batch);

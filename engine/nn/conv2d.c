@@ -32,6 +32,13 @@
  * column gradient: the data gradient alone was 1.9x faster the conv way
  * at 16 channels on 32x32 (docs/performance.md).
  *
+ * 3x3 stride-1 convs of at most 64 channels on maps of at least 16x16
+ * (ResNet-20's first two stages, VGG's first block) skip im2col and
+ * OpenBLAS altogether on CPUs with AVX2: conv3x3.c convolves a zero-padded
+ * copy of each sample directly, forward, weight gradient and data
+ * gradient, a team of threads over the samples (conv2d_runs_3x3 decides;
+ * 1.1-6x the GEMM path on those shapes, docs/performance.md).
+ *
  * A one-thread forward whose GEMM has at most 16 columns and a large weight
  * matrix (VGG's 4x4 and 2x2 maps at batch 1) runs it on gemm_thin.c, which
  * reads the weights once; OpenBLAS would pack them first (conv2d_thin).
@@ -62,7 +69,10 @@
  * kernel's padded columns; a backward with the conv-form data gradient
  * instead adds the flipped weights (the layer's weight count) and, per
  * thread of T, one sample's columns of dout (O*k*k*H*W), whichever of the
- * two is larger.  No cache: backward rebuilds the columns from io->in.
+ * two is larger.  The 3x3 path needs instead both packed weight sets, per
+ * thread a padded copy and a staged result for the conv and for its data
+ * gradient, and the team's private dW copies (conv2d_3x3_floats).  No
+ * cache: backward rebuilds the columns from io->in.
  */
 #include "config.h"
 
@@ -76,6 +86,7 @@
 #include "base/target_clones.h"
 #include "base/threads.h"
 #include "nn/conv2d_geom.h"
+#include "nn/conv3x3.h"
 #include "nn/layer.h"
 #include "nn/layer_init.h"
 #include "nn/gemm_thin.h"
@@ -112,6 +123,14 @@
 #define CONV2D_DGRAD_MIN_HW 256
 #define CONV2D_DGRAD_MAX_O 64
 #define CONV2D_DGRAD_MIN_C 16
+/* Where the direct 3x3 kernels run (conv2d_runs_3x3), from the layer's
+ * forward and backward timed both ways alternating in one process, batch
+ * 64 and 1, one and two threads, on an EPYC (Zen 3; docs/performance.md):
+ * maps of at least 16x16 and at most 64 channels in and out.  There they
+ * were 1.1-6x faster; on 8x8 maps the weight gradient's short sums lose
+ * (0.5-0.9x), and so does 128 channels at 16x16 (0.84-1.05x). */
+#define CONV2D_3X3_MIN_HW 256
+#define CONV2D_3X3_MAX_CHANNELS 64
 
 
 /* Threads for a non-GEMM loop over `work` floats: as many as OpenBLAS runs
@@ -193,6 +212,59 @@ static bool conv2d_dgrad_as_conv(const struct conv2d_geom *g)
 	       g->pt <= m && g->pl <= m && g->pb <= m && g->pr <= m &&
 	       g->in_hw >= CONV2D_DGRAD_MIN_HW && g->o <= CONV2D_DGRAD_MAX_O &&
 	       g->c >= CONV2D_DGRAD_MIN_C;
+}
+
+/* Whether the conv runs on conv3x3.c's direct kernels, forward and
+ * backward: 3x3, stride 1, one group of several input channels, padding
+ * at most 2 on each side (the data gradient's conv pads by 2 - p), the
+ * sizes where they were measured faster (CONV2D_3X3_*), and a CPU with
+ * AVX2 and FMA.  Every caller (forward, backward, scratch_len) asks this
+ * function. */
+static bool conv2d_runs_3x3(const struct conv2d_geom *g)
+{
+	return g->k == 3 && g->s == 1 && g->groups == 1 && !g->direct && g->pt <= 2 &&
+	       g->pl <= 2 && g->pb <= 2 && g->pr <= 2 && g->hw >= CONV2D_3X3_MIN_HW &&
+	       g->c <= CONV2D_3X3_MAX_CHANNELS && g->o <= CONV2D_3X3_MAX_CHANNELS &&
+	       conv3x3_available();
+}
+
+/* The kernels' geometry of the conv (d) and of its data gradient (t). */
+static void conv2d_3x3_geoms(const struct conv2d_geom *g, struct conv3x3 *d, struct conv3x3 *t)
+{
+	conv3x3_init(d, g->c, g->h, g->w, g->o, g->pt, g->pl, g->pb, g->pr);
+	conv3x3_dgrad_init(t, d);
+}
+
+/* One thread's buffers: the padded input and staged output of d, then
+ * the same of t. */
+static size_t conv2d_3x3_thread_floats(const struct conv3x3 *d, const struct conv3x3 *t)
+{
+	return conv3x3_padded_floats(d) + conv3x3_staged_floats(d) + conv3x3_padded_floats(t) +
+	       conv3x3_staged_floats(t);
+}
+
+/* The scratch of the 3x3 path: both packed weights, every possible
+ * thread's buffers, then (team cap - 1) private dW copies. */
+static size_t conv2d_3x3_floats(const struct conv2d_geom *g, size_t w_len)
+{
+	struct conv3x3 d, t;
+	conv2d_3x3_geoms(g, &d, &t);
+	const size_t cap = (size_t)conv2d_team_cap();
+	return conv3x3_packed_floats(&d) + conv3x3_packed_floats(&t) +
+	       cap * conv2d_3x3_thread_floats(&d, &t) + (cap - 1) * w_len;
+}
+
+/* Threads for a 3x3 call: a team over samples, at most one thread per
+ * sample.  A single sample runs on the calling thread: splitting its
+ * channels over a team measured slower in SynFlow's batch-1 passes (2.2-2.9
+ * s against 1.3-1.4 s on resnet20), where OpenBLAS's threads, woken by the
+ * other layers' GEMMs, spin against the team (docs/performance.md). */
+static int conv2d_3x3_threads(const struct conv2d_geom *g, int batch)
+{
+	int nt = conv2d_threads(g->kdim * (size_t)batch * g->hw);
+	int cap = conv2d_team_cap();
+	nt = nt < cap ? nt : cap;
+	return nt < batch ? nt : batch;
 }
 
 /* The conv whose forward is g's data gradient: input dout (O channels,
@@ -774,6 +846,8 @@ static size_t conv2d_scratch_len(const struct layer *l, int batch)
 {
 	struct conv2d_geom g;
 	conv2d_geom_init(&g, l);
+	if (conv2d_runs_3x3(&g))
+		return conv2d_3x3_floats(&g, l->w_len);
 	const int nc = conv2d_chunk_max(&g, batch);
 	size_t len = conv2d_scratch_tail(&g, nc, l->w_len);
 	/* The tail: for the forward the thin kernel's padded copy of the
@@ -934,12 +1008,53 @@ static void conv2d_forward_team(struct layer *l, const struct conv2d_geom *g,
 	threads_blas_serial_end(nb);
 }
 
+/* Forward on the direct 3x3 kernels (conv3x3.h): thread t of the team
+ * pads, convolves and unstages a contiguous run of samples alone, in its
+ * own buffers.  Each output element is the same sum in the same order
+ * whatever the thread count. */
+static void conv2d_forward_3x3(struct layer *l, const struct conv2d_geom *g,
+			       const struct layer_io *io)
+{
+	struct conv3x3 d, t;
+	conv2d_3x3_geoms(g, &d, &t);
+	float *packed = io->scratch;
+	float *bufs = packed + conv3x3_packed_floats(&d) + conv3x3_packed_floats(&t);
+	const size_t per = conv2d_3x3_thread_floats(&d, &t);
+	const size_t in_sample = (size_t)g->c * g->in_hw, out_sample = (size_t)g->o * g->hw;
+	const int batch = io->batch;
+	const int nt = conv2d_3x3_threads(g, batch);
+	(void)nt; /* only in OpenMP clauses */
+	conv3x3_pack(&d, l->w, packed);
+	CONV2D_OMP("omp parallel num_threads(nt) if(nt > 1)")
+	{
+		const int th = conv2d_thread_num(), nth = conv2d_team_size();
+		float *pad = bufs + (size_t)th * per;
+		float *st = pad + conv3x3_padded_floats(&d);
+		for (int n = batch * th / nth; n < batch * (th + 1) / nth; n++) {
+			float *out = io->out + (size_t)n * out_sample;
+			conv3x3_pad(&d, io->in[0] + (size_t)n * in_sample, pad);
+			conv3x3_forward(&d, packed, pad, st);
+			conv3x3_unstage(&d, st, out, false);
+			if (l->b || l->conf.post_relu) {
+				for (int o = 0; o < g->o; o++) {
+					float *dst = out + (size_t)o * g->hw;
+					conv2d_epilogue(dst, dst, g->hw, l->b ? l->b[o] : 0.0f, &l->conf);
+				}
+			}
+		}
+	}
+}
+
 static void conv2d_forward(struct layer *l, const struct layer_io *io)
 {
 	struct conv2d_geom g;
 	conv2d_geom_init(&g, l);
 	if (g.direct) {
 		conv2d_direct_forward(&g, l->w, l->b, io->in[0], io->out, io->batch, &l->conf);
+		return;
+	}
+	if (conv2d_runs_3x3(&g)) {
+		conv2d_forward_3x3(l, &g, io);
 		return;
 	}
 	const int nc = conv2d_chunk(&g, io->batch);
@@ -1033,6 +1148,24 @@ static void conv2d_backward_serial(struct layer *l, const struct conv2d_geom *g,
 	}
 }
 
+/* dw += the private dW copies of threads 1 .. team - 1 (parts, w_len
+ * floats each), in thread order, so the sum depends on the team's size
+ * but not on timing. */
+static void conv2d_dw_parts_add(float *dw, const float *parts, size_t w_len, int team)
+{
+	if (team < 2)
+		return;
+	const int nr = conv2d_threads(w_len * (size_t)(team - 1));
+	(void)nr; /* only in OpenMP clauses */
+	CONV2D_OMP("omp parallel for schedule(static) num_threads(nr) if(nr > 1)")
+	for (size_t i = 0; i < w_len; i++) {
+		float acc = dw[i];
+		for (int t = 1; t < team; t++)
+			acc += parts[(size_t)(t - 1) * w_len + i];
+		dw[i] = acc;
+	}
+}
+
 /* Backward on a team of nt threads, split by sample like the forward:
  * thread t gathers, im2cols, runs both GEMMs on and col2ims its own slots
  * of every chunk, so no thread waits for another until the end.  Thread 0
@@ -1109,17 +1242,60 @@ static void conv2d_backward_team(struct layer *l, const struct conv2d_geom *g,
 		}
 	}
 	threads_blas_serial_end(nb);
-	if (team < 2)
-		return;
-	const int nr = conv2d_threads(w_len * (size_t)(team - 1));
-	(void)nr; /* only in OpenMP clauses */
-	CONV2D_OMP("omp parallel for schedule(static) num_threads(nr) if(nr > 1)")
-	for (size_t i = 0; i < w_len; i++) {
-		float acc = l->dw[i];
-		for (int t = 1; t < team; t++)
-			acc += parts[(size_t)(t - 1) * w_len + i];
-		l->dw[i] = acc;
+	conv2d_dw_parts_add(l->dw, parts, w_len, team);
+}
+
+/* Backward on the direct 3x3 kernels, split over samples like
+ * conv2d_forward_3x3.  Thread 0 accumulates dW in place and thread t > 0
+ * into its own zeroed copy, added in thread order at the end (as
+ * conv2d_backward_team): the result depends on the thread count, not on
+ * timing.  din planes belong to their sample's thread. */
+static void conv2d_backward_3x3(struct layer *l, const struct conv2d_geom *g,
+				const struct layer_io *io)
+{
+	struct conv3x3 d, t;
+	conv2d_3x3_geoms(g, &d, &t);
+	float *packed_t = io->scratch + conv3x3_packed_floats(&d);
+	float *bufs = packed_t + conv3x3_packed_floats(&t);
+	const size_t per = conv2d_3x3_thread_floats(&d, &t);
+	float *parts = bufs + (size_t)conv2d_team_cap() * per;
+	const size_t in_sample = (size_t)g->c * g->in_hw, out_sample = (size_t)g->o * g->hw;
+	const size_t w_len = l->w_len;
+	const float *dout = io->dout;
+	float *din = io->din[0];
+	const int batch = io->batch;
+	const int nt = conv2d_3x3_threads(g, batch);
+	(void)nt; /* only in OpenMP clauses */
+	if (din)
+		conv3x3_pack_dgrad(&t, l->w, packed_t);
+	int team = 1;
+	CONV2D_OMP("omp parallel num_threads(nt) if(nt > 1)")
+	{
+		const int th = conv2d_thread_num(), nth = conv2d_team_size();
+		float *pad = bufs + (size_t)th * per;
+		float *st = pad + conv3x3_padded_floats(&d);
+		float *padt = st + conv3x3_staged_floats(&d);
+		float *stt = padt + conv3x3_padded_floats(&t);
+		float *dw = l->dw;
+		if (th == 0) {
+			team = nth;
+		} else {
+			dw = parts + (size_t)(th - 1) * w_len;
+			memset(dw, 0, w_len * sizeof(float));
+		}
+		for (int n = batch * th / nth; n < batch * (th + 1) / nth; n++) {
+			const float *dy = dout + (size_t)n * out_sample;
+			conv3x3_pad(&d, io->in[0] + (size_t)n * in_sample, pad);
+			conv3x3_stage(&d, dy, st);
+			conv3x3_wgrad(&d, pad, st, dw);
+			if (din) {
+				conv3x3_pad(&t, dy, padt);
+				conv3x3_forward(&t, packed_t, padt, stt);
+				conv3x3_unstage(&t, stt, din + (size_t)n * in_sample, true);
+			}
+		}
 	}
+	conv2d_dw_parts_add(l->dw, parts, w_len, team);
 }
 
 static void conv2d_backward(struct layer *l, const struct layer_io *io)
@@ -1147,6 +1323,10 @@ static void conv2d_backward(struct layer *l, const struct layer_io *io)
 	}
 	if (g.direct) {
 		conv2d_direct_backward(&g, l->w, l->dw, io->in[0], dout, io->din[0], batch);
+		return;
+	}
+	if (conv2d_runs_3x3(&g)) {
+		conv2d_backward_3x3(l, &g, io);
 		return;
 	}
 	const int nc = conv2d_chunk(&g, batch);
