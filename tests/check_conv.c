@@ -96,16 +96,18 @@ static const struct conv_case conv_cases[] = {
 	{ 300, 1, 1, 250, 1, 1, 0, 1, 1, 1 }, /* thin: 1x1 on a 1x1 map, in place */
 	/* The data gradient as a conv over dout (stride 1, one group, maps of
 	 * 16x16 and more, 16 inputs or more, 64 outputs or fewer, pads at
-	 * most k - 1), and its edges. */
-	{ 16, 16, 16, 7, 3, 1, 1, 1, 1, 2 },  /* dgrad conv: 3x3 pad 1 */
+	 * most k - 1), and its edges.  Its 3x3 shapes have more than 64
+	 * inputs: with fewer, a CPU with AVX2 runs them on the direct 3x3
+	 * kernels (direct3x3_cases below). */
+	{ 72, 16, 16, 7, 3, 1, 1, 1, 1, 2 },  /* dgrad conv: 3x3 pad 1 */
 	{ 17, 16, 20, 4, 5, 1, 2, 1, 0, 2 },  /* dgrad conv: 5x5 pad 2, not square */
-	{ 16, 17, 18, 6, 3, 1, 0, 1, 1, 2 },  /* dgrad conv: no pad, dout padded by 2 */
-	{ 16, 16, 16, 5, 3, 1, 0, 1, 1, 2, true, { 0, 1, 2, 1 } }, /* dgrad conv: uneven pads */
+	{ 72, 17, 18, 6, 3, 1, 0, 1, 1, 2 },  /* dgrad conv: no pad, dout padded by 2 */
+	{ 66, 16, 16, 5, 3, 1, 0, 1, 1, 2, true, { 0, 1, 2, 1 } }, /* dgrad conv: uneven pads */
 	{ 16, 16, 17, 4, 2, 1, 0, 1, 1, 2, true, { 0, 0, 1, 1 } }, /* dgrad conv: even kernel */
-	{ 18, 16, 16, 64, 3, 1, 1, 1, 0, 1 }, /* dgrad conv: batch 1, 64 outputs */
+	{ 68, 16, 16, 64, 3, 1, 1, 1, 0, 1 }, /* dgrad conv: batch 1, 64 outputs */
 	{ 16, 20, 13, 3, 3, 1, 3, 1, 1, 2 },  /* pad 3 > k - 1: the column path */
 	{ 16, 16, 16, 6, 3, 1, 1, 2, 1, 2 },  /* groups 2: the column path */
-	{ 3, 16, 16, 8, 3, 1, 1, 1, 1, 2 },   /* 3 inputs (a stem): the column path */
+	{ 3, 16, 16, 8, 3, 1, 1, 1, 1, 2 },   /* 3 inputs (a stem): the column path (direct 3x3 on AVX2) */
 	{ 16, 16, 16, 65, 3, 1, 1, 1, 0, 1 }, /* 65 outputs: the column path */
 };
 #define N_CONV_CASES ((int)(sizeof conv_cases / sizeof conv_cases[0]))
@@ -362,21 +364,21 @@ END_TEST
 /* At least 64 Ki column entries (K * batch * out_h * out_w), so that with two
  * threads conv2d.c splits them over a team; odd batches give uneven slots. */
 static const struct conv_case team_cases[] = {
-	{ 16, 16, 16, 8, 3, 1, 1, 1, 1, 9 },    /* one chunk, 4 + 5 samples */
+	{ 72, 16, 16, 8, 3, 1, 1, 1, 1, 9 },    /* one chunk, 4 + 5 samples */
 	{ 16, 24, 24, 12, 3, 2, 1, 2, 1, 7 },   /* groups 2, stride 2 */
 	{ 24, 12, 12, 16, 3, 1, 1, 1, 0, 11 },  /* narrow map: table im2col */
 	{ 64, 16, 16, 16, 1, 1, 0, 1, 1, 5 },   /* 1x1, chunked copy */
 	{ 100, 32, 32, 4, 3, 1, 1, 1, 1, 3 },   /* chunks 2 + 1: a thread idles */
 	{ 16, 20, 20, 10, 5, 1, 2, 1, 0, 5 },   /* dgrad conv, 5x5, 2 + 3 samples */
-	{ 16, 18, 18, 8, 3, 1, 0, 1, 1, 5, true, { 1, 0, 1, 2 } }, /* dgrad conv, uneven pads */
+	{ 72, 18, 18, 8, 3, 1, 0, 1, 1, 5, true, { 1, 0, 1, 2 } }, /* dgrad conv, uneven pads */
 };
 #define N_TEAM_CASES ((int)(sizeof team_cases / sizeof team_cases[0]))
 
 /* Shapes conv2d.c runs on the direct 3x3 kernels (conv3x3.h: 3x3, stride
  * 1, one group, maps of at least 16x16, at most 64 channels) on a CPU with
- * AVX2, the GEMM path elsewhere.  Batch 1 on two threads splits each
- * sample's channels; larger batches split samples.  Output counts that
- * are not multiples of 4 leave padding channels in the kernels' blocks. */
+ * AVX2, the GEMM path elsewhere.  Two threads split the samples (batch 1
+ * runs on one); output counts that are not multiples of 4 leave padding
+ * channels in the kernels' blocks. */
 static const struct conv_case direct3x3_cases[] = {
 	{ 3, 32, 32, 16, 3, 1, 1, 1, 1, 2 },    /* ResNet's stem */
 	{ 16, 32, 32, 16, 3, 1, 1, 1, 0, 1 },   /* stage 1, batch 1 */
@@ -657,7 +659,7 @@ END_TEST
 START_TEST(test_conv_scratch)
 {
 	static const struct conv_case shapes[] = {
-		{ 64, 32, 32, 64, 3, 1, 1, 1, 0, 1 },
+		{ 72, 32, 32, 64, 3, 1, 1, 1, 0, 1 },
 		{ 16, 32, 32, 32, 3, 2, 1, 1, 0, 1 },
 		{ 16, 32, 32, 16, 3, 1, 1, 1, 0, 1 },
 		{ 512, 2, 2, 512, 3, 1, 1, 1, 0, 1 },
@@ -675,10 +677,17 @@ START_TEST(test_conv_scratch)
 			prev = s;
 		}
 	}
-	/* 64 samples of a 64-channel 3x3 conv at 32x32 would need 64*(576+64)*1024
+	/* 64 samples of a 72-channel 3x3 conv at 32x32 would need 64*(648+64)*1024
 	 * floats at once; chunks keep it far below. */
 	ck_assert_int_eq(conv_layer_infer(&l, &shapes[0], &err), ENG_STATUS_OK);
-	ck_assert_uint_lt(l.ops->scratch_len(&l, 64), (size_t)64 * (576 + 64) * 1024 / 4);
+	ck_assert_uint_lt(l.ops->scratch_len(&l, 64), (size_t)64 * (648 + 64) * 1024 / 4);
+	/* The direct 3x3 path keeps buffers per thread, never for more
+	 * threads than samples: batch 1 sizes one thread's, batch 2 two. */
+#ifdef _OPENMP
+	ck_assert_int_eq(conv_layer_infer(&l, &shapes[2], &err), ENG_STATUS_OK);
+	if (omp_get_num_procs() >= 2)
+		ck_assert_uint_lt(l.ops->scratch_len(&l, 1), l.ops->scratch_len(&l, 2));
+#endif
 	/* A depthwise conv runs direct loops and needs none. */
 	struct conv_case dw = { 32, 16, 16, 32, 3, 1, 1, 32, 0, 1 };
 	ck_assert_int_eq(conv_layer_infer(&l, &dw, &err), ENG_STATUS_OK);
@@ -690,11 +699,12 @@ END_TEST
  * one (the last batch of an epoch): the smaller call must fit. */
 START_TEST(test_conv_smaller_batch)
 {
-	/* 14 samples per chunk at most: batch 20 runs as 10 + 10, batch 14
-	 * as one chunk of 14, more than the bigger batch ever holds. */
-	struct conv_case big = { 64, 16, 16, 1, 3, 1, 1, 1, 1, 20 };
+	/* 12 samples per chunk at most: batch 20 runs as 10 + 10, batch 12
+	 * as one chunk of 12, more than the bigger batch ever holds.  (72
+	 * inputs keep it off the direct 3x3 kernels.) */
+	struct conv_case big = { 72, 16, 16, 1, 3, 1, 1, 1, 1, 20 };
 	struct conv_case small = big;
-	small.batch = 14;
+	small.batch = 12;
 	struct conv_run cr;
 	conv_run_init(&cr, &small, 5);
 	size_t need = cr.l.ops->scratch_len(&cr.l, big.batch);

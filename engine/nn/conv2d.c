@@ -243,15 +243,19 @@ static size_t conv2d_3x3_thread_floats(const struct conv3x3 *d, const struct con
 	       conv3x3_staged_floats(t);
 }
 
-/* The scratch of the 3x3 path: both packed weights, every possible
- * thread's buffers, then (team cap - 1) private dW copies. */
-static size_t conv2d_3x3_floats(const struct conv2d_geom *g, size_t w_len)
+/* The scratch of the 3x3 path for calls of up to `batch` samples: both
+ * packed weights, then for a team of n threads (the most conv2d_3x3_threads
+ * ever gives: the team cap, at most one per sample) n threads' buffers and
+ * n - 1 private dW copies.  A call lays them out for its own team, which
+ * is never larger, so a smaller batch fits too. */
+static size_t conv2d_3x3_floats(const struct conv2d_geom *g, size_t w_len, int batch)
 {
 	struct conv3x3 d, t;
 	conv2d_3x3_geoms(g, &d, &t);
-	const size_t cap = (size_t)conv2d_team_cap();
+	const int cap = conv2d_team_cap();
+	const size_t n = (size_t)(batch < cap ? (batch < 1 ? 1 : batch) : cap);
 	return conv3x3_packed_floats(&d) + conv3x3_packed_floats(&t) +
-	       cap * conv2d_3x3_thread_floats(&d, &t) + (cap - 1) * w_len;
+	       n * conv2d_3x3_thread_floats(&d, &t) + (n - 1) * w_len;
 }
 
 /* Threads for a 3x3 call: a team over samples, at most one thread per
@@ -847,7 +851,7 @@ static size_t conv2d_scratch_len(const struct layer *l, int batch)
 	struct conv2d_geom g;
 	conv2d_geom_init(&g, l);
 	if (conv2d_runs_3x3(&g))
-		return conv2d_3x3_floats(&g, l->w_len);
+		return conv2d_3x3_floats(&g, l->w_len, batch);
 	const int nc = conv2d_chunk_max(&g, batch);
 	size_t len = conv2d_scratch_tail(&g, nc, l->w_len);
 	/* The tail: for the forward the thin kernel's padded copy of the
@@ -1258,14 +1262,13 @@ static void conv2d_backward_3x3(struct layer *l, const struct conv2d_geom *g,
 	float *packed_t = io->scratch + conv3x3_packed_floats(&d);
 	float *bufs = packed_t + conv3x3_packed_floats(&t);
 	const size_t per = conv2d_3x3_thread_floats(&d, &t);
-	float *parts = bufs + (size_t)conv2d_team_cap() * per;
 	const size_t in_sample = (size_t)g->c * g->in_hw, out_sample = (size_t)g->o * g->hw;
 	const size_t w_len = l->w_len;
 	const float *dout = io->dout;
 	float *din = io->din[0];
 	const int batch = io->batch;
 	const int nt = conv2d_3x3_threads(g, batch);
-	(void)nt; /* only in OpenMP clauses */
+	float *parts = bufs + (size_t)nt * per; /* nt - 1 dW copies (conv2d_3x3_floats) */
 	if (din)
 		conv3x3_pack_dgrad(&t, l->w, packed_t);
 	int team = 1;

@@ -46,8 +46,9 @@ void conv3x3_init(struct conv3x3 *g, int c, int h, int w, int o, int pt, int pl,
 	g->ow = g->wp - 2;
 	g->op = (int)conv3x3_round((size_t)o, CONV3X3_OB);
 	g->qn = conv3x3_round((size_t)g->oh * (size_t)g->wp, CONV3X3_QB);
-	/* The last block reads up to qn - 1 + 2 * wp + 2 (forward) or
-	 * qn + 7 + 2 * wp + 2 (a vector of the weight gradient): zeros. */
+	/* The last forward block reads up to qn - 24 + 2 * wp + 2 + 23 and the
+	 * last weight-gradient vector up to qn - 8 + 2 * wp + 2 + 7, both
+	 * qn + 2 * wp + 1: zeros, with room to spare. */
 	g->plane = conv3x3_round(g->qn + 2 * (size_t)g->wp + 16, 8);
 }
 
