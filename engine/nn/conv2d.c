@@ -244,10 +244,11 @@ static size_t conv2d_3x3_thread_floats(const struct conv3x3 *d, const struct con
 }
 
 /* The scratch of the 3x3 path for calls of up to `batch` samples: both
- * packed weights, then for a team of n threads (the most conv2d_3x3_threads
- * ever gives: the team cap, at most one per sample) n threads' buffers and
- * n - 1 private dW copies.  A call lays them out for its own team, which
- * is never larger, so a smaller batch fits too. */
+ * packed weights, then for a team of n threads (the most the 3x3 calls'
+ * conv2d_team_threads(g, batch, batch) gives: the team cap, at most one
+ * per sample) n threads' buffers and n - 1 private dW copies.  A call
+ * lays them out for its own team, which is never larger, so a smaller
+ * batch fits too. */
 static size_t conv2d_3x3_floats(const struct conv2d_geom *g, size_t w_len, int batch)
 {
 	struct conv3x3 d, t;
@@ -256,19 +257,6 @@ static size_t conv2d_3x3_floats(const struct conv2d_geom *g, size_t w_len, int b
 	const size_t n = (size_t)(batch < cap ? (batch < 1 ? 1 : batch) : cap);
 	return conv3x3_packed_floats(&d) + conv3x3_packed_floats(&t) +
 	       n * conv2d_3x3_thread_floats(&d, &t) + (n - 1) * w_len;
-}
-
-/* Threads for a 3x3 call: a team over samples, at most one thread per
- * sample.  A single sample runs on the calling thread: splitting its
- * channels over a team measured slower in SynFlow's batch-1 passes (2.2-2.9
- * s against 1.3-1.4 s on resnet20), where OpenBLAS's threads, woken by the
- * other layers' GEMMs, spin against the team (docs/performance.md). */
-static int conv2d_3x3_threads(const struct conv2d_geom *g, int batch)
-{
-	int nt = conv2d_threads(g->kdim * (size_t)batch * g->hw);
-	int cap = conv2d_team_cap();
-	nt = nt < cap ? nt : cap;
-	return nt < batch ? nt : batch;
 }
 
 /* The conv whose forward is g's data gradient: input dout (O channels,
@@ -897,6 +885,19 @@ static int conv2d_team_threads(const struct conv2d_geom *g, int batch, int nc)
 	return nt < nc ? nt : nc;
 }
 
+/* One sample's output planes (NCHW, in place) += bias, then the fused
+ * activation; nothing to do without either. */
+static void conv2d_epilogue_sample(const struct layer *l, const struct conv2d_geom *g,
+				   float *out)
+{
+	if (!l->b && !l->conf.post_relu)
+		return;
+	for (int o = 0; o < g->o; o++) {
+		float *dst = out + (size_t)o * g->hw;
+		conv2d_epilogue(dst, dst, g->hw, l->b ? l->b[o] : 0.0f, &l->conf);
+	}
+}
+
 /* Forward, one thread: chunk by chunk, OpenBLAS threads inside the GEMMs. */
 static void conv2d_forward_serial(struct layer *l, const struct conv2d_geom *g,
 				  const struct layer_io *io, int nc)
@@ -935,12 +936,7 @@ static void conv2d_forward_serial(struct layer *l, const struct conv2d_geom *g,
 					    0.0f, res + (size_t)gi * (size_t)g->og * ncol, (int)ncol);
 		}
 		if (cn == 1) {
-			if (l->b || l->conf.post_relu) {
-				for (int o = 0; o < g->o; o++) {
-					float *dst = res + (size_t)o * g->hw;
-					conv2d_epilogue(dst, dst, g->hw, l->b ? l->b[o] : 0.0f, &l->conf);
-				}
-			}
+			conv2d_epilogue_sample(l, g, res);
 			continue;
 		}
 		/* Scatter [O][n][hw] into NCHW, adding the bias on the way. */
@@ -1014,8 +1010,13 @@ static void conv2d_forward_team(struct layer *l, const struct conv2d_geom *g,
 
 /* Forward on the direct 3x3 kernels (conv3x3.h): thread t of the team
  * pads, convolves and unstages a contiguous run of samples alone, in its
- * own buffers.  Each output element is the same sum in the same order
- * whatever the thread count. */
+ * own buffers; at most one thread per sample (conv2d_team_threads with
+ * one sample per slot).  A single sample runs on the calling thread:
+ * splitting its channels over a team measured slower in SynFlow's batch-1
+ * passes (2.2-2.9 s against 1.3-1.4 s on resnet20), where OpenBLAS's
+ * threads, woken by the other layers' GEMMs, spin against the team
+ * (docs/performance.md).  Each output element is the same sum in the same
+ * order whatever the thread count. */
 static void conv2d_forward_3x3(struct layer *l, const struct conv2d_geom *g,
 			       const struct layer_io *io)
 {
@@ -1026,7 +1027,7 @@ static void conv2d_forward_3x3(struct layer *l, const struct conv2d_geom *g,
 	const size_t per = conv2d_3x3_thread_floats(&d, &t);
 	const size_t in_sample = (size_t)g->c * g->in_hw, out_sample = (size_t)g->o * g->hw;
 	const int batch = io->batch;
-	const int nt = conv2d_3x3_threads(g, batch);
+	const int nt = conv2d_team_threads(g, batch, batch);
 	(void)nt; /* only in OpenMP clauses */
 	conv3x3_pack(&d, l->w, packed);
 	CONV2D_OMP("omp parallel num_threads(nt) if(nt > 1)")
@@ -1039,12 +1040,7 @@ static void conv2d_forward_3x3(struct layer *l, const struct conv2d_geom *g,
 			conv3x3_pad(&d, io->in[0] + (size_t)n * in_sample, pad);
 			conv3x3_forward(&d, packed, pad, st);
 			conv3x3_unstage(&d, st, out, false);
-			if (l->b || l->conf.post_relu) {
-				for (int o = 0; o < g->o; o++) {
-					float *dst = out + (size_t)o * g->hw;
-					conv2d_epilogue(dst, dst, g->hw, l->b ? l->b[o] : 0.0f, &l->conf);
-				}
-			}
+			conv2d_epilogue_sample(l, g, out);
 		}
 	}
 }
@@ -1267,7 +1263,7 @@ static void conv2d_backward_3x3(struct layer *l, const struct conv2d_geom *g,
 	const float *dout = io->dout;
 	float *din = io->din[0];
 	const int batch = io->batch;
-	const int nt = conv2d_3x3_threads(g, batch);
+	const int nt = conv2d_team_threads(g, batch, batch);
 	float *parts = bufs + (size_t)nt * per; /* nt - 1 dW copies (conv2d_3x3_floats) */
 	if (din)
 		conv3x3_pack_dgrad(&t, l->w, packed_t);

@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "base/status.h"
 #include "nn/conv3x3.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -266,60 +267,26 @@ static void conv3x3_wgrad_avx2(const struct conv3x3 *g, const float *padded,
 
 #endif
 
-/* The plain loops: CPUs without AVX2 (the callers do not choose this path
- * there; kept so the functions are total). */
-static void conv3x3_forward_plain(const struct conv3x3 *g, const float *packed,
-				  const float *padded, float *staged)
-{
-	const size_t wp = (size_t)g->wp;
-	for (size_t o = 0; o < (size_t)g->op; o++)
-		for (size_t q = 0; q < g->qn; q++) {
-			float acc = 0.0f;
-			for (int c = 0; c < g->c; c++)
-				for (int t = 0; t < 9; t++)
-					acc += packed[conv3x3_packed_at(g, (int)o, c, t)] *
-					       padded[(size_t)c * g->plane + q + (size_t)(t / 3) * wp +
-						      (size_t)(t % 3)];
-			staged[o * g->qn + q] = acc;
-		}
-}
-
-static void conv3x3_wgrad_plain(const struct conv3x3 *g, const float *padded,
-				const float *staged, float *dw)
-{
-	const size_t wp = (size_t)g->wp;
-	for (int o = 0; o < g->o; o++)
-		for (int c = 0; c < g->c; c++)
-			for (int t = 0; t < 9; t++) {
-				float acc = 0.0f;
-				for (size_t q = 0; q < g->qn; q++)
-					acc += staged[(size_t)o * g->qn + q] *
-					       padded[(size_t)c * g->plane + q + (size_t)(t / 3) * wp +
-						      (size_t)(t % 3)];
-				dw[((size_t)o * (size_t)g->c + (size_t)c) * 9 + (size_t)t] += acc;
-			}
-}
-
+/* Callers take this path only where conv3x3_available() says so
+ * (conv2d_runs_3x3); there is no plain fallback to keep untested. */
 void conv3x3_forward(const struct conv3x3 *g, const float *packed, const float *padded,
 		     float *staged)
 {
+	ENG_ASSERT(conv3x3_available());
 #ifdef CONV3X3_X86
-	if (conv3x3_available()) {
-		conv3x3_forward_avx2(g, packed, padded, staged);
-		return;
-	}
+	conv3x3_forward_avx2(g, packed, padded, staged);
+#else
+	(void)g, (void)packed, (void)padded, (void)staged;
 #endif
-	conv3x3_forward_plain(g, packed, padded, staged);
 }
 
 void conv3x3_wgrad(const struct conv3x3 *g, const float *padded, const float *staged,
 		   float *dw)
 {
+	ENG_ASSERT(conv3x3_available());
 #ifdef CONV3X3_X86
-	if (conv3x3_available()) {
-		conv3x3_wgrad_avx2(g, padded, staged, dw);
-		return;
-	}
+	conv3x3_wgrad_avx2(g, padded, staged, dw);
+#else
+	(void)g, (void)padded, (void)staged, (void)dw;
 #endif
-	conv3x3_wgrad_plain(g, padded, staged, dw);
 }

@@ -22,8 +22,9 @@
  * Each output element and each weight gradient is one sum in a fixed
  * order: the result depends on neither timing nor threads.
  *
- * The kernels need AVX2 and FMA (conv3x3_available); conv2d.c keeps its
- * GEMM path elsewhere.
+ * The kernels need AVX2 and FMA: conv3x3_forward and conv3x3_wgrad may
+ * only be called where conv3x3_available() is true (conv2d.c keeps its
+ * GEMM path elsewhere).
  *
  * Owns: nothing; callers pass every buffer (sizes below).
  */
