@@ -33,6 +33,11 @@ contains "$tmp/err" "reconvene: --seed: a whole number"
 contains "$tmp/err" "Try 'reconvene --help-explorer'."
 expect 0 "$bin" --help-explorer
 contains "$tmp/out" "--record FILE"
+contains "$tmp/out" "--eval-steps N"
+expect 2 "$bin" --eval-steps 0
+contains "$tmp/err" "reconvene: --eval-steps: a whole number of SGD steps from 1 to 100000"
+expect 2 "$bin" tour --check --eval-steps x
+contains "$tmp/err" "reconvene tour: --eval-steps: a whole number of SGD steps"
 expect 0 "$bin" info --help
 contains "$tmp/out" "--input CxHxW"
 

@@ -12,7 +12,7 @@
 RECONVENE_TOURS_DIR=${RECONVENE_TOURS_DIR:-$rc_src/tours}
 export RECONVENE_TOURS_DIR
 out="$rc_tmp/check.out"
-if "$rc_bin" tour resnet20 --check --no-cache --seed 1 --data "$rc_tmp/nodata" \
+if "$rc_bin" tour resnet20 --check --no-cache --seed 1 --data "$rc_tmp/nodata" --eval-steps 10 \
 	--plans "$rc_tmp/plans" >"$out" 2>"$rc_tmp/check.err"; then
 	rc_ok "tour --check runs every step"
 else
@@ -82,6 +82,31 @@ if RECONVENE_TOURS_DIR="$rc_tmp/tours" "$rc_bin" tour lenet5 --check --no-cache 
 then rc_ok "script by name; an unknown layer is a note, not a crash"
 else rc_bad "script by name:"; cat "$rc_tmp/mine.out"; fi
 
+# The shipped tour on a model whose automatic plan cuts nothing (lenet5):
+# the app never sends a plan, and the steps that wait for the plan's
+# latency and quick-eval must take the worker's keep-everything plan as
+# current (they waited forever once).
+if "$rc_bin" tour lenet5 --check --no-cache --data "$rc_tmp/nodata" --eval-steps 5 \
+	>"$rc_tmp/lenet5.out" 2>"$rc_tmp/lenet5.err" &&
+	[ "$(grep -c '^step [0-9]*/9:' "$rc_tmp/lenet5.out")" = 9 ]
+then rc_ok "the tour on lenet5 (nothing to cut) runs every step"
+else rc_bad "the tour on lenet5:"; cat "$rc_tmp/lenet5.err"; fi
+
+# --eval-steps sets the quick-eval budget the steps wait for: one SGD
+# step leaves lenet5 near chance on the synthetic set, 200 learn it.
+printf '[step]\ntitle = q\nwait = quickeval\ntext = acc {dense_accuracy}\n' \
+	>"$rc_tmp/tours/eval.tour"
+acc_at() {
+	RECONVENE_TOURS_DIR="$rc_tmp/tours" "$rc_bin" tour lenet5 --check --no-cache \
+		--data "$rc_tmp/nodata" --script eval --eval-steps "$1" 2>/dev/null |
+		sed -n 's/^ *acc \([0-9.]*\)%.*/\1/p'
+}
+a1=$(acc_at 1)
+a200=$(acc_at 200)
+if [ -n "$a1" ] && [ -n "$a200" ] && awk -v a="$a1" -v b="$a200" 'BEGIN { exit !(b > a + 20) }'
+then rc_ok "--eval-steps sets the quick-eval budget ($a1% after 1 step, $a200% after 200)"
+else rc_bad "--eval-steps: $a1% after 1 step, $a200% after 200"; fi
+
 # Usage errors: exit 2.
 usage() {
 	"$rc_bin" tour "$@" >/dev/null 2>&1
@@ -93,5 +118,6 @@ usage --check --autoplay 5
 usage --plans "$rc_tmp/p"
 usage --check --size 80
 usage --restore
+usage --check --eval-steps 0
 "$rc_bin" tour --help | grep -q 'reconvene tour \[MODEL\]' && rc_ok "--help" || rc_bad "--help"
 rc_finish

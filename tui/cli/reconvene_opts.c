@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/numbers.h"
 #include "cli/reconvene_opts.h"
 #include "worker/worker.h"
 #include "paths/model_path.h"
@@ -163,5 +164,17 @@ int cli_settings_apply(const char *cmd, const char *method, const char *sparsity
 		o.align = 1;
 	}
 	worker_settings_from_reconvene(&o, ws);
+	return CLI_EXIT_OK;
+}
+
+int cli_eval_steps_apply(const char *cmd, const char *steps, struct worker_settings *ws)
+{
+	if (!steps)
+		return CLI_EXIT_OK;
+	long n;
+	if (cli_parse_long(steps, 1, 100000, &n) != 0)
+		return cli_usage_error(cmd, "--eval-steps: a whole number of SGD steps from 1 "
+				       "to 100000");
+	ws->budget.steps = n;
 	return CLI_EXIT_OK;
 }

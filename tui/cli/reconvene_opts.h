@@ -103,4 +103,10 @@ int cli_settings_apply(const char *cmd, const char *method, const char *sparsity
 		       const char *tau, const char *seed, const char *align,
 		       const char *width, struct worker_settings *ws, bool *align_auto);
 
+/* The explorer's quick-eval budget option, --eval-steps N (NULL when
+ * absent): N SGD steps in [1, 100000] instead of QUICKEVAL_DEFAULT_STEPS,
+ * applied to ws->budget.steps.  CLI_EXIT_OK, or CLI_EXIT_USAGE after
+ * printing the error for cmd (NULL: the explorer). */
+int cli_eval_steps_apply(const char *cmd, const char *steps, struct worker_settings *ws);
+
 #endif

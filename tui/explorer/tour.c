@@ -104,6 +104,17 @@ static void tour_percent(double v, char *buf, size_t len)
 		 v * 100.0);
 }
 
+/* Whether the snapshot's plan is the app's.  An app that never sent a
+ * plan (nothing cut yet, or an automatic plan that changed nothing, as on
+ * lenet5) has the keep-everything plan worker_set_model gave the worker,
+ * whatever sequence number that got. */
+static bool tour_plan_now(const struct worker_snapshot *s, const struct app *a)
+{
+	if (!s)
+		return false;
+	return a->plan_seq ? s->plan_seq == a->plan_seq : s->model != NULL;
+}
+
 /* Figures of variant v, current or NaN: params, bytes and MACs from the
  * app's own projection (always up to date), latency and quick-eval from
  * the snapshot when it is for this very plan and these settings. */
@@ -111,7 +122,7 @@ static struct plan_log_figures tour_figures(const struct app *a, enum worker_var
 {
 	struct plan_log_figures f = app_history_baseline(a, v);
 	const struct worker_snapshot *s = app_snap(a);
-	if (v == WORKER_VARIANT_PLAN && (!s || s->plan_seq != a->plan_seq)) {
+	if (v == WORKER_VARIANT_PLAN && !tour_plan_now(s, a)) {
 		f.latency_ms = NAN;
 		f.accuracy = NAN;
 	}
@@ -373,7 +384,7 @@ bool tour_ready(const struct tour *t, const struct app *a, char *what, size_t le
 		tour_job_text(s, WORKER_JOB_SCORES, "scores", what, len);
 		return false;
 	}
-	bool plan_now = s->plan_seq == a->plan_seq;
+	bool plan_now = tour_plan_now(s, a);
 	if ((w & TOUR_WAIT_LATENCY) &&
 	    !(plan_now && tour_latency_now(s, WORKER_VARIANT_DENSE) &&
 	      tour_latency_now(s, WORKER_VARIANT_PAI) && tour_latency_now(s, WORKER_VARIANT_PLAN))) {

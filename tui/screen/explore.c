@@ -50,7 +50,8 @@ static const char explore_usage[] =
 	"                 [--themes-dir DIR] [--config FILE] [--no-color] [--ascii]\n"
 	"                 [--no-mouse] [--present]\n"
 	"                 [--readonly] [--no-cache] [--record FILE]\n"
-	"                 [--restore | --no-restore] [--max-iterations N]\n"
+	"                 [--restore | --no-restore] [--eval-steps N]\n"
+	"                 [--max-iterations N]\n"
 	"\n"
 	"The explorer: an interactive screen with per-layer PaI densities, channel\n"
 	"heatmaps, a plan editor for structured pruning and live projections of\n"
@@ -94,6 +95,8 @@ static const char explore_usage[] =
 	"                      \"restore the session from <time>? y/n\" when the\n"
 	"                      model has one ($XDG_STATE_HOME/reconvene, saved\n"
 	"                      after every edit and on SIGHUP/SIGTERM)\n"
+	"  --eval-steps N      quick-eval budget: N SGD steps of 32 images (default\n"
+	"                      100; fewer is faster and a rougher estimate)\n"
 	"  --max-iterations N  leave after N main-loop iterations (smoke tests)\n"
 	"\n"
 	"Keys: F1 or ? inside the explorer.  Exit status: 0 success, 1 runtime\n"
@@ -112,6 +115,7 @@ struct explore_opts {
 	const char *themes_dir;
 	const char *config;
 	const char *max_iterations;
+	const char *eval_steps;
 	const char *record;
 	bool no_color, ascii, no_mouse, readonly, no_cache, present;
 	int restore;   /* 1 --restore, -1 --no-restore, 0 ask */
@@ -280,6 +284,7 @@ static int explore_parse(int argc, char **argv, struct explore_opts *o)
 		{ "--themes-dir", offsetof(struct explore_opts, themes_dir) },
 		{ "--config", offsetof(struct explore_opts, config) },
 		{ "--max-iterations", offsetof(struct explore_opts, max_iterations) },
+		{ "--eval-steps", offsetof(struct explore_opts, eval_steps) },
 		{ "--record", offsetof(struct explore_opts, record) },
 	};
 	for (int i = 1; i < argc; i++) {
@@ -415,7 +420,8 @@ int explore_run(int argc, char **argv, struct tour *tour)
 	ws.seed = cfg.seed;
 	bool align_auto = false;
 	if ((rc = cli_settings_apply(NULL, o.method, o.sparsity, o.tau, o.seed, o.align, o.width, &ws,
-				     &align_auto)) != CLI_EXIT_OK)
+				     &align_auto)) != CLI_EXIT_OK ||
+	    (rc = cli_eval_steps_apply(NULL, o.eval_steps, &ws)) != CLI_EXIT_OK)
 		return rc;
 	/* A recording replays without measuring; aligned plans need it. */
 	if (align_auto && o.record)

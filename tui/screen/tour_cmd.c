@@ -23,7 +23,8 @@ static const char tour_usage[] =
 	"                      [explorer options]\n"
 	"       reconvene tour [MODEL] --check [--script NAME|FILE] [--plans DIR]\n"
 	"                      [--data DIR] [--method M] [--sparsity S] [--tau T]\n"
-	"                      [--seed N] [--size COLSxROWS] [--no-cache]\n"
+	"                      [--seed N] [--eval-steps N] [--size COLSxROWS]\n"
+	"                      [--no-cache]\n"
 	"\n"
 	"A guided tour of Reconvene in the explorer, for teaching: each step\n"
 	"does its part on the live model (scores it, masks it, finds the\n"
@@ -52,7 +53,7 @@ static const char tour_usage[] =
 
 struct tour_opts {
 	const char *autoplay, *script, *plans, *size;
-	const char *model, *data, *method, *sparsity, *tau, *seed;
+	const char *model, *data, *method, *sparsity, *tau, *seed, *eval_steps;
 	bool check, no_cache;
 };
 
@@ -73,6 +74,7 @@ static int tour_parse(int argc, char **argv, struct tour_opts *o, int *n)
 		{ "--sparsity", offsetof(struct tour_opts, sparsity) },
 		{ "--tau", offsetof(struct tour_opts, tau) },
 		{ "--seed", offsetof(struct tour_opts, seed) },
+		{ "--eval-steps", offsetof(struct tour_opts, eval_steps) },
 	};
 	int k = 1;
 	for (int i = 1; i < argc; i++) {
@@ -155,6 +157,8 @@ int cmd_tour(int argc, char **argv)
 		worker_settings_default(&ws);
 		rc = cli_settings_apply("tour", o.method, o.sparsity, o.tau, o.seed, NULL, NULL, &ws,
 					NULL);
+		if (rc == CLI_EXIT_OK)
+			rc = cli_eval_steps_apply("tour", o.eval_steps, &ws);
 		if (rc != CLI_EXIT_OK) {
 			tour_script_done(&ts);
 			return rc;
