@@ -119,6 +119,7 @@ struct sweep_watch {
 	struct progress bar;
 	bool open;
 	const char *id;
+	const char *method; /* the score bar's label: the job's PaI method */
 	enum sweep_stage stage;
 	bool testing;
 };
@@ -132,7 +133,7 @@ static void sweep_watch_stage(enum sweep_stage st, void *user)
 	w->stage = st;
 	w->testing = false;
 	fprintf(stderr, "job %s: %s\n", w->id, names[st]);
-	progress_init(&w->bar, stderr, st == SWEEP_STAGE_TRAIN ? "train" : "synflow",
+	progress_init(&w->bar, stderr, st == SWEEP_STAGE_TRAIN ? "train" : w->method ? w->method : "score",
 		      st == SWEEP_STAGE_TRAIN ? "img/s" : "it/s");
 	w->open = true;
 }
@@ -249,7 +250,7 @@ static int sweep_job(int argc, char **argv)
 		return CLI_EXIT_FAILURE;
 	}
 	cli_print_warnings(&spec);
-	struct sweep_watch w = { .id = job->id };
+	struct sweep_watch w = { .id = job->id, .method = score_method_name(job->method) };
 	struct sweep_job_hooks hooks = {
 		.stage = sweep_watch_stage, .score_progress = sweep_watch_score,
 		.train_progress = sweep_watch_train, .user = &w,
