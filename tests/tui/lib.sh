@@ -58,8 +58,10 @@ rc_bad() { echo "FAIL: $*"; rc_fails=$((rc_fails + 1)); }
 
 rc_tmux() { tmux -L "$rc_sock" -f /dev/null "$@"; }
 
-# Seconds to wait for a screen; slower under sanitizers.
-rc_timeout=${RC_TIMEOUT:-60}
+# Seconds to wait for a screen: generous, since a sanitizer build with
+# `make -j2 check` (.ci/run) shares the cores with another test; a wait
+# that succeeds ends at once, so only a failure pays for it.
+rc_timeout=${RC_TIMEOUT:-180}
 rc_subcmd=
 
 # rc_start NAME COLS ROWS [VAR=VALUE ...] [-- EXPLORER ARGS ...]
