@@ -383,6 +383,18 @@ START_TEST(test_settings_mapping)
 	ck_assert_int_eq(worker_set_settings(w, &back, &err), ENG_STATUS_EINVAL);
 	ck_assert_ptr_nonnull(strstr(err.msg, "budget"));
 	worker_free(w);
+
+	/* Keeping the initial weights (issue 18's default; the explorer's
+	 * --reinit turns it off) reaches Reconvene's options both ways. */
+	worker_settings_default(&s);
+	ck_assert(s.keep_init);
+	back = s;
+	back.keep_init = false;
+	worker_settings_to_reconvene(&back, &o);
+	ck_assert(!o.keep_init);
+	worker_settings_default(&back);
+	worker_settings_from_reconvene(&o, &back);
+	ck_assert(!back.keep_init);
 }
 END_TEST
 

@@ -674,7 +674,9 @@ void sweep_job_describe(const struct sweep_grid *g, const struct sweep_job *job,
 	 * density is the rule before it (grids of results made with it say so
 	 * in a [reconvene] section). */
 	bool planned = v->kind == SWEEP_KIND_RECONVENE || v->kind == SWEEP_KIND_UNIFORM;
-	if (planned && o->keep_init)
+	/* The uniform baseline is always re-initialised (sweep_job.c): its
+	 * model does not depend on keep_init. */
+	if (v->kind == SWEEP_KIND_RECONVENE && o->keep_init)
 		SWEEP_PUT(" keep_init=1");
 	if (planned && o->width != RECONVENE_WIDTH_DENSITY)
 		SWEEP_PUT(" width=%d", (int)o->width);

@@ -298,6 +298,9 @@ struct worker_settings {
 	enum reconvene_width width; /* the automatic plan's width rule (default
 				     * sqrt; budget is refused: it builds
 				     * models to measure them) */
+	bool keep_init;             /* the plan's model keeps the initial
+				     * weights of kept channels (default) or
+				     * re-initialises its shrunk layers */
 	int synflow_iterations;     /* default 100 */
 	int samples_per_class;      /* SNIP / GraSP batch, default 10 */
 	struct worker_budget budget;/* default: quickeval_options_default's */
@@ -311,7 +314,7 @@ struct worker_settings {
 void worker_settings_default(struct worker_settings *s);
 /* The one mapping between the settings and Reconvene's options, both
  * ways: method, sparsity, seed, tau, k, min_keep, align, width,
- * synflow_iterations and samples_per_class.  to: o is reconvene_options_init'ed first (no
+ * keep_init, synflow_iterations and samples_per_class.  to: o is reconvene_options_init'ed first (no
  * progress, no abort, masked sensitive layers, no residual groups).
  * from: the other fields of s (budget, latency runs) are left alone. */
 void worker_settings_to_reconvene(const struct worker_settings *s,

@@ -39,6 +39,7 @@ void worker_settings_to_reconvene(const struct worker_settings *s,
 	o->min_keep = s->min_keep;
 	o->align = s->align;
 	o->width = s->width;
+	o->keep_init = s->keep_init;
 	o->synflow_iterations = s->synflow_iterations;
 	o->samples_per_class = s->samples_per_class;
 }
@@ -54,6 +55,7 @@ void worker_settings_from_reconvene(const struct reconvene_options *o,
 	s->min_keep = o->min_keep;
 	s->align = o->align;
 	s->width = o->width;
+	s->keep_init = o->keep_init;
 	s->synflow_iterations = o->synflow_iterations;
 	s->samples_per_class = o->samples_per_class;
 }
@@ -105,8 +107,11 @@ unsigned worker_settings_deps(const struct worker_settings *a,
 		d |= WORKER_JOB_BIT(WORKER_JOB_STABILITY);
 	if (budget)
 		d |= WORKER_JOB_BIT(WORKER_JOB_QUICKEVAL);
-	if (pse || budget || a->min_keep != b->min_keep)
+	if (pse || budget || a->min_keep != b->min_keep || a->keep_init != b->keep_init)
 		d |= WORKER_JOB_BIT(WORKER_JOB_PROBE);
+	/* The plan's model trains from other weights; its shape is the same. */
+	if (a->keep_init != b->keep_init)
+		d |= WORKER_JOB_BIT(WORKER_JOB_QUICKEVAL);
 	if (a->latency_runs != b->latency_runs || a->min_keep != b->min_keep)
 		d |= WORKER_JOB_BIT(WORKER_JOB_LATENCY);
 	if (a->min_keep != b->min_keep)
