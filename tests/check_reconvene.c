@@ -463,7 +463,6 @@ static void check_chain_run(bool sensitive_dense)
 	o.sparsity = 0.85;
 	o.seed = 3;
 	o.width = RECONVENE_WIDTH_DENSITY; /* keep_ref's counts */
-	o.keep_init = false; /* RLR, the re-initialisation checked below */
 	o.sensitive_dense = sensitive_dense;
 
 	/* densities first, to put tau between c2 and the sparser c3, c4 */
@@ -671,7 +670,6 @@ START_TEST(test_channels_random_irrelevant_with_reinit)
 {
 	struct reconvene_options o;
 	chain_options(&o);
-	o.keep_init = false;
 	struct net *na, *nb;
 	struct net_spec sa, sb;
 	struct reconvene_result ra, rb;
@@ -934,11 +932,8 @@ START_TEST(test_option_set_issue18)
 	struct reconvene_options o;
 	struct eng_err err;
 	reconvene_options_init(&o);
-	/* Since issue 18 the defaults keep the initial weights. */
-	ck_assert(o.keep_init && o.width == RECONVENE_WIDTH_SQRT &&
+	ck_assert(!o.keep_init && o.width == RECONVENE_WIDTH_SQRT &&
 		  o.channels == RECONVENE_CHANNELS_SCORE);
-	ck_assert_int_eq(reconvene_option_set(&o, "keep-init", "no", &err), ENG_STATUS_OK);
-	ck_assert(!o.keep_init);
 	ck_assert_int_eq(reconvene_option_set(&o, "keep-init", "yes", &err), ENG_STATUS_OK);
 	ck_assert_int_eq(reconvene_option_set(&o, "width", "nnz", &err), ENG_STATUS_OK);
 	ck_assert_int_eq(reconvene_option_set(&o, "channels", "random", &err), ENG_STATUS_OK);

@@ -721,8 +721,7 @@ END_TEST
 /* Issue 18's choices are written only when not what a file without them
  * means (no keep_init, width density, score channels) and read back; a
  * file without them (every report before them) reads as those, and a bad
- * value is refused.  The defaults (keep_init and sqrt since issue 18) are
- * therefore written. */
+ * value is refused. */
 START_TEST(test_report_issue18_settings)
 {
 	char path[512];
@@ -740,7 +739,7 @@ START_TEST(test_report_issue18_settings)
 	ck_assert_ptr_nonnull(f);
 	ck_assert(getdelim(&text, &len, '\0', f) > 0);
 	fclose(f);
-	ck_assert_ptr_nonnull(strstr(text, "\"keep_init\": true"));
+	ck_assert_ptr_null(strstr(text, "keep_init"));
 	ck_assert_ptr_null(strstr(text, "\"channels\""));
 	/* The width is written unless it is density, the rule of every
 	 * report before sqrt became the default: without the key a file
@@ -749,7 +748,7 @@ START_TEST(test_report_issue18_settings)
 	char *w = strstr(text, "\"width\": \"sqrt\"");
 	ck_assert_ptr_nonnull(w);
 	ck_assert_msg(report_read(path, &info, &vb, &err) == ENG_STATUS_OK, "%s", err.msg);
-	ck_assert(info.keep_init && info.width == RECONVENE_WIDTH_SQRT &&
+	ck_assert(!info.keep_init && info.width == RECONVENE_WIDTH_SQRT &&
 		  info.channels == RECONVENE_CHANNELS_SCORE);
 	/* the same file without the key (and its comma) */
 	char *comma = w;
@@ -766,7 +765,7 @@ START_TEST(test_report_issue18_settings)
 	fclose(f);
 	free(text);
 	ck_assert_msg(report_read(path, &info, &vb, &err) == ENG_STATUS_OK, "%s", err.msg);
-	ck_assert(info.keep_init && info.width == RECONVENE_WIDTH_DENSITY &&
+	ck_assert(!info.keep_init && info.width == RECONVENE_WIDTH_DENSITY &&
 		  info.channels == RECONVENE_CHANNELS_SCORE);
 
 	in.info.keep_init = true;
@@ -789,15 +788,6 @@ START_TEST(test_report_issue18_settings)
 	static const char *const bad[] = {
 		", \"keep_init\": 1}}", ", \"width\": \"wide\"}}", ", \"channels\": 2}}",
 	};
-	/* Without any of the keys: a report from before issue 18 (re-init,
-	 * density). */
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fprintf(f, "%s}}", head);
-	fclose(f);
-	ck_assert_msg(report_read(path, &info, &vb, &err) == ENG_STATUS_OK, "%s", err.msg);
-	ck_assert(!info.keep_init && info.width == RECONVENE_WIDTH_DENSITY &&
-		  info.channels == RECONVENE_CHANNELS_SCORE);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		f = fopen(path, "w");
 		ck_assert_ptr_nonnull(f);

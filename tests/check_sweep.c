@@ -140,8 +140,8 @@ START_TEST(test_hash_stable_and_issue18)
 	free(jobs);
 
 	static const char *const extra[] = {
-		"", "keep-init = no\n", "width = nnz\n", "channels = random\n",
-		"keep-init = yes\nwidth = sqrt\nchannels = score\n", "width = density\n",
+		"", "keep-init = yes\n", "width = nnz\n", "channels = random\n",
+		"keep-init = no\nwidth = sqrt\nchannels = score\n", "width = density\n",
 	};
 	uint64_t h[6];
 	for (int i = 0; i < 6; i++) {

@@ -384,17 +384,17 @@ START_TEST(test_settings_mapping)
 	ck_assert_ptr_nonnull(strstr(err.msg, "budget"));
 	worker_free(w);
 
-	/* Keeping the initial weights (issue 18's default; the explorer's
-	 * --reinit turns it off) reaches Reconvene's options both ways. */
+	/* Keeping the initial weights (the explorer's --keep-init; default
+	 * off, as Reconvene's) reaches Reconvene's options both ways. */
 	worker_settings_default(&s);
-	ck_assert(s.keep_init);
+	ck_assert(!s.keep_init);
 	back = s;
-	back.keep_init = false;
+	back.keep_init = true;
 	worker_settings_to_reconvene(&back, &o);
-	ck_assert(!o.keep_init);
+	ck_assert(o.keep_init);
 	worker_settings_default(&back);
 	worker_settings_from_reconvene(&o, &back);
-	ck_assert(!back.keep_init);
+	ck_assert(back.keep_init);
 }
 END_TEST
 

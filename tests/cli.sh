@@ -370,25 +370,6 @@ for r in rows:
 s = json.load(open(sys.argv[2]))["settings"]
 assert s["keep_init"] is True and s["channels"] == "random" and s["width"] == "sqrt", s
 PY
-# Keeping the initial weights is the default (issue 18): no option gives
-# --keep-init's bundle; --reinit re-initialises the shrunk layers and
-# their consumers (RLR) and the report says so by leaving keep_init out.
-expect 0 "$bin" prune resnet20 --auto --sparsity 0.97 --channels random --iterations 10 --out "$tmp/kdef"
-cmp -s "$tmp/ki/model.safetensors" "$tmp/kdef/model.safetensors" && ok ||
-	bad "prune: keeping the initial weights is not the default"
-expect 0 "$bin" prune resnet20 --auto --sparsity 0.97 --channels random --reinit --iterations 10 --out "$tmp/ri" --json
-python3 - "$tmp/out" "$tmp/ri/report.json" <<'PY' && ok || bad "prune --reinit --json"
-import json, sys
-rows = json.load(open(sys.argv[1]))["layers"]
-assert any(r["rectified"] for r in rows), "nothing rectified"
-for r in rows:
-    if r["rectified"]:
-        assert r["reinit"] and r["dense"], r["name"]
-assert "keep_init" not in json.load(open(sys.argv[2]))["settings"]
-PY
-cmp -s "$tmp/ki/model.safetensors" "$tmp/ri/model.safetensors" && bad "prune --reinit: the same weights" || ok
-expect 2 "$bin" prune resnet20 --auto --keep-init --reinit --out "$tmp/x"
-contains "$tmp/err" "--keep-init and --reinit contradict each other"
 expect 0 "$bin" prune vgg16 --auto --sparsity 0.97 --width sqrt --iterations 5 --out "$tmp/ws" --json
 expect 0 "$bin" prune vgg16 --auto --sparsity 0.97 --width density --iterations 5 --out "$tmp/wd" --json
 python3 - "$tmp/ws/plan.json" "$tmp/wd/plan.json" "$tmp/ws/report.json" "$tmp/wd/report.json" <<'PY' && ok || bad "prune --width sqrt"
@@ -413,9 +394,8 @@ contains "$tmp/err" "channels: score or random, not 'best'"
 expect 2 "$bin" prune resnet20 --plan "$tmp/ki/plan.json" --width nnz --out "$tmp/x"
 contains "$tmp/err" "--width sets the automatic plan's counts"
 expect 0 "$bin" prune --help
-contains "$tmp/out" "--reinit"
-contains "$tmp/out" "(--keep-init, the default)"
+contains "$tmp/out" "--keep-init"
 expect 0 "$bin" --help-explorer
-contains "$tmp/out" "--reinit"
+contains "$tmp/out" "--keep-init"
 
 cli_finish cli.sh

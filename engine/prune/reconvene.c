@@ -42,12 +42,6 @@ void reconvene_options_init(struct reconvene_options *o)
 	 * and 0.99), sqrt keeps UPaI's accuracy at fewer bytes; on ResNet-20
 	 * the two give the same plan (docs/reconvene.md). */
 	o->width = RECONVENE_WIDTH_SQRT;
-	/* Issue 18's sweeps on ResNet-20 (two seeds, SynFlow and SNIP): keeping
-	 * the initial weights of the kept channels is never worse than
-	 * re-initialising beyond noise, and better at high sparsity (SynFlow
-	 * +0.8 and +1.2 points at 0.97 and 0.99, SNIP +0.9 at 0.99), at the
-	 * same architecture (docs/reconvene.md). */
-	o->keep_init = true;
 	o->synflow_iterations = 100;
 	o->samples_per_class = 10;
 }

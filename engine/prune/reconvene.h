@@ -148,9 +148,8 @@ struct reconvene_options {
 	bool sensitive_dense;       /* sensitive layers dense (default: masked) */
 	bool keep_init;             /* rectified groups' layers keep their
 				     * initial weights on the kept channels
-				     * (plan_apply KEEP, the default since
-				     * issue 18) instead of being
-				     * re-initialised (RLR); dense either way */
+				     * (plan_apply KEEP) instead of being
+				     * re-initialised; still dense */
 	enum reconvene_width width;       /* default RECONVENE_WIDTH_SQRT */
 	enum reconvene_channels channels; /* default RECONVENE_CHANNELS_SCORE */
 	int synflow_iterations;     /* default 100 */

@@ -299,8 +299,9 @@ struct worker_settings {
 				     * sqrt; budget is refused: it builds
 				     * models to measure them) */
 	bool keep_init;             /* the plan's model keeps the initial
-				     * weights of kept channels (default) or
-				     * re-initialises its shrunk layers */
+				     * weights of kept channels instead of
+				     * re-initialising its shrunk layers
+				     * (default no: RLR) */
 	int synflow_iterations;     /* default 100 */
 	int samples_per_class;      /* SNIP / GraSP batch, default 10 */
 	struct worker_budget budget;/* default: quickeval_options_default's */

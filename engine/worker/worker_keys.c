@@ -107,8 +107,8 @@ void worker_probe_key(const struct worker *w, char *buf, size_t n)
 	char pse[WORKER_KEY_MAX / 2], data[96];
 	worker_pse_key(w, pse, sizeof pse);
 	worker_data_id(w, data, sizeof data);
-	snprintf(buf, n, "probe v2 n=%d mk=%d%s steps=%ld batch=%d train=%d test=%d lr=%.9g "
-		 "data=%s [%s]", GROUP_PROBE_N, s->min_keep, s->keep_init ? "" : " reinit",
+	snprintf(buf, n, "probe v1 n=%d mk=%d%s steps=%ld batch=%d train=%d test=%d lr=%.9g "
+		 "data=%s [%s]", GROUP_PROBE_N, s->min_keep, s->keep_init ? " keep" : "",
 		 s->budget.steps, s->budget.batch, s->budget.train_n, s->budget.test_n,
 		 (double)s->budget.lr, data, pse);
 }
@@ -126,7 +126,7 @@ void worker_variant_key(const struct worker *w, enum worker_job j,
 	if (v == WORKER_VARIANT_PLAN)
 		snprintf(plan, sizeof plan, " plan=%016" PRIx64 " mk=%d%s",
 			 plan_hash(&w->plan), s->min_keep,
-			 j != WORKER_JOB_LATENCY && !s->keep_init ? " reinit" : "");
+			 j != WORKER_JOB_LATENCY && s->keep_init ? " keep" : "");
 	if (j == WORKER_JOB_LATENCY) {
 		/* The kernels change every time (SSE3 against AVX-512: 2-5x). */
 		snprintf(tail, sizeof tail, "threads=%d runs=%d blas=%s", w->threads,
@@ -138,9 +138,7 @@ void worker_variant_key(const struct worker *w, enum worker_job j,
 			 s->budget.steps, s->budget.batch, s->budget.train_n,
 			 s->budget.test_n, (double)s->budget.lr, data);
 	}
-	/* qe v2: since issue 18 the plan's model keeps its initial weights
-	 * unless the key says reinit; a v1 figure was re-initialised. */
-	snprintf(buf, n, "%s %s [%s]%s %s", j == WORKER_JOB_LATENCY ? "lat v1" : "qe v2",
+	snprintf(buf, n, "%s v1 %s [%s]%s %s", j == WORKER_JOB_LATENCY ? "lat" : "qe",
 		 worker_variant_name(v), pse, plan, tail);
 }
 

@@ -35,17 +35,16 @@ static const char prune_usage[] =
 	"usage: reconvene prune [MODEL] (--auto [--tau T | --k K] | --plan PLAN.json)\n"
 	"                       [--method M] [--sparsity S] [--seed N] [--data DIR]\n"
 	"                       [--min-channels N] [--align N|auto] [--residual]\n"
-	"                       [--dense-sensitive] [--reinit]\n"
+	"                       [--dense-sensitive] [--keep-init]\n"
 	"                       [--width density|nnz|sqrt|budget] [--channels score|random]\n"
 	"                       [--iterations N] --out DIR [--json]\n"
 	"\n"
 	"Reconvene: score a freshly initialised model with a pruning-at-\n"
 	"initialization method (unstructured mask at sparsity S), find the conv\n"
 	"layers the mask left sparse (resilient: density <= tau; never the first\n"
-	"conv), shrink each to the output channels its density pays for\n"
-	"(--width), chosen by channel score, keep the shrunk layers' initial\n"
-	"weights on those channels (dense), and keep the unstructured mask on\n"
-	"every other layer.\n"
+	"conv), shrink each to ceil(density x channels) output channels chosen\n"
+	"by channel score, re-initialise the shrunk layers and their consumers\n"
+	"(dense), and keep the unstructured mask on every other layer.\n"
 	"\n"
 	"Writes DIR/model.cfg, DIR/model.safetensors (weights with\n"
 	"<layer>.weight_mask tensors) and DIR/plan.json, and prints parameters,\n"
@@ -66,7 +65,7 @@ static const char prune_usage[] =
 	"  --method M        random, magnitude, snip, grasp or synflow (default\n"
 	"                    synflow: data-free, the paper's fastest choice)\n"
 	"  --sparsity S      unstructured sparsity in [0, 1) (default 0.9)\n"
-	"  --seed N          initial weights, random scores, --reinit (default 1)\n"
+	"  --seed N          initial weights, random scores, re-init (default 1)\n"
 	"  --data DIR        dataset for snip and grasp (default $RECONVENE_DATA,\n"
 	"                    else " DATA_DEFAULT_DIR ")\n"
 	"  --min-channels N  collapse guard: no group below N channels (default 1)\n"
@@ -80,11 +79,9 @@ static const char prune_usage[] =
 	"                    same channels in every member of a stage)\n"
 	"  --dense-sensitive sensitive layers become dense (default: they keep\n"
 	"                    their unstructured mask)\n"
-	"  --reinit          shrunk layers and their consumers are re-initialised\n"
-	"                    (Kaiming at the new fan-in, RLR; the default before\n"
-	"                    issue 18) instead of keeping their initial weights\n"
-	"                    on the kept channels (--keep-init, the default);\n"
-	"                    dense either way\n"
+	"  --keep-init       shrunk layers keep their initial weights on the\n"
+	"                    kept channels instead of being re-initialised\n"
+	"                    (still dense)\n"
 	"  --width W         --auto: channels a rectified group keeps: sqrt\n"
 	"                    (default), ceil(sqrt(density) x channels) where the\n"
 	"                    layer's input is shrunk too, else as density;\n"
@@ -154,8 +151,7 @@ static int prune_parse(int argc, char **argv, struct prune_cli *c)
 				 CLI_ROPT_BIT(CLI_ROPT_ALIGN) |
 				 CLI_ROPT_BIT(CLI_ROPT_RESIDUAL) |
 				 CLI_ROPT_BIT(CLI_ROPT_DENSE_SENSITIVE) |
-				 CLI_ROPT_BIT(CLI_ROPT_KEEP_INIT) | CLI_ROPT_BIT(CLI_ROPT_REINIT) |
-				 CLI_ROPT_BIT(CLI_ROPT_WIDTH) |
+				 CLI_ROPT_BIT(CLI_ROPT_KEEP_INIT) | CLI_ROPT_BIT(CLI_ROPT_WIDTH) |
 				 CLI_ROPT_BIT(CLI_ROPT_CHANNELS) |
 				 CLI_ROPT_BIT(CLI_ROPT_ITERATIONS) | CLI_ROPT_BIT(CLI_ROPT_DATA) |
 				 CLI_ROPT_BIT(CLI_ROPT_AUTO) | CLI_ROPT_BIT(CLI_ROPT_PLAN),

@@ -27,7 +27,6 @@ static const struct option cli_ropt_table[CLI_ROPT_COUNT] = {
 	[CLI_ROPT_AUTO] = { "auto", no_argument, NULL, CLI_ROPT_CODE + CLI_ROPT_AUTO },
 	[CLI_ROPT_PLAN] = { "plan", required_argument, NULL, CLI_ROPT_CODE + CLI_ROPT_PLAN },
 	[CLI_ROPT_KEEP_INIT] = { "keep-init", no_argument, NULL, CLI_ROPT_CODE + CLI_ROPT_KEEP_INIT },
-	[CLI_ROPT_REINIT] = { "reinit", no_argument, NULL, CLI_ROPT_CODE + CLI_ROPT_REINIT },
 	[CLI_ROPT_WIDTH] = { "width", required_argument, NULL, CLI_ROPT_CODE + CLI_ROPT_WIDTH },
 	[CLI_ROPT_CHANNELS] = { "channels", required_argument, NULL,
 				CLI_ROPT_CODE + CLI_ROPT_CHANNELS },
@@ -40,7 +39,7 @@ int cli_reconvene_option(const char *cmd, const char *name, const char *arg,
 	/* The engine parses (reconvene_option_set, shared with sweep grids);
 	 * only flags take no value, and they never come here. */
 	ENG_ASSERT(strcmp(name, "residual") != 0 && strcmp(name, "dense-sensitive") != 0 &&
-		   strcmp(name, "keep-init") != 0 && strcmp(name, "reinit") != 0);
+		   strcmp(name, "keep-init") != 0);
 	if (reconvene_option_set(o, name, arg, &err) != ENG_STATUS_OK)
 		return cli_usage_error(cmd, "--%s", err.msg);
 	return 0;
@@ -57,11 +56,7 @@ static int cli_ropt_apply(const char *cmd, enum cli_ropt id, const char *arg,
 		r->o.sensitive_dense = true;
 		return 0;
 	case CLI_ROPT_KEEP_INIT:
-	case CLI_ROPT_REINIT:
-		if (r->given & CLI_ROPT_BIT(id == CLI_ROPT_REINIT ? CLI_ROPT_KEEP_INIT : CLI_ROPT_REINIT))
-			return cli_usage_error(cmd, "--keep-init and --reinit contradict each "
-					       "other");
-		r->o.keep_init = id == CLI_ROPT_KEEP_INIT;
+		r->o.keep_init = true;
 		return 0;
 	case CLI_ROPT_DATA:
 		r->data = arg;

@@ -45,8 +45,7 @@ enum cli_ropt {
 	CLI_ROPT_DATA,            /* --data DIR */
 	CLI_ROPT_AUTO,            /* --auto */
 	CLI_ROPT_PLAN,            /* --plan FILE */
-	CLI_ROPT_KEEP_INIT,       /* --keep-init (the default) */
-	CLI_ROPT_REINIT,          /* --reinit: shrunk layers re-initialised */
+	CLI_ROPT_KEEP_INIT,       /* --keep-init */
 	CLI_ROPT_WIDTH,           /* --width density|nnz|sqrt|budget */
 	CLI_ROPT_CHANNELS,        /* --channels score|random */
 	CLI_ROPT_COUNT

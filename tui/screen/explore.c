@@ -50,7 +50,7 @@ static const char explore_usage[] =
 	"                 [--themes-dir DIR] [--config FILE] [--no-color] [--ascii]\n"
 	"                 [--no-mouse] [--present]\n"
 	"                 [--readonly] [--no-cache] [--record FILE]\n"
-	"                 [--restore | --no-restore] [--reinit] [--eval-steps N]\n"
+	"                 [--restore | --no-restore] [--keep-init] [--eval-steps N]\n"
 	"                 [--max-iterations N]\n"
 	"\n"
 	"The explorer: an interactive screen with per-layer PaI densities, channel\n"
@@ -95,9 +95,9 @@ static const char explore_usage[] =
 	"                      \"restore the session from <time>? y/n\" when the\n"
 	"                      model has one ($XDG_STATE_HOME/reconvene, saved\n"
 	"                      after every edit and on SIGHUP/SIGTERM)\n"
-	"  --reinit            the plan's model re-initialises its shrunk layers\n"
-	"                      (RLR, the default before issue 18) instead of\n"
-	"                      keeping their initial weights (prune --reinit)\n"
+	"  --keep-init         the plan's model keeps its shrunk layers' initial\n"
+	"                      weights instead of re-initialising them (as\n"
+	"                      prune --keep-init)\n"
 	"  --eval-steps N      quick-eval budget: N SGD steps of 32 images (default\n"
 	"                      100; fewer is faster and a rougher estimate)\n"
 	"  --max-iterations N  leave after N main-loop iterations (smoke tests)\n"
@@ -120,7 +120,7 @@ struct explore_opts {
 	const char *max_iterations;
 	const char *eval_steps;
 	const char *record;
-	bool no_color, ascii, no_mouse, readonly, no_cache, present, reinit;
+	bool no_color, ascii, no_mouse, readonly, no_cache, present, keep_init;
 	int restore;   /* 1 --restore, -1 --no-restore, 0 ask */
 };
 
@@ -312,8 +312,8 @@ static int explore_parse(int argc, char **argv, struct explore_opts *o)
 			o->present = true;
 			continue;
 		}
-		if (!strcmp(arg, "--reinit")) {
-			o->reinit = true;
+		if (!strcmp(arg, "--keep-init")) {
+			o->keep_init = true;
 			continue;
 		}
 		if (!strcmp(arg, "--readonly")) {
@@ -430,8 +430,7 @@ int explore_run(int argc, char **argv, struct tour *tour)
 				     &align_auto)) != CLI_EXIT_OK ||
 	    (rc = cli_eval_steps_apply(NULL, o.eval_steps, &ws)) != CLI_EXIT_OK)
 		return rc;
-	if (o.reinit)
-		ws.keep_init = false;
+	ws.keep_init = o.keep_init;
 	/* A recording replays without measuring; aligned plans need it. */
 	if (align_auto && o.record)
 		return cli_usage_error(NULL, "--align auto cannot be recorded (a replay must not "
