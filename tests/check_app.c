@@ -20,6 +20,7 @@
 #include "explorer/heat.h"
 #include "explorer/input.h"
 #include "io/cfg.h"
+#include "output/bundle.h"
 #include "data/data.h"
 #include "prune/groups.h"
 #include "nn/net.h"
@@ -788,13 +789,15 @@ END_TEST
  * magnitude scores, seed 1, every group of several producers at half its
  * channels, every producer row shows as kept exactly the channels whose
  * weights reconvene_run keeps, and the plan.json and weights the export
- * job writes for it. */
-static void heat_matches_plan(const char *model)
+ * job writes for it (byte for byte what bundle_save writes for the same
+ * options, keep_init included: the explorer's --keep-init). */
+static void heat_matches_plan(const char *model, bool keep_init)
 {
 	struct worker_settings s;
 	worker_settings_default(&s);
 	s.method = SCORE_METHOD_MAGNITUDE;
 	s.seed = 1;
+	s.keep_init = keep_init;
 	struct fx f;
 	fx_open(&f, model, true, &s);
 	struct app *a = &f.a;
@@ -824,6 +827,7 @@ static void heat_matches_plan(const char *model)
 	o.method = s.method;
 	o.seed = s.seed;
 	o.sparsity = s.sparsity;
+	o.keep_init = keep_init;
 	struct reconvene_result r;
 	ck_assert_msg(reconvene_run(net, &f.spec, NULL, &o, &a->plan, &r, &err) ==
 		      ENG_STATUS_OK, "%s", err.msg);
@@ -896,6 +900,32 @@ static void heat_matches_plan(const char *model)
 	for (int g = 0; g < gs->n_groups; g++)
 		ck_assert_int_eq(saved.keep[g], a->plan.keep[g]);
 	plan_done(&saved);
+	/* the weights: what `reconvene prune --plan` would save */
+	char ref[300], rpath[512];
+	snprintf(ref, sizeof ref, "%s_ref", dir);
+	ck_assert_msg(bundle_save(&r, &o, net->name, ref, &err) == ENG_STATUS_OK, "%s",
+		      err.msg);
+	snprintf(path, sizeof path, "%s/model.safetensors", dir);
+	snprintf(rpath, sizeof rpath, "%s/model.safetensors", ref);
+	FILE *fa = fopen(path, "rb"), *fb = fopen(rpath, "rb");
+	ck_assert(fa && fb);
+	int ca, cb;
+	long at = 0;
+	do {
+		ca = getc(fa);
+		cb = getc(fb);
+		at++;
+	} while (ca == cb && ca != EOF);
+	ck_assert_msg(ca == cb, "%s: export differs from bundle_save at byte %ld", model, at);
+	fclose(fa);
+	fclose(fb);
+	static const char *const ref_files[] = { "model.cfg", "model.safetensors", "model.onnx",
+						 "plan.json" };
+	for (size_t i = 0; i < sizeof ref_files / sizeof ref_files[0]; i++) {
+		snprintf(rpath, sizeof rpath, "%s/%s", ref, ref_files[i]);
+		unlink(rpath);
+	}
+	rmdir(ref);
 	static const char *const files[] = { "model.cfg", "model.safetensors", "model.onnx",
 					     "plan.json", "heatmap.png" };
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
@@ -911,13 +941,19 @@ static void heat_matches_plan(const char *model)
 
 START_TEST(test_heat_matches_plan_resnet20)
 {
-	heat_matches_plan("resnet20");
+	heat_matches_plan("resnet20", false);
+}
+END_TEST
+
+START_TEST(test_heat_matches_plan_resnet20_keep_init)
+{
+	heat_matches_plan("resnet20", true);
 }
 END_TEST
 
 START_TEST(test_heat_matches_plan_mobilenetv2)
 {
-	heat_matches_plan("mobilenetv2");
+	heat_matches_plan("mobilenetv2", false);
 }
 END_TEST
 
@@ -1247,6 +1283,7 @@ int main(void)
 	tcase_add_test(tw, test_criteria_view);
 	tcase_add_test(tw, test_probe_key);
 	tcase_add_test(tw, test_heat_matches_plan_resnet20);
+	tcase_add_test(tw, test_heat_matches_plan_resnet20_keep_init);
 	tcase_add_test(tw, test_heat_matches_plan_mobilenetv2);
 	suite_add_tcase(s, tw);
 	SRunner *sr = srunner_create(s);
