@@ -13,6 +13,9 @@
  * shape by how many times it occurs in its network, i.e. it is the ratio of
  * whole-network conv time, sgemm over engine.
  *
+ * On a CPU with AVX-512 it then times the direct 3x3 kernels (conv3x3.h)
+ * on one sample with AVX2 against AVX-512, alternating.
+ *
  * Usage: bench_conv [batch [filter]]   (default 64; filter: only the shapes
  * whose net or layer name contains it)
  */
@@ -29,6 +32,7 @@
 #include "nn/layer.h"
 #include "base/rng.h"
 #include "host/blas_kernel.h"
+#include "nn/conv3x3.h"
 #include "bench_json.h"
 
 struct bench_shape {
@@ -237,13 +241,83 @@ static void bench_shape_report(const struct bench_shape *bs, int batch,
 	sum->cv_b += bs->count * t.cv_b;
 }
 
+/* The direct 3x3 kernels on one sample, one instruction set against the
+ * other (conv3x3.h): forward and weight gradient, where this CPU has
+ * AVX-512 (conv2d runs only the widest; this shows what it buys). */
+struct bench_isa_ctx {
+	struct conv3x3 g;
+	float *packed, *padded, *staged, *dstaged, *dw;
+};
+
+static void bench_isa_fwd2(void *p)
+{
+	struct bench_isa_ctx *c = p;
+	conv3x3_forward_isa(CONV3X3_ISA_AVX2, &c->g, c->packed, c->padded, c->staged);
+}
+
+static void bench_isa_fwd512(void *p)
+{
+	struct bench_isa_ctx *c = p;
+	conv3x3_forward_isa(CONV3X3_ISA_AVX512, &c->g, c->packed, c->padded, c->staged);
+}
+
+static void bench_isa_wg2(void *p)
+{
+	struct bench_isa_ctx *c = p;
+	conv3x3_wgrad_isa(CONV3X3_ISA_AVX2, &c->g, c->padded, c->dstaged, c->dw);
+}
+
+static void bench_isa_wg512(void *p)
+{
+	struct bench_isa_ctx *c = p;
+	conv3x3_wgrad_isa(CONV3X3_ISA_AVX512, &c->g, c->padded, c->dstaged, c->dw);
+}
+
+static void bench_isa_report(const char *filter, struct rng *r)
+{
+	if (conv3x3_best_isa() < CONV3X3_ISA_AVX512)
+		return;
+	printf("\ndirect 3x3 kernels, one sample, GFLOPS (median): AVX2 against AVX-512\n");
+	printf("%-9s %-11s %4s %4s %3s | %6s %6s %5s | %6s %6s %5s\n", "net", "layer", "in",
+	       "out", "hw", "fwd2", "fwd512", "x", "wgr2", "wgr512", "x");
+	for (int i = 0; i < N_SHAPES; i++) {
+		const struct bench_shape *bs = &bench_shapes[i];
+		if (bs->k != 3 || bs->s != 1 || (filter && !strstr(bs->net, filter) &&
+						 !strstr(bs->what, filter)))
+			continue;
+		struct bench_isa_ctx c;
+		conv3x3_init(&c.g, bs->c, bs->hw, bs->hw, bs->out, bs->p, bs->p, bs->p, bs->p);
+		float *in = bench_alloc((size_t)bs->c * bs->hw * bs->hw, r);
+		float *w = bench_alloc((size_t)bs->out * bs->c * 9, r);
+		float *dout = bench_alloc((size_t)bs->out * c.g.oh * c.g.ow, r);
+		c.packed = bench_alloc(conv3x3_packed_floats(&c.g), r);
+		c.padded = bench_alloc(conv3x3_padded_floats(&c.g), r);
+		c.staged = bench_alloc(conv3x3_staged_floats(&c.g), r);
+		c.dstaged = bench_alloc(conv3x3_staged_floats(&c.g), r);
+		c.dw = bench_alloc((size_t)bs->out * bs->c * 9, r);
+		conv3x3_pack(&c.g, w, c.packed);
+		conv3x3_pad(&c.g, in, c.padded);
+		conv3x3_stage(&c.g, dout, c.dstaged);
+		const double flops = 2.0 * bs->c * bs->out * 9 * c.g.oh * c.g.ow;
+		double f2, f5, w2, w5;
+		bench_pair(bench_isa_fwd2, bench_isa_fwd512, &c, &f2, &f5);
+		bench_pair(bench_isa_wg2, bench_isa_wg512, &c, &w2, &w5);
+		printf("%-9s %-11s %4d %4d %3d | %6.1f %6.1f %4.2fx | %6.1f %6.1f %4.2fx\n", bs->net,
+		       bs->what, bs->c, bs->out, bs->hw, flops / f2 * 1e-9, flops / f5 * 1e-9,
+		       f2 / f5, flops / w2 * 1e-9, flops / w5 * 1e-9, w2 / w5);
+		fflush(stdout);
+		free(in), free(w), free(dout), free(c.packed), free(c.padded);
+		free(c.staged), free(c.dstaged), free(c.dw);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct blas_kernel kernel;
 	blas_kernel_select_from_env(&kernel);
 	char kernel_line[320];
 	blas_kernel_describe(&kernel, kernel_line, sizeof kernel_line);
-	printf("blas: %s\n", kernel_line);
+	printf("blas: %s\nconv 3x3: %s\n", kernel_line, conv3x3_describe());
 	int batch = 64;
 	const char *filter = argc > 2 ? argv[2] : NULL;
 	if (argc > 1) {
@@ -299,5 +373,6 @@ int main(int argc, char **argv)
 		printf("\nsummary: forward %.0f%%, backward %.0f%% of sgemm (time-weighted over both nets; %.0f s)\n",
 		       100.0 * all.sg_f / all.cv_f, 100.0 * all.sg_b / all.cv_b,
 		       bench_now() - t_start);
+	bench_isa_report(filter, &r);
 	return EXIT_SUCCESS;
 }

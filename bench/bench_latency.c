@@ -34,6 +34,7 @@
 #include "prune/reconvene.h"
 #include "measure/sparse.h"
 #include "host/blas_kernel.h"
+#include "nn/conv3x3.h"
 #include "bench_json.h"
 
 #define BENCH_ROUNDS_MAX 20
@@ -367,7 +368,7 @@ int main(int argc, char **argv)
 	blas_kernel_select_from_env(&kernel);
 	char kernel_line[320];
 	blas_kernel_describe(&kernel, kernel_line, sizeof kernel_line);
-	printf("blas: %s\n", kernel_line);
+	printf("blas: %s\nconv 3x3: %s\n", kernel_line, conv3x3_describe());
 	int rounds = argc > 1 ? atoi(argv[1]) : 3;
 	if (rounds < 1 || rounds > BENCH_ROUNDS_MAX) {
 		fprintf(stderr, "usage: bench_latency [rounds 1-%d]\n", BENCH_ROUNDS_MAX);

@@ -24,6 +24,7 @@
 #include "nn/net.h"
 #include "score/score.h"
 #include "host/blas_kernel.h"
+#include "nn/conv3x3.h"
 #include "bench_json.h"
 
 static double bench_now(void)
@@ -77,7 +78,7 @@ int main(int argc, char **argv)
 	blas_kernel_select_from_env(&kernel);
 	char kernel_line[320];
 	blas_kernel_describe(&kernel, kernel_line, sizeof kernel_line);
-	printf("blas: %s\n", kernel_line);
+	printf("blas: %s\nconv 3x3: %s\n", kernel_line, conv3x3_describe());
 	int reps = argc > 1 ? atoi(argv[1]) : 3;
 	if (reps < 1 || reps > 50)
 		reps = 3;

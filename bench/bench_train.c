@@ -38,6 +38,7 @@
 #include "train/quickeval.h"
 #include "train/train.h"
 #include "host/blas_kernel.h"
+#include "nn/conv3x3.h"
 #include "bench_json.h"
 
 #define BENCH_BATCH 64
@@ -366,7 +367,7 @@ int main(int argc, char **argv)
 	blas_kernel_select_from_env(&kernel);
 	char kernel_line[320];
 	blas_kernel_describe(&kernel, kernel_line, sizeof kernel_line);
-	printf("blas: %s\n", kernel_line);
+	printf("blas: %s\nconv 3x3: %s\n", kernel_line, conv3x3_describe());
 	bool epoch = getenv("BENCH_EPOCH") && strcmp(getenv("BENCH_EPOCH"), "1") == 0;
 	bool use_torch = true;
 	double seconds = 3.0;

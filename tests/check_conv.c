@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "gradcheck.h"
+#include "nn/conv3x3.h"
 #include "nn/layer.h"
 #include "base/rng.h"
 
@@ -422,6 +423,100 @@ START_TEST(test_conv_direct3x3_shapes)
 }
 END_TEST
 
+/* conv3x3.c's kernels on each instruction set this CPU runs (AVX2, and
+ * AVX-512 where it has it; conv2d runs only the widest), straight against
+ * naive loops in double: random channel counts (outputs 1..21: whole
+ * 8-channel blocks, a last block of 4, padding channels), maps from 1x1
+ * to 19x19 and every padding 0..2 per side, so that the 24- and
+ * 48-position blocks end inside, at and past a row. */
+START_TEST(test_conv3x3_kernels_each_isa)
+{
+	const enum conv3x3_isa best = conv3x3_best_isa();
+	if (best == CONV3X3_ISA_NONE)
+		return;
+	if (best < CONV3X3_ISA_AVX512)
+		fprintf(stderr, "check_conv: AVX-512 kernels not run (no AVX-512, or RECONVENE_CONV3X3_ISA caps it): AVX2 only\n");
+	struct rng r;
+	rng_seed(&r, 99);
+	for (int iter = 0; iter < 60; iter++) {
+		struct conv3x3 g;
+		int c = 1 + (int)rng_below(&r, 12), o = 1 + (int)rng_below(&r, 21);
+		int pad[4];
+		for (int i = 0; i < 4; i++)
+			pad[i] = (int)rng_below(&r, 3);
+		int h = 1 + (int)rng_below(&r, 19), w = 1 + (int)rng_below(&r, 19);
+		if (h + pad[0] + pad[2] < 3)
+			h = 3;
+		if (w + pad[1] + pad[3] < 3)
+			w = 3;
+		conv3x3_init(&g, c, h, w, o, pad[0], pad[1], pad[2], pad[3]);
+		float *in = malloc((size_t)c * h * w * sizeof(float));
+		float *wt = malloc((size_t)o * c * 9 * sizeof(float));
+		float *dout = malloc((size_t)o * g.oh * g.ow * sizeof(float));
+		float *padded = malloc(conv3x3_padded_floats(&g) * sizeof(float));
+		float *packed = malloc(conv3x3_packed_floats(&g) * sizeof(float));
+		float *staged = malloc(conv3x3_staged_floats(&g) * sizeof(float));
+		float *dstaged = malloc(conv3x3_staged_floats(&g) * sizeof(float));
+		float *dw = malloc((size_t)o * c * 9 * sizeof(float));
+		ck_assert(in && wt && dout && padded && packed && staged && dstaged && dw);
+		for (int i = 0; i < c * h * w; i++)
+			in[i] = (float)rng_uniform(&r) * 2 - 1;
+		for (int i = 0; i < o * c * 9; i++)
+			wt[i] = (float)rng_uniform(&r) * 2 - 1;
+		for (int i = 0; i < o * g.oh * g.ow; i++)
+			dout[i] = (float)rng_uniform(&r) * 2 - 1;
+		conv3x3_pad(&g, in, padded);
+		conv3x3_pack(&g, wt, packed);
+		conv3x3_stage(&g, dout, dstaged);
+		for (enum conv3x3_isa isa = CONV3X3_ISA_AVX2; isa <= best; isa++) {
+			conv3x3_forward_isa(isa, &g, packed, padded, staged);
+			for (int i = 0; i < o * c * 9; i++)
+				dw[i] = 0.5f; /* wgrad adds */
+			conv3x3_wgrad_isa(isa, &g, padded, dstaged, dw);
+			for (int oc = 0; oc < o; oc++)
+				for (int y = 0; y < g.oh; y++)
+					for (int x = 0; x < g.ow; x++) {
+						double ref = 0, mag = 0;
+						for (int ci = 0; ci < c; ci++)
+							for (int t = 0; t < 9; t++) {
+								int iy = y + t / 3 - pad[0], ix = x + t % 3 - pad[1];
+								if (iy < 0 || iy >= h || ix < 0 || ix >= w)
+									continue;
+								double v = (double)wt[(oc * c + ci) * 9 + t] *
+									   in[(ci * h + iy) * w + ix];
+								ref += v, mag += fabs(v);
+							}
+						double got = staged[(size_t)oc * g.qn + (size_t)y * g.wp + x];
+						ck_assert_msg(fabs(got - ref) <= 1e-5 * (mag + 1),
+							      "%s forward c%d o%d %dx%d pads %d%d%d%d: out[%d][%d][%d] %g, naive %g",
+							      conv3x3_isa_name(isa), c, o, h, w, pad[0], pad[1], pad[2],
+							      pad[3], oc, y, x, got, ref);
+					}
+			for (int oc = 0; oc < o; oc++)
+				for (int ci = 0; ci < c; ci++)
+					for (int t = 0; t < 9; t++) {
+						double ref = 0.5, mag = 0.5;
+						for (int y = 0; y < g.oh; y++)
+							for (int x = 0; x < g.ow; x++) {
+								int iy = y + t / 3 - pad[0], ix = x + t % 3 - pad[1];
+								if (iy < 0 || iy >= h || ix < 0 || ix >= w)
+									continue;
+								double v = (double)dout[(oc * g.oh + y) * g.ow + x] *
+									   in[(ci * h + iy) * w + ix];
+								ref += v, mag += fabs(v);
+							}
+						double got = dw[(oc * c + ci) * 9 + t];
+						ck_assert_msg(fabs(got - ref) <= 1e-5 * (mag + 1),
+							      "%s wgrad c%d o%d %dx%d: dw[%d][%d][%d] %g, naive %g",
+							      conv3x3_isa_name(isa), c, o, h, w, oc, ci, t, got, ref);
+					}
+		}
+		free(in), free(wt), free(dout), free(padded), free(packed), free(staged);
+		free(dstaged), free(dw);
+	}
+}
+END_TEST
+
 /* A random valid configuration: groups 1, 2, 4 or depthwise, kernels
  * 1/3/5, strides 1/2, pads 0..2, sides 1..12, batches 1..4. */
 static struct conv_case conv_case_random(struct rng *r)
@@ -729,6 +824,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_conv_fixed_shapes, 0, N_CONV_CASES);
 	tcase_add_loop_test(tc, test_conv_team_shapes, 0, N_TEAM_CASES);
 	tcase_add_loop_test(tc, test_conv_direct3x3_shapes, 0, N_DIRECT3X3_CASES);
+	tcase_add_test(tc, test_conv3x3_kernels_each_isa);
 	tcase_add_test(tc, test_conv_random_shapes);
 	tcase_add_test(tc, test_conv_hand_example);
 	tcase_add_test(tc, test_conv_smaller_batch);

@@ -9,6 +9,15 @@ contains "$tmp/out" "info"
 expect 0 "$bin" --version
 contains "$tmp/out" "reconvene "
 contains "$tmp/out" "blas: "
+contains "$tmp/out" "conv 3x3: "
+# The direct 3x3 kernels' cap (conv3x3_cap_isa, from RECONVENE_CONV3X3_ISA):
+# none turns them off on any CPU; avx2 shows AVX2 where the CPU has it.
+expect 0 env RECONVENE_CONV3X3_ISA=none "$bin" --version
+contains "$tmp/out" "conv 3x3: none ("
+if grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null; then
+	expect 0 env RECONVENE_CONV3X3_ISA=avx2 "$bin" --version
+	contains "$tmp/out" "conv 3x3: AVX2 direct kernels"
+fi
 # The BLAS kernel choice (tui/host/blas_kernel.c), made to run here by
 # pretending OpenBLAS chose its SSE3 kernels: switched to the best this CPU
 # has, or, with the check forced to fail, back to Prescott; either way the

@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "host/blas_kernel.h"
 #include "host/memory.h"
+#include "nn/conv3x3.h"
 #include "paths/model_path.h"
 #include "screen/loop.h"
 
@@ -117,7 +118,8 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
 		char line[320];
 		blas_kernel_describe(&kernel, line, sizeof line);
-		printf("reconvene %s\nblas: %s\n", PACKAGE_VERSION, line);
+		printf("reconvene %s\nblas: %s\nconv 3x3: %s\n", PACKAGE_VERSION, line,
+		       conv3x3_describe());
 		return CLI_EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 #include "base/status.h"
@@ -22,13 +23,62 @@ static size_t conv3x3_round(size_t n, size_t m)
 	return (n + m - 1) / m * m;
 }
 
-bool conv3x3_available(void)
+static enum conv3x3_isa conv3x3_cpu_isa(void)
 {
 #ifdef CONV3X3_X86
-	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-	return false;
+	if (__builtin_cpu_supports("avx512f"))
+		return CONV3X3_ISA_AVX512;
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+		return CONV3X3_ISA_AVX2;
 #endif
+	return CONV3X3_ISA_NONE;
+}
+
+/* The cap conv3x3_cap_isa set: a process setting like OpenBLAS's kernel
+ * choice, made once by the front end before any net runs (conv2d sizes
+ * scratch and picks paths by the result, which must not change under a
+ * running net).  Atomic so that a late call is still a defined read. */
+static atomic_int conv3x3_cap = CONV3X3_ISA_AVX512;
+
+void conv3x3_cap_isa(enum conv3x3_isa cap)
+{
+	atomic_store(&conv3x3_cap, (int)cap);
+}
+
+enum conv3x3_isa conv3x3_best_isa(void)
+{
+	const int cpu = (int)conv3x3_cpu_isa(), cap = atomic_load(&conv3x3_cap);
+	return (enum conv3x3_isa)(cpu < cap ? cpu : cap);
+}
+
+const char *conv3x3_describe(void)
+{
+	const enum conv3x3_isa cpu = conv3x3_cpu_isa(), best = conv3x3_best_isa();
+	if (best < cpu)
+		return best == CONV3X3_ISA_AVX2
+			       ? "AVX2 direct kernels (capped by RECONVENE_CONV3X3_ISA=avx2; this CPU has AVX-512)"
+			       : "none (RECONVENE_CONV3X3_ISA=none: im2col + sgemm for every conv)";
+	if (best == CONV3X3_ISA_NONE)
+		return "none (no AVX2 and FMA: im2col + sgemm for every conv)";
+	return best == CONV3X3_ISA_AVX512 ? "AVX-512 direct kernels" : "AVX2 direct kernels";
+}
+
+bool conv3x3_available(void)
+{
+	return conv3x3_best_isa() != CONV3X3_ISA_NONE;
+}
+
+const char *conv3x3_isa_name(enum conv3x3_isa isa)
+{
+	switch (isa) {
+	case CONV3X3_ISA_AVX512:
+		return "AVX-512";
+	case CONV3X3_ISA_AVX2:
+		return "AVX2";
+	case CONV3X3_ISA_NONE:
+		break;
+	}
+	return "none";
 }
 
 void conv3x3_init(struct conv3x3 *g, int c, int h, int w, int o, int pt, int pl, int pb,
@@ -47,9 +97,10 @@ void conv3x3_init(struct conv3x3 *g, int c, int h, int w, int o, int pt, int pl,
 	g->ow = g->wp - 2;
 	g->op = (int)conv3x3_round((size_t)o, CONV3X3_OB);
 	g->qn = conv3x3_round((size_t)g->oh * (size_t)g->wp, CONV3X3_QB);
-	/* The last forward block reads up to qn - 24 + 2 * wp + 2 + 23 and the
-	 * last weight-gradient vector up to qn - 8 + 2 * wp + 2 + 7, both
-	 * qn + 2 * wp + 1: zeros, with room to spare. */
+	/* The last forward block of B positions (24 with AVX2, 48 with
+	 * AVX-512) reads up to qn - B + 2 * wp + 2 + B - 1 = qn + 2 * wp + 1,
+	 * AVX2's weight gradient as far, and AVX-512's, which loads one
+	 * vector ahead, up to qn + 2 * wp + 15: all within the zeros. */
 	g->plane = conv3x3_round(g->qn + 2 * (size_t)g->wp + 16, 8);
 }
 
@@ -181,7 +232,7 @@ static void conv3x3_forward_avx2(const struct conv3x3 *g, const float *packed,
 	const size_t qn = g->qn;
 	for (size_t ob = 0; ob < (size_t)g->op; ob += CONV3X3_OB) {
 		float *s0 = staged + ob * qn, *s1 = s0 + qn, *s2 = s1 + qn, *s3 = s2 + qn;
-		for (size_t q = 0; q < qn; q += CONV3X3_QB) {
+		for (size_t q = 0; q < qn; q += 24) {
 			__m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00;
 			__m256 a10 = a00, a11 = a00, a12 = a00;
 			__m256 a20 = a00, a21 = a00, a22 = a00;
@@ -265,28 +316,203 @@ static void conv3x3_wgrad_avx2(const struct conv3x3 *g, const float *padded,
 	}
 }
 
+/* AVX-512 (32 registers of 16 floats): the forward runs 8 output channels
+ * (two packed blocks) x 48 positions, 24 accumulators, 3 inputs and one
+ * broadcast; a last block of 4 channels (op not a multiple of 8) runs 4 x
+ * 48.  The weight gradient runs 4 channels x 3 taps over 16 positions at a
+ * time.  The sums are the same as AVX2's in another order (wider vectors,
+ * other partial sums): the two agree to rounding, not bit for bit. */
+#define CONV3X3_ZFMA3(wp_, x0, x1, x2, a0, a1, a2)                \
+	do {                                                      \
+		const __m512 w_ = _mm512_set1_ps(*(wp_));         \
+		a0 = _mm512_fmadd_ps(w_, x0, a0);                 \
+		a1 = _mm512_fmadd_ps(w_, x1, a1);                 \
+		a2 = _mm512_fmadd_ps(w_, x2, a2);                 \
+	} while (0)
+
+#define CONV3X3_ZSTORE3(dst, a0, a1, a2)                 \
+	do {                                             \
+		_mm512_storeu_ps((dst), a0);             \
+		_mm512_storeu_ps((dst) + 16, a1);        \
+		_mm512_storeu_ps((dst) + 32, a2);        \
+	} while (0)
+
+/* One block of 4 output channels at ob, or of 8 (two packed blocks)
+ * when two is set: inlined with a constant two, so the 4-channel copy
+ * keeps only its 12 accumulators. */
+__attribute__((target("avx512f"), always_inline))
+static inline void conv3x3_forward_zblock(const struct conv3x3 *g, const float *packed,
+					  const float *padded, float *staged, size_t ob,
+					  const bool two)
+{
+	const ptrdiff_t wp = g->wp;
+	const ptrdiff_t off[9] = { 0, 1, 2, wp, wp + 1, wp + 2, 2 * wp, 2 * wp + 1, 2 * wp + 2 };
+	const size_t qn = g->qn, blk = (size_t)g->c * 9 * CONV3X3_OB;
+	float *s0 = staged + ob * qn;
+	for (size_t q = 0; q < qn; q += 48) {
+		__m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00;
+		__m512 a10 = a00, a11 = a00, a12 = a00;
+		__m512 a20 = a00, a21 = a00, a22 = a00;
+		__m512 a30 = a00, a31 = a00, a32 = a00;
+		__m512 a40 = a00, a41 = a00, a42 = a00;
+		__m512 a50 = a00, a51 = a00, a52 = a00;
+		__m512 a60 = a00, a61 = a00, a62 = a00;
+		__m512 a70 = a00, a71 = a00, a72 = a00;
+		const float *pc = padded + q;
+		const float *wt = packed + ob * (size_t)g->c * 9, *wu = wt + blk;
+		for (int c = 0; c < g->c; c++, pc += g->plane) {
+			for (int t = 0; t < 9; t++, wt += CONV3X3_OB, wu += CONV3X3_OB) {
+				const float *p = pc + off[t];
+				const __m512 x0 = _mm512_loadu_ps(p);
+				const __m512 x1 = _mm512_loadu_ps(p + 16);
+				const __m512 x2 = _mm512_loadu_ps(p + 32);
+				CONV3X3_ZFMA3(wt, x0, x1, x2, a00, a01, a02);
+				CONV3X3_ZFMA3(wt + 1, x0, x1, x2, a10, a11, a12);
+				CONV3X3_ZFMA3(wt + 2, x0, x1, x2, a20, a21, a22);
+				CONV3X3_ZFMA3(wt + 3, x0, x1, x2, a30, a31, a32);
+				if (two) {
+					CONV3X3_ZFMA3(wu, x0, x1, x2, a40, a41, a42);
+					CONV3X3_ZFMA3(wu + 1, x0, x1, x2, a50, a51, a52);
+					CONV3X3_ZFMA3(wu + 2, x0, x1, x2, a60, a61, a62);
+					CONV3X3_ZFMA3(wu + 3, x0, x1, x2, a70, a71, a72);
+				}
+			}
+		}
+		CONV3X3_ZSTORE3(s0 + q, a00, a01, a02);
+		CONV3X3_ZSTORE3(s0 + qn + q, a10, a11, a12);
+		CONV3X3_ZSTORE3(s0 + 2 * qn + q, a20, a21, a22);
+		CONV3X3_ZSTORE3(s0 + 3 * qn + q, a30, a31, a32);
+		if (two) {
+			CONV3X3_ZSTORE3(s0 + 4 * qn + q, a40, a41, a42);
+			CONV3X3_ZSTORE3(s0 + 5 * qn + q, a50, a51, a52);
+			CONV3X3_ZSTORE3(s0 + 6 * qn + q, a60, a61, a62);
+			CONV3X3_ZSTORE3(s0 + 7 * qn + q, a70, a71, a72);
+		}
+	}
+}
+
+__attribute__((target("avx512f")))
+static void conv3x3_forward_avx512(const struct conv3x3 *g, const float *packed,
+				   const float *padded, float *staged)
+{
+	size_t ob = 0;
+	for (; ob + 2 * CONV3X3_OB <= (size_t)g->op; ob += 2 * CONV3X3_OB)
+		conv3x3_forward_zblock(g, packed, padded, staged, ob, true);
+	if (ob < (size_t)g->op)
+		conv3x3_forward_zblock(g, packed, padded, staged, ob, false);
+}
+
+#define CONV3X3_ZFMA4(x, w0, w1, w2, w3, a0, a1, a2, a3) \
+	do {                                             \
+		a0 = _mm512_fmadd_ps(w0, x, a0);         \
+		a1 = _mm512_fmadd_ps(w1, x, a1);         \
+		a2 = _mm512_fmadd_ps(w2, x, a2);         \
+		a3 = _mm512_fmadd_ps(w3, x, a3);         \
+	} while (0)
+
+/* The sums of the 16 lanes of a, b, c and d, in that order: one
+ * transposing tree for the four (four _mm512_reduce_add_ps cost twice the
+ * shuffles, and at 16x16 the reductions were a third of the kernel). */
+__attribute__((target("avx512f")))
+static __m128 conv3x3_zsum4(__m512 a, __m512 b, __m512 c, __m512 d)
+{
+	const __m512 ab = _mm512_add_ps(_mm512_unpacklo_ps(a, b), _mm512_unpackhi_ps(a, b));
+	const __m512 cd = _mm512_add_ps(_mm512_unpacklo_ps(c, d), _mm512_unpackhi_ps(c, d));
+	/* per 128-bit lane: a a b b and c c d d (two partial sums each) */
+	const __m512 abcd = _mm512_add_ps(
+		_mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(ab), _mm512_castps_pd(cd))),
+		_mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(ab), _mm512_castps_pd(cd))));
+	/* per lane: a b c d; add the four lanes */
+	const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(abcd),
+				       _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(abcd), 1)));
+	return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+}
+
+__attribute__((target("avx512f")))
+static void conv3x3_wgrad_avx512(const struct conv3x3 *g, const float *padded,
+				 const float *staged, float *dw)
+{
+	const size_t qn = g->qn;
+	for (int ob = 0; ob < g->op; ob += CONV3X3_OB) {
+		const float *d0 = staged + (size_t)ob * qn, *d1 = d0 + qn, *d2 = d1 + qn,
+			    *d3 = d2 + qn;
+		for (int c = 0; c < g->c; c++) {
+			for (int kh = 0; kh < 3; kh++) {
+				const float *p = padded + (size_t)c * g->plane + (size_t)kh * (size_t)g->wp;
+				__m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00;
+				__m512 a10 = a00, a11 = a00, a12 = a00;
+				__m512 a20 = a00, a21 = a00, a22 = a00;
+				__m512 a30 = a00, a31 = a00, a32 = a00;
+				__m512i x = _mm512_castps_si512(_mm512_loadu_ps(p));
+				for (size_t q = 0; q < qn; q += 16) {
+					const __m512 y0 = _mm512_loadu_ps(d0 + q);
+					const __m512 y1 = _mm512_loadu_ps(d1 + q);
+					const __m512 y2 = _mm512_loadu_ps(d2 + q);
+					const __m512 y3 = _mm512_loadu_ps(d3 + q);
+					const __m512i xn = _mm512_castps_si512(_mm512_loadu_ps(p + q + 16));
+					const __m512 x0 = _mm512_castsi512_ps(x);
+					const __m512 x1 = _mm512_castsi512_ps(_mm512_alignr_epi32(xn, x, 1));
+					const __m512 x2 = _mm512_castsi512_ps(_mm512_alignr_epi32(xn, x, 2));
+					CONV3X3_ZFMA4(x0, y0, y1, y2, y3, a00, a10, a20, a30);
+					CONV3X3_ZFMA4(x1, y0, y1, y2, y3, a01, a11, a21, a31);
+					CONV3X3_ZFMA4(x2, y0, y1, y2, y3, a02, a12, a22, a32);
+					x = xn;
+				}
+				float sum[3][CONV3X3_OB];
+				_mm_storeu_ps(sum[0], conv3x3_zsum4(a00, a10, a20, a30));
+				_mm_storeu_ps(sum[1], conv3x3_zsum4(a01, a11, a21, a31));
+				_mm_storeu_ps(sum[2], conv3x3_zsum4(a02, a12, a22, a32));
+				for (int i = 0; i < CONV3X3_OB && ob + i < g->o; i++) {
+					float *d = dw + ((size_t)(ob + i) * (size_t)g->c + (size_t)c) * 9 +
+						   (size_t)kh * 3;
+					for (int kw = 0; kw < 3; kw++)
+						d[kw] += sum[kw][i];
+				}
+			}
+		}
+	}
+}
+
 #endif
 
 /* Callers take this path only where conv3x3_available() says so
  * (conv2d_runs_3x3); there is no plain fallback to keep untested. */
+void conv3x3_forward_isa(enum conv3x3_isa isa, const struct conv3x3 *g, const float *packed,
+			 const float *padded, float *staged)
+{
+	ENG_ASSERT(isa != CONV3X3_ISA_NONE && isa <= conv3x3_best_isa());
+#ifdef CONV3X3_X86
+	if (isa == CONV3X3_ISA_AVX512)
+		conv3x3_forward_avx512(g, packed, padded, staged);
+	else
+		conv3x3_forward_avx2(g, packed, padded, staged);
+#else
+	(void)isa, (void)g, (void)packed, (void)padded, (void)staged;
+#endif
+}
+
+void conv3x3_wgrad_isa(enum conv3x3_isa isa, const struct conv3x3 *g, const float *padded,
+		       const float *staged, float *dw)
+{
+	ENG_ASSERT(isa != CONV3X3_ISA_NONE && isa <= conv3x3_best_isa());
+#ifdef CONV3X3_X86
+	if (isa == CONV3X3_ISA_AVX512)
+		conv3x3_wgrad_avx512(g, padded, staged, dw);
+	else
+		conv3x3_wgrad_avx2(g, padded, staged, dw);
+#else
+	(void)isa, (void)g, (void)padded, (void)staged, (void)dw;
+#endif
+}
+
 void conv3x3_forward(const struct conv3x3 *g, const float *packed, const float *padded,
 		     float *staged)
 {
-	ENG_ASSERT(conv3x3_available());
-#ifdef CONV3X3_X86
-	conv3x3_forward_avx2(g, packed, padded, staged);
-#else
-	(void)g, (void)packed, (void)padded, (void)staged;
-#endif
+	conv3x3_forward_isa(conv3x3_best_isa(), g, packed, padded, staged);
 }
 
 void conv3x3_wgrad(const struct conv3x3 *g, const float *padded, const float *staged,
 		   float *dw)
 {
-	ENG_ASSERT(conv3x3_available());
-#ifdef CONV3X3_X86
-	conv3x3_wgrad_avx2(g, padded, staged, dw);
-#else
-	(void)g, (void)padded, (void)staged, (void)dw;
-#endif
+	conv3x3_wgrad_isa(conv3x3_best_isa(), g, padded, staged, dw);
 }

@@ -6,10 +6,12 @@
  * ow then reads input q + kh * WP + kw for tap (kh, kw): every output row
  * and every tap is the same 1-D stencil over one long vector, so a kernel
  * runs down it 24 positions (three AVX registers) and 4 output channels at
- * a time, 12 accumulators, with no im2col matrix and no packing.  The
+ * a time, 12 accumulators, with no im2col matrix and no packing; with
+ * AVX-512, 48 positions (three of its registers) and 8 output channels,
+ * 24 accumulators.  The
  * positions ow >= OW of each row (WP - OW of them, 2 for a 'same' conv)
  * are computed and thrown away: the result lands in a staging matrix
- * [O'][QN] (O' = O rounded up to 4, QN = OH * WP rounded up to 24) and is
+ * [O'][QN] (O' = O rounded up to 4, QN = OH * WP rounded up to 48) and is
  * copied out row by row.
  *
  * The weight gradient is the same stencil the other way round: dW[o][c]
@@ -22,9 +24,12 @@
  * Each output element and each weight gradient is one sum in a fixed
  * order: the result depends on neither timing nor threads.
  *
- * The kernels need AVX2 and FMA: conv3x3_forward and conv3x3_wgrad may
- * only be called where conv3x3_available() is true (conv2d.c keeps its
- * GEMM path elsewhere).
+ * The kernels need AVX2 and FMA, or AVX-512: conv3x3_forward and
+ * conv3x3_wgrad run the widest the CPU has (conv3x3_best_isa) and may only
+ * be called where conv3x3_available() is true (conv2d.c keeps its GEMM
+ * path elsewhere).  The _isa forms run a given one, for the tests and
+ * bench_conv, which compare them.  AVX2 and AVX-512 sum in different
+ * orders, so a result depends on the CPU (not on threads or timing).
  *
  * Owns: nothing; callers pass every buffer (sizes below).
  */
@@ -35,7 +40,8 @@
 #include <stddef.h>
 
 #define CONV3X3_OB 4   /* output channels per block */
-#define CONV3X3_QB 24  /* output positions per block */
+#define CONV3X3_QB 48  /* output positions per block (AVX-512's; AVX2 runs
+			* two blocks of 24) */
 
 struct conv3x3 {
 	int c, h, w;            /* input channels and map */
@@ -47,7 +53,27 @@ struct conv3x3 {
 	size_t plane;           /* floats per padded input plane, zero slack included */
 };
 
-/* Whether this CPU runs the kernels (AVX2 and FMA). */
+/* The kernels' instruction sets, narrowest first. */
+enum conv3x3_isa { CONV3X3_ISA_NONE, CONV3X3_ISA_AVX2, CONV3X3_ISA_AVX512 };
+
+/* The widest this CPU runs (the OS saving its registers included), at
+ * most the cap. */
+enum conv3x3_isa conv3x3_best_isa(void);
+
+/* Cap the kernels at isa for the whole process (CONV3X3_ISA_NONE: never
+ * the direct path).  The front end calls it once, before any net runs
+ * (tui/host/blas_kernel.c, from RECONVENE_CONV3X3_ISA): for A/B timings,
+ * and for CPUs that lower their clock under AVX-512. */
+void conv3x3_cap_isa(enum conv3x3_isa isa);
+
+/* "AVX-512", "AVX2" or "none" (static storage). */
+const char *conv3x3_isa_name(enum conv3x3_isa isa);
+
+/* One line for --version and the benchmarks: which kernels run, and why
+ * (static storage). */
+const char *conv3x3_describe(void);
+
+/* Whether this CPU runs the kernels (AVX2 and FMA at least). */
 bool conv3x3_available(void);
 
 /* The geometry of c -> o channels on an h x w map with the given padding
@@ -89,5 +115,11 @@ void conv3x3_stage(const struct conv3x3 *g, const float *dout, float *staged);
  * (conv3x3_pad) against its staged dout (conv3x3_stage). */
 void conv3x3_wgrad(const struct conv3x3 *g, const float *padded, const float *staged,
 		   float *dw);
+
+/* The same two on a given instruction set, at most conv3x3_best_isa(). */
+void conv3x3_forward_isa(enum conv3x3_isa isa, const struct conv3x3 *g, const float *packed,
+			 const float *padded, float *staged);
+void conv3x3_wgrad_isa(enum conv3x3_isa isa, const struct conv3x3 *g, const float *padded,
+		       const float *staged, float *dw);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "base/blas_info.h"
 #include "base/hash.h"
+#include "nn/conv3x3.h"
 #include "worker/width_cache.h"
 
 #define WIDTH_CACHE_POINT (4 + 8 + 3 * 8)
@@ -19,8 +20,8 @@ void width_cache_key(const struct net_spec *spec, const char *group, const int *
 	for (int k = 0; k < n_widths; k++)
 		h = hash_fnv1a_u32(h, (uint32_t)widths[k]);
 	snprintf(buf, len, "widths v=1 spec=%016" PRIx64 " group=%s widths=%016" PRIx64
-		 " threads=%d blas=%s", cache_spec_hash(spec), group, h, threads,
-		 blas_core_name());
+		 " threads=%d blas=%s conv3x3=%s", cache_spec_hash(spec), group, h, threads,
+		 blas_core_name(), conv3x3_isa_name(conv3x3_best_isa()));
 }
 
 bool width_cache_get(struct cache *c, const char *key, int g, struct width_staircase *out)

@@ -12,6 +12,7 @@
 
 #include "base/blas_info.h"
 #include "host/blas_kernel.h"
+#include "nn/conv3x3.h"
 
 /* The last selection (tui/ may keep process state; written once in main
  * before any thread starts). */
@@ -270,6 +271,13 @@ void blas_kernel_select_from_env(struct blas_kernel *out)
 		.fail_check = check && strcmp(check, "fail") == 0,
 	};
 	blas_kernel_select(&opt, out);
+	/* Our own conv kernels' cap rides along: the same moment (before any
+	 * net), the same callers. */
+	const char *isa = getenv("RECONVENE_CONV3X3_ISA");
+	if (isa && strcmp(isa, "avx2") == 0)
+		conv3x3_cap_isa(CONV3X3_ISA_AVX2);
+	else if (isa && strcmp(isa, "none") == 0)
+		conv3x3_cap_isa(CONV3X3_ISA_NONE);
 }
 
 const struct blas_kernel *blas_kernel_selected(void)

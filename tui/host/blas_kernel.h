@@ -101,7 +101,9 @@ void blas_kernel_select(const struct blas_kernel_options *opt,
 
 /* blas_kernel_select with OPENBLAS_CORETYPE and the test hooks
  * RECONVENE_BLAS_PRETEND=CORE and RECONVENE_BLAS_CHECK=fail read from the
- * environment.  This is what main() and the benchmark programs call. */
+ * environment; also caps the direct 3x3 conv kernels (conv3x3_cap_isa)
+ * when RECONVENE_CONV3X3_ISA is avx2 or none (other values: no cap).
+ * This is what main() and the benchmark programs call. */
 void blas_kernel_select_from_env(struct blas_kernel *out);
 
 /* The last selection, or NULL when none ran. */
