@@ -360,6 +360,9 @@ d = json.load(open(sys.argv[1]))
 s = json.dumps(d)
 for v in ("dense", "unstructured", "structured"):
     assert v in s, v
+# the kernels the latencies were measured with
+assert d["blas"]["kernels"], d["blas"]
+assert d["conv3x3"].split(" (")[0] in ("AVX-512 direct kernels", "AVX2 direct kernels", "none"), d["conv3x3"]
 PY
 expect 2 "$bin" bench lenet5 --runs 0
 

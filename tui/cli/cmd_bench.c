@@ -22,6 +22,7 @@
 #include "measure/latency.h"
 #include "measure/metrics.h"
 #include "paths/model_path.h"
+#include "nn/conv3x3.h"
 #include "nn/net.h"
 #include "prune/plan.h"
 #include "cli/plan_model.h"
@@ -278,6 +279,8 @@ static int bench_print_json(const struct bench_cli *c, const char *model,
 			"library", blas_library(), "kernels", blas_core_name(),
 			"chosen_by", k ? blas_kernel_how_name(k->how) : "library",
 			"best_for_cpu", k ? k->best : ""));
+	if (root)
+		json_object_set_new(root, "conv3x3", json_string(conv3x3_describe()));
 	if (!root) {
 		cli_error("bench: cannot build the JSON output");
 		return CLI_EXIT_FAILURE;
@@ -299,7 +302,7 @@ static void bench_print_text(const struct bench_cli *c, const char *model,
 	char kernel[320];
 	blas_kernel_describe(blas_kernel_selected(), kernel, sizeof kernel);
 	printf("batch 1, eval; OpenBLAS threads %d (dense kernels), CSR kernel 1\n"
-	       "blas: %s\n\n", threads, kernel);
+	       "blas: %s\nconv 3x3: %s\n\n", threads, kernel, conv3x3_describe());
 	printf("%-17s %10s %19s %5s %8s %12s %12s %10s %9s\n", "", "median ms",
 	       "p10 - p90 ms", "runs", "speedup", "params", "nonzero", "bytes",
 	       "MACs");
