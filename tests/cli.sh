@@ -14,6 +14,8 @@ contains "$tmp/out" "conv 3x3: "
 # none turns them off on any CPU; avx2 shows AVX2 where the CPU has it.
 expect 0 env RECONVENE_CONV3X3_ISA=none "$bin" --version
 contains "$tmp/out" "conv 3x3: none ("
+expect 0 env RECONVENE_CONV3X3_ISA=sse "$bin" --version
+contains "$tmp/err" "RECONVENE_CONV3X3_ISA='sse' is not avx512, avx2 or none: ignored"
 if grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null; then
 	expect 0 env RECONVENE_CONV3X3_ISA=avx2 "$bin" --version
 	contains "$tmp/out" "conv 3x3: AVX2 direct kernels"

@@ -274,10 +274,15 @@ void blas_kernel_select_from_env(struct blas_kernel *out)
 	/* Our own conv kernels' cap rides along: the same moment (before any
 	 * net), the same callers. */
 	const char *isa = getenv("RECONVENE_CONV3X3_ISA");
-	if (isa && strcmp(isa, "avx2") == 0)
+	if (!isa || !*isa || strcmp(isa, "avx512") == 0)
+		return;
+	if (strcmp(isa, "avx2") == 0)
 		conv3x3_cap_isa(CONV3X3_ISA_AVX2);
-	else if (isa && strcmp(isa, "none") == 0)
+	else if (strcmp(isa, "none") == 0)
 		conv3x3_cap_isa(CONV3X3_ISA_NONE);
+	else
+		fprintf(stderr, "reconvene: RECONVENE_CONV3X3_ISA='%s' is not avx512, avx2 or none: "
+			"ignored\n", isa);
 }
 
 const struct blas_kernel *blas_kernel_selected(void)

@@ -102,7 +102,8 @@ void blas_kernel_select(const struct blas_kernel_options *opt,
 /* blas_kernel_select with OPENBLAS_CORETYPE and the test hooks
  * RECONVENE_BLAS_PRETEND=CORE and RECONVENE_BLAS_CHECK=fail read from the
  * environment; also caps the direct 3x3 conv kernels (conv3x3_cap_isa)
- * when RECONVENE_CONV3X3_ISA is avx2 or none (other values: no cap).
+ * when RECONVENE_CONV3X3_ISA is avx2 or none (avx512: no cap; any other
+ * value: no cap and one line on stderr).
  * This is what main() and the benchmark programs call. */
 void blas_kernel_select_from_env(struct blas_kernel *out);
 
