@@ -80,6 +80,10 @@ cmd=$("$bin" sweep jobs "$tmp/tiny.grid" | head -n 1)
 sh -c "$cmd" && ok || bad "the first job command failed: $(cat "$out/logs/lenet5-dense-s1.log")"
 [ "$(count_results "$out")" -eq 1 ] && ok || bad "one job command wrote $(count_results "$out") results"
 contains "$out/results/lenet5-dense-s1.json" '"schema": "reconvene-sweep-result/1"'
+# The kernels the latency ran on: OpenBLAS's core and the direct 3x3 set.
+contains "$out/results/lenet5-dense-s1.json" '"blas": "'
+grep -Eq '"conv3x3": "(AVX-512|AVX2|none)"' "$out/results/lenet5-dense-s1.json" && ok ||
+	bad "result names its 3x3 kernels"
 expect 0 "$bin" sweep jobs "$tmp/tiny.grid" --missing --ids
 lacks "$tmp/out" "lenet5-dense-s1"
 

@@ -16,15 +16,15 @@ json_t *sweep_result_to_json(const struct sweep_result *r)
 	char hash[24];
 	snprintf(hash, sizeof hash, "%016" PRIx64, r->config_hash);
 	json_t *timing = json_pack(
-		"{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:i, s:o, s:i, s:s, s:s, s:s}",
+		"{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:i, s:o, s:i, s:s, s:s, s:s, s:s}",
 		"generate_seconds", r->generate_seconds,
 		"train_seconds", r->train_seconds, "test_seconds", r->test_seconds,
 		"job_seconds", r->job_seconds, "latency_ms", r->latency_ms,
 		"latency_p10_ms", r->latency_p10_ms, "latency_p90_ms", r->latency_p90_ms,
 		"latency_runs", r->latency_runs,
 		"latency_sparse_ms", json_real_or_null(r->latency_sparse_ms),
-		"threads", r->threads, "blas", r->blas, "host", r->host,
-		"finished", r->finished);
+		"threads", r->threads, "blas", r->blas, "conv3x3", r->conv3x3,
+		"host", r->host, "finished", r->finished);
 	json_t *root = json_pack(
 		"{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:f, s:I, "
 		"s:{s:s, s:b, s:i, s:i}, s:{s:I, s:i}, "
@@ -200,6 +200,10 @@ enum eng_status sweep_result_from_json(const json_t *o, const char *name,
 		r->latency_sparse_ms = sweep_num(&rd, tm, "latency_sparse_ms");
 		r->threads = (int)sweep_int(&rd, tm, "threads");
 		sweep_str(&rd, tm, "blas", r->blas, sizeof r->blas, false);
+		/* Optional: results written before the field have none. */
+		const json_t *cv = json_object_get(tm, "conv3x3");
+		if (json_is_string(cv))
+			snprintf(r->conv3x3, sizeof r->conv3x3, "%s", json_string_value(cv));
 		sweep_str(&rd, tm, "host", r->host, sizeof r->host, false);
 		sweep_str(&rd, tm, "finished", r->finished, sizeof r->finished, false);
 	}

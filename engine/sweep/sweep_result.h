@@ -62,6 +62,9 @@ struct sweep_result {
 	double latency_sparse_ms;     /* upai on CSR kernels; NaN otherwise */
 	int threads;                  /* BLAS threads */
 	char blas[64];                /* the kernels' name */
+	char conv3x3[16];             /* the direct 3x3 kernels: "AVX-512",
+				       * "AVX2", "none"; "" in results older
+				       * than the field */
 	char host[64];
 	char finished[32];            /* UTC, ISO 8601 */
 };

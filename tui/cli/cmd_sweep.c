@@ -25,6 +25,7 @@
 #include "cli/sigint.h"
 #include "cli/sweep_state.h"
 #include "cli/warnings.h"
+#include "nn/conv3x3.h"
 #include "paths/model_path.h"
 #include "sweep/sweep_job.h"
 #include "sweep/sweep_compare.h"
@@ -202,6 +203,7 @@ static void sweep_result_host(struct sweep_result *r)
 		snprintf(r->host, sizeof r->host, "unknown");
 	r->host[sizeof r->host - 1] = '\0';
 	snprintf(r->blas, sizeof r->blas, "%s", blas_core_name());
+	snprintf(r->conv3x3, sizeof r->conv3x3, "%s", conv3x3_isa_name(conv3x3_best_isa()));
 	r->threads = sweep_threads();
 	time_t now = time(NULL);
 	struct tm tm;
