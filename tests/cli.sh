@@ -47,6 +47,20 @@ contains "$tmp/out" "--record FILE"
 contains "$tmp/out" "--eval-steps N"
 expect 2 "$bin" --eval-steps 0
 contains "$tmp/err" "reconvene: --eval-steps: a whole number of SGD steps from 1 to 100000"
+# The training-budget options: one parser (cli/budget_opts.c) for every
+# command that takes them, one usage line naming the option and value.
+expect 2 "$bin" eval lenet5 --steps 0
+contains "$tmp/err" "reconvene eval: --steps '0' is not a positive integer"
+expect 2 "$bin" train lenet5 --epochs 100001
+contains "$tmp/err" "reconvene train: --epochs '100001' is not an integer in 1..100000"
+expect 2 "$bin" report "$tmp" --batch 65537
+contains "$tmp/err" "reconvene report: --batch '65537' is not an integer in 1..65536"
+expect 2 "$bin" run lenet5 --batch x
+contains "$tmp/err" "reconvene run: --batch 'x' is not an integer in 1..65536"
+expect 2 "$bin" eval lenet5 --test 2x
+contains "$tmp/err" "reconvene eval: --test '2x' is not a positive integer"
+expect 2 "$bin" report "$tmp" --train -1
+contains "$tmp/err" "reconvene report: --train '-1' is not a positive integer"
 expect 2 "$bin" tour --check --eval-steps x
 contains "$tmp/err" "reconvene tour: --eval-steps: a whole number of SGD steps"
 expect 0 "$bin" info --help

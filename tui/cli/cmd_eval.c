@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/budget_opts.h"
 #include "cli/cli.h"
 #include "data/data.h"
 #include "paths/model_path.h"
@@ -104,24 +105,24 @@ static int eval_parse(int argc, char **argv, struct eval_cli *o)
 			o->weights = optarg;
 			break;
 		case OPT_STEPS:
-			if (cli_parse_long(optarg, 1, 1000000000L, &o->steps))
-				return cli_usage_error("eval", "--steps '%s' is not a positive integer", optarg);
+			if (cli_budget_parse("eval", CLI_BUDGET_STEPS, optarg, &o->steps))
+				return CLI_EXIT_USAGE;
 			break;
 		case OPT_BATCH:
-			if (cli_parse_long(optarg, 1, 65536, &o->batch))
-				return cli_usage_error("eval", "--batch '%s' is not an integer in 1..65536", optarg);
+			if (cli_budget_parse("eval", CLI_BUDGET_BATCH, optarg, &o->batch))
+				return CLI_EXIT_USAGE;
 			break;
 		case OPT_LR:
 			if (cli_parse_float(optarg, 0.0, 100.0, &o->lr) || o->lr <= 0)
 				return cli_usage_error("eval", "--lr '%s' is not a positive number", optarg);
 			break;
 		case OPT_TRAIN:
-			if (cli_parse_long(optarg, 1, 100000000L, &o->train_n))
-				return cli_usage_error("eval", "--train '%s' is not a positive integer", optarg);
+			if (cli_budget_parse("eval", CLI_BUDGET_TRAIN, optarg, &o->train_n))
+				return CLI_EXIT_USAGE;
 			break;
 		case OPT_TEST:
-			if (cli_parse_long(optarg, 1, 100000000L, &o->test_n))
-				return cli_usage_error("eval", "--test '%s' is not a positive integer", optarg);
+			if (cli_budget_parse("eval", CLI_BUDGET_TEST, optarg, &o->test_n))
+				return CLI_EXIT_USAGE;
 			break;
 		case OPT_SEED:
 			if (cli_seed_take("eval", optarg, &o->seed))

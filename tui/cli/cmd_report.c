@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "io/cfg.h"
+#include "cli/budget_opts.h"
 #include "cli/cli.h"
 #include "prune/groups.h"
 #include "measure/latency.h"
@@ -117,20 +118,20 @@ static int report_parse(int argc, char **argv, struct report_cli *c)
 			c->json = true;
 			break;
 		case OPT_STEPS:
-			if (cli_parse_long(optarg, 1, 1000000000L, &c->steps))
-				return cli_usage_error("report", "--steps '%s' is not a positive integer", optarg);
+			if (cli_budget_parse("report", CLI_BUDGET_STEPS, optarg, &c->steps))
+				return CLI_EXIT_USAGE;
 			break;
 		case OPT_BATCH:
-			if (cli_parse_long(optarg, 1, 65536, &c->batch))
-				return cli_usage_error("report", "--batch '%s' is not an integer in 1..65536", optarg);
+			if (cli_budget_parse("report", CLI_BUDGET_BATCH, optarg, &c->batch))
+				return CLI_EXIT_USAGE;
 			break;
 		case OPT_TRAIN:
-			if (cli_parse_long(optarg, 1, 100000000L, &c->train_n))
-				return cli_usage_error("report", "--train '%s' is not a positive integer", optarg);
+			if (cli_budget_parse("report", CLI_BUDGET_TRAIN, optarg, &c->train_n))
+				return CLI_EXIT_USAGE;
 			break;
 		case OPT_TEST:
-			if (cli_parse_long(optarg, 1, 100000000L, &c->test_n))
-				return cli_usage_error("report", "--test '%s' is not a positive integer", optarg);
+			if (cli_budget_parse("report", CLI_BUDGET_TEST, optarg, &c->test_n))
+				return CLI_EXIT_USAGE;
 			break;
 		case OPT_DATA:
 			c->data = optarg;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/budget_opts.h"
 #include "cli/cli.h"
 #include "cli/model_weights.h"
 #include "cli/numbers.h"
@@ -97,8 +98,8 @@ static int run_parse(int argc, char **argv, struct run_cli *o)
 				return CLI_EXIT_USAGE;
 			break;
 		case OPT_BATCH:
-			if (cli_parse_long(optarg, 1, 65536, &o->batch))
-				return cli_usage_error("run", "--batch '%s' is not an integer in 1..65536", optarg);
+			if (cli_budget_parse("run", CLI_BUDGET_BATCH, optarg, &o->batch))
+				return CLI_EXIT_USAGE;
 			break;
 		case 'h':
 			fputs(run_usage, stdout);

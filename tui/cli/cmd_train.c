@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "base/cancel.h"
+#include "cli/budget_opts.h"
 #include "cli/cli.h"
 #include "data/data.h"
 #include "paths/model_path.h"
@@ -164,16 +165,16 @@ static int train_parse(int argc, char **argv, struct train_cli *o)
 			o->data = optarg;
 			break;
 		case OPT_EPOCHS:
-			if (cli_parse_long(optarg, 1, 100000, &o->epochs))
-				return cli_usage_error("train", "--epochs '%s' is not an integer in 1..100000", optarg);
+			if (cli_budget_parse("train", CLI_BUDGET_EPOCHS, optarg, &o->epochs))
+				return CLI_EXIT_USAGE;
 			break;
 		case OPT_STEPS:
-			if (cli_parse_long(optarg, 1, 1000000000L, &o->steps))
-				return cli_usage_error("train", "--steps '%s' is not a positive integer", optarg);
+			if (cli_budget_parse("train", CLI_BUDGET_STEPS, optarg, &o->steps))
+				return CLI_EXIT_USAGE;
 			break;
 		case OPT_BATCH:
-			if (cli_parse_long(optarg, 1, 65536, &o->batch))
-				return cli_usage_error("train", "--batch '%s' is not an integer in 1..65536", optarg);
+			if (cli_budget_parse("train", CLI_BUDGET_BATCH, optarg, &o->batch))
+				return CLI_EXIT_USAGE;
 			break;
 		case OPT_LR:
 			if (cli_parse_float(optarg, 0.0, 100.0, &o->lr) || o->lr <= 0)
