@@ -53,8 +53,8 @@ static void bench_torch(const char *models_dir, int reps)
 	char cmd[2048];
 	snprintf(cmd, sizeof cmd,
 		 "/usr/bin/python3 -c 'import torch' 2>/dev/null && "
-		 "/usr/bin/python3 '%s/../bench/bench_score_torch.py' '%s' %d",
-		 models_dir, models_dir, reps);
+		 "/usr/bin/python3 '%s/../bench/bench_score_torch.py' '%s' %d %d",
+		 models_dir, models_dir, reps, bench_json_threads());
 	FILE *p = popen(cmd, "r");
 	if (!p)
 		return;

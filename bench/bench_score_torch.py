@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch side of bench/bench_score.c: SNIP, GraSP and SynFlow scoring time.
 
-  /usr/bin/python3 bench/bench_score_torch.py MODELS_DIR [reps]
+  /usr/bin/python3 bench/bench_score_torch.py MODELS_DIR [reps [threads]]
 
 Builds resnet20 and vgg16 from our cfg files (the functional net of
 tests/fixtures/score_reference.py, float32, fresh Kaiming weights), then
@@ -9,7 +9,8 @@ times, like the engine: SNIP and GraSP on a batch of 100 (BN in train mode,
 T = 200 for GraSP, with the double backward), SynFlow 100 iterations to
 sparsity 0.9 (|params|, eval BN, all-ones input, global top-k mask each
 iteration).  Prints "net method seconds" (median of reps after a warm-up;
-SynFlow once).  Uses torch's default thread count.
+SynFlow once).  threads: torch.set_num_threads (bench_score passes its own
+OpenBLAS thread count); torch's default when absent.
 """
 
 import os
@@ -146,6 +147,8 @@ def timed(fn, reps, warm=True):
 def main(argv):
     models = argv[1]
     reps = int(argv[2]) if len(argv) > 2 else 3
+    if len(argv) > 3:
+        torch.set_num_threads(int(argv[3]))
     np.random.seed(1)
     for net in ("resnet20", "vgg16"):
         spec, arrays = build(os.path.join(models, net + ".cfg"))

@@ -5,8 +5,8 @@
  * cross-entropy, backward, momentum + weight-decay update) at batch 64 on
  * random inputs and labels, for lenet5, resnet20 and vgg16.  The same
  * networks run in PyTorch through bench/bench_train_torch.py (Debian's
- * /usr/bin/python3 with python3-torch, torch.set_num_threads(2), the same
- * batch), when it is installed; the table prints ours / PyTorch.
+ * /usr/bin/python3 with python3-torch, at our OpenBLAS thread count, the
+ * same batch), when it is installed; the table prints ours / PyTorch.
  *
  * Epoch (BENCH_EPOCH=1, or --epoch): ResNet-20 trained for one epoch on
  * Fashion-MNIST (the default data directory or $RECONVENE_DATA) with the
@@ -254,15 +254,15 @@ static int bench_epoch_run(const char *script, bool torch)
 	if (rc == 0 && torch) {
 		char args[4200];
 		struct bench_epoch e = { 0 };
-		snprintf(args, sizeof args, "epoch --data '%s' --batch %d --lr 0.05",
-			 ds.source, BENCH_BATCH);
+		snprintf(args, sizeof args, "epoch --data '%s' --batch %d --lr 0.05 --threads %d",
+			 ds.source, BENCH_BATCH, bench_json_threads());
 		if (bench_torch_run(script, args, bench_on_epoch, &e) == 0 && e.ok)
 			printf("  %-8s %8.1f s (training)  test accuracy %.2f%%  loss %.4f\n",
 			       "pytorch", e.seconds, 100.0 * e.accuracy, e.loss);
 		else
 			printf("  pytorch: failed\n");
 		bench_json_figure("train", "one epoch of Fashion-MNIST, batch 64", "resnet20",
-				  bench_json_threads(), "s", true, secs, "pytorch (2 threads)",
+				  bench_json_threads(), "s", true, secs, "pytorch (same threads)",
 				  e.ok ? e.seconds : -1);
 	}
 	net_free(net);
@@ -301,8 +301,8 @@ static void bench_peak(const char *script, bool torch)
 	long theirs = -1;
 	if (torch) {
 		char args[128];
-		snprintf(args, sizeof args, "peak --model vgg16 --batch %d --threads 2",
-			 BENCH_BATCH);
+		snprintf(args, sizeof args, "peak --model vgg16 --batch %d --threads %d",
+			 BENCH_BATCH, bench_json_threads());
 		bench_torch_run(script, args, bench_on_peak, &theirs);
 	}
 	printf("peak resident memory, training vgg16 at batch %d: ours %.0f MiB", BENCH_BATCH,
@@ -312,7 +312,7 @@ static void bench_peak(const char *script, bool torch)
 	printf("\n\n");
 	bench_json_figure("train", "peak resident memory, training at batch 64", "vgg16",
 			  bench_json_threads(), "MiB", true, ru.ru_maxrss / 1024.0,
-			  "pytorch (2 threads)", theirs > 0 ? theirs / 1024.0 : -1);
+			  "pytorch (same threads)", theirs > 0 ? theirs / 1024.0 : -1);
 }
 
 /* The explorer's quick-eval of a dense resnet20 at the default budget on
@@ -409,8 +409,9 @@ int main(int argc, char **argv)
 			size_t l = strlen(list);
 			snprintf(list + l, sizeof list - l, "%s%s", i ? "," : "", rows[i].model);
 		}
-		snprintf(args, sizeof args, "throughput --batch %d --threads 2 "
-			 "--seconds %g --models %s", BENCH_BATCH, seconds, list);
+		snprintf(args, sizeof args, "throughput --batch %d --threads %d "
+			 "--seconds %g --models %s", BENCH_BATCH, bench_json_threads(),
+			 seconds, list);
 		struct bench_rows t = { rows, n };
 		if (bench_torch_run(script, args, bench_on_throughput, &t) != 0)
 			fprintf(stderr, "bench_train: the PyTorch script failed\n");
@@ -425,7 +426,7 @@ int main(int argc, char **argv)
 			rc = 1;
 		bench_json_figure("train", "training throughput, batch 64", rows[i].model,
 				  bench_json_threads(), "img/s", false, rows[i].ours,
-				  "pytorch (2 threads)", rows[i].torch);
+				  "pytorch (same threads)", rows[i].torch);
 		if (rows[i].torch > 0)
 			printf("%-10s %12.1f %12.1f %7.2fx\n", rows[i].model, rows[i].ours,
 			       rows[i].torch, rows[i].ours / rows[i].torch);

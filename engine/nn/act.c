@@ -7,7 +7,8 @@
  * Speed: both loops are written branch-free (a branch on the sign of x
  * mispredicts half the time on fresh activations) and marked `omp simd`,
  * because GCC's -O2 cost model will not vectorise a loop that needs an
- * alias check or a scalar epilogue.  Large tensors are split over an
+ * alias check or a scalar epilogue; they are compiled for AVX-512 and AVX2
+ * as well (ENG_TARGET_CLONES: the baseline is SSE2).  Large tensors are split over an
  * OpenMP team as big as OpenBLAS's thread count (see threads() below);
  * every element is computed the same way whatever the split.
  */
@@ -16,6 +17,7 @@
 #include <math.h>
 #include <stddef.h>
 
+#include "base/target_clones.h"
 #include "base/threads.h"
 #include "nn/layer.h"
 
@@ -65,7 +67,8 @@ static uint64_t relu_macs(const struct layer *l)
 
 /* y = clamp(x) for x[0..n): clip 0 means no upper bound.  A NaN input
  * gives 0, as the comparisons below have always done. */
-static void relu_forward_range(const float *x, float *y, size_t n, float clip)
+ENG_TARGET_CLONES static void relu_forward_range(const float *restrict x,
+						 float *restrict y, size_t n, float clip)
 {
 	if (clip > 0.0f) {
 		RELU_OMP("omp simd")
@@ -80,8 +83,9 @@ static void relu_forward_range(const float *x, float *y, size_t n, float clip)
 	}
 }
 
-static void relu_backward_range(const float *x, const float *dy, float *dx, size_t n,
-				float clip)
+ENG_TARGET_CLONES static void relu_backward_range(const float *restrict x,
+						  const float *restrict dy,
+						  float *restrict dx, size_t n, float clip)
 {
 	/* dy is loaded unconditionally: a conditional load is what keeps
 	 * GCC from vectorising the select without AVX-512 masks. */

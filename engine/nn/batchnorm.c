@@ -15,12 +15,16 @@
  * (channels are independent, so results do not depend on the split).  The
  * reductions stay in double, as `omp simd` loops; the per-element maps
  * (y = x * scale + shift, the input gradient) run in float, as PyTorch's do.
+ * The per-channel loops are compiled for AVX-512 and AVX2 as well
+ * (ENG_TARGET_CLONES): at the SSE2 baseline a double reduction runs two
+ * lanes wide, and batch norm took 17 % of a ResNet-20 training step.
  */
 #include "config.h"
 
 #include <math.h>
 #include <string.h>
 
+#include "base/target_clones.h"
 #include "base/threads.h"
 #include "nn/layer.h"
 
@@ -96,7 +100,7 @@ static size_t batchnorm_cache_len(const struct layer *l, int batch)
 
 /* Batch mean and biased variance of channel ch, two-pass in double so that
  * channels with a large mean do not lose the variance to cancellation. */
-static void batchnorm_stats(const struct layer *l, const float *x, int batch,
+ENG_TARGET_CLONES static void batchnorm_stats(const struct layer *l, const float *x, int batch,
 			    int ch, double *mean, double *var)
 {
 	int c = l->in.c;
@@ -123,7 +127,7 @@ static void batchnorm_stats(const struct layer *l, const float *x, int batch,
 	*var = ss / n;
 }
 
-static void batchnorm_forward_channel(struct layer *l, const struct layer_io *io,
+ENG_TARGET_CLONES static void batchnorm_forward_channel(struct layer *l, const struct layer_io *io,
 				      int ch)
 {
 	int c = l->in.c;
@@ -171,7 +175,7 @@ static void batchnorm_forward(struct layer *l, const struct layer_io *io)
 	io->cache[2 * c] = io->train ? 1.0f : 0.0f;
 }
 
-static void batchnorm_backward_channel(struct layer *l, const struct layer_io *io,
+ENG_TARGET_CLONES static void batchnorm_backward_channel(struct layer *l, const struct layer_io *io,
 				       int ch, bool batch_stats)
 {
 	int c = l->in.c;

@@ -423,6 +423,16 @@ static void conv2d_small_load(struct conv2d_small *sm, const struct conv2d_geom 
 	}
 }
 
+/* dst[i] = src[idx[i]]: one row of the table-driven im2col, compiled for
+ * AVX-512 and AVX2 too, whose gathers load 16 or 8 table entries at once. */
+ENG_TARGET_CLONES static void conv2d_gather_row(float *restrict dst,
+						const float *restrict src,
+						const int32_t *restrict idx, int n)
+{
+	for (int i = 0; i < n; i++)
+		dst[i] = src[idx[i]];
+}
+
 static void conv2d_im2col_small(const struct conv2d_geom *g, const float *in, int nc,
 				int c0, float *col, size_t ldc)
 {
@@ -436,11 +446,8 @@ static void conv2d_im2col_small(const struct conv2d_geom *g, const float *in, in
 			conv2d_small_load(&sm, g, in + (size_t)n * in_sample +
 						  (size_t)(c0 + c) * g->in_hw);
 			float *dst = col + (size_t)c * (size_t)kk * ldc + (size_t)n * g->hw;
-			for (int r = 0; r < kk; r++, dst += ldc) {
-				const int32_t *t = sm.tab + r * hw;
-				for (int i = 0; i < hw; i++)
-					dst[i] = sm.pad[t[i]];
-			}
+			for (int r = 0; r < kk; r++, dst += ldc)
+				conv2d_gather_row(dst, sm.pad, sm.tab + r * hw, hw);
 		}
 	}
 }
