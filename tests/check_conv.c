@@ -212,13 +212,16 @@ static void conv_run_forward(struct conv_run *cr)
 	cr->l.ops->forward(&cr->l, &io);
 }
 
-static void conv_run_backward(struct conv_run *cr, bool with_din)
+/* assign: the first writer's call (layer_io.din_assign), onto whatever
+ * dx holds. */
+static void conv_run_backward(struct conv_run *cr, bool with_din, bool assign)
 {
 	struct layer_io io = { .batch = cr->cc.batch, .train = true };
 	io.in[0] = cr->x;
 	io.out = cr->y;
 	io.dout = cr->dy;
 	io.din[0] = with_din ? cr->dx : NULL;
+	io.din_assign[0] = with_din && assign;
 	io.scratch = cr->scratch;
 	conv_run_poison(cr);
 	cr->l.ops->backward(&cr->l, &io);
@@ -319,8 +322,9 @@ static void fill(float *p, size_t n, float v)
 		p[i] = v;
 }
 
-/* Forward, backward (accumulating onto non-zero gradients) and backward
- * without a data gradient, all against the naive loops. */
+/* Forward, backward (accumulating onto non-zero gradients), backward
+ * without a data gradient and backward assigning the data gradient, all
+ * against the naive loops. */
 static void conv_case_check(const struct conv_case *cc, uint64_t seed)
 {
 	struct conv_run cr;
@@ -337,7 +341,7 @@ static void conv_case_check(const struct conv_case *cc, uint64_t seed)
 	fill(l->dw, l->w_len, 0.25f);
 	if (l->db)
 		fill(l->db, l->b_len, -0.125f);
-	conv_run_backward(&cr, true);
+	conv_run_backward(&cr, true, false);
 	conv_expect_close("dx", cc, cr.dx, 0.5, ref.dx, ref.dx_abs, cr.x_len);
 	conv_expect_close("dw", cc, l->dw, 0.25, ref.dw, ref.dw_abs, l->w_len);
 	if (l->db)
@@ -347,10 +351,15 @@ static void conv_case_check(const struct conv_case *cc, uint64_t seed)
 	fill(l->dw, l->w_len, 0.0f);
 	if (l->db)
 		fill(l->db, l->b_len, 0.0f);
-	conv_run_backward(&cr, false);
+	conv_run_backward(&cr, false, false);
 	conv_expect_close("dw (din NULL)", cc, l->dw, 0.0, ref.dw, ref.dw_abs, l->w_len);
 	if (l->db)
 		conv_expect_close("db (din NULL)", cc, l->db, 0.0, ref.db, ref.db_abs, l->b_len);
+
+	/* The first writer assigns: whatever dx held (NaN here) is gone. */
+	fill(cr.dx, cr.x_len, NAN);
+	conv_run_backward(&cr, true, true);
+	conv_expect_close("dx (assigned)", cc, cr.dx, 0.0, ref.dx, ref.dx_abs, cr.x_len);
 
 	conv_ref_done(&ref);
 	conv_run_done(&cr);

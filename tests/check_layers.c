@@ -94,6 +94,19 @@ static void tl_backward(struct tl *t, const float *in0, const float *in1,
 	t->l.ops->backward(&t->l, &io);
 }
 
+/* tl_backward as the first writer of each gradient (layer_io.din_assign). */
+static void tl_backward_assign(struct tl *t, const float *in0, const float *in1,
+			       const float *out, const float *dout, float *din0,
+			       float *din1, bool assign0, bool assign1)
+{
+	struct layer_io io = { .batch = t->batch, .train = true,
+			       .in = { in0, in1 }, .out = (float *)out,
+			       .dout = dout, .din = { din0, din1 },
+			       .din_assign = { assign0, assign1 },
+			       .cache = t->cache, .scratch = t->scratch };
+	t->l.ops->backward(&t->l, &io);
+}
+
 static float *rand_floats(size_t n, uint64_t seed, double lo, double hi)
 {
 	float *x = malloc((n ? n : 1) * sizeof(float));
@@ -781,6 +794,60 @@ START_TEST(test_backward_accumulates)
 }
 END_TEST
 
+/* The first writer ASSIGNS (layer_io.din_assign): onto gradients that
+ * hold NaN, a backward asked to assign gives what adding onto zeros gives
+ * (linear through sgemm's beta = 0, to rounding).  Loops 0-7 are the
+ * kinds, 8 is ReLU6, 9 an add whose two inputs are one tensor (the net
+ * assigns the first and adds the second: twice dout). */
+START_TEST(test_backward_assigns)
+{
+	static const enum layer_kind kinds[] = {
+		LAYER_KIND_BN, LAYER_KIND_RELU, LAYER_KIND_MAXPOOL,
+		LAYER_KIND_AVGPOOL, LAYER_KIND_GAP, LAYER_KIND_FLATTEN,
+		LAYER_KIND_LINEAR, LAYER_KIND_ADD, LAYER_KIND_RELU, LAYER_KIND_ADD,
+	};
+	enum layer_kind kind = kinds[_i];
+	struct layer_conf c = conf_of(kind);
+	c.out = 4;
+	if (_i == 8)
+		c.clip = 0.5f;
+	struct shape s[2] = { { 3, 4, 4 }, { 3, 4, 4 } };
+	int n_in = kind == LAYER_KIND_ADD ? 2 : 1, batch = 2;
+	bool shared = _i == 9;
+	struct tl t;
+	struct eng_err err;
+	ck_assert_int_eq(tl_init(&t, kind, &c, s, n_in, batch, &err), ENG_STATUS_OK);
+	size_t nin = shape_size(s[0]) * (size_t)batch;
+	size_t nout = shape_size(t.l.out) * (size_t)batch;
+	float *x0 = rand_floats(nin, 40, -1.0, 1.0), *x1 = rand_floats(nin, 41, -1.0, 1.0);
+	float *dy = rand_floats(nout, 42, -1.0, 1.0);
+	float *y = calloc(nout, sizeof(float));
+	float *want0 = calloc(nin, sizeof(float)), *want1 = calloc(nin, sizeof(float));
+	float *d0 = malloc(nin * sizeof(float)), *d1 = malloc(nin * sizeof(float));
+	tl_forward(&t, x0, shared ? x0 : x1, y, true);
+	tl_backward(&t, x0, shared ? x0 : x1, y, dy, want0,
+		    n_in == 2 ? (shared ? want0 : want1) : NULL);
+	for (size_t i = 0; i < nin; i++)
+		d0[i] = d1[i] = NAN;
+	tl_backward_assign(&t, x0, shared ? x0 : x1, y, dy, d0,
+			   n_in == 2 ? (shared ? d0 : d1) : NULL, true, n_in == 2 && !shared);
+	double norm = 0.0;
+	for (size_t i = 0; i < nin; i++) {
+		norm += fabs(want0[i]);
+		ck_assert_msg(fabsf(d0[i] - want0[i]) <= 1e-6f,
+			      "%s: din[0][%zu] assigned %g, added %g", t.l.ops->name, i,
+			      (double)d0[i], (double)want0[i]);
+		if (n_in == 2 && !shared)
+			ck_assert_msg(fabsf(d1[i] - want1[i]) <= 1e-6f,
+				      "%s: din[1][%zu] assigned %g, added %g", t.l.ops->name,
+				      i, (double)d1[i], (double)want1[i]);
+	}
+	ck_assert_msg(norm > 0.0, "%s: backward produced no gradient", t.l.ops->name);
+	free(x0); free(x1); free(dy); free(y); free(want0); free(want1); free(d0); free(d1);
+	tl_done(&t);
+}
+END_TEST
+
 static void expect_reject(enum layer_kind kind, const struct layer_conf *conf,
 			  const struct shape *in, int n_in, const char *also)
 {
@@ -898,6 +965,7 @@ static Suite *layers_suite(void)
 
 	tc = tcase_create("contract");
 	tcase_add_loop_test(tc, test_backward_accumulates, 0, 8);
+	tcase_add_loop_test(tc, test_backward_assigns, 0, 10);
 	tcase_add_test(tc, test_infer_rejects);
 	suite_add_tcase(s, tc);
 	return s;

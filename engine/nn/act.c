@@ -85,15 +85,30 @@ ENG_TARGET_CLONES static void relu_forward_range(const float *restrict x,
 
 ENG_TARGET_CLONES static void relu_backward_range(const float *restrict x,
 						  const float *restrict dy,
-						  float *restrict dx, size_t n, float clip)
+						  float *restrict dx, size_t n, float clip,
+						  bool assign)
 {
 	/* dy is loaded unconditionally: a conditional load is what keeps
 	 * GCC from vectorising the select without AVX-512 masks. */
 	if (clip > 0.0f) {
+		if (assign) {
+			RELU_OMP("omp simd")
+			for (size_t i = 0; i < n; i++) {
+				float d = dy[i], v = x[i];
+				dx[i] = v > 0.0f && v < clip ? d : 0.0f;
+			}
+		} else {
+			RELU_OMP("omp simd")
+			for (size_t i = 0; i < n; i++) {
+				float d = dy[i], v = x[i];
+				dx[i] += v > 0.0f && v < clip ? d : 0.0f;
+			}
+		}
+	} else if (assign) {
 		RELU_OMP("omp simd")
 		for (size_t i = 0; i < n; i++) {
-			float d = dy[i], v = x[i];
-			dx[i] += v > 0.0f && v < clip ? d : 0.0f;
+			float d = dy[i];
+			dx[i] = x[i] > 0.0f ? d : 0.0f;
 		}
 	} else {
 		RELU_OMP("omp simd")
@@ -136,11 +151,12 @@ static void relu_backward(struct layer *l, const struct layer_io *io)
 	const float *x = io->in[0];
 	const float *dy = io->dout;
 	float clip = l->conf.clip;
+	bool assign = io->din_assign[0];
 	int nt = relu_threads(n);
 	RELU_OMP("omp parallel for schedule(static) num_threads(nt) if(nt > 1)")
 	for (int t = 0; t < nt; t++) {
 		size_t a = relu_block(n, nt, t), b = relu_block(n, nt, t + 1);
-		relu_backward_range(x + a, dy + a, dx + a, b - a, clip);
+		relu_backward_range(x + a, dy + a, dx + a, b - a, clip, assign);
 	}
 }
 

@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "base/target_clones.h"
 #include "nn/layer.h"
@@ -80,7 +81,11 @@ static void add_backward(struct layer *l, const struct layer_io *io)
 	ENG_ASSERT(!l->conf.post_relu);	/* fused eval nets never train */
 	size_t n = shape_size(l->out) * (size_t)io->batch;
 	for (int k = 0; k < 2; k++) {
-		if (io->din[k])
+		if (!io->din[k])
+			continue;
+		if (io->din_assign[k])
+			memcpy(io->din[k], io->dout, n * sizeof(float));
+		else
 			add_into(io->din[k], io->dout, n);
 	}
 }

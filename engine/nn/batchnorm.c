@@ -204,14 +204,21 @@ ENG_TARGET_CLONES static void batchnorm_backward_channel(struct layer *l, const 
 	 * removes the components of dy along 1 and along xhat. */
 	float k_mean = batch_stats ? (float)(sum_dy / n) : 0.0f;
 	float k_xhat = batch_stats ? (float)(sum_dy_xhat / n * istdf) : 0.0f;
+	bool assign = io->din_assign[0];
 	for (int b = 0; b < io->batch; b++) {
 		size_t off = ((size_t)b * c + ch) * hw;
 		const float *x = io->in[0] + off;
 		const float *dy = io->dout + off;
 		float *dx = io->din[0] + off;
-		BN_OMP("omp simd")
-		for (size_t i = 0; i < hw; i++)
-			dx[i] += g * (dy[i] - k_mean - (x[i] - meanf) * k_xhat);
+		if (assign) {
+			BN_OMP("omp simd")
+			for (size_t i = 0; i < hw; i++)
+				dx[i] = g * (dy[i] - k_mean - (x[i] - meanf) * k_xhat);
+		} else {
+			BN_OMP("omp simd")
+			for (size_t i = 0; i < hw; i++)
+				dx[i] += g * (dy[i] - k_mean - (x[i] - meanf) * k_xhat);
+		}
 	}
 }
 

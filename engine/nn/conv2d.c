@@ -1297,7 +1297,8 @@ static void conv2d_backward_3x3(struct layer *l, const struct conv2d_geom *g,
 			if (din) {
 				conv3x3_pad(&t, dy, padt);
 				conv3x3_forward(&t, packed_t, padt, stt);
-				conv3x3_unstage(&t, stt, din + (size_t)n * in_sample, true);
+				conv3x3_unstage(&t, stt, din + (size_t)n * in_sample,
+						!io->din_assign[0]);
 			}
 		}
 	}
@@ -1327,12 +1328,14 @@ static void conv2d_backward(struct layer *l, const struct layer_io *io)
 			}
 		}
 	}
-	if (g.direct) {
-		conv2d_direct_backward(&g, l->w, l->dw, io->in[0], dout, io->din[0], batch);
+	if (conv2d_runs_3x3(&g)) {
+		/* Its data gradient writes every element of din: it assigns. */
+		conv2d_backward_3x3(l, &g, io);
 		return;
 	}
-	if (conv2d_runs_3x3(&g)) {
-		conv2d_backward_3x3(l, &g, io);
+	layer_din_zero_if_assign(io, 0, (size_t)batch * (size_t)g.c * g.in_hw);
+	if (g.direct) {
+		conv2d_direct_backward(&g, l->w, l->dw, io->in[0], dout, io->din[0], batch);
 		return;
 	}
 	const int nc = conv2d_chunk(&g, batch);

@@ -47,6 +47,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "base/rng.h"
 #include "base/status.h"
@@ -124,9 +125,22 @@ struct layer_io {
 	float *out;                         /* batch x l->out */
 	const float *dout;                  /* backward: d loss / d out */
 	float *din[LAYER_MAX_INPUTS];       /* backward: += d loss / d in; may be NULL */
+	/* backward: din[k] holds no gradient yet (its contents are
+	 * undefined) and the layer writes, rather than adds, every element:
+	 * the net sets it for the first layer to write a gradient, which
+	 * saves zeroing it and reading the zeros back.  false: add. */
+	bool din_assign[LAYER_MAX_INPUTS];
 	float *cache;                       /* cache_len floats, kept fwd -> bwd */
 	float *scratch;                     /* scratch_len floats, temporary */
 };
+
+/* For a backward that can only add into din[k]: zeroes its n floats first
+ * when the caller asked for assignment, so that adding is then right. */
+static inline void layer_din_zero_if_assign(const struct layer_io *io, int k, size_t n)
+{
+	if (io->din[k] && io->din_assign[k])
+		memset(io->din[k], 0, n * sizeof(float));
+}
 
 struct layer_ops {
 	const char *name; /* cfg section name: "conv", "bn", ... */

@@ -106,7 +106,8 @@ static void linear_backward(struct layer *l, const struct layer_io *io)
 	/* dX[batch][in] += dY[batch][out] * W[out][in] */
 	if (io->din[0])
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, batch, n_in,
-			    n_out, 1.0f, dy, n_out, l->w, n_in, 1.0f, io->din[0], n_in);
+			    n_out, 1.0f, dy, n_out, l->w, n_in,
+			    io->din_assign[0] ? 0.0f : 1.0f, io->din[0], n_in);
 	threads_blas_serial_end(nb);
 }
 

@@ -254,13 +254,44 @@ const float *net_forward(struct net *net, const float *input, int batch, bool tr
 	return net->act[net->n_layers - 1];
 }
 
+/* Whether input k of layer i is the first, in backward order, to receive
+ * a gradient for its source: no later layer reads the same source, and
+ * no earlier input of layer i does.  That call assigns its gradient
+ * (layer_io.din_assign) and the rest add to it, so no gradient buffer is
+ * zeroed.  Linear in the layers; a backward step costs far more. */
+static bool net_din_first(const struct net *net, int i, int k)
+{
+	const struct layer *l = &net->layers[i];
+	int src = l->in_idx[k];
+	for (int k2 = 0; k2 < k; k2++)
+		if (l->in_idx[k2] == src)
+			return false;
+	for (int j = i + 1; j < net->n_layers; j++)
+		for (int k2 = 0; k2 < net->layers[j].n_in; k2++)
+			if (net->layers[j].in_idx[k2] == src)
+				return false;
+	return true;
+}
+
+/* Whether any layer reads layer i's output. */
+static bool net_output_read(const struct net *net, int i)
+{
+	for (int j = i + 1; j < net->n_layers; j++)
+		for (int k = 0; k < net->layers[j].n_in; k++)
+			if (net->layers[j].in_idx[k] == i)
+				return true;
+	return false;
+}
+
 void net_backward(struct net *net, const float *input, const float *dlogits, int batch)
 {
 	ENG_ASSERT(batch > 0 && batch <= net->max_batch);
 	int last = net->n_layers - 1;
+	/* An output nobody reads gets no gradient from a later layer: zero. */
 	for (int i = 0; i < last; i++)
-		memset(net->dact[i], 0,
-		       shape_size(net->layers[i].out) * (size_t)batch * sizeof(float));
+		if (!net_output_read(net, i))
+			memset(net->dact[i], 0,
+			       shape_size(net->layers[i].out) * (size_t)batch * sizeof(float));
 	memcpy(net->dact[last], dlogits,
 	       shape_size(net->layers[last].out) * (size_t)batch * sizeof(float));
 	for (int i = last; i >= 0; i--) {
@@ -270,6 +301,7 @@ void net_backward(struct net *net, const float *input, const float *dlogits, int
 			int src = l->in_idx[k];
 			io.in[k] = net_source(net, src, input);
 			io.din[k] = src < 0 ? NULL : net->dact[src];
+			io.din_assign[k] = src >= 0 && net_din_first(net, i, k);
 		}
 		io.out = net->act[i];
 		io.dout = net->dact[i];

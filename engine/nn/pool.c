@@ -128,6 +128,7 @@ static void maxpool_backward(struct layer *l, const struct layer_io *io)
 	size_t in_plane = (size_t)l->in.h * (size_t)l->in.w;
 	size_t out_plane = (size_t)l->out.h * (size_t)l->out.w;
 	size_t planes = (size_t)io->batch * (size_t)l->in.c;
+	layer_din_zero_if_assign(io, 0, planes * in_plane);
 	for (size_t p = 0; p < planes; p++) {
 		const float *x = io->in[0] + p * in_plane;
 		const float *dy = io->dout + p * out_plane;
@@ -170,6 +171,7 @@ static void avgpool_backward(struct layer *l, const struct layer_io *io)
 	size_t in_plane = (size_t)l->in.h * (size_t)l->in.w;
 	size_t out_plane = (size_t)l->out.h * (size_t)l->out.w;
 	size_t planes = (size_t)io->batch * (size_t)l->in.c;
+	layer_din_zero_if_assign(io, 0, planes * in_plane);
 	float inv = 1.0f / (float)(l->conf.size * l->conf.size);
 	for (size_t p = 0; p < planes; p++) {
 		const float *dy = io->dout + p * out_plane;
@@ -223,8 +225,13 @@ static void gap_backward(struct layer *l, const struct layer_io *io)
 	for (size_t p = 0; p < planes; p++) {
 		float g = io->dout[p] / (float)plane;
 		float *dx = io->din[0] + p * plane;
-		for (size_t i = 0; i < plane; i++)
-			dx[i] += g;
+		if (io->din_assign[0]) {
+			for (size_t i = 0; i < plane; i++)
+				dx[i] = g;
+		} else {
+			for (size_t i = 0; i < plane; i++)
+				dx[i] += g;
+		}
 	}
 }
 

@@ -45,6 +45,10 @@ static void flatten_backward(struct layer *l, const struct layer_io *io)
 	if (!dx)
 		return;
 	size_t n = shape_size(l->in) * (size_t)io->batch;
+	if (io->din_assign[0]) {
+		memcpy(dx, io->dout, n * sizeof(float));
+		return;
+	}
 	for (size_t i = 0; i < n; i++)
 		dx[i] += io->dout[i];
 }
