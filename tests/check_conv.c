@@ -381,6 +381,8 @@ static const struct conv_case team_cases[] = {
 	{ 100, 32, 32, 4, 3, 1, 1, 1, 1, 3 },   /* chunks 2 + 1: a thread idles */
 	{ 16, 20, 20, 10, 5, 1, 2, 1, 0, 5 },   /* dgrad conv, 5x5, 2 + 3 samples */
 	{ 72, 18, 18, 8, 3, 1, 0, 1, 1, 5, true, { 1, 0, 1, 2 } }, /* dgrad conv, uneven pads */
+	{ 24, 32, 32, 40, 1, 1, 0, 1, 1, 5 },   /* 1x1 in place, 2 + 3 samples */
+	{ 64, 32, 33, 6, 1, 1, 0, 2, 0, 3 },    /* 1x1 in place, groups 2, 1 + 2 samples */
 };
 #define N_TEAM_CASES ((int)(sizeof team_cases / sizeof team_cases[0]))
 

@@ -53,9 +53,10 @@
  * against each other on the same cores, and libgomp's barriers spin for
  * milliseconds on a loaded machine.)  In backward every thread but the first
  * accumulates dW into its own copy, added in thread order at the end, so
- * results depend on the thread count but not on timing.  Small calls,
- * single-sample chunks and builds without OpenMP run serially with
- * OpenBLAS threading the GEMMs.  Depthwise loops and the bias gradient are
+ * results depend on the thread count but not on timing.  A 1x1 conv in
+ * place (conv2d_pointwise_in_place) splits its samples over such a team
+ * too.  Small calls, single-sample chunks and builds without OpenMP run
+ * serially with OpenBLAS threading the GEMMs.  Depthwise loops and the bias gradient are
  * split by channel.  Setting OpenBLAS's thread count is process-wide: two
  * nets on two threads still compute correctly, but may briefly
  * oversubscribe the cores.
@@ -164,13 +165,22 @@ static int conv2d_team_cap(void)
 #endif
 }
 
+/* A 1x1 stride-1 unpadded conv on a map of at least
+ * CONV2D_POINTWISE_DIRECT_HW positions: it runs a sample at a time on its
+ * input in place (the GEMM is wide enough on its own), on a team split by
+ * samples when there are threads (conv2d_pointwise_team_threads). */
+static bool conv2d_pointwise_in_place(const struct conv2d_geom *g)
+{
+	return g->pointwise && g->hw >= CONV2D_POINTWISE_DIRECT_HW;
+}
+
 /* Most samples one chunk may hold (for scratch sizing): all of them if the
  * column and GEMM buffers stay within the budget. */
 static int conv2d_chunk_max(const struct conv2d_geom *g, int batch)
 {
 	if (g->direct || batch <= 1)
 		return 1;
-	if (g->pointwise && g->hw >= CONV2D_POINTWISE_DIRECT_HW)
+	if (conv2d_pointwise_in_place(g))
 		return 1;
 	size_t per_sample = (g->kdim + (size_t)g->o) * g->hw;
 	size_t nc = CONV2D_CHUNK_FLOATS / (per_sample ? per_sample : 1);
@@ -325,14 +335,14 @@ static size_t conv2d_scratch_floats(const struct conv2d_geom *g, int nc)
 }
 
 /* Where the tail of the scratch starts for chunks of nc samples: after
- * the chunk's buffers and, for a team (nc > 1), its threads' private dW
- * copies.  The tail holds the thin kernel's padded columns (forward) or
+ * the chunk's buffers and, for a team (nc > 1, or a 1x1 conv in place),
+ * its threads' private dW copies.  The tail holds the thin kernel's padded columns (forward) or
  * the conv-form data gradient's buffers (backward); conv2d_scratch_len
  * sizes it, every user finds it here. */
 static size_t conv2d_scratch_tail(const struct conv2d_geom *g, int nc, size_t w_len)
 {
 	size_t off = conv2d_scratch_floats(g, nc);
-	if (nc > 1)
+	if (nc > 1 || conv2d_pointwise_in_place(g))
 		off += (size_t)(conv2d_team_cap() - 1) * w_len;
 	return off;
 }
@@ -1052,6 +1062,53 @@ static void conv2d_forward_3x3(struct layer *l, const struct conv2d_geom *g,
 	}
 }
 
+/* Threads for a 1x1 conv in place (conv2d_pointwise_in_place): a team over
+ * the samples, or 1 (one sample, small calls: OpenBLAS threads the
+ * GEMMs).  MobileNetV2's 32x32 expansions and projections have 16-144
+ * channels, GEMMs too small for OpenBLAS's two threads to split well, and
+ * its pool then spun against the other layers' OpenMP teams. */
+static int conv2d_pointwise_team_threads(const struct conv2d_geom *g, int batch)
+{
+	if (!conv2d_pointwise_in_place(g) || batch < 2)
+		return 1;
+	int nt = conv2d_threads(g->kdim * (size_t)batch * g->hw);
+	int cap = conv2d_team_cap();
+	nt = nt < cap ? nt : cap;
+	return nt < batch ? nt : batch;
+}
+
+/* Forward of a 1x1 conv in place on a team: thread t runs a contiguous
+ * run of samples, one one-thread GEMM per sample and group, straight from
+ * the input to the output.  Every output is the same sum whatever the
+ * split. */
+static void conv2d_forward_pointwise_team(struct layer *l, const struct conv2d_geom *g,
+					  const struct layer_io *io, int nt)
+{
+	(void)nt; /* only in OpenMP clauses */
+	const int batch = io->batch;
+	const size_t in_sample = (size_t)g->c * g->in_hw;
+	const size_t out_sample = (size_t)g->o * g->hw;
+	const size_t wg = (size_t)g->og * g->kdim;
+	const int nb = threads_blas_serial_begin();
+	CONV2D_OMP("omp parallel num_threads(nt)")
+	{
+		const int t = conv2d_thread_num(), nth = conv2d_team_size();
+		for (int n = batch * t / nth; n < batch * (t + 1) / nth; n++) {
+			const float *in_n = io->in[0] + (size_t)n * in_sample;
+			float *out_n = io->out + (size_t)n * out_sample;
+			for (int gi = 0; gi < g->groups; gi++)
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+					    g->og, (int)g->hw, (int)g->kdim, 1.0f,
+					    l->w + (size_t)gi * wg, (int)g->kdim,
+					    in_n + (size_t)gi * (size_t)g->cg * g->in_hw,
+					    (int)g->hw, 0.0f,
+					    out_n + (size_t)gi * (size_t)g->og * g->hw, (int)g->hw);
+			conv2d_epilogue_sample(l, g, out_n);
+		}
+	}
+	threads_blas_serial_end(nb);
+}
+
 static void conv2d_forward(struct layer *l, const struct layer_io *io)
 {
 	struct conv2d_geom g;
@@ -1062,6 +1119,11 @@ static void conv2d_forward(struct layer *l, const struct layer_io *io)
 	}
 	if (conv2d_runs_3x3(&g)) {
 		conv2d_forward_3x3(l, &g, io);
+		return;
+	}
+	const int pt = conv2d_pointwise_team_threads(&g, io->batch);
+	if (pt > 1) {
+		conv2d_forward_pointwise_team(l, &g, io, pt);
 		return;
 	}
 	const int nc = conv2d_chunk(&g, io->batch);
@@ -1252,6 +1314,58 @@ static void conv2d_backward_team(struct layer *l, const struct conv2d_geom *g,
 	conv2d_dw_parts_add(l->dw, parts, w_len, team);
 }
 
+/* Backward of a 1x1 conv in place on a team, split by samples like its
+ * forward: per sample and group dW_g += dout_g in_g^T and din_g += W_g^T
+ * dout_g, one-thread GEMMs on the tensors in place.  Thread 0 accumulates
+ * dW in place and thread t > 0 into its own zeroed copy at the start of
+ * the scratch, added in thread order at the end (as conv2d_backward_team):
+ * the result depends on the thread count, not on timing. */
+static void conv2d_backward_pointwise_team(struct layer *l, const struct conv2d_geom *g,
+					   const struct layer_io *io, int nt)
+{
+	(void)nt; /* only in OpenMP clauses */
+	const int batch = io->batch;
+	const size_t in_sample = (size_t)g->c * g->in_hw;
+	const size_t out_sample = (size_t)g->o * g->hw;
+	const size_t wg = (size_t)g->og * g->kdim;
+	const size_t w_len = l->w_len;
+	float *din = io->din[0];
+	float *parts = io->scratch + conv2d_scratch_floats(g, 1); /* (nt - 1) x w_len */
+	int team = 1;
+	const int nb = threads_blas_serial_begin();
+	CONV2D_OMP("omp parallel num_threads(nt)")
+	{
+		const int t = conv2d_thread_num(), nth = conv2d_team_size();
+		float *dw = l->dw;
+		if (t == 0) {
+			team = nth;
+		} else {
+			dw = parts + (size_t)(t - 1) * w_len;
+			memset(dw, 0, w_len * sizeof(float));
+		}
+		for (int n = batch * t / nth; n < batch * (t + 1) / nth; n++) {
+			const float *in_n = io->in[0] + (size_t)n * in_sample;
+			const float *dy_n = io->dout + (size_t)n * out_sample;
+			for (int gi = 0; gi < g->groups; gi++) {
+				const float *dm = dy_n + (size_t)gi * (size_t)g->og * g->hw;
+				const size_t coff = (size_t)gi * (size_t)g->cg * g->in_hw;
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+					    g->og, (int)g->kdim, (int)g->hw, 1.0f,
+					    dm, (int)g->hw, in_n + coff, (int)g->hw,
+					    1.0f, dw + (size_t)gi * wg, (int)g->kdim);
+				if (din)
+					cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
+						    (int)g->kdim, (int)g->hw, g->og, 1.0f,
+						    l->w + (size_t)gi * wg, (int)g->kdim, dm,
+						    (int)g->hw, 1.0f,
+						    din + (size_t)n * in_sample + coff, (int)g->hw);
+			}
+		}
+	}
+	threads_blas_serial_end(nb);
+	conv2d_dw_parts_add(l->dw, parts, w_len, team);
+}
+
 /* Backward on the direct 3x3 kernels, split over samples like
  * conv2d_forward_3x3.  Thread 0 accumulates dW in place and thread t > 0
  * into its own zeroed copy, added in thread order at the end (as
@@ -1336,6 +1450,11 @@ static void conv2d_backward(struct layer *l, const struct layer_io *io)
 	layer_din_zero_if_assign(io, 0, (size_t)batch * (size_t)g.c * g.in_hw);
 	if (g.direct) {
 		conv2d_direct_backward(&g, l->w, l->dw, io->in[0], dout, io->din[0], batch);
+		return;
+	}
+	const int pt = conv2d_pointwise_team_threads(&g, batch);
+	if (pt > 1) {
+		conv2d_backward_pointwise_team(l, &g, io, pt);
 		return;
 	}
 	const int nc = conv2d_chunk(&g, batch);
