@@ -429,6 +429,45 @@ static void pool_run(enum layer_kind kind, int size, int stride, int pad,
 	tl_done(&t);
 }
 
+/* A max pool large enough to split its planes over two threads (VGG's
+ * first pool at batch 4) against a naive window scan in the test, and its
+ * backward with two threads equal to one thread's. */
+START_TEST(test_maxpool_threads)
+{
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+	const int saved = openblas_get_num_threads();
+	struct layer_conf c = conf_of(LAYER_KIND_MAXPOOL);
+	c.size = 2;
+	c.stride = 2;
+	struct shape s = { 64, 32, 32 };
+	int batch = 4;
+	struct tl t;
+	struct eng_err err;
+	ck_assert_int_eq(tl_init(&t, LAYER_KIND_MAXPOOL, &c, &s, 1, batch, &err), ENG_STATUS_OK);
+	size_t nin = shape_size(s) * (size_t)batch, nout = shape_size(t.l.out) * (size_t)batch;
+	float *x = rand_floats(nin, 21, -1.0, 1.0), *dy = rand_floats(nout, 22, -1.0, 1.0);
+	float *y = calloc(nout, sizeof(float));
+	float *dx1 = calloc(nin, sizeof(float)), *dx2 = calloc(nin, sizeof(float));
+	openblas_set_num_threads(2);
+	tl_forward(&t, x, NULL, y, true);
+	for (size_t p = 0; p < (size_t)batch * 64; p++)
+		for (int oy = 0; oy < 16; oy++)
+			for (int ox = 0; ox < 16; ox++) {
+				const float *w = x + p * 1024 + (size_t)(2 * oy) * 32 + (size_t)(2 * ox);
+				float m = fmaxf(fmaxf(w[0], w[1]), fmaxf(w[32], w[33]));
+				ck_assert_float_eq(y[p * 256 + (size_t)oy * 16 + (size_t)ox], m);
+			}
+	tl_backward(&t, x, NULL, y, dy, dx2, NULL);
+	openblas_set_num_threads(1);
+	tl_backward(&t, x, NULL, y, dy, dx1, NULL);
+	ck_assert_int_eq(memcmp(dx1, dx2, nin * sizeof(float)), 0);
+	openblas_set_num_threads(saved);
+	free(x); free(dy); free(y); free(dx1); free(dx2);
+	tl_done(&t);
+#endif
+}
+END_TEST
+
 START_TEST(test_pool_forward_hand)
 {
 	float pos[16], neg[16], y[16];
@@ -948,6 +987,7 @@ static Suite *layers_suite(void)
 	tcase_add_loop_test(tc, test_maxpool_grad, 0, n_pool);
 	tcase_add_loop_test(tc, test_avgpool_grad, 0, n_pool);
 	tcase_add_test(tc, test_gap_grad);
+	tcase_add_test(tc, test_maxpool_threads);
 	tcase_add_test(tc, test_pool_forward_hand);
 	tcase_add_test(tc, test_maxpool_ties);
 	tcase_add_test(tc, test_pool_shapes);

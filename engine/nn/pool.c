@@ -9,12 +9,26 @@
  * The max-pool backward recomputes each window's arg-max from the input
  * instead of caching indices: the same scan with the same first-max-wins
  * rule picks the same cell, and no cache is needed.
+ *
+ * Max pooling splits its planes over an OpenMP team as big as OpenBLAS's
+ * thread count (threads_for_work) on large tensors (VGG-16's first pools);
+ * planes are independent, so the split changes no result.
  */
 #include "config.h"
 
 #include <stddef.h>
 
+#include "base/threads.h"
 #include "nn/layer.h"
+
+#ifdef _OPENMP
+#define POOL_OMP(directive) _Pragma(directive)
+#else
+#define POOL_OMP(directive)
+#endif
+
+/* Input floats below which a max pool stays on one thread (~50 us). */
+#define POOL_PAR_MIN ((size_t)1 << 17)
 
 static int pool_stride(const struct layer *l)
 {
@@ -112,6 +126,9 @@ static void maxpool_forward(struct layer *l, const struct layer_io *io)
 	size_t in_plane = (size_t)l->in.h * (size_t)l->in.w;
 	size_t out_plane = (size_t)l->out.h * (size_t)l->out.w;
 	size_t planes = (size_t)io->batch * (size_t)l->in.c;
+	int nt = threads_for_work(planes * in_plane, POOL_PAR_MIN);
+	(void)nt; /* only in OpenMP clauses */
+	POOL_OMP("omp parallel for schedule(static) num_threads(nt) if(nt > 1)")
 	for (size_t p = 0; p < planes; p++) {
 		const float *x = io->in[0] + p * in_plane;
 		float *y = io->out + p * out_plane;
@@ -129,6 +146,9 @@ static void maxpool_backward(struct layer *l, const struct layer_io *io)
 	size_t out_plane = (size_t)l->out.h * (size_t)l->out.w;
 	size_t planes = (size_t)io->batch * (size_t)l->in.c;
 	layer_din_zero_if_assign(io, 0, planes * in_plane);
+	int nt = threads_for_work(planes * in_plane, POOL_PAR_MIN);
+	(void)nt; /* only in OpenMP clauses */
+	POOL_OMP("omp parallel for schedule(static) num_threads(nt) if(nt > 1)")
 	for (size_t p = 0; p < planes; p++) {
 		const float *x = io->in[0] + p * in_plane;
 		const float *dy = io->dout + p * out_plane;
