@@ -284,6 +284,46 @@ START_TEST(test_bn_train_running_stats)
 }
 END_TEST
 
+/* Batch statistics of planes longer than one float run (batchnorm.c sums
+ * runs of 1024 in float, the runs in double) with a mean 10^5 times the
+ * spread: mean and variance against a two-pass double reference. */
+START_TEST(test_bn_stats_precision)
+{
+	struct layer_conf c = conf_of(LAYER_KIND_BN);
+	c.momentum = 1.0f;	/* running stats = this batch's */
+	struct shape s = { 2, 48, 48 };
+	int batch = 3, hw = 48 * 48, nper = batch * hw;
+	struct tl t;
+	struct eng_err err;
+	ck_assert_int_eq(tl_init(&t, LAYER_KIND_BN, &c, &s, 1, batch, &err), ENG_STATUS_OK);
+	size_t n = shape_size(s) * (size_t)batch;
+	float *x = rand_floats(n, 9, -1.0, 1.0);
+	for (size_t k = 0; k < n; k++)
+		x[k] = (k / (size_t)hw) % 2 ? 1000.0f + 0.01f * x[k] : -3.0f + 2.0f * x[k];
+	float *y = calloc(n, sizeof(float));
+	tl_forward(&t, x, NULL, y, true);
+	for (int ch = 0; ch < 2; ch++) {
+		double sum = 0.0, ss = 0.0;
+		for (int b = 0; b < batch; b++)
+			for (int i = 0; i < hw; i++)
+				sum += x[(b * 2 + ch) * hw + i];
+		double mean = sum / nper;
+		for (int b = 0; b < batch; b++)
+			for (int i = 0; i < hw; i++) {
+				double d = x[(b * 2 + ch) * hw + i] - mean;
+				ss += d * d;
+			}
+		double var_u = ss / (nper - 1);
+		ck_assert_double_eq_tol(t.l.state[ch], mean, 1e-6 * fabs(mean));
+		ck_assert_msg(fabs(t.l.state[2 + ch] - var_u) <= 1e-4 * var_u,
+			      "channel %d: variance %.9g, want %.9g", ch,
+			      (double)t.l.state[2 + ch], var_u);
+	}
+	free(x); free(y);
+	tl_done(&t);
+}
+END_TEST
+
 /* ---- relu ------------------------------------------------------------- */
 
 /* Inputs in [lo, hi] kept at least 0.1 away from 0 and from clip. */
@@ -975,6 +1015,7 @@ static Suite *layers_suite(void)
 	tcase_add_test(tc, test_bn_init);
 	tcase_add_test(tc, test_bn_eval_forward);
 	tcase_add_test(tc, test_bn_train_running_stats);
+	tcase_add_test(tc, test_bn_stats_precision);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("relu");
