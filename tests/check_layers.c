@@ -229,6 +229,25 @@ START_TEST(test_bn_eval_forward)
 }
 END_TEST
 
+/* Channel ch's batch mean and sum of squared deviations over batch x
+ * nch x hw floats, two-pass in double: the tests' reference. */
+static void bn_ref_stats(const float *x, int batch, int nch, int hw, int ch,
+			 double *mean, double *ss)
+{
+	double sum = 0.0, sq = 0.0;
+	for (int b = 0; b < batch; b++)
+		for (int i = 0; i < hw; i++)
+			sum += x[(b * nch + ch) * hw + i];
+	double m = sum / ((double)batch * hw);
+	for (int b = 0; b < batch; b++)
+		for (int i = 0; i < hw; i++) {
+			double d = x[(b * nch + ch) * hw + i] - m;
+			sq += d * d;
+		}
+	*mean = m;
+	*ss = sq;
+}
+
 START_TEST(test_bn_train_running_stats)
 {
 	struct layer_conf c = conf_of(LAYER_KIND_BN);
@@ -255,16 +274,8 @@ START_TEST(test_bn_train_running_stats)
 	float *y = calloc(n, sizeof(float));
 	tl_forward(&t, x, NULL, y, true);
 	for (int ch = 0; ch < 2; ch++) {
-		double sum = 0.0, ss = 0.0;
-		for (int b = 0; b < batch; b++)
-			for (int i = 0; i < hw; i++)
-				sum += x[(b * 2 + ch) * hw + i];
-		double mean = sum / nper;
-		for (int b = 0; b < batch; b++)
-			for (int i = 0; i < hw; i++) {
-				double d = x[(b * 2 + ch) * hw + i] - mean;
-				ss += d * d;
-			}
+		double mean, ss;
+		bn_ref_stats(x, batch, 2, hw, ch, &mean, &ss);
 		double var_b = ss / nper, var_u = ss / (nper - 1);
 		/* torch: running = (1 - momentum) * running + momentum * stat */
 		double want_m = 0.7 * rm0[ch] + 0.3 * mean;
@@ -303,16 +314,8 @@ START_TEST(test_bn_stats_precision)
 	float *y = calloc(n, sizeof(float));
 	tl_forward(&t, x, NULL, y, true);
 	for (int ch = 0; ch < 2; ch++) {
-		double sum = 0.0, ss = 0.0;
-		for (int b = 0; b < batch; b++)
-			for (int i = 0; i < hw; i++)
-				sum += x[(b * 2 + ch) * hw + i];
-		double mean = sum / nper;
-		for (int b = 0; b < batch; b++)
-			for (int i = 0; i < hw; i++) {
-				double d = x[(b * 2 + ch) * hw + i] - mean;
-				ss += d * d;
-			}
+		double mean, ss;
+		bn_ref_stats(x, batch, 2, hw, ch, &mean, &ss);
 		double var_u = ss / (nper - 1);
 		ck_assert_double_eq_tol(t.l.state[ch], mean, 1e-6 * fabs(mean));
 		ck_assert_msg(fabs(t.l.state[2 + ch] - var_u) <= 1e-4 * var_u,
