@@ -443,6 +443,49 @@ ENG_TARGET_CLONES static void conv2d_gather_row(float *restrict dst,
 		dst[i] = src[idx[i]];
 }
 
+/* Stride 1: the column row of tap (kh, kw) is the padded plane's window
+ * at (kh, kw), oh runs of ow floats, so im2col copies runs and col2im
+ * adds them (the tables cost a load per float, and a gather is slower
+ * than a copy).  rows runs of w floats from src (stride pw) to dst
+ * (stride w), and back added.  The 8-wide case (VGG's 8x8 maps) is
+ * spelt out so that each run is one vector. */
+/* Whether the narrow-map im2col and col2im go by runs: stride 1 and runs
+ * of at least 8 floats.  On VGG-16's 4x4 and 2x2 maps the runs are too
+ * short and the tables were faster (bench_conv, one thread: conv5_x
+ * forward at 71-75 % of sgemm by runs against 75-83 % by table). */
+static bool conv2d_small_by_runs(const struct conv2d_geom *g)
+{
+	return g->s == 1 && g->ow >= 8;
+}
+
+ENG_TARGET_CLONES static void conv2d_window_copy(float *restrict dst, const float *restrict src,
+						 int rows, int w, int pw)
+{
+	if (w == 8) {
+		for (int r = 0; r < rows; r++, dst += 8, src += pw)
+			for (int i = 0; i < 8; i++)
+				dst[i] = src[i];
+		return;
+	}
+	for (int r = 0; r < rows; r++, dst += w, src += pw)
+		for (int i = 0; i < w; i++)
+			dst[i] = src[i];
+}
+
+ENG_TARGET_CLONES static void conv2d_window_add(float *restrict dst, const float *restrict src,
+						int rows, int w, int pw)
+{
+	if (w == 8) {
+		for (int r = 0; r < rows; r++, dst += pw, src += 8)
+			for (int i = 0; i < 8; i++)
+				dst[i] += src[i];
+		return;
+	}
+	for (int r = 0; r < rows; r++, dst += pw, src += w)
+		for (int i = 0; i < w; i++)
+			dst[i] += src[i];
+}
+
 static void conv2d_im2col_small(const struct conv2d_geom *g, const float *in, int nc,
 				int c0, float *col, size_t ldc)
 {
@@ -456,23 +499,51 @@ static void conv2d_im2col_small(const struct conv2d_geom *g, const float *in, in
 			conv2d_small_load(&sm, g, in + (size_t)n * in_sample +
 						  (size_t)(c0 + c) * g->in_hw);
 			float *dst = col + (size_t)c * (size_t)kk * ldc + (size_t)n * g->hw;
-			for (int r = 0; r < kk; r++, dst += ldc)
-				conv2d_gather_row(dst, sm.pad, sm.tab + r * hw, hw);
+			for (int r = 0; r < kk; r++, dst += ldc) {
+				if (conv2d_small_by_runs(g))
+					conv2d_window_copy(dst, sm.pad + (r / g->k) * sm.pw + r % g->k,
+							   g->oh, g->ow, sm.pw);
+				else
+					conv2d_gather_row(dst, sm.pad, sm.tab + r * hw, hw);
+			}
 		}
+	}
+}
+
+/* One plane of conv2d_col2im_small by runs (conv2d_small_by_runs): each
+ * tap's row of src added into the zeroed padded plane acc
+ * (conv2d_window_add), taps in order, then the interior added to plane.
+ * Every pixel sums the same entries in the same order as the table's
+ * gather, so the result is the same to the bit. */
+static void conv2d_col2im_plane_runs(const struct conv2d_geom *g, const float *src,
+				     size_t ldc, float *acc, float *plane)
+{
+	const int pw = g->w + g->pl + g->pr;
+	memset(acc, 0, (size_t)(g->h + g->pt + g->pb) * (size_t)pw * sizeof(float));
+	for (int r = 0; r < g->k * g->k; r++, src += ldc)
+		conv2d_window_add(acc + (r / g->k) * pw + r % g->k, src, g->oh, g->ow, pw);
+	for (int ih = 0; ih < g->h; ih++) {
+		const float *a = acc + (size_t)(ih + g->pt) * (size_t)pw + g->pl;
+		float *d = plane + (size_t)ih * (size_t)g->w;
+		for (int iw = 0; iw < g->w; iw++)
+			d[iw] += a[iw];
 	}
 }
 
 /* col2im for narrow maps, as a gather: each input pixel sums its (at most
  * k*k) column entries, listed per pixel in a table built for this ldc, so
- * there are no read-modify-write chains and no per-row call overhead. */
+ * there are no read-modify-write chains and no per-row call overhead;
+ * by runs instead where conv2d_small_by_runs says so. */
 static void conv2d_col2im_small(const struct conv2d_geom *g, const float *col,
 				size_t ldc, int nc, int c0, float *din)
 {
+	const bool runs = conv2d_small_by_runs(g);
 	int32_t off[CONV2D_SMALL_TAB];          /* column offsets, by pixel */
 	int32_t start[CONV2D_SMALL_PLANE + 1];  /* pixel i: off[start[i]..start[i+1]) */
+	float acc_plane[CONV2D_SMALL_PLANE];    /* by runs: the padded plane */
 	ENG_ASSERT((size_t)g->k * (size_t)g->k * ldc <= INT32_MAX);
 	int m = 0;
-	for (int ih = 0; ih < g->h; ih++) {
+	for (int ih = 0; ih < g->h && !runs; ih++) {
 		for (int iw = 0; iw < g->w; iw++) {
 			start[ih * g->w + iw] = m;
 			for (int kh = 0; kh < g->k; kh++) {
@@ -495,6 +566,10 @@ static void conv2d_col2im_small(const struct conv2d_geom *g, const float *col,
 		for (int n = 0; n < nc; n++) {
 			const float *src = col + (size_t)c * kk * ldc + (size_t)n * g->hw;
 			float *plane = din + (size_t)n * in_sample + (size_t)(c0 + c) * g->in_hw;
+			if (runs) {
+				conv2d_col2im_plane_runs(g, src, ldc, acc_plane, plane);
+				continue;
+			}
 			for (int i = 0; i < in_hw; i++) {
 				float acc = 0.0f;
 				for (int j = start[i]; j < start[i + 1]; j++)
