@@ -106,9 +106,10 @@ static size_t batchnorm_cache_len(const struct layer *l, int batch)
  * channels with a large mean do not lose the variance to cancellation.
  * Each run of at most BN_RUN floats of a plane is summed in float (16
  * lanes wide on AVX-512, where double would take 8 and two conversions),
- * the runs in double.  x - mean is exact in float for x within a factor 2
- * of the mean (Sterbenz), so rounding the mean to float only adds its
- * squared rounding error to the variance. */
+ * the runs in double.  The second pass sums x - mf and its square about
+ * the first pass's mean rounded to float, mf: x - mf is exact in float
+ * for x within a factor 2 of mf (Sterbenz), and the sum of the
+ * differences corrects the mean for the first pass's float rounding. */
 ENG_TARGET_CLONES static void batchnorm_stats(const struct layer *l, const float *x, int batch,
 			    int ch, double *mean, double *var)
 {
@@ -127,26 +128,28 @@ ENG_TARGET_CLONES static void batchnorm_stats(const struct layer *l, const float
 			sum += run;
 		}
 	}
-	double m = sum / n;
-	float mf = (float)m;
-	double ss = 0.0;
+	float mf = (float)(sum / n);
+	/* About mf: x - mf is exact for x near the mean (Sterbenz), and the
+	 * sum of the differences corrects the mean's own rounding. */
+	double s1 = 0.0, s2 = 0.0;
 	for (int b = 0; b < batch; b++) {
 		const float *p = x + ((size_t)b * c + ch) * hw;
 		for (size_t i0 = 0; i0 < hw; i0 += BN_RUN) {
 			size_t i1 = hw - i0 < BN_RUN ? hw : i0 + BN_RUN;
-			float run = 0.0f;
-			BN_OMP("omp simd reduction(+:run)")
+			float run1 = 0.0f, run2 = 0.0f;
+			BN_OMP("omp simd reduction(+:run1, run2)")
 			for (size_t i = i0; i < i1; i++) {
 				float d = p[i] - mf;
-				run += d * d;
+				run1 += d;
+				run2 += d * d;
 			}
-			ss += run;
+			s1 += run1;
+			s2 += run2;
 		}
 	}
-	/* The squares were taken about mf: remove (m - mf)^2 again. */
-	double dm = m - (double)mf;
-	*mean = m;
-	*var = ss / n - dm * dm;
+	double dm = s1 / n;
+	*mean = (double)mf + dm;
+	*var = s2 / n - dm * dm;
 	if (*var < 0.0)
 		*var = 0.0;
 }

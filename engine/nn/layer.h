@@ -128,7 +128,9 @@ struct layer_io {
 	/* backward: din[k] holds no gradient yet (its contents are
 	 * undefined) and the layer writes, rather than adds, every element:
 	 * the net sets it for the first layer to write a gradient, which
-	 * saves zeroing it and reading the zeros back.  false: add. */
+	 * saves zeroing it and reading the zeros back.  false: add.  A layer
+	 * with several inputs handles them in order k = 0, 1, ..., so that
+	 * when two are one tensor the first assigns and the second adds. */
 	bool din_assign[LAYER_MAX_INPUTS];
 	float *cache;                       /* cache_len floats, kept fwd -> bwd */
 	float *scratch;                     /* scratch_len floats, temporary */
