@@ -1201,12 +1201,7 @@ static void conv2d_forward_3x3(struct layer *l, const struct conv2d_geom *g,
  * its pool then spun against the other layers' OpenMP teams. */
 static int conv2d_pointwise_team_threads(const struct conv2d_geom *g, int batch)
 {
-	if (!conv2d_pointwise_in_place(g) || batch < 2)
-		return 1;
-	int nt = conv2d_threads(g->kdim * (size_t)batch * g->hw);
-	int cap = conv2d_team_cap();
-	nt = nt < cap ? nt : cap;
-	return nt < batch ? nt : batch;
+	return conv2d_pointwise_in_place(g) ? conv2d_team_threads(g, batch, batch) : 1;
 }
 
 /* Forward of a 1x1 conv in place on a team: thread t runs a contiguous
@@ -1367,6 +1362,18 @@ static void conv2d_dw_parts_add(float *dw, const float *parts, size_t w_len, int
 	}
 }
 
+/* The dW that thread t of a backward team accumulates into: the layer's
+ * own for thread 0, else the thread's copy in parts (w_len floats each,
+ * from thread 1), zeroed here; conv2d_dw_parts_add sums them at the end. */
+static float *conv2d_thread_dw(const struct layer *l, float *parts, int t)
+{
+	if (t == 0)
+		return l->dw;
+	float *dw = parts + (size_t)(t - 1) * l->w_len;
+	memset(dw, 0, l->w_len * sizeof(float));
+	return dw;
+}
+
 /* Backward on a team of nt threads, split by sample like the forward:
  * thread t gathers, im2cols, runs both GEMMs on and col2ims its own slots
  * of every chunk, so no thread waits for another until the end.  Thread 0
@@ -1396,13 +1403,9 @@ static void conv2d_backward_team(struct layer *l, const struct conv2d_geom *g,
 	{
 		const int t = conv2d_thread_num(), nth = conv2d_team_size();
 		const int s0 = nc * t / nth, s1 = nc * (t + 1) / nth;
-		float *dw = l->dw;
-		if (t == 0) {
+		float *dw = conv2d_thread_dw(l, parts, t);
+		if (t == 0)
 			team = nth;
-		} else {
-			dw = parts + (size_t)(t - 1) * w_len;
-			memset(dw, 0, w_len * sizeof(float));
-		}
 		for (int n0 = 0; n0 < batch; n0 += nc) {
 			const int cn = batch - n0 < nc ? batch - n0 : nc;
 			const int a = s0 < cn ? s0 : cn, b = s1 < cn ? s1 : cn;
@@ -1468,13 +1471,9 @@ static void conv2d_backward_pointwise_team(struct layer *l, const struct conv2d_
 	CONV2D_OMP("omp parallel num_threads(nt)")
 	{
 		const int t = conv2d_thread_num(), nth = conv2d_team_size();
-		float *dw = l->dw;
-		if (t == 0) {
+		float *dw = conv2d_thread_dw(l, parts, t);
+		if (t == 0)
 			team = nth;
-		} else {
-			dw = parts + (size_t)(t - 1) * w_len;
-			memset(dw, 0, w_len * sizeof(float));
-		}
 		for (int n = batch * t / nth; n < batch * (t + 1) / nth; n++) {
 			const float *in_n = io->in[0] + (size_t)n * in_sample;
 			const float *dy_n = io->dout + (size_t)n * out_sample;
@@ -1528,13 +1527,9 @@ static void conv2d_backward_3x3(struct layer *l, const struct conv2d_geom *g,
 		float *st = pad + conv3x3_padded_floats(&d);
 		float *padt = st + conv3x3_staged_floats(&d);
 		float *stt = padt + conv3x3_padded_floats(&t);
-		float *dw = l->dw;
-		if (th == 0) {
+		float *dw = conv2d_thread_dw(l, parts, th);
+		if (th == 0)
 			team = nth;
-		} else {
-			dw = parts + (size_t)(th - 1) * w_len;
-			memset(dw, 0, w_len * sizeof(float));
-		}
 		for (int n = batch * th / nth; n < batch * (th + 1) / nth; n++) {
 			const float *dy = dout + (size_t)n * out_sample;
 			conv3x3_pad(&d, io->in[0] + (size_t)n * in_sample, pad);
