@@ -1,6 +1,6 @@
 /* score_internal.h: what the files of score_compute share, private to
  * engine/score (score.c, mask.c, batch.c, grasp.c, synflow.c,
- * synflow_sparse.c); nothing outside the folder includes it.  The public interface is score/score.h.
+ * synflow_sparse.c, synflow_collect.c); nothing outside the folder includes it.  The public interface is score/score.h.
  *
  * The files call downwards only, so no two objects call each other:
  *   score.c    options, method names, the dispatcher score_compute, and the
@@ -8,6 +8,8 @@
  *   grasp.c    GraSP (exact Hessian-gradient product)
  *   synflow.c  SynFlow (block floating point passes, fused selection)
  *   synflow_sparse.c  its batch-1 conv passes over the listed weights
+ *   synflow_collect.c  the scan of its selection: a step's pruned
+ *              weights and boundary candidates
  *   batch.c    SNIP's and GraSP's scoring batch and its loss gradient
  *   mask.c     which weights are prunable, the global mask, densities,
  *              kept counts, channel scores
@@ -24,8 +26,56 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "score/score.h"
+
+/* SynFlow's selection (synflow.c) is a radix select over score keys.  Its
+ * top digit is the key's sign, exponent and five mantissa bits (so the
+ * boundary bin holds ~1 % of the list); the scores of live entries are
+ * >= 0 and have top digits >= SCORE_HALF_BINS. */
+#define SCORE_TOP_BITS 14
+#define SCORE_TOP_BINS (1u << SCORE_TOP_BITS)
+#define SCORE_LOW_BITS (32 - SCORE_TOP_BITS)
+#define SCORE_HALF_BINS (SCORE_TOP_BINS / 2) /* the top digits of scores >= 0 */
+
+/* SynFlow's selection key: topk.h's key for a score known to be >= 0 and
+ * not NaN (|w g|), i.e. the float's bits with the sign bit set, without
+ * the branches.  It flips the sign bit rather than setting it, so that a
+ * negative value (the -0 of a dead entry, synflow.c's struct
+ * score_alive) keys below every score. */
+static inline uint32_t score_key(float s)
+{
+	uint32_t u;
+	memcpy(&u, &s, sizeof u);
+	return u ^ 0x80000000u;
+}
+
+/* A candidate of the boundary bin: its key and its entry of the list. */
+struct score_cand {
+	uint32_t key;
+	uint32_t pos;
+};
+
+/* Where score_collect appends: entries to prune and boundary candidates,
+ * each array with room for SCORE_COLLECT_SLACK entries past everything a
+ * scan can append (the scans store whole vectors). */
+struct score_collected {
+	uint32_t *pruned;
+	size_t m;
+	struct score_cand *cand;
+	size_t nc;
+};
+#define SCORE_COLLECT_SLACK 16
+
+/* Entries [a, e) of a score list s (one layer's, factor f): append the
+ * live ones whose top digit (of score_key(s[j] * f)) is below b to
+ * out->pruned and those in bin b to out->cand, both in index order.
+ * vector: the AVX-512 scan (score_collect_vector_available() must be
+ * true), else the portable one; both append exactly the same. */
+void score_collect(const float *s, size_t a, size_t e, float f, uint32_t b,
+		   struct score_collected *out, bool vector);
+bool score_collect_vector_available(void);
 
 /* One score_compute call: the net, its options and where progress goes. */
 struct score_run {

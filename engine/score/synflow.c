@@ -38,6 +38,18 @@
  * histogrammed as soon as its backward returns, and is overwritten by the
  * next layer's.  The scores stay in the layer's own exponent until the
  * pass's common one is known (struct score_alive says how that is exact).
+ *
+ * Threads.  Every GEMM of a batch-1 pass is small, and OpenBLAS's second
+ * thread did none of their work (perf: its worker only spun in
+ * sched_yield) while it took the core from anything else: an OpenMP team
+ * next to it made VGG-16's SynFlow-100 three times slower.  So the whole
+ * run keeps OpenBLAS on the calling thread (threads_blas_serial_begin),
+ * and the other threads go to the per-entry work over the list, which is
+ * a third of a step: scoring a long layer and the selection's scan are
+ * split over a team in contiguous parts, joined in order.  Every GEMM
+ * then runs on one thread whatever the thread count, and the team's work
+ * is integer counts and per-entry products, so the scores are the same
+ * to the bit on any number of threads.
  */
 #include "config.h"
 
@@ -45,21 +57,13 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
+#include "base/threads.h"
 #include "score/score.h"
 #include "score/score_internal.h"
-
-/* SynFlow's selection key: topk.h's key for a score known to be >= 0 and
- * not NaN (|w g|), i.e. the float's bits with the sign bit set, without
- * the branches.  It flips the sign bit rather than setting it, so that a
- * negative value (the -0 of a dead entry, struct score_alive) keys below
- * every score. */
-static inline uint32_t score_key(float s)
-{
-	uint32_t u;
-	memcpy(&u, &s, sizeof u);
-	return u ^ 0x80000000u;
-}
 
 /* x *= 2^e, exactly (up to subnormal results). */
 static void score_scale(float *x, size_t n, int e)
@@ -178,19 +182,13 @@ static void score_synflow_forward(struct net *net, struct score_synflow *sf)
 	}
 }
 
-/* The selection's radix digits: a top digit of sign, exponent and five
- * mantissa bits (so the boundary bin holds ~1 % of the list), then two
- * digits of SCORE_LOW_DIGIT bits over the boundary bin's entries. */
-#define SCORE_TOP_BITS 14
-#define SCORE_TOP_BINS (1u << SCORE_TOP_BITS)
-#define SCORE_LOW_BITS (32 - SCORE_TOP_BITS)
+/* The selection's lower radix digits (score_internal.h has the top one):
+ * two digits of SCORE_LOW_DIGIT bits over the boundary bin's entries. */
 #define SCORE_LOW_DIGIT (SCORE_LOW_BITS / 2)
 #define SCORE_LOW_BINS (1u << SCORE_LOW_DIGIT)
-#define SCORE_HALF_BINS (SCORE_TOP_BINS / 2) /* the top digits of scores >= 0 */
 #define SCORE_EXP_BINS (1 << (SCORE_TOP_BITS - 9)) /* top digits per exponent */
 #define SCORE_HIST_WAYS 4           /* interleaved copies of a layer's histogram */
 #define SCORE_WAYS_MIN 4096         /* entries from which a layer uses them all */
-#define SCORE_SCREEN 8              /* entries screened at once for the pruned */
 #define SCORE_BLOCK 64              /* entries scored at once */
 
 #ifdef _OPENMP
@@ -199,10 +197,27 @@ static void score_synflow_forward(struct net *net, struct score_synflow *sf)
 #define SCORE_OMP(directive)
 #endif
 
-struct score_cand {
-	uint32_t key;
-	uint32_t pos;   /* entry of the alive list */
-};
+/* Entries from which a loop over the list is split over a team: below,
+ * waking the team costs more than the loop. */
+#define SCORE_PAR_MIN ((size_t)1 << 18)
+
+static int score_thread_num(void)
+{
+#ifdef _OPENMP
+	return omp_get_thread_num();
+#else
+	return 0;
+#endif
+}
+
+static int score_team_size(void)
+{
+#ifdef _OPENMP
+	return omp_get_num_threads();
+#else
+	return 1;
+#endif
+}
 
 /* The weights SynFlow still keeps, in param order: their indices, |w| and
  * scores.  Every other prunable weight is 0 in net->params and so scores
@@ -232,14 +247,23 @@ struct score_alive {
 	uint32_t *pruned;       /* scratch: the entries a step prunes */
 	uint32_t *hist;         /* SCORE_TOP_BINS + SCORE_LOW_BINS: a pass's top digits,
 				 * then a lower digit of the candidates */
-	uint32_t *ways;         /* SCORE_HIST_WAYS * SCORE_TOP_BINS scratch, all 0
-				 * between layers */
+	uint32_t *ways;         /* teams * SCORE_HIST_WAYS * SCORE_TOP_BINS scratch,
+				 * all 0 between layers */
 	uint32_t *lhist;        /* per layer: SCORE_HALF_BINS, the top digits of
 				 * its s (before f) */
 	size_t *zeros;          /* per layer: its s that are exactly 0 */
 	struct score_cand *cand;
 	size_t cand_cap;
+	int teams;              /* most threads of a team: ways holds that many
+				 * threads' histograms */
+	size_t *parts;          /* 2 * teams: each thread's pruned and candidates */
 };
+
+/* Threads for a loop over n entries of the list. */
+static int score_team(const struct score_alive *al, size_t n)
+{
+	return n >= SCORE_PAR_MIN ? al->teams : 1;
+}
 
 /* Rebuild the alive list from the params: every prunable nonzero weight. */
 static void score_alive_build(const struct net *net, struct score_alive *al)
@@ -282,28 +306,19 @@ static void score_alive_compact(const struct net *net, struct score_alive *al)
 	al->live = n;
 }
 
-/* Layer i's scores |w g| into al->s (-0 for dead entries) while its
- * weight gradient g (the layer's own w_len floats; param off is its
- * first) is still in cache; with hist, the top digits of those s into
- * al->lhist and their zeros into al->zeros.  w >= 0, so w |g| is |w g|
- * to the bit, and a dead entry's w = -0 gives -0 without a branch (g is
- * finite: block floating point). */
-static void score_alive_layer(struct score_alive *al, int i, const float *g,
-			      size_t off, bool hist)
+/* Entries [j, e) of layer i (g its weight gradient from param off): their
+ * scores |w g| into al->s, the top digits of those into h (ways
+ * interleaved histograms of SCORE_TOP_BINS, 1 or SCORE_HIST_WAYS, j a
+ * multiple of SCORE_BLOCK past the layer's first entry unless ways is 1);
+ * returns how many of them are exactly 0. */
+static size_t score_alive_hist_range(struct score_alive *al, size_t j, size_t e,
+				     const float *g, size_t off, uint32_t *h, size_t ways)
 {
-	const size_t a = al->seg[i], e = al->seg[i + 1];
+	const uint32_t key0 = score_key(0.0f);
 	const uint32_t *idx = al->idx;
 	const float *w = al->w;
 	float *s = al->s;
-	if (!hist) {
-		for (size_t j = a; j < e; j++)
-			s[j] = w[j] * fabsf(g[idx[j] - off]);
-		return;
-	}
-	const uint32_t key0 = score_key(0.0f);
-	const size_t ways = e - a >= SCORE_WAYS_MIN ? SCORE_HIST_WAYS : 1;
-	uint32_t *h = al->ways;
-	size_t z = 0, j = a;
+	size_t z = 0;
 	if (ways == SCORE_HIST_WAYS) {
 		/* Four histograms, so that runs of equal bins do not
 		 * serialise on one counter. */
@@ -338,19 +353,66 @@ static void score_alive_layer(struct score_alive *al, int i, const float *g,
 		h[k >> SCORE_LOW_BITS]++;
 		z += k == key0;
 	}
-	/* Sum the ways into lhist and leave them 0 for the next layer.
-	 * Dead entries (s = -0) all went to bin 0: left out. */
-	uint32_t *lh = al->lhist + (size_t)i * SCORE_HALF_BINS;
-	for (uint32_t b = 0; b < SCORE_HALF_BINS; b++) {
-		uint32_t c = 0;
-		for (size_t u = 0; u < ways; u++) {
-			c += h[u * SCORE_TOP_BINS + SCORE_HALF_BINS + b];
-			h[u * SCORE_TOP_BINS + SCORE_HALF_BINS + b] = 0;
-		}
-		lh[b] = c;
+	return z;
+}
+
+/* Layer i's scores |w g| into al->s (-0 for dead entries) while its
+ * weight gradient g (the layer's own w_len floats; param off is its
+ * first) is still in cache; with hist, the top digits of those s into
+ * al->lhist and their zeros into al->zeros.  w >= 0, so w |g| is |w g|
+ * to the bit, and a dead entry's w = -0 gives -0 without a branch (g is
+ * finite: block floating point).
+ *
+ * A long layer is split over a team (score_team): each thread scores a
+ * contiguous part into its own histograms, which are then summed bin by
+ * bin.  Counts are integers and every score is its own product, so the
+ * result is the same on any number of threads. */
+static void score_alive_layer(struct score_alive *al, int i, const float *g,
+			      size_t off, bool hist)
+{
+	const size_t a = al->seg[i], e = al->seg[i + 1];
+	const int nt = score_team(al, e - a);
+	(void)nt; /* only in OpenMP clauses */
+	if (!hist) {
+		const uint32_t *idx = al->idx;
+		const float *w = al->w;
+		float *s = al->s;
+		SCORE_OMP("omp parallel for num_threads(nt) if(nt > 1) schedule(static)")
+		for (size_t j = a; j < e; j++)
+			s[j] = w[j] * fabsf(g[idx[j] - off]);
+		return;
 	}
-	for (size_t u = 0; u < ways; u++)
-		h[u * SCORE_TOP_BINS] = 0;
+	const size_t ways = e - a >= SCORE_WAYS_MIN ? SCORE_HIST_WAYS : 1;
+	const size_t per = SCORE_HIST_WAYS * SCORE_TOP_BINS; /* a thread's histograms */
+	uint32_t *lh = al->lhist + (size_t)i * SCORE_HALF_BINS;
+	size_t z = 0;
+	SCORE_OMP("omp parallel num_threads(nt) if(nt > 1) reduction(+:z)")
+	{
+		const size_t th = (size_t)score_thread_num(), nth = (size_t)score_team_size();
+		/* Parts start on a block of the layer's entries. */
+		size_t j0 = a + (e - a) * th / nth / SCORE_BLOCK * SCORE_BLOCK;
+		size_t j1 = th + 1 == nth ? e : a + (e - a) * (th + 1) / nth / SCORE_BLOCK * SCORE_BLOCK;
+		z += score_alive_hist_range(al, j0, j1, g, off, al->ways + th * per, ways);
+		SCORE_OMP("omp barrier")
+		/* Sum every thread's ways into lhist and leave them 0 for the
+		 * next layer.  Dead entries (s = -0) all went to bin 0: left
+		 * out. */
+		SCORE_OMP("omp for schedule(static)")
+		for (uint32_t b = 0; b < SCORE_HALF_BINS; b++) {
+			uint32_t c = 0;
+			for (size_t t = 0; t < nth; t++) {
+				for (size_t u = 0; u < ways; u++) {
+					uint32_t *hu = al->ways + t * per + u * SCORE_TOP_BINS +
+						       SCORE_HALF_BINS + b;
+					c += *hu;
+					*hu = 0;
+				}
+			}
+			lh[b] = c;
+		}
+		for (size_t u = 0; u < ways; u++)
+			al->ways[th * per + u * SCORE_TOP_BINS] = 0;
+	}
 	al->zeros[i] = z;
 }
 
@@ -620,49 +682,43 @@ static void score_synflow_select_zero(struct net *net, struct score_alive *al,
 	score_alive_build(net, al);
 }
 
-/* Entries [a, e) of the list (one layer's, factor f): append the live
- * ones whose top digit is below b to al->pruned (at *m) and those in bin b
- * to al->cand (at *nc), in index order.  Live entries have top digits >=
- * SCORE_HALF_BINS, dead ones below, so one unsigned compare tells "live
- * and below b".  A step prunes ~2 % of the list and finds a few % in bin
- * b: blocks of SCORE_SCREEN entries are screened with SIMD first, and only
- * a block that holds something is walked one entry at a time, appending
- * without branches (which entry goes is unpredictable).  al->pruned and
- * al->cand have room for one entry past their counts. */
-static void score_alive_collect(struct score_alive *al, size_t a, size_t e, float f,
-				uint32_t b, size_t *m, size_t *nc)
+/* The step's pruned entries (live, top digit below b) into al->pruned and
+ * its candidates (top digit b) into al->cand, each in index order; *m and
+ * *nc their counts.  On a team of nt threads, thread t scans the t-th
+ * part of the list into its own part of al->pruned (it never appends
+ * more than it scans) and into al->cand + t * per, and the parts are
+ * then joined in order: the same result on any number of threads. */
+static void score_alive_collect(const struct net *net, struct score_alive *al, uint32_t b,
+				int nt, size_t per, size_t *m, size_t *nc)
 {
-	const float *s = al->s;
-	const uint32_t below = b - SCORE_HALF_BINS;
-	uint32_t *pr = al->pruned;
-	struct score_cand *cand = al->cand;
-	size_t mm = *m, cc = *nc, j = a;
-	for (;;) {
-		size_t end = e;
-		if (j + SCORE_SCREEN <= e) {
-			uint32_t hit = 0;
-			SCORE_OMP("omp simd reduction(|:hit)")
-			for (size_t u = 0; u < SCORE_SCREEN; u++) {
-				uint32_t t = score_key(s[j + u] * f) >> SCORE_LOW_BITS;
-				hit |= (uint32_t)(t - SCORE_HALF_BINS < below) | (t == b);
-			}
-			if (!hit) {
-				j += SCORE_SCREEN;
-				continue;
-			}
-			end = j + SCORE_SCREEN;
+	(void)nt; /* only in OpenMP clauses */
+	const size_t n = al->n;
+	const bool vector = score_collect_vector_available();
+	size_t *part_m = al->parts, *part_c = al->parts + al->teams;
+	size_t parts = 1;
+	SCORE_OMP("omp parallel num_threads(nt) if(nt > 1)")
+	{
+		const size_t th = (size_t)score_thread_num(), nth = (size_t)score_team_size();
+		const size_t j0 = n * th / nth, j1 = n * (th + 1) / nth;
+		struct score_collected got = { .pruned = al->pruned + j0,
+					       .cand = al->cand + th * per };
+		for (int i = 0; i < net->n_layers; i++) {
+			const size_t a = al->seg[i] > j0 ? al->seg[i] : j0;
+			const size_t e = al->seg[i + 1] < j1 ? al->seg[i + 1] : j1;
+			if (a < e)
+				score_collect(al->s, a, e, al->f[i], b, &got, vector);
 		}
-		for (; j < end; j++) {
-			uint32_t k = score_key(s[j] * f);
-			uint32_t t = k >> SCORE_LOW_BITS;
-			pr[mm] = (uint32_t)j;
-			mm += t - SCORE_HALF_BINS < below;
-			cand[cc].key = k;
-			cand[cc].pos = (uint32_t)j;
-			cc += t == b;
-		}
-		if (j >= e)
-			break;
+		part_m[th] = got.m;
+		part_c[th] = got.nc;
+		if (th == 0)
+			parts = nth;
+	}
+	size_t mm = part_m[0], cc = part_c[0];
+	for (size_t t = 1; t < parts; t++) {
+		memmove(al->pruned + mm, al->pruned + n * t / parts, part_m[t] * sizeof *al->pruned);
+		memmove(al->cand + cc, al->cand + t * per, part_c[t] * sizeof *al->cand);
+		mm += part_m[t];
+		cc += part_c[t];
 	}
 	*m = mm;
 	*nc = cc;
@@ -693,8 +749,10 @@ static enum eng_status score_synflow_select(struct net *net, struct score_alive 
 	}
 	if (keep == 0)
 		b = SCORE_TOP_BINS; /* nothing is kept, nothing is a candidate */
-	/* Room for the candidates and the one slot written past them. */
-	size_t need = (keep == 0 ? 0 : hist[b]) + (size_t)1;
+	/* Room for each thread's candidates and the slots written past them. */
+	const int nt = score_team(al, al->n);
+	const size_t per = (keep == 0 ? 0 : hist[b]) + SCORE_COLLECT_SLACK;
+	const size_t need = per * (size_t)nt;
 	if (need > al->cand_cap) {
 		struct score_cand *c = realloc(al->cand, need * sizeof *c);
 		if (!c)
@@ -703,8 +761,7 @@ static enum eng_status score_synflow_select(struct net *net, struct score_alive 
 		al->cand_cap = need;
 	}
 	size_t nc = 0, m = 0;
-	for (int i = 0; i < net->n_layers; i++)
-		score_alive_collect(al, al->seg[i], al->seg[i + 1], al->f[i], b, &m, &nc);
+	score_alive_collect(net, al, b, nt, per, &m, &nc);
 	struct score_cand *cand = al->cand;
 	uint32_t *pr = al->pruned;
 	if (keep > 0 && nc + (b == (key0 >> SCORE_LOW_BITS) ? zeros : 0) > 0) {
@@ -798,11 +855,14 @@ enum eng_status score_synflow(struct score_run *run, float *scores)
 	al.idx = malloc(n_prunable * sizeof *al.idx);
 	al.w = malloc(n_prunable * sizeof *al.w);
 	al.s = malloc(n_prunable * sizeof *al.s);
-	al.pruned = malloc(n_prunable * sizeof *al.pruned);
+	al.pruned = malloc((n_prunable + SCORE_COLLECT_SLACK) * sizeof *al.pruned);
 	al.seg = malloc((nl + 1) * sizeof *al.seg);
 	al.f = malloc(nl * sizeof *al.f);
 	al.hist = malloc((SCORE_TOP_BINS + SCORE_LOW_BINS) * sizeof *al.hist);
-	al.ways = calloc(SCORE_HIST_WAYS * SCORE_TOP_BINS, sizeof *al.ways);
+	al.teams = threads_for_work(1, 0);
+	const int blas_saved = threads_blas_serial_begin();
+	al.parts = malloc(2 * (size_t)al.teams * sizeof *al.parts);
+	al.ways = calloc((size_t)al.teams * SCORE_HIST_WAYS * SCORE_TOP_BINS, sizeof *al.ways);
 	al.lhist = malloc(nl * SCORE_HALF_BINS * sizeof *al.lhist);
 	al.zeros = malloc(nl * sizeof *al.zeros);
 	if (net->n_params >= UINT32_MAX) {
@@ -813,7 +873,7 @@ enum eng_status score_synflow(struct score_run *run, float *scores)
 	if (!sf.exp || !sf.dexp || !sf.wexp || !sf.dset || !sf.ones || !wabs ||
 	    !sf.sparse || !sf.rows || !sf.starts || !sf.sp_scratch ||
 	    !al.idx || !al.w || !al.s || !al.pruned || !al.seg || !al.f || !al.hist ||
-	    !al.ways || !al.lhist || !al.zeros) {
+	    !al.parts || !al.ways || !al.lhist || !al.zeros) {
 		st = eng_err_set(run->err, ENG_STATUS_ENOMEM, "out of memory for SynFlow");
 		goto out;
 	}
@@ -867,9 +927,11 @@ out:
 	free(al.seg);
 	free(al.f);
 	free(al.hist);
+	free(al.parts);
 	free(al.ways);
 	free(al.lhist);
 	free(al.zeros);
 	free(al.cand);
+	threads_blas_serial_end(blas_saved);
 	return st;
 }

@@ -18,21 +18,17 @@
  * the choice depends on the layer and the step, never on timing.  The
  * PyTorch reference tests hold both paths to the same tolerance.
  *
- * One thread.  The dense layers of the same pass run on OpenBLAS's
- * threads; an OpenMP team here left libgomp's threads spinning against
- * them (SynFlow-100 on resnet20 went from 0.66 to 1.1 s at two threads),
- * the same fight conv2d.c describes.  The layers this path takes are the
- * cheap ones, so they run serially; with t threads for the GEMMs the
- * dense pass is up to t times faster, so the path is taken at a t times
- * thinner list (score_sparse_pays), and which layers take it depends on
- * the thread count, as conv2d's sums do.
+ * One thread, like every GEMM of a SynFlow pass (synflow.c keeps
+ * OpenBLAS on the calling thread for the whole run; an OpenMP team here,
+ * next to OpenBLAS's spinning threads, once took SynFlow-100 on resnet20
+ * from 0.66 to 1.1 s).  So which layers take this path depends on the
+ * list alone, never on the thread count.
  */
 #include "config.h"
 
 #include <string.h>
 
 #include "base/target_clones.h"
-#include "base/threads.h"
 #include "nn/conv2d_geom.h"
 #include "score/score.h"
 #include "score/score_internal.h"
@@ -66,10 +62,7 @@ bool score_sparse_pays(const struct layer *l, size_t entries)
 	 * bound by streaming and packing the weights where n is small. */
 	size_t n = (size_t)l->out.h * (size_t)l->out.w;
 	double most = n <= 4 ? 0.4 : n <= 16 ? 0.15 : n <= 64 ? 0.11 : 0.1;
-	/* This path runs on one thread, the GEMM on OpenBLAS's: with t of
-	 * them the dense pass is up to t times faster. */
-	int t = threads_for_work(1, 0);
-	return (double)entries * t < most * (double)l->w_len;
+	return (double)entries < most * (double)l->w_len;
 }
 
 size_t score_sparse_scratch(const struct layer *l)
