@@ -336,9 +336,10 @@ static size_t conv2d_scratch_floats(const struct conv2d_geom *g, int nc)
 
 /* Where the tail of the scratch starts for chunks of nc samples: after
  * the chunk's buffers and, for a team (nc > 1, or a 1x1 conv in place),
- * its threads' private dW copies.  The tail holds the thin kernel's padded columns (forward) or
- * the conv-form data gradient's buffers (backward); conv2d_scratch_len
- * sizes it, every user finds it here. */
+ * its threads' private dW copies.  The tail holds the thin kernels'
+ * copies of the columns (gemm_thin forward, gemm_thin_backward) or the
+ * conv-form data gradient's buffers (backward); conv2d_scratch_len sizes
+ * it, every user finds it here. */
 static size_t conv2d_scratch_tail(const struct conv2d_geom *g, int nc, size_t w_len)
 {
 	size_t off = conv2d_scratch_floats(g, nc);
@@ -991,12 +992,15 @@ static size_t conv2d_scratch_len(const struct layer *l, int batch)
 		return conv2d_3x3_floats(&g, l->w_len, batch);
 	const int nc = conv2d_chunk_max(&g, batch);
 	size_t len = conv2d_scratch_tail(&g, nc, l->w_len);
-	/* The tail: for the forward the thin kernel's padded copy of the
-	 * columns (conv2d_thin; serial only), for the backward the conv-form
-	 * data gradient's buffers: never both at once. */
+	/* The tail: the thin kernels' copies of the columns (conv2d_thin
+	 * forward, gemm_thin_backward; serial only), or the conv-form data
+	 * gradient's buffers: never both at once. */
 	size_t tail = 0;
-	if (!g.direct && g.hw <= GEMM_THIN_MAX_N)
-		tail = gemm_thin_scratch((int)g.kdim);
+	if (!g.direct && g.hw <= GEMM_THIN_MAX_N) {
+		const size_t fwd = gemm_thin_scratch((int)g.kdim);
+		const size_t bwd = gemm_thin_backward_scratch((int)g.kdim);
+		tail = fwd > bwd ? fwd : bwd;
+	}
 	if (conv2d_dgrad_as_conv(&g)) {
 		size_t dg = conv2d_dgrad_floats(&g, conv2d_team_cap());
 		tail = dg > tail ? dg : tail;
@@ -1284,6 +1288,7 @@ static void conv2d_backward_serial(struct layer *l, const struct conv2d_geom *g,
 	const size_t wg = (size_t)g->og * g->kdim;
 	float *col = io->scratch;
 	float *dmat_buf = io->scratch + (g->pointwise && nc == 1 ? 0 : g->kdim * (size_t)nc * g->hw);
+	float *thin_scratch = io->scratch + conv2d_scratch_tail(g, nc, l->w_len);
 	for (int n0 = 0; n0 < batch; n0 += nc) {
 		const int cn = batch - n0 < nc ? batch - n0 : nc;
 		const size_t ncol = (size_t)cn * g->hw;
@@ -1312,6 +1317,16 @@ static void conv2d_backward_serial(struct layer *l, const struct conv2d_geom *g,
 			} else {
 				conv2d_im2col(g, in_c, cn, gi * g->cg, col, ncol);
 				b_mat = col;
+			}
+			if (din_c && !dg && !in_place &&
+			    gemm_thin_backward_pays(g->og, (int)ncol, (int)g->kdim)) {
+				/* Both products in one pass over the weights;
+				 * dcol over the columns. */
+				gemm_thin_backward(g->og, (int)ncol, (int)g->kdim, wgp,
+						   l->dw + (size_t)gi * wg, g->kdim, dm, ncol, col,
+						   col, ncol, thin_scratch);
+				conv2d_col2im(g, col, ncol, cn, gi * g->cg, din_c);
+				continue;
 			}
 			/* dW_g += dout_g * col^T */
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,

@@ -97,6 +97,9 @@ static void gemm_thin_block8(int n, int k, const float *a, size_t lda, const flo
 	__m256 c0 = _mm256_setzero_ps(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0,
 	       c6 = c0, c7 = c0;
 	for (int kk = 0; kk < k; kk++) {
+		if ((kk & 15) == 0)
+			for (int r = 0; r < 8; r++)
+				_mm_prefetch((const char *)(a + (size_t)r * lda + kk + 256), _MM_HINT_T0);
 		const __m256 bv = _mm256_loadu_ps(bpad + (size_t)kk * 8);
 		GEMM_THIN_ROW8(0);
 		GEMM_THIN_ROW8(1);
@@ -125,6 +128,9 @@ static void gemm_thin_block16(int n, int k, const float *a, size_t lda, const fl
 	__m256 l0 = _mm256_setzero_ps(), l1 = l0, l2 = l0, l3 = l0, l4 = l0, l5 = l0;
 	__m256 h0 = l0, h1 = l0, h2 = l0, h3 = l0, h4 = l0, h5 = l0;
 	for (int kk = 0; kk < k; kk++) {
+		if ((kk & 15) == 0)
+			for (int r = 0; r < 6; r++)
+				_mm_prefetch((const char *)(a + (size_t)r * lda + kk + 256), _MM_HINT_T0);
 		const __m256 b0 = _mm256_loadu_ps(bpad + (size_t)kk * 16);
 		const __m256 b1 = _mm256_loadu_ps(bpad + (size_t)kk * 16 + 8);
 		GEMM_THIN_ROW16(0);
@@ -164,4 +170,169 @@ void gemm_thin(int m0, int m1, int n, int k, const float *a, size_t lda, const f
 #endif
 	for (; m < m1; m++)
 		gemm_thin_row(n, np, k, a + (size_t)m * lda, bpad, c + (size_t)m * ldc);
+}
+
+/* The backward (gemm_thin.h).  B is transposed into bt (n rows of kp
+ * floats, k rounded up to 16, zeros past k) and dB is gathered in dbt of
+ * the same shape, both in cache (n * kp floats each: 295 KB at VGG's
+ * 512 x 4608 and 16 columns).  A block of 8 rows of A then runs along k,
+ * 16 floats at a time: its 8 vectors of A and of dA in registers, and per
+ * column p, dA_r += dC[r][p] bt[p] and dbt[p] += sum_r A_r dC[r][p] (in
+ * row order).  A and dA go through memory once. */
+static int gemm_thin_kpad(int k)
+{
+	return (k + 15) / 16 * 16;
+}
+
+size_t gemm_thin_backward_scratch(int k)
+{
+	return 2 * (size_t)GEMM_THIN_MAX_N * (size_t)gemm_thin_kpad(k);
+}
+
+static bool gemm_thin_backward_cpu_ok(void)
+{
+#ifdef GEMM_THIN_X86
+	return __builtin_cpu_supports("avx512f");
+#else
+	return false;
+#endif
+}
+
+bool gemm_thin_backward_pays(int m, int n, int k)
+{
+	/* The same size rule as the forward's: below, OpenBLAS's packing is
+	 * in cache. */
+	return n >= 1 && n <= GEMM_THIN_MAX_N && (size_t)m * (size_t)k >= ((size_t)1 << 16) &&
+	       gemm_thin_backward_cpu_ok();
+}
+
+#ifdef GEMM_THIN_X86
+/* Floats ahead of the chunk that each row's A and dA are prefetched: the
+ * eight rows are sixteen streams, more than the hardware prefetcher
+ * follows, and a chunk's work is too short to hide a miss. */
+#define GEMM_THIN_PREFETCH 128
+#define GEMM_THIN_BLOAD(r)                                                              \
+	_mm_prefetch((const char *)(a + (size_t)(r) * lda + kk + GEMM_THIN_PREFETCH),     \
+		     _MM_HINT_T0);                                                      \
+	_mm_prefetch((const char *)(da + (size_t)(r) * lda + kk + GEMM_THIN_PREFETCH),    \
+		     _MM_HINT_T0);                                                      \
+	const __m512 w##r = _mm512_maskz_loadu_ps(km, a + (size_t)(r) * lda + kk);        \
+	__m512 g##r = _mm512_maskz_loadu_ps(km, da + (size_t)(r) * lda + kk)
+#define GEMM_THIN_BSTEP(r)                                                    \
+	do {                                                                  \
+		const __m512 s = _mm512_set1_ps(dc[(size_t)(r) * lddc + p]);  \
+		g##r = _mm512_fmadd_ps(s, bv, g##r);                          \
+		dv = _mm512_fmadd_ps(w##r, s, dv);                            \
+	} while (0)
+#define GEMM_THIN_BSTORE(r) _mm512_mask_storeu_ps(da + (size_t)(r) * lda + kk, km, g##r)
+
+/* Rows [0, 8) of a (and da, dc). */
+__attribute__((target("avx512f")))
+static void gemm_thin_backward_block8(int n, int k, int kp, const float *a, float *da,
+				      size_t lda, const float *dc, size_t lddc,
+				      const float *bt, float *dbt)
+{
+	for (int kk = 0; kk < k; kk += 16) {
+		const __mmask16 km = (__mmask16)(k - kk >= 16 ? 0xffffu
+							       : (1u << (k - kk)) - 1u);
+		GEMM_THIN_BLOAD(0);
+		GEMM_THIN_BLOAD(1);
+		GEMM_THIN_BLOAD(2);
+		GEMM_THIN_BLOAD(3);
+		GEMM_THIN_BLOAD(4);
+		GEMM_THIN_BLOAD(5);
+		GEMM_THIN_BLOAD(6);
+		GEMM_THIN_BLOAD(7);
+		for (int p = 0; p < n; p++) {
+			const __m512 bv = _mm512_loadu_ps(bt + (size_t)p * kp + kk);
+			float *dp = dbt + (size_t)p * kp + kk;
+			__m512 dv = _mm512_loadu_ps(dp);
+			GEMM_THIN_BSTEP(0);
+			GEMM_THIN_BSTEP(1);
+			GEMM_THIN_BSTEP(2);
+			GEMM_THIN_BSTEP(3);
+			GEMM_THIN_BSTEP(4);
+			GEMM_THIN_BSTEP(5);
+			GEMM_THIN_BSTEP(6);
+			GEMM_THIN_BSTEP(7);
+			_mm512_storeu_ps(dp, dv);
+		}
+		GEMM_THIN_BSTORE(0);
+		GEMM_THIN_BSTORE(1);
+		GEMM_THIN_BSTORE(2);
+		GEMM_THIN_BSTORE(3);
+		GEMM_THIN_BSTORE(4);
+		GEMM_THIN_BSTORE(5);
+		GEMM_THIN_BSTORE(6);
+		GEMM_THIN_BSTORE(7);
+	}
+}
+
+/* One row (the rows the blocks of 8 leave). */
+__attribute__((target("avx512f")))
+static void gemm_thin_backward_row(int n, int k, int kp, const float *a, float *da,
+				   size_t lda, const float *dc, size_t lddc, const float *bt,
+				   float *dbt)
+{
+	for (int kk = 0; kk < k; kk += 16) {
+		const __mmask16 km = (__mmask16)(k - kk >= 16 ? 0xffffu
+							       : (1u << (k - kk)) - 1u);
+		GEMM_THIN_BLOAD(0);
+		for (int p = 0; p < n; p++) {
+			const __m512 bv = _mm512_loadu_ps(bt + (size_t)p * kp + kk);
+			float *dp = dbt + (size_t)p * kp + kk;
+			__m512 dv = _mm512_loadu_ps(dp);
+			GEMM_THIN_BSTEP(0);
+			_mm512_storeu_ps(dp, dv);
+		}
+		GEMM_THIN_BSTORE(0);
+	}
+}
+#endif
+
+void gemm_thin_backward(int m, int n, int k, const float *a, float *da, size_t lda,
+			const float *dc, size_t lddc, const float *b, float *db, size_t ldb,
+			float *scratch)
+{
+	const int kp = gemm_thin_kpad(k);
+	float *bt = scratch, *dbt = scratch + (size_t)n * (size_t)kp;
+	for (int p = 0; p < n; p++) {
+		float *row = bt + (size_t)p * kp;
+		for (int kk = 0; kk < k; kk++)
+			row[kk] = b[(size_t)kk * ldb + (size_t)p];
+		for (int kk = k; kk < kp; kk++)
+			row[kk] = 0.0f;
+	}
+	memset(dbt, 0, (size_t)n * (size_t)kp * sizeof *dbt);
+	int r = 0;
+#ifdef GEMM_THIN_X86
+	if (gemm_thin_backward_cpu_ok()) {
+		for (; r + 8 <= m; r += 8)
+			gemm_thin_backward_block8(n, k, kp, a + (size_t)r * lda,
+						  da + (size_t)r * lda, lda,
+						  dc + (size_t)r * lddc, lddc, bt, dbt);
+		for (; r < m; r++)
+			gemm_thin_backward_row(n, k, kp, a + (size_t)r * lda,
+					       da + (size_t)r * lda, lda,
+					       dc + (size_t)r * lddc, lddc, bt, dbt);
+	}
+#endif
+	/* Elsewhere (never chosen by gemm_thin_backward_pays): plain loops,
+	 * the same sums in the same order, each product rounded before it
+	 * is added (no FMA). */
+	for (; r < m; r++) {
+		const float *ar = a + (size_t)r * lda, *dr = dc + (size_t)r * lddc;
+		float *gr = da + (size_t)r * lda;
+		for (int kk = 0; kk < k; kk++) {
+			float g = gr[kk];
+			for (int p = 0; p < n; p++) {
+				g += dr[p] * bt[(size_t)p * kp + kk];
+				dbt[(size_t)p * kp + kk] += ar[kk] * dr[p];
+			}
+			gr[kk] = g;
+		}
+	}
+	for (int kk = 0; kk < k; kk++)
+		for (int p = 0; p < n; p++)
+			db[(size_t)kk * ldb + (size_t)p] = dbt[(size_t)p * kp + kk];
 }

@@ -10,7 +10,12 @@
  * once, a block of rows at a time, with every row of the block's
  * accumulators in registers.
  *
- * Owns: nothing; the caller passes the padding buffer.
+ * The batch-1 backward of the same convs (SynFlow's passes) is the same
+ * story twice over: OpenBLAS packs A transposed for the data gradient and
+ * streams dA through a second product for the weight gradient.
+ * gemm_thin_backward does both in one pass over A and dA.
+ *
+ * Owns: nothing; the caller passes the padding buffer and scratch.
  */
 #ifndef RECONVENE_GEMM_THIN_H
 #define RECONVENE_GEMM_THIN_H
@@ -36,5 +41,19 @@ size_t gemm_thin_scratch(int k);
  * thread its own. */
 void gemm_thin(int m0, int m1, int n, int k, const float *a, size_t lda, const float *b,
 	       size_t ldb, float *c, size_t ldc, float *bpad);
+
+/* The backward of C = A B for the same thin B, in one pass over A and dA:
+ * dA += dC B^T and dB = A^T dC, where OpenBLAS would pack A (transposed)
+ * for dB and stream dA through a second product.  A and dA are m x k
+ * (row-major, lda), dC m x n (lddc), B and dB k x n (ldb); db may be b
+ * itself (B is copied before dB is written).  Each dA element is one sum
+ * over the n columns in order, each dB element one sum over the m rows in
+ * order.  scratch holds gemm_thin_backward_scratch(k) floats.  Only where
+ * gemm_thin_backward_pays: the kernel is AVX-512. */
+bool gemm_thin_backward_pays(int m, int n, int k);
+size_t gemm_thin_backward_scratch(int k);
+void gemm_thin_backward(int m, int n, int k, const float *a, float *da, size_t lda,
+			const float *dc, size_t lddc, const float *b, float *db, size_t ldb,
+			float *scratch);
 
 #endif
