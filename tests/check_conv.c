@@ -202,9 +202,14 @@ static void conv_run_done(struct conv_run *cr)
 	free(cr->dy); free(cr->dx); free(cr->scratch);
 }
 
+/* layer_io's threads for every call (the team a caller grants), and its
+ * dw_assign for every backward. */
+static int conv_io_threads;
+static bool conv_dw_assign;
+
 static void conv_run_forward(struct conv_run *cr)
 {
-	struct layer_io io = { .batch = cr->cc.batch, .train = true };
+	struct layer_io io = { .batch = cr->cc.batch, .train = true, .threads = conv_io_threads };
 	io.in[0] = cr->x;
 	io.out = cr->y;
 	io.scratch = cr->scratch;
@@ -216,7 +221,8 @@ static void conv_run_forward(struct conv_run *cr)
  * dx holds. */
 static void conv_run_backward(struct conv_run *cr, bool with_din, bool assign)
 {
-	struct layer_io io = { .batch = cr->cc.batch, .train = true };
+	struct layer_io io = { .batch = cr->cc.batch, .train = true, .threads = conv_io_threads,
+			       .dw_assign = conv_dw_assign };
 	io.in[0] = cr->x;
 	io.out = cr->y;
 	io.dout = cr->dy;
@@ -361,6 +367,21 @@ static void conv_case_check(const struct conv_case *cc, uint64_t seed)
 	conv_run_backward(&cr, true, true);
 	conv_expect_close("dx (assigned)", cc, cr.dx, 0.0, ref.dx, ref.dx_abs, cr.x_len);
 
+	/* dw_assign: so are whatever dw and db held, with and without din. */
+	conv_dw_assign = true;
+	for (int with_din = 1; with_din >= 0; with_din--) {
+		fill(l->dw, l->w_len, NAN);
+		if (l->db)
+			fill(l->db, l->b_len, NAN);
+		conv_run_backward(&cr, with_din, false);
+		conv_expect_close(with_din ? "dw (assigned)" : "dw (assigned, din NULL)", cc,
+				  l->dw, 0.0, ref.dw, ref.dw_abs, l->w_len);
+		if (l->db)
+			conv_expect_close("db (assigned)", cc, l->db, 0.0, ref.db, ref.db_abs,
+					  l->b_len);
+	}
+	conv_dw_assign = false;
+
 	conv_ref_done(&ref);
 	conv_run_done(&cr);
 }
@@ -431,6 +452,60 @@ START_TEST(test_conv_direct3x3_shapes)
 	conv_case_check(&direct3x3_cases[_i], 4000 + (uint64_t)_i);
 	conv_threads_set(2);
 	conv_case_check(&direct3x3_cases[_i], 4000 + (uint64_t)_i);
+}
+END_TEST
+
+/* Batch-1 convs with a team granted (layer_io's threads, as SynFlow
+ * grants it), against the naive loops and bit for bit against one
+ * thread.  The thin kernels (gemm_thin.h) split the forward by rows at
+ * multiples of 24 and the backward by columns of k: rows 128, 70 (blocks
+ * of 8 and a rest), 300 (cut at 144); k = 576, 1170 (not a multiple of
+ * 16), 1152 per group.  The direct 3x3 kernels (where the CPU has them)
+ * split by output channels for the forward and dW, by input channels for
+ * din: 16, 64 and 13 outputs (a part of a single block of 4 and padding
+ * channels), 7 and 5 inputs, uneven pads. */
+static const struct conv_case thin_team_cases[] = {
+	{ 64, 4, 4, 128, 3, 1, 1, 1, 1, 1 },
+	{ 130, 2, 2, 70, 3, 1, 1, 1, 0, 1 },
+	{ 80, 3, 3, 300, 3, 1, 1, 1, 1, 1 },
+	{ 256, 2, 2, 128, 3, 1, 1, 2, 1, 1 },
+	{ 16, 32, 32, 16, 3, 1, 1, 1, 0, 1 },
+	{ 64, 16, 16, 64, 3, 1, 1, 1, 1, 1 },
+	{ 7, 17, 19, 13, 3, 1, 1, 1, 1, 1 },
+	{ 5, 16, 20, 6, 3, 1, 0, 1, 1, 1, true, { 2, 0, 1, 2 } },
+};
+#define N_THIN_TEAM_CASES ((int)(sizeof thin_team_cases / sizeof thin_team_cases[0]))
+
+START_TEST(test_conv_thin_team)
+{
+	const struct conv_case *cc = &thin_team_cases[_i];
+	conv_threads_set(2);
+	conv_io_threads = 2;
+	conv_case_check(cc, 5000 + (uint64_t)_i);
+	float *out[2][3];
+	for (int t = 0; t < 2; t++) {
+		conv_io_threads = t == 0 ? 0 : 2;
+		struct conv_run cr;
+		conv_run_init(&cr, cc, 5100 + (uint64_t)_i);
+		conv_run_forward(&cr);
+		fill(cr.l.dw, cr.l.w_len, 0.25f);
+		fill(cr.dx, cr.x_len, NAN);
+		conv_run_backward(&cr, true, true);
+		out[t][0] = cr.y;
+		out[t][1] = cr.dx;
+		out[t][2] = cr.grads;
+		cr.y = cr.dx = cr.grads = NULL;
+		const size_t len[3] = { cr.y_len, cr.x_len, cr.l.w_len + cr.l.b_len };
+		if (t == 1)
+			for (int k = 0; k < 3; k++)
+				ck_assert_msg(memcmp(out[0][k], out[1][k], len[k] * sizeof(float)) == 0,
+					      "case %d: output %d differs on two threads", _i, k);
+		conv_run_done(&cr);
+	}
+	for (int t = 0; t < 2; t++)
+		for (int k = 0; k < 3; k++)
+			free(out[t][k]);
+	conv_io_threads = 0;
 }
 END_TEST
 
@@ -835,6 +910,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_conv_fixed_shapes, 0, N_CONV_CASES);
 	tcase_add_loop_test(tc, test_conv_team_shapes, 0, N_TEAM_CASES);
 	tcase_add_loop_test(tc, test_conv_direct3x3_shapes, 0, N_DIRECT3X3_CASES);
+	tcase_add_loop_test(tc, test_conv_thin_team, 0, N_THIN_TEAM_CASES);
 	tcase_add_test(tc, test_conv3x3_kernels_each_isa);
 	tcase_add_test(tc, test_conv_random_shapes);
 	tcase_add_test(tc, test_conv_hand_example);

@@ -933,6 +933,46 @@ START_TEST(test_backward_assigns)
 }
 END_TEST
 
+/* layer_io.dw_assign: onto parameter gradients that hold NaN, batch norm
+ * and linear (with a bias) give what adding onto zeros gives. */
+START_TEST(test_backward_assigns_dw)
+{
+	static const enum layer_kind kinds[] = { LAYER_KIND_BN, LAYER_KIND_LINEAR };
+	enum layer_kind kind = kinds[_i];
+	struct layer_conf c = conf_of(kind);
+	c.out = 5;
+	c.bias = true;
+	struct shape s = { 3, 4, 4 };
+	const int batch = 3;
+	struct tl t;
+	struct eng_err err;
+	ck_assert_int_eq(tl_init(&t, kind, &c, &s, 1, batch, &err), ENG_STATUS_OK);
+	const size_t nin = shape_size(s) * (size_t)batch, nout = shape_size(t.l.out) * (size_t)batch;
+	const size_t ng = t.l.w_len + t.l.b_len;
+	ck_assert(t.l.b_len > 0);
+	float *x = rand_floats(nin, 50, -1.0, 1.0), *dy = rand_floats(nout, 51, -1.0, 1.0);
+	float *y = calloc(nout, sizeof(float)), *want = malloc(ng * sizeof(float));
+	tl_forward(&t, x, NULL, y, true);
+	memset(t.grads, 0, ng * sizeof(float));
+	tl_backward(&t, x, NULL, y, dy, NULL, NULL);
+	memcpy(want, t.grads, ng * sizeof(float));
+	for (size_t i = 0; i < ng; i++)
+		t.grads[i] = NAN;
+	struct layer_io io = { .batch = batch, .train = true, .in = { x }, .out = y, .dout = dy,
+			       .dw_assign = true, .cache = t.cache, .scratch = t.scratch };
+	t.l.ops->backward(&t.l, &io);
+	double norm = 0.0;
+	for (size_t i = 0; i < ng; i++) {
+		norm += fabs(want[i]);
+		ck_assert_msg(fabsf(t.grads[i] - want[i]) <= 1e-6f, "%s: grad %zu assigned %g, added %g",
+			      t.l.ops->name, i, (double)t.grads[i], (double)want[i]);
+	}
+	ck_assert(norm > 0.0);
+	free(x); free(dy); free(y); free(want);
+	tl_done(&t);
+}
+END_TEST
+
 static void expect_reject(enum layer_kind kind, const struct layer_conf *conf,
 			  const struct shape *in, int n_in, const char *also)
 {
@@ -1053,6 +1093,7 @@ static Suite *layers_suite(void)
 	tc = tcase_create("contract");
 	tcase_add_loop_test(tc, test_backward_accumulates, 0, 8);
 	tcase_add_loop_test(tc, test_backward_assigns, 0, 10);
+	tcase_add_loop_test(tc, test_backward_assigns_dw, 0, 2);
 	tcase_add_test(tc, test_infer_rejects);
 	suite_add_tcase(s, tc);
 	return s;

@@ -261,6 +261,7 @@ static void batchnorm_backward(struct layer *l, const struct layer_io *io)
 {
 	int c = l->in.c;
 	bool batch_stats = io->cache[2 * c] != 0.0f;
+	layer_dw_zero_if_assign(l, io);
 	int nt = batchnorm_threads(l, io->batch);
 	BN_OMP("omp parallel for schedule(static) num_threads(nt) if(nt > 1)")
 	for (int ch = 0; ch < c; ch++)

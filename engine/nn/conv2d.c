@@ -997,7 +997,8 @@ static size_t conv2d_scratch_len(const struct layer *l, int batch)
 	 * gradient's buffers: never both at once. */
 	size_t tail = 0;
 	if (!g.direct && g.hw <= GEMM_THIN_MAX_N) {
-		const size_t fwd = gemm_thin_scratch((int)g.kdim);
+		/* One padded copy per thread of a batch-1 team (io->threads). */
+		const size_t fwd = (size_t)conv2d_team_cap() * gemm_thin_scratch((int)g.kdim);
 		const size_t bwd = gemm_thin_backward_scratch((int)g.kdim);
 		tail = fwd > bwd ? fwd : bwd;
 	}
@@ -1026,6 +1027,22 @@ static int conv2d_team_size(void)
 #endif
 }
 
+/* Threads for a batch-1 call's team (thin GEMMs, the 3x3 kernels): what
+ * the caller grants (layer_io's threads), at most the team cap. */
+static int conv2d_granted_threads(const struct layer_io *io)
+{
+	const int cap = conv2d_team_cap();
+	return io->threads <= 1 ? 1 : io->threads < cap ? io->threads : cap;
+}
+
+/* Rows of a thin forward's part on thread th of nth: cut at multiples of
+ * 24, which both of gemm_thin's row blocks (8 and 6) divide, so that every
+ * row goes through the same code, and sums, on any number of threads. */
+static int conv2d_thin_row(int rows, int th, int nth)
+{
+	return th == nth ? rows : (int)((long)rows * th / nth / 24 * 24);
+}
+
 /* Threads for the whole-call team of a GEMM conv on chunks of nc samples
  * (1: serial chunks, OpenBLAS threads inside each GEMM). */
 static int conv2d_team_threads(const struct conv2d_geom *g, int batch, int nc)
@@ -1040,15 +1057,24 @@ static int conv2d_team_threads(const struct conv2d_geom *g, int batch, int nc)
 
 /* One sample's output planes (NCHW, in place) += bias, then the fused
  * activation; nothing to do without either. */
-static void conv2d_epilogue_sample(const struct layer *l, const struct conv2d_geom *g,
-				   float *out)
+/* The bias and fused activation of output channels [o0, o1) of one
+ * sample's output (o1 may pass the channel count). */
+static void conv2d_epilogue_channels(const struct layer *l, const struct conv2d_geom *g,
+				     float *out, int o0, int o1)
 {
 	if (!l->b && !l->conf.post_relu)
 		return;
-	for (int o = 0; o < g->o; o++) {
+	o1 = o1 < g->o ? o1 : g->o;
+	for (int o = o0; o < o1; o++) {
 		float *dst = out + (size_t)o * g->hw;
 		conv2d_epilogue(dst, dst, g->hw, l->b ? l->b[o] : 0.0f, &l->conf);
 	}
+}
+
+static void conv2d_epilogue_sample(const struct layer *l, const struct conv2d_geom *g,
+				   float *out)
+{
+	conv2d_epilogue_channels(l, g, out, 0, g->o);
 }
 
 /* Forward, one thread: chunk by chunk, OpenBLAS threads inside the GEMMs. */
@@ -1078,11 +1104,19 @@ static void conv2d_forward_serial(struct layer *l, const struct conv2d_geom *g,
 				conv2d_im2col(g, in_c, cn, gi * g->cg, col, ncol);
 				b_mat = col;
 			}
-			if (thin)
-				gemm_thin(0, g->og, (int)ncol, (int)g->kdim, l->w + (size_t)gi * wg,
-					  g->kdim, b_mat, ncol, res + (size_t)gi * (size_t)g->og * ncol,
-					  ncol, bpad);
-			else
+			if (thin) {
+				const int tt = conv2d_granted_threads(io);
+				(void)tt; /* only in OpenMP clauses */
+				CONV2D_OMP("omp parallel num_threads(tt) if(tt > 1)")
+				{
+					const int th = conv2d_thread_num(), nth = conv2d_team_size();
+					gemm_thin(conv2d_thin_row(g->og, th, nth),
+						  conv2d_thin_row(g->og, th + 1, nth), (int)ncol,
+						  (int)g->kdim, l->w + (size_t)gi * wg, g->kdim, b_mat,
+						  ncol, res + (size_t)gi * (size_t)g->og * ncol, ncol,
+						  bpad + (size_t)th * gemm_thin_scratch((int)g->kdim));
+				}
+			} else
 				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
 					    g->og, (int)ncol, (int)g->kdim, 1.0f,
 					    l->w + (size_t)gi * wg, (int)g->kdim, b_mat, (int)ncol,
@@ -1183,6 +1217,22 @@ static void conv2d_forward_3x3(struct layer *l, const struct conv2d_geom *g,
 	const int nt = conv2d_team_threads(g, batch, batch);
 	(void)nt; /* only in OpenMP clauses */
 	conv3x3_pack(&d, l->w, packed);
+	const int tt = batch == 1 ? conv2d_granted_threads(io) : 1;
+	if (tt > 1) {
+		/* One sample on a granted team: split by output channels. */
+		float *pad = bufs, *st = pad + conv3x3_padded_floats(&d);
+		conv3x3_pad(&d, io->in[0], pad);
+		CONV2D_OMP("omp parallel num_threads(tt)")
+		{
+			const int th = conv2d_thread_num(), nth = conv2d_team_size();
+			const int o0 = conv3x3_part_bound(&d, th, nth);
+			const int o1 = conv3x3_part_bound(&d, th + 1, nth);
+			conv3x3_forward_part(&d, packed, pad, st, o0, o1);
+			conv3x3_unstage_part(&d, st, io->out, false, o0, o1);
+			conv2d_epilogue_channels(l, g, io->out, o0, o1);
+		}
+		return;
+	}
 	CONV2D_OMP("omp parallel num_threads(nt) if(nt > 1)")
 	{
 		const int th = conv2d_thread_num(), nth = conv2d_team_size();
@@ -1294,6 +1344,9 @@ static void conv2d_backward_serial(struct layer *l, const struct conv2d_geom *g,
 		const size_t ncol = (size_t)cn * g->hw;
 		const float *in_c = in + (size_t)n0 * in_sample;
 		float *din_c = din ? din + (size_t)n0 * in_sample : NULL;
+		/* The first chunk writes dW when the call assigns
+		 * (layer_io's dw_assign); the rest add to it. */
+		const bool assign_dw = io->dw_assign && n0 == 0;
 		const float *dmat;
 		if (cn == 1) {
 			dmat = dout + (size_t)n0 * out_sample;
@@ -1322,17 +1375,29 @@ static void conv2d_backward_serial(struct layer *l, const struct conv2d_geom *g,
 			    gemm_thin_backward_pays(g->og, (int)ncol, (int)g->kdim)) {
 				/* Both products in one pass over the weights;
 				 * dcol over the columns. */
-				gemm_thin_backward(g->og, (int)ncol, (int)g->kdim, wgp,
-						   l->dw + (size_t)gi * wg, g->kdim, dm, ncol, col,
-						   col, ncol, thin_scratch);
+				const int tt = conv2d_granted_threads(io);
+				(void)tt; /* only in OpenMP clauses */
+				CONV2D_OMP("omp parallel num_threads(tt) if(tt > 1)")
+				{
+					/* Split along k, in whole vectors. */
+					const int th = conv2d_thread_num(), nth = conv2d_team_size();
+					const int vecs = ((int)g->kdim + 15) / 16;
+					gemm_thin_backward_part(g->og, (int)ncol, (int)g->kdim,
+								vecs * th / nth * 16,
+								vecs * (th + 1) / nth * 16, wgp,
+								l->dw + (size_t)gi * wg, g->kdim, dm,
+								ncol, col, col, ncol, assign_dw,
+								thin_scratch);
+				}
 				conv2d_col2im(g, col, ncol, cn, gi * g->cg, din_c);
 				continue;
 			}
-			/* dW_g += dout_g * col^T */
+			/* dW_g += dout_g * col^T (=, the first chunk of an
+			 * assigning call) */
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
 				    g->og, (int)g->kdim, (int)ncol, 1.0f,
 				    dm, (int)ncol, b_mat, (int)ncol,
-				    1.0f, l->dw + (size_t)gi * wg, (int)g->kdim);
+				    assign_dw ? 0.0f : 1.0f, l->dw + (size_t)gi * wg, (int)g->kdim);
 			if (!din_c)
 				continue;
 			if (dg) { /* one group: all of din */
@@ -1534,6 +1599,31 @@ static void conv2d_backward_3x3(struct layer *l, const struct conv2d_geom *g,
 	float *parts = bufs + (size_t)nt * per; /* nt - 1 dW copies (conv2d_3x3_floats) */
 	if (din)
 		conv3x3_pack_dgrad(&t, l->w, packed_t);
+	const int tt = batch == 1 ? conv2d_granted_threads(io) : 1;
+	if (tt > 1) {
+		/* One sample on a granted team: dW split by output channels,
+		 * din by input channels (its conv's outputs), into l->dw
+		 * itself (the rows are disjoint). */
+		float *pad = bufs, *st = pad + conv3x3_padded_floats(&d);
+		float *padt = st + conv3x3_staged_floats(&d), *stt = padt + conv3x3_padded_floats(&t);
+		conv3x3_pad(&d, io->in[0], pad);
+		conv3x3_stage(&d, dout, st);
+		if (din)
+			conv3x3_pad(&t, dout, padt);
+		CONV2D_OMP("omp parallel num_threads(tt)")
+		{
+			const int th = conv2d_thread_num(), nth = conv2d_team_size();
+			conv3x3_wgrad_part(&d, pad, st, l->dw, conv3x3_part_bound(&d, th, nth),
+					   conv3x3_part_bound(&d, th + 1, nth));
+			if (din) {
+				const int c0 = conv3x3_part_bound(&t, th, nth);
+				const int c1 = conv3x3_part_bound(&t, th + 1, nth);
+				conv3x3_forward_part(&t, packed_t, padt, stt, c0, c1);
+				conv3x3_unstage_part(&t, stt, din, !io->din_assign[0], c0, c1);
+			}
+		}
+		return;
+	}
 	int team = 1;
 	CONV2D_OMP("omp parallel num_threads(nt) if(nt > 1)")
 	{
@@ -1569,6 +1659,8 @@ static void conv2d_backward(struct layer *l, const struct layer_io *io)
 	const float *dout = io->dout;
 	const int batch = io->batch;
 	const size_t out_sample = (size_t)g.o * g.hw;
+	if (l->db && io->dw_assign)
+		memset(l->db, 0, l->b_len * sizeof *l->db);
 	if (l->db) {
 		/* By filter, each summing its samples in order as one thread would. */
 		const int nt = conv2d_threads(out_sample * (size_t)batch);
@@ -1584,18 +1676,27 @@ static void conv2d_backward(struct layer *l, const struct layer_io *io)
 			}
 		}
 	}
+	/* Only the serial GEMM path writes dW in its first chunk; the rest
+	 * add into it. */
+	const size_t dw_bytes = l->w_len * sizeof *l->dw;
 	if (conv2d_runs_3x3(&g)) {
+		if (io->dw_assign)
+			memset(l->dw, 0, dw_bytes);
 		/* Its data gradient writes every element of din: it assigns. */
 		conv2d_backward_3x3(l, &g, io);
 		return;
 	}
 	layer_din_zero_if_assign(io, 0, (size_t)batch * (size_t)g.c * g.in_hw);
 	if (g.direct) {
+		if (io->dw_assign)
+			memset(l->dw, 0, dw_bytes);
 		conv2d_direct_backward(&g, l->w, l->dw, io->in[0], dout, io->din[0], batch);
 		return;
 	}
 	const int pt = conv2d_pointwise_team_threads(&g, batch);
 	if (pt > 1) {
+		if (io->dw_assign)
+			memset(l->dw, 0, dw_bytes);
 		conv2d_backward_pointwise_team(l, &g, io, pt);
 		return;
 	}
@@ -1610,10 +1711,13 @@ static void conv2d_backward(struct layer *l, const struct layer_io *io)
 		dgrad.tcol = tail + l->w_len;
 		dg = &dgrad;
 	}
-	if (nt > 1)
+	if (nt > 1) {
+		if (io->dw_assign)
+			memset(l->dw, 0, dw_bytes);
 		conv2d_backward_team(l, &g, io, nc, nt, dg);
-	else
+	} else {
 		conv2d_backward_serial(l, &g, io, nc, dg);
+	}
 }
 
 const struct layer_ops conv2d_ops = {

@@ -177,7 +177,14 @@ void conv3x3_pad(const struct conv3x3 *g, const float *in, float *padded)
 
 void conv3x3_unstage(const struct conv3x3 *g, const float *staged, float *out, bool add)
 {
-	for (int o = 0; o < g->o; o++) {
+	conv3x3_unstage_part(g, staged, out, add, 0, g->op);
+}
+
+void conv3x3_unstage_part(const struct conv3x3 *g, const float *staged, float *out, bool add,
+			  int o0, int o1)
+{
+	o1 = o1 < g->o ? o1 : g->o;
+	for (int o = o0; o < o1; o++) {
 		const float *src = staged + (size_t)o * g->qn;
 		float *dst = out + (size_t)o * (size_t)g->oh * (size_t)g->ow;
 		for (int oh = 0; oh < g->oh; oh++, src += g->wp, dst += g->ow) {
@@ -225,12 +232,12 @@ void conv3x3_stage(const struct conv3x3 *g, const float *dout, float *staged)
 
 __attribute__((target("avx2,fma")))
 static void conv3x3_forward_avx2(const struct conv3x3 *g, const float *packed,
-				 const float *padded, float *staged)
+				 const float *padded, float *staged, int o0, int o1)
 {
 	const ptrdiff_t wp = g->wp;
 	const ptrdiff_t off[9] = { 0, 1, 2, wp, wp + 1, wp + 2, 2 * wp, 2 * wp + 1, 2 * wp + 2 };
 	const size_t qn = g->qn;
-	for (size_t ob = 0; ob < (size_t)g->op; ob += CONV3X3_OB) {
+	for (size_t ob = (size_t)o0; ob < (size_t)o1; ob += CONV3X3_OB) {
 		float *s0 = staged + ob * qn, *s1 = s0 + qn, *s2 = s1 + qn, *s3 = s2 + qn;
 		for (size_t q = 0; q < qn; q += 24) {
 			__m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00;
@@ -278,10 +285,10 @@ static float conv3x3_hsum(__m256 v)
 
 __attribute__((target("avx2,fma")))
 static void conv3x3_wgrad_avx2(const struct conv3x3 *g, const float *padded,
-			       const float *staged, float *dw)
+			       const float *staged, float *dw, int o0, int o1)
 {
 	const size_t qn = g->qn;
-	for (int ob = 0; ob < g->op; ob += CONV3X3_OB) {
+	for (int ob = o0; ob < o1; ob += CONV3X3_OB) {
 		const float *d0 = staged + (size_t)ob * qn, *d1 = d0 + qn, *d2 = d1 + qn,
 			    *d3 = d2 + qn;
 		for (int c = 0; c < g->c; c++) {
@@ -393,12 +400,12 @@ static inline void conv3x3_forward_zblock(const struct conv3x3 *g, const float *
 
 __attribute__((target("avx512f")))
 static void conv3x3_forward_avx512(const struct conv3x3 *g, const float *packed,
-				   const float *padded, float *staged)
+				   const float *padded, float *staged, int o0, int o1)
 {
-	size_t ob = 0;
-	for (; ob + 2 * CONV3X3_OB <= (size_t)g->op; ob += 2 * CONV3X3_OB)
+	size_t ob = (size_t)o0;
+	for (; ob + 2 * CONV3X3_OB <= (size_t)o1; ob += 2 * CONV3X3_OB)
 		conv3x3_forward_zblock(g, packed, padded, staged, ob, true);
-	if (ob < (size_t)g->op)
+	if (ob < (size_t)o1)
 		conv3x3_forward_zblock(g, packed, padded, staged, ob, false);
 }
 
@@ -430,10 +437,10 @@ static __m128 conv3x3_zsum4(__m512 a, __m512 b, __m512 c, __m512 d)
 
 __attribute__((target("avx512f")))
 static void conv3x3_wgrad_avx512(const struct conv3x3 *g, const float *padded,
-				 const float *staged, float *dw)
+				 const float *staged, float *dw, int o0, int o1)
 {
 	const size_t qn = g->qn;
-	for (int ob = 0; ob < g->op; ob += CONV3X3_OB) {
+	for (int ob = o0; ob < o1; ob += CONV3X3_OB) {
 		const float *d0 = staged + (size_t)ob * qn, *d1 = d0 + qn, *d2 = d1 + qn,
 			    *d3 = d2 + qn;
 		for (int c = 0; c < g->c; c++) {
@@ -477,32 +484,67 @@ static void conv3x3_wgrad_avx512(const struct conv3x3 *g, const float *padded,
 
 /* Callers take this path only where conv3x3_available() says so
  * (conv2d_runs_3x3); there is no plain fallback to keep untested. */
+static void conv3x3_forward_run(enum conv3x3_isa isa, const struct conv3x3 *g,
+				const float *packed, const float *padded, float *staged, int o0,
+				int o1)
+{
+	ENG_ASSERT(isa != CONV3X3_ISA_NONE && isa <= conv3x3_best_isa());
+	ENG_ASSERT(o0 % (2 * CONV3X3_OB) == 0 && o0 <= o1 && o1 <= g->op &&
+		   (o1 % (2 * CONV3X3_OB) == 0 || o1 == g->op));
+#ifdef CONV3X3_X86
+	if (isa == CONV3X3_ISA_AVX512)
+		conv3x3_forward_avx512(g, packed, padded, staged, o0, o1);
+	else
+		conv3x3_forward_avx2(g, packed, padded, staged, o0, o1);
+#else
+	(void)isa, (void)g, (void)packed, (void)padded, (void)staged, (void)o0, (void)o1;
+#endif
+}
+
+static void conv3x3_wgrad_run(enum conv3x3_isa isa, const struct conv3x3 *g,
+			      const float *padded, const float *staged, float *dw, int o0, int o1)
+{
+	ENG_ASSERT(isa != CONV3X3_ISA_NONE && isa <= conv3x3_best_isa());
+	ENG_ASSERT(o0 % (2 * CONV3X3_OB) == 0 && o0 <= o1 && o1 <= g->op &&
+		   (o1 % (2 * CONV3X3_OB) == 0 || o1 == g->op));
+#ifdef CONV3X3_X86
+	if (isa == CONV3X3_ISA_AVX512)
+		conv3x3_wgrad_avx512(g, padded, staged, dw, o0, o1);
+	else
+		conv3x3_wgrad_avx2(g, padded, staged, dw, o0, o1);
+#else
+	(void)isa, (void)g, (void)padded, (void)staged, (void)dw, (void)o0, (void)o1;
+#endif
+}
+
 void conv3x3_forward_isa(enum conv3x3_isa isa, const struct conv3x3 *g, const float *packed,
 			 const float *padded, float *staged)
 {
-	ENG_ASSERT(isa != CONV3X3_ISA_NONE && isa <= conv3x3_best_isa());
-#ifdef CONV3X3_X86
-	if (isa == CONV3X3_ISA_AVX512)
-		conv3x3_forward_avx512(g, packed, padded, staged);
-	else
-		conv3x3_forward_avx2(g, packed, padded, staged);
-#else
-	(void)isa, (void)g, (void)packed, (void)padded, (void)staged;
-#endif
+	conv3x3_forward_run(isa, g, packed, padded, staged, 0, g->op);
 }
 
 void conv3x3_wgrad_isa(enum conv3x3_isa isa, const struct conv3x3 *g, const float *padded,
 		       const float *staged, float *dw)
 {
-	ENG_ASSERT(isa != CONV3X3_ISA_NONE && isa <= conv3x3_best_isa());
-#ifdef CONV3X3_X86
-	if (isa == CONV3X3_ISA_AVX512)
-		conv3x3_wgrad_avx512(g, padded, staged, dw);
-	else
-		conv3x3_wgrad_avx2(g, padded, staged, dw);
-#else
-	(void)isa, (void)g, (void)padded, (void)staged, (void)dw;
-#endif
+	conv3x3_wgrad_run(isa, g, padded, staged, dw, 0, g->op);
+}
+
+void conv3x3_forward_part(const struct conv3x3 *g, const float *packed, const float *padded,
+			  float *staged, int o0, int o1)
+{
+	conv3x3_forward_run(conv3x3_best_isa(), g, packed, padded, staged, o0, o1);
+}
+
+void conv3x3_wgrad_part(const struct conv3x3 *g, const float *padded, const float *staged,
+			float *dw, int o0, int o1)
+{
+	conv3x3_wgrad_run(conv3x3_best_isa(), g, padded, staged, dw, o0, o1);
+}
+
+int conv3x3_part_bound(const struct conv3x3 *g, int th, int nth)
+{
+	const int octets = (g->op + 2 * CONV3X3_OB - 1) / (2 * CONV3X3_OB);
+	return th >= nth ? g->op : octets * th / nth * 2 * CONV3X3_OB;
 }
 
 void conv3x3_forward(const struct conv3x3 *g, const float *packed, const float *padded,

@@ -116,6 +116,21 @@ void conv3x3_stage(const struct conv3x3 *g, const float *dout, float *staged);
 void conv3x3_wgrad(const struct conv3x3 *g, const float *padded, const float *staged,
 		   float *dw);
 
+/* conv3x3_forward, conv3x3_wgrad and conv3x3_unstage on the output
+ * channels [o0, o1) alone (of staged's rows, dw's and out's channels):
+ * o0 and o1 are bounds from conv3x3_part_bound.  Each channel comes out
+ * exactly as the whole call computes it, so a caller may split one
+ * sample's channels over threads (conv2d.c at batch 1) and get the same
+ * bits on any number of them. */
+void conv3x3_forward_part(const struct conv3x3 *g, const float *packed, const float *padded,
+			  float *staged, int o0, int o1);
+void conv3x3_wgrad_part(const struct conv3x3 *g, const float *padded, const float *staged,
+			float *dw, int o0, int o1);
+void conv3x3_unstage_part(const struct conv3x3 *g, const float *staged, float *out, bool add,
+			  int o0, int o1);
+/* Part th of nth (th = nth: the end): the first output channel of that
+ * part, a multiple of 8 (the AVX-512 forward's blocks). */
+int conv3x3_part_bound(const struct conv3x3 *g, int th, int nth);
 /* The same two on a given instruction set, at most conv3x3_best_isa(). */
 void conv3x3_forward_isa(enum conv3x3_isa isa, const struct conv3x3 *g, const float *packed,
 			 const float *padded, float *staged);

@@ -214,10 +214,12 @@ bool gemm_thin_backward_pays(int m, int n, int k)
 #define GEMM_THIN_BLOAD(r)                                                              \
 	_mm_prefetch((const char *)(a + (size_t)(r) * lda + kk + GEMM_THIN_PREFETCH),     \
 		     _MM_HINT_T0);                                                      \
-	_mm_prefetch((const char *)(da + (size_t)(r) * lda + kk + GEMM_THIN_PREFETCH),    \
-		     _MM_HINT_T0);                                                      \
+	if (!assign)                                                                    \
+		_mm_prefetch((const char *)(da + (size_t)(r) * lda + kk + GEMM_THIN_PREFETCH), \
+			     _MM_HINT_T0);                                              \
 	const __m512 w##r = _mm512_maskz_loadu_ps(km, a + (size_t)(r) * lda + kk);        \
-	__m512 g##r = _mm512_maskz_loadu_ps(km, da + (size_t)(r) * lda + kk)
+	__m512 g##r = assign ? _mm512_setzero_ps()                                      \
+			     : _mm512_maskz_loadu_ps(km, da + (size_t)(r) * lda + kk)
 #define GEMM_THIN_BSTEP(r)                                                    \
 	do {                                                                  \
 		const __m512 s = _mm512_set1_ps(dc[(size_t)(r) * lddc + p]);  \
@@ -226,13 +228,13 @@ bool gemm_thin_backward_pays(int m, int n, int k)
 	} while (0)
 #define GEMM_THIN_BSTORE(r) _mm512_mask_storeu_ps(da + (size_t)(r) * lda + kk, km, g##r)
 
-/* Rows [0, 8) of a (and da, dc). */
+/* Rows [0, 8) of a (and da, dc), columns [k0, k1) of k. */
 __attribute__((target("avx512f")))
-static void gemm_thin_backward_block8(int n, int k, int kp, const float *a, float *da,
-				      size_t lda, const float *dc, size_t lddc,
-				      const float *bt, float *dbt)
+static void gemm_thin_backward_block8(int n, int k, int k0, int k1, int kp, const float *a,
+				      float *da, size_t lda, const float *dc, size_t lddc,
+				      const float *bt, float *dbt, bool assign)
 {
-	for (int kk = 0; kk < k; kk += 16) {
+	for (int kk = k0; kk < k1; kk += 16) {
 		const __mmask16 km = (__mmask16)(k - kk >= 16 ? 0xffffu
 							       : (1u << (k - kk)) - 1u);
 		GEMM_THIN_BLOAD(0);
@@ -270,11 +272,11 @@ static void gemm_thin_backward_block8(int n, int k, int kp, const float *a, floa
 
 /* One row (the rows the blocks of 8 leave). */
 __attribute__((target("avx512f")))
-static void gemm_thin_backward_row(int n, int k, int kp, const float *a, float *da,
-				   size_t lda, const float *dc, size_t lddc, const float *bt,
-				   float *dbt)
+static void gemm_thin_backward_row(int n, int k, int k0, int k1, int kp, const float *a,
+				   float *da, size_t lda, const float *dc, size_t lddc,
+				   const float *bt, float *dbt, bool assign)
 {
-	for (int kk = 0; kk < k; kk += 16) {
+	for (int kk = k0; kk < k1; kk += 16) {
 		const __mmask16 km = (__mmask16)(k - kk >= 16 ? 0xffffu
 							       : (1u << (k - kk)) - 1u);
 		GEMM_THIN_BLOAD(0);
@@ -290,31 +292,33 @@ static void gemm_thin_backward_row(int n, int k, int kp, const float *a, float *
 }
 #endif
 
-void gemm_thin_backward(int m, int n, int k, const float *a, float *da, size_t lda,
-			const float *dc, size_t lddc, const float *b, float *db, size_t ldb,
-			float *scratch)
+void gemm_thin_backward_part(int m, int n, int k, int k0, int k1, const float *a, float *da,
+			     size_t lda, const float *dc, size_t lddc, const float *b, float *db,
+			     size_t ldb, bool assign, float *scratch)
 {
 	const int kp = gemm_thin_kpad(k);
+	k1 = k1 < k ? k1 : k;
 	float *bt = scratch, *dbt = scratch + (size_t)n * (size_t)kp;
 	for (int p = 0; p < n; p++) {
 		float *row = bt + (size_t)p * kp;
-		for (int kk = 0; kk < k; kk++)
+		for (int kk = k0; kk < k1; kk++)
 			row[kk] = b[(size_t)kk * ldb + (size_t)p];
-		for (int kk = k; kk < kp; kk++)
+		const int pad_end = k1 == k ? kp : k1;
+		for (int kk = k1; kk < pad_end; kk++)
 			row[kk] = 0.0f;
+		memset(dbt + (size_t)p * kp + k0, 0, (size_t)(pad_end - k0) * sizeof *dbt);
 	}
-	memset(dbt, 0, (size_t)n * (size_t)kp * sizeof *dbt);
 	int r = 0;
 #ifdef GEMM_THIN_X86
 	if (gemm_thin_backward_cpu_ok()) {
 		for (; r + 8 <= m; r += 8)
-			gemm_thin_backward_block8(n, k, kp, a + (size_t)r * lda,
+			gemm_thin_backward_block8(n, k, k0, k1, kp, a + (size_t)r * lda,
 						  da + (size_t)r * lda, lda,
-						  dc + (size_t)r * lddc, lddc, bt, dbt);
+						  dc + (size_t)r * lddc, lddc, bt, dbt, assign);
 		for (; r < m; r++)
-			gemm_thin_backward_row(n, k, kp, a + (size_t)r * lda,
+			gemm_thin_backward_row(n, k, k0, k1, kp, a + (size_t)r * lda,
 					       da + (size_t)r * lda, lda,
-					       dc + (size_t)r * lddc, lddc, bt, dbt);
+					       dc + (size_t)r * lddc, lddc, bt, dbt, assign);
 	}
 #endif
 	/* Elsewhere (never chosen by gemm_thin_backward_pays): plain loops,
@@ -323,8 +327,8 @@ void gemm_thin_backward(int m, int n, int k, const float *a, float *da, size_t l
 	for (; r < m; r++) {
 		const float *ar = a + (size_t)r * lda, *dr = dc + (size_t)r * lddc;
 		float *gr = da + (size_t)r * lda;
-		for (int kk = 0; kk < k; kk++) {
-			float g = gr[kk];
+		for (int kk = k0; kk < k1; kk++) {
+			float g = assign ? 0.0f : gr[kk];
 			for (int p = 0; p < n; p++) {
 				g += dr[p] * bt[(size_t)p * kp + kk];
 				dbt[(size_t)p * kp + kk] += ar[kk] * dr[p];
@@ -332,7 +336,14 @@ void gemm_thin_backward(int m, int n, int k, const float *a, float *da, size_t l
 			gr[kk] = g;
 		}
 	}
-	for (int kk = 0; kk < k; kk++)
+	for (int kk = k0; kk < k1; kk++)
 		for (int p = 0; p < n; p++)
 			db[(size_t)kk * ldb + (size_t)p] = dbt[(size_t)p * kp + kk];
+}
+
+void gemm_thin_backward(int m, int n, int k, const float *a, float *da, size_t lda,
+			const float *dc, size_t lddc, const float *b, float *db, size_t ldb,
+			bool assign, float *scratch)
+{
+	gemm_thin_backward_part(m, n, k, 0, k, a, da, lda, dc, lddc, b, db, ldb, assign, scratch);
 }

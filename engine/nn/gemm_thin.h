@@ -43,17 +43,25 @@ void gemm_thin(int m0, int m1, int n, int k, const float *a, size_t lda, const f
 	       size_t ldb, float *c, size_t ldc, float *bpad);
 
 /* The backward of C = A B for the same thin B, in one pass over A and dA:
- * dA += dC B^T and dB = A^T dC, where OpenBLAS would pack A (transposed)
- * for dB and stream dA through a second product.  A and dA are m x k
- * (row-major, lda), dC m x n (lddc), B and dB k x n (ldb); db may be b
- * itself (B is copied before dB is written).  Each dA element is one sum
- * over the n columns in order, each dB element one sum over the m rows in
- * order.  scratch holds gemm_thin_backward_scratch(k) floats.  Only where
+ * dA += dC B^T (assign: dA = dC B^T, dA's contents never read) and
+ * dB = A^T dC, where OpenBLAS would pack A (transposed) for dB and stream
+ * dA through a second product.  A and dA are m x k (row-major, lda), dC
+ * m x n (lddc), B and dB k x n (ldb); db may be b itself (B is copied
+ * before dB is written).  Each dA element is one sum over the n columns
+ * in order, each dB element one sum over the m rows in order.  scratch
+ * holds gemm_thin_backward_scratch(k) floats.  Only where
  * gemm_thin_backward_pays: the kernel is AVX-512. */
 bool gemm_thin_backward_pays(int m, int n, int k);
 size_t gemm_thin_backward_scratch(int k);
 void gemm_thin_backward(int m, int n, int k, const float *a, float *da, size_t lda,
 			const float *dc, size_t lddc, const float *b, float *db, size_t ldb,
-			float *scratch);
+			bool assign, float *scratch);
+/* The same for columns [k0, k1) of A, dA and rows of dB only (k0 a
+ * multiple of 16): callers splitting k over threads pass each its part
+ * and the same scratch (the parts touch disjoint floats of it); every
+ * element comes out as gemm_thin_backward computes it. */
+void gemm_thin_backward_part(int m, int n, int k, int k0, int k1, const float *a, float *da,
+			     size_t lda, const float *dc, size_t lddc, const float *b, float *db,
+			     size_t ldb, bool assign, float *scratch);
 
 #endif

@@ -132,6 +132,19 @@ struct layer_io {
 	 * with several inputs handles them in order k = 0, 1, ..., so that
 	 * when two are one tensor the first assigns and the second adds. */
 	bool din_assign[LAYER_MAX_INPUTS];
+	/* The most threads the layer may run its own loops on where it would
+	 * otherwise use one (a batch-1 conv's thin GEMMs); 0 or 1: one.
+	 * For a caller that keeps OpenBLAS on one thread and so owns the
+	 * other cores (SynFlow's batch-1 passes): a layer of a net whose
+	 * GEMMs run on OpenBLAS's threads must not start a team next to
+	 * them (docs/performance.md, the two pools). */
+	int threads;
+	/* backward: the layer's dw and db hold no gradient yet (their
+	 * contents are undefined) and it writes, rather than adds, them.
+	 * false: add (what training's accumulation over a step needs).
+	 * SynFlow's passes set it: their weight gradients go to a buffer
+	 * that would otherwise be zeroed for every layer. */
+	bool dw_assign;
 	float *cache;                       /* cache_len floats, kept fwd -> bwd */
 	float *scratch;                     /* scratch_len floats, temporary */
 };
@@ -142,6 +155,18 @@ static inline void layer_din_zero_if_assign(const struct layer_io *io, int k, si
 {
 	if (io->din[k] && io->din_assign[k])
 		memset(io->din[k], 0, n * sizeof(float));
+}
+
+/* For a backward that can only add into dw and db: zeroes them first
+ * when the caller asked for assignment. */
+static inline void layer_dw_zero_if_assign(const struct layer *l, const struct layer_io *io)
+{
+	if (!io->dw_assign)
+		return;
+	if (l->dw)
+		memset(l->dw, 0, l->w_len * sizeof(float));
+	if (l->db)
+		memset(l->db, 0, l->b_len * sizeof(float));
 }
 
 struct layer_ops {

@@ -94,6 +94,7 @@ static void linear_backward(struct layer *l, const struct layer_io *io)
 {
 	int n_in = (int)shape_size(l->in), n_out = l->out.c, batch = io->batch;
 	const float *dy = io->dout;
+	layer_dw_zero_if_assign(l, io);
 	const int nb = linear_blas_begin(l, batch);
 	/* dW[out][in] += dY^T[out][batch] * X[batch][in] */
 	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n_out, n_in, batch,

@@ -44,12 +44,12 @@
  * sched_yield) while it took the core from anything else: an OpenMP team
  * next to it made VGG-16's SynFlow-100 three times slower.  So the whole
  * run keeps OpenBLAS on the calling thread (threads_blas_serial_begin),
- * and the other threads go to the per-entry work over the list, which is
- * a third of a step: scoring a long layer and the selection's scan are
- * split over a team in contiguous parts, joined in order.  Every GEMM
- * then runs on one thread whatever the thread count, and the team's work
- * is integer counts and per-entry products, so the scores are the same
- * to the bit on any number of threads.
+ * and the other threads go to the engine's own loops: scoring a long layer
+ * and the selection's scan (a third of a step) are split over a team in
+ * contiguous parts, joined in order, and the late convs' thin GEMMs split
+ * theirs by rows or columns (layer_io's threads).  Every sum is then
+ * computed by the same code in the same order whatever the thread count,
+ * so the scores are the same to the bit on any number of threads.
  */
 #include "config.h"
 
@@ -96,6 +96,7 @@ struct score_synflow {
 	struct score_rows *rows; /* per layer; start set for eligible ones */
 	size_t *starts;         /* storage of every eligible layer's start */
 	float *sp_scratch;      /* max score_sparse_scratch */
+	int threads;            /* the team the layers may use (layer_io) */
 };
 
 static int score_normalise(float *x, size_t n)
@@ -123,7 +124,8 @@ static void score_synflow_forward(struct net *net, struct score_synflow *sf)
 		struct layer *l = &net->layers[i];
 		struct layer c = *l;
 		struct layer_io io = { .batch = 1, .train = false, .out = net->act[i],
-				       .cache = net->cache[i], .scratch = net->scratch };
+				       .cache = net->cache[i], .scratch = net->scratch,
+				       .threads = sf->threads };
 		int e[LAYER_MAX_INPUTS] = { 0, 0 };
 		for (int k = 0; k < l->n_in; k++) {
 			int src = l->in_idx[k];
@@ -447,7 +449,7 @@ static void score_synflow_backward(struct net *net, struct score_synflow *sf,
 		struct layer c = *l;
 		struct layer_io io = { .batch = 1, .train = true, .out = net->act[i],
 				       .dout = net->dact[i], .cache = net->cache[i],
-				       .scratch = net->scratch };
+				       .scratch = net->scratch, .threads = sf->threads };
 		int ein = 0;
 		for (int k = 0; k < l->n_in; k++) {
 			int src = l->in_idx[k];
@@ -466,11 +468,11 @@ static void score_synflow_backward(struct net *net, struct score_synflow *sf,
 		const bool prunable = score_layer_is_prunable(l);
 		if (prunable) {
 			/* The weight gradient goes to one buffer that every
-			 * layer reuses, scored at once while it is in cache
-			 * (accumulated into zeros as net->grads would be). */
+			 * layer reuses, scored at once while it is in cache;
+			 * the layer writes it (dw_assign) rather than adding
+			 * into the last layer's. */
 			c.dw = sf->gbuf;
-			if (!sf->sparse[i])
-				memset(sf->gbuf, 0, l->w_len * sizeof *sf->gbuf);
+			io.dw_assign = true;
 			c.b = NULL;
 			c.db = NULL;
 			c.b_len = 0;
@@ -860,6 +862,7 @@ enum eng_status score_synflow(struct score_run *run, float *scores)
 	al.f = malloc(nl * sizeof *al.f);
 	al.hist = malloc((SCORE_TOP_BINS + SCORE_LOW_BINS) * sizeof *al.hist);
 	al.teams = threads_for_work(1, 0);
+	sf.threads = al.teams;
 	const int blas_saved = threads_blas_serial_begin();
 	al.parts = malloc(2 * (size_t)al.teams * sizeof *al.parts);
 	al.ways = calloc((size_t)al.teams * SCORE_HIST_WAYS * SCORE_TOP_BINS, sizeof *al.ways);
