@@ -17,7 +17,18 @@ void net_free(struct net *net)
 	free(net->dact);
 	free(net->cache);
 	arena_done(&net->arena);
+	free(net->workspace);
 	free(net);
+}
+
+float *net_workspace(struct net *net, size_t n)
+{
+	if (n <= net->workspace_len && net->workspace)
+		return net->workspace;
+	free(net->workspace);
+	net->workspace = malloc((n ? n : 1) * sizeof *net->workspace);
+	net->workspace_len = net->workspace ? n : 0;
+	return net->workspace;
 }
 
 struct shape net_layer_input_shape(const struct net *net, int i, int k)

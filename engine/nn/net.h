@@ -52,6 +52,10 @@ struct net {
 	float **dact;           /* n_layers views: d loss / d output */
 	float **cache;          /* n_layers views (NULL when cache_len is 0) */
 	float *scratch;         /* shared scratch, max over layers */
+
+	/* A method's workspace, kept between calls (net_workspace). */
+	float *workspace;       /* owned */
+	size_t workspace_len;   /* floats */
 };
 
 /* Build a net from a spec: resolves LAYER_OUT_CLASSES, infers and checks
@@ -65,6 +69,15 @@ void net_free(struct net *net);
  * rng_derive_seed(seed, layer name), so a layer's initial weights depend
  * only on the seed, its name and its shape. */
 void net_init(struct net *net, uint64_t seed);
+
+/* A buffer of at least n floats that the net owns and keeps between
+ * calls, for a method that needs a large one on every call (GraSP's
+ * tangents): a fresh allocation of that size is fresh pages, which the
+ * kernel faults in and clears on first touch, every time (a fifth of a
+ * GraSP call on resnet20).  Its contents are undefined; it is valid until
+ * the next net_workspace call or net_free and never shrinks.  NULL when
+ * out of memory (the old buffer is then freed). */
+float *net_workspace(struct net *net, size_t n);
 
 /* (Re)allocate the workspace for batches of up to max_batch samples. */
 enum eng_status net_prepare(struct net *net, int max_batch, struct eng_err *err);

@@ -22,11 +22,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/target_clones.h"
 #include "score/score.h"
 #include "score/score_internal.h"
 
+/* The BN terms below are sums in double over a channel's elements; an
+ * OpenMP simd reduction lets each run in vector lanes (partial sums in
+ * another order: double rounding, far below the float results), and
+ * ENG_TARGET_CLONES builds them for AVX-512 and AVX2 too. */
+#ifdef _OPENMP
+#define GRASP_OMP(directive) _Pragma(directive)
+#else
+#define GRASP_OMP(directive)
+#endif
+
 struct score_tangent {
-	float *block;       /* owned: everything below */
+	float *block;       /* everything below: the net's workspace */
 	float **tx;         /* per layer: output tangent x' */
 	float **tdy;        /* per layer: backward tangent dy' */
 	float *zero_in;     /* batch x input, zeros: the input's tangent */
@@ -36,14 +47,13 @@ struct score_tangent {
 
 static void score_tangent_done(struct score_tangent *t)
 {
-	free(t->block);
 	free(t->tx);
 	free(t->tdy);
 	memset(t, 0, sizeof *t);
 }
 
 static enum eng_status score_tangent_init(struct score_tangent *t,
-					  const struct net *net, int batch,
+					  struct net *net, int batch,
 					  struct eng_err *err)
 {
 	memset(t, 0, sizeof *t);
@@ -52,7 +62,10 @@ static enum eng_status score_tangent_init(struct score_tangent *t,
 		total += 2 * score_act_len(net, i, batch);
 	size_t nin = shape_size(net->input) * (size_t)batch;
 	total += nin + 2 * net->n_params;
-	t->block = calloc(total, sizeof(float));
+	/* Kept by the net between calls (net_workspace), zeroed here. */
+	t->block = net_workspace(net, total);
+	if (t->block)
+		memset(t->block, 0, total * sizeof(float));
 	t->tx = calloc((size_t)net->n_layers, sizeof *t->tx);
 	t->tdy = calloc((size_t)net->n_layers, sizeof *t->tdy);
 	if (!t->block || !t->tx || !t->tdy) {
@@ -79,6 +92,7 @@ static enum eng_status score_tangent_init(struct score_tangent *t,
 
 /* Per-channel statistics the BN forward used: batch mean and 1/sqrt(var +
  * eps) in double (batch mode), or the running ones (eval mode). */
+ENG_TARGET_CLONES
 static void score_bn_stats(const struct layer *l, const float *x, int batch,
 			   bool batch_stats, int ch, double *mean, double *istd)
 {
@@ -89,12 +103,14 @@ static void score_bn_stats(const struct layer *l, const float *x, int batch,
 		double n = (double)batch * (double)hw, sum = 0.0, ss = 0.0;
 		for (int b = 0; b < batch; b++) {
 			const float *p = x + ((size_t)b * c + ch) * hw;
+			GRASP_OMP("omp simd reduction(+:sum)")
 			for (size_t i = 0; i < hw; i++)
 				sum += p[i];
 		}
 		m = sum / n;
 		for (int b = 0; b < batch; b++) {
 			const float *p = x + ((size_t)b * c + ch) * hw;
+			GRASP_OMP("omp simd reduction(+:ss)")
 			for (size_t i = 0; i < hw; i++)
 				ss += (p[i] - m) * (p[i] - m);
 		}
@@ -108,6 +124,7 @@ static void score_bn_stats(const struct layer *l, const float *x, int batch,
 }
 
 /* x' -> y' of a BN layer (no tangent on gamma and beta). */
+ENG_TARGET_CLONES
 static void score_bn_tangent(const struct layer *l, const float *x, const float *tx,
 			     float *ty, int batch, bool batch_stats)
 {
@@ -122,6 +139,7 @@ static void score_bn_tangent(const struct layer *l, const float *x, const float 
 		if (batch_stats) {
 			for (int b = 0; b < batch; b++) {
 				size_t off = ((size_t)b * c + ch) * hw;
+				GRASP_OMP("omp simd reduction(+:mt, st)")
 				for (size_t i = 0; i < hw; i++) {
 					mt += tx[off + i];
 					st += (x[off + i] - mean) * istd * tx[off + i];
@@ -132,6 +150,7 @@ static void score_bn_tangent(const struct layer *l, const float *x, const float 
 		}
 		for (int b = 0; b < batch; b++) {
 			size_t off = ((size_t)b * c + ch) * hw;
+			GRASP_OMP("omp simd")
 			for (size_t i = 0; i < hw; i++) {
 				double xh = (x[off + i] - mean) * istd;
 				ty[off + i] = (float)(g * (tx[off + i] - mt - xh * st));
@@ -142,6 +161,7 @@ static void score_bn_tangent(const struct layer *l, const float *x, const float 
 
 /* The derivative of the BN input gradient dx = g istd (dy - a - xhat b):
  * adds (dx)' into tdx. */
+ENG_TARGET_CLONES
 static void score_bn_rback(const struct layer *l, const float *x, const float *tx,
 			   const float *dy, const float *tdy, float *tdx, int batch,
 			   bool batch_stats)
@@ -156,6 +176,7 @@ static void score_bn_rback(const struct layer *l, const float *x, const float *t
 		if (!batch_stats) {
 			for (int b = 0; b < batch; b++) {
 				size_t off = ((size_t)b * c + ch) * hw;
+				GRASP_OMP("omp simd")
 				for (size_t i = 0; i < hw; i++)
 					tdx[off + i] += (float)(gam * istd * tdy[off + i]);
 			}
@@ -165,6 +186,7 @@ static void score_bn_rback(const struct layer *l, const float *x, const float *t
 		       s_tdyxh = 0, s_dytx = 0;
 		for (int b = 0; b < batch; b++) {
 			size_t off = ((size_t)b * c + ch) * hw;
+			GRASP_OMP("omp simd reduction(+:s_tx, s_xhtx, s_dy, s_dyxh, s_tdy, s_tdyxh, s_dytx)")
 			for (size_t i = 0; i < hw; i++) {
 				double xh = (x[off + i] - mean) * istd;
 				double t = tx[off + i], d = dy[off + i], td = tdy[off + i];
@@ -187,6 +209,7 @@ static void score_bn_rback(const struct layer *l, const float *x, const float *t
 		double istd_t = -istd * istd * sig_t;
 		for (int b = 0; b < batch; b++) {
 			size_t off = ((size_t)b * c + ch) * hw;
+			GRASP_OMP("omp simd")
 			for (size_t i = 0; i < hw; i++) {
 				double xh = (x[off + i] - mean) * istd;
 				double xh_t = istd * (tx[off + i] - mu_t - xh * sig_t);
