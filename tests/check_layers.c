@@ -514,6 +514,61 @@ START_TEST(test_maxpool_threads)
 }
 END_TEST
 
+/* 2x2 stride-2 pools (pool.c's vector rows) on odd maps (the last row and
+ * column fall outside every window), with ties and NaNs, against a scan of
+ * each window in the test by the documented rule (first maximum wins, NaN
+ * over numbers); the backward adds dy to the winner only, onto a nonzero
+ * dx, and leaves cells outside every window alone. */
+START_TEST(test_maxpool_2x2_ties_nan)
+{
+	struct layer_conf c = conf_of(LAYER_KIND_MAXPOOL);
+	c.size = 2;
+	c.stride = 2;
+	struct shape s = { 3, 7, 37 };
+	const int batch = 2;
+	struct tl t;
+	struct eng_err err;
+	ck_assert_int_eq(tl_init(&t, LAYER_KIND_MAXPOOL, &c, &s, 1, batch, &err), ENG_STATUS_OK);
+	ck_assert_int_eq(t.l.out.h, 3);
+	ck_assert_int_eq(t.l.out.w, 18);
+	const size_t nin = shape_size(s) * (size_t)batch, nout = shape_size(t.l.out) * (size_t)batch;
+	float *x = rand_floats(nin, 60, -1.0, 1.0), *dy = rand_floats(nout, 61, -1.0, 1.0);
+	/* Few distinct values: many ties; a few NaNs. */
+	for (size_t i = 0; i < nin; i++) {
+		x[i] = (float)(int)(x[i] * 2.0f);
+		if (i % 23 == 5)
+			x[i] = NAN;
+	}
+	float *y = calloc(nout, sizeof(float)), *dx = malloc(nin * sizeof(float));
+	float *want = malloc(nin * sizeof(float));
+	for (size_t i = 0; i < nin; i++)
+		dx[i] = want[i] = 0.5f;
+	tl_forward(&t, x, NULL, y, true);
+	tl_backward(&t, x, NULL, y, dy, dx, NULL);
+	const size_t planes = (size_t)batch * 3, in_plane = 7 * 37, out_plane = 3 * 18;
+	for (size_t p = 0; p < planes; p++)
+		for (int oy = 0; oy < 3; oy++)
+			for (int ox = 0; ox < 18; ox++) {
+				const float *xp = x + p * in_plane;
+				size_t best = (size_t)(2 * oy) * 37 + (size_t)(2 * ox);
+				for (int yy = 2 * oy; yy < 2 * oy + 2; yy++)
+					for (int xx = 2 * ox; xx < 2 * ox + 2; xx++) {
+						size_t i = (size_t)yy * 37 + (size_t)xx;
+						if (xp[i] > xp[best] || (isnan(xp[i]) && !isnan(xp[best])))
+							best = i;
+					}
+				const float got = y[p * out_plane + (size_t)oy * 18 + (size_t)ox];
+				ck_assert_msg(isnan(xp[best]) ? isnan(got) : got == xp[best],
+					      "y[%zu][%d][%d] = %g, want %g", p, oy, ox, (double)got,
+					      (double)xp[best]);
+				want[p * in_plane + best] += dy[p * out_plane + (size_t)oy * 18 + (size_t)ox];
+			}
+	ck_assert_int_eq(memcmp(dx, want, nin * sizeof(float)), 0);
+	free(x); free(dy); free(y); free(dx); free(want);
+	tl_done(&t);
+}
+END_TEST
+
 START_TEST(test_pool_forward_hand)
 {
 	float pos[16], neg[16], y[16];
@@ -1088,6 +1143,7 @@ static Suite *layers_suite(void)
 	tcase_add_test(tc, test_add_grad);
 	tcase_add_test(tc, test_add_forward_backward);
 	tcase_add_test(tc, test_flatten);
+	tcase_add_test(tc, test_maxpool_2x2_ties_nan);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("contract");

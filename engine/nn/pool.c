@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 
+#include "base/target_clones.h"
 #include "base/threads.h"
 #include "nn/layer.h"
 
@@ -121,6 +122,60 @@ static size_t maxpool_argmax(const struct layer *l, const float *x, int oy, int 
 	return best;
 }
 
+/* VGG's pools: 2x2, stride 2, no padding.  Their windows do not overlap,
+ * so a row of them is one vector loop (maxpool_argmax's rule, first of
+ * a, b, c, d in scan order on ties, NaN over numbers, as selects), and the
+ * backward sends each dy to the one cell of its window that won. */
+static bool maxpool_is_2x2(const struct layer *l)
+{
+	return l->conf.size == 2 && pool_stride(l) == 2 && l->conf.pad.top == 0 &&
+	       l->conf.pad.left == 0 && l->conf.pad.bottom == 0 && l->conf.pad.right == 0;
+}
+
+/* Whether v takes over from the running maximum m (maxpool_argmax). */
+static inline bool maxpool_beats(float v, float m)
+{
+	return v > m || (v != v && m == m);
+}
+
+ENG_TARGET_CLONES
+static void maxpool_2x2_row(const float *r0, const float *r1, float *y, int ow)
+{
+	POOL_OMP("omp simd")
+	for (int ox = 0; ox < ow; ox++) {
+		const float a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
+		float m = a;
+		m = maxpool_beats(b, m) ? b : m;
+		m = maxpool_beats(c, m) ? c : m;
+		m = maxpool_beats(d, m) ? d : m;
+		y[ox] = m;
+	}
+}
+
+ENG_TARGET_CLONES
+static void maxpool_2x2_row_backward(const float *r0, const float *r1, const float *dy,
+				     float *d0, float *d1, int ow)
+{
+	POOL_OMP("omp simd")
+	for (int ox = 0; ox < ow; ox++) {
+		const float a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
+		/* The winner as a float code 0..3: selects of one type
+		 * throughout, which gcc's vectoriser takes. */
+		float m = a, k = 0.0f;
+		k = maxpool_beats(b, m) ? 1.0f : k;
+		m = maxpool_beats(b, m) ? b : m;
+		k = maxpool_beats(c, m) ? 2.0f : k;
+		m = maxpool_beats(c, m) ? c : m;
+		k = maxpool_beats(d, m) ? 3.0f : k;
+		const float g = dy[ox];
+		const float e0 = d0[2 * ox], e1 = d0[2 * ox + 1], e2 = d1[2 * ox], e3 = d1[2 * ox + 1];
+		d0[2 * ox] = k == 0.0f ? e0 + g : e0;
+		d0[2 * ox + 1] = k == 1.0f ? e1 + g : e1;
+		d1[2 * ox] = k == 2.0f ? e2 + g : e2;
+		d1[2 * ox + 1] = k == 3.0f ? e3 + g : e3;
+	}
+}
+
 static void maxpool_forward(struct layer *l, const struct layer_io *io)
 {
 	size_t in_plane = (size_t)l->in.h * (size_t)l->in.w;
@@ -132,6 +187,13 @@ static void maxpool_forward(struct layer *l, const struct layer_io *io)
 	for (size_t p = 0; p < planes; p++) {
 		const float *x = io->in[0] + p * in_plane;
 		float *y = io->out + p * out_plane;
+		if (maxpool_is_2x2(l)) {
+			for (int oy = 0; oy < l->out.h; oy++) {
+				const float *r0 = x + (size_t)(2 * oy) * (size_t)l->in.w;
+				maxpool_2x2_row(r0, r0 + l->in.w, y + (size_t)oy * l->out.w, l->out.w);
+			}
+			continue;
+		}
 		for (int oy = 0; oy < l->out.h; oy++)
 			for (int ox = 0; ox < l->out.w; ox++)
 				y[oy * l->out.w + ox] = x[maxpool_argmax(l, x, oy, ox)];
@@ -153,6 +215,15 @@ static void maxpool_backward(struct layer *l, const struct layer_io *io)
 		const float *x = io->in[0] + p * in_plane;
 		const float *dy = io->dout + p * out_plane;
 		float *dx = io->din[0] + p * in_plane;
+		if (maxpool_is_2x2(l)) {
+			for (int oy = 0; oy < l->out.h; oy++) {
+				const size_t r = (size_t)(2 * oy) * (size_t)l->in.w;
+				maxpool_2x2_row_backward(x + r, x + r + l->in.w,
+							 dy + (size_t)oy * l->out.w, dx + r,
+							 dx + r + l->in.w, l->out.w);
+			}
+			continue;
+		}
 		for (int oy = 0; oy < l->out.h; oy++)
 			for (int ox = 0; ox < l->out.w; ox++)
 				dx[maxpool_argmax(l, x, oy, ox)] += dy[oy * l->out.w + ox];
