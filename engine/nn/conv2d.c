@@ -42,6 +42,8 @@
  * A one-thread forward whose GEMM has at most 16 columns and a large weight
  * matrix (VGG's 4x4 and 2x2 maps at batch 1) runs it on gemm_thin.c, which
  * reads the weights once; OpenBLAS would pack them first (conv2d_thin).
+ * Its backward, with a data gradient, runs gemm_thin_backward (AVX-512):
+ * both products in one pass over the weights.
  *
  * Threads.  With more than one thread available (the smaller of OpenMP's
  * and OpenBLAS's counts) and enough work, a GEMM conv runs on an OpenMP
@@ -56,8 +58,11 @@
  * results depend on the thread count but not on timing.  A 1x1 conv in
  * place (conv2d_pointwise_in_place) splits its samples over such a team
  * too.  Small calls, single-sample chunks and builds without OpenMP run
- * serially with OpenBLAS threading the GEMMs.  Depthwise loops and the bias gradient are
- * split by channel.  Setting OpenBLAS's thread count is process-wide: two
+ * serially with OpenBLAS threading the GEMMs, except where the caller
+ * grants a team (layer_io's threads: SynFlow, which keeps OpenBLAS
+ * serial): then a single sample's thin GEMMs split by rows or along k and
+ * its direct 3x3 kernels by channels, every element computed as on one
+ * thread.  Depthwise loops and the bias gradient are split by channel.  Setting OpenBLAS's thread count is process-wide: two
  * nets on two threads still compute correctly, but may briefly
  * oversubscribe the cores.
  *
@@ -66,8 +71,10 @@
  * output or the gathered dout.  Either is dropped when not needed.  When
  * chunks hold two samples or more, (T - 1) copies of the weights follow for
  * the dW of a team of up to T threads (T: processors, at most
- * CONV2D_TEAM_MAX).  Maps of at most 16 positions add 16*K for the thin
- * kernel's padded columns; a backward with the conv-form data gradient
+ * CONV2D_TEAM_MAX).  Maps of at most 16 positions add the thin kernels'
+ * copies of the columns (T * 16*K for the forward's padded ones, one per
+ * thread of a granted team; 2 * 16*K rounded up for the backward's
+ * transposed ones, whichever is larger); a backward with the conv-form data gradient
  * instead adds the flipped weights (the layer's weight count) and, per
  * thread of T, one sample's columns of dout (O*k*k*H*W), whichever of the
  * two is larger.  The 3x3 path needs instead both packed weight sets, per
@@ -993,8 +1000,8 @@ static size_t conv2d_scratch_len(const struct layer *l, int batch)
 	const int nc = conv2d_chunk_max(&g, batch);
 	size_t len = conv2d_scratch_tail(&g, nc, l->w_len);
 	/* The tail: the thin kernels' copies of the columns (conv2d_thin
-	 * forward, gemm_thin_backward; serial only), or the conv-form data
-	 * gradient's buffers: never both at once. */
+	 * forward, one per thread of a granted team; gemm_thin_backward), or
+	 * the conv-form data gradient's buffers: never both at once. */
 	size_t tail = 0;
 	if (!g.direct && g.hw <= GEMM_THIN_MAX_N) {
 		/* One padded copy per thread of a batch-1 team (io->threads). */
@@ -1055,10 +1062,9 @@ static int conv2d_team_threads(const struct conv2d_geom *g, int batch, int nc)
 	return nt < nc ? nt : nc;
 }
 
-/* One sample's output planes (NCHW, in place) += bias, then the fused
- * activation; nothing to do without either. */
 /* The bias and fused activation of output channels [o0, o1) of one
- * sample's output (o1 may pass the channel count). */
+ * sample's output planes (NCHW, in place; o1 may pass the channel count);
+ * nothing to do without either. */
 static void conv2d_epilogue_channels(const struct layer *l, const struct conv2d_geom *g,
 				     float *out, int o0, int o1)
 {
@@ -1071,6 +1077,7 @@ static void conv2d_epilogue_channels(const struct layer *l, const struct conv2d_
 	}
 }
 
+/* The same for every channel. */
 static void conv2d_epilogue_sample(const struct layer *l, const struct conv2d_geom *g,
 				   float *out)
 {
@@ -1198,12 +1205,14 @@ static void conv2d_forward_team(struct layer *l, const struct conv2d_geom *g,
 /* Forward on the direct 3x3 kernels (conv3x3.h): thread t of the team
  * pads, convolves and unstages a contiguous run of samples alone, in its
  * own buffers; at most one thread per sample (conv2d_team_threads with
- * one sample per slot).  A single sample runs on the calling thread:
- * splitting its channels over a team measured slower in SynFlow's batch-1
- * passes (2.2-2.9 s against 1.3-1.4 s on resnet20), where OpenBLAS's
- * threads, woken by the other layers' GEMMs, spin against the team
- * (docs/performance.md).  Each output element is the same sum in the same
- * order whatever the thread count. */
+ * one sample per slot).  A single sample runs on the calling thread
+ * unless the caller grants a team (layer_io's threads), which then splits
+ * its output channels: ungranted, splitting measured slower in SynFlow's
+ * batch-1 passes (2.2-2.9 s against 1.3-1.4 s on resnet20), where
+ * OpenBLAS's threads, woken by the other layers' GEMMs, spun against the
+ * team (docs/performance.md); SynFlow now keeps OpenBLAS serial and
+ * grants it.  Each output element is the same sum in the same order
+ * whatever the thread count. */
 static void conv2d_forward_3x3(struct layer *l, const struct conv2d_geom *g,
 			       const struct layer_io *io)
 {
@@ -1581,7 +1590,10 @@ static void conv2d_backward_pointwise_team(struct layer *l, const struct conv2d_
  * conv2d_forward_3x3.  Thread 0 accumulates dW in place and thread t > 0
  * into its own zeroed copy, added in thread order at the end (as
  * conv2d_backward_team): the result depends on the thread count, not on
- * timing.  din planes belong to their sample's thread. */
+ * timing.  din planes belong to their sample's thread.  A single sample
+ * with a granted team splits dW by output channels and din by input
+ * channels instead, straight into l->dw and din: the same on any thread
+ * count. */
 static void conv2d_backward_3x3(struct layer *l, const struct conv2d_geom *g,
 				const struct layer_io *io)
 {

@@ -8,7 +8,8 @@
  * sum over k in order, in single precision, like a dot product.
  *
  * The kernel needs AVX2 and FMA; elsewhere gemm_thin_pays says no and
- * gemm_thin runs a plain loop (the callers then use sgemm anyway).
+ * gemm_thin runs a plain loop (the callers then use sgemm anyway).  The
+ * backward (below) needs AVX-512 (gemm_thin_backward_pays).
  */
 #include "config.h"
 

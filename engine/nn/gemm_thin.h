@@ -57,7 +57,8 @@ void gemm_thin_backward(int m, int n, int k, const float *a, float *da, size_t l
 			const float *dc, size_t lddc, const float *b, float *db, size_t ldb,
 			bool assign, float *scratch);
 /* The same for columns [k0, k1) of A, dA and rows of dB only (k0 a
- * multiple of 16): callers splitting k over threads pass each its part
+ * multiple of 16, and k1 one too or at least k: the kernel works in whole
+ * vectors of 16 columns): callers splitting k over threads pass each its part
  * and the same scratch (the parts touch disjoint floats of it); every
  * element comes out as gemm_thin_backward computes it. */
 void gemm_thin_backward_part(int m, int n, int k, int k0, int k1, const float *a, float *da,

@@ -33,7 +33,8 @@
  *  - backward(l, io): given io->dout, ADD (+=) the gradient with respect to
  *    each input into io->din[k] (skip a NULL din[k]) and ADD the parameter
  *    gradients into l->dw and l->db.  Accumulating lets one activation feed
- *    several consumers (residual adds).  io->in, io->out and io->cache hold
+ *    several consumers (residual adds).  A caller may ask for assignment
+ *    instead (layer_io's din_assign and dw_assign).  io->in, io->out and io->cache hold
  *    what the matching forward saw and wrote.
  *
  * Weight layouts (PyTorch's, so safetensors files interoperate):

@@ -29,7 +29,10 @@
 /* The BN terms below are sums in double over a channel's elements; an
  * OpenMP simd reduction lets each run in vector lanes (partial sums in
  * another order: double rounding, far below the float results), and
- * ENG_TARGET_CLONES builds them for AVX-512 and AVX2 too. */
+ * ENG_TARGET_CLONES builds them for AVX-512 and AVX2 too.  The order of
+ * the partial sums then depends on the CPU's clone (and on OpenMP being
+ * on), so a score may differ in its last bit between machines, as the
+ * conv kernels' sums already do; never between runs or thread counts. */
 #ifdef _OPENMP
 #define GRASP_OMP(directive) _Pragma(directive)
 #else

@@ -18,11 +18,11 @@
  * the choice depends on the layer and the step, never on timing.  The
  * PyTorch reference tests hold both paths to the same tolerance.
  *
- * One thread, like every GEMM of a SynFlow pass (synflow.c keeps
- * OpenBLAS on the calling thread for the whole run; an OpenMP team here,
- * next to OpenBLAS's spinning threads, once took SynFlow-100 on resnet20
- * from 0.66 to 1.1 s).  So which layers take this path depends on the
- * list alone, never on the thread count.
+ * One thread: synflow.c keeps OpenBLAS on the calling thread for the
+ * whole run (an OpenMP team here, next to OpenBLAS's spinning threads,
+ * once took SynFlow-100 on resnet20 from 0.66 to 1.1 s), and this path
+ * takes the cheap layers.  So which layers take it depends on the list
+ * alone, never on the thread count.
  */
 #include "config.h"
 
