@@ -464,7 +464,7 @@ END_TEST
  * split by output channels for the forward and dW, by input channels for
  * din: 16, 64 and 13 outputs (a part of a single block of 4 and padding
  * channels), 7 and 5 inputs, uneven pads. */
-static const struct conv_case thin_team_cases[] = {
+static const struct conv_case batch1_team_cases[] = {
 	{ 64, 4, 4, 128, 3, 1, 1, 1, 1, 1 },
 	{ 130, 2, 2, 70, 3, 1, 1, 1, 0, 1 },
 	{ 80, 3, 3, 300, 3, 1, 1, 1, 1, 1 },
@@ -474,11 +474,11 @@ static const struct conv_case thin_team_cases[] = {
 	{ 7, 17, 19, 13, 3, 1, 1, 1, 1, 1 },
 	{ 5, 16, 20, 6, 3, 1, 0, 1, 1, 1, true, { 2, 0, 1, 2 } },
 };
-#define N_THIN_TEAM_CASES ((int)(sizeof thin_team_cases / sizeof thin_team_cases[0]))
+#define N_BATCH1_TEAM_CASES ((int)(sizeof batch1_team_cases / sizeof batch1_team_cases[0]))
 
-START_TEST(test_conv_thin_team)
+START_TEST(test_conv_batch1_team)
 {
-	const struct conv_case *cc = &thin_team_cases[_i];
+	const struct conv_case *cc = &batch1_team_cases[_i];
 	conv_threads_set(2);
 	conv_io_threads = 2;
 	conv_case_check(cc, 5000 + (uint64_t)_i);
@@ -910,7 +910,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_conv_fixed_shapes, 0, N_CONV_CASES);
 	tcase_add_loop_test(tc, test_conv_team_shapes, 0, N_TEAM_CASES);
 	tcase_add_loop_test(tc, test_conv_direct3x3_shapes, 0, N_DIRECT3X3_CASES);
-	tcase_add_loop_test(tc, test_conv_thin_team, 0, N_THIN_TEAM_CASES);
+	tcase_add_loop_test(tc, test_conv_batch1_team, 0, N_BATCH1_TEAM_CASES);
 	tcase_add_test(tc, test_conv3x3_kernels_each_isa);
 	tcase_add_test(tc, test_conv_random_shapes);
 	tcase_add_test(tc, test_conv_hand_example);

@@ -30,6 +30,24 @@ int threads_for_work(size_t work, size_t par_min)
 #endif
 }
 
+int threads_team_index(void)
+{
+#ifdef _OPENMP
+	return omp_get_thread_num();
+#else
+	return 0;
+#endif
+}
+
+int threads_team_size(void)
+{
+#ifdef _OPENMP
+	return omp_get_num_threads();
+#else
+	return 1;
+#endif
+}
+
 int threads_blas_serial_begin(void)
 {
 #ifdef HAVE_OPENBLAS_SET_NUM_THREADS

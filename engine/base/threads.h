@@ -21,6 +21,12 @@
 /* Threads for a parallel loop over `work` floats (>= 1). */
 int threads_for_work(size_t work, size_t par_min);
 
+/* Inside an OpenMP parallel region: this thread's index in its team and
+ * the team's size (0 and 1 outside a region, and in builds without
+ * OpenMP). */
+int threads_team_index(void);
+int threads_team_size(void);
+
 /* Run the next sgemm calls on the calling thread alone: drop OpenBLAS to
  * one thread and return the count to restore with threads_blas_serial_end
  * (cheap: OpenBLAS keeps its pool, this is a store).  For GEMMs on an

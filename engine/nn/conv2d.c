@@ -1016,24 +1016,6 @@ static size_t conv2d_scratch_len(const struct layer *l, int batch)
 	return len + tail;
 }
 
-static int conv2d_thread_num(void)
-{
-#ifdef _OPENMP
-	return omp_get_thread_num();
-#else
-	return 0;
-#endif
-}
-
-static int conv2d_team_size(void)
-{
-#ifdef _OPENMP
-	return omp_get_num_threads();
-#else
-	return 1;
-#endif
-}
-
 /* Threads for a batch-1 call's team (thin GEMMs, the 3x3 kernels): what
  * the caller grants (layer_io's threads), at most the team cap. */
 static int conv2d_granted_threads(const struct layer_io *io)
@@ -1116,7 +1098,7 @@ static void conv2d_forward_serial(struct layer *l, const struct conv2d_geom *g,
 				(void)tt; /* only in OpenMP clauses */
 				CONV2D_OMP("omp parallel num_threads(tt) if(tt > 1)")
 				{
-					const int th = conv2d_thread_num(), nth = conv2d_team_size();
+					const int th = threads_team_index(), nth = threads_team_size();
 					gemm_thin(conv2d_thin_row(g->og, th, nth),
 						  conv2d_thin_row(g->og, th + 1, nth), (int)ncol,
 						  (int)g->kdim, l->w + (size_t)gi * wg, g->kdim, b_mat,
@@ -1168,7 +1150,7 @@ static void conv2d_forward_team(struct layer *l, const struct conv2d_geom *g,
 	const int nb = threads_blas_serial_begin();
 	CONV2D_OMP("omp parallel num_threads(nt)")
 	{
-		const int t = conv2d_thread_num(), nth = conv2d_team_size();
+		const int t = threads_team_index(), nth = threads_team_size();
 		const int s0 = nc * t / nth, s1 = nc * (t + 1) / nth;
 		for (int n0 = 0; n0 < batch; n0 += nc) {
 			const int cn = batch - n0 < nc ? batch - n0 : nc;
@@ -1233,7 +1215,7 @@ static void conv2d_forward_3x3(struct layer *l, const struct conv2d_geom *g,
 		conv3x3_pad(&d, io->in[0], pad);
 		CONV2D_OMP("omp parallel num_threads(tt)")
 		{
-			const int th = conv2d_thread_num(), nth = conv2d_team_size();
+			const int th = threads_team_index(), nth = threads_team_size();
 			const int o0 = conv3x3_part_bound(&d, th, nth);
 			const int o1 = conv3x3_part_bound(&d, th + 1, nth);
 			conv3x3_forward_part(&d, packed, pad, st, o0, o1);
@@ -1244,7 +1226,7 @@ static void conv2d_forward_3x3(struct layer *l, const struct conv2d_geom *g,
 	}
 	CONV2D_OMP("omp parallel num_threads(nt) if(nt > 1)")
 	{
-		const int th = conv2d_thread_num(), nth = conv2d_team_size();
+		const int th = threads_team_index(), nth = threads_team_size();
 		float *pad = bufs + (size_t)th * per;
 		float *st = pad + conv3x3_padded_floats(&d);
 		for (int n = batch * th / nth; n < batch * (th + 1) / nth; n++) {
@@ -1282,7 +1264,7 @@ static void conv2d_forward_pointwise_team(struct layer *l, const struct conv2d_g
 	const int nb = threads_blas_serial_begin();
 	CONV2D_OMP("omp parallel num_threads(nt)")
 	{
-		const int t = conv2d_thread_num(), nth = conv2d_team_size();
+		const int t = threads_team_index(), nth = threads_team_size();
 		for (int n = batch * t / nth; n < batch * (t + 1) / nth; n++) {
 			const float *in_n = io->in[0] + (size_t)n * in_sample;
 			float *out_n = io->out + (size_t)n * out_sample;
@@ -1389,7 +1371,7 @@ static void conv2d_backward_serial(struct layer *l, const struct conv2d_geom *g,
 				CONV2D_OMP("omp parallel num_threads(tt) if(tt > 1)")
 				{
 					/* Split along k, in whole vectors. */
-					const int th = conv2d_thread_num(), nth = conv2d_team_size();
+					const int th = threads_team_index(), nth = threads_team_size();
 					const int vecs = ((int)g->kdim + 15) / 16;
 					gemm_thin_backward_part(g->og, (int)ncol, (int)g->kdim,
 								vecs * th / nth * 16,
@@ -1490,7 +1472,7 @@ static void conv2d_backward_team(struct layer *l, const struct conv2d_geom *g,
 	const int nb = threads_blas_serial_begin();
 	CONV2D_OMP("omp parallel num_threads(nt)")
 	{
-		const int t = conv2d_thread_num(), nth = conv2d_team_size();
+		const int t = threads_team_index(), nth = threads_team_size();
 		const int s0 = nc * t / nth, s1 = nc * (t + 1) / nth;
 		float *dw = conv2d_thread_dw(l, parts, t);
 		if (t == 0)
@@ -1559,7 +1541,7 @@ static void conv2d_backward_pointwise_team(struct layer *l, const struct conv2d_
 	const int nb = threads_blas_serial_begin();
 	CONV2D_OMP("omp parallel num_threads(nt)")
 	{
-		const int t = conv2d_thread_num(), nth = conv2d_team_size();
+		const int t = threads_team_index(), nth = threads_team_size();
 		float *dw = conv2d_thread_dw(l, parts, t);
 		if (t == 0)
 			team = nth;
@@ -1624,7 +1606,7 @@ static void conv2d_backward_3x3(struct layer *l, const struct conv2d_geom *g,
 			conv3x3_pad(&t, dout, padt);
 		CONV2D_OMP("omp parallel num_threads(tt)")
 		{
-			const int th = conv2d_thread_num(), nth = conv2d_team_size();
+			const int th = threads_team_index(), nth = threads_team_size();
 			conv3x3_wgrad_part(&d, pad, st, l->dw, conv3x3_part_bound(&d, th, nth),
 					   conv3x3_part_bound(&d, th + 1, nth));
 			if (din) {
@@ -1639,7 +1621,7 @@ static void conv2d_backward_3x3(struct layer *l, const struct conv2d_geom *g,
 	int team = 1;
 	CONV2D_OMP("omp parallel num_threads(nt) if(nt > 1)")
 	{
-		const int th = conv2d_thread_num(), nth = conv2d_team_size();
+		const int th = threads_team_index(), nth = threads_team_size();
 		float *pad = bufs + (size_t)th * per;
 		float *st = pad + conv3x3_padded_floats(&d);
 		float *padt = st + conv3x3_staged_floats(&d);
@@ -1671,13 +1653,23 @@ static void conv2d_backward(struct layer *l, const struct layer_io *io)
 	const float *dout = io->dout;
 	const int batch = io->batch;
 	const size_t out_sample = (size_t)g.o * g.hw;
-	if (l->db && io->dw_assign)
-		memset(l->db, 0, l->b_len * sizeof *l->db);
+	const bool on_3x3 = conv2d_runs_3x3(&g);
+	const int pt = conv2d_pointwise_team_threads(&g, batch);
+	const int nc = conv2d_chunk(&g, batch);
+	const int nt = conv2d_team_threads(&g, batch, nc);
+	/* dw_assign: the serial GEMM path writes dW in its first chunk; every
+	 * other path, and the bias gradient, add, so they start from zeros. */
+	if (io->dw_assign) {
+		if (on_3x3 || g.direct || pt > 1 || nt > 1)
+			memset(l->dw, 0, l->w_len * sizeof *l->dw);
+		if (l->db)
+			memset(l->db, 0, l->b_len * sizeof *l->db);
+	}
 	if (l->db) {
 		/* By filter, each summing its samples in order as one thread would. */
-		const int nt = conv2d_threads(out_sample * (size_t)batch);
-		(void)nt; /* only in OpenMP clauses */
-		CONV2D_OMP("omp parallel for schedule(static) num_threads(nt) if(nt > 1)")
+		const int bt = conv2d_threads(out_sample * (size_t)batch);
+		(void)bt; /* only in OpenMP clauses */
+		CONV2D_OMP("omp parallel for schedule(static) num_threads(bt) if(bt > 1)")
 		for (int o = 0; o < g.o; o++) {
 			for (int n = 0; n < batch; n++) {
 				const float *dy = dout + (size_t)n * out_sample + (size_t)o * g.hw;
@@ -1688,32 +1680,20 @@ static void conv2d_backward(struct layer *l, const struct layer_io *io)
 			}
 		}
 	}
-	/* Only the serial GEMM path writes dW in its first chunk; the rest
-	 * add into it. */
-	const size_t dw_bytes = l->w_len * sizeof *l->dw;
-	if (conv2d_runs_3x3(&g)) {
-		if (io->dw_assign)
-			memset(l->dw, 0, dw_bytes);
+	if (on_3x3) {
 		/* Its data gradient writes every element of din: it assigns. */
 		conv2d_backward_3x3(l, &g, io);
 		return;
 	}
 	layer_din_zero_if_assign(io, 0, (size_t)batch * (size_t)g.c * g.in_hw);
 	if (g.direct) {
-		if (io->dw_assign)
-			memset(l->dw, 0, dw_bytes);
 		conv2d_direct_backward(&g, l->w, l->dw, io->in[0], dout, io->din[0], batch);
 		return;
 	}
-	const int pt = conv2d_pointwise_team_threads(&g, batch);
 	if (pt > 1) {
-		if (io->dw_assign)
-			memset(l->dw, 0, dw_bytes);
 		conv2d_backward_pointwise_team(l, &g, io, pt);
 		return;
 	}
-	const int nc = conv2d_chunk(&g, batch);
-	const int nt = conv2d_team_threads(&g, batch, nc);
 	struct conv2d_dgrad dgrad, *dg = NULL;
 	if (io->din[0] && conv2d_dgrad_as_conv(&g)) {
 		float *tail = io->scratch + conv2d_scratch_tail(&g, nc, l->w_len);
@@ -1723,13 +1703,10 @@ static void conv2d_backward(struct layer *l, const struct layer_io *io)
 		dgrad.tcol = tail + l->w_len;
 		dg = &dgrad;
 	}
-	if (nt > 1) {
-		if (io->dw_assign)
-			memset(l->dw, 0, dw_bytes);
+	if (nt > 1)
 		conv2d_backward_team(l, &g, io, nc, nt, dg);
-	} else {
+	else
 		conv2d_backward_serial(l, &g, io, nc, dg);
-	}
 }
 
 const struct layer_ops conv2d_ops = {

@@ -484,13 +484,20 @@ static void conv3x3_wgrad_avx512(const struct conv3x3 *g, const float *padded,
 
 /* Callers take this path only where conv3x3_available() says so
  * (conv2d_runs_3x3); there is no plain fallback to keep untested. */
+/* Whether [o0, o1) is a part conv3x3_part_bound can give (and isa one the
+ * CPU runs). */
+static bool conv3x3_part_ok(enum conv3x3_isa isa, const struct conv3x3 *g, int o0, int o1)
+{
+	return isa != CONV3X3_ISA_NONE && isa <= conv3x3_best_isa() &&
+	       o0 % (2 * CONV3X3_OB) == 0 && o0 <= o1 && o1 <= g->op &&
+	       (o1 % (2 * CONV3X3_OB) == 0 || o1 == g->op);
+}
+
 static void conv3x3_forward_run(enum conv3x3_isa isa, const struct conv3x3 *g,
 				const float *packed, const float *padded, float *staged, int o0,
 				int o1)
 {
-	ENG_ASSERT(isa != CONV3X3_ISA_NONE && isa <= conv3x3_best_isa());
-	ENG_ASSERT(o0 % (2 * CONV3X3_OB) == 0 && o0 <= o1 && o1 <= g->op &&
-		   (o1 % (2 * CONV3X3_OB) == 0 || o1 == g->op));
+	ENG_ASSERT(conv3x3_part_ok(isa, g, o0, o1));
 #ifdef CONV3X3_X86
 	if (isa == CONV3X3_ISA_AVX512)
 		conv3x3_forward_avx512(g, packed, padded, staged, o0, o1);
@@ -504,9 +511,7 @@ static void conv3x3_forward_run(enum conv3x3_isa isa, const struct conv3x3 *g,
 static void conv3x3_wgrad_run(enum conv3x3_isa isa, const struct conv3x3 *g,
 			      const float *padded, const float *staged, float *dw, int o0, int o1)
 {
-	ENG_ASSERT(isa != CONV3X3_ISA_NONE && isa <= conv3x3_best_isa());
-	ENG_ASSERT(o0 % (2 * CONV3X3_OB) == 0 && o0 <= o1 && o1 <= g->op &&
-		   (o1 % (2 * CONV3X3_OB) == 0 || o1 == g->op));
+	ENG_ASSERT(conv3x3_part_ok(isa, g, o0, o1));
 #ifdef CONV3X3_X86
 	if (isa == CONV3X3_ISA_AVX512)
 		conv3x3_wgrad_avx512(g, padded, staged, dw, o0, o1);

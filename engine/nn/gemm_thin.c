@@ -36,12 +36,17 @@ static bool gemm_thin_cpu_ok(void)
 #endif
 }
 
+/* The shapes both thin kernels take: at most GEMM_THIN_MAX_N columns, and
+ * at least 64 Ki elements of A (below a few hundred kilobytes the packing
+ * OpenBLAS does is in cache and costs little). */
+static bool gemm_thin_shape(int m, int n, int k)
+{
+	return n >= 1 && n <= GEMM_THIN_MAX_N && (size_t)m * (size_t)k >= ((size_t)1 << 16);
+}
+
 bool gemm_thin_pays(int m, int n, int k)
 {
-	/* Below a few hundred kilobytes of A the packing OpenBLAS does is in
-	 * cache and costs little. */
-	return n >= 1 && n <= GEMM_THIN_MAX_N && (size_t)m * (size_t)k >= ((size_t)1 << 16) &&
-	       gemm_thin_cpu_ok();
+	return gemm_thin_shape(m, n, k) && gemm_thin_cpu_ok();
 }
 
 static void gemm_thin_pad(int n, int np, int k, const float *b, size_t ldb, float *bpad)
@@ -201,10 +206,7 @@ static bool gemm_thin_backward_cpu_ok(void)
 
 bool gemm_thin_backward_pays(int m, int n, int k)
 {
-	/* The same size rule as the forward's: below, OpenBLAS's packing is
-	 * in cache. */
-	return n >= 1 && n <= GEMM_THIN_MAX_N && (size_t)m * (size_t)k >= ((size_t)1 << 16) &&
-	       gemm_thin_backward_cpu_ok();
+	return gemm_thin_shape(m, n, k) && gemm_thin_backward_cpu_ok();
 }
 
 #ifdef GEMM_THIN_X86

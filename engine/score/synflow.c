@@ -57,9 +57,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "base/threads.h"
 #include "score/score.h"
@@ -202,24 +199,6 @@ static void score_synflow_forward(struct net *net, struct score_synflow *sf)
 /* Entries from which a loop over the list is split over a team: below,
  * waking the team costs more than the loop. */
 #define SCORE_PAR_MIN ((size_t)1 << 18)
-
-static int score_thread_num(void)
-{
-#ifdef _OPENMP
-	return omp_get_thread_num();
-#else
-	return 0;
-#endif
-}
-
-static int score_team_size(void)
-{
-#ifdef _OPENMP
-	return omp_get_num_threads();
-#else
-	return 1;
-#endif
-}
 
 /* The weights SynFlow still keeps, in param order: their indices, |w| and
  * scores.  Every other prunable weight is 0 in net->params and so scores
@@ -390,7 +369,7 @@ static void score_alive_layer(struct score_alive *al, int i, const float *g,
 	size_t z = 0;
 	SCORE_OMP("omp parallel num_threads(nt) if(nt > 1) reduction(+:z)")
 	{
-		const size_t th = (size_t)score_thread_num(), nth = (size_t)score_team_size();
+		const size_t th = (size_t)threads_team_index(), nth = (size_t)threads_team_size();
 		/* Parts start on a block of the layer's entries. */
 		size_t j0 = a + (e - a) * th / nth / SCORE_BLOCK * SCORE_BLOCK;
 		size_t j1 = th + 1 == nth ? e : a + (e - a) * (th + 1) / nth / SCORE_BLOCK * SCORE_BLOCK;
@@ -700,7 +679,7 @@ static void score_alive_collect(const struct net *net, struct score_alive *al, u
 	size_t parts = 1;
 	SCORE_OMP("omp parallel num_threads(nt) if(nt > 1)")
 	{
-		const size_t th = (size_t)score_thread_num(), nth = (size_t)score_team_size();
+		const size_t th = (size_t)threads_team_index(), nth = (size_t)threads_team_size();
 		const size_t j0 = n * th / nth, j1 = n * (th + 1) / nth;
 		struct score_collected got = { .pruned = al->pruned + j0,
 					       .cand = al->cand + th * per };
