@@ -6,11 +6,16 @@
  *   ./bench/bench_latency [rounds]          # rounds of alternation (default 3)
  *
  * Sections (models from $RECONVENE_MODELS_DIR, else ./models; 3x32x32):
- *  1. Dense resnet20, vgg16 and mobilenetv2, engine vs PyTorch
- *     (bench/bench_latency_torch.py
- *     through /usr/bin/python3, skipped when torch is missing), with
- *     OpenBLAS / torch at 2 threads and at 1.  The engine is measured before
- *     and after PyTorch; both medians are shown.
+ *  1. Dense resnet20, vgg16 and mobilenetv2, and each pruned by
+ *     `reconvene --auto --method synflow --sparsity 0.9`, against the same
+ *     nets in PyTorch (eager and TorchScript; bench/bench_latency_torch.py
+ *     through /usr/bin/python3 builds them from the cfg, the pruned one
+ *     from the cfg we write; skipped when torch is missing) and in ONNX
+ *     Runtime (the ONNX file we export, as a bundle holds it, run by
+ *     tests/onnx/ort_run.js with onnxruntime-node from ort/ (make ort) or
+ *     NODE_PATH; skipped when missing), at 2 threads and at 1.  Ours is
+ *     measured before and after the references; both medians are shown
+ *     and their mean divides.  BENCH_LATENCY_SKIP_TORCH=1 skips it.
  *  2. Sparse kernels on the SynFlow 0.9 mask of each net: the masked net on
  *     dense kernels, the CSR runner with the direct kernel and with
  *     im2col + SpMM, alternated `rounds` times; medians min..max.
@@ -23,12 +28,16 @@
 #include "config.h"
 
 #include <cblas.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "io/cfg.h"
+#include "io/npy.h"
+#include "io/onnx_export.h"
 #include "measure/latency.h"
 #include "nn/net.h"
 #include "prune/reconvene.h"
@@ -138,53 +147,189 @@ static void bench_set_threads(int n)
 #endif
 }
 
-/* --- 1. dense vs PyTorch ------------------------------------------------ */
+/* --- the nets: dense and Reconvene-pruned, and their files --------------- */
 
 #define N_NETS 3
 static const char *const nets[N_NETS] = { "resnet20", "vgg16", "mobilenetv2" };
 
-struct torch_fig {
-	double eager, jit; /* medians, ms; 0 = not measured */
+enum { BENCH_DENSE, BENCH_PRUNED, BENCH_FORMS };
+static const char *const form_name[BENCH_FORMS] = { "dense", "pruned" };
+static const char *const form_figure[BENCH_FORMS] = {
+	"batch-1 latency, dense", "batch-1 latency, Reconvene-pruned (synflow 0.9)"
 };
 
-static void bench_torch(int threads, struct torch_fig *fig)
+/* One model in both forms, and the same nets as files for the references:
+ * the cfg PyTorch builds and the ONNX file ONNX Runtime runs (the pruned
+ * one is what `reconvene prune --out` would write). */
+struct bench_model {
+	struct net *dense;
+	struct reconvene_result res;	/* res.net: the pruned net */
+	char cfg[BENCH_FORMS][1024];
+	char onnx[BENCH_FORMS][1024];
+	char input[1024];		/* one 1xCxHxW sample, .npy */
+};
+
+static struct net *bench_form_net(struct bench_model *m, int form)
 {
-	char cmd[2048];
-	memset(fig, 0, N_NETS * sizeof *fig);
-	snprintf(cmd, sizeof cmd,
-		 "/usr/bin/python3 -c 'import torch' 2>/dev/null && "
-		 "/usr/bin/python3 '%s/../bench/bench_latency_torch.py' '%s' 50 %d %s %s %s",
-		 models_dir, models_dir, threads, nets[0], nets[1], nets[2]);
+	return form == BENCH_DENSE ? m->dense : m->res.net;
+}
+
+static double bench_form_ms(struct bench_model *m, int form)
+{
+	return bench_measure(bench_form_net(m, form), NULL,
+			     form == BENCH_DENSE ? LATENCY_VARIANT_DENSE
+						 : LATENCY_VARIANT_STRUCTURED).median_ms;
+}
+
+static void bench_models_build(struct bench_model *m, const char *tmp)
+{
+	for (int i = 0; i < N_NETS; i++) {
+		struct net_spec spec;
+		struct eng_err err;
+		m[i].dense = bench_load(nets[i], &spec);
+		struct reconvene_options o;
+		reconvene_options_init(&o);
+		o.method = SCORE_METHOD_SYNFLOW;
+		o.sparsity = 0.9;
+		if (reconvene_run(m[i].dense, &spec, NULL, &o, NULL, &m[i].res, &err))
+			bench_die(nets[i], &err);
+		net_spec_done(&spec);
+		if (net_prepare(m[i].dense, 1, &err) || net_prepare(m[i].res.net, 1, &err))
+			bench_die(nets[i], &err);
+		snprintf(m[i].cfg[BENCH_DENSE], sizeof m[i].cfg[0], "%s/%s.cfg", models_dir,
+			 nets[i]);
+		snprintf(m[i].cfg[BENCH_PRUNED], sizeof m[i].cfg[0], "%s/%s-pruned.cfg", tmp,
+			 nets[i]);
+		if (cfg_write_file(m[i].cfg[BENCH_PRUNED], &m[i].res.spec, &err))
+			bench_die(nets[i], &err);
+		for (int f = 0; f < BENCH_FORMS; f++) {
+			/* BN kept as nodes, as the bundle writes it; ONNX Runtime
+			 * folds it itself at load. */
+			struct onnx_export_options eo = { .fold_bn = false };
+			snprintf(m[i].onnx[f], sizeof m[i].onnx[0], "%s/%s-%s.onnx", tmp, nets[i],
+				 form_name[f]);
+			if (onnx_export(bench_form_net(&m[i], f), &eo, m[i].onnx[f], &err))
+				bench_die(nets[i], &err);
+		}
+		struct net *n = m[i].dense;
+		size_t dims[4] = { 1, (size_t)n->input.c, (size_t)n->input.h, (size_t)n->input.w };
+		size_t len = dims[1] * dims[2] * dims[3];
+		float *x = malloc(len * sizeof *x);
+		if (!x) {
+			fprintf(stderr, "bench_latency: out of memory\n");
+			exit(1);
+		}
+		for (size_t j = 0; j < len; j++)
+			x[j] = (float)((j * 7919) % 255) / 255.0f - 0.5f;
+		snprintf(m[i].input, sizeof m[i].input, "%s/%s.npy", tmp, nets[i]);
+		if (npy_write(m[i].input, NPY_DTYPE_F32, 4, dims, x, &err))
+			bench_die(nets[i], &err);
+		free(x);
+	}
+}
+
+/* The files under tmp_dir, removed at exit also when bench_die exits. */
+static char tmp_dir[] = "/tmp/bench_latency.XXXXXX";
+static struct bench_model *tmp_models;
+
+static void bench_tmp_remove(void)
+{
+	for (int i = 0; tmp_models && i < N_NETS; i++) {
+		remove(tmp_models[i].cfg[BENCH_PRUNED]);
+		for (int f = 0; f < BENCH_FORMS; f++)
+			remove(tmp_models[i].onnx[f]);
+		remove(tmp_models[i].input);
+	}
+	rmdir(tmp_dir);
+}
+
+static void bench_models_free(struct bench_model *m)
+{
+	for (int i = 0; i < N_NETS; i++) {
+		reconvene_result_done(&m[i].res);
+		net_free(m[i].dense);
+	}
+}
+
+/* --- 1. against PyTorch and ONNX Runtime ------------------------------- */
+
+struct ref_fig {
+	double eager, jit, ort; /* medians, ms; 0 = not measured */
+};
+
+static const char *src_dir;
+
+/* PyTorch (bench/bench_latency_torch.py) on every model's cfg in both
+ * forms, one process; figures stay 0 without /usr/bin/python3 and torch. */
+static void bench_torch(struct bench_model *m, int threads, struct ref_fig fig[][BENCH_FORMS])
+{
+	char cmd[16384];
+	int len = snprintf(cmd, sizeof cmd,
+			   "/usr/bin/python3 -c 'import torch' 2>/dev/null && "
+			   "/usr/bin/python3 '%s/bench/bench_latency_torch.py' '%s' 50 %d",
+			   src_dir, models_dir, threads);
+	for (int i = 0; i < N_NETS; i++)
+		for (int f = 0; f < BENCH_FORMS; f++)
+			len += snprintf(cmd + len, sizeof cmd - (size_t)len, " '%s'", m[i].cfg[f]);
+	if (len >= (int)sizeof cmd)
+		return;
 	FILE *p = popen(cmd, "r");
 	if (!p)
 		return;
-	char line[256], net[64], var[64];
+	char line[2048], net[1024], var[64];
 	double med, p10, p90;
 	int runs;
 	while (fgets(line, sizeof line, p)) {
-		if (sscanf(line, "%63s %63s %lf %lf %lf %d", net, var, &med, &p10, &p90,
+		if (sscanf(line, "%1023s %63s %lf %lf %lf %d", net, var, &med, &p10, &p90,
 			   &runs) != 6)
 			continue;
-		for (int i = 0; i < N_NETS; i++) {
-			if (strcmp(net, nets[i]) != 0)
-				continue;
-			if (strcmp(var, "eager") == 0)
-				fig[i].eager = med;
-			else if (strcmp(var, "jit") == 0)
-				fig[i].jit = med;
-		}
+		for (int i = 0; i < N_NETS; i++)
+			for (int f = 0; f < BENCH_FORMS; f++) {
+				if (strcmp(net, m[i].cfg[f]) != 0)
+					continue;
+				if (strcmp(var, "eager") == 0)
+					fig[i][f].eager = med;
+				else if (strcmp(var, "jit") == 0)
+					fig[i][f].jit = med;
+			}
 	}
 	pclose(p);
 }
 
-static void bench_vs_torch(void)
+/* ONNX Runtime (onnxruntime-node through tests/onnx/ort_run.js, 200 timed
+ * runs) on one exported file; 0 when node or the package is missing. */
+static double bench_ort(const char *onnx, const char *input, int threads)
 {
-	struct net *net[N_NETS];
-	for (int i = 0; i < N_NETS; i++)
-		net[i] = bench_load(nets[i], NULL);
-	printf("1. Dense batch-1 latency, engine vs PyTorch (eval, median ms)\n");
-	printf("%-3s %-9s %17s %9s %9s %14s %12s\n", "thr", "net", "engine (2x)",
-	       "torch", "torch-jit", "torch/engine", "jit/engine");
+	char cmd[4096], line[256];
+	snprintf(cmd, sizeof cmd,
+		 "node '%s/tests/onnx/ort_run.js' '%s' '%s' --time 200 --threads %d 2>/dev/null",
+		 src_dir, onnx, input, threads);
+	FILE *p = popen(cmd, "r");
+	if (!p)
+		return 0.0;
+	double med = 0.0;
+	while (fgets(line, sizeof line, p))
+		if (sscanf(line, "median_ms %lf", &med) == 1)
+			break;
+	pclose(p);
+	return med;
+}
+
+static void bench_print_ratio(double theirs, double ours)
+{
+	if (theirs > 0.0)
+		printf(" %9.3f %6.2fx", theirs, theirs / ours);
+	else
+		printf(" %9s %7s", "-", "-");
+}
+
+static void bench_vs_references(struct bench_model *m)
+{
+	printf("1. Batch-1 latency against PyTorch and ONNX Runtime on the same nets\n"
+	   "   (median ms; ours measured before and after the references, the mean of the two\n"
+	   "   divides; pruned: reconvene --auto --method synflow --sparsity 0.9)\n");
+	printf("%-3s %-11s %-6s %17s %17s %17s %17s\n", "thr", "net", "form", "ours (2x)",
+	       "torch eager", "torchscript", "onnx runtime");
 #ifdef HAVE_OPENBLAS_SET_NUM_THREADS
 	int saved = openblas_get_num_threads();
 #else
@@ -193,72 +338,67 @@ static void bench_vs_torch(void)
 	const int threads[] = { 2, 1 };
 	for (int t = 0; t < 2; t++) {
 		bench_set_threads(threads[t]);
-		double before[N_NETS], after[N_NETS];
+		double before[N_NETS][BENCH_FORMS], after[N_NETS][BENCH_FORMS];
 		for (int i = 0; i < N_NETS; i++)
-			before[i] = bench_measure(net[i], NULL, LATENCY_VARIANT_DENSE).median_ms;
-		struct torch_fig fig[N_NETS];
-		bench_torch(threads[t], fig);
+			for (int f = 0; f < BENCH_FORMS; f++)
+				before[i][f] = bench_form_ms(&m[i], f);
+		struct ref_fig fig[N_NETS][BENCH_FORMS];
+		memset(fig, 0, sizeof fig);
+		bench_torch(m, threads[t], fig);
 		for (int i = 0; i < N_NETS; i++)
-			after[i] = bench_measure(net[i], NULL, LATENCY_VARIANT_DENSE).median_ms;
-		for (int i = 0; i < N_NETS; i++) {
-			double e = 0.5 * (before[i] + after[i]);
-			bench_json_figure("latency", "batch-1 latency, dense", nets[i], threads[t],
-					  "ms", true, e, "pytorch eager", fig[i].eager);
-			bench_json_figure("latency", "batch-1 latency, dense", nets[i], threads[t],
-					  "ms", true, e, "torchscript", fig[i].jit);
-			printf("%-3d %-9s %8.3f %8.3f ", threads[t], nets[i], before[i], after[i]);
-			if (fig[i].eager > 0.0)
-				printf("%9.3f %9.3f %13.1fx %11.1fx\n", fig[i].eager, fig[i].jit,
-				       fig[i].eager / e, fig[i].jit / e);
-			else
-				printf("%9s %9s %14s %12s\n", "-", "-", "-", "-");
-			fflush(stdout);
-		}
+			for (int f = 0; f < BENCH_FORMS; f++)
+				fig[i][f].ort = bench_ort(m[i].onnx[f], m[i].input, threads[t]);
+		for (int i = 0; i < N_NETS; i++)
+			for (int f = 0; f < BENCH_FORMS; f++)
+				after[i][f] = bench_form_ms(&m[i], f);
+		for (int i = 0; i < N_NETS; i++)
+			for (int f = 0; f < BENCH_FORMS; f++) {
+				double e = 0.5 * (before[i][f] + after[i][f]);
+				const struct ref_fig *r = &fig[i][f];
+				bench_json_figure("latency", form_figure[f], nets[i], threads[t], "ms",
+						  true, e, "pytorch eager", r->eager);
+				bench_json_figure("latency", form_figure[f], nets[i], threads[t], "ms",
+						  true, e, "torchscript", r->jit);
+				bench_json_figure("latency", form_figure[f], nets[i], threads[t], "ms",
+						  true, e, "onnx runtime", r->ort);
+				printf("%-3d %-11s %-6s %8.3f %8.3f", threads[t], nets[i], form_name[f],
+				       before[i][f], after[i][f]);
+				bench_print_ratio(r->eager, e);
+				bench_print_ratio(r->jit, e);
+				bench_print_ratio(r->ort, e);
+				printf("\n");
+			}
+		fflush(stdout);
 	}
 	bench_set_threads(saved);
-	for (int i = 0; i < N_NETS; i++)
-		net_free(net[i]);
 }
 
 /* --- 2 and 3: pruned variants ------------------------------------------- */
 
-static void bench_pruned(int rounds)
+static void bench_pruned(struct bench_model *m, int rounds)
 {
 	printf("\n2. Unstructured SynFlow 0.9 masks (median ms, min..max over %d rounds)\n",
 	       rounds);
 	printf("%-9s %17s %17s %17s %17s %9s\n", "net", "dense", "masked-dense",
 	       "csr-direct", "csr-im2col", "best/dense");
-	struct reconvene_result res[N_NETS];
-	struct net *dense[N_NETS];
 	for (int i = 0; i < N_NETS; i++) {
-		struct net_spec spec;
+		struct net *dense = m[i].dense;
+		const uint8_t *mask = m[i].res.pse.mask;
 		struct eng_err err;
-		dense[i] = bench_load(nets[i], &spec);
-		struct reconvene_options o;
-		reconvene_options_init(&o);
-		o.method = SCORE_METHOD_SYNFLOW;
-		o.sparsity = 0.9;
-		if (reconvene_run(dense[i], &spec, NULL, &o, NULL, &res[i], &err))
-			bench_die(nets[i], &err);
-		net_spec_done(&spec);
-		if (net_prepare(dense[i], 1, &err) || net_prepare(res[i].net, 1, &err))
-			bench_die(nets[i], &err);
-
 		struct sparse_net *direct, *im2col;
-		if (sparse_net_build_kernel(dense[i], res[i].pse.mask, SPARSE_KERNEL_DIRECT,
-					    NULL, &direct, &err) ||
-		    sparse_net_build_kernel(dense[i], res[i].pse.mask, SPARSE_KERNEL_IM2COL,
-					    NULL, &im2col, &err))
+		if (sparse_net_build_kernel(dense, mask, SPARSE_KERNEL_DIRECT, NULL, &direct,
+					    &err) ||
+		    sparse_net_build_kernel(dense, mask, SPARSE_KERNEL_IM2COL, NULL, &im2col,
+					    &err))
 			bench_die(nets[i], &err);
-		size_t in_len = shape_size(dense[i]->input);
+		size_t in_len = shape_size(dense->input);
 		float *x = malloc(in_len * sizeof *x);
 		for (size_t j = 0; j < in_len; j++)
 			x[j] = (float)((j * 7919) % 255) / 255.0f - 0.5f;
 		double t[4][BENCH_ROUNDS_MAX];
 		for (int r = 0; r < rounds; r++) {
-			t[0][r] = bench_measure(dense[i], NULL, LATENCY_VARIANT_DENSE).median_ms;
-			t[1][r] = bench_measure(dense[i], res[i].pse.mask,
-						LATENCY_VARIANT_MASKED).median_ms;
+			t[0][r] = bench_measure(dense, NULL, LATENCY_VARIANT_DENSE).median_ms;
+			t[1][r] = bench_measure(dense, mask, LATENCY_VARIANT_MASKED).median_ms;
 			t[2][r] = bench_sparse(direct, x);
 			t[3][r] = bench_sparse(im2col, x);
 		}
@@ -275,9 +415,9 @@ static void bench_pruned(int rounds)
 								   : t[3][rounds / 2];
 		printf(" %8.2fx\n", t[0][rounds / 2] / best);
 		printf("          nnz %zu of %zu weights (%.1f%%), MACs %.2fM of %.2fM\n",
-		       direct->nnz, score_prunable_count(dense[i]),
-		       100.0 * (double)direct->nnz / (double)score_prunable_count(dense[i]),
-		       (double)direct->macs * 1e-6, (double)net_macs(dense[i]) * 1e-6);
+		       direct->nnz, score_prunable_count(dense),
+		       100.0 * (double)direct->nnz / (double)score_prunable_count(dense),
+		       (double)direct->macs * 1e-6, (double)net_macs(dense) * 1e-6);
 		fflush(stdout);
 		free(x);
 		sparse_net_free(direct);
@@ -291,9 +431,8 @@ static void bench_pruned(int rounds)
 	for (int i = 0; i < N_NETS; i++) {
 		double t[2][BENCH_ROUNDS_MAX];
 		for (int r = 0; r < rounds; r++) {
-			t[0][r] = bench_measure(dense[i], NULL, LATENCY_VARIANT_DENSE).median_ms;
-			t[1][r] = bench_measure(res[i].net, NULL,
-						LATENCY_VARIANT_STRUCTURED).median_ms;
+			t[0][r] = bench_form_ms(&m[i], BENCH_DENSE);
+			t[1][r] = bench_form_ms(&m[i], BENCH_PRUNED);
 		}
 		double lo[2], hi[2], sp[BENCH_ROUNDS_MAX];
 		for (int r = 0; r < rounds; r++)
@@ -311,17 +450,12 @@ static void bench_pruned(int rounds)
 			qsort(t[k], (size_t)rounds, sizeof t[k][0], bench_cmp);
 			md[k] = t[k][rounds / 2];
 		}
-		bench_json_figure("latency", "batch-1 latency, Reconvene-pruned (synflow 0.9)",
-				  nets[i], bench_json_threads(), "ms", true, md[1],
-				  "our dense net", md[0]);
+		bench_json_figure("latency", form_figure[BENCH_PRUNED], nets[i],
+				  bench_json_threads(), "ms", true, md[1], "our dense net", md[0]);
 		printf(" %4.2f-%4.2fx %8.2fx %8.2fx\n", slo, shi,
-		       (double)net_macs(dense[i]) / (double)net_macs(res[i].net),
-		       (double)dense[i]->n_params / (double)res[i].net->n_params);
+		       (double)net_macs(m[i].dense) / (double)net_macs(m[i].res.net),
+		       (double)m[i].dense->n_params / (double)m[i].res.net->n_params);
 		fflush(stdout);
-	}
-	for (int i = 0; i < N_NETS; i++) {
-		reconvene_result_done(&res[i]);
-		net_free(dense[i]);
 	}
 }
 
@@ -377,10 +511,34 @@ int main(int argc, char **argv)
 	models_dir = getenv("RECONVENE_MODELS_DIR");
 	if (!models_dir || !*models_dir)
 		models_dir = "models";
+	static char src_buf[1100];
+	src_dir = getenv("top_srcdir");
+	if (!src_dir || !*src_dir) {
+		snprintf(src_buf, sizeof src_buf, "%s/..", models_dir);
+		src_dir = src_buf;
+	}
+	/* ONNX Runtime from the build tree's ort/ (make ort) unless the
+	 * caller points NODE_PATH elsewhere. */
+	const char *build = getenv("top_builddir");
+	char ort[1100], ort_abs[PATH_MAX];
+	snprintf(ort, sizeof ort, "%s/ort/node_modules", build && *build ? build : ".");
+	const char *node_path = getenv("NODE_PATH");
+	if ((!node_path || !*node_path) && realpath(ort, ort_abs))
+		setenv("NODE_PATH", ort_abs, 1);
+
+	if (!mkdtemp(tmp_dir)) {
+		perror("bench_latency: mkdtemp");
+		return 1;
+	}
+	static struct bench_model m[N_NETS];
+	tmp_models = m;
+	atexit(bench_tmp_remove);
+	bench_models_build(m, tmp_dir);
 	const char *skip = getenv("BENCH_LATENCY_SKIP_TORCH");
 	if (!skip || !*skip)
-		bench_vs_torch();
-	bench_pruned(rounds);
+		bench_vs_references(m);
+	bench_pruned(m, rounds);
+	bench_models_free(m);
 	bench_job_wall();
 	return 0;
 }

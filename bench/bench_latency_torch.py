@@ -3,6 +3,9 @@
 
   /usr/bin/python3 bench/bench_latency_torch.py MODELS_DIR [runs [threads [net ...]]]
 
+A net is a model name in MODELS_DIR or a path to a cfg file (a pruned
+bundle's model.cfg: the compacted widths); lines name it as given.
+
 Builds each net (default resnet20 and vgg16) from our cfg file as an
 ordinary nn.Module (nn.Conv2d, nn.BatchNorm2d, ... run in the cfg's order,
 the way a hand-written PyTorch model runs), float32, Kaiming weights, in
@@ -123,7 +126,8 @@ def main(argv):
     torch.set_num_threads(threads)
     torch.manual_seed(1)
     for name in nets:
-        spec = R.cfg_parse(os.path.join(models, name + ".cfg"))
+        path = name if name.endswith(".cfg") else os.path.join(models, name + ".cfg")
+        spec = R.cfg_parse(path)
         net = CfgNet(spec).eval()
         c, h, w = spec["input"]
         x = torch.randn(1, c, h, w)
