@@ -110,6 +110,18 @@ static const struct conv_case conv_cases[] = {
 	{ 16, 16, 16, 6, 3, 1, 1, 2, 1, 2 },  /* groups 2: the column path */
 	{ 3, 16, 16, 8, 3, 1, 1, 1, 1, 2 },   /* 3 inputs (a stem): the column path (direct 3x3 on AVX2) */
 	{ 16, 16, 16, 65, 3, 1, 1, 1, 0, 1 }, /* 65 outputs: the column path */
+	/* Depthwise 3x3 (conv_dw3.c): the flat stencil above 64 outputs, by
+	 * bands on wide planes; channels in lanes at 64 or fewer, in blocks
+	 * of 16 and a remainder. */
+	{ 3, 12, 12, 3, 3, 1, 1, 3, 1, 2 },   /* dw3 flat, stride 1 */
+	{ 4, 20, 20, 4, 3, 2, 1, 4, 0, 2 },   /* dw3 flat, stride 2: four phases */
+	{ 3, 12, 12, 6, 3, 1, 2, 3, 0, 1 },   /* dw3 flat, pad 2, multiplier 2 */
+	{ 3, 23, 19, 6, 3, 2, 0, 3, 1, 2, true, { 2, 1, 0, 2 } }, /* dw3 flat, stride 2, uneven pads */
+	{ 2, 40, 300, 2, 3, 1, 1, 2, 1, 1 },  /* dw3 flat, stride 1, several bands */
+	{ 2, 61, 300, 2, 3, 2, 1, 2, 0, 1 },  /* dw3 flat, stride 2, several bands */
+	{ 20, 4, 4, 20, 3, 1, 1, 20, 1, 2 },  /* dw3 lanes: 16 + 4 channels */
+	{ 9, 5, 5, 18, 3, 2, 1, 9, 1, 2 },    /* dw3 lanes: stride 2, multiplier 2 */
+	{ 17, 7, 6, 17, 3, 1, 0, 17, 0, 1, true, { 0, 2, 1, 1 } }, /* dw3 lanes, uneven pads */
 };
 #define N_CONV_CASES ((int)(sizeof conv_cases / sizeof conv_cases[0]))
 #define N_RANDOM_CASES 12
@@ -488,7 +500,9 @@ START_TEST(test_conv_batch1_team)
 		struct conv_run cr;
 		conv_run_init(&cr, cc, 5100 + (uint64_t)_i);
 		conv_run_forward(&cr);
-		fill(cr.l.dw, cr.l.w_len, 0.25f);
+		/* The gradients add onto 0.25: dW and the bias's (grads holds
+		 * both; malloc left the bias's undefined before). */
+		fill(cr.grads, cr.l.w_len + cr.l.b_len, 0.25f);
 		fill(cr.dx, cr.x_len, NAN);
 		conv_run_backward(&cr, true, true);
 		out[t][0] = cr.y;

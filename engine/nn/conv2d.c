@@ -20,7 +20,9 @@
  *
  * Convolutions with one input channel per group (depthwise, possibly with a
  * channel multiplier) use direct loops instead: as a GEMM they have M = 1
- * and spend all their time in im2col.
+ * and spend all their time in im2col.  Their 3x3 stride-1 and -2 forwards
+ * run conv_dw3.h's kernels (a flat stencil per plane, or 16 channels in
+ * vector lanes on small maps).
  *
  * The data gradient of a stride-1 conv is itself a conv: dout convolved
  * with the flipped, transposed weights, padded by k - 1 - pad
@@ -95,6 +97,7 @@
 #include "base/threads.h"
 #include "nn/conv2d_geom.h"
 #include "nn/conv3x3.h"
+#include "nn/conv_dw3.h"
 #include "nn/layer.h"
 #include "nn/layer_init.h"
 #include "nn/gemm_thin.h"
@@ -769,65 +772,30 @@ ENG_TARGET_CLONES static void conv2d_epilogue(float *dst, const float *src, size
 	}
 }
 
-/* Direct forward for cg == 1 (depthwise with multiplier og). */
-/* Padded planes of at most this many floats (68 x 68) take the 3x3
- * depthwise forward by rows (conv2d_dw3_plane); it lives on the stack. */
-#define CONV2D_DW3_PLANE 4624
-
-/* One output row of a 3x3 stride-1 depthwise conv: the nine taps of three
- * padded input rows summed in one pass and written once. */
-ENG_TARGET_CLONES static void conv2d_dw3_row(float *restrict dst, const float *restrict r0,
-					     const float *restrict r1,
-					     const float *restrict r2,
-					     const float *restrict w, float bias, int n)
-{
-	const float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5],
-		    w6 = w[6], w7 = w[7], w8 = w[8];
-	for (int i = 0; i < n; i++)
-		dst[i] = bias + (w0 * r0[i] + w1 * r0[i + 1] + w2 * r0[i + 2]) +
-			 (w3 * r1[i] + w4 * r1[i + 1] + w5 * r1[i + 2]) +
-			 (w6 * r2[i] + w7 * r2[i + 1] + w8 * r2[i + 2]);
-}
-
-/* Whether a depthwise forward goes by rows: 3x3, stride 1, pads of at
- * most 2, and a padded plane that fits CONV2D_DW3_PLANE (MobileNetV2's
- * depthwise convs but its stride-2 ones). */
-static bool conv2d_dw3_fits(const struct conv2d_geom *g)
-{
-	return g->k == 3 && g->s == 1 && g->pt <= 2 && g->pb <= 2 && g->pl <= 2 &&
-	       g->pr <= 2 &&
-	       (size_t)(g->h + g->pt + g->pb) * (size_t)(g->w + g->pl + g->pr) <=
-		       CONV2D_DW3_PLANE;
-}
-
-/* dst (oh x ow) = bias + the 3x3 conv of plane with w[0..9): the plane is
- * copied into a zero-bordered buffer, then each output row is one
- * conv2d_dw3_row.  The tap-by-tap row axpys read and wrote each output
- * row nine times, one call per row and tap. */
-static void conv2d_dw3_plane(const struct conv2d_geom *g, const float *plane,
-			     const float *w, float bias, float *dst)
-{
-	float pad[CONV2D_DW3_PLANE];
-	const int pw = g->w + g->pl + g->pr, ph = g->h + g->pt + g->pb;
-	memset(pad, 0, (size_t)ph * (size_t)pw * sizeof(float));
-	for (int ih = 0; ih < g->h; ih++)
-		memcpy(pad + (size_t)(ih + g->pt) * (size_t)pw + g->pl,
-		       plane + (size_t)ih * (size_t)g->w, (size_t)g->w * sizeof(float));
-	for (int oh = 0; oh < g->oh; oh++) {
-		const float *r0 = pad + (size_t)oh * (size_t)pw;
-		conv2d_dw3_row(dst + (size_t)oh * (size_t)g->ow, r0, r0 + pw, r0 + 2 * pw, w,
-			       bias, g->ow);
-	}
-}
-
+/* Direct forward for cg == 1 (depthwise with multiplier og): 3x3 stride-1
+ * and -2 convs by conv_dw3.h's kernels, the rest by row axpys. */
 static void conv2d_direct_forward(const struct conv2d_geom *g, const float *w,
 				  const float *b, const float *in, float *out,
 				  int batch, const struct layer_conf *cf)
 {
 	const size_t kk = (size_t)g->k * (size_t)g->k;
 	const int nt = conv2d_threads((size_t)batch * (size_t)g->o * g->hw * kk);
-	const bool dw3 = conv2d_dw3_fits(g);
+	const bool dw3 = conv_dw3_fits(g);
 	(void)nt; /* only in OpenMP clauses */
+	if (conv_dw3_lanes_fit(g)) {
+		const int blocks = (g->o + CONV_DW3_LANES - 1) / CONV_DW3_LANES;
+		/* Every (sample, block) pair writes its own output planes. */
+		CONV2D_OMP("omp parallel for collapse(2) schedule(static) num_threads(nt) if(nt > 1)")
+		for (int n = 0; n < batch; n++)
+			for (int k = 0; k < blocks; k++) {
+				const int o0 = k * CONV_DW3_LANES;
+				const int o1 = o0 + CONV_DW3_LANES < g->o ? o0 + CONV_DW3_LANES : g->o;
+				conv_dw3_lanes(g, in + (size_t)n * g->c * g->in_hw, w, b, o0, o1,
+					       cf->post_relu, cf->post_clip,
+					       out + (size_t)n * g->o * g->hw);
+			}
+		return;
+	}
 	/* Every (sample, filter) pair writes its own output plane. */
 	CONV2D_OMP("omp parallel for collapse(2) schedule(static) num_threads(nt) if(nt > 1)")
 	for (int n = 0; n < batch; n++) {
@@ -836,9 +804,8 @@ static void conv2d_direct_forward(const struct conv2d_geom *g, const float *w,
 			float *dst = out + ((size_t)n * g->o + (size_t)o) * g->hw;
 			float bias = b ? b[o] : 0.0f;
 			if (dw3) {
-				conv2d_dw3_plane(g, plane, w + (size_t)o * kk, bias, dst);
-				if (cf->post_relu)
-					conv2d_epilogue(dst, dst, g->hw, 0.0f, cf);
+				conv_dw3_plane(g, plane, w + (size_t)o * kk, bias, cf->post_relu,
+					       cf->post_clip, dst);
 				continue;
 			}
 			for (size_t i = 0; i < g->hw; i++)

@@ -1,0 +1,69 @@
+/* conv_dw3.h: the forward of one channel of a 3x3 depthwise conv (one
+ * input channel per group), stride 1 or 2, as a flat nine-tap stencil.
+ *
+ * The input plane is copied, a band of output rows at a time, into a
+ * zero-padded buffer split by phase: with stride s, phase (a, b) holds the
+ * padded plane's rows s*i + a and columns s*j + b (stride 1 has one phase,
+ * the padded plane itself; stride 2 has four).  Tap (kh, kw) then reads
+ * phase (kh % s, kw % s) at a fixed offset (kh / s) * width + kw / s from
+ * output position q = oh * width + ow, so every output of the band is the
+ * same nine-term sum over nine pointers into the buffer: one loop with no
+ * bounds, no strides and no row calls, which the compiler vectorises
+ * (AVX-512 and AVX2 clones, target_clones.h).  The width - OW positions
+ * past each output row are computed and dropped when the rows are copied
+ * out, with the bias already in and the fused ReLU or ReLU6 applied.
+ *
+ * Each output is bias + w[0] x[0] + ... + w[8] x[8] in that order (padding
+ * reads zeros), without fused multiply-adds (the build is ISO C), so every
+ * instruction set gives the same bits.
+ *
+ * Owns: nothing; the buffers live on the calling thread's stack
+ * (CONV_DW3_BUFFER floats).
+ */
+#ifndef RECONVENE_CONV_DW3_H
+#define RECONVENE_CONV_DW3_H
+
+#include <stdbool.h>
+
+#include "nn/conv2d_geom.h"
+
+/* Floats of stack buffer per call (phases and staged outputs: 32 KiB). */
+#define CONV_DW3_BUFFER 8192
+
+/* Whether conv_dw3_plane runs g: a 3x3 kernel, stride 1 or 2, padding
+ * 0..2 on each side, and rows short enough that a band of one output row
+ * fits the buffer. */
+bool conv_dw3_fits(const struct conv2d_geom *g);
+
+/* dst (g->oh x g->ow) = bias + the 3x3 conv of plane (g->h x g->w) with
+ * w[0..9), then max(0, .) when relu, then min(clip, .) when relu and
+ * clip > 0.  Only where conv_dw3_fits(g). */
+void conv_dw3_plane(const struct conv2d_geom *g, const float *plane, const float *w,
+		    float bias, bool relu, float clip, float *dst);
+
+/* Small planes go channels in lanes instead: CONV_DW3_LANES output
+ * channels at a time, their padded input planes interleaved (position-
+ * major, a channel per lane) on the stack, so each output position of the
+ * block is nine vector multiply-adds.  A plane of 4x4 is 22 positions of
+ * the stencil above: mostly loop overhead.  Same sums in the same order
+ * as conv_dw3_plane, so the same bits. */
+#define CONV_DW3_LANES 16
+#define CONV_DW3_LANES_PLANE 400 /* padded positions: 18 x 18 fits */
+/* Output positions up to which lanes win: the planes go in and out by
+ * gathers and scatters, which cost more than the stencil's overhead on
+ * larger planes (MobileNetV2 at one thread, Zen 5: 4x4 planes 0.075 ->
+ * 0.030 ms a layer, 8x8 even, 16x16 0.040 -> 0.066). */
+#define CONV_DW3_LANES_OUT 64
+
+/* Whether conv_dw3_lanes runs g: conv_dw3_fits, at most
+ * CONV_DW3_LANES_OUT outputs and CONV_DW3_LANES_PLANE padded inputs. */
+bool conv_dw3_lanes_fit(const struct conv2d_geom *g);
+
+/* Output channels [o0, o1) of one sample (o1 - o0 <= CONV_DW3_LANES):
+ * in is the sample's g->c input planes, out its g->o output planes;
+ * channel o reads input plane o / g->og, w[o * 9 ..], b[o] (b may be
+ * NULL: no bias), then the activation as conv_dw3_plane. */
+void conv_dw3_lanes(const struct conv2d_geom *g, const float *in, const float *w,
+		    const float *b, int o0, int o1, bool relu, float clip, float *out);
+
+#endif
