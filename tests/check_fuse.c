@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/rng.h"
+#include "base/threads.h"
 #include "io/cfg.h"
 #include "nn/net.h"
 #include "nn/net_fuse.h"
@@ -58,7 +59,19 @@ static int count_kind(const struct net *net, enum layer_kind kind)
 	return n;
 }
 
-/* max |a - b| / max(1, max |a|) over the logits of the same input. */
+/* max |a - b| / max(1, max |a|) over m logits (NaN anywhere: NaN). */
+static double rel_diff(const float *a, const float *b, size_t m)
+{
+	double scale = 1.0, diff = 0.0;
+	for (size_t i = 0; i < m; i++) {
+		scale = fmax(scale, fabs(a[i]));
+		double d = fabs((double)a[i] - b[i]);
+		diff = d > diff || isnan(d) ? d : diff;
+	}
+	return diff / scale;
+}
+
+/* rel_diff over the logits of the same input. */
 static double compare(struct net *a, struct net *b, int batch)
 {
 	struct eng_err err;
@@ -73,16 +86,10 @@ static double compare(struct net *a, struct net *b, int batch)
 	size_t m = (size_t)batch * (size_t)a->classes;
 	float *ya = malloc(m * sizeof *ya);
 	memcpy(ya, net_forward(a, x, batch, false), m * sizeof *ya);
-	const float *yb = net_forward(b, x, batch, false);
-	double scale = 1.0, diff = 0.0;
-	for (size_t i = 0; i < m; i++) {
-		scale = fmax(scale, fabs(ya[i]));
-		double d = fabs((double)ya[i] - yb[i]);
-		diff = d > diff || isnan(d) ? d : diff;
-	}
+	double rel = rel_diff(ya, net_forward(b, x, batch, false), m);
 	free(x);
 	free(ya);
-	return diff / scale;
+	return rel;
 }
 
 START_TEST(test_models)
@@ -130,6 +137,38 @@ START_TEST(test_mask)
 	double rel = compare(net, fused, 2);
 	ck_assert_msg(rel <= 1e-5, "masked: %g", rel);
 	free(mask);
+	net_free(fused);
+	net_free(net);
+	net_spec_done(&spec);
+}
+END_TEST
+
+/* The latency path: the fused net at batch 1 on a granted team of two
+ * with OpenBLAS on one thread (net_forward_team: GEMMs cut by rows,
+ * direct kernels by channels) computes the same logits as one thread, up
+ * to OpenBLAS's kernels' rounding.  On a one-CPU machine the team is one
+ * thread and this compares a path with itself. */
+START_TEST(test_team)
+{
+	struct net_spec spec;
+	struct net *net = load(models[_i], &spec), *fused;
+	struct eng_err err;
+	ck_assert_int_eq(net_fuse(net, NULL, &fused, &err), ENG_STATUS_OK);
+	ck_assert(net_prepare(fused, 1, &err) == ENG_STATUS_OK);
+	size_t n = shape_size(fused->input), m = (size_t)fused->classes;
+	float *x = malloc(n * sizeof *x), *y = malloc(m * sizeof *y);
+	struct rng r;
+	rng_seed(&r, 9);
+	for (size_t i = 0; i < n; i++)
+		x[i] = rng_normal(&r);
+	memcpy(y, net_forward(fused, x, 1, false), m * sizeof *y);
+	const int saved = threads_blas_serial_begin();
+	double rel = rel_diff(y, net_forward_team(fused, x, 1, false, 2), m);
+	threads_blas_serial_end(saved);
+	ck_assert_msg(rel <= 1e-5, "%s: the team's logits differ by %g (relative)", models[_i],
+		      rel);
+	free(x);
+	free(y);
 	net_free(fused);
 	net_free(net);
 	net_spec_done(&spec);
@@ -186,6 +225,7 @@ static Suite *fuse_suite(void)
 	TCase *tc = tcase_create("fuse");
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_models, 0, N_MODELS);
+	tcase_add_loop_test(tc, test_team, 0, N_MODELS);
 	tcase_add_test(tc, test_mask);
 	tcase_add_test(tc, test_where);
 	suite_add_tcase(s, tc);

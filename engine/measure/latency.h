@@ -54,13 +54,13 @@
  * masked weights zero in the copy).  Params and BN statistics of the net
  * are never changed.
  *
- * Threads: batch-1 forwards are small GEMMs (M = out channels, N = H*W of
- * one sample); conv2d.c runs a single-sample chunk serially with OpenBLAS
- * threading the GEMM, so OpenBLAS's own thread count (process-wide,
- * openblas_set_num_threads or OPENBLAS_NUM_THREADS) is what a DENSE,
- * MASKED or STRUCTURED measurement uses.  The CSR kernel is single-
- * threaded (no OpenMP, no BLAS).  The caller (the worker, `reconvene
- * bench`) decides the OpenBLAS count; latency_measure never changes it.
+ * Threads: OpenBLAS's thread count (process-wide, openblas_set_num_threads
+ * or OPENBLAS_NUM_THREADS, which the caller, the worker or `reconvene
+ * bench`, decides) is how many threads a DENSE, MASKED or STRUCTURED
+ * measurement uses: with more than one, the timed forwards keep OpenBLAS
+ * on the calling thread and run the fused net's layers on a team of that
+ * many (net_forward_team), and the count is restored before returning.
+ * The CSR kernel is single-threaded (no OpenMP, no BLAS).
  *
  *   struct latency_options o;
  *   latency_options_init(&o);

@@ -776,10 +776,15 @@ ENG_TARGET_CLONES static void conv2d_epilogue(float *dst, const float *src, size
  * and -2 convs by conv_dw3.h's kernels, the rest by row axpys. */
 static void conv2d_direct_forward(const struct conv2d_geom *g, const float *w,
 				  const float *b, const float *in, float *out,
-				  int batch, const struct layer_conf *cf)
+				  int batch, const struct layer_conf *cf, int granted)
 {
 	const size_t kk = (size_t)g->k * (size_t)g->k;
-	const int nt = conv2d_threads((size_t)batch * (size_t)g->o * g->hw * kk);
+	const size_t work = (size_t)batch * (size_t)g->o * g->hw * kk;
+	int nt = conv2d_threads(work);
+	/* A granted team (batch 1, OpenBLAS kept serial by the caller, so
+	 * conv2d_threads says 1) splits it as OpenBLAS's threads would. */
+	if (granted > nt && work >= CONV2D_PAR_MIN_FLOATS)
+		nt = granted;
 	const bool dw3 = conv_dw3_fits(g);
 	(void)nt; /* only in OpenMP clauses */
 	if (conv_dw3_lanes_fit(g)) {
@@ -999,6 +1004,14 @@ static int conv2d_thin_row(int rows, int th, int nth)
 	return th == nth ? rows : (int)((long)rows * th / nth / 24 * 24);
 }
 
+/* Rows of a batch-1 GEMM's part on thread th of nth (a granted team, on
+ * a one-thread OpenBLAS): cut at multiples of 16, OpenBLAS's row block
+ * on AVX-512. */
+static int conv2d_gemm_row(int rows, int th, int nth)
+{
+	return th == nth ? rows : (int)((long)rows * th / nth / 16 * 16);
+}
+
 /* Threads for the whole-call team of a GEMM conv on chunks of nc samples
  * (1: serial chunks, OpenBLAS threads inside each GEMM). */
 static int conv2d_team_threads(const struct conv2d_geom *g, int batch, int nc)
@@ -1072,11 +1085,24 @@ static void conv2d_forward_serial(struct layer *l, const struct conv2d_geom *g,
 						  ncol, res + (size_t)gi * (size_t)g->og * ncol, ncol,
 						  bpad + (size_t)th * gemm_thin_scratch((int)g->kdim));
 				}
-			} else
-				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-					    g->og, (int)ncol, (int)g->kdim, 1.0f,
-					    l->w + (size_t)gi * wg, (int)g->kdim, b_mat, (int)ncol,
-					    0.0f, res + (size_t)gi * (size_t)g->og * ncol, (int)ncol);
+			} else {
+				const int tt = cn == 1 && io->threads_split_gemm
+						       ? conv2d_granted_threads(io) : 1;
+				(void)tt; /* only in OpenMP clauses */
+				CONV2D_OMP("omp parallel num_threads(tt) if(tt > 1)")
+				{
+					const int th = threads_team_index(), nth = threads_team_size();
+					const int r0 = conv2d_gemm_row(g->og, th, nth);
+					const int r1 = conv2d_gemm_row(g->og, th + 1, nth);
+					if (r1 > r0)
+						cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+							    r1 - r0, (int)ncol, (int)g->kdim, 1.0f,
+							    l->w + (size_t)gi * wg + (size_t)r0 * g->kdim,
+							    (int)g->kdim, b_mat, (int)ncol, 0.0f,
+							    res + ((size_t)gi * (size_t)g->og + (size_t)r0) * ncol,
+							    (int)ncol);
+				}
+			}
 		}
 		if (cn == 1) {
 			conv2d_epilogue_sample(l, g, res);
@@ -1253,7 +1279,8 @@ static void conv2d_forward(struct layer *l, const struct layer_io *io)
 	struct conv2d_geom g;
 	conv2d_geom_init(&g, l);
 	if (g.direct) {
-		conv2d_direct_forward(&g, l->w, l->b, io->in[0], io->out, io->batch, &l->conf);
+		conv2d_direct_forward(&g, l->w, l->b, io->in[0], io->out, io->batch, &l->conf,
+				      io->batch == 1 ? conv2d_granted_threads(io) : 1);
 		return;
 	}
 	if (conv2d_runs_3x3(&g)) {

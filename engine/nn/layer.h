@@ -140,6 +140,12 @@ struct layer_io {
 	 * GEMMs run on OpenBLAS's threads must not start a team next to
 	 * them (docs/performance.md, the two pools). */
 	int threads;
+	/* With threads: the team may also cut the layer's OpenBLAS GEMMs by
+	 * rows, one serial GEMM per thread.  OpenBLAS picks its kernels by
+	 * shape, so a sum may then differ in its last bits from one thread's:
+	 * for callers that compare nothing across thread counts (latency);
+	 * SynFlow leaves it false, its scores the same on any count. */
+	bool threads_split_gemm;
 	/* backward: the layer's dw and db hold no gradient yet (their
 	 * contents are undefined) and it writes, rather than adds, them.
 	 * false: add (what training's accumulation over a step needs).

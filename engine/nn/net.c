@@ -251,10 +251,17 @@ static const float *net_source(const struct net *net, int idx, const float *inpu
 
 const float *net_forward(struct net *net, const float *input, int batch, bool train)
 {
+	return net_forward_team(net, input, batch, train, 0);
+}
+
+const float *net_forward_team(struct net *net, const float *input, int batch, bool train,
+			      int threads)
+{
 	ENG_ASSERT(batch > 0 && batch <= net->max_batch);
 	for (int i = 0; i < net->n_layers; i++) {
 		struct layer *l = &net->layers[i];
-		struct layer_io io = { .batch = batch, .train = train };
+		struct layer_io io = { .batch = batch, .train = train, .threads = threads,
+				       .threads_split_gemm = threads > 1 };
 		for (int k = 0; k < l->n_in; k++)
 			io.in[k] = net_source(net, l->in_idx[k], input);
 		io.out = net->act[i];

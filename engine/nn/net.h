@@ -94,6 +94,16 @@ enum eng_status net_memory_estimate(const struct net *net, int max_batch, size_t
  * Returns the last layer's output (batch x classes), valid until the next
  * forward. */
 const float *net_forward(struct net *net, const float *input, int batch, bool train);
+
+/* The same, with a team of `threads` granted to the layers' own loops
+ * (layer_io's threads and threads_split_gemm: at batch 1 the convs split
+ * their GEMMs by rows and their direct kernels by channels).  The caller
+ * keeps OpenBLAS on one thread meanwhile (threads_blas_serial_begin), or
+ * its pool spins against the team.  A logit may differ in its last bits
+ * from net_forward's (OpenBLAS's kernels differ by shape): for timing
+ * (latency.h).  threads <= 1 is net_forward. */
+const float *net_forward_team(struct net *net, const float *input, int batch, bool train,
+			      int threads);
 /* Backpropagate dlogits (batch x last layer's output) through the forward
  * just run on the same input; adds into net->grads. */
 void net_backward(struct net *net, const float *input, const float *dlogits, int batch);
