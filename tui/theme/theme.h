@@ -8,12 +8,9 @@
  * tier through theme_color_direct()).  The format is described in
  * docs/themes.md and STYLE.md ("Theme file format").
  *
- * Colour values (int32_t) everywhere in this API:
- *   THEME_COLOR_DEFAULT (-1)  the terminal's own fg or bg (curses -1)
- *   0..255                    an xterm palette index (0..15 the named ones)
- *   THEME_RGB(0xrrggbb)       a 24-bit colour (flag bit 24 set)
- *   THEME_COLOR_INHERIT (-2)  only in unresolved roles: normal's colour
- *   THEME_COLOR_NONE (-3)     only in equivalents: "convert automatically"
+ * Colour values (int32_t) everywhere in this API are theme_color.h's
+ * (THEME_COLOR_DEFAULT, 0..255, THEME_RGB(0xrrggbb), and INHERIT and
+ * NONE before resolving); so are the attribute bits and the colour maths.
  * A resolved theme contains only DEFAULT and indices, plus RGB values in
  * the truecolor tier.
  *
@@ -52,24 +49,13 @@
 #include <stdint.h>
 
 #include "base/status.h"
+#include "theme/theme_color.h"
 #include "base/warn.h"
 
 /* The newest theme format this code reads; files with a newer major
  * version are refused as a whole. */
 #define THEME_FORMAT_VERSION 1
 
-#define THEME_COLOR_DEFAULT (-1)
-#define THEME_COLOR_INHERIT (-2)
-#define THEME_COLOR_NONE (-3)
-#define THEME_COLOR_RGB_FLAG 0x1000000
-#define THEME_RGB(x) ((int32_t)(THEME_COLOR_RGB_FLAG | ((x) & 0xffffff)))
-
-#define THEME_ATTR_BOLD 0x01u
-#define THEME_ATTR_DIM 0x02u
-#define THEME_ATTR_UNDERLINE 0x04u
-#define THEME_ATTR_REVERSE 0x08u
-#define THEME_ATTR_ITALIC 0x10u
-#define THEME_ATTR_STANDOUT 0x20u
 
 #include "theme/theme_roles.h"
 
@@ -211,25 +197,6 @@ enum theme_tier theme_tier_detect(const char *no_color_env, bool no_color_flag,
 /* The theme to use when none was asked for: "tty16" on the Linux console
  * (TERM=linux), else "default". */
 const char *theme_default_name(const char *term);
-
-/* --- colour maths (exported for tests and the PNG writer) --- */
-/* Nearest xterm-256 index: the 6x6x6 cube (levels 0,95,135,175,215,255)
- * or the grey ramp 232..255, whichever is closer (tmux's method). */
-int theme_rgb_to_256(uint32_t rgb);
-/* Our 256 -> 16 table. */
-int theme_256_to_16(int idx);
-/* 16 -> 8: drops the bright bit and ORs THEME_ATTR_BOLD into *attrs. */
-int theme_16_to_8(int idx, unsigned *attrs);
-/* The xterm default RGB of a palette index 0..255. */
-uint32_t theme_index_rgb(int idx);
-/* Resolved colour to the number ncurses wants on a direct-colour terminal
- * (xterm-direct: values below 8 are the ANSI colours, others are RGB). */
-int32_t theme_color_direct(int32_t c);
-/* Parse one colour word as theme files write it (no `$name`, no `-`);
- * false if it is not one. */
-bool theme_color_parse(const char *word, int32_t *out);
-/* Parse attribute words ("bold underline", "none"); false on a bad word. */
-bool theme_attrs_parse(const char *text, unsigned *out);
 
 /* --- themes --- */
 void theme_init_default(struct theme *th);   /* the compiled-in "default" */

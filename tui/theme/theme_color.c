@@ -4,7 +4,7 @@
 #include <string.h>
 
 
-#include "theme/theme_internal.h"
+#include "theme/theme_color.h"
 
 static const char *const theme_color_names[8] = {
 	"black", "red", "green", "yellow", "blue", "magenta", "cyan", "white",
