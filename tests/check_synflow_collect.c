@@ -29,7 +29,7 @@
 #include "io/cfg.h"
 #include "nn/net.h"
 #include "score/score.h"
-#include "score/score_internal.h"
+#include "score/synflow_collect.h"
 
 /* A list of n scores: a tenth dead, a twentieth exactly 0, a tenth equal
  * to probe (so that its bin is well populated), the rest spread over

@@ -25,7 +25,7 @@
 #include "io/cfg.h"
 #include "nn/net.h"
 #include "score/score.h"
-#include "score/score_internal.h"
+#include "score/synflow_sparse.h"
 
 struct sparse_case {
 	int c, h, w, o, k, stride;

@@ -1,6 +1,6 @@
 /* batch.c: the scoring batch of SNIP and GraSP: which training samples
  * (score_batch_select, public), the batch in memory and the train-mode
- * loss gradient over it (score_internal.h).
+ * loss gradient over it (batch.h).
  */
 #include "config.h"
 
@@ -9,7 +9,7 @@
 
 #include "nn/loss.h"
 #include "score/score.h"
-#include "score/score_internal.h"
+#include "score/batch.h"
 
 enum eng_status score_batch_select(const struct data_split *ds, int per_class,
 				   int32_t *idx_out, int *n_out,

@@ -24,7 +24,8 @@
 
 #include "base/target_clones.h"
 #include "score/score.h"
-#include "score/score_internal.h"
+#include "score/grasp.h"
+#include "score/batch.h"
 
 /* The BN terms below are sums in double over a channel's elements; an
  * OpenMP simd reduction lets each run in vector lanes (partial sums in

@@ -1,7 +1,7 @@
 /* mask.c: which weights are prunable (conv and linear weights), the
  * global unstructured mask over them (score_mask_global, its kept count),
  * per-layer densities under a mask and per-channel scores.  These read
- * scores; score.c and the method files make them (score_internal.h).
+ * scores; score.c and the method files make them (mask.h).
  */
 #include "config.h"
 
@@ -11,7 +11,8 @@
 
 #include "base/topk.h"
 #include "score/score.h"
-#include "score/score_internal.h"
+#include "score/mask.h"
+#include "score/score_run.h"
 
 bool score_layer_is_prunable(const struct layer *l)
 {

@@ -3,7 +3,7 @@
  * random, magnitude and SNIP (after one gradient).  GraSP (grasp.c) and
  * SynFlow (synflow.c) have files of their own; the mask, densities and
  * channel scores are in mask.c, the scoring batch in batch.c
- * (score_internal.h).  docs/scoring.md explains the maths.
+ * (score_run.h).  docs/scoring.md explains the maths.
  */
 #include "config.h"
 
@@ -14,7 +14,10 @@
 
 #include "base/rng.h"
 #include "score/score.h"
-#include "score/score_internal.h"
+#include "score/score_run.h"
+#include "score/batch.h"
+#include "score/grasp.h"
+#include "score/synflow.h"
 
 static const char *const score_names[SCORE_METHOD_COUNT] = {
 	[SCORE_METHOD_RANDOM] = "random",

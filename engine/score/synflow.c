@@ -60,7 +60,10 @@
 
 #include "base/threads.h"
 #include "score/score.h"
-#include "score/score_internal.h"
+#include "score/synflow.h"
+#include "score/mask.h"
+#include "score/synflow_collect.h"
+#include "score/synflow_sparse.h"
 
 /* x *= 2^e, exactly (up to subnormal results). */
 static void score_scale(float *x, size_t n, int e)
@@ -181,7 +184,7 @@ static void score_synflow_forward(struct net *net, struct score_synflow *sf)
 	}
 }
 
-/* The selection's lower radix digits (score_internal.h has the top one):
+/* The selection's lower radix digits (synflow_collect.h has the top one):
  * two digits of SCORE_LOW_DIGIT bits over the boundary bin's entries. */
 #define SCORE_LOW_DIGIT (SCORE_LOW_BITS / 2)
 #define SCORE_LOW_BINS (1u << SCORE_LOW_DIGIT)

@@ -1,4 +1,4 @@
-/* synflow_collect.c: the scan of SynFlow's selection step (score_internal.h
+/* synflow_collect.c: the scan of SynFlow's selection step (synflow_collect.h
  * has the contract): which listed weights a step prunes, and which are
  * candidates of the boundary bin.
  *
@@ -20,7 +20,7 @@
  */
 #include "config.h"
 
-#include "score/score_internal.h"
+#include "score/synflow_collect.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>

@@ -1,5 +1,5 @@
 /* synflow_sparse.c: SynFlow's batch-1 conv passes over the listed weights
- * alone (score_internal.h, "synflow_sparse.c").
+ * alone (synflow_sparse.h).
  *
  * Why.  SynFlow runs 100 forward and backward passes at batch 1.  There a
  * conv of a late VGG stage is a GEMM with N = 16 or 4 output positions and
@@ -31,7 +31,7 @@
 #include "base/target_clones.h"
 #include "nn/conv2d_geom.h"
 #include "score/score.h"
-#include "score/score_internal.h"
+#include "score/synflow_sparse.h"
 
 /* OpenMP only for its simd directive (vector loops, no threads). */
 #ifdef _OPENMP
