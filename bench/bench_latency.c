@@ -69,6 +69,20 @@ static void bench_die(const char *what, const struct eng_err *err)
 	exit(1);
 }
 
+/* One sample of net's input, the same fixed pattern everywhere (free it). */
+static float *bench_input(const struct net *net)
+{
+	size_t len = shape_size(net->input);
+	float *x = malloc(len * sizeof *x);
+	if (!x) {
+		fprintf(stderr, "bench_latency: out of memory\n");
+		exit(1);
+	}
+	for (size_t j = 0; j < len; j++)
+		x[j] = (float)((j * 7919) % 255) / 255.0f - 0.5f;
+	return x;
+}
+
 static struct net *bench_load(const char *name, struct net_spec *spec_out)
 {
 	char path[1024];
@@ -213,14 +227,7 @@ static void bench_models_build(struct bench_model *m, const char *tmp)
 		}
 		struct net *n = m[i].dense;
 		size_t dims[4] = { 1, (size_t)n->input.c, (size_t)n->input.h, (size_t)n->input.w };
-		size_t len = dims[1] * dims[2] * dims[3];
-		float *x = malloc(len * sizeof *x);
-		if (!x) {
-			fprintf(stderr, "bench_latency: out of memory\n");
-			exit(1);
-		}
-		for (size_t j = 0; j < len; j++)
-			x[j] = (float)((j * 7919) % 255) / 255.0f - 0.5f;
+		float *x = bench_input(n);
 		snprintf(m[i].input, sizeof m[i].input, "%s/%s.npy", tmp, nets[i]);
 		if (npy_write(m[i].input, NPY_DTYPE_F32, 4, dims, x, &err))
 			bench_die(nets[i], &err);
@@ -391,10 +398,7 @@ static void bench_pruned(struct bench_model *m, int rounds)
 		    sparse_net_build_kernel(dense, mask, SPARSE_KERNEL_IM2COL, NULL, &im2col,
 					    &err))
 			bench_die(nets[i], &err);
-		size_t in_len = shape_size(dense->input);
-		float *x = malloc(in_len * sizeof *x);
-		for (size_t j = 0; j < in_len; j++)
-			x[j] = (float)((j * 7919) % 255) / 255.0f - 0.5f;
+		float *x = bench_input(dense);
 		double t[4][BENCH_ROUNDS_MAX];
 		for (int r = 0; r < rounds; r++) {
 			t[0][r] = bench_measure(dense, NULL, LATENCY_VARIANT_DENSE).median_ms;

@@ -3,7 +3,6 @@
  */
 #include "config.h"
 
-#include <math.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -52,11 +51,8 @@ ENG_TARGET_CLONES static void add_sum_relu(const float *restrict a,
 					   const float *restrict b, float *restrict out,
 					   size_t n, float hi)
 {
-	for (size_t i = 0; i < n; i++) {
-		float v = a[i] + b[i];
-		v = v > 0.0f ? v : 0.0f;
-		out[i] = v < hi ? v : hi;
-	}
+	for (size_t i = 0; i < n; i++)
+		out[i] = layer_post_act(a[i] + b[i], hi);
 }
 
 ENG_TARGET_CLONES static void add_into(float *restrict dx, const float *restrict dy,
@@ -72,8 +68,7 @@ static void add_forward(struct layer *l, const struct layer_io *io)
 	if (!l->conf.post_relu)
 		add_sum(io->in[0], io->in[1], io->out, n);
 	else
-		add_sum_relu(io->in[0], io->in[1], io->out, n,
-			     l->conf.post_clip > 0.0f ? l->conf.post_clip : INFINITY);
+		add_sum_relu(io->in[0], io->in[1], io->out, n, layer_post_hi(&l->conf));
 }
 
 static void add_backward(struct layer *l, const struct layer_io *io)

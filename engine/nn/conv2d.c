@@ -763,13 +763,10 @@ ENG_TARGET_CLONES static void conv2d_epilogue(float *dst, const float *src, size
 			dst[i] = src[i] + bias;
 		return;
 	}
-	const float hi = cf->post_clip > 0.0f ? cf->post_clip : INFINITY;
+	const float hi = layer_post_hi(cf);
 	CONV2D_OMP("omp simd")
-	for (size_t i = 0; i < n; i++) {
-		float v = src[i] + bias;
-		v = v > 0.0f ? v : 0.0f;
-		dst[i] = v < hi ? v : hi;
-	}
+	for (size_t i = 0; i < n; i++)
+		dst[i] = layer_post_act(src[i] + bias, hi);
 }
 
 /* Direct forward for cg == 1 (depthwise with multiplier og): 3x3 stride-1
@@ -785,9 +782,10 @@ static void conv2d_direct_forward(const struct conv2d_geom *g, const float *w,
 	 * conv2d_threads says 1) splits it as OpenBLAS's threads would. */
 	if (granted > nt && work >= CONV2D_PAR_MIN_FLOATS)
 		nt = granted;
-	const bool dw3 = conv_dw3_fits(g);
+	struct conv_dw3 dw3;
+	conv_dw3_plan(&dw3, g);
 	(void)nt; /* only in OpenMP clauses */
-	if (conv_dw3_lanes_fit(g)) {
+	if (dw3.path == CONV_DW3_BY_LANES) {
 		const int blocks = (g->o + CONV_DW3_LANES - 1) / CONV_DW3_LANES;
 		/* Every (sample, block) pair writes its own output planes. */
 		CONV2D_OMP("omp parallel for collapse(2) schedule(static) num_threads(nt) if(nt > 1)")
@@ -795,9 +793,8 @@ static void conv2d_direct_forward(const struct conv2d_geom *g, const float *w,
 			for (int k = 0; k < blocks; k++) {
 				const int o0 = k * CONV_DW3_LANES;
 				const int o1 = o0 + CONV_DW3_LANES < g->o ? o0 + CONV_DW3_LANES : g->o;
-				conv_dw3_lanes(g, in + (size_t)n * g->c * g->in_hw, w, b, o0, o1,
-					       cf->post_relu, cf->post_clip,
-					       out + (size_t)n * g->o * g->hw);
+				conv_dw3_lanes(&dw3, g, in + (size_t)n * g->c * g->in_hw, w, b, o0,
+					       o1, cf, out + (size_t)n * g->o * g->hw);
 			}
 		return;
 	}
@@ -808,9 +805,8 @@ static void conv2d_direct_forward(const struct conv2d_geom *g, const float *w,
 			const float *plane = in + ((size_t)n * g->c + (size_t)(o / g->og)) * g->in_hw;
 			float *dst = out + ((size_t)n * g->o + (size_t)o) * g->hw;
 			float bias = b ? b[o] : 0.0f;
-			if (dw3) {
-				conv_dw3_plane(g, plane, w + (size_t)o * kk, bias, cf->post_relu,
-					       cf->post_clip, dst);
+			if (dw3.path == CONV_DW3_BY_PLANES) {
+				conv_dw3_plane(&dw3, g, plane, w + (size_t)o * kk, bias, cf, dst);
 				continue;
 			}
 			for (size_t i = 0; i < g->hw; i++)
@@ -996,20 +992,17 @@ static int conv2d_granted_threads(const struct layer_io *io)
 	return io->threads <= 1 ? 1 : io->threads < cap ? io->threads : cap;
 }
 
-/* Rows of a thin forward's part on thread th of nth: cut at multiples of
- * 24, which both of gemm_thin's row blocks (8 and 6) divide, so that every
- * row goes through the same code, and sums, on any number of threads. */
-static int conv2d_thin_row(int rows, int th, int nth)
+/* Where thread th of nth starts its part of `rows` rows (th == nth: the
+ * end), cut at multiples of step.  A thin forward cuts at 24, which both
+ * of gemm_thin's row blocks (8 and 6) divide, so that every row goes
+ * through the same code, and sums, on any number of threads; a batch-1
+ * GEMM on a granted team (a one-thread OpenBLAS) at 16, OpenBLAS's row
+ * block on AVX-512. */
+#define CONV2D_THIN_ROW_STEP 24
+#define CONV2D_GEMM_ROW_STEP 16
+static int conv2d_part_row(int rows, int th, int nth, int step)
 {
-	return th == nth ? rows : (int)((long)rows * th / nth / 24 * 24);
-}
-
-/* Rows of a batch-1 GEMM's part on thread th of nth (a granted team, on
- * a one-thread OpenBLAS): cut at multiples of 16, OpenBLAS's row block
- * on AVX-512. */
-static int conv2d_gemm_row(int rows, int th, int nth)
-{
-	return th == nth ? rows : (int)((long)rows * th / nth / 16 * 16);
+	return th == nth ? rows : (int)((long)rows * th / nth / step * step);
 }
 
 /* Threads for the whole-call team of a GEMM conv on chunks of nc samples
@@ -1079,10 +1072,11 @@ static void conv2d_forward_serial(struct layer *l, const struct conv2d_geom *g,
 				CONV2D_OMP("omp parallel num_threads(tt) if(tt > 1)")
 				{
 					const int th = threads_team_index(), nth = threads_team_size();
-					gemm_thin(conv2d_thin_row(g->og, th, nth),
-						  conv2d_thin_row(g->og, th + 1, nth), (int)ncol,
-						  (int)g->kdim, l->w + (size_t)gi * wg, g->kdim, b_mat,
-						  ncol, res + (size_t)gi * (size_t)g->og * ncol, ncol,
+					const int r0 = conv2d_part_row(g->og, th, nth, CONV2D_THIN_ROW_STEP);
+					const int r1 = conv2d_part_row(g->og, th + 1, nth, CONV2D_THIN_ROW_STEP);
+					gemm_thin(r0, r1, (int)ncol, (int)g->kdim, l->w + (size_t)gi * wg,
+						  g->kdim, b_mat, ncol,
+						  res + (size_t)gi * (size_t)g->og * ncol, ncol,
 						  bpad + (size_t)th * gemm_thin_scratch((int)g->kdim));
 				}
 			} else {
@@ -1092,8 +1086,8 @@ static void conv2d_forward_serial(struct layer *l, const struct conv2d_geom *g,
 				CONV2D_OMP("omp parallel num_threads(tt) if(tt > 1)")
 				{
 					const int th = threads_team_index(), nth = threads_team_size();
-					const int r0 = conv2d_gemm_row(g->og, th, nth);
-					const int r1 = conv2d_gemm_row(g->og, th + 1, nth);
+					const int r0 = conv2d_part_row(g->og, th, nth, CONV2D_GEMM_ROW_STEP);
+					const int r1 = conv2d_part_row(g->og, th + 1, nth, CONV2D_GEMM_ROW_STEP);
 					if (r1 > r0)
 						cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
 							    r1 - r0, (int)ncol, (int)g->kdim, 1.0f,

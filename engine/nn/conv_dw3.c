@@ -1,7 +1,6 @@
 /* conv_dw3.c: see conv_dw3.h. */
 #include "config.h"
 
-#include <math.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -15,41 +14,38 @@
 #define DW3_OMP(directive)
 #endif
 
-/* How a plane is cut: the phases' row width, the phase rows a band reads
- * past its output rows, and the output rows per band. */
-struct dw3_band {
-	int s;		/* stride: s x s phases */
-	int width;	/* floats per phase row: the padded width / s, rounded up */
-	int extra;	/* 2 / s */
-	int rows;	/* output rows per band (the last band may have fewer) */
-};
-
-/* The band layout of g, or false when conv_dw3_plane does not run it.
- * Output (oh, ow) reads padded rows s*oh + kh and columns s*ow + kw, that
- * is phase row oh + kh / s at column ow + kw / s: OW + 2 / s <= width, so
- * the nine reads of a band's outputs stay in its rows + extra phase rows. */
-static bool dw3_band_init(const struct conv2d_geom *g, struct dw3_band *b)
+/* The plane path's bands.  Output (oh, ow) reads padded rows s*oh + kh
+ * and columns s*ow + kw, that is phase row oh + kh / s at column
+ * ow + kw / s: OW + 2 / s <= width, so the nine reads of a band's outputs
+ * stay in its rows + extra phase rows.  false when no band fits. */
+static bool dw3_bands(const struct conv2d_geom *g, struct conv_dw3 *d)
 {
 	if (g->k != 3 || (g->s != 1 && g->s != 2) || g->pt < 0 || g->pt > 2 || g->pb < 0 ||
 	    g->pb > 2 || g->pl < 0 || g->pl > 2 || g->pr < 0 || g->pr > 2 || g->oh < 1 ||
 	    g->ow < 1)
 		return false;
-	b->s = g->s;
-	b->width = (g->w + g->pl + g->pr + g->s - 1) / g->s;
-	b->extra = 2 / g->s;
+	d->s = g->s;
+	d->width = (g->w + g->pl + g->pr + g->s - 1) / g->s;
+	d->extra = 2 / g->s;
 	/* phases * (rows + extra) * width for the input, rows * width staged */
 	const long phases = (long)g->s * g->s;
-	const long rows = ((long)CONV_DW3_BUFFER / b->width - phases * b->extra) / (phases + 1);
+	const long rows = ((long)CONV_DW3_BUFFER / d->width - phases * d->extra) / (phases + 1);
 	if (rows < 1)
 		return false;
-	b->rows = rows < g->oh ? (int)rows : g->oh;
+	d->rows = rows < g->oh ? (int)rows : g->oh;
 	return true;
 }
 
-bool conv_dw3_fits(const struct conv2d_geom *g)
+void conv_dw3_plan(struct conv_dw3 *d, const struct conv2d_geom *g)
 {
-	struct dw3_band b;
-	return dw3_band_init(g, &b);
+	memset(d, 0, sizeof *d);
+	if (!dw3_bands(g, d))
+		d->path = CONV_DW3_NONE;
+	else if (g->hw <= CONV_DW3_LANES_OUT &&
+		 (g->h + g->pt + g->pb) * (g->w + g->pl + g->pr) <= CONV_DW3_LANES_PLANE)
+		d->path = CONV_DW3_BY_LANES;
+	else
+		d->path = CONV_DW3_BY_PLANES;
 }
 
 /* dst[j] = src[j * s], j < n.  The helpers below are inlined into
@@ -72,7 +68,7 @@ static inline void dw3_gather(float *restrict dst, const float *restrict src, in
  * (n x width, zeroed by the caller): phase row i, column j is padded row
  * s*i + a, column s*j + c, that is input row s*i + a - pt, column
  * s*j + c - pl, or zero. */
-static inline void dw3_fill(const struct conv2d_geom *g, const struct dw3_band *b,
+static inline void dw3_fill(const struct conv2d_geom *g, const struct conv_dw3 *b,
 			    const float *plane, int a, int c, int i0, int n, float *dst)
 {
 	const int s = b->s, width = b->width;
@@ -119,8 +115,8 @@ static inline void dw3_taps(float *restrict out, const float *const *x,
 	}
 }
 
-/* One output row out of the staging rows, with the fused activation (as
- * conv2d's epilogue: NaN becomes 0 under a ReLU). */
+/* One output row out of the staging rows, with the fused activation
+ * (layer_post_act). */
 static inline void dw3_store(float *restrict dst, const float *restrict src, int n,
 			     bool relu, float hi)
 {
@@ -131,31 +127,26 @@ static inline void dw3_store(float *restrict dst, const float *restrict src, int
 		return;
 	}
 	DW3_OMP("omp simd")
-	for (int i = 0; i < n; i++) {
-		float v = src[i];
-		v = v > 0.0f ? v : 0.0f;
-		dst[i] = v < hi ? v : hi;
-	}
+	for (int i = 0; i < n; i++)
+		dst[i] = layer_post_act(src[i], hi);
 }
 
-ENG_TARGET_CLONES void conv_dw3_plane(const struct conv2d_geom *g, const float *plane,
-				      const float *w, float bias, bool relu, float clip,
-				      float *dst)
+ENG_TARGET_CLONES void conv_dw3_plane(const struct conv_dw3 *d, const struct conv2d_geom *g,
+				      const float *plane, const float *w, float bias,
+				      const struct layer_conf *cf, float *dst)
 {
-	struct dw3_band b;
-	const bool fits = dw3_band_init(g, &b);
-	ENG_ASSERT(fits);
+	ENG_ASSERT(d->path == CONV_DW3_BY_PLANES);
 	float buf[CONV_DW3_BUFFER];
-	const int s = b.s, width = b.width, prows = b.rows + b.extra;
+	const int s = d->s, width = d->width, prows = d->rows + d->extra;
 	const size_t phase = (size_t)prows * (size_t)width;
 	float *stage = buf + (size_t)(s * s) * phase;
-	const float hi = clip > 0.0f ? clip : INFINITY;
-	for (int r0 = 0; r0 < g->oh; r0 += b.rows) {
-		const int rows = g->oh - r0 < b.rows ? g->oh - r0 : b.rows;
+	const float hi = layer_post_hi(cf);
+	for (int r0 = 0; r0 < g->oh; r0 += d->rows) {
+		const int rows = g->oh - r0 < d->rows ? g->oh - r0 : d->rows;
 		memset(buf, 0, (size_t)(s * s) * phase * sizeof *buf);
 		for (int a = 0; a < s; a++)
 			for (int c = 0; c < s; c++)
-				dw3_fill(g, &b, plane, a, c, r0, rows + b.extra,
+				dw3_fill(g, d, plane, a, c, r0, rows + d->extra,
 					 buf + (size_t)(a * s + c) * phase);
 		const float *x[9];
 		for (int kh = 0; kh < 3; kh++)
@@ -165,24 +156,18 @@ ENG_TARGET_CLONES void conv_dw3_plane(const struct conv2d_geom *g, const float *
 		dw3_taps(stage, x, w, bias, (rows - 1) * width + g->ow);
 		for (int r = 0; r < rows; r++)
 			dw3_store(dst + (size_t)(r0 + r) * (size_t)g->ow,
-				  stage + (size_t)r * (size_t)width, g->ow, relu, hi);
+				  stage + (size_t)r * (size_t)width, g->ow, cf->post_relu, hi);
 	}
 }
 
 /* --- channels in lanes ----------------------------------------------------- */
 
-bool conv_dw3_lanes_fit(const struct conv2d_geom *g)
-{
-	return conv_dw3_fits(g) && g->hw <= CONV_DW3_LANES_OUT &&
-	       (g->h + g->pt + g->pb) * (g->w + g->pl + g->pr) <= CONV_DW3_LANES_PLANE;
-}
-
-ENG_TARGET_CLONES void conv_dw3_lanes(const struct conv2d_geom *g, const float *in,
-				      const float *w, const float *b, int o0, int o1,
-				      bool relu, float clip, float *out)
+ENG_TARGET_CLONES void conv_dw3_lanes(const struct conv_dw3 *d, const struct conv2d_geom *g,
+				      const float *in, const float *w, const float *b, int o0,
+				      int o1, const struct layer_conf *cf, float *out)
 {
 	enum { L = CONV_DW3_LANES };
-	ENG_ASSERT(conv_dw3_lanes_fit(g) && o0 >= 0 && o0 < o1 && o1 - o0 <= L &&
+	ENG_ASSERT(d->path == CONV_DW3_BY_LANES && o0 >= 0 && o0 < o1 && o1 - o0 <= L &&
 		   o1 <= g->o);
 	const int pw = g->w + g->pl + g->pr, ph = g->h + g->pt + g->pb, n = o1 - o0;
 	float pad[CONV_DW3_LANES_PLANE * L];
@@ -209,7 +194,7 @@ ENG_TARGET_CLONES void conv_dw3_lanes(const struct conv2d_geom *g, const float *
 			for (int l = 0; l < L; l++)
 				p[l] = x[src[l]];
 		}
-	const float hi = clip > 0.0f ? clip : INFINITY;
+	const float hi = layer_post_hi(cf);
 	const size_t row = (size_t)pw * L;
 	for (int oh = 0; oh < g->oh; oh++) {
 		for (int ow = 0; ow < g->ow; ow++) {
@@ -231,12 +216,10 @@ ENG_TARGET_CLONES void conv_dw3_lanes(const struct conv2d_geom *g, const float *
 				a += wv[8][l] * x2[l + 2 * L];
 				acc[l] = a;
 			}
-			if (relu) {
+			if (cf->post_relu) {
 				DW3_OMP("omp simd")
-				for (int l = 0; l < L; l++) {
-					float a = acc[l] > 0.0f ? acc[l] : 0.0f;
-					acc[l] = a < hi ? a : hi;
-				}
+				for (int l = 0; l < L; l++)
+					acc[l] = layer_post_act(acc[l], hi);
 			}
 			float *restrict y = out + (size_t)oh * (size_t)g->ow + (size_t)ow;
 			DW3_OMP("omp simd")

@@ -30,23 +30,12 @@
 /* Floats of stack buffer per call (phases and staged outputs: 32 KiB). */
 #define CONV_DW3_BUFFER 8192
 
-/* Whether conv_dw3_plane runs g: a 3x3 kernel, stride 1 or 2, padding
- * 0..2 on each side, and rows short enough that a band of one output row
- * fits the buffer. */
-bool conv_dw3_fits(const struct conv2d_geom *g);
-
-/* dst (g->oh x g->ow) = bias + the 3x3 conv of plane (g->h x g->w) with
- * w[0..9), then max(0, .) when relu, then min(clip, .) when relu and
- * clip > 0.  Only where conv_dw3_fits(g). */
-void conv_dw3_plane(const struct conv2d_geom *g, const float *plane, const float *w,
-		    float bias, bool relu, float clip, float *dst);
-
-/* Small planes go channels in lanes instead: CONV_DW3_LANES output
- * channels at a time, their padded input planes interleaved (position-
- * major, a channel per lane) on the stack, so each output position of the
- * block is nine vector multiply-adds.  A plane of 4x4 is 22 positions of
- * the stencil above: mostly loop overhead.  Same sums in the same order
- * as conv_dw3_plane, so the same bits. */
+/* Small planes go channels in lanes instead (conv_dw3_lanes):
+ * CONV_DW3_LANES output channels at a time, their padded input planes
+ * interleaved (position-major, a channel per lane) on the stack, so each
+ * output position of the block is nine vector multiply-adds.  A plane of
+ * 4x4 is 22 positions of the stencil above: mostly loop overhead.  Same
+ * sums in the same order as conv_dw3_plane, so the same bits. */
 #define CONV_DW3_LANES 16
 #define CONV_DW3_LANES_PLANE 400 /* padded positions: 18 x 18 fits */
 /* Output positions up to which lanes win: the planes go in and out by
@@ -55,15 +44,42 @@ void conv_dw3_plane(const struct conv2d_geom *g, const float *plane, const float
  * 0.030 ms a layer, 8x8 even, 16x16 0.040 -> 0.066). */
 #define CONV_DW3_LANES_OUT 64
 
-/* Whether conv_dw3_lanes runs g: conv_dw3_fits, at most
- * CONV_DW3_LANES_OUT outputs and CONV_DW3_LANES_PLANE padded inputs. */
-bool conv_dw3_lanes_fit(const struct conv2d_geom *g);
+enum conv_dw3_path {
+	CONV_DW3_NONE,		/* not these kernels: the caller's row loops */
+	CONV_DW3_BY_PLANES,	/* conv_dw3_plane, plane by plane */
+	CONV_DW3_BY_LANES	/* conv_dw3_lanes, 16 channels at a time */
+};
+
+/* How a conv runs here, decided once per call by conv_dw3_plan. */
+struct conv_dw3 {
+	enum conv_dw3_path path;
+	/* The plane path's bands: stride (s x s phases), floats per phase row
+	 * (the padded width / s, rounded up), phase rows a band reads past
+	 * its output rows (2 / s), output rows per band (the last may have
+	 * fewer). */
+	int s, width, extra, rows;
+};
+
+/* The path for g: NONE unless a 3x3 kernel, stride 1 or 2, padding 0..2
+ * on each side, and rows short enough that a band of one output row fits
+ * the buffer; then BY_LANES on at most CONV_DW3_LANES_OUT outputs and
+ * CONV_DW3_LANES_PLANE padded inputs, else BY_PLANES. */
+void conv_dw3_plan(struct conv_dw3 *d, const struct conv2d_geom *g);
+
+/* dst (g->oh x g->ow) = bias + the 3x3 conv of plane (g->h x g->w) with
+ * w[0..9), then cf's fused activation when cf->post_relu
+ * (layer_post_act).  d: conv_dw3_plan(g) with path BY_PLANES. */
+void conv_dw3_plane(const struct conv_dw3 *d, const struct conv2d_geom *g,
+		    const float *plane, const float *w, float bias,
+		    const struct layer_conf *cf, float *dst);
 
 /* Output channels [o0, o1) of one sample (o1 - o0 <= CONV_DW3_LANES):
  * in is the sample's g->c input planes, out its g->o output planes;
  * channel o reads input plane o / g->og, w[o * 9 ..], b[o] (b may be
- * NULL: no bias), then the activation as conv_dw3_plane. */
-void conv_dw3_lanes(const struct conv2d_geom *g, const float *in, const float *w,
-		    const float *b, int o0, int o1, bool relu, float clip, float *out);
+ * NULL: no bias), then the activation as conv_dw3_plane.  d:
+ * conv_dw3_plan(g) with path BY_LANES. */
+void conv_dw3_lanes(const struct conv_dw3 *d, const struct conv2d_geom *g,
+		    const float *in, const float *w, const float *b, int o0, int o1,
+		    const struct layer_conf *cf, float *out);
 
 #endif

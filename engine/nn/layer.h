@@ -45,6 +45,7 @@
 #ifndef RECONVENE_LAYER_H
 #define RECONVENE_LAYER_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -101,6 +102,21 @@ struct layer_conf {
 	bool post_relu;
 	float post_clip;
 };
+
+/* The fused activation's upper bound: post_clip, or none. */
+static inline float layer_post_hi(const struct layer_conf *c)
+{
+	return c->post_clip > 0.0f ? c->post_clip : INFINITY;
+}
+
+/* The fused activation of one value (post_relu, bound hi from
+ * layer_post_hi): max(0, v), then min(hi, .); NaN becomes 0.  Inline, so
+ * the kernels' vector loops take it. */
+static inline float layer_post_act(float v, float hi)
+{
+	v = v > 0.0f ? v : 0.0f;
+	return v < hi ? v : hi;
+}
 
 struct layer {
 	enum layer_kind kind;

@@ -104,8 +104,14 @@ static void pool_span(const struct layer *l, int o, int n, int before, int *lo, 
 	*hi = end > n ? n : end;
 }
 
-/* Offset within the plane x of the window's maximum; the first one wins on
- * ties, and a NaN wins over numbers so that divergence shows. */
+/* Whether v takes over from the running maximum m: greater, or a NaN
+ * over a number, so that the first wins on ties and divergence shows. */
+static inline bool maxpool_beats(float v, float m)
+{
+	return v > m || (v != v && m == m);
+}
+
+/* Offset within the plane x of the window's maximum (maxpool_beats). */
 static size_t maxpool_argmax(const struct layer *l, const float *x, int oy, int ox)
 {
 	int y0, y1, x0, x1;
@@ -115,7 +121,7 @@ static size_t maxpool_argmax(const struct layer *l, const float *x, int oy, int 
 	for (int y = y0; y < y1; y++) {
 		for (int xx = x0; xx < x1; xx++) {
 			size_t i = (size_t)y * (size_t)l->in.w + (size_t)xx;
-			if (x[i] > x[best] || (x[i] != x[i] && x[best] == x[best]))
+			if (maxpool_beats(x[i], x[best]))
 				best = i;
 		}
 	}
@@ -130,12 +136,6 @@ static bool maxpool_is_2x2(const struct layer *l)
 {
 	return l->conf.size == 2 && pool_stride(l) == 2 && l->conf.pad.top == 0 &&
 	       l->conf.pad.left == 0 && l->conf.pad.bottom == 0 && l->conf.pad.right == 0;
-}
-
-/* Whether v takes over from the running maximum m (maxpool_argmax). */
-static inline bool maxpool_beats(float v, float m)
-{
-	return v > m || (v != v && m == m);
 }
 
 ENG_TARGET_CLONES
