@@ -303,7 +303,7 @@ static void bench_print_text(const struct bench_cli *c, const char *model,
 	printf("; %d groups rectified\n", r->n_changed);
 	char kernel[320];
 	blas_kernel_describe(blas_kernel_selected(), kernel, sizeof kernel);
-	printf("batch 1, eval; OpenBLAS threads %d (dense kernels), CSR kernel 1\n"
+	printf("batch 1, eval; threads %d (the engine's team; OpenBLAS on 1), CSR kernel 1\n"
 	       "blas: %s\nconv 3x3: %s\n\n", threads, kernel, conv3x3_describe());
 	printf("%-17s %10s %19s %5s %8s %12s %12s %10s %9s\n", "", "median ms",
 	       "p10 - p90 ms", "runs", "speedup", "params", "nonzero", "bytes",
