@@ -11,6 +11,17 @@
 #include <cblas.h>
 #endif
 
+void threads_set_count(int n)
+{
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+	openblas_set_num_threads(n);
+#endif
+#ifdef _OPENMP
+	omp_set_num_threads(n);
+#endif
+	(void)n;
+}
+
 int threads_for_work(size_t work, size_t par_min)
 {
 #ifdef _OPENMP

@@ -18,6 +18,11 @@
 
 #include <stddef.h>
 
+/* Set the one knob for the rest of the process: OpenBLAS's thread count
+ * and OpenMP's, both n (>= 1).  For a thread that owns the process's
+ * engine work (the worker thread, a sweep job). */
+void threads_set_count(int n);
+
 /* Threads for a parallel loop over `work` floats (>= 1). */
 int threads_for_work(size_t work, size_t par_min);
 

@@ -14,7 +14,7 @@
 #include "nn/net.h"
 #include "worker/cache.h"
 #include "worker/worker.h"
-#include "worker/worker_internal.h"
+#include "worker/worker_state.h"
 
 enum eng_status worker_net_ready(struct worker *w, struct eng_err *err)
 {
@@ -81,7 +81,7 @@ bool worker_yield_point(struct worker *w, int j)
 	bool yield = w->model_dirty || w->settings_dirty || w->plan_dirty;
 	for (int k = 0; k < j && !yield; k++)
 		yield = worker_job_due_locked(w, k);
-	/* The probe runs after everything else (worker.c's pick): it gives
+	/* The probe runs after everything else (worker_scheduler.c's pick): it gives
 	 * way to any request and to an auto job that has work to do. */
 	for (int k = j + 1; k < WORKER_JOB_COUNT && !yield && j == WORKER_JOB_PROBE; k++)
 		yield = worker_job_due_locked(w, k);

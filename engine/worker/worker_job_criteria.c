@@ -16,7 +16,7 @@
 #include "prune/criteria_compare.h"
 #include "prune/reconvene.h"
 #include "worker/worker.h"
-#include "worker/worker_internal.h"
+#include "worker/worker_state.h"
 
 #define CRIT_M CRITERIA_METHODS
 #define CRIT_P CRITERIA_PAIRS

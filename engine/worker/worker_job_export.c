@@ -19,7 +19,7 @@
 #include "prune/reconvene.h"
 #include "score/score.h"
 #include "worker/worker.h"
-#include "worker/worker_internal.h"
+#include "worker/worker_state.h"
 
 void worker_export_args_done(struct worker_export_args *x)
 {

@@ -13,7 +13,7 @@
 #include "score/score.h"
 #include "score/sensitivity.h"
 #include "worker/worker.h"
-#include "worker/worker_internal.h"
+#include "worker/worker_state.h"
 
 const double *const worker_grid_sparsity = score_sens_sparsity;
 

@@ -17,7 +17,7 @@
 #include "train/quickeval.h"
 #include "train/train.h"
 #include "worker/worker.h"
-#include "worker/worker_internal.h"
+#include "worker/worker_state.h"
 
 #define WORKER_LAT_MIN_MS 40.0
 #define WORKER_LAT_MAX_MS 250.0

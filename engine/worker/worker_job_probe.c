@@ -19,7 +19,7 @@
 #include "prune/reconvene.h"
 #include "train/quickeval.h"
 #include "worker/worker.h"
-#include "worker/worker_internal.h"
+#include "worker/worker_state.h"
 
 #define WORKER_PROBE_FIGURES 7
 

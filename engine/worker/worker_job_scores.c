@@ -16,7 +16,7 @@
 #include "score/score.h"
 #include "worker/cache.h"
 #include "worker/worker.h"
-#include "worker/worker_internal.h"
+#include "worker/worker_state.h"
 
 void worker_pse_free(struct worker_pse *p)
 {

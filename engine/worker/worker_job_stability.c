@@ -12,7 +12,7 @@
 #include "prune/reconvene.h"
 #include "prune/stability.h"
 #include "worker/worker.h"
-#include "worker/worker_internal.h"
+#include "worker/worker_state.h"
 
 static void stab_progress(int done, int total, void *user)
 {

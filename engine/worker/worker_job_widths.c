@@ -9,7 +9,7 @@
 #include "prune/width_staircase.h"
 #include "worker/width_cache.h"
 #include "worker/worker.h"
-#include "worker/worker_internal.h"
+#include "worker/worker_state.h"
 
 static void worker_widths_progress(int done, int total, void *user)
 {

@@ -2,7 +2,7 @@
  * a result depends on, as text ("pse v1 m=[...] method=synflow ...").  The
  * cache stores results under these keys; a snapshot marks a result stale
  * when its key differs from the one the current state gives; an auto job
- * runs again when its state key changed (see worker_internal.h).  The
+ * runs again when its state key changed (see worker_state.h).  The
  * cache names and checks its entries by this text, so any change to it
  * orphans every cached entry of that kind.
  */
@@ -18,7 +18,7 @@
 #include "base/blas_info.h"
 #include "nn/conv3x3.h"
 #include "worker/worker.h"
-#include "worker/worker_internal.h"
+#include "worker/worker_state.h"
 
 const char *worker_job_name(enum worker_job j)
 {

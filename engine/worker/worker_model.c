@@ -24,7 +24,7 @@
 #include "score/score.h"
 #include "worker/cache.h"
 #include "worker/worker.h"
-#include "worker/worker_internal.h"
+#include "worker/worker_state.h"
 
 struct worker_model_box {
 	struct worker_model m; /* first: the public pointer is the box */

@@ -1,6 +1,6 @@
 /* worker_settings.c: the worker's settings: the defaults, the range check,
  * the one mapping to and from Reconvene's options, and which jobs a
- * change of settings invalidates (see worker.h, worker_internal.h).
+ * change of settings invalidates (see worker.h, worker_state.h).
  */
 #include "config.h"
 
@@ -9,7 +9,7 @@
 #include "prune/reconvene.h"
 #include "train/quickeval.h"
 #include "worker/worker.h"
-#include "worker/worker_internal.h"
+#include "worker/worker_state.h"
 
 void worker_settings_default(struct worker_settings *s)
 {

@@ -21,7 +21,7 @@
 #include "prune/plan.h"
 #include "prune/reconvene.h"
 #include "worker/worker.h"
-#include "worker/worker_internal.h"
+#include "worker/worker_state.h"
 
 #define WORKER_PUBLISH_MS 50
 

@@ -61,7 +61,7 @@ int cli_align_auto_width(void *user, const struct net *net, const struct group_s
 {
 	struct cli_align_auto *aa = user;
 	struct width_staircase s;
-	struct progress bar;
+	struct progress_line bar;
 	bool cached;
 	char label[96];
 	snprintf(label, sizeof label, "widths %s", gs->groups[g].name);

@@ -132,7 +132,7 @@ int cli_bench_widths(const char *model, const char *group, int threads, bool jso
 		if (!gs.groups[g].prunable || (!all && g != only))
 			continue;
 		struct width_staircase s;
-		struct progress bar;
+		struct progress_line bar;
 		bool cached;
 		progress_init(&bar, stderr, gs.groups[g].name, "widths/s");
 		enum eng_status st = width_cache_staircase(cache, &spec, net, &gs, g, threads, NULL,

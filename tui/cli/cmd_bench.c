@@ -228,7 +228,7 @@ static int bench_measure_all(const struct bench_cli *c, struct net *dense,
 			LATENCY_VARIANT_SPARSE, LATENCY_VARIANT_STRUCTURED,
 		};
 		struct net *net = i == BENCH_ROW_STRUCTURED ? r->net : dense;
-		struct progress bar;
+		struct progress_line bar;
 		progress_init(&bar, stderr, bench_row_names[i], "runs/s");
 		o.progress = bench_on_progress;
 		o.progress_user = &bar;

@@ -145,7 +145,7 @@ static int eval_parse(int argc, char **argv, struct eval_cli *o)
 }
 
 struct eval_watch {
-	struct progress train, test;
+	struct progress_line train, test;
 	bool testing;
 };
 

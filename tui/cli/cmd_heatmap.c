@@ -140,7 +140,7 @@ static int heatmap_sparsity(struct net *net, const struct data_split *ds,
 	}
 	struct score_options so;
 	reconvene_score_options(&c->o, &so);
-	struct progress bar;
+	struct progress_line bar;
 	progress_init(&bar, stderr, score_method_name(c->o.method), "it/s");
 	enum eng_status st = score_sensitivity_grid(net, ds, &so, cli_score_on_progress,
 						    &bar, dens, &err);
@@ -214,7 +214,7 @@ int cmd_heatmap(int argc, char **argv)
 	if (c.sparsity_view) {
 		rc = heatmap_sparsity(net, have_ds ? &ds : NULL, &c, &style);
 	} else {
-		struct progress bar;
+		struct progress_line bar;
 		struct reconvene_result r = { 0 };
 		struct eng_err err;
 		progress_init(&bar, stderr, score_method_name(c.o.method), "it/s");

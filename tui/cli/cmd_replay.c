@@ -158,7 +158,7 @@ static int replay_wait(struct input *in, struct worker *w, const struct replay_o
 {
 	struct app *a = in->app;
 	uint64_t req = a->auto_req;
-	struct progress pr;
+	struct progress_line pr;
 	progress_init(&pr, stderr, "scores", "");
 	struct pollfd fd = { .fd = worker_wake_fd(w), .events = POLLIN };
 	while (a->auto_req) {

@@ -167,7 +167,7 @@ static int report_parse(int argc, char **argv, struct report_cli *c)
 
 /* Progress of one quick-eval: "<variant> train" then "<variant> test". */
 struct report_watch {
-	struct progress bar;
+	struct progress_line bar;
 	char train_label[48], test_label[48];
 	bool testing;
 };
@@ -248,7 +248,7 @@ static int report_latency(struct net *net, const uint8_t *mask,
 	struct latency_options lo;
 	latency_options_init(&lo);
 	lo.max_ms = c->latency_ms;
-	struct progress bar;
+	struct progress_line bar;
 	char lab[48];
 	snprintf(lab, sizeof lab, "%s latency", label);
 	progress_init(&bar, stderr, lab, "runs/s");
@@ -429,7 +429,7 @@ int cmd_report(int argc, char **argv)
 		goto fail;
 
 	/* Re-run the plan: the scores, the PaI mask and the rows. */
-	struct progress bar;
+	struct progress_line bar;
 	progress_init(&bar, stderr, score_method_name(o.method), "it/s");
 	o.progress = cli_score_on_progress;
 	o.progress_user = &bar;

@@ -435,7 +435,7 @@ static int score_compare_run(struct net *net, const struct score_cli *c,
 	struct group_set gs = { 0 };
 	struct criteria_compare cc = { 0 };
 	struct reconvene_options o = c->o;
-	struct progress bar;
+	struct progress_line bar;
 	progress_init(&bar, stderr, "scoring", "steps/s");
 	o.progress = cli_score_on_progress;
 	o.progress_user = &bar;
@@ -490,7 +490,7 @@ int cmd_score(int argc, char **argv)
 	struct reconvene_pse p = { 0 };
 	struct group_set gs = { 0 };
 	bool *resilient = NULL;
-	struct progress bar;
+	struct progress_line bar;
 	enum eng_status st = ENG_STATUS_OK;
 	rc = CLI_EXIT_FAILURE;
 	if (c.weights && (st = weights_load(net, c.weights, &err)) != ENG_STATUS_OK)

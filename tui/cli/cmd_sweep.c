@@ -13,11 +13,9 @@
 #include <unistd.h>
 
 #include <cblas.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "base/blas_info.h"
+#include "base/threads.h"
 #include "cli/cli.h"
 #include "cli/dataset_open.h"
 #include "cli/progress.h"
@@ -117,7 +115,7 @@ static int sweep_status(int argc, char **argv)
 /* --- job -------------------------------------------------------------------- */
 
 struct sweep_watch {
-	struct progress bar;
+	struct progress_line bar;
 	bool open;
 	const char *id;
 	const char *method; /* the score bar's label: the job's PaI method */
@@ -159,18 +157,6 @@ static void sweep_watch_train(const struct train_progress *p, void *user)
 		}
 		progress_update(&w->bar, p->done, p->total, (double)p->done, p->loss, false);
 	}
-}
-
-static void sweep_set_threads(int n)
-{
-	if (n <= 0)
-		return;
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-	openblas_set_num_threads(n);
-#endif
-#ifdef _OPENMP
-	omp_set_num_threads(n);
-#endif
 }
 
 static int sweep_threads(void)
@@ -228,7 +214,8 @@ static int sweep_job(int argc, char **argv)
 	}
 	const struct sweep_grid *g = s.grid;
 	const struct sweep_job *job = &s.jobs[i];
-	sweep_set_threads(g->budget.threads);
+	if (g->budget.threads > 0)
+		threads_set_count(g->budget.threads);
 	char text[4096];
 	sweep_job_describe(g, job, text, sizeof text);
 	fprintf(stderr, "job %s of sweep %s\nconfig: %s\n", job->id, g->name, text);

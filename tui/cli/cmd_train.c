@@ -88,7 +88,7 @@ struct train_cli {
 
 /* State the progress callback needs. */
 struct train_watch {
-	struct progress bar;
+	struct progress_line bar;
 	struct net *net;
 	const struct data_split *ds;
 	const struct cancel *abort;
@@ -344,7 +344,7 @@ int cmd_train(int argc, char **argv)
 				100.0 * w.val.accuracy, (double)w.val.loss);
 	}
 	if (st == ENG_STATUS_OK && !w.eval_failed) {
-		struct progress ebar;
+		struct progress_line ebar;
 		progress_init(&ebar, stderr, "test", "img/s");
 		st = train_evaluate(net, &ds, &ds.test, NULL, 0, tc.batch,
 				    cli_eval_on_progress, &ebar, tc.abort, &test, &err);

@@ -1,11 +1,11 @@
 /* engine_progress.h: the engine's progress callbacks for the batch
- * commands, each drawing on the struct progress (progress.h) passed as
+ * commands, each drawing on the struct progress_line (progress.h) passed as
  * its user pointer.
  *
  * Owns: nothing.  Thread rules: called on the thread that runs the engine
  * job (the main thread in the batch commands).
  *
- *   struct progress bar;
+ *   struct progress_line bar;
  *   progress_init(&bar, stderr, "synflow", "it/s");
  *   o.progress = cli_score_on_progress;
  *   o.progress_user = &bar;

@@ -95,7 +95,7 @@ enum eng_status cli_plan_model_run(struct cli_plan_model *m,
 				   struct reconvene_result *r, struct eng_err *err)
 {
 	struct reconvene_options ro = *o;
-	struct progress bar;
+	struct progress_line bar;
 	char why[ENG_ERR_MAX];
 	if (model_init(m->model, m->net, ro.seed, why, sizeof why) < 0)
 		return eng_err_set(err, ENG_STATUS_EINVAL, "%s", why);

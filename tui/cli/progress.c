@@ -18,7 +18,7 @@ static double progress_now(void)
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-void progress_init(struct progress *p, FILE *out, const char *label,
+void progress_init(struct progress_line *p, FILE *out, const char *label,
 		   const char *unit)
 {
 	memset(p, 0, sizeof *p);
@@ -42,7 +42,7 @@ const char *progress_clock(double seconds, char *buf, size_t len)
 	return buf;
 }
 
-static int progress_cols(const struct progress *p)
+static int progress_cols(const struct progress_line *p)
 {
 	struct winsize ws;
 	if (ioctl(fileno(p->out), TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40)
@@ -50,8 +50,8 @@ static int progress_cols(const struct progress *p)
 	return 80;
 }
 
-void progress_update(struct progress *p, long done, long total, double items,
-		     double loss, bool force)
+void progress_update(struct progress_line *p, long done, long total,
+		     double items, double loss, bool force)
 {
 	double now = progress_now();
 	double elapsed = now - p->start;
@@ -104,7 +104,7 @@ void progress_update(struct progress *p, long done, long total, double items,
 	p->drawn = true;
 }
 
-void progress_finish(struct progress *p)
+void progress_finish(struct progress_line *p)
 {
 	if (p->tty && p->drawn) {
 		fputs("\r\033[K", p->out);
@@ -113,7 +113,7 @@ void progress_finish(struct progress *p)
 	p->drawn = false;
 }
 
-void progress_note(struct progress *p, const char *fmt, ...)
+void progress_note(struct progress_line *p, const char *fmt, ...)
 {
 	progress_finish(p);
 	va_list ap;

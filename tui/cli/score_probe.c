@@ -230,7 +230,7 @@ int cli_score_probe(struct net *net, const struct net_spec *spec,
 	float **imp = NULL;
 	int rc = CLI_EXIT_FAILURE;
 	struct reconvene_options ro = *o;
-	struct progress sb;
+	struct progress_line sb;
 	/* The probe trains for minutes: a path it cannot write fails now. */
 	const char *outs[2] = { args->csv, args->png };
 	for (int i = 0; i < 2; i++) {
@@ -276,7 +276,7 @@ int cli_score_probe(struct net *net, const struct net_spec *spec,
 	q.abort = cli_sigint_catch();
 	q.progress = NULL;
 	q.curve_every = (int)(q.steps > 0 ? q.steps : 1);
-	struct progress bar;
+	struct progress_line bar;
 	progress_init(&bar, stderr, "probe", "evals/s");
 	progress_update(&bar, 0, total, 0, NAN, true);
 	struct quickeval_result r;

@@ -135,7 +135,7 @@ int cli_score_stability(struct net *net, const struct data_split *ds,
 	struct group_set gs = { 0 };
 	struct stability s = { 0 };
 	struct reconvene_options ro = *o;
-	struct progress bar;
+	struct progress_line bar;
 	progress_init(&bar, stderr, "stability", "steps/s");
 	ro.progress = cli_score_on_progress;
 	ro.progress_user = &bar;

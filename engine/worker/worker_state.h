@@ -1,9 +1,9 @@
-/* worker_internal.h: what the worker's files share and nothing outside
+/* worker_state.h: what the worker's files share and nothing outside
  * engine/worker includes.  The public interface is worker/worker.h.
  *
  * The files, in the order they may call each other (no object calls back
  * up this list, which tests/circles.sh checks):
- *   worker.c              the public API, the mailbox and the scheduler
+ *   worker_scheduler.c    the public API, the mailbox and the scheduler
  *                         thread; it calls everything below
  *   worker_job_export.c   the EXPORT job
  *   worker_job_grid.c     the GRID job
@@ -294,12 +294,12 @@ bool worker_yield_point(struct worker *w, int j);
  * no progress, no abort, init and mask left at the defaults). */
 void worker_quickeval_options(const struct worker *w, struct quickeval_options *o);
 
-/* --- the jobs: the scheduler (worker.c) runs them from its table, with
+/* --- the jobs: the scheduler (worker_scheduler.c) runs them from its table, with
  * w->cur_job set; each returns ENG_STATUS_ABORTED when cancelled. */
 
 /* worker_job_scores.c: SCORES and AUTO.  worker_pse_ensure is also what
  * the latency and quick-eval jobs start their PAI and PLAN variants with;
- * worker.c frees the entry when the model changes. */
+ * worker_scheduler.c frees the entry when the model changes. */
 enum eng_status worker_job_scores(struct worker *w, struct eng_err *err);
 enum eng_status worker_pse_ensure(struct worker *w, struct eng_err *err);
 void worker_pse_free(struct worker_pse *p);
@@ -323,7 +323,7 @@ enum eng_status worker_job_criteria(struct worker *w, struct eng_err *err);
 /* worker_job_widths.c: WIDTHS. */
 enum eng_status worker_job_widths(struct worker *w, struct eng_err *err);
 
-/* worker_job_export.c: EXPORT.  worker.c hands the arguments over (and
+/* worker_job_export.c: EXPORT.  worker_scheduler.c hands the arguments over (and
  * frees the pending ones) with worker_export_args_done. */
 enum eng_status worker_job_export(struct worker *w, struct eng_err *err);
 void worker_export_args_done(struct worker_export_args *x);

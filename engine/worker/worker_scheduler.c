@@ -1,9 +1,10 @@
-/* worker.c: the background engine thread (see worker.h): the public API
+/* worker_scheduler.c: the background engine thread (see worker.h): the
+ * public API
  * the UI thread calls, the mailbox it writes under the lock, and the
  * scheduler loop that takes the mailbox's latest values, picks the next
  * job and runs it through the job table.  What a job computes lives in
  * worker_job_*.c, how results reach the UI in worker_snapshot.c; the
- * layout of struct worker and who may call what are in worker_internal.h.
+ * layout of struct worker and who may call what are in worker_state.h.
  */
 #include "config.h"
 
@@ -16,20 +17,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-#include <cblas.h>
-#endif
-
 #include "base/cancel.h"
+#include "base/threads.h"
 #include "nn/net.h"
 #include "output/render.h"
 #include "prune/plan.h"
 #include "worker/cache.h"
 #include "worker/worker.h"
-#include "worker/worker_internal.h"
+#include "worker/worker_state.h"
 
 /* What runs job j (SCORES and AUTO are the same job). */
 static enum eng_status (*const worker_jobs[WORKER_JOB_COUNT])(struct worker *w,
@@ -240,21 +235,25 @@ static void worker_run_job(struct worker *w, int j, uint64_t req)
 	worker_publish(w);
 }
 
-static void worker_set_threads(int n)
+/* The time ms milliseconds from now on clock clk, for a timed wait on a
+ * condition variable of that clock. */
+static struct timespec worker_deadline(clockid_t clk, int ms)
 {
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-	openblas_set_num_threads(n);
-#endif
-#ifdef _OPENMP
-	omp_set_num_threads(n);
-#endif
-	(void)n;
+	struct timespec t;
+	clock_gettime(clk, &t);
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
 }
 
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	worker_set_threads(w->threads);
+	threads_set_count(w->threads);
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		if (w->quit)
@@ -279,14 +278,8 @@ static void *worker_main(void *arg)
 				pthread_cond_broadcast(&w->idle_cv);
 				pthread_cond_wait(&w->cv, &w->mu);
 			} else {
-				struct timespec ts;
-				clock_gettime(CLOCK_MONOTONIC, &ts);
-				ts.tv_sec += wait_ms / 1000;
-				ts.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-				if (ts.tv_nsec >= 1000000000L) {
-					ts.tv_sec++;
-					ts.tv_nsec -= 1000000000L;
-				}
+				struct timespec ts =
+					worker_deadline(CLOCK_MONOTONIC, wait_ms);
 				pthread_cond_timedwait(&w->cv, &w->mu, &ts);
 			}
 			continue;
@@ -645,14 +638,7 @@ void worker_cancel(struct worker *w, enum worker_job j)
 
 bool worker_wait_idle(struct worker *w, int timeout_ms)
 {
-	struct timespec deadline;
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += timeout_ms / 1000;
-	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	struct timespec deadline = worker_deadline(CLOCK_REALTIME, timeout_ms);
 	pthread_mutex_lock(&w->mu);
 	bool ok = true;
 	while (!w->idle) {
