@@ -72,7 +72,7 @@ void net_init(struct net *net, uint64_t seed);
 
 /* A buffer of at least n floats that the net owns and keeps between
  * calls, for a method that needs a large one on every call (GraSP's
- * tangents): a fresh allocation of that size is fresh pages, which the
+ * tangents, SynFlow's weight lists): a fresh allocation of that size is fresh pages, which the
  * kernel faults in and clears on first touch, every time (a fifth of a
  * GraSP call on resnet20).  Its contents are undefined; it is valid until
  * the next net_workspace call or net_free and never shrinks.  NULL when

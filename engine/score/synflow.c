@@ -834,12 +834,21 @@ enum eng_status score_synflow(struct score_run *run, float *scores)
 	sf.starts = malloc(n_starts * sizeof *sf.starts);
 	sf.sp_scratch = malloc(spmax * sizeof *sf.sp_scratch);
 	size_t n_prunable = score_prunable_count(net);
-	float *wabs = malloc(net->n_params * sizeof *wabs);
+	/* The arrays as long as the params (300 MB of fresh pages on vgg16
+	 * otherwise) are one block that the net keeps between calls: the
+	 * explorer scores again after every m/s/r, and GraSP's block is
+	 * larger still, so after GraSP this costs nothing more. */
+	size_t n_block = net->n_params + 3 * n_prunable +
+			 (n_prunable + SCORE_COLLECT_SLACK);
+	float *block = net_workspace(net, n_block);
+	float *wabs = block;
 	struct score_alive al = { 0 };
-	al.idx = malloc(n_prunable * sizeof *al.idx);
-	al.w = malloc(n_prunable * sizeof *al.w);
-	al.s = malloc(n_prunable * sizeof *al.s);
-	al.pruned = malloc((n_prunable + SCORE_COLLECT_SLACK) * sizeof *al.pruned);
+	if (block) {
+		al.idx = (uint32_t *)(block + net->n_params);
+		al.w = block + net->n_params + n_prunable;
+		al.s = block + net->n_params + 2 * n_prunable;
+		al.pruned = (uint32_t *)(block + net->n_params + 3 * n_prunable);
+	}
 	al.seg = malloc((nl + 1) * sizeof *al.seg);
 	al.f = malloc(nl * sizeof *al.f);
 	al.hist = malloc((SCORE_TOP_BINS + SCORE_LOW_BINS) * sizeof *al.hist);
@@ -904,11 +913,6 @@ out:
 	free(sf.rows);
 	free(sf.starts);
 	free(sf.sp_scratch);
-	free(wabs);
-	free(al.idx);
-	free(al.w);
-	free(al.s);
-	free(al.pruned);
 	free(al.seg);
 	free(al.f);
 	free(al.hist);
