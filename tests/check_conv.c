@@ -86,15 +86,6 @@ static const struct conv_case conv_cases[] = {
 	{ 2, 30, 30, 3, 3, 2, 0, 1, 0, 2, true, { 1, 0, 0, 1 } },  /* narrow output, big plane */
 	{ 4, 6, 6, 3, 1, 1, 0, 1, 1, 2, true, { 0, 0, 1, 2 } },    /* 1x1 with pads: not pointwise */
 	{ 3, 5, 5, 2, 4, 2, 0, 1, 1, 2, true, { 1, 1, 2, 2 } },    /* even kernel, SAME_UPPER */
-	/* The thin kernel (gemm_thin.c): at most 16 columns and 64 Ki weights
-	 * per group; rows left over from its blocks of 8 (up to 8 columns)
-	 * and 6 (9 to 16) run one at a time. */
-	{ 64, 4, 4, 128, 3, 1, 1, 1, 1, 1 },  /* thin: 16 columns, 128 = 21 x 6 + 2 rows */
-	{ 130, 2, 2, 70, 3, 1, 1, 1, 0, 1 },  /* thin: 4 columns, 70 = 8 x 8 + 6 rows */
-	{ 80, 3, 3, 100, 3, 1, 1, 1, 1, 1 },  /* thin: 9 columns */
-	{ 256, 2, 2, 128, 3, 1, 1, 2, 1, 1 }, /* thin: groups 2 */
-	{ 80, 2, 2, 100, 3, 1, 1, 1, 1, 3 },  /* thin: a chunk of 3 samples, 12 columns */
-	{ 300, 1, 1, 250, 1, 1, 0, 1, 1, 1 }, /* thin: 1x1 on a 1x1 map, in place */
 	/* The data gradient as a conv over dout (stride 1, one group, maps of
 	 * 16x16 and more, 16 inputs or more, 64 outputs or fewer, pads at
 	 * most k - 1), and its edges.  Its 3x3 shapes have more than 64
@@ -125,6 +116,24 @@ static const struct conv_case conv_cases[] = {
 };
 #define N_CONV_CASES ((int)(sizeof conv_cases / sizeof conv_cases[0]))
 #define N_RANDOM_CASES 12
+
+/* The thin kernel (gemm_thin.c): at most 16 columns and 64 Ki weights per
+ * group; rows left over from its blocks run one at a time (AVX2: blocks of
+ * 8 up to 8 columns, of 6 from 9 to 16; AVX-512: blocks of 8, and up to 4
+ * columns four k at once, with a short last step when k is not a multiple
+ * of 4).  test_conv_thin_shapes runs each on both instruction sets. */
+static const struct conv_case thin_cases[] = {
+	{ 64, 4, 4, 128, 3, 1, 1, 1, 1, 1 },  /* thin: 16 columns, 128 = 21 x 6 + 2 rows */
+	{ 120, 4, 4, 70, 3, 1, 1, 1, 1, 1 },  /* thin: 16 columns, 70 = 8 x 8 + 6 rows */
+	{ 130, 2, 2, 70, 3, 1, 1, 1, 0, 1 },  /* thin: 4 columns, 70 = 8 x 8 + 6 rows, k 4n + 2 */
+	{ 91, 1, 3, 100, 3, 1, 1, 1, 1, 1 },  /* thin: 3 columns, k 4n + 3, 12 x 8 + 4 rows */
+	{ 87, 2, 1, 90, 3, 1, 1, 1, 0, 1 },   /* thin: 2 columns, k 4n + 3, 11 x 8 + 2 rows */
+	{ 80, 3, 3, 100, 3, 1, 1, 1, 1, 1 },  /* thin: 9 columns */
+	{ 256, 2, 2, 128, 3, 1, 1, 2, 1, 1 }, /* thin: groups 2 */
+	{ 80, 2, 2, 100, 3, 1, 1, 1, 1, 3 },  /* thin: a chunk of 3 samples, 12 columns */
+	{ 300, 1, 1, 250, 1, 1, 0, 1, 1, 1 }, /* thin: 1x1 on a 1x1 map, in place */
+};
+#define N_THIN_CASES ((int)(sizeof thin_cases / sizeof thin_cases[0]))
 
 /* A standalone conv layer with its own buffers. */
 struct conv_run {
@@ -401,6 +410,20 @@ static void conv_case_check(const struct conv_case *cc, uint64_t seed)
 START_TEST(test_conv_fixed_shapes)
 {
 	conv_case_check(&conv_cases[_i], 1000 + (uint64_t)_i);
+}
+END_TEST
+
+/* The AVX2 kernels under the cap (conv3x3_cap_isa, as
+ * RECONVENE_CONV3X3_ISA=avx2 sets it), then the widest the CPU has. */
+START_TEST(test_conv_thin_shapes)
+{
+	const enum conv3x3_isa best = conv3x3_best_isa();
+	if (best >= CONV3X3_ISA_AVX2) {
+		conv3x3_cap_isa(CONV3X3_ISA_AVX2);
+		conv_case_check(&thin_cases[_i], 1500 + (uint64_t)_i);
+		conv3x3_cap_isa(best);
+	}
+	conv_case_check(&thin_cases[_i], 1500 + (uint64_t)_i);
 }
 END_TEST
 
@@ -922,6 +945,7 @@ int main(void)
 	TCase *tc = tcase_create("forward_backward");
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_conv_fixed_shapes, 0, N_CONV_CASES);
+	tcase_add_loop_test(tc, test_conv_thin_shapes, 0, N_THIN_CASES);
 	tcase_add_loop_test(tc, test_conv_team_shapes, 0, N_TEAM_CASES);
 	tcase_add_loop_test(tc, test_conv_direct3x3_shapes, 0, N_DIRECT3X3_CASES);
 	tcase_add_loop_test(tc, test_conv_batch1_team, 0, N_BATCH1_TEAM_CASES);

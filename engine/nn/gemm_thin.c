@@ -7,14 +7,23 @@
  * NP = 16: 8 and 12 of the 16 AVX registers).  Each element of C is one
  * sum over k in order, in single precision, like a dot product.
  *
- * The kernel needs AVX2 and FMA; elsewhere gemm_thin_pays says no and
+ * On AVX-512 two wider kernels replace these (further down): 9-16
+ * columns in one 16-lane register per row, the same sums; 1-4 columns
+ * four k at a time, four partial sums per element added at the end.
+ * With AVX2 and FMA on 9-16 columns they took the layer's weights at
+ * 12-14 GB/s, a third of what one core streams here: the FMAs were the
+ * limit, not memory (docs/performance.md).
+ *
+ * The kernels need AVX2 and FMA; elsewhere gemm_thin_pays says no and
  * gemm_thin runs a plain loop (the callers then use sgemm anyway).  The
  * backward (below) needs AVX-512 (gemm_thin_backward_pays).
  */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
+#include "nn/conv3x3.h"
 #include "nn/gemm_thin.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -42,6 +51,14 @@ static bool gemm_thin_cpu_ok(void)
 static bool gemm_thin_shape(int m, int n, int k)
 {
 	return n >= 1 && n <= GEMM_THIN_MAX_N && (size_t)m * (size_t)k >= ((size_t)1 << 16);
+}
+
+/* Whether the AVX-512 kernels run: the CPU has them and the process cap
+ * on the engine's own kernels (conv3x3_cap_isa, RECONVENE_CONV3X3_ISA)
+ * allows them, so that the AVX2 kernels can be timed and tested here. */
+static bool gemm_thin_wide(void)
+{
+	return conv3x3_best_isa() == CONV3X3_ISA_AVX512;
 }
 
 bool gemm_thin_pays(int m, int n, int k)
@@ -73,11 +90,34 @@ static void gemm_thin_row(int n, int np, int k, const float *a, const float *bpa
 }
 
 #ifdef GEMM_THIN_X86
+/* A block's rows 256 floats ahead of kk, once per 16 k (a cache line):
+ * a block reads as many streams as it has rows, more than the hardware
+ * prefetcher follows. */
+static inline void gemm_thin_prefetch(const float *a, size_t lda, int kk, int rows)
+{
+	for (int r = 0; r < rows; r++)
+		_mm_prefetch((const char *)(a + (size_t)r * lda + kk + 256), _MM_HINT_T0);
+}
+
+/* ROW(0) .. ROW(7): the eight rows of a block. */
+#define GEMM_THIN_EACH8(ROW) \
+	do {                 \
+		ROW(0);      \
+		ROW(1);      \
+		ROW(2);      \
+		ROW(3);      \
+		ROW(4);      \
+		ROW(5);      \
+		ROW(6);      \
+		ROW(7);      \
+	} while (0)
+
 /* The accumulators are named, not an array: gcc -O2 keeps an array of
  * vectors on the stack, which costs a load and a store per FMA. */
 #define GEMM_THIN_A(i) _mm256_broadcast_ss(a + (size_t)(i) * lda + (size_t)kk)
 /* Row i of a block: its A element times the padded B row(s). */
 #define GEMM_THIN_ROW8(i) c##i = _mm256_fmadd_ps(GEMM_THIN_A(i), bv, c##i)
+#define GEMM_THIN_STORE8(i) gemm_thin_store(c + (size_t)(i) * ldc, &c##i, NULL, n)
 #define GEMM_THIN_ROW16(i)                                \
 	do {                                              \
 		const __m256 av = GEMM_THIN_A(i);         \
@@ -104,26 +144,11 @@ static void gemm_thin_block8(int n, int k, const float *a, size_t lda, const flo
 	       c6 = c0, c7 = c0;
 	for (int kk = 0; kk < k; kk++) {
 		if ((kk & 15) == 0)
-			for (int r = 0; r < 8; r++)
-				_mm_prefetch((const char *)(a + (size_t)r * lda + kk + 256), _MM_HINT_T0);
+			gemm_thin_prefetch(a, lda, kk, 8);
 		const __m256 bv = _mm256_loadu_ps(bpad + (size_t)kk * 8);
-		GEMM_THIN_ROW8(0);
-		GEMM_THIN_ROW8(1);
-		GEMM_THIN_ROW8(2);
-		GEMM_THIN_ROW8(3);
-		GEMM_THIN_ROW8(4);
-		GEMM_THIN_ROW8(5);
-		GEMM_THIN_ROW8(6);
-		GEMM_THIN_ROW8(7);
+		GEMM_THIN_EACH8(GEMM_THIN_ROW8);
 	}
-	gemm_thin_store(c, &c0, NULL, n);
-	gemm_thin_store(c + ldc, &c1, NULL, n);
-	gemm_thin_store(c + 2 * ldc, &c2, NULL, n);
-	gemm_thin_store(c + 3 * ldc, &c3, NULL, n);
-	gemm_thin_store(c + 4 * ldc, &c4, NULL, n);
-	gemm_thin_store(c + 5 * ldc, &c5, NULL, n);
-	gemm_thin_store(c + 6 * ldc, &c6, NULL, n);
-	gemm_thin_store(c + 7 * ldc, &c7, NULL, n);
+	GEMM_THIN_EACH8(GEMM_THIN_STORE8);
 }
 
 /* Rows [m0, m0 + 6) against 16 padded columns. */
@@ -135,8 +160,7 @@ static void gemm_thin_block16(int n, int k, const float *a, size_t lda, const fl
 	__m256 h0 = l0, h1 = l0, h2 = l0, h3 = l0, h4 = l0, h5 = l0;
 	for (int kk = 0; kk < k; kk++) {
 		if ((kk & 15) == 0)
-			for (int r = 0; r < 6; r++)
-				_mm_prefetch((const char *)(a + (size_t)r * lda + kk + 256), _MM_HINT_T0);
+			gemm_thin_prefetch(a, lda, kk, 6);
 		const __m256 b0 = _mm256_loadu_ps(bpad + (size_t)kk * 16);
 		const __m256 b1 = _mm256_loadu_ps(bpad + (size_t)kk * 16 + 8);
 		GEMM_THIN_ROW16(0);
@@ -153,14 +177,147 @@ static void gemm_thin_block16(int n, int k, const float *a, size_t lda, const fl
 	gemm_thin_store(c + 4 * ldc, &l4, &h4, n);
 	gemm_thin_store(c + 5 * ldc, &l5, &h5, n);
 }
+
+/* The AVX-512 kernels.  At 9-16 columns each row's accumulator is one
+ * 16-lane register: the same FMAs, lane for lane, as block16's two halves,
+ * in half the instructions.  At 1-4 columns (VGG's 2x2 maps) a 16-lane
+ * register would be three quarters padding, so the quad kernel takes four
+ * k at once instead: A[r][k..k+3] broadcast to all four 128-bit lanes,
+ * B packed so that lane 4q + i holds B[k + i][q]; lane 4q + i of a row's
+ * accumulator sums its products over the k = i mod 4, and the four are
+ * added at the end.  Both read each row of A once, in order. */
+#define GEMM_THIN_Z(i) _mm512_set1_ps(a[(size_t)(i) * lda + (size_t)kk])
+#define GEMM_THIN_ROWZ(i) z##i = _mm512_fmadd_ps(GEMM_THIN_Z(i), bz, z##i)
+#define GEMM_THIN_STOREZ(i) gemm_thin_store16(c + (size_t)(i) * ldc, z##i, n)
+
+__attribute__((target("avx512f")))
+static inline void gemm_thin_store16(float *c, __m512 v, int n)
+{
+	_mm512_mask_storeu_ps(c, (__mmask16)((1u << n) - 1u), v);
+}
+
+/* Rows [m0, m0 + 8) against 16 padded columns (the bpad of np 16). */
+__attribute__((target("avx512f")))
+static void gemm_thin_block16z(int n, int k, const float *a, size_t lda, const float *bpad,
+			       float *c, size_t ldc)
+{
+	__m512 z0 = _mm512_setzero_ps(), z1 = z0, z2 = z0, z3 = z0, z4 = z0, z5 = z0,
+	       z6 = z0, z7 = z0;
+	for (int kk = 0; kk < k; kk++) {
+		if ((kk & 15) == 0)
+			gemm_thin_prefetch(a, lda, kk, 8);
+		const __m512 bz = _mm512_loadu_ps(bpad + (size_t)kk * 16);
+		GEMM_THIN_EACH8(GEMM_THIN_ROWZ);
+	}
+	GEMM_THIN_EACH8(GEMM_THIN_STOREZ);
+}
+
+/* B (k x n, n <= 4) as k4 / 4 vectors: lane 4q + i of vector t holds
+ * B[4t + i][q], zero past k and past n. */
+static void gemm_thin_pad_quad(int n, int k, int k4, const float *b, size_t ldb,
+			       float *bq)
+{
+	memset(bq, 0, (size_t)k4 * 4 * sizeof(float));
+	for (int kk = 0; kk < k; kk++)
+		for (int q = 0; q < n; q++)
+			bq[(size_t)(kk / 4) * 16 + (size_t)q * 4 + (size_t)(kk % 4)] =
+				b[(size_t)kk * ldb + (size_t)q];
+}
+
+/* A[r][kk .. kk + 3] in each 128-bit lane; the tail step of a row whose
+ * k is not a multiple of 4 copies the row's last floats, reading nothing
+ * past it. */
+#define GEMM_THIN_Q(i) _mm512_broadcast_f32x4(_mm_loadu_ps(a + (size_t)(i) * lda + kk))
+#define GEMM_THIN_QT(i) _mm512_broadcast_f32x4(gemm_thin_tail4(a + (size_t)(i) * lda + kk, k - kk))
+#define GEMM_THIN_ROWQ(i) q##i = _mm512_fmadd_ps(GEMM_THIN_Q(i), bq4, q##i)
+#define GEMM_THIN_ROWQT(i) q##i = _mm512_fmadd_ps(GEMM_THIN_QT(i), bq4, q##i)
+#define GEMM_THIN_STOREQ(i) gemm_thin_store_quad(c + (size_t)(i) * ldc, q##i, n)
+
+__attribute__((target("avx512f")))
+static inline __m128 gemm_thin_tail4(const float *a, int n)
+{
+	float t[4] = { 0 };
+	memcpy(t, a, (size_t)n * sizeof(float));
+	return _mm_loadu_ps(t);
+}
+
+/* Row sums of each 128-bit lane: lane q's four partial sums into C[q]. */
+__attribute__((target("avx512f")))
+static inline void gemm_thin_store_quad(float *c, __m512 v, int n)
+{
+	float t[16];
+	_mm512_storeu_ps(t, v);
+	for (int q = 0; q < n; q++)
+		c[q] = (t[4 * q] + t[4 * q + 1]) + (t[4 * q + 2] + t[4 * q + 3]);
+}
+
+/* Rows [m0, m0 + 8) against at most 4 columns. */
+__attribute__((target("avx512f")))
+static void gemm_thin_block_quad(int n, int k, const float *a, size_t lda, const float *bq,
+				 float *c, size_t ldc)
+{
+	__m512 q0 = _mm512_setzero_ps(), q1 = q0, q2 = q0, q3 = q0, q4 = q0, q5 = q0,
+	       q6 = q0, q7 = q0;
+	int kk = 0;
+	for (; kk + 4 <= k; kk += 4) {
+		if ((kk & 15) == 0)
+			gemm_thin_prefetch(a, lda, kk, 8);
+		const __m512 bq4 = _mm512_loadu_ps(bq + (size_t)kk * 4);
+		GEMM_THIN_EACH8(GEMM_THIN_ROWQ);
+	}
+	if (kk < k) {
+		const __m512 bq4 = _mm512_loadu_ps(bq + (size_t)kk * 4);
+		GEMM_THIN_EACH8(GEMM_THIN_ROWQT);
+	}
+	GEMM_THIN_EACH8(GEMM_THIN_STOREQ);
+}
+
+/* One row of the quad layout (the rows a block of 8 leaves): the same
+ * four partial sums, in the same order, as the block. */
+static void gemm_thin_row_quad(int n, int k, const float *a, const float *bq, float *c)
+{
+	float acc[16] = { 0 };
+	for (int kk = 0; kk < k; kk++)
+		for (int q = 0; q < n; q++)
+			acc[4 * q + kk % 4] = fmaf(a[kk],
+				bq[(size_t)(kk / 4) * 16 + (size_t)q * 4 + (size_t)(kk % 4)],
+				acc[4 * q + kk % 4]);
+	for (int q = 0; q < n; q++)
+		c[q] = (acc[4 * q] + acc[4 * q + 1]) + (acc[4 * q + 2] + acc[4 * q + 3]);
+}
 #endif
 
 void gemm_thin(int m0, int m1, int n, int k, const float *a, size_t lda, const float *b,
 	       size_t ldb, float *c, size_t ldc, float *bpad)
 {
+	int m = m0;
+#ifdef GEMM_THIN_X86
+	if (gemm_thin_wide()) {
+		if (n <= 4) {
+			const int k4 = (k + 3) / 4 * 4;
+			gemm_thin_pad_quad(n, k, k4, b, ldb, bpad);
+			for (; m + 8 <= m1; m += 8)
+				gemm_thin_block_quad(n, k, a + (size_t)m * lda, lda, bpad,
+						     c + (size_t)m * ldc, ldc);
+			for (; m < m1; m++)
+				gemm_thin_row_quad(n, k, a + (size_t)m * lda, bpad,
+						   c + (size_t)m * ldc);
+			return;
+		}
+		if (n > 8) {
+			gemm_thin_pad(n, 16, k, b, ldb, bpad);
+			for (; m + 8 <= m1; m += 8)
+				gemm_thin_block16z(n, k, a + (size_t)m * lda, lda, bpad,
+						   c + (size_t)m * ldc, ldc);
+			for (; m < m1; m++)
+				gemm_thin_row(n, 16, k, a + (size_t)m * lda, bpad,
+					      c + (size_t)m * ldc);
+			return;
+		}
+	}
+#endif
 	const int np = n <= 8 ? 8 : 16;
 	gemm_thin_pad(n, np, k, b, ldb, bpad);
-	int m = m0;
 #ifdef GEMM_THIN_X86
 	if (gemm_thin_cpu_ok()) {
 		const int rows = np == 8 ? 8 : 6;

@@ -38,7 +38,8 @@ size_t gemm_thin_scratch(int k);
 /* Rows [m0, m1) of C (row-major, ldc) = A (row-major, lda) x B (k x n,
  * row-major, ldb); beta 0.  bpad holds gemm_thin_scratch(k) floats and is
  * filled from B here: callers splitting the rows over threads give each
- * thread its own. */
+ * thread its own, and cut at multiples of 24 (the kernels' blocks are 6 or
+ * 8 rows), so that every row is computed the same on any thread count. */
 void gemm_thin(int m0, int m1, int n, int k, const float *a, size_t lda, const float *b,
 	       size_t ldb, float *c, size_t ldc, float *bpad);
 
