@@ -11,11 +11,18 @@
 #include <string.h>
 
 #include "base/status.h"
+#include "base/target_clones.h"
 #include "nn/conv3x3.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define CONV3X3_X86 1
+#endif
+
+#ifdef _OPENMP
+#define CONV3X3_OMP(directive) _Pragma(directive)
+#else
+#define CONV3X3_OMP(directive)
 #endif
 
 static size_t conv3x3_round(size_t n, size_t m)
@@ -156,7 +163,27 @@ void conv3x3_pack_dgrad(const struct conv3x3 *t, const float *w, float *packed)
 						  : 0.0f;
 }
 
-void conv3x3_pad(const struct conv3x3 *g, const float *in, float *padded)
+/* Rows of 8-64 floats, one row per call: a memcpy call each cost more
+ * than the copy (glibc's memmove was 8 % of a resnet20 SNIP call).  In the
+ * clones below the copy loop is a few vector moves, inline; gcc -O2 would
+ * turn it back into a memmove call (its loop-pattern pass), which
+ * CONV3X3_ROWS turns off for these three functions. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define CONV3X3_ROWS ENG_TARGET_CLONES __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define CONV3X3_ROWS ENG_TARGET_CLONES
+#endif
+#define CONV3X3_COPY(dst, src, n)                       \
+	do {                                            \
+		float *restrict d_ = (dst);             \
+		const float *restrict s_ = (src);       \
+		const int n_ = (n);                     \
+		CONV3X3_OMP("omp simd")                 \
+		for (int i_ = 0; i_ < n_; i_++)         \
+			d_[i_] = s_[i_];                \
+	} while (0)
+
+CONV3X3_ROWS void conv3x3_pad(const struct conv3x3 *g, const float *in, float *padded)
 {
 	const size_t wp = (size_t)g->wp;
 	for (int c = 0; c < g->c; c++) {
@@ -167,7 +194,7 @@ void conv3x3_pad(const struct conv3x3 *g, const float *in, float *padded)
 		for (int ih = 0; ih < g->h; ih++, row += wp, src += g->w) {
 			for (int i = 0; i < g->pl; i++)
 				row[i] = 0.0f;
-			memcpy(row + g->pl, src, (size_t)g->w * sizeof(float));
+			CONV3X3_COPY(row + g->pl, src, g->w);
 			for (int i = 0; i < g->pr; i++)
 				row[g->pl + g->w + i] = 0.0f;
 		}
@@ -180,8 +207,8 @@ void conv3x3_unstage(const struct conv3x3 *g, const float *staged, float *out, b
 	conv3x3_unstage_part(g, staged, out, add, 0, g->op);
 }
 
-void conv3x3_unstage_part(const struct conv3x3 *g, const float *staged, float *out, bool add,
-			  int o0, int o1)
+CONV3X3_ROWS void conv3x3_unstage_part(const struct conv3x3 *g, const float *staged,
+					    float *out, bool add, int o0, int o1)
 {
 	o1 = o1 < g->o ? o1 : g->o;
 	for (int o = o0; o < o1; o++) {
@@ -189,23 +216,24 @@ void conv3x3_unstage_part(const struct conv3x3 *g, const float *staged, float *o
 		float *dst = out + (size_t)o * (size_t)g->oh * (size_t)g->ow;
 		for (int oh = 0; oh < g->oh; oh++, src += g->wp, dst += g->ow) {
 			if (add) {
+				CONV3X3_OMP("omp simd")
 				for (int i = 0; i < g->ow; i++)
 					dst[i] += src[i];
 			} else {
-				memcpy(dst, src, (size_t)g->ow * sizeof(float));
+				CONV3X3_COPY(dst, src, g->ow);
 			}
 		}
 	}
 }
 
-void conv3x3_stage(const struct conv3x3 *g, const float *dout, float *staged)
+CONV3X3_ROWS void conv3x3_stage(const struct conv3x3 *g, const float *dout, float *staged)
 {
 	memset(staged, 0, conv3x3_staged_floats(g) * sizeof(float));
 	for (int o = 0; o < g->o; o++) {
 		float *dst = staged + (size_t)o * g->qn;
 		const float *src = dout + (size_t)o * (size_t)g->oh * (size_t)g->ow;
 		for (int oh = 0; oh < g->oh; oh++, dst += g->wp, src += g->ow)
-			memcpy(dst, src, (size_t)g->ow * sizeof(float));
+			CONV3X3_COPY(dst, src, g->ow);
 	}
 }
 
