@@ -11,7 +11,6 @@
  */
 #include "config.h"
 
-#include <cblas.h>
 #include <check.h>
 #include <math.h>
 #include <stdint.h>
@@ -23,6 +22,7 @@
 #include "nn/conv3x3.h"
 #include "nn/layer.h"
 #include "base/rng.h"
+#include "base/threads.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -459,33 +459,24 @@ static const struct conv_case direct3x3_cases[] = {
 #define N_DIRECT3X3_CASES ((int)(sizeof direct3x3_cases / sizeof direct3x3_cases[0]))
 
 /* The thread count the conv may use is the smaller of OpenMP's and
- * OpenBLAS's; set both so that the serial and the team path are each
- * taken whatever the environment says (the team needs two processors). */
-static void conv_threads_set(int n)
-{
-#ifdef _OPENMP
-	omp_set_num_threads(n);
-#endif
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-	openblas_set_num_threads(n);
-#endif
-	(void)n;
-}
+ * OpenBLAS's; the tests set both (threads_set_count), so that the serial
+ * and the team path are each taken whatever the environment says (the
+ * team needs two processors). */
 
 START_TEST(test_conv_team_shapes)
 {
-	conv_threads_set(1);
+	threads_set_count(1);
 	conv_case_check(&team_cases[_i], 3000 + (uint64_t)_i);
-	conv_threads_set(2);
+	threads_set_count(2);
 	conv_case_check(&team_cases[_i], 3000 + (uint64_t)_i);
 }
 END_TEST
 
 START_TEST(test_conv_direct3x3_shapes)
 {
-	conv_threads_set(1);
+	threads_set_count(1);
 	conv_case_check(&direct3x3_cases[_i], 4000 + (uint64_t)_i);
-	conv_threads_set(2);
+	threads_set_count(2);
 	conv_case_check(&direct3x3_cases[_i], 4000 + (uint64_t)_i);
 }
 END_TEST
@@ -514,7 +505,7 @@ static const struct conv_case batch1_team_cases[] = {
 START_TEST(test_conv_batch1_team)
 {
 	const struct conv_case *cc = &batch1_team_cases[_i];
-	conv_threads_set(2);
+	threads_set_count(2);
 	conv_io_threads = 2;
 	conv_case_check(cc, 5000 + (uint64_t)_i);
 	float *out[2][3];
