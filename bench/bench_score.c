@@ -76,7 +76,7 @@ static void bench_torch(const char *models_dir, int reps)
 /* Every net and method once, each figure the median of reps runs after
  * one warm-up (SynFlow's 100 iterations are their own warm-up: one run). */
 static int bench_ours(const char *models, const struct data_split *ds, int reps,
-		      double out[N_NETS][N_METHODS])
+		      const char *when, double out[N_NETS][N_METHODS])
 {
 	struct eng_err err;
 	for (int i = 0; i < N_NETS; i++) {
@@ -112,8 +112,8 @@ static int bench_ours(const char *models, const struct data_split *ds, int reps,
 			}
 			qsort(t, (size_t)runs, sizeof t[0], bench_cmp);
 			out[i][m] = t[runs / 2];
-			fprintf(stderr, "  %s %s %.3f s\n", nets[i],
-				score_method_name(methods[m]), out[i][m]);
+			fprintf(stderr, "  %s %s %.3f s (%s)\n", nets[i],
+				score_method_name(methods[m]), out[i][m], when);
 		}
 		free(s);
 		net_free(net);
@@ -146,10 +146,10 @@ int main(int argc, char **argv)
 	 * divides: this shared machine drifts by tens of percent within
 	 * minutes (bench/README.md), and PyTorch runs in between. */
 	double before[N_NETS][N_METHODS], after[N_NETS][N_METHODS], ours[N_NETS][N_METHODS];
-	if (bench_ours(models, &ds, reps, before) != 0)
+	if (bench_ours(models, &ds, reps, "before pytorch", before) != 0)
 		return 1;
 	bench_torch(models, reps);
-	if (bench_ours(models, &ds, reps, after) != 0)
+	if (bench_ours(models, &ds, reps, "after pytorch", after) != 0)
 		return 1;
 	for (int i = 0; i < N_NETS; i++)
 		for (int m = 0; m < N_METHODS; m++)

@@ -18,9 +18,10 @@
 
 #include <stddef.h>
 
-/* Set the one knob for the rest of the process: OpenBLAS's thread count
- * and OpenMP's, both n (>= 1).  For a thread that owns the process's
- * engine work (the worker thread, a sweep job). */
+/* Set the one knob to n (>= 1): OpenBLAS's thread count, which is
+ * process-wide, and the calling thread's OpenMP count (the parallel
+ * regions it starts).  For the thread that runs the process's engine work
+ * (the worker thread, a sweep job). */
 void threads_set_count(int n);
 
 /* Threads for a parallel loop over `work` floats (>= 1). */

@@ -7,9 +7,11 @@
  * NP = 16: 8 and 12 of the 16 AVX registers).  Each element of C is one
  * sum over k in order, in single precision, like a dot product.
  *
- * On AVX-512 two wider kernels replace these (further down): 9-16
- * columns in one 16-lane register per row, the same sums; 1-4 columns
- * four k at a time, four partial sums per element added at the end.
+ * On AVX-512 two wider kernels replace these at 9-16 and 1-4 columns
+ * (further down; 5-8 columns keep the 8-column kernel): 9-16 columns in
+ * one 16-lane register per row, the same sums; 1-4 columns four k at a
+ * time, each element four partial sums over the k of one residue mod 4,
+ * added at the end.
  * With AVX2 and FMA on 9-16 columns they took the layer's weights at
  * 12-14 GB/s, a third of what one core streams here: the FMAs were the
  * limit, not memory (docs/performance.md).
@@ -53,14 +55,6 @@ static bool gemm_thin_shape(int m, int n, int k)
 	return n >= 1 && n <= GEMM_THIN_MAX_N && (size_t)m * (size_t)k >= ((size_t)1 << 16);
 }
 
-/* Whether the AVX-512 kernels run: the CPU has them and the process cap
- * on the engine's own kernels (conv3x3_cap_isa, RECONVENE_CONV3X3_ISA)
- * allows them, so that the AVX2 kernels can be timed and tested here. */
-static bool gemm_thin_wide(void)
-{
-	return conv3x3_best_isa() == CONV3X3_ISA_AVX512;
-}
-
 bool gemm_thin_pays(int m, int n, int k)
 {
 	return gemm_thin_shape(m, n, k) && gemm_thin_cpu_ok();
@@ -90,6 +84,16 @@ static void gemm_thin_row(int n, int np, int k, const float *a, const float *bpa
 }
 
 #ifdef GEMM_THIN_X86
+/* Whether the AVX-512 kernels run: the CPU has them and the process cap
+ * on the engine's own kernels (conv3x3_cap_isa, RECONVENE_CONV3X3_ISA)
+ * allows them, so that the AVX2 kernels can be timed and tested here.
+ * The backward's kernel (gemm_thin_backward_pays) is AVX-512 only and
+ * takes no cap. */
+static bool gemm_thin_wide(void)
+{
+	return conv3x3_best_isa() == CONV3X3_ISA_AVX512;
+}
+
 /* A block's rows 256 floats ahead of kk, once per 16 k (a cache line):
  * a block reads as many streams as it has rows, more than the hardware
  * prefetcher follows. */
@@ -273,7 +277,9 @@ static void gemm_thin_block_quad(int n, int k, const float *a, size_t lda, const
 }
 
 /* One row of the quad layout (the rows a block of 8 leaves): the same
- * four partial sums, in the same order, as the block. */
+ * four partial sums, in the same order, as the block (fmaf is the
+ * block's fused multiply-add, one instruction with this target). */
+__attribute__((target("avx512f,fma")))
 static void gemm_thin_row_quad(int n, int k, const float *a, const float *bq, float *c)
 {
 	float acc[16] = { 0 };

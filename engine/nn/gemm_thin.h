@@ -6,9 +6,10 @@
  * map (16 or 4 columns).  OpenBLAS packs A into panels before its kernel
  * runs, so it reads A twice and writes it once, and its kernels are built
  * for wide B: on these shapes it reaches 5-9 GB/s of A (docs/performance.md).
- * This kernel keeps B, padded to 8 or 16 columns, in cache and runs over A
- * once, a block of rows at a time, with every row of the block's
- * accumulators in registers.
+ * This kernel keeps B, padded to 8 or 16 columns (on AVX-512, at 4 columns
+ * or fewer, packed four k to a vector), in cache and runs over A once, a
+ * block of rows at a time, with every row of the block's accumulators in
+ * registers.
  *
  * The batch-1 backward of the same convs (SynFlow's passes) is the same
  * story twice over: OpenBLAS packs A transposed for the data gradient and

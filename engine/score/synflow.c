@@ -840,7 +840,7 @@ enum eng_status score_synflow(struct score_run *run, float *scores)
 	 * larger still, so after GraSP this costs nothing more. */
 	size_t n_block = net->n_params + 3 * n_prunable +
 			 (n_prunable + SCORE_COLLECT_SLACK);
-	float *block = net_workspace(net, n_block);
+	float *block = net->n_params < UINT32_MAX ? net_workspace(net, n_block) : NULL;
 	float *wabs = block;
 	struct score_alive al = { 0 };
 	if (block) {

@@ -47,8 +47,8 @@
  * lock); worker_snap_build also runs once in worker_new, before the thread
  * starts.
  */
-#ifndef RECONVENE_WORKER_INTERNAL_H
-#define RECONVENE_WORKER_INTERNAL_H
+#ifndef RECONVENE_WORKER_STATE_H
+#define RECONVENE_WORKER_STATE_H
 
 #include <pthread.h>
 #include <stdbool.h>
