@@ -31,9 +31,9 @@
 
 #include "nn/layer.h"
 #include "base/rng.h"
-#include "host/blas_kernel.h"
 #include "nn/conv3x3.h"
 #include "bench_json.h"
+#include "bench_kernels.h"
 
 struct bench_shape {
 	const char *net;
@@ -313,11 +313,7 @@ static void bench_isa_report(const char *filter, struct rng *r)
 
 int main(int argc, char **argv)
 {
-	struct blas_kernel kernel;
-	blas_kernel_select_from_env(&kernel);
-	char kernel_line[320];
-	blas_kernel_describe(&kernel, kernel_line, sizeof kernel_line);
-	printf("blas: %s\nconv 3x3: %s\n", kernel_line, conv3x3_describe());
+	bench_kernels_select();
 	int batch = 64;
 	const char *filter = argc > 2 ? argv[2] : NULL;
 	if (argc > 1) {

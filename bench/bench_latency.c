@@ -42,9 +42,8 @@
 #include "nn/net.h"
 #include "prune/reconvene.h"
 #include "measure/sparse.h"
-#include "host/blas_kernel.h"
-#include "nn/conv3x3.h"
 #include "bench_json.h"
+#include "bench_kernels.h"
 
 #define BENCH_ROUNDS_MAX 20
 
@@ -502,11 +501,7 @@ static void bench_job_wall(void)
 
 int main(int argc, char **argv)
 {
-	struct blas_kernel kernel;
-	blas_kernel_select_from_env(&kernel);
-	char kernel_line[320];
-	blas_kernel_describe(&kernel, kernel_line, sizeof kernel_line);
-	printf("blas: %s\nconv 3x3: %s\n", kernel_line, conv3x3_describe());
+	bench_kernels_select();
 	int rounds = argc > 1 ? atoi(argv[1]) : 3;
 	if (rounds < 1 || rounds > BENCH_ROUNDS_MAX) {
 		fprintf(stderr, "usage: bench_latency [rounds 1-%d]\n", BENCH_ROUNDS_MAX);

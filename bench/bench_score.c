@@ -24,9 +24,8 @@
 #include "data/data.h"
 #include "nn/net.h"
 #include "score/score.h"
-#include "host/blas_kernel.h"
-#include "nn/conv3x3.h"
 #include "bench_json.h"
+#include "bench_kernels.h"
 
 static double bench_now(void)
 {
@@ -123,11 +122,7 @@ static int bench_ours(const char *models, const struct data_split *ds, int reps,
 
 int main(int argc, char **argv)
 {
-	struct blas_kernel kernel;
-	blas_kernel_select_from_env(&kernel);
-	char kernel_line[320];
-	blas_kernel_describe(&kernel, kernel_line, sizeof kernel_line);
-	printf("blas: %s\nconv 3x3: %s\n", kernel_line, conv3x3_describe());
+	bench_kernels_select();
 	int reps = argc > 1 ? atoi(argv[1]) : 3;
 	if (reps < 1 || reps > 50)
 		reps = 3;

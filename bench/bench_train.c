@@ -37,9 +37,8 @@
 #include "nn/sgd.h"
 #include "train/quickeval.h"
 #include "train/train.h"
-#include "host/blas_kernel.h"
-#include "nn/conv3x3.h"
 #include "bench_json.h"
+#include "bench_kernels.h"
 
 #define BENCH_BATCH 64
 #define BENCH_MAX_MODELS 16
@@ -363,11 +362,7 @@ static void bench_quickeval(void)
 
 int main(int argc, char **argv)
 {
-	struct blas_kernel kernel;
-	blas_kernel_select_from_env(&kernel);
-	char kernel_line[320];
-	blas_kernel_describe(&kernel, kernel_line, sizeof kernel_line);
-	printf("blas: %s\nconv 3x3: %s\n", kernel_line, conv3x3_describe());
+	bench_kernels_select();
 	bool epoch = getenv("BENCH_EPOCH") && strcmp(getenv("BENCH_EPOCH"), "1") == 0;
 	bool use_torch = true;
 	double seconds = 3.0;
