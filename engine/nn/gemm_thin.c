@@ -216,16 +216,21 @@ static void gemm_thin_block16z(int n, int k, const float *a, size_t lda, const f
 	GEMM_THIN_EACH8(GEMM_THIN_STOREZ);
 }
 
-/* B (k x n, n <= 4) as k4 / 4 vectors: lane 4q + i of vector t holds
- * B[4t + i][q], zero past k and past n. */
-static void gemm_thin_pad_quad(int n, int k, int k4, const float *b, size_t ldb,
-			       float *bq)
+/* Where B[kk][q] stands in the quad layout: lane 4q + kk mod 4 of vector
+ * kk / 4. */
+static inline size_t gemm_thin_quad_at(int kk, int q)
 {
-	memset(bq, 0, (size_t)k4 * 4 * sizeof(float));
+	return (size_t)(kk / 4) * 16 + (size_t)q * 4 + (size_t)(kk % 4);
+}
+
+/* B (k x n, n <= 4) in the quad layout, k rounded up to a multiple of 4
+ * vectors' worth, zero past k and past n. */
+static void gemm_thin_pad_quad(int n, int k, const float *b, size_t ldb, float *bq)
+{
+	memset(bq, 0, (size_t)(k + 3) / 4 * 16 * sizeof(float));
 	for (int kk = 0; kk < k; kk++)
 		for (int q = 0; q < n; q++)
-			bq[(size_t)(kk / 4) * 16 + (size_t)q * 4 + (size_t)(kk % 4)] =
-				b[(size_t)kk * ldb + (size_t)q];
+			bq[gemm_thin_quad_at(kk, q)] = b[(size_t)kk * ldb + (size_t)q];
 }
 
 /* A[r][kk .. kk + 3] in each 128-bit lane; the tail step of a row whose
@@ -285,9 +290,8 @@ static void gemm_thin_row_quad(int n, int k, const float *a, const float *bq, fl
 	float acc[16] = { 0 };
 	for (int kk = 0; kk < k; kk++)
 		for (int q = 0; q < n; q++)
-			acc[4 * q + kk % 4] = fmaf(a[kk],
-				bq[(size_t)(kk / 4) * 16 + (size_t)q * 4 + (size_t)(kk % 4)],
-				acc[4 * q + kk % 4]);
+			acc[4 * q + kk % 4] = fmaf(a[kk], bq[gemm_thin_quad_at(kk, q)],
+						   acc[4 * q + kk % 4]);
 	for (int q = 0; q < n; q++)
 		c[q] = (acc[4 * q] + acc[4 * q + 1]) + (acc[4 * q + 2] + acc[4 * q + 3]);
 }
@@ -300,8 +304,7 @@ void gemm_thin(int m0, int m1, int n, int k, const float *a, size_t lda, const f
 #ifdef GEMM_THIN_X86
 	if (gemm_thin_wide()) {
 		if (n <= 4) {
-			const int k4 = (k + 3) / 4 * 4;
-			gemm_thin_pad_quad(n, k, k4, b, ldb, bpad);
+			gemm_thin_pad_quad(n, k, b, ldb, bpad);
 			for (; m + 8 <= m1; m += 8)
 				gemm_thin_block_quad(n, k, a + (size_t)m * lda, lda, bpad,
 						     c + (size_t)m * ldc, ldc);
