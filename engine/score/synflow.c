@@ -203,6 +203,11 @@ static void score_synflow_forward(struct net *net, struct score_synflow *sf)
  * waking the team costs more than the loop. */
 #define SCORE_PAR_MIN ((size_t)1 << 18)
 
+/* Entries ahead that the pruning step's scattered stores are prefetched. */
+#ifndef SCORE_PRUNE_AHEAD
+#define SCORE_PRUNE_AHEAD 32
+#endif
+
 /* The weights SynFlow still keeps, in param order: their indices, |w| and
  * scores.  Every other prunable weight is 0 in net->params and so scores
  * exactly 0, which is all the per-step passes need to know about it: they
@@ -784,7 +789,16 @@ static enum eng_status score_synflow_select(struct net *net, struct score_alive 
 				pr[m++] = cand[c].pos;
 		}
 	}
+	/* ~2 % of the list, each in a cache line of its own in params and
+	 * in w: prefetched (for writing) far enough ahead that the misses
+	 * overlap, the index two steps ahead of the param it names. */
 	for (size_t j = 0; j < m; j++) {
+		if (j + 2 * SCORE_PRUNE_AHEAD < m)
+			__builtin_prefetch(&al->idx[pr[j + 2 * SCORE_PRUNE_AHEAD]], 0, 0);
+		if (j + SCORE_PRUNE_AHEAD < m) {
+			__builtin_prefetch(&net->params[al->idx[pr[j + SCORE_PRUNE_AHEAD]]], 1, 0);
+			__builtin_prefetch(&al->w[pr[j + SCORE_PRUNE_AHEAD]], 1, 0);
+		}
 		net->params[al->idx[pr[j]]] = 0.0f;
 		al->w[pr[j]] = -0.0f;
 	}
