@@ -20,6 +20,7 @@
 
 #include "gradcheck.h"
 #include "nn/conv3x3.h"
+#include "nn/conv_wino.h"
 #include "nn/layer.h"
 #include "base/rng.h"
 #include "base/threads.h"
@@ -906,6 +907,110 @@ START_TEST(test_conv_scratch)
 }
 END_TEST
 
+/* Winograd F(2x2, 3x3) (conv_wino.h), the fused inference nets' path for
+ * 3x3 stride-1 convs on 8x8 to 16x16 maps: odd and even sides, channel
+ * counts pruning leaves (not multiples of 8), with and without a bias,
+ * plain, ReLU and ReLU6, on one and two threads. */
+static const struct conv_case wino_cases[] = {
+	{ 64, 8, 8, 64, 3, 1, 1, 1, 1, 1 },     /* 16 tiles: the thin products */
+	{ 67, 8, 8, 70, 3, 1, 1, 1, 0, 1 },     /* thin, output channels not 8s */
+	{ 64, 16, 16, 32, 3, 1, 1, 1, 1, 1 },   /* 64 tiles: sgemm products */
+	{ 65, 9, 13, 17, 3, 1, 1, 1, 1, 1 },    /* odd sides: half tiles */
+	{ 96, 15, 8, 9, 3, 1, 1, 1, 1, 1 },     /* 8 x 4 tiles, odd rows */
+	{ 128, 12, 12, 129, 3, 1, 1, 1, 0, 1 }, /* 36 tiles */
+};
+#define N_WINO_CASES ((int)(sizeof wino_cases / sizeof wino_cases[0]))
+
+START_TEST(test_conv_wino_shapes)
+{
+	if (conv3x3_best_isa() != CONV3X3_ISA_AVX512) {
+		fprintf(stderr, "check_conv: no AVX-512 here, the Winograd path is not run\n");
+		return;
+	}
+	const struct conv_case *cc = &wino_cases[_i];
+	struct conv_run cr;
+	conv_run_init(&cr, cc, 1700 + (uint64_t)_i);
+	struct layer *l = &cr.l;
+	ck_assert(conv_wino_eligible(l));
+	struct conv_ref ref;
+	conv_ref_compute(&cr, &ref);
+	float *u = xmalloc_floats(conv_wino_weights_len(l));
+	conv_wino_transform_weights(l, u);
+	ck_assert(!conv_wino_runs(l, 1));
+	l->w_wino = u;
+	/* Batch 1 only (conv_wino.h says why). */
+	ck_assert(conv_wino_runs(l, 1) && !conv_wino_runs(l, 2));
+	float *y1 = xmalloc_floats(cr.y_len);
+	const float clips[] = { -1.0f, 0.0f, 6.0f }; /* none, ReLU, ReLU6 */
+	for (int a = 0; a < 3; a++) {
+		l->conf.post_relu = clips[a] >= 0.0f;
+		l->conf.post_clip = clips[a] > 0.0f ? clips[a] : 0.0f;
+		/* The reference, through the same activation (1-Lipschitz, so
+		 * the tolerance holds), and the largest |y| for the header's
+		 * bound. */
+		double *want = xcalloc_doubles(cr.y_len), ymax = 0.0;
+		for (size_t i = 0; i < cr.y_len; i++) {
+			want[i] = l->conf.post_relu
+					  ? layer_post_act((float)ref.y[i], layer_post_hi(&l->conf))
+					  : ref.y[i];
+			ymax = fmax(ymax, fabs(want[i]));
+		}
+		for (int t = 1; t <= 2; t++) {
+			conv_io_threads = t;
+			conv_run_forward(&cr);
+			conv_expect_close("y (winograd)", cc, cr.y, 0.0, want, ref.y_abs, cr.y_len);
+			for (size_t i = 0; i < cr.y_len; i++)
+				ck_assert_msg(fabs(cr.y[i] - want[i]) <= 1e-5 * ymax,
+					      "y[%zu]: %g want %g (largest %g)", i, (double)cr.y[i],
+					      want[i], ymax);
+			if (t == 1)
+				memcpy(y1, cr.y, cr.y_len * sizeof *y1);
+			else /* threads split channels and products, never a sum */
+				ck_assert_msg(memcmp(y1, cr.y, cr.y_len * sizeof *y1) == 0,
+					      "two threads differ from one");
+		}
+		conv_io_threads = 0;
+		free(want);
+	}
+	free(y1);
+	free(u);
+	conv_ref_done(&ref);
+	conv_run_done(&cr);
+}
+END_TEST
+
+/* Which convs take the Winograd path: only 3x3, stride 1, pad 1, one
+ * group, 64 or more inputs, outputs 8x8 to 16x16. */
+START_TEST(test_conv_wino_eligible)
+{
+	static const struct {
+		struct conv_case cc;
+		bool yes;
+	} cases[] = {
+		{ { 64, 16, 16, 128, 3, 1, 1, 1, 1, 1 }, true },
+		{ { 256, 8, 8, 256, 3, 1, 1, 1, 1, 1 }, true },
+		{ { 64, 8, 16, 8, 3, 1, 1, 1, 0, 1 }, true },
+		{ { 63, 16, 16, 64, 3, 1, 1, 1, 1, 1 }, false },  /* few inputs */
+		{ { 64, 32, 32, 64, 3, 1, 1, 1, 1, 1 }, false },  /* 32x32 */
+		{ { 64, 7, 7, 64, 3, 1, 1, 1, 1, 1 }, false },    /* 7x7 */
+		{ { 64, 4, 4, 64, 3, 1, 1, 1, 1, 1 }, false },    /* 4x4 */
+		{ { 64, 16, 16, 64, 3, 2, 1, 1, 1, 1 }, false },  /* stride 2 */
+		{ { 64, 16, 16, 64, 3, 1, 0, 1, 1, 1 }, false },  /* no padding */
+		{ { 64, 16, 16, 64, 3, 1, 1, 2, 1, 1 }, false },  /* groups */
+		{ { 64, 16, 16, 64, 5, 1, 2, 1, 1, 1 }, false },  /* 5x5 */
+		{ { 64, 16, 16, 64, 1, 1, 0, 1, 1, 1 }, false },  /* 1x1 */
+		{ { 64, 16, 16, 64, 3, 1, 0, 1, 1, 1, true, { 1, 1, 1, 0 } }, false },
+	};
+	const bool avx512 = conv3x3_best_isa() == CONV3X3_ISA_AVX512;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct layer l;
+		struct eng_err err;
+		ck_assert(conv_layer_infer(&l, &cases[i].cc, &err) == ENG_STATUS_OK);
+		ck_assert_msg(conv_wino_eligible(&l) == (cases[i].yes && avx512), "case %zu", i);
+	}
+}
+END_TEST
+
 /* The net sizes scratch for its largest batch and may then run a smaller
  * one (the last batch of an epoch): the smaller call must fit. */
 START_TEST(test_conv_smaller_batch)
@@ -946,6 +1051,8 @@ int main(void)
 	tcase_add_test(tc, test_conv_random_shapes);
 	tcase_add_test(tc, test_conv_hand_example);
 	tcase_add_test(tc, test_conv_smaller_batch);
+	tcase_add_loop_test(tc, test_conv_wino_shapes, 0, N_WINO_CASES);
+	tcase_add_test(tc, test_conv_wino_eligible);
 	suite_add_tcase(s, tc);
 	TCase *tg = tcase_create("gradcheck");
 	tcase_set_timeout(tg, 120);

@@ -14,6 +14,8 @@
 #include "base/rng.h"
 #include "base/threads.h"
 #include "io/cfg.h"
+#include "nn/conv3x3.h"
+#include "nn/conv_wino.h"
 #include "nn/net.h"
 #include "nn/net_fuse.h"
 
@@ -103,6 +105,17 @@ START_TEST(test_models)
 	ck_assert_int_lt(count_kind(fused, LAYER_KIND_RELU), count_kind(net, LAYER_KIND_RELU) + 1);
 	ck_assert_uint_eq(net_macs(fused), net_macs(net));
 	ck_assert_int_eq(fused->classes, net->classes);
+	/* Exactly the eligible convs run Winograd (conv_wino.h), so the
+	 * logits below compare that path too. */
+	int wino = 0;
+	for (int i = 0; i < fused->n_layers; i++) {
+		const struct layer *l = &fused->layers[i];
+		ck_assert_msg((l->w_wino != NULL) == conv_wino_eligible(l), "%s: %s", models[_i],
+			      l->name);
+		wino += l->w_wino != NULL;
+	}
+	if (!strcmp(models[_i], "vgg16") && conv3x3_best_isa() == CONV3X3_ISA_AVX512)
+		ck_assert_int_eq(wino, 5); /* conv2_1 to conv3_3 */
 	double rel = compare(net, fused, 3);
 	ck_assert_msg(rel <= 1e-5, "%s: fused logits differ by %g (relative)", models[_i], rel);
 	/* Batch 1, the latency case, too. */

@@ -98,6 +98,7 @@
 #include "nn/conv2d_geom.h"
 #include "nn/conv3x3.h"
 #include "nn/conv_dw3.h"
+#include "nn/conv_wino.h"
 #include "nn/layer.h"
 #include "nn/layer_init.h"
 #include "nn/gemm_thin.h"
@@ -959,7 +960,7 @@ static void conv2d_init(struct layer *l, struct rng *r)
 		memset(l->b, 0, l->b_len * sizeof(float));
 }
 
-static size_t conv2d_scratch_len(const struct layer *l, int batch)
+static size_t conv2d_scratch_len_unfused(const struct layer *l, int batch)
 {
 	struct conv2d_geom g;
 	conv2d_geom_init(&g, l);
@@ -982,6 +983,16 @@ static size_t conv2d_scratch_len(const struct layer *l, int batch)
 		tail = dg > tail ? dg : tail;
 	}
 	return len + tail;
+}
+
+static size_t conv2d_scratch_len(const struct layer *l, int batch)
+{
+	const size_t len = conv2d_scratch_len_unfused(l, batch);
+	if (!conv_wino_eligible(l))
+		return len;
+	/* A fused net's Winograd forward (w_wino), or the paths above. */
+	const size_t wino = conv_wino_scratch_len(l, conv2d_team_cap());
+	return wino > len ? wino : len;
 }
 
 /* Threads for a batch-1 call's team (thin GEMMs, the 3x3 kernels): what
@@ -1270,6 +1281,11 @@ static void conv2d_forward_pointwise_team(struct layer *l, const struct conv2d_g
 
 static void conv2d_forward(struct layer *l, const struct layer_io *io)
 {
+	if (conv_wino_runs(l, io->batch)) {
+		conv_wino_forward(l, l->w_wino, io->in[0], io->out, io->scratch,
+				  conv2d_granted_threads(io));
+		return;
+	}
 	struct conv2d_geom g;
 	conv2d_geom_init(&g, l);
 	if (g.direct) {

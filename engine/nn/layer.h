@@ -132,6 +132,11 @@ struct layer {
 	float *w, *b;               /* views into net->params (NULL if len 0) */
 	float *dw, *db;             /* views into net->grads */
 	float *state;               /* view into net->state */
+	/* Inference only: a conv of a fused eval net that runs Winograd
+	 * (conv_wino.h) points at its transformed filters here, in the
+	 * fused net's block (struct net's wino), computed from w when the
+	 * net was fused; NULL everywhere else. */
+	const float *w_wino;
 };
 
 /* Buffers for one forward or backward call, all borrowed from the net. */

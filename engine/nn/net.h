@@ -56,6 +56,9 @@ struct net {
 	/* A method's workspace, kept between calls (net_workspace). */
 	float *workspace;       /* owned */
 	size_t workspace_len;   /* floats */
+
+	/* A fused net's Winograd filters (net_fuse.c; layer.h w_wino). */
+	float *wino;            /* owned; NULL unless fused */
 };
 
 /* Build a net from a spec: resolves LAYER_OUT_CLASSES, infers and checks

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/conv_wino.h"
 #include "nn/net_fuse.h"
 
 /* How each layer of src is represented in the fused net. */
@@ -116,6 +117,31 @@ static void fuse_params(const struct net *src, const uint8_t *mask,
 	}
 }
 
+/* The Winograd convs' transformed filters (conv_wino.h), from the folded
+ * weights, in one block the net owns. */
+static enum eng_status fuse_wino(struct net *net, struct eng_err *err)
+{
+	size_t total = 0;
+	for (int f = 0; f < net->n_layers; f++)
+		if (conv_wino_eligible(&net->layers[f]))
+			total += conv_wino_weights_len(&net->layers[f]);
+	if (total == 0)
+		return ENG_STATUS_OK;
+	net->wino = malloc(total * sizeof *net->wino);
+	if (!net->wino)
+		return eng_err_set(err, ENG_STATUS_ENOMEM, "fuse: out of memory");
+	float *u = net->wino;
+	for (int f = 0; f < net->n_layers; f++) {
+		struct layer *l = &net->layers[f];
+		if (!conv_wino_eligible(l))
+			continue;
+		conv_wino_transform_weights(l, u);
+		l->w_wino = u;
+		u += conv_wino_weights_len(l);
+	}
+	return ENG_STATUS_OK;
+}
+
 enum eng_status net_fuse(const struct net *src, const uint8_t *mask,
 			 struct net **out, struct eng_err *err)
 {
@@ -135,6 +161,10 @@ enum eng_status net_fuse(const struct net *src, const uint8_t *mask,
 		goto done;
 	for (int f = 0; f < net->n_layers; f++)
 		fuse_params(src, mask, &m, f, &net->layers[f]);
+	if ((st = fuse_wino(net, err)) != ENG_STATUS_OK) {
+		net_free(net);
+		goto done;
+	}
 	*out = net;
 done:
 	net_spec_done(&spec);

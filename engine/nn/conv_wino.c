@@ -1,0 +1,319 @@
+/* conv_wino.c: Winograd F(2x2, 3x3) inference convs (conv_wino.h).
+ *
+ * The matrices (Lavin and Gray 2016, F(2x2, 3x3)):
+ *   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
+ *   G   = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
+ *   A^T = [1 1 1 0; 0 1 -1 -1]
+ * Tile (th, tw) covers outputs rows 2th, 2th + 1 and columns 2tw,
+ * 2tw + 1, and reads the input patch whose top left is (2th - 1, 2tw - 1)
+ * (padding 1: zeros outside the map; a map of odd side has a last tile
+ * half outside, whose outside outputs are dropped).
+ */
+#include "config.h"
+
+#include <cblas.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "base/target_clones.h"
+#include "base/threads.h"
+#include "nn/conv3x3.h"
+#include "nn/conv_wino.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define CONV_WINO_X86 1
+#endif
+
+#ifdef _OPENMP
+#define CONV_WINO_OMP(directive) _Pragma(directive)
+#else
+#define CONV_WINO_OMP(directive)
+#endif
+
+/* Output maps this path takes (conv_wino.h says why). */
+#define CONV_WINO_MIN_SIDE 8
+#define CONV_WINO_MAX_SIDE 16
+/* Input channels from which it pays: the 16 products have them as their
+ * inner size, and ResNet-20's 32-channel 16x16 convs went 0.025 ->
+ * 0.032 ms (its 64-channel 8x8 ones 0.028 -> 0.022). */
+#define CONV_WINO_MIN_IN 64
+/* Tiles up to which the products are thin (the packed kernel). */
+#define CONV_WINO_THIN_TILES 16
+/* Floats between two of the 16 transformed planes beyond their length:
+ * planes a multiple of 4 KiB apart would put the 16 values of a tile,
+ * written or read together, in one set of the L1 cache. */
+#define CONV_WINO_PLANE_GAP 16
+
+struct conv_wino_geom {
+	int c, o, h, w;
+	int th, tw, tiles;      /* tile rows, columns, and their product */
+	bool thin;              /* tiles <= CONV_WINO_THIN_TILES: packed */
+	int ld;                 /* floats per row of a transformed plane */
+	int opad;               /* output channels of a product (8s when thin) */
+	size_t vstride, mstride; /* floats from one xi's plane to the next */
+	size_t pad_plane;       /* floats of one padded input plane */
+};
+
+static void conv_wino_geom_init(struct conv_wino_geom *g, const struct layer *l)
+{
+	g->c = l->in.c;
+	g->o = l->out.c;
+	g->h = l->out.h;
+	g->w = l->out.w;
+	g->th = (g->h + 1) / 2;
+	g->tw = (g->w + 1) / 2;
+	g->tiles = g->th * g->tw;
+	g->thin = g->tiles <= CONV_WINO_THIN_TILES;
+	g->ld = g->thin ? CONV_WINO_THIN_TILES : g->tiles;
+	g->opad = g->thin ? (g->o + 7) / 8 * 8 : g->o;
+	g->vstride = (size_t)g->c * (size_t)g->ld + CONV_WINO_PLANE_GAP;
+	g->mstride = (size_t)g->opad * (size_t)g->ld + CONV_WINO_PLANE_GAP;
+	g->pad_plane = (size_t)(2 * g->th + 2) * (size_t)(2 * g->tw + 2);
+}
+
+bool conv_wino_eligible(const struct layer *l)
+{
+	const struct layer_conf *c = &l->conf;
+	if (l->kind != LAYER_KIND_CONV || c->size != 3 || c->stride != 1 || c->groups != 1 ||
+	    c->pad.top != 1 || c->pad.left != 1 || c->pad.bottom != 1 || c->pad.right != 1)
+		return false;
+	if (l->in.c < CONV_WINO_MIN_IN || l->out.h < CONV_WINO_MIN_SIDE || l->out.h > CONV_WINO_MAX_SIDE ||
+	    l->out.w < CONV_WINO_MIN_SIDE || l->out.w > CONV_WINO_MAX_SIDE)
+		return false;
+#ifdef CONV_WINO_X86
+	return conv3x3_best_isa() == CONV3X3_ISA_AVX512;
+#else
+	return false;
+#endif
+}
+
+size_t conv_wino_weights_len(const struct layer *l)
+{
+	struct conv_wino_geom g;
+	conv_wino_geom_init(&g, l);
+	return (size_t)16 * (size_t)g.opad * (size_t)g.c;
+}
+
+/* Where u[xi][o][c] stands: packed eight output channels at a time,
+ * k-major, when the products are thin; else row-major (o, c). */
+static size_t conv_wino_u_at(const struct conv_wino_geom *g, int xi, int o, int c)
+{
+	const size_t plane = (size_t)g->opad * (size_t)g->c;
+	if (g->thin)
+		return (size_t)xi * plane + (size_t)(o / 8) * (size_t)g->c * 8 + (size_t)c * 8 +
+		       (size_t)(o % 8);
+	return (size_t)xi * plane + (size_t)o * (size_t)g->c + (size_t)c;
+}
+
+void conv_wino_transform_weights(const struct layer *l, float *u)
+{
+	struct conv_wino_geom g;
+	conv_wino_geom_init(&g, l);
+	memset(u, 0, conv_wino_weights_len(l) * sizeof *u);
+	for (int o = 0; o < g.o; o++) {
+		for (int c = 0; c < g.c; c++) {
+			const float *f = l->w + ((size_t)o * (size_t)g.c + (size_t)c) * 9;
+			float t[4][3]; /* G g */
+			for (int j = 0; j < 3; j++) {
+				t[0][j] = f[j];
+				t[1][j] = 0.5f * (f[j] + f[3 + j] + f[6 + j]);
+				t[2][j] = 0.5f * (f[j] - f[3 + j] + f[6 + j]);
+				t[3][j] = f[6 + j];
+			}
+			for (int i = 0; i < 4; i++) { /* (G g) G^T */
+				const float r[4] = { t[i][0], 0.5f * (t[i][0] + t[i][1] + t[i][2]),
+						     0.5f * (t[i][0] - t[i][1] + t[i][2]), t[i][2] };
+				for (int j = 0; j < 4; j++)
+					u[conv_wino_u_at(&g, i * 4 + j, o, c)] = r[j];
+			}
+		}
+	}
+}
+
+size_t conv_wino_scratch_len(const struct layer *l, int threads)
+{
+	struct conv_wino_geom g;
+	conv_wino_geom_init(&g, l);
+	const size_t nt = (size_t)(threads < 1 ? 1 : threads);
+	return 16 * g.vstride + 16 * g.mstride + nt * g.pad_plane;
+}
+
+/* Channels [c0, c1) of one sample x into the 16 planes v (B^T d B of
+ * every tile: v[xi * vstride + c * ld + tile]); pad is pad_plane floats of
+ * this thread's. */
+ENG_TARGET_CLONES static void conv_wino_input(const struct conv_wino_geom *g, const float *x,
+					      int c0, int c1, float *v, float *pad)
+{
+	const int pw = 2 * g->tw + 2, ph = 2 * g->th + 2;
+	const size_t s = g->vstride;
+	for (int c = c0; c < c1; c++) {
+		memset(pad, 0, (size_t)ph * (size_t)pw * sizeof *pad);
+		for (int h = 0; h < g->h; h++)
+			memcpy(pad + (size_t)(h + 1) * (size_t)pw + 1,
+			       x + ((size_t)c * (size_t)g->h + (size_t)h) * (size_t)g->w,
+			       (size_t)g->w * sizeof *pad);
+		float *vc = v + (size_t)c * (size_t)g->ld;
+		for (int th = 0; th < g->th; th++) {
+			const float *r0 = pad + (size_t)(2 * th) * (size_t)pw, *r1 = r0 + pw,
+				    *r2 = r1 + pw, *r3 = r2 + pw;
+			float *vt = vc + (size_t)th * (size_t)g->tw;
+			for (int tw = 0; tw < g->tw; tw++) {
+				const int q = 2 * tw;
+				float d[4][4]; /* B^T d */
+				for (int j = 0; j < 4; j++) {
+					d[0][j] = r0[q + j] - r2[q + j];
+					d[1][j] = r1[q + j] + r2[q + j];
+					d[2][j] = r2[q + j] - r1[q + j];
+					d[3][j] = r1[q + j] - r3[q + j];
+				}
+				for (int i = 0; i < 4; i++) { /* (B^T d) B */
+					float *vi = vt + (size_t)(4 * i) * s + tw;
+					vi[0] = d[i][0] - d[i][2];
+					vi[s] = d[i][1] + d[i][2];
+					vi[2 * s] = d[i][2] - d[i][1];
+					vi[3 * s] = d[i][1] - d[i][3];
+				}
+			}
+		}
+		/* The thin products read whole rows of 16 columns. */
+		for (int xi = 0; xi < 16; xi++)
+			for (int t = g->tiles; t < g->ld; t++)
+				vc[(size_t)xi * s + (size_t)t] = 0.0f;
+	}
+}
+
+/* Output channels [o0, o1) of one sample from the 16 product planes m
+ * (A^T m A per tile), plus the bias, then the fused activation. */
+ENG_TARGET_CLONES static void conv_wino_output(const struct conv_wino_geom *g,
+					       const struct layer *l, const float *m, int o0,
+					       int o1, float *y)
+{
+	const size_t s = g->mstride;
+	const bool act = l->conf.post_relu;
+	const float hi = layer_post_hi(&l->conf);
+	for (int o = o0; o < o1; o++) {
+		const float bias = l->b ? l->b[o] : 0.0f;
+		float *yo = y + (size_t)o * (size_t)g->h * (size_t)g->w;
+		for (int th = 0; th < g->th; th++) {
+			const float *mt = m + (size_t)o * (size_t)g->ld + (size_t)th * (size_t)g->tw;
+			const int h = 2 * th;
+			for (int tw = 0; tw < g->tw; tw++) {
+				float a[4][2]; /* m A */
+				for (int i = 0; i < 4; i++) {
+					const float *mi = mt + (size_t)(4 * i) * s + tw;
+					const float m0 = mi[0], m1 = mi[s], m2 = mi[2 * s], m3 = mi[3 * s];
+					a[i][0] = m0 + m1 + m2;
+					a[i][1] = m1 - m2 - m3;
+				}
+				for (int j = 0; j < 2; j++) { /* A^T (m A) */
+					const int w = 2 * tw + j;
+					if (w >= g->w)
+						continue;
+					float y0 = a[0][j] + a[1][j] + a[2][j] + bias;
+					float y1 = a[1][j] - a[2][j] - a[3][j] + bias;
+					if (act) {
+						y0 = layer_post_act(y0, hi);
+						y1 = layer_post_act(y1, hi);
+					}
+					yo[(size_t)h * (size_t)g->w + (size_t)w] = y0;
+					if (h + 1 < g->h)
+						yo[(size_t)(h + 1) * (size_t)g->w + (size_t)w] = y1;
+				}
+			}
+		}
+	}
+}
+
+/* One thin product: m (opad x 16) = u (packed, opad / 8 blocks of
+ * c x 8) x v (c x 16).  Each block's eight rows are eight 16-lane
+ * accumulators, one broadcast of u per row and k: u is read once, in
+ * order. */
+#ifdef CONV_WINO_X86
+#define CONV_WINO_ROW(r) z##r = _mm512_fmadd_ps(_mm512_set1_ps(ub[8 * (size_t)k + (r)]), vk, z##r)
+#define CONV_WINO_STORE(r) _mm512_storeu_ps(mb + (size_t)(r) * 16, z##r)
+__attribute__((target("avx512f"))) static void conv_wino_thin_product(int opad, int c,
+								      const float *u,
+								      const float *v, float *m)
+{
+	for (int ob = 0; ob < opad / 8; ob++) {
+		const float *ub = u + (size_t)ob * (size_t)c * 8;
+		float *mb = m + (size_t)ob * 8 * 16;
+		__m512 z0 = _mm512_setzero_ps(), z1 = z0, z2 = z0, z3 = z0, z4 = z0, z5 = z0,
+		       z6 = z0, z7 = z0;
+		for (int k = 0; k < c; k++) {
+			const __m512 vk = _mm512_loadu_ps(v + (size_t)k * 16);
+			CONV_WINO_ROW(0);
+			CONV_WINO_ROW(1);
+			CONV_WINO_ROW(2);
+			CONV_WINO_ROW(3);
+			CONV_WINO_ROW(4);
+			CONV_WINO_ROW(5);
+			CONV_WINO_ROW(6);
+			CONV_WINO_ROW(7);
+		}
+		CONV_WINO_STORE(0);
+		CONV_WINO_STORE(1);
+		CONV_WINO_STORE(2);
+		CONV_WINO_STORE(3);
+		CONV_WINO_STORE(4);
+		CONV_WINO_STORE(5);
+		CONV_WINO_STORE(6);
+		CONV_WINO_STORE(7);
+	}
+}
+#else
+static void conv_wino_thin_product(int opad, int c, const float *u, const float *v, float *m)
+{
+	for (int o = 0; o < opad; o++)
+		for (int t = 0; t < 16; t++) {
+			float acc = 0.0f;
+			for (int k = 0; k < c; k++)
+				acc += u[(size_t)(o / 8) * (size_t)c * 8 + (size_t)k * 8 + (size_t)(o % 8)] *
+				       v[(size_t)k * 16 + (size_t)t];
+			m[(size_t)o * 16 + (size_t)t] = acc;
+		}
+}
+#endif
+
+/* Products [x0, x1) of the 16. */
+static void conv_wino_products(const struct conv_wino_geom *g, const float *u, const float *v,
+			       float *m, int x0, int x1)
+{
+	const size_t plane = (size_t)g->opad * (size_t)g->c;
+	for (int xi = x0; xi < x1; xi++) {
+		const float *ux = u + (size_t)xi * plane;
+		const float *vx = v + (size_t)xi * g->vstride;
+		float *mx = m + (size_t)xi * g->mstride;
+		if (g->thin)
+			conv_wino_thin_product(g->opad, g->c, ux, vx, mx);
+		else
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g->o, g->tiles, g->c,
+				    1.0f, ux, g->c, vx, g->tiles, 0.0f, mx, g->tiles);
+	}
+}
+
+bool conv_wino_runs(const struct layer *l, int batch)
+{
+	return l->w_wino && batch == 1;
+}
+
+void conv_wino_forward(const struct layer *l, const float *u, const float *x, float *y,
+		       float *scratch, int threads)
+{
+	struct conv_wino_geom g;
+	conv_wino_geom_init(&g, l);
+	float *v = scratch, *m = v + 16 * g.vstride, *pads = m + 16 * g.mstride;
+	const int nt = threads < 1 ? 1 : threads;
+	(void)nt; /* only in OpenMP clauses */
+	CONV_WINO_OMP("omp parallel num_threads(nt) if(nt > 1)")
+	{
+		const int th = threads_team_index(), nth = threads_team_size();
+		conv_wino_input(&g, x, g.c * th / nth, g.c * (th + 1) / nth, v,
+				pads + (size_t)th * g.pad_plane);
+		CONV_WINO_OMP("omp barrier")
+		conv_wino_products(&g, u, v, m, 16 * th / nth, 16 * (th + 1) / nth);
+		CONV_WINO_OMP("omp barrier")
+		conv_wino_output(&g, l, m, g.o * th / nth, g.o * (th + 1) / nth, y);
+	}
+}

@@ -1,0 +1,75 @@
+/* conv_wino.h: Winograd F(2x2, 3x3) for the 3x3 stride-1 convs of a fused
+ * inference net (net_fuse.h), on 8x8 to 16x16 maps.
+ *
+ * A 2x2 block of outputs is A^T [(G g G^T) .* (B^T d B)] A for the 4x4
+ * input patch d around it and each 3x3 filter g (Lavin and Gray 2016):
+ * 16 multiplies per input channel where the direct sum takes 36.  Over a
+ * layer that is 16 products of (out x in) by (in x tiles) matrices, one
+ * per element xi of the 4x4 transformed tile, with 2.25 times fewer
+ * multiply-adds than the conv.  The filters' transform G g G^T is done
+ * once, when the net is fused (conv_wino_transform_weights), so a call
+ * costs the input transform, the 16 products and the output transform
+ * (bias and the fused ReLU or ReLU6 applied there).
+ *
+ * Where it pays (conv_wino_eligible for the layer, conv_wino_runs for a
+ * call): VGG-16's 16x16 and 8x8 layers at batch 1 and one thread, Zen 5,
+ * went 0.23 -> 0.15, 0.47 -> 0.36, 0.24 -> 0.13 and 0.48 -> 0.26 ms
+ * (docs/performance.md).  On 32x32 maps the direct 3x3 kernels
+ * (conv3x3.h) are near the core's peak already; on 4x4 and 2x2 maps the
+ * layer is a stream of its weights, which the transform makes 16/9 as
+ * large.
+ *
+ * Layouts.  With at most 16 tiles (maps up to 8x8) each product is thin:
+ * the transformed filters are packed eight output channels at a time,
+ * k-major (u[xi][o / 8][c][o % 8], zero past the last channel), and one
+ * AVX-512 kernel streams them once in order against the 16 tile columns
+ * held in cache.  With more tiles each product is an OpenBLAS sgemm on
+ * u[xi][o][c].  Each output is then a fixed sequence of float operations
+ * whatever the thread count: threads split the channels of the
+ * transforms and the 16 products, never a sum.
+ *
+ * Rounding: the transforms add and subtract up to 16 terms per value, so
+ * outputs differ from the direct sum by a few units in the last place of
+ * the layer's largest values (check_conv holds them to 1e-5 of those).
+ *
+ * Owns: nothing.  The transformed filters are the caller's (net_fuse's
+ * block in struct net), the buffers a call needs are its scratch.
+ */
+#ifndef RECONVENE_CONV_WINO_H
+#define RECONVENE_CONV_WINO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "nn/layer.h"
+
+/* Whether conv layer l (shapes inferred) runs this path in a fused net: 3x3,
+ * stride 1, padding 1 on every side, one group, at least 64 input
+ * channels, output maps from 8x8 to 16x16, and a CPU with the AVX-512 kernels (conv3x3_best_isa, so the
+ * process cap RECONVENE_CONV3X3_ISA turns it off too). */
+bool conv_wino_eligible(const struct layer *l);
+
+/* Floats of l's transformed filters. */
+size_t conv_wino_weights_len(const struct layer *l);
+
+/* l's filters (l->w) transformed into u (conv_wino_weights_len floats). */
+void conv_wino_transform_weights(const struct layer *l, float *u);
+
+/* Floats of scratch one call needs, on a team of at most `threads`. */
+size_t conv_wino_scratch_len(const struct layer *l, int threads);
+
+/* Whether a forward of `batch` samples of l runs this path: l has
+ * transformed filters (a fused net's, layer.h w_wino) and batch is 1.
+ * A larger batch keeps the batched paths: run sample by sample, this one
+ * lost at two threads (VGG-16 at batch 100: 165-169 -> 175 ms, ResNet-20
+ * 29 -> 34 ms), where the batched GEMMs use both cores. */
+bool conv_wino_runs(const struct layer *l, int batch);
+
+/* out (l->out) = the conv of one sample in (l->in) with the filters u
+ * transformed from l->w, plus l->b, then l's fused activation (layer.h
+ * post_relu), on a team of `threads` (1: the calling thread; OpenBLAS may
+ * use its own inside the sgemm products). */
+void conv_wino_forward(const struct layer *l, const float *u, const float *in, float *out,
+		       float *scratch, int threads);
+
+#endif
