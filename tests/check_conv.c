@@ -955,6 +955,9 @@ START_TEST(test_conv_wino_shapes)
 					  : ref.y[i];
 			ymax = fmax(ymax, fabs(want[i]));
 		}
+		/* OpenBLAS on one thread for both: a team's threads call it
+		 * so, and its own threads may split a product otherwise. */
+		const int blas_saved = threads_blas_serial_begin();
 		for (int t = 1; t <= 2; t++) {
 			conv_io_threads = t;
 			conv_run_forward(&cr);
@@ -969,6 +972,7 @@ START_TEST(test_conv_wino_shapes)
 				ck_assert_msg(memcmp(y1, cr.y, cr.y_len * sizeof *y1) == 0,
 					      "two threads differ from one");
 		}
+		threads_blas_serial_end(blas_saved);
 		conv_io_threads = 0;
 		free(want);
 	}

@@ -149,6 +149,9 @@ START_TEST(test_mask)
 	}
 	double rel = compare(net, fused, 2);
 	ck_assert_msg(rel <= 1e-5, "masked: %g", rel);
+	/* Batch 1, where its 8x8 convs run Winograd on the masked weights. */
+	rel = compare(net, fused, 1);
+	ck_assert_msg(rel <= 1e-5, "masked, batch 1: %g", rel);
 	free(mask);
 	net_free(fused);
 	net_free(net);

@@ -38,7 +38,9 @@
  * inner size, and ResNet-20's 32-channel 16x16 convs went 0.025 ->
  * 0.032 ms (its 64-channel 8x8 ones 0.028 -> 0.022). */
 #define CONV_WINO_MIN_IN 64
-/* Tiles up to which the products are thin (the packed kernel). */
+/* Tiles of the thin products (the packed kernel): 8x8 maps, the
+ * smallest this path takes, so that every row of a transformed plane is
+ * whole, 16 tiles, and no column of one is padding. */
 #define CONV_WINO_THIN_TILES 16
 /* Floats between two of the 16 transformed planes beyond their length:
  * planes a multiple of 4 KiB apart would put the 16 values of a tile,
@@ -64,8 +66,8 @@ static void conv_wino_geom_init(struct conv_wino_geom *g, const struct layer *l)
 	g->th = (g->h + 1) / 2;
 	g->tw = (g->w + 1) / 2;
 	g->tiles = g->th * g->tw;
-	g->thin = g->tiles <= CONV_WINO_THIN_TILES;
-	g->ld = g->thin ? CONV_WINO_THIN_TILES : g->tiles;
+	g->thin = g->tiles == CONV_WINO_THIN_TILES;
+	g->ld = g->tiles;
 	g->opad = g->thin ? (g->o + 7) / 8 * 8 : g->o;
 	g->vstride = (size_t)g->c * (size_t)g->ld + CONV_WINO_PLANE_GAP;
 	g->mstride = (size_t)g->opad * (size_t)g->ld + CONV_WINO_PLANE_GAP;
@@ -176,10 +178,6 @@ ENG_TARGET_CLONES static void conv_wino_input(const struct conv_wino_geom *g, co
 				}
 			}
 		}
-		/* The thin products read whole rows of 16 columns. */
-		for (int xi = 0; xi < 16; xi++)
-			for (int t = g->tiles; t < g->ld; t++)
-				vc[(size_t)xi * s + (size_t)t] = 0.0f;
 	}
 }
 
@@ -295,10 +293,12 @@ static void conv_wino_products(const struct conv_wino_geom *g, const float *u, c
 
 bool conv_wino_runs(const struct layer *l, int batch)
 {
-	return l->w_wino && batch == 1;
+	/* Eligible still: conv2d sizes the scratch by eligibility, and the
+	 * kernel cap could have dropped since the net was fused. */
+	return l->w_wino && batch == 1 && conv_wino_eligible(l);
 }
 
-void conv_wino_forward(const struct layer *l, const float *u, const float *x, float *y,
+void conv_wino_forward(const struct layer *l, const float *u, const float *in, float *out,
 		       float *scratch, int threads)
 {
 	struct conv_wino_geom g;
@@ -309,11 +309,11 @@ void conv_wino_forward(const struct layer *l, const float *u, const float *x, fl
 	CONV_WINO_OMP("omp parallel num_threads(nt) if(nt > 1)")
 	{
 		const int th = threads_team_index(), nth = threads_team_size();
-		conv_wino_input(&g, x, g.c * th / nth, g.c * (th + 1) / nth, v,
+		conv_wino_input(&g, in, g.c * th / nth, g.c * (th + 1) / nth, v,
 				pads + (size_t)th * g.pad_plane);
 		CONV_WINO_OMP("omp barrier")
 		conv_wino_products(&g, u, v, m, 16 * th / nth, 16 * (th + 1) / nth);
 		CONV_WINO_OMP("omp barrier")
-		conv_wino_output(&g, l, m, g.o * th / nth, g.o * (th + 1) / nth, y);
+		conv_wino_output(&g, l, m, g.o * th / nth, g.o * (th + 1) / nth, out);
 	}
 }

@@ -19,14 +19,15 @@
  * layer is a stream of its weights, which the transform makes 16/9 as
  * large.
  *
- * Layouts.  With at most 16 tiles (maps up to 8x8) each product is thin:
- * the transformed filters are packed eight output channels at a time,
- * k-major (u[xi][o / 8][c][o % 8], zero past the last channel), and one
- * AVX-512 kernel streams them once in order against the 16 tile columns
- * held in cache.  With more tiles each product is an OpenBLAS sgemm on
- * u[xi][o][c].  Each output is then a fixed sequence of float operations
- * whatever the thread count: threads split the channels of the
- * transforms and the 16 products, never a sum.
+ * Layouts.  On 8x8 maps (16 tiles) each product is thin: the transformed
+ * filters are packed eight output channels at a time, k-major
+ * (u[xi][o / 8][c][o % 8], zero past the last channel), and one AVX-512
+ * kernel streams them once in order against the 16 tile columns held in
+ * cache.  On larger maps each product is an OpenBLAS sgemm on
+ * u[xi][o][c].  Threads split the channels of the transforms and the 16
+ * products, never a sum: with the thin kernel, and with an sgemm as far
+ * as OpenBLAS computes a product alike on its own threads and on one,
+ * an output has the same bits on any number of threads.
  *
  * Rounding: the transforms add and subtract up to 16 terms per value, so
  * outputs differ from the direct sum by a few units in the last place of
@@ -59,7 +60,8 @@ void conv_wino_transform_weights(const struct layer *l, float *u);
 size_t conv_wino_scratch_len(const struct layer *l, int threads);
 
 /* Whether a forward of `batch` samples of l runs this path: l has
- * transformed filters (a fused net's, layer.h w_wino) and batch is 1.
+ * transformed filters (a fused net's, layer.h w_wino), is still eligible
+ * (the scratch conv2d sized) and batch is 1.
  * A larger batch keeps the batched paths: run sample by sample, this one
  * lost at two threads (VGG-16 at batch 100: 165-169 -> 175 ms, ResNet-20
  * 29 -> 34 ms), where the batched GEMMs use both cores. */
