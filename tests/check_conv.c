@@ -907,6 +907,15 @@ START_TEST(test_conv_scratch)
 }
 END_TEST
 
+/* Whether this CPU runs the Winograd paths (AVX-512); says so when not. */
+static bool conv_wino_here(void)
+{
+	if (conv3x3_best_isa() == CONV3X3_ISA_AVX512)
+		return true;
+	fprintf(stderr, "check_conv: no AVX-512 here, the Winograd paths are not run\n");
+	return false;
+}
+
 /* Winograd F(2x2, 3x3) (conv_wino.h), the fused inference nets' path for
  * 3x3 stride-1 convs on 8x8 to 16x16 maps: odd and even sides, channel
  * counts pruning leaves (not multiples of 8), with and without a bias,
@@ -923,10 +932,8 @@ static const struct conv_case wino_cases[] = {
 
 START_TEST(test_conv_wino_shapes)
 {
-	if (conv3x3_best_isa() != CONV3X3_ISA_AVX512) {
-		fprintf(stderr, "check_conv: no AVX-512 here, the Winograd path is not run\n");
+	if (!conv_wino_here())
 		return;
-	}
 	const struct conv_case *cc = &wino_cases[_i];
 	struct conv_run cr;
 	conv_run_init(&cr, cc, 1700 + (uint64_t)_i);
@@ -983,27 +990,57 @@ START_TEST(test_conv_wino_shapes)
 }
 END_TEST
 
+/* The batched Winograd path (conv_wino.h: training, scoring, larger
+ * inference batches): forward through it, backward through the usual
+ * paths but the data gradient, which is Winograd too, all against the
+ * naive loops: 8x8 to 16x16 maps, odd sides, channel counts pruning
+ * leaves, batches that split unevenly over a team and over a thread's
+ * runs of samples. */
+static const struct conv_case wino_batch_cases[] = {
+	{ 64, 8, 8, 128, 3, 1, 1, 1, 1, 5 },    /* 8x8, an odd batch */
+	{ 65, 8, 8, 130, 3, 1, 1, 1, 0, 3 },    /* no bias */
+	{ 64, 16, 16, 131, 3, 1, 1, 1, 1, 9 },  /* several runs per thread */
+	{ 96, 9, 11, 129, 3, 1, 1, 1, 1, 4 },   /* odd sides */
+	{ 64, 12, 12, 128, 3, 1, 1, 1, 1, 2 },  /* the smallest batch */
+};
+#define N_WINO_BATCH_CASES ((int)(sizeof wino_batch_cases / sizeof wino_batch_cases[0]))
+
+START_TEST(test_conv_wino_batch_shapes)
+{
+	if (!conv_wino_here())
+		return;
+	const struct conv_case *cc = &wino_batch_cases[_i];
+	struct layer l;
+	struct eng_err err;
+	ck_assert(conv_layer_infer(&l, cc, &err) == ENG_STATUS_OK);
+	ck_assert(conv_wino_batch_runs(&l, cc->batch) && !conv_wino_batch_runs(&l, 1));
+	conv_case_check(cc, 1800 + (uint64_t)_i);
+}
+END_TEST
+
 /* Which convs take the Winograd path: only 3x3, stride 1, pad 1, one
- * group, 64 or more inputs, outputs 8x8 to 16x16. */
+ * group, 64 or more inputs, outputs 8x8 to 16x16 (batched: 128 or more
+ * outputs too). */
 START_TEST(test_conv_wino_eligible)
 {
 	static const struct {
 		struct conv_case cc;
-		bool yes;
+		bool yes, batched; /* batch 1 of a fused net; the batched path */
 	} cases[] = {
-		{ { 64, 16, 16, 128, 3, 1, 1, 1, 1, 1 }, true },
-		{ { 256, 8, 8, 256, 3, 1, 1, 1, 1, 1 }, true },
-		{ { 64, 8, 16, 8, 3, 1, 1, 1, 0, 1 }, true },
+		{ { 64, 16, 16, 128, 3, 1, 1, 1, 1, 1 }, true, true },
+		{ { 256, 8, 8, 256, 3, 1, 1, 1, 1, 1 }, true, true },
+		{ { 64, 8, 16, 8, 3, 1, 1, 1, 0, 1 }, true, false },   /* batched: few outputs */
 		{ { 63, 16, 16, 64, 3, 1, 1, 1, 1, 1 }, false },  /* few inputs */
 		{ { 64, 32, 32, 64, 3, 1, 1, 1, 1, 1 }, false },  /* 32x32 */
-		{ { 64, 7, 7, 64, 3, 1, 1, 1, 1, 1 }, false },    /* 7x7 */
-		{ { 64, 4, 4, 64, 3, 1, 1, 1, 1, 1 }, false },    /* 4x4 */
+		{ { 64, 7, 7, 128, 3, 1, 1, 1, 1, 1 }, false, false },  /* 7x7 */
+		{ { 64, 4, 4, 128, 3, 1, 1, 1, 1, 1 }, false, false },  /* 4x4 */
 		{ { 64, 16, 16, 64, 3, 2, 1, 1, 1, 1 }, false },  /* stride 2 */
 		{ { 64, 16, 16, 64, 3, 1, 0, 1, 1, 1 }, false },  /* no padding */
 		{ { 64, 16, 16, 64, 3, 1, 1, 2, 1, 1 }, false },  /* groups */
 		{ { 64, 16, 16, 64, 5, 1, 2, 1, 1, 1 }, false },  /* 5x5 */
 		{ { 64, 16, 16, 64, 1, 1, 0, 1, 1, 1 }, false },  /* 1x1 */
 		{ { 64, 16, 16, 64, 3, 1, 0, 1, 1, 1, true, { 1, 1, 1, 0 } }, false },
+		{ { 64, 2, 2, 64, 3, 1, 1, 1, 1, 1 }, false },    /* 2x2 */
 	};
 	const bool avx512 = conv3x3_best_isa() == CONV3X3_ISA_AVX512;
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -1011,6 +1048,8 @@ START_TEST(test_conv_wino_eligible)
 		struct eng_err err;
 		ck_assert(conv_layer_infer(&l, &cases[i].cc, &err) == ENG_STATUS_OK);
 		ck_assert_msg(conv_wino_eligible(&l) == (cases[i].yes && avx512), "case %zu", i);
+		ck_assert_msg(conv_wino_batch_eligible(&l) == (cases[i].batched && avx512),
+			      "case %zu, batched", i);
 	}
 }
 END_TEST
@@ -1057,6 +1096,7 @@ int main(void)
 	tcase_add_test(tc, test_conv_smaller_batch);
 	tcase_add_loop_test(tc, test_conv_wino_shapes, 0, N_WINO_CASES);
 	tcase_add_test(tc, test_conv_wino_eligible);
+	tcase_add_loop_test(tc, test_conv_wino_batch_shapes, 0, N_WINO_BATCH_CASES);
 	suite_add_tcase(s, tc);
 	TCase *tg = tcase_create("gradcheck");
 	tcase_set_timeout(tg, 120);

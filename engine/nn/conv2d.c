@@ -987,11 +987,14 @@ static size_t conv2d_scratch_len_unfused(const struct layer *l, int batch)
 
 static size_t conv2d_scratch_len(const struct layer *l, int batch)
 {
-	const size_t len = conv2d_scratch_len_unfused(l, batch);
-	if (!conv_wino_eligible(l))
-		return len;
-	/* A fused net's Winograd forward (w_wino), or the paths above. */
-	const size_t wino = conv_wino_scratch_len(l, conv2d_team_cap());
+	size_t len = conv2d_scratch_len_unfused(l, batch);
+	/* The Winograd forwards: a fused net's batch 1 (w_wino), the batched
+	 * path (its scratch grows with the batch, so a smaller one fits). */
+	if (conv_wino_eligible(l)) {
+		const size_t wino = conv_wino_scratch_len(l, conv2d_team_cap());
+		len = wino > len ? wino : len;
+	}
+	const size_t wino = conv_wino_batch_scratch_len(l, batch, conv2d_team_cap());
 	return wino > len ? wino : len;
 }
 
@@ -1279,6 +1282,13 @@ static void conv2d_forward_pointwise_team(struct layer *l, const struct conv2d_g
 	threads_blas_serial_end(nb);
 }
 
+/* The team of a batched Winograd call (conv_wino.h). */
+static int conv2d_wino_threads(const struct conv2d_geom *g, int batch)
+{
+	const int nt = conv2d_threads(g->kdim * (size_t)batch * g->hw);
+	return nt < conv2d_team_cap() ? nt : conv2d_team_cap();
+}
+
 static void conv2d_forward(struct layer *l, const struct layer_io *io)
 {
 	if (conv_wino_runs(l, io->batch)) {
@@ -1288,6 +1298,11 @@ static void conv2d_forward(struct layer *l, const struct layer_io *io)
 	}
 	struct conv2d_geom g;
 	conv2d_geom_init(&g, l);
+	if (conv_wino_batch_runs(l, io->batch)) {
+		conv_wino_forward_batch(l, io->in[0], io->out, io->batch, io->scratch,
+					conv2d_wino_threads(&g, io->batch));
+		return;
+	}
 	if (g.direct) {
 		conv2d_direct_forward(&g, l->w, l->b, io->in[0], io->out, io->batch, &l->conf,
 				      io->batch == 1 ? conv2d_granted_threads(io) : 1);
@@ -1654,6 +1669,17 @@ static void conv2d_backward(struct layer *l, const struct layer_io *io)
 	ENG_ASSERT(!l->conf.post_relu);	/* fused eval nets never train */
 	struct conv2d_geom g;
 	conv2d_geom_init(&g, l);
+	if (io->din[0] && conv_wino_dgrad_runs(l, io->batch)) {
+		/* The weight and bias gradients the usual way, without the data
+		 * gradient, then that by Winograd in the same scratch. */
+		struct layer_io wio = *io;
+		wio.din[0] = NULL;
+		wio.din_assign[0] = false;
+		conv2d_backward(l, &wio);
+		conv_wino_dgrad_batch(l, io->dout, io->din[0], io->din_assign[0], io->batch,
+				      io->scratch, conv2d_wino_threads(&g, io->batch));
+		return;
+	}
 	const float *dout = io->dout;
 	const int batch = io->batch;
 	const size_t out_sample = (size_t)g.o * g.hw;

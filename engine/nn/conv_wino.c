@@ -1,4 +1,5 @@
-/* conv_wino.c: Winograd F(2x2, 3x3) inference convs (conv_wino.h).
+/* conv_wino.c: Winograd F(2x2, 3x3) convs (conv_wino.h): a fused net's
+ * batch-1 forward, the batched forward and the data gradient.
  *
  * The matrices (Lavin and Gray 2016, F(2x2, 3x3)):
  *   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
@@ -38,6 +39,20 @@
  * inner size, and ResNet-20's 32-channel 16x16 convs went 0.025 ->
  * 0.032 ms (its 64-channel 8x8 ones 0.028 -> 0.022). */
 #define CONV_WINO_MIN_IN 64
+/* The batched path (training, scoring, larger inference batches): from
+ * two samples, on 8x8 to 16x16 outputs.  4x4 maps (VGG-16's conv4, four
+ * tiles a sample) lost: a training step at batch 64 and one thread took
+ * 653-699 ms with them alone on it, against 655 without. */
+#define CONV_WINO_MIN_BATCH 2
+#define CONV_WINO_BATCH_MIN_SIDE 8
+#define CONV_WINO_BATCH_MAX_SIDE 16
+/* Outputs from which the batched path pays (the data gradient's inner
+ * size): VGG-16's 128- and 256-output convs at batch 64, one thread, went
+ * 31.3 -> 19.5 and 24.7 -> 17.8 ms a forward, 59.8 -> 50.0 and 48.9 ->
+ * 42.7 ms a backward; ResNet-20's 64 -> 64 at 8x8 gained nothing at two
+ * threads (forward 2.12 -> 2.19 ms at batch 100, data gradient 2.16 ->
+ * 2.41 ms at 64) and SNIP on it went 0.108-0.113 -> 0.122-0.127 s. */
+#define CONV_WINO_BATCH_MIN_OUT 128
 /* Tiles of the thin products (the packed kernel): 8x8 maps, the
  * smallest this path takes, so that every row of a transformed plane is
  * whole, 16 tiles, and no column of one is padding. */
@@ -50,38 +65,50 @@
 struct conv_wino_geom {
 	int c, o, h, w;
 	int th, tw, tiles;      /* tile rows, columns, and their product */
-	bool thin;              /* tiles <= CONV_WINO_THIN_TILES: packed */
-	int ld;                 /* floats per row of a transformed plane */
+	bool thin;              /* the fused 8x8 layout: packed filters */
+	int ld;                 /* columns of a transformed plane: the tiles
+				 * of `samples` samples side by side */
 	int opad;               /* output channels of a product (8s when thin) */
 	size_t vstride, mstride; /* floats from one xi's plane to the next */
 	size_t pad_plane;       /* floats of one padded input plane */
 };
 
-static void conv_wino_geom_init(struct conv_wino_geom *g, const struct layer *l)
+/* c inputs, o outputs, h x w maps, `samples` to a plane; thin: the fused
+ * layout where it applies (one sample of 16 tiles). */
+static void conv_wino_geom_set(struct conv_wino_geom *g, int c, int o, int h, int w,
+			       int samples, bool thin)
 {
-	g->c = l->in.c;
-	g->o = l->out.c;
-	g->h = l->out.h;
-	g->w = l->out.w;
-	g->th = (g->h + 1) / 2;
-	g->tw = (g->w + 1) / 2;
+	g->c = c;
+	g->o = o;
+	g->h = h;
+	g->w = w;
+	g->th = (h + 1) / 2;
+	g->tw = (w + 1) / 2;
 	g->tiles = g->th * g->tw;
-	g->thin = g->tiles == CONV_WINO_THIN_TILES;
-	g->ld = g->tiles;
-	g->opad = g->thin ? (g->o + 7) / 8 * 8 : g->o;
-	g->vstride = (size_t)g->c * (size_t)g->ld + CONV_WINO_PLANE_GAP;
+	g->thin = thin && samples == 1 && g->tiles == CONV_WINO_THIN_TILES;
+	g->ld = g->tiles * samples;
+	g->opad = g->thin ? (o + 7) / 8 * 8 : o;
+	g->vstride = (size_t)c * (size_t)g->ld + CONV_WINO_PLANE_GAP;
 	g->mstride = (size_t)g->opad * (size_t)g->ld + CONV_WINO_PLANE_GAP;
 	g->pad_plane = (size_t)(2 * g->th + 2) * (size_t)(2 * g->tw + 2);
 }
 
-bool conv_wino_eligible(const struct layer *l)
+/* The fused batch-1 geometry of layer l. */
+static void conv_wino_geom_init(struct conv_wino_geom *g, const struct layer *l)
+{
+	conv_wino_geom_set(g, l->in.c, l->out.c, l->out.h, l->out.w, 1, true);
+}
+
+/* Whether l is a 3x3 conv this file computes, its output sides within
+ * [lo, hi], on a CPU with the AVX-512 kernels (and no lower cap). */
+static bool conv_wino_shape(const struct layer *l, int lo, int hi)
 {
 	const struct layer_conf *c = &l->conf;
 	if (l->kind != LAYER_KIND_CONV || c->size != 3 || c->stride != 1 || c->groups != 1 ||
 	    c->pad.top != 1 || c->pad.left != 1 || c->pad.bottom != 1 || c->pad.right != 1)
 		return false;
-	if (l->in.c < CONV_WINO_MIN_IN || l->out.h < CONV_WINO_MIN_SIDE || l->out.h > CONV_WINO_MAX_SIDE ||
-	    l->out.w < CONV_WINO_MIN_SIDE || l->out.w > CONV_WINO_MAX_SIDE)
+	if (l->in.c < CONV_WINO_MIN_IN || l->out.h < lo || l->out.h > hi || l->out.w < lo ||
+	    l->out.w > hi)
 		return false;
 #ifdef CONV_WINO_X86
 	return conv3x3_best_isa() == CONV3X3_ISA_AVX512;
@@ -89,6 +116,18 @@ bool conv_wino_eligible(const struct layer *l)
 	return false;
 #endif
 }
+
+bool conv_wino_batch_eligible(const struct layer *l)
+{
+	return l->out.c >= CONV_WINO_BATCH_MIN_OUT &&
+	       conv_wino_shape(l, CONV_WINO_BATCH_MIN_SIDE, CONV_WINO_BATCH_MAX_SIDE);
+}
+
+bool conv_wino_eligible(const struct layer *l)
+{
+	return conv_wino_shape(l, CONV_WINO_MIN_SIDE, CONV_WINO_MAX_SIDE);
+}
+
 
 size_t conv_wino_weights_len(const struct layer *l)
 {
@@ -108,29 +147,55 @@ static size_t conv_wino_u_at(const struct conv_wino_geom *g, int xi, int o, int 
 	return (size_t)xi * plane + (size_t)o * (size_t)g->c + (size_t)c;
 }
 
+/* One 3x3 filter f transformed: r[4 i + j] = (G f G^T)[i][j]. */
+static void conv_wino_filter(const float *f, float *r)
+{
+	float t[4][3]; /* G f */
+	for (int j = 0; j < 3; j++) {
+		t[0][j] = f[j];
+		t[1][j] = 0.5f * (f[j] + f[3 + j] + f[6 + j]);
+		t[2][j] = 0.5f * (f[j] - f[3 + j] + f[6 + j]);
+		t[3][j] = f[6 + j];
+	}
+	for (int i = 0; i < 4; i++) { /* (G f) G^T */
+		r[4 * i] = t[i][0];
+		r[4 * i + 1] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
+		r[4 * i + 2] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
+		r[4 * i + 3] = t[i][2];
+	}
+}
+
+/* The filters of g's outputs [o0, o1) transformed into u.  w is the
+ * layer's (its o x c x 3 x 3).  dgrad: g is the data gradient's conv,
+ * from the layer's outputs back to its inputs (g's c is the layer's o,
+ * g's o the layer's c), whose filter from o to c is the layer's from c to
+ * o turned by 180 degrees. */
+static void conv_wino_filters(const struct conv_wino_geom *g, const float *w, bool dgrad,
+			      int o0, int o1, float *u)
+{
+	for (int o = o0; o < o1; o++) {
+		for (int c = 0; c < g->c; c++) {
+			float f[9], r[16];
+			if (dgrad) {
+				const float *f0 = w + ((size_t)c * (size_t)g->o + (size_t)o) * 9;
+				for (int k = 0; k < 9; k++)
+					f[k] = f0[8 - k];
+			} else {
+				memcpy(f, w + ((size_t)o * (size_t)g->c + (size_t)c) * 9, sizeof f);
+			}
+			conv_wino_filter(f, r);
+			for (int xi = 0; xi < 16; xi++)
+				u[conv_wino_u_at(g, xi, o, c)] = r[xi];
+		}
+	}
+}
+
 void conv_wino_transform_weights(const struct layer *l, float *u)
 {
 	struct conv_wino_geom g;
 	conv_wino_geom_init(&g, l);
 	memset(u, 0, conv_wino_weights_len(l) * sizeof *u);
-	for (int o = 0; o < g.o; o++) {
-		for (int c = 0; c < g.c; c++) {
-			const float *f = l->w + ((size_t)o * (size_t)g.c + (size_t)c) * 9;
-			float t[4][3]; /* G g */
-			for (int j = 0; j < 3; j++) {
-				t[0][j] = f[j];
-				t[1][j] = 0.5f * (f[j] + f[3 + j] + f[6 + j]);
-				t[2][j] = 0.5f * (f[j] - f[3 + j] + f[6 + j]);
-				t[3][j] = f[6 + j];
-			}
-			for (int i = 0; i < 4; i++) { /* (G g) G^T */
-				const float r[4] = { t[i][0], 0.5f * (t[i][0] + t[i][1] + t[i][2]),
-						     0.5f * (t[i][0] - t[i][1] + t[i][2]), t[i][2] };
-				for (int j = 0; j < 4; j++)
-					u[conv_wino_u_at(&g, i * 4 + j, o, c)] = r[j];
-			}
-		}
-	}
+	conv_wino_filters(&g, l->w, false, 0, g.o, u);
 }
 
 size_t conv_wino_scratch_len(const struct layer *l, int threads)
@@ -141,11 +206,11 @@ size_t conv_wino_scratch_len(const struct layer *l, int threads)
 	return 16 * g.vstride + 16 * g.mstride + nt * g.pad_plane;
 }
 
-/* Channels [c0, c1) of one sample x into the 16 planes v (B^T d B of
- * every tile: v[xi * vstride + c * ld + tile]); pad is pad_plane floats of
- * this thread's. */
+/* Channels [c0, c1) of one sample x into the 16 planes v at columns
+ * col0 + tile (B^T d B of every tile: v[xi * vstride + c * ld + col0 +
+ * tile]); pad is pad_plane floats of this thread's. */
 ENG_TARGET_CLONES static void conv_wino_input(const struct conv_wino_geom *g, const float *x,
-					      int c0, int c1, float *v, float *pad)
+					      int col0, int c0, int c1, float *v, float *pad)
 {
 	const int pw = 2 * g->tw + 2, ph = 2 * g->th + 2;
 	const size_t s = g->vstride;
@@ -155,7 +220,7 @@ ENG_TARGET_CLONES static void conv_wino_input(const struct conv_wino_geom *g, co
 			memcpy(pad + (size_t)(h + 1) * (size_t)pw + 1,
 			       x + ((size_t)c * (size_t)g->h + (size_t)h) * (size_t)g->w,
 			       (size_t)g->w * sizeof *pad);
-		float *vc = v + (size_t)c * (size_t)g->ld;
+		float *vc = v + (size_t)c * (size_t)g->ld + (size_t)col0;
 		for (int th = 0; th < g->th; th++) {
 			const float *r0 = pad + (size_t)(2 * th) * (size_t)pw, *r1 = r0 + pw,
 				    *r2 = r1 + pw, *r3 = r2 + pw;
@@ -181,20 +246,21 @@ ENG_TARGET_CLONES static void conv_wino_input(const struct conv_wino_geom *g, co
 	}
 }
 
-/* Output channels [o0, o1) of one sample from the 16 product planes m
- * (A^T m A per tile), plus the bias, then the fused activation. */
-ENG_TARGET_CLONES static void conv_wino_output(const struct conv_wino_geom *g,
-					       const struct layer *l, const float *m, int o0,
-					       int o1, float *y)
+/* Output channels [o0, o1) of one sample, columns col0 + tile of the 16
+ * product planes m (A^T m A per tile), plus bias (NULL: none), then the
+ * fused activation when act (layer.h post_relu, bound hi), into y (add:
+ * added to what y holds). */
+ENG_TARGET_CLONES static void conv_wino_output(const struct conv_wino_geom *g, const float *m,
+					       int col0, int o0, int o1, const float *bias_of,
+					       bool act, float hi, bool add, float *y)
 {
 	const size_t s = g->mstride;
-	const bool act = l->conf.post_relu;
-	const float hi = layer_post_hi(&l->conf);
 	for (int o = o0; o < o1; o++) {
-		const float bias = l->b ? l->b[o] : 0.0f;
+		const float bias = bias_of ? bias_of[o] : 0.0f;
 		float *yo = y + (size_t)o * (size_t)g->h * (size_t)g->w;
 		for (int th = 0; th < g->th; th++) {
-			const float *mt = m + (size_t)o * (size_t)g->ld + (size_t)th * (size_t)g->tw;
+			const float *mt = m + (size_t)o * (size_t)g->ld + (size_t)col0 +
+					  (size_t)th * (size_t)g->tw;
 			const int h = 2 * th;
 			for (int tw = 0; tw < g->tw; tw++) {
 				float a[4][2]; /* m A */
@@ -214,9 +280,12 @@ ENG_TARGET_CLONES static void conv_wino_output(const struct conv_wino_geom *g,
 						y0 = layer_post_act(y0, hi);
 						y1 = layer_post_act(y1, hi);
 					}
-					yo[(size_t)h * (size_t)g->w + (size_t)w] = y0;
-					if (h + 1 < g->h)
-						yo[(size_t)(h + 1) * (size_t)g->w + (size_t)w] = y1;
+					float *y0p = yo + (size_t)h * (size_t)g->w + (size_t)w;
+					*y0p = add ? *y0p + y0 : y0;
+					if (h + 1 < g->h) {
+						float *y1p = y0p + g->w;
+						*y1p = add ? *y1p + y1 : y1;
+					}
 				}
 			}
 		}
@@ -274,9 +343,9 @@ static void conv_wino_thin_product(int opad, int c, const float *u, const float 
 }
 #endif
 
-/* Products [x0, x1) of the 16. */
+/* Products [x0, x1) of the 16, over the first n columns of the planes. */
 static void conv_wino_products(const struct conv_wino_geom *g, const float *u, const float *v,
-			       float *m, int x0, int x1)
+			       float *m, int n, int x0, int x1)
 {
 	const size_t plane = (size_t)g->opad * (size_t)g->c;
 	for (int xi = x0; xi < x1; xi++) {
@@ -286,8 +355,8 @@ static void conv_wino_products(const struct conv_wino_geom *g, const float *u, c
 		if (g->thin)
 			conv_wino_thin_product(g->opad, g->c, ux, vx, mx);
 		else
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g->o, g->tiles, g->c,
-				    1.0f, ux, g->c, vx, g->tiles, 0.0f, mx, g->tiles);
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g->o, n, g->c, 1.0f,
+				    ux, g->c, vx, g->ld, 0.0f, mx, g->ld);
 	}
 }
 
@@ -304,16 +373,115 @@ void conv_wino_forward(const struct layer *l, const float *u, const float *in, f
 	struct conv_wino_geom g;
 	conv_wino_geom_init(&g, l);
 	float *v = scratch, *m = v + 16 * g.vstride, *pads = m + 16 * g.mstride;
+	const bool act = l->conf.post_relu;
+	const float hi = layer_post_hi(&l->conf);
 	const int nt = threads < 1 ? 1 : threads;
 	(void)nt; /* only in OpenMP clauses */
 	CONV_WINO_OMP("omp parallel num_threads(nt) if(nt > 1)")
 	{
 		const int th = threads_team_index(), nth = threads_team_size();
-		conv_wino_input(&g, in, g.c * th / nth, g.c * (th + 1) / nth, v,
+		conv_wino_input(&g, in, 0, g.c * th / nth, g.c * (th + 1) / nth, v,
 				pads + (size_t)th * g.pad_plane);
 		CONV_WINO_OMP("omp barrier")
-		conv_wino_products(&g, u, v, m, 16 * th / nth, 16 * (th + 1) / nth);
+		conv_wino_products(&g, u, v, m, g.ld, 16 * th / nth, 16 * (th + 1) / nth);
 		CONV_WINO_OMP("omp barrier")
-		conv_wino_output(&g, l, m, g.o * th / nth, g.o * (th + 1) / nth, out);
+		conv_wino_output(&g, m, 0, g.o * th / nth, g.o * (th + 1) / nth, l->b, act, hi,
+				 false, out);
 	}
+}
+
+/* The batched path: the samples a thread takes at once, so that its two
+ * plane sets (inputs and products) stay within CONV_WINO_CHUNK_FLOATS. */
+#define CONV_WINO_CHUNK_FLOATS ((size_t)1 << 20)
+
+static int conv_wino_chunk(const struct layer *l, int batch)
+{
+	struct conv_wino_geom g;
+	conv_wino_geom_set(&g, l->in.c, l->out.c, l->out.h, l->out.w, 1, false);
+	const size_t per = 16 * ((size_t)g.c + (size_t)g.o) * (size_t)g.tiles;
+	size_t n = CONV_WINO_CHUNK_FLOATS / per;
+	n = n < 1 ? 1 : n;
+	return (int)(n < (size_t)batch ? n : (size_t)batch);
+}
+
+bool conv_wino_batch_runs(const struct layer *l, int batch)
+{
+	return batch >= CONV_WINO_MIN_BATCH && conv_wino_batch_eligible(l);
+}
+
+size_t conv_wino_batch_scratch_len(const struct layer *l, int batch, int threads)
+{
+	if (batch < CONV_WINO_MIN_BATCH || !conv_wino_batch_eligible(l))
+		return 0;
+	struct conv_wino_geom g;
+	conv_wino_geom_set(&g, l->in.c, l->out.c, l->out.h, l->out.w, conv_wino_chunk(l, batch),
+			   false);
+	const size_t nt = (size_t)(threads < 1 ? 1 : threads);
+	return 16 * (size_t)g.o * (size_t)g.c +
+	       nt * (16 * g.vstride + 16 * g.mstride + g.pad_plane);
+}
+
+/* The batched pipeline: `batch` samples of in (g.c x h x w each) into
+ * out (g.o x h x w each), runs of nb to a product (g's samples), filters
+ * from the layer's w (dgrad: the data gradient's, conv_wino_filters),
+ * plus bias, the activation, added to out when add. */
+static void conv_wino_batch(const struct conv_wino_geom *g, int nb, const float *w, bool dgrad,
+			    const float *in, float *out, int batch, const float *bias, bool act,
+			    float hi, bool add, float *scratch, int threads)
+{
+	float *u = scratch, *bufs = u + 16 * (size_t)g->o * (size_t)g->c;
+	const size_t per_thread = 16 * g->vstride + 16 * g->mstride + g->pad_plane;
+	const size_t in_sample = (size_t)g->c * (size_t)g->h * (size_t)g->w;
+	const size_t out_sample = (size_t)g->o * (size_t)g->h * (size_t)g->w;
+	int nt = threads < 1 ? 1 : threads;
+	nt = nt < batch ? nt : batch;
+	/* A team's threads each run their products on a one-thread OpenBLAS;
+	 * alone, the calling thread lets OpenBLAS use its own. */
+	const int blas_saved = nt > 1 ? threads_blas_serial_begin() : 0;
+	CONV_WINO_OMP("omp parallel num_threads(nt) if(nt > 1)")
+	{
+		const int th = threads_team_index(), nth = threads_team_size();
+		conv_wino_filters(g, w, dgrad, g->o * th / nth, g->o * (th + 1) / nth, u);
+		CONV_WINO_OMP("omp barrier")
+		float *v = bufs + (size_t)th * per_thread, *m = v + 16 * g->vstride,
+		      *pad = m + 16 * g->mstride;
+		const int s0 = batch * th / nth, s1 = batch * (th + 1) / nth;
+		for (int n0 = s0; n0 < s1; n0 += nb) {
+			const int cn = s1 - n0 < nb ? s1 - n0 : nb;
+			for (int n = 0; n < cn; n++)
+				conv_wino_input(g, in + (size_t)(n0 + n) * in_sample, n * g->tiles, 0,
+						g->c, v, pad);
+			conv_wino_products(g, u, v, m, cn * g->tiles, 0, 16);
+			for (int n = 0; n < cn; n++)
+				conv_wino_output(g, m, n * g->tiles, 0, g->o, bias, act, hi, add,
+						 out + (size_t)(n0 + n) * out_sample);
+		}
+	}
+	if (nt > 1)
+		threads_blas_serial_end(blas_saved);
+}
+
+void conv_wino_forward_batch(const struct layer *l, const float *in, float *out, int batch,
+			     float *scratch, int threads)
+{
+	const int nb = conv_wino_chunk(l, batch);
+	struct conv_wino_geom g;
+	conv_wino_geom_set(&g, l->in.c, l->out.c, l->out.h, l->out.w, nb, false);
+	conv_wino_batch(&g, nb, l->w, false, in, out, batch, l->b, l->conf.post_relu,
+			layer_post_hi(&l->conf), false, scratch, threads);
+}
+
+bool conv_wino_dgrad_runs(const struct layer *l, int batch)
+{
+	return conv_wino_batch_runs(l, batch);
+}
+
+void conv_wino_dgrad_batch(const struct layer *l, const float *dout, float *din, bool assign,
+			   int batch, float *scratch, int threads)
+{
+	const int nb = conv_wino_chunk(l, batch);
+	struct conv_wino_geom g;
+	conv_wino_geom_set(&g, l->out.c, l->in.c, l->out.h, l->out.w, nb, false);
+	conv_wino_batch(&g, nb, l->w, true, dout, din, batch, NULL, false, 0.0f, !assign, scratch,
+			threads);
 }

@@ -1,13 +1,15 @@
-/* conv_wino.h: Winograd F(2x2, 3x3) for the 3x3 stride-1 convs of a fused
- * inference net (net_fuse.h), on 8x8 to 16x16 maps.
+/* conv_wino.h: Winograd F(2x2, 3x3) for 3x3 stride-1 convs on 8x8 to
+ * 16x16 maps: a fused inference net's batch-1 forward (net_fuse.h), and
+ * (further down) the batched forward and data gradient of every net.
  *
  * A 2x2 block of outputs is A^T [(G g G^T) .* (B^T d B)] A for the 4x4
  * input patch d around it and each 3x3 filter g (Lavin and Gray 2016):
  * 16 multiplies per input channel where the direct sum takes 36.  Over a
  * layer that is 16 products of (out x in) by (in x tiles) matrices, one
  * per element xi of the 4x4 transformed tile, with 2.25 times fewer
- * multiply-adds than the conv.  The filters' transform G g G^T is done
- * once, when the net is fused (conv_wino_transform_weights), so a call
+ * multiply-adds than the conv.  In a fused net the filters' transform
+ * G g G^T is done once, when the net is fused
+ * (conv_wino_transform_weights), so a call
  * costs the input transform, the 16 products and the output transform
  * (bias and the fused ReLU or ReLU6 applied there).
  *
@@ -73,5 +75,27 @@ bool conv_wino_runs(const struct layer *l, int batch);
  * use its own inside the sgemm products). */
 void conv_wino_forward(const struct layer *l, const float *u, const float *in, float *out,
 		       float *scratch, int threads);
+
+/* The batched path, for every net (training, scoring, a fused net's
+ * larger batches): the filters transformed per call into the scratch,
+ * then each thread of a team transforms, multiplies and transforms back
+ * a run of samples, several to one product.  Whether l may take it (a
+ * 3x3 stride-1 conv as above with 128 or more outputs, on 8x8 to 16x16
+ * maps: where it measured faster), whether a call of `batch` samples
+ * does (two or more), its scratch (0 where it does not run) and the
+ * forward: out = conv(in) + l->b, then l's fused activation if any. */
+bool conv_wino_batch_eligible(const struct layer *l);
+bool conv_wino_batch_runs(const struct layer *l, int batch);
+size_t conv_wino_batch_scratch_len(const struct layer *l, int batch, int threads);
+void conv_wino_forward_batch(const struct layer *l, const float *in, float *out, int batch,
+			     float *scratch, int threads);
+
+/* The data gradient the same way (a 3x3 stride-1 conv from the outputs
+ * back to the inputs, with the filters turned by 180 degrees): din +=
+ * (assign: =) the gradient for dout, batch samples, in the same scratch;
+ * wherever the batched forward runs. */
+bool conv_wino_dgrad_runs(const struct layer *l, int batch);
+void conv_wino_dgrad_batch(const struct layer *l, const float *dout, float *din, bool assign,
+			   int batch, float *scratch, int threads);
 
 #endif
