@@ -999,7 +999,7 @@ END_TEST
 static const struct conv_case wino_batch_cases[] = {
 	{ 64, 8, 8, 128, 3, 1, 1, 1, 1, 5 },    /* 8x8, an odd batch */
 	{ 65, 8, 8, 130, 3, 1, 1, 1, 0, 3 },    /* no bias */
-	{ 64, 16, 16, 131, 3, 1, 1, 1, 1, 9 },  /* several runs per thread */
+	{ 64, 16, 16, 131, 3, 1, 1, 1, 1, 12 }, /* runs of 5: two per thread */
 	{ 96, 9, 11, 129, 3, 1, 1, 1, 1, 4 },   /* odd sides */
 	{ 64, 12, 12, 128, 3, 1, 1, 1, 1, 2 },  /* the smallest batch */
 };
@@ -1015,6 +1015,63 @@ START_TEST(test_conv_wino_batch_shapes)
 	ck_assert(conv_layer_infer(&l, cc, &err) == ENG_STATUS_OK);
 	ck_assert(conv_wino_batch_runs(&l, cc->batch) && !conv_wino_batch_runs(&l, 1));
 	conv_case_check(cc, 1800 + (uint64_t)_i);
+}
+END_TEST
+
+/* The batched Winograd backward by finite differences: the conv is
+ * linear in its weights and in its input, so for L = sum(y * dy) the
+ * central difference (L(w + e) - L(w - e)) / 2 equals <dL/dw, e> up to
+ * rounding, for any direction e; the same for the input. */
+static double conv_loss(struct conv_run *cr)
+{
+	conv_run_forward(cr);
+	double acc = 0.0;
+	for (size_t i = 0; i < cr->y_len; i++)
+		acc += (double)cr->y[i] * cr->dy[i];
+	return acc;
+}
+
+START_TEST(test_conv_wino_batch_fd)
+{
+	if (!conv_wino_here())
+		return;
+	const struct conv_case cc = { 64, 8, 8, 128, 3, 1, 1, 1, 1, 3 };
+	struct conv_run cr;
+	conv_run_init(&cr, &cc, 1900);
+	struct layer *l = &cr.l;
+	ck_assert(conv_wino_batch_runs(l, cc.batch));
+	conv_dw_assign = true;
+	conv_run_forward(&cr);
+	conv_run_backward(&cr, true, true);
+	conv_dw_assign = false;
+	struct rng r;
+	rng_seed(&r, 1901);
+	const size_t lens[2] = { l->w_len, cr.x_len };
+	float *vals[2] = { l->w, cr.x };
+	const float *grads[2] = { l->dw, cr.dx };
+	for (int k = 0; k < 2; k++) {
+		float *e = xmalloc_floats(lens[k]), *keep = xmalloc_floats(lens[k]);
+		memcpy(keep, vals[k], lens[k] * sizeof *keep);
+		double want = 0.0, scale = 0.0;
+		for (size_t i = 0; i < lens[k]; i++) {
+			e[i] = 0.01f * uniform_pm1(&r);
+			want += (double)grads[k][i] * e[i];
+			scale += fabs((double)grads[k][i] * e[i]);
+		}
+		for (size_t i = 0; i < lens[k]; i++)
+			vals[k][i] = keep[i] + e[i];
+		const double up = conv_loss(&cr);
+		for (size_t i = 0; i < lens[k]; i++)
+			vals[k][i] = keep[i] - e[i];
+		const double down = conv_loss(&cr);
+		memcpy(vals[k], keep, lens[k] * sizeof *keep);
+		const double got = (up - down) / 2.0;
+		ck_assert_msg(fabs(got - want) <= 1e-3 * scale, "%s: difference %g, gradient %g (scale %g)",
+			      k == 0 ? "weights" : "input", got, want, scale);
+		free(e);
+		free(keep);
+	}
+	conv_run_done(&cr);
 }
 END_TEST
 
@@ -1097,6 +1154,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_conv_wino_shapes, 0, N_WINO_CASES);
 	tcase_add_test(tc, test_conv_wino_eligible);
 	tcase_add_loop_test(tc, test_conv_wino_batch_shapes, 0, N_WINO_BATCH_CASES);
+	tcase_add_test(tc, test_conv_wino_batch_fd);
 	suite_add_tcase(s, tc);
 	TCase *tg = tcase_create("gradcheck");
 	tcase_set_timeout(tg, 120);

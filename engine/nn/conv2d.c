@@ -1664,52 +1664,57 @@ static void conv2d_backward_3x3(struct layer *l, const struct conv2d_geom *g,
 	conv2d_dw_parts_add(l->dw, parts, w_len, team);
 }
 
+/* The bias gradient (db += or, dw_assign, = the sum of dout over samples
+ * and positions): by filter, each summing its samples in order as one
+ * thread would. */
+static void conv2d_bias_grad(struct layer *l, const struct conv2d_geom *g,
+			     const struct layer_io *io)
+{
+	if (!l->db)
+		return;
+	if (io->dw_assign)
+		memset(l->db, 0, l->b_len * sizeof *l->db);
+	const size_t out_sample = (size_t)g->o * g->hw;
+	const int bt = conv2d_threads(out_sample * (size_t)io->batch);
+	(void)bt; /* only in OpenMP clauses */
+	CONV2D_OMP("omp parallel for schedule(static) num_threads(bt) if(bt > 1)")
+	for (int o = 0; o < g->o; o++) {
+		for (int n = 0; n < io->batch; n++) {
+			const float *dy = io->dout + (size_t)n * out_sample + (size_t)o * g->hw;
+			float acc = 0.0f;
+			for (size_t i = 0; i < g->hw; i++)
+				acc += dy[i];
+			l->db[o] += acc;
+		}
+	}
+}
+
 static void conv2d_backward(struct layer *l, const struct layer_io *io)
 {
 	ENG_ASSERT(!l->conf.post_relu);	/* fused eval nets never train */
 	struct conv2d_geom g;
 	conv2d_geom_init(&g, l);
-	if (io->din[0] && conv_wino_dgrad_runs(l, io->batch)) {
-		/* The weight and bias gradients the usual way, without the data
-		 * gradient, then that by Winograd in the same scratch. */
-		struct layer_io wio = *io;
-		wio.din[0] = NULL;
-		wio.din_assign[0] = false;
-		conv2d_backward(l, &wio);
-		conv_wino_dgrad_batch(l, io->dout, io->din[0], io->din_assign[0], io->batch,
-				      io->scratch, conv2d_wino_threads(&g, io->batch));
+	if (conv_wino_backward_runs(l, io->batch)) {
+		const int nt = conv2d_wino_threads(&g, io->batch);
+		conv2d_bias_grad(l, &g, io);
+		conv_wino_wgrad_batch(l, io->in[0], io->dout, l->dw, io->dw_assign, io->batch,
+				      io->scratch, nt);
+		if (io->din[0])
+			conv_wino_dgrad_batch(l, io->dout, io->din[0], io->din_assign[0],
+					      io->batch, io->scratch, nt);
 		return;
 	}
 	const float *dout = io->dout;
 	const int batch = io->batch;
-	const size_t out_sample = (size_t)g.o * g.hw;
 	const bool on_3x3 = conv2d_runs_3x3(&g);
 	const int pt = conv2d_pointwise_team_threads(&g, batch);
 	const int nc = conv2d_chunk(&g, batch);
 	const int nt = conv2d_team_threads(&g, batch, nc);
 	/* dw_assign: the serial GEMM path writes dW in its first chunk; every
 	 * other path, and the bias gradient, add, so they start from zeros. */
-	if (io->dw_assign) {
-		if (on_3x3 || g.direct || pt > 1 || nt > 1)
-			memset(l->dw, 0, l->w_len * sizeof *l->dw);
-		if (l->db)
-			memset(l->db, 0, l->b_len * sizeof *l->db);
-	}
-	if (l->db) {
-		/* By filter, each summing its samples in order as one thread would. */
-		const int bt = conv2d_threads(out_sample * (size_t)batch);
-		(void)bt; /* only in OpenMP clauses */
-		CONV2D_OMP("omp parallel for schedule(static) num_threads(bt) if(bt > 1)")
-		for (int o = 0; o < g.o; o++) {
-			for (int n = 0; n < batch; n++) {
-				const float *dy = dout + (size_t)n * out_sample + (size_t)o * g.hw;
-				float acc = 0.0f;
-				for (size_t i = 0; i < g.hw; i++)
-					acc += dy[i];
-				l->db[o] += acc;
-			}
-		}
-	}
+	if (io->dw_assign && (on_3x3 || g.direct || pt > 1 || nt > 1))
+		memset(l->dw, 0, l->w_len * sizeof *l->dw);
+	conv2d_bias_grad(l, &g, io);
 	if (on_3x3) {
 		/* Its data gradient writes every element of din: it assigns. */
 		conv2d_backward_3x3(l, &g, io);

@@ -1,5 +1,5 @@
 /* conv_wino.c: Winograd F(2x2, 3x3) convs (conv_wino.h): a fused net's
- * batch-1 forward, the batched forward and the data gradient.
+ * batch-1 forward, the batched forward, data and weight gradients.
  *
  * The matrices (Lavin and Gray 2016, F(2x2, 3x3)):
  *   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
@@ -409,15 +409,30 @@ bool conv_wino_batch_runs(const struct layer *l, int batch)
 	return batch >= CONV_WINO_MIN_BATCH && conv_wino_batch_eligible(l);
 }
 
+/* The team a batched call of `batch` samples runs on, granted `threads`:
+ * a thread per run of samples, so at most one per sample; a batch smaller
+ * than the team runs on the calling thread, OpenBLAS's threads inside its
+ * products. */
+static int conv_wino_batch_team(int batch, int threads)
+{
+	return threads <= 1 || batch < threads ? 1 : threads;
+}
+
 size_t conv_wino_batch_scratch_len(const struct layer *l, int batch, int threads)
 {
-	if (batch < CONV_WINO_MIN_BATCH || !conv_wino_batch_eligible(l))
+	if (!conv_wino_batch_runs(l, batch))
 		return 0;
 	struct conv_wino_geom g;
 	conv_wino_geom_set(&g, l->in.c, l->out.c, l->out.h, l->out.w, conv_wino_chunk(l, batch),
 			   false);
-	const size_t nt = (size_t)(threads < 1 ? 1 : threads);
-	return 16 * (size_t)g.o * (size_t)g.c +
+	/* Room for the largest team any call granted at most `threads` runs
+	 * (conv_wino_batch_team of a smaller grant can be larger than of
+	 * this one: a batch of 5 runs on 4 threads of 4, on one of 8). */
+	const int most = threads < batch ? threads : batch;
+	const size_t nt = (size_t)(most < 1 ? 1 : most);
+	/* The forward and data gradient: the filters once, a thread's
+	 * planes each; the weight gradient: a thread's filter sums too. */
+	return 16 * (size_t)g.o * (size_t)g.c * nt +
 	       nt * (16 * g.vstride + 16 * g.mstride + g.pad_plane);
 }
 
@@ -433,8 +448,7 @@ static void conv_wino_batch(const struct conv_wino_geom *g, int nb, const float 
 	const size_t per_thread = 16 * g->vstride + 16 * g->mstride + g->pad_plane;
 	const size_t in_sample = (size_t)g->c * (size_t)g->h * (size_t)g->w;
 	const size_t out_sample = (size_t)g->o * (size_t)g->h * (size_t)g->w;
-	int nt = threads < 1 ? 1 : threads;
-	nt = nt < batch ? nt : batch;
+	const int nt = conv_wino_batch_team(batch, threads);
 	/* A team's threads each run their products on a one-thread OpenBLAS;
 	 * alone, the calling thread lets OpenBLAS use its own. */
 	const int blas_saved = nt > 1 ? threads_blas_serial_begin() : 0;
@@ -471,11 +485,6 @@ void conv_wino_forward_batch(const struct layer *l, const float *in, float *out,
 			layer_post_hi(&l->conf), false, scratch, threads);
 }
 
-bool conv_wino_dgrad_runs(const struct layer *l, int batch)
-{
-	return conv_wino_batch_runs(l, batch);
-}
-
 void conv_wino_dgrad_batch(const struct layer *l, const float *dout, float *din, bool assign,
 			   int batch, float *scratch, int threads)
 {
@@ -484,4 +493,126 @@ void conv_wino_dgrad_batch(const struct layer *l, const float *dout, float *din,
 	conv_wino_geom_set(&g, l->out.c, l->in.c, l->out.h, l->out.w, nb, false);
 	conv_wino_batch(&g, nb, l->w, true, dout, din, batch, NULL, false, 0.0f, !assign, scratch,
 			threads);
+}
+
+/* The output gradient of one sample into the 16 planes z at columns
+ * col0 + tile, for outputs [o0, o1): A dY A^T of each 2x2 tile of dy
+ * (zeros past an odd side), A = [1 0; 1 1; 1 -1; 0 -1]: the gradient
+ * with respect to the tile's 16 products, A^T m A being its output. */
+ENG_TARGET_CLONES static void conv_wino_dout(const struct conv_wino_geom *g, const float *dy,
+					     int col0, int o0, int o1, float *z)
+{
+	const size_t s = g->mstride;
+	for (int o = o0; o < o1; o++) {
+		const float *dyo = dy + (size_t)o * (size_t)g->h * (size_t)g->w;
+		float *zo = z + (size_t)o * (size_t)g->ld + (size_t)col0;
+		for (int th = 0; th < g->th; th++) {
+			const int h = 2 * th;
+			const float *r0 = dyo + (size_t)h * (size_t)g->w;
+			const float *r1 = h + 1 < g->h ? r0 + g->w : NULL;
+			for (int tw = 0; tw < g->tw; tw++) {
+				const int w = 2 * tw;
+				const bool w1 = w + 1 < g->w;
+				const float y[2][2] = {
+					{ r0[w], w1 ? r0[w + 1] : 0.0f },
+					{ r1 ? r1[w] : 0.0f, r1 && w1 ? r1[w + 1] : 0.0f },
+				};
+				float a[4][2]; /* A dY */
+				for (int j = 0; j < 2; j++) {
+					a[0][j] = y[0][j];
+					a[1][j] = y[0][j] + y[1][j];
+					a[2][j] = y[0][j] - y[1][j];
+					a[3][j] = -y[1][j];
+				}
+				float *zt = zo + (size_t)th * (size_t)g->tw + (size_t)tw;
+				for (int i = 0; i < 4; i++) { /* (A dY) A^T */
+					zt[(size_t)(4 * i) * s] = a[i][0];
+					zt[(size_t)(4 * i + 1) * s] = a[i][0] + a[i][1];
+					zt[(size_t)(4 * i + 2) * s] = a[i][0] - a[i][1];
+					zt[(size_t)(4 * i + 3) * s] = -a[i][1];
+				}
+			}
+		}
+	}
+}
+
+/* A filter's gradient from its 16 transformed ones: G^T du G (du 4x4,
+ * the gradient with respect to G f G^T), into f (3x3) added or assigned. */
+static void conv_wino_filter_grad(const float *du, float *f, bool assign)
+{
+	float t[4][3]; /* du G */
+	for (int a = 0; a < 4; a++) {
+		const float *r = du + 4 * a;
+		t[a][0] = r[0] + 0.5f * (r[1] + r[2]);
+		t[a][1] = 0.5f * (r[1] - r[2]);
+		t[a][2] = 0.5f * (r[1] + r[2]) + r[3];
+	}
+	for (int j = 0; j < 3; j++) { /* G^T (du G) */
+		const float g0 = t[0][j] + 0.5f * (t[1][j] + t[2][j]);
+		const float g1 = 0.5f * (t[1][j] - t[2][j]);
+		const float g2 = 0.5f * (t[1][j] + t[2][j]) + t[3][j];
+		f[j] = assign ? g0 : f[j] + g0;
+		f[3 + j] = assign ? g1 : f[3 + j] + g1;
+		f[6 + j] = assign ? g2 : f[6 + j] + g2;
+	}
+}
+
+bool conv_wino_backward_runs(const struct layer *l, int batch)
+{
+	return conv_wino_batch_runs(l, batch);
+}
+
+void conv_wino_wgrad_batch(const struct layer *l, const float *in, const float *dout, float *dw,
+			   bool assign, int batch, float *scratch, int threads)
+{
+	const int nb = conv_wino_chunk(l, batch);
+	struct conv_wino_geom g;
+	conv_wino_geom_set(&g, l->in.c, l->out.c, l->out.h, l->out.w, nb, false);
+	const size_t plane = (size_t)g.o * (size_t)g.c;
+	const size_t per_thread = 16 * plane + 16 * g.vstride + 16 * g.mstride + g.pad_plane;
+	const size_t in_sample = (size_t)g.c * (size_t)g.h * (size_t)g.w;
+	const size_t out_sample = (size_t)g.o * (size_t)g.h * (size_t)g.w;
+	const int nt = conv_wino_batch_team(batch, threads);
+	const int blas_saved = nt > 1 ? threads_blas_serial_begin() : 0;
+	CONV_WINO_OMP("omp parallel num_threads(nt) if(nt > 1)")
+	{
+		const int th = threads_team_index(), nth = threads_team_size();
+		float *du = scratch + (size_t)th * per_thread, *v = du + 16 * plane,
+		      *z = v + 16 * g.vstride, *pad = z + 16 * g.mstride;
+		/* This thread's samples, summed into its du in runs of nb. */
+		const int s0 = batch * th / nth, s1 = batch * (th + 1) / nth;
+		if (s0 == s1)
+			memset(du, 0, 16 * plane * sizeof *du);
+		for (int n0 = s0; n0 < s1; n0 += nb) {
+			const int cn = s1 - n0 < nb ? s1 - n0 : nb;
+			for (int n = 0; n < cn; n++) {
+				conv_wino_input(&g, in + (size_t)(n0 + n) * in_sample, n * g.tiles, 0,
+						g.c, v, pad);
+				conv_wino_dout(&g, dout + (size_t)(n0 + n) * out_sample, n * g.tiles, 0,
+					       g.o, z);
+			}
+			for (int xi = 0; xi < 16; xi++)
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g.o, g.c,
+					    cn * g.tiles, 1.0f, z + (size_t)xi * g.mstride, g.ld,
+					    v + (size_t)xi * g.vstride, g.ld, n0 == s0 ? 0.0f : 1.0f,
+					    du + (size_t)xi * plane, g.c);
+		}
+		CONV_WINO_OMP("omp barrier")
+		/* Filters split over the team: the threads' sums added in
+		 * thread order, then transformed back. */
+		const size_t f0 = plane * (size_t)th / (size_t)nth;
+		const size_t f1 = plane * (size_t)(th + 1) / (size_t)nth;
+		for (size_t f = f0; f < f1; f++) {
+			float d[16];
+			for (int xi = 0; xi < 16; xi++) {
+				float acc = scratch[(size_t)xi * plane + f];
+				for (int t = 1; t < nth; t++)
+					acc += scratch[(size_t)t * per_thread + (size_t)xi * plane + f];
+				d[xi] = acc;
+			}
+			conv_wino_filter_grad(d, dw + f * 9, assign);
+		}
+	}
+	if (nt > 1)
+		threads_blas_serial_end(blas_saved);
 }

@@ -21,22 +21,26 @@
  * layer is a stream of its weights, which the transform makes 16/9 as
  * large.
  *
- * Layouts.  On 8x8 maps (16 tiles) each product is thin: the transformed
- * filters are packed eight output channels at a time, k-major
- * (u[xi][o / 8][c][o % 8], zero past the last channel), and one AVX-512
- * kernel streams them once in order against the 16 tile columns held in
- * cache.  On larger maps each product is an OpenBLAS sgemm on
- * u[xi][o][c].  Threads split the channels of the transforms and the 16
- * products, never a sum: with the thin kernel, and with an sgemm as far
- * as OpenBLAS computes a product alike on its own threads and on one,
- * an output has the same bits on any number of threads.
+ * Layouts.  A fused net's batch-1 products on 8x8 maps (16 tiles) are
+ * thin: the transformed filters are packed eight output channels at a
+ * time, k-major (u[xi][o / 8][c][o % 8], zero past the last channel), and
+ * one AVX-512 kernel streams them once in order against the 16 tile
+ * columns held in cache.  Every other product is an OpenBLAS sgemm on
+ * u[xi][o][c] against planes whose columns are the tiles of one sample,
+ * or (batched) of a run of samples side by side.  At batch 1 threads
+ * split the channels of the transforms and the 16 products, never a sum:
+ * with the thin kernel, and with an sgemm as far as OpenBLAS computes a
+ * product alike on its own threads and on one, an output has the same
+ * bits on any number of threads.  Batched, threads take runs of samples,
+ * and how many share a product depends on the team.
  *
  * Rounding: the transforms add and subtract up to 16 terms per value, so
  * outputs differ from the direct sum by a few units in the last place of
  * the layer's largest values (check_conv holds them to 1e-5 of those).
  *
- * Owns: nothing.  The transformed filters are the caller's (net_fuse's
- * block in struct net), the buffers a call needs are its scratch.
+ * Owns: nothing.  A fused net's transformed filters are the caller's
+ * (net_fuse's block in struct net); a batched call transforms them into
+ * its scratch, with every other buffer it needs.
  */
 #ifndef RECONVENE_CONV_WINO_H
 #define RECONVENE_CONV_WINO_H
@@ -86,16 +90,26 @@ void conv_wino_forward(const struct layer *l, const float *u, const float *in, f
  * forward: out = conv(in) + l->b, then l's fused activation if any. */
 bool conv_wino_batch_eligible(const struct layer *l);
 bool conv_wino_batch_runs(const struct layer *l, int batch);
+/* Enough for any call of at most `batch` samples granted at most
+ * `threads`. */
 size_t conv_wino_batch_scratch_len(const struct layer *l, int batch, int threads);
 void conv_wino_forward_batch(const struct layer *l, const float *in, float *out, int batch,
 			     float *scratch, int threads);
 
-/* The data gradient the same way (a 3x3 stride-1 conv from the outputs
- * back to the inputs, with the filters turned by 180 degrees): din +=
- * (assign: =) the gradient for dout, batch samples, in the same scratch;
- * wherever the batched forward runs. */
-bool conv_wino_dgrad_runs(const struct layer *l, int batch);
+/* The backward the same way, wherever the batched forward runs
+ * (conv_wino_backward_runs): the data gradient as a 3x3 stride-1 conv
+ * from the outputs back to the inputs with the filters turned by 180
+ * degrees, din += (assign: =) its value for dout; the weight gradient
+ * dw += (assign: =) G^T dU G, dU for each of the 16 transformed filter
+ * values the product of the output gradient's transform (A dY A^T per
+ * tile) and the input's (B^T d B), summed over every tile of every
+ * sample (each thread its samples, the threads' sums then added in
+ * thread order).  Both in the scratch conv_wino_batch_scratch_len
+ * sizes; the bias gradient is the caller's. */
+bool conv_wino_backward_runs(const struct layer *l, int batch);
 void conv_wino_dgrad_batch(const struct layer *l, const float *dout, float *din, bool assign,
 			   int batch, float *scratch, int threads);
+void conv_wino_wgrad_batch(const struct layer *l, const float *in, const float *dout, float *dw,
+			   bool assign, int batch, float *scratch, int threads);
 
 #endif
