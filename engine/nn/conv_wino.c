@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "base/status.h"
 #include "base/target_clones.h"
 #include "base/threads.h"
 #include "nn/conv3x3.h"
@@ -57,6 +58,8 @@
  * smallest this path takes, so that every row of a transformed plane is
  * whole, 16 tiles, and no column of one is padding. */
 #define CONV_WINO_THIN_TILES 16
+/* Padded row length of the largest map (2 * 8 tiles + 2). */
+#define CONV_WINO_MAX_PW (CONV_WINO_MAX_SIDE + 2)
 /* Floats between two of the 16 transformed planes beyond their length:
  * planes a multiple of 4 KiB apart would put the 16 values of a tile,
  * written or read together, in one set of the L1 cache. */
@@ -214,6 +217,7 @@ ENG_TARGET_CLONES static void conv_wino_input(const struct conv_wino_geom *g, co
 {
 	const int pw = 2 * g->tw + 2, ph = 2 * g->th + 2;
 	const size_t s = g->vstride;
+	ENG_ASSERT(pw <= CONV_WINO_MAX_PW);
 	for (int c = c0; c < c1; c++) {
 		memset(pad, 0, (size_t)ph * (size_t)pw * sizeof *pad);
 		for (int h = 0; h < g->h; h++)
@@ -224,22 +228,30 @@ ENG_TARGET_CLONES static void conv_wino_input(const struct conv_wino_geom *g, co
 		for (int th = 0; th < g->th; th++) {
 			const float *r0 = pad + (size_t)(2 * th) * (size_t)pw, *r1 = r0 + pw,
 				    *r2 = r1 + pw, *r3 = r2 + pw;
+			/* B^T d over the band's whole padded rows, then d B
+			 * tile by tile: the same sums as per tile, in loops
+			 * the compiler vectorises. */
+			float d[4][CONV_WINO_MAX_PW];
+			CONV_WINO_OMP("omp simd")
+			for (int q = 0; q < pw; q++) {
+				d[0][q] = r0[q] - r2[q];
+				d[1][q] = r1[q] + r2[q];
+				d[2][q] = r2[q] - r1[q];
+				d[3][q] = r1[q] - r3[q];
+			}
 			float *vt = vc + (size_t)th * (size_t)g->tw;
-			for (int tw = 0; tw < g->tw; tw++) {
-				const int q = 2 * tw;
-				float d[4][4]; /* B^T d */
-				for (int j = 0; j < 4; j++) {
-					d[0][j] = r0[q + j] - r2[q + j];
-					d[1][j] = r1[q + j] + r2[q + j];
-					d[2][j] = r2[q + j] - r1[q + j];
-					d[3][j] = r1[q + j] - r3[q + j];
-				}
-				for (int i = 0; i < 4; i++) { /* (B^T d) B */
-					float *vi = vt + (size_t)(4 * i) * s + tw;
-					vi[0] = d[i][0] - d[i][2];
-					vi[s] = d[i][1] + d[i][2];
-					vi[2 * s] = d[i][2] - d[i][1];
-					vi[3 * s] = d[i][1] - d[i][3];
+			for (int i = 0; i < 4; i++) {
+				const float *di = d[i];
+				float *v0 = vt + (size_t)(4 * i) * s, *v1 = v0 + s, *v2 = v1 + s,
+				      *v3 = v2 + s;
+				CONV_WINO_OMP("omp simd")
+				for (int tw = 0; tw < g->tw; tw++) {
+					const float e0 = di[2 * tw], e1 = di[2 * tw + 1],
+						    e2 = di[2 * tw + 2], e3 = di[2 * tw + 3];
+					v0[tw] = e0 - e2;
+					v1[tw] = e1 + e2;
+					v2[tw] = e2 - e1;
+					v3[tw] = e1 - e3;
 				}
 			}
 		}
@@ -255,37 +267,51 @@ ENG_TARGET_CLONES static void conv_wino_output(const struct conv_wino_geom *g, c
 					       bool act, float hi, bool add, float *y)
 {
 	const size_t s = g->mstride;
+	ENG_ASSERT(2 * g->tw <= CONV_WINO_MAX_PW);
 	for (int o = o0; o < o1; o++) {
 		const float bias = bias_of ? bias_of[o] : 0.0f;
 		float *yo = y + (size_t)o * (size_t)g->h * (size_t)g->w;
 		for (int th = 0; th < g->th; th++) {
 			const float *mt = m + (size_t)o * (size_t)g->ld + (size_t)col0 +
 					  (size_t)th * (size_t)g->tw;
-			const int h = 2 * th;
-			for (int tw = 0; tw < g->tw; tw++) {
-				float a[4][2]; /* m A */
-				for (int i = 0; i < 4; i++) {
-					const float *mi = mt + (size_t)(4 * i) * s + tw;
-					const float m0 = mi[0], m1 = mi[s], m2 = mi[2 * s], m3 = mi[3 * s];
-					a[i][0] = m0 + m1 + m2;
-					a[i][1] = m1 - m2 - m3;
+			/* m A for every tile of the row, then A^T (m A) into two
+			 * output rows of 2 * tw columns (the same sums as tile
+			 * by tile, in loops the compiler vectorises), then the
+			 * map's w of them out. */
+			float a[4][2][CONV_WINO_MAX_PW / 2];
+			for (int i = 0; i < 4; i++) {
+				const float *m0 = mt + (size_t)(4 * i) * s, *m1 = m0 + s, *m2 = m1 + s,
+					    *m3 = m2 + s;
+				CONV_WINO_OMP("omp simd")
+				for (int tw = 0; tw < g->tw; tw++) {
+					a[i][0][tw] = m0[tw] + m1[tw] + m2[tw];
+					a[i][1][tw] = m1[tw] - m2[tw] - m3[tw];
 				}
-				for (int j = 0; j < 2; j++) { /* A^T (m A) */
-					const int w = 2 * tw + j;
-					if (w >= g->w)
-						continue;
-					float y0 = a[0][j] + a[1][j] + a[2][j] + bias;
-					float y1 = a[1][j] - a[2][j] - a[3][j] + bias;
+			}
+			float rows[2][CONV_WINO_MAX_PW];
+			for (int j = 0; j < 2; j++) {
+				CONV_WINO_OMP("omp simd")
+				for (int tw = 0; tw < g->tw; tw++) {
+					float y0 = a[0][j][tw] + a[1][j][tw] + a[2][j][tw] + bias;
+					float y1 = a[1][j][tw] - a[2][j][tw] - a[3][j][tw] + bias;
 					if (act) {
 						y0 = layer_post_act(y0, hi);
 						y1 = layer_post_act(y1, hi);
 					}
-					float *y0p = yo + (size_t)h * (size_t)g->w + (size_t)w;
-					*y0p = add ? *y0p + y0 : y0;
-					if (h + 1 < g->h) {
-						float *y1p = y0p + g->w;
-						*y1p = add ? *y1p + y1 : y1;
-					}
+					rows[0][2 * tw + j] = y0;
+					rows[1][2 * tw + j] = y1;
+				}
+			}
+			const int h = 2 * th;
+			for (int r = 0; r < 2 && h + r < g->h; r++) {
+				float *yr = yo + (size_t)(h + r) * (size_t)g->w;
+				const float *src = rows[r];
+				if (add) {
+					CONV_WINO_OMP("omp simd")
+					for (int w = 0; w < g->w; w++)
+						yr[w] += src[w];
+				} else {
+					memcpy(yr, src, (size_t)g->w * sizeof *yr);
 				}
 			}
 		}
