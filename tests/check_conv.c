@@ -991,8 +991,8 @@ START_TEST(test_conv_wino_shapes)
 END_TEST
 
 /* The batched Winograd path (conv_wino.h: training, scoring, larger
- * inference batches): forward through it, backward through the usual
- * paths but the data gradient, which is Winograd too, all against the
+ * inference batches): forward and backward (the data and weight
+ * gradients; the bias gradient is conv2d's) through it, all against the
  * naive loops: 8x8 to 16x16 maps, odd sides, channel counts pruning
  * leaves, batches that split unevenly over a team and over a thread's
  * runs of samples. */

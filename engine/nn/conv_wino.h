@@ -1,6 +1,7 @@
 /* conv_wino.h: Winograd F(2x2, 3x3) for 3x3 stride-1 convs on 8x8 to
  * 16x16 maps: a fused inference net's batch-1 forward (net_fuse.h), and
- * (further down) the batched forward and data gradient of every net.
+ * (further down) the batched forward, data and weight gradients of every
+ * net.
  *
  * A 2x2 block of outputs is A^T [(G g G^T) .* (B^T d B)] A for the 4x4
  * input patch d around it and each 3x3 filter g (Lavin and Gray 2016):
@@ -9,14 +10,14 @@
  * per element xi of the 4x4 transformed tile, with 2.25 times fewer
  * multiply-adds than the conv.  In a fused net the filters' transform
  * G g G^T is done once, when the net is fused
- * (conv_wino_transform_weights), so a call
- * costs the input transform, the 16 products and the output transform
- * (bias and the fused ReLU or ReLU6 applied there).
+ * (conv_wino_transform_weights), so a call costs the input transform,
+ * the 16 products and the output transform (bias and the fused ReLU or
+ * ReLU6 applied there).
  *
  * Where it pays (conv_wino_eligible for the layer, conv_wino_runs for a
  * call): VGG-16's 16x16 and 8x8 layers at batch 1 and one thread, Zen 5,
- * went 0.23 -> 0.15, 0.47 -> 0.36, 0.24 -> 0.13 and 0.48 -> 0.26 ms
- * (docs/performance.md).  On 32x32 maps the direct 3x3 kernels
+ * went 0.23 -> 0.12, 0.47 -> 0.31, 0.24 -> 0.12 and 0.48 -> 0.23 ms
+ * (docs/performance.md, with the batched path's figures).  On 32x32 maps the direct 3x3 kernels
  * (conv3x3.h) are near the core's peak already; on 4x4 and 2x2 maps the
  * layer is a stream of its weights, which the transform makes 16/9 as
  * large.
@@ -50,10 +51,11 @@
 
 #include "nn/layer.h"
 
-/* Whether conv layer l (shapes inferred) runs this path in a fused net: 3x3,
- * stride 1, padding 1 on every side, one group, at least 64 input
- * channels, output maps from 8x8 to 16x16, and a CPU with the AVX-512 kernels (conv3x3_best_isa, so the
- * process cap RECONVENE_CONV3X3_ISA turns it off too). */
+/* Whether conv layer l (shapes inferred) runs this path in a fused net:
+ * 3x3, stride 1, padding 1 on every side, one group, at least 64 input
+ * channels, output maps from 8x8 to 16x16, and a CPU with the AVX-512
+ * kernels (conv3x3_best_isa, so the process cap RECONVENE_CONV3X3_ISA
+ * turns it off too). */
 bool conv_wino_eligible(const struct layer *l);
 
 /* Floats of l's transformed filters. */
@@ -67,10 +69,10 @@ size_t conv_wino_scratch_len(const struct layer *l, int threads);
 
 /* Whether a forward of `batch` samples of l runs this path: l has
  * transformed filters (a fused net's, layer.h w_wino), is still eligible
- * (the scratch conv2d sized) and batch is 1.
- * A larger batch keeps the batched paths: run sample by sample, this one
- * lost at two threads (VGG-16 at batch 100: 165-169 -> 175 ms, ResNet-20
- * 29 -> 34 ms), where the batched GEMMs use both cores. */
+ * (the scratch conv2d sized) and batch is 1.  A larger batch takes the
+ * batched paths: run sample by sample, this one lost at two threads
+ * (VGG-16 at batch 100: 165-169 -> 175 ms, ResNet-20 29 -> 34 ms), where
+ * the batched GEMMs use both cores. */
 bool conv_wino_runs(const struct layer *l, int batch);
 
 /* out (l->out) = the conv of one sample in (l->in) with the filters u
