@@ -131,7 +131,6 @@ bool conv_wino_eligible(const struct layer *l)
 	return conv_wino_shape(l, CONV_WINO_MIN_SIDE, CONV_WINO_MAX_SIDE);
 }
 
-
 size_t conv_wino_weights_len(const struct layer *l)
 {
 	struct conv_wino_geom g;

@@ -204,9 +204,7 @@ static void score_synflow_forward(struct net *net, struct score_synflow *sf)
 #define SCORE_PAR_MIN ((size_t)1 << 18)
 
 /* Entries ahead that the pruning step's scattered stores are prefetched. */
-#ifndef SCORE_PRUNE_AHEAD
 #define SCORE_PRUNE_AHEAD 32
-#endif
 
 /* The weights SynFlow still keeps, in param order: their indices, |w| and
  * scores.  Every other prunable weight is 0 in net->params and so scores
