@@ -7,8 +7,9 @@
  * Settings: 10 samples per class (a batch of 100) for SNIP and GraSP,
  * T = 200, SynFlow 100 iterations to sparsity 0.9; the synthetic dataset
  * (the installed one would change nothing but the pixels).  Each engine
- * figure is the median of reps runs after one warm-up, measured before
- * and after the PyTorch side; the mean of the two divides.  The PyTorch side is
+ * figure is the median of reps runs (after one warm-up, but SynFlow's),
+ * measured before and after the PyTorch side; the mean of the two
+ * divides.  The PyTorch side is
  * bench/bench_score_torch.py, run through /usr/bin/python3 when it imports
  * torch; its lines are "net method seconds".  Models are read from
  * $RECONVENE_MODELS_DIR (make bench sets it), else ./models.
@@ -73,7 +74,9 @@ static void bench_torch(const char *models_dir, int reps)
 }
 
 /* Every net and method once, each figure the median of reps runs after
- * one warm-up (SynFlow's 100 iterations are their own warm-up: one run). */
+ * one warm-up (SynFlow's 100 iterations are their own warm-up: no extra
+ * run, but the median of reps too, so that one slow stretch of this
+ * shared machine does not make the figure). */
 static int bench_ours(const char *models, const struct data_split *ds, int reps,
 		      const char *when, double out[N_NETS][N_METHODS])
 {
@@ -97,7 +100,7 @@ static int bench_ours(const char *models, const struct data_split *ds, int reps,
 			o.method = methods[m];
 			double t[51];
 			int warm = methods[m] == SCORE_METHOD_SYNFLOW ? 0 : 1;
-			int runs = methods[m] == SCORE_METHOD_SYNFLOW ? 1 : reps;
+			int runs = reps;
 			for (int r = -warm; r < runs; r++) {
 				double t0 = bench_now();
 				if (score_compute(net, ds, &o, s, &err) != ENG_STATUS_OK) {

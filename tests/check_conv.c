@@ -458,6 +458,12 @@ static const struct conv_case direct3x3_cases[] = {
 	{ 64, 16, 16, 64, 3, 1, 1, 1, 0, 1 },   /* the largest taken, batch 1 */
 	{ 32, 16, 16, 62, 3, 1, 1, 1, 1, 4 },   /* 62 outputs, 2 + 2 samples */
 	{ 9, 18, 16, 5, 3, 1, 0, 1, 0, 2 },     /* no padding: a 16x14 output */
+	/* Stride 2 (AVX-512; elsewhere the GEMM path), outputs of 16x16 and
+	 * more: ResNet's first downsampling conv, odd maps, every pad. */
+	{ 16, 32, 32, 32, 3, 2, 1, 1, 1, 2 },   /* 16 -> 32 from 32x32 */
+	{ 5, 33, 35, 7, 3, 2, 1, 1, 0, 3 },     /* odd maps, 7 outputs, uneven split */
+	{ 6, 34, 32, 13, 3, 2, 0, 1, 1, 2, true, { 2, 0, 1, 2 } }, /* pads 0..2 */
+	{ 64, 32, 32, 64, 3, 2, 1, 1, 0, 1 },   /* the largest taken, batch 1 */
 };
 #define N_DIRECT3X3_CASES ((int)(sizeof direct3x3_cases / sizeof direct3x3_cases[0]))
 
@@ -502,6 +508,8 @@ static const struct conv_case batch1_team_cases[] = {
 	{ 64, 16, 16, 64, 3, 1, 1, 1, 1, 1 },
 	{ 7, 17, 19, 13, 3, 1, 1, 1, 1, 1 },
 	{ 5, 16, 20, 6, 3, 1, 0, 1, 1, 1, true, { 2, 0, 1, 2 } },
+	{ 16, 32, 32, 32, 3, 2, 1, 1, 1, 1 },
+	{ 5, 33, 35, 7, 3, 2, 1, 1, 0, 1 },
 };
 #define N_BATCH1_TEAM_CASES ((int)(sizeof batch1_team_cases / sizeof batch1_team_cases[0]))
 
@@ -634,6 +642,137 @@ START_TEST(test_conv3x3_kernels_each_isa)
 }
 END_TEST
 
+/* The stride-2 forms (AVX-512 only) against naive loops in double: the
+ * forward through its four phase planes, the weight gradient, and the
+ * data gradient's four phase convs interleaved into din (assigned, then
+ * added onto 0.5, and split in two parts as threads split it), on random
+ * channel counts, maps of 3x3 to 20x20 (odd and even) and every padding
+ * 0..2 per side. */
+START_TEST(test_conv3x3_stride2_kernels)
+{
+	if (!conv3x3_stride_available(2)) {
+		fprintf(stderr, "check_conv: stride-2 direct kernels not run (no AVX-512)\n");
+		return;
+	}
+	struct rng r;
+	rng_seed(&r, 7);
+	for (int iter = 0; iter < 60; iter++) {
+		struct conv3x3 g, t;
+		int c = 1 + (int)rng_below(&r, 12), o = 1 + (int)rng_below(&r, 21);
+		int pad[4];
+		for (int i = 0; i < 4; i++)
+			pad[i] = (int)rng_below(&r, 3);
+		int h = 3 + (int)rng_below(&r, 18), w = 3 + (int)rng_below(&r, 18);
+		conv3x3_init_stride(&g, c, h, w, o, 2, pad[0], pad[1], pad[2], pad[3]);
+		conv3x3_dgrad_init(&t, &g);
+		ck_assert_int_eq(g.oh, (h + pad[0] + pad[2] - 3) / 2 + 1);
+		ck_assert_int_eq(g.ow, (w + pad[1] + pad[3] - 3) / 2 + 1);
+		const size_t n_in = (size_t)c * h * w, n_w = (size_t)o * c * 9;
+		const size_t n_out = (size_t)o * g.oh * g.ow;
+		float *in = malloc(n_in * sizeof(float)), *wt = malloc(n_w * sizeof(float));
+		float *dout = malloc(n_out * sizeof(float)), *out = malloc(n_out * sizeof(float));
+		float *padded = malloc(conv3x3_padded_floats(&g) * sizeof(float));
+		float *packed = malloc(conv3x3_packed_floats(&g) * sizeof(float));
+		float *staged = malloc(conv3x3_staged_floats(&g) * sizeof(float));
+		float *dstaged = malloc(conv3x3_staged_floats(&g) * sizeof(float));
+		float *dw = malloc(n_w * sizeof(float));
+		float *padt = malloc(conv3x3_padded_floats(&t) * sizeof(float));
+		float *packt = malloc(conv3x3_packed_floats(&t) * sizeof(float));
+		float *stt = malloc(conv3x3_staged_floats(&t) * sizeof(float));
+		float *din = malloc(n_in * sizeof(float)), *din2 = malloc(n_in * sizeof(float));
+		ck_assert(in && wt && dout && out && padded && packed && staged && dstaged && dw &&
+			  padt && packt && stt && din && din2);
+		for (size_t i = 0; i < n_in; i++)
+			in[i] = (float)rng_uniform(&r) * 2 - 1;
+		for (size_t i = 0; i < n_w; i++)
+			wt[i] = (float)rng_uniform(&r) * 2 - 1;
+		for (size_t i = 0; i < n_out; i++)
+			dout[i] = (float)rng_uniform(&r) * 2 - 1;
+		conv3x3_pad(&g, in, padded);
+		conv3x3_pack(&g, wt, packed);
+		conv3x3_forward(&g, packed, padded, staged);
+		conv3x3_unstage(&g, staged, out, false);
+		conv3x3_stage(&g, dout, dstaged);
+		for (size_t i = 0; i < n_w; i++)
+			dw[i] = 0.5f; /* wgrad adds */
+		conv3x3_wgrad(&g, padded, dstaged, dw);
+		conv3x3_pack_dgrad(&t, wt, packt);
+		conv3x3_pad(&t, dout, padt);
+		/* Two parts, as a team of two splits one sample. */
+		const int mid = conv3x3_part_bound(&t, 1, 2);
+		conv3x3_forward_part(&t, packt, padt, stt, 0, mid);
+		conv3x3_forward_part(&t, packt, padt, stt, mid, t.op);
+		conv3x3_unstage_part(&t, stt, din, false, 0, mid);
+		conv3x3_unstage_part(&t, stt, din, false, mid, t.op);
+		for (size_t i = 0; i < n_in; i++)
+			din2[i] = 0.5f;
+		conv3x3_unstage(&t, stt, din2, true);
+		for (int oc = 0; oc < o; oc++)
+			for (int y = 0; y < g.oh; y++)
+				for (int x = 0; x < g.ow; x++) {
+					double ref = 0, mag = 0;
+					for (int ci = 0; ci < c; ci++)
+						for (int k = 0; k < 9; k++) {
+							int iy = 2 * y + k / 3 - pad[0], ix = 2 * x + k % 3 - pad[1];
+							if (iy < 0 || iy >= h || ix < 0 || ix >= w)
+								continue;
+							double v = (double)wt[(oc * c + ci) * 9 + k] *
+								   in[(ci * h + iy) * w + ix];
+							ref += v, mag += fabs(v);
+						}
+					double got = out[(oc * g.oh + y) * g.ow + x];
+					ck_assert_msg(fabs(got - ref) <= 1e-5 * (mag + 1),
+						      "stride-2 forward c%d o%d %dx%d pads %d%d%d%d: out[%d][%d][%d] %g, naive %g",
+						      c, o, h, w, pad[0], pad[1], pad[2], pad[3], oc, y, x, got,
+						      ref);
+				}
+		for (int oc = 0; oc < o; oc++)
+			for (int ci = 0; ci < c; ci++)
+				for (int k = 0; k < 9; k++) {
+					double ref = 0.5, mag = 0.5;
+					for (int y = 0; y < g.oh; y++)
+						for (int x = 0; x < g.ow; x++) {
+							int iy = 2 * y + k / 3 - pad[0], ix = 2 * x + k % 3 - pad[1];
+							if (iy < 0 || iy >= h || ix < 0 || ix >= w)
+								continue;
+							double v = (double)dout[(oc * g.oh + y) * g.ow + x] *
+								   in[(ci * h + iy) * w + ix];
+							ref += v, mag += fabs(v);
+						}
+					double got = dw[(oc * c + ci) * 9 + k];
+					ck_assert_msg(fabs(got - ref) <= 1e-5 * (mag + 1),
+						      "stride-2 wgrad c%d o%d %dx%d pads %d%d%d%d: dw[%d][%d][%d] %g, naive %g",
+						      c, o, h, w, pad[0], pad[1], pad[2], pad[3], oc, ci, k, got,
+						      ref);
+				}
+		for (int ci = 0; ci < c; ci++)
+			for (int iy = 0; iy < h; iy++)
+				for (int ix = 0; ix < w; ix++) {
+					double ref = 0, mag = 0;
+					for (int oc = 0; oc < o; oc++)
+						for (int k = 0; k < 9; k++) {
+							int ty = iy + pad[0] - k / 3, tx = ix + pad[1] - k % 3;
+							if (ty < 0 || tx < 0 || ty % 2 || tx % 2 ||
+							    ty / 2 >= g.oh || tx / 2 >= g.ow)
+								continue;
+							double v = (double)wt[(oc * c + ci) * 9 + k] *
+								   dout[(oc * g.oh + ty / 2) * g.ow + tx / 2];
+							ref += v, mag += fabs(v);
+						}
+					const size_t at = ((size_t)ci * h + iy) * w + ix;
+					ck_assert_msg(fabs(din[at] - ref) <= 1e-5 * (mag + 1) &&
+							      fabs(din2[at] - 0.5 - ref) <= 1e-5 * (mag + 1),
+						      "stride-2 dgrad c%d o%d %dx%d pads %d%d%d%d: din[%d][%d][%d] %g (added: %g), naive %g",
+						      c, o, h, w, pad[0], pad[1], pad[2], pad[3], ci, iy, ix,
+						      din[at], din2[at] - 0.5, ref);
+				}
+		free(in), free(wt), free(dout), free(out), free(padded), free(packed);
+		free(staged), free(dstaged), free(dw), free(padt), free(packt), free(stt);
+		free(din), free(din2);
+	}
+}
+END_TEST
+
 /* A random valid configuration: groups 1, 2, 4 or depthwise, kernels
  * 1/3/5, strides 1/2, pads 0..2, sides 1..12, batches 1..4. */
 static struct conv_case conv_case_random(struct rng *r)
@@ -714,6 +853,7 @@ static const struct gc_case gc_cases[] = {
 	{ { 3, 6, 7, 4, 3, 2, 0, 1, 1, 2, true, { 0, 0, 1, 1 } }, "SAME_UPPER stride 2" },
 	{ { 4, 6, 5, 4, 3, 1, 0, 4, 1, 2, true, { 1, 0, 2, 1 } }, "depthwise, every side different" },
 	{ { 2, 16, 17, 3, 3, 1, 0, 1, 1, 2, true, { 1, 2, 0, 1 } }, "direct 3x3, uneven pads" },
+	{ { 2, 33, 32, 3, 3, 2, 1, 1, 1, 2, true, { 1, 1, 2, 0 } }, "direct 3x3 stride 2, uneven pads" },
 };
 #define N_GC_CASES ((int)(sizeof gc_cases / sizeof gc_cases[0]))
 
@@ -1148,6 +1288,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_conv_direct3x3_shapes, 0, N_DIRECT3X3_CASES);
 	tcase_add_loop_test(tc, test_conv_batch1_team, 0, N_BATCH1_TEAM_CASES);
 	tcase_add_test(tc, test_conv3x3_kernels_each_isa);
+	tcase_add_test(tc, test_conv3x3_stride2_kernels);
 	tcase_add_test(tc, test_conv_random_shapes);
 	tcase_add_test(tc, test_conv_hand_example);
 	tcase_add_test(tc, test_conv_smaller_batch);

@@ -236,23 +236,25 @@ static bool conv2d_dgrad_as_conv(const struct conv2d_geom *g)
 }
 
 /* Whether the conv runs on conv3x3.c's direct kernels, forward and
- * backward: 3x3, stride 1, one group of several input channels, padding
- * at most 2 on each side (the data gradient's conv pads by 2 - p), the
- * sizes where they were measured faster (CONV2D_3X3_*), and a CPU with
- * AVX2 and FMA.  Every caller (forward, backward, scratch_len) asks this
- * function. */
+ * backward: 3x3, stride 1 or (with AVX-512) 2, one group of several
+ * input channels, padding at most 2 on each side (the data gradient's
+ * conv pads by 2 - p), the sizes where they were measured faster
+ * (CONV2D_3X3_*: output maps of 16x16 and more, so ResNet-20's first
+ * downsampling conv, 16 -> 32 channels from 32x32, and not its second,
+ * onto 8x8), and a CPU with AVX2 and FMA.  Every caller (forward,
+ * backward, scratch_len) asks this function. */
 static bool conv2d_runs_3x3(const struct conv2d_geom *g)
 {
-	return g->k == 3 && g->s == 1 && g->groups == 1 && !g->direct && g->pt <= 2 &&
-	       g->pl <= 2 && g->pb <= 2 && g->pr <= 2 && g->hw >= CONV2D_3X3_MIN_HW &&
-	       g->c <= CONV2D_3X3_MAX_CHANNELS && g->o <= CONV2D_3X3_MAX_CHANNELS &&
-	       conv3x3_available();
+	return g->k == 3 && (g->s == 1 || g->s == 2) && g->groups == 1 && !g->direct &&
+	       g->pt <= 2 && g->pl <= 2 && g->pb <= 2 && g->pr <= 2 &&
+	       g->hw >= CONV2D_3X3_MIN_HW && g->c <= CONV2D_3X3_MAX_CHANNELS &&
+	       g->o <= CONV2D_3X3_MAX_CHANNELS && conv3x3_stride_available(g->s);
 }
 
 /* The kernels' geometry of the conv (d) and of its data gradient (t). */
 static void conv2d_3x3_geoms(const struct conv2d_geom *g, struct conv3x3 *d, struct conv3x3 *t)
 {
-	conv3x3_init(d, g->c, g->h, g->w, g->o, g->pt, g->pl, g->pb, g->pr);
+	conv3x3_init_stride(d, g->c, g->h, g->w, g->o, g->s, g->pt, g->pl, g->pb, g->pr);
 	conv3x3_dgrad_init(t, d);
 }
 

@@ -1,5 +1,5 @@
-/* conv3x3.c: 3x3 stride-1 convolutions over a zero-padded plane
- * (conv3x3.h has the layout and the argument).
+/* conv3x3.c: 3x3 stride-1 and stride-2 convolutions over a zero-padded
+ * plane (conv3x3.h has the layout and the argument).
  *
  * The accumulators are named variables, not an array: gcc -O2 keeps an
  * array of __m256 on the stack (gemm_thin.c learnt the same).  The two
@@ -75,6 +75,12 @@ bool conv3x3_available(void)
 	return conv3x3_best_isa() != CONV3X3_ISA_NONE;
 }
 
+bool conv3x3_stride_available(int stride)
+{
+	return stride == 1 ? conv3x3_available()
+			   : stride == 2 && conv3x3_best_isa() == CONV3X3_ISA_AVX512;
+}
+
 const char *conv3x3_isa_name(enum conv3x3_isa isa)
 {
 	switch (isa) {
@@ -88,9 +94,28 @@ const char *conv3x3_isa_name(enum conv3x3_isa isa)
 	return "none";
 }
 
-void conv3x3_init(struct conv3x3 *g, int c, int h, int w, int o, int pt, int pl, int pb,
-		  int pr)
+/* The one output phase of a conv: tap t (kh * 3 + kw) at its offset. */
+static void conv3x3_taps_one(struct conv3x3 *g)
 {
+	g->nphase = 1;
+	g->ntap[0] = 9;
+	for (int t = 0; t < 9; t++) {
+		const int kh = t / 3, kw = t % 3;
+		g->tap[0][t] = t;
+		if (g->mode == CONV3X3_MODE_S1)
+			g->off[0][t] = (ptrdiff_t)kh * g->wp + kw;
+		else /* phase (kh % 2, kw % 2), then the shift within it */
+			g->off[0][t] = (ptrdiff_t)((kh & 1) * 2 + (kw & 1)) *
+					       (ptrdiff_t)g->phase_plane +
+				       (ptrdiff_t)(kh >> 1) * g->wp + (kw >> 1);
+	}
+}
+
+void conv3x3_init_stride(struct conv3x3 *g, int c, int h, int w, int o, int stride, int pt,
+			 int pl, int pb, int pr)
+{
+	ENG_ASSERT(stride == 1 || stride == 2);
+	g->mode = stride == 1 ? CONV3X3_MODE_S1 : CONV3X3_MODE_S2;
 	g->c = c;
 	g->h = h;
 	g->w = w;
@@ -99,20 +124,88 @@ void conv3x3_init(struct conv3x3 *g, int c, int h, int w, int o, int pt, int pl,
 	g->pl = pl;
 	g->pb = pb;
 	g->pr = pr;
-	g->wp = w + pl + pr;
-	g->oh = h + pt + pb - 2;
-	g->ow = g->wp - 2;
+	g->dh = g->dw = g->dt = g->dl = 0;
 	g->op = (int)conv3x3_round((size_t)o, CONV3X3_OB);
-	g->qn = conv3x3_round((size_t)g->oh * (size_t)g->wp, CONV3X3_QB);
-	/* The last forward block of B positions (24 with AVX2, 48 with
-	 * AVX-512) reads up to qn - B + 2 * wp + 2 + B - 1 = qn + 2 * wp + 1,
-	 * AVX2's weight gradient as far, and AVX-512's, which loads one
-	 * vector ahead, up to qn + 2 * wp + 15: all within the zeros. */
-	g->plane = conv3x3_round(g->qn + 2 * (size_t)g->wp + 16, 8);
+	if (stride == 1) {
+		g->wp = w + pl + pr;
+		g->oh = h + pt + pb - 2;
+		g->ow = g->wp - 2;
+		g->qn = conv3x3_round((size_t)g->oh * (size_t)g->wp, CONV3X3_QB);
+		/* The last forward block of B positions (24 with AVX2, 48
+		 * with AVX-512) reads up to qn - B + 2 * wp + 2 + B - 1 = qn +
+		 * 2 * wp + 1, AVX2's weight gradient as far, and AVX-512's,
+		 * which loads one vector ahead, up to qn + 2 * wp + 15: all
+		 * within the zeros. */
+		g->plane = conv3x3_round(g->qn + 2 * (size_t)g->wp + 16, 8);
+		g->phase_plane = 0;
+	} else {
+		const int hp = h + pt + pb, wpad = w + pl + pr;
+		g->wp = (wpad + 1) / 2;
+		g->oh = (hp - 3) / 2 + 1;
+		g->ow = (wpad - 3) / 2 + 1;
+		g->qn = conv3x3_round((size_t)g->oh * (size_t)g->wp, CONV3X3_QB);
+		/* A phase holds (hp + 1) / 2 = oh + 1 rows; the forward reads
+		 * a phase up to qn - 1 + wp + 1, the weight gradient's
+		 * vector ahead up to qn + wp + 15 (in the next phase but
+		 * one at most: zeros or data, never past the channel). */
+		g->phase_plane = conv3x3_round(g->qn + (size_t)g->wp + 16, 8);
+		g->plane = CONV3X3_PHASES * g->phase_plane;
+	}
+	conv3x3_taps_one(g);
+}
+
+void conv3x3_init(struct conv3x3 *g, int c, int h, int w, int o, int pt, int pl, int pb,
+		  int pr)
+{
+	conv3x3_init_stride(g, c, h, w, o, 1, pt, pl, pb, pr);
+}
+
+/* A stride-2 conv g's data gradient: dout padded by 1 on every side (rows
+ * of wp = ow + 2), and output phase (a, b) of the padded input's
+ * gradient at y * wp + x (y < PH, x < the forward's wp) summing, over the
+ * taps (kh, kw) of that parity, w[o][c][kh][kw] dout[o][y - kh / 2][x -
+ * kw / 2], i.e. padded dout at offset (1 - kh / 2) * wp + 1 - kw / 2. */
+static void conv3x3_dgrad_init_s2(struct conv3x3 *t, const struct conv3x3 *g)
+{
+	t->mode = CONV3X3_MODE_S2_DGRAD;
+	t->c = g->o;
+	t->h = g->oh;
+	t->w = g->ow;
+	t->o = g->c;
+	t->pt = t->pl = t->pb = t->pr = 1;
+	t->wp = g->ow + 2;
+	t->oh = g->oh + 1;      /* PH */
+	t->ow = g->wp;          /* the forward's phase width */
+	t->op = (int)conv3x3_round((size_t)t->o, CONV3X3_OB);
+	t->qn = conv3x3_round((size_t)t->oh * (size_t)t->wp, CONV3X3_QB);
+	/* dout's oh + 2 = PH + 1 rows, and reads up to qn + wp. */
+	t->plane = conv3x3_round(t->qn + 2 * (size_t)t->wp + 16, 8);
+	t->phase_plane = 0;
+	t->dh = g->h;
+	t->dw = g->w;
+	t->dt = g->pt;
+	t->dl = g->pl;
+	t->nphase = CONV3X3_PHASES;
+	for (int f = 0; f < CONV3X3_PHASES; f++) {
+		const int a = f >> 1, b = f & 1;
+		int n = 0;
+		for (int kh = a; kh < 3; kh += 2)
+			for (int kw = b; kw < 3; kw += 2) {
+				t->tap[f][n] = kh * 3 + kw;
+				t->off[f][n] = (ptrdiff_t)(1 - kh / 2) * t->wp + (1 - kw / 2);
+				n++;
+			}
+		t->ntap[f] = n;
+	}
 }
 
 void conv3x3_dgrad_init(struct conv3x3 *t, const struct conv3x3 *g)
 {
+	ENG_ASSERT(g->mode != CONV3X3_MODE_S2_DGRAD);
+	if (g->mode == CONV3X3_MODE_S2) {
+		conv3x3_dgrad_init_s2(t, g);
+		return;
+	}
 	conv3x3_init(t, g->o, g->oh, g->ow, g->c, 2 - g->pt, 2 - g->pl, 2 - g->pb, 2 - g->pr);
 }
 
@@ -123,7 +216,7 @@ size_t conv3x3_padded_floats(const struct conv3x3 *g)
 
 size_t conv3x3_staged_floats(const struct conv3x3 *g)
 {
-	return (size_t)g->op * g->qn;
+	return (size_t)g->nphase * (size_t)g->op * g->qn;
 }
 
 size_t conv3x3_packed_floats(const struct conv3x3 *g)
@@ -131,21 +224,36 @@ size_t conv3x3_packed_floats(const struct conv3x3 *g)
 	return (size_t)g->c * 9 * (size_t)g->op;
 }
 
-/* packed[(ob / CONV3X3_OB) * c * 9 + ci * 9 + tap][o % CONV3X3_OB]: one
- * block's weights are one contiguous run that its kernel reads front to
- * back (a [c][9][op] layout put every broadcast on a new cache line). */
-static size_t conv3x3_packed_at(const struct conv3x3 *g, int o, int ci, int tap)
+/* Output phase f's weights start after the phases before it: op * c
+ * * ntap floats each. */
+static size_t conv3x3_phase_base(const struct conv3x3 *g, int f)
 {
-	return (((size_t)(o / CONV3X3_OB) * (size_t)g->c + (size_t)ci) * 9 + (size_t)tap) *
-		       CONV3X3_OB + (size_t)(o % CONV3X3_OB);
+	size_t taps = 0;
+	for (int k = 0; k < f; k++)
+		taps += (size_t)g->ntap[k];
+	return taps * (size_t)g->c * (size_t)g->op;
+}
+
+/* Within a phase of n taps, packed[(ob / CONV3X3_OB) * c * n + ci * n +
+ * j][o % CONV3X3_OB]: one block's weights are one contiguous run that
+ * its kernel reads front to back (a [c][9][op] layout put every
+ * broadcast on a new cache line). */
+static size_t conv3x3_packed_at(const struct conv3x3 *g, int f, int o, int ci, int j)
+{
+	const size_t n = (size_t)g->ntap[f];
+	return conv3x3_phase_base(g, f) +
+	       (((size_t)(o / CONV3X3_OB) * (size_t)g->c + (size_t)ci) * n + (size_t)j) *
+		       CONV3X3_OB +
+	       (size_t)(o % CONV3X3_OB);
 }
 
 void conv3x3_pack(const struct conv3x3 *g, const float *w, float *packed)
 {
+	ENG_ASSERT(g->mode != CONV3X3_MODE_S2_DGRAD);
 	for (int o = 0; o < g->op; o++)
 		for (int c = 0; c < g->c; c++)
 			for (int t = 0; t < 9; t++)
-				packed[conv3x3_packed_at(g, o, c, t)] =
+				packed[conv3x3_packed_at(g, 0, o, c, t)] =
 					o < g->o ? w[((size_t)o * (size_t)g->c + (size_t)c) * 9 + (size_t)t]
 						 : 0.0f;
 }
@@ -153,14 +261,18 @@ void conv3x3_pack(const struct conv3x3 *g, const float *w, float *packed)
 void conv3x3_pack_dgrad(const struct conv3x3 *t, const float *w, float *packed)
 {
 	/* t's input channels are g's outputs (t->c = g->o) and its outputs
-	 * g's inputs (t->o = g->c); w is g's [t->c][t->o][3][3]. */
-	for (int ic = 0; ic < t->op; ic++)
-		for (int oc = 0; oc < t->c; oc++)
-			for (int tap = 0; tap < 9; tap++)
-				packed[conv3x3_packed_at(t, ic, oc, tap)] =
-					ic < t->o ? w[((size_t)oc * (size_t)t->o + (size_t)ic) * 9 +
-						      (size_t)(8 - tap)]
-						  : 0.0f;
+	 * g's inputs (t->o = g->c); w is g's [t->c][t->o][3][3].  Stride 1
+	 * turns the kernel by 180 degrees (tap 8 - j); stride 2's phases
+	 * take their taps as listed. */
+	const bool s1 = t->mode == CONV3X3_MODE_S1;
+	for (int f = 0; f < t->nphase; f++)
+		for (int ic = 0; ic < t->op; ic++)
+			for (int oc = 0; oc < t->c; oc++)
+				for (int j = 0; j < t->ntap[f]; j++)
+					packed[conv3x3_packed_at(t, f, ic, oc, j)] =
+						ic < t->o ? w[((size_t)oc * (size_t)t->o + (size_t)ic) * 9 +
+							      (size_t)(s1 ? 8 - j : t->tap[f][j])]
+							  : 0.0f;
 }
 
 /* Rows of 8-64 floats, one row per call: a memcpy call each cost more
@@ -183,8 +295,107 @@ void conv3x3_pack_dgrad(const struct conv3x3 *t, const float *w, float *packed)
 			d_[i_] = s_[i_];                \
 	} while (0)
 
+#ifdef CONV3X3_X86
+/* Stride 2: phase (a, b) of channel c holds padded[2y + a][2x + b] at y *
+ * wp + x, zeros elsewhere.  Input row ih is padded row Y = ih + pt, so
+ * phase row Y / 2 of parity a = Y % 2; its even elements (iw = 2k,
+ * padded column 2k + pl) go to phase pl % 2 at x = k + pl / 2, its odd
+ * ones to the other phase at k + (pl + 1) / 2: one deinterleave per row
+ * (two permutes per 32 floats).  Stride 2 runs on AVX-512 only
+ * (conv3x3_stride_available). */
+__attribute__((target("avx512f")))
+static void conv3x3_pad_phases(const struct conv3x3 *g, const float *in, float *padded)
+{
+	const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26,
+					       28, 30);
+	const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+	const int ne = (g->w + 1) / 2, no = g->w / 2;
+	const size_t xe = (size_t)(g->pl >> 1), xo = (size_t)((g->pl + 1) >> 1);
+	const size_t be = (size_t)(g->pl & 1), bo = be ^ 1;
+	for (int c = 0; c < g->c; c++) {
+		float *pc = padded + (size_t)c * g->plane;
+		memset(pc, 0, g->plane * sizeof(float));
+		const float *src = in + (size_t)c * (size_t)g->h * (size_t)g->w;
+		for (int ih = 0; ih < g->h; ih++, src += g->w) {
+			const int y = ih + g->pt;
+			float *row = pc + (size_t)((y & 1) * 2) * g->phase_plane +
+				     (size_t)(y >> 1) * (size_t)g->wp;
+			float *de = row + be * g->phase_plane + xe;
+			float *dq = row + bo * g->phase_plane + xo;
+			for (int k = 0; k < ne; k += 16) {
+				const int n = g->w - 2 * k < 32 ? g->w - 2 * k : 32;
+				const __mmask16 lo = (__mmask16)(n >= 16 ? 0xffff : (1u << n) - 1);
+				const __mmask16 hi = (__mmask16)(n >= 32 ? 0xffff
+									 : n > 16 ? (1u << (n - 16)) - 1 : 0);
+				const __m512 v0 = _mm512_maskz_loadu_ps(lo, src + 2 * k);
+				const __m512 v1 = _mm512_maskz_loadu_ps(hi, src + 2 * k + 16);
+				const int me = ne - k < 16 ? ne - k : 16, mo = no - k < 16 ? no - k : 16;
+				_mm512_mask_storeu_ps(de + k, (__mmask16)((1u << me) - 1),
+						      _mm512_permutex2var_ps(v0, even, v1));
+				if (mo > 0)
+					_mm512_mask_storeu_ps(dq + k, (__mmask16)((1u << mo) - 1),
+							      _mm512_permutex2var_ps(v0, odd, v1));
+			}
+		}
+	}
+}
+
+/* S2_DGRAD: din[o][ih][iw] is phase ((ih + dt) % 2, (iw + dl) % 2) at
+ * ((ih + dt) / 2) * wp + (iw + dl) / 2: a row of din interleaves two
+ * phase rows (even iw from phase dl % 2 at k + dl / 2, odd from the
+ * other at k + (dl + 1) / 2), two permutes per 32 floats. */
+__attribute__((target("avx512f")))
+static void conv3x3_unstage_phases(const struct conv3x3 *g, const float *staged, float *out,
+				   bool add, int o0, int o1)
+{
+	const __m512i lo_idx = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22,
+						 7, 23);
+	const __m512i hi_idx = _mm512_add_epi32(lo_idx, _mm512_set1_epi32(8));
+	const size_t per_phase = (size_t)g->op * g->qn;
+	const int ne = (g->dw + 1) / 2, no = g->dw / 2;
+	const size_t xe = (size_t)(g->dl >> 1), xo = (size_t)((g->dl + 1) >> 1);
+	const size_t be = (size_t)(g->dl & 1), bo = be ^ 1;
+	for (int o = o0; o < o1; o++) {
+		float *dst = out + (size_t)o * (size_t)g->dh * (size_t)g->dw;
+		for (int ih = 0; ih < g->dh; ih++, dst += g->dw) {
+			const int y = ih + g->dt;
+			const float *row = staged + (size_t)((y & 1) * 2) * per_phase +
+					   (size_t)o * g->qn + (size_t)(y >> 1) * (size_t)g->wp;
+			const float *se = row + be * per_phase + xe, *so = row + bo * per_phase + xo;
+			for (int k = 0; k < ne; k += 16) {
+				/* Masked loads: nothing past the row's last
+				 * element is read (the last phase's last row
+				 * ends the buffer). */
+				const int me = ne - k < 16 ? ne - k : 16, mo = no - k < 16 ? no - k : 16;
+				const __m512 e = _mm512_maskz_loadu_ps((__mmask16)((1u << me) - 1), se + k);
+				const __m512 q = _mm512_maskz_loadu_ps(
+					(__mmask16)(mo > 0 ? (1u << mo) - 1 : 0), so + k);
+				__m512 v0 = _mm512_permutex2var_ps(e, lo_idx, q);
+				__m512 v1 = _mm512_permutex2var_ps(e, hi_idx, q);
+				const int n = g->dw - 2 * k < 32 ? g->dw - 2 * k : 32;
+				const __mmask16 m0 = (__mmask16)(n >= 16 ? 0xffff : (1u << n) - 1);
+				const __mmask16 m1 = (__mmask16)(n >= 32 ? 0xffff
+								 : n > 16 ? (1u << (n - 16)) - 1 : 0);
+				if (add) {
+					v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, dst + 2 * k));
+					v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, dst + 2 * k + 16));
+				}
+				_mm512_mask_storeu_ps(dst + 2 * k, m0, v0);
+				_mm512_mask_storeu_ps(dst + 2 * k + 16, m1, v1);
+			}
+		}
+	}
+}
+#endif
+
 CONV3X3_ROWS void conv3x3_pad(const struct conv3x3 *g, const float *in, float *padded)
 {
+	if (g->mode == CONV3X3_MODE_S2) {
+#ifdef CONV3X3_X86
+		conv3x3_pad_phases(g, in, padded);
+#endif
+		return;
+	}
 	const size_t wp = (size_t)g->wp;
 	for (int c = 0; c < g->c; c++) {
 		float *p = padded + (size_t)c * g->plane;
@@ -211,6 +422,12 @@ CONV3X3_ROWS void conv3x3_unstage_part(const struct conv3x3 *g, const float *sta
 					    float *out, bool add, int o0, int o1)
 {
 	o1 = o1 < g->o ? o1 : g->o;
+	if (g->mode == CONV3X3_MODE_S2_DGRAD) {
+#ifdef CONV3X3_X86
+		conv3x3_unstage_phases(g, staged, out, add, o0, o1);
+#endif
+		return;
+	}
 	for (int o = o0; o < o1; o++) {
 		const float *src = staged + (size_t)o * g->qn;
 		float *dst = out + (size_t)o * (size_t)g->oh * (size_t)g->ow;
@@ -228,6 +445,7 @@ CONV3X3_ROWS void conv3x3_unstage_part(const struct conv3x3 *g, const float *sta
 
 CONV3X3_ROWS void conv3x3_stage(const struct conv3x3 *g, const float *dout, float *staged)
 {
+	ENG_ASSERT(g->mode != CONV3X3_MODE_S2_DGRAD);
 	memset(staged, 0, conv3x3_staged_floats(g) * sizeof(float));
 	for (int o = 0; o < g->o; o++) {
 		float *dst = staged + (size_t)o * g->qn;
@@ -262,8 +480,9 @@ __attribute__((target("avx2,fma")))
 static void conv3x3_forward_avx2(const struct conv3x3 *g, const float *packed,
 				 const float *padded, float *staged, int o0, int o1)
 {
-	const ptrdiff_t wp = g->wp;
-	const ptrdiff_t off[9] = { 0, 1, 2, wp, wp + 1, wp + 2, 2 * wp, 2 * wp + 1, 2 * wp + 2 };
+	/* One output phase of 9 taps (conv3x3_part_ok): S1 or S2. */
+	ptrdiff_t off[9];
+	memcpy(off, g->off[0], sizeof off);
 	const size_t qn = g->qn;
 	for (size_t ob = (size_t)o0; ob < (size_t)o1; ob += CONV3X3_OB) {
 		float *s0 = staged + ob * qn, *s1 = s0 + qn, *s2 = s1 + qn, *s3 = s2 + qn;
@@ -378,11 +597,9 @@ static void conv3x3_wgrad_avx2(const struct conv3x3 *g, const float *padded,
 __attribute__((target("avx512f"), always_inline))
 static inline void conv3x3_forward_zblock(const struct conv3x3 *g, const float *packed,
 					  const float *padded, float *staged, size_t ob,
-					  const bool two)
+					  const bool two, const int ntap, const ptrdiff_t *off)
 {
-	const ptrdiff_t wp = g->wp;
-	const ptrdiff_t off[9] = { 0, 1, 2, wp, wp + 1, wp + 2, 2 * wp, 2 * wp + 1, 2 * wp + 2 };
-	const size_t qn = g->qn, blk = (size_t)g->c * 9 * CONV3X3_OB;
+	const size_t qn = g->qn, blk = (size_t)g->c * (size_t)ntap * CONV3X3_OB;
 	float *s0 = staged + ob * qn;
 	for (size_t q = 0; q < qn; q += 48) {
 		__m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00;
@@ -394,9 +611,9 @@ static inline void conv3x3_forward_zblock(const struct conv3x3 *g, const float *
 		__m512 a60 = a00, a61 = a00, a62 = a00;
 		__m512 a70 = a00, a71 = a00, a72 = a00;
 		const float *pc = padded + q;
-		const float *wt = packed + ob * (size_t)g->c * 9, *wu = wt + blk;
+		const float *wt = packed + ob * (size_t)g->c * (size_t)ntap, *wu = wt + blk;
 		for (int c = 0; c < g->c; c++, pc += g->plane) {
-			for (int t = 0; t < 9; t++, wt += CONV3X3_OB, wu += CONV3X3_OB) {
+			for (int t = 0; t < ntap; t++, wt += CONV3X3_OB, wu += CONV3X3_OB) {
 				const float *p = pc + off[t];
 				const __m512 x0 = _mm512_loadu_ps(p);
 				const __m512 x1 = _mm512_loadu_ps(p + 16);
@@ -426,15 +643,44 @@ static inline void conv3x3_forward_zblock(const struct conv3x3 *g, const float *
 	}
 }
 
+/* One output phase of ntap taps (a constant where it is inlined). */
+__attribute__((target("avx512f"), always_inline))
+static inline void conv3x3_forward_zphase(const struct conv3x3 *g, const float *packed,
+					  const float *padded, float *staged, int o0, int o1,
+					  const int ntap, const ptrdiff_t *off)
+{
+	size_t ob = (size_t)o0;
+	for (; ob + 2 * CONV3X3_OB <= (size_t)o1; ob += 2 * CONV3X3_OB)
+		conv3x3_forward_zblock(g, packed, padded, staged, ob, true, ntap, off);
+	if (ob < (size_t)o1)
+		conv3x3_forward_zblock(g, packed, padded, staged, ob, false, ntap, off);
+}
+
 __attribute__((target("avx512f")))
 static void conv3x3_forward_avx512(const struct conv3x3 *g, const float *packed,
 				   const float *padded, float *staged, int o0, int o1)
 {
-	size_t ob = (size_t)o0;
-	for (; ob + 2 * CONV3X3_OB <= (size_t)o1; ob += 2 * CONV3X3_OB)
-		conv3x3_forward_zblock(g, packed, padded, staged, ob, true);
-	if (ob < (size_t)o1)
-		conv3x3_forward_zblock(g, packed, padded, staged, ob, false);
+	for (int f = 0; f < g->nphase; f++) {
+		const float *pk = packed + conv3x3_phase_base(g, f);
+		float *st = staged + (size_t)f * (size_t)g->op * g->qn;
+		ptrdiff_t off[9];
+		memcpy(off, g->off[f], sizeof off);
+		switch (g->ntap[f]) {
+		case 9:
+			conv3x3_forward_zphase(g, pk, padded, st, o0, o1, 9, off);
+			break;
+		case 4:
+			conv3x3_forward_zphase(g, pk, padded, st, o0, o1, 4, off);
+			break;
+		case 2:
+			conv3x3_forward_zphase(g, pk, padded, st, o0, o1, 2, off);
+			break;
+		default:
+			ENG_ASSERT(g->ntap[f] == 1);
+			conv3x3_forward_zphase(g, pk, padded, st, o0, o1, 1, off);
+			break;
+		}
+	}
 }
 
 #define CONV3X3_ZFMA4(x, w0, w1, w2, w3, a0, a1, a2, a3) \
@@ -463,9 +709,13 @@ static __m128 conv3x3_zsum4(__m512 a, __m512 b, __m512 c, __m512 d)
 	return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
 }
 
-__attribute__((target("avx512f")))
-static void conv3x3_wgrad_avx512(const struct conv3x3 *g, const float *padded,
-				 const float *staged, float *dw, int o0, int o1)
+/* Stride 1: the three taps of kernel row kh are one row of the plane
+ * shifted by 0, 1 and 2.  Stride 2 (s2): taps kw = 0 and 2 are one phase
+ * row shifted by 0 and 1, tap kw = 1 the other phase's row. */
+__attribute__((target("avx512f"), always_inline))
+static inline void conv3x3_wgrad_zrun(const struct conv3x3 *g, const float *padded,
+				      const float *staged, float *dw, int o0, int o1,
+				      const bool s2)
 {
 	const size_t qn = g->qn;
 	for (int ob = o0; ob < o1; ob += CONV3X3_OB) {
@@ -473,7 +723,9 @@ static void conv3x3_wgrad_avx512(const struct conv3x3 *g, const float *padded,
 			    *d3 = d2 + qn;
 		for (int c = 0; c < g->c; c++) {
 			for (int kh = 0; kh < 3; kh++) {
-				const float *p = padded + (size_t)c * g->plane + (size_t)kh * (size_t)g->wp;
+				const float *pc = padded + (size_t)c * g->plane;
+				const float *p = pc + g->off[0][kh * 3];
+				const float *pb = pc + g->off[0][kh * 3 + 1]; /* s2 */
 				__m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00;
 				__m512 a10 = a00, a11 = a00, a12 = a00;
 				__m512 a20 = a00, a21 = a00, a22 = a00;
@@ -486,8 +738,10 @@ static void conv3x3_wgrad_avx512(const struct conv3x3 *g, const float *padded,
 					const __m512 y3 = _mm512_loadu_ps(d3 + q);
 					const __m512i xn = _mm512_castps_si512(_mm512_loadu_ps(p + q + 16));
 					const __m512 x0 = _mm512_castsi512_ps(x);
-					const __m512 x1 = _mm512_castsi512_ps(_mm512_alignr_epi32(xn, x, 1));
-					const __m512 x2 = _mm512_castsi512_ps(_mm512_alignr_epi32(xn, x, 2));
+					const __m512 x1 = s2 ? _mm512_loadu_ps(pb + q)
+							     : _mm512_castsi512_ps(_mm512_alignr_epi32(xn, x, 1));
+					const __m512 x2 = _mm512_castsi512_ps(
+						_mm512_alignr_epi32(xn, x, s2 ? 1 : 2));
 					CONV3X3_ZFMA4(x0, y0, y1, y2, y3, a00, a10, a20, a30);
 					CONV3X3_ZFMA4(x1, y0, y1, y2, y3, a01, a11, a21, a31);
 					CONV3X3_ZFMA4(x2, y0, y1, y2, y3, a02, a12, a22, a32);
@@ -508,6 +762,16 @@ static void conv3x3_wgrad_avx512(const struct conv3x3 *g, const float *padded,
 	}
 }
 
+
+__attribute__((target("avx512f")))
+static void conv3x3_wgrad_avx512(const struct conv3x3 *g, const float *padded,
+				 const float *staged, float *dw, int o0, int o1)
+{
+	if (g->mode == CONV3X3_MODE_S2)
+		conv3x3_wgrad_zrun(g, padded, staged, dw, o0, o1, true);
+	else
+		conv3x3_wgrad_zrun(g, padded, staged, dw, o0, o1, false);
+}
 #endif
 
 /* Callers take this path only where conv3x3_available() says so
@@ -517,6 +781,7 @@ static void conv3x3_wgrad_avx512(const struct conv3x3 *g, const float *padded,
 static bool conv3x3_part_ok(enum conv3x3_isa isa, const struct conv3x3 *g, int o0, int o1)
 {
 	return isa != CONV3X3_ISA_NONE && isa <= conv3x3_best_isa() &&
+	       (g->mode == CONV3X3_MODE_S1 || isa == CONV3X3_ISA_AVX512) &&
 	       o0 % (2 * CONV3X3_OB) == 0 && o0 <= o1 && o1 <= g->op &&
 	       (o1 % (2 * CONV3X3_OB) == 0 || o1 == g->op);
 }
@@ -539,7 +804,7 @@ static void conv3x3_forward_run(enum conv3x3_isa isa, const struct conv3x3 *g,
 static void conv3x3_wgrad_run(enum conv3x3_isa isa, const struct conv3x3 *g,
 			      const float *padded, const float *staged, float *dw, int o0, int o1)
 {
-	ENG_ASSERT(conv3x3_part_ok(isa, g, o0, o1));
+	ENG_ASSERT(conv3x3_part_ok(isa, g, o0, o1) && g->mode != CONV3X3_MODE_S2_DGRAD);
 #ifdef CONV3X3_X86
 	if (isa == CONV3X3_ISA_AVX512)
 		conv3x3_wgrad_avx512(g, padded, staged, dw, o0, o1);
