@@ -740,8 +740,10 @@ static inline void conv3x3_wgrad_zrun(const struct conv3x3 *g, const float *padd
 					const __m512 x0 = _mm512_castsi512_ps(x);
 					const __m512 x1 = s2 ? _mm512_loadu_ps(pb + q)
 							     : _mm512_castsi512_ps(_mm512_alignr_epi32(xn, x, 1));
+					/* (The shift must be a constant.) */
 					const __m512 x2 = _mm512_castsi512_ps(
-						_mm512_alignr_epi32(xn, x, s2 ? 1 : 2));
+						s2 ? _mm512_alignr_epi32(xn, x, 1)
+						   : _mm512_alignr_epi32(xn, x, 2));
 					CONV3X3_ZFMA4(x0, y0, y1, y2, y3, a00, a10, a20, a30);
 					CONV3X3_ZFMA4(x1, y0, y1, y2, y3, a01, a11, a21, a31);
 					CONV3X3_ZFMA4(x2, y0, y1, y2, y3, a02, a12, a22, a32);
