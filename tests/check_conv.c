@@ -548,6 +548,45 @@ START_TEST(test_conv_batch1_team)
 }
 END_TEST
 
+/* Naive 3x3 references in double for the direct kernels' tests (stride
+ * 1 or 2, pads pt and pl at the top and left; in [c][h][w], wt
+ * [o][c][3][3], dout [o][oh][ow]): output (oc, y, x) of the conv, and
+ * weight gradient (oc, ci, tap) summed onto `start`; each also sums the
+ * magnitudes of its terms into *mag (from `start` too), the tolerance's
+ * scale. */
+static double naive3x3_out(const float *in, const float *wt, int c, int h, int w, int s,
+			   int pt, int pl, int oc, int y, int x, double *mag)
+{
+	double ref = 0;
+	*mag = 0;
+	for (int ci = 0; ci < c; ci++)
+		for (int t = 0; t < 9; t++) {
+			int iy = s * y + t / 3 - pt, ix = s * x + t % 3 - pl;
+			if (iy < 0 || iy >= h || ix < 0 || ix >= w)
+				continue;
+			double v = (double)wt[(oc * c + ci) * 9 + t] * in[(ci * h + iy) * w + ix];
+			ref += v, *mag += fabs(v);
+		}
+	return ref;
+}
+
+static double naive3x3_dw(const float *in, const float *dout, int h, int w, int s,
+			  int pt, int pl, int oh, int ow, int oc, int ci, int t, double start,
+			  double *mag)
+{
+	double ref = start;
+	*mag = start;
+	for (int y = 0; y < oh; y++)
+		for (int x = 0; x < ow; x++) {
+			int iy = s * y + t / 3 - pt, ix = s * x + t % 3 - pl;
+			if (iy < 0 || iy >= h || ix < 0 || ix >= w)
+				continue;
+			double v = (double)dout[(oc * oh + y) * ow + x] * in[(ci * h + iy) * w + ix];
+			ref += v, *mag += fabs(v);
+		}
+	return ref;
+}
+
 /* conv3x3.c's kernels on each instruction set this CPU runs (AVX2, and
  * AVX-512 where it has it; conv2d runs only the widest), straight against
  * naive loops in double: random channel counts (outputs 1..21: whole
@@ -601,16 +640,9 @@ START_TEST(test_conv3x3_kernels_each_isa)
 			for (int oc = 0; oc < o; oc++)
 				for (int y = 0; y < g.oh; y++)
 					for (int x = 0; x < g.ow; x++) {
-						double ref = 0, mag = 0;
-						for (int ci = 0; ci < c; ci++)
-							for (int t = 0; t < 9; t++) {
-								int iy = y + t / 3 - pad[0], ix = x + t % 3 - pad[1];
-								if (iy < 0 || iy >= h || ix < 0 || ix >= w)
-									continue;
-								double v = (double)wt[(oc * c + ci) * 9 + t] *
-									   in[(ci * h + iy) * w + ix];
-								ref += v, mag += fabs(v);
-							}
+						double mag;
+						double ref = naive3x3_out(in, wt, c, h, w, 1, pad[0], pad[1],
+									  oc, y, x, &mag);
 						double got = staged[(size_t)oc * g.qn + (size_t)y * g.wp + x];
 						ck_assert_msg(fabs(got - ref) <= 1e-5 * (mag + 1),
 							      "%s forward c%d o%d %dx%d pads %d%d%d%d: out[%d][%d][%d] %g, naive %g",
@@ -620,16 +652,9 @@ START_TEST(test_conv3x3_kernels_each_isa)
 			for (int oc = 0; oc < o; oc++)
 				for (int ci = 0; ci < c; ci++)
 					for (int t = 0; t < 9; t++) {
-						double ref = 0.5, mag = 0.5;
-						for (int y = 0; y < g.oh; y++)
-							for (int x = 0; x < g.ow; x++) {
-								int iy = y + t / 3 - pad[0], ix = x + t % 3 - pad[1];
-								if (iy < 0 || iy >= h || ix < 0 || ix >= w)
-									continue;
-								double v = (double)dout[(oc * g.oh + y) * g.ow + x] *
-									   in[(ci * h + iy) * w + ix];
-								ref += v, mag += fabs(v);
-							}
+						double mag;
+						double ref = naive3x3_dw(in, dout, h, w, 1, pad[0], pad[1],
+									 g.oh, g.ow, oc, ci, t, 0.5, &mag);
 						double got = dw[(oc * c + ci) * 9 + t];
 						ck_assert_msg(fabs(got - ref) <= 1e-5 * (mag + 1),
 							      "%s wgrad c%d o%d %dx%d: dw[%d][%d][%d] %g, naive %g",
@@ -710,16 +735,9 @@ START_TEST(test_conv3x3_stride2_kernels)
 		for (int oc = 0; oc < o; oc++)
 			for (int y = 0; y < g.oh; y++)
 				for (int x = 0; x < g.ow; x++) {
-					double ref = 0, mag = 0;
-					for (int ci = 0; ci < c; ci++)
-						for (int k = 0; k < 9; k++) {
-							int iy = 2 * y + k / 3 - pad[0], ix = 2 * x + k % 3 - pad[1];
-							if (iy < 0 || iy >= h || ix < 0 || ix >= w)
-								continue;
-							double v = (double)wt[(oc * c + ci) * 9 + k] *
-								   in[(ci * h + iy) * w + ix];
-							ref += v, mag += fabs(v);
-						}
+					double mag;
+					double ref = naive3x3_out(in, wt, c, h, w, 2, pad[0], pad[1], oc, y,
+								  x, &mag);
 					double got = out[(oc * g.oh + y) * g.ow + x];
 					ck_assert_msg(fabs(got - ref) <= 1e-5 * (mag + 1),
 						      "stride-2 forward c%d o%d %dx%d pads %d%d%d%d: out[%d][%d][%d] %g, naive %g",
@@ -729,16 +747,9 @@ START_TEST(test_conv3x3_stride2_kernels)
 		for (int oc = 0; oc < o; oc++)
 			for (int ci = 0; ci < c; ci++)
 				for (int k = 0; k < 9; k++) {
-					double ref = 0.5, mag = 0.5;
-					for (int y = 0; y < g.oh; y++)
-						for (int x = 0; x < g.ow; x++) {
-							int iy = 2 * y + k / 3 - pad[0], ix = 2 * x + k % 3 - pad[1];
-							if (iy < 0 || iy >= h || ix < 0 || ix >= w)
-								continue;
-							double v = (double)dout[(oc * g.oh + y) * g.ow + x] *
-								   in[(ci * h + iy) * w + ix];
-							ref += v, mag += fabs(v);
-						}
+					double mag;
+					double ref = naive3x3_dw(in, dout, h, w, 2, pad[0], pad[1], g.oh,
+								 g.ow, oc, ci, k, 0.5, &mag);
 					double got = dw[(oc * c + ci) * 9 + k];
 					ck_assert_msg(fabs(got - ref) <= 1e-5 * (mag + 1),
 						      "stride-2 wgrad c%d o%d %dx%d pads %d%d%d%d: dw[%d][%d][%d] %g, naive %g",

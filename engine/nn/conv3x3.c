@@ -234,15 +234,13 @@ static size_t conv3x3_phase_base(const struct conv3x3 *g, int f)
 	return taps * (size_t)g->c * (size_t)g->op;
 }
 
-/* Within a phase of n taps, packed[(ob / CONV3X3_OB) * c * n + ci * n +
- * j][o % CONV3X3_OB]: one block's weights are one contiguous run that
- * its kernel reads front to back (a [c][9][op] layout put every
- * broadcast on a new cache line). */
-static size_t conv3x3_packed_at(const struct conv3x3 *g, int f, int o, int ci, int j)
+/* Within a phase of n taps (from its conv3x3_phase_base),
+ * packed[(ob / CONV3X3_OB) * c * n + ci * n + j][o % CONV3X3_OB]: one
+ * block's weights are one contiguous run that its kernel reads front to
+ * back (a [c][9][op] layout put every broadcast on a new cache line). */
+static size_t conv3x3_packed_at(const struct conv3x3 *g, int n, int o, int ci, int j)
 {
-	const size_t n = (size_t)g->ntap[f];
-	return conv3x3_phase_base(g, f) +
-	       (((size_t)(o / CONV3X3_OB) * (size_t)g->c + (size_t)ci) * n + (size_t)j) *
+	return (((size_t)(o / CONV3X3_OB) * (size_t)g->c + (size_t)ci) * (size_t)n + (size_t)j) *
 		       CONV3X3_OB +
 	       (size_t)(o % CONV3X3_OB);
 }
@@ -253,7 +251,7 @@ void conv3x3_pack(const struct conv3x3 *g, const float *w, float *packed)
 	for (int o = 0; o < g->op; o++)
 		for (int c = 0; c < g->c; c++)
 			for (int t = 0; t < 9; t++)
-				packed[conv3x3_packed_at(g, 0, o, c, t)] =
+				packed[conv3x3_packed_at(g, 9, o, c, t)] =
 					o < g->o ? w[((size_t)o * (size_t)g->c + (size_t)c) * 9 + (size_t)t]
 						 : 0.0f;
 }
@@ -265,14 +263,17 @@ void conv3x3_pack_dgrad(const struct conv3x3 *t, const float *w, float *packed)
 	 * turns the kernel by 180 degrees (tap 8 - j); stride 2's phases
 	 * take their taps as listed. */
 	const bool s1 = t->mode == CONV3X3_MODE_S1;
-	for (int f = 0; f < t->nphase; f++)
+	for (int f = 0; f < t->nphase; f++) {
+		float *pf = packed + conv3x3_phase_base(t, f);
+		const int n = t->ntap[f];
 		for (int ic = 0; ic < t->op; ic++)
 			for (int oc = 0; oc < t->c; oc++)
-				for (int j = 0; j < t->ntap[f]; j++)
-					packed[conv3x3_packed_at(t, f, ic, oc, j)] =
+				for (int j = 0; j < n; j++)
+					pf[conv3x3_packed_at(t, n, ic, oc, j)] =
 						ic < t->o ? w[((size_t)oc * (size_t)t->o + (size_t)ic) * 9 +
 							      (size_t)(s1 ? 8 - j : t->tap[f][j])]
 							  : 0.0f;
+	}
 }
 
 /* Rows of 8-64 floats, one row per call: a memcpy call each cost more
@@ -296,6 +297,13 @@ void conv3x3_pack_dgrad(const struct conv3x3 *t, const float *w, float *packed)
 	} while (0)
 
 #ifdef CONV3X3_X86
+/* The first n lanes of 16 (none for n <= 0, all for n >= 16): the masks
+ * of a row's last, partial vectors. */
+static inline __mmask16 conv3x3_lanes(int n)
+{
+	return (__mmask16)(n <= 0 ? 0u : n >= 16 ? 0xffffu : (1u << n) - 1u);
+}
+
 /* Stride 2: phase (a, b) of channel c holds padded[2y + a][2x + b] at y *
  * wp + x, zeros elsewhere.  Input row ih is padded row Y = ih + pt, so
  * phase row Y / 2 of parity a = Y % 2; its even elements (iw = 2k,
@@ -323,18 +331,14 @@ static void conv3x3_pad_phases(const struct conv3x3 *g, const float *in, float *
 			float *de = row + be * g->phase_plane + xe;
 			float *dq = row + bo * g->phase_plane + xo;
 			for (int k = 0; k < ne; k += 16) {
-				const int n = g->w - 2 * k < 32 ? g->w - 2 * k : 32;
-				const __mmask16 lo = (__mmask16)(n >= 16 ? 0xffff : (1u << n) - 1);
-				const __mmask16 hi = (__mmask16)(n >= 32 ? 0xffff
-									 : n > 16 ? (1u << (n - 16)) - 1 : 0);
-				const __m512 v0 = _mm512_maskz_loadu_ps(lo, src + 2 * k);
-				const __m512 v1 = _mm512_maskz_loadu_ps(hi, src + 2 * k + 16);
-				const int me = ne - k < 16 ? ne - k : 16, mo = no - k < 16 ? no - k : 16;
-				_mm512_mask_storeu_ps(de + k, (__mmask16)((1u << me) - 1),
+				const int n = g->w - 2 * k;
+				const __m512 v0 = _mm512_maskz_loadu_ps(conv3x3_lanes(n), src + 2 * k);
+				const __m512 v1 = _mm512_maskz_loadu_ps(conv3x3_lanes(n - 16),
+									src + 2 * k + 16);
+				_mm512_mask_storeu_ps(de + k, conv3x3_lanes(ne - k),
 						      _mm512_permutex2var_ps(v0, even, v1));
-				if (mo > 0)
-					_mm512_mask_storeu_ps(dq + k, (__mmask16)((1u << mo) - 1),
-							      _mm512_permutex2var_ps(v0, odd, v1));
+				_mm512_mask_storeu_ps(dq + k, conv3x3_lanes(no - k),
+						      _mm512_permutex2var_ps(v0, odd, v1));
 			}
 		}
 	}
@@ -366,16 +370,12 @@ static void conv3x3_unstage_phases(const struct conv3x3 *g, const float *staged,
 				/* Masked loads: nothing past the row's last
 				 * element is read (the last phase's last row
 				 * ends the buffer). */
-				const int me = ne - k < 16 ? ne - k : 16, mo = no - k < 16 ? no - k : 16;
-				const __m512 e = _mm512_maskz_loadu_ps((__mmask16)((1u << me) - 1), se + k);
-				const __m512 q = _mm512_maskz_loadu_ps(
-					(__mmask16)(mo > 0 ? (1u << mo) - 1 : 0), so + k);
+				const __m512 e = _mm512_maskz_loadu_ps(conv3x3_lanes(ne - k), se + k);
+				const __m512 q = _mm512_maskz_loadu_ps(conv3x3_lanes(no - k), so + k);
 				__m512 v0 = _mm512_permutex2var_ps(e, lo_idx, q);
 				__m512 v1 = _mm512_permutex2var_ps(e, hi_idx, q);
-				const int n = g->dw - 2 * k < 32 ? g->dw - 2 * k : 32;
-				const __mmask16 m0 = (__mmask16)(n >= 16 ? 0xffff : (1u << n) - 1);
-				const __mmask16 m1 = (__mmask16)(n >= 32 ? 0xffff
-								 : n > 16 ? (1u << (n - 16)) - 1 : 0);
+				const __mmask16 m0 = conv3x3_lanes(g->dw - 2 * k);
+				const __mmask16 m1 = conv3x3_lanes(g->dw - 2 * k - 16);
 				if (add) {
 					v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, dst + 2 * k));
 					v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, dst + 2 * k + 16));
@@ -763,7 +763,6 @@ static inline void conv3x3_wgrad_zrun(const struct conv3x3 *g, const float *padd
 		}
 	}
 }
-
 
 __attribute__((target("avx512f")))
 static void conv3x3_wgrad_avx512(const struct conv3x3 *g, const float *padded,
