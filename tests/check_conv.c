@@ -20,6 +20,7 @@
 
 #include "gradcheck.h"
 #include "nn/conv3x3.h"
+#include "nn/conv_dw3.h"
 #include "nn/conv_wino.h"
 #include "nn/layer.h"
 #include "base/rng.h"
@@ -1288,6 +1289,141 @@ START_TEST(test_conv_smaller_batch)
 }
 END_TEST
 
+
+/* Every path of conv_dw3.h against a naive loop in float that sums in
+ * their order (bias, then taps kh * 3 + kw, a product rounded before each
+ * sum, zeros where padding is read): the same bits, on shapes aimed at
+ * each path (with AVX-512, the row path for rows of 16k columns at
+ * stride 1 and 2 x 16k or 16 at stride 2, the mask path for narrower
+ * planes), odd heights, every padding, no activation, ReLU and ReLU6. */
+static void dw3_naive(const struct conv2d_geom *g, const float *plane, const float *w,
+		      float bias, const struct layer_conf *cf, float *dst)
+{
+	for (int oh = 0; oh < g->oh; oh++)
+		for (int ow = 0; ow < g->ow; ow++) {
+			float acc = bias;
+			for (int t = 0; t < 9; t++) {
+				const int ih = oh * g->s + t / 3 - g->pt;
+				const int iw = ow * g->s + t % 3 - g->pl;
+				const float x = ih >= 0 && ih < g->h && iw >= 0 && iw < g->w
+							? plane[ih * g->w + iw]
+							: 0.0f;
+				const float prod = w[t] * x;
+				acc = acc + prod;
+			}
+			if (cf->post_relu)
+				acc = layer_post_act(acc, layer_post_hi(cf));
+			dst[oh * g->ow + ow] = acc;
+		}
+}
+
+START_TEST(test_conv_dw3_paths)
+{
+	struct rng r;
+	rng_seed(&r, 3107);
+	const bool avx512 = conv3x3_best_isa() == CONV3X3_ISA_AVX512;
+	/* h, w, stride, pads (t, l, b, r), the path AVX-512 takes */
+	static const struct {
+		int h, w, s, pt, pl, pb, pr;
+		enum conv_dw3_path path;
+	} shapes[] = {
+		{ 32, 32, 1, 1, 1, 1, 1, CONV_DW3_BY_ROWS },
+		{ 7, 16, 1, 1, 1, 1, 1, CONV_DW3_BY_ROWS },
+		{ 5, 48, 1, 2, 1, 0, 1, CONV_DW3_BY_ROWS },
+		{ 9, 32, 1, 0, 1, 2, 1, CONV_DW3_BY_ROWS },
+		{ 32, 32, 2, 1, 1, 1, 1, CONV_DW3_BY_ROWS },
+		{ 33, 64, 2, 1, 1, 1, 0, CONV_DW3_BY_ROWS },
+		{ 16, 16, 2, 1, 1, 1, 1, CONV_DW3_BY_ROWS },
+		{ 13, 16, 2, 1, 1, 0, 0, CONV_DW3_BY_ROWS },
+		{ 15, 16, 2, 2, 1, 1, 1, CONV_DW3_BY_ROWS },
+		{ 8, 8, 1, 1, 1, 1, 1, CONV_DW3_BY_ROWS },
+		{ 4, 4, 1, 1, 1, 1, 1, CONV_DW3_BY_ROWS },
+		{ 7, 8, 1, 2, 1, 0, 1, CONV_DW3_BY_ROWS },
+		{ 6, 4, 1, 0, 1, 2, 1, CONV_DW3_BY_ROWS },
+		{ 1, 4, 1, 1, 1, 1, 1, CONV_DW3_BY_ROWS },
+		{ 8, 8, 1, 1, 2, 1, 0, CONV_DW3_BY_MASKS },
+		{ 4, 2, 1, 1, 1, 1, 1, CONV_DW3_BY_MASKS },
+		{ 11, 7, 1, 2, 0, 0, 2, CONV_DW3_BY_MASKS },
+		{ 3, 5, 1, 0, 2, 2, 0, CONV_DW3_BY_MASKS },
+		{ 9, 15, 1, 1, 1, 2, 1, CONV_DW3_BY_MASKS },
+		{ 12, 20, 1, 1, 1, 1, 1, CONV_DW3_BY_PLANES },
+		{ 16, 16, 2, 0, 0, 1, 1, CONV_DW3_BY_LANES },
+		{ 32, 32, 2, 0, 0, 1, 1, CONV_DW3_BY_PLANES },
+		{ 8, 8, 2, 1, 1, 1, 1, CONV_DW3_BY_LANES },
+	};
+	for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+		for (int act = 0; act < 3; act++) {
+			struct conv2d_geom g = { 0 };
+			g.c = g.o = 1;
+			g.h = shapes[i].h;
+			g.w = shapes[i].w;
+			g.k = 3;
+			g.s = shapes[i].s;
+			g.pt = shapes[i].pt;
+			g.pl = shapes[i].pl;
+			g.pb = shapes[i].pb;
+			g.pr = shapes[i].pr;
+			g.oh = (g.h + g.pt + g.pb - 3) / g.s + 1;
+			g.ow = (g.w + g.pl + g.pr - 3) / g.s + 1;
+			g.groups = g.cg = g.og = 1;
+			g.hw = (size_t)g.oh * (size_t)g.ow;
+			g.in_hw = (size_t)g.h * (size_t)g.w;
+			g.kdim = 9;
+			g.direct = true;
+			struct layer_conf cf = { 0 };
+			cf.post_relu = act > 0;
+			cf.post_clip = act == 2 ? 6.0f : 0.0f;
+			/* The plane sits one vector into its buffer with guard values
+			 * around it that no path may read into a sum. */
+			float *buf = xmalloc_floats(g.in_hw + 64);
+			for (size_t k = 0; k < g.in_hw + 64; k++)
+				buf[k] = NAN;
+			float *plane = buf + 16;
+			for (size_t k = 0; k < g.in_hw; k++)
+				plane[k] = 8.0f * ((float)rng_uniform(&r) * 2 - 1);
+			float wt[9];
+			for (int t = 0; t < 9; t++)
+				wt[t] = (float)rng_uniform(&r) * 2 - 1;
+			const float bias = (float)rng_uniform(&r) - 0.5f;
+			float *got = xmalloc_floats(g.hw + 16), *want = xmalloc_floats(g.hw);
+			for (size_t k = 0; k < g.hw + 16; k++)
+				got[k] = -7.0f;
+			dw3_naive(&g, plane, wt, bias, &cf, want);
+			struct conv_dw3 d;
+			conv_dw3_plan(&d, &g);
+			if (avx512)
+				ck_assert_msg(d.path == shapes[i].path,
+					      "shape %zu: path %d, expected %d", i, (int)d.path,
+					      (int)shapes[i].path);
+			switch (d.path) {
+			case CONV_DW3_BY_ROWS:
+				conv_dw3_rows(&d, &g, plane, wt, bias, &cf, got);
+				break;
+			case CONV_DW3_BY_MASKS:
+				conv_dw3_masked(&d, &g, plane, wt, bias, &cf, got);
+				break;
+			case CONV_DW3_BY_PLANES:
+				conv_dw3_plane(&d, &g, plane, wt, bias, &cf, got);
+				break;
+			case CONV_DW3_BY_LANES:
+				conv_dw3_lanes(&d, &g, plane, wt, &bias, 0, 1, &cf, got);
+				break;
+			default:
+				ck_abort_msg("shape %zu: no dw3 path", i);
+			}
+			for (size_t k = 0; k < g.hw; k++)
+				ck_assert_msg(memcmp(&got[k], &want[k], sizeof(float)) == 0,
+					      "shape %zu act %d path %d: out[%zu] = %.9g, want %.9g", i,
+					      act, (int)d.path, k, (double)got[k], (double)want[k]);
+			for (size_t k = g.hw; k < g.hw + 16; k++)
+				ck_assert_msg(got[k] == -7.0f, "shape %zu: wrote past the plane", i);
+			free(buf);
+			free(got);
+			free(want);
+		}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("conv");
@@ -1300,6 +1436,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_conv_batch1_team, 0, N_BATCH1_TEAM_CASES);
 	tcase_add_test(tc, test_conv3x3_kernels_each_isa);
 	tcase_add_test(tc, test_conv3x3_stride2_kernels);
+	tcase_add_test(tc, test_conv_dw3_paths);
 	tcase_add_test(tc, test_conv_random_shapes);
 	tcase_add_test(tc, test_conv_hand_example);
 	tcase_add_test(tc, test_conv_smaller_batch);

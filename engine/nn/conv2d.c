@@ -21,7 +21,8 @@
  * Convolutions with one input channel per group (depthwise, possibly with a
  * channel multiplier) use direct loops instead: as a GEMM they have M = 1
  * and spend all their time in im2col.  Their 3x3 stride-1 and -2 forwards
- * run conv_dw3.h's kernels (a flat stencil per plane, or 16 channels in
+ * run conv_dw3.h's kernels (with AVX-512, straight from the plane by
+ * rows or lane masks; else a flat stencil per plane, or 16 channels in
  * vector lanes on small maps).
  *
  * The data gradient of a stride-1 conv is itself a conv: dout convolved
@@ -810,6 +811,14 @@ static void conv2d_direct_forward(const struct conv2d_geom *g, const float *w,
 			float bias = b ? b[o] : 0.0f;
 			if (dw3.path == CONV_DW3_BY_PLANES) {
 				conv_dw3_plane(&dw3, g, plane, w + (size_t)o * kk, bias, cf, dst);
+				continue;
+			}
+			if (dw3.path == CONV_DW3_BY_ROWS) {
+				conv_dw3_rows(&dw3, g, plane, w + (size_t)o * kk, bias, cf, dst);
+				continue;
+			}
+			if (dw3.path == CONV_DW3_BY_MASKS) {
+				conv_dw3_masked(&dw3, g, plane, w + (size_t)o * kk, bias, cf, dst);
 				continue;
 			}
 			for (size_t i = 0; i < g->hw; i++)

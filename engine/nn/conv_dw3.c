@@ -6,7 +6,13 @@
 
 #include "base/status.h"
 #include "base/target_clones.h"
+#include "nn/conv3x3.h"
 #include "nn/conv_dw3.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define DW3_X86 1
+#endif
 
 #ifdef _OPENMP
 #define DW3_OMP(directive) _Pragma(directive)
@@ -36,13 +42,97 @@ static bool dw3_bands(const struct conv2d_geom *g, struct conv_dw3 *d)
 	return true;
 }
 
+/* Whether the row path applies (conv_dw3.h); for rows of 8 or 4, its
+ * masks: vector v's G = 16 / w output rows read, for tap row kh, input
+ * rows G v + kh - pt + [0, G), those inside the plane in mask[v][kh];
+ * a column's left neighbour is in the row for the lanes of prev_mask,
+ * its right one for those of next_mask. */
+#ifdef DW3_X86
+static bool dw3_rows(const struct conv2d_geom *g, struct conv_dw3 *d)
+{
+	if (g->pl != 1)
+		return false;
+	if (g->s == 2)
+		return g->ow * 2 == g->w && (g->ow % 16 == 0 || g->ow == 8);
+	if (g->pr != 1 || (g->w % 16 != 0 && g->w != 8 && g->w != 4))
+		return false;
+	if (g->w < 16) {
+		const int G = 16 / g->w;
+		d->nvec = (g->oh + G - 1) / G;
+		if (d->nvec > CONV_DW3_MASKED_VECS)
+			return false;
+		for (int v = 0; v < d->nvec; v++)
+			for (int kh = 0; kh < 3; kh++) {
+				unsigned m = 0;
+				for (int k = 0; k < G; k++) {
+					const int ih = v * G + kh - g->pt + k;
+					if (ih >= 0 && ih < g->h)
+						m |= ((1u << g->w) - 1u) << (k * g->w);
+				}
+				d->mask[v][kh] = (uint16_t)m;
+			}
+		for (int l = 0; l < 16; l++) {
+			d->prev_mask |= (uint16_t)((l % g->w != 0 ? 1u : 0u) << l);
+			d->next_mask |= (uint16_t)((l % g->w != g->w - 1 ? 1u : 0u) << l);
+		}
+	}
+	return true;
+}
+
+/* The mask path's offsets and masks, or false where it does not apply
+ * (conv_dw3.h). */
+static bool dw3_masks(const struct conv2d_geom *g, struct conv_dw3 *d)
+{
+	if (g->s != 1 || g->ow != g->w || g->w >= 16 || g->hw > (size_t)CONV_DW3_MASKED_VECS * 16)
+		return false;
+	d->nvec = (int)((g->hw + 15) / 16);
+	for (int t = 0; t < 9; t++)
+		d->off[t] = (ptrdiff_t)(t / 3 - g->pt) * g->w + (t % 3 - g->pl);
+	for (int v = 0; v < d->nvec; v++)
+		for (int t = 0; t < 9; t++) {
+			unsigned m = 0;
+			for (int l = 0; l < 16; l++) {
+				const size_t q = (size_t)v * 16 + (size_t)l;
+				const int ih = (int)(q / (size_t)g->ow) + t / 3 - g->pt;
+				const int iw = (int)(q % (size_t)g->ow) + t % 3 - g->pl;
+				if (q < g->hw && ih >= 0 && ih < g->h && iw >= 0 && iw < g->w)
+					m |= 1u << l;
+			}
+			d->mask[v][t] = (uint16_t)m;
+		}
+	return true;
+}
+#endif
+
+/* The AVX-512 paths where one applies (rows, then masks), else NONE. */
+static enum conv_dw3_path dw3_avx512_path(const struct conv2d_geom *g, struct conv_dw3 *d)
+{
+#ifdef DW3_X86
+	if (conv3x3_best_isa() != CONV3X3_ISA_AVX512)
+		return CONV_DW3_NONE;
+	if (dw3_rows(g, d))
+		return CONV_DW3_BY_ROWS;
+	if (dw3_masks(g, d))
+		return CONV_DW3_BY_MASKS;
+#else
+	(void)g;
+	(void)d;
+#endif
+	return CONV_DW3_NONE;
+}
+
 void conv_dw3_plan(struct conv_dw3 *d, const struct conv2d_geom *g)
 {
 	memset(d, 0, sizeof *d);
-	if (!dw3_bands(g, d))
+	if (!dw3_bands(g, d)) {
 		d->path = CONV_DW3_NONE;
-	else if (g->hw <= CONV_DW3_LANES_OUT &&
-		 (g->h + g->pt + g->pb) * (g->w + g->pl + g->pr) <= CONV_DW3_LANES_PLANE)
+		return;
+	}
+	d->path = dw3_avx512_path(g, d);
+	if (d->path != CONV_DW3_NONE)
+		return;
+	if (g->hw <= CONV_DW3_LANES_OUT &&
+	    (g->h + g->pt + g->pb) * (g->w + g->pl + g->pr) <= CONV_DW3_LANES_PLANE)
 		d->path = CONV_DW3_BY_LANES;
 	else
 		d->path = CONV_DW3_BY_PLANES;
@@ -228,3 +318,293 @@ ENG_TARGET_CLONES void conv_dw3_lanes(const struct conv_dw3 *d, const struct con
 		}
 	}
 }
+
+/* --- masked loads ---------------------------------------------------------- */
+
+#ifdef DW3_X86
+/* acc + w * (tap t's sixteen inputs, zero where masked off): the
+ * product rounded, then the sum, as the other paths (no fused
+ * multiply-add).  Masked-off lanes are not read, so the offsets may
+ * point before the plane or past it. */
+__attribute__((target("avx512f"), always_inline))
+static inline __m512 dw3_tap(__m512 acc, __m512 w, const float *x, __mmask16 m)
+{
+	return _mm512_add_ps(acc, _mm512_mul_ps(w, _mm512_maskz_loadu_ps(m, x)));
+}
+
+__attribute__((target("avx512f")))
+void conv_dw3_masked(const struct conv_dw3 *d, const struct conv2d_geom *g,
+		     const float *plane, const float *w, float bias,
+		     const struct layer_conf *cf, float *dst)
+{
+	ENG_ASSERT(d->path == CONV_DW3_BY_MASKS);
+	const __m512 w0 = _mm512_set1_ps(w[0]), w1 = _mm512_set1_ps(w[1]),
+		     w2 = _mm512_set1_ps(w[2]), w3 = _mm512_set1_ps(w[3]),
+		     w4 = _mm512_set1_ps(w[4]), w5 = _mm512_set1_ps(w[5]),
+		     w6 = _mm512_set1_ps(w[6]), w7 = _mm512_set1_ps(w[7]),
+		     w8 = _mm512_set1_ps(w[8]);
+	const __m512 b = _mm512_set1_ps(bias), zero = _mm512_setzero_ps(),
+		     hi = _mm512_set1_ps(layer_post_hi(cf));
+	const ptrdiff_t o0 = d->off[0], o1 = d->off[1], o2 = d->off[2], o3 = d->off[3],
+			o4 = d->off[4], o5 = d->off[5], o6 = d->off[6], o7 = d->off[7],
+			o8 = d->off[8];
+	const bool relu = cf->post_relu;
+	const int nvec = d->nvec;
+	const size_t hw = g->hw;
+	/* Four vectors at a time: four independent chains of nine sums. */
+#define DW3_VEC(acc, v)                                                        \
+	do {                                                                   \
+		const float *x = plane + (ptrdiff_t)(v) * 16;                  \
+		const uint16_t *m = d->mask[v];                                \
+		acc = dw3_tap(b, w0, x + o0, m[0]);                            \
+		acc = dw3_tap(acc, w1, x + o1, m[1]);                          \
+		acc = dw3_tap(acc, w2, x + o2, m[2]);                          \
+		acc = dw3_tap(acc, w3, x + o3, m[3]);                          \
+		acc = dw3_tap(acc, w4, x + o4, m[4]);                          \
+		acc = dw3_tap(acc, w5, x + o5, m[5]);                          \
+		acc = dw3_tap(acc, w6, x + o6, m[6]);                          \
+		acc = dw3_tap(acc, w7, x + o7, m[7]);                          \
+		acc = dw3_tap(acc, w8, x + o8, m[8]);                          \
+		if (relu)                                                      \
+			acc = _mm512_min_ps(_mm512_max_ps(acc, zero), hi);     \
+	} while (0)
+	int v = 0;
+	for (; v + 4 <= nvec && (size_t)(v + 4) * 16 <= hw; v += 4) {
+		__m512 a0, a1, a2, a3;
+		DW3_VEC(a0, v);
+		DW3_VEC(a1, v + 1);
+		DW3_VEC(a2, v + 2);
+		DW3_VEC(a3, v + 3);
+		_mm512_storeu_ps(dst + (size_t)v * 16, a0);
+		_mm512_storeu_ps(dst + (size_t)v * 16 + 16, a1);
+		_mm512_storeu_ps(dst + (size_t)v * 16 + 32, a2);
+		_mm512_storeu_ps(dst + (size_t)v * 16 + 48, a3);
+	}
+	for (; v < nvec; v++) {
+		__m512 a0;
+		DW3_VEC(a0, v);
+		const int left = (int)(hw - (size_t)v * 16);
+		_mm512_mask_storeu_ps(dst + (size_t)v * 16,
+				      (__mmask16)(left >= 16 ? 0xffffu : (1u << left) - 1u), a0);
+	}
+#undef DW3_VEC
+}
+
+/* Tap row kh's three vectors into acc, in kw order (the sums of
+ * dw3_tap). */
+__attribute__((target("avx512f"), always_inline))
+static inline __m512 dw3_row3(__m512 acc, __m512 wa, __m512 wb, __m512 wc, __m512 xa,
+			      __m512 xb, __m512 xc)
+{
+	acc = _mm512_add_ps(acc, _mm512_mul_ps(wa, xa));
+	acc = _mm512_add_ps(acc, _mm512_mul_ps(wb, xb));
+	return _mm512_add_ps(acc, _mm512_mul_ps(wc, xc));
+}
+
+/* Columns 16 j - 1, 16 j and 16 j + 1 of input row ih (of nv vectors),
+ * sixteen each: zeros for a row outside the plane and for the columns
+ * past its ends. */
+__attribute__((target("avx512f"), always_inline))
+static inline void dw3_row_in(const float *plane, const struct conv2d_geom *g, int ih, int j,
+			      int nv, __m512 *prev, __m512 *cur, __m512 *next)
+{
+	const __m512 zero = _mm512_setzero_ps();
+	__m512 c = zero, l = zero, r = zero;
+	if (ih >= 0 && ih < g->h) {
+		const float *x = plane + (size_t)ih * (size_t)g->w + (size_t)j * 16;
+		c = _mm512_loadu_ps(x);
+		if (j > 0)
+			l = _mm512_loadu_ps(x - 16);
+		if (j + 1 < nv)
+			r = _mm512_loadu_ps(x + 16);
+	}
+	*prev = _mm512_castsi512_ps(
+		_mm512_alignr_epi32(_mm512_castps_si512(c), _mm512_castps_si512(l), 15));
+	*cur = c;
+	*next = _mm512_castsi512_ps(
+		_mm512_alignr_epi32(_mm512_castps_si512(r), _mm512_castps_si512(c), 1));
+}
+
+/* lanes 1..16 of the 32 (lo, hi): a row shifted left by one column;
+ * lanes 15..30: shifted right by one (lane 0 then lo's last). */
+#define DW3_NEXT(hi, lo) \
+	_mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(hi), _mm512_castps_si512(lo), 1))
+#define DW3_PREV(hi, lo) \
+	_mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(hi), _mm512_castps_si512(lo), 15))
+
+__attribute__((target("avx512f")))
+void conv_dw3_rows(const struct conv_dw3 *d, const struct conv2d_geom *g,
+		   const float *plane, const float *w, float bias,
+		   const struct layer_conf *cf, float *dst)
+{
+	ENG_ASSERT(d->path == CONV_DW3_BY_ROWS);
+	__m512 wv[9];
+	for (int t = 0; t < 9; t++)
+		wv[t] = _mm512_set1_ps(w[t]);
+	const __m512 b = _mm512_set1_ps(bias), zero = _mm512_setzero_ps(),
+		     hi = _mm512_set1_ps(layer_post_hi(cf));
+	const bool relu = cf->post_relu;
+	const int W = g->w;
+	if (g->s == 1 && W < 16) {
+		/* w = 8 or 4: a vector is G = 16 / w output rows, and tap row
+		 * kh of all G is one load of G input rows, the columns either
+		 * side shifted in within each row (zero at the row's ends). */
+		const int G = 16 / W;
+		const __mmask16 mp = d->prev_mask, mn = d->next_mask;
+		for (int v = 0; v < d->nvec; v++) {
+			const int oh0 = v * G;
+			__m512 acc = b;
+			for (int kh = 0; kh < 3; kh++) {
+				const __m512i x = _mm512_castps_si512(_mm512_maskz_loadu_ps(
+					d->mask[v][kh], plane + (ptrdiff_t)(oh0 + kh - g->pt) * W));
+				acc = dw3_row3(acc, wv[kh * 3], wv[kh * 3 + 1], wv[kh * 3 + 2],
+					       _mm512_castsi512_ps(_mm512_maskz_alignr_epi32(mp, x, x, 15)),
+					       _mm512_castsi512_ps(x),
+					       _mm512_castsi512_ps(_mm512_maskz_alignr_epi32(mn, x, x, 1)));
+			}
+			if (relu)
+				acc = _mm512_min_ps(_mm512_max_ps(acc, zero), hi);
+			const int rows = g->oh - oh0 < G ? g->oh - oh0 : G;
+			_mm512_mask_storeu_ps(dst + (size_t)oh0 * (size_t)W,
+					      (__mmask16)(rows * W >= 16 ? 0xffffu
+									 : (1u << (rows * W)) - 1u),
+					      acc);
+		}
+		return;
+	}
+	if (g->s == 1) {
+		/* Sixteen outputs of a row read the same sixteen columns of
+		 * three input rows, and one column either side (zero past
+		 * the row's ends, as the padding).  Four output rows at a
+		 * time: each of their six input rows is loaded and shifted
+		 * once and serves up to three of them, in kh order for each. */
+		const int nv = W / 16;
+		for (int j = 0; j < nv; j++)
+			for (int oh0 = 0; oh0 < g->oh; oh0 += 4) {
+				__m512 a0 = b, a1 = b, a2 = b, a3 = b, p, c, n;
+#define DW3_IN(r) dw3_row_in(plane, g, oh0 + (r) - g->pt, j, nv, &p, &c, &n)
+#define DW3_KH(acc, kh) acc = dw3_row3(acc, wv[(kh) * 3], wv[(kh) * 3 + 1], wv[(kh) * 3 + 2], p, c, n)
+				DW3_IN(0);
+				DW3_KH(a0, 0);
+				DW3_IN(1);
+				DW3_KH(a0, 1);
+				DW3_KH(a1, 0);
+				DW3_IN(2);
+				DW3_KH(a0, 2);
+				DW3_KH(a1, 1);
+				DW3_KH(a2, 0);
+				DW3_IN(3);
+				DW3_KH(a1, 2);
+				DW3_KH(a2, 1);
+				DW3_KH(a3, 0);
+				DW3_IN(4);
+				DW3_KH(a2, 2);
+				DW3_KH(a3, 1);
+				DW3_IN(5);
+				DW3_KH(a3, 2);
+#undef DW3_IN
+#undef DW3_KH
+				if (relu) {
+					a0 = _mm512_min_ps(_mm512_max_ps(a0, zero), hi);
+					a1 = _mm512_min_ps(_mm512_max_ps(a1, zero), hi);
+					a2 = _mm512_min_ps(_mm512_max_ps(a2, zero), hi);
+					a3 = _mm512_min_ps(_mm512_max_ps(a3, zero), hi);
+				}
+				float *y = dst + (size_t)oh0 * (size_t)W + (size_t)j * 16;
+				const int rows = g->oh - oh0;
+				_mm512_storeu_ps(y, a0);
+				if (rows > 1)
+					_mm512_storeu_ps(y + W, a1);
+				if (rows > 2)
+					_mm512_storeu_ps(y + 2 * W, a2);
+				if (rows > 3)
+					_mm512_storeu_ps(y + 3 * W, a3);
+			}
+		return;
+	}
+	/* Stride 2: output column ow reads input columns 2 ow - 1, 2 ow and
+	 * 2 ow + 1, the odd ones shifted by one, the even ones and the odd
+	 * ones of 32 input columns: two permutes of two vectors. */
+	const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26,
+					       28, 30);
+	const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+	if (g->ow % 16 == 0) {
+		const int nv = g->ow / 16;
+		for (int oh = 0; oh < g->oh; oh++)
+			for (int j = 0; j < nv; j++) {
+				__m512 acc = b;
+				for (int kh = 0; kh < 3; kh++) {
+					const int ih = 2 * oh + kh - g->pt;
+					__m512 xe = zero, xo = zero, xp = zero;
+					if (ih >= 0 && ih < g->h) {
+						const float *x = plane + (size_t)ih * (size_t)W +
+								 (size_t)j * 32;
+						const __m512 lo = _mm512_loadu_ps(x),
+							     hi2 = _mm512_loadu_ps(x + 16);
+						const __m512 prev = j > 0 ? _mm512_loadu_ps(x - 16) : zero;
+						xe = _mm512_permutex2var_ps(lo, even, hi2);
+						xo = _mm512_permutex2var_ps(lo, odd, hi2);
+						xp = DW3_PREV(xo, prev);
+					}
+					acc = dw3_row3(acc, wv[kh * 3], wv[kh * 3 + 1], wv[kh * 3 + 2],
+						       xp, xe, xo);
+				}
+				if (relu)
+					acc = _mm512_min_ps(_mm512_max_ps(acc, zero), hi);
+				_mm512_storeu_ps(dst + (size_t)oh * (size_t)g->ow + (size_t)j * 16,
+						 acc);
+			}
+		return;
+	}
+	/* ow == 8, w == 16: a vector is two output rows, oh in lanes 0..7
+	 * from input row 2 oh + kh - pt, oh + 1 in lanes 8..15 from the row
+	 * two below; column -1 (lanes 0 and 8 of the odd-shifted taps) is
+	 * padding. */
+	const __m512i prev_idx = _mm512_setr_epi32(0, 1, 3, 5, 7, 9, 11, 13, 0, 17, 19, 21, 23, 25,
+						   27, 29);
+	for (int oh = 0; oh < g->oh; oh += 2) {
+		const bool two = oh + 1 < g->oh;
+		__m512 acc = b;
+		for (int kh = 0; kh < 3; kh++) {
+			const int ih0 = 2 * oh + kh - g->pt, ih1 = ih0 + 2;
+			const __m512 r0 = ih0 >= 0 && ih0 < g->h
+						  ? _mm512_loadu_ps(plane + (size_t)ih0 * 16)
+						  : zero;
+			const __m512 r1 = two && ih1 >= 0 && ih1 < g->h
+						  ? _mm512_loadu_ps(plane + (size_t)ih1 * 16)
+						  : zero;
+			acc = dw3_row3(acc, wv[kh * 3], wv[kh * 3 + 1], wv[kh * 3 + 2],
+				       _mm512_maskz_permutex2var_ps(0xfefe, r0, prev_idx, r1),
+				       _mm512_permutex2var_ps(r0, even, r1),
+				       _mm512_permutex2var_ps(r0, odd, r1));
+		}
+		if (relu)
+			acc = _mm512_min_ps(_mm512_max_ps(acc, zero), hi);
+		_mm512_mask_storeu_ps(dst + (size_t)oh * 8, two ? 0xffff : 0x00ff, acc);
+	}
+}
+#undef DW3_NEXT
+#undef DW3_PREV
+#else
+/* Never planned off x86-64 (dw3_rows, dw3_masks): here for the link. */
+void conv_dw3_rows(const struct conv_dw3 *d, const struct conv2d_geom *g,
+		   const float *plane, const float *w, float bias,
+		   const struct layer_conf *cf, float *dst)
+{
+	(void)d;
+	(void)g;
+	(void)plane;
+	(void)w;
+	(void)bias;
+	(void)cf;
+	(void)dst;
+	ENG_ASSERT(!"conv_dw3_rows and conv_dw3_masked need x86-64");
+}
+
+void conv_dw3_masked(const struct conv_dw3 *d, const struct conv2d_geom *g,
+		     const float *plane, const float *w, float bias,
+		     const struct layer_conf *cf, float *dst)
+{
+	conv_dw3_rows(d, g, plane, w, bias, cf, dst);
+}
+#endif

@@ -1,5 +1,6 @@
 /* conv_dw3.h: the forward of one channel of a 3x3 depthwise conv (one
- * input channel per group), stride 1 or 2, as a flat nine-tap stencil.
+ * input channel per group), stride 1 or 2, as a flat nine-tap stencil,
+ * or (AVX-512) straight from the plane, below.
  *
  * The input plane is copied, a band of output rows at a time, into a
  * zero-padded buffer split by phase: with stride s, phase (a, b) holds the
@@ -24,6 +25,8 @@
 #define RECONVENE_CONV_DW3_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "nn/conv2d_geom.h"
 
@@ -44,10 +47,39 @@
  * 0.030 ms a layer, 8x8 even, 16x16 0.040 -> 0.066). */
 #define CONV_DW3_LANES_OUT 64
 
+/* On a CPU with AVX-512 (conv3x3_best_isa), two paths read the unpadded
+ * plane straight from memory, with no copy and no gathers; padding is
+ * zeros shifted or masked into the vectors, so the sums are the ones
+ * above, to the bit.  MobileNetV2's seventeen depthwise convs at batch 1,
+ * one thread, Zen 5: 0.46-0.51 -> 0.20-0.21 ms in all (docs/performance.md).
+ *
+ * The row path (conv_dw3_rows) takes the shapes of CIFAR-sized nets,
+ * left and right padding 1:
+ *   - stride 1, rows of 16k columns: sixteen outputs of a row read one
+ *     vector of each of three input rows and the vectors either side,
+ *     the columns left and right shifted in (valignd); four output rows
+ *     at a time, so each input row is loaded and shifted once for three;
+ *   - stride 1, rows of 8 or 4 columns: a vector is 16 / w rows, tap
+ *     row kh one masked load of as many input rows, the shifts within
+ *     each row;
+ *   - stride 2 onto rows of 16k or 8 columns: the even and the odd input
+ *     columns of 32 by two permutes, the odd ones shifted by one for
+ *     column 2 ow - 1; rows of 8 pair two output rows in a vector.
+ * The mask path (conv_dw3_masked) takes the other stride-1 planes with
+ * output rows as long as input rows (pl + pr = 2), narrower than 16:
+ * output position q = oh * w + ow reads input q + (kh - pt) * w +
+ * (kw - pl) for tap (kh, kw), one offset for every q, so sixteen outputs
+ * are nine loads, each with a lane mask that zeroes what would be padding
+ * (or the next row's first column).  Masks are kept per vector, for
+ * planes of up to CONV_DW3_MASKED_VECS x 16 outputs. */
+#define CONV_DW3_MASKED_VECS 16
+
 enum conv_dw3_path {
 	CONV_DW3_NONE,		/* not these kernels: the caller's row loops */
 	CONV_DW3_BY_PLANES,	/* conv_dw3_plane, plane by plane */
-	CONV_DW3_BY_LANES	/* conv_dw3_lanes, 16 channels at a time */
+	CONV_DW3_BY_LANES,	/* conv_dw3_lanes, 16 channels at a time */
+	CONV_DW3_BY_MASKS,	/* conv_dw3_masked, plane by plane */
+	CONV_DW3_BY_ROWS	/* conv_dw3_rows, plane by plane */
 };
 
 /* How a conv runs here, decided once per call by conv_dw3_plan. */
@@ -58,12 +90,23 @@ struct conv_dw3 {
 	 * its output rows (2 / s), output rows per band (the last may have
 	 * fewer). */
 	int s, width, extra, rows;
+	/* The mask path: vectors of 16 outputs per plane (the last may be
+	 * partial), tap t's offset from an output position to its input,
+	 * and each vector's nine lane masks (bit l: output 16 v + l exists
+	 * and tap t reads inside the plane). */
+	int nvec;
+	ptrdiff_t off[9];
+	uint16_t mask[CONV_DW3_MASKED_VECS][9];
+	/* The row path on rows of 8 or 4 columns (conv_dw3.c's dw3_rows):
+	 * vectors of 16 / w rows, nvec of them, mask[v][kh] and these. */
+	uint16_t prev_mask, next_mask;
 };
 
 /* The path for g: NONE unless a 3x3 kernel, stride 1 or 2, padding 0..2
  * on each side, and rows short enough that a band of one output row fits
- * the buffer; then BY_LANES on at most CONV_DW3_LANES_OUT outputs and
- * CONV_DW3_LANES_PLANE padded inputs, else BY_PLANES. */
+ * the buffer; then BY_MASKS where it applies (above), else BY_LANES on at
+ * most CONV_DW3_LANES_OUT outputs and CONV_DW3_LANES_PLANE padded
+ * inputs, else BY_PLANES. */
 void conv_dw3_plan(struct conv_dw3 *d, const struct conv2d_geom *g);
 
 /* dst (g->oh x g->ow) = bias + the 3x3 conv of plane (g->h x g->w) with
@@ -81,5 +124,17 @@ void conv_dw3_plane(const struct conv_dw3 *d, const struct conv2d_geom *g,
 void conv_dw3_lanes(const struct conv_dw3 *d, const struct conv2d_geom *g,
 		    const float *in, const float *w, const float *b, int o0, int o1,
 		    const struct layer_conf *cf, float *out);
+
+/* As conv_dw3_plane, d: conv_dw3_plan(g) with path BY_ROWS. */
+void conv_dw3_rows(const struct conv_dw3 *d, const struct conv2d_geom *g,
+		   const float *plane, const float *w, float bias,
+		   const struct layer_conf *cf, float *dst);
+
+/* As conv_dw3_plane, d: conv_dw3_plan(g) with path BY_MASKS.  The same
+ * sums in the same order (zeros where padding is read), so the same
+ * bits as the other two paths. */
+void conv_dw3_masked(const struct conv_dw3 *d, const struct conv2d_geom *g,
+		     const float *plane, const float *w, float bias,
+		     const struct layer_conf *cf, float *dst);
 
 #endif
