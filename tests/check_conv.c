@@ -115,6 +115,14 @@ static const struct conv_case conv_cases[] = {
 	{ 20, 4, 4, 20, 3, 1, 1, 20, 1, 2 },  /* dw3 lanes: 16 + 4 channels */
 	{ 9, 5, 5, 18, 3, 2, 1, 9, 1, 2 },    /* dw3 lanes: stride 2, multiplier 2 */
 	{ 17, 7, 6, 17, 3, 1, 0, 17, 0, 1, true, { 0, 2, 1, 1 } }, /* dw3 lanes, uneven pads */
+	/* Depthwise 3x3 stride 1 with left and right padding 1: with AVX-512,
+	 * the row path forward and conv_dw3_backward. */
+	{ 6, 9, 16, 6, 3, 1, 1, 6, 1, 2 },    /* dw3 rows: 16 wide, odd height */
+	{ 3, 5, 32, 6, 3, 1, 1, 3, 0, 2 },    /* dw3 rows: 32 wide, multiplier 2 */
+	{ 4, 7, 16, 4, 3, 1, 0, 4, 1, 2, true, { 0, 1, 2, 1 } }, /* dw3 rows: pads 0 and 2 */
+	{ 4, 6, 8, 8, 3, 1, 0, 4, 0, 3, true, { 2, 1, 0, 1 } },  /* dw3 rows of 8, multiplier 2 */
+	{ 5, 13, 4, 5, 3, 1, 1, 5, 1, 1 },    /* dw3 rows of 4, a partial last vector */
+	{ 2, 33, 48, 2, 3, 1, 1, 2, 1, 1 },   /* dw3 rows: 48 wide, 33 high */
 };
 #define N_CONV_CASES ((int)(sizeof conv_cases / sizeof conv_cases[0]))
 #define N_RANDOM_CASES 12
@@ -857,6 +865,8 @@ static const struct gc_case gc_cases[] = {
 	{ { 2, 6, 7, 3, 5, 2, 2, 1, 0, 2 }, "5x5 stride 2 pad 2" },
 	{ { 4, 5, 5, 6, 3, 1, 1, 2, 1, 2 }, "groups 2" },
 	{ { 4, 6, 5, 4, 3, 1, 1, 4, 1, 2 }, "depthwise" },
+	{ { 3, 5, 16, 3, 3, 1, 1, 3, 1, 2 }, "depthwise, 16 wide (AVX-512 rows)" },
+	{ { 2, 5, 8, 4, 3, 1, 1, 2, 0, 2 }, "depthwise rows of 8, multiplier 2 (AVX-512 rows)" },
 	{ { 3, 7, 7, 6, 3, 2, 1, 3, 0, 2 }, "depthwise stride 2, multiplier 2" },
 	{ { 4, 4, 5, 3, 1, 1, 0, 1, 1, 3 }, "1x1 stride 1, chunked" },
 	{ { 4, 4, 5, 6, 1, 1, 0, 2, 0, 1 }, "1x1 stride 1 in place, groups 2" },

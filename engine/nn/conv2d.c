@@ -848,14 +848,29 @@ static void conv2d_direct_forward(const struct conv2d_geom *g, const float *w,
 	}
 }
 
-/* Direct backward for cg == 1: dw (and din when not NULL). */
+/* Direct backward for cg == 1: dw (and din when not NULL; din_assign:
+ * its contents are undefined, write rather than add).  conv_dw3.h's
+ * kernels where they run, else row loops. */
 static void conv2d_direct_backward(const struct conv2d_geom *g, const float *w,
 				   float *dw, const float *in, const float *dout,
-				   float *din, int batch)
+				   float *din, bool din_assign, int batch)
 {
 	const size_t kk = (size_t)g->k * (size_t)g->k;
 	const int nt = conv2d_threads((size_t)batch * (size_t)g->o * g->hw * kk);
 	(void)nt; /* only in OpenMP clauses */
+	struct conv_dw3_backward dwb;
+	if (conv_dw3_backward_plan(&dwb, g)) {
+		/* By input channel, as below; its first filter assigns din. */
+		CONV2D_OMP("omp parallel for schedule(static) num_threads(nt) if(nt > 1)")
+		for (int c = 0; c < g->c; c++)
+			for (int o = c * g->og; o < (c + 1) * g->og; o++)
+				conv_dw3_backward(&dwb, g, in, dout, batch, o, w + (size_t)o * kk,
+						  dw + (size_t)o * kk, din,
+						  !din_assign || o > c * g->og);
+		return;
+	}
+	if (din && din_assign)
+		memset(din, 0, (size_t)batch * (size_t)g->c * g->in_hw * sizeof *din);
 	/* Split by input channel: channel c alone owns the dw rows of its og
 	 * filters and the din planes of c, and each sum still runs over
 	 * samples, then filters, in the serial order. */
@@ -1731,11 +1746,12 @@ static void conv2d_backward(struct layer *l, const struct layer_io *io)
 		conv2d_backward_3x3(l, &g, io);
 		return;
 	}
-	layer_din_zero_if_assign(io, 0, (size_t)batch * (size_t)g.c * g.in_hw);
 	if (g.direct) {
-		conv2d_direct_backward(&g, l->w, l->dw, io->in[0], dout, io->din[0], batch);
+		conv2d_direct_backward(&g, l->w, l->dw, io->in[0], dout, io->din[0],
+				       io->din_assign[0], batch);
 		return;
 	}
+	layer_din_zero_if_assign(io, 0, (size_t)batch * (size_t)g.c * g.in_hw);
 	if (pt > 1) {
 		conv2d_backward_pointwise_team(l, &g, io, pt);
 		return;

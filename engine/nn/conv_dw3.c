@@ -104,6 +104,30 @@ static bool dw3_masks(const struct conv2d_geom *g, struct conv_dw3 *d)
 }
 #endif
 
+bool conv_dw3_backward_plan(struct conv_dw3_backward *b, const struct conv2d_geom *g)
+{
+	memset(b, 0, sizeof *b);
+	if (g->k != 3 || g->s != 1 || g->pl != 1 || g->pr != 1)
+		return false;
+	conv_dw3_plan(&b->fwd, g);
+	if (b->fwd.path != CONV_DW3_BY_ROWS)
+		return false;
+	/* dout (oh x ow) to din (h x w): padding 2 - p on each side. */
+	struct conv2d_geom *t = &b->dgrad;
+	*t = *g;
+	t->c = t->o = t->groups = t->cg = t->og = 1;
+	t->h = g->oh;
+	t->w = g->ow;
+	t->oh = g->h;
+	t->ow = g->w;
+	t->pt = 2 - g->pt;
+	t->pb = 2 - g->pb;
+	t->hw = g->in_hw;
+	t->in_hw = g->hw;
+	conv_dw3_plan(&b->dplan, t);
+	return b->dplan.path == CONV_DW3_BY_ROWS;
+}
+
 /* The AVX-512 paths where one applies (rows, then masks), else NONE. */
 static enum conv_dw3_path dw3_avx512_path(const struct conv2d_geom *g, struct conv_dw3 *d)
 {
@@ -432,10 +456,24 @@ static inline void dw3_row_in(const float *plane, const struct conv2d_geom *g, i
 #define DW3_PREV(hi, lo) \
 	_mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(hi), _mm512_castps_si512(lo), 15))
 
+/* Sixteen outputs (the lanes of m) into dst, or added onto it. */
+__attribute__((target("avx512f"), always_inline))
+static inline void dw3_put(float *dst, __m512 v, __mmask16 m, bool add)
+{
+	if (add)
+		v = _mm512_add_ps(_mm512_maskz_loadu_ps(m, dst), v);
+	if (m == 0xffff)
+		_mm512_storeu_ps(dst, v);
+	else
+		_mm512_mask_storeu_ps(dst, m, v);
+}
+
+/* conv_dw3_rows, its outputs added onto dst when add (the data gradient
+ * of conv_dw3_backward). */
 __attribute__((target("avx512f")))
-void conv_dw3_rows(const struct conv_dw3 *d, const struct conv2d_geom *g,
-		   const float *plane, const float *w, float bias,
-		   const struct layer_conf *cf, float *dst)
+static void dw3_rows_run(const struct conv_dw3 *d, const struct conv2d_geom *g,
+			 const float *plane, const float *w, float bias,
+			 const struct layer_conf *cf, float *dst, bool add)
 {
 	ENG_ASSERT(d->path == CONV_DW3_BY_ROWS);
 	__m512 wv[9];
@@ -465,10 +503,8 @@ void conv_dw3_rows(const struct conv_dw3 *d, const struct conv2d_geom *g,
 			if (relu)
 				acc = _mm512_min_ps(_mm512_max_ps(acc, zero), hi);
 			const int rows = g->oh - oh0 < G ? g->oh - oh0 : G;
-			_mm512_mask_storeu_ps(dst + (size_t)oh0 * (size_t)W,
-					      (__mmask16)(rows * W >= 16 ? 0xffffu
-									 : (1u << (rows * W)) - 1u),
-					      acc);
+			dw3_put(dst + (size_t)oh0 * (size_t)W, acc,
+				(__mmask16)(rows * W >= 16 ? 0xffffu : (1u << (rows * W)) - 1u), add);
 		}
 		return;
 	}
@@ -512,13 +548,13 @@ void conv_dw3_rows(const struct conv_dw3 *d, const struct conv2d_geom *g,
 				}
 				float *y = dst + (size_t)oh0 * (size_t)W + (size_t)j * 16;
 				const int rows = g->oh - oh0;
-				_mm512_storeu_ps(y, a0);
+				dw3_put(y, a0, 0xffff, add);
 				if (rows > 1)
-					_mm512_storeu_ps(y + W, a1);
+					dw3_put(y + W, a1, 0xffff, add);
 				if (rows > 2)
-					_mm512_storeu_ps(y + 2 * W, a2);
+					dw3_put(y + 2 * W, a2, 0xffff, add);
 				if (rows > 3)
-					_mm512_storeu_ps(y + 3 * W, a3);
+					dw3_put(y + 3 * W, a3, 0xffff, add);
 			}
 		return;
 	}
@@ -551,8 +587,8 @@ void conv_dw3_rows(const struct conv_dw3 *d, const struct conv2d_geom *g,
 				}
 				if (relu)
 					acc = _mm512_min_ps(_mm512_max_ps(acc, zero), hi);
-				_mm512_storeu_ps(dst + (size_t)oh * (size_t)g->ow + (size_t)j * 16,
-						 acc);
+				dw3_put(dst + (size_t)oh * (size_t)g->ow + (size_t)j * 16, acc, 0xffff,
+					add);
 			}
 		return;
 	}
@@ -580,8 +616,118 @@ void conv_dw3_rows(const struct conv_dw3 *d, const struct conv2d_geom *g,
 		}
 		if (relu)
 			acc = _mm512_min_ps(_mm512_max_ps(acc, zero), hi);
-		_mm512_mask_storeu_ps(dst + (size_t)oh * 8, two ? 0xffff : 0x00ff, acc);
+		dw3_put(dst + (size_t)oh * 8, acc, two ? 0xffff : 0x00ff, add);
 	}
+}
+
+__attribute__((target("avx512f")))
+void conv_dw3_rows(const struct conv_dw3 *d, const struct conv2d_geom *g,
+		   const float *plane, const float *w, float bias,
+		   const struct layer_conf *cf, float *dst)
+{
+	dw3_rows_run(d, g, plane, w, bias, cf, dst, false);
+}
+
+/* --- backward -------------------------------------------------------------- */
+
+/* The nine weight gradients of one plane of a stride-1 conv on the row
+ * path: sums[kh * 3 + kw] = sum over outputs q of dy[q] times tap
+ * (kh, kw)'s input at q, in vector lanes, then across them. */
+__attribute__((target("avx512f")))
+static void dw3_wgrad_rows(const struct conv_dw3 *d, const struct conv2d_geom *g,
+			   const float *in, const float *dout, int batch, int o, float sums[9])
+{
+	const int W = g->w;
+	__m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0,
+	       a7 = a0, a8 = a0;
+	for (int s = 0; s < batch; s++) {
+	const float *plane = in + ((size_t)s * g->c + (size_t)(o / g->og)) * g->in_hw;
+	const float *dy = dout + ((size_t)s * g->o + (size_t)o) * g->hw;
+#define DW3_ACC(x, y, z, dyv, p, c, n)          \
+	do {                                     \
+		x = _mm512_fmadd_ps(dyv, p, x);  \
+		y = _mm512_fmadd_ps(dyv, c, y);  \
+		z = _mm512_fmadd_ps(dyv, n, z);  \
+	} while (0)
+	if (W < 16) {
+		/* Vectors of G = 16 / w rows, as the forward. */
+		const int G = 16 / W;
+		const __mmask16 mp = d->prev_mask, mn = d->next_mask;
+		for (int v = 0; v < d->nvec; v++) {
+			const int oh0 = v * G, rows = g->oh - oh0 < G ? g->oh - oh0 : G;
+			const __m512 dyv = _mm512_maskz_loadu_ps(
+				(__mmask16)(rows * W >= 16 ? 0xffffu : (1u << (rows * W)) - 1u),
+				dy + (size_t)oh0 * (size_t)W);
+			for (int kh = 0; kh < 3; kh++) {
+				const __m512i x = _mm512_castps_si512(_mm512_maskz_loadu_ps(
+					d->mask[v][kh], plane + (ptrdiff_t)(oh0 + kh - g->pt) * W));
+				const __m512 p = _mm512_castsi512_ps(_mm512_maskz_alignr_epi32(mp, x, x, 15)),
+					     c = _mm512_castsi512_ps(x),
+					     n = _mm512_castsi512_ps(_mm512_maskz_alignr_epi32(mn, x, x, 1));
+				if (kh == 0)
+					DW3_ACC(a0, a1, a2, dyv, p, c, n);
+				else if (kh == 1)
+					DW3_ACC(a3, a4, a5, dyv, p, c, n);
+				else
+					DW3_ACC(a6, a7, a8, dyv, p, c, n);
+			}
+		}
+	} else {
+		/* Input row by input row: each is loaded and shifted once and
+		 * meets the dout rows oh = ih + pt - kh of its three taps. */
+		const int nv = W / 16;
+		for (int j = 0; j < nv; j++)
+			for (int ih = 0; ih < g->h; ih++) {
+				__m512 p, c, n;
+				dw3_row_in(plane, g, ih, j, nv, &p, &c, &n);
+				const float *dyj = dy + (size_t)j * 16;
+				int oh = ih + g->pt;
+				if (oh >= 0 && oh < g->oh)
+					DW3_ACC(a0, a1, a2, _mm512_loadu_ps(dyj + (size_t)oh * (size_t)W), p,
+						c, n);
+				oh--;
+				if (oh >= 0 && oh < g->oh)
+					DW3_ACC(a3, a4, a5, _mm512_loadu_ps(dyj + (size_t)oh * (size_t)W), p,
+						c, n);
+				oh--;
+				if (oh >= 0 && oh < g->oh)
+					DW3_ACC(a6, a7, a8, _mm512_loadu_ps(dyj + (size_t)oh * (size_t)W), p,
+						c, n);
+			}
+	}
+	}
+#undef DW3_ACC
+	sums[0] = _mm512_reduce_add_ps(a0);
+	sums[1] = _mm512_reduce_add_ps(a1);
+	sums[2] = _mm512_reduce_add_ps(a2);
+	sums[3] = _mm512_reduce_add_ps(a3);
+	sums[4] = _mm512_reduce_add_ps(a4);
+	sums[5] = _mm512_reduce_add_ps(a5);
+	sums[6] = _mm512_reduce_add_ps(a6);
+	sums[7] = _mm512_reduce_add_ps(a7);
+	sums[8] = _mm512_reduce_add_ps(a8);
+}
+
+__attribute__((target("avx512f")))
+void conv_dw3_backward(const struct conv_dw3_backward *b, const struct conv2d_geom *g,
+		       const float *in, const float *dout, int batch, int o, const float *w,
+		       float *dw, float *din, bool din_add)
+{
+	float sums[9];
+	dw3_wgrad_rows(&b->fwd, g, in, dout, batch, o, sums);
+	for (int t = 0; t < 9; t++)
+		dw[t] += sums[t];
+	if (!din)
+		return;
+	/* din is dy convolved with the kernel turned half a turn. */
+	float flipped[9];
+	for (int t = 0; t < 9; t++)
+		flipped[t] = w[8 - t];
+	const struct layer_conf none = { 0 };
+	for (int s = 0; s < batch; s++)
+		dw3_rows_run(&b->dplan, &b->dgrad, dout + ((size_t)s * g->o + (size_t)o) * g->hw,
+			     flipped, 0.0f, &none,
+			     din + ((size_t)s * g->c + (size_t)(o / g->og)) * g->in_hw, din_add);
 }
 #undef DW3_NEXT
 #undef DW3_PREV
@@ -606,5 +752,21 @@ void conv_dw3_masked(const struct conv_dw3 *d, const struct conv2d_geom *g,
 		     const struct layer_conf *cf, float *dst)
 {
 	conv_dw3_rows(d, g, plane, w, bias, cf, dst);
+}
+
+void conv_dw3_backward(const struct conv_dw3_backward *b, const struct conv2d_geom *g,
+		       const float *in, const float *dout, int batch, int o, const float *w,
+		       float *dw, float *din, bool din_add)
+{
+	(void)b;
+	(void)in;
+	(void)dout;
+	(void)batch;
+	(void)o;
+	(void)w;
+	(void)dw;
+	(void)din;
+	(void)din_add;
+	conv_dw3_rows(NULL, g, NULL, NULL, 0.0f, NULL, NULL);
 }
 #endif

@@ -137,4 +137,30 @@ void conv_dw3_masked(const struct conv_dw3 *d, const struct conv2d_geom *g,
 		     const float *plane, const float *w, float bias,
 		     const struct layer_conf *cf, float *dst);
 
+/* The backward of the row path's stride-1 shapes (left and right
+ * padding 1; conv_dw3_plan gives BY_ROWS), on AVX-512: the weight
+ * gradient sums dout times each tap's shifted input rows in nine vector
+ * accumulators (fused multiply-adds, then across lanes); the data
+ * gradient is dout convolved with the kernel turned half a turn, padded
+ * 2 - p, on the forward's row kernel.  A result depends on neither
+ * timing nor threads; it differs in its last bits from the generic
+ * loops' (conv2d.c), which sum in another order. */
+struct conv_dw3_backward {
+	struct conv_dw3 fwd;		/* the conv's own plan */
+	struct conv2d_geom dgrad;	/* one dout plane to one din plane */
+	struct conv_dw3 dplan;		/* its plan */
+};
+
+/* Whether g's backward runs here; fills b when it does. */
+bool conv_dw3_backward_plan(struct conv_dw3_backward *b, const struct conv2d_geom *g);
+
+/* Filter o (of input channel o / g->og) over batch samples of in
+ * (batch x g->c planes) and dout (batch x g->o): dw[0..9) += its weight
+ * gradients, summed over the samples in the accumulators; then, when din
+ * is not NULL (batch x g->c planes), each sample's plane o / g->og of
+ * din = or += (din_add) the gradient through w[0..9). */
+void conv_dw3_backward(const struct conv_dw3_backward *b, const struct conv2d_geom *g,
+		       const float *in, const float *dout, int batch, int o, const float *w,
+		       float *dw, float *din, bool din_add);
+
 #endif
