@@ -123,6 +123,12 @@ static const struct conv_case conv_cases[] = {
 	{ 4, 6, 8, 8, 3, 1, 0, 4, 0, 3, true, { 2, 1, 0, 1 } },  /* dw3 rows of 8, multiplier 2 */
 	{ 5, 13, 4, 5, 3, 1, 1, 5, 1, 1 },    /* dw3 rows of 4, a partial last vector */
 	{ 2, 33, 48, 2, 3, 1, 1, 2, 1, 1 },   /* dw3 rows: 48 wide, 33 high */
+	/* And stride 2 onto rows of 16k or 8 (left padding 1). */
+	{ 4, 16, 16, 4, 3, 2, 1, 4, 1, 2 },   /* dw3 rows s2: onto rows of 8 */
+	{ 3, 14, 16, 6, 3, 2, 1, 3, 0, 2 },   /* dw3 rows s2: rows of 8, 7 of them, multiplier 2 */
+	{ 3, 9, 32, 6, 3, 2, 1, 3, 1, 2 },    /* dw3 rows s2: onto 16, odd height, multiplier 2 */
+	{ 2, 8, 64, 2, 3, 2, 0, 2, 1, 2, true, { 1, 1, 0, 0 } },  /* dw3 rows s2: onto 32 */
+	{ 2, 15, 16, 2, 3, 2, 0, 2, 0, 1, true, { 2, 1, 1, 1 } }, /* dw3 rows s2: top pad 2 */
 };
 #define N_CONV_CASES ((int)(sizeof conv_cases / sizeof conv_cases[0]))
 #define N_RANDOM_CASES 12
@@ -867,6 +873,8 @@ static const struct gc_case gc_cases[] = {
 	{ { 4, 6, 5, 4, 3, 1, 1, 4, 1, 2 }, "depthwise" },
 	{ { 3, 5, 16, 3, 3, 1, 1, 3, 1, 2 }, "depthwise, 16 wide (AVX-512 rows)" },
 	{ { 2, 5, 8, 4, 3, 1, 1, 2, 0, 2 }, "depthwise rows of 8, multiplier 2 (AVX-512 rows)" },
+	{ { 2, 6, 32, 2, 3, 2, 1, 2, 1, 2 }, "depthwise stride 2 onto 16 (AVX-512 rows)" },
+	{ { 2, 6, 16, 4, 3, 2, 1, 2, 0, 2 }, "depthwise stride 2 onto 8, multiplier 2 (AVX-512 rows)" },
 	{ { 3, 7, 7, 6, 3, 2, 1, 3, 0, 2 }, "depthwise stride 2, multiplier 2" },
 	{ { 4, 4, 5, 3, 1, 1, 0, 1, 1, 3 }, "1x1 stride 1, chunked" },
 	{ { 4, 4, 5, 6, 1, 1, 0, 2, 0, 1 }, "1x1 stride 1 in place, groups 2" },

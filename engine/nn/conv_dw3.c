@@ -107,10 +107,12 @@ static bool dw3_masks(const struct conv2d_geom *g, struct conv_dw3 *d)
 bool conv_dw3_backward_plan(struct conv_dw3_backward *b, const struct conv2d_geom *g)
 {
 	memset(b, 0, sizeof *b);
-	if (g->k != 3 || g->s != 1 || g->pl != 1 || g->pr != 1)
-		return false;
 	conv_dw3_plan(&b->fwd, g);
 	if (b->fwd.path != CONV_DW3_BY_ROWS)
+		return false;
+	if (g->s == 2)
+		return true; /* its own data gradient (dw3_dgrad_s2) */
+	if (g->pr != 1)
 		return false;
 	/* dout (oh x ow) to din (h x w): padding 2 - p on each side. */
 	struct conv2d_geom *t = &b->dgrad;
@@ -456,6 +458,73 @@ static inline void dw3_row_in(const float *plane, const struct conv2d_geom *g, i
 #define DW3_PREV(hi, lo) \
 	_mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(hi), _mm512_castps_si512(lo), 15))
 
+/* The even and the odd lanes of the 32 (lo, hi). */
+__attribute__((target("avx512f"), always_inline))
+static inline void dw3_deinterleave(__m512 lo, __m512 hi, __m512 *even, __m512 *odd)
+{
+	const __m512i e = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28,
+					    30);
+	*even = _mm512_permutex2var_ps(lo, e, hi);
+	*odd = _mm512_permutex2var_ps(lo, _mm512_add_epi32(e, _mm512_set1_epi32(1)), hi);
+}
+
+/* Stride 2: output column ow reads input columns 2 ow - 1, 2 ow and
+ * 2 ow + 1: the even and the odd columns of 32 by two permutes of two
+ * vectors, the odd ones shifted by one (with the vector before's last)
+ * for 2 ow - 1.  Output columns 16 j .. 16 j + 15 from input row ih
+ * (zeros for a row outside the plane). */
+__attribute__((target("avx512f"), always_inline))
+static inline void dw3_s2_in(const float *plane, const struct conv2d_geom *g, int ih, int j,
+			     __m512 *xp, __m512 *xe, __m512 *xo)
+{
+	const __m512 zero = _mm512_setzero_ps();
+	*xp = *xe = *xo = zero;
+	if (ih < 0 || ih >= g->h)
+		return;
+	const float *x = plane + (size_t)ih * (size_t)g->w + (size_t)j * 32;
+	const __m512 lo = _mm512_loadu_ps(x), hi = _mm512_loadu_ps(x + 16);
+	const __m512 prev = j > 0 ? _mm512_loadu_ps(x - 16) : zero;
+	dw3_deinterleave(lo, hi, xe, xo);
+	*xp = DW3_PREV(*xo, prev);
+}
+
+/* Stride 2 onto rows of 8 (w = 16): a vector is two output rows, oh in
+ * lanes 0..7 from input row ih0 = 2 oh + kh - pt, oh + 1 (when two) in
+ * lanes 8..15 from the row two below; column -1 (lanes 0 and 8 of the
+ * odd-shifted taps) is padding. */
+__attribute__((target("avx512f"), always_inline))
+static inline void dw3_s2_in8(const float *plane, const struct conv2d_geom *g, int ih0, bool two,
+			      __m512 *xp, __m512 *xe, __m512 *xo)
+{
+	const __m512i prev_idx = _mm512_setr_epi32(0, 1, 3, 5, 7, 9, 11, 13, 0, 17, 19, 21, 23, 25,
+						   27, 29);
+	const __m512 zero = _mm512_setzero_ps();
+	const int ih1 = ih0 + 2;
+	const __m512 r0 = ih0 >= 0 && ih0 < g->h ? _mm512_loadu_ps(plane + (size_t)ih0 * 16) : zero;
+	const __m512 r1 = two && ih1 >= 0 && ih1 < g->h ? _mm512_loadu_ps(plane + (size_t)ih1 * 16)
+							 : zero;
+	*xp = _mm512_maskz_permutex2var_ps(0xfefe, r0, prev_idx, r1);
+	dw3_deinterleave(r0, r1, xe, xo);
+}
+
+/* Stride 2 on the row path: vectors of sixteen outputs of a row (rows
+ * of 16k) or of two rows of 8, vector (oh, j) at output oh * ow + 16 j;
+ * its taps of tap row kh, and its lanes that are outputs. */
+__attribute__((target("avx512f"), always_inline))
+static inline void dw3_s2_taps(const float *plane, const struct conv2d_geom *g, int oh, int j,
+			       int kh, __m512 *xp, __m512 *xe, __m512 *xo)
+{
+	if (g->ow == 8)
+		dw3_s2_in8(plane, g, 2 * oh + kh - g->pt, oh + 1 < g->oh, xp, xe, xo);
+	else
+		dw3_s2_in(plane, g, 2 * oh + kh - g->pt, j, xp, xe, xo);
+}
+
+static inline __mmask16 dw3_s2_lanes(const struct conv2d_geom *g, int oh)
+{
+	return g->ow == 8 && oh + 1 >= g->oh ? 0x00ff : 0xffff;
+}
+
 /* Sixteen outputs (the lanes of m) into dst, or added onto it. */
 __attribute__((target("avx512f"), always_inline))
 static inline void dw3_put(float *dst, __m512 v, __mmask16 m, bool add)
@@ -519,7 +588,8 @@ static void dw3_rows_run(const struct conv_dw3 *d, const struct conv2d_geom *g,
 			for (int oh0 = 0; oh0 < g->oh; oh0 += 4) {
 				__m512 a0 = b, a1 = b, a2 = b, a3 = b, p, c, n;
 #define DW3_IN(r) dw3_row_in(plane, g, oh0 + (r) - g->pt, j, nv, &p, &c, &n)
-#define DW3_KH(acc, kh) acc = dw3_row3(acc, wv[(kh) * 3], wv[(kh) * 3 + 1], wv[(kh) * 3 + 2], p, c, n)
+#define DW3_KH(acc, kh) \
+	acc = dw3_row3(acc, wv[(kh) * 3], wv[(kh) * 3 + 1], wv[(kh) * 3 + 2], p, c, n)
 				DW3_IN(0);
 				DW3_KH(a0, 0);
 				DW3_IN(1);
@@ -558,66 +628,21 @@ static void dw3_rows_run(const struct conv_dw3 *d, const struct conv2d_geom *g,
 			}
 		return;
 	}
-	/* Stride 2: output column ow reads input columns 2 ow - 1, 2 ow and
-	 * 2 ow + 1, the odd ones shifted by one, the even ones and the odd
-	 * ones of 32 input columns: two permutes of two vectors. */
-	const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26,
-					       28, 30);
-	const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
-	if (g->ow % 16 == 0) {
-		const int nv = g->ow / 16;
-		for (int oh = 0; oh < g->oh; oh++)
-			for (int j = 0; j < nv; j++) {
-				__m512 acc = b;
-				for (int kh = 0; kh < 3; kh++) {
-					const int ih = 2 * oh + kh - g->pt;
-					__m512 xe = zero, xo = zero, xp = zero;
-					if (ih >= 0 && ih < g->h) {
-						const float *x = plane + (size_t)ih * (size_t)W +
-								 (size_t)j * 32;
-						const __m512 lo = _mm512_loadu_ps(x),
-							     hi2 = _mm512_loadu_ps(x + 16);
-						const __m512 prev = j > 0 ? _mm512_loadu_ps(x - 16) : zero;
-						xe = _mm512_permutex2var_ps(lo, even, hi2);
-						xo = _mm512_permutex2var_ps(lo, odd, hi2);
-						xp = DW3_PREV(xo, prev);
-					}
-					acc = dw3_row3(acc, wv[kh * 3], wv[kh * 3 + 1], wv[kh * 3 + 2],
-						       xp, xe, xo);
-				}
-				if (relu)
-					acc = _mm512_min_ps(_mm512_max_ps(acc, zero), hi);
-				dw3_put(dst + (size_t)oh * (size_t)g->ow + (size_t)j * 16, acc, 0xffff,
-					add);
+	/* Stride 2 (dw3_s2_taps). */
+	const int step = g->ow == 8 ? 2 : 1, nv = g->ow == 8 ? 1 : g->ow / 16;
+	for (int oh = 0; oh < g->oh; oh += step)
+		for (int j = 0; j < nv; j++) {
+			__m512 acc = b, xp, xe, xo;
+			for (int kh = 0; kh < 3; kh++) {
+				dw3_s2_taps(plane, g, oh, j, kh, &xp, &xe, &xo);
+				acc = dw3_row3(acc, wv[kh * 3], wv[kh * 3 + 1], wv[kh * 3 + 2], xp, xe,
+					       xo);
 			}
-		return;
-	}
-	/* ow == 8, w == 16: a vector is two output rows, oh in lanes 0..7
-	 * from input row 2 oh + kh - pt, oh + 1 in lanes 8..15 from the row
-	 * two below; column -1 (lanes 0 and 8 of the odd-shifted taps) is
-	 * padding. */
-	const __m512i prev_idx = _mm512_setr_epi32(0, 1, 3, 5, 7, 9, 11, 13, 0, 17, 19, 21, 23, 25,
-						   27, 29);
-	for (int oh = 0; oh < g->oh; oh += 2) {
-		const bool two = oh + 1 < g->oh;
-		__m512 acc = b;
-		for (int kh = 0; kh < 3; kh++) {
-			const int ih0 = 2 * oh + kh - g->pt, ih1 = ih0 + 2;
-			const __m512 r0 = ih0 >= 0 && ih0 < g->h
-						  ? _mm512_loadu_ps(plane + (size_t)ih0 * 16)
-						  : zero;
-			const __m512 r1 = two && ih1 >= 0 && ih1 < g->h
-						  ? _mm512_loadu_ps(plane + (size_t)ih1 * 16)
-						  : zero;
-			acc = dw3_row3(acc, wv[kh * 3], wv[kh * 3 + 1], wv[kh * 3 + 2],
-				       _mm512_maskz_permutex2var_ps(0xfefe, r0, prev_idx, r1),
-				       _mm512_permutex2var_ps(r0, even, r1),
-				       _mm512_permutex2var_ps(r0, odd, r1));
+			if (relu)
+				acc = _mm512_min_ps(_mm512_max_ps(acc, zero), hi);
+			dw3_put(dst + (size_t)oh * (size_t)g->ow + (size_t)j * 16, acc,
+				dw3_s2_lanes(g, oh), add);
 		}
-		if (relu)
-			acc = _mm512_min_ps(_mm512_max_ps(acc, zero), hi);
-		dw3_put(dst + (size_t)oh * 8, acc, two ? 0xffff : 0x00ff, add);
-	}
 }
 
 __attribute__((target("avx512f")))
@@ -640,61 +665,75 @@ static void dw3_wgrad_rows(const struct conv_dw3 *d, const struct conv2d_geom *g
 	const int W = g->w;
 	__m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0,
 	       a7 = a0, a8 = a0;
-	for (int s = 0; s < batch; s++) {
-	const float *plane = in + ((size_t)s * g->c + (size_t)(o / g->og)) * g->in_hw;
-	const float *dy = dout + ((size_t)s * g->o + (size_t)o) * g->hw;
 #define DW3_ACC(x, y, z, dyv, p, c, n)          \
 	do {                                     \
 		x = _mm512_fmadd_ps(dyv, p, x);  \
 		y = _mm512_fmadd_ps(dyv, c, y);  \
 		z = _mm512_fmadd_ps(dyv, n, z);  \
 	} while (0)
-	if (W < 16) {
-		/* Vectors of G = 16 / w rows, as the forward. */
-		const int G = 16 / W;
-		const __mmask16 mp = d->prev_mask, mn = d->next_mask;
-		for (int v = 0; v < d->nvec; v++) {
-			const int oh0 = v * G, rows = g->oh - oh0 < G ? g->oh - oh0 : G;
-			const __m512 dyv = _mm512_maskz_loadu_ps(
-				(__mmask16)(rows * W >= 16 ? 0xffffu : (1u << (rows * W)) - 1u),
-				dy + (size_t)oh0 * (size_t)W);
-			for (int kh = 0; kh < 3; kh++) {
-				const __m512i x = _mm512_castps_si512(_mm512_maskz_loadu_ps(
-					d->mask[v][kh], plane + (ptrdiff_t)(oh0 + kh - g->pt) * W));
-				const __m512 p = _mm512_castsi512_ps(_mm512_maskz_alignr_epi32(mp, x, x, 15)),
-					     c = _mm512_castsi512_ps(x),
-					     n = _mm512_castsi512_ps(_mm512_maskz_alignr_epi32(mn, x, x, 1));
-				if (kh == 0)
+	for (int s = 0; s < batch; s++) {
+		const float *plane = in + ((size_t)s * g->c + (size_t)(o / g->og)) * g->in_hw;
+		const float *dy = dout + ((size_t)s * g->o + (size_t)o) * g->hw;
+		if (g->s == 2) {
+			const int step = g->ow == 8 ? 2 : 1, nv = g->ow == 8 ? 1 : g->ow / 16;
+			for (int oh = 0; oh < g->oh; oh += step)
+				for (int j = 0; j < nv; j++) {
+					const __m512 dyv = _mm512_maskz_loadu_ps(
+						dw3_s2_lanes(g, oh),
+						dy + (size_t)oh * (size_t)g->ow + (size_t)j * 16);
+					__m512 p, c, n;
+					dw3_s2_taps(plane, g, oh, j, 0, &p, &c, &n);
 					DW3_ACC(a0, a1, a2, dyv, p, c, n);
-				else if (kh == 1)
+					dw3_s2_taps(plane, g, oh, j, 1, &p, &c, &n);
 					DW3_ACC(a3, a4, a5, dyv, p, c, n);
-				else
+					dw3_s2_taps(plane, g, oh, j, 2, &p, &c, &n);
 					DW3_ACC(a6, a7, a8, dyv, p, c, n);
+				}
+		} else if (W < 16) {
+			/* Vectors of G = 16 / w rows, as the forward. */
+			const int G = 16 / W;
+			const __mmask16 mp = d->prev_mask, mn = d->next_mask;
+			for (int v = 0; v < d->nvec; v++) {
+				const int oh0 = v * G, rows = g->oh - oh0 < G ? g->oh - oh0 : G;
+				const __m512 dyv = _mm512_maskz_loadu_ps(
+					(__mmask16)(rows * W >= 16 ? 0xffffu : (1u << (rows * W)) - 1u),
+					dy + (size_t)oh0 * (size_t)W);
+				for (int kh = 0; kh < 3; kh++) {
+					const __m512i x = _mm512_castps_si512(_mm512_maskz_loadu_ps(
+						d->mask[v][kh], plane + (ptrdiff_t)(oh0 + kh - g->pt) * W));
+					const __m512 p = _mm512_castsi512_ps(
+							     _mm512_maskz_alignr_epi32(mp, x, x, 15)),
+						     c = _mm512_castsi512_ps(x),
+						     n = _mm512_castsi512_ps(
+							     _mm512_maskz_alignr_epi32(mn, x, x, 1));
+					if (kh == 0)
+						DW3_ACC(a0, a1, a2, dyv, p, c, n);
+					else if (kh == 1)
+						DW3_ACC(a3, a4, a5, dyv, p, c, n);
+					else
+						DW3_ACC(a6, a7, a8, dyv, p, c, n);
+				}
 			}
+		} else {
+			/* Input row by input row: each is loaded and shifted once and
+			 * meets the dout rows oh = ih + pt - kh of its three taps. */
+			const int nv = W / 16;
+			for (int j = 0; j < nv; j++)
+				for (int ih = 0; ih < g->h; ih++) {
+					__m512 p, c, n;
+					dw3_row_in(plane, g, ih, j, nv, &p, &c, &n);
+					const float *dyj = dy + (size_t)j * 16;
+					int oh = ih + g->pt;
+					if (oh >= 0 && oh < g->oh)
+						DW3_ACC(a0, a1, a2, _mm512_loadu_ps(dyj + (size_t)oh * W), p, c, n);
+					oh--;
+					if (oh >= 0 && oh < g->oh)
+						DW3_ACC(a3, a4, a5, _mm512_loadu_ps(dyj + (size_t)oh * W), p, c, n);
+					oh--;
+					if (oh >= 0 && oh < g->oh)
+						DW3_ACC(a6, a7, a8, _mm512_loadu_ps(dyj + (size_t)oh * W), p, c, n);
+				}
 		}
-	} else {
-		/* Input row by input row: each is loaded and shifted once and
-		 * meets the dout rows oh = ih + pt - kh of its three taps. */
-		const int nv = W / 16;
-		for (int j = 0; j < nv; j++)
-			for (int ih = 0; ih < g->h; ih++) {
-				__m512 p, c, n;
-				dw3_row_in(plane, g, ih, j, nv, &p, &c, &n);
-				const float *dyj = dy + (size_t)j * 16;
-				int oh = ih + g->pt;
-				if (oh >= 0 && oh < g->oh)
-					DW3_ACC(a0, a1, a2, _mm512_loadu_ps(dyj + (size_t)oh * (size_t)W), p,
-						c, n);
-				oh--;
-				if (oh >= 0 && oh < g->oh)
-					DW3_ACC(a3, a4, a5, _mm512_loadu_ps(dyj + (size_t)oh * (size_t)W), p,
-						c, n);
-				oh--;
-				if (oh >= 0 && oh < g->oh)
-					DW3_ACC(a6, a7, a8, _mm512_loadu_ps(dyj + (size_t)oh * (size_t)W), p,
-						c, n);
-			}
-	}
 	}
 #undef DW3_ACC
 	sums[0] = _mm512_reduce_add_ps(a0);
@@ -708,6 +747,45 @@ static void dw3_wgrad_rows(const struct conv_dw3 *d, const struct conv2d_geom *g
 	sums[8] = _mm512_reduce_add_ps(a8);
 }
 
+/* The data gradient of a stride-2 conv on the row path, one plane: din
+ * column 2 ow (even) takes tap kw = 1 of dout column ow, column 2 ow + 1
+ * (odd) taps kw = 2 of ow and kw = 0 of ow + 1, from dout row
+ * (ih + pt - kh) / 2 of each tap row kh of that parity; the two are
+ * interleaved into din's row, every element written (or added onto). */
+__attribute__((target("avx512f")))
+static void dw3_dgrad_s2(const struct conv2d_geom *g, const float *dy, const float *w,
+			 float *din, bool add)
+{
+	const __m512i ilo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7,
+					      23);
+	const __m512i ihi = _mm512_add_epi32(ilo, _mm512_set1_epi32(8));
+	const __m512 zero = _mm512_setzero_ps();
+	/* Rows of 8 outputs are the first half of one vector. */
+	const bool half = g->ow == 8;
+	const int nv = half ? 1 : g->ow / 16;
+	const __mmask16 dm = half ? 0x00ff : 0xffff;
+	for (int ih = 0; ih < g->h; ih++)
+		for (int j = 0; j < nv; j++) {
+			__m512 ev = zero, od = zero;
+			for (int kh = 0; kh < 3; kh++) {
+				const int twice = ih + g->pt - kh;
+				if (twice < 0 || (twice & 1) || twice / 2 >= g->oh)
+					continue;
+				const float *row = dy + (size_t)(twice / 2) * (size_t)g->ow;
+				const __m512 d = _mm512_maskz_loadu_ps(dm, row + (size_t)j * 16);
+				const __m512 next = j + 1 < nv ? _mm512_loadu_ps(row + (size_t)j * 16 + 16)
+							       : zero;
+				ev = _mm512_fmadd_ps(_mm512_set1_ps(w[kh * 3 + 1]), d, ev);
+				od = _mm512_fmadd_ps(_mm512_set1_ps(w[kh * 3 + 2]), d, od);
+				od = _mm512_fmadd_ps(_mm512_set1_ps(w[kh * 3]), DW3_NEXT(next, d), od);
+			}
+			float *x = din + (size_t)ih * (size_t)g->w + (size_t)j * 32;
+			dw3_put(x, _mm512_permutex2var_ps(ev, ilo, od), 0xffff, add);
+			if (!half)
+				dw3_put(x + 16, _mm512_permutex2var_ps(ev, ihi, od), 0xffff, add);
+		}
+}
+
 __attribute__((target("avx512f")))
 void conv_dw3_backward(const struct conv_dw3_backward *b, const struct conv2d_geom *g,
 		       const float *in, const float *dout, int batch, int o, const float *w,
@@ -719,7 +797,13 @@ void conv_dw3_backward(const struct conv_dw3_backward *b, const struct conv2d_ge
 		dw[t] += sums[t];
 	if (!din)
 		return;
-	/* din is dy convolved with the kernel turned half a turn. */
+	if (g->s == 2) {
+		for (int s = 0; s < batch; s++)
+			dw3_dgrad_s2(g, dout + ((size_t)s * g->o + (size_t)o) * g->hw, w,
+				     din + ((size_t)s * g->c + (size_t)(o / g->og)) * g->in_hw, din_add);
+		return;
+	}
+	/* Stride 1: din is dy convolved with the kernel turned half a turn. */
 	float flipped[9];
 	for (int t = 0; t < 9; t++)
 		flipped[t] = w[8 - t];

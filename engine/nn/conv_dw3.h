@@ -137,14 +137,18 @@ void conv_dw3_masked(const struct conv_dw3 *d, const struct conv2d_geom *g,
 		     const float *plane, const float *w, float bias,
 		     const struct layer_conf *cf, float *dst);
 
-/* The backward of the row path's stride-1 shapes (left and right
- * padding 1; conv_dw3_plan gives BY_ROWS), on AVX-512: the weight
- * gradient sums dout times each tap's shifted input rows in nine vector
- * accumulators (fused multiply-adds, then across lanes); the data
- * gradient is dout convolved with the kernel turned half a turn, padded
- * 2 - p, on the forward's row kernel.  A result depends on neither
- * timing nor threads; it differs in its last bits from the generic
- * loops' (conv2d.c), which sum in another order. */
+/* The backward of the row path's shapes (conv_dw3_plan gives BY_ROWS;
+ * at stride 1 also right padding 1), on AVX-512.  The weight gradient
+ * sums dout times each tap's input vectors, taken as the forward takes
+ * them, in nine vector accumulators over every sample (fused
+ * multiply-adds, then across lanes).  The data gradient at stride 1 is
+ * dout convolved with the kernel turned half a turn, padded 2 - p, on
+ * the forward's row kernel; at stride 2 each din row is written once,
+ * its even columns from tap kw = 1 and its odd ones from kw = 2 and the
+ * next column's kw = 0, interleaved.  MobileNetV2 training at batch 64,
+ * one thread, Zen 5: its depthwise backward 434 -> 101 ms a step.  A
+ * result depends on neither timing nor threads; it differs in its last
+ * bits from the generic loops' (conv2d.c), which sum in another order. */
 struct conv_dw3_backward {
 	struct conv_dw3 fwd;		/* the conv's own plan */
 	struct conv2d_geom dgrad;	/* one dout plane to one din plane */
