@@ -129,6 +129,8 @@ static const struct conv_case conv_cases[] = {
 	{ 3, 9, 32, 6, 3, 2, 1, 3, 1, 2 },    /* dw3 rows s2: onto 16, odd height, multiplier 2 */
 	{ 2, 8, 64, 2, 3, 2, 0, 2, 1, 2, true, { 1, 1, 0, 0 } },  /* dw3 rows s2: onto 32 */
 	{ 2, 15, 16, 2, 3, 2, 0, 2, 0, 1, true, { 2, 1, 1, 1 } }, /* dw3 rows s2: top pad 2 */
+	{ 4, 8, 8, 4, 3, 2, 1, 4, 1, 2 },     /* dw3 rows s2: onto rows of 4 */
+	{ 3, 9, 8, 6, 3, 2, 1, 3, 0, 2 },     /* dw3 rows s2: rows of 4, 5 of them, multiplier 2 */
 };
 #define N_CONV_CASES ((int)(sizeof conv_cases / sizeof conv_cases[0]))
 #define N_RANDOM_CASES 12
@@ -875,6 +877,7 @@ static const struct gc_case gc_cases[] = {
 	{ { 2, 5, 8, 4, 3, 1, 1, 2, 0, 2 }, "depthwise rows of 8, multiplier 2 (AVX-512 rows)" },
 	{ { 2, 6, 32, 2, 3, 2, 1, 2, 1, 2 }, "depthwise stride 2 onto 16 (AVX-512 rows)" },
 	{ { 2, 6, 16, 4, 3, 2, 1, 2, 0, 2 }, "depthwise stride 2 onto 8, multiplier 2 (AVX-512 rows)" },
+	{ { 2, 7, 8, 2, 3, 2, 1, 2, 1, 2 }, "depthwise stride 2 onto 4 (AVX-512 rows)" },
 	{ { 3, 7, 7, 6, 3, 2, 1, 3, 0, 2 }, "depthwise stride 2, multiplier 2" },
 	{ { 4, 4, 5, 3, 1, 1, 0, 1, 1, 3 }, "1x1 stride 1, chunked" },
 	{ { 4, 4, 5, 6, 1, 1, 0, 2, 0, 1 }, "1x1 stride 1 in place, groups 2" },
@@ -1367,7 +1370,11 @@ START_TEST(test_conv_dw3_paths)
 		{ 12, 20, 1, 1, 1, 1, 1, CONV_DW3_BY_PLANES },
 		{ 16, 16, 2, 0, 0, 1, 1, CONV_DW3_BY_LANES },
 		{ 32, 32, 2, 0, 0, 1, 1, CONV_DW3_BY_PLANES },
-		{ 8, 8, 2, 1, 1, 1, 1, CONV_DW3_BY_LANES },
+		{ 8, 8, 2, 1, 1, 1, 1, CONV_DW3_BY_ROWS },
+		{ 7, 8, 2, 1, 1, 1, 1, CONV_DW3_BY_ROWS },
+		{ 11, 8, 2, 1, 1, 1, 1, CONV_DW3_BY_ROWS },
+		{ 9, 8, 2, 2, 1, 0, 0, CONV_DW3_BY_ROWS },
+		{ 8, 8, 2, 0, 0, 1, 1, CONV_DW3_BY_LANES },
 	};
 	for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
 		for (int act = 0; act < 3; act++) {

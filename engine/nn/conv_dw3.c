@@ -53,7 +53,7 @@ static bool dw3_rows(const struct conv2d_geom *g, struct conv_dw3 *d)
 	if (g->pl != 1)
 		return false;
 	if (g->s == 2)
-		return g->ow * 2 == g->w && (g->ow % 16 == 0 || g->ow == 8);
+		return g->ow * 2 == g->w && (g->ow % 16 == 0 || g->ow == 8 || g->ow == 4);
 	if (g->pr != 1 || (g->w % 16 != 0 && g->w != 8 && g->w != 4))
 		return false;
 	if (g->w < 16) {
@@ -507,14 +507,44 @@ static inline void dw3_s2_in8(const float *plane, const struct conv2d_geom *g, i
 	dw3_deinterleave(r0, r1, xe, xo);
 }
 
+/* Stride 2 onto rows of 4 (w = 8): a vector is four output rows, row
+ * oh + k in lanes 4k..4k+3 from input row ih0 + 2k (the first `rows` of
+ * them; zeros for the others and for rows outside the plane): the four
+ * input rows side by side, then as dw3_s2_in8. */
+__attribute__((target("avx512f"), always_inline))
+static inline void dw3_s2_in4(const float *plane, const struct conv2d_geom *g, int ih0, int rows,
+			      __m512 *xp, __m512 *xe, __m512 *xo)
+{
+	__m512 r[4];
+	for (int k = 0; k < 4; k++) {
+		const int ih = ih0 + 2 * k;
+		r[k] = k < rows && ih >= 0 && ih < g->h
+			       ? _mm512_maskz_loadu_ps(0x00ff, plane + (size_t)ih * 8)
+			       : _mm512_setzero_ps();
+	}
+	const __m512 lo = _mm512_shuffle_f32x4(r[0], r[1], 0x44),
+		     hi = _mm512_shuffle_f32x4(r[2], r[3], 0x44);
+	dw3_deinterleave(lo, hi, xe, xo);
+	*xp = _mm512_castsi512_ps(_mm512_maskz_alignr_epi32(0xeeee, _mm512_castps_si512(*xo),
+							    _mm512_castps_si512(*xo), 15));
+}
+
 /* Stride 2 on the row path: vectors of sixteen outputs of a row (rows
- * of 16k) or of two rows of 8, vector (oh, j) at output oh * ow + 16 j;
- * its taps of tap row kh, and its lanes that are outputs. */
+ * of 16k), of two rows of 8 or of four rows of 4, vector (oh, j) at
+ * output oh * ow + 16 j; how many output rows a vector steps, its taps
+ * of tap row kh, and its lanes that are outputs. */
+static inline int dw3_s2_step(const struct conv2d_geom *g)
+{
+	return g->ow < 16 ? 16 / g->ow : 1;
+}
+
 __attribute__((target("avx512f"), always_inline))
 static inline void dw3_s2_taps(const float *plane, const struct conv2d_geom *g, int oh, int j,
 			       int kh, __m512 *xp, __m512 *xe, __m512 *xo)
 {
-	if (g->ow == 8)
+	if (g->ow == 4)
+		dw3_s2_in4(plane, g, 2 * oh + kh - g->pt, g->oh - oh, xp, xe, xo);
+	else if (g->ow == 8)
 		dw3_s2_in8(plane, g, 2 * oh + kh - g->pt, oh + 1 < g->oh, xp, xe, xo);
 	else
 		dw3_s2_in(plane, g, 2 * oh + kh - g->pt, j, xp, xe, xo);
@@ -522,7 +552,8 @@ static inline void dw3_s2_taps(const float *plane, const struct conv2d_geom *g, 
 
 static inline __mmask16 dw3_s2_lanes(const struct conv2d_geom *g, int oh)
 {
-	return g->ow == 8 && oh + 1 >= g->oh ? 0x00ff : 0xffff;
+	const int n = g->ow < 16 ? (g->oh - oh < 16 / g->ow ? g->oh - oh : 16 / g->ow) * g->ow : 16;
+	return (__mmask16)(n >= 16 ? 0xffffu : (1u << n) - 1u);
 }
 
 /* Sixteen outputs (the lanes of m) into dst, or added onto it. */
@@ -629,7 +660,7 @@ static void dw3_rows_run(const struct conv_dw3 *d, const struct conv2d_geom *g,
 		return;
 	}
 	/* Stride 2 (dw3_s2_taps). */
-	const int step = g->ow == 8 ? 2 : 1, nv = g->ow == 8 ? 1 : g->ow / 16;
+	const int step = dw3_s2_step(g), nv = g->ow < 16 ? 1 : g->ow / 16;
 	for (int oh = 0; oh < g->oh; oh += step)
 		for (int j = 0; j < nv; j++) {
 			__m512 acc = b, xp, xe, xo;
@@ -675,7 +706,7 @@ static void dw3_wgrad_rows(const struct conv_dw3 *d, const struct conv2d_geom *g
 		const float *plane = in + ((size_t)s * g->c + (size_t)(o / g->og)) * g->in_hw;
 		const float *dy = dout + ((size_t)s * g->o + (size_t)o) * g->hw;
 		if (g->s == 2) {
-			const int step = g->ow == 8 ? 2 : 1, nv = g->ow == 8 ? 1 : g->ow / 16;
+			const int step = dw3_s2_step(g), nv = g->ow < 16 ? 1 : g->ow / 16;
 			for (int oh = 0; oh < g->oh; oh += step)
 				for (int j = 0; j < nv; j++) {
 					const __m512 dyv = _mm512_maskz_loadu_ps(
@@ -760,10 +791,12 @@ static void dw3_dgrad_s2(const struct conv2d_geom *g, const float *dy, const flo
 					      23);
 	const __m512i ihi = _mm512_add_epi32(ilo, _mm512_set1_epi32(8));
 	const __m512 zero = _mm512_setzero_ps();
-	/* Rows of 8 outputs are the first half of one vector. */
-	const bool half = g->ow == 8;
+	/* Rows of 8 or 4 outputs are the first lanes of one vector, their
+	 * 16 or 8 din columns the first of the interleaved one. */
+	const bool half = g->ow < 16;
 	const int nv = half ? 1 : g->ow / 16;
-	const __mmask16 dm = half ? 0x00ff : 0xffff;
+	const __mmask16 dm = (__mmask16)(half ? (1u << g->ow) - 1u : 0xffffu);
+	const __mmask16 put = (__mmask16)(half ? (1u << (2 * g->ow)) - 1u : 0xffffu);
 	for (int ih = 0; ih < g->h; ih++)
 		for (int j = 0; j < nv; j++) {
 			__m512 ev = zero, od = zero;
@@ -780,7 +813,7 @@ static void dw3_dgrad_s2(const struct conv2d_geom *g, const float *dy, const flo
 				od = _mm512_fmadd_ps(_mm512_set1_ps(w[kh * 3]), DW3_NEXT(next, d), od);
 			}
 			float *x = din + (size_t)ih * (size_t)g->w + (size_t)j * 32;
-			dw3_put(x, _mm512_permutex2var_ps(ev, ilo, od), 0xffff, add);
+			dw3_put(x, _mm512_permutex2var_ps(ev, ilo, od), put, add);
 			if (!half)
 				dw3_put(x + 16, _mm512_permutex2var_ps(ev, ihi, od), 0xffff, add);
 		}
