@@ -789,16 +789,21 @@ static void conv2d_direct_forward(const struct conv2d_geom *g, const float *w,
 	struct conv_dw3 dw3;
 	conv_dw3_plan(&dw3, g);
 	(void)nt; /* only in OpenMP clauses */
-	if (dw3.path == CONV_DW3_BY_LANES) {
+	if (dw3.path == CONV_DW3_BY_LANES || dw3.path == CONV_DW3_BY_ROWS) {
 		const int blocks = (g->o + CONV_DW3_LANES - 1) / CONV_DW3_LANES;
-		/* Every (sample, block) pair writes its own output planes. */
+		/* Every (sample, block) pair writes its own output planes: the
+		 * lane path's 16 channels, the row path's channels of one call. */
 		CONV2D_OMP("omp parallel for collapse(2) schedule(static) num_threads(nt) if(nt > 1)")
 		for (int n = 0; n < batch; n++)
 			for (int k = 0; k < blocks; k++) {
 				const int o0 = k * CONV_DW3_LANES;
 				const int o1 = o0 + CONV_DW3_LANES < g->o ? o0 + CONV_DW3_LANES : g->o;
-				conv_dw3_lanes(&dw3, g, in + (size_t)n * g->c * g->in_hw, w, b, o0,
-					       o1, cf, out + (size_t)n * g->o * g->hw);
+				const float *x = in + (size_t)n * g->c * g->in_hw;
+				float *y = out + (size_t)n * g->o * g->hw;
+				if (dw3.path == CONV_DW3_BY_ROWS)
+					conv_dw3_rows_block(&dw3, g, x, w, b, o0, o1, cf, y);
+				else
+					conv_dw3_lanes(&dw3, g, x, w, b, o0, o1, cf, y);
 			}
 		return;
 	}
@@ -811,10 +816,6 @@ static void conv2d_direct_forward(const struct conv2d_geom *g, const float *w,
 			float bias = b ? b[o] : 0.0f;
 			if (dw3.path == CONV_DW3_BY_PLANES) {
 				conv_dw3_plane(&dw3, g, plane, w + (size_t)o * kk, bias, cf, dst);
-				continue;
-			}
-			if (dw3.path == CONV_DW3_BY_ROWS) {
-				conv_dw3_rows(&dw3, g, plane, w + (size_t)o * kk, bias, cf, dst);
 				continue;
 			}
 			if (dw3.path == CONV_DW3_BY_MASKS) {

@@ -416,15 +416,16 @@ void conv_dw3_masked(const struct conv_dw3 *d, const struct conv2d_geom *g,
 #undef DW3_VEC
 }
 
-/* Tap row kh's three vectors into acc, in kw order (the sums of
- * dw3_tap). */
+/* Tap row kh's three vectors into acc with its weights w[0..3), in kw
+ * order (the sums of dw3_tap).  The weights are broadcast where they are
+ * used (an operand of the multiply), not kept in registers: with small
+ * planes a kernel call's setup cost more than its arithmetic. */
 __attribute__((target("avx512f"), always_inline))
-static inline __m512 dw3_row3(__m512 acc, __m512 wa, __m512 wb, __m512 wc, __m512 xa,
-			      __m512 xb, __m512 xc)
+static inline __m512 dw3_row3(__m512 acc, const float *w, __m512 xa, __m512 xb, __m512 xc)
 {
-	acc = _mm512_add_ps(acc, _mm512_mul_ps(wa, xa));
-	acc = _mm512_add_ps(acc, _mm512_mul_ps(wb, xb));
-	return _mm512_add_ps(acc, _mm512_mul_ps(wc, xc));
+	acc = _mm512_add_ps(acc, _mm512_mul_ps(_mm512_set1_ps(w[0]), xa));
+	acc = _mm512_add_ps(acc, _mm512_mul_ps(_mm512_set1_ps(w[1]), xb));
+	return _mm512_add_ps(acc, _mm512_mul_ps(_mm512_set1_ps(w[2]), xc));
 }
 
 /* Columns 16 j - 1, 16 j and 16 j + 1 of input row ih (of nv vectors),
@@ -569,16 +570,14 @@ static inline void dw3_put(float *dst, __m512 v, __mmask16 m, bool add)
 }
 
 /* conv_dw3_rows, its outputs added onto dst when add (the data gradient
- * of conv_dw3_backward). */
-__attribute__((target("avx512f")))
-static void dw3_rows_run(const struct conv_dw3 *d, const struct conv2d_geom *g,
+ * of conv_dw3_backward); inlined into the loops over planes that call
+ * it. */
+__attribute__((target("avx512f"), always_inline))
+static inline void dw3_rows_run(const struct conv_dw3 *d, const struct conv2d_geom *g,
 			 const float *plane, const float *w, float bias,
 			 const struct layer_conf *cf, float *dst, bool add)
 {
 	ENG_ASSERT(d->path == CONV_DW3_BY_ROWS);
-	__m512 wv[9];
-	for (int t = 0; t < 9; t++)
-		wv[t] = _mm512_set1_ps(w[t]);
 	const __m512 b = _mm512_set1_ps(bias), zero = _mm512_setzero_ps(),
 		     hi = _mm512_set1_ps(layer_post_hi(cf));
 	const bool relu = cf->post_relu;
@@ -595,7 +594,7 @@ static void dw3_rows_run(const struct conv_dw3 *d, const struct conv2d_geom *g,
 			for (int kh = 0; kh < 3; kh++) {
 				const __m512i x = _mm512_castps_si512(_mm512_maskz_loadu_ps(
 					d->mask[v][kh], plane + (ptrdiff_t)(oh0 + kh - g->pt) * W));
-				acc = dw3_row3(acc, wv[kh * 3], wv[kh * 3 + 1], wv[kh * 3 + 2],
+				acc = dw3_row3(acc, w + kh * 3,
 					       _mm512_castsi512_ps(_mm512_maskz_alignr_epi32(mp, x, x, 15)),
 					       _mm512_castsi512_ps(x),
 					       _mm512_castsi512_ps(_mm512_maskz_alignr_epi32(mn, x, x, 1)));
@@ -620,7 +619,7 @@ static void dw3_rows_run(const struct conv_dw3 *d, const struct conv2d_geom *g,
 				__m512 a0 = b, a1 = b, a2 = b, a3 = b, p, c, n;
 #define DW3_IN(r) dw3_row_in(plane, g, oh0 + (r) - g->pt, j, nv, &p, &c, &n)
 #define DW3_KH(acc, kh) \
-	acc = dw3_row3(acc, wv[(kh) * 3], wv[(kh) * 3 + 1], wv[(kh) * 3 + 2], p, c, n)
+	acc = dw3_row3(acc, w + (kh) * 3, p, c, n)
 				DW3_IN(0);
 				DW3_KH(a0, 0);
 				DW3_IN(1);
@@ -666,8 +665,7 @@ static void dw3_rows_run(const struct conv_dw3 *d, const struct conv2d_geom *g,
 			__m512 acc = b, xp, xe, xo;
 			for (int kh = 0; kh < 3; kh++) {
 				dw3_s2_taps(plane, g, oh, j, kh, &xp, &xe, &xo);
-				acc = dw3_row3(acc, wv[kh * 3], wv[kh * 3 + 1], wv[kh * 3 + 2], xp, xe,
-					       xo);
+				acc = dw3_row3(acc, w + kh * 3, xp, xe, xo);
 			}
 			if (relu)
 				acc = _mm512_min_ps(_mm512_max_ps(acc, zero), hi);
@@ -682,6 +680,16 @@ void conv_dw3_rows(const struct conv_dw3 *d, const struct conv2d_geom *g,
 		   const struct layer_conf *cf, float *dst)
 {
 	dw3_rows_run(d, g, plane, w, bias, cf, dst, false);
+}
+
+__attribute__((target("avx512f")))
+void conv_dw3_rows_block(const struct conv_dw3 *d, const struct conv2d_geom *g,
+			 const float *in, const float *w, const float *b, int o0, int o1,
+			 const struct layer_conf *cf, float *out)
+{
+	for (int o = o0; o < o1; o++)
+		dw3_rows_run(d, g, in + (size_t)(o / g->og) * g->in_hw, w + (size_t)o * 9,
+			     b ? b[o] : 0.0f, cf, out + (size_t)o * g->hw, false);
 }
 
 /* --- backward -------------------------------------------------------------- */
@@ -869,6 +877,18 @@ void conv_dw3_masked(const struct conv_dw3 *d, const struct conv2d_geom *g,
 		     const struct layer_conf *cf, float *dst)
 {
 	conv_dw3_rows(d, g, plane, w, bias, cf, dst);
+}
+
+void conv_dw3_rows_block(const struct conv_dw3 *d, const struct conv2d_geom *g,
+			 const float *in, const float *w, const float *b, int o0, int o1,
+			 const struct layer_conf *cf, float *out)
+{
+	(void)in;
+	(void)b;
+	(void)o0;
+	(void)o1;
+	(void)out;
+	conv_dw3_rows(d, g, NULL, w, 0.0f, cf, NULL);
 }
 
 void conv_dw3_backward(const struct conv_dw3_backward *b, const struct conv2d_geom *g,
