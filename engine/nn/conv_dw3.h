@@ -51,7 +51,7 @@
  * plane straight from memory, with no copy and no gathers; padding is
  * zeros shifted or masked into the vectors, so the sums are the ones
  * above, to the bit.  MobileNetV2's seventeen depthwise convs at batch 1,
- * one thread, Zen 5: 0.46-0.51 -> 0.20-0.21 ms in all (docs/performance.md).
+ * one thread, Zen 5: 0.46-0.51 -> 0.16 ms in all (docs/performance.md).
  *
  * The row path (conv_dw3_rows) takes the shapes of CIFAR-sized nets,
  * left and right padding 1:
@@ -62,9 +62,10 @@
  *   - stride 1, rows of 8 or 4 columns: a vector is 16 / w rows, tap
  *     row kh one masked load of as many input rows, the shifts within
  *     each row;
- *   - stride 2 onto rows of 16k or 8 columns: the even and the odd input
- *     columns of 32 by two permutes, the odd ones shifted by one for
- *     column 2 ow - 1; rows of 8 pair two output rows in a vector.
+ *   - stride 2 onto rows of 16k, 8 or 4 columns: the even and the odd
+ *     input columns of 32 by two permutes, the odd ones shifted by one
+ *     for column 2 ow - 1; rows of 8 pair two output rows in a vector,
+ *     rows of 4 put four side by side.
  * The mask path (conv_dw3_masked) takes the other stride-1 planes with
  * output rows as long as input rows (pl + pr = 2), narrower than 16:
  * output position q = oh * w + ow reads input q + (kh - pt) * w +
@@ -155,7 +156,7 @@ void conv_dw3_masked(const struct conv_dw3 *d, const struct conv2d_geom *g,
  * the forward's row kernel; at stride 2 each din row is written once,
  * its even columns from tap kw = 1 and its odd ones from kw = 2 and the
  * next column's kw = 0, interleaved.  MobileNetV2 training at batch 64,
- * one thread, Zen 5: its depthwise backward 434 -> 101 ms a step.  A
+ * one thread, Zen 5: its depthwise backward 434 -> 90 ms a step.  A
  * result depends on neither timing nor threads; it differs in its last
  * bits from the generic loops' (conv2d.c), which sum in another order. */
 struct conv_dw3_backward {
