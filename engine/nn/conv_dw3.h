@@ -80,7 +80,7 @@ enum conv_dw3_path {
 	CONV_DW3_BY_PLANES,	/* conv_dw3_plane, plane by plane */
 	CONV_DW3_BY_LANES,	/* conv_dw3_lanes, 16 channels at a time */
 	CONV_DW3_BY_MASKS,	/* conv_dw3_masked, plane by plane */
-	CONV_DW3_BY_ROWS	/* conv_dw3_rows, plane by plane */
+	CONV_DW3_BY_ROWS	/* conv_dw3_rows_block, or one plane: conv_dw3_rows */
 };
 
 /* How a conv runs here, decided once per call by conv_dw3_plan. */
