@@ -13,6 +13,7 @@
 #include "base/status.h"
 #include "base/target_clones.h"
 #include "nn/conv3x3.h"
+#include "nn/lane_mask.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -297,13 +298,6 @@ void conv3x3_pack_dgrad(const struct conv3x3 *t, const float *w, float *packed)
 	} while (0)
 
 #ifdef CONV3X3_X86
-/* The first n lanes of 16 (none for n <= 0, all for n >= 16): the masks
- * of a row's last, partial vectors. */
-static inline __mmask16 conv3x3_lanes(int n)
-{
-	return (__mmask16)(n <= 0 ? 0u : n >= 16 ? 0xffffu : (1u << n) - 1u);
-}
-
 /* Stride 2: phase (a, b) of channel c holds padded[2y + a][2x + b] at y *
  * wp + x, zeros elsewhere.  Input row ih is padded row Y = ih + pt, so
  * phase row Y / 2 of parity a = Y % 2; its even elements (iw = 2k,
@@ -332,12 +326,12 @@ static void conv3x3_pad_phases(const struct conv3x3 *g, const float *in, float *
 			float *dq = row + bo * g->phase_plane + xo;
 			for (int k = 0; k < ne; k += 16) {
 				const int n = g->w - 2 * k;
-				const __m512 v0 = _mm512_maskz_loadu_ps(conv3x3_lanes(n), src + 2 * k);
-				const __m512 v1 = _mm512_maskz_loadu_ps(conv3x3_lanes(n - 16),
+				const __m512 v0 = _mm512_maskz_loadu_ps(lane_mask16(n), src + 2 * k);
+				const __m512 v1 = _mm512_maskz_loadu_ps(lane_mask16(n - 16),
 									src + 2 * k + 16);
-				_mm512_mask_storeu_ps(de + k, conv3x3_lanes(ne - k),
+				_mm512_mask_storeu_ps(de + k, lane_mask16(ne - k),
 						      _mm512_permutex2var_ps(v0, even, v1));
-				_mm512_mask_storeu_ps(dq + k, conv3x3_lanes(no - k),
+				_mm512_mask_storeu_ps(dq + k, lane_mask16(no - k),
 						      _mm512_permutex2var_ps(v0, odd, v1));
 			}
 		}
@@ -370,12 +364,12 @@ static void conv3x3_unstage_phases(const struct conv3x3 *g, const float *staged,
 				/* Masked loads: nothing past the row's last
 				 * element is read (the last phase's last row
 				 * ends the buffer). */
-				const __m512 e = _mm512_maskz_loadu_ps(conv3x3_lanes(ne - k), se + k);
-				const __m512 q = _mm512_maskz_loadu_ps(conv3x3_lanes(no - k), so + k);
+				const __m512 e = _mm512_maskz_loadu_ps(lane_mask16(ne - k), se + k);
+				const __m512 q = _mm512_maskz_loadu_ps(lane_mask16(no - k), so + k);
 				__m512 v0 = _mm512_permutex2var_ps(e, lo_idx, q);
 				__m512 v1 = _mm512_permutex2var_ps(e, hi_idx, q);
-				const __mmask16 m0 = conv3x3_lanes(g->dw - 2 * k);
-				const __mmask16 m1 = conv3x3_lanes(g->dw - 2 * k - 16);
+				const __mmask16 m0 = lane_mask16(g->dw - 2 * k);
+				const __mmask16 m1 = lane_mask16(g->dw - 2 * k - 16);
 				if (add) {
 					v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, dst + 2 * k));
 					v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, dst + 2 * k + 16));

@@ -8,6 +8,7 @@
 #include "base/target_clones.h"
 #include "nn/conv3x3.h"
 #include "nn/conv_dw3.h"
+#include "nn/lane_mask.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -112,8 +113,6 @@ bool conv_dw3_backward_plan(struct conv_dw3_backward *b, const struct conv2d_geo
 		return false;
 	if (g->s == 2)
 		return true; /* its own data gradient (dw3_dgrad_s2) */
-	if (g->pr != 1)
-		return false;
 	/* dout (oh x ow) to din (h x w): padding 2 - p on each side. */
 	struct conv2d_geom *t = &b->dgrad;
 	*t = *g;
@@ -358,6 +357,15 @@ static inline __m512 dw3_tap(__m512 acc, __m512 w, const float *x, __mmask16 m)
 	return _mm512_add_ps(acc, _mm512_mul_ps(w, _mm512_maskz_loadu_ps(m, x)));
 }
 
+/* The fused activation (layer_post_act) of sixteen sums, when relu:
+ * max returns its second operand for a NaN (0), min its second when not
+ * below (hi). */
+__attribute__((target("avx512f"), always_inline))
+static inline __m512 dw3_post(__m512 acc, bool relu, __m512 hi)
+{
+	return relu ? _mm512_min_ps(_mm512_max_ps(acc, _mm512_setzero_ps()), hi) : acc;
+}
+
 __attribute__((target("avx512f")))
 void conv_dw3_masked(const struct conv_dw3 *d, const struct conv2d_geom *g,
 		     const float *plane, const float *w, float bias,
@@ -369,8 +377,7 @@ void conv_dw3_masked(const struct conv_dw3 *d, const struct conv2d_geom *g,
 		     w4 = _mm512_set1_ps(w[4]), w5 = _mm512_set1_ps(w[5]),
 		     w6 = _mm512_set1_ps(w[6]), w7 = _mm512_set1_ps(w[7]),
 		     w8 = _mm512_set1_ps(w[8]);
-	const __m512 b = _mm512_set1_ps(bias), zero = _mm512_setzero_ps(),
-		     hi = _mm512_set1_ps(layer_post_hi(cf));
+	const __m512 b = _mm512_set1_ps(bias), hi = _mm512_set1_ps(layer_post_hi(cf));
 	const ptrdiff_t o0 = d->off[0], o1 = d->off[1], o2 = d->off[2], o3 = d->off[3],
 			o4 = d->off[4], o5 = d->off[5], o6 = d->off[6], o7 = d->off[7],
 			o8 = d->off[8];
@@ -390,9 +397,7 @@ void conv_dw3_masked(const struct conv_dw3 *d, const struct conv2d_geom *g,
 		acc = dw3_tap(acc, w5, x + o5, m[5]);                          \
 		acc = dw3_tap(acc, w6, x + o6, m[6]);                          \
 		acc = dw3_tap(acc, w7, x + o7, m[7]);                          \
-		acc = dw3_tap(acc, w8, x + o8, m[8]);                          \
-		if (relu)                                                      \
-			acc = _mm512_min_ps(_mm512_max_ps(acc, zero), hi);     \
+		acc = dw3_post(dw3_tap(acc, w8, x + o8, m[8]), relu, hi);      \
 	} while (0)
 	int v = 0;
 	for (; v + 4 <= nvec && (size_t)(v + 4) * 16 <= hw; v += 4) {
@@ -409,9 +414,8 @@ void conv_dw3_masked(const struct conv_dw3 *d, const struct conv2d_geom *g,
 	for (; v < nvec; v++) {
 		__m512 a0;
 		DW3_VEC(a0, v);
-		const int left = (int)(hw - (size_t)v * 16);
-		_mm512_mask_storeu_ps(dst + (size_t)v * 16,
-				      (__mmask16)(left >= 16 ? 0xffffu : (1u << left) - 1u), a0);
+		_mm512_mask_storeu_ps(dst + (size_t)v * 16, lane_mask16((int)(hw - (size_t)v * 16)),
+				      a0);
 	}
 #undef DW3_VEC
 }
@@ -427,6 +431,13 @@ static inline __m512 dw3_row3(__m512 acc, const float *w, __m512 xa, __m512 xb, 
 	acc = _mm512_add_ps(acc, _mm512_mul_ps(_mm512_set1_ps(w[1]), xb));
 	return _mm512_add_ps(acc, _mm512_mul_ps(_mm512_set1_ps(w[2]), xc));
 }
+
+/* lanes 1..16 of the 32 (lo, hi): a row shifted left by one column;
+ * lanes 15..30: shifted right by one (lane 0 then lo's last). */
+#define DW3_NEXT(hi, lo) \
+	_mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(hi), _mm512_castps_si512(lo), 1))
+#define DW3_PREV(hi, lo) \
+	_mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(hi), _mm512_castps_si512(lo), 15))
 
 /* Columns 16 j - 1, 16 j and 16 j + 1 of input row ih (of nv vectors),
  * sixteen each: zeros for a row outside the plane and for the columns
@@ -445,19 +456,32 @@ static inline void dw3_row_in(const float *plane, const struct conv2d_geom *g, i
 		if (j + 1 < nv)
 			r = _mm512_loadu_ps(x + 16);
 	}
-	*prev = _mm512_castsi512_ps(
-		_mm512_alignr_epi32(_mm512_castps_si512(c), _mm512_castps_si512(l), 15));
+	*prev = DW3_PREV(c, l);
 	*cur = c;
-	*next = _mm512_castsi512_ps(
-		_mm512_alignr_epi32(_mm512_castps_si512(r), _mm512_castps_si512(c), 1));
+	*next = DW3_NEXT(r, c);
 }
 
-/* lanes 1..16 of the 32 (lo, hi): a row shifted left by one column;
- * lanes 15..30: shifted right by one (lane 0 then lo's last). */
-#define DW3_NEXT(hi, lo) \
-	_mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(hi), _mm512_castps_si512(lo), 1))
-#define DW3_PREV(hi, lo) \
-	_mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(hi), _mm512_castps_si512(lo), 15))
+/* Rows of 8 or 4 (G = 16 / w output rows a vector): tap row kh of
+ * vector v, one masked load of its G input rows, and the columns either
+ * side shifted in within each row (zero at the row's ends); and the
+ * vector's lanes that are outputs. */
+__attribute__((target("avx512f"), always_inline))
+static inline void dw3_group_in(const struct conv_dw3 *d, const float *plane,
+				const struct conv2d_geom *g, int v, int kh, __m512 *prev,
+				__m512 *cur, __m512 *next)
+{
+	const int W = g->w, oh0 = v * (16 / W);
+	const __m512i x = _mm512_castps_si512(
+		_mm512_maskz_loadu_ps(d->mask[v][kh], plane + (ptrdiff_t)(oh0 + kh - g->pt) * W));
+	*prev = _mm512_castsi512_ps(_mm512_maskz_alignr_epi32(d->prev_mask, x, x, 15));
+	*cur = _mm512_castsi512_ps(x);
+	*next = _mm512_castsi512_ps(_mm512_maskz_alignr_epi32(d->next_mask, x, x, 1));
+}
+
+static inline __mmask16 dw3_group_lanes(const struct conv2d_geom *g, int v)
+{
+	return lane_mask16((int)(g->hw - (size_t)v * 16));
+}
 
 /* The even and the odd lanes of the 32 (lo, hi). */
 __attribute__((target("avx512f"), always_inline))
@@ -553,8 +577,7 @@ static inline void dw3_s2_taps(const float *plane, const struct conv2d_geom *g, 
 
 static inline __mmask16 dw3_s2_lanes(const struct conv2d_geom *g, int oh)
 {
-	const int n = g->ow < 16 ? (g->oh - oh < 16 / g->ow ? g->oh - oh : 16 / g->ow) * g->ow : 16;
-	return (__mmask16)(n >= 16 ? 0xffffu : (1u << n) - 1u);
+	return g->ow < 16 ? lane_mask16((g->oh - oh) * g->ow) : 0xffff;
 }
 
 /* Sixteen outputs (the lanes of m) into dst, or added onto it. */
@@ -578,32 +601,19 @@ static inline void dw3_rows_run(const struct conv_dw3 *d, const struct conv2d_ge
 			 const struct layer_conf *cf, float *dst, bool add)
 {
 	ENG_ASSERT(d->path == CONV_DW3_BY_ROWS);
-	const __m512 b = _mm512_set1_ps(bias), zero = _mm512_setzero_ps(),
-		     hi = _mm512_set1_ps(layer_post_hi(cf));
+	const __m512 b = _mm512_set1_ps(bias), hi = _mm512_set1_ps(layer_post_hi(cf));
 	const bool relu = cf->post_relu;
 	const int W = g->w;
 	if (g->s == 1 && W < 16) {
-		/* w = 8 or 4: a vector is G = 16 / w output rows, and tap row
-		 * kh of all G is one load of G input rows, the columns either
-		 * side shifted in within each row (zero at the row's ends). */
-		const int G = 16 / W;
-		const __mmask16 mp = d->prev_mask, mn = d->next_mask;
+		/* w = 8 or 4: vectors of 16 / w output rows (dw3_group_in). */
 		for (int v = 0; v < d->nvec; v++) {
-			const int oh0 = v * G;
-			__m512 acc = b;
+			__m512 acc = b, p, c, n;
 			for (int kh = 0; kh < 3; kh++) {
-				const __m512i x = _mm512_castps_si512(_mm512_maskz_loadu_ps(
-					d->mask[v][kh], plane + (ptrdiff_t)(oh0 + kh - g->pt) * W));
-				acc = dw3_row3(acc, w + kh * 3,
-					       _mm512_castsi512_ps(_mm512_maskz_alignr_epi32(mp, x, x, 15)),
-					       _mm512_castsi512_ps(x),
-					       _mm512_castsi512_ps(_mm512_maskz_alignr_epi32(mn, x, x, 1)));
+				dw3_group_in(d, plane, g, v, kh, &p, &c, &n);
+				acc = dw3_row3(acc, w + kh * 3, p, c, n);
 			}
-			if (relu)
-				acc = _mm512_min_ps(_mm512_max_ps(acc, zero), hi);
-			const int rows = g->oh - oh0 < G ? g->oh - oh0 : G;
-			dw3_put(dst + (size_t)oh0 * (size_t)W, acc,
-				(__mmask16)(rows * W >= 16 ? 0xffffu : (1u << (rows * W)) - 1u), add);
+			dw3_put(dst + (size_t)v * 16, dw3_post(acc, relu, hi), dw3_group_lanes(g, v),
+				add);
 		}
 		return;
 	}
@@ -640,21 +650,15 @@ static inline void dw3_rows_run(const struct conv_dw3 *d, const struct conv2d_ge
 				DW3_KH(a3, 2);
 #undef DW3_IN
 #undef DW3_KH
-				if (relu) {
-					a0 = _mm512_min_ps(_mm512_max_ps(a0, zero), hi);
-					a1 = _mm512_min_ps(_mm512_max_ps(a1, zero), hi);
-					a2 = _mm512_min_ps(_mm512_max_ps(a2, zero), hi);
-					a3 = _mm512_min_ps(_mm512_max_ps(a3, zero), hi);
-				}
 				float *y = dst + (size_t)oh0 * (size_t)W + (size_t)j * 16;
 				const int rows = g->oh - oh0;
-				dw3_put(y, a0, 0xffff, add);
+				dw3_put(y, dw3_post(a0, relu, hi), 0xffff, add);
 				if (rows > 1)
-					dw3_put(y + W, a1, 0xffff, add);
+					dw3_put(y + W, dw3_post(a1, relu, hi), 0xffff, add);
 				if (rows > 2)
-					dw3_put(y + 2 * W, a2, 0xffff, add);
+					dw3_put(y + 2 * W, dw3_post(a2, relu, hi), 0xffff, add);
 				if (rows > 3)
-					dw3_put(y + 3 * W, a3, 0xffff, add);
+					dw3_put(y + 3 * W, dw3_post(a3, relu, hi), 0xffff, add);
 			}
 		return;
 	}
@@ -667,10 +671,8 @@ static inline void dw3_rows_run(const struct conv_dw3 *d, const struct conv2d_ge
 				dw3_s2_taps(plane, g, oh, j, kh, &xp, &xe, &xo);
 				acc = dw3_row3(acc, w + kh * 3, xp, xe, xo);
 			}
-			if (relu)
-				acc = _mm512_min_ps(_mm512_max_ps(acc, zero), hi);
-			dw3_put(dst + (size_t)oh * (size_t)g->ow + (size_t)j * 16, acc,
-				dw3_s2_lanes(g, oh), add);
+			dw3_put(dst + (size_t)oh * (size_t)g->ow + (size_t)j * 16,
+				dw3_post(acc, relu, hi), dw3_s2_lanes(g, oh), add);
 		}
 }
 
@@ -729,29 +731,17 @@ static void dw3_wgrad_rows(const struct conv_dw3 *d, const struct conv2d_geom *g
 					DW3_ACC(a6, a7, a8, dyv, p, c, n);
 				}
 		} else if (W < 16) {
-			/* Vectors of G = 16 / w rows, as the forward. */
-			const int G = 16 / W;
-			const __mmask16 mp = d->prev_mask, mn = d->next_mask;
+			/* Vectors of 16 / w rows, as the forward. */
 			for (int v = 0; v < d->nvec; v++) {
-				const int oh0 = v * G, rows = g->oh - oh0 < G ? g->oh - oh0 : G;
-				const __m512 dyv = _mm512_maskz_loadu_ps(
-					(__mmask16)(rows * W >= 16 ? 0xffffu : (1u << (rows * W)) - 1u),
-					dy + (size_t)oh0 * (size_t)W);
-				for (int kh = 0; kh < 3; kh++) {
-					const __m512i x = _mm512_castps_si512(_mm512_maskz_loadu_ps(
-						d->mask[v][kh], plane + (ptrdiff_t)(oh0 + kh - g->pt) * W));
-					const __m512 p = _mm512_castsi512_ps(
-							     _mm512_maskz_alignr_epi32(mp, x, x, 15)),
-						     c = _mm512_castsi512_ps(x),
-						     n = _mm512_castsi512_ps(
-							     _mm512_maskz_alignr_epi32(mn, x, x, 1));
-					if (kh == 0)
-						DW3_ACC(a0, a1, a2, dyv, p, c, n);
-					else if (kh == 1)
-						DW3_ACC(a3, a4, a5, dyv, p, c, n);
-					else
-						DW3_ACC(a6, a7, a8, dyv, p, c, n);
-				}
+				const __m512 dyv = _mm512_maskz_loadu_ps(dw3_group_lanes(g, v),
+									 dy + (size_t)v * 16);
+				__m512 p, c, n;
+				dw3_group_in(d, plane, g, v, 0, &p, &c, &n);
+				DW3_ACC(a0, a1, a2, dyv, p, c, n);
+				dw3_group_in(d, plane, g, v, 1, &p, &c, &n);
+				DW3_ACC(a3, a4, a5, dyv, p, c, n);
+				dw3_group_in(d, plane, g, v, 2, &p, &c, &n);
+				DW3_ACC(a6, a7, a8, dyv, p, c, n);
 			}
 		} else {
 			/* Input row by input row: each is loaded and shifted once and
@@ -803,8 +793,7 @@ static void dw3_dgrad_s2(const struct conv2d_geom *g, const float *dy, const flo
 	 * 16 or 8 din columns the first of the interleaved one. */
 	const bool half = g->ow < 16;
 	const int nv = half ? 1 : g->ow / 16;
-	const __mmask16 dm = (__mmask16)(half ? (1u << g->ow) - 1u : 0xffffu);
-	const __mmask16 put = (__mmask16)(half ? (1u << (2 * g->ow)) - 1u : 0xffffu);
+	const __mmask16 dm = lane_mask16(g->ow), put = lane_mask16(2 * g->ow);
 	for (int ih = 0; ih < g->h; ih++)
 		for (int j = 0; j < nv; j++) {
 			__m512 ev = zero, od = zero;

@@ -27,6 +27,7 @@
 
 #include "nn/conv3x3.h"
 #include "nn/gemm_thin.h"
+#include "nn/lane_mask.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -197,7 +198,7 @@ static void gemm_thin_block16(int n, int k, const float *a, size_t lda, const fl
 __attribute__((target("avx512f")))
 static inline void gemm_thin_store16(float *c, __m512 v, int n)
 {
-	_mm512_mask_storeu_ps(c, (__mmask16)((1u << n) - 1u), v);
+	_mm512_mask_storeu_ps(c, lane_mask16(n), v);
 }
 
 /* Rows [m0, m0 + 8) against 16 padded columns (the bpad of np 16). */
@@ -404,8 +405,7 @@ static void gemm_thin_backward_block8(int n, int k, int k0, int k1, int kp, cons
 				      const float *bt, float *dbt, bool assign)
 {
 	for (int kk = k0; kk < k1; kk += 16) {
-		const __mmask16 km = (__mmask16)(k - kk >= 16 ? 0xffffu
-							       : (1u << (k - kk)) - 1u);
+		const __mmask16 km = lane_mask16(k - kk);
 		GEMM_THIN_BLOAD(0);
 		GEMM_THIN_BLOAD(1);
 		GEMM_THIN_BLOAD(2);
@@ -446,8 +446,7 @@ static void gemm_thin_backward_row(int n, int k, int k0, int k1, int kp, const f
 				   const float *bt, float *dbt, bool assign)
 {
 	for (int kk = k0; kk < k1; kk += 16) {
-		const __mmask16 km = (__mmask16)(k - kk >= 16 ? 0xffffu
-							       : (1u << (k - kk)) - 1u);
+		const __mmask16 km = lane_mask16(k - kk);
 		GEMM_THIN_BLOAD(0);
 		for (int p = 0; p < n; p++) {
 			const __m512 bv = _mm512_loadu_ps(bt + (size_t)p * kp + kk);
