@@ -174,6 +174,124 @@ START_TEST(test_whole_net_gradient)
 }
 END_TEST
 
+/* conv1 read by two BN+ReLU pairs (ReLU6 and ReLU), so one BN's input
+ * gradient assigns and the other's adds; their sum and a ReLU (a third
+ * pair), added to the second pair's output again (so the first add's
+ * gradient adds into it), gap, fc. */
+static void pair_spec(struct net_spec *spec, struct shape input, int classes)
+{
+	memset(spec, 0, sizeof *spec);
+	snprintf(spec->name, sizeof spec->name, "pairs");
+	spec->input = input;
+	spec->classes = classes;
+	struct layer_conf *c = spec_add(spec, LAYER_KIND_CONV, "conv1", -1, PREV);
+	c->out = 5; c->size = 3; c->pad = layer_pad_all(1);
+	spec_add(spec, LAYER_KIND_BN, "bn1", 0, PREV);               /* 1 */
+	c = spec_add(spec, LAYER_KIND_RELU, "relu1", PREV, PREV);    /* 2 */
+	c->clip = 6.0f;
+	spec_add(spec, LAYER_KIND_BN, "bn2", 0, PREV);               /* 3 */
+	spec_add(spec, LAYER_KIND_RELU, "relu2", PREV, PREV);        /* 4 */
+	spec_add(spec, LAYER_KIND_ADD, "add", 2, 4);                 /* 5 */
+	spec_add(spec, LAYER_KIND_RELU, "relu3", PREV, PREV);        /* 6 */
+	spec_add(spec, LAYER_KIND_ADD, "add2", 6, 4);                /* 7 */
+	spec_add(spec, LAYER_KIND_GAP, "gap", PREV, PREV);
+	c = spec_add(spec, LAYER_KIND_LINEAR, "fc", PREV, PREV);
+	c->out = LAYER_OUT_CLASSES;
+}
+
+/* A forward (train or eval) and a backward of net on x: logits, grads and
+ * running statistics into the caller's copies.  The paired layers' own
+ * output and output gradient start as NaN, so the caller can tell whether the
+ * net left them unwritten. */
+static void pair_step(struct net *net, const float *x, int batch, bool train,
+		      float *logits, float *grads, float *state)
+{
+	const int bns[] = { 1, 3, 5 };
+	for (int b = 0; b < 3; b++) {
+		size_t n = shape_size(net->layers[bns[b]].out) * (size_t)batch;
+		for (size_t i = 0; i < n; i++)
+			net->act[bns[b]][i] = net->dact[bns[b]][i] = NAN;
+	}
+	const int32_t y[5] = { 0, 1, 2, 1, 0 };
+	float dlogits[15];
+	const float *z = net_forward(net, x, batch, train);
+	memcpy(logits, z, (size_t)batch * 3 * sizeof *z);
+	loss_softmax_xent(z, y, batch, 3, dlogits);
+	net_zero_grad(net);
+	net_backward(net, x, dlogits, batch);
+	memcpy(grads, net->grads, net->n_params * sizeof *grads);
+	memcpy(state, net->state, net->n_state * sizeof *state);
+}
+
+/* A BN or an add and the ReLU (or ReLU6) that alone reads it run as one
+ * call (batchnorm.c's and add.c's forward_relu and backward_relu, net.c's
+ * choice) and give
+ * the same logits, gradients and running statistics, to the bit, as the
+ * two layers one after the other (keep_every_output); the fused net
+ * really skipped the BN's output and gradient.  The finite-difference
+ * check above runs the fused path too. */
+START_TEST(test_bn_relu_pairs_match_separate_layers)
+{
+	struct net_spec spec;
+	struct net *fused, *apart;
+	pair_spec(&spec, (struct shape){ 3, 7, 9 }, 3);
+	ck_assert_int_eq(net_build(&spec, &fused, NULL), ENG_STATUS_OK);
+	ck_assert_int_eq(net_build(&spec, &apart, NULL), ENG_STATUS_OK);
+	apart->keep_every_output = true;
+	net_init(fused, 3);
+	net_init(apart, 3);
+	/* gamma 4 and shifted betas: ReLU6 clips some, the ReLUs zero some. */
+	for (int i = 0; i < fused->n_layers; i++) {
+		if (fused->layers[i].kind != LAYER_KIND_BN)
+			continue;
+		for (int c = 0; c < fused->layers[i].in.c; c++) {
+			fused->layers[i].w[c] = apart->layers[i].w[c] = 4.0f;
+			fused->layers[i].b[c] = apart->layers[i].b[c] = 0.5f * (float)(c - 2);
+		}
+	}
+	const int batch = 5;
+	ck_assert_int_eq(net_prepare(fused, batch, NULL), ENG_STATUS_OK);
+	ck_assert_int_eq(net_prepare(apart, batch, NULL), ENG_STATUS_OK);
+	size_t nx = shape_size(fused->input) * batch;
+	float *x = malloc(nx * sizeof *x);
+	struct rng r;
+	rng_seed(&r, 17);
+	for (size_t i = 0; i < nx; i++)
+		x[i] = (float)(2.0 * rng_uniform(&r) - 1.0);
+	size_t np = fused->n_params, ns = fused->n_state;
+	float *buf = malloc((2 * (15 + np + ns)) * sizeof *buf);
+	float *la = buf, *ga = la + 15, *sa = ga + np;
+	float *lb = sa + ns, *gb = lb + 15, *sb = gb + np;
+	for (int train = 1; train >= 0; train--) {
+		pair_step(fused, x, batch, train, la, ga, sa);
+		pair_step(apart, x, batch, train, lb, gb, sb);
+		ck_assert(memcmp(la, lb, 15 * sizeof *la) == 0);
+		ck_assert(memcmp(ga, gb, np * sizeof *ga) == 0);
+		ck_assert(memcmp(sa, sb, ns * sizeof *sa) == 0);
+		/* Every pair fused: its first layer's output and gradient left
+		 * as NaN. */
+		ck_assert(isnan(fused->act[1][0]) && isnan(fused->act[3][7]));
+		ck_assert(isnan(fused->dact[1][0]) && isnan(fused->dact[3][7]));
+		ck_assert(isnan(fused->act[5][3]) && isnan(fused->dact[5][3]));
+		ck_assert(!isnan(apart->act[1][0]) && !isnan(apart->dact[3][7]));
+		ck_assert(!isnan(apart->act[5][3]) && !isnan(apart->dact[5][3]));
+		/* ReLU6 clipped and the ReLUs zeroed something. */
+		size_t n = shape_size(fused->layers[2].out) * (size_t)batch;
+		size_t clipped = 0, zeroed = 0;
+		for (size_t i = 0; i < n; i++) {
+			clipped += fused->act[2][i] == 6.0f;
+			zeroed += fused->act[4][i] == 0.0f;
+		}
+		ck_assert(clipped > 0 && zeroed > 0);
+	}
+	free(buf);
+	free(x);
+	net_free(fused);
+	net_free(apart);
+	net_spec_done(&spec);
+}
+END_TEST
+
 /* Fixed synthetic problem: class k puts a bright 3x3 blob in quadrant k of
  * an 8x8 single-channel image, plus uniform noise. */
 static void synth_batch(struct rng *r, float *x, int32_t *y, int batch)
@@ -321,6 +439,7 @@ static Suite *net_suite(void)
 	tc = tcase_create("train");
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_whole_net_gradient);
+	tcase_add_test(tc, test_bn_relu_pairs_match_separate_layers);
 	tcase_add_test(tc, test_tiny_net_learns);
 	suite_add_tcase(s, tc);
 	return s;

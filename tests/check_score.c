@@ -156,7 +156,10 @@ static int near_kink_count(struct net *net, int per_class)
 	struct eng_err err;
 	scoring_batch(net, &ds, per_class, &x, labels, &n);
 	ck_assert(net_prepare(net, n, &err) == ENG_STATUS_OK);
+	/* The ReLUs' inputs are read below: every layer writes its output. */
+	net->keep_every_output = true;
 	net_forward(net, x, n, true);
+	net->keep_every_output = false;
 	for (int i = 0; i < net->n_layers; i++) {
 		const struct layer *l = &net->layers[i];
 		if (l->kind != LAYER_KIND_RELU)
@@ -368,7 +371,10 @@ static void export_batch(struct net *net, int per_class, const char *path)
 	 * it): the reference takes them where an input sits within rounding
 	 * of a kink (see score_reference.py). */
 	ck_assert(net_prepare(net, n, &err) == ENG_STATUS_OK);
+	/* The ReLUs' inputs are read below: every layer writes its output. */
+	net->keep_every_output = true;
 	net_forward(net, x, n, true);
+	net->keep_every_output = false;
 	uint8_t *masks[64];
 	char names[64][LAYER_NAME_MAX + 8];
 	int nm = 0;

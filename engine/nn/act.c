@@ -10,7 +10,8 @@
  * alias check or a scalar epilogue; they are compiled for AVX-512 and AVX2
  * as well (ENG_TARGET_CLONES: the baseline is SSE2).  Large tensors are split over an
  * OpenMP team as big as OpenBLAS's thread count (see threads() below);
- * every element is computed the same way whatever the split.
+ * every element is computed the same way whatever the split.  The
+ * gradient loop is add.c's too, for an add run with its ReLU (act.h).
  */
 #include "config.h"
 
@@ -19,6 +20,7 @@
 
 #include "base/target_clones.h"
 #include "base/threads.h"
+#include "nn/act.h"
 #include "nn/layer.h"
 
 #ifdef _OPENMP
@@ -83,10 +85,8 @@ ENG_TARGET_CLONES static void relu_forward_range(const float *restrict x,
 	}
 }
 
-ENG_TARGET_CLONES static void relu_backward_range(const float *restrict x,
-						  const float *restrict dy,
-						  float *restrict dx, size_t n, float clip,
-						  bool assign)
+ENG_TARGET_CLONES void relu_grad_range(const float *restrict x, const float *restrict dy,
+				       float *restrict dx, size_t n, float clip, bool assign)
 {
 	/* dy is loaded unconditionally: a conditional load is what keeps
 	 * GCC from vectorising the select without AVX-512 masks. */
@@ -156,7 +156,7 @@ static void relu_backward(struct layer *l, const struct layer_io *io)
 	RELU_OMP("omp parallel for schedule(static) num_threads(nt) if(nt > 1)")
 	for (int t = 0; t < nt; t++) {
 		size_t a = relu_block(n, nt, t), b = relu_block(n, nt, t + 1);
-		relu_backward_range(x + a, dy + a, dx + a, b - a, clip, assign);
+		relu_grad_range(x + a, dy + a, dx + a, b - a, clip, assign);
 	}
 }
 

@@ -1,13 +1,28 @@
 /* add.c: elementwise sum of exactly two inputs of the same shape (the join
  * of a residual block).  The backward hands dout unchanged to both inputs.
+ *
+ * With the ReLU after it (forward_relu, backward_relu: the net's choice,
+ * net.c) it writes the ReLU's output in the pass that sums, and its
+ * backward hands the ReLU's output gradient, where the ReLU passed, to
+ * both inputs: the mask comes from the ReLU's output z, which passes
+ * exactly where its input did (0 < z, and z < clip for ReLU6).  That
+ * spares the ReLU's pass each way and the copy of its gradient.
  */
 #include "config.h"
 
+#include <math.h>
 #include <stddef.h>
 #include <string.h>
 
 #include "base/target_clones.h"
+#include "nn/act.h"
 #include "nn/layer.h"
+
+#ifdef _OPENMP
+#define ADD_OMP(directive) _Pragma(directive)
+#else
+#define ADD_OMP(directive)
+#endif
 
 static enum eng_status add_infer(struct layer *l, const struct shape *in,
 				 int n_in, struct eng_err *err)
@@ -37,11 +52,13 @@ static uint64_t add_macs(const struct layer *l)
 }
 
 /* The per-element loops, compiled for the CPU's widest vectors (the
- * engine's baseline is SSE2).  out never aliases an input: every layer
- * has its own activation buffer. */
+ * engine's baseline is SSE2) and marked `omp simd`: -O2's cost model left
+ * them scalar (a loop of unknown length needs an epilogue).  out never
+ * aliases an input: every layer has its own activation buffer. */
 ENG_TARGET_CLONES static void add_sum(const float *restrict a, const float *restrict b,
 				      float *restrict out, size_t n)
 {
+	ADD_OMP("omp simd")
 	for (size_t i = 0; i < n; i++)
 		out[i] = a[i] + b[i];
 }
@@ -51,6 +68,7 @@ ENG_TARGET_CLONES static void add_sum_relu(const float *restrict a,
 					   const float *restrict b, float *restrict out,
 					   size_t n, float hi)
 {
+	ADD_OMP("omp simd")
 	for (size_t i = 0; i < n; i++)
 		out[i] = layer_post_act(a[i] + b[i], hi);
 }
@@ -58,6 +76,7 @@ ENG_TARGET_CLONES static void add_sum_relu(const float *restrict a,
 ENG_TARGET_CLONES static void add_into(float *restrict dx, const float *restrict dy,
 				       size_t n)
 {
+	ADD_OMP("omp simd")
 	for (size_t i = 0; i < n; i++)
 		dx[i] += dy[i];
 }
@@ -69,6 +88,22 @@ static void add_forward(struct layer *l, const struct layer_io *io)
 		add_sum(io->in[0], io->in[1], io->out, n);
 	else
 		add_sum_relu(io->in[0], io->in[1], io->out, n, layer_post_hi(&l->conf));
+}
+
+static void add_forward_relu(struct layer *l, const struct layer_io *io, float clip)
+{
+	size_t n = shape_size(l->out) * (size_t)io->batch;
+	add_sum_relu(io->in[0], io->in[1], io->out, n, clip > 0.0f ? clip : INFINITY);
+}
+
+/* The mask from the ReLU's output (act.h: it passes where the input did). */
+static void add_backward_relu(struct layer *l, const struct layer_io *io, float clip)
+{
+	size_t n = shape_size(l->out) * (size_t)io->batch;
+	for (int k = 0; k < 2; k++)
+		if (io->din[k])
+			relu_grad_range(io->out, io->dout, io->din[k], n, clip,
+					io->din_assign[k]);
 }
 
 static void add_backward(struct layer *l, const struct layer_io *io)
@@ -91,4 +126,6 @@ const struct layer_ops add_ops = {
 	.macs = add_macs,
 	.forward = add_forward,
 	.backward = add_backward,
+	.forward_relu = add_forward_relu,
+	.backward_relu = add_backward_relu,
 };

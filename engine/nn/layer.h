@@ -207,6 +207,16 @@ struct layer_ops {
 	size_t (*cache_len)(const struct layer *l, int batch);
 	void (*forward)(struct layer *l, const struct layer_io *io);
 	void (*backward)(struct layer *l, const struct layer_io *io);
+	/* Optional (NULL: the layer cannot): the layer and the ReLU after it
+	 * in one call, clip being the ReLU's (0: none; 6: ReLU6).  The
+	 * forward writes the ReLU's output to io->out; the backward takes
+	 * the ReLU's output in io->out and its output gradient in io->dout
+	 * and computes what the two backwards would, to the bit, into the
+	 * layer's din, dw and db.  The layer's own output and output
+	 * gradient are neither written nor read.  The net decides when a
+	 * pair runs so (net.c, net_fuses_relu). */
+	void (*forward_relu)(struct layer *l, const struct layer_io *io, float clip);
+	void (*backward_relu)(struct layer *l, const struct layer_io *io, float clip);
 };
 
 extern const struct layer_ops conv2d_ops;

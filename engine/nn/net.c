@@ -255,6 +255,27 @@ const float *net_forward(struct net *net, const float *input, int batch, bool tr
 	return net_forward_team(net, input, batch, train, 0);
 }
 
+/* Whether layer i runs with the ReLU after it as one call (layer_ops
+ * forward_relu and backward_relu): the layer can, layer i + 1 is a ReLU
+ * that reads layer i, and no other layer does (so nobody needs layer i's
+ * own output or gradient), unless the caller keeps every output.  The one
+ * decision net_forward_team and net_backward both ask.  Linear in the
+ * layers; a pass costs far more. */
+static bool net_fuses_relu(const struct net *net, int i)
+{
+	if (net->keep_every_output || i + 1 >= net->n_layers)
+		return false;
+	const struct layer *l = &net->layers[i], *r = &net->layers[i + 1];
+	if (!l->ops->forward_relu || !l->ops->backward_relu || r->kind != LAYER_KIND_RELU ||
+	    r->n_in != 1 || r->in_idx[0] != i)
+		return false;
+	for (int j = i + 2; j < net->n_layers; j++)
+		for (int k = 0; k < net->layers[j].n_in; k++)
+			if (net->layers[j].in_idx[k] == i)
+				return false;
+	return true;
+}
+
 const float *net_forward_team(struct net *net, const float *input, int batch, bool train,
 			      int threads)
 {
@@ -268,6 +289,13 @@ const float *net_forward_team(struct net *net, const float *input, int batch, bo
 		io.out = net->act[i];
 		io.cache = net->cache[i];
 		io.scratch = net->scratch;
+		if (net_fuses_relu(net, i)) {
+			/* Straight into the ReLU's output. */
+			io.out = net->act[i + 1];
+			l->ops->forward_relu(l, &io, net->layers[i + 1].conf.clip);
+			i++;
+			continue;
+		}
 		l->ops->forward(l, &io);
 	}
 	return net->act[net->n_layers - 1];
@@ -314,6 +342,12 @@ void net_backward(struct net *net, const float *input, const float *dlogits, int
 	memcpy(net->dact[last], dlogits,
 	       shape_size(net->layers[last].out) * (size_t)batch * sizeof(float));
 	for (int i = last; i >= 0; i--) {
+		/* A ReLU run with the layer before it: the pair's backward,
+		 * from the ReLU's output gradient to the layer's input. */
+		const bool pair = i > 0 && net_fuses_relu(net, i - 1);
+		const int top = i;
+		if (pair)
+			i--;
 		struct layer *l = &net->layers[i];
 		struct layer_io io = { .batch = batch, .train = true };
 		for (int k = 0; k < l->n_in; k++) {
@@ -322,11 +356,14 @@ void net_backward(struct net *net, const float *input, const float *dlogits, int
 			io.din[k] = src < 0 ? NULL : net->dact[src];
 			io.din_assign[k] = src >= 0 && net_din_first(net, i, k);
 		}
-		io.out = net->act[i];
-		io.dout = net->dact[i];
+		io.out = net->act[top];
+		io.dout = net->dact[top];
 		io.cache = net->cache[i];
 		io.scratch = net->scratch;
-		l->ops->backward(l, &io);
+		if (pair)
+			l->ops->backward_relu(l, &io, net->layers[top].conf.clip);
+		else
+			l->ops->backward(l, &io);
 	}
 }
 

@@ -57,6 +57,13 @@ struct net {
 	float *workspace;       /* owned */
 	size_t workspace_len;   /* floats */
 
+	/* false (net_build's default): net_forward and net_backward run a
+	 * layer and the ReLU that alone reads it as one call (layer_ops
+	 * forward_relu), so the layer's own output and output gradient
+	 * are left unwritten.  true: every act and dact is written, for a
+	 * caller that reads them after the pass (GraSP's second order). */
+	bool keep_every_output;
+
 	/* A fused net's Winograd filters (net_fuse.c; layer.h w_wino). */
 	float *wino;            /* owned; NULL unless fused */
 };
@@ -114,7 +121,8 @@ void net_zero_grad(struct net *net);
 
 /* Index of a layer by name, or -1. */
 int net_find(const struct net *net, const char *name);
-/* Output of layer i from the last forward (batch x layers[i].out). */
+/* Output of layer i from the last forward (batch x layers[i].out); for a
+ * layer run with its ReLU (keep_every_output false), undefined. */
 const float *net_layer_output(const struct net *net, int i);
 /* Totals per sample. */
 uint64_t net_macs(const struct net *net);

@@ -432,7 +432,12 @@ enum eng_status score_grasp(struct score_run *run, const struct data_split *ds,
 		score_batch_done(&b);
 		return st;
 	}
+	/* The tangent passes read every layer's output and output gradient
+	 * (a ReLU's input, a BN's dy): none may be left unwritten. */
+	const bool keep_saved = net->keep_every_output;
+	net->keep_every_output = true;
 	score_batch_grad(net, &b, temp, dz);
+	net->keep_every_output = keep_saved;
 	score_step(run);
 	if (score_aborted(run)) {
 		st = score_abort_status(run);
