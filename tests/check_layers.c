@@ -864,6 +864,60 @@ START_TEST(test_add_forward_backward)
 }
 END_TEST
 
+/* An add big enough to be split over the team (threads.h's parts, 3 x
+ * 67 x 67 x 10 floats: not a multiple of 16), plain and with its ReLU
+ * (forward_relu, backward_relu; clip 0 and 0.75), against loops over every
+ * element: sums and masks are exact, so they must match to the bit; the
+ * backward once assigning (onto NaN) and once adding. */
+START_TEST(test_add_team_and_relu)
+{
+	struct layer_conf c = conf_of(LAYER_KIND_ADD);
+	struct shape s[2] = { { 3, 67, 67 }, { 3, 67, 67 } };
+	const int batch = 10;
+	struct tl t;
+	struct eng_err err;
+	ck_assert_int_eq(tl_init(&t, LAYER_KIND_ADD, &c, s, 2, batch, &err), ENG_STATUS_OK);
+	const size_t n = shape_size(s[0]) * (size_t)batch;
+	float *a = rand_floats(n, 50, -1.0, 1.0), *b = rand_floats(n, 51, -1.0, 1.0);
+	float *dy = rand_floats(n, 52, -1.0, 1.0), *y = malloc(n * sizeof(float));
+	float *d0 = malloc(n * sizeof(float)), *d1 = malloc(n * sizeof(float));
+	const float clips[] = { -1.0f, 0.0f, 0.75f }; /* -1: no ReLU */
+	for (int ci = 0; ci < 3; ci++) {
+		const float clip = clips[ci];
+		struct layer_io io = { .batch = batch, .train = true, .in = { a, b }, .out = y,
+				       .dout = dy, .din = { d0, d1 },
+				       .din_assign = { true, false } };
+		if (clip < 0.0f)
+			t.l.ops->forward(&t.l, &io);
+		else
+			t.l.ops->forward_relu(&t.l, &io, clip);
+		for (size_t i = 0; i < n; i++) {
+			d0[i] = NAN;
+			d1[i] = 0.5f;
+		}
+		if (clip < 0.0f)
+			t.l.ops->backward(&t.l, &io);
+		else
+			t.l.ops->backward_relu(&t.l, &io, clip);
+		size_t passed = 0;
+		for (size_t i = 0; i < n; i++) {
+			float v = a[i] + b[i];
+			bool pass = clip < 0.0f || (v > 0.0f && (clip == 0.0f || v < clip));
+			float want = clip < 0.0f ? v : (v > 0.0f ? (clip > 0.0f && v >= clip ? clip : v) : 0.0f);
+			ck_assert_msg(y[i] == want, "clip %g: y[%zu] = %g, want %g", (double)clip, i,
+				      (double)y[i], (double)want);
+			float g = pass ? dy[i] : 0.0f;
+			ck_assert_msg(d0[i] == g && d1[i] == 0.5f + g, "clip %g: din at %zu",
+				      (double)clip, i);
+			passed += pass;
+		}
+		ck_assert(passed > 0 && (clip < 0.0f || passed < n));
+	}
+	free(a); free(b); free(dy); free(y); free(d0); free(d1);
+	tl_done(&t);
+}
+END_TEST
+
 START_TEST(test_flatten)
 {
 	struct layer_conf c = conf_of(LAYER_KIND_FLATTEN);
@@ -1142,6 +1196,7 @@ static Suite *layers_suite(void)
 	tcase_add_test(tc, test_linear_counts_and_init);
 	tcase_add_test(tc, test_add_grad);
 	tcase_add_test(tc, test_add_forward_backward);
+	tcase_add_test(tc, test_add_team_and_relu);
 	tcase_add_test(tc, test_flatten);
 	tcase_add_test(tc, test_maxpool_2x2_ties_nan);
 	suite_add_tcase(s, tc);

@@ -22,6 +22,13 @@ void threads_set_count(int n)
 	(void)n;
 }
 
+size_t threads_part(size_t n, int nt, int t)
+{
+	size_t per = ((n + (size_t)nt - 1) / (size_t)nt + 15) & ~(size_t)15;
+	size_t b = per * (size_t)t;
+	return b < n ? b : n;
+}
+
 int threads_for_work(size_t work, size_t par_min)
 {
 #ifdef _OPENMP

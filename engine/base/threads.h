@@ -27,6 +27,12 @@ void threads_set_count(int n);
 /* Threads for a parallel loop over `work` floats (>= 1). */
 int threads_for_work(size_t work, size_t par_min);
 
+/* Where part t of nt (0 <= t <= nt) of [0, n) starts: nearly equal
+ * parts, multiples of 16 floats (one cache line) apart so that threads
+ * never share a line they write; part t is [threads_part(n, nt, t),
+ * threads_part(n, nt, t + 1)). */
+size_t threads_part(size_t n, int nt, int t);
+
 /* Inside an OpenMP parallel region: this thread's index in its team and
  * the team's size (0 and 1 outside a region, and in builds without
  * OpenMP). */

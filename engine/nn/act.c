@@ -35,8 +35,8 @@
 
 /* Threads for a loop over n elements: as many as OpenBLAS runs its GEMMs
  * on (the one knob for how many cores the engine may take), or one when
- * waking a team would cost more than it saves. */
-static int relu_threads(size_t n)
+ * waking a team would cost more than it saves.  add.c's loops too. */
+int relu_threads(size_t n)
 {
 	return threads_for_work(n, RELU_PAR_MIN);
 }
@@ -119,15 +119,6 @@ ENG_TARGET_CLONES void relu_grad_range(const float *restrict x, const float *res
 	}
 }
 
-/* Split [0, n) into nt nearly equal blocks, multiples of 16 floats (one
- * cache line) apart so threads never share a line they write. */
-static size_t relu_block(size_t n, int nt, int t)
-{
-	size_t per = ((n + (size_t)nt - 1) / (size_t)nt + 15) & ~(size_t)15;
-	size_t b = per * (size_t)t;
-	return b < n ? b : n;
-}
-
 static void relu_forward(struct layer *l, const struct layer_io *io)
 {
 	size_t n = shape_size(l->in) * (size_t)io->batch;
@@ -137,7 +128,7 @@ static void relu_forward(struct layer *l, const struct layer_io *io)
 	int nt = relu_threads(n);
 	RELU_OMP("omp parallel for schedule(static) num_threads(nt) if(nt > 1)")
 	for (int t = 0; t < nt; t++) {
-		size_t a = relu_block(n, nt, t), b = relu_block(n, nt, t + 1);
+		size_t a = threads_part(n, nt, t), b = threads_part(n, nt, t + 1);
 		relu_forward_range(x + a, y + a, b - a, clip);
 	}
 }
@@ -155,7 +146,7 @@ static void relu_backward(struct layer *l, const struct layer_io *io)
 	int nt = relu_threads(n);
 	RELU_OMP("omp parallel for schedule(static) num_threads(nt) if(nt > 1)")
 	for (int t = 0; t < nt; t++) {
-		size_t a = relu_block(n, nt, t), b = relu_block(n, nt, t + 1);
+		size_t a = threads_part(n, nt, t), b = threads_part(n, nt, t + 1);
 		relu_grad_range(x + a, dy + a, dx + a, b - a, clip, assign);
 	}
 }

@@ -11,10 +11,12 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 
 #include "base/target_clones.h"
+#include "base/threads.h"
 #include "nn/act.h"
 #include "nn/layer.h"
 
@@ -81,43 +83,68 @@ ENG_TARGET_CLONES static void add_into(float *restrict dx, const float *restrict
 		dx[i] += dy[i];
 }
 
+/* The sum, with the ReLU (bounded by hi) when relu, split over a team as
+ * act.c splits the ReLU's elements (the same sums whatever the split). */
+static void add_forward_parts(const struct layer *l, const struct layer_io *io, bool relu,
+			      float hi)
+{
+	const size_t n = shape_size(l->out) * (size_t)io->batch;
+	const int nt = relu_threads(n);
+	ADD_OMP("omp parallel for schedule(static) num_threads(nt) if(nt > 1)")
+	for (int t = 0; t < nt; t++) {
+		const size_t a = threads_part(n, nt, t), e = threads_part(n, nt, t + 1);
+		if (relu)
+			add_sum_relu(io->in[0] + a, io->in[1] + a, io->out + a, e - a, hi);
+		else
+			add_sum(io->in[0] + a, io->in[1] + a, io->out + a, e - a);
+	}
+}
+
 static void add_forward(struct layer *l, const struct layer_io *io)
 {
-	size_t n = shape_size(l->out) * (size_t)io->batch;
-	if (!l->conf.post_relu)
-		add_sum(io->in[0], io->in[1], io->out, n);
-	else
-		add_sum_relu(io->in[0], io->in[1], io->out, n, layer_post_hi(&l->conf));
+	add_forward_parts(l, io, l->conf.post_relu, layer_post_hi(&l->conf));
 }
 
 static void add_forward_relu(struct layer *l, const struct layer_io *io, float clip)
 {
-	size_t n = shape_size(l->out) * (size_t)io->batch;
-	add_sum_relu(io->in[0], io->in[1], io->out, n, clip > 0.0f ? clip : INFINITY);
+	add_forward_parts(l, io, true, clip > 0.0f ? clip : INFINITY);
 }
 
-/* The mask from the ReLU's output (act.h: it passes where the input did). */
+/* Both inputs' gradients: dout unchanged, or (relu) where the ReLU passed,
+ * the mask from its output (act.h: it passes where its input did); split
+ * over a team as the forward. */
+static void add_backward_parts(const struct layer *l, const struct layer_io *io, bool relu,
+			       float clip)
+{
+	const size_t n = shape_size(l->out) * (size_t)io->batch;
+	const int nt = relu_threads(n);
+	ADD_OMP("omp parallel for schedule(static) num_threads(nt) if(nt > 1)")
+	for (int t = 0; t < nt; t++) {
+		const size_t a = threads_part(n, nt, t), e = threads_part(n, nt, t + 1);
+		for (int k = 0; k < 2; k++) {
+			float *dx = io->din[k];
+			if (!dx)
+				continue;
+			if (relu)
+				relu_grad_range(io->out + a, io->dout + a, dx + a, e - a, clip,
+						io->din_assign[k]);
+			else if (io->din_assign[k])
+				memcpy(dx + a, io->dout + a, (e - a) * sizeof(float));
+			else
+				add_into(dx + a, io->dout + a, e - a);
+		}
+	}
+}
+
 static void add_backward_relu(struct layer *l, const struct layer_io *io, float clip)
 {
-	size_t n = shape_size(l->out) * (size_t)io->batch;
-	for (int k = 0; k < 2; k++)
-		if (io->din[k])
-			relu_grad_range(io->out, io->dout, io->din[k], n, clip,
-					io->din_assign[k]);
+	add_backward_parts(l, io, true, clip);
 }
 
 static void add_backward(struct layer *l, const struct layer_io *io)
 {
 	ENG_ASSERT(!l->conf.post_relu);	/* fused eval nets never train */
-	size_t n = shape_size(l->out) * (size_t)io->batch;
-	for (int k = 0; k < 2; k++) {
-		if (!io->din[k])
-			continue;
-		if (io->din_assign[k])
-			memcpy(io->din[k], io->dout, n * sizeof(float));
-		else
-			add_into(io->din[k], io->dout, n);
-	}
+	add_backward_parts(l, io, false, 0.0f);
 }
 
 const struct layer_ops add_ops = {

@@ -58,12 +58,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/target_clones.h"
 #include "base/threads.h"
 #include "score/score.h"
 #include "score/synflow.h"
 #include "score/mask.h"
 #include "score/synflow_collect.h"
 #include "score/synflow_sparse.h"
+
+#ifdef _OPENMP
+#define SCORE_OMP(directive) _Pragma(directive)
+#else
+#define SCORE_OMP(directive)
+#endif
 
 /* x *= 2^e, exactly (up to subnormal results). */
 static void score_scale(float *x, size_t n, int e)
@@ -99,14 +106,25 @@ struct score_synflow {
 	int threads;            /* the team the layers may use (layer_io) */
 };
 
-static int score_normalise(float *x, size_t n)
+/* The largest |x[i]|, 0 for n = 0.  A vector reduction for the CPU's
+ * widest vectors: the scalar loop (-O2 left it so) waited on each max in
+ * turn, 3 % of a SynFlow run on VGG-16.  A maximum is the same in any
+ * order; the tensors hold no NaN (block floating point keeps them
+ * finite). */
+ENG_TARGET_CLONES static float score_max_abs(const float *x, size_t n)
 {
 	float mx = 0.0f;
+	SCORE_OMP("omp simd reduction(max:mx)")
 	for (size_t i = 0; i < n; i++) {
 		float a = fabsf(x[i]);
-		if (a > mx)
-			mx = a;
+		mx = a > mx ? a : mx;
 	}
+	return mx;
+}
+
+static int score_normalise(float *x, size_t n)
+{
+	float mx = score_max_abs(x, n);
 	if (!(mx > 0.0f) || !isfinite(mx))
 		return 0;
 	int e = ilogbf(mx);
@@ -193,11 +211,6 @@ static void score_synflow_forward(struct net *net, struct score_synflow *sf)
 #define SCORE_WAYS_MIN 4096         /* entries from which a layer uses them all */
 #define SCORE_BLOCK 64              /* entries scored at once */
 
-#ifdef _OPENMP
-#define SCORE_OMP(directive) _Pragma(directive)
-#else
-#define SCORE_OMP(directive)
-#endif
 
 /* Entries from which a loop over the list is split over a team: below,
  * waking the team costs more than the loop. */
