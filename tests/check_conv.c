@@ -1090,7 +1090,7 @@ static bool conv_wino_here(void)
 }
 
 /* Winograd F(2x2, 3x3) (conv_wino.h), the fused inference nets' path for
- * 3x3 stride-1 convs on 8x8 to 16x16 maps: odd and even sides, channel
+ * 3x3 stride-1 convs on 8x8 to 32x32 maps: odd and even sides, channel
  * counts pruning leaves (not multiples of 8), with and without a bias,
  * plain, ReLU and ReLU6, on one and two threads. */
 static const struct conv_case wino_cases[] = {
@@ -1100,6 +1100,8 @@ static const struct conv_case wino_cases[] = {
 	{ 65, 9, 13, 17, 3, 1, 1, 1, 1, 1 },    /* odd sides: half tiles */
 	{ 96, 15, 8, 9, 3, 1, 1, 1, 1, 1 },     /* 8 x 4 tiles, odd rows */
 	{ 128, 12, 12, 129, 3, 1, 1, 1, 0, 1 }, /* 36 tiles */
+	{ 64, 32, 32, 64, 3, 1, 1, 1, 1, 1 },   /* VGG's conv1_2: 256 tiles */
+	{ 66, 31, 29, 20, 3, 1, 1, 1, 0, 1 },   /* the largest odd sides */
 };
 #define N_WINO_CASES ((int)(sizeof wino_cases / sizeof wino_cases[0]))
 
@@ -1261,7 +1263,8 @@ START_TEST(test_conv_wino_eligible)
 		{ { 256, 8, 8, 256, 3, 1, 1, 1, 1, 1 }, true, true },
 		{ { 64, 8, 16, 8, 3, 1, 1, 1, 0, 1 }, true, false },   /* batched: few outputs */
 		{ { 63, 16, 16, 64, 3, 1, 1, 1, 1, 1 }, false },  /* few inputs */
-		{ { 64, 32, 32, 64, 3, 1, 1, 1, 1, 1 }, false },  /* 32x32 */
+		{ { 64, 32, 32, 64, 3, 1, 1, 1, 1, 1 }, true, false },  /* batched: 32x32 */
+		{ { 64, 33, 32, 64, 3, 1, 1, 1, 1, 1 }, false },  /* past 32 */
 		{ { 64, 7, 7, 128, 3, 1, 1, 1, 1, 1 }, false, false },  /* 7x7 */
 		{ { 64, 4, 4, 128, 3, 1, 1, 1, 1, 1 }, false, false },  /* 4x4 */
 		{ { 64, 16, 16, 64, 3, 2, 1, 1, 1, 1 }, false },  /* stride 2 */

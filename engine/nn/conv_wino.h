@@ -1,7 +1,7 @@
-/* conv_wino.h: Winograd F(2x2, 3x3) for 3x3 stride-1 convs on 8x8 to
- * 16x16 maps: a fused inference net's batch-1 forward (net_fuse.h), and
+/* conv_wino.h: Winograd F(2x2, 3x3) for 3x3 stride-1 convs: a fused
+ * inference net's batch-1 forward on 8x8 to 32x32 maps (net_fuse.h), and
  * (further down) the batched forward, data and weight gradients of every
- * net.
+ * net on 8x8 to 16x16 maps.
  *
  * A 2x2 block of outputs is A^T [(G g G^T) .* (B^T d B)] A for the 4x4
  * input patch d around it and each 3x3 filter g (Lavin and Gray 2016):
@@ -17,10 +17,11 @@
  * Where it pays (conv_wino_eligible for the layer, conv_wino_runs for a
  * call): VGG-16's 16x16 and 8x8 layers at batch 1 and one thread, Zen 5,
  * went 0.23 -> 0.12, 0.47 -> 0.31, 0.24 -> 0.12 and 0.48 -> 0.23 ms
- * (docs/performance.md, with the batched path's figures).  On 32x32 maps the direct 3x3 kernels
- * (conv3x3.h) are near the core's peak already; on 4x4 and 2x2 maps the
- * layer is a stream of its weights, which the transform makes 16/9 as
- * large.
+ * (docs/performance.md, with the batched path's figures); its 32x32
+ * conv1_2, where the direct 3x3 kernels (conv3x3.h) run near the core's
+ * peak, 0.35-0.36 -> 0.29-0.30 ms (the batched path stays at 16x16 and
+ * below).  On 4x4 and 2x2 maps the layer is a stream of its weights,
+ * which the transform makes 16/9 as large.
  *
  * Layouts.  A fused net's batch-1 products on 8x8 maps (16 tiles) are
  * thin: the transformed filters are packed eight output channels at a
@@ -53,7 +54,7 @@
 
 /* Whether conv layer l (shapes inferred) runs this path in a fused net:
  * 3x3, stride 1, padding 1 on every side, one group, at least 64 input
- * channels, output maps from 8x8 to 16x16, and a CPU with the AVX-512
+ * channels, output maps from 8x8 to 32x32, and a CPU with the AVX-512
  * kernels (conv3x3_best_isa, so the process cap RECONVENE_CONV3X3_ISA
  * turns it off too). */
 bool conv_wino_eligible(const struct layer *l);
