@@ -200,11 +200,11 @@ static void pair_spec(struct net_spec *spec, struct shape input, int classes)
 }
 
 /* A forward (train or eval) and a backward of net on x: logits, grads and
- * running statistics into the caller's copies.  The paired layers' own
+ * running statistics into the caller's copies (toggle: see below).  The paired layers' own
  * output and output gradient start as NaN, so the caller can tell whether the
  * net left them unwritten. */
 static void pair_step(struct net *net, const float *x, int batch, bool train,
-		      float *logits, float *grads, float *state)
+		      bool toggle, float *logits, float *grads, float *state)
 {
 	const int bns[] = { 1, 3, 5 };
 	for (int b = 0; b < 3; b++) {
@@ -217,8 +217,14 @@ static void pair_step(struct net *net, const float *x, int batch, bool train,
 	const float *z = net_forward(net, x, batch, train);
 	memcpy(logits, z, (size_t)batch * 3 * sizeof *z);
 	loss_softmax_xent(z, y, batch, 3, dlogits);
+	/* toggle: keep_every_output flipped between the forward and its
+	 * backward, which must follow the forward (net.h). */
+	if (toggle)
+		net->keep_every_output = !net->keep_every_output;
 	net_zero_grad(net);
 	net_backward(net, x, dlogits, batch);
+	if (toggle)
+		net->keep_every_output = !net->keep_every_output;
 	memcpy(grads, net->grads, net->n_params * sizeof *grads);
 	memcpy(state, net->state, net->n_state * sizeof *state);
 }
@@ -228,8 +234,9 @@ static void pair_step(struct net *net, const float *x, int batch, bool train,
  * choice) and give
  * the same logits, gradients and running statistics, to the bit, as the
  * two layers one after the other (keep_every_output); the fused net
- * really skipped the BN's output and gradient.  The finite-difference
- * check above runs the fused path too. */
+ * really skipped the BN's output and gradient, and flipping
+ * keep_every_output between a forward and its backward changes nothing.
+ * The finite-difference check above runs the fused path too. */
 START_TEST(test_bn_relu_pairs_match_separate_layers)
 {
 	struct net_spec spec;
@@ -262,9 +269,10 @@ START_TEST(test_bn_relu_pairs_match_separate_layers)
 	float *buf = malloc((2 * (15 + np + ns)) * sizeof *buf);
 	float *la = buf, *ga = la + 15, *sa = ga + np;
 	float *lb = sa + ns, *gb = lb + 15, *sb = gb + np;
-	for (int train = 1; train >= 0; train--) {
-		pair_step(fused, x, batch, train, la, ga, sa);
-		pair_step(apart, x, batch, train, lb, gb, sb);
+	for (int round = 0; round < 4; round++) {
+		const bool train = round < 2, toggle = round % 2;
+		pair_step(fused, x, batch, train, toggle, la, ga, sa);
+		pair_step(apart, x, batch, train, toggle, lb, gb, sb);
 		ck_assert(memcmp(la, lb, 15 * sizeof *la) == 0);
 		ck_assert(memcmp(ga, gb, np * sizeof *ga) == 0);
 		ck_assert(memcmp(sa, sb, ns * sizeof *sa) == 0);

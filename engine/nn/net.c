@@ -258,12 +258,12 @@ const float *net_forward(struct net *net, const float *input, int batch, bool tr
 /* Whether layer i runs with the ReLU after it as one call (layer_ops
  * forward_relu and backward_relu): the layer can, layer i + 1 is a ReLU
  * that reads layer i, and no other layer does (so nobody needs layer i's
- * own output or gradient), unless the caller keeps every output.  The one
- * decision net_forward_team and net_backward both ask.  Linear in the
- * layers; a pass costs far more. */
+ * own output or gradient), unless the last forward kept every output
+ * (net.h).  The one decision net_forward_team and net_backward both ask.
+ * Linear in the layers; a pass costs far more. */
 static bool net_fuses_relu(const struct net *net, int i)
 {
-	if (net->keep_every_output || i + 1 >= net->n_layers)
+	if (net->forward_kept_every_output || i + 1 >= net->n_layers)
 		return false;
 	const struct layer *l = &net->layers[i], *r = &net->layers[i + 1];
 	if (!l->ops->forward_relu || !l->ops->backward_relu || r->kind != LAYER_KIND_RELU ||
@@ -280,6 +280,7 @@ const float *net_forward_team(struct net *net, const float *input, int batch, bo
 			      int threads)
 {
 	ENG_ASSERT(batch > 0 && batch <= net->max_batch);
+	net->forward_kept_every_output = net->keep_every_output;
 	for (int i = 0; i < net->n_layers; i++) {
 		struct layer *l = &net->layers[i];
 		struct layer_io io = { .batch = batch, .train = train, .threads = threads,

@@ -61,8 +61,12 @@ struct net {
 	 * layer and the ReLU that alone reads it as one call (layer_ops
 	 * forward_relu), so the layer's own output and output gradient
 	 * are left unwritten.  true: every act and dact is written, for a
-	 * caller that reads them after the pass (GraSP's second order). */
+	 * caller that reads them after the pass (GraSP's second order).
+	 * Read by net_forward; net_backward follows what the forward it
+	 * backpropagates did (forward_kept_every_output), so changing it in
+	 * between changes nothing. */
 	bool keep_every_output;
+	bool forward_kept_every_output; /* set by net_forward_team */
 
 	/* A fused net's Winograd filters (net_fuse.c; layer.h w_wino). */
 	float *wino;            /* owned; NULL unless fused */
