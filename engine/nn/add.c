@@ -10,7 +10,6 @@
  */
 #include "config.h"
 
-#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
@@ -107,7 +106,7 @@ static void add_forward(struct layer *l, const struct layer_io *io)
 
 static void add_forward_relu(struct layer *l, const struct layer_io *io, float clip)
 {
-	add_forward_parts(l, io, true, clip > 0.0f ? clip : INFINITY);
+	add_forward_parts(l, io, true, layer_relu_hi(clip));
 }
 
 /* Both inputs' gradients: dout unchanged, or (relu) where the ReLU passed,

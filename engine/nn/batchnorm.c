@@ -127,13 +127,7 @@ static inline float bn_affine(float x, float scale, float shift)
 	return x * scale + shift;
 }
 
-/* act.c's ReLU of y, and whether its gradient passes at y. */
-static inline float bn_relu_value(float y, struct bn_relu r)
-{
-	float v = y > 0.0f ? y : 0.0f;
-	return r.clip > 0.0f && !(v < r.clip) ? r.clip : v;
-}
-
+/* Whether the ReLU's gradient passes at y, as act.c's loop decides. */
 static inline bool bn_relu_passes(float y, struct bn_relu r)
 {
 	return r.clip > 0.0f ? y > 0.0f && y < r.clip : y > 0.0f;
@@ -291,9 +285,10 @@ ENG_TARGET_CLONES static void batchnorm_forward_channel(struct layer *l, const s
 			for (size_t i = 0; i < hw; i++)
 				y[i] = bn_affine(x[i], scale, shift);
 		} else {
+			const float hi = layer_relu_hi(relu.clip);
 			BN_OMP("omp simd")
 			for (size_t i = 0; i < hw; i++)
-				y[i] = bn_relu_value(bn_affine(x[i], scale, shift), relu);
+				y[i] = layer_post_act(bn_affine(x[i], scale, shift), hi);
 		}
 	}
 }

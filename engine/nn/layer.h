@@ -103,10 +103,17 @@ struct layer_conf {
 	float post_clip;
 };
 
+/* A ReLU's upper bound for layer_post_act: its clip (> 0: ReLU6), or
+ * none. */
+static inline float layer_relu_hi(float clip)
+{
+	return clip > 0.0f ? clip : INFINITY;
+}
+
 /* The fused activation's upper bound: post_clip, or none. */
 static inline float layer_post_hi(const struct layer_conf *c)
 {
-	return c->post_clip > 0.0f ? c->post_clip : INFINITY;
+	return layer_relu_hi(c->post_clip);
 }
 
 /* The fused activation of one value (post_relu, bound hi from

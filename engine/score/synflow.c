@@ -211,7 +211,6 @@ static void score_synflow_forward(struct net *net, struct score_synflow *sf)
 #define SCORE_WAYS_MIN 4096         /* entries from which a layer uses them all */
 #define SCORE_BLOCK 64              /* entries scored at once */
 
-
 /* Entries from which a loop over the list is split over a team: below,
  * waking the team costs more than the loop. */
 #define SCORE_PAR_MIN ((size_t)1 << 18)
