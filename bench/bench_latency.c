@@ -13,9 +13,11 @@
  *     from the cfg we write; skipped when torch is missing) and in ONNX
  *     Runtime (the ONNX file we export, as a bundle holds it, run by
  *     tests/onnx/ort_run.js with onnxruntime-node from ort/ (make ort) or
- *     NODE_PATH; skipped when missing), at 2 threads and at 1.  Ours is
- *     measured before and after the references; both medians are shown
- *     and their mean divides.  BENCH_LATENCY_SKIP_TORCH=1 skips it.
+ *     NODE_PATH; skipped when missing), at 2 threads and at 1.  Each of
+ *     `rounds` rounds measures ours and then each reference on one net
+ *     back to back (PyTorch as one --serve process for the section); each
+ *     side's figure is its median over the rounds.
+ *     BENCH_LATENCY_SKIP_TORCH=1 skips it.
  *  2. Sparse kernels on the SynFlow 0.9 mask of each net: the masked net on
  *     dense kernels, the CSR runner with the direct kernel and with
  *     im2col + SpMM, alternated `rounds` times; medians min..max.
@@ -29,10 +31,12 @@
 
 #include <cblas.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "io/cfg.h"
@@ -259,47 +263,115 @@ static void bench_models_free(struct bench_model *m)
 
 /* --- 1. against PyTorch and ONNX Runtime ------------------------------- */
 
-struct ref_fig {
-	double eager, jit, ort; /* medians, ms; 0 = not measured */
-};
-
 static const char *src_dir;
 
-/* PyTorch (bench/bench_latency_torch.py) on every model's cfg in both
- * forms, one process; figures stay 0 without /usr/bin/python3 and torch. */
-static void bench_torch(struct bench_model *m, int threads, struct ref_fig fig[][BENCH_FORMS])
+/* PyTorch: bench/bench_latency_torch.py --serve, one process for the whole
+ * section, asked for one figure at a time so that each is measured seconds
+ * from ours.  to/from are NULL when /usr/bin/python3 or torch is missing
+ * (the figures then stay 0). */
+struct torch_server {
+	pid_t pid;
+	FILE *to, *from;
+};
+
+static void torch_server_stop(struct torch_server *ts)
 {
-	char cmd[16384];
-	int len = snprintf(cmd, sizeof cmd,
-			   "/usr/bin/python3 -c 'import torch' 2>/dev/null && "
-			   "/usr/bin/python3 '%s/bench/bench_latency_torch.py' '%s' 50 %d",
-			   src_dir, models_dir, threads);
-	for (int i = 0; i < N_NETS; i++)
-		for (int f = 0; f < BENCH_FORMS; f++)
-			len += snprintf(cmd + len, sizeof cmd - (size_t)len, " '%s'", m[i].cfg[f]);
-	if (len >= (int)sizeof cmd)
+	if (ts->to)
+		fclose(ts->to);
+	if (ts->from)
+		fclose(ts->from);
+	if (ts->pid > 0)
+		waitpid(ts->pid, NULL, 0);
+	memset(ts, 0, sizeof *ts);
+}
+
+/* One line of the server's answer into line; false at end of input. */
+static bool torch_server_read(struct torch_server *ts, char *line, size_t len)
+{
+	return ts->from && fgets(line, (int)len, ts->from) != NULL;
+}
+
+static void torch_server_start(struct torch_server *ts)
+{
+	memset(ts, 0, sizeof *ts);
+	char cmd[4096];
+	snprintf(cmd, sizeof cmd,
+		 "/usr/bin/python3 -c 'import torch' 2>/dev/null && "
+		 "exec /usr/bin/python3 '%s/bench/bench_latency_torch.py' --serve '%s' 50",
+		 src_dir, models_dir);
+	int down[2], up[2];
+	if (pipe(down) != 0)
 		return;
-	FILE *p = popen(cmd, "r");
-	if (!p)
+	if (pipe(up) != 0) {
+		close(down[0]);
+		close(down[1]);
 		return;
-	char line[2048], net[1024], var[64];
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(down[0], STDIN_FILENO);
+		dup2(up[1], STDOUT_FILENO);
+		close(down[0]);
+		close(down[1]);
+		close(up[0]);
+		close(up[1]);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(down[0]);
+	close(up[1]);
+	if (pid < 0) {
+		close(down[1]);
+		close(up[0]);
+		return;
+	}
+	ts->pid = pid;
+	ts->to = fdopen(down[1], "w");
+	ts->from = fdopen(up[0], "r");
+	char line[256];
+	if (!ts->to || !ts->from || !torch_server_read(ts, line, sizeof line) ||
+	    strncmp(line, "ready", 5) != 0)
+		torch_server_stop(ts); /* no torch: no figures */
+}
+
+/* Send one command; its answer line into line.  A failed exchange stops
+ * the server (every later figure is then 0). */
+static bool torch_server_ask(struct torch_server *ts, const char *cmd, char *line, size_t len)
+{
+	if (!ts->to)
+		return false;
+	if (fprintf(ts->to, "%s\n", cmd) < 0 || fflush(ts->to) != 0 ||
+	    !torch_server_read(ts, line, len)) {
+		torch_server_stop(ts);
+		return false;
+	}
+	return true;
+}
+
+static void torch_server_threads(struct torch_server *ts, int threads)
+{
+	char cmd[64], line[256];
+	snprintf(cmd, sizeof cmd, "threads %d", threads);
+	torch_server_ask(ts, cmd, line, sizeof line);
+}
+
+/* The median ms of one net (a cfg path) in PyTorch, variant "eager" or
+ * "jit"; 0 without the server. */
+static double torch_server_measure(struct torch_server *ts, const char *cfg, const char *var)
+{
+	char cmd[1200], line[2048], net[1024], got[64];
 	double med, p10, p90;
 	int runs;
-	while (fgets(line, sizeof line, p)) {
-		if (sscanf(line, "%1023s %63s %lf %lf %lf %d", net, var, &med, &p10, &p90,
-			   &runs) != 6)
-			continue;
-		for (int i = 0; i < N_NETS; i++)
-			for (int f = 0; f < BENCH_FORMS; f++) {
-				if (strcmp(net, m[i].cfg[f]) != 0)
-					continue;
-				if (strcmp(var, "eager") == 0)
-					fig[i][f].eager = med;
-				else if (strcmp(var, "jit") == 0)
-					fig[i][f].jit = med;
-			}
+	snprintf(cmd, sizeof cmd, "measure %s %s", cfg, var);
+	if (!torch_server_ask(ts, cmd, line, sizeof line))
+		return 0.0;
+	if (sscanf(line, "%1023s %63s %lf %lf %lf %d", net, got, &med, &p10, &p90, &runs) != 6 ||
+	    strcmp(net, cfg) != 0 || strcmp(got, var) != 0) {
+		fprintf(stderr, "bench_latency: pytorch answered '%s'", line);
+		return 0.0;
 	}
-	pclose(p);
+	return med;
 }
 
 /* ONNX Runtime (onnxruntime-node through tests/onnx/ort_run.js, 200 timed
@@ -321,61 +393,84 @@ static double bench_ort(const char *onnx, const char *input, int threads)
 	return med;
 }
 
+/* The median of v[0..n) (sorts v); 0 if any is 0 (not measured). */
+static double bench_median(double *v, int n)
+{
+	for (int k = 0; k < n; k++)
+		if (!(v[k] > 0.0))
+			return 0.0;
+	qsort(v, (size_t)n, sizeof v[0], bench_cmp);
+	return v[n / 2];
+}
+
 static void bench_print_ratio(double theirs, double ours)
 {
 	if (theirs > 0.0)
-		printf(" %9.3f %6.2fx", theirs, theirs / ours);
+		printf(" %8.3f %6.2fx", theirs, theirs / ours);
 	else
-		printf(" %9s %7s", "-", "-");
+		printf(" %8s %7s", "-", "-");
 }
 
-static void bench_vs_references(struct bench_model *m)
+enum { REF_OURS, REF_EAGER, REF_JIT, REF_ORT, REF_COUNT };
+static const char *const ref_name[REF_COUNT] = { "ours", "pytorch eager", "torchscript",
+						 "onnx runtime" };
+
+/* Every net and form `rounds` times, each round measuring ours, PyTorch
+ * eager, TorchScript and ONNX Runtime on it back to back: a busy stretch
+ * of this shared machine then falls on both sides of a ratio, not on one
+ * (the references used to run as one block between two of ours, minutes
+ * apart, and the ratios moved by half).  Each side's figure is the median
+ * over the rounds. */
+static void bench_vs_references(struct bench_model *m, int rounds)
 {
 	printf("1. Batch-1 latency against PyTorch and ONNX Runtime on the same nets\n"
-	   "   (median ms; ours measured before and after the references, the mean of the two\n"
-	   "   divides; pruned: reconvene --auto --method synflow --sparsity 0.9)\n");
-	printf("%-3s %-11s %-6s %17s %17s %17s %17s\n", "thr", "net", "form", "ours (2x)",
+	       "   (median ms over %d round%s, each measuring ours and then each reference\n"
+	       "   on the net back to back; pruned: reconvene --auto --method synflow\n"
+	       "   --sparsity 0.9)\n", rounds, rounds == 1 ? "" : "s");
+	printf("%-3s %-11s %-6s %20s %16s %16s %16s\n", "thr", "net", "form", "ours (min..max)",
 	       "torch eager", "torchscript", "onnx runtime");
 #ifdef HAVE_OPENBLAS_SET_NUM_THREADS
 	int saved = openblas_get_num_threads();
 #else
 	int saved = 1;
 #endif
+	struct torch_server ts;
+	torch_server_start(&ts);
 	const int threads[] = { 2, 1 };
 	for (int t = 0; t < 2; t++) {
 		bench_set_threads(threads[t]);
-		double before[N_NETS][BENCH_FORMS], after[N_NETS][BENCH_FORMS];
-		for (int i = 0; i < N_NETS; i++)
-			for (int f = 0; f < BENCH_FORMS; f++)
-				before[i][f] = bench_form_ms(&m[i], f);
-		struct ref_fig fig[N_NETS][BENCH_FORMS];
-		memset(fig, 0, sizeof fig);
-		bench_torch(m, threads[t], fig);
-		for (int i = 0; i < N_NETS; i++)
-			for (int f = 0; f < BENCH_FORMS; f++)
-				fig[i][f].ort = bench_ort(m[i].onnx[f], m[i].input, threads[t]);
-		for (int i = 0; i < N_NETS; i++)
-			for (int f = 0; f < BENCH_FORMS; f++)
-				after[i][f] = bench_form_ms(&m[i], f);
+		torch_server_threads(&ts, threads[t]);
+		double v[N_NETS][BENCH_FORMS][REF_COUNT][BENCH_ROUNDS_MAX];
+		for (int r = 0; r < rounds; r++)
+			for (int i = 0; i < N_NETS; i++)
+				for (int f = 0; f < BENCH_FORMS; f++) {
+					v[i][f][REF_OURS][r] = bench_form_ms(&m[i], f);
+					v[i][f][REF_EAGER][r] =
+						torch_server_measure(&ts, m[i].cfg[f], "eager");
+					v[i][f][REF_JIT][r] =
+						torch_server_measure(&ts, m[i].cfg[f], "jit");
+					v[i][f][REF_ORT][r] =
+						bench_ort(m[i].onnx[f], m[i].input, threads[t]);
+				}
 		for (int i = 0; i < N_NETS; i++)
 			for (int f = 0; f < BENCH_FORMS; f++) {
-				double e = 0.5 * (before[i][f] + after[i][f]);
-				const struct ref_fig *r = &fig[i][f];
-				bench_json_figure("latency", form_figure[f], nets[i], threads[t], "ms",
-						  true, e, "pytorch eager", r->eager);
-				bench_json_figure("latency", form_figure[f], nets[i], threads[t], "ms",
-						  true, e, "torchscript", r->jit);
-				bench_json_figure("latency", form_figure[f], nets[i], threads[t], "ms",
-						  true, e, "onnx runtime", r->ort);
-				printf("%-3d %-11s %-6s %8.3f %8.3f", threads[t], nets[i], form_name[f],
-				       before[i][f], after[i][f]);
-				bench_print_ratio(r->eager, e);
-				bench_print_ratio(r->jit, e);
-				bench_print_ratio(r->ort, e);
+				double lo, hi, med[REF_COUNT];
+				bench_range(v[i][f][REF_OURS], rounds, &lo, &hi);
+				for (int k = 0; k < REF_COUNT; k++)
+					med[k] = bench_median(v[i][f][k], rounds);
+				for (int k = REF_EAGER; k < REF_COUNT; k++)
+					bench_json_figure("latency", form_figure[f], nets[i], threads[t],
+							  "ms", true, med[REF_OURS], ref_name[k],
+							  med[k]);
+				printf("%-3d %-11s %-6s %6.3f %6.3f..%-6.3f", threads[t], nets[i],
+				       form_name[f], med[REF_OURS], lo, hi);
+				for (int k = REF_EAGER; k < REF_COUNT; k++)
+					bench_print_ratio(med[k], med[REF_OURS]);
 				printf("\n");
 			}
 		fflush(stdout);
 	}
+	torch_server_stop(&ts);
 	bench_set_threads(saved);
 }
 
@@ -535,7 +630,7 @@ int main(int argc, char **argv)
 	bench_models_build(m, tmp_dir);
 	const char *skip = getenv("BENCH_LATENCY_SKIP_TORCH");
 	if (!skip || !*skip)
-		bench_vs_references(m);
+		bench_vs_references(m, rounds);
 	bench_pruned(m, rounds);
 	bench_models_free(m);
 	bench_job_wall();

@@ -2,6 +2,7 @@
 """PyTorch side of bench/bench_latency.c: batch-1 inference latency.
 
   /usr/bin/python3 bench/bench_latency_torch.py MODELS_DIR [runs [threads [net ...]]]
+  /usr/bin/python3 bench/bench_latency_torch.py --serve MODELS_DIR [runs]
 
 A net is a model name in MODELS_DIR or a path to a cfg file (a pruned
 bundle's model.cfg: the compacted widths); lines name it as given.
@@ -19,6 +20,15 @@ torch.inference_mode() with torch.set_num_threads(2):
 Each figure is the median of `runs` single-forward timings (default 200,
 and at least 0.3 s of timed time) after 20 warm-up forwards.  Prints
 "net variant median_ms p10_ms p90_ms runs", one line each.
+
+--serve: prints "ready" once torch is imported, then reads commands from
+stdin, one a line, and answers each on stdout, until end of input:
+  threads N          torch.set_num_threads(N); answers "ok"
+  measure NET VAR    VAR eager or jit; answers the figure line above
+Nets are built (and traced) once, on first use, outside any timing.  This
+is how bench_latency alternates ours and PyTorch's net by net, seconds
+apart, rather than minutes (on a shared machine the load moves within a
+minute).
 
 On a loaded machine 2 threads can be far slower than 1: at batch 1 every
 op is a short parallel region, and libgomp's barrier spin-waits for a
@@ -118,7 +128,47 @@ def measure(fn, x, runs, warm=20, min_s=0.3):
     return t[n // 2] * 1e3, q(0.1), q(0.9), n
 
 
+def cfg_path(models, name):
+    return name if name.endswith(".cfg") else os.path.join(models, name + ".cfg")
+
+
+def serve(models, runs):
+    """The --serve loop (module docstring)."""
+    torch.manual_seed(1)
+    built = {}
+    print("ready", flush=True)
+    for line in sys.stdin:
+        words = line.split()
+        if len(words) == 2 and words[0] == "threads":
+            torch.set_num_threads(int(words[1]))
+            print("ok", flush=True)
+            continue
+        if len(words) != 3 or words[0] != "measure" or words[2] not in ("eager", "jit"):
+            print("error: unknown command " + line.strip(), flush=True)
+            continue
+        name, var = words[1], words[2]
+        if name not in built:
+            spec = R.cfg_parse(cfg_path(models, name))
+            net = CfgNet(spec).eval()
+            c, h, w = spec["input"]
+            x = torch.randn(1, c, h, w)
+            with torch.no_grad():
+                jit = torch.jit.freeze(torch.jit.trace(net, x))
+            built[name] = (net, jit, x)
+        net, jit, x = built[name]
+        if var == "eager":
+            with torch.inference_mode():
+                med, p10, p90, n = measure(net, x, runs)
+        else:
+            with torch.no_grad():
+                med, p10, p90, n = measure(jit, x, runs)
+        print(name, var, "%.4f %.4f %.4f %d" % (med, p10, p90, n), flush=True)
+    return 0
+
+
 def main(argv):
+    if len(argv) > 2 and argv[1] == "--serve":
+        return serve(argv[2], int(argv[3]) if len(argv) > 3 else 200)
     models = argv[1]
     runs = int(argv[2]) if len(argv) > 2 else 200
     threads = int(argv[3]) if len(argv) > 3 else 2
@@ -126,8 +176,7 @@ def main(argv):
     torch.set_num_threads(threads)
     torch.manual_seed(1)
     for name in nets:
-        path = name if name.endswith(".cfg") else os.path.join(models, name + ".cfg")
-        spec = R.cfg_parse(path)
+        spec = R.cfg_parse(cfg_path(models, name))
         net = CfgNet(spec).eval()
         c, h, w = spec["input"]
         x = torch.randn(1, c, h, w)
