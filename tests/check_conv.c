@@ -22,6 +22,7 @@
 #include "nn/conv3x3.h"
 #include "nn/conv_dw3.h"
 #include "nn/conv_wino.h"
+#include "nn/conv_wino4.h"
 #include "nn/layer.h"
 #include "base/rng.h"
 #include "base/threads.h"
@@ -1206,24 +1207,20 @@ static double conv_loss(struct conv_run *cr)
 	return acc;
 }
 
-START_TEST(test_conv_wino_batch_fd)
+/* dL/dw and dL/dx of the layer's backward against central differences
+ * along a random direction each. */
+static void conv_fd_check(struct conv_run *cr, uint64_t seed)
 {
-	if (!conv_wino_here())
-		return;
-	const struct conv_case cc = { 64, 8, 8, 128, 3, 1, 1, 1, 1, 3 };
-	struct conv_run cr;
-	conv_run_init(&cr, &cc, 1900);
-	struct layer *l = &cr.l;
-	ck_assert(conv_wino_batch_runs(l, cc.batch));
+	struct layer *l = &cr->l;
 	conv_dw_assign = true;
-	conv_run_forward(&cr);
-	conv_run_backward(&cr, true, true);
+	conv_run_forward(cr);
+	conv_run_backward(cr, true, true);
 	conv_dw_assign = false;
 	struct rng r;
-	rng_seed(&r, 1901);
-	const size_t lens[2] = { l->w_len, cr.x_len };
-	float *vals[2] = { l->w, cr.x };
-	const float *grads[2] = { l->dw, cr.dx };
+	rng_seed(&r, seed);
+	const size_t lens[2] = { l->w_len, cr->x_len };
+	float *vals[2] = { l->w, cr->x };
+	const float *grads[2] = { l->dw, cr->dx };
 	for (int k = 0; k < 2; k++) {
 		float *e = xmalloc_floats(lens[k]), *keep = xmalloc_floats(lens[k]);
 		memcpy(keep, vals[k], lens[k] * sizeof *keep);
@@ -1235,10 +1232,10 @@ START_TEST(test_conv_wino_batch_fd)
 		}
 		for (size_t i = 0; i < lens[k]; i++)
 			vals[k][i] = keep[i] + e[i];
-		const double up = conv_loss(&cr);
+		const double up = conv_loss(cr);
 		for (size_t i = 0; i < lens[k]; i++)
 			vals[k][i] = keep[i] - e[i];
-		const double down = conv_loss(&cr);
+		const double down = conv_loss(cr);
 		memcpy(vals[k], keep, lens[k] * sizeof *keep);
 		const double got = (up - down) / 2.0;
 		ck_assert_msg(fabs(got - want) <= 1e-3 * scale, "%s: difference %g, gradient %g (scale %g)",
@@ -1246,6 +1243,116 @@ START_TEST(test_conv_wino_batch_fd)
 		free(e);
 		free(keep);
 	}
+}
+
+START_TEST(test_conv_wino_batch_fd)
+{
+	if (!conv_wino_here())
+		return;
+	const struct conv_case cc = { 64, 8, 8, 128, 3, 1, 1, 1, 1, 3 };
+	struct conv_run cr;
+	conv_run_init(&cr, &cc, 1900);
+	ck_assert(conv_wino_batch_runs(&cr.l, cc.batch));
+	conv_fd_check(&cr, 1901);
+	conv_run_done(&cr);
+}
+END_TEST
+
+/* Winograd F(4x4, 3x3) on 4x4 maps (conv_wino4.h), the batched path of
+ * VGG's conv4 block: forward and backward through the layer against the
+ * naive loops, with channel counts pruning leaves (not multiples of 16),
+ * with and without a bias, batches of 2 to 130 (two runs of products). */
+static const struct conv_case wino4_cases[] = {
+	{ 64, 4, 4, 64, 3, 1, 1, 1, 1, 2 },     /* the smallest: 4 vectors of lanes */
+	{ 67, 4, 4, 130, 3, 1, 1, 1, 0, 5 },    /* lanes left over both ways */
+	{ 512, 4, 4, 512, 3, 1, 1, 1, 0, 3 },   /* VGG-16's conv4_2 */
+	{ 96, 4, 4, 65, 3, 1, 1, 1, 1, 130 },   /* two runs of 65 */
+};
+#define N_WINO4_CASES ((int)(sizeof wino4_cases / sizeof wino4_cases[0]))
+
+START_TEST(test_conv_wino4_shapes)
+{
+	if (!conv_wino_here())
+		return;
+	const struct conv_case *cc = &wino4_cases[_i];
+	struct layer l;
+	struct eng_err err;
+	ck_assert(conv_layer_infer(&l, cc, &err) == ENG_STATUS_OK);
+	ck_assert(conv_wino4_runs(&l, cc->batch) && !conv_wino4_runs(&l, 1));
+	conv_case_check(cc, 2000 + (uint64_t)_i);
+}
+END_TEST
+
+/* The same path with the fused activation (a fused net's batches), and
+ * on one thread against two: threads split the transforms and the 36
+ * products, never a sum, so every output and gradient is the same to the
+ * bit. */
+START_TEST(test_conv_wino4_threads)
+{
+	if (!conv_wino_here())
+		return;
+	const struct conv_case cc = { 80, 4, 4, 72, 3, 1, 1, 1, 1, 7 };
+	struct conv_run cr;
+	conv_run_init(&cr, &cc, 2100);
+	struct conv_ref ref;
+	conv_ref_compute(&cr, &ref);
+	struct layer *l = &cr.l;
+	const size_t ylen = cr.y_len, xlen = cr.x_len, wlen = l->w_len;
+	float *y[2], *dx[2], *dw[2];
+	const int blas_saved = threads_blas_serial_begin();
+	for (int t = 0; t < 2; t++) {
+		y[t] = xmalloc_floats(ylen);
+		dx[t] = xmalloc_floats(xlen);
+		dw[t] = xmalloc_floats(wlen);
+		/* ReLU6 with a bias: past the clip, below zero and between. */
+		l->conf.post_relu = true;
+		l->conf.post_clip = 6.0f;
+		conv_run_poison(&cr);
+		conv_wino4_forward(l, cr.x, y[t], cc.batch, cr.scratch, t + 1);
+		size_t clipped = 0, zeroed = 0;
+		for (size_t i = 0; i < ylen; i++) {
+			double want = layer_post_act((float)ref.y[i], 6.0f);
+			ck_assert_msg(fabs(y[t][i] - want) <= 1e-4 * (ref.y_abs[i] + 1e-3),
+				      "y[%zu] %g want %g", i, (double)y[t][i], want);
+			clipped += y[t][i] == 6.0f;
+			zeroed += y[t][i] == 0.0f;
+		}
+		ck_assert(clipped > 0 && zeroed > 0);
+		l->conf.post_relu = false;
+		/* Onto NaN: assigned, not added. */
+		fill(dx[t], xlen, NAN);
+		fill(dw[t], wlen, NAN);
+		conv_run_poison(&cr);
+		conv_wino4_dgrad(l, cr.dy, dx[t], true, cc.batch, cr.scratch, t + 1);
+		conv_run_poison(&cr);
+		conv_wino4_wgrad(l, cr.x, cr.dy, dw[t], true, cc.batch, cr.scratch, t + 1);
+		conv_expect_close("dx (wino4)", &cc, dx[t], 0.0, ref.dx, ref.dx_abs, xlen);
+		conv_expect_close("dw (wino4)", &cc, dw[t], 0.0, ref.dw, ref.dw_abs, wlen);
+	}
+	threads_blas_serial_end(blas_saved);
+	ck_assert_msg(memcmp(y[0], y[1], ylen * sizeof(float)) == 0, "y: two threads differ");
+	ck_assert_msg(memcmp(dx[0], dx[1], xlen * sizeof(float)) == 0, "dx: two threads differ");
+	ck_assert_msg(memcmp(dw[0], dw[1], wlen * sizeof(float)) == 0, "dw: two threads differ");
+	for (int t = 0; t < 2; t++) {
+		free(y[t]);
+		free(dx[t]);
+		free(dw[t]);
+	}
+	conv_ref_done(&ref);
+	conv_run_done(&cr);
+}
+END_TEST
+
+/* Its backward by finite differences (test_conv_wino_batch_fd's check). */
+START_TEST(test_conv_wino4_fd)
+{
+	if (!conv_wino_here())
+		return;
+	const struct conv_case cc = { 64, 4, 4, 96, 3, 1, 1, 1, 1, 3 };
+	struct conv_run cr;
+	conv_run_init(&cr, &cc, 2200);
+	ck_assert(conv_wino4_runs(&cr.l, cc.batch));
+	conv_fd_check(&cr, 2201);
 	conv_run_done(&cr);
 }
 END_TEST
@@ -1283,6 +1390,28 @@ START_TEST(test_conv_wino_eligible)
 		ck_assert_msg(conv_wino_eligible(&l) == (cases[i].yes && avx512), "case %zu", i);
 		ck_assert_msg(conv_wino_batch_eligible(&l) == (cases[i].batched && avx512),
 			      "case %zu, batched", i);
+	}
+	/* F(4x4, 3x3): 4x4 outputs only, 64 or more channels each way. */
+	static const struct {
+		struct conv_case cc;
+		bool yes;
+	} four[] = {
+		{ { 64, 4, 4, 64, 3, 1, 1, 1, 1, 2 }, true },
+		{ { 512, 4, 4, 512, 3, 1, 1, 1, 0, 2 }, true },
+		{ { 63, 4, 4, 64, 3, 1, 1, 1, 1, 2 }, false },   /* few inputs */
+		{ { 64, 4, 4, 63, 3, 1, 1, 1, 1, 2 }, false },   /* few outputs */
+		{ { 64, 4, 5, 64, 3, 1, 1, 1, 1, 2 }, false },   /* 4x5 */
+		{ { 64, 8, 8, 64, 3, 2, 1, 1, 1, 2 }, false },   /* stride 2 to 4x4 */
+		{ { 64, 6, 6, 64, 3, 1, 0, 1, 1, 2 }, false },   /* no padding, 4x4 out */
+		{ { 64, 4, 4, 64, 3, 1, 1, 2, 1, 2 }, false },   /* groups */
+		{ { 64, 4, 4, 64, 1, 1, 0, 1, 1, 2 }, false },   /* 1x1 */
+	};
+	for (size_t i = 0; i < sizeof four / sizeof four[0]; i++) {
+		struct layer l;
+		struct eng_err err;
+		ck_assert(conv_layer_infer(&l, &four[i].cc, &err) == ENG_STATUS_OK);
+		ck_assert_msg(conv_wino4_eligible(&l) == (four[i].yes && avx512), "4x4 case %zu", i);
+		ck_assert_msg(!conv_wino4_runs(&l, 1), "4x4 case %zu at batch 1", i);
 	}
 }
 END_TEST
@@ -1472,6 +1601,9 @@ int main(void)
 	tcase_add_test(tc, test_conv_wino_eligible);
 	tcase_add_loop_test(tc, test_conv_wino_batch_shapes, 0, N_WINO_BATCH_CASES);
 	tcase_add_test(tc, test_conv_wino_batch_fd);
+	tcase_add_loop_test(tc, test_conv_wino4_shapes, 0, N_WINO4_CASES);
+	tcase_add_test(tc, test_conv_wino4_threads);
+	tcase_add_test(tc, test_conv_wino4_fd);
 	suite_add_tcase(s, tc);
 	TCase *tg = tcase_create("gradcheck");
 	tcase_set_timeout(tg, 120);

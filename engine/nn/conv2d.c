@@ -100,6 +100,7 @@
 #include "nn/conv3x3.h"
 #include "nn/conv_dw3.h"
 #include "nn/conv_wino.h"
+#include "nn/conv_wino4.h"
 #include "nn/layer.h"
 #include "nn/layer_init.h"
 #include "nn/gemm_thin.h"
@@ -1022,7 +1023,9 @@ static size_t conv2d_scratch_len(const struct layer *l, int batch)
 		len = wino > len ? wino : len;
 	}
 	const size_t wino = conv_wino_batch_scratch_len(l, batch, conv2d_team_cap());
-	return wino > len ? wino : len;
+	len = wino > len ? wino : len;
+	const size_t wino4 = conv_wino4_scratch_len(l, batch);
+	return wino4 > len ? wino4 : len;
 }
 
 /* Threads for a batch-1 call's team (thin GEMMs, the 3x3 kernels): what
@@ -1328,6 +1331,11 @@ static void conv2d_forward(struct layer *l, const struct layer_io *io)
 	if (conv_wino_batch_runs(l, io->batch)) {
 		conv_wino_forward_batch(l, io->in[0], io->out, io->batch, io->scratch,
 					conv2d_wino_threads(&g, io->batch));
+		return;
+	}
+	if (conv_wino4_runs(l, io->batch)) {
+		conv_wino4_forward(l, io->in[0], io->out, io->batch, io->scratch,
+				   conv2d_wino_threads(&g, io->batch));
 		return;
 	}
 	if (g.direct) {
@@ -1729,6 +1737,16 @@ static void conv2d_backward(struct layer *l, const struct layer_io *io)
 		if (io->din[0])
 			conv_wino_dgrad_batch(l, io->dout, io->din[0], io->din_assign[0],
 					      io->batch, io->scratch, nt);
+		return;
+	}
+	if (conv_wino4_runs(l, io->batch)) {
+		const int nt = conv2d_wino_threads(&g, io->batch);
+		conv2d_bias_grad(l, &g, io);
+		conv_wino4_wgrad(l, io->in[0], io->dout, l->dw, io->dw_assign, io->batch,
+				 io->scratch, nt);
+		if (io->din[0])
+			conv_wino4_dgrad(l, io->dout, io->din[0], io->din_assign[0], io->batch,
+					 io->scratch, nt);
 		return;
 	}
 	const float *dout = io->dout;

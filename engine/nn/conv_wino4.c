@@ -1,0 +1,439 @@
+/* conv_wino4.c: Winograd F(4x4, 3x3) on 4x4 maps (conv_wino4.h has the
+ * maths, the layouts and the thread rules).
+ *
+ * Every transform works on sixteen channels of one sample at once, one
+ * channel a lane: a sample's 16 channels of a 4x4 map are 256 contiguous
+ * floats, read (or written) through a small transposed copy, and the
+ * transformed values of those channels are 16 contiguous floats of each
+ * xi's plane.  The loops over lanes are plain C that the target clones
+ * vectorise.
+ */
+#include "config.h"
+
+#include <cblas.h>
+#include <string.h>
+
+#include "base/target_clones.h"
+#include "base/threads.h"
+#include "nn/conv3x3.h"
+#include "nn/conv_wino4.h"
+
+#ifdef _OPENMP
+#define W4_OMP(directive) _Pragma(directive)
+#else
+#define W4_OMP(directive)
+#endif
+
+#define W4_LANES 16   /* channels a transform takes at once */
+#define W4_XI 36      /* elements of a transformed 6x6 tile */
+#define W4_RUN_MAX 128 /* samples of one run of products (rows of each) */
+
+bool conv_wino4_eligible(const struct layer *l)
+{
+	const struct layer_conf *c = &l->conf;
+	if (l->kind != LAYER_KIND_CONV || c->size != 3 || c->stride != 1 || c->groups != 1 ||
+	    c->pad.top != 1 || c->pad.left != 1 || c->pad.bottom != 1 || c->pad.right != 1)
+		return false;
+	if (l->out.h != 4 || l->out.w != 4 || l->in.c < CONV_WINO4_MIN_IN ||
+	    l->out.c < CONV_WINO4_MIN_OUT)
+		return false;
+	return conv3x3_best_isa() == CONV3X3_ISA_AVX512;
+}
+
+bool conv_wino4_runs(const struct layer *l, int batch)
+{
+	return batch >= 2 && conv_wino4_eligible(l);
+}
+
+/* Samples of each run of a `batch`-sample call: the batch in even runs of
+ * at most W4_RUN_MAX (so that a product's rows are not a handful). */
+static int wino4_run(int batch)
+{
+	const int runs = (batch + W4_RUN_MAX - 1) / W4_RUN_MAX;
+	return (batch + runs - 1) / runs;
+}
+
+size_t conv_wino4_scratch_len(const struct layer *l, int batch)
+{
+	if (!conv_wino4_runs(l, batch))
+		return 0;
+	const size_t c = (size_t)l->in.c, o = (size_t)l->out.c, nb = (size_t)wino4_run(batch);
+	/* The filters' (or their gradients') 36 planes, the inputs' and the
+	 * products' (or the output gradients'); the data gradient swaps c
+	 * and o, which leaves the sum alike. */
+	return W4_XI * (o * c + nb * (c + o));
+}
+
+/* The six values of B^T d along one line of a padded 6x6 patch whose
+ * first and last entries are the padding's zeros: x0..x3 the map's four. */
+#define W4_INPUT_LINE(x0, x1, x2, x3, r0, r1, r2, r3, r4, r5) \
+	do {                                                  \
+		(r0) = (x3) - 5.0f * (x1);                    \
+		(r1) = (x2) + (x3) - 4.0f * ((x0) + (x1));    \
+		(r2) = (x3) - (x2) + 4.0f * ((x0) - (x1));    \
+		(r3) = (x3) - (x1) + 2.0f * ((x2) - (x0));    \
+		(r4) = (x3) - (x1) + 2.0f * ((x0) - (x2));    \
+		(r5) = 4.0f * (x0) - 5.0f * (x2);             \
+	} while (0)
+
+/* The six values of A dY along one line of a 4x4 output gradient. */
+#define W4_DOUT_LINE(y0, y1, y2, y3, z0, z1, z2, z3, z4, z5) \
+	do {                                                 \
+		const float a02 = (y0) + (y2), a13 = (y1) + (y3); \
+		(z0) = (y0);                                 \
+		(z1) = a02 + a13;                            \
+		(z2) = a02 - a13;                            \
+		(z3) = (y0) + 4.0f * (y2) + 2.0f * ((y1) + 4.0f * (y3)); \
+		(z4) = (y0) + 4.0f * (y2) - 2.0f * ((y1) + 4.0f * (y3)); \
+		(z5) = (y3);                                 \
+	} while (0)
+
+/* Samples [n0, n1) of x (c channels of 4x4 maps each) into the 36 planes
+ * v at rows n - row0 (v[xi][row][ch], planes of `rows` rows): B^T d B of
+ * each sample's padded input patch d, or (dout) A dY A^T of its output
+ * gradient dY, the gradient with respect to each of the tile's 36
+ * products (A^T m A being its output). */
+ENG_TARGET_CLONES static void wino4_tiles(int c, const float *x, int n0, int n1, int row0,
+					  int rows, bool dout, float *v)
+{
+	const size_t plane = (size_t)rows * (size_t)c;
+	for (int n = n0; n < n1; n++) {
+		for (int c0 = 0; c0 < c; c0 += W4_LANES) {
+			const int kn = c - c0 < W4_LANES ? c - c0 : W4_LANES;
+			const float *xs = x + ((size_t)n * (size_t)c + (size_t)c0) * 16;
+			float d[16][W4_LANES];
+			if (kn < W4_LANES)
+				memset(d, 0, sizeof d);
+			for (int k = 0; k < kn; k++)
+				for (int p = 0; p < 16; p++)
+					d[p][k] = xs[(size_t)k * 16 + (size_t)p];
+			float t[6][4][W4_LANES]; /* B^T d or A dY: down the columns */
+			for (int j = 0; j < 4; j++) {
+				if (dout) {
+					W4_OMP("omp simd")
+					for (int k = 0; k < W4_LANES; k++)
+						W4_DOUT_LINE(d[j][k], d[4 + j][k], d[8 + j][k],
+							     d[12 + j][k], t[0][j][k], t[1][j][k],
+							     t[2][j][k], t[3][j][k], t[4][j][k],
+							     t[5][j][k]);
+				} else {
+					W4_OMP("omp simd")
+					for (int k = 0; k < W4_LANES; k++)
+						W4_INPUT_LINE(d[j][k], d[4 + j][k], d[8 + j][k],
+							      d[12 + j][k], t[0][j][k], t[1][j][k],
+							      t[2][j][k], t[3][j][k], t[4][j][k],
+							      t[5][j][k]);
+				}
+			}
+			float *vs = v + (size_t)(n - row0) * (size_t)c + (size_t)c0;
+			for (int i = 0; i < 6; i++) { /* then along the rows */
+				float r[6][W4_LANES];
+				if (dout) {
+					W4_OMP("omp simd")
+					for (int k = 0; k < W4_LANES; k++)
+						W4_DOUT_LINE(t[i][0][k], t[i][1][k], t[i][2][k],
+							     t[i][3][k], r[0][k], r[1][k], r[2][k],
+							     r[3][k], r[4][k], r[5][k]);
+				} else {
+					W4_OMP("omp simd")
+					for (int k = 0; k < W4_LANES; k++)
+						W4_INPUT_LINE(t[i][0][k], t[i][1][k], t[i][2][k],
+							      t[i][3][k], r[0][k], r[1][k], r[2][k],
+							      r[3][k], r[4][k], r[5][k]);
+				}
+				for (int s = 0; s < 6; s++) {
+					float *dst = vs + (size_t)(6 * i + s) * plane;
+					for (int k = 0; k < kn; k++)
+						dst[k] = r[s][k];
+				}
+			}
+		}
+	}
+}
+
+/* The four values of A^T m along one line of a 6x6 product tile. */
+#define W4_OUTPUT_LINE(m0, m1, m2, m3, m4, m5, y0, y1, y2, y3)    \
+	do {                                                      \
+		const float a12 = (m1) + (m2), s12 = (m1) - (m2); \
+		const float a34 = (m3) + (m4), s34 = (m3) - (m4); \
+		(y0) = (m0) + a12 + a34;                          \
+		(y1) = s12 + 2.0f * s34;                          \
+		(y2) = a12 + 4.0f * a34;                          \
+		(y3) = s12 + 8.0f * s34 + (m5);                   \
+	} while (0)
+
+/* Samples [n0, n1) of y (o channels of 4x4 each) from the 36 product
+ * planes m (m[xi][n - row0][ch], planes of `rows` rows): A^T m A, plus
+ * bias (NULL: none), then the fused activation when act (bound hi),
+ * added to what y holds when add. */
+ENG_TARGET_CLONES static void wino4_outputs(int o, const float *m, int n0, int n1, int row0,
+					    int rows, const float *bias, bool act, float hi,
+					    bool add, float *y)
+{
+	const size_t plane = (size_t)rows * (size_t)o;
+	for (int n = n0; n < n1; n++) {
+		for (int o0 = 0; o0 < o; o0 += W4_LANES) {
+			const int kn = o - o0 < W4_LANES ? o - o0 : W4_LANES;
+			const float *ms = m + (size_t)(n - row0) * (size_t)o + (size_t)o0;
+			float t[W4_XI][W4_LANES];
+			for (int xi = 0; xi < W4_XI; xi++) {
+				const float *src = ms + (size_t)xi * plane;
+				for (int k = 0; k < kn; k++)
+					t[xi][k] = src[k];
+				for (int k = kn; k < W4_LANES; k++)
+					t[xi][k] = 0.0f;
+			}
+			float a[4][6][W4_LANES]; /* A^T m: down the columns */
+			for (int s = 0; s < 6; s++) {
+				W4_OMP("omp simd")
+				for (int k = 0; k < W4_LANES; k++)
+					W4_OUTPUT_LINE(t[s][k], t[6 + s][k], t[12 + s][k], t[18 + s][k],
+						       t[24 + s][k], t[30 + s][k], a[0][s][k],
+						       a[1][s][k], a[2][s][k], a[3][s][k]);
+			}
+			float r[16][W4_LANES]; /* (A^T m) A: along the rows */
+			for (int i = 0; i < 4; i++) {
+				W4_OMP("omp simd")
+				for (int k = 0; k < W4_LANES; k++) {
+					const float b = bias ? bias[o0 + (k < kn ? k : 0)] : 0.0f;
+					float y0, y1, y2, y3;
+					W4_OUTPUT_LINE(a[i][0][k], a[i][1][k], a[i][2][k], a[i][3][k],
+						       a[i][4][k], a[i][5][k], y0, y1, y2, y3);
+					y0 += b;
+					y1 += b;
+					y2 += b;
+					y3 += b;
+					if (act) {
+						y0 = layer_post_act(y0, hi);
+						y1 = layer_post_act(y1, hi);
+						y2 = layer_post_act(y2, hi);
+						y3 = layer_post_act(y3, hi);
+					}
+					r[4 * i][k] = y0;
+					r[4 * i + 1][k] = y1;
+					r[4 * i + 2][k] = y2;
+					r[4 * i + 3][k] = y3;
+				}
+			}
+			float *ys = y + ((size_t)n * (size_t)o + (size_t)o0) * 16;
+			for (int k = 0; k < kn; k++) {
+				float *yk = ys + (size_t)k * 16;
+				if (add)
+					for (int p = 0; p < 16; p++)
+						yk[p] += r[p][k];
+				else
+					for (int p = 0; p < 16; p++)
+						yk[p] = r[p][k];
+			}
+		}
+	}
+}
+
+/* The six values of G g along one line of a 3x3 filter. */
+#define W4_FILTER_LINE(g0, g1, g2, r0, r1, r2, r3, r4, r5)                    \
+	do {                                                                   \
+		const float e = (g0) + (g2);                                   \
+		(r0) = 0.25f * (g0);                                           \
+		(r1) = -(1.0f / 6.0f) * (e + (g1));                            \
+		(r2) = -(1.0f / 6.0f) * (e - (g1));                            \
+		(r3) = (1.0f / 24.0f) * (g0) + (1.0f / 12.0f) * (g1) +          \
+		       (1.0f / 6.0f) * (g2);                                   \
+		(r4) = (1.0f / 24.0f) * (g0) - (1.0f / 12.0f) * (g1) +          \
+		       (1.0f / 6.0f) * (g2);                                   \
+		(r5) = (g2);                                                   \
+	} while (0)
+
+/* The filters of outputs [o0, o1) of a conv from c to o channels into the
+ * 36 planes u (u[xi][out][in]): G g G^T.  w is the layer's; dgrad: the
+ * conv is the layer's data gradient (its c the layer's outputs, its o the
+ * layer's inputs), whose filter from c to o is the layer's from o to c
+ * turned by 180 degrees. */
+ENG_TARGET_CLONES static void wino4_filters(int c, int o, const float *w, bool dgrad, int o0,
+					    int o1, float *u)
+{
+	const size_t plane = (size_t)o * (size_t)c;
+	for (int oo = o0; oo < o1; oo++) {
+		for (int c0 = 0; c0 < c; c0 += W4_LANES) {
+			const int kn = c - c0 < W4_LANES ? c - c0 : W4_LANES;
+			float g[9][W4_LANES];
+			if (kn < W4_LANES)
+				memset(g, 0, sizeof g);
+			for (int k = 0; k < kn; k++) {
+				const size_t in = (size_t)(c0 + k);
+				if (dgrad) {
+					const float *f = w + (in * (size_t)o + (size_t)oo) * 9;
+					for (int j = 0; j < 9; j++)
+						g[j][k] = f[8 - j];
+				} else {
+					const float *f = w + ((size_t)oo * (size_t)c + in) * 9;
+					for (int j = 0; j < 9; j++)
+						g[j][k] = f[j];
+				}
+			}
+			float t[6][3][W4_LANES]; /* G g: down the columns */
+			for (int j = 0; j < 3; j++) {
+				W4_OMP("omp simd")
+				for (int k = 0; k < W4_LANES; k++)
+					W4_FILTER_LINE(g[j][k], g[3 + j][k], g[6 + j][k], t[0][j][k],
+						       t[1][j][k], t[2][j][k], t[3][j][k], t[4][j][k],
+						       t[5][j][k]);
+			}
+			float *us = u + (size_t)oo * (size_t)c + (size_t)c0;
+			for (int i = 0; i < 6; i++) { /* (G g) G^T: along the rows */
+				float r[6][W4_LANES];
+				W4_OMP("omp simd")
+				for (int k = 0; k < W4_LANES; k++)
+					W4_FILTER_LINE(t[i][0][k], t[i][1][k], t[i][2][k], r[0][k],
+						       r[1][k], r[2][k], r[3][k], r[4][k], r[5][k]);
+				for (int s = 0; s < 6; s++) {
+					float *dst = us + (size_t)(6 * i + s) * plane;
+					for (int k = 0; k < kn; k++)
+						dst[k] = r[s][k];
+				}
+			}
+		}
+	}
+}
+
+/* The conv from c to o channels of `batch` samples of in into out:
+ * filters from the layer's w (dgrad: wino4_filters), plus bias, the
+ * activation, added to out when add; on a team of `threads`. */
+static void wino4_conv(int c, int o, const float *w, bool dgrad, const float *in, float *out,
+		       int batch, const float *bias, bool act, float hi, bool add, float *scratch,
+		       int threads)
+{
+	const int nb = wino4_run(batch);
+	const size_t uplane = (size_t)o * (size_t)c;
+	const size_t vplane = (size_t)nb * (size_t)c, mplane = (size_t)nb * (size_t)o;
+	float *u = scratch, *v = u + W4_XI * uplane, *m = v + W4_XI * vplane;
+	const int nt = threads < 1 ? 1 : threads;
+	/* A team's threads each run their products on a one-thread OpenBLAS;
+	 * alone, the calling thread lets OpenBLAS use its own. */
+	const int blas_saved = nt > 1 ? threads_blas_serial_begin() : 0;
+	W4_OMP("omp parallel num_threads(nt) if(nt > 1)")
+	{
+		const int th = threads_team_index(), nth = threads_team_size();
+		wino4_filters(c, o, w, dgrad, o * th / nth, o * (th + 1) / nth, u);
+		for (int n0 = 0; n0 < batch; n0 += nb) {
+			const int cn = batch - n0 < nb ? batch - n0 : nb;
+			const int s0 = n0 + cn * th / nth, s1 = n0 + cn * (th + 1) / nth;
+			wino4_tiles(c, in, s0, s1, n0, nb, false, v);
+			/* Also the filters' (first run) and the last run's
+			 * outputs, read from m, before its products overwrite it. */
+			W4_OMP("omp barrier")
+			for (int xi = W4_XI * th / nth; xi < W4_XI * (th + 1) / nth; xi++)
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cn, o, c, 1.0f,
+					    v + (size_t)xi * vplane, c, u + (size_t)xi * uplane, c,
+					    0.0f, m + (size_t)xi * mplane, o);
+			W4_OMP("omp barrier")
+			wino4_outputs(o, m, s0, s1, n0, nb, bias, act, hi, add, out);
+		}
+	}
+	if (nt > 1)
+		threads_blas_serial_end(blas_saved);
+}
+
+void conv_wino4_forward(const struct layer *l, const float *in, float *out, int batch,
+			float *scratch, int threads)
+{
+	wino4_conv(l->in.c, l->out.c, l->w, false, in, out, batch, l->b, l->conf.post_relu,
+		   layer_post_hi(&l->conf), false, scratch, threads);
+}
+
+void conv_wino4_dgrad(const struct layer *l, const float *dout, float *din, bool assign,
+		      int batch, float *scratch, int threads)
+{
+	wino4_conv(l->out.c, l->in.c, l->w, true, dout, din, batch, NULL, false, 0.0f, !assign,
+		   scratch, threads);
+}
+
+/* The three values of G^T u along one line of a 6x6 filter gradient. */
+#define W4_FGRAD_LINE(u0, u1, u2, u3, u4, u5, g0, g1, g2)                          \
+	do {                                                                        \
+		const float a12 = (u1) + (u2), s12 = (u2) - (u1);                   \
+		const float a34 = (u3) + (u4), s34 = (u3) - (u4);                   \
+		(g0) = 0.25f * (u0) - (1.0f / 6.0f) * a12 + (1.0f / 24.0f) * a34;   \
+		(g1) = (1.0f / 6.0f) * s12 + (1.0f / 12.0f) * s34;                  \
+		(g2) = (1.0f / 6.0f) * (a34 - a12) + (u5);                          \
+	} while (0)
+
+/* Filters of outputs [o0, o1) of the weight gradient dw (o x c x 3 x 3)
+ * from the 36 planes du (du[xi][out][in]): G^T du G, added or assigned. */
+ENG_TARGET_CLONES static void wino4_filter_grads(int c, int o, const float *du, int o0,
+						 int o1, bool assign, float *dw)
+{
+	const size_t plane = (size_t)o * (size_t)c;
+	for (int oo = o0; oo < o1; oo++) {
+		for (int c0 = 0; c0 < c; c0 += W4_LANES) {
+			const int kn = c - c0 < W4_LANES ? c - c0 : W4_LANES;
+			const float *ds = du + (size_t)oo * (size_t)c + (size_t)c0;
+			float d[W4_XI][W4_LANES];
+			for (int xi = 0; xi < W4_XI; xi++) {
+				const float *src = ds + (size_t)xi * plane;
+				for (int k = 0; k < kn; k++)
+					d[xi][k] = src[k];
+				for (int k = kn; k < W4_LANES; k++)
+					d[xi][k] = 0.0f;
+			}
+			float t[3][6][W4_LANES]; /* G^T du: down the columns */
+			for (int s = 0; s < 6; s++) {
+				W4_OMP("omp simd")
+				for (int k = 0; k < W4_LANES; k++)
+					W4_FGRAD_LINE(d[s][k], d[6 + s][k], d[12 + s][k], d[18 + s][k],
+						      d[24 + s][k], d[30 + s][k], t[0][s][k],
+						      t[1][s][k], t[2][s][k]);
+			}
+			float g[9][W4_LANES]; /* (G^T du) G: along the rows */
+			for (int j = 0; j < 3; j++) {
+				W4_OMP("omp simd")
+				for (int k = 0; k < W4_LANES; k++)
+					W4_FGRAD_LINE(t[j][0][k], t[j][1][k], t[j][2][k], t[j][3][k],
+						      t[j][4][k], t[j][5][k], g[3 * j][k],
+						      g[3 * j + 1][k], g[3 * j + 2][k]);
+			}
+			float *fs = dw + ((size_t)oo * (size_t)c + (size_t)c0) * 9;
+			for (int k = 0; k < kn; k++) {
+				float *f = fs + (size_t)k * 9;
+				if (assign)
+					for (int j = 0; j < 9; j++)
+						f[j] = g[j][k];
+				else
+					for (int j = 0; j < 9; j++)
+						f[j] += g[j][k];
+			}
+		}
+	}
+}
+
+void conv_wino4_wgrad(const struct layer *l, const float *in, const float *dout, float *dw,
+		      bool assign, int batch, float *scratch, int threads)
+{
+	const int c = l->in.c, o = l->out.c;
+	const int nb = wino4_run(batch);
+	const size_t uplane = (size_t)o * (size_t)c;
+	const size_t vplane = (size_t)nb * (size_t)c, zplane = (size_t)nb * (size_t)o;
+	float *du = scratch, *v = du + W4_XI * uplane, *z = v + W4_XI * vplane;
+	const int nt = threads < 1 ? 1 : threads;
+	const int blas_saved = nt > 1 ? threads_blas_serial_begin() : 0;
+	W4_OMP("omp parallel num_threads(nt) if(nt > 1)")
+	{
+		const int th = threads_team_index(), nth = threads_team_size();
+		for (int n0 = 0; n0 < batch; n0 += nb) {
+			const int cn = batch - n0 < nb ? batch - n0 : nb;
+			const int s0 = n0 + cn * th / nth, s1 = n0 + cn * (th + 1) / nth;
+			wino4_tiles(c, in, s0, s1, n0, nb, false, v);
+			wino4_tiles(o, dout, s0, s1, n0, nb, true, z);
+			W4_OMP("omp barrier")
+			/* Each xi's sum over every sample on one thread, run
+			 * after run: the same order on any team. */
+			for (int xi = W4_XI * th / nth; xi < W4_XI * (th + 1) / nth; xi++)
+				cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, o, c, cn, 1.0f,
+					    z + (size_t)xi * zplane, o, v + (size_t)xi * vplane, c,
+					    n0 == 0 ? 0.0f : 1.0f, du + (size_t)xi * uplane, c);
+			W4_OMP("omp barrier")
+		}
+		wino4_filter_grads(c, o, du, o * th / nth, o * (th + 1) / nth, assign, dw);
+	}
+	if (nt > 1)
+		threads_blas_serial_end(blas_saved);
+}
