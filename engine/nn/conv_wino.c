@@ -43,7 +43,8 @@
 /* The batched path (training, scoring, larger inference batches): from
  * two samples, on 8x8 to 16x16 outputs.  4x4 maps (VGG-16's conv4, four
  * tiles a sample) lost: a training step at batch 64 and one thread took
- * 653-699 ms with them alone on it, against 655 without. */
+ * 653-699 ms with them alone on it, against 655 without; they take
+ * F(4x4, 3x3) instead, one tile a sample (conv_wino4.h). */
 #define CONV_WINO_MIN_BATCH 2
 #define CONV_WINO_BATCH_MIN_SIDE 8
 #define CONV_WINO_BATCH_MAX_SIDE 16
