@@ -28,6 +28,34 @@
 #define W4_XI 36      /* elements of a transformed 6x6 tile */
 #define W4_RUN_MAX 128 /* samples of one run of products (rows of each) */
 
+/* dst[0, kn) = src[0, kn), kn <= W4_LANES: one vector store when whole
+ * (gcc made the loop of unknown length a `rep movsq`, half of the filter
+ * transform's time). */
+static inline void w4_put(float *dst, const float *src, int kn)
+{
+	if (kn == W4_LANES) {
+		W4_OMP("omp simd")
+		for (int k = 0; k < W4_LANES; k++)
+			dst[k] = src[k];
+	} else {
+		for (int k = 0; k < kn; k++)
+			dst[k] = src[k];
+	}
+}
+
+/* dst[0, W4_LANES) = src[0, kn), then zeros. */
+static inline void w4_get(float *dst, const float *src, int kn)
+{
+	if (kn == W4_LANES) {
+		W4_OMP("omp simd")
+		for (int k = 0; k < W4_LANES; k++)
+			dst[k] = src[k];
+	} else {
+		for (int k = 0; k < W4_LANES; k++)
+			dst[k] = k < kn ? src[k] : 0.0f;
+	}
+}
+
 bool conv_wino4_eligible(const struct layer *l)
 {
 	const struct layer_conf *c = &l->conf;
@@ -141,11 +169,8 @@ ENG_TARGET_CLONES static void wino4_tiles(int c, const float *x, int n0, int n1,
 							      t[i][3][k], r[0][k], r[1][k], r[2][k],
 							      r[3][k], r[4][k], r[5][k]);
 				}
-				for (int s = 0; s < 6; s++) {
-					float *dst = vs + (size_t)(6 * i + s) * plane;
-					for (int k = 0; k < kn; k++)
-						dst[k] = r[s][k];
-				}
+				for (int s = 0; s < 6; s++)
+					w4_put(vs + (size_t)(6 * i + s) * plane, r[s], kn);
 			}
 		}
 	}
@@ -176,13 +201,8 @@ ENG_TARGET_CLONES static void wino4_outputs(int o, const float *m, int n0, int n
 			const int kn = o - o0 < W4_LANES ? o - o0 : W4_LANES;
 			const float *ms = m + (size_t)(n - row0) * (size_t)o + (size_t)o0;
 			float t[W4_XI][W4_LANES];
-			for (int xi = 0; xi < W4_XI; xi++) {
-				const float *src = ms + (size_t)xi * plane;
-				for (int k = 0; k < kn; k++)
-					t[xi][k] = src[k];
-				for (int k = kn; k < W4_LANES; k++)
-					t[xi][k] = 0.0f;
-			}
+			for (int xi = 0; xi < W4_XI; xi++)
+				w4_get(t[xi], ms + (size_t)xi * plane, kn);
 			float a[4][6][W4_LANES]; /* A^T m: down the columns */
 			for (int s = 0; s < 6; s++) {
 				W4_OMP("omp simd")
@@ -252,45 +272,46 @@ ENG_TARGET_CLONES static void wino4_filters(int c, int o, const float *w, bool d
 					    int o1, float *u)
 {
 	const size_t plane = (size_t)o * (size_t)c;
-	for (int oo = o0; oo < o1; oo++) {
-		for (int c0 = 0; c0 < c; c0 += W4_LANES) {
-			const int kn = c - c0 < W4_LANES ? c - c0 : W4_LANES;
-			float g[9][W4_LANES];
-			if (kn < W4_LANES)
-				memset(g, 0, sizeof g);
-			for (int k = 0; k < kn; k++) {
-				const size_t in = (size_t)(c0 + k);
-				if (dgrad) {
-					const float *f = w + (in * (size_t)o + (size_t)oo) * 9;
-					for (int j = 0; j < 9; j++)
-						g[j][k] = f[8 - j];
-				} else {
-					const float *f = w + ((size_t)oo * (size_t)c + in) * 9;
-					for (int j = 0; j < 9; j++)
-						g[j][k] = f[j];
-				}
+	const int nco = o1 - o0, ncb = (c + W4_LANES - 1) / W4_LANES;
+	/* Sixteen filters at a time, in the order that reads w in runs: the
+	 * forward's are 144 contiguous floats, the data gradient's sixteen
+	 * strided runs of nine that the next output continues. */
+	for (int b = 0; b < nco * ncb; b++) {
+		const int oo = dgrad ? o0 + b % nco : o0 + b / ncb;
+		const int c0 = (dgrad ? b / nco : b % ncb) * W4_LANES;
+		const int kn = c - c0 < W4_LANES ? c - c0 : W4_LANES;
+		float g[9][W4_LANES];
+		if (kn < W4_LANES)
+			memset(g, 0, sizeof g);
+		for (int k = 0; k < kn; k++) {
+			const size_t in = (size_t)(c0 + k);
+			if (dgrad) {
+				const float *f = w + (in * (size_t)o + (size_t)oo) * 9;
+				for (int j = 0; j < 9; j++)
+					g[j][k] = f[8 - j];
+			} else {
+				const float *f = w + ((size_t)oo * (size_t)c + in) * 9;
+				for (int j = 0; j < 9; j++)
+					g[j][k] = f[j];
 			}
-			float t[6][3][W4_LANES]; /* G g: down the columns */
-			for (int j = 0; j < 3; j++) {
-				W4_OMP("omp simd")
-				for (int k = 0; k < W4_LANES; k++)
-					W4_FILTER_LINE(g[j][k], g[3 + j][k], g[6 + j][k], t[0][j][k],
-						       t[1][j][k], t[2][j][k], t[3][j][k], t[4][j][k],
-						       t[5][j][k]);
-			}
-			float *us = u + (size_t)oo * (size_t)c + (size_t)c0;
-			for (int i = 0; i < 6; i++) { /* (G g) G^T: along the rows */
-				float r[6][W4_LANES];
-				W4_OMP("omp simd")
-				for (int k = 0; k < W4_LANES; k++)
-					W4_FILTER_LINE(t[i][0][k], t[i][1][k], t[i][2][k], r[0][k],
-						       r[1][k], r[2][k], r[3][k], r[4][k], r[5][k]);
-				for (int s = 0; s < 6; s++) {
-					float *dst = us + (size_t)(6 * i + s) * plane;
-					for (int k = 0; k < kn; k++)
-						dst[k] = r[s][k];
-				}
-			}
+		}
+		float t[6][3][W4_LANES]; /* G g: down the columns */
+		for (int j = 0; j < 3; j++) {
+			W4_OMP("omp simd")
+			for (int k = 0; k < W4_LANES; k++)
+				W4_FILTER_LINE(g[j][k], g[3 + j][k], g[6 + j][k], t[0][j][k],
+					       t[1][j][k], t[2][j][k], t[3][j][k], t[4][j][k],
+					       t[5][j][k]);
+		}
+		float *us = u + (size_t)oo * (size_t)c + (size_t)c0;
+		for (int i = 0; i < 6; i++) { /* (G g) G^T: along the rows */
+			float r[6][W4_LANES];
+			W4_OMP("omp simd")
+			for (int k = 0; k < W4_LANES; k++)
+				W4_FILTER_LINE(t[i][0][k], t[i][1][k], t[i][2][k], r[0][k],
+					       r[1][k], r[2][k], r[3][k], r[4][k], r[5][k]);
+			for (int s = 0; s < 6; s++)
+				w4_put(us + (size_t)(6 * i + s) * plane, r[s], kn);
 		}
 	}
 }
@@ -368,13 +389,8 @@ ENG_TARGET_CLONES static void wino4_filter_grads(int c, int o, const float *du, 
 			const int kn = c - c0 < W4_LANES ? c - c0 : W4_LANES;
 			const float *ds = du + (size_t)oo * (size_t)c + (size_t)c0;
 			float d[W4_XI][W4_LANES];
-			for (int xi = 0; xi < W4_XI; xi++) {
-				const float *src = ds + (size_t)xi * plane;
-				for (int k = 0; k < kn; k++)
-					d[xi][k] = src[k];
-				for (int k = kn; k < W4_LANES; k++)
-					d[xi][k] = 0.0f;
-			}
+			for (int xi = 0; xi < W4_XI; xi++)
+				w4_get(d[xi], ds + (size_t)xi * plane, kn);
 			float t[3][6][W4_LANES]; /* G^T du: down the columns */
 			for (int s = 0; s < 6; s++) {
 				W4_OMP("omp simd")
