@@ -1169,15 +1169,16 @@ END_TEST
 /* The batched Winograd path (conv_wino.h: training, scoring, larger
  * inference batches): forward and backward (the data and weight
  * gradients; the bias gradient is conv2d's) through it, all against the
- * naive loops: 8x8 to 16x16 maps, odd sides, channel counts pruning
+ * naive loops: 8x8 to 16x16 maps whose sides are not both multiples of 4
+ * (those take F(4x4, 3x3), below), odd sides, channel counts pruning
  * leaves, batches that split unevenly over a team and over a thread's
  * runs of samples. */
 static const struct conv_case wino_batch_cases[] = {
-	{ 64, 8, 8, 128, 3, 1, 1, 1, 1, 5 },    /* 8x8, an odd batch */
-	{ 65, 8, 8, 130, 3, 1, 1, 1, 0, 3 },    /* no bias */
-	{ 64, 16, 16, 131, 3, 1, 1, 1, 1, 12 }, /* runs of 5: two per thread */
+	{ 64, 10, 10, 128, 3, 1, 1, 1, 1, 5 },  /* 10x10, an odd batch */
+	{ 65, 9, 9, 130, 3, 1, 1, 1, 0, 3 },    /* no bias */
+	{ 64, 14, 14, 131, 3, 1, 1, 1, 1, 14 }, /* runs of 6: two per thread */
 	{ 96, 9, 11, 129, 3, 1, 1, 1, 1, 4 },   /* odd sides */
-	{ 64, 12, 12, 128, 3, 1, 1, 1, 1, 2 },  /* the smallest batch */
+	{ 64, 10, 14, 128, 3, 1, 1, 1, 1, 2 },  /* the smallest batch */
 };
 #define N_WINO_BATCH_CASES ((int)(sizeof wino_batch_cases / sizeof wino_batch_cases[0]))
 
@@ -1190,6 +1191,8 @@ START_TEST(test_conv_wino_batch_shapes)
 	struct eng_err err;
 	ck_assert(conv_layer_infer(&l, cc, &err) == ENG_STATUS_OK);
 	ck_assert(conv_wino_batch_runs(&l, cc->batch) && !conv_wino_batch_runs(&l, 1));
+	/* Sides that are not multiples of 4: F(4x4, 3x3) leaves them here. */
+	ck_assert(!conv_wino4_runs(&l, cc->batch));
 	conv_case_check(cc, 1800 + (uint64_t)_i);
 }
 END_TEST
@@ -1249,24 +1252,28 @@ START_TEST(test_conv_wino_batch_fd)
 {
 	if (!conv_wino_here())
 		return;
-	const struct conv_case cc = { 64, 8, 8, 128, 3, 1, 1, 1, 1, 3 };
+	const struct conv_case cc = { 64, 10, 10, 128, 3, 1, 1, 1, 1, 3 };
 	struct conv_run cr;
 	conv_run_init(&cr, &cc, 1900);
-	ck_assert(conv_wino_batch_runs(&cr.l, cc.batch));
+	ck_assert(conv_wino_batch_runs(&cr.l, cc.batch) && !conv_wino4_runs(&cr.l, cc.batch));
 	conv_fd_check(&cr, 1901);
 	conv_run_done(&cr);
 }
 END_TEST
 
-/* Winograd F(4x4, 3x3) on 4x4 maps (conv_wino4.h), the batched path of
- * VGG's conv4 block: forward and backward through the layer against the
- * naive loops, with channel counts pruning leaves (not multiples of 16),
- * with and without a bias, batches of 2 to 130 (two runs of products). */
+/* Winograd F(4x4, 3x3) (conv_wino4.h), the batched path of VGG's 4x4 to
+ * 16x16 convs: forward and backward through the layer against the naive
+ * loops, one to sixteen tiles a sample, non-square maps, channel counts
+ * pruning leaves (not multiples of 16), with and without a bias, batches
+ * of 2 to 130 (two runs of products). */
 static const struct conv_case wino4_cases[] = {
 	{ 64, 4, 4, 64, 3, 1, 1, 1, 1, 2 },     /* the smallest: 4 vectors of lanes */
 	{ 67, 4, 4, 130, 3, 1, 1, 1, 0, 5 },    /* lanes left over both ways */
 	{ 512, 4, 4, 512, 3, 1, 1, 1, 0, 3 },   /* VGG-16's conv4_2 */
 	{ 96, 4, 4, 65, 3, 1, 1, 1, 1, 130 },   /* two runs of 65 */
+	{ 64, 8, 8, 128, 3, 1, 1, 1, 1, 5 },    /* four tiles a sample */
+	{ 70, 8, 12, 66, 3, 1, 1, 1, 0, 3 },    /* six, rows of three */
+	{ 64, 16, 16, 72, 3, 1, 1, 1, 1, 9 },   /* sixteen: runs of 5 and 4 */
 };
 #define N_WINO4_CASES ((int)(sizeof wino4_cases / sizeof wino4_cases[0]))
 
@@ -1291,7 +1298,7 @@ START_TEST(test_conv_wino4_threads)
 {
 	if (!conv_wino_here())
 		return;
-	const struct conv_case cc = { 80, 4, 4, 72, 3, 1, 1, 1, 1, 7 };
+	const struct conv_case cc = { 80, 8, 8, 72, 3, 1, 1, 1, 1, 7 };
 	struct conv_run cr;
 	conv_run_init(&cr, &cc, 2100);
 	struct conv_ref ref;
@@ -1348,7 +1355,7 @@ START_TEST(test_conv_wino4_fd)
 {
 	if (!conv_wino_here())
 		return;
-	const struct conv_case cc = { 64, 4, 4, 96, 3, 1, 1, 1, 1, 3 };
+	const struct conv_case cc = { 64, 8, 12, 96, 3, 1, 1, 1, 1, 3 };
 	struct conv_run cr;
 	conv_run_init(&cr, &cc, 2200);
 	ck_assert(conv_wino4_runs(&cr.l, cc.batch));
@@ -1391,7 +1398,8 @@ START_TEST(test_conv_wino_eligible)
 		ck_assert_msg(conv_wino_batch_eligible(&l) == (cases[i].batched && avx512),
 			      "case %zu, batched", i);
 	}
-	/* F(4x4, 3x3): 4x4 outputs only, 64 or more channels each way. */
+	/* F(4x4, 3x3): sides multiples of 4 from 4 to 16, 64 or more
+	 * channels each way. */
 	static const struct {
 		struct conv_case cc;
 		bool yes;
@@ -1400,7 +1408,12 @@ START_TEST(test_conv_wino_eligible)
 		{ { 512, 4, 4, 512, 3, 1, 1, 1, 0, 2 }, true },
 		{ { 63, 4, 4, 64, 3, 1, 1, 1, 1, 2 }, false },   /* few inputs */
 		{ { 64, 4, 4, 63, 3, 1, 1, 1, 1, 2 }, false },   /* few outputs */
+		{ { 64, 8, 16, 64, 3, 1, 1, 1, 1, 2 }, true },
+		{ { 256, 16, 16, 128, 3, 1, 1, 1, 1, 2 }, true },
 		{ { 64, 4, 5, 64, 3, 1, 1, 1, 1, 2 }, false },   /* 4x5 */
+		{ { 64, 10, 10, 128, 3, 1, 1, 1, 1, 2 }, false }, /* 10x10 */
+		{ { 64, 20, 20, 128, 3, 1, 1, 1, 1, 2 }, false }, /* past 16 */
+		{ { 64, 32, 32, 64, 3, 1, 1, 1, 1, 2 }, false },  /* 32x32: it lost */
 		{ { 64, 8, 8, 64, 3, 2, 1, 1, 1, 2 }, false },   /* stride 2 to 4x4 */
 		{ { 64, 6, 6, 64, 3, 1, 0, 1, 1, 2 }, false },   /* no padding, 4x4 out */
 		{ { 64, 4, 4, 64, 3, 1, 1, 2, 1, 2 }, false },   /* groups */

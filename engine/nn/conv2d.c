@@ -1328,14 +1328,14 @@ static void conv2d_forward(struct layer *l, const struct layer_io *io)
 	}
 	struct conv2d_geom g;
 	conv2d_geom_init(&g, l);
-	if (conv_wino_batch_runs(l, io->batch)) {
-		conv_wino_forward_batch(l, io->in[0], io->out, io->batch, io->scratch,
-					conv2d_wino_threads(&g, io->batch));
-		return;
-	}
 	if (conv_wino4_runs(l, io->batch)) {
 		conv_wino4_forward(l, io->in[0], io->out, io->batch, io->scratch,
 				   conv2d_wino_threads(&g, io->batch));
+		return;
+	}
+	if (conv_wino_batch_runs(l, io->batch)) {
+		conv_wino_forward_batch(l, io->in[0], io->out, io->batch, io->scratch,
+					conv2d_wino_threads(&g, io->batch));
 		return;
 	}
 	if (g.direct) {
@@ -1729,16 +1729,6 @@ static void conv2d_backward(struct layer *l, const struct layer_io *io)
 	ENG_ASSERT(!l->conf.post_relu);	/* fused eval nets never train */
 	struct conv2d_geom g;
 	conv2d_geom_init(&g, l);
-	if (conv_wino_backward_runs(l, io->batch)) {
-		const int nt = conv2d_wino_threads(&g, io->batch);
-		conv2d_bias_grad(l, &g, io);
-		conv_wino_wgrad_batch(l, io->in[0], io->dout, l->dw, io->dw_assign, io->batch,
-				      io->scratch, nt);
-		if (io->din[0])
-			conv_wino_dgrad_batch(l, io->dout, io->din[0], io->din_assign[0],
-					      io->batch, io->scratch, nt);
-		return;
-	}
 	if (conv_wino4_runs(l, io->batch)) {
 		const int nt = conv2d_wino_threads(&g, io->batch);
 		conv2d_bias_grad(l, &g, io);
@@ -1747,6 +1737,16 @@ static void conv2d_backward(struct layer *l, const struct layer_io *io)
 		if (io->din[0])
 			conv_wino4_dgrad(l, io->dout, io->din[0], io->din_assign[0], io->batch,
 					 io->scratch, nt);
+		return;
+	}
+	if (conv_wino_backward_runs(l, io->batch)) {
+		const int nt = conv2d_wino_threads(&g, io->batch);
+		conv2d_bias_grad(l, &g, io);
+		conv_wino_wgrad_batch(l, io->in[0], io->dout, l->dw, io->dw_assign, io->batch,
+				      io->scratch, nt);
+		if (io->din[0])
+			conv_wino_dgrad_batch(l, io->dout, io->din[0], io->din_assign[0],
+					      io->batch, io->scratch, nt);
 		return;
 	}
 	const float *dout = io->dout;

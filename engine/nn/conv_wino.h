@@ -1,7 +1,8 @@
 /* conv_wino.h: Winograd F(2x2, 3x3) for 3x3 stride-1 convs: a fused
  * inference net's batch-1 forward on 8x8 to 32x32 maps (net_fuse.h), and
  * (further down) the batched forward, data and weight gradients of every
- * net on 8x8 to 16x16 maps.
+ * net on 8x8 to 16x16 maps whose sides are not both multiples of 4
+ * (those take F(4x4, 3x3), conv_wino4.h).
  *
  * A 2x2 block of outputs is A^T [(G g G^T) .* (B^T d B)] A for the 4x4
  * input patch d around it and each 3x3 filter g (Lavin and Gray 2016):
@@ -90,7 +91,9 @@ void conv_wino_forward(const struct layer *l, const float *u, const float *in, f
  * 3x3 stride-1 conv as above with 128 or more outputs, on 8x8 to 16x16
  * maps: where it measured faster), whether a call of `batch` samples
  * does (two or more), its scratch (0 where it does not run) and the
- * forward: out = conv(in) + l->b, then l's fused activation if any. */
+ * forward: out = conv(in) + l->b, then l's fused activation if any.
+ * conv2d asks F(4x4, 3x3) first (conv_wino4.h): maps whose sides are
+ * multiples of 4 go there, and this path keeps the others (10x10, 9x11). */
 bool conv_wino_batch_eligible(const struct layer *l);
 bool conv_wino_batch_runs(const struct layer *l, int batch);
 /* Enough for any call of at most `batch` samples granted at most

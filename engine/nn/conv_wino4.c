@@ -1,10 +1,10 @@
-/* conv_wino4.c: Winograd F(4x4, 3x3) on 4x4 maps (conv_wino4.h has the
- * maths, the layouts and the thread rules).
+/* conv_wino4.c: Winograd F(4x4, 3x3) on maps whose sides are multiples
+ * of 4 (conv_wino4.h has the maths, the layouts and the thread rules).
  *
- * Every transform works on sixteen channels of one sample at once, one
- * channel a lane: a sample's 16 channels of a 4x4 map are 256 contiguous
- * floats, read (or written) through a small transposed copy, and the
- * transformed values of those channels are 16 contiguous floats of each
+ * Every transform works on sixteen channels of one sample's tile at once,
+ * one channel a lane: the tile's values of those channels are gathered
+ * into a small transposed copy (the padding's zeros around the map
+ * included), and the transformed values are 16 contiguous floats of each
  * xi's plane.  The loops over lanes are plain C that the target clones
  * vectorise.
  */
@@ -26,7 +26,20 @@
 
 #define W4_LANES 16   /* channels a transform takes at once */
 #define W4_XI 36      /* elements of a transformed 6x6 tile */
-#define W4_RUN_MAX 128 /* samples of one run of products (rows of each) */
+#define W4_ROWS_MIN 128 /* tiles a run of products may always take (rows) */
+#define W4_RUN_FLOATS ((size_t)1 << 21) /* a run's transformed tiles and products */
+
+/* Where a sample's tiles are: g->tiles of them, g->tw to a row, each
+ * 4x4 outputs (the map's sides are multiples of 4). */
+struct w4_geom {
+	int h, w, tw, tiles;
+};
+
+static struct w4_geom w4_geom_of(int h, int w)
+{
+	struct w4_geom g = { h, w, w / 4, (h / 4) * (w / 4) };
+	return g;
+}
 
 /* dst[0, kn) = src[0, kn), kn <= W4_LANES: one vector store when whole
  * (gcc made the loop of unknown length a `rep movsq`, half of the filter
@@ -62,8 +75,9 @@ bool conv_wino4_eligible(const struct layer *l)
 	if (l->kind != LAYER_KIND_CONV || c->size != 3 || c->stride != 1 || c->groups != 1 ||
 	    c->pad.top != 1 || c->pad.left != 1 || c->pad.bottom != 1 || c->pad.right != 1)
 		return false;
-	if (l->out.h != 4 || l->out.w != 4 || l->in.c < CONV_WINO4_MIN_IN ||
-	    l->out.c < CONV_WINO4_MIN_OUT)
+	if (l->out.h % 4 || l->out.w % 4 || l->out.h < 4 || l->out.w < 4 ||
+	    l->out.h > CONV_WINO4_MAX_SIDE || l->out.w > CONV_WINO4_MAX_SIDE ||
+	    l->in.c < CONV_WINO4_MIN_IN || l->out.c < CONV_WINO4_MIN_OUT)
 		return false;
 	return conv3x3_best_isa() == CONV3X3_ISA_AVX512;
 }
@@ -73,11 +87,17 @@ bool conv_wino4_runs(const struct layer *l, int batch)
 	return batch >= 2 && conv_wino4_eligible(l);
 }
 
-/* Samples of each run of a `batch`-sample call: the batch in even runs of
- * at most W4_RUN_MAX (so that a product's rows are not a handful). */
-static int wino4_run(int batch)
+/* Samples of each run of a `batch`-sample call of a conv from c to o
+ * channels on maps of `tiles` tiles: the batch in even runs of whole
+ * samples, as many as W4_RUN_FLOATS of transformed inputs and products
+ * hold (at least W4_ROWS_MIN tiles, the products' rows, and one sample). */
+static int wino4_run(int batch, int tiles, int c, int o)
 {
-	const int runs = (batch + W4_RUN_MAX - 1) / W4_RUN_MAX;
+	size_t rows = W4_RUN_FLOATS / ((size_t)W4_XI * (size_t)(c + o));
+	rows = rows < W4_ROWS_MIN ? W4_ROWS_MIN : rows;
+	int most = (int)(rows / (size_t)tiles);
+	most = most < 1 ? 1 : most;
+	const int runs = (batch + most - 1) / most;
 	return (batch + runs - 1) / runs;
 }
 
@@ -85,23 +105,24 @@ size_t conv_wino4_scratch_len(const struct layer *l, int batch)
 {
 	if (!conv_wino4_runs(l, batch))
 		return 0;
-	const size_t c = (size_t)l->in.c, o = (size_t)l->out.c, nb = (size_t)wino4_run(batch);
+	const struct w4_geom g = w4_geom_of(l->out.h, l->out.w);
+	const size_t c = (size_t)l->in.c, o = (size_t)l->out.c;
+	const size_t rows = (size_t)wino4_run(batch, g.tiles, l->in.c, l->out.c) * (size_t)g.tiles;
 	/* The filters' (or their gradients') 36 planes, the inputs' and the
 	 * products' (or the output gradients'); the data gradient swaps c
 	 * and o, which leaves the sum alike. */
-	return W4_XI * (o * c + nb * (c + o));
+	return W4_XI * (o * c + rows * (c + o));
 }
 
-/* The six values of B^T d along one line of a padded 6x6 patch whose
- * first and last entries are the padding's zeros: x0..x3 the map's four. */
-#define W4_INPUT_LINE(x0, x1, x2, x3, r0, r1, r2, r3, r4, r5) \
-	do {                                                  \
-		(r0) = (x3) - 5.0f * (x1);                    \
-		(r1) = (x2) + (x3) - 4.0f * ((x0) + (x1));    \
-		(r2) = (x3) - (x2) + 4.0f * ((x0) - (x1));    \
-		(r3) = (x3) - (x1) + 2.0f * ((x2) - (x0));    \
-		(r4) = (x3) - (x1) + 2.0f * ((x0) - (x2));    \
-		(r5) = 4.0f * (x0) - 5.0f * (x2);             \
+/* The six values of B^T d along one line d0..d5 of a 6x6 input patch. */
+#define W4_INPUT_LINE(d0, d1, d2, d3, d4, d5, r0, r1, r2, r3, r4, r5) \
+	do {                                                           \
+		(r0) = (d4) - 5.0f * (d2) + 4.0f * (d0);               \
+		(r1) = (d3) + (d4) - 4.0f * ((d1) + (d2));             \
+		(r2) = (d4) - (d3) + 4.0f * ((d1) - (d2));             \
+		(r3) = (d4) - (d2) + 2.0f * ((d3) - (d1));             \
+		(r4) = (d4) - (d2) + 2.0f * ((d1) - (d3));             \
+		(r5) = (d5) + 4.0f * (d1) - 5.0f * (d3);               \
 	} while (0)
 
 /* The six values of A dY along one line of a 4x4 output gradient. */
@@ -116,61 +137,106 @@ size_t conv_wino4_scratch_len(const struct layer *l, int batch)
 		(z5) = (y3);                                 \
 	} while (0)
 
-/* Samples [n0, n1) of x (c channels of 4x4 maps each) into the 36 planes
- * v at rows n - row0 (v[xi][row][ch], planes of `rows` rows): B^T d B of
- * each sample's padded input patch d, or (dout) A dY A^T of its output
- * gradient dY, the gradient with respect to each of the tile's 36
- * products (A^T m A being its output). */
-ENG_TARGET_CLONES static void wino4_tiles(int c, const float *x, int n0, int n1, int row0,
-					  int rows, bool dout, float *v)
+/* Samples [n0, n1) of x (c channels of h x w maps each) into the 36
+ * planes v, tile t of sample n at row (n - row0) * tiles + t
+ * (v[xi][row][ch], planes of `rows` rows): B^T d B of each tile's 6x6
+ * input patch d (the map's zero padding around it). */
+ENG_TARGET_CLONES static void wino4_inputs(const struct w4_geom *g, int c, const float *x,
+					   int n0, int n1, int row0, int rows, float *v)
 {
-	const size_t plane = (size_t)rows * (size_t)c;
+	const size_t plane = (size_t)rows * (size_t)c, hw = (size_t)g->h * (size_t)g->w;
 	for (int n = n0; n < n1; n++) {
 		for (int c0 = 0; c0 < c; c0 += W4_LANES) {
 			const int kn = c - c0 < W4_LANES ? c - c0 : W4_LANES;
-			const float *xs = x + ((size_t)n * (size_t)c + (size_t)c0) * 16;
-			float d[16][W4_LANES];
-			if (kn < W4_LANES)
+			const float *xs = x + ((size_t)n * (size_t)c + (size_t)c0) * hw;
+			for (int t = 0; t < g->tiles; t++) {
+				const int r0 = 4 * (t / g->tw) - 1, q0 = 4 * (t % g->tw) - 1;
+				float d[36][W4_LANES];
 				memset(d, 0, sizeof d);
-			for (int k = 0; k < kn; k++)
-				for (int p = 0; p < 16; p++)
-					d[p][k] = xs[(size_t)k * 16 + (size_t)p];
-			float t[6][4][W4_LANES]; /* B^T d or A dY: down the columns */
-			for (int j = 0; j < 4; j++) {
-				if (dout) {
+				for (int a = 0; a < 6; a++) {
+					const int r = r0 + a;
+					if (r < 0 || r >= g->h)
+						continue;
+					const int b0 = q0 < 0 ? 1 : 0;
+					const int b1 = q0 + 6 > g->w ? g->w - q0 : 6;
+					for (int k = 0; k < kn; k++) {
+						const float *row = xs + (size_t)k * hw +
+								   (size_t)r * (size_t)g->w + q0;
+						for (int b = b0; b < b1; b++)
+							d[6 * a + b][k] = row[b];
+					}
+				}
+				float u[6][6][W4_LANES]; /* B^T d: down the columns */
+				for (int j = 0; j < 6; j++) {
+					W4_OMP("omp simd")
+					for (int k = 0; k < W4_LANES; k++)
+						W4_INPUT_LINE(d[j][k], d[6 + j][k], d[12 + j][k],
+							      d[18 + j][k], d[24 + j][k], d[30 + j][k],
+							      u[0][j][k], u[1][j][k], u[2][j][k],
+							      u[3][j][k], u[4][j][k], u[5][j][k]);
+				}
+				float *vs = v + ((size_t)(n - row0) * (size_t)g->tiles + (size_t)t) *
+							(size_t)c + (size_t)c0;
+				for (int i = 0; i < 6; i++) { /* (B^T d) B: along the rows */
+					float r[6][W4_LANES];
+					W4_OMP("omp simd")
+					for (int k = 0; k < W4_LANES; k++)
+						W4_INPUT_LINE(u[i][0][k], u[i][1][k], u[i][2][k],
+							      u[i][3][k], u[i][4][k], u[i][5][k], r[0][k],
+							      r[1][k], r[2][k], r[3][k], r[4][k], r[5][k]);
+					for (int s = 0; s < 6; s++)
+						w4_put(vs + (size_t)(6 * i + s) * plane, r[s], kn);
+				}
+			}
+		}
+	}
+}
+
+/* Samples [n0, n1) of the output gradient dy (o channels of h x w) into
+ * the 36 planes z, rows as wino4_inputs': A dY A^T of each 4x4 tile dY,
+ * the gradient with respect to each of the tile's 36 products (A^T m A
+ * being its output). */
+ENG_TARGET_CLONES static void wino4_douts(const struct w4_geom *g, int o, const float *dy,
+					  int n0, int n1, int row0, int rows, float *z)
+{
+	const size_t plane = (size_t)rows * (size_t)o, hw = (size_t)g->h * (size_t)g->w;
+	for (int n = n0; n < n1; n++) {
+		for (int o0 = 0; o0 < o; o0 += W4_LANES) {
+			const int kn = o - o0 < W4_LANES ? o - o0 : W4_LANES;
+			const float *ys = dy + ((size_t)n * (size_t)o + (size_t)o0) * hw;
+			for (int t = 0; t < g->tiles; t++) {
+				const size_t at = (size_t)(4 * (t / g->tw)) * (size_t)g->w +
+						  (size_t)(4 * (t % g->tw));
+				float d[16][W4_LANES];
+				if (kn < W4_LANES)
+					memset(d, 0, sizeof d);
+				for (int k = 0; k < kn; k++)
+					for (int a = 0; a < 4; a++)
+						for (int b = 0; b < 4; b++)
+							d[4 * a + b][k] =
+								ys[(size_t)k * hw + at +
+								   (size_t)a * (size_t)g->w + (size_t)b];
+				float u[6][4][W4_LANES]; /* A dY: down the columns */
+				for (int j = 0; j < 4; j++) {
 					W4_OMP("omp simd")
 					for (int k = 0; k < W4_LANES; k++)
 						W4_DOUT_LINE(d[j][k], d[4 + j][k], d[8 + j][k],
-							     d[12 + j][k], t[0][j][k], t[1][j][k],
-							     t[2][j][k], t[3][j][k], t[4][j][k],
-							     t[5][j][k]);
-				} else {
-					W4_OMP("omp simd")
-					for (int k = 0; k < W4_LANES; k++)
-						W4_INPUT_LINE(d[j][k], d[4 + j][k], d[8 + j][k],
-							      d[12 + j][k], t[0][j][k], t[1][j][k],
-							      t[2][j][k], t[3][j][k], t[4][j][k],
-							      t[5][j][k]);
+							     d[12 + j][k], u[0][j][k], u[1][j][k],
+							     u[2][j][k], u[3][j][k], u[4][j][k],
+							     u[5][j][k]);
 				}
-			}
-			float *vs = v + (size_t)(n - row0) * (size_t)c + (size_t)c0;
-			for (int i = 0; i < 6; i++) { /* then along the rows */
-				float r[6][W4_LANES];
-				if (dout) {
+				float *zs = z + ((size_t)(n - row0) * (size_t)g->tiles + (size_t)t) *
+							(size_t)o + (size_t)o0;
+				for (int i = 0; i < 6; i++) { /* (A dY) A^T: along the rows */
+					float r[6][W4_LANES];
 					W4_OMP("omp simd")
 					for (int k = 0; k < W4_LANES; k++)
-						W4_DOUT_LINE(t[i][0][k], t[i][1][k], t[i][2][k],
-							     t[i][3][k], r[0][k], r[1][k], r[2][k],
+						W4_DOUT_LINE(u[i][0][k], u[i][1][k], u[i][2][k],
+							     u[i][3][k], r[0][k], r[1][k], r[2][k],
 							     r[3][k], r[4][k], r[5][k]);
-				} else {
-					W4_OMP("omp simd")
-					for (int k = 0; k < W4_LANES; k++)
-						W4_INPUT_LINE(t[i][0][k], t[i][1][k], t[i][2][k],
-							      t[i][3][k], r[0][k], r[1][k], r[2][k],
-							      r[3][k], r[4][k], r[5][k]);
+					for (int s = 0; s < 6; s++)
+						w4_put(zs + (size_t)(6 * i + s) * plane, r[s], kn);
 				}
-				for (int s = 0; s < 6; s++)
-					w4_put(vs + (size_t)(6 * i + s) * plane, r[s], kn);
 			}
 		}
 	}
@@ -191,59 +257,66 @@ ENG_TARGET_CLONES static void wino4_tiles(int c, const float *x, int n0, int n1,
  * planes m (m[xi][n - row0][ch], planes of `rows` rows): A^T m A, plus
  * bias (NULL: none), then the fused activation when act (bound hi),
  * added to what y holds when add. */
-ENG_TARGET_CLONES static void wino4_outputs(int o, const float *m, int n0, int n1, int row0,
-					    int rows, const float *bias, bool act, float hi,
-					    bool add, float *y)
+ENG_TARGET_CLONES static void wino4_outputs(const struct w4_geom *g, int o, const float *m,
+					    int n0, int n1, int row0, int rows, const float *bias,
+					    bool act, float hi, bool add, float *y)
 {
-	const size_t plane = (size_t)rows * (size_t)o;
+	const size_t plane = (size_t)rows * (size_t)o, hw = (size_t)g->h * (size_t)g->w;
 	for (int n = n0; n < n1; n++) {
 		for (int o0 = 0; o0 < o; o0 += W4_LANES) {
 			const int kn = o - o0 < W4_LANES ? o - o0 : W4_LANES;
-			const float *ms = m + (size_t)(n - row0) * (size_t)o + (size_t)o0;
-			float t[W4_XI][W4_LANES];
-			for (int xi = 0; xi < W4_XI; xi++)
-				w4_get(t[xi], ms + (size_t)xi * plane, kn);
-			float a[4][6][W4_LANES]; /* A^T m: down the columns */
-			for (int s = 0; s < 6; s++) {
-				W4_OMP("omp simd")
-				for (int k = 0; k < W4_LANES; k++)
-					W4_OUTPUT_LINE(t[s][k], t[6 + s][k], t[12 + s][k], t[18 + s][k],
-						       t[24 + s][k], t[30 + s][k], a[0][s][k],
-						       a[1][s][k], a[2][s][k], a[3][s][k]);
-			}
-			float r[16][W4_LANES]; /* (A^T m) A: along the rows */
-			for (int i = 0; i < 4; i++) {
-				W4_OMP("omp simd")
-				for (int k = 0; k < W4_LANES; k++) {
-					const float b = bias ? bias[o0 + (k < kn ? k : 0)] : 0.0f;
-					float y0, y1, y2, y3;
-					W4_OUTPUT_LINE(a[i][0][k], a[i][1][k], a[i][2][k], a[i][3][k],
-						       a[i][4][k], a[i][5][k], y0, y1, y2, y3);
-					y0 += b;
-					y1 += b;
-					y2 += b;
-					y3 += b;
-					if (act) {
-						y0 = layer_post_act(y0, hi);
-						y1 = layer_post_act(y1, hi);
-						y2 = layer_post_act(y2, hi);
-						y3 = layer_post_act(y3, hi);
-					}
-					r[4 * i][k] = y0;
-					r[4 * i + 1][k] = y1;
-					r[4 * i + 2][k] = y2;
-					r[4 * i + 3][k] = y3;
+			for (int tile = 0; tile < g->tiles; tile++) {
+				const float *ms = m + ((size_t)(n - row0) * (size_t)g->tiles + (size_t)tile) *
+							      (size_t)o + (size_t)o0;
+				float t[W4_XI][W4_LANES];
+				for (int xi = 0; xi < W4_XI; xi++)
+					w4_get(t[xi], ms + (size_t)xi * plane, kn);
+				float a[4][6][W4_LANES]; /* A^T m: down the columns */
+				for (int s = 0; s < 6; s++) {
+					W4_OMP("omp simd")
+					for (int k = 0; k < W4_LANES; k++)
+						W4_OUTPUT_LINE(t[s][k], t[6 + s][k], t[12 + s][k], t[18 + s][k],
+							       t[24 + s][k], t[30 + s][k], a[0][s][k],
+							       a[1][s][k], a[2][s][k], a[3][s][k]);
 				}
-			}
-			float *ys = y + ((size_t)n * (size_t)o + (size_t)o0) * 16;
-			for (int k = 0; k < kn; k++) {
-				float *yk = ys + (size_t)k * 16;
-				if (add)
-					for (int p = 0; p < 16; p++)
-						yk[p] += r[p][k];
-				else
-					for (int p = 0; p < 16; p++)
-						yk[p] = r[p][k];
+				float r[16][W4_LANES]; /* (A^T m) A: along the rows */
+				for (int i = 0; i < 4; i++) {
+					W4_OMP("omp simd")
+					for (int k = 0; k < W4_LANES; k++) {
+						const float b = bias ? bias[o0 + (k < kn ? k : 0)] : 0.0f;
+						float y0, y1, y2, y3;
+						W4_OUTPUT_LINE(a[i][0][k], a[i][1][k], a[i][2][k], a[i][3][k],
+							       a[i][4][k], a[i][5][k], y0, y1, y2, y3);
+						y0 += b;
+						y1 += b;
+						y2 += b;
+						y3 += b;
+						if (act) {
+							y0 = layer_post_act(y0, hi);
+							y1 = layer_post_act(y1, hi);
+							y2 = layer_post_act(y2, hi);
+							y3 = layer_post_act(y3, hi);
+						}
+						r[4 * i][k] = y0;
+						r[4 * i + 1][k] = y1;
+						r[4 * i + 2][k] = y2;
+						r[4 * i + 3][k] = y3;
+					}
+				}
+				float *ys = y + ((size_t)n * (size_t)o + (size_t)o0) * hw +
+					    (size_t)(4 * (tile / g->tw)) * (size_t)g->w +
+					    (size_t)(4 * (tile % g->tw));
+				for (int k = 0; k < kn; k++) {
+					for (int i = 0; i < 4; i++) {
+						float *yk = ys + (size_t)k * hw + (size_t)i * (size_t)g->w;
+						if (add)
+							for (int j = 0; j < 4; j++)
+								yk[j] += r[4 * i + j][k];
+						else
+							for (int j = 0; j < 4; j++)
+								yk[j] = r[4 * i + j][k];
+					}
+				}
 			}
 		}
 	}
@@ -319,13 +392,13 @@ ENG_TARGET_CLONES static void wino4_filters(int c, int o, const float *w, bool d
 /* The conv from c to o channels of `batch` samples of in into out:
  * filters from the layer's w (dgrad: wino4_filters), plus bias, the
  * activation, added to out when add; on a team of `threads`. */
-static void wino4_conv(int c, int o, const float *w, bool dgrad, const float *in, float *out,
-		       int batch, const float *bias, bool act, float hi, bool add, float *scratch,
-		       int threads)
+static void wino4_conv(const struct w4_geom *g, int c, int o, const float *w, bool dgrad,
+		       const float *in, float *out, int batch, const float *bias, bool act,
+		       float hi, bool add, float *scratch, int threads)
 {
-	const int nb = wino4_run(batch);
+	const int nb = wino4_run(batch, g->tiles, c, o), rows = nb * g->tiles;
 	const size_t uplane = (size_t)o * (size_t)c;
-	const size_t vplane = (size_t)nb * (size_t)c, mplane = (size_t)nb * (size_t)o;
+	const size_t vplane = (size_t)rows * (size_t)c, mplane = (size_t)rows * (size_t)o;
 	float *u = scratch, *v = u + W4_XI * uplane, *m = v + W4_XI * vplane;
 	const int nt = threads < 1 ? 1 : threads;
 	/* A team's threads each run their products on a one-thread OpenBLAS;
@@ -338,16 +411,17 @@ static void wino4_conv(int c, int o, const float *w, bool dgrad, const float *in
 		for (int n0 = 0; n0 < batch; n0 += nb) {
 			const int cn = batch - n0 < nb ? batch - n0 : nb;
 			const int s0 = n0 + cn * th / nth, s1 = n0 + cn * (th + 1) / nth;
-			wino4_tiles(c, in, s0, s1, n0, nb, false, v);
+			wino4_inputs(g, c, in, s0, s1, n0, rows, v);
 			/* Also the filters' (first run) and the last run's
 			 * outputs, read from m, before its products overwrite it. */
 			W4_OMP("omp barrier")
 			for (int xi = W4_XI * th / nth; xi < W4_XI * (th + 1) / nth; xi++)
-				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cn, o, c, 1.0f,
-					    v + (size_t)xi * vplane, c, u + (size_t)xi * uplane, c,
-					    0.0f, m + (size_t)xi * mplane, o);
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cn * g->tiles, o,
+					    c, 1.0f, v + (size_t)xi * vplane, c,
+					    u + (size_t)xi * uplane, c, 0.0f, m + (size_t)xi * mplane,
+					    o);
 			W4_OMP("omp barrier")
-			wino4_outputs(o, m, s0, s1, n0, nb, bias, act, hi, add, out);
+			wino4_outputs(g, o, m, s0, s1, n0, rows, bias, act, hi, add, out);
 		}
 	}
 	if (nt > 1)
@@ -357,15 +431,17 @@ static void wino4_conv(int c, int o, const float *w, bool dgrad, const float *in
 void conv_wino4_forward(const struct layer *l, const float *in, float *out, int batch,
 			float *scratch, int threads)
 {
-	wino4_conv(l->in.c, l->out.c, l->w, false, in, out, batch, l->b, l->conf.post_relu,
+	const struct w4_geom g = w4_geom_of(l->out.h, l->out.w);
+	wino4_conv(&g, l->in.c, l->out.c, l->w, false, in, out, batch, l->b, l->conf.post_relu,
 		   layer_post_hi(&l->conf), false, scratch, threads);
 }
 
 void conv_wino4_dgrad(const struct layer *l, const float *dout, float *din, bool assign,
 		      int batch, float *scratch, int threads)
 {
-	wino4_conv(l->out.c, l->in.c, l->w, true, dout, din, batch, NULL, false, 0.0f, !assign,
-		   scratch, threads);
+	const struct w4_geom g = w4_geom_of(l->out.h, l->out.w);
+	wino4_conv(&g, l->out.c, l->in.c, l->w, true, dout, din, batch, NULL, false, 0.0f,
+		   !assign, scratch, threads);
 }
 
 /* The three values of G^T u along one line of a 6x6 filter gradient. */
@@ -425,9 +501,10 @@ void conv_wino4_wgrad(const struct layer *l, const float *in, const float *dout,
 		      bool assign, int batch, float *scratch, int threads)
 {
 	const int c = l->in.c, o = l->out.c;
-	const int nb = wino4_run(batch);
+	const struct w4_geom g = w4_geom_of(l->out.h, l->out.w);
+	const int nb = wino4_run(batch, g.tiles, c, o), rows = nb * g.tiles;
 	const size_t uplane = (size_t)o * (size_t)c;
-	const size_t vplane = (size_t)nb * (size_t)c, zplane = (size_t)nb * (size_t)o;
+	const size_t vplane = (size_t)rows * (size_t)c, zplane = (size_t)rows * (size_t)o;
 	float *du = scratch, *v = du + W4_XI * uplane, *z = v + W4_XI * vplane;
 	const int nt = threads < 1 ? 1 : threads;
 	const int blas_saved = nt > 1 ? threads_blas_serial_begin() : 0;
@@ -437,13 +514,14 @@ void conv_wino4_wgrad(const struct layer *l, const float *in, const float *dout,
 		for (int n0 = 0; n0 < batch; n0 += nb) {
 			const int cn = batch - n0 < nb ? batch - n0 : nb;
 			const int s0 = n0 + cn * th / nth, s1 = n0 + cn * (th + 1) / nth;
-			wino4_tiles(c, in, s0, s1, n0, nb, false, v);
-			wino4_tiles(o, dout, s0, s1, n0, nb, true, z);
+			wino4_inputs(&g, c, in, s0, s1, n0, rows, v);
+			wino4_douts(&g, o, dout, s0, s1, n0, rows, z);
 			W4_OMP("omp barrier")
 			/* Each xi's sum over every sample on one thread, run
 			 * after run: the same order on any team. */
 			for (int xi = W4_XI * th / nth; xi < W4_XI * (th + 1) / nth; xi++)
-				cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, o, c, cn, 1.0f,
+				cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, o, c,
+					    cn * g.tiles, 1.0f,
 					    z + (size_t)xi * zplane, o, v + (size_t)xi * vplane, c,
 					    n0 == 0 ? 0.0f : 1.0f, du + (size_t)xi * uplane, c);
 			W4_OMP("omp barrier")

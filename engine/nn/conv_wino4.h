@@ -1,22 +1,28 @@
 /* conv_wino4.h: Winograd F(4x4, 3x3) for the batched 3x3 stride-1 convs
- * on 4x4 maps (VGG's conv4 block on CIFAR): forward, data gradient and
- * weight gradient, for training and scoring.
+ * on maps whose sides are multiples of 4, 4x4 to 16x16 (VGG's conv2 to
+ * conv4 blocks on CIFAR): forward, data gradient and weight gradient, for
+ * training and scoring.
  *
- * On a 4x4 map with padding 1 a sample's whole output is one 4x4 tile,
- * and its padded input one 6x6 patch d: Y = A^T [(G g G^T) .* (B^T d B)] A
- * (Lavin and Gray 2016, points 0, +-1, +-2): 36 multiplies per input
- * channel where the direct sum takes 144.  Over a layer that is 36
- * products, one per element xi of the 6x6 transformed tile, of
- * (samples x in) by (in x out) matrices: four times fewer multiply-adds
+ * A 4x4 block of outputs is A^T [(G g G^T) .* (B^T d B)] A for the 6x6
+ * input patch d around it and each 3x3 filter g (Lavin and Gray 2016,
+ * points 0, +-1, +-2): 36 multiplies per input channel where the direct
+ * sum takes 144, and F(2x2, 3x3) (conv_wino.h) 64.  Over a layer that is
+ * 36 products, one per element xi of the 6x6 transformed tile, of
+ * (tiles x in) by (in x out) matrices: four times fewer multiply-adds
  * than the conv, at the cost of the filters' transform (36 floats per
- * filter where the conv reads 9) and the tiles'.  F(2x2, 3x3)
- * (conv_wino.h), four tiles a sample here, saves 2.25 times and lost.
+ * filter where the conv reads 9) and the tiles'.  VGG-16 at batch 64,
+ * one thread: its 8x8 convs went 20-24 -> 13-14 ms a forward and 39-50
+ * -> 26-29 ms a backward against F(2x2, 3x3); its 32x32 conv1_2, on the
+ * direct 3x3 kernels, lost (23-25 -> 29-31 ms), so it stays there
+ * (docs/performance.md).
  *
- * Layouts, all row-major: the transformed inputs v[xi][n][c] and filters
- * u[xi][o][c], the products m[xi][n][o] = v[xi] u[xi]^T (one sgemm per
- * xi, the samples of a run as rows), so that each transform reads and
- * writes sixteen channels as one vector.  The weight gradient is
- * dU[xi] = Z[xi]^T v[xi] with Z = A dY A^T, then G^T dU G.
+ * Layouts, all row-major: the transformed inputs v[xi][tile][c] (the
+ * tiles of a run of samples, sample-major), filters u[xi][o][c] and
+ * products m[xi][tile][o] = v[xi] u[xi]^T, one sgemm per xi, so that each
+ * transform reads and writes sixteen channels as one vector.  The weight
+ * gradient is dU[xi] = Z[xi]^T v[xi] with Z = A dY A^T per tile, then
+ * G^T dU G; the data gradient is the conv of the output gradient with
+ * the filters turned by 180 degrees.
  *
  * Threads: a team splits the transforms by samples and filters, and the
  * 36 products by xi, each product whole on one thread (OpenBLAS kept on
@@ -41,14 +47,16 @@
 #include "nn/layer.h"
 
 /* Whether conv layer l (shapes inferred) may take this path: 3x3,
- * stride 1, padding 1 on every side, one group, 4x4 outputs, at least
- * CONV_WINO4_MIN_IN inputs and CONV_WINO4_MIN_OUT outputs, on a CPU with
+ * stride 1, padding 1 on every side, one group, output sides multiples of
+ * 4 up to CONV_WINO4_MAX_SIDE, at least CONV_WINO4_MIN_IN inputs and
+ * CONV_WINO4_MIN_OUT outputs, on a CPU with
  * the AVX-512 kernels (conv3x3_best_isa, so RECONVENE_CONV3X3_ISA caps it
  * too); and whether a call of `batch` samples does (two or more). */
 bool conv_wino4_eligible(const struct layer *l);
 bool conv_wino4_runs(const struct layer *l, int batch);
 #define CONV_WINO4_MIN_IN 64
 #define CONV_WINO4_MIN_OUT 64
+#define CONV_WINO4_MAX_SIDE 16
 
 /* Floats of scratch any call of at most `batch` samples needs. */
 size_t conv_wino4_scratch_len(const struct layer *l, int batch);
