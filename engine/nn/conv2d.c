@@ -1319,6 +1319,22 @@ static int conv2d_wino_threads(const struct conv2d_geom *g, int batch)
 	return nt < conv2d_team_cap() ? nt : conv2d_team_cap();
 }
 
+/* Which batched Winograd path a call of `batch` samples of l takes:
+ * F(4x4, 3x3) where it may (conv_wino4.h), else F(2x2, 3x3)'s batched
+ * path where that may, else none.  The one decision the forward and the
+ * backward both ask, so that a layer's gradients come from the path its
+ * output came from. */
+enum conv2d_wino { CONV2D_WINO_NONE, CONV2D_WINO_F2, CONV2D_WINO_F4 };
+
+static enum conv2d_wino conv2d_wino_path(const struct layer *l, int batch)
+{
+	if (conv_wino4_runs(l, batch))
+		return CONV2D_WINO_F4;
+	if (conv_wino_batch_runs(l, batch))
+		return CONV2D_WINO_F2;
+	return CONV2D_WINO_NONE;
+}
+
 static void conv2d_forward(struct layer *l, const struct layer_io *io)
 {
 	if (conv_wino_runs(l, io->batch)) {
@@ -1328,15 +1344,17 @@ static void conv2d_forward(struct layer *l, const struct layer_io *io)
 	}
 	struct conv2d_geom g;
 	conv2d_geom_init(&g, l);
-	if (conv_wino4_runs(l, io->batch)) {
+	switch (conv2d_wino_path(l, io->batch)) {
+	case CONV2D_WINO_F4:
 		conv_wino4_forward(l, io->in[0], io->out, io->batch, io->scratch,
 				   conv2d_wino_threads(&g, io->batch));
 		return;
-	}
-	if (conv_wino_batch_runs(l, io->batch)) {
+	case CONV2D_WINO_F2:
 		conv_wino_forward_batch(l, io->in[0], io->out, io->batch, io->scratch,
 					conv2d_wino_threads(&g, io->batch));
 		return;
+	case CONV2D_WINO_NONE:
+		break;
 	}
 	if (g.direct) {
 		conv2d_direct_forward(&g, l->w, l->b, io->in[0], io->out, io->batch, &l->conf,
@@ -1729,24 +1747,24 @@ static void conv2d_backward(struct layer *l, const struct layer_io *io)
 	ENG_ASSERT(!l->conf.post_relu);	/* fused eval nets never train */
 	struct conv2d_geom g;
 	conv2d_geom_init(&g, l);
-	if (conv_wino4_runs(l, io->batch)) {
+	const enum conv2d_wino wino = conv2d_wino_path(l, io->batch);
+	if (wino != CONV2D_WINO_NONE) {
 		const int nt = conv2d_wino_threads(&g, io->batch);
 		conv2d_bias_grad(l, &g, io);
-		conv_wino4_wgrad(l, io->in[0], io->dout, l->dw, io->dw_assign, io->batch,
-				 io->scratch, nt);
-		if (io->din[0])
-			conv_wino4_dgrad(l, io->dout, io->din[0], io->din_assign[0], io->batch,
+		float *din = io->din[0];
+		if (wino == CONV2D_WINO_F4) {
+			conv_wino4_wgrad(l, io->in[0], io->dout, l->dw, io->dw_assign, io->batch,
 					 io->scratch, nt);
-		return;
-	}
-	if (conv_wino_backward_runs(l, io->batch)) {
-		const int nt = conv2d_wino_threads(&g, io->batch);
-		conv2d_bias_grad(l, &g, io);
-		conv_wino_wgrad_batch(l, io->in[0], io->dout, l->dw, io->dw_assign, io->batch,
-				      io->scratch, nt);
-		if (io->din[0])
-			conv_wino_dgrad_batch(l, io->dout, io->din[0], io->din_assign[0],
+			if (din)
+				conv_wino4_dgrad(l, io->dout, din, io->din_assign[0], io->batch,
+						 io->scratch, nt);
+		} else {
+			conv_wino_wgrad_batch(l, io->in[0], io->dout, l->dw, io->dw_assign,
 					      io->batch, io->scratch, nt);
+			if (din)
+				conv_wino_dgrad_batch(l, io->dout, din, io->din_assign[0],
+						      io->batch, io->scratch, nt);
+		}
 		return;
 	}
 	const float *dout = io->dout;

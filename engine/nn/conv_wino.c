@@ -583,11 +583,6 @@ static void conv_wino_filter_grad(const float *du, float *f, bool assign)
 	}
 }
 
-bool conv_wino_backward_runs(const struct layer *l, int batch)
-{
-	return conv_wino_batch_runs(l, batch);
-}
-
 void conv_wino_wgrad_batch(const struct layer *l, const float *in, const float *dout, float *dw,
 			   bool assign, int batch, float *scratch, int threads)
 {

@@ -102,8 +102,8 @@ size_t conv_wino_batch_scratch_len(const struct layer *l, int batch, int threads
 void conv_wino_forward_batch(const struct layer *l, const float *in, float *out, int batch,
 			     float *scratch, int threads);
 
-/* The backward the same way, wherever the batched forward runs
- * (conv_wino_backward_runs): the data gradient as a 3x3 stride-1 conv
+/* The backward the same way, wherever the batched forward runs (conv2d
+ * asks conv_wino_batch_runs for both): the data gradient as a 3x3 stride-1 conv
  * from the outputs back to the inputs with the filters turned by 180
  * degrees, din += (assign: =) its value for dout; the weight gradient
  * dw += (assign: =) G^T dU G, dU for each of the 16 transformed filter
@@ -112,7 +112,6 @@ void conv_wino_forward_batch(const struct layer *l, const float *in, float *out,
  * sample (each thread its samples, the threads' sums then added in
  * thread order).  Both in the scratch conv_wino_batch_scratch_len
  * sizes; the bias gradient is the caller's. */
-bool conv_wino_backward_runs(const struct layer *l, int batch);
 void conv_wino_dgrad_batch(const struct layer *l, const float *dout, float *din, bool assign,
 			   int batch, float *scratch, int threads);
 void conv_wino_wgrad_batch(const struct layer *l, const float *in, const float *dout, float *dw,
