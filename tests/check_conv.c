@@ -238,6 +238,18 @@ static void conv_run_init(struct conv_run *cr, const struct conv_case *cc, uint6
 		cr->dy[i] = uniform_pm1(&r);
 }
 
+/* The scratch a net prepared for `batch` samples would hand a call of
+ * cr's smaller batch: exactly the layer's size for `batch`, which must be
+ * at least what cr's own batch needs. */
+static void conv_run_scratch_for(struct conv_run *cr, int batch)
+{
+	const size_t need = cr->l.ops->scratch_len(&cr->l, batch);
+	ck_assert_uint_ge(need, cr->scratch_len);
+	free(cr->scratch);
+	cr->scratch_len = need;
+	cr->scratch = xmalloc_floats(need);
+}
+
 static void conv_run_done(struct conv_run *cr)
 {
 	free(cr->params); free(cr->grads); free(cr->x); free(cr->y);
@@ -1350,6 +1362,36 @@ START_TEST(test_conv_wino4_threads)
 }
 END_TEST
 
+/* A net sizes its scratch for its largest batch and may then run a
+ * smaller one, whose runs can be longer: 64 channels each way on 16x16
+ * maps take at most 28 samples a run, so batch 29 runs as 15 + 14 and
+ * batch 28 as one run of 28.  The scratch sized for 29 must hold it
+ * (exactly that much is allocated, so ASan sees any overrun). */
+START_TEST(test_conv_wino4_smaller_batch)
+{
+	if (!conv_wino_here())
+		return;
+	struct conv_case big = { 64, 16, 16, 64, 3, 1, 1, 1, 1, 29 };
+	struct conv_case small = big;
+	small.batch = 28;
+	struct conv_run cr;
+	conv_run_init(&cr, &small, 2300);
+	ck_assert(conv_wino4_runs(&cr.l, small.batch));
+	conv_run_scratch_for(&cr, big.batch);
+	struct conv_ref ref;
+	conv_ref_compute(&cr, &ref);
+	conv_run_forward(&cr);
+	conv_expect_close("y", &small, cr.y, 0.0, ref.y, ref.y_abs, cr.y_len);
+	conv_dw_assign = true;
+	conv_run_backward(&cr, true, true);
+	conv_dw_assign = false;
+	conv_expect_close("dx", &small, cr.dx, 0.0, ref.dx, ref.dx_abs, cr.x_len);
+	conv_expect_close("dw", &small, cr.l.dw, 0.0, ref.dw, ref.dw_abs, cr.l.w_len);
+	conv_ref_done(&ref);
+	conv_run_done(&cr);
+}
+END_TEST
+
 /* Its backward by finite differences (test_conv_wino_batch_fd's check). */
 START_TEST(test_conv_wino4_fd)
 {
@@ -1441,11 +1483,7 @@ START_TEST(test_conv_smaller_batch)
 	small.batch = 12;
 	struct conv_run cr;
 	conv_run_init(&cr, &small, 5);
-	size_t need = cr.l.ops->scratch_len(&cr.l, big.batch);
-	ck_assert_uint_ge(need, cr.scratch_len);
-	free(cr.scratch);
-	cr.scratch_len = need;
-	cr.scratch = xmalloc_floats(need);
+	conv_run_scratch_for(&cr, big.batch);
 	struct conv_ref ref;
 	conv_ref_compute(&cr, &ref);
 	conv_run_forward(&cr);
@@ -1617,6 +1655,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_conv_wino4_shapes, 0, N_WINO4_CASES);
 	tcase_add_test(tc, test_conv_wino4_threads);
 	tcase_add_test(tc, test_conv_wino4_fd);
+	tcase_add_test(tc, test_conv_wino4_smaller_batch);
 	suite_add_tcase(s, tc);
 	TCase *tg = tcase_create("gradcheck");
 	tcase_set_timeout(tg, 120);

@@ -87,16 +87,24 @@ bool conv_wino4_runs(const struct layer *l, int batch)
 	return batch >= 2 && conv_wino4_eligible(l);
 }
 
-/* Samples of each run of a `batch`-sample call of a conv from c to o
- * channels on maps of `tiles` tiles: the batch in even runs of whole
- * samples, as many as W4_RUN_FLOATS of transformed inputs and products
- * hold (at least W4_ROWS_MIN tiles, the products' rows, and one sample). */
-static int wino4_run(int batch, int tiles, int c, int o)
+/* The most samples one run of a conv from c to o channels on maps of
+ * `tiles` tiles takes: as many as W4_RUN_FLOATS of transformed inputs and
+ * products hold, at least W4_ROWS_MIN tiles (the products' rows) and one
+ * sample. */
+static int wino4_most(int tiles, int c, int o)
 {
 	size_t rows = W4_RUN_FLOATS / ((size_t)W4_XI * (size_t)(c + o));
 	rows = rows < W4_ROWS_MIN ? W4_ROWS_MIN : rows;
-	int most = (int)(rows / (size_t)tiles);
-	most = most < 1 ? 1 : most;
+	const size_t most = rows / (size_t)tiles;
+	return most < 1 ? 1 : (int)most;
+}
+
+/* Samples of each run of a `batch`-sample call: the batch in even runs
+ * of at most `most`.  A smaller batch can take longer runs than a larger
+ * one (9 at most 8: runs of 5; 8: one of 8), so the scratch is sized for
+ * runs of min(batch, most). */
+static int wino4_run(int batch, int most)
+{
 	const int runs = (batch + most - 1) / most;
 	return (batch + runs - 1) / runs;
 }
@@ -107,7 +115,8 @@ size_t conv_wino4_scratch_len(const struct layer *l, int batch)
 		return 0;
 	const struct w4_geom g = w4_geom_of(l->out.h, l->out.w);
 	const size_t c = (size_t)l->in.c, o = (size_t)l->out.c;
-	const size_t rows = (size_t)wino4_run(batch, g.tiles, l->in.c, l->out.c) * (size_t)g.tiles;
+	const int most = wino4_most(g.tiles, l->in.c, l->out.c);
+	const size_t rows = (size_t)(batch < most ? batch : most) * (size_t)g.tiles;
 	/* The filters' (or their gradients') 36 planes, the inputs' and the
 	 * products' (or the output gradients'); the data gradient swaps c
 	 * and o, which leaves the sum alike. */
@@ -396,7 +405,7 @@ static void wino4_conv(const struct w4_geom *g, int c, int o, const float *w, bo
 		       const float *in, float *out, int batch, const float *bias, bool act,
 		       float hi, bool add, float *scratch, int threads)
 {
-	const int nb = wino4_run(batch, g->tiles, c, o), rows = nb * g->tiles;
+	const int nb = wino4_run(batch, wino4_most(g->tiles, c, o)), rows = nb * g->tiles;
 	const size_t uplane = (size_t)o * (size_t)c;
 	const size_t vplane = (size_t)rows * (size_t)c, mplane = (size_t)rows * (size_t)o;
 	float *u = scratch, *v = u + W4_XI * uplane, *m = v + W4_XI * vplane;
@@ -502,7 +511,7 @@ void conv_wino4_wgrad(const struct layer *l, const float *in, const float *dout,
 {
 	const int c = l->in.c, o = l->out.c;
 	const struct w4_geom g = w4_geom_of(l->out.h, l->out.w);
-	const int nb = wino4_run(batch, g.tiles, c, o), rows = nb * g.tiles;
+	const int nb = wino4_run(batch, wino4_most(g.tiles, c, o)), rows = nb * g.tiles;
 	const size_t uplane = (size_t)o * (size_t)c;
 	const size_t vplane = (size_t)rows * (size_t)c, zplane = (size_t)rows * (size_t)o;
 	float *du = scratch, *v = du + W4_XI * uplane, *z = v + W4_XI * vplane;
