@@ -506,12 +506,11 @@ static void bench_pruned(struct bench_model *m, int rounds)
 			bench_range(t[k], rounds, &lo[k], &hi[k]);
 			printf(" %8.3f..%-7.3f", lo[k], hi[k]);
 		}
-		qsort(t[0], (size_t)rounds, sizeof(double), bench_cmp);
-		qsort(t[2], (size_t)rounds, sizeof(double), bench_cmp);
-		qsort(t[3], (size_t)rounds, sizeof(double), bench_cmp);
-		double best = t[2][rounds / 2] < t[3][rounds / 2] ? t[2][rounds / 2]
-								   : t[3][rounds / 2];
-		printf(" %8.2fx\n", t[0][rounds / 2] / best);
+		const double dense_md = bench_median(t[0], rounds);
+		const double direct_md = bench_median(t[2], rounds);
+		const double im2col_md = bench_median(t[3], rounds);
+		const double best = direct_md < im2col_md ? direct_md : im2col_md;
+		printf(" %8.2fx\n", dense_md / best);
 		printf("          nnz %zu of %zu weights (%.1f%%), MACs %.2fM of %.2fM\n",
 		       direct->nnz, score_prunable_count(dense),
 		       100.0 * (double)direct->nnz / (double)score_prunable_count(dense),
@@ -543,11 +542,7 @@ static void bench_pruned(struct bench_model *m, int rounds)
 		double slo, shi;
 		bench_range(sp, rounds, &slo, &shi);
 		/* The medians over the rounds: structured against our own dense. */
-		double md[2];
-		for (int k = 0; k < 2; k++) {
-			qsort(t[k], (size_t)rounds, sizeof t[k][0], bench_cmp);
-			md[k] = t[k][rounds / 2];
-		}
+		const double md[2] = { bench_median(t[0], rounds), bench_median(t[1], rounds) };
 		bench_json_figure("latency", form_figure[BENCH_PRUNED], nets[i],
 				  bench_json_threads(), "ms", true, md[1], "our dense net", md[0]);
 		printf(" %4.2f-%4.2fx %8.2fx %8.2fx\n", slo, shi,

@@ -103,22 +103,25 @@ static void conv_wino_geom_init(struct conv_wino_geom *g, const struct layer *l)
 	conv_wino_geom_set(g, l->in.c, l->out.c, l->out.h, l->out.w, 1, true);
 }
 
-/* Whether l is a 3x3 conv this file computes, its output sides within
- * [lo, hi], on a CPU with the AVX-512 kernels (and no lower cap). */
-static bool conv_wino_shape(const struct layer *l, int lo, int hi)
+bool conv_wino_applies(const struct layer *l)
 {
 	const struct layer_conf *c = &l->conf;
 	if (l->kind != LAYER_KIND_CONV || c->size != 3 || c->stride != 1 || c->groups != 1 ||
 	    c->pad.top != 1 || c->pad.left != 1 || c->pad.bottom != 1 || c->pad.right != 1)
-		return false;
-	if (l->in.c < CONV_WINO_MIN_IN || l->out.h < lo || l->out.h > hi || l->out.w < lo ||
-	    l->out.w > hi)
 		return false;
 #ifdef CONV_WINO_X86
 	return conv3x3_best_isa() == CONV3X3_ISA_AVX512;
 #else
 	return false;
 #endif
+}
+
+/* Whether l is a conv this file computes, its output sides within
+ * [lo, hi]. */
+static bool conv_wino_shape(const struct layer *l, int lo, int hi)
+{
+	return l->in.c >= CONV_WINO_MIN_IN && l->out.h >= lo && l->out.h <= hi &&
+	       l->out.w >= lo && l->out.w <= hi && conv_wino_applies(l);
 }
 
 bool conv_wino_batch_eligible(const struct layer *l)

@@ -53,6 +53,13 @@
 
 #include "nn/layer.h"
 
+/* Whether l is a conv the Winograd transforms compute (this file's and
+ * conv_wino4.h's), on a CPU where they run: 3x3, stride 1, padding 1 on
+ * every side, one group, and the AVX-512 kernels (conv3x3_best_isa, so
+ * the process cap RECONVENE_CONV3X3_ISA turns them off too).  Each path
+ * then asks its own channels and sides. */
+bool conv_wino_applies(const struct layer *l);
+
 /* Whether conv layer l (shapes inferred) runs this path in a fused net:
  * 3x3, stride 1, padding 1 on every side, one group, at least 64 input
  * channels, output maps from 8x8 to 32x32, and a CPU with the AVX-512
@@ -102,8 +109,8 @@ size_t conv_wino_batch_scratch_len(const struct layer *l, int batch, int threads
 void conv_wino_forward_batch(const struct layer *l, const float *in, float *out, int batch,
 			     float *scratch, int threads);
 
-/* The backward the same way, wherever the batched forward runs (conv2d
- * asks conv_wino_batch_runs for both): the data gradient as a 3x3 stride-1 conv
+/* The backward the same way, wherever the batched forward runs (conv2d's
+ * conv2d_wino_path decides both): the data gradient as a 3x3 stride-1 conv
  * from the outputs back to the inputs with the filters turned by 180
  * degrees, din += (assign: =) its value for dout; the weight gradient
  * dw += (assign: =) G^T dU G, dU for each of the 16 transformed filter

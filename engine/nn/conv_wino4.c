@@ -15,7 +15,7 @@
 
 #include "base/target_clones.h"
 #include "base/threads.h"
-#include "nn/conv3x3.h"
+#include "nn/conv_wino.h"
 #include "nn/conv_wino4.h"
 
 #ifdef _OPENMP
@@ -71,15 +71,11 @@ static inline void w4_get(float *dst, const float *src, int kn)
 
 bool conv_wino4_eligible(const struct layer *l)
 {
-	const struct layer_conf *c = &l->conf;
-	if (l->kind != LAYER_KIND_CONV || c->size != 3 || c->stride != 1 || c->groups != 1 ||
-	    c->pad.top != 1 || c->pad.left != 1 || c->pad.bottom != 1 || c->pad.right != 1)
-		return false;
 	if (l->out.h % 4 || l->out.w % 4 || l->out.h < 4 || l->out.w < 4 ||
 	    l->out.h > CONV_WINO4_MAX_SIDE || l->out.w > CONV_WINO4_MAX_SIDE ||
 	    l->in.c < CONV_WINO4_MIN_IN || l->out.c < CONV_WINO4_MIN_OUT)
 		return false;
-	return conv3x3_best_isa() == CONV3X3_ISA_AVX512;
+	return conv_wino_applies(l);
 }
 
 bool conv_wino4_runs(const struct layer *l, int batch)

@@ -46,12 +46,12 @@
 
 #include "nn/layer.h"
 
-/* Whether conv layer l (shapes inferred) may take this path: 3x3,
- * stride 1, padding 1 on every side, one group, output sides multiples of
- * 4 up to CONV_WINO4_MAX_SIDE, at least CONV_WINO4_MIN_IN inputs and
- * CONV_WINO4_MIN_OUT outputs, on a CPU with
- * the AVX-512 kernels (conv3x3_best_isa, so RECONVENE_CONV3X3_ISA caps it
- * too); and whether a call of `batch` samples does (two or more). */
+/* Whether conv layer l (shapes inferred) may take this path: a conv the
+ * Winograd transforms compute on this CPU (conv_wino_applies: 3x3,
+ * stride 1, padding 1, one group, the AVX-512 kernels), output sides
+ * multiples of 4 up to CONV_WINO4_MAX_SIDE, at least CONV_WINO4_MIN_IN
+ * inputs and CONV_WINO4_MIN_OUT outputs; and whether a call of `batch`
+ * samples does (two or more). */
 bool conv_wino4_eligible(const struct layer *l);
 bool conv_wino4_runs(const struct layer *l, int batch);
 #define CONV_WINO4_MIN_IN 64
