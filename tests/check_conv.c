@@ -21,8 +21,11 @@
 #include "gradcheck.h"
 #include "nn/conv3x3.h"
 #include "nn/conv_dw3.h"
+#include "nn/conv_panels.h"
 #include "nn/conv_wino.h"
 #include "nn/conv_wino4.h"
+#include "nn/gemm_panels.h"
+#include "nn/gemm_thin.h"
 #include "nn/layer.h"
 #include "base/rng.h"
 #include "base/threads.h"
@@ -1093,6 +1096,132 @@ START_TEST(test_conv_scratch)
 }
 END_TEST
 
+/* A fused net's small-map convs on panels (conv_panels.h, gemm_panels.h):
+ * each panel height (64 rows for 1-4 columns, 32 for 5-8, 16 for 9-16),
+ * column counts below a panel's (B padded), output channels that leave a
+ * partial panel (pruned widths), a 1x1 conv reading its input in place,
+ * and a few samples on a 2x2 map, which the panels take up to 4 columns
+ * only. */
+static const struct conv_case panel_cases[] = {
+	{ 64, 4, 4, 128, 3, 1, 1, 1, 1, 1 },  /* 16 columns, 16-row panels, 8 of them */
+	{ 120, 4, 4, 70, 3, 1, 1, 1, 1, 1 },  /* 16 columns, 70 = 4 x 16 + 6 rows */
+	{ 130, 2, 2, 70, 3, 1, 1, 1, 0, 1 },  /* 4 columns, 64-row panels, 70 = 64 + 6 */
+	{ 91, 1, 3, 100, 3, 1, 1, 1, 1, 1 },  /* 3 columns: B padded to 4 */
+	{ 100, 2, 3, 90, 3, 1, 1, 1, 1, 1 },  /* 6 columns, 32-row panels, 90 = 2 x 32 + 26 */
+	{ 80, 3, 3, 100, 3, 1, 1, 1, 1, 1 },  /* 9 columns: B padded to 16 */
+	{ 300, 1, 1, 250, 1, 1, 0, 1, 1, 1 }, /* 1x1 on a 1x1 map, B in place */
+	{ 80, 2, 2, 100, 3, 1, 1, 1, 1, 3 },  /* 12 columns on 4-column panels: gemm_thin */
+};
+#define N_PANEL_CASES ((int)(sizeof panel_cases / sizeof panel_cases[0]))
+
+START_TEST(test_conv_panels_shapes)
+{
+	const struct conv_case *cc = &panel_cases[_i];
+	struct conv_run cr;
+	conv_run_init(&cr, cc, 1900 + (uint64_t)_i);
+	struct layer *l = &cr.l;
+	if (conv3x3_best_isa() != CONV3X3_ISA_AVX512) {
+		ck_assert(!conv_panels_eligible(l));
+		fprintf(stderr, "check_conv: no AVX-512 here, the panels are not run\n");
+		conv_run_done(&cr);
+		return;
+	}
+	ck_assert(conv_panels_eligible(l));
+	const size_t ncol = (size_t)cc->batch * (size_t)l->out.h * (size_t)l->out.w;
+	struct conv_ref ref;
+	conv_ref_compute(&cr, &ref);
+	/* gemm_thin on the row-major weights first: the unfused path. */
+	ck_assert(!conv_panels_runs(l, ncol));
+	conv_run_forward(&cr);
+	float *y_thin = xmalloc_floats(cr.y_len), *y1 = xmalloc_floats(cr.y_len);
+	memcpy(y_thin, cr.y, cr.y_len * sizeof *y_thin);
+	float *panels = xmalloc_floats(conv_panels_len(l));
+	conv_panels_pack(l, panels);
+	l->w_panels = panels;
+	ck_assert(conv_panels_runs(l, ncol) == (cc->batch == 1));
+	for (int t = 1; t <= 2; t++) {
+		conv_io_threads = t;
+		conv_run_forward(&cr);
+		conv_expect_close("y (panels)", cc, cr.y, 0.0, ref.y, ref.y_abs, cr.y_len);
+		if (t == 1)
+			memcpy(y1, cr.y, cr.y_len * sizeof *y1);
+		else /* threads split whole panels, never a sum */
+			ck_assert_msg(memcmp(y1, cr.y, cr.y_len * sizeof *y1) == 0,
+				      "two threads differ from one");
+	}
+	conv_io_threads = 0;
+	/* From 9 columns both kernels sum each element over k in order
+	 * with fused multiply-adds: the same bits, in the rows gemm_thin
+	 * takes in blocks of 8 (its rows left over run a plain loop). */
+	if (ncol > 8) {
+		const size_t blocked = (size_t)cc->out / 8 * 8 * ncol;
+		ck_assert_msg(memcmp(y1, y_thin, blocked * sizeof *y1) == 0,
+			      "panels differ from gemm_thin");
+	}
+	free(panels);
+	free(y_thin);
+	free(y1);
+	conv_ref_done(&ref);
+	conv_run_done(&cr);
+}
+END_TEST
+
+/* gemm_panels itself: every panel height and a column count below each,
+ * rows split at panel boundaries as a team splits them, and the plain
+ * loop (under the kernel cap) giving the kernels' bits. */
+START_TEST(test_gemm_panels_plain_and_parts)
+{
+	const int m = 150, k = 77;
+	const int ns[] = { 4, 3, 8, 5, 16, 11 };
+	struct rng r;
+	rng_seed(&r, 1950);
+	float *a = xmalloc_floats((size_t)m * k), *b = xmalloc_floats((size_t)k * 16);
+	for (size_t i = 0; i < (size_t)m * k; i++)
+		a[i] = uniform_pm1(&r);
+	for (size_t i = 0; i < (size_t)k * 16; i++)
+		b[i] = uniform_pm1(&r);
+	float *c = xmalloc_floats((size_t)m * 16), *c2 = xmalloc_floats((size_t)m * 16);
+	float *bpad = xmalloc_floats(gemm_panels_scratch(k));
+	const enum conv3x3_isa best = conv3x3_best_isa();
+	for (size_t t = 0; t < sizeof ns / sizeof ns[0]; t++) {
+		const int n = ns[t], rows = gemm_panels_rows(n);
+		ck_assert_int_le(n, gemm_panels_max_n(rows));
+		float *p = xmalloc_floats(gemm_panels_len(rows, m, k));
+		gemm_panels_pack(rows, m, k, a, (size_t)k, p);
+		gemm_panels(rows, m, 0, m, n, k, p, b, (size_t)n, c, (size_t)n, bpad);
+		for (int i = 0; i < m; i++)
+			for (int j = 0; j < n; j++) {
+				double want = 0.0, scale = 0.0;
+				for (int kk = 0; kk < k; kk++) {
+					want += (double)a[(size_t)i * k + kk] * b[(size_t)kk * n + j];
+					scale += fabs((double)a[(size_t)i * k + kk] * b[(size_t)kk * n + j]);
+				}
+				ck_assert_msg(fabs(c[(size_t)i * n + j] - want) <= 1e-5 * scale,
+					      "n %d C[%d][%d]: %g want %g", n, i, j,
+					      (double)c[(size_t)i * n + j], want);
+			}
+		/* In parts: [0, rows), [rows, m). */
+		fill(c2, (size_t)m * 16, NAN);
+		gemm_panels(rows, m, 0, rows, n, k, p, b, (size_t)n, c2, (size_t)n, bpad);
+		gemm_panels(rows, m, rows, m, n, k, p, b, (size_t)n, c2, (size_t)n, bpad);
+		ck_assert(memcmp(c, c2, (size_t)m * n * sizeof *c) == 0);
+		/* The plain loop. */
+		conv3x3_cap_isa(CONV3X3_ISA_NONE);
+		fill(c2, (size_t)m * 16, NAN);
+		gemm_panels(rows, m, 0, m, n, k, p, b, (size_t)n, c2, (size_t)n, bpad);
+		conv3x3_cap_isa(best);
+		ck_assert_msg(memcmp(c, c2, (size_t)m * n * sizeof *c) == 0,
+			      "n %d: the plain loop differs from the kernel", n);
+		free(p);
+	}
+	free(a);
+	free(b);
+	free(c);
+	free(c2);
+	free(bpad);
+}
+END_TEST
+
 /* Whether this CPU runs the Winograd paths (AVX-512); says so when not. */
 static bool conv_wino_here(void)
 {
@@ -1108,7 +1237,7 @@ static bool conv_wino_here(void)
  * plain, ReLU and ReLU6, on one and two threads. */
 static const struct conv_case wino_cases[] = {
 	{ 64, 8, 8, 64, 3, 1, 1, 1, 1, 1 },     /* 16 tiles: the thin products */
-	{ 67, 8, 8, 70, 3, 1, 1, 1, 0, 1 },     /* thin, output channels not 8s */
+	{ 67, 8, 8, 70, 3, 1, 1, 1, 0, 1 },     /* thin, output channels not 16s */
 	{ 64, 16, 16, 32, 3, 1, 1, 1, 1, 1 },   /* 64 tiles: sgemm products */
 	{ 65, 9, 13, 17, 3, 1, 1, 1, 1, 1 },    /* odd sides: half tiles */
 	{ 96, 15, 8, 9, 3, 1, 1, 1, 1, 1 },     /* 8 x 4 tiles, odd rows */
@@ -1639,6 +1768,8 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_conv_fixed_shapes, 0, N_CONV_CASES);
 	tcase_add_loop_test(tc, test_conv_thin_shapes, 0, N_THIN_CASES);
+	tcase_add_loop_test(tc, test_conv_panels_shapes, 0, N_PANEL_CASES);
+	tcase_add_test(tc, test_gemm_panels_plain_and_parts);
 	tcase_add_loop_test(tc, test_conv_team_shapes, 0, N_TEAM_CASES);
 	tcase_add_loop_test(tc, test_conv_direct3x3_shapes, 0, N_DIRECT3X3_CASES);
 	tcase_add_loop_test(tc, test_conv_batch1_team, 0, N_BATCH1_TEAM_CASES);

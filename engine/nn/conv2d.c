@@ -45,6 +45,8 @@
  * A one-thread forward whose GEMM has at most 16 columns and a large weight
  * matrix (VGG's 4x4 and 2x2 maps at batch 1) runs it on gemm_thin.c, which
  * reads the weights once; OpenBLAS would pack them first (conv2d_thin).
+ * A fused net's such convs run on their weights packed once into panels
+ * (conv_panels.h, gemm_panels.h), the faster kernel of the two.
  * Its backward, with a data gradient, runs gemm_thin_backward (AVX-512):
  * both products in one pass over the weights.
  *
@@ -99,10 +101,12 @@
 #include "nn/conv2d_geom.h"
 #include "nn/conv3x3.h"
 #include "nn/conv_dw3.h"
+#include "nn/conv_panels.h"
 #include "nn/conv_wino.h"
 #include "nn/conv_wino4.h"
 #include "nn/layer.h"
 #include "nn/layer_init.h"
+#include "nn/gemm_panels.h"
 #include "nn/gemm_thin.h"
 
 #ifdef _OPENMP
@@ -1002,7 +1006,10 @@ static size_t conv2d_scratch_len_unfused(const struct layer *l, int batch)
 	size_t tail = 0;
 	if (!g.direct && g.hw <= GEMM_THIN_MAX_N) {
 		/* One padded copy per thread of a batch-1 team (io->threads). */
-		const size_t fwd = (size_t)conv2d_team_cap() * gemm_thin_scratch((int)g.kdim);
+		const size_t per = gemm_thin_scratch((int)g.kdim) > gemm_panels_scratch((int)g.kdim)
+					   ? gemm_thin_scratch((int)g.kdim)
+					   : gemm_panels_scratch((int)g.kdim);
+		const size_t fwd = (size_t)conv2d_team_cap() * per;
 		const size_t bwd = gemm_thin_backward_scratch((int)g.kdim);
 		tail = fwd > bwd ? fwd : bwd;
 	}
@@ -1110,7 +1117,20 @@ static void conv2d_forward_serial(struct layer *l, const struct conv2d_geom *g,
 				conv2d_im2col(g, in_c, cn, gi * g->cg, col, ncol);
 				b_mat = col;
 			}
-			if (thin) {
+			if (thin && conv_panels_runs(l, ncol)) {
+				const int tt = conv2d_granted_threads(io);
+				(void)tt; /* only in OpenMP clauses */
+				CONV2D_OMP("omp parallel num_threads(tt) if(tt > 1)")
+				{
+					const int th = threads_team_index(), nth = threads_team_size();
+					const int rows = conv_panels_rows(l);
+					const int r0 = conv2d_part_row(g->og, th, nth, rows);
+					const int r1 = conv2d_part_row(g->og, th + 1, nth, rows);
+					gemm_panels(rows, g->og, r0, r1, (int)ncol, (int)g->kdim,
+						    l->w_panels, b_mat, ncol, res, ncol,
+						    bpad + (size_t)th * gemm_panels_scratch((int)g->kdim));
+				}
+			} else if (thin) {
 				const int tt = conv2d_granted_threads(io);
 				(void)tt; /* only in OpenMP clauses */
 				CONV2D_OMP("omp parallel num_threads(tt) if(tt > 1)")

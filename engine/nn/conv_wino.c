@@ -21,6 +21,7 @@
 #include "base/threads.h"
 #include "nn/conv3x3.h"
 #include "nn/conv_wino.h"
+#include "nn/gemm_panels.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -59,6 +60,8 @@
  * smallest this path takes, so that every row of a transformed plane is
  * whole, 16 tiles, and no column of one is padding. */
 #define CONV_WINO_THIN_TILES 16
+/* Their panels (gemm_panels.h): 16 output channels, for 16 columns. */
+#define CONV_WINO_PANEL_ROWS 16
 /* Padded row length of the largest map (2 * 8 tiles + 2). */
 #define CONV_WINO_MAX_PW (CONV_WINO_MAX_SIDE + 2)
 /* Floats between two of the 16 transformed planes beyond their length:
@@ -72,7 +75,7 @@ struct conv_wino_geom {
 	bool thin;              /* the fused 8x8 layout: packed filters */
 	int ld;                 /* columns of a transformed plane: the tiles
 				 * of `samples` samples side by side */
-	int opad;               /* output channels of a product (8s when thin) */
+	int opad;               /* output channels of a product (16s when thin) */
 	size_t vstride, mstride; /* floats from one xi's plane to the next */
 	size_t pad_plane;       /* floats of one padded input plane */
 };
@@ -91,7 +94,8 @@ static void conv_wino_geom_set(struct conv_wino_geom *g, int c, int o, int h, in
 	g->tiles = g->th * g->tw;
 	g->thin = thin && samples == 1 && g->tiles == CONV_WINO_THIN_TILES;
 	g->ld = g->tiles * samples;
-	g->opad = g->thin ? (o + 7) / 8 * 8 : o;
+	g->opad = g->thin ? (o + CONV_WINO_PANEL_ROWS - 1) / CONV_WINO_PANEL_ROWS *
+				    CONV_WINO_PANEL_ROWS : o;
 	g->vstride = (size_t)c * (size_t)g->ld + CONV_WINO_PLANE_GAP;
 	g->mstride = (size_t)g->opad * (size_t)g->ld + CONV_WINO_PLANE_GAP;
 	g->pad_plane = (size_t)(2 * g->th + 2) * (size_t)(2 * g->tw + 2);
@@ -142,14 +146,16 @@ size_t conv_wino_weights_len(const struct layer *l)
 	return (size_t)16 * (size_t)g.opad * (size_t)g.c;
 }
 
-/* Where u[xi][o][c] stands: packed eight output channels at a time,
- * k-major, when the products are thin; else row-major (o, c). */
+/* Where u[xi][o][c] stands: in panels of 16 output channels, k-major
+ * (gemm_panels_pack's layout), when the products are thin; else
+ * row-major (o, c). */
 static size_t conv_wino_u_at(const struct conv_wino_geom *g, int xi, int o, int c)
 {
 	const size_t plane = (size_t)g->opad * (size_t)g->c;
+	const size_t rows = CONV_WINO_PANEL_ROWS;
 	if (g->thin)
-		return (size_t)xi * plane + (size_t)(o / 8) * (size_t)g->c * 8 + (size_t)c * 8 +
-		       (size_t)(o % 8);
+		return (size_t)xi * plane + (size_t)o / rows * (size_t)g->c * rows +
+		       (size_t)c * rows + (size_t)o % rows;
 	return (size_t)xi * plane + (size_t)o * (size_t)g->c + (size_t)c;
 }
 
@@ -321,57 +327,6 @@ ENG_TARGET_CLONES static void conv_wino_output(const struct conv_wino_geom *g, c
 	}
 }
 
-/* One thin product: m (opad x 16) = u (packed, opad / 8 blocks of
- * c x 8) x v (c x 16).  Each block's eight rows are eight 16-lane
- * accumulators, one broadcast of u per row and k: u is read once, in
- * order. */
-#ifdef CONV_WINO_X86
-#define CONV_WINO_ROW(r) z##r = _mm512_fmadd_ps(_mm512_set1_ps(ub[8 * (size_t)k + (r)]), vk, z##r)
-#define CONV_WINO_STORE(r) _mm512_storeu_ps(mb + (size_t)(r) * 16, z##r)
-__attribute__((target("avx512f"))) static void conv_wino_thin_product(int opad, int c,
-								      const float *u,
-								      const float *v, float *m)
-{
-	for (int ob = 0; ob < opad / 8; ob++) {
-		const float *ub = u + (size_t)ob * (size_t)c * 8;
-		float *mb = m + (size_t)ob * 8 * 16;
-		__m512 z0 = _mm512_setzero_ps(), z1 = z0, z2 = z0, z3 = z0, z4 = z0, z5 = z0,
-		       z6 = z0, z7 = z0;
-		for (int k = 0; k < c; k++) {
-			const __m512 vk = _mm512_loadu_ps(v + (size_t)k * 16);
-			CONV_WINO_ROW(0);
-			CONV_WINO_ROW(1);
-			CONV_WINO_ROW(2);
-			CONV_WINO_ROW(3);
-			CONV_WINO_ROW(4);
-			CONV_WINO_ROW(5);
-			CONV_WINO_ROW(6);
-			CONV_WINO_ROW(7);
-		}
-		CONV_WINO_STORE(0);
-		CONV_WINO_STORE(1);
-		CONV_WINO_STORE(2);
-		CONV_WINO_STORE(3);
-		CONV_WINO_STORE(4);
-		CONV_WINO_STORE(5);
-		CONV_WINO_STORE(6);
-		CONV_WINO_STORE(7);
-	}
-}
-#else
-static void conv_wino_thin_product(int opad, int c, const float *u, const float *v, float *m)
-{
-	for (int o = 0; o < opad; o++)
-		for (int t = 0; t < 16; t++) {
-			float acc = 0.0f;
-			for (int k = 0; k < c; k++)
-				acc += u[(size_t)(o / 8) * (size_t)c * 8 + (size_t)k * 8 + (size_t)(o % 8)] *
-				       v[(size_t)k * 16 + (size_t)t];
-			m[(size_t)o * 16 + (size_t)t] = acc;
-		}
-}
-#endif
-
 /* Products [x0, x1) of the 16, over the first n columns of the planes. */
 static void conv_wino_products(const struct conv_wino_geom *g, const float *u, const float *v,
 			       float *m, int n, int x0, int x1)
@@ -382,7 +337,8 @@ static void conv_wino_products(const struct conv_wino_geom *g, const float *u, c
 		const float *vx = v + (size_t)xi * g->vstride;
 		float *mx = m + (size_t)xi * g->mstride;
 		if (g->thin)
-			conv_wino_thin_product(g->opad, g->c, ux, vx, mx);
+			gemm_panels(CONV_WINO_PANEL_ROWS, g->o, 0, g->o, CONV_WINO_THIN_TILES, g->c,
+				    ux, vx, CONV_WINO_THIN_TILES, mx, CONV_WINO_THIN_TILES, NULL);
 		else
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g->o, n, g->c, 1.0f,
 				    ux, g->c, vx, g->ld, 0.0f, mx, g->ld);

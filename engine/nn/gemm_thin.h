@@ -9,7 +9,8 @@
  * This kernel keeps B, padded to 8 or 16 columns (on AVX-512, at 4 columns
  * or fewer, packed four k to a vector), in cache and runs over A once, a
  * block of rows at a time, with every row of the block's accumulators in
- * registers.
+ * registers.  A fused net, whose weights never change, runs these
+ * products on gemm_panels.h instead: the weights packed once, faster.
  *
  * The batch-1 backward of the same convs (SynFlow's passes) is the same
  * story twice over: OpenBLAS packs A transposed for the data gradient and

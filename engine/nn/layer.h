@@ -144,6 +144,9 @@ struct layer {
 	 * fused net's block (struct net's wino), computed from w when the
 	 * net was fused; NULL everywhere else. */
 	const float *w_wino;
+	/* The same for a conv whose batch-1 forward is a thin product
+	 * (conv_panels.h): its weights packed in panels. */
+	const float *w_panels;
 };
 
 /* Buffers for one forward or backward call, all borrowed from the net. */

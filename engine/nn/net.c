@@ -18,7 +18,7 @@ void net_free(struct net *net)
 	free(net->cache);
 	arena_done(&net->arena);
 	free(net->workspace);
-	free(net->wino);
+	free(net->packed);
 	free(net);
 }
 

@@ -68,8 +68,9 @@ struct net {
 	bool keep_every_output;
 	bool forward_kept_every_output; /* set by net_forward_team */
 
-	/* A fused net's Winograd filters (net_fuse.c; layer.h w_wino). */
-	float *wino;            /* owned; NULL unless fused */
+	/* A fused net's weights transformed once (net_fuse.c): Winograd
+	 * filters and panels (layer.h w_wino, w_panels). */
+	float *packed;          /* owned; NULL unless fused */
 };
 
 /* Build a net from a spec: resolves LAYER_OUT_CLASSES, infers and checks

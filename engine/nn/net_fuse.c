@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/conv_panels.h"
 #include "nn/conv_wino.h"
 #include "nn/net_fuse.h"
 
@@ -117,27 +118,36 @@ static void fuse_params(const struct net *src, const uint8_t *mask,
 	}
 }
 
-/* The Winograd convs' transformed filters (conv_wino.h), from the folded
- * weights, in one block the net owns. */
-static enum eng_status fuse_wino(struct net *net, struct eng_err *err)
+/* The Winograd convs' transformed filters (conv_wino.h) and the small-map
+ * convs' panels (conv_panels.h), from the folded weights, in one block
+ * the net owns. */
+static enum eng_status fuse_packed(struct net *net, struct eng_err *err)
 {
 	size_t total = 0;
-	for (int f = 0; f < net->n_layers; f++)
-		if (conv_wino_eligible(&net->layers[f]))
-			total += conv_wino_weights_len(&net->layers[f]);
+	for (int f = 0; f < net->n_layers; f++) {
+		const struct layer *l = &net->layers[f];
+		if (conv_wino_eligible(l))
+			total += conv_wino_weights_len(l);
+		else if (conv_panels_eligible(l))
+			total += conv_panels_len(l);
+	}
 	if (total == 0)
 		return ENG_STATUS_OK;
-	net->wino = malloc(total * sizeof *net->wino);
-	if (!net->wino)
+	net->packed = malloc(total * sizeof *net->packed);
+	if (!net->packed)
 		return eng_err_set(err, ENG_STATUS_ENOMEM, "fuse: out of memory");
-	float *u = net->wino;
+	float *u = net->packed;
 	for (int f = 0; f < net->n_layers; f++) {
 		struct layer *l = &net->layers[f];
-		if (!conv_wino_eligible(l))
-			continue;
-		conv_wino_transform_weights(l, u);
-		l->w_wino = u;
-		u += conv_wino_weights_len(l);
+		if (conv_wino_eligible(l)) {
+			conv_wino_transform_weights(l, u);
+			l->w_wino = u;
+			u += conv_wino_weights_len(l);
+		} else if (conv_panels_eligible(l)) {
+			conv_panels_pack(l, u);
+			l->w_panels = u;
+			u += conv_panels_len(l);
+		}
 	}
 	return ENG_STATUS_OK;
 }
@@ -161,7 +171,7 @@ enum eng_status net_fuse(const struct net *src, const uint8_t *mask,
 		goto done;
 	for (int f = 0; f < net->n_layers; f++)
 		fuse_params(src, mask, &m, f, &net->layers[f]);
-	if ((st = fuse_wino(net, err)) != ENG_STATUS_OK) {
+	if ((st = fuse_packed(net, err)) != ENG_STATUS_OK) {
 		net_free(net);
 		goto done;
 	}

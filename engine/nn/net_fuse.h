@@ -9,8 +9,10 @@
  *    (layer.h post_relu: applied in the same pass as the bias);
  *  - every other layer is copied as it is;
  *  - a conv that runs Winograd at batch 1 (conv_wino.h) gets its filters
- *    transformed once, here (layer.h w_wino, in the net's block): a
- *    fused net's weights must not change afterwards.
+ *    transformed once, here (layer.h w_wino, in the net's block), and
+ *    a conv whose batch-1 forward is a thin product (conv_panels.h) its
+ *    weights packed in panels (w_panels): a fused net's weights must
+ *    not change afterwards.
  *
  * The fused net is an ordinary struct net (net_forward in eval mode,
  * net_prepare once; no allocation per call) with the names of the layers

@@ -133,6 +133,7 @@ enum eng_status worker_model_new(const struct net_spec *spec,
 		layers[i].w = layers[i].b = layers[i].dw = layers[i].db = NULL;
 		layers[i].state = NULL;
 		layers[i].w_wino = NULL;
+		layers[i].w_panels = NULL;
 	}
 	m->net->layers = layers;
 	m->prunable = score_prunable_count(full);
