@@ -21,6 +21,7 @@
 #include "gradcheck.h"
 #include "nn/conv3x3.h"
 #include "nn/conv_dw3.h"
+#include "nn/conv_packing.h"
 #include "nn/conv_panels.h"
 #include "nn/conv_wino.h"
 #include "nn/conv_wino4.h"
@@ -1137,7 +1138,8 @@ START_TEST(test_conv_panels_shapes)
 	memcpy(y_thin, cr.y, cr.y_len * sizeof *y_thin);
 	float *panels = xmalloc_floats(conv_panels_len(l));
 	conv_panels_pack(l, panels);
-	l->w_panels = panels;
+	l->packing = LAYER_PACKED_PANELS;
+	l->w_packed = panels;
 	ck_assert(conv_panels_runs(l, ncol) == (cc->batch == 1));
 	for (int t = 1; t <= 2; t++) {
 		conv_io_threads = t;
@@ -1261,7 +1263,8 @@ START_TEST(test_conv_wino_shapes)
 	float *u = xmalloc_floats(conv_wino_weights_len(l));
 	conv_wino_transform_weights(l, u);
 	ck_assert(!conv_wino_runs(l, 1));
-	l->w_wino = u;
+	l->packing = LAYER_PACKED_WINO2;
+	l->w_packed = u;
 	/* Batch 1 only (conv_wino.h says why). */
 	ck_assert(conv_wino_runs(l, 1) && !conv_wino_runs(l, 2));
 	float *y1 = xmalloc_floats(cr.y_len);
@@ -1428,6 +1431,106 @@ START_TEST(test_conv_wino4_shapes)
 	ck_assert(conv_layer_infer(&l, cc, &err) == ENG_STATUS_OK);
 	ck_assert(conv_wino4_runs(&l, cc->batch) && !conv_wino4_runs(&l, 1));
 	conv_case_check(cc, 2000 + (uint64_t)_i);
+}
+END_TEST
+
+/* F(4x4, 3x3) for a fused net's batch 1 (conv_wino4_fused_*): 16x16 and
+ * 32x32 maps (VGG's conv2_2 and conv1_2), output channels that leave a
+ * partial panel and partial lanes, inputs that leave partial lanes, and
+ * a map of 8 x 32 (sixteen tiles in two rows); with and without a bias,
+ * plain, ReLU and ReLU6, on one and two threads. */
+static const struct conv_case wino4_fused_cases[] = {
+	{ 64, 32, 32, 64, 3, 1, 1, 1, 1, 1 },   /* VGG-16's conv1_2 */
+	{ 128, 16, 16, 128, 3, 1, 1, 1, 0, 1 }, /* VGG-16's conv2_2 */
+	{ 67, 16, 16, 70, 3, 1, 1, 1, 1, 1 },   /* 70 = 4 x 16 + 6 outputs, 67 inputs */
+	{ 80, 8, 32, 72, 3, 1, 1, 1, 0, 1 },    /* 2 x 8 tiles */
+};
+#define N_WINO4_FUSED_CASES ((int)(sizeof wino4_fused_cases / sizeof wino4_fused_cases[0]))
+
+START_TEST(test_conv_wino4_fused_shapes)
+{
+	if (!conv_wino_here())
+		return;
+	const struct conv_case *cc = &wino4_fused_cases[_i];
+	struct conv_run cr;
+	conv_run_init(&cr, cc, 2300 + (uint64_t)_i);
+	struct layer *l = &cr.l;
+	ck_assert(conv_wino4_fused_eligible(l));
+	struct conv_ref ref;
+	conv_ref_compute(&cr, &ref);
+	float *u = xmalloc_floats(conv_wino4_fused_len(l));
+	ck_assert(conv_wino4_fused_weights(l, u));
+	ck_assert(!conv_wino4_fused_runs(l, 1));
+	l->packing = LAYER_PACKED_WINO4;
+	l->w_packed = u;
+	ck_assert(conv_wino4_fused_runs(l, 1) && !conv_wino4_fused_runs(l, 2));
+	float *y1 = xmalloc_floats(cr.y_len);
+	const float clips[] = { -1.0f, 0.0f, 6.0f }; /* none, ReLU, ReLU6 */
+	for (int a = 0; a < 3; a++) {
+		l->conf.post_relu = clips[a] >= 0.0f;
+		l->conf.post_clip = clips[a] > 0.0f ? clips[a] : 0.0f;
+		double *want = xcalloc_doubles(cr.y_len);
+		for (size_t i = 0; i < cr.y_len; i++)
+			want[i] = l->conf.post_relu
+					  ? layer_post_act((float)ref.y[i], layer_post_hi(&l->conf))
+					  : ref.y[i];
+		for (int t = 1; t <= 2; t++) {
+			conv_io_threads = t;
+			conv_run_forward(&cr);
+			conv_expect_close("y (winograd 4x4, fused)", cc, cr.y, 0.0, want, ref.y_abs,
+					  cr.y_len);
+			if (t == 1)
+				memcpy(y1, cr.y, cr.y_len * sizeof *y1);
+			else /* threads split positions, tiles and products, never a sum */
+				ck_assert_msg(memcmp(y1, cr.y, cr.y_len * sizeof *y1) == 0,
+					      "two threads differ from one");
+		}
+		conv_io_threads = 0;
+		free(want);
+	}
+	l->conf.post_relu = false;
+	free(y1);
+	free(u);
+	conv_ref_done(&ref);
+	conv_run_done(&cr);
+}
+END_TEST
+
+/* Which fused batch-1 form (conv_packing_for) each kind of conv gets. */
+START_TEST(test_conv_packing_for)
+{
+	const struct {
+		struct conv_case cc;
+		enum layer_packing want; /* on AVX-512 */
+	} t[] = {
+		{ { 64, 32, 32, 64, 3, 1, 1, 1, 1, 1 }, LAYER_PACKED_WINO4 },
+		{ { 128, 16, 16, 128, 3, 1, 1, 1, 1, 1 }, LAYER_PACKED_WINO4 },
+		{ { 256, 8, 8, 256, 3, 1, 1, 1, 1, 1 }, LAYER_PACKED_WINO2 },  /* four tiles */
+		{ { 64, 12, 12, 64, 3, 1, 1, 1, 1, 1 }, LAYER_PACKED_WINO2 },  /* nine tiles */
+		{ { 32, 16, 16, 32, 3, 1, 1, 1, 1, 1 }, LAYER_PACKED_NONE },   /* few channels */
+		{ { 512, 4, 4, 512, 3, 1, 1, 1, 1, 1 }, LAYER_PACKED_PANELS }, /* 16 positions */
+		{ { 512, 2, 2, 512, 3, 1, 1, 1, 1, 1 }, LAYER_PACKED_PANELS },
+		{ { 64, 32, 32, 64, 3, 2, 1, 1, 1, 1 }, LAYER_PACKED_NONE },   /* stride 2 */
+	};
+	const bool wide = conv3x3_best_isa() == CONV3X3_ISA_AVX512;
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		struct layer l;
+		struct eng_err err;
+		ck_assert(conv_layer_infer(&l, &t[i].cc, &err) == ENG_STATUS_OK);
+		const enum layer_packing got = conv_packing_for(&l);
+		ck_assert_msg(got == (wide ? t[i].want : LAYER_PACKED_NONE), "case %zu: %d", i,
+			      (int)got);
+		ck_assert_uint_eq(conv_packing_len(&l, got) == 0, got == LAYER_PACKED_NONE);
+	}
+	/* Under the kernel cap nothing is packed. */
+	if (wide) {
+		struct layer l;
+		struct eng_err err;
+		ck_assert(conv_layer_infer(&l, &t[0].cc, &err) == ENG_STATUS_OK);
+		conv3x3_cap_isa(CONV3X3_ISA_AVX2);
+		ck_assert_int_eq(conv_packing_for(&l), LAYER_PACKED_NONE);
+		conv3x3_cap_isa(CONV3X3_ISA_AVX512);
+	}
 }
 END_TEST
 
@@ -1784,6 +1887,8 @@ int main(void)
 	tcase_add_loop_test(tc, test_conv_wino_batch_shapes, 0, N_WINO_BATCH_CASES);
 	tcase_add_test(tc, test_conv_wino_batch_fd);
 	tcase_add_loop_test(tc, test_conv_wino4_shapes, 0, N_WINO4_CASES);
+	tcase_add_loop_test(tc, test_conv_wino4_fused_shapes, 0, N_WINO4_FUSED_CASES);
+	tcase_add_test(tc, test_conv_packing_for);
 	tcase_add_test(tc, test_conv_wino4_threads);
 	tcase_add_test(tc, test_conv_wino4_fd);
 	tcase_add_test(tc, test_conv_wino4_smaller_batch);

@@ -15,8 +15,7 @@
 #include "base/threads.h"
 #include "io/cfg.h"
 #include "nn/conv3x3.h"
-#include "nn/conv_panels.h"
-#include "nn/conv_wino.h"
+#include "nn/conv_packing.h"
 #include "nn/net.h"
 #include "nn/net_fuse.h"
 
@@ -106,22 +105,19 @@ START_TEST(test_models)
 	ck_assert_int_lt(count_kind(fused, LAYER_KIND_RELU), count_kind(net, LAYER_KIND_RELU) + 1);
 	ck_assert_uint_eq(net_macs(fused), net_macs(net));
 	ck_assert_int_eq(fused->classes, net->classes);
-	/* Exactly the eligible convs run Winograd (conv_wino.h), and the
-	 * others eligible for panels have them (conv_panels.h), so the
-	 * logits below compare those paths too. */
-	int wino = 0, panels = 0;
+	/* Every conv has the form conv_packing_for chooses (conv_packing.h),
+	 * so the logits below compare those paths too. */
+	int forms[4] = { 0 };
 	for (int i = 0; i < fused->n_layers; i++) {
 		const struct layer *l = &fused->layers[i];
-		ck_assert_msg((l->w_wino != NULL) == conv_wino_eligible(l), "%s: %s", models[_i],
-			      l->name);
-		ck_assert_msg((l->w_panels != NULL) == (!l->w_wino && conv_panels_eligible(l)),
-			      "%s: %s", models[_i], l->name);
-		wino += l->w_wino != NULL;
-		panels += l->w_panels != NULL;
+		ck_assert_msg(l->packing == conv_packing_for(l), "%s: %s", models[_i], l->name);
+		ck_assert((l->w_packed != NULL) == (l->packing != LAYER_PACKED_NONE));
+		forms[l->packing]++;
 	}
 	if (!strcmp(models[_i], "vgg16") && conv3x3_best_isa() == CONV3X3_ISA_AVX512) {
-		ck_assert_int_eq(wino, 6);   /* conv1_2 to conv3_3 */
-		ck_assert_int_eq(panels, 6); /* conv4_1 to conv5_3 */
+		ck_assert_int_eq(forms[LAYER_PACKED_WINO4], 3);  /* conv1_2, conv2_1, conv2_2 */
+		ck_assert_int_eq(forms[LAYER_PACKED_WINO2], 3);  /* conv3_1 to conv3_3 */
+		ck_assert_int_eq(forms[LAYER_PACKED_PANELS], 6); /* conv4_1 to conv5_3 */
 	}
 	double rel = compare(net, fused, 3);
 	ck_assert_msg(rel <= 1e-5, "%s: fused logits differ by %g (relative)", models[_i], rel);

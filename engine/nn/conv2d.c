@@ -1023,8 +1023,13 @@ static size_t conv2d_scratch_len_unfused(const struct layer *l, int batch)
 static size_t conv2d_scratch_len(const struct layer *l, int batch)
 {
 	size_t len = conv2d_scratch_len_unfused(l, batch);
-	/* The Winograd forwards: a fused net's batch 1 (w_wino), the batched
-	 * path (its scratch grows with the batch, so a smaller one fits). */
+	/* The Winograd forwards: a fused net's batch 1 (conv_packing.h:
+	 * F(4x4, 3x3) or F(2x2, 3x3)), the batched paths (their scratch
+	 * grows with the batch, so a smaller one fits). */
+	if (conv_wino4_fused_eligible(l)) {
+		const size_t f4 = conv_wino4_fused_scratch(l);
+		len = f4 > len ? f4 : len;
+	}
 	if (conv_wino_eligible(l)) {
 		const size_t wino = conv_wino_scratch_len(l, conv2d_team_cap());
 		len = wino > len ? wino : len;
@@ -1127,7 +1132,7 @@ static void conv2d_forward_serial(struct layer *l, const struct conv2d_geom *g,
 					const int r0 = conv2d_part_row(g->og, th, nth, rows);
 					const int r1 = conv2d_part_row(g->og, th + 1, nth, rows);
 					gemm_panels(rows, g->og, r0, r1, (int)ncol, (int)g->kdim,
-						    l->w_panels, b_mat, ncol, res, ncol,
+						    l->w_packed, b_mat, ncol, res, ncol,
 						    bpad + (size_t)th * gemm_panels_scratch((int)g->kdim));
 				}
 			} else if (thin) {
@@ -1357,8 +1362,13 @@ static enum conv2d_wino conv2d_wino_path(const struct layer *l, int batch)
 
 static void conv2d_forward(struct layer *l, const struct layer_io *io)
 {
+	if (conv_wino4_fused_runs(l, io->batch)) {
+		conv_wino4_fused_forward(l, l->w_packed, io->in[0], io->out, io->scratch,
+					 conv2d_granted_threads(io));
+		return;
+	}
 	if (conv_wino_runs(l, io->batch)) {
-		conv_wino_forward(l, l->w_wino, io->in[0], io->out, io->scratch,
+		conv_wino_forward(l, l->w_packed, io->in[0], io->out, io->scratch,
 				  conv2d_granted_threads(io));
 		return;
 	}

@@ -3,8 +3,8 @@
  * packed once into panels (gemm_panels.h), where the unfused nets run
  * gemm_thin on the row-major weights.
  *
- * net_fuse packs the folded weights of every eligible conv (layer.h
- * w_panels, in the fused net's block); a fused net's weights must not
+ * net_fuse packs the folded weights of every conv conv_packing_for
+ * gives panels (layer.h LAYER_PACKED_PANELS, in the fused net's block); a fused net's weights must not
  * change afterwards.  conv2d's forward asks conv_panels_runs for each
  * thin product.
  *

@@ -349,7 +349,8 @@ bool conv_wino_runs(const struct layer *l, int batch)
 {
 	/* Eligible still: conv2d sizes the scratch by eligibility, and the
 	 * kernel cap could have dropped since the net was fused. */
-	return l->w_wino && batch == 1 && conv_wino_eligible(l);
+	return l->packing == LAYER_PACKED_WINO2 && l->w_packed && batch == 1 &&
+	       conv_wino_eligible(l);
 }
 
 void conv_wino_forward(const struct layer *l, const float *u, const float *in, float *out,

@@ -60,11 +60,13 @@
  * then asks its own channels and sides. */
 bool conv_wino_applies(const struct layer *l);
 
-/* Whether conv layer l (shapes inferred) runs this path in a fused net:
- * 3x3, stride 1, padding 1 on every side, one group, at least 64 input
- * channels, output maps from 8x8 to 32x32, and a CPU with the AVX-512
- * kernels (conv3x3_best_isa, so the process cap RECONVENE_CONV3X3_ISA
- * turns it off too). */
+/* Whether conv layer l (shapes inferred) may run this path in a fused
+ * net: 3x3, stride 1, padding 1 on every side, one group, at least 64
+ * input channels, output maps from 8x8 to 32x32, and a CPU with the
+ * AVX-512 kernels (conv3x3_best_isa, so the process cap
+ * RECONVENE_CONV3X3_ISA turns it off too).  conv_packing_for prefers
+ * F(4x4, 3x3) (conv_wino4.h) where that takes the layer: 16x16 and 32x32
+ * maps. */
 bool conv_wino_eligible(const struct layer *l);
 
 /* Floats of l's transformed filters. */
@@ -77,7 +79,7 @@ void conv_wino_transform_weights(const struct layer *l, float *u);
 size_t conv_wino_scratch_len(const struct layer *l, int threads);
 
 /* Whether a forward of `batch` samples of l runs this path: l has
- * transformed filters (a fused net's, layer.h w_wino), is still eligible
+ * transformed filters (a fused net's, layer.h LAYER_PACKED_WINO2), is still eligible
  * (the scratch conv2d sized) and batch is 1.  A larger batch takes the
  * batched paths: run sample by sample, this one lost at two threads
  * (VGG-16 at batch 100: 165-169 -> 175 ms, ResNet-20 29 -> 34 ms), where

@@ -11,12 +11,14 @@
 #include "config.h"
 
 #include <cblas.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/target_clones.h"
 #include "base/threads.h"
 #include "nn/conv_wino.h"
 #include "nn/conv_wino4.h"
+#include "nn/gemm_panels.h"
 
 #ifdef _OPENMP
 #define W4_OMP(directive) _Pragma(directive)
@@ -28,6 +30,8 @@
 #define W4_XI 36      /* elements of a transformed 6x6 tile */
 #define W4_ROWS_MIN 128 /* tiles a run of products may always take (rows) */
 #define W4_RUN_FLOATS ((size_t)1 << 21) /* a run's transformed tiles and products */
+#define W4F_TILE_BLOCK 16 /* the fused forward's products take tiles 16 at a time */
+#define W4F_PANEL_ROWS 16 /* its filters' panels (gemm_panels.h) */
 
 /* Where a sample's tiles are: g->tiles of them, g->tw to a row, each
  * 4x4 outputs (the map's sides are multiples of 4). */
@@ -130,6 +134,31 @@ size_t conv_wino4_scratch_len(const struct layer *l, int batch)
 		(r5) = (d5) + 4.0f * (d1) - 5.0f * (d3);               \
 	} while (0)
 
+/* B^T d B of one tile's 6x6 input patch d (sixteen channels a lane, kn of
+ * them live) into the 36 planes at vs, `plane` floats apart.  Always
+ * inlined, so that each target clone compiles it for its own level. */
+__attribute__((always_inline)) static inline void w4_input_tile(float d[36][W4_LANES],
+								 float *vs, size_t plane, int kn)
+{
+	float u[6][6][W4_LANES]; /* B^T d: down the columns */
+	for (int j = 0; j < 6; j++) {
+		W4_OMP("omp simd")
+		for (int k = 0; k < W4_LANES; k++)
+			W4_INPUT_LINE(d[j][k], d[6 + j][k], d[12 + j][k], d[18 + j][k], d[24 + j][k],
+				      d[30 + j][k], u[0][j][k], u[1][j][k], u[2][j][k], u[3][j][k],
+				      u[4][j][k], u[5][j][k]);
+	}
+	for (int i = 0; i < 6; i++) { /* (B^T d) B: along the rows */
+		float r[6][W4_LANES];
+		W4_OMP("omp simd")
+		for (int k = 0; k < W4_LANES; k++)
+			W4_INPUT_LINE(u[i][0][k], u[i][1][k], u[i][2][k], u[i][3][k], u[i][4][k],
+				      u[i][5][k], r[0][k], r[1][k], r[2][k], r[3][k], r[4][k], r[5][k]);
+		for (int e = 0; e < 6; e++)
+			w4_put(vs + (size_t)(6 * i + e) * plane, r[e], kn);
+	}
+}
+
 /* The six values of A dY along one line of a 4x4 output gradient. */
 #define W4_DOUT_LINE(y0, y1, y2, y3, z0, z1, z2, z3, z4, z5) \
 	do {                                                 \
@@ -171,27 +200,8 @@ ENG_TARGET_CLONES static void wino4_inputs(const struct w4_geom *g, int c, const
 							d[6 * a + b][k] = row[b];
 					}
 				}
-				float u[6][6][W4_LANES]; /* B^T d: down the columns */
-				for (int j = 0; j < 6; j++) {
-					W4_OMP("omp simd")
-					for (int k = 0; k < W4_LANES; k++)
-						W4_INPUT_LINE(d[j][k], d[6 + j][k], d[12 + j][k],
-							      d[18 + j][k], d[24 + j][k], d[30 + j][k],
-							      u[0][j][k], u[1][j][k], u[2][j][k],
-							      u[3][j][k], u[4][j][k], u[5][j][k]);
-				}
-				float *vs = v + ((size_t)(n - row0) * (size_t)g->tiles + (size_t)t) *
-							(size_t)c + (size_t)c0;
-				for (int i = 0; i < 6; i++) { /* (B^T d) B: along the rows */
-					float r[6][W4_LANES];
-					W4_OMP("omp simd")
-					for (int k = 0; k < W4_LANES; k++)
-						W4_INPUT_LINE(u[i][0][k], u[i][1][k], u[i][2][k],
-							      u[i][3][k], u[i][4][k], u[i][5][k], r[0][k],
-							      r[1][k], r[2][k], r[3][k], r[4][k], r[5][k]);
-					for (int s = 0; s < 6; s++)
-						w4_put(vs + (size_t)(6 * i + s) * plane, r[s], kn);
-				}
+				w4_input_tile(d, v + ((size_t)(n - row0) * (size_t)g->tiles +
+						      (size_t)t) * (size_t)c + (size_t)c0, plane, kn);
 			}
 		}
 	}
@@ -258,6 +268,55 @@ ENG_TARGET_CLONES static void wino4_douts(const struct w4_geom *g, int o, const 
 		(y3) = s12 + 8.0f * s34 + (m5);                   \
 	} while (0)
 
+/* The bias of lanes [0, kn) from channel o0 on (zeros past kn, and
+ * everywhere without a bias). */
+__attribute__((always_inline)) static inline void w4_bias_lanes(const float *bias, int o0, int kn, float *bv)
+{
+	for (int k = 0; k < W4_LANES; k++)
+		bv[k] = bias && k < kn ? bias[o0 + k] : 0.0f;
+}
+
+/* A^T m A of one tile's 36 products (sixteen channels a lane, kn live,
+ * at ms in planes `plane` floats apart), plus the bias bv, then the fused
+ * activation when act: the tile's 16 outputs r[4 i + j].  The activation
+ * is a pass of its own: inside the transform's loop its branch kept gcc
+ * from vectorising the loop at all.  Always inlined, so that each target
+ * clone of its callers compiles it for its own level. */
+__attribute__((always_inline)) static inline void w4_output_tile(const float *ms, size_t plane,
+								  int kn, const float *bv, bool act,
+								  float hi, float r[16][W4_LANES])
+{
+	float t[W4_XI][W4_LANES];
+	for (int xi = 0; xi < W4_XI; xi++)
+		w4_get(t[xi], ms + (size_t)xi * plane, kn);
+	float a[4][6][W4_LANES]; /* A^T m: down the columns */
+	for (int e = 0; e < 6; e++) {
+		W4_OMP("omp simd")
+		for (int k = 0; k < W4_LANES; k++)
+			W4_OUTPUT_LINE(t[e][k], t[6 + e][k], t[12 + e][k], t[18 + e][k], t[24 + e][k],
+				       t[30 + e][k], a[0][e][k], a[1][e][k], a[2][e][k], a[3][e][k]);
+	}
+	for (int i = 0; i < 4; i++) { /* (A^T m) A: along the rows */
+		W4_OMP("omp simd")
+		for (int k = 0; k < W4_LANES; k++) {
+			float y0, y1, y2, y3;
+			W4_OUTPUT_LINE(a[i][0][k], a[i][1][k], a[i][2][k], a[i][3][k], a[i][4][k],
+				       a[i][5][k], y0, y1, y2, y3);
+			r[4 * i][k] = y0 + bv[k];
+			r[4 * i + 1][k] = y1 + bv[k];
+			r[4 * i + 2][k] = y2 + bv[k];
+			r[4 * i + 3][k] = y3 + bv[k];
+		}
+	}
+	if (!act)
+		return;
+	for (int p = 0; p < 16; p++) {
+		W4_OMP("omp simd")
+		for (int k = 0; k < W4_LANES; k++)
+			r[p][k] = layer_post_act(r[p][k], hi);
+	}
+}
+
 /* Samples [n0, n1) of y (o channels of 4x4 each) from the 36 product
  * planes m (m[xi][n - row0][ch], planes of `rows` rows): A^T m A, plus
  * bias (NULL: none), then the fused activation when act (bound hi),
@@ -270,44 +329,13 @@ ENG_TARGET_CLONES static void wino4_outputs(const struct w4_geom *g, int o, cons
 	for (int n = n0; n < n1; n++) {
 		for (int o0 = 0; o0 < o; o0 += W4_LANES) {
 			const int kn = o - o0 < W4_LANES ? o - o0 : W4_LANES;
+			float bv[W4_LANES];
+			w4_bias_lanes(bias, o0, kn, bv);
 			for (int tile = 0; tile < g->tiles; tile++) {
 				const float *ms = m + ((size_t)(n - row0) * (size_t)g->tiles + (size_t)tile) *
 							      (size_t)o + (size_t)o0;
-				float t[W4_XI][W4_LANES];
-				for (int xi = 0; xi < W4_XI; xi++)
-					w4_get(t[xi], ms + (size_t)xi * plane, kn);
-				float a[4][6][W4_LANES]; /* A^T m: down the columns */
-				for (int s = 0; s < 6; s++) {
-					W4_OMP("omp simd")
-					for (int k = 0; k < W4_LANES; k++)
-						W4_OUTPUT_LINE(t[s][k], t[6 + s][k], t[12 + s][k], t[18 + s][k],
-							       t[24 + s][k], t[30 + s][k], a[0][s][k],
-							       a[1][s][k], a[2][s][k], a[3][s][k]);
-				}
-				float r[16][W4_LANES]; /* (A^T m) A: along the rows */
-				for (int i = 0; i < 4; i++) {
-					W4_OMP("omp simd")
-					for (int k = 0; k < W4_LANES; k++) {
-						const float b = bias ? bias[o0 + (k < kn ? k : 0)] : 0.0f;
-						float y0, y1, y2, y3;
-						W4_OUTPUT_LINE(a[i][0][k], a[i][1][k], a[i][2][k], a[i][3][k],
-							       a[i][4][k], a[i][5][k], y0, y1, y2, y3);
-						y0 += b;
-						y1 += b;
-						y2 += b;
-						y3 += b;
-						if (act) {
-							y0 = layer_post_act(y0, hi);
-							y1 = layer_post_act(y1, hi);
-							y2 = layer_post_act(y2, hi);
-							y3 = layer_post_act(y3, hi);
-						}
-						r[4 * i][k] = y0;
-						r[4 * i + 1][k] = y1;
-						r[4 * i + 2][k] = y2;
-						r[4 * i + 3][k] = y3;
-					}
-				}
+				float r[16][W4_LANES];
+				w4_output_tile(ms, plane, kn, bv, act, hi, r);
 				float *ys = y + ((size_t)n * (size_t)o + (size_t)o0) * hw +
 					    (size_t)(4 * (tile / g->tw)) * (size_t)g->w +
 					    (size_t)(4 * (tile % g->tw));
@@ -535,4 +563,182 @@ void conv_wino4_wgrad(const struct layer *l, const float *in, const float *dout,
 	}
 	if (nt > 1)
 		threads_blas_serial_end(blas_saved);
+}
+
+
+/* ---- a fused net's batch-1 forward ------------------------------------ */
+
+bool conv_wino4_fused_eligible(const struct layer *l)
+{
+	const int h = l->out.h, w = l->out.w;
+	if (h % 4 || w % 4 || h > CONV_WINO4_FUSED_MAX_SIDE || w > CONV_WINO4_FUSED_MAX_SIDE ||
+	    (h / 4) * (w / 4) % W4F_TILE_BLOCK || l->in.c < CONV_WINO4_MIN_IN ||
+	    l->out.c < CONV_WINO4_MIN_OUT)
+		return false;
+	return conv_wino_applies(l);
+}
+
+bool conv_wino4_fused_runs(const struct layer *l, int batch)
+{
+	return l->packing == LAYER_PACKED_WINO4 && l->w_packed && batch == 1 &&
+	       conv_wino4_fused_eligible(l);
+}
+
+/* Floats from one of the 36 planes to the next: a gap after each (as in
+ * conv_wino.c), else at 64 channels and 64 tiles the planes are 16 KiB
+ * apart and a tile's 36 values all fall in one set of the L1 cache
+ * (conv1_2 took 0.27 ms with the planes back to back, 0.24 without). */
+static size_t w4f_plane(int tiles, int c)
+{
+	return (size_t)tiles * (size_t)c + W4_LANES;
+}
+
+/* Floats of one xi's packed filters: output channels in panels of 16. */
+static size_t w4f_filter_plane(int c, int o)
+{
+	return gemm_panels_len(W4F_PANEL_ROWS, o, c);
+}
+
+size_t conv_wino4_fused_len(const struct layer *l)
+{
+	return W4_XI * w4f_filter_plane(l->in.c, l->out.c);
+}
+
+bool conv_wino4_fused_weights(const struct layer *l, float *packed)
+{
+	const int c = l->in.c, o = l->out.c;
+	const size_t plane = (size_t)o * (size_t)c;
+	float *u = malloc(W4_XI * plane * sizeof *u);
+	if (!u)
+		return false;
+	wino4_filters(c, o, l->w, false, 0, o, u);
+	for (int xi = 0; xi < W4_XI; xi++)
+		gemm_panels_pack(W4F_PANEL_ROWS, o, c, u + (size_t)xi * plane, (size_t)c,
+				 packed + (size_t)xi * w4f_filter_plane(c, o));
+	free(u);
+	return true;
+}
+
+size_t conv_wino4_fused_scratch(const struct layer *l)
+{
+	const int tiles = (l->out.h / 4) * (l->out.w / 4);
+	const size_t hw = (size_t)l->out.h * (size_t)l->out.w;
+	return W4_XI * (w4f_plane(tiles, l->in.c) + w4f_plane(tiles, l->out.c)) +
+	       hw * ((size_t)l->in.c + (size_t)l->out.c);
+}
+
+/* Positions [p0, p1) of one sample's map x (c channels of hw, NCHW) into
+ * xt[pos][ch] (NHWC): the transforms then read sixteen channels of a
+ * position as one vector. */
+ENG_TARGET_CLONES static void w4f_to_nhwc(int c, size_t hw, const float *x, size_t p0,
+					  size_t p1, float *xt)
+{
+	for (size_t q0 = p0; q0 < p1; q0 += W4_LANES) {
+		const size_t pn = p1 - q0 < W4_LANES ? p1 - q0 : W4_LANES;
+		for (int ch = 0; ch < c; ch++)
+			for (size_t p = 0; p < pn; p++)
+				xt[(q0 + p) * (size_t)c + (size_t)ch] = x[(size_t)ch * hw + q0 + p];
+	}
+}
+
+/* Channels [c0, c1) of yt[pos][ch] back into y (NCHW). */
+ENG_TARGET_CLONES static void w4f_from_nhwc(int c, size_t hw, const float *yt, int c0,
+					    int c1, float *y)
+{
+	for (size_t q0 = 0; q0 < hw; q0 += W4_LANES) {
+		const size_t pn = hw - q0 < W4_LANES ? hw - q0 : W4_LANES;
+		for (int ch = c0; ch < c1; ch++)
+			for (size_t p = 0; p < pn; p++)
+				y[(size_t)ch * hw + q0 + p] = yt[(q0 + p) * (size_t)c + (size_t)ch];
+	}
+}
+
+/* Tiles [t0, t1) of one sample given as NHWC (xt) into the 36 planes v
+ * (v[xi][tile][ch]): wino4_inputs' B^T d B, each 6x6 patch of sixteen
+ * channels read as 36 vectors. */
+ENG_TARGET_CLONES static void w4f_inputs(const struct w4_geom *g, int c, const float *xt,
+					 int t0, int t1, float *v)
+{
+	const size_t plane = w4f_plane(g->tiles, c);
+	for (int t = t0; t < t1; t++) {
+		const int r0 = 4 * (t / g->tw) - 1, q0 = 4 * (t % g->tw) - 1;
+		for (int c0 = 0; c0 < c; c0 += W4_LANES) {
+			const int kn = c - c0 < W4_LANES ? c - c0 : W4_LANES;
+			float d[36][W4_LANES];
+			for (int a = 0; a < 6; a++) {
+				const int r = r0 + a;
+				for (int b = 0; b < 6; b++) {
+					const int q = q0 + b;
+					if (r < 0 || r >= g->h || q < 0 || q >= g->w)
+						memset(d[6 * a + b], 0, sizeof d[0]);
+					else
+						w4_get(d[6 * a + b],
+						       xt + ((size_t)r * (size_t)g->w + (size_t)q) *
+								    (size_t)c + (size_t)c0, kn);
+				}
+			}
+			w4_input_tile(d, v + (size_t)t * (size_t)c + (size_t)c0, plane, kn);
+		}
+	}
+}
+
+/* Tiles [t0, t1) of the output from the 36 product planes m
+ * (m[xi][tile][ch]) into yt (NHWC): wino4_outputs' A^T m A, bias and
+ * activation, each output position's sixteen channels one vector. */
+ENG_TARGET_CLONES static void w4f_outputs(const struct w4_geom *g, int o, const float *m,
+					  int t0, int t1, const float *bias, bool act, float hi,
+					  float *yt)
+{
+	const size_t plane = w4f_plane(g->tiles, o);
+	for (int tile = t0; tile < t1; tile++) {
+		const size_t at = (size_t)(4 * (tile / g->tw)) * (size_t)g->w +
+				  (size_t)(4 * (tile % g->tw));
+		for (int o0 = 0; o0 < o; o0 += W4_LANES) {
+			const int kn = o - o0 < W4_LANES ? o - o0 : W4_LANES;
+			const float *ms = m + (size_t)tile * (size_t)o + (size_t)o0;
+			float bv[W4_LANES], r[16][W4_LANES];
+			w4_bias_lanes(bias, o0, kn, bv);
+			w4_output_tile(ms, plane, kn, bv, act, hi, r);
+			for (int i = 0; i < 4; i++)
+				for (int j = 0; j < 4; j++)
+					w4_put(yt + (at + (size_t)i * (size_t)g->w + (size_t)j) * (size_t)o +
+						       (size_t)o0, r[4 * i + j], kn);
+		}
+	}
+}
+
+void conv_wino4_fused_forward(const struct layer *l, const float *packed, const float *in,
+			      float *out, float *scratch, int threads)
+{
+	const struct w4_geom g = w4_geom_of(l->out.h, l->out.w);
+	const int c = l->in.c, o = l->out.c;
+	const size_t hw = (size_t)g.h * (size_t)g.w;
+	float *v = scratch, *m = v + W4_XI * w4f_plane(g.tiles, c);
+	float *xt = m + W4_XI * w4f_plane(g.tiles, o), *yt = xt + hw * (size_t)c;
+	const bool act = l->conf.post_relu;
+	const float hi = layer_post_hi(&l->conf);
+	const int nt = threads < 1 ? 1 : threads;
+	(void)nt; /* only in OpenMP clauses */
+	W4_OMP("omp parallel num_threads(nt) if(nt > 1)")
+	{
+		const int th = threads_team_index(), nth = threads_team_size();
+		/* Positions and channels in whole vectors, tiles and products
+		 * as they fall: each element is computed the same on any team. */
+		const size_t blocks = (hw + W4_LANES - 1) / W4_LANES;
+		const size_t p0 = blocks * (size_t)th / (size_t)nth * W4_LANES;
+		const size_t p1 = th + 1 == nth ? hw : blocks * (size_t)(th + 1) / (size_t)nth * W4_LANES;
+		w4f_to_nhwc(c, hw, in, p0, p1, xt);
+		W4_OMP("omp barrier")
+		w4f_inputs(&g, c, xt, g.tiles * th / nth, g.tiles * (th + 1) / nth, v);
+		W4_OMP("omp barrier")
+		for (int xi = W4_XI * th / nth; xi < W4_XI * (th + 1) / nth; xi++)
+			gemm_panels_t(o, g.tiles, c, packed + (size_t)xi * w4f_filter_plane(c, o),
+				      v + (size_t)xi * w4f_plane(g.tiles, c), (size_t)c,
+				      m + (size_t)xi * w4f_plane(g.tiles, o), (size_t)o);
+		W4_OMP("omp barrier")
+		w4f_outputs(&g, o, m, g.tiles * th / nth, g.tiles * (th + 1) / nth, l->b, act, hi,
+			    yt);
+		W4_OMP("omp barrier")
+		w4f_from_nhwc(o, hw, yt, o * th / nth, o * (th + 1) / nth, out);
+	}
 }

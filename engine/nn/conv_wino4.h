@@ -77,4 +77,42 @@ void conv_wino4_dgrad(const struct layer *l, const float *dout, float *din, bool
 void conv_wino4_wgrad(const struct layer *l, const float *in, const float *dout, float *dw,
 		      bool assign, int batch, float *scratch, int threads);
 
+/* A fused net's batch-1 forward (net_fuse.c packs the filters once).
+ * At batch 1 the products are thin, 36 of (tiles x in) by (in x out),
+ * so they run on gemm_panels_t over the filters packed in panels of 16
+ * output channels (channels in vector lanes, no sgemm packing per call);
+ * the transforms read and write the maps through an NHWC copy, sixteen
+ * channels of a position as one vector.  On VGG-16 (one thread) conv1_2
+ * went 0.29 -> 0.19 ms, conv2_1 0.115 -> 0.08 and conv2_2 0.23 -> 0.145
+ * against F(2x2, 3x3)'s batch-1 path (docs/performance.md).
+ *
+ * Eligible: a conv conv_wino_applies takes, output sides multiples of 4
+ * up to CONV_WINO4_FUSED_MAX_SIDE whose tiles come in sixteens (16x16
+ * and 32x32 maps; an 8x8 map's four tiles would stream 4x the filters
+ * of a direct conv through thin products), and the channel minimums
+ * above.  Threads: a team splits positions, tiles and channels for the
+ * transforms and the 36 products by xi, so every element is computed
+ * the same on any team. */
+#define CONV_WINO4_FUSED_MAX_SIDE 32
+bool conv_wino4_fused_eligible(const struct layer *l);
+
+/* Whether a forward of `batch` samples of l runs it: l has the packed
+ * filters (layer.h LAYER_PACKED_WINO4), is still eligible (the kernel
+ * cap could have dropped since the net was fused) and batch is 1. */
+bool conv_wino4_fused_runs(const struct layer *l, int batch);
+
+/* Floats of l's packed filters, and l->w transformed into them (false:
+ * out of memory for the transform's temporary copy). */
+size_t conv_wino4_fused_len(const struct layer *l);
+bool conv_wino4_fused_weights(const struct layer *l, float *packed);
+
+/* Floats of scratch the forward needs. */
+size_t conv_wino4_fused_scratch(const struct layer *l);
+
+/* out = conv(in) + l->b, then l's fused activation, for one sample, with
+ * the filters packed by conv_wino4_fused_weights, on a team of
+ * `threads`. */
+void conv_wino4_fused_forward(const struct layer *l, const float *packed, const float *in,
+			      float *out, float *scratch, int threads);
+
 #endif

@@ -23,6 +23,7 @@
 #include "nn/conv3x3.h"
 #include "nn/gemm_panels.h"
 #include "nn/gemm_thin.h"
+#include "nn/lane_mask.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -237,5 +238,51 @@ void gemm_panels(int rows, int m, int m0, int m1, int n, int k, const float *pan
 #endif
 			gemm_panels_plain(rows, np, k, panel, bp, acc);
 		gemm_panels_store(acc, rows, np, n, base, m1 < m ? m1 : m, c, ldc);
+	}
+}
+
+/* ---- transposed: Ct = (A B)^T from Bt ---------------------------------- */
+
+#ifdef GEMM_PANELS_X86
+#define GEMM_PANELS_TFMA(j) z##j = _mm512_fmadd_ps(a0, _mm512_set1_ps(bt[(size_t)(j) * ldbt + kk]), z##j);
+#define GEMM_PANELS_TSTORE(j) _mm512_mask_storeu_ps(ct + (size_t)(j) * ldct, mask, z##j);
+
+__attribute__((target("avx512f"))) static void gemm_panels_t16(int k, const float *panel,
+							       const float *bt, size_t ldbt,
+							       float *ct, size_t ldct, int live)
+{
+	GEMM_PANELS_EACH16(GEMM_PANELS_ZERO)
+	for (int kk = 0; kk < k; kk++) {
+		const __m512 a0 = _mm512_loadu_ps(panel + (size_t)kk * 16);
+		GEMM_PANELS_EACH16(GEMM_PANELS_TFMA)
+	}
+	const __mmask16 mask = lane_mask16(live);
+	GEMM_PANELS_EACH16(GEMM_PANELS_TSTORE)
+}
+#endif
+
+void gemm_panels_t(int m, int n, int k, const float *panels, const float *bt, size_t ldbt,
+		   float *ct, size_t ldct)
+{
+	for (int base = 0; base < m; base += 16) {
+		const float *panel = panels + (size_t)base * (size_t)k;
+		const int live = m - base < 16 ? m - base : 16;
+		for (int j0 = 0; j0 < n; j0 += 16) {
+#ifdef GEMM_PANELS_X86
+			if (conv3x3_best_isa() == CONV3X3_ISA_AVX512) {
+				gemm_panels_t16(k, panel, bt + (size_t)j0 * ldbt, ldbt,
+						ct + (size_t)j0 * ldct + (size_t)base, ldct, live);
+				continue;
+			}
+#endif
+			for (int j = j0; j < j0 + 16; j++)
+				for (int r = 0; r < live; r++) {
+					float s = 0.0f;
+					for (int kk = 0; kk < k; kk++)
+						s = fmaf(panel[(size_t)kk * 16 + (size_t)r],
+							 bt[(size_t)j * ldbt + (size_t)kk], s);
+					ct[(size_t)j * ldct + (size_t)(base + r)] = s;
+				}
+		}
 	}
 }

@@ -58,4 +58,10 @@ size_t gemm_panels_scratch(int k);
 void gemm_panels(int rows, int m, int m0, int m1, int n, int k, const float *panels,
 		 const float *b, size_t ldb, float *c, size_t ldc, float *bpad);
 
+/* Ct (n x m, row-major, ldct) = (A B)^T for B given transposed, Bt
+ * (n x k, row-major, ldbt), and A in panels of 16 rows: lanes hold rows
+ * of A, so each result row is vector stores.  n a multiple of 16. */
+void gemm_panels_t(int m, int n, int k, const float *panels, const float *bt, size_t ldbt,
+		   float *ct, size_t ldct);
+
 #endif

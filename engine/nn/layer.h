@@ -125,6 +125,14 @@ static inline float layer_post_act(float v, float hi)
 	return v < hi ? v : hi;
 }
 
+/* The forms of a fused conv's transformed weights (conv_packing.h). */
+enum layer_packing {
+	LAYER_PACKED_NONE,
+	LAYER_PACKED_WINO4,  /* Winograd F(4x4, 3x3) filters in panels */
+	LAYER_PACKED_WINO2,  /* Winograd F(2x2, 3x3) filters */
+	LAYER_PACKED_PANELS, /* the weights in panels of output rows */
+};
+
 struct layer {
 	enum layer_kind kind;
 	const struct layer_ops *ops;
@@ -139,14 +147,12 @@ struct layer {
 	float *w, *b;               /* views into net->params (NULL if len 0) */
 	float *dw, *db;             /* views into net->grads */
 	float *state;               /* view into net->state */
-	/* Inference only: a conv of a fused eval net that runs Winograd
-	 * (conv_wino.h) points at its transformed filters here, in the
-	 * fused net's block (struct net's wino), computed from w when the
-	 * net was fused; NULL everywhere else. */
-	const float *w_wino;
-	/* The same for a conv whose batch-1 forward is a thin product
-	 * (conv_panels.h): its weights packed in panels. */
-	const float *w_panels;
+	/* Inference only: a conv of a fused eval net keeps its weights
+	 * transformed for its batch-1 forward (conv_packing.h), computed
+	 * from w when the net was fused, in the fused net's block (struct
+	 * net's packed); LAYER_PACKED_NONE and NULL everywhere else. */
+	enum layer_packing packing;
+	const float *w_packed;
 };
 
 /* Buffers for one forward or backward call, all borrowed from the net. */

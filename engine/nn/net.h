@@ -68,8 +68,8 @@ struct net {
 	bool keep_every_output;
 	bool forward_kept_every_output; /* set by net_forward_team */
 
-	/* A fused net's weights transformed once (net_fuse.c): Winograd
-	 * filters and panels (layer.h w_wino, w_panels). */
+	/* A fused net's weights transformed once (net_fuse.c; layer.h
+	 * w_packed). */
 	float *packed;          /* owned; NULL unless fused */
 };
 

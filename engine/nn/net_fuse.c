@@ -7,8 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn/conv_panels.h"
-#include "nn/conv_wino.h"
+#include "nn/conv_packing.h"
 #include "nn/net_fuse.h"
 
 /* How each layer of src is represented in the fused net. */
@@ -118,19 +117,13 @@ static void fuse_params(const struct net *src, const uint8_t *mask,
 	}
 }
 
-/* The Winograd convs' transformed filters (conv_wino.h) and the small-map
- * convs' panels (conv_panels.h), from the folded weights, in one block
- * the net owns. */
+/* The convs' weights in the forms conv_packing_for chooses, from the
+ * folded weights, in one block the net owns. */
 static enum eng_status fuse_packed(struct net *net, struct eng_err *err)
 {
 	size_t total = 0;
-	for (int f = 0; f < net->n_layers; f++) {
-		const struct layer *l = &net->layers[f];
-		if (conv_wino_eligible(l))
-			total += conv_wino_weights_len(l);
-		else if (conv_panels_eligible(l))
-			total += conv_panels_len(l);
-	}
+	for (int f = 0; f < net->n_layers; f++)
+		total += conv_packing_len(&net->layers[f], conv_packing_for(&net->layers[f]));
 	if (total == 0)
 		return ENG_STATUS_OK;
 	net->packed = malloc(total * sizeof *net->packed);
@@ -139,15 +132,14 @@ static enum eng_status fuse_packed(struct net *net, struct eng_err *err)
 	float *u = net->packed;
 	for (int f = 0; f < net->n_layers; f++) {
 		struct layer *l = &net->layers[f];
-		if (conv_wino_eligible(l)) {
-			conv_wino_transform_weights(l, u);
-			l->w_wino = u;
-			u += conv_wino_weights_len(l);
-		} else if (conv_panels_eligible(l)) {
-			conv_panels_pack(l, u);
-			l->w_panels = u;
-			u += conv_panels_len(l);
-		}
+		const enum layer_packing p = conv_packing_for(l);
+		if (p == LAYER_PACKED_NONE)
+			continue;
+		if (!conv_packing_fill(l, p, u))
+			return eng_err_set(err, ENG_STATUS_ENOMEM, "fuse: out of memory");
+		l->packing = p;
+		l->w_packed = u;
+		u += conv_packing_len(l, p);
 	}
 	return ENG_STATUS_OK;
 }

@@ -8,11 +8,10 @@
  *    output, used by nothing else, becomes that layer's epilogue
  *    (layer.h post_relu: applied in the same pass as the bias);
  *  - every other layer is copied as it is;
- *  - a conv that runs Winograd at batch 1 (conv_wino.h) gets its filters
- *    transformed once, here (layer.h w_wino, in the net's block), and
- *    a conv whose batch-1 forward is a thin product (conv_panels.h) its
- *    weights packed in panels (w_panels): a fused net's weights must
- *    not change afterwards.
+ *  - a conv gets its weights transformed once, here, into the form its
+ *    batch-1 forward runs on (conv_packing.h: Winograd filters, panels;
+ *    layer.h packing and w_packed, in the net's block): a fused net's
+ *    weights must not change afterwards.
  *
  * The fused net is an ordinary struct net (net_forward in eval mode,
  * net_prepare once; no allocation per call) with the names of the layers

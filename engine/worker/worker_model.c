@@ -132,8 +132,8 @@ enum eng_status worker_model_new(const struct net_spec *spec,
 	for (int i = 0; i < full->n_layers; i++) {
 		layers[i].w = layers[i].b = layers[i].dw = layers[i].db = NULL;
 		layers[i].state = NULL;
-		layers[i].w_wino = NULL;
-		layers[i].w_panels = NULL;
+		layers[i].packing = LAYER_PACKED_NONE;
+		layers[i].w_packed = NULL;
 	}
 	m->net->layers = layers;
 	m->prunable = score_prunable_count(full);
