@@ -1216,6 +1216,36 @@ START_TEST(test_gemm_panels_plain_and_parts)
 			      "n %d: the plain loop differs from the kernel", n);
 		free(p);
 	}
+	/* The transposed form (gemm_panels_t): Ct = (A B)^T from Bt, against
+	 * the naive sum, and the plain loop's bits under the cap. */
+	const int nt = 32;
+	float *p = xmalloc_floats(gemm_panels_len(16, m, k)), *bt = xmalloc_floats((size_t)nt * k);
+	float *ct = xmalloc_floats((size_t)nt * m), *ct2 = xmalloc_floats((size_t)nt * m);
+	gemm_panels_pack(16, m, k, a, (size_t)k, p);
+	for (size_t i = 0; i < (size_t)nt * k; i++)
+		bt[i] = uniform_pm1(&r);
+	gemm_panels_t(m, nt, k, p, bt, (size_t)k, ct, (size_t)m);
+	for (int j = 0; j < nt; j++)
+		for (int i = 0; i < m; i++) {
+			double want = 0.0, scale = 0.0;
+			for (int kk = 0; kk < k; kk++) {
+				const double t = (double)a[(size_t)i * k + kk] * bt[(size_t)j * k + kk];
+				want += t;
+				scale += fabs(t);
+			}
+			ck_assert_msg(fabs(ct[(size_t)j * m + i] - want) <= 1e-5 * scale,
+				      "Ct[%d][%d]: %g want %g", j, i, (double)ct[(size_t)j * m + i], want);
+		}
+	conv3x3_cap_isa(CONV3X3_ISA_NONE);
+	fill(ct2, (size_t)nt * m, NAN);
+	gemm_panels_t(m, nt, k, p, bt, (size_t)k, ct2, (size_t)m);
+	conv3x3_cap_isa(best);
+	ck_assert_msg(memcmp(ct, ct2, (size_t)nt * m * sizeof *ct) == 0,
+		      "gemm_panels_t: the plain loop differs from the kernel");
+	free(p);
+	free(bt);
+	free(ct);
+	free(ct2);
 	free(a);
 	free(b);
 	free(c);
