@@ -9,9 +9,9 @@
  * of A from one sequential stream and broadcasts elements of B, which
  * is small and in cache.  The accumulators are 16 registers: 16 rows by
  * 16 columns (panels of 16 rows, for 9-16 columns), 32 by 8 or 64 by 4.
- * On this Zen 5, for VGG's 512 x 4608 weights, a product took 0.33-0.34
- * ms at 16 columns where gemm_thin took 0.43, and 0.18-0.21 ms at 4
- * columns against 0.34-0.36 (docs/performance.md).
+ * On this Zen 5, for VGG's 512 x 4608 weights streamed from memory, a
+ * product took 0.35 ms at 16 columns where gemm_thin took 0.43-0.44,
+ * and 0.20-0.21 ms at 4 columns against 0.32 (docs/performance.md).
  *
  * Each element of C is one sum over k in order, with fused multiply-adds,
  * whichever rows a thread takes.  AVX-512 only: gemm_panels_pays says no
