@@ -50,6 +50,13 @@
  * Its backward, with a data gradient, runs gemm_thin_backward (AVX-512):
  * both products in one pass over the weights.
  *
+ * 3x3 stride-1 convs run Winograd where it measured faster (AVX-512): a
+ * fused net's batch 1 on filters transformed when it was fused
+ * (conv_packing.h: F(4x4, 3x3) on 16x16 and 32x32 maps, F(2x2, 3x3) on
+ * the other 8x8 to 32x32 ones), and batches of two or more F(4x4, 3x3)
+ * on sides that are multiples of 4 from 4 to 16, else F(2x2, 3x3) on
+ * 8x8 to 16x16 (conv2d_wino_path, forward and backward alike).
+ *
  * Threads.  With more than one thread available (the smaller of OpenMP's
  * and OpenBLAS's counts) and enough work, a GEMM conv runs on an OpenMP
  * team with OpenBLAS set to one thread for the duration: each thread takes

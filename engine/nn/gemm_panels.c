@@ -20,6 +20,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "base/status.h"
 #include "nn/conv3x3.h"
 #include "nn/gemm_panels.h"
 #include "nn/gemm_thin.h"
@@ -243,8 +244,14 @@ void gemm_panels(int rows, int m, int m0, int m1, int n, int k, const float *pan
 
 /* ---- transposed: Ct = (A B)^T from Bt ---------------------------------- */
 
+/* The same 16-row panels against 16 rows of Bt at a time (the columns
+ * of B): accumulator j is row j of Ct, lanes its 16 elements from the
+ * panel's rows, so the result leaves as vector stores (masked for a
+ * last, partial panel).  F(4x4, 3x3)'s fused products take this form:
+ * their tiles are rows of Bt and their results rows of Ct. */
 #ifdef GEMM_PANELS_X86
-#define GEMM_PANELS_TFMA(j) z##j = _mm512_fmadd_ps(a0, _mm512_set1_ps(bt[(size_t)(j) * ldbt + kk]), z##j);
+#define GEMM_PANELS_TFMA(j) \
+	z##j = _mm512_fmadd_ps(a0, _mm512_set1_ps(bt[(size_t)(j) * ldbt + kk]), z##j);
 #define GEMM_PANELS_TSTORE(j) _mm512_mask_storeu_ps(ct + (size_t)(j) * ldct, mask, z##j);
 
 __attribute__((target("avx512f"))) static void gemm_panels_t16(int k, const float *panel,
@@ -264,12 +271,16 @@ __attribute__((target("avx512f"))) static void gemm_panels_t16(int k, const floa
 void gemm_panels_t(int m, int n, int k, const float *panels, const float *bt, size_t ldbt,
 		   float *ct, size_t ldct)
 {
+	ENG_ASSERT(n % 16 == 0);
+#ifdef GEMM_PANELS_X86
+	const bool wide = conv3x3_best_isa() == CONV3X3_ISA_AVX512;
+#endif
 	for (int base = 0; base < m; base += 16) {
 		const float *panel = panels + (size_t)base * (size_t)k;
 		const int live = m - base < 16 ? m - base : 16;
 		for (int j0 = 0; j0 < n; j0 += 16) {
 #ifdef GEMM_PANELS_X86
-			if (conv3x3_best_isa() == CONV3X3_ISA_AVX512) {
+			if (wide) {
 				gemm_panels_t16(k, panel, bt + (size_t)j0 * ldbt, ldbt,
 						ct + (size_t)j0 * ldct + (size_t)base, ldct, live);
 				continue;

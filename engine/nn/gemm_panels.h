@@ -1,6 +1,7 @@
 /* gemm_panels.h: C = A B for a thin B (at most 16 columns) where A is
  * fixed and packed once into panels: a fused net's batch-1 convs on
- * VGG's 4x4 and 2x2 maps.
+ * VGG's 4x4 and 2x2 maps, and the products of its batch-1 Winograd
+ * convs (conv_wino.h, conv_wino4.h).
  *
  * gemm_thin.h streams a row-major A, eight rows at a time, broadcasting
  * one element of A per FMA.  Here output rows sit in vector lanes
@@ -60,7 +61,8 @@ void gemm_panels(int rows, int m, int m0, int m1, int n, int k, const float *pan
 
 /* Ct (n x m, row-major, ldct) = (A B)^T for B given transposed, Bt
  * (n x k, row-major, ldbt), and A in panels of 16 rows: lanes hold rows
- * of A, so each result row is vector stores.  n a multiple of 16. */
+ * of A, so each result row is vector stores.  n a multiple of 16
+ * (asserted): the kernel takes 16 rows of Bt at a time. */
 void gemm_panels_t(int m, int n, int k, const float *panels, const float *bt, size_t ldbt,
 		   float *ct, size_t ldct);
 
