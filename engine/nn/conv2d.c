@@ -235,6 +235,15 @@ static bool conv2d_thin(const struct conv2d_geom *g, size_t ncol)
 	return ncol <= GEMM_THIN_MAX_N && gemm_thin_pays(g->og, (int)ncol, (int)g->kdim);
 }
 
+/* Floats of one thread's padded columns for a thin forward, on either
+ * kernel (gemm_thin or a fused net's gemm_panels). */
+static size_t conv2d_thin_pad_floats(const struct conv2d_geom *g)
+{
+	const size_t thin = gemm_thin_scratch((int)g->kdim);
+	const size_t panels = gemm_panels_scratch((int)g->kdim);
+	return thin > panels ? thin : panels;
+}
+
 /* Whether din comes from the conv form (see the top): stride 1, one group,
  * a real kernel (1x1 unpadded convs already read dout in place), padding
  * at most k - 1 on every side, and the sizes where it was measured faster
@@ -1013,10 +1022,7 @@ static size_t conv2d_scratch_len_unfused(const struct layer *l, int batch)
 	size_t tail = 0;
 	if (!g.direct && g.hw <= GEMM_THIN_MAX_N) {
 		/* One padded copy per thread of a batch-1 team (io->threads). */
-		const size_t per = gemm_thin_scratch((int)g.kdim) > gemm_panels_scratch((int)g.kdim)
-					   ? gemm_thin_scratch((int)g.kdim)
-					   : gemm_panels_scratch((int)g.kdim);
-		const size_t fwd = (size_t)conv2d_team_cap() * per;
+		const size_t fwd = (size_t)conv2d_team_cap() * conv2d_thin_pad_floats(&g);
 		const size_t bwd = gemm_thin_backward_scratch((int)g.kdim);
 		tail = fwd > bwd ? fwd : bwd;
 	}
@@ -1129,31 +1135,28 @@ static void conv2d_forward_serial(struct layer *l, const struct conv2d_geom *g,
 				conv2d_im2col(g, in_c, cn, gi * g->cg, col, ncol);
 				b_mat = col;
 			}
-			if (thin && conv_panels_runs(l, ncol)) {
+			if (thin) {
+				/* A fused net's packed panels (one group), else the
+				 * row-major weights; rows cut where the kernel's
+				 * blocks allow. */
+				const bool panels = conv_panels_runs(l, ncol);
+				const int step = panels ? conv_panels_rows(l) : CONV2D_THIN_ROW_STEP;
 				const int tt = conv2d_granted_threads(io);
 				(void)tt; /* only in OpenMP clauses */
 				CONV2D_OMP("omp parallel num_threads(tt) if(tt > 1)")
 				{
 					const int th = threads_team_index(), nth = threads_team_size();
-					const int rows = conv_panels_rows(l);
-					const int r0 = conv2d_part_row(g->og, th, nth, rows);
-					const int r1 = conv2d_part_row(g->og, th + 1, nth, rows);
-					gemm_panels(rows, g->og, r0, r1, (int)ncol, (int)g->kdim,
-						    l->w_packed, b_mat, ncol, res, ncol,
-						    bpad + (size_t)th * gemm_panels_scratch((int)g->kdim));
-				}
-			} else if (thin) {
-				const int tt = conv2d_granted_threads(io);
-				(void)tt; /* only in OpenMP clauses */
-				CONV2D_OMP("omp parallel num_threads(tt) if(tt > 1)")
-				{
-					const int th = threads_team_index(), nth = threads_team_size();
-					const int r0 = conv2d_part_row(g->og, th, nth, CONV2D_THIN_ROW_STEP);
-					const int r1 = conv2d_part_row(g->og, th + 1, nth, CONV2D_THIN_ROW_STEP);
-					gemm_thin(r0, r1, (int)ncol, (int)g->kdim, l->w + (size_t)gi * wg,
-						  g->kdim, b_mat, ncol,
-						  res + (size_t)gi * (size_t)g->og * ncol, ncol,
-						  bpad + (size_t)th * gemm_thin_scratch((int)g->kdim));
+					const int r0 = conv2d_part_row(g->og, th, nth, step);
+					const int r1 = conv2d_part_row(g->og, th + 1, nth, step);
+					float *own = bpad + (size_t)th * conv2d_thin_pad_floats(g);
+					float *res_g = res + (size_t)gi * (size_t)g->og * ncol;
+					if (panels)
+						gemm_panels(step, g->og, r0, r1, (int)ncol, (int)g->kdim,
+							    l->w_packed, b_mat, ncol, res_g, ncol, own);
+					else
+						gemm_thin(r0, r1, (int)ncol, (int)g->kdim,
+							  l->w + (size_t)gi * wg, g->kdim, b_mat, ncol,
+							  res_g, ncol, own);
 				}
 			} else {
 				const int tt = cn == 1 && io->threads_split_gemm

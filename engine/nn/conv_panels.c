@@ -36,6 +36,6 @@ void conv_panels_pack(const struct layer *l, float *panels)
 
 bool conv_panels_runs(const struct layer *l, size_t ncol)
 {
-	return l->packing == LAYER_PACKED_PANELS && l->w_packed && ncol <= (size_t)gemm_panels_max_n(conv_panels_rows(l)) &&
-	       conv_panels_eligible(l);
+	return l->packing == LAYER_PACKED_PANELS && l->w_packed &&
+	       ncol <= (size_t)gemm_panels_max_n(conv_panels_rows(l)) && conv_panels_eligible(l);
 }

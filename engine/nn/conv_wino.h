@@ -79,11 +79,11 @@ void conv_wino_transform_weights(const struct layer *l, float *u);
 size_t conv_wino_scratch_len(const struct layer *l, int threads);
 
 /* Whether a forward of `batch` samples of l runs this path: l has
- * transformed filters (a fused net's, layer.h LAYER_PACKED_WINO2), is still eligible
- * (the scratch conv2d sized) and batch is 1.  A larger batch takes the
- * batched paths: run sample by sample, this one lost at two threads
- * (VGG-16 at batch 100: 165-169 -> 175 ms, ResNet-20 29 -> 34 ms), where
- * the batched GEMMs use both cores. */
+ * transformed filters (a fused net's, layer.h LAYER_PACKED_WINO2), is
+ * still eligible (the scratch conv2d sized) and batch is 1.  A larger
+ * batch takes the batched paths: run sample by sample, this one lost at
+ * two threads (VGG-16 at batch 100: 165-169 -> 175 ms, ResNet-20 29 ->
+ * 34 ms), where the batched GEMMs use both cores. */
 bool conv_wino_runs(const struct layer *l, int batch);
 
 /* out (l->out) = the conv of one sample in (l->in) with the filters u

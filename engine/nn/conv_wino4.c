@@ -73,13 +73,20 @@ static inline void w4_get(float *dst, const float *src, int kn)
 	}
 }
 
+/* Whether l is a conv these transforms compute (conv_wino_applies) with
+ * enough channels both ways, on output sides that are multiples of 4
+ * from 4 to max_side: what the batched and the fused paths both ask. */
+static bool w4_shape(const struct layer *l, int max_side)
+{
+	const int h = l->out.h, w = l->out.w;
+	return h % 4 == 0 && w % 4 == 0 && h >= 4 && w >= 4 && h <= max_side && w <= max_side &&
+	       l->in.c >= CONV_WINO4_MIN_IN && l->out.c >= CONV_WINO4_MIN_OUT &&
+	       conv_wino_applies(l);
+}
+
 bool conv_wino4_eligible(const struct layer *l)
 {
-	if (l->out.h % 4 || l->out.w % 4 || l->out.h < 4 || l->out.w < 4 ||
-	    l->out.h > CONV_WINO4_MAX_SIDE || l->out.w > CONV_WINO4_MAX_SIDE ||
-	    l->in.c < CONV_WINO4_MIN_IN || l->out.c < CONV_WINO4_MIN_OUT)
-		return false;
-	return conv_wino_applies(l);
+	return w4_shape(l, CONV_WINO4_MAX_SIDE);
 }
 
 bool conv_wino4_runs(const struct layer *l, int batch)
@@ -270,7 +277,8 @@ ENG_TARGET_CLONES static void wino4_douts(const struct w4_geom *g, int o, const 
 
 /* The bias of lanes [0, kn) from channel o0 on (zeros past kn, and
  * everywhere without a bias). */
-__attribute__((always_inline)) static inline void w4_bias_lanes(const float *bias, int o0, int kn, float *bv)
+__attribute__((always_inline)) static inline void w4_bias_lanes(const float *bias, int o0,
+								 int kn, float *bv)
 {
 	for (int k = 0; k < W4_LANES; k++)
 		bv[k] = bias && k < kn ? bias[o0 + k] : 0.0f;
@@ -565,17 +573,12 @@ void conv_wino4_wgrad(const struct layer *l, const float *in, const float *dout,
 		threads_blas_serial_end(blas_saved);
 }
 
-
 /* ---- a fused net's batch-1 forward ------------------------------------ */
 
 bool conv_wino4_fused_eligible(const struct layer *l)
 {
-	const int h = l->out.h, w = l->out.w;
-	if (h % 4 || w % 4 || h > CONV_WINO4_FUSED_MAX_SIDE || w > CONV_WINO4_FUSED_MAX_SIDE ||
-	    (h / 4) * (w / 4) % W4F_TILE_BLOCK || l->in.c < CONV_WINO4_MIN_IN ||
-	    l->out.c < CONV_WINO4_MIN_OUT)
-		return false;
-	return conv_wino_applies(l);
+	return w4_shape(l, CONV_WINO4_FUSED_MAX_SIDE) &&
+	       (l->out.h / 4) * (l->out.w / 4) % W4F_TILE_BLOCK == 0;
 }
 
 bool conv_wino4_fused_runs(const struct layer *l, int batch)
@@ -726,7 +729,8 @@ void conv_wino4_fused_forward(const struct layer *l, const float *packed, const 
 		 * as they fall: each element is computed the same on any team. */
 		const size_t blocks = (hw + W4_LANES - 1) / W4_LANES;
 		const size_t p0 = blocks * (size_t)th / (size_t)nth * W4_LANES;
-		const size_t p1 = th + 1 == nth ? hw : blocks * (size_t)(th + 1) / (size_t)nth * W4_LANES;
+		const size_t p1 = th + 1 == nth ? hw
+					       : blocks * (size_t)(th + 1) / (size_t)nth * W4_LANES;
 		w4f_to_nhwc(c, hw, in, p0, p1, xt);
 		W4_OMP("omp barrier")
 		w4f_inputs(&g, c, xt, g.tiles * th / nth, g.tiles * (th + 1) / nth, v);

@@ -12,8 +12,8 @@
  * k-major made it slower still (1.1 ms at 512 x 4608 x 16); loading
  * vectors of A and broadcasting B reached the FMA rate (0.33 ms in cache
  * and out).  A panel is one stream, prefetched GEMM_PANELS_AHEAD steps
- * ahead: without it the 4-column kernel, which reads four lines a step,
- * waited on memory (0.33 against 0.18-0.21 ms).
+ * ahead: at 2 KiB ahead the 4-column kernel, which reads four lines a
+ * step, waited on memory (0.27-0.30 against 0.14-0.21 ms at 16-32 KiB).
  */
 #include "config.h"
 
@@ -32,8 +32,9 @@
 #endif
 
 /* Steps of kk ahead that a kernel prefetches its panel (8 KiB at 16
- * rows, 32 KiB at 64): measured 2-8 KiB ahead at 16 rows, 16-32 KiB at
- * 64, shorter distances lost up to half the speed. */
+ * rows, 32 KiB at 64).  Measured at 16 rows: 8 and 16 KiB ahead alike
+ * (0.33-0.34 ms at 512 x 4608), 4 KiB 0.41 ms, 1 KiB 0.61; at 64 rows
+ * 16-32 KiB best (0.14-0.21 ms), 2 KiB 0.27-0.30. */
 #define GEMM_PANELS_AHEAD 128
 
 int gemm_panels_rows(int n)
@@ -74,16 +75,6 @@ void gemm_panels_pack(int rows, int m, int k, const float *a, size_t lda, float 
 size_t gemm_panels_scratch(int k)
 {
 	return (size_t)k * GEMM_PANELS_MAX_N;
-}
-
-/* B as k rows of np floats, zero past n. */
-static void gemm_panels_pad(int n, int np, int k, const float *b, size_t ldb, float *bpad)
-{
-	for (int kk = 0; kk < k; kk++) {
-		float *dst = bpad + (size_t)kk * (size_t)np;
-		memcpy(dst, b + (size_t)kk * ldb, (size_t)n * sizeof(float));
-		memset(dst + n, 0, (size_t)(np - n) * sizeof(float));
-	}
 }
 
 /* acc holds 16 vectors: (v, j) at acc[v * np + j], lane r of it C's row
@@ -218,7 +209,7 @@ void gemm_panels(int rows, int m, int m0, int m1, int n, int k, const float *pan
 	/* B already is k rows of np floats at 16 or 4 positions a map. */
 	const float *bp = b;
 	if (n != np || ldb != (size_t)np) {
-		gemm_panels_pad(n, np, k, b, ldb, bpad);
+		gemm_thin_pad(n, np, k, b, ldb, bpad);
 		bp = bpad;
 	}
 #ifdef GEMM_PANELS_X86

@@ -61,7 +61,7 @@ bool gemm_thin_pays(int m, int n, int k)
 	return gemm_thin_shape(m, n, k) && gemm_thin_cpu_ok();
 }
 
-static void gemm_thin_pad(int n, int np, int k, const float *b, size_t ldb, float *bpad)
+void gemm_thin_pad(int n, int np, int k, const float *b, size_t ldb, float *bpad)
 {
 	for (int kk = 0; kk < k; kk++) {
 		float *dst = bpad + (size_t)kk * (size_t)np;

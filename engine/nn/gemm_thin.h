@@ -37,6 +37,10 @@ bool gemm_thin_pays(int m, int n, int k);
 /* Floats of the padding buffer for inner size k. */
 size_t gemm_thin_scratch(int k);
 
+/* B (k x n, row-major, ldb) into bpad as k rows of np >= n floats, zero
+ * past n: the kernels' B, here and in gemm_panels.c. */
+void gemm_thin_pad(int n, int np, int k, const float *b, size_t ldb, float *bpad);
+
 /* Rows [m0, m1) of C (row-major, ldc) = A (row-major, lda) x B (k x n,
  * row-major, ldb); beta 0.  bpad holds gemm_thin_scratch(k) floats and is
  * filled from B here: callers splitting the rows over threads give each
