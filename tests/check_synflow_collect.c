@@ -29,6 +29,7 @@
 #include "io/cfg.h"
 #include "nn/net.h"
 #include "score/score.h"
+#include "score/synflow.h"
 #include "score/synflow_collect.h"
 
 /* A list of n scores: a tenth dead, a twentieth exactly 0, a tenth equal
@@ -147,6 +148,132 @@ START_TEST(test_collect_against_definition)
 }
 END_TEST
 
+/* A layer's list as SynFlow keeps it: param indices from off in
+ * increasing order, at a density that changes along it (so that sixteen
+ * entries span under 32 indices, under 64 and more: each of the vector
+ * scan's three ways of loading g), a tenth dead (w = -0); and its
+ * gradient g, a twentieth exactly 0, with SCORE_SCAN_SLACK floats past
+ * it. */
+struct below_list {
+	uint32_t *idx;
+	float *w, *g;
+	size_t n, off;
+};
+
+static struct below_list below_list_make(size_t len, size_t off, uint64_t seed)
+{
+	struct rng r;
+	rng_seed(&r, seed);
+	struct below_list b = { .idx = malloc(len * sizeof(uint32_t)),
+				.w = malloc(len * sizeof(float)),
+				.g = malloc((len + SCORE_SCAN_SLACK) * sizeof(float)), .off = off };
+	for (size_t j = 0; j < len + SCORE_SCAN_SLACK; j++) {
+		double u = rng_uniform(&r);
+		b.g[j] = u < 0.05 ? 0.0f : (float)((u - 0.5) * 8.0);
+	}
+	for (size_t j = 0; j < len; j++) {
+		/* Density from 1 down to 0.1 and back, in stretches. */
+		const double density = 0.1 + 0.9 * fabs(sin((double)j / (double)len * 9.0));
+		if (rng_uniform(&r) >= density)
+			continue;
+		b.idx[b.n] = (uint32_t)(off + j);
+		b.w[b.n] = rng_uniform(&r) < 0.1 ? -0.0f : (float)(0.01 + rng_uniform(&r));
+		b.n++;
+	}
+	return b;
+}
+
+/* The definition: every live entry (w not -0) whose score w |g| is below
+ * bound, in order. */
+static void below_naive(const struct below_list *b, size_t a, size_t e, float bound,
+			struct score_below *out)
+{
+	for (size_t j = a; j < e; j++) {
+		const float v = b->w[j] * fabsf(b->g[b->idx[j] - b->off]);
+		if (!signbit(v) && v < bound) {
+			out->pos[out->n] = (uint32_t)j;
+			out->s[out->n] = v;
+			out->n++;
+		}
+	}
+}
+
+static struct score_below below_make(size_t cap)
+{
+	return (struct score_below){ .pos = malloc(cap * sizeof(uint32_t)),
+				     .s = malloc(cap * sizeof(float)), .cap = cap };
+}
+
+static void below_check(const struct score_below *want, const struct score_below *got,
+			const char *what)
+{
+	ck_assert_msg(got->full == want->full, "%s: full %d, want %d", what, got->full,
+		      want->full);
+	ck_assert_msg(got->n == want->n, "%s: %zu found, want %zu", what, got->n, want->n);
+	for (size_t k = 0; k < want->n; k++)
+		ck_assert_msg(got->pos[k] == want->pos[k] &&
+				      memcmp(&got->s[k], &want->s[k], sizeof(float)) == 0,
+			      "%s: entry %zu is %u (%a), want %u (%a)", what, k, got->pos[k],
+			      (double)got->s[k], want->pos[k], (double)want->s[k]);
+}
+
+START_TEST(test_scan_below_against_definition)
+{
+	const size_t len = 20000, off = 1000;
+	struct below_list b = below_list_make(len, off, 11);
+	/* Ranges as a team cuts a layer's list: long ones, unaligned ones,
+	 * shorter than a vector, empty. */
+	const size_t cuts[] = { 0, 5, 5, 21, 40, b.n / 3, b.n / 3 + 1, b.n - 7, b.n };
+	const size_t n_cuts = sizeof cuts / sizeof cuts[0];
+	const float bounds[] = { 0.0f, 0x1p-20f, 0.05f, 0.5f, 3.0f, INFINITY };
+	const bool vector = score_collect_vector_available();
+	size_t found = 0;
+	for (size_t bi = 0; bi < sizeof bounds / sizeof bounds[0]; bi++) {
+		struct score_below want = below_make(b.n), port = below_make(b.n + 16),
+				   vec = below_make(b.n + 16);
+		for (size_t c = 0; c + 1 < n_cuts; c++) {
+			below_naive(&b, cuts[c], cuts[c + 1], bounds[bi], &want);
+			score_scan_below(b.idx, b.w, b.g, off, cuts[c], cuts[c + 1], bounds[bi],
+					 &port, false);
+			if (vector)
+				score_scan_below(b.idx, b.w, b.g, off, cuts[c], cuts[c + 1],
+						 bounds[bi], &vec, true);
+		}
+		below_check(&want, &port, "portable");
+		if (vector)
+			below_check(&want, &vec, "avx-512");
+		found += want.n;
+		free(want.pos); free(want.s);
+		free(port.pos); free(port.s);
+		free(vec.pos); free(vec.s);
+	}
+	/* Something was found, but not everything (bounds 0 and inf aside). */
+	ck_assert(found > b.n && found < 5 * b.n);
+	/* Too little room: both scans stop at the same step and say so, with
+	 * what they found until then. */
+	for (size_t cap = 16; cap < 2000; cap = cap * 3 + 1) {
+		struct score_below port = below_make(cap), vec = below_make(cap);
+		score_scan_below(b.idx, b.w, b.g, off, 3, b.n, 0.5f, &port, false);
+		ck_assert(port.full && port.n + SCORE_COLLECT_SLACK > cap && port.n <= cap);
+		if (vector) {
+			score_scan_below(b.idx, b.w, b.g, off, 3, b.n, 0.5f, &vec, true);
+			below_check(&port, &vec, "avx-512, full");
+		}
+		struct score_below want = below_make(b.n);
+		below_naive(&b, 3, b.n, 0.5f, &want);
+		ck_assert(want.n > port.n);
+		for (size_t k = 0; k < port.n; k++)
+			ck_assert(port.pos[k] == want.pos[k]);
+		free(want.pos); free(want.s);
+		free(port.pos); free(port.s);
+		free(vec.pos); free(vec.s);
+	}
+	free(b.idx);
+	free(b.w);
+	free(b.g);
+}
+END_TEST
+
 /* SynFlow on a net whose second conv (256 -> 256, 3x3: 589824 weights)
  * and whose list are long enough to be split over a team: the scores on
  * one thread and on two are the same to the bit. */
@@ -195,12 +322,105 @@ START_TEST(test_synflow_threads_identical)
 }
 END_TEST
 
+/* One of the models in models/, initialised with seed 1. */
+static struct net *net_model(const char *name)
+{
+	const char *top = getenv("top_srcdir");
+	if (!top || !*top)
+		top = getenv("srcdir");
+	if (!top || !*top)
+		top = ".";
+	char path[1024];
+	snprintf(path, sizeof path, "%s/models/%s.cfg", top, name);
+	struct net_spec spec;
+	struct net *net;
+	struct eng_err err;
+	ck_assert_msg(cfg_parse_file(path, &spec, &err) == ENG_STATUS_OK, "%s", err.msg);
+	ck_assert_msg(net_build(&spec, &net, &err) == ENG_STATUS_OK, "%s", err.msg);
+	net_spec_done(&spec);
+	net_init(net, 1);
+	return net;
+}
+
+/* SynFlow's scores with tuning t into s (the params and state put back
+ * after, as score_compute does); its steps into *c. */
+static void synflow_tuned(struct net *net, int iterations, const struct synflow_tuning *t,
+			  float *s, struct synflow_counts *c)
+{
+	float *params = malloc(net->n_params * sizeof *params);
+	float *state = malloc((net->n_state + 1) * sizeof *state);
+	memcpy(params, net->params, net->n_params * sizeof *params);
+	memcpy(state, net->state, net->n_state * sizeof *state);
+	struct score_options o;
+	score_options_init(&o);
+	o.method = SCORE_METHOD_SYNFLOW;
+	o.synflow_iterations = iterations;
+	struct eng_err err;
+	ck_assert_msg(score_prepare(net, 1, &err) == ENG_STATUS_OK, "%s", err.msg);
+	struct score_run run = { .net = net, .opt = &o, .method = "synflow", .err = &err,
+				 .total = iterations };
+	memset(s, 0, net->n_params * sizeof *s);
+	ck_assert_msg(score_synflow_tuned(&run, s, t, c) == ENG_STATUS_OK, "%s", err.msg);
+	memcpy(net->params, params, net->n_params * sizeof *params);
+	memcpy(net->state, state, net->n_state * sizeof *state);
+	free(params);
+	free(state);
+}
+
+/* Steps that select from the entries below a predicted bound prune
+ * exactly what steps over the full list would: the same scores to the
+ * bit, whether the bounds hold (the default margin), often fall inside
+ * the boundary bin (no margin), mostly miss (a margin under 1: the bound
+ * below the threshold) or find more entries than there is room for (a
+ * huge margin, while the list is long).  On a
+ * net with residual adds and 8x8 convs that take synflow_sparse.c's
+ * path late in the schedule. */
+START_TEST(test_synflow_below_same_as_full)
+{
+	struct net *net = net_model("resnet20");
+	float *full = malloc(net->n_params * sizeof *full);
+	float *below = malloc(net->n_params * sizeof *below);
+	struct synflow_tuning t;
+	synflow_tuning_default(&t);
+	t.predict = false;
+	struct synflow_counts c;
+	synflow_tuned(net, 100, &t, full, &c);
+	ck_assert_int_eq(c.below + c.missed, 0);
+	ck_assert_int_eq(c.full, 99);
+	static const double margins[] = { 0.0 /* the default */, 1.0, 0.9, 1e30 };
+	for (size_t mi = 0; mi < sizeof margins / sizeof margins[0]; mi++) {
+		synflow_tuning_default(&t);
+		if (margins[mi] > 0.0)
+			t.margin = margins[mi];
+		synflow_tuned(net, 100, &t, below, &c);
+		ck_assert_msg(memcmp(full, below, net->n_params * sizeof *full) == 0,
+			      "margin %g: scores differ", t.margin);
+		ck_assert_int_eq(c.below + c.full, 99); /* a missed step also ran full */
+		if (mi == 0)
+			ck_assert_msg(c.below >= 90, "%d steps below the bounds", c.below);
+		else if (mi == 1)
+			ck_assert_msg(c.below > 0 && c.missed > 0, "%d below, %d missed", c.below,
+				      c.missed);
+		else if (mi == 2)
+			ck_assert_msg(c.missed >= 90, "%d steps missed", c.missed);
+		else
+			ck_assert_msg(c.missed > 0 && c.below > 0, "%d below, %d missed", c.below,
+				      c.missed);
+	}
+	free(full);
+	free(below);
+	net_free(net);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("synflow_collect");
 	TCase *tc = tcase_create("core");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_collect_against_definition);
+	tcase_add_test(tc, test_scan_below_against_definition);
+	tcase_add_test(tc, test_synflow_below_same_as_full);
 	tcase_add_test(tc, test_synflow_threads_identical);
 	suite_add_tcase(s, tc);
 	return s;

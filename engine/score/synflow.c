@@ -26,6 +26,20 @@
  * Each step's mask is selected in place over the weights still alive
  * (struct score_alive), with score_mask_global's rule and kept count.
  *
+ * Predicted bounds.  A step prunes the ~2 % of the list that score lowest,
+ * and the threshold moves smoothly from step to step (on VGG-16 it falls
+ * by 5-9 % a step, the factor changing by under 1 %).  So after the first
+ * steps a pass does not store every score and then walk them all again
+ * to find the few below the threshold: it keeps only the entries below a
+ * bound, the last threshold moved by the last step's factor and a margin
+ * (score_predict_next), found as each layer's gradient comes
+ * (score_scan_below), 4-9 % of the list.  When that bound lies above the
+ * step's boundary bin, they hold every entry the step prunes and every
+ * candidate of the bin, in order, and the step selects exactly what the
+ * full pass would (score_synflow_select_below).  When it does not, the
+ * same pass's backward runs again over the full list: on VGG-16 one step
+ * of 100 (the threshold doubles the step after the zeros are gone).
+ *
  * Once the list is thin, a late conv (few output positions, most weights
  * pruned) runs its pass on the listed weights alone (synflow_sparse.c,
  * chosen per layer before each pass by score_sparse_pays): its sums then
@@ -256,6 +270,36 @@ struct score_alive {
 	int teams;              /* most threads of a team: ways holds that many
 				 * threads' histograms */
 	size_t *parts;          /* 2 * teams: each thread's pruned and candidates */
+	/* A pass that scans below bounds (SCORE_PASS_BELOW): */
+	struct score_below *below; /* per thread of a team: the entries it found
+				 * below their layer's bound, in s's storage */
+	struct score_below_part *below_part; /* n_layers * teams: where each
+				 * thread's entries of each layer are (the
+				 * backward finds them layer by layer from the
+				 * last) */
+	float *bound;           /* per layer: its bound, in its own exponent */
+	bool vector;            /* score_collect_vector_available() */
+	int ew;                 /* the pass's common exponent */
+	/* The last step's threshold, pred * 2^pred_e in the exponent of the
+	 * layers' gradients (0: none, the next pass scans the full list),
+	 * and the margin the next bound puts above it. */
+	float pred;
+	int pred_e;
+	double margin;
+};
+
+/* One thread's entries below the bound of one layer: below[t].pos + at
+ * and below[t].s + at, n of them. */
+struct score_below_part {
+	size_t at, n;
+};
+
+/* What a pass computes besides its scores (score_synflow_pass). */
+enum score_pass_kind {
+	SCORE_PASS_LAST,        /* the scores alone, in al->s */
+	SCORE_PASS_FULL,        /* the scores and their histogram */
+	SCORE_PASS_BELOW,       /* only the entries below each layer's bound,
+				 * into al->below (al->s is not written) */
 };
 
 /* Threads for a loop over n entries of the list. */
@@ -367,12 +411,27 @@ static size_t score_alive_hist_range(struct score_alive *al, size_t j, size_t e,
  * bin.  Counts are integers and every score is its own product, so the
  * result is the same on any number of threads. */
 static void score_alive_layer(struct score_alive *al, int i, const float *g,
-			      size_t off, bool hist)
+			      size_t off, enum score_pass_kind kind)
 {
 	const size_t a = al->seg[i], e = al->seg[i + 1];
 	const int nt = score_team(al, e - a);
 	(void)nt; /* only in OpenMP clauses */
-	if (!hist) {
+	if (kind == SCORE_PASS_BELOW) {
+		struct score_below_part *got = al->below_part + (size_t)i * (size_t)al->teams;
+		memset(got, 0, (size_t)al->teams * sizeof *got);
+		SCORE_OMP("omp parallel num_threads(nt) if(nt > 1)")
+		{
+			const size_t th = (size_t)threads_team_index();
+			const size_t nth = (size_t)threads_team_size();
+			struct score_below *o = &al->below[th];
+			const size_t n0 = o->n;
+			score_scan_below(al->idx, al->w, g, off, a + (e - a) * th / nth,
+					 a + (e - a) * (th + 1) / nth, al->bound[i], o, al->vector);
+			got[th] = (struct score_below_part){ .at = n0, .n = o->n - n0 };
+		}
+		return;
+	}
+	if (kind == SCORE_PASS_LAST) {
 		const uint32_t *idx = al->idx;
 		const float *w = al->w;
 		float *s = al->s;
@@ -415,9 +474,25 @@ static void score_alive_layer(struct score_alive *al, int i, const float *g,
 	al->zeros[i] = z;
 }
 
-static void score_synflow_backward(struct net *net, struct score_synflow *sf,
-				   struct score_alive *al, bool hist)
+/* A layer's bound in its own exponent e: al->pred * al->margin * 2^(pred_e
+ * - e), +inf where that overflows a float, 0 where it underflows. */
+static float score_layer_bound(const struct score_alive *al, int e)
 {
+	const double b = ldexp((double)al->pred * al->margin, al->pred_e - e);
+	return b > (double)FLT_MAX ? INFINITY : (float)b;
+}
+
+static void score_synflow_backward(struct net *net, struct score_synflow *sf,
+				   struct score_alive *al, enum score_pass_kind kind)
+{
+	if (kind == SCORE_PASS_BELOW) {
+		for (int t = 0; t < al->teams; t++) {
+			al->below[t].n = 0;
+			al->below[t].full = false;
+		}
+		memset(al->below_part, 0,
+		       (size_t)net->n_layers * (size_t)al->teams * sizeof *al->below_part);
+	}
 	int last = net->n_layers - 1;
 	for (int i = 0; i < net->n_layers; i++) {
 		memset(net->dact[i], 0, score_act_len(net, i, 1) * sizeof(float));
@@ -474,6 +549,8 @@ static void score_synflow_backward(struct net *net, struct score_synflow *sf,
 			c.db = NULL;
 			c.b_len = 0;
 			sf->wexp[i] = big + ein;
+			if (kind == SCORE_PASS_BELOW)
+				al->bound[i] = score_layer_bound(al, sf->wexp[i]);
 		} else {
 			c.dw = c.w_len ? sf->junk : NULL;
 			c.db = c.b_len ? sf->junk : NULL;
@@ -487,7 +564,7 @@ static void score_synflow_backward(struct net *net, struct score_synflow *sf,
 		else
 			l->ops->backward(&c, &io);
 		if (prunable)
-			score_alive_layer(al, i, sf->gbuf, score_param_offset(net, l->w), hist);
+			score_alive_layer(al, i, sf->gbuf, score_param_offset(net, l->w), kind);
 	}
 }
 
@@ -522,11 +599,7 @@ static bool score_shift_exact(const uint32_t *lh, size_t z, int sh)
 static void score_synflow_scale(struct net *net, const struct score_synflow *sf,
 				struct score_alive *al, bool hist)
 {
-	int ew = INT32_MIN;
-	for (int i = 0; i < net->n_layers; i++)
-		if (score_layer_is_prunable(&net->layers[i]) && sf->dset[i] &&
-		    sf->wexp[i] > ew)
-			ew = sf->wexp[i];
+	const int ew = al->ew;
 	uint32_t *h = al->hist;
 	if (hist)
 		memset(h, 0, SCORE_TOP_BINS * sizeof *h);
@@ -606,17 +679,41 @@ static void score_synflow_sparse_plan(const struct net *net, struct score_synflo
 	}
 }
 
-/* One SynFlow pass on the current (|w|, masked) params: the scores of the
- * listed weights (al->f times al->s), all scaled by one power of two, and
- * (hist wanted) the histogram of their keys' top SCORE_TOP_BITS bits in
- * al->hist. */
+/* The pass's common exponent: the largest weight-gradient exponent of a
+ * prunable layer that has a gradient. */
+static int score_pass_exponent(const struct net *net, const struct score_synflow *sf)
+{
+	int ew = INT32_MIN;
+	for (int i = 0; i < net->n_layers; i++)
+		if (score_layer_is_prunable(&net->layers[i]) && sf->dset[i] &&
+		    sf->wexp[i] > ew)
+			ew = sf->wexp[i];
+	return ew;
+}
+
+/* The backward half of score_synflow_pass (the forward's activations in
+ * place): also the full pass that follows a missed SCORE_PASS_BELOW. */
+static void score_synflow_pass_backward(struct net *net, struct score_synflow *sf,
+					struct score_alive *al, enum score_pass_kind kind)
+{
+	score_synflow_backward(net, sf, al, kind);
+	al->ew = score_pass_exponent(net, sf);
+	if (kind != SCORE_PASS_BELOW)
+		score_synflow_scale(net, sf, al, kind == SCORE_PASS_FULL);
+}
+
+/* One SynFlow pass on the current (|w|, masked) params.  SCORE_PASS_LAST
+ * and _FULL: the scores of the listed weights (al->f times al->s), all
+ * scaled by one power of two, and (_FULL) the histogram of their keys' top
+ * SCORE_TOP_BITS bits in al->hist.  SCORE_PASS_BELOW: the entries below
+ * their layer's bound, unscaled, in al->below (score_synflow_select_below
+ * scales them). */
 static void score_synflow_pass(struct net *net, struct score_synflow *sf,
-			       struct score_alive *al, bool hist_wanted)
+			       struct score_alive *al, enum score_pass_kind kind)
 {
 	score_synflow_sparse_plan(net, sf, al);
 	score_synflow_forward(net, sf);
-	score_synflow_backward(net, sf, al, hist_wanted);
-	score_synflow_scale(net, sf, al, hist_wanted);
+	score_synflow_pass_backward(net, sf, al, kind);
 }
 
 /* Write the listed scores into the full scores array (zero elsewhere) and
@@ -723,82 +820,90 @@ static void score_alive_collect(const struct net *net, struct score_alive *al, u
 	*nc = cc;
 }
 
-/* The SynFlow step's mask, applied straight to the params: keep the `keep`
- * highest scores among the n_prunable weights (ties to the lower index,
- * exactly score_mask_global's rule), i.e. params = kept ? |w| : 0.  The
- * top-digit histogram comes from score_synflow_pass over the listed
- * weights; the unlisted and dead ones score 0.  One pass over the list
- * collects the live entries below the boundary bin (pruned) and those in
- * it (candidates, in index order), which two more radix digits over the
- * candidates alone resolve; the pruned then die (param and w set to 0). */
-static enum eng_status score_synflow_select(struct net *net, struct score_alive *al,
-					    size_t keep, size_t n_prunable,
-					    const float *wabs, struct eng_err *err)
+/* The top digit of the boundary bin: the bin of hist that holds the
+ * keep-th highest key, counting *above keys known to lie above every bin
+ * first.  *above becomes the count of keys above the bin.  keep = 0:
+ * SCORE_TOP_BINS (nothing is kept, nothing is a candidate). */
+static uint32_t score_boundary_bin(const uint32_t *hist, size_t keep, size_t *above)
 {
-	const uint32_t key0 = score_key(0.0f);
-	const size_t zeros = n_prunable - al->live; /* unlisted or dead: score 0 */
-	uint32_t *hist = al->hist, *hist2 = al->hist + SCORE_TOP_BINS;
-	hist[key0 >> SCORE_LOW_BITS] += (uint32_t)zeros;
-	size_t above = 0;
+	if (keep == 0)
+		return SCORE_TOP_BINS;
 	uint32_t b = SCORE_TOP_BINS - 1;
 	for (; b > 0; b--) {
-		if (above + hist[b] >= keep)
+		if (*above + hist[b] >= keep)
 			break;
-		above += hist[b];
+		*above += hist[b];
 	}
-	if (keep == 0)
-		b = SCORE_TOP_BINS; /* nothing is kept, nothing is a candidate */
-	/* Room for each thread's candidates and the slots written past them. */
-	const int nt = score_team(al, al->n);
-	const size_t per = (keep == 0 ? 0 : hist[b]) + SCORE_COLLECT_SLACK;
-	const size_t need = per * (size_t)nt;
-	if (need > al->cand_cap) {
-		struct score_cand *c = realloc(al->cand, need * sizeof *c);
-		if (!c)
-			return eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory for SynFlow");
-		al->cand = c;
-		al->cand_cap = need;
+	return b;
+}
+
+/* Room in al->cand for need candidates. */
+static enum eng_status score_cand_reserve(struct score_alive *al, size_t need,
+					  struct eng_err *err)
+{
+	if (need <= al->cand_cap)
+		return ENG_STATUS_OK;
+	struct score_cand *c = realloc(al->cand, need * sizeof *c);
+	if (!c)
+		return eng_err_set(err, ENG_STATUS_ENOMEM, "out of memory for SynFlow");
+	al->cand = c;
+	al->cand_cap = need;
+	return ENG_STATUS_OK;
+}
+
+/* The threshold key of the boundary bin b, from the rest of the key in two
+ * digits over its nc candidates (in index order) and over the `zeros`
+ * unlisted weights of score 0 if they share the bin; `above` keys lie
+ * above the bin.  *ties: how many keys equal to the threshold are kept
+ * (the lowest indices first, score_mask_global's rule). */
+static uint32_t score_threshold(const struct score_cand *cand, size_t nc, uint32_t b,
+				size_t above, size_t keep, size_t zeros, uint32_t *hist2,
+				size_t *ties)
+{
+	const uint32_t key0 = score_key(0.0f);
+	uint32_t thr = b << SCORE_LOW_BITS;
+	for (int d = 1; d >= 0; d--) {
+		int shift = SCORE_LOW_DIGIT * d;
+		memset(hist2, 0, SCORE_LOW_BINS * sizeof *hist2);
+		uint32_t hi_mask = ~0u << (shift + SCORE_LOW_DIGIT);
+		for (size_t c = 0; c < nc; c++)
+			if ((cand[c].key & hi_mask) == (thr & hi_mask))
+				hist2[(cand[c].key >> shift) & (SCORE_LOW_BINS - 1)]++;
+		if ((key0 & hi_mask) == (thr & hi_mask))
+			hist2[(key0 >> shift) & (SCORE_LOW_BINS - 1)] += (uint32_t)zeros;
+		uint32_t v = SCORE_LOW_BINS - 1;
+		for (; v > 0; v--) {
+			if (above + hist2[v] >= keep)
+				break;
+			above += hist2[v];
+		}
+		thr |= v << shift;
 	}
-	size_t nc = 0, m = 0;
-	score_alive_collect(net, al, b, nt, per, &m, &nc);
-	struct score_cand *cand = al->cand;
-	uint32_t *pr = al->pruned;
-	if (keep > 0 && nc + (b == (key0 >> SCORE_LOW_BITS) ? zeros : 0) > 0) {
-		/* The rest of the key in two digits over the candidates (and
-		 * the unlisted zeros if they share the bin). */
-		uint32_t thr = b << SCORE_LOW_BITS;
-		for (int d = 1; d >= 0; d--) {
-			int shift = SCORE_LOW_DIGIT * d;
-			memset(hist2, 0, SCORE_LOW_BINS * sizeof *hist2);
-			uint32_t hi_mask = ~0u << (shift + SCORE_LOW_DIGIT);
-			for (size_t c = 0; c < nc; c++)
-				if ((cand[c].key & hi_mask) == (thr & hi_mask))
-					hist2[(cand[c].key >> shift) & (SCORE_LOW_BINS - 1)]++;
-			if ((key0 & hi_mask) == (thr & hi_mask))
-				hist2[(key0 >> shift) & (SCORE_LOW_BINS - 1)] += (uint32_t)zeros;
-			uint32_t v = SCORE_LOW_BINS - 1;
-			for (; v > 0; v--) {
-				if (above + hist2[v] >= keep)
-					break;
-				above += hist2[v];
-			}
-			thr |= v << shift;
+	*ties = keep - above;
+	return thr;
+}
+
+/* Append the candidates that threshold thr (with ties kept) does not
+ * keep to pr[*m...]. */
+static void score_cand_pruned(const struct score_cand *cand, size_t nc, uint32_t thr,
+			      size_t ties, uint32_t *pr, size_t *m)
+{
+	for (size_t c = 0; c < nc; c++) {
+		bool kept = cand[c].key > thr;
+		if (!kept && cand[c].key == thr && ties > 0) {
+			kept = true;
+			ties--;
 		}
-		size_t ties = keep - above;
-		if (thr == key0) {
-			score_synflow_select_zero(net, al, thr, ties, wabs);
-			return ENG_STATUS_OK;
-		}
-		for (size_t c = 0; c < nc; c++) {
-			bool kept = cand[c].key > thr;
-			if (!kept && cand[c].key == thr && ties > 0) {
-				kept = true;
-				ties--;
-			}
-			if (!kept)
-				pr[m++] = cand[c].pos;
-		}
+		if (!kept)
+			pr[(*m)++] = cand[c].pos;
 	}
+}
+
+/* Prune the m entries al->pruned names (param and w set to 0; the list is
+ * compacted once a quarter of it is dead). */
+static void score_alive_prune(struct net *net, struct score_alive *al, size_t m)
+{
+	const uint32_t *pr = al->pruned;
 	/* ~2 % of the list, each in a cache line of its own in params and
 	 * in w: prefetched (for writing) far enough ahead that the misses
 	 * overlap, the index two steps ahead of the param it names. */
@@ -815,11 +920,215 @@ static enum eng_status score_synflow_select(struct net *net, struct score_alive 
 	al->live -= m;
 	if (al->n - al->live > al->n / 4)
 		score_alive_compact(net, al);
+}
+
+/* The next pass's bound from this step's threshold key thr (at exponent
+ * al->ew; none when the threshold is 0 or unknown): the threshold moved
+ * as it moved in this step, times margin.  On VGG-16 it moves smoothly:
+ * up by 2x, 1.5x, 1.3x... in the steps after the zeros are gone, then
+ * down by 5-9 % a step, the factor changing by under 1 % from one step
+ * to the next. */
+static void score_predict_next(struct score_alive *al, bool known, uint32_t thr,
+			       double margin)
+{
+	const float t = score_key_value(thr);
+	if (!known || !(t > 0.0f)) {
+		al->pred = 0.0f;
+		return;
+	}
+	double trend = 1.0;
+	if (al->pred > 0.0f) {
+		trend = ldexp((double)t, al->ew - al->pred_e) / (double)al->pred;
+		trend = trend < 1.0 / 16 ? 1.0 / 16 : trend > 16.0 ? 16.0 : trend;
+	}
+	al->margin = margin * trend;
+	al->pred = t;
+	al->pred_e = al->ew;
+}
+
+/* The SynFlow step's mask, applied straight to the params: keep the `keep`
+ * highest scores among the n_prunable weights (ties to the lower index,
+ * exactly score_mask_global's rule), i.e. params = kept ? |w| : 0.  The
+ * top-digit histogram comes from a full pass over the listed weights;
+ * the unlisted and dead ones score 0.  One pass over the list collects
+ * the live entries below the boundary bin (pruned) and those in it
+ * (candidates, in index order), which two more radix digits over the
+ * candidates alone resolve; the pruned then die (param and w set to 0). */
+static enum eng_status score_synflow_select(struct net *net, struct score_alive *al,
+					    size_t keep, size_t n_prunable,
+					    const float *wabs, double margin_min,
+					    struct eng_err *err)
+{
+	const uint32_t key0 = score_key(0.0f);
+	const size_t zeros = n_prunable - al->live; /* unlisted or dead: score 0 */
+	uint32_t *hist = al->hist;
+	hist[key0 >> SCORE_LOW_BITS] += (uint32_t)zeros;
+	size_t above = 0;
+	const uint32_t b = score_boundary_bin(hist, keep, &above);
+	/* Room for each thread's candidates and the slots written past them. */
+	const int nt = score_team(al, al->n);
+	const size_t per = (keep == 0 ? 0 : hist[b]) + SCORE_COLLECT_SLACK;
+	enum eng_status st = score_cand_reserve(al, per * (size_t)nt, err);
+	if (st != ENG_STATUS_OK)
+		return st;
+	size_t nc = 0, m = 0;
+	score_alive_collect(net, al, b, nt, per, &m, &nc);
+	bool known = false;
+	uint32_t thr = 0;
+	if (keep > 0 && nc + (b == (key0 >> SCORE_LOW_BITS) ? zeros : 0) > 0) {
+		size_t ties;
+		thr = score_threshold(al->cand, nc, b, above, keep, zeros,
+				      al->hist + SCORE_TOP_BINS, &ties);
+		known = true;
+		if (thr == key0) {
+			score_synflow_select_zero(net, al, thr, ties, wabs);
+			score_predict_next(al, false, thr, margin_min);
+			return ENG_STATUS_OK;
+		}
+		score_cand_pruned(al->cand, nc, thr, ties, al->pruned, &m);
+	}
+	score_alive_prune(net, al, m);
+	score_predict_next(al, known, thr, margin_min);
 	return ENG_STATUS_OK;
+}
+
+/* x * 2^sh to the bit as score_synflow_scale computes it (sh <= 0; f is
+ * 2^sh where that is a normal float). */
+static float score_shifted(float x, int sh, float f)
+{
+	return sh >= FLT_MIN_EXP - 1 ? x * f : scalbnf(x, sh);
+}
+
+/* A SCORE_PASS_BELOW pass's selection: score_synflow_select's, from the
+ * entries below their layers' bounds alone.  Every other listed entry
+ * scores at least its layer's bound, so when all bounds lie above the
+ * boundary bin (and the threshold is not 0), the entries below them hold
+ * every pruned entry and every candidate, in the same order, and the step
+ * prunes exactly what score_synflow_select would.  *done false: they do
+ * not (nothing changed; the caller runs a full pass). */
+static enum eng_status score_synflow_select_below(struct net *net,
+						  const struct score_synflow *sf,
+						  struct score_alive *al, size_t keep,
+						  size_t n_prunable, double margin_min,
+						  bool *done, struct eng_err *err)
+{
+	*done = false;
+	const uint32_t key0 = score_key(0.0f), zb = key0 >> SCORE_LOW_BITS;
+	const size_t teams = (size_t)al->teams;
+	if (keep == 0)
+		return ENG_STATUS_OK;
+	for (size_t t = 0; t < teams; t++)
+		if (al->below[t].full)
+			return ENG_STATUS_OK;
+	/* Every listed layer's scale to the common exponent, and the lowest
+	 * top digit of any bound. */
+	uint32_t lowest = SCORE_TOP_BINS;
+	for (int i = 0; i < net->n_layers; i++) {
+		if (!score_layer_is_prunable(&net->layers[i]) || al->seg[i] == al->seg[i + 1])
+			continue;
+		const int sh = sf->wexp[i] - al->ew;
+		if (!sf->dset[i] || sh < -300)
+			return ENG_STATUS_OK; /* scored 0 by score_synflow_scale */
+		/* al->f: score_shifted's factor (this pass kept no s). */
+		al->f[i] = sh >= FLT_MIN_EXP - 1 ? ldexpf(1.0f, sh) : 0.0f;
+		const uint32_t tb = score_key(score_shifted(al->bound[i], sh, al->f[i])) >>
+				    SCORE_LOW_BITS;
+		lowest = tb < lowest ? tb : lowest;
+	}
+	/* Keys of every entry found (in place of its score) and their top
+	 * digits.  The entries crowd into the few bins just above the last
+	 * threshold: SCORE_HIST_WAYS histograms (al->ways, all 0 here), so
+	 * that runs of one bin do not serialise on one counter. */
+	uint32_t *hist = al->hist, *ways = al->ways;
+	memset(hist, 0, SCORE_TOP_BINS * sizeof *hist);
+	size_t found = 0;
+	for (int i = 0; i < net->n_layers; i++) {
+		if (!score_layer_is_prunable(&net->layers[i]) || al->seg[i] == al->seg[i + 1])
+			continue;
+		const int sh = sf->wexp[i] - al->ew;
+		const float f = al->f[i];
+		for (size_t t = 0; t < teams; t++) {
+			struct score_below *o = &al->below[t];
+			const struct score_below_part p = al->below_part[(size_t)i * teams + t];
+			for (size_t k = p.at; k < p.at + p.n; k++) {
+				const uint32_t key = score_key(score_shifted(o->s[k], sh, f));
+				memcpy(&o->s[k], &key, sizeof key);
+				ways[(k % SCORE_HIST_WAYS) * SCORE_TOP_BINS + (key >> SCORE_LOW_BITS)]++;
+			}
+			found += p.n;
+		}
+	}
+	for (size_t u = 0; u < SCORE_HIST_WAYS; u++) {
+		uint32_t *hu = ways + u * SCORE_TOP_BINS;
+		for (uint32_t b = SCORE_HALF_BINS; b < SCORE_TOP_BINS; b++) {
+			hist[b] += hu[b];
+			hu[b] = 0;
+		}
+	}
+	const size_t zeros = n_prunable - al->live;
+	hist[zb] += (uint32_t)zeros;
+	size_t above = al->live - found; /* at or above their bounds */
+	if (above >= keep)
+		return ENG_STATUS_OK;
+	/* When the bounds lie at or below the threshold, the entries at or
+	 * above them number keep or more: caught above.  The top-digit test
+	 * also covers ties that the shift to the common exponent could make
+	 * (subnormal scores) between an entry below its bound and one at or
+	 * above another's. */
+	const uint32_t b = score_boundary_bin(hist, keep, &above);
+	if (b >= lowest || b == zb)
+		return ENG_STATUS_OK;
+	enum eng_status st = score_cand_reserve(al, hist[b] + 1, err);
+	if (st != ENG_STATUS_OK)
+		return st;
+	/* The pruned and the candidates, in list order: layer by layer, each
+	 * layer's threads in order.  Appended without branches (which goes
+	 * where is unpredictable), so each array has a slot past its last. */
+	size_t m = 0, nc = 0;
+	for (int i = 0; i < net->n_layers; i++) {
+		for (size_t t = 0; t < teams; t++) {
+			const struct score_below *o = &al->below[t];
+			const struct score_below_part p = al->below_part[(size_t)i * teams + t];
+			for (size_t k = p.at; k < p.at + p.n; k++) {
+				uint32_t key;
+				memcpy(&key, &o->s[k], sizeof key);
+				const uint32_t top = key >> SCORE_LOW_BITS;
+				al->pruned[m] = o->pos[k];
+				m += top < b;
+				al->cand[nc] = (struct score_cand){ .key = key, .pos = o->pos[k] };
+				nc += top == b;
+			}
+		}
+	}
+	size_t ties;
+	const uint32_t thr = score_threshold(al->cand, nc, b, above, keep, zeros,
+					     al->hist + SCORE_TOP_BINS, &ties);
+	score_cand_pruned(al->cand, nc, thr, ties, al->pruned, &m);
+	score_alive_prune(net, al, m);
+	score_predict_next(al, true, thr, margin_min);
+	*done = true;
+	return ENG_STATUS_OK;
+}
+
+void synflow_tuning_default(struct synflow_tuning *t)
+{
+	*t = (struct synflow_tuning){ .predict = true, .margin = 1.06 };
 }
 
 enum eng_status score_synflow(struct score_run *run, float *scores)
 {
+	struct synflow_tuning t;
+	synflow_tuning_default(&t);
+	return score_synflow_tuned(run, scores, &t, NULL);
+}
+
+enum eng_status score_synflow_tuned(struct score_run *run, float *scores,
+				    const struct synflow_tuning *tuning,
+				    struct synflow_counts *counts)
+{
+	struct synflow_counts no_counts;
+	counts = counts ? counts : &no_counts;
+	*counts = (struct synflow_counts){ 0 };
 	struct net *net = run->net;
 	const struct score_options *opt = run->opt;
 	enum eng_status st = score_prepare(net, 1, run->err);
@@ -852,7 +1161,7 @@ enum eng_status score_synflow(struct score_run *run, float *scores)
 	sf.dexp = calloc(nl, sizeof *sf.dexp);
 	sf.wexp = calloc(nl, sizeof *sf.wexp);
 	sf.dset = calloc(nl, sizeof *sf.dset);
-	sf.ones = malloc((nin + amax + pmax + jmax + gmax) * sizeof(float));
+	sf.ones = malloc((nin + amax + pmax + jmax + gmax + SCORE_SCAN_SLACK) * sizeof(float));
 	sf.sparse = calloc(nl, sizeof *sf.sparse);
 	sf.rows = calloc(nl, sizeof *sf.rows);
 	sf.starts = malloc(n_starts * sizeof *sf.starts);
@@ -883,6 +1192,10 @@ enum eng_status score_synflow(struct score_run *run, float *scores)
 	al.ways = calloc((size_t)al.teams * SCORE_HIST_WAYS * SCORE_TOP_BINS, sizeof *al.ways);
 	al.lhist = malloc(nl * SCORE_HALF_BINS * sizeof *al.lhist);
 	al.zeros = malloc(nl * sizeof *al.zeros);
+	al.below = calloc((size_t)al.teams, sizeof *al.below);
+	al.below_part = calloc(nl * (size_t)al.teams, sizeof *al.below_part);
+	al.bound = calloc(nl, sizeof *al.bound);
+	al.vector = score_collect_vector_available();
 	if (net->n_params >= UINT32_MAX) {
 		st = eng_err_set(run->err, ENG_STATUS_EINVAL,
 				 "%s: too many parameters for SynFlow", net->name);
@@ -891,9 +1204,18 @@ enum eng_status score_synflow(struct score_run *run, float *scores)
 	if (!sf.exp || !sf.dexp || !sf.wexp || !sf.dset || !sf.ones || !wabs ||
 	    !sf.sparse || !sf.rows || !sf.starts || !sf.sp_scratch ||
 	    !al.idx || !al.w || !al.s || !al.pruned || !al.seg || !al.f || !al.hist ||
-	    !al.parts || !al.ways || !al.lhist || !al.zeros) {
+	    !al.parts || !al.ways || !al.lhist || !al.zeros || !al.below || !al.below_part ||
+	    !al.bound) {
 		st = eng_err_set(run->err, ENG_STATUS_ENOMEM, "out of memory for SynFlow");
 		goto out;
+	}
+	/* A pass below bounds writes no scores: its entries go to s's
+	 * storage, half scores and half positions, a part for each thread. */
+	const size_t below_cap = n_prunable / 2 / (size_t)al.teams;
+	for (int t = 0; t < al.teams; t++) {
+		al.below[t].s = al.s + (size_t)t * below_cap;
+		al.below[t].pos = (uint32_t *)(al.s + n_prunable / 2) + (size_t)t * below_cap;
+		al.below[t].cap = below_cap;
 	}
 	sf.tmp = sf.ones + nin;
 	sf.pbuf = sf.tmp + amax;
@@ -915,16 +1237,35 @@ enum eng_status score_synflow(struct score_run *run, float *scores)
 			st = score_abort_status(run);
 			goto out;
 		}
-		score_synflow_pass(net, &sf, &al, k < iters);
-		score_step(run);
-		if (k == iters)
-			break;
 		/* As score_mask_global(1 - density) would keep. */
-		double density = pow(1.0 - opt->sparsity, (double)k / iters);
-		size_t keep = score_mask_kept_count(n_prunable, 1.0 - density);
-		st = score_synflow_select(net, &al, keep, n_prunable, wabs, run->err);
-		if (st != ENG_STATUS_OK)
-			goto out;
+		const double density = pow(1.0 - opt->sparsity, (double)k / iters);
+		const size_t keep = score_mask_kept_count(n_prunable, 1.0 - density);
+		const bool below = k < iters && tuning->predict && al.pred > 0.0f;
+		score_synflow_pass(net, &sf, &al, k == iters ? SCORE_PASS_LAST :
+					    below ? SCORE_PASS_BELOW : SCORE_PASS_FULL);
+		if (k == iters) {
+			score_step(run);
+			break;
+		}
+		bool done = false;
+		if (below) {
+			st = score_synflow_select_below(net, &sf, &al, keep, n_prunable,
+							tuning->margin, &done, run->err);
+			if (st != ENG_STATUS_OK)
+				goto out;
+			counts->below += done;
+			counts->missed += !done;
+			if (!done) /* the same pass's backward again, scoring all */
+				score_synflow_pass_backward(net, &sf, &al, SCORE_PASS_FULL);
+		}
+		if (!done) {
+			counts->full++;
+			st = score_synflow_select(net, &al, keep, n_prunable, wabs, tuning->margin,
+						  run->err);
+			if (st != ENG_STATUS_OK)
+				goto out;
+		}
+		score_step(run);
 	}
 	score_synflow_finish(net, &al, scores);
 out:
@@ -945,6 +1286,9 @@ out:
 	free(al.lhist);
 	free(al.zeros);
 	free(al.cand);
+	free(al.below);
+	free(al.below_part);
+	free(al.bound);
 	threads_blas_serial_end(blas_saved);
 	return st;
 }

@@ -34,6 +34,15 @@ static inline uint32_t score_key(float s)
 	return u ^ 0x80000000u;
 }
 
+/* The score whose key is k (score_key's inverse). */
+static inline float score_key_value(uint32_t k)
+{
+	const uint32_t u = k ^ 0x80000000u;
+	float s;
+	memcpy(&s, &u, sizeof s);
+	return s;
+}
+
 /* A candidate of the boundary bin: its key and its entry of the list. */
 struct score_cand {
 	uint32_t key;
@@ -59,5 +68,28 @@ struct score_collected {
 void score_collect(const float *s, size_t a, size_t e, float f, uint32_t b,
 		   struct score_collected *out, bool vector);
 bool score_collect_vector_available(void);
+
+/* Where score_scan_below appends: each entry's position in the list and
+ * its score, in list order; n entries so far, room for cap. */
+struct score_below {
+	uint32_t *pos;
+	float *s;
+	size_t n, cap;
+	bool full;              /* an append did not fit: the list is incomplete */
+};
+
+/* Entries [a, e) of a layer's list (its param indices idx and |w| in w,
+ * dead entries w = -0) and the layer's weight gradient g (param off is
+ * g[0]): score each, s = w |g| (the product synflow.c's full pass
+ * stores), and append the live ones with s < bound to out.  g must be
+ * readable for SCORE_SCAN_SLACK floats past the layer's (the values
+ * there are never used).  The scan
+ * appends in steps of up to SCORE_COLLECT_SLACK entries and sets
+ * out->full, appending nothing more, when a step might not fit in cap.
+ * vector: the AVX-512 scan (score_collect_vector_available()), else the
+ * portable one; both append exactly the same. */
+#define SCORE_SCAN_SLACK 64 /* floats of g past the layer's that the scan may read */
+void score_scan_below(const uint32_t *idx, const float *w, const float *g, size_t off,
+		      size_t a, size_t e, float bound, struct score_below *out, bool vector);
 
 #endif
