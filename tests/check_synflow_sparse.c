@@ -25,6 +25,7 @@
 #include "io/cfg.h"
 #include "nn/net.h"
 #include "score/score.h"
+#include "score/synflow_collect.h"
 #include "score/synflow_sparse.h"
 
 struct sparse_case {
@@ -281,6 +282,73 @@ START_TEST(test_finite_differences)
 END_TEST
 
 /* The path is taken only where it pays, and only by what it handles. */
+static int float_cmp(const void *a, const void *b)
+{
+	const float x = *(const float *)a, y = *(const float *)b;
+	return (x > y) - (x < y);
+}
+
+/* score_sparse_backward_below against its definition: the gradients that
+ * score_sparse_backward writes, scanned by score_scan_below.  The same
+ * entries (positions from pos0) and scores to the bit, the same din; and
+ * with too little room, a prefix of them and full set. */
+START_TEST(test_backward_below)
+{
+	const size_t pos0 = 1000;
+	for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+		struct sparse_fixture f;
+		fixture_make(&f, &cases[ci], 300 + ci);
+		struct layer *l = f.l;
+		const size_t nin = shape_size(l->in);
+		float *g = calloc(l->w_len + SCORE_SCAN_SLACK, sizeof *g);
+		float *din_a = calloc(nin, sizeof *din_a), *din_b = calloc(nin, sizeof *din_b);
+		score_sparse_backward(l, &f.rows, f.in, f.dout, din_a, g, f.scratch);
+		/* The bound: the median score of the live entries. */
+		float *sc = malloc((f.n + 1) * sizeof *sc);
+		size_t live = 0;
+		for (size_t j = 0; j < f.n; j++)
+			if (!signbit(f.w[j]))
+				sc[live++] = f.w[j] * fabsf(g[f.idx[j] - f.rows.off]);
+		qsort(sc, live, sizeof *sc, float_cmp);
+		const float bound = live ? sc[live / 2] : 1.0f;
+		struct score_below want = { .pos = malloc((f.n + 16) * sizeof(uint32_t)),
+					    .s = malloc((f.n + 16) * sizeof(float)),
+					    .cap = f.n + 16 };
+		score_scan_below(f.idx, f.w, g, f.rows.off, 0, f.n, bound, &want, false);
+		ck_assert(!want.full);
+		ck_assert(live < 4 || (want.n > 0 && want.n < live));
+		for (int small = 0; small < 2; small++) {
+			const size_t cap = small ? want.n / 2 : f.n;
+			struct score_below got = { .pos = malloc((f.n + 1) * sizeof(uint32_t)),
+						   .s = malloc((f.n + 1) * sizeof(float)),
+						   .cap = cap };
+			memset(din_b, 0, nin * sizeof *din_b);
+			score_sparse_backward_below(l, &f.rows, f.in, f.dout, din_b, bound, pos0,
+						    &got, f.scratch);
+			ck_assert(memcmp(din_a, din_b, nin * sizeof *din_a) == 0);
+			ck_assert_msg(got.full == (small && want.n > 0), "case %zu: full %d", ci,
+				      got.full);
+			ck_assert(got.n <= cap);
+			if (!small)
+				ck_assert_uint_eq(got.n, want.n);
+			for (size_t k = 0; k < got.n; k++)
+				ck_assert_msg(got.pos[k] == pos0 + want.pos[k] &&
+						      memcmp(&got.s[k], &want.s[k], sizeof(float)) == 0,
+					      "case %zu: entry %zu differs", ci, k);
+			free(got.pos);
+			free(got.s);
+		}
+		free(want.pos);
+		free(want.s);
+		free(sc);
+		free(g);
+		free(din_a);
+		free(din_b);
+		fixture_done(&f);
+	}
+}
+END_TEST
+
 START_TEST(test_eligibility)
 {
 	struct sparse_fixture f;
@@ -303,6 +371,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_against_conv_layer);
 	tcase_add_test(tc, test_finite_differences);
+	tcase_add_test(tc, test_backward_below);
 	tcase_add_test(tc, test_eligibility);
 	suite_add_tcase(s, tc);
 	return s;

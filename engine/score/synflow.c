@@ -118,6 +118,7 @@ struct score_synflow {
 	size_t *starts;         /* storage of every eligible layer's start */
 	float *sp_scratch;      /* max score_sparse_scratch */
 	int threads;            /* the team the layers may use (layer_io) */
+	int sparse_below;       /* synflow_counts.sparse_below */
 };
 
 /* The largest |x[i]|, 0 for n = 0.  A vector reduction for the CPU's
@@ -557,6 +558,19 @@ static void score_synflow_backward(struct net *net, struct score_synflow *sf,
 		}
 		if (l->kind == LAYER_KIND_RELU)
 			c.conf.clip = 0.0f;
+		if (sf->sparse[i] && kind == SCORE_PASS_BELOW) {
+			/* Each entry scored as its gradient comes, on the
+			 * calling thread (the path is serial): the layer's
+			 * entries are all thread 0's. */
+			struct score_below *o = &al->below[0];
+			const size_t at = o->n;
+			score_sparse_backward_below(l, &sf->rows[i], io.in[0], io.dout, io.din[0],
+						    al->bound[i], al->seg[i], o, sf->sp_scratch);
+			al->below_part[(size_t)i * (size_t)al->teams] =
+				(struct score_below_part){ .at = at, .n = o->n - at };
+			sf->sparse_below++;
+			continue;
+		}
 		if (sf->sparse[i])
 			/* Writes every listed entry's gradient: no zeroing. */
 			score_sparse_backward(l, &sf->rows[i], io.in[0], io.dout, io.din[0],
@@ -1268,6 +1282,7 @@ enum eng_status score_synflow_tuned(struct score_run *run, float *scores,
 		score_step(run);
 	}
 	score_synflow_finish(net, &al, scores);
+	counts->sparse_below = sf.sparse_below;
 out:
 	free(sf.exp);
 	free(sf.dexp);

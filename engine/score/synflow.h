@@ -29,6 +29,8 @@ struct synflow_counts {
 	int below;              /* from the entries below the bounds */
 	int missed;             /* tried that, then ran the full pass */
 	int full;               /* from a full pass (first steps, misses) */
+	int sparse_below;       /* layer passes of synflow_sparse.c that
+				 * scored their entries as they came */
 };
 
 /* score_synflow with tuning t; counts (may be NULL) gets the steps. */

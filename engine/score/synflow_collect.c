@@ -123,13 +123,6 @@ static void score_collect_avx512(const float *s, size_t a, size_t e, float f, ui
 }
 #endif
 
-/* Live (not -0) and below bound, as one unsigned compare of keys: a dead
- * entry keys below key0, so k - key0 wraps to above every limit. */
-static inline bool score_below_bound(float v, uint32_t limit)
-{
-	return score_key(v) - score_key(0.0f) < limit;
-}
-
 static void score_scan_below_portable(const uint32_t *idx, const float *w, const float *g,
 				      size_t off, size_t a, size_t e, uint32_t limit,
 				      struct score_below *out)
@@ -218,8 +211,7 @@ static void score_scan_below_avx512(const uint32_t *idx, const float *w, const f
 void score_scan_below(const uint32_t *idx, const float *w, const float *g, size_t off,
 		      size_t a, size_t e, float bound, struct score_below *out, bool vector)
 {
-	/* bound >= 0: keys of [0, bound) are [key0, key(bound)). */
-	const uint32_t limit = score_key(bound) - score_key(0.0f);
+	const uint32_t limit = score_below_limit(bound);
 #ifdef COLLECT_X86
 	if (vector) {
 		score_scan_below_avx512(idx, w, g, off, a, e, limit, out);

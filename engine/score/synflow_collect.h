@@ -88,6 +88,19 @@ struct score_below {
  * out->full, appending nothing more, when a step might not fit in cap.
  * vector: the AVX-512 scan (score_collect_vector_available()), else the
  * portable one; both append exactly the same. */
+/* A score v (w |g| of a listed entry) is live and below bound >= 0 when
+ * score_below_bound(v, score_below_limit(bound)): one unsigned compare of
+ * keys (those of [0, bound) are [key0, key(bound)); a dead entry's -0
+ * keys below key0, so k - key0 wraps to above every limit). */
+static inline uint32_t score_below_limit(float bound)
+{
+	return score_key(bound) - score_key(0.0f);
+}
+static inline bool score_below_bound(float v, uint32_t limit)
+{
+	return score_key(v) - score_key(0.0f) < limit;
+}
+
 #define SCORE_SCAN_SLACK 64 /* floats of g past the layer's that the scan may read */
 void score_scan_below(const uint32_t *idx, const float *w, const float *g, size_t off,
 		      size_t a, size_t e, float bound, struct score_below *out, bool vector);

@@ -26,11 +26,13 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "base/target_clones.h"
 #include "nn/conv2d_geom.h"
 #include "score/score.h"
+#include "score/synflow_collect.h"
 #include "score/synflow_sparse.h"
 
 /* OpenMP only for its simd directive (vector loops, no threads). */
@@ -74,12 +76,20 @@ size_t score_sparse_scratch(const struct layer *l)
 
 void score_sparse_rows(struct score_rows *r, int rows, size_t row_len)
 {
-	size_t j = 0;
+	/* Each row's first entry by bisection (idx ascending): a walk over
+	 * the list read it all again every pass the layer took this path. */
+	size_t lo = 0;
 	for (int o = 0; o < rows; o++) {
-		r->start[o] = j;
-		size_t end = r->off + (size_t)(o + 1) * row_len;
-		while (j < r->n && r->idx[j] < end)
-			j++;
+		const size_t first = r->off + (size_t)o * row_len;
+		size_t hi = r->n;
+		while (lo < hi) {
+			const size_t mid = lo + (hi - lo) / 2;
+			if (r->idx[mid] < first)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		r->start[o] = lo;
 	}
 	r->start[rows] = r->n;
 }
@@ -136,6 +146,14 @@ static void sparse_col2im(const struct conv2d_geom *g, const float *dcol, float 
  * registers). */
 #define SPARSE_TILE 32
 
+/* acc = the dot product of dy and src over n: one code for the gradient
+ * written out and the gradient scored at once, so that both round alike. */
+#define SPARSE_DOT(acc, dy, src, n)                                  \
+	float acc = 0.0f;                                            \
+	SPARSE_OMP("omp simd reduction(+:acc)")                      \
+	for (size_t p_ = 0; p_ < (n); p_++)                          \
+		acc += (dy)[p_] * (src)[p_]
+
 /* The row loops, compiled once per common map size so that the loops over
  * the n output positions are fixed-length vector code (a 2x2 map is one
  * SSE operation per weight; a generic n would run its remainder scalar),
@@ -181,13 +199,38 @@ static void sparse_col2im(const struct conv2d_geom *g, const float *dcol, float 
 			const float *base = col - (r->off + (size_t)o * kd) * n;    \
 			for (size_t j = r->start[o]; j < r->start[o + 1]; j++) {    \
 				const float *src = base + (size_t)r->idx[j] * n;    \
-				float acc = 0.0f;                                   \
-				SPARSE_OMP("omp simd reduction(+:acc)")             \
-				for (size_t p = 0; p < n; p++)                      \
-					acc += dy[p] * src[p];                      \
+				SPARSE_DOT(acc, dy, src, n);                        \
 				g[r->idx[j] - r->off] = acc;                        \
 			}                                                           \
 		}                                                                   \
+	}                                                                           \
+	ENG_TARGET_CLONES static void sparse_below_##SUFFIX(const struct score_rows *r, size_t kd,   \
+					  size_t n_arg, const float *col,           \
+					  const float *dout, uint32_t limit,        \
+					  size_t pos0, struct score_below *out,     \
+					  int rows)                                 \
+	{                                                                           \
+		const size_t n = N_EXPR;                                            \
+		(void)n_arg;                                                        \
+		size_t m = out->n;                                                  \
+		for (int o = 0; o < rows; o++) {                                       \
+			const size_t a = r->start[o], e = r->start[o + 1];         \
+			if (m + (e - a) > out->cap) {                               \
+				out->full = true;                                   \
+				break;                                              \
+			}                                                           \
+			const float *dy = dout + (size_t)o * n;                     \
+			const float *base = col - (r->off + (size_t)o * kd) * n;    \
+			for (size_t j = a; j < e; j++) {                            \
+				const float *src = base + (size_t)r->idx[j] * n;    \
+				SPARSE_DOT(acc, dy, src, n);                        \
+				const float v = r->w[j] * fabsf(acc);               \
+				out->pos[m] = (uint32_t)(pos0 + j);                 \
+				out->s[m] = v;                                      \
+				m += score_below_bound(v, limit);                   \
+			}                                                           \
+		}                                                                   \
+		out->n = m;                                                         \
 	}                                                                           \
 	ENG_TARGET_CLONES static void sparse_dcol_##SUFFIX(const struct score_rows *r, size_t kd,    \
 					 size_t n_arg, const float *dout,           \
@@ -218,19 +261,25 @@ struct sparse_kernels {
 	void (*grad)(const struct score_rows *, size_t, size_t, const float *, const float *,
 		     float *, int);
 	void (*dcol)(const struct score_rows *, size_t, size_t, const float *, float *, int);
+	void (*below)(const struct score_rows *, size_t, size_t, const float *, const float *,
+		      uint32_t, size_t, struct score_below *, int);
 };
 
 static struct sparse_kernels sparse_kernels_for(size_t n)
 {
 	switch (n) {
 	case 4:
-		return (struct sparse_kernels){ sparse_fwd_n4, sparse_grad_n4, sparse_dcol_n4 };
+		return (struct sparse_kernels){ sparse_fwd_n4, sparse_grad_n4, sparse_dcol_n4,
+					       sparse_below_n4 };
 	case 16:
-		return (struct sparse_kernels){ sparse_fwd_n16, sparse_grad_n16, sparse_dcol_n16 };
+		return (struct sparse_kernels){ sparse_fwd_n16, sparse_grad_n16, sparse_dcol_n16,
+					       sparse_below_n16 };
 	case 64:
-		return (struct sparse_kernels){ sparse_fwd_n64, sparse_grad_n64, sparse_dcol_n64 };
+		return (struct sparse_kernels){ sparse_fwd_n64, sparse_grad_n64, sparse_dcol_n64,
+					       sparse_below_n64 };
 	default:
-		return (struct sparse_kernels){ sparse_fwd_any, sparse_grad_any, sparse_dcol_any };
+		return (struct sparse_kernels){ sparse_fwd_any, sparse_grad_any, sparse_dcol_any,
+					       sparse_below_any };
 	}
 }
 
@@ -248,9 +297,10 @@ void score_sparse_forward(const struct layer *l, const struct score_rows *r,
 	sparse_kernels_for(n).fwd(r, g.kdim, n, col, out, g.o);
 }
 
-void score_sparse_backward(const struct layer *l, const struct score_rows *r,
-			   const float *in, const float *dout, float *din, float *g_out,
-			   float *scratch)
+/* score_sparse_backward with g_out, or else its entries below bound. */
+static void sparse_backward(const struct layer *l, const struct score_rows *r, const float *in,
+			    const float *dout, float *din, float *g_out, float bound,
+			    size_t pos0, struct score_below *below, float *scratch)
 {
 	struct conv2d_geom g;
 	conv2d_geom_init(&g, l);
@@ -260,10 +310,27 @@ void score_sparse_backward(const struct layer *l, const struct score_rows *r,
 	const struct sparse_kernels k = sparse_kernels_for(n);
 	/* Weight gradients of the listed entries (g = dout[o] . col[kk]) and,
 	 * with din, the column gradient dcol[kk] += w dout[o]. */
-	k.grad(r, g.kdim, n, col, dout, g_out, g.o);
+	if (below)
+		k.below(r, g.kdim, n, col, dout, score_below_limit(bound), pos0, below, g.o);
+	else
+		k.grad(r, g.kdim, n, col, dout, g_out, g.o);
 	if (!din)
 		return;
 	memset(dcol, 0, kn * sizeof *dcol);
 	k.dcol(r, g.kdim, n, dout, dcol, g.o);
 	sparse_col2im(&g, dcol, din);
+}
+
+void score_sparse_backward(const struct layer *l, const struct score_rows *r,
+			   const float *in, const float *dout, float *din, float *g_out,
+			   float *scratch)
+{
+	sparse_backward(l, r, in, dout, din, g_out, 0.0f, 0, NULL, scratch);
+}
+
+void score_sparse_backward_below(const struct layer *l, const struct score_rows *r,
+				 const float *in, const float *dout, float *din, float bound,
+				 size_t pos0, struct score_below *out, float *scratch)
+{
+	sparse_backward(l, r, in, dout, din, NULL, bound, pos0, out, scratch);
 }

@@ -41,5 +41,15 @@ void score_sparse_forward(const struct layer *l, const struct score_rows *r,
 void score_sparse_backward(const struct layer *l, const struct score_rows *r,
 			   const float *in, const float *dout, float *din, float *g_out,
 			   float *scratch);
+/* The same backward, but each listed entry's gradient scored at once
+ * instead of written out: the live entries whose score w |g| is below
+ * bound, their list positions pos0 + their index in r, appended to out in
+ * order, as score_scan_below would append them after
+ * score_sparse_backward (the same values to the bit).  A row whose
+ * entries might not fit in out->cap sets out->full and ends the scan. */
+struct score_below;
+void score_sparse_backward_below(const struct layer *l, const struct score_rows *r,
+				 const float *in, const float *dout, float *din, float bound,
+				 size_t pos0, struct score_below *out, float *scratch);
 
 #endif
