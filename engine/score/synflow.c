@@ -970,7 +970,7 @@ static void score_predict_next(struct score_alive *al, bool known, uint32_t thr,
  * candidates alone resolve; the pruned then die (param and w set to 0). */
 static enum eng_status score_synflow_select(struct net *net, struct score_alive *al,
 					    size_t keep, size_t n_prunable,
-					    const float *wabs, double margin_min,
+					    const float *wabs, double margin,
 					    struct eng_err *err)
 {
 	const uint32_t key0 = score_key(0.0f);
@@ -996,13 +996,13 @@ static enum eng_status score_synflow_select(struct net *net, struct score_alive 
 		known = true;
 		if (thr == key0) {
 			score_synflow_select_zero(net, al, thr, ties, wabs);
-			score_predict_next(al, false, thr, margin_min);
+			score_predict_next(al, false, thr, margin);
 			return ENG_STATUS_OK;
 		}
 		score_cand_pruned(al->cand, nc, thr, ties, al->pruned, &m);
 	}
 	score_alive_prune(net, al, m);
-	score_predict_next(al, known, thr, margin_min);
+	score_predict_next(al, known, thr, margin);
 	return ENG_STATUS_OK;
 }
 
@@ -1019,11 +1019,12 @@ static float score_shifted(float x, int sh, float f)
  * boundary bin (and the threshold is not 0), the entries below them hold
  * every pruned entry and every candidate, in the same order, and the step
  * prunes exactly what score_synflow_select would.  *done false: they do
- * not (nothing changed; the caller runs a full pass). */
+ * not (params and list untouched; the caller runs a full pass).  Both
+ * selections end with score_predict_next(margin). */
 static enum eng_status score_synflow_select_below(struct net *net,
 						  const struct score_synflow *sf,
 						  struct score_alive *al, size_t keep,
-						  size_t n_prunable, double margin_min,
+						  size_t n_prunable, double margin,
 						  bool *done, struct eng_err *err)
 {
 	*done = false;
@@ -1119,7 +1120,7 @@ static enum eng_status score_synflow_select_below(struct net *net,
 					     al->hist + SCORE_TOP_BINS, &ties);
 	score_cand_pruned(al->cand, nc, thr, ties, al->pruned, &m);
 	score_alive_prune(net, al, m);
-	score_predict_next(al, true, thr, margin_min);
+	score_predict_next(al, true, thr, margin);
 	*done = true;
 	return ENG_STATUS_OK;
 }
