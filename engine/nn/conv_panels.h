@@ -5,8 +5,8 @@
  *
  * net_fuse packs the folded weights of every conv conv_packing_for
  * gives panels (layer.h LAYER_PACKED_PANELS, in the fused net's block);
- * a fused net's weights must not change afterwards.  conv2d's forward asks conv_panels_runs for each
- * thin product.
+ * a fused net's weights must not change afterwards.  conv2d's forward
+ * asks conv_panels_runs for each thin product.
  *
  * Owns: nothing; the panels belong to the fused net.
  */

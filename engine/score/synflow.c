@@ -118,7 +118,7 @@ struct score_synflow {
 	size_t *starts;         /* storage of every eligible layer's start */
 	float *sp_scratch;      /* max score_sparse_scratch */
 	int threads;            /* the team the layers may use (layer_io) */
-	int sparse_below;       /* synflow_counts.sparse_below */
+	struct synflow_counts *counts; /* the run's (score_synflow_tuned) */
 };
 
 /* The largest |x[i]|, 0 for n = 0.  A vector reduction for the CPU's
@@ -418,8 +418,9 @@ static void score_alive_layer(struct score_alive *al, int i, const float *g,
 	const int nt = score_team(al, e - a);
 	(void)nt; /* only in OpenMP clauses */
 	if (kind == SCORE_PASS_BELOW) {
+		/* Zeroed for the pass (score_synflow_backward): a team
+		 * smaller than al->teams leaves the rest at 0. */
 		struct score_below_part *got = al->below_part + (size_t)i * (size_t)al->teams;
-		memset(got, 0, (size_t)al->teams * sizeof *got);
 		SCORE_OMP("omp parallel num_threads(nt) if(nt > 1)")
 		{
 			const size_t th = (size_t)threads_team_index();
@@ -568,7 +569,7 @@ static void score_synflow_backward(struct net *net, struct score_synflow *sf,
 						    al->bound[i], al->seg[i], o, sf->sp_scratch);
 			al->below_part[(size_t)i * (size_t)al->teams] =
 				(struct score_below_part){ .at = at, .n = o->n - at };
-			sf->sparse_below++;
+			sf->counts->sparse_below++;
 			continue;
 		}
 		if (sf->sparse[i])
@@ -803,7 +804,7 @@ static void score_alive_collect(const struct net *net, struct score_alive *al, u
 {
 	(void)nt; /* only in OpenMP clauses */
 	const size_t n = al->n;
-	const bool vector = score_collect_vector_available();
+	const bool vector = al->vector;
 	size_t *part_m = al->parts, *part_c = al->parts + al->teams;
 	size_t parts = 1;
 	SCORE_OMP("omp parallel num_threads(nt) if(nt > 1)")
@@ -1170,7 +1171,7 @@ enum eng_status score_synflow_tuned(struct score_run *run, float *scores,
 			spmax = sp > spmax ? sp : spmax;
 		}
 	}
-	struct score_synflow sf = { 0 };
+	struct score_synflow sf = { .counts = counts };
 	size_t nin = shape_size(net->input);
 	sf.exp = calloc(nl, sizeof *sf.exp);
 	sf.dexp = calloc(nl, sizeof *sf.dexp);
@@ -1255,14 +1256,11 @@ enum eng_status score_synflow_tuned(struct score_run *run, float *scores,
 		/* As score_mask_global(1 - density) would keep. */
 		const double density = pow(1.0 - opt->sparsity, (double)k / iters);
 		const size_t keep = score_mask_kept_count(n_prunable, 1.0 - density);
-		const bool below = k < iters && tuning->predict && al.pred > 0.0f;
-		score_synflow_pass(net, &sf, &al, k == iters ? SCORE_PASS_LAST :
+		const bool last = k == iters;
+		const bool below = !last && tuning->predict && al.pred > 0.0f;
+		score_synflow_pass(net, &sf, &al, last ? SCORE_PASS_LAST :
 					    below ? SCORE_PASS_BELOW : SCORE_PASS_FULL);
-		if (k == iters) {
-			score_step(run);
-			break;
-		}
-		bool done = false;
+		bool done = last; /* the last pass selects nothing */
 		if (below) {
 			st = score_synflow_select_below(net, &sf, &al, keep, n_prunable,
 							tuning->margin, &done, run->err);
@@ -1283,7 +1281,6 @@ enum eng_status score_synflow_tuned(struct score_run *run, float *scores,
 		score_step(run);
 	}
 	score_synflow_finish(net, &al, scores);
-	counts->sparse_below = sf.sparse_below;
 out:
 	free(sf.exp);
 	free(sf.dexp);

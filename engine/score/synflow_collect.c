@@ -128,7 +128,7 @@ static void score_scan_below_portable(const uint32_t *idx, const float *w, const
 				      struct score_below *out)
 {
 	size_t n = out->n;
-	for (size_t j = a; j < e && !out->full; j += SCORE_COLLECT_SLACK) {
+	for (size_t j = a; j < e; j += SCORE_COLLECT_SLACK) {
 		if (n + SCORE_COLLECT_SLACK > out->cap) {
 			out->full = true;
 			break;
@@ -170,8 +170,8 @@ static void score_scan_below_avx512(const uint32_t *idx, const float *w, const f
 		/* The sixteen entries' gradients.  idx is increasing: where the
 		 * entries span fewer than 64 indices (most of the list but its
 		 * sparsest layers), g's next 32 or 64 floats permuted; else
-		 * a gather.  vgatherdps took twice as long as sixteen loads
-		 * here (AMD Zen 5), the permutes half as long. */
+		 * sixteen loads.  vgatherdps was slower still here (AMD Zen
+		 * 5); the permutes took half as long as the loads. */
 		const uint32_t first = idx[j], span = idx[j + 15] - first;
 		const __m512i vi = _mm512_loadu_si512((const void *)(idx + j));
 		const float *gb = g + (first - off);
@@ -211,6 +211,8 @@ static void score_scan_below_avx512(const uint32_t *idx, const float *w, const f
 void score_scan_below(const uint32_t *idx, const float *w, const float *g, size_t off,
 		      size_t a, size_t e, float bound, struct score_below *out, bool vector)
 {
+	if (out->full)
+		return; /* already incomplete */
 	const uint32_t limit = score_below_limit(bound);
 #ifdef COLLECT_X86
 	if (vector) {

@@ -78,16 +78,6 @@ struct score_below {
 	bool full;              /* an append did not fit: the list is incomplete */
 };
 
-/* Entries [a, e) of a layer's list (its param indices idx and |w| in w,
- * dead entries w = -0) and the layer's weight gradient g (param off is
- * g[0]): score each, s = w |g| (the product synflow.c's full pass
- * stores), and append the live ones with s < bound to out.  g must be
- * readable for SCORE_SCAN_SLACK floats past the layer's (the values
- * there are never used).  The scan
- * appends in steps of up to SCORE_COLLECT_SLACK entries and sets
- * out->full, appending nothing more, when a step might not fit in cap.
- * vector: the AVX-512 scan (score_collect_vector_available()), else the
- * portable one; both append exactly the same. */
 /* A score v (w |g| of a listed entry) is live and below bound >= 0 when
  * score_below_bound(v, score_below_limit(bound)): one unsigned compare of
  * keys (those of [0, bound) are [key0, key(bound)); a dead entry's -0
@@ -101,6 +91,16 @@ static inline bool score_below_bound(float v, uint32_t limit)
 	return score_key(v) - score_key(0.0f) < limit;
 }
 
+/* Entries [a, e) of a layer's list (its param indices idx and |w| in w,
+ * dead entries w = -0) and the layer's weight gradient g (param off is
+ * g[0]): score each, s = w |g| (the product synflow.c's full pass
+ * stores), and append the live ones with s < bound to out.  g must be
+ * readable for SCORE_SCAN_SLACK floats past the layer's (the values
+ * there are never used).  The scan appends in steps of up to
+ * SCORE_COLLECT_SLACK entries and sets out->full, appending nothing more
+ * (then or in a later call), when a step might not fit in cap.
+ * vector: the AVX-512 scan (score_collect_vector_available()), else the
+ * portable one; both append exactly the same. */
 #define SCORE_SCAN_SLACK 64 /* floats of g past the layer's that the scan may read */
 void score_scan_below(const uint32_t *idx, const float *w, const float *g, size_t off,
 		      size_t a, size_t e, float bound, struct score_below *out, bool vector);
